@@ -1,0 +1,80 @@
+"""useropslib: user-operations and campaign-operations answers from a product's event log.
+
+The public API is what ``__all__`` lists.  Subpackages (``useropslib.events``,
+``useropslib.models``, ``useropslib.datasets`` ...) are imported on first use, so ``import
+useropslib`` stays cheap.
+
+Examples
+--------
+>>> import useropslib as uo
+>>> log, users = uo.datasets.synthetic(n_users=200, days=30, seed=1)
+>>> log.n_users <= 200
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from useropslib._show_versions import show_versions
+from useropslib._version import __version__
+from useropslib.exceptions import (
+    ConvergenceWarning,
+    EventSchemaError,
+    IdentityConflictError,
+    InsufficientDataError,
+    InsufficientDataWarning,
+    InvalidParameterError,
+    NotFittedError,
+    RuleSyntaxError,
+    UseropsError,
+    UseropsWarning,
+)
+
+if TYPE_CHECKING:
+    from useropslib import datasets, events, models
+    from useropslib.events import EventLog, read_events
+    from useropslib.models import Event, IdentityLink
+
+__all__ = [
+    "ConvergenceWarning",
+    "Event",
+    "EventLog",
+    "EventSchemaError",
+    "IdentityConflictError",
+    "IdentityLink",
+    "InsufficientDataError",
+    "InsufficientDataWarning",
+    "InvalidParameterError",
+    "NotFittedError",
+    "RuleSyntaxError",
+    "UseropsError",
+    "UseropsWarning",
+    "__version__",
+    "datasets",
+    "events",
+    "models",
+    "read_events",
+    "show_versions",
+]
+
+_SUBMODULES = {"datasets", "events", "models"}
+_LAZY = {
+    "EventLog": "useropslib.events",
+    "read_events": "useropslib.events",
+    "Event": "useropslib.models",
+    "IdentityLink": "useropslib.models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"useropslib.{name}")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'useropslib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

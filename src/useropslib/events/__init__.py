@@ -1,0 +1,17 @@
+"""The event log: ingest, validate, normalise and encode a product's events once.
+
+Every metric in useropslib reads an :class:`EventLog`.
+"""
+
+from useropslib.events._eventlog import EventLog, LogSummary, as_event_log, read_events
+from useropslib.events._time import check_tz, period_codes, period_starts
+
+__all__ = [
+    "EventLog",
+    "LogSummary",
+    "as_event_log",
+    "check_tz",
+    "period_codes",
+    "period_starts",
+    "read_events",
+]

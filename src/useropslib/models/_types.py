@@ -1,0 +1,187 @@
+"""Shared small types: periods, windows and week starts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal, TypeAlias
+
+from useropslib.exceptions import InvalidParameterError, did_you_mean
+
+__all__ = ["PERIODS", "Period", "WeekStart", "parse_period", "parse_week_start", "parse_window"]
+
+Period: TypeAlias = Literal["hour", "day", "week", "month"]
+"""A calendar period used to bucket time."""
+
+PERIODS: tuple[str, ...] = ("hour", "day", "week", "month")
+
+WeekStart: TypeAlias = Literal[
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+]
+_WEEKDAYS: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+
+_UNITS: dict[str, str] = {
+    "s": "seconds",
+    "sec": "seconds",
+    "second": "seconds",
+    "seconds": "seconds",
+    "min": "minutes",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "h": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "w": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
+}
+_WINDOW_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
+
+
+def parse_period(value: str) -> Period:
+    """Check a calendar period name and return it.
+
+    Parameters
+    ----------
+    value : str
+        One of ``"hour"``, ``"day"``, ``"week"``, ``"month"`` (case-insensitive).
+
+    Returns
+    -------
+    str
+        The period, lower-cased.
+
+    Raises
+    ------
+    InvalidParameterError
+        For any other value, with the closest valid name.
+
+    Examples
+    --------
+    >>> parse_period("Week")
+    'week'
+    """
+    if isinstance(value, str) and value.lower() in PERIODS:
+        return value.lower()  # type: ignore[return-value]
+    close = did_you_mean(str(value), PERIODS)
+    hint = f"did you mean {close[0]!r}?" if close else "use one of them"
+    raise InvalidParameterError(
+        f"Unsupported period {value!r}. Expected one of {list(PERIODS)}. Hint: {hint}"
+    )
+
+
+def parse_week_start(value: str | int) -> int:
+    """Return the first day of the week as 0 (Monday) to 6 (Sunday).
+
+    Parameters
+    ----------
+    value : str or int
+        A weekday name (``"monday"``, ``"sunday"``, ..., case-insensitive, 3-letter abbreviations
+        accepted) or an integer 0-6 with 0 = Monday, as in :meth:`datetime.date.weekday`.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InvalidParameterError
+        For anything else.
+
+    Examples
+    --------
+    >>> parse_week_start("sunday"), parse_week_start("Mon"), parse_week_start(2)
+    (6, 0, 2)
+    """
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, int) and 0 <= value <= 6:
+        return value
+    elif isinstance(value, str):
+        low = value.strip().lower()
+        for i, name in enumerate(_WEEKDAYS):
+            if low == name or (len(low) == 3 and name.startswith(low)):
+                return i
+    raise InvalidParameterError(
+        f"Invalid week_start {value!r}. Expected a weekday name such as 'monday' or 'sunday', "
+        "or an integer 0-6 with 0 = Monday. Hint: week_start='sunday' gives US-style weeks."
+    )
+
+
+def parse_window(value: str | dt.timedelta) -> dt.timedelta:
+    """Parse a window such as ``"7D"``, ``"2W"``, ``"30min"`` or ``"24h"`` into a timedelta.
+
+    Units (case-insensitive): ``s``, ``min``, ``h``, ``D``, ``W`` and their spelled-out forms
+    (``"3 days"``). Months and years are not fixed lengths and are refused; use a calendar
+    ``period="month"`` instead.
+
+    Parameters
+    ----------
+    value : str or datetime.timedelta
+        The window. A :class:`datetime.timedelta` (or :class:`pandas.Timedelta`) is returned as is
+        after the positivity check.
+
+    Returns
+    -------
+    datetime.timedelta
+        A strictly positive duration.
+
+    Raises
+    ------
+    InvalidParameterError
+        When the text cannot be read, the unit is unknown, or the window is not positive.
+
+    Examples
+    --------
+    >>> parse_window("7D")
+    datetime.timedelta(days=7)
+    >>> parse_window("30min")
+    datetime.timedelta(seconds=1800)
+    >>> parse_window("2W") == parse_window("14 days")
+    True
+    """
+    if isinstance(value, dt.timedelta):
+        td = value
+    elif isinstance(value, str):
+        m = _WINDOW_RE.match(value)
+        if m is None:
+            raise InvalidParameterError(
+                f"Cannot read window {value!r}. Expected a positive number followed by a unit "
+                "(s, min, h, D, W), e.g. '7D', '2W', '30min'."
+            )
+        number, unit = float(m.group(1)), m.group(2).lower()
+        if unit in ("m", "mo", "month", "months", "y", "year", "years"):
+            raise InvalidParameterError(
+                f"Window {value!r} uses unit {m.group(2)!r}, which has no fixed length. Expected "
+                "s, min, h, D or W. Hint: write '30D' for about a month, or use period='month' for "
+                "calendar months."
+            )
+        if unit not in _UNITS:
+            close = did_you_mean(unit, _UNITS)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InvalidParameterError(
+                f"Unknown unit {m.group(2)!r} in window {value!r}. Expected one of s, min, h, D, W."
+                + hint
+            )
+        td = dt.timedelta(**{_UNITS[unit]: number})
+    else:
+        raise InvalidParameterError(
+            f"Invalid window {value!r} of type {type(value).__name__}. Expected a string such as "
+            "'7D' or a datetime.timedelta."
+        )
+    if td <= dt.timedelta(0):
+        raise InvalidParameterError(
+            f"Window must be positive, got {value!r}. Hint: use e.g. '7D' for seven days."
+        )
+    return td
