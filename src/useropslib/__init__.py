@@ -33,7 +33,7 @@ from useropslib.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from useropslib import datasets, events, models
+    from useropslib import churn, datasets, events, models, segments
     from useropslib.events import EventLog, read_events
     from useropslib.models import Event, IdentityLink
 
@@ -52,14 +52,16 @@ __all__ = [
     "UseropsError",
     "UseropsWarning",
     "__version__",
+    "churn",
     "datasets",
     "events",
     "models",
     "read_events",
+    "segments",
     "show_versions",
 ]
 
-_SUBMODULES = {"datasets", "events", "models"}
+_SUBMODULES = {"churn", "datasets", "events", "models", "segments"}
 _LAZY = {
     "EventLog": "useropslib.events",
     "read_events": "useropslib.events",

@@ -1,8 +1,8 @@
 """Errors and warnings raised by useropslib.
 
-Every error a caller can cause derives from :class:`UseropsError` *and* from the builtin exception it
-refines, so ``except ValueError`` keeps working for code that does not know about useropslib.  Each
-message says what failed, what was expected, what was given, and how to fix it.
+Every error a caller can cause derives from :class:`UseropsError` *and* from the builtin
+exception it refines, so ``except ValueError`` keeps working for code that does not know about
+useropslib.  Each message says what failed, what was expected, what was given, and how to fix it.
 
 Examples
 --------
@@ -35,6 +35,15 @@ __all__ = [
 ]
 
 
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "user_id": ("uid", "user", "userid", "distinct_id", "person_id", "customer_id", "member_id"),
+    "event": ("event_name", "name", "action", "event_type", "type", "activity"),
+    "timestamp": ("ts", "time", "datetime", "event_time", "date", "created_at", "occurred_at"),
+    "value": ("amount", "revenue", "price", "total", "spend"),
+    "anonymous_id": ("device_id", "anon_id", "anonymous", "cookie_id"),
+}
+
+
 def did_you_mean(name: str, candidates: Iterable[Any], *, n: int = 3) -> list[str]:
     """Return up to ``n`` candidates that look like ``name`` (case-insensitive), best first.
 
@@ -61,6 +70,11 @@ def did_you_mean(name: str, candidates: Iterable[Any], *, n: int = 3) -> list[st
     lowered = {c.lower(): c for c in pool}
     hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.6)
     out = [lowered[h] for h in hits]
+    # common other names of the standard columns ("ts" for "timestamp")
+    for alias in _ALIASES.get(name.lower(), ()):
+        for c in pool:
+            if c.lower() == alias and c not in out and len(out) < n:
+                out.append(c)
     # substring matches ("ts" -> "event_ts") are useful hints difflib misses
     for c in pool:
         if len(out) >= n:
@@ -105,7 +119,11 @@ class EventSchemaError(UseropsError, ValueError):
 
     @classmethod
     def missing_columns(
-        cls, *, missing: Iterable[str], available: Iterable[Any], param: dict[str, str] | None = None
+        cls,
+        *,
+        missing: Iterable[str],
+        available: Iterable[Any],
+        param: dict[str, str] | None = None,
     ) -> EventSchemaError:
         """Build the error for required columns that are absent, with "did you mean" hints.
 
@@ -144,9 +162,7 @@ class EventSchemaError(UseropsError, ValueError):
             elif kw:
                 hints.append(f"pass {kw}='...' naming your column")
         hint = "; ".join(hints) if hints else "rename your columns or pass the *_col arguments"
-        return cls(
-            f"Event table is missing column(s) {missing}. Available: {avail}. Hint: {hint}."
-        )
+        return cls(f"Event table is missing column(s) {missing}. Available: {avail}. Hint: {hint}.")
 
 
 class IdentityConflictError(UseropsError, ValueError):

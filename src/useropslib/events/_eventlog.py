@@ -109,7 +109,7 @@ class LogSummary:
             top = self.top_events.head(5)
             width = max(len(str(k)) for k in top.index)
             lines.append("  top events:")
-            lines.extend(f"    {str(k):<{width}}  {int(v):>12,}" for k, v in top.items())
+            lines.extend(f"    {k!s:<{width}}  {int(v):>12,}" for k, v in top.items())
             if len(self.top_events) > 5:
                 lines.append(f"    ... and {len(self.top_events) - 5} more")
         return "\n".join(lines)
@@ -381,9 +381,7 @@ class EventLog:
         event_codes = event_codes.astype(np.int32, copy=False)
         problems.add(event_codes < 0, event_col, "null_event")
         events = pd.Index(events)
-        if not (
-            pd.api.types.is_string_dtype(events.dtype) or pd.api.types.is_object_dtype(events)
-        ):
+        if not (pd.api.types.is_string_dtype(events.dtype) or pd.api.types.is_object_dtype(events)):
             events = events.astype(str)
         blank_events = _blank_positions(events)
         if blank_events.size:
@@ -533,7 +531,8 @@ class EventLog:
         if frame["value"].isna().all():
             frame = frame.drop(columns="value")
         prop_names = [str(c) for c in props.columns]
-        clash = [c for c in prop_names if c in frame.columns]
+        reserved = ("user_id", "anonymous_id", "event", "timestamp", "value")
+        clash = [c for c in prop_names if c in reserved]
         if clash:
             raise EventSchemaError(
                 f"Event properties {clash} clash with the event fields. Expected property names "
@@ -662,9 +661,12 @@ class EventLog:
     @property
     def properties(self) -> pd.DataFrame:
         """Per-event properties as a frame aligned with the events (a copy; may have no columns)."""
-        if self._props is None:
-            return pd.DataFrame(index=pd.RangeIndex(self.n_events))
-        return self._props.copy()
+        out: pd.DataFrame = (
+            pd.DataFrame(index=pd.RangeIndex(self.n_events))
+            if self._props is None
+            else self._props.copy()
+        )
+        return out
 
     @property
     def tz(self) -> str:
@@ -724,7 +726,8 @@ class EventLog:
         s = pd.Series(counts, index=self._events, name="events")
         s = s[s > 0]
         order = np.lexsort((np.arange(len(s)), -s.to_numpy()))
-        return s.iloc[order]
+        ranked: pd.Series = s.iloc[order]
+        return ranked
 
     # ------------------------------------------------------------------ calendar
     def period_codes(
@@ -1007,8 +1010,9 @@ class EventLog:
             {
                 "user_id": self._users.take(self._user_codes),
                 "event": self._events.take(self._event_codes),
-                "timestamp": pd.DatetimeIndex(self._ts.view("datetime64[ns]"), tz="UTC")
-                .tz_convert(self._tz),
+                "timestamp": pd.DatetimeIndex(self._ts.view("datetime64[ns]"), tz="UTC").tz_convert(
+                    self._tz
+                ),
             }
         )
         if self._values is not None:
@@ -1016,7 +1020,8 @@ class EventLog:
         if self._props is not None:
             for c in self._props.columns:
                 out[c] = self._props[c].to_numpy()
-        return out
+        result: pd.DataFrame = out
+        return result
 
     def summary(self) -> LogSummary:
         """Describe the log: counts, span, ``as_of`` and the most frequent events.
@@ -1090,7 +1095,8 @@ class EventLog:
         df["user_id"] = df["user_id"].astype(str)
         cols = list(df.columns)
         df = df.astype({c: str for c in cols if c not in ("timestamp", "value")})
-        return df.sort_values(cols, kind="stable").reset_index(drop=True)
+        ordered: pd.DataFrame = df.sort_values(cols, kind="stable").reset_index(drop=True)
+        return ordered
 
     def __eq__(self, other: object) -> bool:
         return self.equals(other)

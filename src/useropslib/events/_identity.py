@@ -29,7 +29,8 @@ def links_frame(identities: Any) -> pd.DataFrame:
     iterable of :class:`~useropslib.models.IdentityLink` or ``(anonymous_id, user_id)`` pairs.
     """
     if identities is None:
-        return pd.DataFrame({"anonymous_id": [], "user_id": []}, dtype=object)
+        empty: pd.DataFrame = pd.DataFrame({"anonymous_id": [], "user_id": []}, dtype=object)
+        return empty
     if isinstance(identities, pd.DataFrame):
         missing = {"anonymous_id", "user_id"} - set(identities.columns)
         if missing:
@@ -71,7 +72,8 @@ def links_frame(identities: Any) -> pd.DataFrame:
             f"{int(np.flatnonzero(null.to_numpy())[0])}. Expected both anonymous_id and user_id. "
             "Hint: drop incomplete links before passing them."
         )
-    return frame.astype(object)
+    out: pd.DataFrame = frame.astype(object)
+    return out
 
 
 def resolve_ids(ids: pd.Index, links: pd.DataFrame) -> npt.NDArray[Any]:

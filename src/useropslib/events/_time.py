@@ -82,7 +82,9 @@ def check_tz(tz: str) -> str:
 def _offsets_ns(instants_ns: npt.NDArray[np.int64], tz: str) -> npt.NDArray[np.int64]:
     """Return the UTC offset (ns) of each given instant in ``tz`` (exact, via pandas)."""
     idx = pd.DatetimeIndex(instants_ns.astype("datetime64[ns]"), tz="UTC").tz_convert(tz)
-    naive_local = idx.tz_localize(None).as_unit("ns").asi8
+    naive_local: npt.NDArray[np.int64] = np.asarray(
+        idx.tz_localize(None).as_unit("ns").asi8, dtype=np.int64
+    )
     return naive_local - instants_ns
 
 
@@ -104,13 +106,15 @@ def local_ns(ts_ns: npt.NDArray[np.int64], tz: str) -> npt.NDArray[np.int64]:
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> t = np.array([pd.Timestamp("2024-03-31T00:30Z").value, pd.Timestamp("2024-03-31T01:30Z").value])
+    >>> t = np.array([pd.Timestamp("2024-03-31T00:30Z").value,
+    ...               pd.Timestamp("2024-03-31T01:30Z").value])
     >>> (local_ns(t, "Europe/Berlin") - t) // 3_600_000_000_000  # CET, then CEST
     array([1, 2])
     """
     ts_ns = np.asarray(ts_ns, dtype=np.int64)
     if ts_ns.size == 0 or tz == "UTC":
-        return ts_ns.copy()
+        same: npt.NDArray[np.int64] = ts_ns.copy()
+        return same
     q = ts_ns // _NS_PER_QUARTER
     q0, q1 = int(q.min()), int(q.max())
     if q1 - q0 + 1 > _MAX_TABLE:
@@ -131,7 +135,7 @@ def local_ns(ts_ns: npt.NDArray[np.int64], tz: str) -> npt.NDArray[np.int64]:
 def period_codes(
     ts_ns: npt.NDArray[np.int64], period: Period | str, *, tz: str = "UTC", week_start: int = 0
 ) -> npt.NDArray[np.int64]:
-    """Number each instant's calendar period in ``tz``.
+    """Return each instant's calendar-period number in ``tz``.
 
     Codes are integers that increase by one per period: hours and days since the epoch (local),
     weeks counted so that week ``w`` starts on the local day ``7 * w - (3 - week_start) % 7``
@@ -222,7 +226,10 @@ def period_starts(
     else:
         naive = c.astype("datetime64[M]").astype("datetime64[D]")
     idx = pd.DatetimeIndex(naive.astype("datetime64[ns]"))
-    return idx.tz_localize(tz, ambiguous=np.zeros(len(idx), dtype=bool), nonexistent="shift_forward")
+    out: pd.DatetimeIndex = idx.tz_localize(
+        tz, ambiguous=np.zeros(len(idx), dtype=bool), nonexistent="shift_forward"
+    )
+    return out
 
 
 def to_utc_ns(value: object, *, tz: str, name: str = "timestamp") -> int:
@@ -254,12 +261,19 @@ def to_utc_ns(value: object, *, tz: str, name: str = "timestamp") -> int:
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError):
-        ts = pd.NaT  # type: ignore[assignment]
+        ts = pd.NaT
     if ts is pd.NaT:
         raise InvalidParameterError(
             f"Cannot read {name}={value!r} as a point in time. Expected an ISO date or datetime "
-            "such as '2024-05-01' or '2024-05-01T08:00:00+08:00', a datetime, or a pandas.Timestamp."
+            "such as '2024-05-01' or '2024-05-01T08:00:00+08:00', a datetime, or a "
+            "pandas.Timestamp."
         )
     if ts.tzinfo is None:
-        ts = ts.tz_localize(tz, ambiguous="raise", nonexistent="raise")
+        try:
+            ts = ts.tz_localize(tz, ambiguous="raise", nonexistent="raise")
+        except Exception as exc:  # pandas raises pytz's InvalidTimeError subclasses here
+            raise InvalidParameterError(
+                f"{name}={value!r} is not a single instant in {tz} ({exc}). Expected a local time "
+                "that exists once. Hint: give an aware value such as '2024-03-31T02:30:00+01:00'."
+            ) from None
     return int(ts.tz_convert("UTC").as_unit("ns").value)

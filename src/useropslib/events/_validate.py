@@ -32,7 +32,8 @@ _HINTS: dict[str, str] = {
     "or give timezone-aware timestamps",
     "mixed_naive_aware": "make all timestamps aware (with an offset) or all naive (and pass tz=)",
     "numeric_timestamp": "pass time_unit='s' (or 'ms', 'us', 'ns') to read epoch numbers as UTC",
-    "nonexistent_local_time": "these local times were skipped by a DST change; give aware timestamps",
+    "nonexistent_local_time": "these local times were skipped by a DST change; "
+    "give aware timestamps",
     "ambiguous_local_time": "these local times happen twice at a DST change; give aware timestamps",
     "after_as_of": "pass a later as_of=, or remove the rows after it before building the log",
     "non_numeric_value": "values must be numbers; clean the column or choose another value_col",
@@ -77,11 +78,7 @@ class Problems:
         """Return one row per problem: row label, column, check and value as text."""
         frames = []
         for pos, column, check, vals in self.groups:
-            rows: Any
-            if pos.size == 1 and pos[0] == -1:
-                rows = [None]
-            else:
-                rows = self.labels.take(pos)
+            rows: Any = [None] if pos.size == 1 and pos[0] == -1 else self.labels.take(pos)
             frames.append(
                 pd.DataFrame(
                     {
@@ -97,14 +94,15 @@ class Problems:
                     }
                 )
             )
-        return pd.concat(frames, ignore_index=True)
+        out: pd.DataFrame = pd.concat(frames, ignore_index=True)
+        return out
 
     def raise_if_any(self, what: str = "Event table") -> None:
         """Raise one :class:`EventSchemaError` describing every collected problem."""
         if not self.groups:
             return
         total = sum(int(p.size) for p, *_ in self.groups)
-        lines = [f"{what} failed {len(self.groups)} check(s) on {total} row(s):"]
+        lines = [f"{what} failed validation: {total} problem(s) in {len(self.groups)} check(s):"]
         for pos, column, check, vals in self.groups:
             if pos.size == 1 and pos[0] == -1:
                 detail = f"{vals[0] if vals is not None else ''}"
@@ -141,7 +139,7 @@ def _from_arrow(s: pd.Series, dtype: pd.ArrowDtype) -> pd.Series:
         unit_tz = getattr(pa_type, "tz", None)
         return s.astype(pd.DatetimeTZDtype("ns", unit_tz) if unit_tz else "datetime64[ns]")
     if dtype.kind in "iuf":
-        return s.astype(dtype.numpy_dtype if dtype.kind == "f" else "float64")
+        return s.astype("float64")
     return s.astype(object)
 
 
@@ -203,9 +201,7 @@ def parse_timestamps(
     kind = pd.api.types.infer_dtype(s, skipna=True)
     if kind in ("string", "empty"):
         text = s.astype(object).where(~null, None)
-        aware = (
-            s[~null].astype(str).str.strip().str.contains(_AWARE_RE, regex=True).to_numpy(bool)
-        )
+        aware = s[~null].astype(str).str.strip().str.contains(_AWARE_RE, regex=True).to_numpy(bool)
         aware_mask = np.zeros(n, dtype=bool)
         aware_mask[~null] = aware
         parsed_aware = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
@@ -279,9 +275,7 @@ def _localize(
     return out
 
 
-def parse_values(
-    s: pd.Series, *, column: str, problems: Problems
-) -> npt.NDArray[np.float64]:
+def parse_values(s: pd.Series, *, column: str, problems: Problems) -> npt.NDArray[np.float64]:
     """Convert a value column to float64 (NaN = no value), recording non-numbers and infinities."""
     if pd.api.types.is_bool_dtype(s.dtype):
         problems.add(s.notna().to_numpy(), column, "non_numeric_value", s)
@@ -294,4 +288,3 @@ def parse_values(
         problems.add(np.isnan(out) & s.notna().to_numpy(), column, "non_numeric_value", s)
     problems.add(np.isinf(out), column, "non_finite_value", s)
     return out
-

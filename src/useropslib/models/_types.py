@@ -114,7 +114,7 @@ def parse_week_start(value: str | int) -> int:
             if low == name or (len(low) == 3 and name.startswith(low)):
                 return i
     raise InvalidParameterError(
-        f"Invalid week_start {value!r}. Expected a weekday name such as 'monday' or 'sunday', "
+        f"Invalid week_start={value!r}. Expected a weekday name such as 'monday' or 'sunday', "
         "or an integer 0-6 with 0 = Monday. Hint: week_start='sunday' gives US-style weeks."
     )
 

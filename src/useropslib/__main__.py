@@ -1,0 +1,7 @@
+"""``python -m useropslib`` runs the command line."""
+
+import sys
+
+from useropslib.cli import main
+
+sys.exit(main())
