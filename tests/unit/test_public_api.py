@@ -1,4 +1,4 @@
-"""The public surface: pinned __all__, no private leaks, layers as DESIGN.md section 2 orders them."""
+"""The public surface: a pinned __all__, no private leaks, layers in the order of DESIGN.md §2."""
 
 from __future__ import annotations
 

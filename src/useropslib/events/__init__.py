@@ -4,14 +4,19 @@ Every metric in useropslib reads an :class:`EventLog`.
 """
 
 from useropslib.events._eventlog import EventLog, LogSummary, as_event_log, read_events
+from useropslib.events._rollup import UserPeriods, first_seen_ns, last_seen_ns, user_periods
 from useropslib.events._time import check_tz, period_codes, period_starts
 
 __all__ = [
     "EventLog",
     "LogSummary",
+    "UserPeriods",
     "as_event_log",
     "check_tz",
+    "first_seen_ns",
+    "last_seen_ns",
     "period_codes",
     "period_starts",
     "read_events",
+    "user_periods",
 ]

@@ -1,4 +1,4 @@
-"""Every bad input the Foundation issue names gives a typed error with a hint; nothing is dropped."""
+"""Every bad input the Foundation issue names gives a typed error with a hint; nothing dropped."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def test_null_and_blank_user_ids() -> None:
 
 
 def test_null_and_blank_event_names() -> None:
-    with pytest.raises(EventSchemaError, match="null_event.*\n.*Hint: every event needs a name"):
+    with pytest.raises(EventSchemaError, match=r"null_event.*\n.*Hint: every event needs a name"):
         EventLog.from_pandas(_df(event=["a", None, "c"]))
     with pytest.raises(EventSchemaError, match="empty_event in column 'event': 1 row"):
         EventLog.from_pandas(_df(event=["a", "", "c"]))
@@ -96,14 +96,18 @@ def test_many_bad_rows_are_all_listed() -> None:
     df = pd.DataFrame(
         {"user_id": [None] * n, "event": ["a"] * n, "timestamp": ["2024-01-01T00:00Z"] * n}
     )
-    with pytest.raises(EventSchemaError, match=r"50 row\(s\), first rows \[0, 1, 2, 3, 4\] \.\.\.") as err:
+    with pytest.raises(
+        EventSchemaError, match=r"50 row\(s\), first rows \[0, 1, 2, 3, 4\] \.\.\."
+    ) as err:
         EventLog.from_pandas(df)
     assert len(err.value.failure_cases) == n  # type: ignore[arg-type]
 
 
 def test_naive_timestamps_need_tz() -> None:
     df = _df(timestamp=["2024-01-01 08:00", "2024-01-02 08:00", "2024-01-03 08:00"])
-    with pytest.raises(EventSchemaError, match="naive_timestamp.*\n.*Hint: pass tz='Asia/Shanghai'"):
+    with pytest.raises(
+        EventSchemaError, match=r"naive_timestamp.*\n.*Hint: pass tz='Asia/Shanghai'"
+    ):
         EventLog.from_pandas(df)
     naive_dt = _df(timestamp=list(pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"])))
     with pytest.raises(EventSchemaError, match="naive_timestamp in column 'timestamp'"):
@@ -113,7 +117,8 @@ def test_naive_timestamps_need_tz() -> None:
 def test_mixed_naive_and_aware() -> None:
     df = _df(timestamp=["2024-01-01T00:00Z", "2024-01-02 00:00", "2024-01-03T00:00+08:00"])
     with pytest.raises(
-        EventSchemaError, match=r"mixed_naive_aware in column 'timestamp': 1 row\(s\), first rows \[1\]"
+        EventSchemaError,
+        match=r"mixed_naive_aware in column 'timestamp': 1 row\(s\), first rows \[1\]",
     ):
         EventLog.from_pandas(df, tz="UTC")
     objs = pd.Series(
@@ -125,7 +130,7 @@ def test_mixed_naive_and_aware() -> None:
 
 
 def test_numeric_timestamps_need_time_unit() -> None:
-    with pytest.raises(EventSchemaError, match="numeric_timestamp.*\n.*Hint: pass time_unit='s'"):
+    with pytest.raises(EventSchemaError, match=r"numeric_timestamp.*\n.*Hint: pass time_unit='s'"):
         EventLog.from_pandas(_df(timestamp=[1, 2, 3]))
     with pytest.raises(InvalidParameterError, match="Invalid time_unit='days'"):
         EventLog.from_pandas(_df(timestamp=[1, 2, 3]), time_unit="days")  # type: ignore[arg-type]
@@ -176,13 +181,14 @@ def test_duplicates_error_policy_and_bad_policy() -> None:
 
 def test_empty_log() -> None:
     df = _df().iloc[:0]
-    with pytest.raises(EventSchemaError, match="empty_log.*\n.*Hint: pass allow_empty=True"):
+    with pytest.raises(EventSchemaError, match=r"empty_log.*\n.*Hint: pass allow_empty=True"):
         EventLog.from_pandas(df)
 
 
 def test_unknown_time_zone() -> None:
     with pytest.raises(
-        InvalidParameterError, match=r"Unknown time zone 'Europe/Berln'.*Did you mean 'Europe/Berlin'"
+        InvalidParameterError,
+        match=r"Unknown time zone 'Europe/Berln'.*Did you mean 'Europe/Berlin'",
     ):
         EventLog.from_pandas(_df(), tz="Europe/Berln")
 
@@ -196,7 +202,8 @@ def test_conflicting_identity_links() -> None:
     links = pd.DataFrame({"anonymous_id": ["d1", "d1", "d2"], "user_id": ["u1", "u2", "u1"]})
     with pytest.raises(
         IdentityConflictError,
-        match=r"1 anonymous id\(s\) are linked to more than one user, e\.g\. 'd1' -> \['u1', 'u2'\]",
+        match=r"1 anonymous id\(s\) are linked to more than one user, "
+        r"e\.g\. 'd1' -> \['u1', 'u2'\]",
     ) as err:
         EventLog.from_pandas(_df(), identities=links)
     assert err.value.conflicts is not None

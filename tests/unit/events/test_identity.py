@@ -22,7 +22,8 @@ def test_links_from_mapping_frame_and_models_agree() -> None:
     mapping = {"dev-1": "u1", "dev-2": "u2"}
     a = EventLog.from_pandas(_df(), identities=mapping)
     b = EventLog.from_pandas(
-        _df(), identities=pd.DataFrame({"anonymous_id": ["dev-1", "dev-2"], "user_id": ["u1", "u2"]})
+        _df(),
+        identities=pd.DataFrame({"anonymous_id": ["dev-1", "dev-2"], "user_id": ["u1", "u2"]}),
     )
     c = EventLog.from_pandas(
         _df(), identities=[IdentityLink(anonymous_id="dev-1", user_id="u1"), ("dev-2", "u2")]

@@ -15,8 +15,18 @@ def _ns(*stamps: str) -> np.ndarray:
     return np.array([pd.Timestamp(s).value for s in stamps], dtype=np.int64)
 
 
-@pytest.mark.parametrize("tz", ["UTC", "Asia/Shanghai", "America/New_York", "Europe/Berlin",
-                                "Australia/Lord_Howe", "Asia/Kathmandu", "America/Sao_Paulo"])
+@pytest.mark.parametrize(
+    "tz",
+    [
+        "UTC",
+        "Asia/Shanghai",
+        "America/New_York",
+        "Europe/Berlin",
+        "Australia/Lord_Howe",
+        "Asia/Kathmandu",
+        "America/Sao_Paulo",
+    ],
+)
 def test_local_ns_matches_pandas(tz: str) -> None:
     rng = np.random.default_rng(0)
     ts = rng.integers(pd.Timestamp("2015-01-01").value, pd.Timestamp("2025-01-01").value, 20_000)
@@ -69,9 +79,7 @@ def test_months_and_hours() -> None:
 
 
 def test_eventlog_period_codes_cached_and_tz_override() -> None:
-    df = pd.DataFrame(
-        {"user_id": ["a"], "event": ["x"], "timestamp": ["2024-01-07T20:00Z"]}
-    )
+    df = pd.DataFrame({"user_id": ["a"], "event": ["x"], "timestamp": ["2024-01-07T20:00Z"]})
     log = EventLog.from_pandas(df)
     assert log.period_codes("day") is log.period_codes("day")
     assert log.period_codes("day", tz="Asia/Shanghai")[0] == log.period_codes("day")[0] + 1
@@ -80,7 +88,9 @@ def test_eventlog_period_codes_cached_and_tz_override() -> None:
 
 
 def test_unsupported_period() -> None:
-    with pytest.raises(InvalidParameterError, match=r"Unsupported period 'weak'.*did you mean 'week'"):
+    with pytest.raises(
+        InvalidParameterError, match=r"Unsupported period 'weak'.*did you mean 'week'"
+    ):
         period_codes(_ns("2024-01-01T00:00Z"), "weak")
 
 
