@@ -146,7 +146,7 @@ class EventSchemaError(UseropsError, ValueError):
         ...     missing=["timestamp"], available=["ts", "uid"], param={"timestamp": "time_col"}
         ... )
         >>> print(err)
-        Event table is missing column(s) ['timestamp']. Available: ['ts', 'uid']. Hint: pass time_col='...' naming your column.
+        Event table is missing column(s) ['timestamp']. Available: ['ts', 'uid']. Hint: did you mean 'ts'? pass time_col='ts'.
         """  # noqa: E501
         missing = sorted(missing)
         avail = [str(a) for a in available]
@@ -198,7 +198,14 @@ class RuleSyntaxError(UseropsError, ValueError):
         self.text = text
         self.position = position
         if text is not None and position is not None:
-            message = f"{message}\n  {text}\n  {' ' * position}^"
+            # show the line holding the problem, with the caret under its column
+            start = text.rfind("\n", 0, position) + 1
+            end = text.find("\n", position)
+            line = text[start : end if end >= 0 else len(text)]
+            col = position - start
+            pad = "".join("\t" if ch == "\t" else " " for ch in line[:col])
+            where = f" (line {text.count(chr(10), 0, position) + 1})" if "\n" in text else ""
+            message = f"{message}{where}\n  {line}\n  {pad}^"
         super().__init__(message)
 
 

@@ -4,6 +4,16 @@ Models hold data and invariants only; computations live in the other subpackages
 """
 
 from useropslib.models._event import Event, IdentityLink, PropertyValue, UserId
+from useropslib.models._rule import (
+    MAX_RULE_DEPTH,
+    And,
+    Not,
+    Or,
+    RuleNode,
+    Tag,
+    parse_rule,
+    rule_from_json,
+)
 from useropslib.models._types import (
     PERIODS,
     Period,
@@ -14,14 +24,22 @@ from useropslib.models._types import (
 )
 
 __all__ = [
+    "MAX_RULE_DEPTH",
     "PERIODS",
+    "And",
     "Event",
     "IdentityLink",
+    "Not",
+    "Or",
     "Period",
     "PropertyValue",
+    "RuleNode",
+    "Tag",
     "UserId",
     "WeekStart",
     "parse_period",
+    "parse_rule",
     "parse_week_start",
     "parse_window",
+    "rule_from_json",
 ]
