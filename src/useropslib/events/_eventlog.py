@@ -72,6 +72,10 @@ class LogSummary:
         Rows removed by ``duplicates="drop"``.
     identities_merged : int
         Ids folded into another user by identity links.
+    has_values : bool
+        Whether the log carries numeric values.
+    properties : tuple of str
+        Names of the event-property columns.
     """
 
     n_events: int
@@ -231,7 +235,7 @@ class EventLog:
         user_col: str = "user_id",
         event_col: str = "event",
         time_col: str = "timestamp",
-        value_col: str | None = _DEFAULT_VALUE_COL,
+        value_col: str | None = "value",
         anonymous_col: str | None = None,
         properties: Sequence[str] | None = None,
         tz: str | None = None,

@@ -14,10 +14,12 @@ Period: TypeAlias = Literal["hour", "day", "week", "month"]
 """A calendar period used to bucket time."""
 
 PERIODS: tuple[str, ...] = ("hour", "day", "week", "month")
+"""The calendar periods every metric accepts, shortest first."""
 
 WeekStart: TypeAlias = Literal[
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
 ]
+"""A weekday name naming the first day of a calendar week."""
 _WEEKDAYS: tuple[str, ...] = (
     "monday",
     "tuesday",

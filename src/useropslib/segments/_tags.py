@@ -445,7 +445,7 @@ class TagTable:
         pair_tags: list[npt.NDArray[np.object_]] = []
         for col in columns:  # a loop over property columns, not over users
             values = _frame_column(users_df, col, param="columns", what="property")
-            keep = values.notna().to_numpy()
+            keep = values.notna().to_numpy().copy()
             present = values[keep]
             kind = pd.api.types.infer_dtype(present, skipna=True)
             if kind == "boolean":  # a flag: the column name where true, nothing where false
