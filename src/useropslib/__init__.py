@@ -33,7 +33,7 @@ from useropslib.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from useropslib import churn, datasets, events, models, segments
+    from useropslib import churn, datasets, events, metrics, models, segments
     from useropslib.events import EventLog, read_events
     from useropslib.models import Event, IdentityLink
 
@@ -55,13 +55,14 @@ __all__ = [
     "churn",
     "datasets",
     "events",
+    "metrics",
     "models",
     "read_events",
     "segments",
     "show_versions",
 ]
 
-_SUBMODULES = {"churn", "datasets", "events", "models", "segments"}
+_SUBMODULES = {"churn", "datasets", "events", "metrics", "models", "segments"}
 _LAZY = {
     "EventLog": "useropslib.events",
     "read_events": "useropslib.events",

@@ -31,6 +31,7 @@ EXPECTED_TOP = {
     "__version__",
     "datasets",
     "events",
+    "metrics",
     "models",
     "read_events",
     "segments",
@@ -55,6 +56,7 @@ def test_top_level_all_is_pinned() -> None:
         "useropslib.report",
         "useropslib.segments",
         "useropslib.churn",
+        "useropslib.metrics",
     ],
 )
 def test_subpackage_all_is_public_and_importable(module: str) -> None:

@@ -1,4 +1,11 @@
-"""Churn (流失): probability-alive models of repeat buying and customer lifetime value.
+"""Churn (流失): churn defined from the data, labels, survival curves, probability-alive models.
+
+- :func:`infer_inactivity_threshold`: the silence after which users almost never return, read off
+  the censoring-aware return curve; gives a :class:`~useropslib.models.ChurnDefinition`.
+- :func:`churn_labels`, :func:`churn_rate`, :func:`natural_churn_rate`: per-user labels as of a
+  date, churn per period, and the natural churn rate of each signup cohort.
+- :func:`survival_frame`, :func:`kaplan_meier`, :func:`logrank_test`: one row per user with
+  duration and observed flag; Kaplan–Meier curves by group (lifelines) and the log-rank test.
 
 - :class:`BetaGeoModel`: the BG/NBD model (Fader, Hardie & Lee 2005): P(alive), expected purchases,
   probability of no purchase within a horizon.
@@ -17,6 +24,29 @@ Examples
 from __future__ import annotations
 
 from useropslib.churn._bgnbd import BetaGeoModel, rfm_summary
+from useropslib.churn._definition import InactivityThresholdResult, infer_inactivity_threshold
 from useropslib.churn._gamma_gamma import GammaGammaModel
+from useropslib.churn._labels import churn_labels, churn_rate, natural_churn_rate
+from useropslib.churn._survival import (
+    KaplanMeierResult,
+    LogrankResult,
+    kaplan_meier,
+    logrank_test,
+    survival_frame,
+)
 
-__all__ = ["BetaGeoModel", "GammaGammaModel", "rfm_summary"]
+__all__ = [
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "InactivityThresholdResult",
+    "KaplanMeierResult",
+    "LogrankResult",
+    "churn_labels",
+    "churn_rate",
+    "infer_inactivity_threshold",
+    "kaplan_meier",
+    "logrank_test",
+    "natural_churn_rate",
+    "rfm_summary",
+    "survival_frame",
+]

@@ -673,6 +673,48 @@ class EventLog:
         return out
 
     @property
+    def property_names(self) -> tuple[str, ...]:
+        """Names of the event-property columns."""
+        return () if self._props is None else tuple(str(c) for c in self._props.columns)
+
+    def property_values(self, name: str) -> pd.Series:
+        """Return one property column, aligned with the events, without copying the others.
+
+        Parameters
+        ----------
+        name : str
+            A property column name.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed 0..n_events-1; treat it as read-only.
+
+        Raises
+        ------
+        InvalidParameterError
+            When the log has no such property; the message lists close names.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"user_id": ["a"], "event": ["open"], "channel": ["push"],
+        ...                    "timestamp": ["2024-01-01T00:00Z"]})
+        >>> EventLog.from_pandas(df).property_values("channel").tolist()
+        ['push']
+        """
+        names = self.property_names
+        if self._props is None or name not in names:
+            close = did_you_mean(str(name), names)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise InvalidParameterError(
+                f"The event log has no property {name!r}. Known properties: {list(names)}.{hint} "
+                "Hint: properties are the extra columns kept by from_pandas(properties=...)."
+            )
+        col: pd.Series = self._props[name]
+        return col
+
+    @property
     def tz(self) -> str:
         """IANA time zone used for calendar periods."""
         return self._tz

@@ -5,6 +5,40 @@ with ``user_id``, ``event`` and ``timestamp`` columns) and keyword-only options 
 convention used.
 """
 
+from useropslib.metrics._activation import (
+    ActivationResult,
+    OnboardingResult,
+    activation,
+    onboarding,
+)
+from useropslib.metrics._funnel import FunnelResult, funnel
+from useropslib.metrics._messaging import RATE_DEFINITIONS, MessageFunnelResult, message_funnel
+from useropslib.metrics._money import (
+    LTVResult,
+    PaybackResult,
+    RevenueResult,
+    ltv_curve,
+    payback,
+    revenue,
+)
 from useropslib.metrics._result import MetricResult, jsonable
 
-__all__ = ["MetricResult", "jsonable"]
+__all__ = [
+    "RATE_DEFINITIONS",
+    "ActivationResult",
+    "FunnelResult",
+    "LTVResult",
+    "MessageFunnelResult",
+    "MetricResult",
+    "OnboardingResult",
+    "PaybackResult",
+    "RevenueResult",
+    "activation",
+    "funnel",
+    "jsonable",
+    "ltv_curve",
+    "message_funnel",
+    "onboarding",
+    "payback",
+    "revenue",
+]

@@ -18,7 +18,8 @@ def jsonable(obj: Any) -> Any:
     """Convert frames, series, numpy and pandas scalars and timestamps to JSON-ready values.
 
     Frames become lists of row dicts (``orient="records"``), series become dicts, timestamps ISO
-    8601 strings, NaN and NaT ``None``.
+    8601 strings, NaN and NaT ``None``, infinities the strings ``"inf"`` and ``"-inf"`` (strict
+    JSON has no infinity).
 
     Parameters
     ----------
@@ -59,7 +60,10 @@ def jsonable(obj: Any) -> Any:
         return int(obj)
     if isinstance(obj, np.floating | float):
         f = float(obj)
-        return None if math.isnan(f) else f
+        if math.isnan(f):
+            return None
+        # strict JSON has no Infinity: "inf" keeps the meaning (e.g. a median never reached)
+        return f if math.isfinite(f) else ("inf" if f > 0 else "-inf")
     if isinstance(obj, str):
         return obj
     try:

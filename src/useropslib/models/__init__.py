@@ -3,6 +3,7 @@
 Models hold data and invariants only; computations live in the other subpackages.
 """
 
+from useropslib.models._churn import ChurnDefinition, ChurnKind
 from useropslib.models._event import Event, IdentityLink, PropertyValue, UserId
 from useropslib.models._rule import (
     MAX_RULE_DEPTH,
@@ -27,6 +28,8 @@ __all__ = [
     "MAX_RULE_DEPTH",
     "PERIODS",
     "And",
+    "ChurnDefinition",
+    "ChurnKind",
     "Event",
     "IdentityLink",
     "Not",

@@ -1,0 +1,395 @@
+"""Churn labels per user, churn rate per period and the natural churn rate of signup cohorts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.churn._definition import (
+    DefinitionLike,
+    activity,
+    as_definition,
+    names_mask,
+    observed_days,
+    resolve_as_of,
+    stamp,
+    stamps,
+    threshold_ns,
+    window_ns,
+)
+from useropslib.events import EventLog, as_event_log, period_codes, period_starts
+from useropslib.exceptions import InsufficientDataError, InvalidParameterError
+from useropslib.models import Period, parse_period
+from useropslib.models._churn import ChurnDefinition
+
+__all__ = ["churn_labels", "churn_rate", "natural_churn_rate"]
+
+_I64_MIN = np.iinfo(np.int64).min
+_I64_MAX = np.iinfo(np.int64).max
+
+
+def _user_index(log: EventLog, codes: npt.NDArray[np.int64]) -> pd.Index:
+    out: pd.Index = pd.Index(log.users.take(codes), name="user_id")
+    return out
+
+
+def churn_labels(
+    events: EventLog | pd.DataFrame, definition: DefinitionLike, *, as_of: Any = None
+) -> pd.DataFrame:
+    """Label every user churned, retained or too new to tell, as of a date.
+
+    A user is *churned* when their last activity is at least ``definition.threshold`` before
+    ``as_of``; *censored* (too new to tell) when they were first seen less than one threshold
+    before ``as_of``, so they could not have been silent that long; otherwise retained.
+
+    Parameters
+    ----------
+    events : EventLog or DataFrame
+        The events (a frame needs ``user_id``, ``event``, ``timestamp`` columns).
+    definition : ChurnDefinition, str or timedelta
+        The churn definition, or just its threshold (``"30D"``; every event is then activity).
+    as_of : str, datetime or Timestamp, optional
+        The analysis date; later events are ignored.  Default: the log's ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user with an activity event at or before ``as_of`` (index ``user_id``, in
+        the log's user order): ``first_seen`` and ``last_seen`` (first and last activity, aware,
+        in the log's zone), ``days_inactive`` (days from ``last_seen`` to ``as_of``, float),
+        ``churned`` (``days_inactive >= threshold``), ``censored`` (``as_of - first_seen <
+        threshold``; never churned), ``churned_at`` (``last_seen + threshold``, the instant the
+        user became churned; NaT unless churned).
+
+    Raises
+    ------
+    InvalidParameterError
+        For a non-positive threshold, unknown activity events or ``as_of`` before the log's
+        first event.
+    InsufficientDataError
+        When no activity event is at or before ``as_of``.
+
+    See Also
+    --------
+    churn_rate : Share of the active base that churns in each period.
+    survival_frame : Durations to churn for survival analysis.
+
+    Notes
+    -----
+    The comparison is inclusive: a user silent for exactly the threshold is churned, which is
+    when :func:`survival_frame` (kind ``"terminal"``) records the churn event, so its
+    ``observed`` flag equals ``churned`` here.  Users whose only events are not activity events
+    are left out.  ``definition.kind`` does not matter here: the labels describe the state at
+    ``as_of``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from useropslib.churn import churn_labels
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "c"],
+    ...     "event": "open",
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-20", "2024-02-25"],
+    ...                                 utc=True),
+    ... })
+    >>> labels = churn_labels(df, "30D", as_of="2024-03-01")
+    >>> labels[["days_inactive", "churned", "censored"]]
+             days_inactive  churned  censored
+    user_id
+    a                 56.0     True     False
+    b                 41.0     True     False
+    c                  5.0    False      True
+    >>> labels.loc["a", "churned_at"]
+    Timestamp('2024-02-04 00:00:00+0000', tz='UTC')
+    """
+    log = as_event_log(events)
+    d = as_definition(definition)
+    as_of_ns = resolve_as_of(log, as_of)
+    act = activity(log, d.activity_events, as_of_ns)
+    codes, first, last = act.first_last()
+    thr = threshold_ns(d)
+    inactive = as_of_ns - last
+    churned = inactive >= thr
+    censored = (as_of_ns - first) < thr
+    churned_at = np.where(churned, last + thr, _I64_MIN)
+    labels: pd.DataFrame = pd.DataFrame(
+        {
+            "first_seen": stamps(first, log.tz),
+            "last_seen": stamps(last, log.tz),
+            "days_inactive": observed_days(inactive),
+            "churned": churned,
+            "censored": censored,
+            "churned_at": stamps(churned_at, log.tz),
+        },
+        index=_user_index(log, codes),
+    )
+    return labels
+
+
+def _spells(
+    users: npt.NDArray[np.int64], ts: npt.NDArray[np.int64], thr: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Active spells of (user, time)-sorted activity: start and end (last activity + threshold)."""
+    same = users[1:] == users[:-1]
+    breaks = ~same | (np.diff(ts) >= thr)
+    starts = np.flatnonzero(np.concatenate(([True], breaks)))
+    ends = np.flatnonzero(np.concatenate((breaks, [True])))
+    return ts[starts], ts[ends] + thr
+
+
+def churn_rate(
+    events: EventLog | pd.DataFrame,
+    definition: DefinitionLike,
+    *,
+    period: Period | str = "month",
+    as_of: Any = None,
+) -> pd.DataFrame:
+    """Share of the active base at the start of each period that churns during it.
+
+    Parameters
+    ----------
+    events : EventLog or DataFrame
+        The events (a frame needs ``user_id``, ``event``, ``timestamp`` columns).
+    definition : ChurnDefinition, str or timedelta
+        The churn definition, or just its threshold (``"30D"``).
+    period : {"day", "week", "month", "hour"}, default "month"
+        Calendar period, in the log's time zone and week start.
+    as_of : str, datetime or Timestamp, optional
+        The analysis date; later events are ignored.  Default: the log's ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period from the one holding the first activity to the one holding ``as_of``
+        (index ``period``, the local period start): ``active_at_start`` (the active base: users
+        seen at or before the period start whose last activity by then is at most one
+        threshold before it), ``churned`` (those of them whose silence reached the threshold
+        during the period, at or before ``as_of``), ``churn_rate`` (``churned /
+        active_at_start``; NaN without a base) and ``complete`` (the period ended at or before
+        ``as_of``).
+
+    Raises
+    ------
+    InvalidParameterError
+        For a bad definition, period, unknown activity events or ``as_of`` before the data.
+    InsufficientDataError
+        When no activity event is at or before ``as_of``.
+
+    See Also
+    --------
+    churn_labels : The per-user state as of one date.
+
+    Notes
+    -----
+    A user is churned from the instant their silence reaches the threshold (last activity +
+    threshold) until their next activity, so a user can churn, come back and churn again; each
+    stretch of activity whose gaps stay under the threshold is an *active spell* ending at its
+    last activity + threshold.  Users who join or come back during a period are not in its
+    base, as in the usual "customers lost / customers at the start" rate.  The last period is
+    usually incomplete: its rate counts only churn seen by ``as_of``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from useropslib.churn import churn_rate
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "b", "c", "a", "c"],
+    ...     "event": "open",
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-09",
+    ...                                  "2024-01-20"], utc=True),
+    ... })
+    >>> churn_rate(df, "7D", period="week", as_of="2024-01-29")
+                               active_at_start  churned  churn_rate  complete
+    period
+    2024-01-01 00:00:00+00:00                1        0         0.0      True
+    2024-01-08 00:00:00+00:00                3        3         1.0      True
+    2024-01-15 00:00:00+00:00                1        1         1.0      True
+    2024-01-22 00:00:00+00:00                1        1         1.0      True
+    2024-01-29 00:00:00+00:00                0        0         NaN     False
+    """
+    log = as_event_log(events)
+    d = as_definition(definition)
+    p = parse_period(period)
+    as_of_ns = resolve_as_of(log, as_of)
+    act = activity(log, d.activity_events, as_of_ns)
+    thr = threshold_ns(d)
+    users, ts = act.by_user()
+    start, end = _spells(users, ts, thr)
+
+    ws = log.week_start
+    bounds = period_codes(
+        np.array([int(ts.min()), as_of_ns], dtype=np.int64), p, tz=log.tz, week_start=ws
+    )
+    codes = np.arange(int(bounds[0]), int(bounds[1]) + 2, dtype=np.int64)
+    edges_idx = period_starts(codes, p, tz=log.tz, week_start=ws)
+    edges = edges_idx.tz_convert("UTC").as_unit("ns").asi8
+    s, e = edges[:-1], edges[1:]
+
+    start_sorted = np.sort(start)
+    end_sorted = np.sort(end)
+    # in the base at s: a spell with start <= s <= end (churning at s itself counts in [s, e))
+    base = np.searchsorted(start_sorted, s, side="right") - np.searchsorted(
+        end_sorted, s, side="left"
+    )
+    # spells that end (churn) inside a period and had started by its start
+    seen = end <= as_of_ns
+    pe = np.searchsorted(s, end[seen], side="right") - 1
+    in_base = start[seen] <= s[pe]
+    churned = np.bincount(pe[in_base], minlength=s.size).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(base > 0, churned / np.maximum(base, 1), np.nan)
+    out: pd.DataFrame = pd.DataFrame(
+        {
+            "active_at_start": base.astype(np.int64),
+            "churned": churned,
+            "churn_rate": rate,
+            "complete": e <= as_of_ns,
+        },
+        index=pd.Index(edges_idx[:-1], name="period"),
+    )
+
+    return out
+
+
+def natural_churn_rate(
+    events: EventLog | pd.DataFrame,
+    *,
+    cohort_period: Period | str = "week",
+    silence: str | dt.timedelta | ChurnDefinition = "5W",
+    signup_event: str | None = None,
+    as_of: Any = None,
+) -> pd.DataFrame:
+    """Natural churn rate (自然流失率) of each signup cohort: the share never active after signup.
+
+    The domain example: of 100 users registered on one day, 20 did nothing in the following
+    five weeks, so that day's natural churn rate is 20 / 100 = 20%.
+
+    Parameters
+    ----------
+    events : EventLog or DataFrame
+        The events (a frame needs ``user_id``, ``event``, ``timestamp`` columns).
+    cohort_period : {"day", "week", "month", "hour"}, default "week"
+        Calendar period that groups users into signup cohorts (log's zone and week start).
+    silence : str, timedelta or ChurnDefinition, default "5W"
+        The window after signup in which some activity is needed.  A :class:`ChurnDefinition`
+        gives both the window (its threshold) and the activity events; otherwise every event
+        counts as activity.
+    signup_event : str, optional
+        The event that marks registration (the user's first one is used); users without one are
+        left out.  Default: the user's first event of any kind.
+    as_of : str, datetime or Timestamp, optional
+        The analysis date; later events are ignored.  Default: the log's ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort with signups (index ``cohort``, the local period start):
+        ``signups``, ``pending`` (signups whose window is still open at ``as_of``; left out of
+        the rate), ``churned`` (window over, no activity in it), ``natural_churn_rate``
+        (``churned / (signups - pending)``; NaN when every signup is pending) and ``complete``
+        (the cohort period ended at least ``silence`` before ``as_of``, so no signup is or will
+        be pending).
+
+    Raises
+    ------
+    InvalidParameterError
+        For a bad period or window, unknown event names or ``as_of`` before the data.
+    InsufficientDataError
+        When nobody signed up at or before ``as_of``.
+
+    See Also
+    --------
+    churn_labels : The per-user state as of one date.
+
+    Notes
+    -----
+    The window is ``(signup, signup + silence]``: events at the very instant of signup belong
+    to the signup itself and do not count as activity after it.  Without a
+    :class:`ChurnDefinition`, every later event counts, including onboarding steps taken
+    minutes after signing up; to ask "did they come back?", pass
+    ``silence=ChurnDefinition(threshold="5W", activity_events=["app_open", ...])``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from useropslib.churn import natural_churn_rate
+    >>> day = pd.Timestamp("2024-01-01 09:00", tz="UTC")
+    >>> rows = [(f"u{i}", "signup", day) for i in range(10)]
+    >>> rows += [(f"u{i}", "open", day + pd.Timedelta(days=3)) for i in range(8)]
+    >>> rows += [("late", "signup", day + pd.Timedelta(days=60))]
+    >>> df = pd.DataFrame(rows, columns=["user_id", "event", "timestamp"])
+    >>> res = natural_churn_rate(df, cohort_period="day", silence="5W", signup_event="signup")
+    >>> print(res.to_string())
+                               signups  pending  churned  natural_churn_rate  complete
+    cohort
+    2024-01-01 00:00:00+00:00       10        0        2                 0.2      True
+    2024-03-01 00:00:00+00:00        1        1        0                 NaN     False
+    """
+    log = as_event_log(events)
+    p = parse_period(cohort_period)
+    if isinstance(silence, ChurnDefinition):
+        w_ns, names = threshold_ns(silence), silence.activity_events
+    else:
+        w_ns, names = window_ns(silence, "silence"), None
+    as_of_ns = resolve_as_of(log, as_of)
+    ts = log.timestamps_ns
+    upto = ts <= as_of_ns
+    if signup_event is not None:
+        if not isinstance(signup_event, str):
+            raise InvalidParameterError(
+                f"Invalid signup_event={signup_event!r}. Expected one event name such as "
+                "'signup', or None to use each user's first event."
+            )
+        upto = upto & names_mask(log, [signup_event], "signup_event")
+    anchor = np.full(len(log.users), _I64_MAX, dtype=np.int64)
+    np.minimum.at(anchor, log.user_codes[upto], ts[upto])
+    codes = np.flatnonzero(anchor != _I64_MAX)
+    if codes.size == 0:
+        raise InsufficientDataError(
+            f"Nobody signed up at or before as_of={stamp(as_of_ns, log.tz)}: the log has "
+            f"{log.n_events:,} events from {log.n_users:,} users and none named "
+            f"{signup_event!r} by then. Hint: check signup_event against log.event_names."
+        )
+    act_mask = ts <= as_of_ns
+    if names is not None:
+        act_mask &= names_mask(log, names, "silence.activity_events")
+    u = log.user_codes[act_mask]
+    t = ts[act_mask]
+    a = anchor[u]
+    back = (t > a) & (t - a <= w_ns)
+    active = np.zeros(len(log.users), dtype=bool)
+    active[u[back]] = True
+
+    a_c = anchor[codes]
+    ws = log.week_start
+    cohort = period_codes(a_c, p, tz=log.tz, week_start=ws)
+    c0 = int(cohort.min())
+    idx = cohort - c0
+    n_c = int(idx.max()) + 1
+    pending = a_c + w_ns > as_of_ns
+    churned = ~active[codes] & ~pending
+    signups = np.bincount(idx, minlength=n_c)
+    n_pending = np.bincount(idx[pending], minlength=n_c)
+    n_churned = np.bincount(idx[churned], minlength=n_c)
+    all_codes = np.arange(c0, c0 + n_c + 1, dtype=np.int64)
+    starts = period_starts(all_codes, p, tz=log.tz, week_start=ws)
+    ends_ns = starts[1:].tz_convert("UTC").as_unit("ns").asi8
+    decided = signups - n_pending
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(decided > 0, n_churned / np.maximum(decided, 1), np.nan)
+    frame = pd.DataFrame(
+        {
+            "signups": signups.astype(np.int64),
+            "pending": n_pending.astype(np.int64),
+            "churned": n_churned.astype(np.int64),
+            "natural_churn_rate": rate,
+            "complete": ends_ns + w_ns <= as_of_ns,
+        },
+        index=pd.Index(starts[:-1], name="cohort"),
+    )
+    out: pd.DataFrame = frame[frame["signups"] > 0]
+    return out

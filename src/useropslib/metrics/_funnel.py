@@ -1,0 +1,1310 @@
+"""Conversion funnels (漏斗): ordered, strict or unordered, with exclusions and breakdowns.
+
+One function, :func:`funnel`, names every convention peers disagree on (DESIGN.md §5): the step
+order, the conversion window (inclusive, measured from the entry event), exclusion steps
+evaluated per attempt, which attempt a person is counted by, and how a breakdown value is
+attributed to a person.  Steps are numbered from 0; step 0 is the entry.
+
+The kernel works on the encoded arrays of the :class:`~useropslib.events.EventLog`:
+
+1. A lookup table over event codes (plus property filters) gives each event a bit mask of the
+   steps and exclusions it matches; only matching events are kept.
+2. They are sorted once by (user, time, step rank) -- one ``np.sort`` of a packed int64 key when
+   the key fits (times are divided by their common unit: seconds, milliseconds ...), else one
+   ``np.lexsort``.  The sorted position is then a global (user, time) order.
+3. A sweep over the few steps, vectorised over every attempt (every step-0 event in the range):
+   for step k, ``np.searchsorted`` over the positions of the step-k events finds, per attempt,
+   the first step-k event after the attempt's step-(k-1) event; it counts if it belongs to the
+   same user and lies within the window.  Strict funnels take the very next event instead;
+   unordered funnels look up, per attempt, the first events of each step inside the window.
+4. Exclusions, the per-person choice of attempt and the per-step statistics are segment
+   reductions (``reduceat``/``bincount``) over the attempts.
+
+No Python loop runs over users or events; the loops run over steps, exclusions and groups.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.events import EventLog, as_event_log, check_tz
+from useropslib.events._time import to_utc_ns
+from useropslib.exceptions import (
+    InsufficientDataWarning,
+    InvalidParameterError,
+    UseropsError,
+    did_you_mean,
+)
+from useropslib.metrics._result import MetricResult
+from useropslib.models import parse_window
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["FunnelResult", "funnel"]
+
+Order: TypeAlias = Literal["ordered", "strict", "unordered"]
+Attempts: TypeAlias = Literal["best", "first"]
+StepSpec: TypeAlias = str | tuple[str, Mapping[str, Any]]
+"""An event name, or ``(name, {property: value})``; a list/tuple/set value matches any of them."""
+ExclusionSpec: TypeAlias = StepSpec | tuple[StepSpec, int, int]
+"""A step spec (excluded anywhere in the funnel), or ``(spec, from_step, to_step)``."""
+Attribution: TypeAlias = Literal["first_touch", "last_touch"] | tuple[str, int]
+
+I64: TypeAlias = npt.NDArray[np.int64]
+Bools: TypeAlias = npt.NDArray[np.bool_]
+
+_ORDERS = ("ordered", "strict", "unordered")
+_ATTEMPTS = ("best", "first")
+_TOUCHES = ("first_touch", "last_touch")
+_NONE_GROUP = "(none)"
+_MAX_BITS = 62  # steps + exclusions share one int64 bit mask
+_I64_MAX = np.iinfo(np.int64).max
+_I64_MIN = np.iinfo(np.int64).min  # reads as NaT in datetime64[ns]
+_PACK_LIMIT = 1 << 62
+_UNITS_NS = (1, 1_000, 1_000_000, 1_000_000_000)
+_TABLE_COLUMNS = (
+    "step",
+    "name",
+    "users",
+    "conversion_rate",
+    "step_conversion_rate",
+    "drop_off",
+    "drop_off_rate",
+    "mean_time_to_convert",
+    "median_time_to_convert",
+)
+
+
+# ============================================================================ result
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _PerUser:
+    """Compact per-person arrays behind :attr:`FunnelResult.per_user` (built on first access)."""
+
+    users: pd.Index
+    user_codes: I64
+    reach: I64
+    times: I64  # (n_steps, n) UTC ns, int64 min where not reached
+    tz: str
+    breakdown_name: str | None
+    groups: npt.NDArray[np.object_] | None
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class FunnelResult(MetricResult):
+    """A conversion funnel: users per step, conversion, drop-off and time to convert.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per step: ``step`` (0-based index), ``name``, ``users`` (people who reached at
+        least this step), ``conversion_rate`` (over step 0), ``step_conversion_rate`` (over the
+        previous step), ``drop_off`` and ``drop_off_rate`` (people lost since the previous
+        step), ``mean_time_to_convert`` and ``median_time_to_convert`` (timedelta from the
+        previous step's event, over the people who reached this step; NaT for step 0).
+    bottleneck : int or None
+        The step losing the largest share of the people who reached the step before it
+        (highest ``drop_off_rate``; the earliest on ties).  None with a single step, nobody
+        in the funnel, or no step losing anyone.
+    excluded_users : int
+        People who entered the funnel but were left out because every attempt that counted
+        was disqualified by an exclusion step.
+    breakdown_table : pandas.DataFrame or None
+        With a breakdown: the columns of :attr:`table` per group, the group in a first column
+        named after the breakdown (``"(none)"`` for people without a value); groups ordered by
+        people at step 0, largest first.
+    params : dict
+        The parameters used.
+    as_of : pandas.Timestamp or None
+        Events after it were ignored.
+    """
+
+    table: pd.DataFrame
+    bottleneck: int | None
+    excluded_users: int
+    breakdown_table: pd.DataFrame | None
+    _per_user: _PerUser
+
+    @functools.cached_property
+    def per_user(self) -> pd.DataFrame:
+        """One row per person in the funnel, for segments and churn analyses to reuse.
+
+        Columns: ``user_id``; ``furthest_step`` (0-based index of the last step reached);
+        ``converted`` (reached the last step); ``step_<k>_time`` for every step (tz-aware, in
+        the result's time zone; NaT when not reached) from the attempt the person is counted
+        by; and the breakdown column when there is one.  Rows are sorted by ``user_id``.
+        Excluded people are left out.
+        """
+        d = self._per_user
+        frame = pd.DataFrame(
+            {
+                "user_id": d.users.take(d.user_codes),
+                "furthest_step": d.reach - 1,
+                "converted": d.reach == d.times.shape[0],
+            }
+        )
+        for k in range(d.times.shape[0]):
+            stamps = pd.DatetimeIndex(d.times[k].view("datetime64[ns]"), tz="UTC")
+            frame[f"step_{k}_time"] = stamps.tz_convert(d.tz)
+        if d.breakdown_name is not None and d.groups is not None:
+            frame[d.breakdown_name] = d.groups
+        out: pd.DataFrame
+        try:
+            out = frame.sort_values("user_id", kind="stable", ignore_index=True)
+        except TypeError:  # ids of mixed types that cannot be ordered
+            key = frame["user_id"].astype(str)
+            out = frame.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the funnel as a tidy frame: one row per (group, step).
+
+        Returns
+        -------
+        pandas.DataFrame
+            :attr:`breakdown_table` when there is a breakdown, else :attr:`table` (copies).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"user_id": ["a", "a", "b"], "event": ["visit", "buy", "visit"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 11:00",
+        ...                                  "2024-01-02 09:00"], utc=True)})
+        >>> funnel(df, steps=["visit", "buy"]).to_frame()[["step", "name", "users"]]
+           step   name  users
+        0     0  visit      2
+        1     1    buy      1
+        """
+        frame = self.breakdown_table if self.breakdown_table is not None else self.table
+        out: pd.DataFrame = frame.copy()
+        return out
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Draw people per step as bars, labelled with the conversion from step 0.
+
+        With a breakdown, one group of bars per step and one colour per breakdown group.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; default a new figure.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Raises
+        ------
+        UseropsError
+            When matplotlib is not installed.
+        """
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise UseropsError(
+                "Plotting needs matplotlib, which is not installed. Hint: pip install "
+                '"useropslib[plot]".'
+            ) from None
+        if ax is None:
+            _, ax = plt.subplots()
+        names = [f"{s}: {n}" for s, n in zip(self.table["step"], self.table["name"], strict=True)]
+        x = np.arange(len(names), dtype=np.float64)
+        if self.breakdown_table is None:
+            users = self.table["users"].to_numpy(dtype=np.float64)
+            ax.bar(x, users, color="tab:blue")
+            for xi, ui, rate in zip(x, users, self.table["conversion_rate"], strict=True):
+                label = "" if np.isnan(rate) else f"{rate:.1%}"
+                ax.annotate(label, (xi, ui), ha="center", va="bottom")
+        else:
+            bt = self.breakdown_table
+            col = bt.columns[0]
+            groups = list(pd.unique(bt[col]))
+            width = 0.8 / max(len(groups), 1)
+            for i, g in enumerate(groups):
+                rows = bt[bt[col] == g]
+                ax.bar(x + i * width - 0.4 + width / 2, rows["users"], width, label=str(g))
+            ax.legend(title=str(col))
+        ax.set_xticks(x)
+        ax.set_xticklabels(names, rotation=20, ha="right")
+        ax.set_ylabel("people")
+        ax.set_title(f"Funnel ({self.params.get('order')}, window {self.params.get('window')})")
+        return ax
+
+
+# ============================================================================ public function
+
+
+def funnel(
+    events: EventLog | pd.DataFrame,
+    steps: Sequence[StepSpec],
+    *,
+    window: str | dt.timedelta = "14D",
+    order: Order = "ordered",
+    exclusions: Sequence[ExclusionSpec] | None = None,
+    attempts: Attempts = "best",
+    breakdown: str | Mapping[Any, Any] | pd.Series | None = None,
+    attribution: Attribution = "first_touch",
+    start: Any = None,
+    end: Any = None,
+    tz: str | None = None,
+    as_of: Any = None,
+) -> FunnelResult:
+    """Count the people who go through a sequence of steps within a conversion window.
+
+    An *attempt* starts at an event matching step 0 (the entry) inside ``[start, end)``.  It
+    reaches step k when events matching steps 1..k follow in the chosen ``order``, all within
+    ``window`` of the entry (inclusive bound).  Each person is counted once, by one attempt
+    (``attempts``); step counts are cumulative (people who reached *at least* step k).
+
+    Parameters
+    ----------
+    events : EventLog or pandas.DataFrame
+        The events (a frame needs ``user_id``, ``event`` and ``timestamp`` columns).
+    steps : sequence of str or (str, dict)
+        The steps, in order.  A step is an event name, or ``(name, {property: value})`` where
+        every listed event property must equal the value (a list/tuple/set value matches any
+        of its items).  A name may repeat: ``["view", "view", "buy"]`` needs two distinct view
+        events.  A single step is allowed (it counts the people with an entry in the range).
+    window : str or timedelta, default "14D"
+        Conversion window, measured from the entry event; a step exactly ``window`` after the
+        entry still counts.  ``"7D"``, ``"24h"``, ``"15s"``, ``"2W"`` ...
+    order : {"ordered", "strict", "unordered"}, default "ordered"
+        ``"ordered"``: the steps happen in this order; other events may happen in between.
+        ``"strict"``: each step is the person's very next event after the previous step (no
+        event of any name in between).  ``"unordered"``: the steps may happen in any order;
+        reaching "step k" means doing k + 1 distinct steps, and any step can be the entry.
+        See Notes.
+    exclusions : sequence, optional
+        Events that disqualify an attempt.  Each item is a step spec (an event name or
+        ``(name, {property: value})``), excluded anywhere between the first and the last step,
+        or ``(spec, from_step, to_step)`` with 0-based step indices, ``from_step < to_step``.
+        An attempt is disqualified when such an event happens strictly after its
+        ``from_step`` event and strictly before its ``to_step`` event, or, when it never
+        reached ``to_step``, after its ``from_step`` event while its window is still open.
+        Unordered funnels accept only exclusions over the whole funnel.
+    attempts : {"best", "first"}, default "best"
+        ``"best"``: each person is counted by their furthest-reaching attempt that was not
+        disqualified (PostHog).  ``"first"``: only by their first entry in the range
+        (Mixpanel's uniques); a disqualified first attempt leaves the person out.
+    breakdown : str, mapping or pandas.Series, optional
+        Split the funnel by the value of an event property (attributed to each person by
+        ``attribution``), or by a user-level group given as a mapping or Series user id ->
+        group.  People without a value fall in group ``"(none)"``.
+    attribution : {"first_touch", "last_touch"} or ("step", i), default "first_touch"
+        For a property breakdown: the value on the person's first (or last) step event that
+        has one, among the events the funnel reads (from ``start`` to the end of the last
+        window), or the value on the step-i event of the attempt the person is counted by
+        (``"(none)"`` when that attempt did not reach step i).
+    start, end : str, datetime or Timestamp, optional
+        Entries must happen at or after ``start`` and before ``end`` (naive values are read in
+        ``tz``).  Later steps may happen after ``end``, within the window.  Default: no bound.
+    tz : str, optional
+        IANA time zone for naive bounds and for the times in :attr:`FunnelResult.per_user`.
+        Default: the log's.
+    as_of : str, datetime or Timestamp, optional
+        Ignore events after this instant.  Default: the log's ``as_of``.
+
+    Returns
+    -------
+    FunnelResult
+        ``table``, ``bottleneck``, ``breakdown_table``, ``per_user``, ``to_frame()``,
+        ``plot()``.
+
+    Raises
+    ------
+    InvalidParameterError
+        For empty steps, a malformed step or exclusion, unknown event names (with close known
+        names) or properties, a window that is not positive, an unknown ``order``,
+        ``attempts`` or ``attribution``, a missing breakdown column, an end before the start,
+        an unknown time zone, more than 62 steps and exclusions, or, in an unordered funnel,
+        a partial exclusion or steps whose filters overlap without being identical.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        When no entry event falls in the range (the result has zero people).
+
+    See Also
+    --------
+    useropslib.metrics.retention : Who comes back after a start event.
+
+    Notes
+    -----
+    Conventions, and the peer each matches:
+
+    * Window: measured from the entry (step-0) event (PostHog, Mixpanel, Amplitude), with an
+      inclusive bound (PostHog).  Events at the same instant count as in order (PostHog): at
+      one instant, events are taken in the order of the first step they match, events
+      matching no step last.  A repeated event name needs distinct events.
+    * ``attempts="best"`` with ``order="ordered"`` reproduces PostHog's funnel counts.  The
+      times of a person come from their attempt that reached the furthest step earliest,
+      and among those from the latest entry, as PostHog reports them.  ``attempts="first"``
+      is Mixpanel's "uniques" counting.
+    * Time to convert is measured from the previous step (PostHog); the median of an even
+      count is the mean of the two middle values.
+    * ``order="strict"`` looks at every event of the person, not only funnel events (PostHog's
+      and Amplitude's "exact order").  An event that matches no step and happens at the same
+      instant as one of the person's step events does not break a sequence.  PostHog's
+      implementation also tolerates a repeat of the current step event in between; this one
+      does not.
+    * ``order="unordered"``: the level of an attempt is the number of distinct steps done
+      within ``[entry, entry + window]``, each step by a distinct event (PostHog's "any
+      order"; results read "completed k + 1 steps").  The time of level k is the instant the
+      k + 1-th distinct step was done; a person is counted by the attempt that reached the
+      highest level earliest, from its earliest entry (PostHog).
+    * Exclusions are evaluated per attempt with strict inequalities, so an excluded event at
+      the same instant as a step does not disqualify (PostHog ignores those too).  A person
+      whose every attempt is disqualified is removed from all steps (PostHog); a person with
+      another, clean attempt is counted by the best clean one.
+    * Breakdown attribution ``"first_touch"``, ``"last_touch"`` and ``("step", i)`` follow
+      PostHog's names.  PostHog counts a person with step-attribution values in several
+      groups once per value; here each person has one value: the one on their counted
+      attempt.
+    * ``start``/``end`` bound the entries only; later steps may fall after ``end`` (Mixpanel,
+      Amplitude).  PostHog ignores events after the range: pass ``events.between(start, end)``
+      to reproduce that.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "a", "b", "b", "c", "c"],
+    ...     "event": ["signup", "view", "buy", "signup", "view", "signup", "view"],
+    ...     "timestamp": pd.to_datetime([
+    ...         "2024-05-01 09:00", "2024-05-01 10:00", "2024-05-02 09:00",
+    ...         "2024-05-01 12:00", "2024-05-01 14:00",
+    ...         "2024-05-02 08:00", "2024-05-20 08:00"], utc=True),
+    ... })
+    >>> res = funnel(df, steps=["signup", "view", "buy"], window="7D")
+    >>> cols = ["step", "name", "users", "conversion_rate", "drop_off", "median_time_to_convert"]
+    >>> res.table[cols]
+       step    name  users  conversion_rate  drop_off median_time_to_convert
+    0     0  signup      3         1.000000         0                    NaT
+    1     1    view      2         0.666667         1        0 days 01:30:00
+    2     2     buy      1         0.333333         1        0 days 23:00:00
+    >>> res.bottleneck
+    2
+    >>> res.per_user[["user_id", "furthest_step", "converted"]]
+      user_id  furthest_step  converted
+    0       a              2       True
+    1       b              1      False
+    2       c              0      False
+    >>> funnel(df, steps=["signup", "view"], order="strict").table["users"].tolist()
+    [3, 2]
+    """
+    log = as_event_log(events)
+    zone = log.tz if tz is None else check_tz(tz)
+    matchers = _parse_steps(steps)
+    n_steps = len(matchers)
+    window_td = parse_window(window)
+    window_ns = int(pd.Timedelta(window_td).value)
+    order_ = _choice(order, _ORDERS, "order", "'ordered' is the usual funnel")
+    attempts_ = _choice(attempts, _ATTEMPTS, "attempts", "'best' counts the best attempt")
+    excl = _parse_exclusions(exclusions, n_steps, order_)
+    if n_steps + len(excl) > _MAX_BITS:
+        raise InvalidParameterError(
+            f"Too many steps and exclusions: {n_steps} + {len(excl)} > {_MAX_BITS}. Expected at "
+            f"most {_MAX_BITS} together. Hint: split the funnel."
+        )
+    touch = _parse_attribution(attribution, n_steps)
+    lo_ns = None if start is None else to_utc_ns(start, tz=zone, name="start")
+    hi_ns = None if end is None else to_utc_ns(end, tz=zone, name="end")
+    if lo_ns is not None and hi_ns is not None and hi_ns < lo_ns:
+        raise InvalidParameterError(
+            f"end={end!r} is before start={start!r}. Expected start <= end. Hint: swap them."
+        )
+    asof_ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=zone, name="as_of")
+
+    # names and properties are checked before any work, so every mistake fails fast
+    all_matchers = matchers + [m for m, _, _ in excl]
+    codes = [int(c) for c in log.event_code_of([m.event for m in all_matchers])]
+    wanted_props = sorted({k for m in all_matchers for k, _ in m.where})
+    props = _properties(log, wanted_props, breakdown if isinstance(breakdown, str) else None)
+    user_groups = _user_groups(log, breakdown) if not isinstance(breakdown, str) else None
+
+    params: dict[str, Any] = {
+        "steps": [m.spec for m in matchers],
+        "window": window if isinstance(window, str) else str(pd.Timedelta(window_td)),
+        "order": order_,
+        "attempts": attempts_,
+        "exclusions": [[m.spec, a, b] for m, a, b in excl],
+        "breakdown": breakdown if breakdown is None or isinstance(breakdown, str) else "mapping",
+        "attribution": list(touch) if isinstance(touch, tuple) else touch,
+        "start": None if lo_ns is None else _stamp(lo_ns, zone),
+        "end": None if hi_ns is None else _stamp(hi_ns, zone),
+        "tz": zone,
+    }
+    labels = (
+        [f"Completed {k + 1} step{'s' if k else ''}" for k in range(n_steps)]
+        if order_ == "unordered"
+        else [m.label for m in matchers]
+    )
+    as_of_stamp = None if asof_ns is None else _stamp(asof_ns, zone)
+
+    query = _Query(
+        matchers=all_matchers,
+        codes=codes,
+        n_steps=n_steps,
+        exclusions=[(n_steps + i, a, b) for i, (_, a, b) in enumerate(excl)],
+        window_ns=window_ns,
+        order=order_,
+        attempts=attempts_,
+        lo_ns=lo_ns,
+        hi_ns=hi_ns,
+        asof_ns=asof_ns,
+        need_index=isinstance(breakdown, str),
+    )
+    out = _run(log, query, props)
+
+    if out.n_entrants == 0:
+        warnings.warn(
+            "No entry event (step 0) in the range, so the funnel is empty. Hint: check start, "
+            "end, as_of and the step-0 event name.",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
+
+    groups: npt.NDArray[np.object_] | None = None
+    breakdown_name: str | None = None
+    if isinstance(breakdown, str):
+        breakdown_name = breakdown
+        groups = _attributed_values(out, props[breakdown], touch, n_steps)
+    elif user_groups is not None:
+        breakdown_name, per_code = user_groups
+        groups = per_code[out.user]
+    table = _table(out.reach, out.times, n_steps, labels)
+    breakdown_table = None
+    if groups is not None and breakdown_name is not None:
+        breakdown_table = _breakdown_table(out.reach, out.times, groups, n_steps, labels)
+        breakdown_table.insert(0, breakdown_name, breakdown_table.pop("_group"))
+    return FunnelResult(
+        params=params,
+        as_of=as_of_stamp,
+        table=table,
+        bottleneck=_bottleneck(table),
+        excluded_users=out.n_entrants - int(out.user.size),
+        breakdown_table=breakdown_table,
+        _per_user=_PerUser(
+            users=log.users,
+            user_codes=out.user,
+            reach=out.reach,
+            times=out.times,
+            tz=zone,
+            breakdown_name=breakdown_name,
+            groups=groups,
+        ),
+    )
+
+
+# ============================================================================ parsing
+
+
+@dataclasses.dataclass(frozen=True)
+class _Matcher:
+    """One step or exclusion: an event name and equality/membership conditions on properties."""
+
+    event: str
+    where: tuple[tuple[str, tuple[Any, ...]], ...]  # (property, allowed values), sorted
+    spec: Any  # as given, for params
+    label: str
+
+    @property
+    def key(self) -> tuple[str, tuple[tuple[str, frozenset[Any]], ...]]:
+        return (self.event, tuple((k, frozenset(v)) for k, v in self.where))
+
+
+def _parse_matcher(item: Any, what: str) -> _Matcher:
+    if isinstance(item, str):
+        return _Matcher(event=item, where=(), spec=item, label=item)
+    if (
+        isinstance(item, tuple | list)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and isinstance(item[1], Mapping)
+    ):
+        name, cond = item[0], item[1]
+        where = []
+        for prop, want in cond.items():
+            if not isinstance(prop, str):
+                raise InvalidParameterError(
+                    f"Cannot read the filter of {what} {item!r}: property names must be "
+                    f"strings, got {prop!r}. Expected (name, {{'plan': 'pro'}})."
+                )
+            values = tuple(want) if isinstance(want, list | tuple | set | frozenset) else (want,)
+            try:
+                frozenset(values)
+            except TypeError:
+                raise InvalidParameterError(
+                    f"Cannot read the filter of {what} {item!r}: the value of {prop!r} must be "
+                    "a scalar or a list of scalars. Expected e.g. {'plan': ['pro', 'team']}."
+                ) from None
+            where.append((prop, values))
+        where.sort(key=lambda kv: kv[0])
+        shown = ", ".join(f"{k}={list(v) if len(v) > 1 else v[0]!r}" for k, v in where)
+        label = f"{name} ({shown})" if where else name
+        return _Matcher(event=name, where=tuple(where), spec=(name, dict(cond)), label=label)
+    raise InvalidParameterError(
+        f"Cannot read {what} {item!r}. Expected an event name or a pair (name, {{property: "
+        "value}}), e.g. 'signup' or ('purchase', {'plan': 'pro'})."
+    )
+
+
+def _parse_steps(steps: Any) -> list[_Matcher]:
+    if isinstance(steps, str) or (
+        isinstance(steps, tuple) and len(steps) == 2 and isinstance(steps[1], Mapping)
+    ):
+        raise InvalidParameterError(
+            f"steps must be a list of steps, got the single step {steps!r}. Hint: wrap it in a "
+            f"list: steps=[{steps!r}]."
+        )
+    if isinstance(steps, np.ndarray | pd.Series | pd.Index):
+        steps = steps.tolist()
+    if not isinstance(steps, Sequence) or len(steps) == 0:
+        raise InvalidParameterError(
+            f"steps is empty or not a list (got {steps!r}). Expected at least one step, e.g. "
+            "steps=['signup', 'add_to_cart', 'purchase']."
+        )
+    return [_parse_matcher(s, f"step {i}") for i, s in enumerate(steps)]
+
+
+def _parse_exclusions(exclusions: Any, n_steps: int, order: str) -> list[tuple[_Matcher, int, int]]:
+    if exclusions is None:
+        return []
+    if isinstance(exclusions, str) or not isinstance(exclusions, Sequence):
+        raise InvalidParameterError(
+            f"exclusions must be a list, got {exclusions!r}. Hint: exclusions=[{exclusions!r}]."
+        )
+    out = []
+    for item in exclusions:
+        if isinstance(item, tuple | list) and len(item) == 3 and not isinstance(item[1], Mapping):
+            spec, a, b = item
+        else:
+            spec, a, b = item, 0, n_steps - 1
+        m = _parse_matcher(spec, "exclusion")
+        if n_steps < 2:
+            raise InvalidParameterError(
+                f"Exclusion {m.label!r} needs a funnel of at least two steps, got {n_steps}. "
+                "Hint: add the step the exclusion should come before."
+            )
+        for v, nm in ((a, "from_step"), (b, "to_step")):
+            if isinstance(v, bool) or not isinstance(v, int | np.integer):
+                raise InvalidParameterError(
+                    f"Exclusion {m.label!r}: {nm} must be an integer step index, got {v!r}. "
+                    "Expected (event, from_step, to_step) with 0-based indices."
+                )
+        a, b = int(a), int(b)
+        if not 0 <= a < b <= n_steps - 1:
+            raise InvalidParameterError(
+                f"Exclusion {m.label!r} between steps {a} and {b} is out of range. Expected "
+                f"0 <= from_step < to_step <= {n_steps - 1} (0-based). Hint: (event, 0, 1) "
+                "excludes the event between the first and the second step."
+            )
+        if order == "unordered" and (a, b) != (0, n_steps - 1):
+            raise InvalidParameterError(
+                f"Exclusion {m.label!r} between steps {a} and {b}: an unordered funnel has no "
+                f"step order, so exclusions must span the whole funnel (0 to {n_steps - 1}). "
+                "Hint: give the event alone, or use order='ordered'."
+            )
+        out.append((m, a, b))
+    return out
+
+
+def _parse_attribution(attribution: Any, n_steps: int) -> str | tuple[str, int]:
+    if isinstance(attribution, str) and attribution in _TOUCHES:
+        return attribution
+    if (
+        isinstance(attribution, tuple | list)
+        and len(attribution) == 2
+        and attribution[0] == "step"
+        and isinstance(attribution[1], int | np.integer)
+        and not isinstance(attribution[1], bool)
+    ):
+        i = int(attribution[1])
+        if not 0 <= i < n_steps:
+            raise InvalidParameterError(
+                f"attribution=('step', {i}) is out of range. Expected a 0-based step index "
+                f"from 0 to {n_steps - 1}."
+            )
+        return ("step", i)
+    close = did_you_mean(str(attribution), _TOUCHES)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise InvalidParameterError(
+        f"Invalid attribution={attribution!r}. Expected 'first_touch', 'last_touch' or "
+        f"('step', i) with a 0-based step index.{hint}"
+    )
+
+
+def _choice(value: Any, options: Sequence[str], name: str, hint: str) -> Any:
+    if isinstance(value, str) and value in options:
+        return value
+    close = did_you_mean(str(value), options)
+    extra = f" Did you mean {close[0]!r}?" if close else f" Hint: {hint}."
+    raise InvalidParameterError(
+        f"Invalid {name}={value!r}. Expected one of {list(options)}.{extra}"
+    )
+
+
+def _properties(
+    log: EventLog, wanted: list[str], breakdown: str | None
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the property columns the query reads, as arrays aligned with the events."""
+    names = [*wanted, *([breakdown] if breakdown is not None else [])]
+    if not names:
+        return {}
+    frame = log.properties
+    avail = [str(c) for c in frame.columns]
+    for name in names:
+        if name not in frame.columns:
+            close = did_you_mean(name, avail)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            what = "breakdown column" if name == breakdown else "property"
+            raise InvalidParameterError(
+                f"Missing {what} {name!r}: the event log has no such property. Available "
+                f"properties: {avail}.{hint}"
+            )
+    return {name: frame[name].to_numpy() for name in names}
+
+
+def _user_groups(log: EventLog, breakdown: Any) -> tuple[str, npt.NDArray[np.object_]] | None:
+    """Group per user code from a user-level mapping or Series (None without a breakdown)."""
+    if breakdown is None:
+        return None
+    if not isinstance(breakdown, pd.Series | Mapping):
+        raise InvalidParameterError(
+            f"Cannot read breakdown of type {type(breakdown).__name__}. Expected the name of an "
+            "event property, or a mapping or pandas Series user_id -> group."
+        )
+    s = breakdown if isinstance(breakdown, pd.Series) else pd.Series(dict(breakdown))
+    if s.index.has_duplicates:
+        dup = list(s.index[s.index.duplicated()][:5])
+        raise InvalidParameterError(
+            f"The breakdown maps some users more than once: {dup}. Expected one group per user "
+            "id. Hint: drop duplicates, e.g. series[~series.index.duplicated()]."
+        )
+    pos = s.index.get_indexer(log.users)
+    vals = s.to_numpy(dtype=object)
+    out = np.full(len(log.users), _NONE_GROUP, dtype=object)
+    hit = pos >= 0
+    out[hit] = vals[pos[hit]]
+    out[pd.isna(out)] = _NONE_GROUP
+    name = str(s.name) if isinstance(breakdown, pd.Series) and s.name is not None else "group"
+    return name, out
+
+
+def _stamp(ns: int, tz: str) -> pd.Timestamp:
+    out: pd.Timestamp = pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(tz)
+    return out
+
+
+# ============================================================================ kernel
+
+
+@dataclasses.dataclass(frozen=True)
+class _Query:
+    matchers: list[_Matcher]  # steps first, then exclusions; bit i = matcher i
+    codes: list[int]
+    n_steps: int
+    exclusions: list[tuple[int, int, int]]  # (bit, from_step, to_step)
+    window_ns: int
+    order: str
+    attempts: str
+    lo_ns: int | None
+    hi_ns: int | None
+    asof_ns: int | None
+    need_index: bool
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Sorted:
+    """Selected events sorted by (user, time, step rank); position = global order."""
+
+    user: I64
+    time: I64
+    mask: npt.NDArray[np.integer[Any]]  # bit i: matches step i (then exclusions)
+    index: I64 | None  # original event row, when properties are read later
+
+    @functools.cached_property
+    def group_starts(self) -> I64:
+        """First position of every run of equal (user, time)."""
+        n = self.user.size
+        new = np.ones(n, dtype=bool)
+        if n > 1:
+            new[1:] = (self.user[1:] != self.user[:-1]) | (self.time[1:] != self.time[:-1])
+        return np.flatnonzero(new)
+
+    def group_end(self, pos: I64) -> I64:
+        """First position after the (user, time) run of each position."""
+        gs = self.group_starts
+        j = np.searchsorted(gs, pos, side="right")
+        out: I64 = np.where(j < gs.size, gs[np.minimum(j, gs.size - 1)], self.user.size)
+        return out
+
+    def group_start(self, pos: I64) -> I64:
+        gs = self.group_starts
+        out: I64 = gs[np.searchsorted(gs, pos, side="right") - 1]
+        return out
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Outcome:
+    """Per person counted: user code, steps reached (1..K) and the time of each step."""
+
+    user: I64
+    reach: I64
+    times: I64  # (K, n) step-major, int64 min where not reached
+    positions: I64  # (K, n) positions in the sorted events, -1 where not reached
+    sorted: _Sorted
+    n_entrants: int
+
+
+def _bit(i: int) -> int:
+    return 1 << i
+
+
+def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Outcome:
+    s = _select_and_sort(log, q, props)
+    step_bits = (1 << q.n_steps) - 1
+    entry_ok = (s.mask & (_bit(0) if q.order != "unordered" else step_bits)) != 0
+    if q.hi_ns is not None:
+        entry_ok &= s.time < q.hi_ns
+    entries = np.flatnonzero(entry_ok)
+    n_entrants = 0
+    if entries.size:
+        e_user = s.user[entries]
+        new_user = np.ones(entries.size, dtype=bool)
+        np.not_equal(e_user[1:], e_user[:-1], out=new_user[1:])
+        n_entrants = int(np.count_nonzero(new_user))
+        if q.attempts == "first":
+            entries = entries[new_user]
+    if q.order == "unordered":
+        reach, times, pos = _sweep_unordered(s, entries, q)
+    else:
+        entries, reach, times, pos = _sweep_ordered(s, entries, q)
+    att_user = s.user[entries]
+    if q.exclusions and entries.size:
+        keep = np.flatnonzero(~_disqualified(s, att_user, reach, times, pos, q))
+        att_user, reach, times, pos = att_user[keep], reach[keep], times[:, keep], pos[:, keep]
+    if q.attempts == "best" and att_user.size:
+        pick = _pick_attempts(att_user, reach, times, earliest_entry=q.order == "unordered")
+        att_user, reach, times, pos = att_user[pick], reach[pick], times[:, pick], pos[:, pick]
+    return _Outcome(
+        user=att_user,
+        reach=reach,
+        times=times,
+        positions=pos,
+        sorted=s,
+        n_entrants=n_entrants,
+    )
+
+
+def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Sorted:
+    """Keep the events the funnel reads, with their step/exclusion bit masks, sorted."""
+    ev = log.event_codes
+    ts = log.timestamps_ns
+    n_codes = len(log.event_names)
+    code_bits = np.zeros(n_codes, dtype=np.int64)
+    filtered: list[tuple[int, int, _Matcher]] = []
+    for i, (m, c) in enumerate(zip(q.matchers, q.codes, strict=True)):
+        if m.where:
+            filtered.append((i, c, m))
+        else:
+            code_bits[c] |= _bit(i)
+    is_cand = code_bits != 0
+    for _, c, _ in filtered:
+        is_cand[c] = True
+
+    # time bounds: nothing before start matters, nor anything after the last window or as_of
+    # (the log holds no event after its own as_of, so that bound only cuts when earlier)
+    lo = q.lo_ns
+    hi = q.asof_ns if q.asof_ns is not None and q.asof_ns < (log.as_of_ns or 0) else None
+    if q.hi_ns is not None:
+        last = q.hi_ns - 1 + q.window_ns
+        hi = last if hi is None else min(hi, last)
+
+    if q.order == "strict":
+        # every event of the people with an entry: find them from the step-0 candidates
+        rows0 = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+        ok0 = (_masks(rows0, ev[rows0], code_bits, filtered, props) & _bit(0)) != 0
+        if q.hi_ns is not None:
+            ok0 &= ts[rows0] < q.hi_ns
+        entrant = np.zeros(len(log.users), dtype=bool)
+        entrant[log.user_codes[rows0[ok0]]] = True
+        rows = _in_time(np.flatnonzero(entrant[log.user_codes]), ts, lo, hi)
+    else:
+        rows = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+    codes = ev[rows]
+    if filtered:
+        masks = _masks(rows, codes, code_bits, filtered, props)
+        if q.order != "strict":
+            hit = np.flatnonzero(masks)
+            rows, codes, masks = rows[hit], codes[hit], masks[hit]
+        distinct = pd.unique(masks).astype(np.int64)
+    else:
+        distinct = np.unique(np.append(code_bits, np.int64(0)))
+
+    # step rank: the first step an event matches, then its mask; no step last
+    by_rank = _masks_by_rank(distinct, q.n_steps)
+    srt = np.argsort(by_rank).astype(np.int8 if by_rank.size < 128 else np.int64)
+    if filtered:
+        rank = srt[np.searchsorted(by_rank[srt], masks)]
+        del masks
+    else:
+        rank = srt[np.searchsorted(by_rank[srt], code_bits)][codes]
+    del codes
+    return _sort(log, rows, rank, by_rank.astype(_mask_dtype(len(q.matchers))), q.need_index)
+
+
+def _in_time(rows: I64, ts: npt.NDArray[np.int64], lo: int | None, hi: int | None) -> I64:
+    if lo is None and hi is None:
+        return rows
+    t = ts[rows]
+    keep = np.ones(rows.size, dtype=bool)
+    if lo is not None:
+        keep &= t >= lo
+    if hi is not None:
+        keep &= t <= hi
+    out: I64 = rows[keep]
+    return out
+
+
+def _masks(
+    rows: I64,
+    codes: npt.NDArray[np.int32],
+    code_bits: I64,
+    filtered: list[tuple[int, int, _Matcher]],
+    props: Mapping[str, npt.NDArray[Any]],
+) -> I64:
+    masks: I64 = code_bits[codes]
+    for bit, code, m in filtered:
+        sub = np.flatnonzero(codes == code)
+        ok = np.ones(sub.size, dtype=bool)
+        for prop, values in m.where:
+            col = props[prop][rows[sub]]
+            ok &= pd.Series(col, dtype=object).isin(list(values)).to_numpy(dtype=bool)
+        masks[sub[ok]] |= _bit(bit)
+    return masks
+
+
+def _mask_dtype(n_bits: int) -> type[np.integer[Any]]:
+    """Return the smallest integer type holding ``n_bits`` step and exclusion bits."""
+    for dtype, bits in ((np.uint8, 8), (np.uint16, 16), (np.uint32, 32)):
+        if n_bits <= bits:
+            return dtype
+    return np.int64
+
+
+def _masks_by_rank(distinct: I64, n_steps: int) -> I64:
+    """Order the distinct masks by (first step matched, mask); masks without steps last."""
+    step_bits = (1 << n_steps) - 1
+    lows = []
+    for m in distinct.tolist():  # a handful of distinct masks, not events
+        steps = int(m) & step_bits
+        lows.append((steps & -steps).bit_length() - 1 if steps else n_steps)
+    order = np.lexsort((distinct, np.asarray(lows, dtype=np.int64)))
+    out: I64 = distinct[order]
+    return out
+
+
+def _sort(
+    log: EventLog,
+    rows: I64,
+    rank: npt.NDArray[np.integer[Any]],
+    by_rank: npt.NDArray[np.integer[Any]],
+    need_index: bool,
+) -> _Sorted:
+    """Sort the events at ``rows`` by (user, time, rank).
+
+    One sort of a bit-packed int64 key ``user | time | rank`` when it fits in 63 bits; times
+    are counted in their coarsest exact unit (ns, us, ms or s since the first event) to make it
+    fit.  Otherwise (nanosecond times over a long span with many users) one ``np.lexsort``.
+    """
+    n = rows.size
+    if n == 0:
+        e = np.empty(0, dtype=np.int64)
+        return _Sorted(e, e, e, e if need_index else None)
+    times = log.timestamps_ns[rows]
+    t0 = int(times.min())
+    rel = times - t0
+    span = int(rel.max())
+    rank_bits = max(1, (int(by_rank.size) - 1).bit_length())
+    user_bits = max(1, (len(log.users) - 1).bit_length())
+    unit, time_bits = 0, 0
+    for u in _UNITS_NS:
+        time_bits = max(1, (span // u).bit_length())
+        if user_bits + time_bits + rank_bits <= 63:
+            unit = u
+            break
+    if unit > 1:
+        if (rel % unit).any():
+            unit = 0  # times finer than the unit that would fit: packing is not exact
+        else:
+            rel //= unit
+    if unit:
+        # build the key in place: the arrays here are the size of the selection
+        del times
+        key = log.user_codes[rows].astype(np.int64)
+        key <<= time_bits + rank_bits
+        rel <<= rank_bits
+        key |= rel
+        del rel
+        key |= rank
+        index: I64 | None = None
+        if need_index:
+            order = np.argsort(key)
+            key = key[order]
+            index = rows[order]
+            del order
+        else:
+            key.sort()
+        u_s = key >> (time_bits + rank_bits)
+        t_s = key >> rank_bits
+        t_s &= (1 << time_bits) - 1
+        if unit > 1:
+            t_s *= unit
+        t_s += t0
+        key &= (1 << rank_bits) - 1
+        return _Sorted(u_s, t_s, by_rank[key], index)
+    users = log.user_codes[rows]
+    if span < (_PACK_LIMIT >> rank_bits):
+        order = np.lexsort((rel << rank_bits | rank, users))
+    else:
+        order = np.lexsort((rank, times, users))
+    return _Sorted(
+        users[order].astype(np.int64),
+        times[order],
+        by_rank[rank[order]],
+        rows[order] if need_index else None,
+    )
+
+
+def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, I64]:
+    """Ordered and strict funnels: per attempt, the earliest qualifying event of each step.
+
+    Returns the attempts kept, the steps each reached and the (step, attempt) times and
+    positions.  In an ordered funnel counted by the best attempt without exclusions, an entry
+    followed by another entry of the same person before any step-1 event is dropped first: the
+    later entry continues with the same events and a later deadline, so it reaches at least as
+    far, at the same times, and is the one PostHog reports.
+    """
+    k_steps = q.n_steps
+    track = bool(q.exclusions) or q.need_index  # positions are read by exclusions, breakdowns
+    if q.order == "ordered" and q.attempts == "best" and not q.exclusions and k_steps > 1:
+        cand1 = np.flatnonzero(s.mask & _bit(1))
+        j1 = np.searchsorted(cand1, entries, side="right")
+        e_user = s.user[entries]
+        keep = np.ones(entries.size, dtype=bool)
+        keep[:-1] = (j1[1:] != j1[:-1]) | (e_user[1:] != e_user[:-1])
+        entries = entries[keep]
+    n = entries.size
+    times = np.full((k_steps, n), _I64_MIN, dtype=np.int64)
+    pos: I64 = (
+        np.full((k_steps, n), -1, dtype=np.int64)
+        if track
+        else np.broadcast_to(np.int64(-1), (k_steps, n))
+    )
+    reach = np.ones(n, dtype=np.int64)
+    if n == 0:
+        return entries, reach, times, pos
+    times[0] = s.time[entries]
+    if track:
+        pos[0] = entries
+    user = s.user[entries]
+    deadline = times[0] + q.window_ns
+    stream = _strict_stream(s, q.n_steps) if q.order == "strict" else None
+    cur = np.searchsorted(stream, entries) if stream is not None else entries
+    alive = np.arange(n)
+    a_user, a_deadline = user, deadline
+    for k in range(1, k_steps):
+        if stream is not None:
+            j = cur + 1
+            ok = j < stream.size
+            p = stream[np.minimum(j, stream.size - 1)]
+            ok &= (s.mask[p] & _bit(k)) != 0
+            nxt = j
+        else:
+            cand = np.flatnonzero(s.mask & _bit(k))
+            if cand.size == 0:
+                break
+            j = np.searchsorted(cand, cur, side="right")
+            ok = j < cand.size
+            p = cand[np.minimum(j, cand.size - 1)]
+            nxt = p
+        ok &= s.user[p] == a_user
+        ok &= s.time[p] <= a_deadline
+        keep = np.flatnonzero(ok)
+        if keep.size == 0:
+            break
+        alive, p, cur = alive[keep], p[keep], nxt[keep]
+        a_user, a_deadline = a_user[keep], a_deadline[keep]
+        times[k, alive] = s.time[p]
+        if track:
+            pos[k, alive] = p
+        reach[alive] = k + 1
+    return entries, reach, times, pos
+
+
+def _strict_stream(s: _Sorted, n_steps: int) -> I64:
+    """Positions of the events a strict sequence must not skip.
+
+    Events matching no step are dropped when they share an instant with a step event of the
+    same person (same-timestamp events count as in order); within an instant, step events sort
+    first, so a run holds a step event exactly when its first event is one.
+    """
+    is_step = (s.mask & ((1 << n_steps) - 1)) != 0
+    gs = s.group_starts
+    new = np.zeros(s.user.size, dtype=bool)
+    new[gs] = True
+    run_of = np.cumsum(new) - 1
+    keep = is_step | ~is_step[gs][run_of]
+    return np.flatnonzero(keep)
+
+
+def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64]:
+    """Unordered funnels: distinct steps done in ``[entry, entry + window]``, per attempt."""
+    k_steps = q.n_steps
+    n = entries.size
+    # classes of identical matchers: a step repeated r times needs r distinct events
+    classes: dict[Any, int] = {}
+    for i, m in enumerate(q.matchers[:k_steps]):
+        classes[m.key] = classes.get(m.key, 0) | (1 << i)
+    class_masks = list(classes.values())
+    _check_disjoint(s, class_masks, q)
+    slot_t = np.full((n, k_steps), _I64_MAX, dtype=np.int64)
+    slot_p = np.full((n, k_steps), -1, dtype=np.int64)
+    if n:
+        user = s.user[entries]
+        t_entry = s.time[entries]
+        deadline = t_entry + q.window_ns
+        first = s.group_start(entries)
+        col = 0
+        for cm in class_masks:
+            low = cm & -cm
+            cand = np.flatnonzero(s.mask & low)
+            if cand.size == 0:
+                col += cm.bit_count()
+                continue
+            j0 = np.searchsorted(cand, first, side="left")
+            for _ in range(cm.bit_count()):  # r-th event of a step repeated r times
+                ok = j0 < cand.size
+                p = cand[np.minimum(j0, cand.size - 1)]
+                ok &= (s.user[p] == user) & (s.time[p] <= deadline)
+                slot_t[ok, col] = s.time[p[ok]]
+                slot_p[ok, col] = p[ok]
+                j0 = j0 + 1
+                col += 1
+    order = np.argsort(slot_t, axis=1, kind="stable")
+    times = np.ascontiguousarray(np.take_along_axis(slot_t, order, axis=1).T)
+    pos = np.ascontiguousarray(np.take_along_axis(slot_p, order, axis=1).T)
+    reach = np.count_nonzero(pos >= 0, axis=0).astype(np.int64)
+    times[pos < 0] = _I64_MIN
+    return reach, times, pos
+
+
+def _check_disjoint(s: _Sorted, class_masks: list[int], q: _Query) -> None:
+    steps = s.mask & ((1 << q.n_steps) - 1)
+    allowed = np.asarray([0, *class_masks], dtype=np.int64)
+    bad = ~np.isin(steps, allowed)
+    if bad.any():
+        example = int(steps[np.flatnonzero(bad)[0]])
+        which = [i for i in range(q.n_steps) if example >> i & 1]
+        names = ", ".join(f"step {i} ({q.matchers[i].label!r})" for i in which)
+        raise InvalidParameterError(
+            f"In an unordered funnel each event may count for one kind of step, but "
+            f"{int(bad.sum())} event(s) match {names}, whose filters differ. Expected steps "
+            "that are identical or match disjoint events. Hint: make the property filters "
+            "disjoint, or use order='ordered'."
+        )
+
+
+def _disqualified(s: _Sorted, att_user: I64, reach: I64, times: I64, pos: I64, q: _Query) -> Bools:
+    """Flag the attempts with an exclusion event inside their guarded span."""
+    out = np.zeros(att_user.size, dtype=bool)
+    deadline = times[0] + q.window_ns
+    for bit, a, b in q.exclusions:
+        xs = np.flatnonzero(s.mask & _bit(bit))
+        if xs.size == 0:
+            continue
+        idx = np.flatnonzero(reach > a)
+        after = s.group_end(pos[a, idx])  # first position later in time than the step-a event
+        j = np.searchsorted(xs, after, side="left")
+        ok = j < xs.size
+        x = xs[np.minimum(j, xs.size - 1)]
+        ok &= s.user[x] == att_user[idx]
+        tx = s.time[x]
+        reached_b = reach[idx] > b
+        ok &= np.where(reached_b, tx < times[b, idx], tx <= deadline[idx])
+        out[idx[ok]] = True
+    return out
+
+
+def _pick_attempts(user: I64, reach: I64, times: I64, *, earliest_entry: bool) -> I64:
+    """Pick one attempt per person: furthest step, reached earliest, then latest/earliest entry."""
+    n = user.size
+    new = np.ones(n, dtype=bool)
+    new[1:] = user[1:] != user[:-1]
+    starts = np.flatnonzero(new)
+    seg = np.cumsum(new) - 1
+    best = np.maximum.reduceat(reach, starts)[seg]
+    cand = reach == best
+    t_last = times[reach - 1, np.arange(n)]
+    t_min = np.minimum.reduceat(np.where(cand, t_last, _I64_MAX), starts)[seg]
+    cand &= t_last == t_min
+    idx = np.arange(n, dtype=np.int64)
+    if earliest_entry:
+        pick: I64 = np.minimum.reduceat(np.where(cand, idx, n), starts)
+    else:
+        pick = np.maximum.reduceat(np.where(cand, idx, -1), starts)
+    return pick
+
+
+# ============================================================================ output
+
+
+def _attributed_values(
+    out: _Outcome, column: npt.NDArray[Any], touch: str | tuple[str, int], n_steps: int
+) -> npt.NDArray[np.object_]:
+    """Return the breakdown value of each person counted, by the attribution rule."""
+    s = out.sorted
+    index = s.index
+    values = np.full(out.user.size, _NONE_GROUP, dtype=object)
+    if index is None or out.user.size == 0:
+        return values
+    if isinstance(touch, tuple):
+        i = touch[1]
+        has = out.reach > i
+        got = column[index[out.positions[i, has]]]
+        values[has] = got
+    else:
+        is_step = (s.mask & ((1 << n_steps) - 1)) != 0
+        cand = np.flatnonzero(is_step)
+        vals = column[index[cand]]
+        cand = cand[~pd.isna(vals)]
+        if cand.size:
+            u = s.user[cand]
+            if touch == "first_touch":
+                sel = np.ones(cand.size, dtype=bool)
+                sel[1:] = u[1:] != u[:-1]
+            else:
+                sel = np.ones(cand.size, dtype=bool)
+                sel[:-1] = u[1:] != u[:-1]
+            users_with = u[sel]
+            chosen = cand[sel]
+            j = np.searchsorted(users_with, out.user)
+            j = np.minimum(j, users_with.size - 1)
+            hit = users_with[j] == out.user
+            values[hit] = column[index[chosen[j[hit]]]]
+    values[pd.isna(values)] = _NONE_GROUP
+    return values
+
+
+def _stats(
+    reach: I64, times: I64, group: I64, n_groups: int, n_steps: int
+) -> tuple[I64, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Users, mean and median conversion time (ns) per (group, step)."""
+    hist = np.bincount(group * (n_steps + 1) + reach, minlength=n_groups * (n_steps + 1))
+    hist = hist.reshape(n_groups, n_steps + 1)
+    users = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:].astype(np.int64)
+    mean = np.full((n_groups, n_steps), np.nan)
+    median = np.full((n_groups, n_steps), np.nan)
+    for k in range(1, n_steps):
+        rows = np.flatnonzero(reach > k)
+        if rows.size == 0:
+            continue
+        d = (times[k, rows] - times[k - 1, rows]).astype(np.float64)
+        g = group[rows]
+        cnt = np.bincount(g, minlength=n_groups)
+        tot = np.bincount(g, weights=d, minlength=n_groups)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean[:, k] = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+        med = pd.Series(d).groupby(g).median()
+        median[med.index.to_numpy(dtype=np.int64), k] = med.to_numpy(dtype=np.float64)
+    return users, mean, median
+
+
+def _frame(
+    users: I64, mean: npt.NDArray[np.float64], median: npt.NDArray[np.float64], labels: list[str]
+) -> pd.DataFrame:
+    n = users.size
+    u = users.astype(np.float64)
+    prev = np.r_[u[:1], u[:-1]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        conv = u / u[0] if n and u[0] > 0 else np.full(n, np.nan)
+        step_conv = np.where(prev > 0, u / np.where(prev > 0, prev, 1.0), np.nan)
+    drop = np.r_[0, users[:-1] - users[1:]].astype(np.int64) if n else users
+    out: pd.DataFrame = pd.DataFrame(
+        {
+            "step": np.arange(n, dtype=np.int64),
+            "name": labels,
+            "users": users.astype(np.int64),
+            "conversion_rate": conv,
+            "step_conversion_rate": step_conv,
+            "drop_off": drop,
+            "drop_off_rate": 1.0 - step_conv,
+            "mean_time_to_convert": _to_timedelta(mean),
+            "median_time_to_convert": _to_timedelta(median),
+        },
+        columns=list(_TABLE_COLUMNS),
+    )
+    return out
+
+
+def _to_timedelta(ns: npt.NDArray[np.float64]) -> pd.TimedeltaIndex:
+    vals = np.where(np.isnan(ns), _I64_MIN, np.round(np.nan_to_num(ns))).astype(np.int64)
+    out: pd.TimedeltaIndex = pd.TimedeltaIndex(vals.view("timedelta64[ns]"))
+    return out
+
+
+def _table(reach: I64, times: I64, n_steps: int, labels: list[str]) -> pd.DataFrame:
+    group = np.zeros(reach.size, dtype=np.int64)
+    users, mean, median = _stats(reach, times, group, 1, n_steps)
+    return _frame(users[0], mean[0], median[0], labels)
+
+
+def _breakdown_table(
+    reach: I64,
+    times: I64,
+    groups: npt.NDArray[np.object_],
+    n_steps: int,
+    labels: list[str],
+) -> pd.DataFrame:
+    codes, uniques = pd.factorize(pd.Series(groups, dtype=object))
+    codes = np.asarray(codes, dtype=np.int64)
+    n_groups = len(uniques)
+    users, mean, median = _stats(reach, times, codes, n_groups, n_steps)
+    # largest groups first; ties by the group's text, so row order never matters
+    text = np.asarray([str(v) for v in uniques], dtype=object)
+    order = np.lexsort((text, -users[:, 0])) if n_groups else np.empty(0, dtype=np.int64)
+    parts = []
+    for g in order.tolist():  # one frame per group (few), not per user
+        f = _frame(users[g], mean[g], median[g], labels)
+        f.insert(0, "_group", [uniques[g]] * n_steps)
+        parts.append(f)
+    if not parts:
+        empty = _frame(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), [])
+        empty.insert(0, "_group", pd.Series([], dtype=object))
+        return empty
+    out: pd.DataFrame = pd.concat(parts, ignore_index=True)
+    return out
+
+
+def _bottleneck(table: pd.DataFrame) -> int | None:
+    if len(table) < 2:
+        return None
+    rates = table["drop_off_rate"].to_numpy(dtype=np.float64)[1:]
+    valid = ~np.isnan(rates)
+    if not valid.any():
+        return None
+    best = np.where(valid, rates, -np.inf)
+    k = int(np.argmax(best))
+    return k + 1 if best[k] > 0 else None

@@ -1,0 +1,934 @@
+"""Monetisation (付费): revenue per period, ARPU, ARPPU, paying share, LTV curves, CAC payback."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.events import (
+    EventLog,
+    as_event_log,
+    check_tz,
+    period_codes,
+    period_starts,
+    user_periods,
+)
+from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
+from useropslib.metrics._activation import (
+    _NS_MAX,
+    GroupSpec,
+    _anchor_ns,
+    _as_of_ns,
+    _axes,
+    _check_week_start,
+    _event_mask,
+    _property,
+    _stamp,
+    _user_groups,
+)
+from useropslib.metrics._result import MetricResult
+from useropslib.models import Period, WeekStart, parse_period
+
+__all__ = ["LTVResult", "PaybackResult", "RevenueResult", "ltv_curve", "payback", "revenue"]
+
+_COST_COLUMNS: tuple[str, ...] = ("acquisition_cost", "cac", "cost")
+
+
+# ============================================================================ helpers
+def _values(log: EventLog, value_col: str | None, mask: npt.NDArray[np.bool_]) -> Any:
+    """Per-event amounts (NaN where absent) from the log's values or a property column."""
+    if value_col is None:
+        if log.values is None:
+            props = log.properties
+            numeric = [str(c) for c in props.columns if pd.api.types.is_numeric_dtype(props[c])]
+            hint = (
+                f"pass value_col= one of the numeric properties {numeric}"
+                if numeric
+                else "build the log with value_col='amount' naming your revenue column"
+            )
+            raise InvalidParameterError(
+                "The event log has no values, so revenue cannot be computed. Expected a log built "
+                f"with a value column (the amount of each purchase). Hint: {hint}."
+            )
+        return log.values
+    if not isinstance(value_col, str):
+        raise InvalidParameterError(
+            f"Invalid value_col={value_col!r}. Expected the name of a numeric property column, "
+            "or None for the log's values."
+        )
+    col = _property(log, value_col, "value_col")
+    raw = col.to_numpy()[mask]
+    nums = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
+    bad = pd.notna(pd.Series(raw, dtype=object)).to_numpy() & ~np.isfinite(nums)
+    if bad.any():
+        examples = list(map(repr, pd.unique(pd.Series(raw[bad], dtype=object))[:3]))
+        raise InvalidParameterError(
+            f"value_col={value_col!r} has non-numeric or infinite values on purchase events "
+            f"(e.g. {', '.join(examples)}). Expected finite numbers. Hint: clean the column or "
+            "pick another one."
+        )
+    out = np.full(log.n_events, np.nan, dtype=np.float64)
+    out[mask] = nums
+    return out
+
+
+def _check_periods(periods: Any) -> int:
+    if isinstance(periods, bool) or not isinstance(periods, numbers.Integral) or periods < 1:
+        raise InvalidParameterError(
+            f"Invalid periods={periods!r}. Expected an integer >= 1 (the number of periods "
+            "after acquisition to follow). Hint: periods=12."
+        )
+    return int(periods)
+
+
+def _check_tz(tz: str | None) -> None:
+    if tz is not None:
+        check_tz(tz)
+
+
+@dataclasses.dataclass(frozen=True)
+class _CohortRevenue:
+    cohorts: npt.NDArray[np.int64]  # cohort period codes, sorted
+    sizes: npt.NDArray[np.int64]  # (groups, cohorts)
+    revenue: npt.NDArray[np.float64]  # (groups, cohorts, ages): revenue at each age
+    observed: npt.NDArray[np.bool_]  # (cohorts, ages)
+    starts: pd.DatetimeIndex
+
+
+def _cohort_revenue(
+    log: EventLog,
+    *,
+    groups: npt.NDArray[np.int64],
+    n_groups: int,
+    anchor: npt.NDArray[np.int64],
+    purchases: npt.NDArray[np.bool_],
+    values: npt.NDArray[np.float64],
+    period: Period,
+    periods: int,
+    now: int | None,
+    tz: str,
+    week_start: int,
+) -> _CohortRevenue:
+    """Revenue per (group, acquisition cohort, periods since acquisition) and cohort sizes."""
+    n_users = len(log.users)
+    member = (anchor != _NS_MAX) & (groups >= 0)
+    who = np.flatnonzero(member)
+    cohort_of = np.full(n_users, -1, dtype=np.int64)
+    cc = period_codes(anchor[who], period, tz=tz, week_start=week_start)
+    cohorts, cidx = np.unique(cc, return_inverse=True)
+    cohort_of[who] = cidx
+    nc = cohorts.size
+    sizes = np.bincount(groups[who] * nc + cidx, minlength=n_groups * nc).reshape(n_groups, nc)
+
+    u = log.user_codes
+    m = purchases & member[u] & (log.timestamps_ns >= anchor[u])
+    pu = u[m]
+    pc = log.period_codes(period, tz=tz, week_start=week_start)[m]
+    age = pc - cohorts[cohort_of[pu]]
+    inside = (age >= 0) & (age < periods)
+    key = (groups[pu][inside] * nc + cohort_of[pu][inside]) * periods + age[inside]
+    rev = (
+        np.bincount(
+            key, weights=np.nan_to_num(values[m][inside]), minlength=n_groups * nc * periods
+        )
+        .reshape(n_groups, nc, periods)
+        .astype(np.float64)
+    )
+
+    if now is None:
+        observed = np.zeros((nc, periods), dtype=bool)
+    else:
+        now_p = int(
+            period_codes(np.array([now], dtype=np.int64), period, tz=tz, week_start=week_start)[0]
+        )
+        observed = cohorts[:, None] + np.arange(periods)[None, :] <= now_p
+    starts = period_starts(cohorts, period, tz=tz, week_start=week_start)
+    return _CohortRevenue(
+        cohorts=cohorts, sizes=sizes, revenue=rev, observed=observed, starts=starts
+    )
+
+
+def _chained_curve(cr: _CohortRevenue) -> npt.NDArray[np.float64]:
+    """Per group: cumulative sum over ages of revenue per user of the cohorts that reached it."""
+    obs = cr.observed[None, :, :]
+    rev_obs = np.where(obs, cr.revenue, 0.0).sum(axis=1)  # (groups, ages)
+    users_obs = (cr.sizes[:, :, None] * obs).sum(axis=1)  # (groups, ages)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inc = np.where(users_obs > 0, rev_obs / np.maximum(users_obs, 1), np.nan)
+    curve = np.cumsum(inc, axis=1)  # NaN propagates once no cohort is observed
+    out: npt.NDArray[np.float64] = curve
+    return out
+
+
+# ============================================================================ revenue
+@dataclasses.dataclass(frozen=True, repr=False)
+class RevenueResult(MetricResult):
+    """Revenue, ARPU, ARPPU and paying share per calendar period.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by period start (``period``): ``revenue``, ``purchases``, ``active_users``,
+        ``paying_users``, ``arpu`` (revenue / active users), ``arppu`` (revenue / paying users,
+        NaN without payers) and ``paying_share`` (paying / active users).  Every period from the
+        first to the last with activity is listed.
+    totals : pandas.Series
+        The same quantities over the whole log (users counted once).
+    """
+
+    table: pd.DataFrame
+    totals: pd.Series
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the table as a flat frame, one row per period.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        out: pd.DataFrame = self.table.reset_index()
+        return out
+
+    def plot(self, ax: Any = None) -> Any:
+        """Plot revenue per period (bars) with ARPU on a second axis.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = _axes(ax)
+        x = [str(t.date()) for t in self.table.index]
+        ax.bar(x, self.table["revenue"].to_numpy(dtype=float), label="revenue")
+        ax.set_ylabel("revenue")
+        ax.set_xlabel(f"{self.params['period']} starting")
+        right = ax.twinx()
+        right.plot(x, self.table["arpu"].to_numpy(dtype=float), color="black", marker="o")
+        right.set_ylabel("ARPU")
+        ax.set_title("Revenue and ARPU")
+        return ax
+
+
+def revenue(
+    events: EventLog | pd.DataFrame,
+    *,
+    period: Period | str = "week",
+    purchase_event: str | Sequence[str] = "purchase",
+    value_col: str | None = None,
+    active_event: str | Sequence[str] | None = None,
+    tz: str | None = None,
+    week_start: WeekStart | int | None = None,
+) -> RevenueResult:
+    """Revenue per calendar period with ARPU, ARPPU and the paying share.
+
+    Parameters
+    ----------
+    events : EventLog or pandas.DataFrame
+        The events.
+    period : {"day", "week", "month", "hour"}, default "week"
+        Calendar period, in ``tz``.
+    purchase_event : str or list of str, default "purchase"
+        The event(s) that carry revenue.
+    value_col : str, optional
+        A numeric property column holding the amount.  Default: the log's values.
+    active_event : str or list of str, optional
+        Events that make a user active in a period (the ARPU denominator).  Default: any event.
+        A purchase always makes its user active, so ``paying_users <= active_users``.
+    tz : str, optional
+        Time zone of the calendar; default the log's.
+    week_start : str or int, optional
+        First day of a week; default the log's.
+
+    Returns
+    -------
+    RevenueResult
+        ``table`` per period and ``totals``.
+
+    Raises
+    ------
+    InvalidParameterError
+        For unknown event names (with close names), a log without values and no
+        ``value_col`` (with a hint), an unknown ``value_col``, non-numeric amounts, an unknown
+        period or time zone.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        When the log has no (active) events; the table is empty.
+
+    See Also
+    --------
+    ltv_curve : Cumulative revenue per user by acquisition cohort.
+
+    Notes
+    -----
+    ARPU = revenue / active users of the period (Amplitude's and Mixpanel's "ARPU" over active
+    users, not over all registered users); ARPPU = revenue / paying users; paying share =
+    paying / active users (付费率).  A purchase without an amount counts as a purchase (its user
+    pays) with 0 revenue; negative amounts (refunds) are summed as given, so with refunds ARPU can
+    exceed ARPPU.  Periods are calendar periods in ``tz``, as PostHog's trends.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "c", "c"],
+    ...     "event": ["open", "purchase", "open", "open", "purchase"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-02",
+    ...                                  "2024-01-08", "2024-01-09"], utc=True),
+    ...     "value": [None, 30.0, None, None, 10.0],
+    ... })
+    >>> t = revenue(df, period="week").table
+    >>> t[["revenue", "active_users", "paying_users", "arpu", "arppu"]].to_dict("records")
+    [{'revenue': 30.0, 'active_users': 2, 'paying_users': 1, 'arpu': 15.0, 'arppu': 30.0},
+     {'revenue': 10.0, 'active_users': 1, 'paying_users': 1, 'arpu': 10.0, 'arppu': 10.0}]
+    """
+    log = as_event_log(events)
+    p = parse_period(period)
+    _check_tz(tz)
+    ws = _check_week_start(week_start)
+    z = tz or log.tz
+    wsv = log.week_start if ws is None else ws
+    pm = _event_mask(log, purchase_event, "purchase_event")
+    am = np.ones(log.n_events, dtype=bool)
+    if active_event is not None:
+        am = _event_mask(log, active_event, "active_event") | pm
+    vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
+    params = {
+        "period": p,
+        "purchase_event": purchase_event,
+        "value_col": value_col,
+        "active_event": active_event,
+        "tz": z,
+        "week_start": wsv,
+    }
+    cols = ["revenue", "purchases", "active_users", "paying_users", "arpu", "arppu"]
+    cols.append("paying_share")
+    if not am.any():
+        warnings.warn(
+            "revenue: the log has no active events, so the table is empty.",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+        empty.index = pd.DatetimeIndex([], tz=z, name="period")
+        totals = pd.Series(
+            {"revenue": 0.0, "purchases": 0, "active_users": 0, "paying_users": 0}
+            | {"arpu": np.nan, "arppu": np.nan, "paying_share": np.nan},
+            name="total",
+        )
+        return RevenueResult(params=params, as_of=log.as_of, table=empty, totals=totals)
+
+    pc = log.period_codes(p, tz=z, week_start=wsv)
+    p0 = int(pc[am].min())
+    span = int(pc[am].max()) - p0 + 1
+    active = user_periods(log, p, tz=z, week_start=wsv, mask=am)
+    paying = user_periods(log, p, tz=z, week_start=wsv, mask=pm)
+    n_active = np.bincount(active.period - p0, minlength=span)
+    n_paying = np.bincount(paying.period - p0, minlength=span)
+    amounts = np.nan_to_num(vals[pm])
+    rev = np.bincount(pc[pm] - p0, weights=amounts, minlength=span).astype(np.float64)
+    n_purch = np.bincount(pc[pm] - p0, minlength=span)
+    table = _money_table(rev, n_purch, n_active, n_paying)
+    table.index = period_starts(np.arange(p0, p0 + span), p, tz=z, week_start=wsv)
+    table.index.name = "period"
+
+    users_active = np.bincount(log.user_codes[am], minlength=len(log.users)) > 0
+    users_paying = np.bincount(log.user_codes[pm], minlength=len(log.users)) > 0
+    totals = _money_table(
+        np.array([amounts.sum()]),
+        np.array([int(pm.sum())]),
+        np.array([int(users_active.sum())]),
+        np.array([int(users_paying.sum())]),
+    ).iloc[0]
+    totals.name = "total"
+    return RevenueResult(params=params, as_of=log.as_of, table=table, totals=totals)
+
+
+def _money_table(
+    rev: npt.NDArray[np.float64],
+    purchases: npt.NDArray[np.int64],
+    active: npt.NDArray[np.int64],
+    paying: npt.NDArray[np.int64],
+) -> pd.DataFrame:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        arpu = np.where(active > 0, rev / np.maximum(active, 1), np.nan)
+        arppu = np.where(paying > 0, rev / np.maximum(paying, 1), np.nan)
+        share = np.where(active > 0, paying / np.maximum(active, 1), np.nan)
+    out: pd.DataFrame = pd.DataFrame(
+        {
+            "revenue": rev.astype(np.float64),
+            "purchases": purchases.astype(np.int64),
+            "active_users": active.astype(np.int64),
+            "paying_users": paying.astype(np.int64),
+            "arpu": arpu,
+            "arppu": arppu,
+            "paying_share": share,
+        }
+    )
+    return out
+
+
+# ============================================================================ LTV curve
+@dataclasses.dataclass(frozen=True, repr=False)
+class LTVResult(MetricResult):
+    """Cumulative revenue per user by acquisition cohort and periods since acquisition.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Cohorts (index ``cohort``, period start) by age (columns ``0 .. periods - 1``, periods
+        since the acquisition period): cumulative revenue per cohort user; NaN where the age is
+        not reached by ``as_of``.
+    revenue : pandas.DataFrame
+        The same cells as cumulative revenue totals.
+    sizes : pandas.Series
+        Users per cohort.
+    curve : pandas.Series
+        By age: the cumulative sum of revenue per user at each age over the cohorts that reached
+        it (a chain-ladder mean that never decreases and uses every cohort's data).
+    """
+
+    table: pd.DataFrame
+    revenue: pd.DataFrame
+    sizes: pd.Series
+    curve: pd.Series
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return a tidy frame: one row per observed (cohort, age) cell.
+
+        Columns ``cohort``, ``age``, ``users``, ``cumulative_revenue`` and
+        ``cumulative_revenue_per_user``.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        per_user = self.table.stack(future_stack=True).rename("cumulative_revenue_per_user")
+        total = self.revenue.stack(future_stack=True).rename("cumulative_revenue")
+        out = pd.concat([total, per_user], axis=1).reset_index()
+        out = out[out["cumulative_revenue"].notna()].reset_index(drop=True)
+        out.insert(2, "users", self.sizes.reindex(out["cohort"]).to_numpy())
+        result: pd.DataFrame = out
+        return result
+
+    def plot(self, ax: Any = None) -> Any:
+        """Plot each cohort's curve (thin) and the mean curve (thick).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = _axes(ax)
+        ages = np.asarray(self.table.columns, dtype=float)
+        for _, row in self.table.iterrows():
+            ax.plot(ages, row.to_numpy(dtype=float), color="0.7", linewidth=0.8)
+        ax.plot(ages, self.curve.to_numpy(dtype=float), color="C0", linewidth=2.5, label="mean")
+        ax.set_xlabel(f"{self.params['cohort_period']}s since acquisition")
+        ax.set_ylabel("cumulative revenue per user")
+        ax.set_title("LTV curve")
+        ax.legend()
+        return ax
+
+
+def ltv_curve(
+    events: EventLog | pd.DataFrame,
+    *,
+    cohort_period: Period | str = "week",
+    periods: int = 12,
+    purchase_event: str | Sequence[str] = "purchase",
+    value_col: str | None = None,
+    signup_event: str | Sequence[str] | None = None,
+    as_of: Any = None,
+    tz: str | None = None,
+    week_start: WeekStart | int | None = None,
+) -> LTVResult:
+    """Cumulative revenue per user of each acquisition cohort, period by period (LTV curve).
+
+    A user's cohort is the calendar period of their first event (or first ``signup_event``);
+    a purchase at age ``k`` happened ``k`` calendar periods after that one.  Cell ``(c, k)`` is
+    the revenue of cohort ``c``'s users at ages ``0..k`` divided by the cohort's size (payers
+    and non-payers alike).
+
+    Parameters
+    ----------
+    events : EventLog or pandas.DataFrame
+        The events.
+    cohort_period : {"day", "week", "month", "hour"}, default "week"
+        Calendar period of cohorts and ages, in ``tz``.
+    periods : int, default 12
+        Ages to report: ``0 .. periods - 1``.
+    purchase_event : str or list of str, default "purchase"
+        The event(s) that carry revenue.
+    value_col : str, optional
+        A numeric property column holding the amount.  Default: the log's values.
+    signup_event : str or list of str, optional
+        Acquire users at their first such event instead of their first event; purchases before
+        it are ignored and users without it are left out.
+    as_of : str, datetime or Timestamp, optional
+        "Now": later events are ignored, and ages after the period containing it are NaN.
+        Default: the log's ``as_of``.
+    tz : str, optional
+        Time zone of the calendar; default the log's.
+    week_start : str or int, optional
+        First day of a week; default the log's.
+
+    Returns
+    -------
+    LTVResult
+        ``table`` (per user), ``revenue`` (totals), ``sizes``, ``curve``.
+
+    Raises
+    ------
+    InvalidParameterError
+        For unknown event names, a missing value column, ``periods < 1``, an unknown period or
+        time zone.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        When no user is acquired by ``as_of``.
+
+    See Also
+    --------
+    payback : When each channel's cumulative revenue per user covers its CAC.
+    revenue : Revenue, ARPU and ARPPU per period.
+
+    Notes
+    -----
+    Ages are calendar periods, as PostHog's and Mixpanel's cohort tables; the period containing
+    ``as_of`` counts although it is partial (as in the retention table).  Cumulative revenue
+    never decreases along a row when amounts are non-negative.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "a", "b"],
+    ...     "event": ["signup", "purchase", "purchase", "signup"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-09",
+    ...                                  "2024-01-03"], utc=True),
+    ...     "value": [None, 10.0, 4.0, None],
+    ... })
+    >>> res = ltv_curve(df, cohort_period="week", periods=3, as_of="2024-01-20")
+    >>> res.table.round(2).to_dict("list")
+    {0: [5.0], 1: [7.0], 2: [7.0]}
+    >>> int(res.sizes.iloc[0])
+    2
+    """
+    log = as_event_log(events)
+    p = parse_period(cohort_period)
+    n = _check_periods(periods)
+    _check_tz(tz)
+    ws = _check_week_start(week_start)
+    z = tz or log.tz
+    wsv = log.week_start if ws is None else ws
+    pm = _event_mask(log, purchase_event, "purchase_event")
+    vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
+    now = _as_of_ns(log, as_of)
+    keep = np.ones(log.n_events, dtype=bool) if now is None else log.timestamps_ns <= now
+    anchor = _anchor_ns(log, signup_event, keep)
+    groups = np.zeros(len(log.users), dtype=np.int64)
+    cr = _cohort_revenue(
+        log,
+        groups=groups,
+        n_groups=1,
+        anchor=anchor,
+        purchases=pm & keep,
+        values=vals,
+        period=p,
+        periods=n,
+        now=now,
+        tz=z,
+        week_start=wsv,
+    )
+    if cr.cohorts.size == 0:
+        warnings.warn(
+            f"ltv_curve: no user was acquired by as_of={_stamp(now, log.tz)}; the table is empty.",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
+    ages = pd.RangeIndex(n, name="age")
+    index = pd.Index(cr.starts, name="cohort")
+    cum = np.cumsum(cr.revenue[0], axis=1)
+    cum = np.where(cr.observed, cum, np.nan)
+    size = cr.sizes[0].astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_user = cum / size[:, None]
+    curve = _chained_curve(cr)[0] if cr.cohorts.size else np.full(n, np.nan)
+    return LTVResult(
+        params={
+            "cohort_period": p,
+            "periods": n,
+            "purchase_event": purchase_event,
+            "value_col": value_col,
+            "signup_event": signup_event,
+            "tz": z,
+            "week_start": wsv,
+        },
+        as_of=_stamp(now, log.tz),
+        table=pd.DataFrame(per_user, index=index, columns=ages),
+        revenue=pd.DataFrame(cum, index=index, columns=ages),
+        sizes=pd.Series(cr.sizes[0], index=index, name="users"),
+        curve=pd.Series(curve, index=ages, name="cumulative_revenue_per_user"),
+    )
+
+
+# ============================================================================ payback
+@dataclasses.dataclass(frozen=True, repr=False)
+class PaybackResult(MetricResult):
+    """CAC payback period per acquisition channel.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by channel: ``users`` (acquired), ``cac`` (cost per acquired user),
+        ``payback_period`` (the first age, in periods since acquisition with 0 the acquisition
+        period, at which cumulative revenue per user reaches the CAC; ``<NA>`` when not within
+        the followed periods), ``ltv`` (cumulative revenue per user at the last age with data)
+        and ``ltv_to_cac`` (NaN when the CAC is 0).
+    curves : pandas.DataFrame
+        Channel by age: cumulative revenue per user (chain-ladder mean over cohorts, as
+        :attr:`LTVResult.curve`).
+    """
+
+    table: pd.DataFrame
+    curves: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return a tidy frame: one row per (channel, age) with the curve value and the CAC.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        long = self.curves.stack(future_stack=True).rename("cumulative_revenue_per_user")
+        out = long.reset_index()
+        out["cac"] = self.table["cac"].reindex(out.iloc[:, 0]).to_numpy()
+        result: pd.DataFrame = out
+        return result
+
+    def plot(self, ax: Any = None) -> Any:
+        """Plot each channel's cumulative revenue per user with its CAC as a dashed line.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = _axes(ax)
+        ages = np.asarray(self.curves.columns, dtype=float)
+        cacs = self.table["cac"].to_numpy(dtype=float)
+        for i, (name, row) in enumerate(self.curves.iterrows()):
+            color = f"C{i % 10}"
+            ax.plot(ages, row.to_numpy(dtype=float), color=color, label=str(name))
+            if np.isfinite(cacs[i]):
+                ax.axhline(cacs[i], color=color, linestyle="--")
+        ax.set_xlabel(f"{self.params['cohort_period']}s since acquisition")
+        ax.set_ylabel("cumulative revenue per user")
+        ax.set_title("CAC payback")
+        ax.legend()
+        return ax
+
+
+def _cac_per_user(log: EventLog, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """Per user-code cost (NaN unknown) from a frame with ``user_id`` and a cost column."""
+    cols = [str(c) for c in frame.columns]
+    if "user_id" not in frame.columns:
+        close = did_you_mean("user_id", cols)
+        hint = f"did you mean {close[0]!r}? rename it to 'user_id'" if close else "add it"
+        raise InvalidParameterError(
+            f"The cac frame has no 'user_id' column. Expected columns 'user_id' and one of "
+            f"{list(_COST_COLUMNS)}; got {cols}. Hint: {hint}."
+        )
+    cost_col = next((c for c in _COST_COLUMNS if c in frame.columns), None)
+    if cost_col is None:
+        close = [c for c in cols if did_you_mean(c, _COST_COLUMNS)]
+        hint = f"rename {close[0]!r} to 'acquisition_cost'" if close else "add one"
+        raise InvalidParameterError(
+            f"The cac frame has no cost column. Expected one of {list(_COST_COLUMNS)}; got "
+            f"{cols}. Hint: {hint}."
+        )
+    ids = frame["user_id"]
+    if not ids.is_unique:
+        dup = ids[ids.duplicated()].unique().tolist()[:5]
+        raise InvalidParameterError(
+            f"The cac frame lists user ids {dup} more than once. Expected one cost per user."
+        )
+    raw = frame[cost_col]
+    cost = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    given = raw.notna().to_numpy(dtype=bool)
+    with np.errstate(invalid="ignore"):
+        bad = given & (~np.isfinite(cost) | (cost < 0))
+    if bad.any():
+        _raise_bad_costs(list(zip(ids[bad].tolist(), raw[bad].tolist(), strict=True)), "user")
+    out = np.full(len(log.users), np.nan, dtype=np.float64)
+    pos = pd.Index(ids).get_indexer(log.users)
+    found = pos >= 0
+    out[found] = cost[pos[found]]
+    return out
+
+
+def _check_costs(costs: Mapping[Any, Any]) -> dict[Any, float]:
+    """Validate a channel -> cost mapping and return it with float costs."""
+    bad = []
+    out = {}
+    for k, v in costs.items():
+        ok = not isinstance(v, bool) and isinstance(v, numbers.Real) and math.isfinite(float(v))
+        if not ok or float(v) < 0:
+            bad.append((k, v))
+        else:
+            out[k] = float(v)
+    if bad:
+        _raise_bad_costs(bad, "channel")
+    return out
+
+
+def _raise_bad_costs(bad: list[tuple[Any, Any]], per: str) -> None:
+    shown = ", ".join(f"{k!r}: {v!r}" for k, v in bad[:5])
+    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    raise InvalidParameterError(
+        f"Invalid acquisition cost(s) per {per}: {shown}{more}. Expected finite numbers >= 0 (a "
+        "cost per acquired user). Hint: use 0.0 for channels that cost nothing, such as organic."
+    )
+
+
+def payback(
+    events: EventLog | pd.DataFrame,
+    *,
+    cac: Mapping[Any, float] | pd.Series | pd.DataFrame,
+    channel: GroupSpec,
+    cohort_period: Period | str = "week",
+    periods: int = 12,
+    purchase_event: str | Sequence[str] = "purchase",
+    value_col: str | None = None,
+    signup_event: str | Sequence[str] | None = None,
+    as_of: Any = None,
+    tz: str | None = None,
+    week_start: WeekStart | int | None = None,
+) -> PaybackResult:
+    """Payback period per acquisition channel: when revenue per user covers the cost per user.
+
+    Each channel's cumulative revenue per user is followed by age (periods since acquisition,
+    as in :func:`ltv_curve`); its payback period is the first age at which that curve reaches
+    the channel's CAC.
+
+    Parameters
+    ----------
+    events : EventLog or pandas.DataFrame
+        The events.
+    cac : mapping, Series or DataFrame
+        A cost per acquired user for each channel (``{"ads": 6.0, "organic": 0.0}`` or a
+        Series indexed by channel), or a frame with ``user_id`` and one of
+        ``acquisition_cost`` / ``cac`` / ``cost`` giving each user's cost (the channel's CAC is
+        then the mean cost of its acquired users with a known cost).
+    channel : str, Series or mapping
+        Each user's acquisition channel: a Series or mapping from user id to channel, a property
+        column of the log (first-touch value), or, when ``cac`` is a frame that has this
+        column, that column.
+    cohort_period : {"day", "week", "month", "hour"}, default "week"
+        Calendar period of ages, in ``tz``.
+    periods : int, default 12
+        Ages followed: ``0 .. periods - 1``.
+    purchase_event : str or list of str, default "purchase"
+        The event(s) that carry revenue.
+    value_col : str, optional
+        A numeric property column holding the amount.  Default: the log's values.
+    signup_event : str or list of str, optional
+        Acquire users at their first such event instead of their first event.
+    as_of : str, datetime or Timestamp, optional
+        "Now"; default the log's ``as_of``.
+    tz : str, optional
+        Time zone of the calendar; default the log's.
+    week_start : str or int, optional
+        First day of a week; default the log's.
+
+    Returns
+    -------
+    PaybackResult
+        ``table`` per channel and ``curves``.
+
+    Raises
+    ------
+    InvalidParameterError
+        For a negative, infinite or non-numeric CAC, a channel with users but no CAC, an unknown
+        ``channel`` property (with close names), channel ids that match no user, a cac frame
+        without ``user_id`` or a cost column, unknown event names, a missing value column or
+        ``periods < 1``.
+
+    See Also
+    --------
+    ltv_curve : The cohort curves this is built from.
+
+    Notes
+    -----
+    Payback compares revenue (not margin) with CAC; multiply amounts by your margin first for a
+    margin-based payback.  The per-channel curve adds, age by age, the revenue per user of the
+    cohorts that reached that age, so recent cohorts count for the early ages only.  A CAC of 0
+    pays back at age 0.  Users without a channel are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "a", "b", "b"],
+    ...     "event": ["signup", "purchase", "purchase", "signup", "purchase"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-16",
+    ...                                  "2024-01-01", "2024-01-03"], utc=True),
+    ...     "value": [None, 4.0, 4.0, None, 1.0],
+    ... })
+    >>> res = payback(df, cac={"ads": 6.0, "organic": 0.0},
+    ...               channel={"a": "ads", "b": "organic"}, periods=4, as_of="2024-01-31")
+    >>> res.table["payback_period"].tolist()
+    [2, 0]
+    >>> res.curves.loc["ads"].tolist()
+    [4.0, 4.0, 8.0, 8.0]
+    """
+    log = as_event_log(events)
+    p = parse_period(cohort_period)
+    n = _check_periods(periods)
+    _check_tz(tz)
+    ws = _check_week_start(week_start)
+    z = tz or log.tz
+    wsv = log.week_start if ws is None else ws
+
+    per_user_cost: npt.NDArray[np.float64] | None = None
+    cac_map: dict[Any, float] | None = None
+    if isinstance(cac, pd.DataFrame):
+        if isinstance(channel, str) and channel in cac.columns and "user_id" in cac.columns:
+            channel = pd.Series(
+                cac[channel].to_numpy(), index=pd.Index(cac["user_id"]), name=channel
+            )
+        per_user_cost = _cac_per_user(log, cac)
+    elif isinstance(cac, pd.Series | Mapping):
+        cac_map = _check_costs(dict(cac.items()))
+    else:
+        raise InvalidParameterError(
+            f"Invalid cac of type {type(cac).__name__}. Expected a mapping channel -> cost per "
+            "user (e.g. {'ads': 6.0, 'organic': 0.0}) or a frame with 'user_id' and "
+            "'acquisition_cost' columns."
+        )
+    if channel is None:
+        raise InvalidParameterError(
+            "Invalid channel=None. Expected each user's acquisition channel: a Series or mapping "
+            "user id -> channel, or a property column name. Hint: "
+            "channel=users.set_index('user_id')['channel']."
+        )
+
+    pm = _event_mask(log, purchase_event, "purchase_event")
+    vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
+    now = _as_of_ns(log, as_of)
+    keep = np.ones(log.n_events, dtype=bool) if now is None else log.timestamps_ns <= now
+    anchor = _anchor_ns(log, signup_event, keep)
+    grp = _user_groups(
+        log, channel, anchor_ns=anchor, event_mask=keep, param="channel", periods_allowed=False
+    )
+    labels = grp.labels
+    codes = grp.codes
+    if cac_map is not None:
+        extra = [k for k in cac_map if k not in set(labels)]
+        if extra:
+            labels = labels.append(pd.Index(extra, dtype=object))
+    ng = len(labels)
+    acquired = (anchor != _NS_MAX) & (codes >= 0)
+    users = np.bincount(codes[acquired], minlength=ng).astype(np.int64)
+
+    if cac_map is not None:
+        cost = np.array([cac_map.get(lab, np.nan) for lab in labels], dtype=np.float64)
+        missing = [
+            lab for lab, c, k in zip(labels, cost, users, strict=True) if k > 0 and np.isnan(c)
+        ]
+        if missing:
+            raise InvalidParameterError(
+                f"No CAC for channel(s) {missing!r}, which have acquired users. Expected a cost "
+                f"per user for every channel; got costs for {list(cac_map)!r}. Hint: add them, "
+                f"e.g. cac={{..., {missing[0]!r}: 0.0}}."
+            )
+    else:
+        assert per_user_cost is not None
+        known = acquired & ~np.isnan(per_user_cost)
+        sums = np.bincount(codes[known], weights=per_user_cost[known], minlength=ng)
+        cnt = np.bincount(codes[known], minlength=ng)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cost = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
+
+    cr = _cohort_revenue(
+        log,
+        groups=np.where(acquired, codes, -1),
+        n_groups=ng,
+        anchor=anchor,
+        purchases=pm & keep,
+        values=vals,
+        period=p,
+        periods=n,
+        now=now,
+        tz=z,
+        week_start=wsv,
+    )
+    if cr.cohorts.size == 0:
+        warnings.warn(
+            f"payback: no user with a channel was acquired by as_of={_stamp(now, log.tz)}.",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
+        curve = np.full((ng, n), np.nan)
+    else:
+        curve = _chained_curve(cr)
+    tol = 1e-9 * np.maximum(1.0, np.abs(cost))
+    with np.errstate(invalid="ignore"):
+        reached = curve >= (cost - tol)[:, None]
+    first = np.argmax(reached, axis=1)
+    pay = pd.Series(np.where(reached.any(axis=1), first, np.nan), index=labels).astype("Int64")
+    valid = ~np.isnan(curve)
+    last = np.where(valid.any(axis=1), n - 1 - np.argmax(valid[:, ::-1], axis=1), 0)
+    ltv = np.where(valid.any(axis=1), curve[np.arange(ng), last], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(cost > 0, ltv / np.where(cost > 0, cost, 1.0), np.nan)
+    index = pd.Index(labels, name=grp.name if grp.name != "group" else "channel")
+    table = pd.DataFrame(
+        {
+            "users": users,
+            "cac": cost,
+            "payback_period": pay.array,
+            "ltv": ltv,
+            "ltv_to_cac": ratio,
+        },
+        index=index,
+    )
+    curves = pd.DataFrame(curve, index=index, columns=pd.RangeIndex(n, name="age"))
+    return PaybackResult(
+        params={
+            "cohort_period": p,
+            "periods": n,
+            "purchase_event": purchase_event,
+            "value_col": value_col,
+            "signup_event": signup_event,
+            "channel": channel if isinstance(channel, str) else index.name,
+            "tz": z,
+            "week_start": wsv,
+        },
+        as_of=_stamp(now, log.tz),
+        table=table,
+        curves=curves,
+    )
