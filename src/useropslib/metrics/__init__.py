@@ -22,6 +22,7 @@ from useropslib.metrics._money import (
     revenue,
 )
 from useropslib.metrics._result import MetricResult, jsonable
+from useropslib.metrics._retention import RetentionResult, retention
 
 __all__ = [
     "RATE_DEFINITIONS",
@@ -32,6 +33,7 @@ __all__ = [
     "MetricResult",
     "OnboardingResult",
     "PaybackResult",
+    "RetentionResult",
     "RevenueResult",
     "activation",
     "funnel",
@@ -40,5 +42,6 @@ __all__ = [
     "message_funnel",
     "onboarding",
     "payback",
+    "retention",
     "revenue",
 ]
