@@ -38,6 +38,11 @@ class UserPeriods:
         return int(self.user.size)
 
 
+def _dense_ok(n_bins: int, n_keys: int) -> bool:
+    """Whether a counting grid of ``n_bins`` cells is cheaper than sorting ``n_keys`` keys."""
+    return n_bins <= max(4 * n_keys, 1 << 26)
+
+
 def user_periods(
     log: EventLog,
     period: Period | str,
@@ -86,7 +91,7 @@ def user_periods(
     span = int(codes.max()) - p0 + 1
     key = users.astype(np.int64) * span + (codes - p0)
     n_bins = (int(users.max()) + 1) * span
-    if n_bins <= max(4 * key.size, 1 << 26):
+    if _dense_ok(n_bins, key.size):
         # dense grid: one counting pass instead of a sort
         counts_all = np.bincount(key, minlength=n_bins)
         uniq = np.flatnonzero(counts_all)
@@ -96,14 +101,16 @@ def user_periods(
             vsum = np.bincount(key, weights=np.nan_to_num(values), minlength=n_bins)[uniq].astype(
                 np.float64
             )
-    elif values is None:
-        uniq, counts = np.unique(key, return_counts=True)
-        vsum = np.zeros(uniq.size, dtype=np.float64)
     else:
-        uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        vsum = np.bincount(inverse, weights=np.nan_to_num(values), minlength=uniq.size).astype(
-            np.float64
-        )
+        # sparse grid: one sort, then run boundaries (np.unique is far slower on large inputs)
+        order = np.argsort(key, kind="stable")
+        skey = key[order]
+        starts = np.flatnonzero(np.r_[True, skey[1:] != skey[:-1]])
+        uniq = skey[starts]
+        counts = np.diff(np.r_[starts, skey.size])
+        vsum = np.zeros(uniq.size, dtype=np.float64)
+        if values is not None:
+            vsum = np.add.reduceat(np.nan_to_num(values)[order], starts).astype(np.float64)
     return UserPeriods(
         user=uniq // span,
         period=uniq % span + p0,

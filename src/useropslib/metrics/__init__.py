@@ -11,7 +11,21 @@ from useropslib.metrics._activation import (
     activation,
     onboarding,
 )
+from useropslib.metrics._activity import (
+    StickinessResult,
+    active_users,
+    stickiness,
+    stickiness_ratio,
+)
 from useropslib.metrics._funnel import FunnelResult, funnel
+from useropslib.metrics._growth import (
+    GROWTH_STATES,
+    GrowthAccountingResult,
+    GrowthStatesResult,
+    growth_accounting,
+    growth_states,
+)
+from useropslib.metrics._lifecycle import LifecycleResult, lifecycle
 from useropslib.metrics._messaging import RATE_DEFINITIONS, MessageFunnelResult, message_funnel
 from useropslib.metrics._money import (
     LTVResult,
@@ -25,23 +39,34 @@ from useropslib.metrics._result import MetricResult, jsonable
 from useropslib.metrics._retention import RetentionResult, retention
 
 __all__ = [
+    "GROWTH_STATES",
     "RATE_DEFINITIONS",
     "ActivationResult",
     "FunnelResult",
+    "GrowthAccountingResult",
+    "GrowthStatesResult",
     "LTVResult",
+    "LifecycleResult",
     "MessageFunnelResult",
     "MetricResult",
     "OnboardingResult",
     "PaybackResult",
     "RetentionResult",
     "RevenueResult",
+    "StickinessResult",
     "activation",
+    "active_users",
     "funnel",
+    "growth_accounting",
+    "growth_states",
     "jsonable",
+    "lifecycle",
     "ltv_curve",
     "message_funnel",
     "onboarding",
     "payback",
     "retention",
     "revenue",
+    "stickiness",
+    "stickiness_ratio",
 ]

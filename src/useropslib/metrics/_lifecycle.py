@@ -1,0 +1,394 @@
+"""Lifecycle (用户生命周期): new, returning, resurrecting and dormant users per period."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.events import EventLog, period_codes
+from useropslib.events._validate import Problems, parse_timestamps
+from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.metrics._activity import (
+    I64,
+    EventSpec,
+    _axes,
+    _Calendar,
+    _distinct_pairs,
+    _empty_index,
+    _period_range,
+    _prepare,
+    _warn_empty,
+)
+from useropslib.metrics._result import MetricResult
+from useropslib.models import Period, WeekStart, parse_period
+
+__all__ = ["LifecycleResult", "lifecycle"]
+
+DormantSign = Literal["negative", "positive"]
+CreatedAt = Mapping[Any, Any] | pd.Series | pd.DataFrame | str
+STATUSES: tuple[str, ...] = ("new", "returning", "resurrecting", "dormant")
+_NS_MAX = np.iinfo(np.int64).max
+
+
+# ============================================================================ kernel
+@dataclasses.dataclass(frozen=True)
+class _Flow:
+    """Per-period counts over ``lo .. hi`` of the pool of active users."""
+
+    active: I64
+    new: I64
+    returning: I64
+    resurrecting: I64
+    dormant: I64
+    prev_active: int  # active users in the period before lo
+    any_data: bool
+
+
+def _pairs_with_lookback(cal: _Calendar, period: Period, lo: int, hi: int) -> tuple[I64, I64]:
+    """Distinct qualifying (user, period) pairs over ``lo - 1 .. hi`` (sorted by user, period)."""
+    users, codes = cal.select(period, lo - 1, hi)
+    return _distinct_pairs(users, codes, lo - 1, hi, cal.n_users)
+
+
+def _active_before(
+    cal: _Calendar, period: Period, cutoff: int, *, qualifying: bool
+) -> npt.NDArray[np.bool_] | None:
+    """Per user: any (qualifying) event in a period before ``cutoff``; None when nobody has."""
+    codes = cal.codes(period)
+    if codes.size == 0 or int(codes.min()) >= cutoff:
+        return None
+    early = codes < cutoff
+    if qualifying and cal.mask is not None:
+        early &= cal.mask
+    if not early.any():
+        return None
+    out = np.zeros(cal.n_users, dtype=bool)
+    out[cal.log.user_codes[early]] = True
+    return out
+
+
+def _flow(u: I64, p: I64, lo: int, hi: int, is_new: npt.NDArray[np.bool_]) -> _Flow:
+    """Count statuses from sorted distinct (user, period) pairs over ``lo - 1 .. hi``."""
+    span = hi - lo + 1
+    n = p.size
+    first = np.ones(n, dtype=bool)
+    first[1:] = u[1:] != u[:-1]
+    has_prev = ~first
+    has_prev[1:] &= p[1:] == p[:-1] + 1
+    has_next = np.zeros(n, dtype=bool)
+    has_next[:-1] = has_prev[1:]
+    inside = p >= lo
+    cat = np.where(is_new, np.int8(0), np.where(has_prev, np.int8(1), np.int8(2)))
+    key = p - lo
+    key *= 3
+    key += cat
+    grid = np.bincount(key[inside], minlength=3 * span).reshape(span, 3)
+    del key, cat
+    gone = ~has_next & (p < hi)
+    dormant = np.bincount(p[gone] + 1 - lo, minlength=span)
+    new, returning, resurrecting = (grid[:, i].astype(np.int64) for i in range(3))
+    return _Flow(
+        active=grid.sum(axis=1).astype(np.int64),
+        new=new,
+        returning=returning,
+        resurrecting=resurrecting,
+        dormant=dormant.astype(np.int64),
+        prev_active=int(np.count_nonzero(~inside)),
+        any_data=bool(n),
+    )
+
+
+def _first_any_period(cal: _Calendar, period: Period) -> I64:
+    """Each user's first period with any event (all history); int64 max for users without."""
+    out = np.full(cal.n_users, _NS_MAX, dtype=np.int64)
+    np.minimum.at(out, cal.log.user_codes, cal.codes(period))
+    return out
+
+
+# ============================================================================ created_at
+def _created_ns(cal: _Calendar, created_at: CreatedAt) -> I64:
+    """Per user code: created_at as UTC ns, int64 max where unknown."""
+    log = cal.log
+    out = np.full(cal.n_users, _NS_MAX, dtype=np.int64)
+    if isinstance(created_at, str):
+        props = log.properties
+        if created_at not in props.columns:
+            close = did_you_mean(created_at, props.columns)
+            hint = f"did you mean {close[0]!r}?" if close else "pass a mapping user -> created_at"
+            raise InvalidParameterError(
+                f"created_at={created_at!r} is not a property column of the log. Expected one of "
+                f"{[str(c) for c in props.columns]}, or a mapping / Series from user id to time. "
+                f"Hint: {hint}"
+            )
+        ns = _parse_times(props[created_at], cal, f"created_at column {created_at!r}")
+        ok = ns != _NS_MAX
+        np.minimum.at(out, log.user_codes[ok], ns[ok])
+        return out
+    if isinstance(created_at, pd.DataFrame):
+        missing = [c for c in ("user_id", "created_at") if c not in created_at.columns]
+        if missing:
+            raise InvalidParameterError(
+                f"The created_at frame lacks column(s) {missing}. Expected columns 'user_id' and "
+                f"'created_at'; got {[str(c) for c in created_at.columns]}. Hint: "
+                "df.rename(columns={...}) or pass a Series indexed by user id."
+            )
+        series = pd.Series(created_at["created_at"].to_numpy(), index=created_at["user_id"])
+    elif isinstance(created_at, pd.Series):
+        series = created_at
+    elif isinstance(created_at, Mapping):
+        series = pd.Series(list(created_at.values()), index=list(created_at.keys()), dtype=object)
+    else:
+        raise InvalidParameterError(
+            f"Invalid created_at of type {type(created_at).__name__}. Expected a mapping or Series "
+            "from user id to creation time, a frame with 'user_id' and 'created_at' columns, or "
+            "the name of a property column."
+        )
+    codes = log.users.get_indexer(pd.Index(series.index))
+    known = codes >= 0
+    ns = _parse_times(series.reset_index(drop=True), cal, "created_at")
+    ok = known & (ns != _NS_MAX)
+    np.minimum.at(out, codes[ok], ns[ok])
+    return out
+
+
+def _parse_times(values: pd.Series, cal: _Calendar, what: str) -> I64:
+    s = values.reset_index(drop=True)
+    null = s.isna().to_numpy()
+    out = np.full(len(s), _NS_MAX, dtype=np.int64)
+    if null.all():
+        return out
+    sub = s[~null].reset_index(drop=True)
+    problems = Problems(pd.RangeIndex(len(sub)))
+    ns, _ = parse_timestamps(sub, tz=cal.tz, time_unit=None, column=what, problems=problems)
+    problems.raise_if_any(what=what)
+    out[~null] = ns
+    return out
+
+
+# ============================================================================ result
+@dataclasses.dataclass(frozen=True, repr=False)
+class LifecycleResult(MetricResult):
+    """New, returning, resurrecting and dormant users per period.
+
+    Attributes
+    ----------
+    counts : pandas.DataFrame
+        Indexed by ``period_start``; columns ``new``, ``returning``, ``resurrecting`` and
+        ``dormant`` (negative when ``dormant_sign="negative"``).  Active users of a period are
+        ``new + returning + resurrecting``.
+    """
+
+    counts: pd.DataFrame
+
+    @property
+    def active(self) -> pd.Series:
+        """Active users per period (``new + returning + resurrecting``)."""
+        out: pd.Series = (
+            self.counts[["new", "returning", "resurrecting"]].sum(axis=1).rename("active")
+        )
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return a tidy frame: ``period_start``, ``status``, ``users``.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        long = self.counts.reset_index().melt(
+            id_vars="period_start", var_name="status", value_name="users"
+        )
+        out: pd.DataFrame = long
+        return out
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw PostHog's lifecycle chart: stacked bars, dormant below zero.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = _axes(ax)
+        x = np.arange(len(self.counts))
+        base = np.zeros(len(self.counts))
+        for status in ("new", "returning", "resurrecting"):
+            v = self.counts[status].to_numpy(dtype=float)
+            ax.bar(x, v, bottom=base, label=status)
+            base += v
+        ax.bar(x, -np.abs(self.counts["dormant"].to_numpy(dtype=float)), label="dormant")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(x)
+        ax.set_xticklabels([t.strftime("%Y-%m-%d") for t in self.counts.index], rotation=45)
+        ax.set_ylabel("users")
+        ax.legend()
+        return ax
+
+
+# ============================================================================ lifecycle
+def lifecycle(
+    events: EventLog | pd.DataFrame,
+    *,
+    period: Period = "week",
+    start: Any = None,
+    end: Any = None,
+    created_at: CreatedAt | None = None,
+    dormant_sign: DormantSign = "negative",
+    event: EventSpec = None,
+    tz: str | None = None,
+    week_start: WeekStart | int | None = None,
+) -> LifecycleResult:
+    """Split each period's users into new, returning, resurrecting and dormant (PostHog lifecycle).
+
+    With "active" meaning at least one qualifying event in the period:
+
+    - **new** (新增): active, and created in this period;
+    - **returning** (留存): active in this and the previous period, not new;
+    - **resurrecting** (回流): active, not active in the previous period, not new -- including
+      users whose earlier activity lies before the range;
+    - **dormant** (沉默): active in the previous period but not in this one.
+
+    Parameters
+    ----------
+    events : EventLog or pandas.DataFrame
+        The events.
+    period : {"hour", "day", "week", "month"}, default "week"
+        The calendar period.
+    start, end : str, datetime or Timestamp, optional
+        The range; the whole period containing each bound is included.  The period before the
+        first one is looked at to classify it.  Default: from the first qualifying event to the
+        log's ``as_of``.
+    created_at : mapping, Series, DataFrame or str, optional
+        When each user was created: a mapping or Series from user id to time, a frame with
+        ``user_id`` and ``created_at`` columns, or the name of a property column (the earliest
+        value per user).  Naive times are read in ``tz``.  Default, and for users it does not
+        cover: the user's first event of any kind in the whole log.
+    dormant_sign : {"negative", "positive"}, default "negative"
+        Report dormant users as negative counts (PostHog's chart) or as positive counts.
+    event : str or list of str, optional
+        Only these events make a user active.  Default: every event.
+    tz, week_start : optional
+        Calendar settings; default the log's.
+
+    Returns
+    -------
+    LifecycleResult
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unsupported period or ``dormant_sign``, ``end`` before ``start``, an unknown
+        time zone, event name or ``created_at`` column, or a ``created_at`` of the wrong type.
+    EventSchemaError
+        When ``created_at`` holds values that are not times.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        When neither the range nor the period before it holds a qualifying event.
+
+    See Also
+    --------
+    growth_accounting : The same pool with new users defined by first activity, plus churn and
+        the quick ratio.
+    growth_states : Duolingo's daily states.
+
+    Notes
+    -----
+    This is PostHog's lifecycle insight: the previous period may lie before ``start`` (activity
+    there is looked up), the period containing ``end`` counts whole, each user has at most one
+    status per period, and dormant is negative.  PostHog decides "new" by the person's
+    ``created_at``; without a person table the first-seen time is used, as PostHog recommends
+    (never the first event inside the analysed window).  Identities: ``active(t) = new +
+    returning + resurrecting`` and ``|dormant(t)| = active(t-1) - returning(t)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "a", "b"], "event": ["open"] * 5,
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-02",
+    ...                                  "2024-01-04", "2024-01-04"], utc=True),
+    ... })
+    >>> lifecycle(df, period="day").counts
+                               new  returning  resurrecting  dormant
+    period_start
+    2024-01-01 00:00:00+00:00    1          0             0        0
+    2024-01-02 00:00:00+00:00    1          1             0        0
+    2024-01-03 00:00:00+00:00    0          0             0       -2
+    2024-01-04 00:00:00+00:00    0          0             2        0
+    """
+    cal = _prepare(events, event=event, tz=tz, week_start=week_start)
+    p = parse_period(period)
+    if dormant_sign not in ("negative", "positive"):
+        close = did_you_mean(str(dormant_sign), ("negative", "positive"))
+        hint = f"did you mean {close[0]!r}?" if close else "dormant_sign='negative' (PostHog)"
+        raise InvalidParameterError(
+            f"Invalid dormant_sign={dormant_sign!r}. Expected 'negative' (PostHog's chart) or "
+            f"'positive'. Hint: {hint}"
+        )
+    created_ns = None if created_at is None else _created_ns(cal, created_at)
+    params: dict[str, Any] = {
+        "period": p,
+        "created_at": "first event" if created_at is None else "given",
+        "dormant_sign": dormant_sign,
+        "event": event,
+        "tz": cal.tz,
+        "week_start": cal.week_start,
+    }
+    rng = _period_range(cal, p, start, end)
+    if rng is None:
+        _warn_empty("lifecycle")
+        empty = pd.DataFrame(
+            {s: pd.Series([], dtype=np.int64) for s in STATUSES}, index=_empty_index(cal.tz)
+        )
+        return LifecycleResult(params=params, as_of=cal.log.as_of, counts=empty)
+    lo, hi = rng
+    u, pc = _pairs_with_lookback(cal, p, lo, hi)
+    if created_ns is None:
+        if cal.mask is None:
+            # every event qualifies: a user is new at their first pair unless seen before it
+            first = np.ones(u.size, dtype=bool)
+            first[1:] = u[1:] != u[:-1]
+            before = _active_before(cal, p, lo - 1, qualifying=False)
+            is_new = first if before is None else first & ~before[u]
+        else:
+            is_new = _first_any_period(cal, p)[u] == pc
+    else:
+        is_new = _created_periods(cal, p, created_ns)[u] == pc
+    flow = _flow(u, pc, lo, hi, is_new)
+    if not flow.any_data:
+        _warn_empty("lifecycle")
+    sign = -1 if dormant_sign == "negative" else 1
+    counts = pd.DataFrame(
+        {
+            "new": flow.new,
+            "returning": flow.returning,
+            "resurrecting": flow.resurrecting,
+            "dormant": sign * flow.dormant,
+        },
+        index=cal.starts(np.arange(lo, hi + 1), p),
+    )
+    params.update(start=counts.index[0], end=counts.index[-1])
+    return LifecycleResult(params=params, as_of=cal.log.as_of, counts=counts)
+
+
+def _created_periods(cal: _Calendar, period: Period, created_ns: I64) -> I64:
+    """Per user: the period of created_at, falling back to the first event's period."""
+    out = np.full(cal.n_users, _NS_MAX, dtype=np.int64)
+    known = created_ns != _NS_MAX
+    if known.any():
+        out[known] = period_codes(created_ns[known], period, tz=cal.tz, week_start=cal.week_start)
+    if not known.all():
+        fallback = _first_any_period(cal, period)
+        out[~known] = fallback[~known]
+    return out
