@@ -6,6 +6,10 @@
   date, churn per period, and the natural churn rate of each signup cohort.
 - :func:`survival_frame`, :func:`kaplan_meier`, :func:`logrank_test`: one row per user with
   duration and observed flag; Kaplan–Meier curves by group (lifelines) and the log-rank test.
+- :class:`ChurnDrivers`, :func:`indicator_comparison`: hazard ratios of churn drivers (Cox, via
+  lifelines) and churned-vs-retained comparisons of behaviours.
+- :class:`ChurnRiskModel`, :func:`churn_features`, :func:`early_warning`: per-user churn risk
+  from features at a cutoff (scikit-learn), and users whose activity fell against their baseline.
 
 - :class:`BetaGeoModel`: the BG/NBD model (Fader, Hardie & Lee 2005): P(alive), expected purchases,
   probability of no purchase within a horizon.
@@ -25,8 +29,10 @@ from __future__ import annotations
 
 from useropslib.churn._bgnbd import BetaGeoModel, rfm_summary
 from useropslib.churn._definition import InactivityThresholdResult, infer_inactivity_threshold
+from useropslib.churn._drivers import ChurnDrivers, indicator_comparison
 from useropslib.churn._gamma_gamma import GammaGammaModel
 from useropslib.churn._labels import churn_labels, churn_rate, natural_churn_rate
+from useropslib.churn._risk import ChurnRiskModel, RiskEvaluation, churn_features, early_warning
 from useropslib.churn._survival import (
     KaplanMeierResult,
     LogrankResult,
@@ -37,12 +43,18 @@ from useropslib.churn._survival import (
 
 __all__ = [
     "BetaGeoModel",
+    "ChurnDrivers",
+    "ChurnRiskModel",
     "GammaGammaModel",
     "InactivityThresholdResult",
     "KaplanMeierResult",
     "LogrankResult",
+    "RiskEvaluation",
+    "churn_features",
     "churn_labels",
     "churn_rate",
+    "early_warning",
+    "indicator_comparison",
     "infer_inactivity_threshold",
     "kaplan_meier",
     "logrank_test",
