@@ -90,7 +90,7 @@ _TABLE_COLUMNS = (
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class _PerUser:
-    """Compact per-person arrays behind :attr:`FunnelResult.per_user` (built on first access)."""
+    """Compact per-person arrays behind ``FunnelResult.per_user`` (built on first access)."""
 
     users: pd.Index
     user_codes: I64
@@ -121,7 +121,7 @@ class FunnelResult(MetricResult):
         People who entered the funnel but were left out because every attempt that counted
         was disqualified by an exclusion step.
     breakdown_table : pandas.DataFrame or None
-        With a breakdown: the columns of :attr:`table` per group, the group in a first column
+        With a breakdown: the columns of ``table`` per group, the group in a first column
         named after the breakdown (``"(none)"`` for people without a value); groups ordered by
         people at step 0, largest first.
     params : dict
@@ -173,7 +173,7 @@ class FunnelResult(MetricResult):
         Returns
         -------
         pandas.DataFrame
-            :attr:`breakdown_table` when there is a breakdown, else :attr:`table` (copies).
+            ``breakdown_table`` when there is a breakdown, else ``table`` (copies).
 
         Examples
         --------
@@ -310,7 +310,7 @@ def funnel(
         Entries must happen at or after ``start`` and before ``end`` (naive values are read in
         ``tz``).  Later steps may happen after ``end``, within the window.  Default: no bound.
     tz : str, optional
-        IANA time zone for naive bounds and for the times in :attr:`FunnelResult.per_user`.
+        IANA time zone for naive bounds and for the times in ``FunnelResult.per_user``.
         Default: the log's.
     as_of : str, datetime or Timestamp, optional
         Ignore events after this instant.  Default: the log's ``as_of``.

@@ -51,7 +51,7 @@ class MessageFunnelResult(MetricResult):
         ``delivered``, ``opened``, ``clicked``, ``returned`` (sent users who came back within
         the window), ``returned_delivered`` (returned among the delivered),
         ``window_open`` (sent users not returned whose window ends after ``as_of``), then the
-        rates of :data:`RATE_DEFINITIONS`.  A stage given as ``None`` has no column, and
+        rates of ``RATE_DEFINITIONS``.  A stage given as ``None`` has no column, and
         neither have the rates that use it.
     rates : pandas.DataFrame
         Tidy: one row per (group, rate) with ``rate``, ``numerator``, ``denominator`` (the
@@ -218,7 +218,7 @@ def message_funnel(
 
     Notes
     -----
-    Rate definitions (:data:`RATE_DEFINITIONS`): delivery rate = delivered / sent; open rate =
+    Rate definitions (``RATE_DEFINITIONS``): delivery rate = delivered / sent; open rate =
     opened / delivered; click rate = clicked / delivered; click-through (click-to-open) rate =
     clicked / opened; return rate = returned / sent; delivered return rate = returned and
     delivered / delivered.  Open and click rates over delivered and a click implying an open

@@ -606,7 +606,7 @@ class PaybackResult(MetricResult):
         and ``ltv_to_cac`` (NaN when the CAC is 0).
     curves : pandas.DataFrame
         Channel by age: cumulative revenue per user (chain-ladder mean over cohorts, as
-        :attr:`LTVResult.curve`).
+        ``LTVResult.curve``).
     """
 
     table: pd.DataFrame

@@ -99,7 +99,7 @@ class RetentionResult(MetricResult):
     incomplete : pandas.DataFrame
         True where the cell's period (or a member's rolling window) had not ended at ``as_of``
         or at the end of the range, so its count may still grow.  Such cells are counted as far
-        as the data goes (as PostHog does) but left out of :attr:`mean`.
+        as the data goes (as PostHog does) but left out of ``mean``.
     mean : pandas.DataFrame
         Rows ``"weighted"`` (sum of counts over sum of cohort sizes) and ``"simple"`` (average
         of the cohort rates), per column k, over the cohorts whose cell k is complete and whose
@@ -118,7 +118,7 @@ class RetentionResult(MetricResult):
 
     @property
     def sizes(self) -> pd.Series:
-        """Cohort sizes (column 0 of :attr:`counts`) as int64."""
+        """Cohort sizes (column 0 of ``counts``) as int64."""
         out: pd.Series = self.counts[0].astype("int64").rename("size")
         return out
 
