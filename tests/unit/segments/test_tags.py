@@ -257,7 +257,8 @@ def test_string_validity_column() -> None:
     df = pd.DataFrame({"user_id": [1], "tag": ["a"], "until": ["2024-01-01"]})
     with pytest.raises(
         InvalidParameterError,
-        match=r"The validity column 'until' has dtype (object|str); expected timezone-aware timestamps.*"
+        match=r"The validity column 'until' has dtype (object|str); "
+        r"expected timezone-aware timestamps.*"
         r"pd\.to_datetime\(df\['until'\], utc=True\)",
     ):
         TagTable.from_pairs(df, valid_to_col="until")

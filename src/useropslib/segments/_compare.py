@@ -1,0 +1,410 @@
+"""Segment comparison: sizes, overlaps and key metrics side by side, each tested vs the rest."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from useropslib.events import EventLog, as_event_log
+from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
+from useropslib.metrics import MetricResult, retention
+from useropslib.models import ChurnDefinition, Period
+from useropslib.segments._rfm import axes, event_mask, resolve_as_of, stamp, window_ns
+
+__all__ = ["COMPARISON_METRICS", "SegmentComparison", "compare_segments"]
+
+COMPARISON_METRICS: tuple[str, ...] = ("size", "retention", "conversion", "arpu", "churn_rate")
+"""The metrics :func:`compare_segments` can put side by side."""
+
+_MIN = np.iinfo(np.int64).min
+
+
+def two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Two-sided p-value of the pooled two-proportion z test (NaN when undefined).
+
+    Examples
+    --------
+    >>> round(two_proportion_p_value(30, 100, 20, 100), 4)
+    0.1025
+    """
+    if n1 == 0 or n2 == 0:
+        return float("nan")
+    pooled = (x1 + x2) / (n1 + n2)
+    var = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+    if var <= 0:
+        return float("nan")
+    z = (x1 / n1 - x2 / n2) / math.sqrt(var)
+    return float(2 * stats.norm.sf(abs(z)))
+
+
+def _mean_p_value(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], test: str) -> float:
+    if a.size < 2 or b.size < 2:
+        return float("nan")
+    if test == "welch":
+        if np.var(a) == 0 and np.var(b) == 0:
+            return float("nan")
+        return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    if np.all(a == a[0]) and np.all(b == a[0]):
+        return float("nan")
+    return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class SegmentComparison(MetricResult):
+    """Segments side by side.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per segment (index ``segment``, in the order given): ``size`` (distinct ids
+        given), ``n_users`` (of them, users with an event at or before ``as_of``: the base of
+        every rate) and, per metric, its value for the segment, for the rest of the users
+        (``*_rest``) and the p-value of the test segment vs rest (``*_p_value``):
+        ``retention_rate``, ``conversion_rate``, ``arpu``, ``churn_rate``.
+    overlap : pandas.DataFrame
+        Users in both segments (row, column), over the ids given; the diagonal is ``size``.
+    params : dict
+        The parameters used.
+    as_of : pandas.Timestamp or None
+        The date of the comparison.
+    """
+
+    table: pd.DataFrame
+    overlap: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return :attr:`table` with the segment as a column.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        out: pd.DataFrame = self.table.reset_index()
+        return out
+
+    def plot(self, ax: Any = None, *, metric: str = "n_users") -> Any:
+        """Plot one column of :attr:`table` per segment as bars.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when omitted.
+        metric : str, default "n_users"
+            A column of :attr:`table`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Raises
+        ------
+        InvalidParameterError
+            For a column the table does not have.
+        """
+        if metric not in self.table.columns:
+            raise InvalidParameterError(
+                f"Unknown metric={metric!r}. Expected a column of the table: "
+                f"{list(self.table.columns)}."
+            )
+        ax = axes(ax)
+        ax.bar([str(i) for i in self.table.index], self.table[metric].to_numpy(dtype=float))
+        ax.set_ylabel(metric)
+        ax.set_title("Segments compared")
+        return ax
+
+
+def _members(log: EventLog, name: str, ids: Any) -> pd.Index:
+    if isinstance(ids, pd.Series) and pd.api.types.is_bool_dtype(ids.dtype):
+        ids = ids.index[ids.to_numpy()]
+    if isinstance(ids, str) or not isinstance(ids, Collection | pd.Index | np.ndarray):
+        raise InvalidParameterError(
+            f"Segment {name!r} must be a collection of user ids (or a boolean Series indexed by "
+            f"user id), got {type(ids).__name__}. Hint: pass e.g. tags.select('vip')."
+        )
+    out: pd.Index = pd.Index(list(ids), dtype=object).unique()
+    return out
+
+
+def compare_segments(
+    events: EventLog | pd.DataFrame,
+    segments: Mapping[str, Any],
+    *,
+    metrics: Sequence[str] | None = None,
+    as_of: Any = None,
+    retention_period: Period | str = "week",
+    retention_k: int = 1,
+    conversion_event: str | Sequence[str] | None = None,
+    conversion_within: Any = None,
+    arpu_within: Any = None,
+    arpu_test: Literal["welch", "mannwhitney"] = "welch",
+    churn_definition: ChurnDefinition | None = None,
+) -> SegmentComparison:
+    """Compare segments: sizes, overlaps, retention, conversion, ARPU and churn rate, with tests.
+
+    Parameters
+    ----------
+    events : EventLog or pandas.DataFrame
+        The events.
+    segments : mapping of str to user ids
+        Segment name -> its members (a collection of ids, or a boolean Series by user id).
+    metrics : sequence of str, optional
+        Any of :data:`COMPARISON_METRICS`.  Default: ``size``, ``retention`` and
+        ``churn_rate``, plus ``conversion`` when ``conversion_event`` is given and ``arpu`` when
+        the log has values.
+    as_of : str, datetime or Timestamp, optional
+        The date of the comparison; later events are ignored.  Default: the log's ``as_of``.
+    retention_period : {"day", "week", "month", "hour"}, default "week"
+        Period of the retention cohorts (:func:`useropslib.metrics.retention`, recurring
+        cohorts, calendar periods).
+    retention_k : int, default 1
+        The offset compared: the weighted mean retention at ``k`` periods, over the cohorts
+        of the last ``retention_k + 8`` periods whose cell ``k`` is complete.
+    conversion_event : str or sequence of str, optional
+        The conversion event(s) (转化); needed for ``"conversion"``.
+    conversion_within : str or timedelta, optional
+        Count conversions in this window before ``as_of`` only; default all history.
+    arpu_within : str or timedelta, optional
+        Sum values in this window before ``as_of`` only; default all history.
+    arpu_test : {"welch", "mannwhitney"}, default "welch"
+        Test of ARPU (revenue per user, non-payers as 0) against the rest.
+    churn_definition : ChurnDefinition, optional
+        When a user is churned; default ``ChurnDefinition(threshold="30D")``.
+
+    Returns
+    -------
+    SegmentComparison
+        ``table`` and ``overlap``; ``to_frame()``, ``plot()``.
+
+    Raises
+    ------
+    InvalidParameterError
+        No segments, a non-string name, members that are not a collection, unknown metrics,
+        ``"conversion"`` without ``conversion_event``, ``"arpu"`` on a log without values,
+        invalid windows, tests or ``retention_k``, ``as_of`` before the data.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        For each segment without any user in the log; its row holds NaN rates.
+
+    Notes
+    -----
+    The rest of a segment is every other user with an event at or before ``as_of``.  Rates
+    (conversion, churn) use a two-sided pooled two-proportion z test; retention uses the same
+    test on (cohort member, period) pairs of complete cohorts; ARPU uses Welch's t test or the
+    Mann-Whitney U test.  p-values are not corrected for multiple comparisons.  A churned user
+    is one whose last activity event (or first event when none) is at least the threshold
+    before ``as_of``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "b", "c", "c", "d"],
+    ...     "event": ["open", "purchase", "open", "open", "purchase", "open"],
+    ...     "timestamp": ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-01",
+    ...                   "2024-03-30", "2024-03-31"],
+    ... })
+    >>> res = compare_segments(
+    ...     EventLog.from_pandas(df, tz="UTC"),
+    ...     {"vip": ["a", "c"], "new": ["d", "c"]},
+    ...     metrics=["size", "conversion"],
+    ...     conversion_event="purchase",
+    ... )
+    >>> res.table[["size", "n_users", "conversion_rate", "conversion_rate_rest"]]
+             size  n_users  conversion_rate  conversion_rate_rest
+    segment
+    vip         2        2              1.0                   0.0
+    new         2        2              0.5                   0.5
+    >>> res.overlap
+    segment  vip  new
+    segment
+    vip        2    1
+    new        1    2
+    """
+    log = as_event_log(events)
+    as_of_ns = resolve_as_of(log, as_of)
+    if not isinstance(segments, Mapping) or not segments:
+        raise InvalidParameterError(
+            f"segments must be a non-empty mapping of name -> user ids, got {segments!r}. "
+            "Hint: {'vip': tags.select('vip'), 'new': [...]}."
+        )
+    for name in segments:
+        if not isinstance(name, str):
+            raise InvalidParameterError(
+                f"Segment names must be strings, got {name!r}. Hint: use str(name)."
+            )
+    if metrics is None:
+        chosen = ["size", "retention", "churn_rate"]
+        if conversion_event is not None:
+            chosen.insert(2, "conversion")
+        if log.values is not None:
+            chosen.insert(-1, "arpu")
+    else:
+        chosen = [metrics] if isinstance(metrics, str) else list(metrics)
+        for m in chosen:
+            if m not in COMPARISON_METRICS:
+                close = did_you_mean(str(m), COMPARISON_METRICS)
+                hint = f" Hint: did you mean {close[0]!r}?" if close else ""
+                raise InvalidParameterError(
+                    f"Unknown metric {m!r}. Expected any of {list(COMPARISON_METRICS)}.{hint}"
+                )
+    if "conversion" in chosen and conversion_event is None:
+        raise InvalidParameterError(
+            "metric 'conversion' needs conversion_event=, got None. Hint: "
+            "conversion_event='purchase'."
+        )
+    if "arpu" in chosen and log.values is None:
+        raise InvalidParameterError(
+            "metric 'arpu' needs a log with values, but this log has none. Hint: build the log "
+            "with value_col=... or drop 'arpu' from metrics."
+        )
+    if arpu_test not in ("welch", "mannwhitney"):
+        raise InvalidParameterError(
+            f"Invalid arpu_test={arpu_test!r}. Expected 'welch' or 'mannwhitney'."
+        )
+    if isinstance(retention_k, bool) or not isinstance(retention_k, int) or retention_k < 1:
+        raise InvalidParameterError(
+            f"Invalid retention_k={retention_k!r}. Expected an integer >= 1 (the period offset "
+            "compared)."
+        )
+    if churn_definition is None:
+        churn_definition = ChurnDefinition(threshold="30D")
+    elif not isinstance(churn_definition, ChurnDefinition):
+        raise InvalidParameterError(
+            f"Invalid churn_definition={churn_definition!r}. Expected a ChurnDefinition."
+        )
+
+    in_time = log.timestamps_ns <= as_of_ns
+    n_all = len(log.users)
+    present = np.zeros(n_all, dtype=bool)
+    present[log.user_codes[in_time]] = True
+    # per-user outcomes over all user codes
+    outcome: dict[str, npt.NDArray[Any]] = {}
+    if "conversion" in chosen:
+        cmask = in_time & event_mask(log, conversion_event, "conversion_event")
+        if conversion_within is not None:
+            cmask &= log.timestamps_ns > as_of_ns - window_ns(
+                conversion_within, "conversion_within"
+            )
+        conv = np.zeros(n_all, dtype=bool)
+        conv[log.user_codes[cmask]] = True
+        outcome["conversion_rate"] = conv
+    if "arpu" in chosen:
+        vmask = in_time.copy()
+        if arpu_within is not None:
+            vmask &= log.timestamps_ns > as_of_ns - window_ns(arpu_within, "arpu_within")
+        vals = np.nan_to_num(np.asarray(log.values, dtype=np.float64)[vmask])
+        outcome["arpu"] = np.bincount(log.user_codes[vmask], weights=vals, minlength=n_all)
+    if "churn_rate" in chosen:
+        amask = in_time
+        if churn_definition.activity_events is not None:
+            amask = in_time & event_mask(
+                log, list(churn_definition.activity_events), "churn_definition.activity_events"
+            )
+        last = np.full(n_all, _MIN, dtype=np.int64)
+        np.maximum.at(last, log.user_codes[amask], log.timestamps_ns[amask])
+        first = np.full(n_all, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, log.user_codes[in_time], log.timestamps_ns[in_time])
+        last = np.where(last == _MIN, first, last)
+        thr = int(pd.Timedelta(churn_definition.threshold).value)
+        outcome["churn_rate"] = present & ((as_of_ns - np.where(present, last, as_of_ns)) >= thr)
+
+    names = list(segments)
+    member_ids = {name: _members(log, name, segments[name]) for name in names}
+    union = pd.Index(pd.unique(np.concatenate([m.to_numpy() for m in member_ids.values()])))
+    matrix = np.zeros((len(names), len(union)), dtype=np.int64)
+    rows: list[dict[str, Any]] = []
+    for i, name in enumerate(names):
+        ids = member_ids[name]
+        matrix[i, union.get_indexer(ids)] = 1
+        codes = log.users.get_indexer(ids)
+        member = np.zeros(n_all, dtype=bool)
+        member[codes[codes >= 0]] = True
+        seg = member & present
+        rest = ~member & present
+        n_seg = int(seg.sum())
+        row: dict[str, Any] = {"segment": name, "size": len(ids), "n_users": n_seg}
+        if n_seg == 0:
+            warnings.warn(
+                f"Segment {name!r} has no user with events at or before as_of; its metrics "
+                "are NaN.",
+                InsufficientDataWarning,
+                stacklevel=2,
+            )
+        for key, values in outcome.items():
+            a = values[seg].astype(np.float64)
+            b = values[rest].astype(np.float64)
+            row[key] = float(a.mean()) if a.size else float("nan")
+            row[f"{key}_rest"] = float(b.mean()) if b.size else float("nan")
+            if key == "arpu":
+                p = _mean_p_value(a, b, arpu_test)
+            else:
+                p = two_proportion_p_value(int(a.sum()), a.size, int(b.sum()), b.size)
+            row[f"{key}_p_value"] = p
+        if "retention" in chosen:
+            row.update(_retention_row(log, ids, n_seg, as_of_ns, retention_period, retention_k))
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("segment")
+    overlap_counts = matrix @ matrix.T
+    overlap = pd.DataFrame(
+        overlap_counts,
+        index=pd.Index(names, name="segment"),
+        columns=pd.Index(names, name="segment"),
+    )
+    params = {
+        "metrics": tuple(chosen),
+        "retention_period": retention_period,
+        "retention_k": retention_k,
+        "conversion_event": conversion_event,
+        "conversion_within": conversion_within,
+        "arpu_within": arpu_within,
+        "arpu_test": arpu_test,
+        "churn_threshold": churn_definition.threshold,
+    }
+    return SegmentComparison(
+        params=params, as_of=stamp(as_of_ns, log.tz), table=table, overlap=overlap
+    )
+
+
+def _retention_row(
+    log: EventLog, ids: pd.Index, n_seg: int, as_of_ns: int, period: Any, k: int
+) -> dict[str, float]:
+    nan = float("nan")
+    if n_seg == 0:
+        return {"retention_rate": nan, "retention_rate_rest": nan, "retention_rate_p_value": nan}
+    with warnings.catch_warnings():
+        # an empty cohort range is reported as NaN below, not as a warning per segment
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        res = retention(
+            log,
+            period=period,
+            periods=k + 8,
+            breakdown=set(ids),
+            as_of=pd.Timestamp(as_of_ns, tz="UTC"),
+        )
+    out: dict[str, tuple[int, int]] = {}
+    if len(res.counts):
+        done = ~res.incomplete[k].to_numpy(dtype=bool) & res.counts[k].notna().to_numpy()
+        groups = res.counts.index.get_level_values(0)
+        for g in (True, False):
+            sel = done & np.asarray(groups == g, dtype=bool)
+            out[str(g)] = (
+                int(res.counts[k].to_numpy()[sel].sum()),
+                int(res.counts[0].to_numpy()[sel].sum()),
+            )
+    x1, n1 = out.get("True", (0, 0))
+    x2, n2 = out.get("False", (0, 0))
+    return {
+        "retention_rate": x1 / n1 if n1 else nan,
+        "retention_rate_rest": x2 / n2 if n2 else nan,
+        "retention_rate_p_value": two_proportion_p_value(x1, n1, x2, n2),
+    }
