@@ -35,7 +35,7 @@ from useropslib.exceptions import (
 if TYPE_CHECKING:
     from useropslib import churn, datasets, events, metrics, models, segments
     from useropslib.events import EventLog, read_events
-    from useropslib.models import Event, IdentityLink
+    from useropslib.models import Event, IdentityLink, Segment
 
 __all__ = [
     "ConvergenceWarning",
@@ -49,6 +49,7 @@ __all__ = [
     "InvalidParameterError",
     "NotFittedError",
     "RuleSyntaxError",
+    "Segment",
     "UseropsError",
     "UseropsWarning",
     "__version__",
@@ -68,6 +69,7 @@ _LAZY = {
     "read_events": "useropslib.events",
     "Event": "useropslib.models",
     "IdentityLink": "useropslib.models",
+    "Segment": "useropslib.models",
 }
 
 

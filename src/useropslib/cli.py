@@ -12,11 +12,17 @@ __all__ = ["main"]
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from useropslib.datasets import synthetic
-    from useropslib.report import log_report
+    from useropslib.datasets import ONBOARDING_STEPS, synthetic
+    from useropslib.report import operations_report
 
     data = synthetic(n_users=args.users, days=args.days, seed=args.seed)
-    report = log_report(data.events, users=data.users, lang=args.lang)
+    report = operations_report(
+        data.events,
+        users=data.users,
+        funnel_steps=ONBOARDING_STEPS,
+        activity_events=["app_open"],
+        lang=args.lang,
+    )
     paths = report.write(args.out, stem="report")
     summary = data.events.summary()
     print(f"useropslib {__version__} demo: synthetic data, seed {args.seed}")

@@ -36,6 +36,7 @@ EXPECTED_TOP = {
     "read_events",
     "segments",
     "churn",
+    "Segment",
     "show_versions",
 }
 
@@ -79,6 +80,7 @@ LAYERS = [
     "metrics",
     "segments",
     "churn",
+    "Segment",
     "campaigns",
     "plotting",
     "report",

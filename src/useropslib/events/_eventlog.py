@@ -557,19 +557,47 @@ class EventLog:
         return log if tz is None else log.with_tz(tz)
 
     @classmethod
-    def from_frame(cls, frame: Any, **kwargs: Any) -> EventLog:
+    def from_frame(
+        cls,
+        frame: Any,
+        *,
+        user_col: str = "user_id",
+        event_col: str = "event",
+        time_col: str = "timestamp",
+        value_col: str | None = "value",
+        anonymous_col: str | None = None,
+        properties: Sequence[str] | None = None,
+        tz: str | None = None,
+        identities: Any = None,
+        duplicates: Duplicates = "keep",
+        as_of: Any = None,
+        week_start: WeekStart | int = "monday",
+        time_unit: TimeUnit | None = None,
+        allow_empty: bool = False,
+    ) -> EventLog:
         """Build an event log from any narwhals-supported frame.
 
-        Polars DataFrames and LazyFrames, pyarrow Tables, DuckDB relations, pandas, Modin,
-        cuDF, PySpark and Dask frames are accepted.  Lazy frames are collected once (through
-        Arrow where possible) and then validated as in :meth:`from_pandas`.
+        DuckDB relations, Polars DataFrames and LazyFrames, pyarrow Tables and PySpark
+        DataFrames are checked and encoded **in their own engine**: the validation counts, the
+        dense integer codes of users and event names and the epoch times are computed there, and
+        only those compact columns (plus the two vocabularies and the ``properties`` you name)
+        are collected.  This is the way to build a log from a Parquet file larger than memory.
+        Columns the engine path does not read (text or date times, non-numeric values,
+        ``anonymous_col``, ``duplicates`` other than "keep") make it collect just the needed
+        columns and validate them as :meth:`from_pandas` does.  pandas, Modin, cuDF and Dask
+        frames go through :meth:`from_pandas` with all their columns.
 
         Parameters
         ----------
         frame : DataFrame-like
             The events.
-        **kwargs
-            Passed to :meth:`from_pandas` (column names, ``tz``, ``identities`` ...).
+        user_col, event_col, time_col, value_col, anonymous_col, tz, identities, duplicates, \
+as_of, week_start, time_unit, allow_empty
+            As in :meth:`from_pandas`.
+        properties : sequence of str, optional
+            Columns kept as event properties.  For engine frames (DuckDB, Polars, pyarrow,
+            PySpark) the default keeps none, so no wide column is collected by accident; for
+            pandas-like frames the default keeps every other column, as in :meth:`from_pandas`.
 
         Returns
         -------
@@ -577,8 +605,13 @@ class EventLog:
 
         Raises
         ------
+        EventSchemaError
+            As in :meth:`from_pandas`.  For engine frames the counts are exact and
+            ``failure_cases`` holds the first 1000 offending rows of each check (``row`` is the
+            position for Polars and pyarrow, None for DuckDB and PySpark, which have no row
+            order).
         InvalidParameterError
-            When ``frame`` is not a frame narwhals knows.
+            When ``frame`` is not a frame narwhals knows, or an option is invalid.
 
         Examples
         --------
@@ -588,10 +621,32 @@ class EventLog:
         ...                    "timestamp": [datetime(2024, 1, 1, tzinfo=timezone.utc)]})
         >>> EventLog.from_frame(pf).n_events
         1
+        >>> import duckdb
+        >>> rel = duckdb.sql("SELECT 'u1' AS user_id, 'open' AS event, "
+        ...                  "TIMESTAMP '2024-01-01 09:00' AS timestamp")
+        >>> EventLog.from_frame(rel, tz="Asia/Shanghai").start
+        Timestamp('2024-01-01 09:00:00+0800', tz='Asia/Shanghai')
         """
+        opts: dict[str, Any] = {
+            "user_col": user_col,
+            "event_col": event_col,
+            "time_col": time_col,
+            "value_col": value_col,
+            "anonymous_col": anonymous_col,
+            "properties": properties,
+            "tz": tz,
+            "identities": identities,
+            "duplicates": duplicates,
+            "as_of": as_of,
+            "week_start": week_start,
+            "time_unit": time_unit,
+            "allow_empty": allow_empty,
+        }
         if isinstance(frame, pd.DataFrame):
-            return cls.from_pandas(frame, **kwargs)
+            return cls.from_pandas(frame, **opts)
         import narwhals.stable.v2 as nw
+
+        from useropslib.events import _engine
 
         try:
             nw_frame = nw.from_native(frame)
@@ -601,9 +656,108 @@ class EventLog:
                 "a data frame useropslib can read. Expected a pandas, polars, pyarrow, DuckDB, "
                 "PySpark or Dask frame. Hint: for a list of Event objects use from_records."
             ) from None
-        if isinstance(nw_frame, nw.LazyFrame):
-            nw_frame = nw_frame.collect()
-        return cls.from_pandas(nw_frame.to_pandas(), **kwargs)
+        backend = str(nw_frame.implementation.name).lower()
+        if backend not in _engine.ENGINE_BACKENDS:
+            if isinstance(nw_frame, nw.LazyFrame):
+                nw_frame = nw_frame.collect()
+            return cls.from_pandas(nw_frame.to_pandas(), **opts)
+
+        # --- engine frames: check options and columns without touching the rows --------------
+        _check_duplicates_policy(duplicates)
+        if tz is not None:
+            check_tz(tz)
+        ws = parse_week_start(week_start)
+        if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
+            raise InvalidParameterError(
+                f"Invalid time_unit={time_unit!r}. Expected 's', 'ms', 'us' or 'ns'."
+            )
+        columns = list(nw_frame.collect_schema().names())
+        required = {user_col: "user_col", event_col: "event_col", time_col: "time_col"}
+        if anonymous_col is not None:
+            required[anonymous_col] = "anonymous_col"
+        if value_col is not None and value_col != _DEFAULT_VALUE_COL:
+            required[value_col] = "value_col"
+        props = list(properties) if properties is not None else []
+        required.update({p: "properties" for p in props if p not in required})
+        missing = [c for c in required if c not in columns]
+        if missing:
+            raise EventSchemaError.missing_columns(
+                missing=missing, available=columns, param=required
+            )
+        if value_col == _DEFAULT_VALUE_COL and value_col not in columns:
+            value_col = None
+
+        encoded = None
+        if anonymous_col is None and duplicates == "keep":
+            encoded = _engine.encode_in_engine(
+                nw_frame,
+                user_col=user_col,
+                event_col=event_col,
+                time_col=time_col,
+                value_col=value_col,
+                properties=props,
+                tz=tz,
+                time_unit=time_unit,
+                as_of=as_of,
+                allow_empty=allow_empty,
+            )
+        if encoded is None:
+            used = [user_col, anonymous_col, event_col, time_col, value_col, *props]
+            df = _engine.collect_pandas(nw_frame, [c for c in used if c is not None])
+            return cls.from_pandas(df, **{**opts, "value_col": value_col, "properties": props})
+        return cls._from_arrays(
+            user_codes=encoded.user_codes,
+            users=encoded.users,
+            event_codes=encoded.event_codes,
+            events=encoded.events,
+            ts_ns=encoded.ts_ns,
+            values=encoded.values,
+            props=encoded.props,
+            tz=encoded.tz,
+            week_start=ws,
+            as_of_ns=None if as_of is None else to_utc_ns(as_of, tz=encoded.tz, name="as_of"),
+            identities=identities,
+        )
+
+    @classmethod
+    def _from_arrays(
+        cls,
+        *,
+        user_codes: npt.NDArray[np.int32],
+        users: pd.Index,
+        event_codes: npt.NDArray[np.int32],
+        events: pd.Index,
+        ts_ns: npt.NDArray[np.int64],
+        values: npt.NDArray[np.float64] | None,
+        props: pd.DataFrame | None,
+        tz: str,
+        week_start: int,
+        as_of_ns: int | None,
+        identities: Any = None,
+    ) -> EventLog:
+        """Build a log from already validated, encoded arrays, applying identity links."""
+        links = links_frame(identities)
+        merged = 0
+        if len(links):
+            canonical = resolve_ids(users, links)
+            new_codes, new_users = pd.factorize(pd.Index(canonical, dtype=object))
+            merged = len(users) - len(new_users)
+            user_codes = new_codes.astype(np.int32)[user_codes]
+            users = pd.Index(new_users)
+        return cls(
+            user_codes=np.ascontiguousarray(user_codes, dtype=np.int32),
+            users=users,
+            event_codes=np.ascontiguousarray(event_codes, dtype=np.int32),
+            events=events,
+            ts_ns=np.ascontiguousarray(ts_ns, dtype=np.int64),
+            values=values,
+            props=props,
+            tz=tz,
+            week_start=week_start,
+            as_of_ns=as_of_ns,
+            as_of_given=as_of_ns is not None,
+            merged=merged,
+        )
 
     # ------------------------------------------------------------------ basic facts
     def __len__(self) -> int:
@@ -1239,7 +1393,12 @@ def as_event_log(events: EventLog | pd.DataFrame, **kwargs: Any) -> EventLog:
     return EventLog.from_frame(events, **kwargs)
 
 
-def read_events(path: str | os.PathLike[str], **kwargs: Any) -> EventLog:
+def read_events(
+    path: str | os.PathLike[str],
+    *,
+    engine: Literal["pandas", "duckdb", "polars"] = "pandas",
+    **kwargs: Any,
+) -> EventLog:
     """Read an event log from a Parquet or CSV file.
 
     Parameters
@@ -1247,8 +1406,15 @@ def read_events(path: str | os.PathLike[str], **kwargs: Any) -> EventLog:
     path : str or path-like
         A ``.parquet``/``.pq`` file (needs pyarrow: ``pip install "useropslib[fast]"``), or a
         ``.csv``/``.tsv`` file (optionally ``.gz``) whose time column is ISO 8601 text.
+    engine : {"pandas", "duckdb", "polars"}, default "pandas"
+        Who reads a Parquet file.  "pandas" reads it whole, then validates it as
+        :meth:`EventLog.from_pandas` does (every other column becomes a property).  "duckdb" and
+        "polars" scan it lazily and encode it in that engine (:meth:`EventLog.from_frame`), so
+        only the compact columns are ever in memory: use them for files larger than memory.
+        Properties are then read only when named in ``properties=``.
     **kwargs
-        Passed to :meth:`EventLog.from_pandas` (``user_col``, ``tz`` ...).
+        Passed to :meth:`EventLog.from_pandas` or :meth:`EventLog.from_frame` (``user_col``,
+        ``tz`` ...).
 
     Returns
     -------
@@ -1257,17 +1423,30 @@ def read_events(path: str | os.PathLike[str], **kwargs: Any) -> EventLog:
     Raises
     ------
     InvalidParameterError
-        For a missing file or an unknown extension.
+        For a missing file, an unknown extension or engine, or ``engine`` other than "pandas"
+        for a CSV file.
     UseropsError
-        When reading Parquet without pyarrow installed.
+        When the chosen engine's package is not installed.
     """
     p = os.fspath(path)
+    if engine not in ("pandas", "duckdb", "polars"):
+        raise InvalidParameterError(
+            f"Invalid engine={engine!r}. Expected 'pandas', 'duckdb' or 'polars'."
+        )
     if not os.path.exists(p):
         raise InvalidParameterError(
             f"No such file: {p!r}. Expected the path of a Parquet or CSV file of events."
         )
     low = p.lower()
-    if low.endswith((".parquet", ".pq")):
+    is_parquet = low.endswith((".parquet", ".pq"))
+    if engine != "pandas":
+        if not is_parquet:
+            raise InvalidParameterError(
+                f"engine={engine!r} reads Parquet files only, got {p!r}. Hint: use "
+                "engine='pandas' for CSV, or convert the file to Parquet."
+            )
+        return _read_parquet_in_engine(p, engine, kwargs)
+    if is_parquet:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
@@ -1285,3 +1464,41 @@ def read_events(path: str | os.PathLike[str], **kwargs: Any) -> EventLog:
             ".tsv (optionally .gz)."
         )
     return EventLog.from_pandas(df, **kwargs)
+
+
+def _read_parquet_in_engine(path: str, engine: str, kwargs: dict[str, Any]) -> EventLog:
+    """Scan a Parquet file with DuckDB or Polars and encode it there."""
+    try:
+        if engine == "duckdb":
+            import duckdb
+        else:
+            import polars as pl
+    except ImportError:
+        raise UseropsError(
+            f"engine={engine!r} needs the {engine} package, which is not installed. Hint: pip "
+            "install 'useropslib[fast]'."
+        ) from None
+    if engine == "polars":
+        return EventLog.from_frame(pl.scan_parquet(path), **kwargs)
+    if kwargs.get("tz") is None:
+        # DuckDB's TIMESTAMPTZ forgets the column's zone; take it from the file's Arrow schema
+        kwargs = {**kwargs, "tz": _parquet_time_zone(path, kwargs.get("time_col", "timestamp"))}
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone='UTC'")
+        return EventLog.from_frame(con.read_parquet(path), **kwargs)
+    finally:
+        con.close()
+
+
+def _parquet_time_zone(path: str, time_col: str) -> str | None:
+    """Return the IANA zone a Parquet file's Arrow schema gives the time column, if any."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    schema = pq.read_schema(path)
+    if time_col not in schema.names:
+        return None
+    zone = getattr(schema.field(time_col).type, "tz", None)
+    return str(zone) if zone and _is_iana(str(zone)) else None

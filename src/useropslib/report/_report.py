@@ -139,6 +139,8 @@ class Report:
 
 def _fmt(v: object) -> str:
     if isinstance(v, float | np.floating):
+        if not np.isfinite(v):
+            return "" if np.isnan(v) else str(v)
         return f"{v:,.3f}" if abs(float(v)) < 10 else f"{v:,.2f}"
     if isinstance(v, int | np.integer):
         return f"{int(v):,}"

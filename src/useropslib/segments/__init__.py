@@ -3,12 +3,21 @@
 - :class:`TagTable` says which users carry which tags (optionally with validity intervals); its
   :meth:`TagTable.evaluate` and :meth:`TagTable.select` evaluate a rule such as
   ``"vip AND (cn OR hk) AND NOT churned"`` (see :func:`useropslib.models.parse_rule`).
+- :class:`~useropslib.models.Segment` (a condition tree of tag rules, user properties and
+  behaviours) is evaluated by :func:`members` as of any date; :func:`membership` lists who entered
+  and left each period.
 - :func:`rfm`: recency, frequency and monetary scores with named segment maps.
 - :func:`lifecycle_stages` and :func:`value_tiers`: per-user stage and tier as of a date.
 - :func:`compare_segments`: sizes, overlaps and metrics per segment with significance tests.
 """
 
 from useropslib.segments._compare import COMPARISON_METRICS, SegmentComparison, compare_segments
+from useropslib.segments._evaluate import (
+    SegmentCycleError,
+    evaluate_segment,
+    members,
+    membership,
+)
 from useropslib.segments._rfm import RFM_SEGMENT_MAPS, RFMResult, RFMRule, rfm
 from useropslib.segments._stages import (
     LIFECYCLE_STAGES,
@@ -29,11 +38,15 @@ __all__ = [
     "RFMResult",
     "RFMRule",
     "SegmentComparison",
+    "SegmentCycleError",
     "TagTable",
     "UnknownTagWarning",
     "ValueTiersResult",
     "compare_segments",
+    "evaluate_segment",
     "lifecycle_stages",
+    "members",
+    "membership",
     "rfm",
     "value_tiers",
 ]

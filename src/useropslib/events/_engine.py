@@ -1,0 +1,487 @@
+"""Encode an event table inside the engine that holds it (DuckDB, Polars, pyarrow, PySpark).
+
+The heavy part of building an :class:`~useropslib.events.EventLog` -- checking every row, turning
+user ids and event names into dense integer codes and times into int64 UTC nanoseconds -- runs in
+the data's own engine through narwhals.  Only the compact columns (int32 codes, int64 times,
+float64 values, the named property columns) and the two vocabularies are collected.
+
+Backends differ in a few places, handled here and nowhere else:
+
+- narwhals has no ``dt.timestamp`` on DuckDB and PySpark, so the epoch value of the time column is
+  added natively there (DuckDB ``epoch_ns``, Spark ``unix_micros`` / ``timestampdiff``);
+- DuckDB ``TIMESTAMPTZ_NS`` is unknown to narwhals' schema, so DuckDB and Spark time types are
+  read from the native schema;
+- SQL engines have no row order, so their failure cases carry no row position (``row`` is None);
+  eager frames and Polars LazyFrames report positions.
+
+Naive timestamps with ``tz=`` are localised after collection with the same DST-aware code as the
+pandas path (the engine collects wall-clock nanoseconds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.events._time import check_tz, to_utc_ns
+from useropslib.events._validate import _HINTS, Problems, _localize
+from useropslib.exceptions import EventSchemaError, UseropsError
+
+__all__ = ["ENGINE_BACKENDS", "Encoded", "collect_pandas", "encode_in_engine"]
+
+#: narwhals implementations whose frames are encoded in the engine.
+ENGINE_BACKENDS = ("polars", "pyarrow", "duckdb", "pyspark")
+
+_T = "__useropslib_time_ns__"
+_ROW = "__useropslib_row__"
+_CODE = "__useropslib_code__"
+_U = "__useropslib_user_code__"
+_E = "__useropslib_event_code__"
+_FIRST = 5  # rows shown per check in the message (as in the pandas path)
+_LIMIT = 1000  # offending rows fetched per check into failure_cases
+_UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+@dataclasses.dataclass(frozen=True)
+class Encoded:
+    """The compact result of encoding an event table in its engine."""
+
+    user_codes: npt.NDArray[np.int32]
+    users: pd.Index
+    event_codes: npt.NDArray[np.int32]
+    events: pd.Index
+    ts_ns: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64] | None
+    props: pd.DataFrame | None
+    tz: str
+
+
+@dataclasses.dataclass
+class _Check:
+    column: str
+    check: str
+    count: int
+    rows: list[Any]
+    values: list[str | None] | None
+    whole: str | None = None  # a whole-column problem: its description
+
+
+def _backend(nw_frame: Any) -> str:
+    return str(nw_frame.implementation.name).lower()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _collect(obj: Any) -> Any:
+    import narwhals.stable.v2 as nw
+
+    return obj.collect() if isinstance(obj, nw.LazyFrame) else obj
+
+
+def _is_iana(name: str) -> bool:
+    try:
+        check_tz(name)
+    except UseropsError:
+        return False
+    return True
+
+
+def collect_pandas(nw_frame: Any, columns: Sequence[str]) -> pd.DataFrame:
+    """Collect only ``columns`` of a narwhals frame to pandas (the fallback path).
+
+    Parameters
+    ----------
+    nw_frame : narwhals DataFrame or LazyFrame
+        The events.
+    columns : sequence of str
+        Columns to keep; those the frame lacks are skipped (validation reports them).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    names = list(nw_frame.collect_schema().names())
+    keep = [c for c in dict.fromkeys(columns) if c in names]
+    out: pd.DataFrame = _collect(nw_frame.select(keep)).to_pandas()
+    return out
+
+
+# ---------------------------------------------------------------------------- time column
+@dataclasses.dataclass(frozen=True)
+class _TimeKind:
+    kind: str  # "aware" | "naive" | "int" | "other"
+    tz: str | None = None
+
+
+def _time_kind(nw_frame: Any, native: Any, col: str) -> _TimeKind:
+    import narwhals.stable.v2 as nw
+
+    backend = _backend(nw_frame)
+    if backend == "duckdb":
+        typ = str(native.types[list(native.columns).index(col)]).upper()
+        if "TIME ZONE" in typ or typ.startswith("TIMESTAMPTZ"):
+            tbl = native.project(_quote(col)).limit(0)
+            arrow = tbl.to_arrow_table() if hasattr(tbl, "to_arrow_table") else tbl.arrow()
+            return _TimeKind("aware", str(arrow.schema.field(0).type.tz))
+        if typ.startswith("TIMESTAMP"):
+            return _TimeKind("naive")
+    elif backend == "pyspark":
+        name = type(native.schema[col].dataType).__name__
+        if name == "TimestampType":
+            zone = native.sparkSession.conf.get("spark.sql.session.timeZone")
+            return _TimeKind("aware", str(zone))
+        if name == "TimestampNTZType":
+            return _TimeKind("naive")
+    else:
+        dtype = nw_frame.collect_schema()[col]
+        if isinstance(dtype, nw.Datetime):
+            return _TimeKind("aware", dtype.time_zone) if dtype.time_zone else _TimeKind("naive")
+    dtype = nw_frame.collect_schema()[col]
+    if dtype.is_integer():
+        return _TimeKind("int")
+    return _TimeKind("other")
+
+
+def _with_epoch(nw_frame: Any, native: Any, col: str, kind: _TimeKind) -> tuple[Any, Any]:
+    """Return (frame, expression) where the expression is the time column as int64 epoch ns.
+
+    Aware times give UTC instants; naive times give wall-clock nanoseconds.
+    """
+    import narwhals.stable.v2 as nw
+
+    backend = _backend(nw_frame)
+    if kind.kind in ("aware", "naive") and backend == "duckdb":
+        rel = native.project(f"*, epoch_ns({_quote(col)}) AS {_quote(_T)}")
+        return nw.from_native(rel), nw.col(_T)
+    if kind.kind in ("aware", "naive") and backend == "pyspark":
+        from pyspark.sql import functions as sf
+
+        quoted = "`" + col.replace("`", "``") + "`"
+        if kind.kind == "aware":
+            micros = sf.expr(f"unix_micros({quoted})")
+        else:
+            micros = sf.expr(
+                f"timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', {quoted})"
+            )
+        sdf = native.withColumn(_T, (micros * 1000).cast("bigint"))
+        return nw.from_native(sdf), nw.col(_T)
+    return nw_frame, nw.col(col).dt.timestamp("ns")
+
+
+# ---------------------------------------------------------------------------- checks
+def _row_source(nw_frame: Any, native: Any) -> tuple[Any, bool]:
+    """Return the frame with a positional row column when the engine has a row order."""
+    import narwhals.stable.v2 as nw
+
+    backend = _backend(nw_frame)
+    if isinstance(nw_frame, nw.DataFrame):
+        return nw_frame.with_row_index(_ROW), True
+    if backend == "polars":
+        return nw.from_native(native.with_row_index(_ROW)), True
+    return nw_frame, False
+
+
+def _fetch(
+    src: Any, has_rows: bool, cond: Any, value_col: str | None, count: int
+) -> tuple[list[Any], list[str | None] | None]:
+    """First offending rows (positions, or None without a row order) and their values as text."""
+    if not has_rows and value_col is None:
+        return [None] * min(count, _LIMIT), None
+    cols = ([_ROW] if has_rows else []) + ([value_col] if value_col is not None else [])
+    sub = src.filter(cond)
+    if has_rows:
+        sub = sub.sort(_ROW)
+    got = _collect(sub.select(cols).head(_LIMIT)).to_pandas()
+    rows = [int(r) for r in got[_ROW]] if has_rows else [None] * len(got)
+    values = None
+    if value_col is not None:
+        values = [None if pd.isna(v) else str(v) for v in got[value_col]]
+    return rows, values
+
+
+def _raise(checks: list[_Check]) -> NoReturn:
+    total = sum(c.count for c in checks)
+    lines = [f"Event table failed validation: {total} problem(s) in {len(checks)} check(s):"]
+    frames = []
+    for c in checks:
+        if c.whole is not None:
+            lines.append(f"  - {c.check} in column {c.column!r}: {c.whole}")
+            rows: list[Any] = [None]
+            vals: list[str | None] = [c.whole]
+        else:
+            shown = ""
+            if c.values is not None:
+                shown = f", values {c.values[:_FIRST]}"
+            more = " ..." if c.count > _FIRST else ""
+            first = c.rows[:_FIRST]
+            where = f", first rows {first}{more}" if any(r is not None for r in first) else more
+            lines.append(f"  - {c.check} in column {c.column!r}: {c.count} row(s){where}{shown}")
+            rows = c.rows
+            vals = c.values if c.values is not None else [None] * len(c.rows)
+        if c.check in _HINTS:
+            lines.append(f"    Hint: {_HINTS[c.check]}.")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "row": pd.Series(rows, dtype=object),
+                    "column": c.column,
+                    "check": c.check,
+                    "value": pd.Series(vals, dtype=object),
+                }
+            )
+        )
+    lines.append(
+        "Every problem is listed in the error's .failure_cases frame (at most "
+        f"{_LIMIT} rows per check were fetched from the engine)."
+    )
+    fc = pd.concat(frames, ignore_index=True)
+    raise EventSchemaError("\n".join(lines), failure_cases=fc)
+
+
+# ---------------------------------------------------------------------------- encoding
+def _vocabulary(frame: Any, col: str) -> Any:
+    """Distinct non-null values of ``col`` with dense codes 0..k-1 in sorted order."""
+    import narwhals.stable.v2 as nw
+
+    voc = frame.select(col).filter(~nw.col(col).is_null()).unique()
+    return voc.with_row_index(_CODE, order_by=[col])
+
+
+def _is_supported_id(dtype: Any) -> bool:
+    import narwhals.stable.v2 as nw
+
+    return bool(dtype == nw.String or dtype.is_integer())
+
+
+def encode_in_engine(
+    frame: Any,
+    *,
+    user_col: str,
+    event_col: str,
+    time_col: str,
+    value_col: str | None,
+    properties: Sequence[str],
+    tz: str | None,
+    time_unit: str | None,
+    as_of: Any,
+    allow_empty: bool,
+) -> Encoded | None:
+    """Validate and encode a frame in its engine; None when the frame needs the pandas path.
+
+    Parameters
+    ----------
+    frame : narwhals DataFrame or LazyFrame
+        The events, on one of :data:`ENGINE_BACKENDS`.  Required columns must exist.
+    user_col, event_col, time_col : str
+        Column names.
+    value_col : str or None
+        Numeric value column (must exist when given).
+    properties : sequence of str
+        Property columns to collect.
+    tz : str or None
+        Validated IANA zone, required for naive times.
+    time_unit : str or None
+        Unit of integer epoch times.
+    as_of : object
+        The log's "now" (checked against every event) or None.
+    allow_empty : bool
+        Accept a frame without rows.
+
+    Returns
+    -------
+    Encoded or None
+        None when a column has a type only the pandas path reads (text or date times,
+        non-numeric values, ids that are neither strings nor integers).
+
+    Raises
+    ------
+    EventSchemaError
+        With every problem found, counted in the engine; ``failure_cases`` holds the first
+        offending rows of each check.
+    """
+    import narwhals.stable.v2 as nw
+
+    native = nw.to_native(frame)
+    schema = frame.collect_schema()
+    if not (_is_supported_id(schema[user_col]) and _is_supported_id(schema[event_col])):
+        return None
+    if value_col is not None and not (
+        schema[value_col].is_numeric() and schema[value_col] != nw.Boolean
+    ):
+        return None
+    kind = _time_kind(frame, native, time_col)
+    if kind.kind == "other" or (kind.kind == "int" and time_unit is None):
+        return None
+    if kind.kind == "int":
+        input_tz: str | None = "UTC"
+    else:
+        input_tz = kind.tz
+    log_tz = tz or (input_tz if input_tz is not None and _is_iana(input_tz) else "UTC")
+    as_of_ns = None if as_of is None else to_utc_ns(as_of, tz=log_tz, name="as_of")
+
+    # the time column as int64 (UTC instants for aware/int, wall-clock for naive)
+    if kind.kind == "int":
+        factor = _UNIT_NS[str(time_unit)]
+        raw = nw.col(time_col).cast(nw.Int64)
+        t_expr = raw * factor
+        overflow = raw.abs() > _INT64_MAX // factor
+        base = frame
+    else:
+        base, t_expr = _with_epoch(frame, native, time_col, kind)
+        overflow = None
+
+    # --- one pass of counts -------------------------------------------------------------------
+    u, e = nw.col(user_col), nw.col(event_col)
+    conds: list[tuple[str, str, Any, str | None]] = [(user_col, "null_user_id", u.is_null(), None)]
+    if schema[user_col] == nw.String:
+        conds.append((user_col, "empty_user_id", u.str.strip_chars() == "", user_col))
+    conds.append((event_col, "null_event", e.is_null(), None))
+    if schema[event_col] == nw.String:
+        conds.append((event_col, "empty_event", e.str.strip_chars() == "", event_col))
+    conds.append((time_col, "null_timestamp", nw.col(time_col).is_null(), None))
+    if overflow is not None:
+        conds.append((time_col, "unparseable_timestamp", overflow, time_col))
+    if value_col is not None:
+        v = nw.col(value_col).cast(nw.Float64)
+        conds.append((value_col, "non_finite_value", v.abs() == float("inf"), value_col))
+    naive_no_tz = kind.kind == "naive" and tz is None
+    if as_of_ns is not None and kind.kind != "naive":
+        conds.append((time_col, "after_as_of", t_expr > as_of_ns, time_col))
+
+    aggs = [nw.len().alias("n")]
+    aggs += [c.cast(nw.Int64).sum().alias(f"c{i}") for i, (_, _, c, _) in enumerate(conds)]
+    counts = _collect(base.select(*aggs)).to_pandas().iloc[0]
+    n = int(counts["n"])
+    if n == 0 and not allow_empty:
+        _raise([_Check("*", "empty_log", 1, [None], None, whole="the table has no rows")])
+
+    checks: list[_Check] = []
+    src, has_rows = None, False
+    n_null_time = 0
+    for i, (column, check, cond, vcol) in enumerate(conds):
+        cnt = 0 if pd.isna(counts[f"c{i}"]) else int(counts[f"c{i}"])
+        if check == "null_timestamp":
+            n_null_time = cnt
+        if cnt:
+            if src is None:
+                src, has_rows = _row_source(base, nw.to_native(base))
+            rows, vals = _fetch(src, has_rows, cond, vcol, cnt)
+            checks.append(_Check(column, check, cnt, rows, vals))
+    if naive_no_tz and n > n_null_time:
+        whole = "timestamps have no time zone"
+        checks.append(_Check(time_col, "naive_timestamp", 1, [None], None, whole))
+    if checks:
+        _order(checks)
+        _raise(checks)
+
+    # --- encode: vocabularies joined back as dense codes ---------------------------------------
+    uvoc = _vocabulary(base, user_col)
+    evoc = _vocabulary(base, event_col)
+    enc = base.join(uvoc.rename({_CODE: _U}), on=user_col, how="left")
+    enc = enc.join(evoc.rename({_CODE: _E}), on=event_col, how="left")
+    cols = [
+        nw.col(_U).cast(nw.Int32).alias("u"),
+        nw.col(_E).cast(nw.Int32).alias("e"),
+        t_expr.fill_null(0).cast(nw.Int64).alias("t"),
+    ]
+    if value_col is not None:
+        cols.append(nw.col(value_col).cast(nw.Float64).alias("v"))
+    prop_names = [f"p{i}" for i in range(len(properties))]
+    cols += [nw.col(p).alias(a) for p, a in zip(properties, prop_names, strict=True)]
+    got = _collect(enc.select(cols))
+    users = _collect(uvoc.sort(_CODE))[user_col].to_numpy()
+    events = _collect(evoc.sort(_CODE))[event_col].to_numpy()
+    ev_index = pd.Index(events)
+    if schema[event_col] != nw.String:
+        ev_index = ev_index.astype(str)
+
+    ts = np.ascontiguousarray(got["t"].to_numpy(), dtype=np.int64)
+    if kind.kind == "naive":
+        assert tz is not None
+        ts = _localize_or_raise(ts, tz, base, native, t_expr, time_col, as_of_ns)
+    values = None
+    if value_col is not None:
+        values = np.ascontiguousarray(got["v"].to_numpy(), dtype=np.float64)
+    props = None
+    if properties:
+        props = got.select(prop_names).to_pandas()
+        props.columns = pd.Index(list(properties))
+    return Encoded(
+        user_codes=np.ascontiguousarray(got["u"].to_numpy(), dtype=np.int32),
+        users=pd.Index(users),
+        event_codes=np.ascontiguousarray(got["e"].to_numpy(), dtype=np.int32),
+        events=ev_index,
+        ts_ns=ts,
+        values=values,
+        props=props,
+        tz=log_tz,
+    )
+
+
+_ORDER = (
+    "null_user_id",
+    "empty_user_id",
+    "null_event",
+    "empty_event",
+    "null_timestamp",
+    "unparseable_timestamp",
+    "naive_timestamp",
+    "nonexistent_local_time",
+    "ambiguous_local_time",
+    "non_finite_value",
+    "after_as_of",
+)
+
+
+def _order(checks: list[_Check]) -> None:
+    """Sort checks in the order the pandas path reports them."""
+    checks.sort(key=lambda c: _ORDER.index(c.check))
+
+
+def _localize_or_raise(
+    wall: npt.NDArray[np.int64],
+    tz: str,
+    base: Any,
+    native: Any,
+    t_expr: Any,
+    time_col: str,
+    as_of_ns: int | None,
+) -> npt.NDArray[np.int64]:
+    """Read collected wall-clock times in ``tz``; DST gaps, repeats and late rows raise."""
+    local = pd.Series(wall.view("datetime64[ns]"))
+    problems = Problems(pd.RangeIndex(len(wall)))
+    out = _localize(local, tz, time_col, problems, np.zeros(len(wall), dtype=bool))
+    bad: dict[str, npt.NDArray[np.bool_]] = {}
+    for pos, _, check, _ in problems.groups:
+        mask = np.zeros(len(wall), dtype=bool)
+        mask[pos] = True
+        bad[check] = mask
+    if as_of_ns is not None:
+        late = out > as_of_ns
+        if late.any():
+            bad["after_as_of"] = late
+    if not bad:
+        return out
+    src, has_rows = _row_source(base, nw_to_native(base))
+    checks = []
+    for check, mask in bad.items():
+        walls = np.unique(wall[mask])[:_LIMIT].tolist()
+        rows, vals = _fetch(src, has_rows, t_expr.is_in(walls), time_col, int(mask.sum()))
+        checks.append(_Check(time_col, check, int(mask.sum()), rows, vals))
+    _order(checks)
+    _raise(checks)
+
+
+def nw_to_native(frame: Any) -> Any:
+    """Return the native object behind a narwhals frame."""
+    import narwhals.stable.v2 as nw
+
+    return nw.to_native(frame)

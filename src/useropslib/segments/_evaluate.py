@@ -1,0 +1,711 @@
+"""Evaluate a segment's condition tree for every user at once, as of any date.
+
+Each node of the tree becomes one boolean array over the *universe* of users; groups combine the
+arrays with ``&``, ``|`` and ``~``.  Behavioural conditions select the matching events once (by
+event code, then by event-property filters), cut them at ``as_of`` and count them per user with
+``np.bincount``: no Python loop over users or events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.events import EventLog, as_event_log, period_codes
+from useropslib.events._time import to_utc_ns
+from useropslib.exceptions import (
+    InsufficientDataError,
+    InsufficientDataWarning,
+    InvalidParameterError,
+    did_you_mean,
+)
+from useropslib.models import (
+    AllOf,
+    AnyOf,
+    BehaviourCondition,
+    Condition,
+    NoneOf,
+    Period,
+    PropertyCondition,
+    Segment,
+    SegmentRef,
+    TagRule,
+    parse_period,
+)
+from useropslib.segments._tags import TagTable
+
+__all__ = ["SegmentCycleError", "evaluate_segment", "members", "membership"]
+
+_USER_COL = "user_id"
+_NEGATED = {"ne": "eq", "not_in": "in", "is_not_set": "is_set"}
+_MIN_NS = np.iinfo(np.int64).min
+_MAX_NS = np.iinfo(np.int64).max
+
+
+class SegmentCycleError(InvalidParameterError):
+    """Segments refer to each other in a loop (``a`` uses ``b``, which uses ``a``).
+
+    Parameters
+    ----------
+    cycle : list of str
+        The segment names along the loop, the first repeated at the end.
+    """
+
+    def __init__(self, cycle: list[str]) -> None:
+        self.cycle = cycle
+        path = " -> ".join(cycle)
+        super().__init__(
+            f"Segment references form a cycle: {path}. Expected each segment to refer only to "
+            "segments that do not refer back to it. Hint: remove one of these SegmentRef "
+            "conditions, or inline the shared conditions"
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# the evaluation context
+
+
+@dataclasses.dataclass
+class _Context:
+    log: EventLog | None
+    as_of_ns: int | None
+    universe: pd.Index
+    log_codes: npt.NDArray[np.int64]  # vocabulary codes of the universe's first len() users
+    tags: TagTable | None
+    users: pd.DataFrame | None
+    users_pos: npt.NDArray[np.int64] | None  # universe position -> users row (-1: absent)
+    registry: dict[str, Segment]
+    stack: list[str]
+    cache: dict[str, npt.NDArray[np.bool_]] = dataclasses.field(default_factory=dict)
+    tag_pos: npt.NDArray[np.int64] | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.universe)
+
+    def per_user(self, by_code: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Spread a per-vocabulary-code array over the universe (0 for users not in the log)."""
+        out = np.zeros(self.n, dtype=by_code.dtype)
+        out[: len(self.log_codes)] = by_code[self.log_codes]
+        return out
+
+
+def _registry(segments: Mapping[str, Segment] | Iterable[Segment] | None) -> dict[str, Segment]:
+    if segments is None:
+        return {}
+    items = segments.items() if isinstance(segments, Mapping) else ((s.name, s) for s in segments)
+    out: dict[str, Segment] = {}
+    for name, seg in items:
+        if not isinstance(seg, Segment):
+            raise InvalidParameterError(
+                f"segments must hold Segment objects, got {type(seg).__name__} for {name!r}. "
+                "Hint: pass {name: Segment(...)} or a list of Segment"
+            )
+        out[str(name)] = seg
+    return out
+
+
+def _users_frame(users: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.Index]:
+    if users is None:
+        return None, pd.Index([], dtype=object)
+    if not isinstance(users, pd.DataFrame):
+        raise InvalidParameterError(
+            f"users must be a pandas DataFrame of user properties, got {type(users).__name__}. "
+            "Hint: one row per user, with a 'user_id' column or index"
+        )
+    ids = pd.Index(users[_USER_COL]) if _USER_COL in users.columns else pd.Index(users.index)
+    if bool(ids.hasnans):
+        raise InvalidParameterError(
+            f"users has {int(ids.isna().sum())} missing user id(s). Expected one id per row. "
+            "Hint: drop those rows first"
+        )
+    if not ids.is_unique:
+        dupes = ids[ids.duplicated()].unique()[:5].tolist()
+        raise InvalidParameterError(
+            f"users must have one row per user, got repeated ids {dupes}. Hint: "
+            "users.drop_duplicates(subset='user_id', keep='last')"
+        )
+    return users, ids
+
+
+def _resolve_as_of(log: EventLog | None, as_of: Any) -> int | None:
+    if log is None:
+        return None if as_of is None else to_utc_ns(as_of, tz="UTC", name="as_of")
+    if log.n_events == 0:
+        raise InsufficientDataError(
+            "The event log has no events, so no segment can be evaluated on it. Expected at "
+            "least one event. Hint: check the filters that produced the log"
+        )
+    ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=log.tz, name="as_of")
+    assert ns is not None  # a log with events has an as_of
+    first = int(log.timestamps_ns.min())
+    if ns < first:
+        given = pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(log.tz)
+        start = pd.Timestamp(first, unit="ns", tz="UTC").tz_convert(log.tz)
+        raise InsufficientDataError(
+            f"as_of={given} is before the first event of the log ({start}); nothing is known "
+            f"about any user then. Expected as_of >= {start}. Hint: pass a later as_of, or "
+            "None for the log's own as_of"
+        )
+    return ns
+
+
+def _context(
+    log: EventLog | None,
+    *,
+    as_of_ns: int | None,
+    tags: TagTable | None,
+    users: pd.DataFrame | None,
+    registry: dict[str, Segment],
+    root: str,
+) -> _Context:
+    if tags is not None and not isinstance(tags, TagTable):
+        raise InvalidParameterError(
+            f"tags must be a TagTable, got {type(tags).__name__}. Hint: build one with "
+            "TagTable.from_pairs, from_properties or from_mapping"
+        )
+    frame, frame_ids = _users_frame(users)
+    if log is None:
+        log_codes = np.empty(0, dtype=np.int64)
+        ids = pd.Index([], dtype=object)
+    else:
+        assert as_of_ns is not None
+        ts = log.timestamps_ns
+        if as_of_ns >= int(ts.max()):
+            log_codes = np.asarray(log.present_user_codes, dtype=np.int64)
+        else:
+            seen = np.bincount(log.user_codes[ts <= as_of_ns], minlength=len(log.users))
+            log_codes = np.flatnonzero(seen)
+        ids = log.users.take(log_codes)
+    parts = [ids]
+    for extra in (tags.users if tags is not None else None, frame_ids):
+        if extra is not None and len(extra):
+            known = ids if len(parts) == 1 else ids.append(parts[1:])
+            parts.append(extra[~extra.isin(known)])
+    joined = parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
+    universe: pd.Index = pd.Index(joined, name=_USER_COL)
+    users_pos = None if frame is None else frame_ids.get_indexer(universe).astype(np.int64)
+    return _Context(
+        log=log,
+        as_of_ns=as_of_ns,
+        universe=universe,
+        log_codes=log_codes,
+        tags=tags,
+        users=frame,
+        users_pos=users_pos,
+        registry=registry,
+        stack=[root],
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# property conditions (on user properties and on event properties)
+
+
+def _column(frame: pd.DataFrame, name: str, *, what: str) -> pd.Series[Any]:
+    if name not in frame.columns or name == _USER_COL:
+        choices = [str(c) for c in frame.columns if c != _USER_COL]
+        close = did_you_mean(name, choices)
+        hint = f"did you mean {', '.join(map(repr, close))}?" if close else "check the name"
+        raise InvalidParameterError(
+            f"Unknown {what} {name!r}. Known {what}s: {choices}. Hint: {hint}"
+        )
+    col: pd.Series[Any] = frame[name]
+    return col
+
+
+def _positive_mask(values: pd.Series[Any], cond: PropertyCondition) -> npt.NDArray[np.bool_]:
+    """Rows where the *positive* form of the operator holds (``ne`` -> ``eq`` ...)."""
+    op = _NEGATED.get(cond.op, cond.op)
+    present = np.asarray(values.notna(), dtype=bool)
+    if op == "is_set":
+        return present
+    out = np.zeros(len(values), dtype=bool)
+    sub = values[present]
+    value = cond.value
+    try:
+        if op == "in":
+            assert isinstance(value, tuple)
+            res: Any = sub.isin(list(value))
+        elif op == "contains":
+            if not (
+                pd.api.types.is_string_dtype(sub.dtype) or pd.api.types.is_object_dtype(sub.dtype)
+            ):
+                raise TypeError("contains needs text")
+            is_text = np.asarray(sub.map(type) == str, dtype=bool)  # noqa: E721
+            res = np.zeros(len(sub), dtype=bool)
+            if is_text.any():
+                texts = sub[is_text].astype(str)
+                res[is_text] = np.asarray(texts.str.contains(str(value), regex=False), dtype=bool)
+        elif op == "eq":
+            res = sub == value
+        elif op == "lt":
+            res = sub < value
+        elif op == "le":
+            res = sub <= value
+        elif op == "gt":
+            res = sub > value
+        else:  # ge
+            res = sub >= value
+    except TypeError:
+        raise InvalidParameterError(
+            f"Cannot apply {cond.describe()!r}: the property {cond.property!r} holds "
+            f"{values.dtype} values, which cannot be compared with {value!r} "
+            f"({type(value).__name__}). Hint: give a value of the column's type, or convert "
+            "the column"
+        ) from None
+    if isinstance(res, pd.Series):
+        res = res.to_numpy(dtype=bool, na_value=False)
+    out[present] = np.asarray(res, dtype=bool)
+    return out
+
+
+def _user_property(cond: PropertyCondition, ctx: _Context) -> npt.NDArray[np.bool_]:
+    if ctx.users is None or ctx.users_pos is None:
+        raise InvalidParameterError(
+            f"The segment has the user-property condition {cond.describe()!r} but no users= "
+            "frame was given. Hint: pass users=<DataFrame of user properties with a "
+            "'user_id' column or index>"
+        )
+    values = _column(ctx.users, cond.property, what="user property")
+    row_mask = _positive_mask(values, cond)
+    pos = ctx.users_pos
+    found = pos >= 0
+    out = np.zeros(ctx.n, dtype=bool)
+    out[found] = row_mask[pos[found]]
+    return ~out if cond.op in _NEGATED else out
+
+
+# --------------------------------------------------------------------------------------------------
+# behavioural conditions
+
+
+def _ns(delta: dt.timedelta) -> int:
+    return (delta // dt.timedelta(microseconds=1)) * 1000
+
+
+def _compare(counts: npt.NDArray[np.int64], cond: BehaviourCondition) -> npt.NDArray[np.bool_]:
+    out: npt.NDArray[np.bool_]
+    if cond.comparison == "at_least":
+        out = counts >= cond.times
+    elif cond.comparison == "at_most":
+        out = counts <= cond.times
+    else:
+        out = counts == cond.times
+    return out
+
+
+def _behaviour(cond: BehaviourCondition, ctx: _Context) -> npt.NDArray[np.bool_]:
+    log = ctx.log
+    if log is None:
+        raise InvalidParameterError(
+            f"The segment has the behavioural condition {cond.describe()!r} but no events were "
+            "given. Hint: pass the event log as the second argument"
+        )
+    as_of = ctx.as_of_ns
+    assert as_of is not None
+    codes = log.event_code_of(list(cond.event))
+    ec = log.event_codes
+    hit = ec == codes[0] if len(codes) == 1 else np.isin(ec, codes)
+    idx = np.flatnonzero(hit)
+    t = log.timestamps_ns[idx]
+    keep = t <= as_of  # never look past as_of
+    if not keep.all():
+        idx, t = idx[keep], t[keep]
+    if cond.where:
+        ok = np.ones(len(idx), dtype=bool)
+        for w in cond.where:  # a loop over the few filters, each vectorised over events
+            prop = log.property_values(w.property).take(idx)
+            m = _positive_mask(prop, w)
+            ok &= ~m if w.op in _NEGATED else m
+        idx, t = idx[ok], t[ok]
+    u = log.user_codes[idx]
+    n_vocab = len(log.users)
+
+    def count(mask: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.int64]:
+        sel = u if mask is None else u[mask]
+        return ctx.per_user(np.bincount(sel, minlength=n_vocab).astype(np.int64))
+
+    # window W = (lo, hi] for a rolling window, [start, end) for fixed dates, cut at as_of
+    if cond.window is not None:
+        w_start = as_of - _ns(cond.window) + 1  # first instant inside W
+        in_w: npt.NDArray[np.bool_] | None = t >= w_start
+    elif cond.start is not None or cond.end is not None:
+        w_start = _MIN_NS if cond.start is None else to_utc_ns(cond.start, tz=log.tz, name="start")
+        w_end = _MAX_NS if cond.end is None else to_utc_ns(cond.end, tz=log.tz, name="end")
+        in_w = (t >= w_start) & (t < w_end)
+    else:
+        w_start = _MIN_NS
+        in_w = None
+    n_w = count(in_w)
+    out: npt.NDArray[np.bool_]
+    if cond.behaviour == "performed":
+        return _compare(n_w, cond)
+    n_before = count(t < w_start)
+    if cond.behaviour == "first_time":
+        out = (n_before == 0) & (n_w >= 1) & _compare(n_w, cond)
+    elif cond.behaviour == "stopped":
+        out = _compare(n_before, cond) & (n_w == 0)
+    else:  # started_again
+        gap = cond.gap_length
+        assert gap is not None
+        g_start = w_start - _ns(gap)
+        n_prior = count(t < g_start)
+        n_gap = count((t >= g_start) & (t < w_start))
+        out = (n_prior >= 1) & (n_gap == 0) & (n_w >= 1) & _compare(n_w, cond)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# tags, references and groups
+
+
+def _tag_rule(cond: TagRule, ctx: _Context) -> npt.NDArray[np.bool_]:
+    if ctx.tags is None:
+        raise InvalidParameterError(
+            f"The segment has the tag rule {cond.rule!r} but no tags= table was given. "
+            "Hint: pass tags=TagTable.from_pairs(...)"
+        )
+    as_of = None if ctx.as_of_ns is None else pd.Timestamp(ctx.as_of_ns, unit="ns", tz="UTC")
+    series = ctx.tags.evaluate(cond.node, as_of=as_of, users=ctx.universe)
+    if ctx.tag_pos is None:
+        ctx.tag_pos = series.index.get_indexer(ctx.universe).astype(np.int64)
+    out: npt.NDArray[np.bool_] = series.to_numpy(dtype=bool)[ctx.tag_pos]
+    return out
+
+
+def _reference(cond: SegmentRef, ctx: _Context) -> npt.NDArray[np.bool_]:
+    name = cond.segment
+    if name in ctx.stack:
+        raise SegmentCycleError([*ctx.stack[ctx.stack.index(name) :], name])
+    if name not in ctx.cache:
+        seg = ctx.registry.get(name)
+        if seg is None:
+            close = did_you_mean(name, ctx.registry)
+            hint = (
+                f"did you mean {', '.join(map(repr, close))}?"
+                if close
+                else "pass segments={name: Segment(...)} holding it"
+            )
+            raise InvalidParameterError(
+                f"Segment {ctx.stack[-1]!r} refers to segment {name!r}, which is not in "
+                f"segments= (known: {sorted(ctx.registry)}). Hint: {hint}"
+            )
+        ctx.stack.append(name)
+        ctx.cache[name] = _visit(seg.condition, ctx)
+        ctx.stack.pop()
+    return ctx.cache[name]
+
+
+def _visit(cond: Condition, ctx: _Context) -> npt.NDArray[np.bool_]:
+    # a loop over the nodes of the tree; each node is vectorised over all users
+    if isinstance(cond, (AllOf, AnyOf, NoneOf)):
+        acc = _visit(cond.conditions[0], ctx).copy()
+        for c in cond.conditions[1:]:
+            if isinstance(cond, AllOf):
+                acc &= _visit(c, ctx)
+            else:
+                acc |= _visit(c, ctx)
+        result: npt.NDArray[np.bool_] = ~acc if isinstance(cond, NoneOf) else acc
+        return result
+    if isinstance(cond, TagRule):
+        return _tag_rule(cond, ctx)
+    if isinstance(cond, PropertyCondition):
+        return _user_property(cond, ctx)
+    if isinstance(cond, BehaviourCondition):
+        return _behaviour(cond, ctx)
+    return _reference(cond, ctx)
+
+
+# --------------------------------------------------------------------------------------------------
+# public functions
+
+
+def _check_segment(segment: object) -> Segment:
+    if not isinstance(segment, Segment):
+        raise InvalidParameterError(
+            f"segment must be a useropslib.models.Segment, got {type(segment).__name__}. Hint: "
+            "build one with Segment(name=..., condition=...) or Segment(name=..., rule='...')"
+        )
+    return segment
+
+
+def _log_or_none(events: EventLog | pd.DataFrame | None) -> EventLog | None:
+    return None if events is None else as_event_log(events)
+
+
+def evaluate_segment(
+    segment: Segment,
+    events: EventLog | pd.DataFrame | None,
+    *,
+    tags: TagTable | None = None,
+    users: pd.DataFrame | None = None,
+    as_of: Any = None,
+    segments: Mapping[str, Segment] | Iterable[Segment] | None = None,
+) -> pd.Series[bool]:
+    """Return, for every user of the universe, whether they are in the segment as of a date.
+
+    Parameters
+    ----------
+    segment, events, tags, users, as_of, segments
+        As in :func:`members`.
+
+    Returns
+    -------
+    pandas.Series of bool
+        Indexed by ``user_id`` over the universe (see :func:`members`), named by the segment.
+
+    Raises
+    ------
+    InvalidParameterError, InsufficientDataError, SegmentCycleError
+        As in :func:`members`.
+
+    Examples
+    --------
+    >>> tags = TagTable.from_mapping({"u1": ["vip"], "u2": []})
+    >>> evaluate_segment(Segment(name="vip", rule="vip"), None, tags=tags)
+    user_id
+    u1     True
+    u2    False
+    Name: vip, dtype: bool
+    """
+    seg = _check_segment(segment)
+    log = _log_or_none(events)
+    as_of_ns = _resolve_as_of(log, as_of)
+    ctx = _context(
+        log,
+        as_of_ns=as_of_ns,
+        tags=tags,
+        users=users,
+        registry=_registry(segments),
+        root=seg.name,
+    )
+    mask = _visit(seg.condition, ctx)
+    out: pd.Series[bool] = pd.Series(mask, index=ctx.universe, name=seg.name)
+    return out
+
+
+def members(
+    segment: Segment,
+    events: EventLog | pd.DataFrame | None,
+    *,
+    tags: TagTable | None = None,
+    users: pd.DataFrame | None = None,
+    as_of: Any = None,
+    segments: Mapping[str, Segment] | Iterable[Segment] | None = None,
+) -> pd.Index:
+    """Return the ids of the users in a segment as of a date (分群成员).
+
+    Parameters
+    ----------
+    segment : Segment
+        The segment (a condition tree).
+    events : EventLog, DataFrame or None
+        The event log; behavioural conditions count its events.  ``None`` is allowed when the
+        segment has no behavioural condition (then the universe is the users of ``tags`` and
+        ``users``).
+    tags : TagTable, optional
+        Tags for :class:`~useropslib.models.TagRule` conditions, read at ``as_of`` when they have
+        validity intervals.
+    users : pandas.DataFrame, optional
+        User properties for :class:`~useropslib.models.PropertyCondition`: one row per user,
+        with a ``user_id`` column or the ids as index.
+    as_of : str, datetime or Timestamp, optional
+        The date at which membership is asked; naive values are read in the log's time zone.
+        Default: the log's ``as_of`` (without events: tags are read at the end of their
+        history).  Events after it are never read.
+    segments : mapping of name to Segment, or iterable of Segment, optional
+        The segments that :class:`~useropslib.models.SegmentRef` conditions refer to.
+
+    Returns
+    -------
+    pandas.Index
+        Member ids, named ``user_id``, in universe order: users of the log with an event at or
+        before ``as_of`` (by first appearance in the log), then users known only to ``tags``,
+        then users known only to ``users``.
+
+    Raises
+    ------
+    InvalidParameterError
+        For unknown events or properties (with close names), a tag rule without ``tags``, a
+        property condition without ``users``, a reference to a segment not in ``segments``, a
+        property compared with a value of another type.
+    SegmentCycleError
+        When segment references loop; the message names the cycle.
+    InsufficientDataError
+        When ``as_of`` is before the first event, or the log is empty.
+
+    Warns
+    -----
+    UnknownTagWarning
+        When a tag rule refers to tags no user carries.
+    InsufficientDataWarning
+        When the segment has no member.
+
+    See Also
+    --------
+    membership : Who entered and left the segment in each period.
+    useropslib.models.Segment : The condition tree.
+
+    Notes
+    -----
+    The universe is every user the evaluation knows about as of ``as_of``; ``NOT`` and
+    ``NoneOf`` are complements within it, so ``members(~c) + members(c)`` is the universe.
+    ``members(seg, log, as_of=t)`` equals ``members(seg, log.until(t))``.  DESIGN.md's
+    ``seg.members(tags, as_of=...)`` is this function: models cannot import the evaluation
+    layer, so write ``members(seg, log, tags=tags, as_of=...)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "a", "b", "b", "c"],
+    ...     "event": ["purchase"] * 5 + ["open"],
+    ...     "timestamp": pd.to_datetime(["2024-05-01", "2024-05-20", "2024-05-28",
+    ...                                  "2024-03-01", "2024-05-25", "2024-05-30"], utc=True),
+    ... })
+    >>> buyers = Segment(name="buyers",
+    ...                  condition=BehaviourCondition(event="purchase", times=2, window="30D"))
+    >>> members(buyers, df).tolist()
+    ['a']
+    >>> members(buyers, df, as_of="2024-05-21").tolist()
+    ['a']
+    >>> members(Segment(name="not_buyers", condition=~buyers.condition), df).tolist()
+    ['b', 'c']
+    """
+    flags = evaluate_segment(
+        segment, events, tags=tags, users=users, as_of=as_of, segments=segments
+    )
+    out: pd.Index = flags.index[flags.to_numpy()]
+    if len(out) == 0:
+        warnings.warn(
+            f"Segment {segment.name!r} has no members among {len(flags)} users. Hint: check "
+            "the conditions and as_of",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def membership(
+    segment: Segment,
+    events: EventLog | pd.DataFrame,
+    *,
+    period: Period | str = "week",
+    tags: TagTable | None = None,
+    users: pd.DataFrame | None = None,
+    as_of: Any = None,
+    segments: Mapping[str, Segment] | Iterable[Segment] | None = None,
+) -> pd.DataFrame:
+    """Return who entered and who left a segment in each calendar period.
+
+    Membership is evaluated at the end of every period from the one holding the first event
+    to the one holding ``as_of`` (the last one ends at ``as_of``), each time with that end as
+    ``as_of``.  A user *entered* in a period when a member at its end but not at the end of
+    the previous period, and *left* when the other way round.
+
+    Parameters
+    ----------
+    segment : Segment
+        The segment.
+    events : EventLog or DataFrame
+        The event log.
+    period : {"hour", "day", "week", "month"}, default "week"
+        Calendar period, in the log's time zone and week start.
+    tags, users, as_of, segments
+        As in :func:`members`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per change: ``period`` (the period's local start), ``user_id`` and ``change``
+        (``"entered"`` or ``"left"``), ordered by period, then entered before left, then
+        universe order.  In the first period, every member counts as entered.
+
+    Raises
+    ------
+    InvalidParameterError, InsufficientDataError, SegmentCycleError
+        As in :func:`members`; also for an unknown period.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        When the segment has no member in any period.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "b", "a"],
+    ...     "event": ["open"] * 3,
+    ...     "timestamp": pd.to_datetime(["2024-05-01", "2024-05-08", "2024-05-15"], utc=True),
+    ... })
+    >>> weekly = Segment(name="weekly", condition=BehaviourCondition(event="open", window="7D"))
+    >>> membership(weekly, df)
+                         period user_id   change
+    0 2024-04-29 00:00:00+00:00       a  entered
+    1 2024-05-06 00:00:00+00:00       b  entered
+    2 2024-05-06 00:00:00+00:00       a     left
+    3 2024-05-13 00:00:00+00:00       a  entered
+    4 2024-05-13 00:00:00+00:00       b     left
+
+    In the last week membership is read at ``as_of`` (2024-05-15 00:00), whose 7-day window
+    starts just after 2024-05-08 00:00, so b's event has left it.
+    """
+    seg = _check_segment(segment)
+    log = as_event_log(events)
+    p = parse_period(period)
+    as_of_ns = _resolve_as_of(log, as_of)
+    assert as_of_ns is not None
+    registry = _registry(segments)
+    first = np.array([log.timestamps_ns.min(), as_of_ns], dtype=np.int64)
+    c0, c1 = period_codes(first, p, tz=log.tz, week_start=log.week_start).tolist()
+    starts = log.period_starts(np.arange(c0, c1 + 2), p)
+    ends = starts.as_unit("ns").asi8[1:] - 1
+    ends[-1] = min(int(ends[-1]), as_of_ns)
+    frames = []
+    prev = pd.Index([], dtype=object, name=_USER_COL)
+    any_member = False
+    for i, end in enumerate(ends.tolist()):  # a loop over periods, each vectorised over users
+        ctx = _context(log, as_of_ns=end, tags=tags, users=users, registry=registry, root=seg.name)
+        mask = _visit(seg.condition, ctx)
+        now = ctx.universe[mask]
+        any_member = any_member or len(now) > 0
+        entered = now[~now.isin(prev)]
+        left = prev[~prev.isin(now)]
+        if len(entered) or len(left):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "period": starts[i],
+                        _USER_COL: entered.append(left),
+                        "change": ["entered"] * len(entered) + ["left"] * len(left),
+                    }
+                )
+            )
+        prev = now
+    if not any_member:
+        warnings.warn(
+            f"Segment {seg.name!r} has no members in any {p} up to as_of. Hint: check the "
+            "conditions",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
+    if not frames:
+        empty: pd.DataFrame = pd.DataFrame(
+            {
+                "period": pd.DatetimeIndex([], tz=log.tz),
+                _USER_COL: pd.Index([], dtype=object),
+                "change": pd.Index([], dtype=object),
+            }
+        )
+        return empty
+    out: pd.DataFrame = pd.concat(frames, ignore_index=True)
+    return out

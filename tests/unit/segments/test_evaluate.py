@@ -1,0 +1,358 @@
+"""members / membership on a small hand-computed log."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from useropslib.events import EventLog
+from useropslib.exceptions import (
+    InsufficientDataError,
+    InsufficientDataWarning,
+    InvalidParameterError,
+)
+from useropslib.models import (
+    BehaviourCondition,
+    PropertyCondition,
+    Segment,
+    SegmentRef,
+    TagRule,
+)
+from useropslib.segments import (
+    SegmentCycleError,
+    evaluate_segment,
+    members,
+    membership,
+)
+from useropslib.segments._tags import TagTable, UnknownTagWarning
+
+AS_OF = "2024-01-31T00:00:00Z"  # a 10-day window is (Jan 21 00:00, Jan 31 00:00]
+
+ROWS = [
+    # user, event, day in January 2024, channel
+    ("u1", "purchase", 1, "app"),
+    ("u1", "purchase", 10, "web"),
+    ("u1", "purchase", 20, "app"),
+    ("u1", "purchase", 25, "app"),
+    ("u1", "open", 30, "app"),
+    ("u2", "purchase", 2, "web"),
+    ("u2", "open", 28, "web"),
+    ("u3", "purchase", 22, "web"),
+    ("u3", "purchase", 23, "web"),
+    ("u3", "purchase", 24, "web"),
+    ("u4", "purchase", 29, "web"),
+    ("u5", "purchase", 3, "web"),
+    ("u5", "purchase", 28, "web"),
+    ("u6", "open", 15, "web"),
+]
+
+
+@pytest.fixture(scope="module")
+def log() -> EventLog:
+    df = pd.DataFrame(ROWS, columns=["user_id", "event", "day", "channel"])
+    df["timestamp"] = pd.to_datetime("2024-01-01", utc=True) + pd.to_timedelta(
+        df["day"] - 1, unit="D"
+    )
+    return EventLog.from_pandas(df.drop(columns="day"), as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def users() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user_id": ["u1", "u2", "u3", "u8"],
+            "age": [30.0, 17.0, None, 40.0],
+            "region": ["cn", "hk", "cn", None],
+            "note": ["likes cats", "dogs", None, "cat person"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def tags() -> TagTable:
+    return TagTable.from_mapping({"u1": ["vip"], "u2": ["vip", "churned"], "u7": ["vip"]})
+
+
+def _b(**kwargs: object) -> Segment:
+    return Segment(name="b", condition=BehaviourCondition(**kwargs))  # type: ignore[arg-type]
+
+
+def ids(index: pd.Index) -> list[str]:
+    return sorted(map(str, index))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"event": "purchase", "window": "10D"}, ["u1", "u3", "u4", "u5"]),
+        ({"event": "purchase", "window": "10D", "times": 3}, ["u3"]),
+        ({"event": "purchase", "window": "10D", "comparison": "at_most", "times": 0}, ["u2", "u6"]),
+        ({"event": "purchase", "window": "10D", "comparison": "exactly"}, ["u1", "u4", "u5"]),
+        ({"event": "purchase", "times": 2}, ["u1", "u3", "u5"]),
+        ({"event": ["purchase", "open"], "window": "11D", "times": 2}, ["u1", "u3"]),
+        ({"event": "purchase", "behaviour": "first_time", "window": "10D"}, ["u3", "u4"]),
+        (
+            {"event": "purchase", "behaviour": "first_time", "window": "10D", "times": 2},
+            ["u3"],
+        ),
+        ({"event": "purchase", "behaviour": "stopped", "window": "10D"}, ["u2"]),
+        ({"event": "purchase", "behaviour": "stopped", "window": "10D", "times": 2}, []),
+        ({"event": "purchase", "behaviour": "started_again", "window": "10D"}, ["u5"]),
+        (
+            {"event": "purchase", "behaviour": "started_again", "window": "10D", "gap": "24D"},
+            [],
+        ),
+        (
+            {"event": "purchase", "start": "2024-01-01", "end": "2024-01-03"},
+            ["u1", "u2"],
+        ),
+        ({"event": "purchase", "start": "2024-01-22"}, ["u1", "u3", "u4", "u5"]),
+        (
+            {
+                "event": "purchase",
+                "times": 3,
+                "where": [PropertyCondition(property="channel", op="eq", value="app")],
+            },
+            ["u1"],
+        ),
+        (
+            {
+                "event": "purchase",
+                "times": 2,
+                "where": [PropertyCondition(property="channel", op="ne", value="app")],
+            },
+            ["u3", "u5"],
+        ),
+    ],
+)
+def test_behaviour_hand_computed(
+    log: EventLog, kwargs: dict[str, object], expected: list[str]
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        assert ids(members(_b(**kwargs), log)) == expected
+
+
+def test_as_of_moves_the_window_and_the_universe(log: EventLog) -> None:
+    seg = _b(event="purchase", window="10D")
+    t = "2024-01-24T12:00:00Z"  # window (Jan 14 12:00, Jan 24 12:00]
+    assert ids(members(seg, log, as_of=t)) == ["u1", "u3"]
+    # u4's only event is after t: u4 is not in the universe yet
+    flags = evaluate_segment(Segment(name="n", condition=~seg.condition), log, as_of=t)
+    assert ids(flags.index[flags.to_numpy()]) == ["u2", "u5", "u6"]
+    assert ids(members(seg, log.until(t))) == ["u1", "u3"]
+
+
+def test_result_is_an_index_of_user_ids_in_log_order(log: EventLog) -> None:
+    out = members(_b(event="purchase", window="10D"), log)
+    assert isinstance(out, pd.Index)
+    assert out.name == "user_id"
+    assert out.tolist() == ["u1", "u3", "u4", "u5"]
+
+
+def test_tags_and_user_properties_extend_the_universe(
+    log: EventLog, users: pd.DataFrame, tags: TagTable
+) -> None:
+    vip = Segment(name="vip", rule="vip AND NOT churned")
+    assert ids(members(vip, log, tags=tags)) == ["u1", "u7"]
+    adult = Segment(name="adult", condition=PropertyCondition(property="age", op="ge", value=18))
+    assert ids(members(adult, log, users=users)) == ["u1", "u8"]
+    universe = evaluate_segment(adult, log, users=users, tags=tags).index
+    assert universe.tolist() == ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"]
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "expected"),
+    [
+        ("eq", "cn", ["u1", "u3"]),
+        ("ne", "cn", ["u2", "u4", "u5", "u6", "u8"]),
+        ("in", ["hk", "cn"], ["u1", "u2", "u3"]),
+        ("not_in", ["hk"], ["u1", "u3", "u4", "u5", "u6", "u8"]),
+        ("is_set", None, ["u1", "u2", "u3"]),
+        ("is_not_set", None, ["u4", "u5", "u6", "u8"]),
+        ("gt", "cn", ["u2"]),
+    ],
+)
+def test_property_operators_with_missing_values(
+    log: EventLog, users: pd.DataFrame, op: str, value: object, expected: list[str]
+) -> None:
+    seg = Segment(
+        name="p",
+        condition=PropertyCondition(property="region", op=op, value=value),  # type: ignore[arg-type]
+    )
+    assert ids(members(seg, log, users=users)) == expected
+
+
+@pytest.mark.parametrize(
+    ("prop", "op", "value", "expected"),
+    [
+        ("age", "lt", 18, ["u2"]),
+        ("age", "le", 30, ["u1", "u2"]),
+        ("age", "gt", 30, ["u8"]),
+        ("age", "eq", 17, ["u2"]),
+        ("note", "contains", "cat", ["u1", "u8"]),
+    ],
+)
+def test_numeric_and_text_operators(
+    log: EventLog, users: pd.DataFrame, prop: str, op: str, value: object, expected: list[str]
+) -> None:
+    cond = PropertyCondition(property=prop, op=op, value=value)  # type: ignore[arg-type]
+    assert ids(members(Segment(name="p", condition=cond), log, users=users)) == expected
+
+
+def test_users_frame_indexed_by_user_id(log: EventLog, users: pd.DataFrame) -> None:
+    by_index = users.set_index("user_id")
+    seg = Segment(name="cn", condition=PropertyCondition(property="region", op="eq", value="cn"))
+    assert ids(members(seg, log, users=by_index)) == ["u1", "u3"]
+
+
+def test_segment_references_and_combination(log: EventLog, tags: TagTable) -> None:
+    buyers = _b(event="purchase", window="10D").model_copy(update={"name": "buyers"})
+    vip = Segment(name="vip", rule="vip")
+    seg = Segment(
+        name="vip_buyers", condition=SegmentRef(segment="vip") & SegmentRef(segment="buyers")
+    )
+    assert ids(members(seg, log, tags=tags, segments=[buyers, vip])) == ["u1"]
+    assert ids(members(seg, log, tags=tags, segments={"vip": vip, "buyers": buyers})) == ["u1"]
+
+
+def test_events_may_be_none_for_tag_only_segments(tags: TagTable) -> None:
+    seg = Segment(name="vip", rule="vip AND NOT churned")
+    assert ids(members(seg, None, tags=tags)) == ["u1", "u7"]
+
+
+def test_membership_by_day() -> None:
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "a", "b"],
+            "event": ["open"] * 4,
+            "timestamp": pd.to_datetime(
+                ["2024-01-01 10:00", "2024-01-02 10:00", "2024-01-02 11:00", "2024-01-04 09:00"],
+                utc=True,
+            ),
+        }
+    )
+    seg = _b(event="open", window="1D")
+    out = membership(seg, df, period="day")
+    assert list(out.columns) == ["period", "user_id", "change"]
+    got = [(str(p.date()), u, c) for p, u, c in out.itertuples(index=False)]
+    assert got == [
+        ("2024-01-01", "a", "entered"),
+        ("2024-01-02", "b", "entered"),
+        ("2024-01-03", "a", "left"),
+        ("2024-01-03", "b", "left"),
+        ("2024-01-04", "b", "entered"),
+    ]
+    # counts per period agree with members at each period end
+    for end, n in [("2024-01-02T23:59:59.999999999Z", 2), ("2024-01-03T23:59:59.999999999Z", 0)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InsufficientDataWarning)
+            assert len(members(seg, df, as_of=end)) == n
+
+
+# ----------------------------------------------------------------------------------- errors
+
+
+def test_unknown_user_property_has_did_you_mean(log: EventLog, users: pd.DataFrame) -> None:
+    seg = Segment(name="p", condition=PropertyCondition(property="regoin", op="eq", value="cn"))
+    with pytest.raises(InvalidParameterError, match=r"Unknown user property 'regoin'.*'region'"):
+        members(seg, log, users=users)
+
+
+def test_unknown_event_property_and_event_name(log: EventLog) -> None:
+    bad_prop = _b(
+        event="purchase", where=[PropertyCondition(property="chanel", op="eq", value="app")]
+    )
+    with pytest.raises(InvalidParameterError, match=r"no property 'chanel'.*'channel'"):
+        members(bad_prop, log)
+    with pytest.raises(InvalidParameterError, match=r"Unknown event name\(s\) \['purchse'\]"):
+        members(_b(event="purchse"), log)
+
+
+def test_type_mismatch_is_a_typed_error(log: EventLog, users: pd.DataFrame) -> None:
+    seg = Segment(name="p", condition=PropertyCondition(property="age", op="lt", value="old"))
+    with pytest.raises(InvalidParameterError, match=r"cannot be compared with 'old' \(str\)"):
+        members(seg, log, users=users)
+    text = Segment(name="p", condition=PropertyCondition(property="age", op="contains", value="1"))
+    with pytest.raises(InvalidParameterError, match="cannot be compared"):
+        members(text, log, users=users)
+
+
+def test_missing_inputs_are_explained(log: EventLog) -> None:
+    with pytest.raises(InvalidParameterError, match="no tags= table was given"):
+        members(Segment(name="v", rule="vip"), log)
+    prop = Segment(name="p", condition=PropertyCondition(property="age", op="is_set"))
+    with pytest.raises(InvalidParameterError, match="no users= frame was given"):
+        members(prop, log)
+    with pytest.raises(InvalidParameterError, match="no events were given"):
+        members(_b(event="purchase"), None)
+    with pytest.raises(
+        InvalidParameterError, match=r"segment must be a useropslib\.models\.Segment"
+    ):
+        members("vip", log)  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="tags must be a TagTable"):
+        members(Segment(name="v", rule="vip"), log, tags={"u1": ["vip"]})  # type: ignore[arg-type]
+
+
+def test_bad_users_frames(log: EventLog) -> None:
+    seg = Segment(name="p", condition=PropertyCondition(property="age", op="is_set"))
+    dup = pd.DataFrame({"user_id": ["u1", "u1"], "age": [1, 2]})
+    with pytest.raises(InvalidParameterError, match=r"repeated ids \['u1'\]"):
+        members(seg, log, users=dup)
+    with pytest.raises(InvalidParameterError, match="must be a pandas DataFrame"):
+        members(seg, log, users={"u1": 3})  # type: ignore[arg-type]
+
+
+def test_cycles_are_detected_and_named(log: EventLog) -> None:
+    a = Segment(name="a", condition=SegmentRef(segment="b"))
+    b = Segment(name="b", condition=TagRule(rule="x") | SegmentRef(segment="a"))
+    with pytest.raises(SegmentCycleError, match=r"cycle: a -> b -> a") as info:
+        members(a, log, segments=[a, b], tags=TagTable.from_mapping({"u1": ["x"]}))
+    assert info.value.cycle == ["a", "b", "a"]
+    me = Segment(name="me", condition=SegmentRef(segment="me"))
+    with pytest.raises(SegmentCycleError, match=r"cycle: me -> me"):
+        members(me, log)
+
+
+def test_unknown_reference_has_did_you_mean(log: EventLog) -> None:
+    seg = Segment(name="s", condition=SegmentRef(segment="payng"))
+    paying = Segment(name="paying", condition=BehaviourCondition(event="purchase"))
+    with pytest.raises(InvalidParameterError, match=r"refers to segment 'payng'.*'paying'"):
+        members(seg, log, segments=[paying])
+
+
+def test_as_of_before_the_data(log: EventLog) -> None:
+    with pytest.raises(InsufficientDataError, match=r"is before the first event of the log"):
+        members(_b(event="purchase"), log, as_of="2023-12-31")
+    with pytest.raises(InvalidParameterError, match="Cannot read as_of='soon'"):
+        members(_b(event="purchase"), log, as_of="soon")
+
+
+def test_empty_segment_warns_and_returns_empty_index(log: EventLog) -> None:
+    with pytest.warns(InsufficientDataWarning, match="'b' has no members among 6 users"):
+        out = members(_b(event="purchase", times=99), log)
+    assert len(out) == 0
+    assert isinstance(out, pd.Index)
+
+
+def test_unknown_tag_warns(log: EventLog, tags: TagTable) -> None:
+    with pytest.warns(UnknownTagWarning, match=r"'vpi' \(did you mean 'vip'\?\)"):
+        members(Segment(name="v", rule="vpi OR vip"), log, tags=tags)
+
+
+def test_membership_errors(log: EventLog) -> None:
+    with pytest.raises(InvalidParameterError, match="Unsupported period 'fortnight'"):
+        membership(_b(event="purchase"), log, period="fortnight")
+    with pytest.warns(InsufficientDataWarning, match="no members in any week"):
+        out = membership(_b(event="purchase", times=99), log)
+    assert out.empty
+    assert list(out.columns) == ["period", "user_id", "change"]
+
+
+def test_callers_frames_are_not_mutated(log: EventLog, users: pd.DataFrame) -> None:
+    before = users.copy()
+    seg = Segment(name="p", condition=PropertyCondition(property="region", op="ne", value="cn"))
+    members(seg, log, users=users)
+    pd.testing.assert_frame_equal(users, before)
