@@ -122,7 +122,11 @@ def test_mixed_naive_and_aware() -> None:
     ):
         EventLog.from_pandas(df, tz="UTC")
     objs = pd.Series(
-        [dt.datetime(2024, 1, 1, tzinfo=dt.UTC), dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 3)],
+        [
+            dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+            dt.datetime(2024, 1, 2),
+            dt.datetime(2024, 1, 3),
+        ],
         dtype=object,
     )
     with pytest.raises(EventSchemaError, match="mixed_naive_aware"):
@@ -253,7 +257,7 @@ def test_records_wrong_types_name_the_field() -> None:
 
 
 def test_records_property_clash() -> None:
-    t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    t = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     with pytest.raises(EventSchemaError, match=r"properties \['value'\] clash"):
         EventLog.from_records(
             [{"user_id": "u", "event": "a", "timestamp": t, "properties": {"value": 1}}]

@@ -94,7 +94,10 @@ def test_python_datetime_objects() -> None:
             "user_id": ["a", "b"],
             "event": ["x", "x"],
             "timestamp": pd.Series(
-                [dt.datetime(2024, 1, 1, 8, tzinfo=tz8), dt.datetime(2024, 1, 1, tzinfo=dt.UTC)],
+                [
+                    dt.datetime(2024, 1, 1, 8, tzinfo=tz8),
+                    dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+                ],
                 dtype=object,
             ),
         }
@@ -110,7 +113,8 @@ def test_pyarrow_backed_columns() -> None:
             "user_id": ["a", "b"],
             "event": ["x", "y"],
             "timestamp": pa.array(
-                [dt.datetime(2024, 1, 1, tzinfo=dt.UTC)] * 2, type=pa.timestamp("us", tz="UTC")
+                [dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)] * 2,
+                type=pa.timestamp("us", tz="UTC"),
             ),
             "value": [1.5, None],
         }
@@ -139,7 +143,7 @@ def test_duplicates_policies() -> None:
 
 
 def test_from_records_events_and_dicts() -> None:
-    t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    t = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     log = EventLog.from_records(
         [
             Event(user_id="u1", event="signup", timestamp=t, properties={"channel": "ads"}),
@@ -161,7 +165,7 @@ def test_from_records_events_and_dicts() -> None:
 
 
 def test_from_records_anonymous_ids_merge() -> None:
-    t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    t = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     log = EventLog.from_records(
         [
             Event(anonymous_id="dev-1", event="open", timestamp=t),
