@@ -81,7 +81,7 @@ class SegmentComparison(MetricResult):
     overlap: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        """Return :attr:`table` with the segment as a column.
+        """Return ``table`` with the segment as a column.
 
         Returns
         -------
@@ -91,14 +91,14 @@ class SegmentComparison(MetricResult):
         return out
 
     def plot(self, ax: Any = None, *, metric: str = "n_users") -> Any:
-        """Plot one column of :attr:`table` per segment as bars.
+        """Plot one column of ``table`` per segment as bars.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
             Where to draw; a new figure when omitted.
         metric : str, default "n_users"
-            A column of :attr:`table`.
+            A column of ``table``.
 
         Returns
         -------
@@ -156,7 +156,7 @@ def compare_segments(
     segments : mapping of str to user ids
         Segment name -> its members (a collection of ids, or a boolean Series by user id).
     metrics : sequence of str, optional
-        Any of :data:`COMPARISON_METRICS`.  Default: ``size``, ``retention`` and
+        Any of ``COMPARISON_METRICS``.  Default: ``size``, ``retention`` and
         ``churn_rate``, plus ``conversion`` when ``conversion_event`` is given and ``arpu`` when
         the log has values.
     as_of : str, datetime or Timestamp, optional

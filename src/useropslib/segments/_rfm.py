@@ -347,7 +347,7 @@ class RFMResult(MetricResult):
     rules: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        """Return :attr:`table` with the user id as a column.
+        """Return ``table`` with the user id as a column.
 
         Returns
         -------

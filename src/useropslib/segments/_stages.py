@@ -106,7 +106,7 @@ class LifecycleStagesResult(MetricResult):
     table : pandas.DataFrame
         One row per user with an event at or before ``as_of`` (index ``user_id``):
         ``first_seen``, ``last_seen`` (timestamps in the log's zone), ``days_since_last``,
-        ``activated`` (bool) and ``stage`` (one of :data:`LIFECYCLE_STAGES`).
+        ``activated`` (bool) and ``stage`` (one of ``LIFECYCLE_STAGES``).
     counts : pandas.Series
         Users per stage, every stage listed (zeros included), in rule order.
     params : dict
@@ -119,7 +119,7 @@ class LifecycleStagesResult(MetricResult):
     counts: pd.Series
 
     def to_frame(self) -> pd.DataFrame:
-        """Return :attr:`table` with the user id as a column.
+        """Return ``table`` with the user id as a column.
 
         Returns
         -------
@@ -363,7 +363,7 @@ class ValueTiersResult(MetricResult):
         and ``tier``, the first of ``kol``, ``paying``, ``core`` the user has, else
         ``ordinary``.
     counts : pandas.Series
-        Users per ``tier`` (each user once), in :data:`VALUE_TIERS` order.
+        Users per ``tier`` (each user once), in ``VALUE_TIERS`` order.
     core_threshold : float
         The active-day count at or above which a user is core (NaN when nobody was active).
     params : dict
@@ -377,7 +377,7 @@ class ValueTiersResult(MetricResult):
     core_threshold: float
 
     def to_frame(self) -> pd.DataFrame:
-        """Return :attr:`table` with the user id as a column.
+        """Return ``table`` with the user id as a column.
 
         Returns
         -------
