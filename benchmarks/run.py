@@ -37,6 +37,7 @@ except ImportError:  # running from a clone without `pip install -e .`
 
 import _harness as h  # noqa: E402
 from tasks import TASK_CHECKS, TASK_DOCS, TASKS, Method  # noqa: E402
+from tasks_metrics import METRIC_TASKS  # noqa: E402
 
 SMOKE_SIZE = "20k"
 MB = 1e6
@@ -46,6 +47,14 @@ TARGET_METHOD = "useropslib EventLog.from_pandas"
 TARGET_TIME_RATIO = 2.0
 TARGET_MEMORY_RATIO = 2.5
 TARGET_ROWS = 10_000_000
+# issue 3, for the metric tasks (baseline: useropslib): DuckDB and Polars at least as slow,
+# idiomatic pandas at least 5x slower, useropslib's peak memory within 2x the encoded log
+METRIC_BASELINE = "useropslib"
+METRIC_FAST = ("DuckDB SQL", "Polars")
+METRIC_PANDAS = "pandas idiomatic"
+TARGET_PANDAS_RATIO = 5.0
+TARGET_LOG_MEMORY_RATIO = 2.0
+TASK_GROUPS = {"metrics": METRIC_TASKS}
 
 
 def _log(msg: str) -> None:
@@ -97,6 +106,15 @@ def _wanted(name: str, filters: list[str] | None) -> bool:
     return not filters or any(f.lower() in name.lower() for f in filters)
 
 
+def _skipped(name: str, label: str, skips: list[str] | None) -> bool:
+    """``--skip pandas@10M``: methods whose name contains ``pandas`` are not run at 10M."""
+    for item in skips or []:
+        what, _, size = item.partition("@")
+        if what.lower() in name.lower() and (not size or size.lower() == label.lower()):
+            return True
+    return False
+
+
 def run_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
     label = h.size_label(n)
     path = h.ensure_cached(n, args.seed, args.cache_dir, _log)
@@ -122,7 +140,12 @@ def _run_task(
     rounds of (method time / baseline time in the same round).
     """
     methods = [
-        (name, m) for name, m in _ordered(TASKS[task]) if m.baseline or _wanted(name, args.methods)
+        (name, m)
+        for name, m in _ordered(TASKS[task])
+        if m.baseline or (_wanted(name, args.methods) and not _skipped(name, label, args.skip))
+    ]
+    skipped = [
+        n for n in TASKS[task] if _skipped(n, label, args.skip) and not TASKS[task][n].baseline
     ]
     states: dict[str, Any] = {}
     prep: dict[str, float] = {}
@@ -131,7 +154,8 @@ def _run_task(
             __import__(mod)
         t0 = time.perf_counter()
         states[name] = method.prepare(df)
-        prep[name] = time.perf_counter() - t0
+        # a shared preparation (the metric tasks' context) reports what its form cost itself
+        prep[name] = getattr(states[name], "prepare_s", time.perf_counter() - t0)
     times: dict[str, list[float]] = {name: [] for name, _ in methods}
     checks: dict[str, str] = {name: "-" for name, _ in methods}
     base_answer = None
@@ -158,11 +182,15 @@ def _run_task(
                     answer = None
                 result = None
     base_name = next(name for name, m in methods if m.baseline)
+    base = TASKS[task][base_name]
+    ref = base.ref_bytes(states[base_name]) if base.ref_bytes is not None else None
     rows = []
     for name, method in methods:
         per_round = [t / b for t, b in zip(times[name], times[base_name], strict=True)]
         mem: dict[str, Any] = {}
-        if args.memory == "child":
+        if not _wanted(name, args.memory_methods):
+            pass
+        elif args.memory == "child":
             mem = _memory_in_child(task, name, path)
         elif args.memory == "inprocess":
             mem = _memory_in_process(method, states[name])
@@ -181,6 +209,7 @@ def _run_task(
             "rss_how": mem.get("rss_how", mem.get("error", "")),
             "traced_peak": mem.get("traced_peak"),
             "frame_bytes": nbytes,
+            "ref_bytes": ref,
             "frame_rss": mem.get("frame_rss"),
             "check": checks[name],
             "load": (load["before"], load["after"]),
@@ -191,6 +220,9 @@ def _run_task(
             f"  {task:10s} {name:34s} {row['median_s']:8.3f}s  x{row['ratio']:.2f}  "
             f"rss+{_mb(row['rss_growth'])}  {row['check']}"
         )
+    for name in skipped:
+        _log(f"  {task:10s} {name:34s} skipped at {label} (--skip)")
+        rows.append({"size": label, "rows": len(df), "task": task, "method": name, "skipped": True})
     states.clear()
     h.settle()
     return rows
@@ -218,11 +250,17 @@ def table_lines(rows: list[dict[str, Any]], markdown: bool) -> list[str]:
         "x baseline",
         "peak RSS growth",
         "x frame",
+        "x log",
         "tracemalloc peak",
         "check",
     ]
     body = []
     for r in rows:
+        if r.get("skipped"):
+            body.append(
+                [f"{r['size']} ({r['rows']:,})", r["task"], r["method"], *["-"] * 8, "skipped"]
+            )
+            continue
         body.append(
             [
                 f"{r['size']} ({r['rows']:,})",
@@ -236,6 +274,7 @@ def table_lines(rows: list[dict[str, Any]], markdown: bool) -> list[str]:
                 f"{r['ratio']:.2f}",
                 _mb(r["rss_growth"]),
                 _ratio(r["rss_growth"], r["frame_bytes"]),
+                "-" if r["ref_bytes"] is None else _ratio(r["rss_growth"], r["ref_bytes"]),
                 _mb(r["traced_peak"]),
                 r["check"],
             ]
@@ -255,7 +294,7 @@ def verdict_lines(rows: list[dict[str, Any]]) -> list[str]:
     """The issue's acceptance targets, judged at 10M events (other sizes: for information)."""
     out = []
     for r in rows:
-        if r["task"] != "encode" or r["method"] != TARGET_METHOD:
+        if r.get("skipped") or r["task"] != "encode" or r["method"] != TARGET_METHOD:
             continue
         judged = r["rows"] >= TARGET_ROWS
 
@@ -273,7 +312,48 @@ def verdict_lines(rows: list[dict[str, Any]]) -> list[str]:
                 f"(target <= {TARGET_MEMORY_RATIO}x: {word(m <= TARGET_MEMORY_RATIO)})"
             )
         out.append(line)
+    return out + metric_verdict_lines(rows)
+
+
+def metric_verdict_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Issue 3's claim per metric task and size, judged at 10M events."""
+    out = []
+    groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        if r["task"] in METRIC_TASKS:
+            groups.setdefault((r["size"], r["task"]), {})[r["method"]] = r
+    for (size, task), by in groups.items():
+        judged = next(iter(by.values()))["rows"] >= TARGET_ROWS
+        parts = []
+        fast = [by[m]["ratio"] for m in METRIC_FAST if m in by and not by[m].get("skipped")]
+        if fast:
+            ok = min(fast) >= 1.0
+            parts.append(
+                f"faster of DuckDB/Polars takes {min(fast):.2f}x useropslib's time "
+                f"(>= 1: {_word(ok, judged)})"
+            )
+        pd_row = by.get(METRIC_PANDAS)
+        if pd_row is None or pd_row.get("skipped"):
+            parts.append("pandas not run")
+        else:
+            ok = pd_row["ratio"] >= TARGET_PANDAS_RATIO
+            parts.append(
+                f"pandas {pd_row['ratio']:.1f}x (>= {TARGET_PANDAS_RATIO:g}: {_word(ok, judged)})"
+            )
+        base = by.get(METRIC_BASELINE)
+        if base and base["rss_growth"] is not None and base["ref_bytes"]:
+            m = base["rss_growth"] / base["ref_bytes"]
+            ok = m <= TARGET_LOG_MEMORY_RATIO
+            parts.append(
+                f"useropslib peak {m:.2f}x the log "
+                f"(<= {TARGET_LOG_MEMORY_RATIO:g}: {_word(ok, judged)})"
+            )
+        out.append(f"{size} {task}: " + "; ".join(parts))
     return out
+
+
+def _word(ok: bool, judged: bool) -> str:
+    return ("met" if ok else "MISSED") if judged else "not judged below 10M"
 
 
 def write_markdown(
@@ -285,7 +365,8 @@ def write_markdown(
 ) -> None:
     frames = {}
     for r in rows:
-        frames[r["size"]] = (r["rows"], r["frame_bytes"], r.get("frame_rss"))
+        if not r.get("skipped"):
+            frames[r["size"]] = (r["rows"], r["frame_bytes"], r.get("frame_rss"))
     lines = [
         f"Run on {started} with `{args.command}`.",
         "",
@@ -300,7 +381,7 @@ def write_markdown(
         )
         lines.append(f"- {size}: {n:,} rows, {nbytes / MB:,.0f} MB{extra}")
     lines += ["", *table_lines(rows, markdown=True), ""]
-    loads = [x for r in rows for x in r["load"]]
+    loads = [x for r in rows if not r.get("skipped") for x in r["load"]]
     lines.append(f"1-minute load average during the runs: {min(loads):.2f} to {max(loads):.2f}.")
     lines += ["", *[f"- {v}" for v in verdict_lines(rows)]]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -313,8 +394,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", nargs="+", default=["1M", "10M"], help="event counts: 1M 10M 100k")
     p.add_argument("--repeat", type=int, default=3, help="timed runs per method (median)")
     p.add_argument("--warmup", type=int, default=1, help="untimed runs before timing")
-    p.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
+    p.add_argument(
+        "--tasks",
+        nargs="+",
+        default=list(TASKS),
+        choices=[*TASKS, *TASK_GROUPS],
+        help="tasks to run; 'metrics' stands for all the metric tasks",
+    )
     p.add_argument("--methods", nargs="+", help="only methods whose name contains one of these")
+    p.add_argument(
+        "--skip",
+        nargs="+",
+        metavar="METHOD@SIZE",
+        help="do not run these methods at these sizes, e.g. 'pandas@10M' (listed as skipped)",
+    )
+    p.add_argument(
+        "--memory-methods",
+        nargs="+",
+        help="measure memory only for methods whose name contains one of these",
+    )
     p.add_argument(
         "--memory",
         choices=["child", "inprocess", "none"],
@@ -342,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     args.command = "python benchmarks/run.py " + " ".join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
     )
+    args.tasks = list(dict.fromkeys(t for x in args.tasks for t in TASK_GROUPS.get(x, [x])))
     sizes = [h.parse_size(s) for s in args.sizes]
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     info = h.machine()
@@ -364,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps({"started": started, "machine": info, "rows": rows}, indent=1, default=str)
         )
-    bad = [r for r in rows if r["check"].startswith("DIFFERS")]
+    bad = [r for r in rows if not r.get("skipped") and r["check"].startswith("DIFFERS")]
     for r in bad:
         _log(f"ERROR: {r['task']} / {r['method']} gave a different answer: {r['check']}")
     return 1 if bad else 0

@@ -7,7 +7,9 @@ form (``prepare``, not timed), what to time (``run``) and how to read its result
 common answer (``answer``), which the harness compares with the baseline's, so every timed
 method is checked to compute the same thing.
 
-To add a task (retention, funnels ...), write its methods and register them::
+The metric tasks (retention, funnel, activity, money) are written as standalone modules
+``tasks_<area>.py`` and registered by the adapter ``tasks_metrics.py``, imported at the end of
+this module.  To add a task, write its methods and register them::
 
     @register("retention", "useropslib", baseline=False)
     def _(state): ...
@@ -40,6 +42,9 @@ class Method:
     input_form: str = "pandas frame"
     modules: tuple[str, ...] = ()
     note: str = ""
+    # the baseline's prepared state -> bytes that the "x ref" memory column divides by (the
+    # metric tasks: the encoded EventLog); None: no such column for the task
+    ref_bytes: Callable[[Any], int] | None = None
 
 
 TASKS: dict[str, dict[str, Method]] = {}
@@ -59,6 +64,7 @@ def register(
     input_form: str = "pandas frame",
     modules: tuple[str, ...] = (),
     note: str = "",
+    ref_bytes: Callable[[Any], int] | None = None,
 ) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
     """Register ``fn`` as method ``name`` of ``task``."""
 
@@ -76,6 +82,7 @@ def register(
             input_form=input_form,
             modules=modules,
             note=note,
+            ref_bytes=ref_bytes,
         )
         return fn
 
@@ -333,3 +340,9 @@ def _to_arrow(df: pd.DataFrame) -> Any:
 @register("to_engine", "pandas -> Polars frame", modules=("polars",), note="pl.from_pandas(df)")
 def _to_polars_timed(df: pd.DataFrame) -> Any:
     return _to_polars(df)
+
+
+# ============================================================================ metric tasks
+# retention, funnel, active users, lifecycle, growth accounting, revenue, LTV: registered by the
+# adapter from the standalone tasks_*.py modules (useropslib is their baseline)
+import tasks_metrics  # noqa: E402, F401

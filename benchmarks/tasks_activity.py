@@ -33,9 +33,7 @@ import pandas as pd
 import polars as pl
 
 from useropslib.events import EventLog
-from useropslib.metrics._activity import active_users
-from useropslib.metrics._growth import growth_accounting
-from useropslib.metrics._lifecycle import lifecycle
+from useropslib.metrics import active_users, growth_accounting, lifecycle
 
 NS_PER_DAY = 86_400_000_000_000
 US_PER_DAY = 86_400_000_000

@@ -6,7 +6,7 @@ names: an attempt starts at any step-1 event; step 2 is the first step-2 event a
 within 7 days of the attempt's step-1 event (inclusive).  Each user counts once, by their
 furthest-reaching attempt; the answer is the number of users reaching at least step 1, 2, 3.
 DuckDB and Polars do it with two as-of joins, pandas with two ``merge_asof`` calls, useropslib
-with :func:`useropslib.metrics._funnel.funnel` (which also computes times to convert).
+with :func:`useropslib.metrics.funnel` (which also computes times to convert).
 
 Run ``python benchmarks/tasks_funnel.py --events 1000000`` to time the four implementations on
 the project's synthetic log (:func:`useropslib.datasets.synthetic_frame`, 180 days, about 10.5
@@ -28,7 +28,7 @@ import pandas as pd
 import polars as pl
 
 from useropslib.events import EventLog
-from useropslib.metrics._funnel import funnel
+from useropslib.metrics import funnel
 
 STEPS = ("app_open", "view_item", "add_to_cart")
 WINDOW_DAYS = 7

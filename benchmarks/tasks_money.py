@@ -29,7 +29,7 @@ import pandas as pd
 import polars as pl
 
 from useropslib.events import EventLog
-from useropslib.metrics._money import LTVResult, RevenueResult, ltv_curve, revenue
+from useropslib.metrics import LTVResult, RevenueResult, ltv_curve, revenue
 
 PERIODS = 12
 NS_PER_DAY = 86_400_000_000_000

@@ -26,7 +26,7 @@ import pandas as pd
 import polars as pl
 
 from useropslib.events import EventLog
-from useropslib.metrics._retention import retention
+from useropslib.metrics import retention
 
 PERIODS = 12
 NS_PER_DAY = 86_400_000_000_000
