@@ -50,6 +50,7 @@ def user_periods(
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
     mask: npt.NDArray[np.bool_] | None = None,
+    with_values: bool = True,
 ) -> UserPeriods:
     """Roll events up to one row per (user, period) in which the user had an event.
 
@@ -63,6 +64,9 @@ def user_periods(
         Calendar settings; default the log's.
     mask : ndarray of bool, optional
         Only count the events where this is True (e.g. the return event of a retention query).
+    with_values : bool, default True
+        Sum the event values; with False (or a log without values) ``value`` is all zeros, which
+        saves a pass when only presence and counts are needed.
 
     Returns
     -------
@@ -80,7 +84,7 @@ def user_periods(
     """
     codes = log.period_codes(period, tz=tz, week_start=week_start)
     users = log.user_codes
-    values = log.values
+    values = log.values if with_values else None
     if mask is not None:
         codes, users = codes[mask], users[mask]
         values = None if values is None else values[mask]

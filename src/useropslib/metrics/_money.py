@@ -302,7 +302,7 @@ def revenue(
     z = tz or log.tz
     wsv = log.week_start if ws is None else ws
     pm = _event_mask(log, purchase_event, "purchase_event")
-    am = np.ones(log.n_events, dtype=bool)
+    am: npt.NDArray[np.bool_] | None = None  # None: every event counts as activity
     if active_event is not None:
         am = _event_mask(log, active_event, "active_event") | pm
     vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
@@ -316,7 +316,7 @@ def revenue(
     }
     cols = ["revenue", "purchases", "active_users", "paying_users", "arpu", "arppu"]
     cols.append("paying_share")
-    if not am.any():
+    if log.n_events == 0 or (am is not None and not am.any()):
         warnings.warn(
             "revenue: the log has no active events, so the table is empty.",
             InsufficientDataWarning,
@@ -332,10 +332,11 @@ def revenue(
         return RevenueResult(params=params, as_of=log.as_of, table=empty, totals=totals)
 
     pc = log.period_codes(p, tz=z, week_start=wsv)
-    p0 = int(pc[am].min())
-    span = int(pc[am].max()) - p0 + 1
-    active = user_periods(log, p, tz=z, week_start=wsv, mask=am)
-    paying = user_periods(log, p, tz=z, week_start=wsv, mask=pm)
+    pc_active = pc if am is None else pc[am]
+    p0 = int(pc_active.min())
+    span = int(pc_active.max()) - p0 + 1
+    active = user_periods(log, p, tz=z, week_start=wsv, mask=am, with_values=False)
+    paying = user_periods(log, p, tz=z, week_start=wsv, mask=pm, with_values=False)
     n_active = np.bincount(active.period - p0, minlength=span)
     n_paying = np.bincount(paying.period - p0, minlength=span)
     amounts = np.nan_to_num(vals[pm])
@@ -345,7 +346,8 @@ def revenue(
     table.index = period_starts(np.arange(p0, p0 + span), p, tz=z, week_start=wsv)
     table.index.name = "period"
 
-    users_active = np.bincount(log.user_codes[am], minlength=len(log.users)) > 0
+    active_codes = log.user_codes if am is None else log.user_codes[am]
+    users_active = np.bincount(active_codes, minlength=len(log.users)) > 0
     users_paying = np.bincount(log.user_codes[pm], minlength=len(log.users)) > 0
     totals = _money_table(
         np.array([amounts.sum()]),
