@@ -26,6 +26,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
     UseropsError,
 )
+from useropslib.metrics import axes_or_new as axes
 from useropslib.metrics._result import MetricResult
 from useropslib.models import parse_window
 from useropslib.models._churn import ChurnDefinition
@@ -51,14 +52,6 @@ def import_pyplot() -> Any:
             'pip install "useropslib[plot]".'
         ) from None
     return plt
-
-
-def axes(ax: Any) -> Any:
-    """Return ``ax``, or the axes of a new figure."""
-    if ax is not None:
-        return ax
-    _, new_ax = import_pyplot().subplots()
-    return new_ax
 
 
 def window_ns(value: Any, name: str) -> int:

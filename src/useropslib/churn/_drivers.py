@@ -34,13 +34,14 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
     NotFittedError,
-    UseropsError,
     UseropsWarning,
     did_you_mean,
 )
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+from useropslib.metrics import axes_or_new as _axes
 
 __all__ = ["ChurnDrivers", "indicator_comparison"]
 
@@ -1053,20 +1054,6 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
         ax.set_xlabel(f"hazard ratio ({1 - self.alpha:.0%} CI)")
         ax.set_title("Churn drivers")
         return ax
-
-
-def _axes(ax: Any) -> Any:
-    if ax is not None:
-        return ax
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: "
-            'pip install "useropslib[plot]".'
-        ) from None
-    _, new_ax = plt.subplots()
-    return new_ax
 
 
 def _shorten(text: str, limit: int = 400) -> str:

@@ -18,7 +18,6 @@ from useropslib.churn._definition import (
     DefinitionLike,
     activity,
     as_definition,
-    axes,
     resolve_as_of,
     stamp,
     threshold_ns,
@@ -32,6 +31,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
+from useropslib.metrics import axes_or_new as axes
 from useropslib.metrics._result import MetricResult
 
 __all__ = [

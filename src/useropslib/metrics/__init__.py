@@ -35,7 +35,7 @@ from useropslib.metrics._money import (
     payback,
     revenue,
 )
-from useropslib.metrics._result import MetricResult, jsonable
+from useropslib.metrics._result import MetricResult, axes_or_new, jsonable
 from useropslib.metrics._retention import RetentionResult, retention
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "StickinessResult",
     "activation",
     "active_users",
+    "axes_or_new",
     "funnel",
     "growth_accounting",
     "growth_states",

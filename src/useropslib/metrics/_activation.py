@@ -24,6 +24,7 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics._result import MetricResult
+from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import PERIODS, WeekStart, parse_period, parse_week_start
 from useropslib.models import parse_window as _parse_window
 
@@ -44,14 +45,6 @@ def _import_pyplot() -> Any:
             'pip install "useropslib[plot]".'
         ) from None
     return plt
-
-
-def _axes(ax: Any) -> Any:
-    if ax is not None:
-        return ax
-    plt = _import_pyplot()
-    _, new_ax = plt.subplots()
-    return new_ax
 
 
 def _window_ns(value: Any, name: str) -> int:

@@ -26,10 +26,10 @@ from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
-    UseropsError,
     did_you_mean,
 )
 from useropslib.metrics._result import MetricResult
+from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import PERIODS, Period, WeekStart, parse_period, parse_week_start
 
 __all__ = ["StickinessResult", "active_users", "stickiness", "stickiness_ratio"]
@@ -298,19 +298,6 @@ def _check_int(value: Any, name: str, minimum: int, hint: str) -> int:
             f"Invalid {name}={value!r}. Expected an integer >= {minimum}. Hint: {hint}"
         )
     return int(value)
-
-
-def _axes(ax: Any) -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: pip install "
-            '"useropslib[plot]".'
-        ) from None
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 # ============================================================================ windows

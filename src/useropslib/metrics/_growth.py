@@ -14,7 +14,6 @@ from useropslib.exceptions import InvalidParameterError
 from useropslib.metrics._activity import (
     I64,
     EventSpec,
-    _axes,
     _check_int,
     _distinct_pairs,
     _empty_index,
@@ -26,6 +25,7 @@ from useropslib.metrics._activity import (
 )
 from useropslib.metrics._lifecycle import _active_before, _flow, _pairs_with_lookback
 from useropslib.metrics._result import MetricResult
+from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = [

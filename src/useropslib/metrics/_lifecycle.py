@@ -16,7 +16,6 @@ from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.metrics._activity import (
     I64,
     EventSpec,
-    _axes,
     _Calendar,
     _distinct_pairs,
     _empty_index,
@@ -25,6 +24,7 @@ from useropslib.metrics._activity import (
     _warn_empty,
 )
 from useropslib.metrics._result import MetricResult
+from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = ["LifecycleResult", "lifecycle"]

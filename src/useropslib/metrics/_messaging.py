@@ -15,7 +15,6 @@ from useropslib.events import EventLog, as_event_log
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics._activation import (
     _as_of_ns,
-    _axes,
     _event_mask,
     _factorize_sorted,
     _names,
@@ -24,6 +23,7 @@ from useropslib.metrics._activation import (
     _window_ns,
 )
 from useropslib.metrics._result import MetricResult
+from useropslib.metrics._result import axes_or_new as _axes
 
 __all__ = ["RATE_DEFINITIONS", "MessageFunnelResult", "message_funnel"]
 

@@ -27,7 +27,6 @@ from useropslib.metrics._activation import (
     GroupSpec,
     _anchor_ns,
     _as_of_ns,
-    _axes,
     _check_week_start,
     _event_mask,
     _property,
@@ -35,6 +34,7 @@ from useropslib.metrics._activation import (
     _user_groups,
 )
 from useropslib.metrics._result import MetricResult
+from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = ["LTVResult", "PaybackResult", "RevenueResult", "ltv_curve", "payback", "revenue"]

@@ -11,7 +11,42 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MetricResult", "jsonable"]
+from useropslib.exceptions import UseropsError
+
+__all__ = ["MetricResult", "axes_or_new", "jsonable"]
+
+
+def axes_or_new(ax: Any) -> Any:
+    """Return ``ax``, or the axes of a new matplotlib figure when it is None.
+
+    Every ``plot(ax=None)`` method of the library draws through this, so a missing matplotlib
+    gives one clear error.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes or None
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    UseropsError
+        When matplotlib is not installed.
+    """
+    if ax is not None:
+        return ax
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise UseropsError(
+            "Plotting needs matplotlib, which is not installed. Hint: pip install "
+            '"useropslib[plot]".'
+        ) from None
+    _, new_ax = plt.subplots()
+    return new_ax
 
 
 def jsonable(obj: Any) -> Any:

@@ -16,8 +16,9 @@ from scipy import stats
 from useropslib.events import EventLog, as_event_log
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics import MetricResult, retention
+from useropslib.metrics import axes_or_new as axes
 from useropslib.models import ChurnDefinition, Period
-from useropslib.segments._rfm import axes, event_mask, resolve_as_of, stamp, window_ns
+from useropslib.segments._rfm import event_mask, resolve_as_of, stamp, window_ns
 
 __all__ = ["COMPARISON_METRICS", "SegmentComparison", "compare_segments"]
 

@@ -15,6 +15,7 @@ from useropslib.events import EventLog, as_event_log
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError, UseropsError, did_you_mean
 from useropslib.metrics import MetricResult
+from useropslib.metrics import axes_or_new as axes
 from useropslib.segments._tags import TagTable
 
 __all__ = [
@@ -118,14 +119,6 @@ def _import_pyplot() -> Any:
             'pip install "useropslib[plot]".'
         ) from None
     return plt
-
-
-def axes(ax: Any) -> Any:
-    """Return ``ax``, or the axes of a new matplotlib figure when it is None."""
-    if ax is not None:
-        return ax
-    _, new_ax = _import_pyplot().subplots()
-    return new_ax
 
 
 def stamp(ns: int | None, tz: str) -> pd.Timestamp | None:
