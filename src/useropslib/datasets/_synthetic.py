@@ -482,7 +482,7 @@ def _generate(**kwargs: Any) -> _Generated:
     )
     day_ns = np.asarray(midnights.as_unit("ns").asi8, dtype=np.int64)
     day_len = np.diff(day_ns)
-    weekday = np.asarray(naive.dayofweek[:days], dtype=np.int64)
+    weekday = np.asarray(naive.day_of_week[:days], dtype=np.int64)
 
     # ---- 1. acquisition ------------------------------------------------------------------------
     growth = (1.0 + 0.8 * np.arange(days) / days) * np.where(weekday >= 5, 1.15, 1.0)

@@ -745,7 +745,7 @@ def _breakdown_groups(
                 f"Available properties: {avail}. Hint: {hint}"
             )
         col = props[breakdown]
-        valid = col.notna().to_numpy(dtype=bool)
+        valid = col.notna().to_numpy(dtype=bool, copy=True)
         if asof_ns is not None:
             valid &= log.timestamps_ns <= asof_ns
         idx = np.flatnonzero(valid)
