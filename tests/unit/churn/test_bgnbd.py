@@ -658,7 +658,8 @@ def test_rfm_summary_collects_all_row_problems() -> None:
 def test_rfm_summary_wrong_dtypes() -> None:
     strings = TX.assign(timestamp=TX["timestamp"].astype(str), value=TX["value"].astype(str))
     with pytest.raises(
-        EventSchemaError, match=r"'timestamp' has dtype (object|str), expected datetime64.*pd.to_datetime"
+        EventSchemaError,
+        match=r"'timestamp' has dtype (object|str), expected datetime64.*pd.to_datetime",
     ):
         rfm_summary(strings, calibration_end="2024-02-04")
     with pytest.raises(EventSchemaError, match=r"'value' has dtype (object|str), expected numbers"):
