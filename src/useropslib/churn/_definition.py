@@ -24,7 +24,6 @@ from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
     InvalidParameterError,
-    UseropsError,
 )
 from useropslib.metrics import axes_or_new as axes
 from useropslib.metrics._result import MetricResult
@@ -42,16 +41,6 @@ _SLACK = 1e-12  # float slack when comparing a drop with the tolerance
 
 
 # ============================================================================ shared helpers
-def import_pyplot() -> Any:
-    """Import matplotlib's pyplot, or say how to install it."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: "
-            'pip install "useropslib[plot]".'
-        ) from None
-    return plt
 
 
 def window_ns(value: Any, name: str) -> int:

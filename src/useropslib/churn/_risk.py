@@ -34,7 +34,6 @@ from useropslib.exceptions import (
     InsufficientDataError,
     InvalidParameterError,
     NotFittedError,
-    UseropsError,
     UseropsWarning,
 )
 from useropslib.metrics._result import MetricResult
@@ -50,6 +49,8 @@ except ImportError:  # pragma: no cover - older scikit-learn
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+from useropslib.metrics import axes_or_new
 
 __all__ = ["ChurnRiskModel", "RiskEvaluation", "churn_features", "early_warning"]
 
@@ -438,15 +439,7 @@ class RiskEvaluation(MetricResult):
         UseropsError
             When matplotlib is not installed.
         """
-        if ax is None:
-            try:
-                import matplotlib.pyplot as plt
-            except ImportError:
-                raise UseropsError(
-                    "Plotting needs matplotlib, which is not installed. Hint: "
-                    'pip install "useropslib[plot]".'
-                ) from None
-            _, ax = plt.subplots()
+        ax = axes_or_new(ax)
         t = self.calibration_table
         ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
         ax.plot(t["mean_predicted"], t["observed_rate"], marker="o", label="model")

@@ -20,7 +20,6 @@ from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
-    UseropsError,
     did_you_mean,
 )
 from useropslib.metrics._result import MetricResult
@@ -36,15 +35,6 @@ GroupSpec = str | pd.Series | Mapping[Any, Any] | None
 
 
 # ============================================================================ shared helpers
-def _import_pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: "
-            'pip install "useropslib[plot]".'
-        ) from None
-    return plt
 
 
 def _window_ns(value: Any, name: str) -> int:

@@ -41,7 +41,6 @@ from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
-    UseropsError,
     did_you_mean,
 )
 from useropslib.metrics._result import MetricResult
@@ -49,6 +48,8 @@ from useropslib.models import parse_window
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+from useropslib.metrics._result import axes_or_new
 
 __all__ = ["FunnelResult", "funnel"]
 
@@ -209,15 +210,7 @@ class FunnelResult(MetricResult):
         UseropsError
             When matplotlib is not installed.
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise UseropsError(
-                "Plotting needs matplotlib, which is not installed. Hint: pip install "
-                '"useropslib[plot]".'
-            ) from None
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_or_new(ax)
         names = [f"{s}: {n}" for s, n in zip(self.table["step"], self.table["name"], strict=True)]
         x = np.arange(len(names), dtype=np.float64)
         if self.breakdown_table is None:

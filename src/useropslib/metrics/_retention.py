@@ -37,7 +37,6 @@ from useropslib.events._time import NS_PER_DAY, NS_PER_HOUR, to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
-    UseropsError,
     did_you_mean,
 )
 from useropslib.metrics._result import MetricResult
@@ -45,6 +44,8 @@ from useropslib.models import Period, WeekStart, parse_period, parse_week_start
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+from useropslib.metrics._result import axes_or_new
 
 __all__ = ["RetentionResult", "retention"]
 
@@ -295,15 +296,7 @@ class RetentionResult(MetricResult):
         UseropsError
             When matplotlib is not installed.
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise UseropsError(
-                "Plotting needs matplotlib, which is not installed. Hint: pip install "
-                '"useropslib[plot]".'
-            ) from None
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_or_new(ax)
         if self._has_breakdown():
             for g in self.counts.index.get_level_values(0).unique():
                 c = self.curve(statistic=statistic, group=g)

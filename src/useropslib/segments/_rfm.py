@@ -13,7 +13,7 @@ import pandas as pd
 
 from useropslib.events import EventLog, as_event_log
 from useropslib.events._time import to_utc_ns
-from useropslib.exceptions import InvalidParameterError, UseropsError, did_you_mean
+from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.metrics import MetricResult
 from useropslib.metrics import axes_or_new as axes
 from useropslib.segments._tags import TagTable
@@ -108,17 +108,6 @@ RFM_SEGMENT_MAPS: Mapping[str, tuple[int, tuple[RFMRule, ...]]] = {
 """Built-in segment tables by name: ``(bins they are written for, rules in priority order)``."""
 
 Method = Literal["quantile", "fixed"]
-
-
-def _import_pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: "
-            'pip install "useropslib[plot]".'
-        ) from None
-    return plt
 
 
 def stamp(ns: int | None, tz: str) -> pd.Timestamp | None:
