@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from useropslib.events import EventLog, as_event_log
-from useropslib.events._time import NS_PER_DAY, to_utc_ns
+from useropslib.events._time import NS_PER_DAY, stamp, to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -82,11 +82,6 @@ def stamps(ns: npt.NDArray[np.int64], tz: str) -> pd.DatetimeIndex:
     utc = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"), tz="UTC")
     out: pd.DatetimeIndex = utc.tz_convert(tz)
     return out
-
-
-def stamp(ns: int | None, tz: str) -> pd.Timestamp | None:
-    """One aware timestamp in ``tz`` from UTC nanoseconds."""
-    return None if ns is None else pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(tz)
 
 
 def resolve_as_of(log: EventLog, as_of: Any) -> int:

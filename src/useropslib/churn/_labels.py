@@ -16,12 +16,12 @@ from useropslib.churn._definition import (
     names_mask,
     observed_days,
     resolve_as_of,
-    stamp,
     stamps,
     threshold_ns,
     window_ns,
 )
 from useropslib.events import EventLog, as_event_log, period_codes, period_starts
+from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
 from useropslib.models import Period, parse_period
 from useropslib.models._churn import ChurnDefinition

@@ -19,12 +19,11 @@ from useropslib.churn._definition import (
     activity,
     as_definition,
     resolve_as_of,
-    stamp,
     threshold_ns,
     window_ns,
 )
 from useropslib.events import EventLog, as_event_log
-from useropslib.events._time import NS_PER_DAY
+from useropslib.events._time import NS_PER_DAY, stamp
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,

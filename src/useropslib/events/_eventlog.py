@@ -18,6 +18,7 @@ from useropslib.events._time import (
     check_tz,
     period_codes,
     period_starts,
+    stamp,
     to_utc_ns,
 )
 from useropslib.events._validate import Problems, TimeUnit, parse_timestamps, parse_values
@@ -879,7 +880,7 @@ as_of, week_start, time_unit, allow_empty
         return self._week_start
 
     def _stamp(self, ns: int | None) -> pd.Timestamp | None:
-        return None if ns is None else pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(self._tz)
+        return stamp(ns, self._tz)
 
     @property
     def start(self) -> pd.Timestamp | None:

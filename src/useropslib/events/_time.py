@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,7 @@ __all__ = [
     "local_ns",
     "period_codes",
     "period_starts",
+    "stamp",
     "to_utc_ns",
 ]
 
@@ -277,3 +279,34 @@ def to_utc_ns(value: object, *, tz: str, name: str = "timestamp") -> int:
                 "that exists once. Hint: give an aware value such as '2024-03-31T02:30:00+01:00'."
             ) from None
     return int(ts.tz_convert("UTC").as_unit("ns").value)
+
+
+@overload
+def stamp(ns: int, tz: str) -> pd.Timestamp: ...
+@overload
+def stamp(ns: None, tz: str) -> None: ...
+
+
+def stamp(ns: int | None, tz: str) -> pd.Timestamp | None:
+    """Return UTC nanoseconds as an aware Timestamp in ``tz`` (None stays None).
+
+    Parameters
+    ----------
+    ns : int or None
+        Nanoseconds since the epoch, UTC.
+    tz : str
+        IANA time zone of the result.
+
+    Returns
+    -------
+    pandas.Timestamp or None
+
+    Examples
+    --------
+    >>> stamp(0, "Asia/Shanghai")
+    Timestamp('1970-01-01 08:00:00+0800', tz='Asia/Shanghai')
+    """
+    if ns is None:
+        return None
+    out: pd.Timestamp = pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(tz)
+    return out

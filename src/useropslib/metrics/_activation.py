@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventLog, as_event_log, check_tz, period_codes, period_starts
+from useropslib.events._time import stamp as _stamp
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataWarning,
@@ -51,10 +52,6 @@ def _as_of_ns(log: EventLog, as_of: Any) -> int | None:
     if as_of is None:
         return log.as_of_ns
     return to_utc_ns(as_of, tz=log.tz, name="as_of")
-
-
-def _stamp(ns: int | None, tz: str) -> pd.Timestamp | None:
-    return None if ns is None else pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(tz)
 
 
 def _names(value: str | Sequence[str], param: str) -> list[str]:

@@ -49,6 +49,7 @@ from useropslib.models import parse_window
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+from useropslib.events._time import stamp as _stamp
 from useropslib.metrics._result import axes_or_new
 
 __all__ = ["FunnelResult", "funnel"]
@@ -693,11 +694,6 @@ def _user_groups(log: EventLog, breakdown: Any) -> tuple[str, npt.NDArray[np.obj
     out[pd.isna(out)] = _NONE_GROUP
     name = str(s.name) if isinstance(breakdown, pd.Series) and s.name is not None else "group"
     return name, out
-
-
-def _stamp(ns: int, tz: str) -> pd.Timestamp:
-    out: pd.Timestamp = pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(tz)
-    return out
 
 
 # ============================================================================ kernel

@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventLog, as_event_log
+from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics._activation import (
     _as_of_ns,
@@ -19,7 +20,6 @@ from useropslib.metrics._activation import (
     _factorize_sorted,
     _names,
     _property,
-    _stamp,
     _window_ns,
 )
 from useropslib.metrics._result import MetricResult

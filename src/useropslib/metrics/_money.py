@@ -21,6 +21,7 @@ from useropslib.events import (
     period_starts,
     user_periods,
 )
+from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics._activation import (
     _NS_MAX,
@@ -30,7 +31,6 @@ from useropslib.metrics._activation import (
     _check_week_start,
     _event_mask,
     _property,
-    _stamp,
     _user_groups,
 )
 from useropslib.metrics._result import MetricResult

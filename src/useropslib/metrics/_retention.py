@@ -45,6 +45,7 @@ from useropslib.models import Period, WeekStart, parse_period, parse_week_start
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+from useropslib.events._time import stamp as _stamp
 from useropslib.metrics._result import axes_or_new
 
 __all__ = ["RetentionResult", "retention"]
@@ -798,11 +799,6 @@ def _with_none(log: EventLog, codes: I64, labels: pd.Index) -> tuple[I64, pd.Ind
 
 
 # ============================================================================ helpers
-
-
-def _stamp(ns: int, tz: str) -> pd.Timestamp:
-    out: pd.Timestamp = pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(tz)
-    return out
 
 
 def _starts_ns(codes: I64, period: str, tz: str, ws: int) -> I64:

@@ -14,11 +14,12 @@ import pandas as pd
 from scipy import stats
 
 from useropslib.events import EventLog, as_event_log
+from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics import MetricResult, retention
 from useropslib.metrics import axes_or_new as axes
 from useropslib.models import ChurnDefinition, Period
-from useropslib.segments._rfm import event_mask, resolve_as_of, stamp, window_ns
+from useropslib.segments._rfm import event_mask, resolve_as_of, window_ns
 
 __all__ = ["COMPARISON_METRICS", "SegmentComparison", "compare_segments"]
 

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventLog, as_event_log
-from useropslib.events._time import to_utc_ns
+from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.metrics import MetricResult
 from useropslib.metrics import axes_or_new as axes
@@ -108,11 +108,6 @@ RFM_SEGMENT_MAPS: Mapping[str, tuple[int, tuple[RFMRule, ...]]] = {
 """Built-in segment tables by name: ``(bins they are written for, rules in priority order)``."""
 
 Method = Literal["quantile", "fixed"]
-
-
-def stamp(ns: int | None, tz: str) -> pd.Timestamp | None:
-    """Return a UTC-nanosecond instant as a Timestamp in ``tz`` (None stays None)."""
-    return None if ns is None else pd.Timestamp(ns, tz="UTC").tz_convert(tz)
 
 
 def resolve_as_of(log: EventLog, as_of: Any) -> int:

@@ -11,11 +11,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventLog, as_event_log
+from useropslib.events._time import stamp
 from useropslib.exceptions import InvalidParameterError
 from useropslib.metrics import MetricResult
 from useropslib.metrics import axes_or_new as axes
 from useropslib.models import ChurnDefinition
-from useropslib.segments._rfm import event_mask, resolve_as_of, stamp, window_ns
+from useropslib.segments._rfm import event_mask, resolve_as_of, window_ns
 from useropslib.segments._tags import TagTable
 
 __all__ = [
