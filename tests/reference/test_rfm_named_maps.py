@@ -1,8 +1,10 @@
 """RFM named segment maps against their published sources.
 
 Sources (see ``data/segments_rfm_named_maps.json``): Guillaume Martin, "RFM Segmentation with
-Python" (2018), the R x F ``segt_map``; Braze docs ``rfm_segments.md`` (RFM groups, ranks 0-3,
-first match top-down, unmatched combos unassigned).
+Python" (2018), the R x F ``segt_map``, which ``segment_map="rf_grid_source"`` reproduces (the
+default ``"rf_grid"`` adds "Lost" to it; tested in ``tests/unit/segments/test_rfm.py``); Braze
+docs ``rfm_segments.md`` (RFM groups, ranks 0-3, first match top-down, unmatched combos
+unassigned).
 """
 
 from __future__ import annotations
@@ -46,14 +48,14 @@ def _names(bins_rules: tuple[int, tuple], r: list[int], f: list[int], m: list[in
     return [labels[i] for i in seg]
 
 
-def test_rf_grid_matches_martin_segt_map() -> None:
+def test_rf_grid_source_matches_martin_segt_map() -> None:
     """Every one of the 25 R x F cells gets Guillaume Martin's segment, whatever M is."""
     cells = CASE["inputs"]["rf_cells"]
     r = [int(c[0]) for c in cells]
     f = [int(c[1]) for c in cells]
     expected = [MARTIN_NAMES[CASE["expected"]["rf_grid_segment"][c]] for c in cells]
     for m_score in (1, 3, 5):
-        got = _names(RFM_SEGMENT_MAPS["rf_grid"], r, f, [m_score] * len(cells))
+        got = _names(RFM_SEGMENT_MAPS["rf_grid_source"], r, f, [m_score] * len(cells))
         assert got == expected
 
 
@@ -85,7 +87,7 @@ def test_scoring_matches_martin_quantile_rule() -> None:
         }
     )
     as_of = pd.Timestamp("2024-08-01", tz="UTC")
-    res = rfm(EventLog.from_pandas(df), as_of=as_of)
+    res = rfm(EventLog.from_pandas(df), as_of=as_of, segment_map="rf_grid_source")
 
     g = df.groupby("user_id").agg(
         last=("timestamp", "max"), frequency=("event", "size"), monetary=("value", "sum")
@@ -132,9 +134,9 @@ def test_scoring_matches_martin_quantile_rule() -> None:
     assert t["segment"].astype(str).tolist() == expected
 
 
-@pytest.mark.parametrize("name", ["rf_grid", "rfm_package"])
+@pytest.mark.parametrize("name", ["rf_grid", "rf_grid_source", "rfm_package"])
 def test_tables_cover_bins(name: str) -> None:
-    """Each built-in map is written for its bins (rf_grid partitions the 25 R x F cells)."""
+    """Each built-in map is written for its bins, with unique segment names."""
     bins, rules = RFM_SEGMENT_MAPS[name]
     assert bins == 5
     assert len({rule.name for rule in rules}) == len(rules)

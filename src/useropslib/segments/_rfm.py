@@ -52,8 +52,8 @@ def _table(rows: Sequence[tuple[str, Any, Any, Any]]) -> tuple[RFMRule, ...]:
 
 
 # Guillaume Martin (2018), "RFM Segmentation with Python": segment = f(R, F), 10 patterns that
-# partition the 25 cells of the 5 x 5 grid (M ignored).
-_RF_GRID = _table(
+# partition the 25 cells of the 5 x 5 grid (M ignored).  Kept verbatim as "rf_grid_source".
+_RF_GRID_SOURCE = _table(
     [
         ("Hibernating", (1, 2), (1, 2), None),
         ("At Risk", (1, 2), (3, 4), None),
@@ -65,6 +65,26 @@ _RF_GRID = _table(
         ("New", (5, 5), (1, 1), None),
         ("Potential Loyalist", (4, 5), (2, 3), None),
         ("Champions", (5, 5), (4, 5), None),
+    ]
+)
+
+# The default: the source's grid with its four Hibernating cells split in two, so that the grid
+# names the 11 segments operations teams use.  R = 1 (the least recent fifth) with F = 1..2 is
+# "Lost"; R = 2 with F = 1..2 stays "Hibernating".  Every other cell is the source's.  The rows
+# are disjoint (each of the 25 cells matches exactly one) and ordered best to worst.
+_RF_GRID = _table(
+    [
+        ("Champions", (5, 5), (4, 5), None),
+        ("Loyal", (3, 4), (4, 5), None),
+        ("Potential Loyalist", (4, 5), (2, 3), None),
+        ("New", (5, 5), (1, 1), None),
+        ("Promising", (4, 4), (1, 1), None),
+        ("Need Attention", (3, 3), (3, 3), None),
+        ("About to Sleep", (3, 3), (1, 2), None),
+        ("At Risk", (1, 2), (3, 4), None),
+        ("Can't Lose Them", (1, 2), (5, 5), None),
+        ("Hibernating", (2, 2), (1, 2), None),
+        ("Lost", (1, 1), (1, 2), None),
     ]
 )
 
@@ -102,6 +122,7 @@ _BRAZE = _table(
 
 RFM_SEGMENT_MAPS: Mapping[str, tuple[int, tuple[RFMRule, ...]]] = {
     "rf_grid": (5, _RF_GRID),
+    "rf_grid_source": (5, _RF_GRID_SOURCE),
     "rfm_package": (5, _RFM_PACKAGE),
     "braze": (4, _BRAZE),
 }
@@ -409,10 +430,12 @@ def rfm(
         With ``method="fixed"``: ``{"recency": [...], "frequency": [...], "monetary": [...]}``,
         ``bins - 1`` non-decreasing cut points each (recency in days).
     segment_map : str or sequence, default "rf_grid"
-        The segment table: ``"rf_grid"`` (R x F grid, M ignored; bins=5), ``"rfm_package"``
-        (the R package rfm's table; bins=5), ``"braze"`` (Braze's RFM groups; bins=4, Braze
-        rank = score - 1), or your own list of ``(name, r_range, f_range, m_range)`` with
-        inclusive ``(low, high)`` score ranges or ``None`` for any score.
+        The segment table: ``"rf_grid"`` (the 11-segment R x F grid, M ignored; bins=5; see
+        Notes), ``"rf_grid_source"`` (Guillaume Martin's 10-segment R x F grid exactly as
+        published: no "Lost"; bins=5), ``"rfm_package"`` (the R package rfm's table; bins=5),
+        ``"braze"`` (Braze's RFM groups; bins=4, Braze rank = score - 1), or your own list of
+        ``(name, r_range, f_range, m_range)`` with inclusive ``(low, high)`` score ranges or
+        ``None`` for any score.  The tables are in :data:`RFM_SEGMENT_MAPS`.
 
     Returns
     -------
@@ -440,6 +463,15 @@ def rfm(
     Segments are assigned by first match: the first rule (in table order) whose ranges contain
     the customer's scores; customers matching none are ``"Others"``.  Each customer is in
     exactly one segment.
+
+    The default ``"rf_grid"`` names each of the 25 (R, F) cells, best to worst:
+    Champions R 5, F 4-5; Loyal R 3-4, F 4-5; Potential Loyalist R 4-5, F 2-3; New R 5, F 1;
+    Promising R 4, F 1; Need Attention R 3, F 3; About to Sleep R 3, F 1-2; At Risk R 1-2,
+    F 3-4; Can't Lose Them R 1-2, F 5; Hibernating R 2, F 1-2; Lost R 1, F 1-2.  It is
+    Guillaume Martin's grid (``"rf_grid_source"``) with the source's four "Hibernating" cells
+    (R 1-2, F 1-2) split in two: the least recent fifth of customers (R = 1) among the least
+    frequent (F 1-2) are "Lost", the next fifth (R = 2) stays "Hibernating".  Neither grid
+    leaves a cell to "Others".
 
     Examples
     --------

@@ -8,7 +8,7 @@ import pytest
 
 from useropslib.events import EventLog
 from useropslib.exceptions import InvalidParameterError
-from useropslib.segments._rfm import rfm
+from useropslib.segments._rfm import RFM_SEGMENT_MAPS, rfm
 
 
 @pytest.fixture
@@ -87,6 +87,86 @@ def test_rf_grid_default_each_user_one_segment() -> None:
     # shuffled rows give the same result
     shuffled = EventLog.from_pandas(df.sample(frac=1, random_state=1))
     pd.testing.assert_frame_equal(rfm(shuffled).table.sort_index(), t.sort_index())
+
+
+# the default grid, cell by cell: R score (rows 5..1) x F score (columns 1..5)
+DEFAULT_GRID = {
+    5: ["New", "Potential Loyalist", "Potential Loyalist", "Champions", "Champions"],
+    4: ["Promising", "Potential Loyalist", "Potential Loyalist", "Loyal", "Loyal"],
+    3: ["About to Sleep", "About to Sleep", "Need Attention", "Loyal", "Loyal"],
+    2: ["Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"],
+    1: ["Lost", "Lost", "At Risk", "At Risk", "Can't Lose Them"],
+}
+ISSUE_NAMES = [
+    "Champions",
+    "Loyal",
+    "Potential Loyalist",
+    "New",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "At Risk",
+    "Can't Lose Them",
+    "Hibernating",
+    "Lost",
+]
+
+
+def test_default_rf_grid_names_every_cell_once() -> None:
+    """Each of the 25 (R, F) cells matches exactly one rule of the default, whatever M is."""
+    bins, rules = RFM_SEGMENT_MAPS["rf_grid"]
+    assert bins == 5
+    assert [rule.name for rule in rules] == ISSUE_NAMES
+    for r_score, row in DEFAULT_GRID.items():
+        for f_score, expected in enumerate(row, start=1):
+            hits = [
+                rule.name
+                for rule in rules
+                if rule.r is not None
+                and rule.f is not None
+                and rule.m is None
+                and rule.r[0] <= r_score <= rule.r[1]
+                and rule.f[0] <= f_score <= rule.f[1]
+            ]
+            assert hits == [expected], (r_score, f_score, hits)
+    # "Lost" is carved from the source's "Hibernating" cells; every other cell is the source's
+    _, source = RFM_SEGMENT_MAPS["rf_grid_source"]
+    for r_score, row in DEFAULT_GRID.items():
+        for f_score, name in enumerate(row, start=1):
+            src = next(
+                rule.name
+                for rule in source
+                if rule.r is not None
+                and rule.f is not None
+                and rule.r[0] <= r_score <= rule.r[1]
+                and rule.f[0] <= f_score <= rule.f[1]
+            )
+            assert name == src or (name == "Lost" and src == "Hibernating"), (r_score, f_score)
+
+
+def test_default_is_the_11_segment_grid(log: EventLog) -> None:
+    res = rfm(log, as_of="2024-01-30")
+    assert res.params["segment_map"] == "rf_grid"
+    # b bought once, 25 days before as_of: the least recent and least frequent customer
+    assert res.table["segment"].astype(str).to_dict() == {
+        "a": "Champions",
+        "b": "Lost",
+        "c": "Need Attention",
+    }
+    assert list(res.counts.index) == [*ISSUE_NAMES, "Others"]
+    assert res.rules["segment"].tolist() == ISSUE_NAMES
+    source = rfm(log, as_of="2024-01-30", segment_map="rf_grid_source")
+    assert "Lost" not in set(source.counts.index)
+    # same scores; the names differ only where the default says "Lost"
+    pd.testing.assert_frame_equal(
+        res.table.drop(columns="segment"), source.table.drop(columns="segment")
+    )
+    for cell, a, b in zip(
+        res.table["rfm_cell"], res.table["segment"], source.table["segment"], strict=True
+    ):
+        lost = cell[0] == "1" and cell[1] in "12"
+        assert (a == "Lost") == lost
+        assert a == b or (lost and b == "Hibernating")
 
 
 def test_rfm_package_and_tags(log: EventLog) -> None:
