@@ -124,8 +124,10 @@ def local_ns(ts_ns: npt.NDArray[np.int64], tz: str) -> npt.NDArray[np.int64]:
     starts = np.arange(q0, q1 + 1, dtype=np.int64) * _NS_PER_QUARTER
     off_start = _offsets_ns(starts, tz)
     off_end = _offsets_ns(starts + (_NS_PER_QUARTER - 1), tz)
-    rel = q - q0
-    out = ts_ns + off_start[rel]
+    rel = q
+    rel -= q0
+    out = off_start[rel]
+    out += ts_ns
     # a quarter-hour that straddles a transition (historic odd offsets): exact for its events
     straddle = off_start != off_end
     if straddle.any():
@@ -169,14 +171,18 @@ def period_codes(
     DatetimeIndex(['2024-01-08 00:00:00+08:00'], dtype='datetime64[ns, Asia/Shanghai]', freq=None)
     """
     period = parse_period(period)
-    loc = local_ns(ts_ns, tz)
+    loc = local_ns(ts_ns, tz)  # a new array: divided in place, so one event-length array lives
     if period == "hour":
-        return loc // NS_PER_HOUR
-    day = loc // NS_PER_DAY
+        loc //= NS_PER_HOUR
+        return loc
+    day = loc
+    day //= NS_PER_DAY
     if period == "day":
         return day
     if period == "week":
-        return (day + (3 - week_start) % 7) // 7
+        day += (3 - week_start) % 7
+        day //= 7
+        return day
     # month: look the month up per day through a table over the day range
     if day.size == 0:
         return day

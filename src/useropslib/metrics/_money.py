@@ -19,7 +19,6 @@ from useropslib.events import (
     check_tz,
     period_codes,
     period_starts,
-    user_periods,
 )
 from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
@@ -332,31 +331,83 @@ def revenue(
         return RevenueResult(params=params, as_of=log.as_of, table=empty, totals=totals)
 
     pc = log.period_codes(p, tz=z, week_start=wsv)
-    pc_active = pc if am is None else pc[am]
-    p0 = int(pc_active.min())
-    span = int(pc_active.max()) - p0 + 1
-    active = user_periods(log, p, tz=z, week_start=wsv, mask=am, with_values=False)
-    paying = user_periods(log, p, tz=z, week_start=wsv, mask=pm, with_values=False)
-    n_active = np.bincount(active.period - p0, minlength=span)
-    n_paying = np.bincount(paying.period - p0, minlength=span)
+    if am is None:
+        p0, p1 = int(pc.min()), int(pc.max())
+    else:
+        p0, p1 = _masked_range(pc, am)
+    span = p1 - p0 + 1
+    n_active, users_active = _distinct_users(log.user_codes, pc, am, p0, span, len(log.users))
+    n_paying, users_paying = _distinct_users(log.user_codes, pc, pm, p0, span, len(log.users))
     amounts = np.nan_to_num(vals[pm])
-    rev = np.bincount(pc[pm] - p0, weights=amounts, minlength=span).astype(np.float64)
-    n_purch = np.bincount(pc[pm] - p0, minlength=span)
+    pc_pm = pc[pm] - p0
+    rev = np.bincount(pc_pm, weights=amounts, minlength=span).astype(np.float64)
+    n_purch = np.bincount(pc_pm, minlength=span)
     table = _money_table(rev, n_purch, n_active, n_paying)
     table.index = period_starts(np.arange(p0, p0 + span), p, tz=z, week_start=wsv)
     table.index.name = "period"
 
-    active_codes = log.user_codes if am is None else log.user_codes[am]
-    users_active = np.bincount(active_codes, minlength=len(log.users)) > 0
-    users_paying = np.bincount(log.user_codes[pm], minlength=len(log.users)) > 0
     totals = _money_table(
         np.array([amounts.sum()]),
         np.array([int(pm.sum())]),
-        np.array([int(users_active.sum())]),
-        np.array([int(users_paying.sum())]),
+        np.array([users_active]),
+        np.array([users_paying]),
     ).iloc[0]
     totals.name = "total"
     return RevenueResult(params=params, as_of=log.as_of, table=table, totals=totals)
+
+
+_CHUNK = 1 << 20  # events per block when a pass would otherwise build event-length temporaries
+
+
+def _masked_range(codes: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]) -> tuple[int, int]:
+    """Smallest and largest of ``codes[mask]`` (mask has a True), without copying the selection."""
+    lo, hi = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    for a in range(0, codes.size, _CHUNK):  # blocks of events, not single events
+        sel = codes[a : a + _CHUNK][mask[a : a + _CHUNK]]
+        if sel.size:
+            lo, hi = min(lo, int(sel.min())), max(hi, int(sel.max()))
+    return lo, hi
+
+
+def _distinct_users(
+    users: npt.NDArray[np.int32],
+    codes: npt.NDArray[np.int64],
+    mask: npt.NDArray[np.bool_] | None,
+    p0: int,
+    span: int,
+    n_users: int,
+) -> tuple[npt.NDArray[np.int64], int]:
+    """Distinct users per period (codes ``p0 .. p0 + span - 1``) and in all, over ``mask``.
+
+    When a (period x user) presence grid of one byte per cell is no larger than sorting the
+    keys would need (16 bytes per event), the events are scattered into it block by block, so
+    no event-length key or count array is built; otherwise the distinct keys come from a sort.
+    """
+    n_keys = users.size if mask is None else int(np.count_nonzero(mask))
+    n_bins = span * n_users
+    if n_bins <= max(16 * n_keys, 1 << 20):
+        grid = np.zeros((span, n_users), dtype=bool)
+        flat = grid.reshape(-1)
+        for a in range(0, users.size, _CHUNK):  # blocks of events, not single events
+            b = a + _CHUNK
+            key = codes[a:b] - p0
+            u = users[a:b]
+            if mask is not None:
+                key, u = key[mask[a:b]], u[mask[a:b]]
+            key *= n_users
+            key += u
+            flat[key] = True
+        per_period = np.count_nonzero(grid, axis=1).astype(np.int64)
+        return per_period, int(np.count_nonzero(grid.any(axis=0)))
+    sel_codes = codes if mask is None else codes[mask]
+    sel_users = users if mask is None else users[mask]
+    keys = sel_codes - p0
+    keys *= n_users
+    keys += sel_users
+    uniq = np.unique(keys)
+    del keys
+    per_period = np.bincount(uniq // n_users, minlength=span).astype(np.int64)
+    return per_period, int(np.unique(uniq % n_users).size)
 
 
 def _money_table(
