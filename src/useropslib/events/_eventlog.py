@@ -1022,8 +1022,25 @@ as_of, week_start, time_unit, allow_empty
         return type(self)(**params)
 
     def _replace(self, **changes: Any) -> EventLog:
-        new = self._take(np.ones(self.n_events, dtype=bool), **changes)
-        return new
+        # the same events: share the read-only arrays and the property frame (never modified
+        # in place) instead of copying them; only the cache starts empty
+        params: dict[str, Any] = {
+            "user_codes": self._user_codes,
+            "users": self._users,
+            "event_codes": self._event_codes,
+            "events": self._events,
+            "ts_ns": self._ts,
+            "values": self._values,
+            "props": self._props,
+            "tz": self._tz,
+            "week_start": self._week_start,
+            "as_of_ns": self._as_of,
+            "as_of_given": self._as_of_given,
+            "dups_dropped": self._dups_dropped,
+            "merged": self._merged,
+        }
+        params.update(changes)
+        return type(self)(**params)
 
     def between(self, start: Any = None, end: Any = None) -> EventLog:
         """Keep the events with ``start <= time < end``.
