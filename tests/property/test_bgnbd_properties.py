@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy import special
 
 from useropslib.churn import BetaGeoModel, rfm_summary
+from useropslib.events import EventLog
 
 SETTINGS = settings(derandomize=True, max_examples=60, deadline=None)
 
@@ -232,3 +233,27 @@ def test_rfm_summary_ignores_transactions_after_calibration(frame: pd.DataFrame)
         frame[frame["timestamp"] < end + pd.Timedelta(days=1)], calibration_end=end
     )
     pd.testing.assert_frame_equal(everything, only_calibration)
+
+
+@SETTINGS
+@given(transaction_logs(), st.integers(0, 119), st.sampled_from(["D", "W"]))
+def test_rfm_summary_from_an_event_log_equals_the_frame_path(
+    frame: pd.DataFrame, end_day: int, period: str
+) -> None:
+    """The EventLog path on purchases mixed with other events = the frame path on the purchases."""
+    end = START + pd.Timedelta(days=end_day)
+    assume(frame["timestamp"].min().normalize() <= end)
+    views = frame.assign(
+        event="view", value=np.nan, timestamp=frame["timestamp"] + pd.Timedelta(hours=7)
+    )
+    events = pd.concat([frame.assign(event="purchase"), views], ignore_index=True)
+    log = EventLog.from_pandas(events, tz="Asia/Shanghai")
+    from_log = rfm_summary(
+        log,
+        purchase_event="purchase",
+        as_of=end + pd.Timedelta(days=1) - pd.Timedelta(1, unit="ns"),  # the end of that day
+        period=period,  # type: ignore[arg-type]
+        monetary=True,
+    )
+    from_frame = rfm_summary(frame, value_col="value", calibration_end=end, period=period)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(from_log, from_frame)

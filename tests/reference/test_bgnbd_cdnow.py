@@ -97,6 +97,27 @@ def test_rfm_summary_counts(raw_summary: pd.DataFrame) -> None:
     assert hist.tolist() == HERE["calibration_histogram"]["observed_0..6,7+"]
 
 
+def test_rfm_summary_from_an_event_log_reproduces_the_cdnow_summary(
+    transactions: pd.DataFrame, raw_summary: pd.DataFrame, summary: pd.DataFrame
+) -> None:
+    """Case inputs.B again, from an EventLog of the same purchases with as_of = 1997-09-30."""
+    from useropslib import EventLog
+
+    events = pd.DataFrame(
+        {
+            "user_id": transactions["id"],
+            "event": "purchase",
+            "timestamp": transactions["date"],
+            "value": transactions["dollars"],
+        }
+    )
+    log = EventLog.from_pandas(events, tz="UTC")
+    from_log = rfm_summary(log, purchase_event="purchase", as_of="1997-09-30", monetary=True)
+    assert from_log.index.tolist() == summary.index.tolist()
+    expected = raw_summary[["frequency", "recency", "T", "monetary_value"]].rename_axis("user_id")
+    pd.testing.assert_frame_equal(from_log, expected)
+
+
 # ------------------------------------------------------------------------------ BG/NBD fit
 
 

@@ -15,7 +15,8 @@
   probability of no purchase within a horizon.
 - :class:`GammaGammaModel`: spend per transaction, and customer lifetime value with a BG/NBD model.
 - :func:`rfm_summary`: per-customer ``frequency`` / ``recency`` / ``T`` (and ``monetary_value``)
-  from a transaction log, with the paper's conventions.
+  from a transactions frame or an :class:`~useropslib.events.EventLog`, with the paper's
+  conventions.
 
 Examples
 --------

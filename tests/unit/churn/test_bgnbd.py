@@ -12,6 +12,7 @@ from scipy import special
 from sklearn.base import clone
 
 from useropslib.churn import BetaGeoModel, rfm_summary
+from useropslib.events import EventLog
 from useropslib.exceptions import (
     ConvergenceWarning,
     EventSchemaError,
@@ -664,7 +665,9 @@ def test_rfm_summary_wrong_dtypes() -> None:
         rfm_summary(strings, calibration_end="2024-02-04")
     with pytest.raises(EventSchemaError, match=r"'value' has dtype (object|str), expected numbers"):
         rfm_summary(strings, value_col="value", calibration_end="2024-02-04")
-    with pytest.raises(EventSchemaError, match=r"must be a pandas DataFrame, got list"):
+    with pytest.raises(
+        EventSchemaError, match=r"must be a pandas DataFrame or an EventLog, got list"
+    ):
         rfm_summary([1, 2], calibration_end="2024-02-04")  # type: ignore[arg-type]
 
 
@@ -692,3 +695,225 @@ def test_rfm_summary_without_cohort() -> None:
         match=r"no customer made a first purchase on or before calibration_end",
     ):
         rfm_summary(TX, calibration_end="2023-12-31")
+
+
+# ------------------------------------------------------------------ rfm_summary from an EventLog
+
+
+def tx_log(tz: str = "UTC", *, values: bool = True) -> EventLog:
+    """TX's purchases among other events, as an event log (naive times read in ``tz``)."""
+    purchases = TX.assign(event="purchase")
+    other = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "e", "b"],
+            "event": ["app_open", "app_open", "app_open", "refund"],
+            "timestamp": pd.to_datetime(
+                ["2023-12-30 08:00", "2024-01-20 08:00", "2024-01-10 08:00", "2024-01-21 08:00"]
+            ),
+            "value": [np.nan, np.nan, np.nan, -12.0],
+        }
+    )
+    frame = pd.concat([purchases, other], ignore_index=True)
+    if not values:
+        frame = frame.drop(columns="value")
+    return EventLog.from_pandas(frame, tz=tz)
+
+
+@pytest.mark.parametrize("period", ["D", "W"])
+def test_rfm_summary_from_a_log_equals_the_frame_path(period: str) -> None:
+    from_frame = rfm_summary(TX, value_col="value", calibration_end="2024-02-04", period=period)  # type: ignore[arg-type]
+    from_log = rfm_summary(
+        tx_log(),
+        purchase_event="purchase",
+        as_of="2024-02-04 23:59:59",
+        period=period,  # type: ignore[arg-type]
+        monetary=True,
+    )
+    pd.testing.assert_frame_equal(from_log, from_frame)
+    assert from_log.loc["a"].tolist() == (
+        [2, 28.0, 34.0, 30.0] if period == "D" else [2, 4.0, 34 / 7, 30.0]
+    )
+    # 'e' never purchased, and 'b''s refund is not a purchase: neither changes anything
+    assert from_log.index.tolist() == ["a", "b"]
+
+
+def test_rfm_summary_from_a_log_uses_its_as_of_and_ignores_later_events() -> None:
+    log = tx_log()
+    everything = rfm_summary(log, purchase_event="purchase", period="D")
+    # the log's as_of is its last event (d's purchase on 2024-03-20 12:00)
+    assert everything.index.tolist() == ["a", "b", "c", "d"]
+    assert everything.loc["a"].tolist() == [3, 42.0, 79.0]
+    until = rfm_summary(log.until("2024-02-04 12:00"), purchase_event="purchase", period="D")
+    at = rfm_summary(log, purchase_event="purchase", as_of="2024-02-04 12:00", period="D")
+    pd.testing.assert_frame_equal(until, at)
+    # an instant, not a day: the purchase at 10:00 counts at 10:00, not one second before
+    before = rfm_summary(log, purchase_event="purchase", as_of="2024-01-29 09:59:59", period="D")
+    after = rfm_summary(log, purchase_event="purchase", as_of="2024-01-29 10:00", period="D")
+    assert before.loc["a", "frequency"] == 1
+    assert after.loc["a", "frequency"] == 2
+
+
+def test_rfm_summary_from_a_log_counts_days_in_its_time_zone() -> None:
+    frame = pd.DataFrame(
+        {
+            "user_id": [1, 1, 1],
+            "event": "order",
+            # 2024-01-01 23:30 and 2024-01-02 00:30 in Shanghai (UTC+8): two different days
+            "timestamp": pd.to_datetime(
+                ["2024-01-01 15:30", "2024-01-01 16:30", "2024-01-03 01:00"], utc=True
+            ),
+        }
+    )
+    log = EventLog.from_pandas(frame, tz="UTC")
+    in_utc = rfm_summary(log, purchase_event="order", as_of="2024-01-05", period="D")
+    assert in_utc.loc[1, "frequency"] == 1
+    shanghai = rfm_summary(
+        log, purchase_event="order", as_of="2024-01-05", period="D", tz="Asia/Shanghai"
+    )
+    pd.testing.assert_frame_equal(
+        shanghai,
+        rfm_summary(
+            log.with_tz("Asia/Shanghai"), purchase_event="order", as_of="2024-01-05", period="D"
+        ),
+    )
+    assert shanghai.loc[1].tolist() == [2, 2.0, 4.0]  # days 01-01, 01-02, 01-03 .. 01-05, local
+    local = frame.assign(timestamp=frame["timestamp"].dt.tz_convert("Asia/Shanghai"))
+    pd.testing.assert_frame_equal(
+        shanghai, rfm_summary(local, calibration_end="2024-01-05", period="D")
+    )
+
+
+def test_rfm_summary_from_a_log_with_several_purchase_events() -> None:
+    log = tx_log()
+    both = rfm_summary(
+        log, purchase_event=["purchase", "refund"], as_of="2024-02-04 23:59", period="D"
+    )
+    assert both.loc["b"].tolist() == [1, 13.0, 27.0]  # the refund day counts as a purchase day
+    fed = BetaGeoModel.from_params(**PAPER).conditional_probability_alive(both)
+    assert fed.index.tolist() == ["a", "b"]
+
+
+def test_rfm_summary_from_a_log_unknown_purchase_event() -> None:
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"purchase_event names event\(s\) the log does not have: \['purchse'\]\. "
+        r"Expected names from \['purchase', 'app_open', 'refund'\]\. "
+        r"Hint: did you mean 'purchase' for 'purchse'\?",
+    ):
+        rfm_summary(tx_log(), purchase_event="purchse")
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"does not have: \['zzz'\].*Hint: pick the purchase event from log\.event_names",
+    ):
+        rfm_summary(tx_log(), purchase_event=["purchase", "zzz"])
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"purchase_event is required with an EventLog, got None\. Expected the event "
+        r"name\(s\) that record a purchase.*Hint: did you mean purchase_event='purchase'\?",
+    ):
+        rfm_summary(tx_log())
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"purchase_event must be an event name or a list of them, got 3\..*"
+        r"Hint: pass e\.g\. purchase_event='purchase'",
+    ):
+        rfm_summary(tx_log(), purchase_event=3)  # type: ignore[arg-type]
+
+
+def test_rfm_summary_from_a_log_as_of_before_the_data() -> None:
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"rfm_summary: as_of=2023-01-01 00:00:00\+00:00 is before the first event of the "
+        r"log \(2023-12-30 08:00:00\+00:00\)\. Expected an as_of at or after the first event\. "
+        r"Hint: leave as_of unset",
+    ):
+        rfm_summary(tx_log(), purchase_event="purchase", as_of="2023-01-01")
+    with pytest.raises(
+        InsufficientDataError,
+        match=r"no purchase event \['purchase'\] at or before as_of=2023-12-31 00:00:00\+00:00: "
+        r"the log has 13 events from 5 users and 9 purchase events \(the first at "
+        r"2024-01-01 09:00:00\+00:00\)\. Expected at least one purchase\. Hint: move as_of later",
+    ):
+        rfm_summary(tx_log(), purchase_event="purchase", as_of="2023-12-31")
+
+
+def test_rfm_summary_from_a_log_monetary_needs_values() -> None:
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"monetary=True needs purchase values, but the event log has none\. Expected a log "
+        r"built with a value column\. Hint: build it with EventLog\.from_pandas\(df, "
+        r"value_col='amount'",
+    ):
+        rfm_summary(tx_log(values=False), purchase_event="purchase", monetary=True)
+    out = rfm_summary(tx_log(values=False), purchase_event="purchase")
+    assert list(out.columns) == ["frequency", "recency", "T"]
+    # values on other events, but a purchase without one
+    frame = tx_log().to_pandas()
+    frame.loc[frame["event"] == "purchase", "value"] = frame["value"].where(frame.index != 2)
+    with pytest.raises(
+        EventSchemaError,
+        match=r"monetary=True, but 1 purchase event\(s\) have no value, e\.g\. at positions "
+        r"\[\d+\] of the log\. Expected a finite value on every event named \['purchase'\]\. "
+        r"Hint: fill the missing values",
+    ) as info:
+        rfm_summary(EventLog.from_pandas(frame), purchase_event="purchase", monetary=True)
+    cases = info.value.failure_cases
+    assert cases is not None
+    assert cases["check"].tolist() == ["null_value"]
+
+
+def test_rfm_summary_options_of_the_other_input_kind() -> None:
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"\['value_col', 'calibration_end'\] apply to a transactions frame, but an EventLog "
+        r"was given\. Expected purchase_event=, as_of= and monetary= with a log.*Hint: as_of= "
+        r"ends the calibration period",
+    ):
+        rfm_summary(
+            tx_log(), purchase_event="purchase", value_col="value", calibration_end="2024-02-04"
+        )
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"\['purchase_event', 'as_of'\] apply to an EventLog, but a transactions frame was "
+        r"given\. Expected calibration_end=.*Hint: pass calibration_end= instead of as_of=",
+    ):
+        rfm_summary(TX, purchase_event="purchase", as_of="2024-02-04")
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"calibration_end is required with a transactions frame, got None\. Expected the "
+        r"last day of the calibration period\. Hint: pass e\.g\. calibration_end=",
+    ):
+        rfm_summary(TX)
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"monetary=True needs the transaction values, but value_col is None\. Expected "
+        r"value_col naming the column of values\. Hint: pass value_col='value'",
+    ):
+        rfm_summary(TX, calibration_end="2024-02-04", monetary=True)
+    with_flag = rfm_summary(TX, value_col="value", calibration_end="2024-02-04", monetary=True)
+    pd.testing.assert_frame_equal(
+        with_flag, rfm_summary(TX, value_col="value", calibration_end="2024-02-04")
+    )
+    with pytest.raises(InvalidParameterError, match=r"Unknown time zone 'Asia/Shanghia'"):
+        rfm_summary(tx_log(), purchase_event="purchase", tz="Asia/Shanghia")
+
+
+def test_rfm_summary_from_a_log_equals_the_frame_path_on_many_users() -> None:
+    rng = np.random.default_rng(3)
+    n = 20_000
+    frame = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 3_000, n),
+            "event": rng.choice(["purchase", "view"], n),
+            "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 90 * 24 * 60, n), unit="min"),
+            "value": rng.random(n).round(2),
+        }
+    )
+    log = EventLog.from_pandas(frame)
+    from_log = rfm_summary(
+        log, purchase_event="purchase", as_of="2024-02-29 23:59:59.999999999", monetary=True
+    )
+    purchases = frame[frame["event"] == "purchase"]
+    from_frame = rfm_summary(purchases, value_col="value", calibration_end="2024-02-29")
+    pd.testing.assert_frame_equal(from_log, from_frame)
