@@ -65,7 +65,9 @@ def rossi() -> pd.DataFrame:
 def model(rossi: pd.DataFrame) -> ChurnDrivers:
     # age and wexp fail the proportional-hazards test on these data (as lifelines' docs show)
     with pytest.warns(UseropsWarning, match=r"\['age', 'wexp'\] may violate"):
-        return ChurnDrivers().fit(rossi, duration_col="week", event_col="arrest")
+        return ChurnDrivers(check_assumptions=True).fit(
+            rossi, duration_col="week", event_col="arrest"
+        )
 
 
 def test_coefficients_match_r(model: ChurnDrivers) -> None:

@@ -545,8 +545,10 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
     batch_mode : bool or None, default True
         lifelines' batch computation, faster when many users share a duration (whole days).
         ``None`` lets lifelines choose.
-    check_assumptions : bool, default True
-        Run the proportional-hazards test at fit time (``ph_test_``).
+    check_assumptions : bool, default False
+        Run the proportional-hazards test inside ``fit`` and warn about the covariates that fail
+        it.  When False, ``fit`` skips the test (it costs about as much as a third of the fit on
+        a million users) and ``ph_test_`` computes it on first access, without a warning.
 
     Attributes
     ----------
@@ -557,17 +559,19 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
     coef_, hazard_ratios_ : pandas.Series
         Coefficients and hazard ratios by covariate.
     concordance_index_ : float
-        Harrell's C on the training data (0.5 is no better than chance).
+        Harrell's C on the training data (0.5 is no better than chance); computed on first
+        access and then cached.
     log_likelihood_ : float
         Partial log-likelihood at the estimate.
     aic_partial_ : float
         ``-2 * log_likelihood_ + 2 * n_covariates``.
     log_likelihood_ratio_test_ : pandas.Series
         ``statistic``, ``df`` and ``p_value`` of the test against the model without covariates.
-    ph_test_ : pandas.DataFrame or None
+    ph_test_ : pandas.DataFrame
         Proportional-hazards test per covariate (scaled Schoenfeld residuals against the rank of
         time, lifelines' ``proportional_hazard_test``): ``test_statistic``, ``p_value``,
-        ``violated``.  None with ``check_assumptions=False``.
+        ``violated``.  Computed in ``fit`` with ``check_assumptions=True``, else on first access;
+        cached either way.
     n_observations_, n_events_ : int
         Rows and churn events used.
     feature_names_in_ : ndarray of str
@@ -584,10 +588,12 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
     Notes
     -----
     Coefficients, standard errors, the partial likelihood and the likelihood-ratio test are
-    lifelines' (they match R ``survival::coxph`` with ``ties = "efron"``).  The concordance index
-    counts pairs as lifelines does.  The proportional-hazards test is lifelines' (the
-    pre-2019 ``cox.zph`` approximation with a rank time transform); with a very large sample even a
-    negligible departure is significant, so read the statistic as well as the p-value.
+    lifelines' (they match R ``survival::coxph`` with ``ties = "efron"``).  Efron's method is the
+    only one offered: lifelines has no Breslow or exact tie handling for the Cox model.  The
+    concordance index counts pairs as lifelines does.  The proportional-hazards test is
+    lifelines' (the pre-2019 ``cox.zph`` approximation with a rank time transform); with a very
+    large sample even a negligible departure is significant, so read the statistic as well as the
+    p-value.
 
     Examples
     --------
@@ -613,7 +619,7 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
         l1_ratio: float = 0.0,
         alpha: float = 0.05,
         batch_mode: bool | None = True,
-        check_assumptions: bool = True,
+        check_assumptions: bool = False,
     ) -> None:
         self.penalizer = penalizer
         self.l1_ratio = l1_ratio
@@ -669,8 +675,8 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
         Warns
         -----
         UseropsWarning
-            Naming collinear covariates (before fitting), and covariates that fail the
-            proportional-hazards test.
+            Naming collinear covariates (before fitting), and, with ``check_assumptions=True``,
+            covariates that fail the proportional-hazards test.
         InsufficientDataWarning
             With fewer than 10 events per covariate.
         ConvergenceWarning
@@ -738,7 +744,8 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
                 stacklevel=2,
             )
 
-        data = pd.DataFrame(matrix, columns=names)
+        # a view of the matrix (lifelines copies and sorts the frame itself): one copy, not two
+        data = pd.DataFrame(matrix, columns=names, copy=False)
         data[_DURATION] = durations
         data[_EVENT] = events
         model = CoxPHFitter(
@@ -796,26 +803,46 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
             name="log_likelihood_ratio_test",
             dtype=object,
         )
-        self.concordance_index_ = concordance_index(durations, events, matrix @ coef)
         self.n_observations_ = n
         self.n_events_ = n_events
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = p
         self.lifelines_ = model
-        self.ph_test_ = (
-            self._ph_test(model, matrix, durations, coef, names) if self.check_assumptions else None
-        )
+        # the training data, kept for the diagnostics computed on first access
+        self._training = (matrix, durations, events)
+        self._diagnostics: dict[str, Any] = {}
+        if self.check_assumptions:
+            self._diagnostics["ph_test"] = self._ph_test(warn=True)
         return self
 
-    def _ph_test(
-        self,
-        model: Any,
-        matrix: FloatArray,
-        durations: FloatArray,
-        coef: FloatArray,
-        names: list[str],
-    ) -> pd.DataFrame:
+    @property
+    def concordance_index_(self) -> float:
+        """Harrell's C on the training data (computed on first access, then cached)."""
+        self._fitted()
+        if "concordance" not in self._diagnostics:
+            matrix, durations, events = self._training
+            self._diagnostics["concordance"] = concordance_index(
+                durations, events, matrix @ self.coef_.to_numpy()
+            )
+        value: float = self._diagnostics["concordance"]
+        return value
+
+    @property
+    def ph_test_(self) -> pd.DataFrame:
+        """Proportional-hazards test per covariate (computed on first access, then cached)."""
+        self._fitted()
+        if "ph_test" not in self._diagnostics:
+            self._diagnostics["ph_test"] = self._ph_test(warn=False)
+        frame: pd.DataFrame = self._diagnostics["ph_test"]
+        return frame
+
+    def _ph_test(self, *, warn: bool) -> pd.DataFrame:
         from lifelines.statistics import proportional_hazard_test
+
+        model = self.lifelines_
+        matrix, durations, _ = self._training
+        coef = self.coef_.to_numpy()
+        names = [str(n) for n in self.feature_names_in_]
 
         # lifelines' own row order (sorted by duration, then event): the rank transform of time
         # pairs with the residuals by position
@@ -843,7 +870,7 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
         )
         frame["violated"] = frame["p_value"] < self.alpha
         bad = frame.index[frame["violated"]].tolist()
-        if bad:
+        if bad and warn:
             warnings.warn(
                 f"ChurnDrivers.fit: covariate(s) {bad} may violate the proportional-hazards "
                 f"assumption (p < {self.alpha:g} in the scaled-Schoenfeld test against the rank "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import warnings
 
 import numpy as np
@@ -216,8 +217,18 @@ def test_penalizer_shrinks(frame: pd.DataFrame, fitted: ChurnDrivers) -> None:
     assert lasso.coef_.abs().sum() < fitted.coef_.abs().sum()
 
 
-def test_check_assumptions_off(frame: pd.DataFrame) -> None:
-    assert ChurnDrivers(check_assumptions=False).fit(frame).ph_test_ is None
+def test_diagnostics_are_computed_on_first_access_and_cached(frame: pd.DataFrame) -> None:
+    eager = ChurnDrivers(check_assumptions=True).fit(frame)
+    lazy = ChurnDrivers().fit(frame)
+    assert "ph_test" in eager._diagnostics
+    assert lazy._diagnostics == {}  # fit computed neither the concordance nor the PH test
+    pd.testing.assert_frame_equal(lazy.ph_test_, eager.ph_test_)
+    assert lazy.ph_test_ is lazy.ph_test_  # cached
+    assert lazy.concordance_index_ == eager.concordance_index_
+    assert set(lazy._diagnostics) == {"ph_test", "concordance"}
+    lazy.fit(frame.iloc[:200])  # a new fit drops the old diagnostics
+    assert lazy._diagnostics == {}
+    assert lazy.concordance_index_ == ChurnDrivers().fit(frame.iloc[:200]).concordance_index_
 
 
 def test_ph_violation_warns_naming_covariate() -> None:
@@ -232,10 +243,14 @@ def test_ph_violation_warns_naming_covariate() -> None:
     )
     data.loc[data["duration"] > 90, ["duration", "observed"]] = [90.0, False]
     with pytest.warns(UseropsWarning, match=r"\['early'\] may violate the proportional-hazards"):
-        model = ChurnDrivers().fit(data)
-    assert model.ph_test_ is not None
+        model = ChurnDrivers(check_assumptions=True).fit(data)
     assert bool(model.ph_test_.loc["early", "violated"])
     assert not bool(model.ph_test_.loc["noise", "violated"])
+    # not asked for at fit time: no test, no warning; the frame on access says the same
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = ChurnDrivers().fit(data)
+        pd.testing.assert_frame_equal(quiet.ph_test_, model.ph_test_)
 
 
 # ------------------------------------------------------------------ prediction
@@ -289,7 +304,7 @@ def test_sklearn_contract(frame: pd.DataFrame) -> None:
     assert model.get_params() == {
         "alpha": 0.05,
         "batch_mode": True,
-        "check_assumptions": True,
+        "check_assumptions": False,
         "l1_ratio": 0.0,
         "penalizer": 0.1,
     }
@@ -301,6 +316,11 @@ def test_sklearn_contract(frame: pd.DataFrame) -> None:
         fresh.predict_partial_hazard(frame)
     with pytest.raises(AttributeError):
         fresh.plot()
+    assert not hasattr(fresh, "concordance_index_")
+    with pytest.raises(NotFittedError, match=r"not fitted yet"):
+        fresh.ph_test_  # noqa: B018
+    restored = pickle.loads(pickle.dumps(model))  # the lazy diagnostics survive a round trip
+    assert restored.concordance_index_ == model.concordance_index_
 
 
 # ------------------------------------------------------------------ bad input
