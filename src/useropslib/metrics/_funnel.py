@@ -776,6 +776,8 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
         n_entrants = int(np.count_nonzero(new_user))
         if q.attempts == "first":
             entries = entries[new_user]
+        del e_user, new_user
+    del entry_ok  # the sweeps below hold several attempt-length arrays: free these first
     if q.order == "unordered":
         reach, times, pos = _sweep_unordered(s, entries, q)
     else:
@@ -995,6 +997,7 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
         keep = np.ones(entries.size, dtype=bool)
         keep[:-1] = (j1[1:] != j1[:-1]) | (e_user[1:] != e_user[:-1])
         entries = entries[keep]
+        del cand1, j1, e_user, keep
     n = entries.size
     times = np.full((k_steps, n), _I64_MIN, dtype=np.int64)
     pos: I64 = (
@@ -1014,6 +1017,7 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
     cur = np.searchsorted(stream, entries) if stream is not None else entries
     alive = np.arange(n)
     a_user, a_deadline = user, deadline
+    del user, deadline  # freed as soon as the first step shrinks the live attempts
     for k in range(1, k_steps):
         if stream is not None:
             j = cur + 1
@@ -1040,6 +1044,7 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
         if track:
             pos[k, alive] = p
         reach[alive] = k + 1
+        del j, ok, keep  # not alive while the next step builds its own
     return entries, reach, times, pos
 
 
