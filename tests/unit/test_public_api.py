@@ -47,6 +47,37 @@ def test_top_level_all_is_pinned() -> None:
         assert getattr(useropslib, name) is not None
 
 
+EXPECTED_SEGMENTS = {
+    "COMPARISON_METRICS",
+    "LIFECYCLE_STAGES",
+    "RFM_SEGMENT_MAPS",
+    "VALUE_TIERS",
+    "LifecycleStagesResult",
+    "MembershipResult",
+    "RFMResult",
+    "RFMRule",
+    "SegmentComparison",
+    "SegmentCycleError",
+    "TagTable",
+    "UnknownTagWarning",
+    "ValueTiersResult",
+    "compare_segments",
+    "evaluate_segment",
+    "lifecycle_stages",
+    "members",
+    "membership",
+    "rfm",
+    "value_tiers",
+}
+
+
+def test_segments_all_is_pinned() -> None:
+    import useropslib.segments as segments
+
+    assert set(segments.__all__) == EXPECTED_SEGMENTS
+    assert len(segments.__all__) == len(EXPECTED_SEGMENTS)
+
+
 @pytest.mark.parametrize(
     "module",
     [

@@ -637,7 +637,14 @@ class Segment(BaseModel):
     See Also
     --------
     useropslib.segments.members : Who is in the segment as of a date.
-    useropslib.segments.membership : Who entered and left it in each period.
+    useropslib.segments.membership : Size, who entered and who left, in each period.
+
+    Notes
+    -----
+    A segment is data only.  Evaluate it with the function
+    ``useropslib.segments.members(seg, log, tags=tags, as_of=...)`` rather than a method
+    ``seg.members(...)`` (as DESIGN.md sketches it): the models layer cannot import the
+    evaluation layer, which sits below it.
 
     Examples
     --------

@@ -4,8 +4,10 @@
   :meth:`TagTable.evaluate` and :meth:`TagTable.select` evaluate a rule such as
   ``"vip AND (cn OR hk) AND NOT churned"`` (see :func:`useropslib.models.parse_rule`).
 - :class:`~useropslib.models.Segment` (a condition tree of tag rules, user properties and
-  behaviours) is evaluated by :func:`members` as of any date; :func:`membership` lists who entered
-  and left each period.
+  behaviours) is evaluated by :func:`members` as of any date; :func:`membership` gives the size
+  and who entered and left in each period (a :class:`MembershipResult`).  DESIGN.md's
+  ``seg.members(tags, as_of=...)`` is written ``members(seg, log, tags=tags, as_of=...)``: the
+  models layer holds data only and cannot import this evaluation layer.
 - :func:`rfm`: recency, frequency and monetary scores with named segment maps.
 - :func:`lifecycle_stages` and :func:`value_tiers`: per-user stage and tier as of a date.
 - :func:`compare_segments`: sizes, overlaps and metrics per segment with significance tests.
@@ -13,6 +15,7 @@
 
 from useropslib.segments._compare import COMPARISON_METRICS, SegmentComparison, compare_segments
 from useropslib.segments._evaluate import (
+    MembershipResult,
     SegmentCycleError,
     evaluate_segment,
     members,
@@ -35,6 +38,7 @@ __all__ = [
     "RFM_SEGMENT_MAPS",
     "VALUE_TIERS",
     "LifecycleStagesResult",
+    "MembershipResult",
     "RFMResult",
     "RFMRule",
     "SegmentComparison",

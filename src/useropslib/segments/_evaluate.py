@@ -19,13 +19,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventLog, as_event_log, period_codes
-from useropslib.events._time import to_utc_ns
+from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
     InvalidParameterError,
     did_you_mean,
 )
+from useropslib.metrics import MetricResult
+from useropslib.metrics import axes_or_new as axes
 from useropslib.models import (
     AllOf,
     AnyOf,
@@ -41,7 +43,13 @@ from useropslib.models import (
 )
 from useropslib.segments._tags import TagTable
 
-__all__ = ["SegmentCycleError", "evaluate_segment", "members", "membership"]
+__all__ = [
+    "MembershipResult",
+    "SegmentCycleError",
+    "evaluate_segment",
+    "members",
+    "membership",
+]
 
 _USER_COL = "user_id"
 _NEGATED = {"ne": "eq", "not_in": "in", "is_not_set": "is_set"}
@@ -66,6 +74,132 @@ class SegmentCycleError(InvalidParameterError):
             "segments that do not refer back to it. Hint: remove one of these SegmentRef "
             "conditions, or inline the shared conditions"
         )
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class MembershipResult(MetricResult):
+    """Who was in a segment at the end of each period, who entered and who left.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per calendar period (index ``period_start``, the period's local start, from
+        the period holding the first event to the one holding ``as_of``): ``size`` (members at
+        the end of the period; the last period is read at ``as_of``), ``entered`` and ``left``
+        (users who joined or dropped out since the end of the previous period; in the first
+        period every member counts as entered).  ``size`` of a period equals ``size`` of the
+        previous one plus ``entered`` minus ``left``.
+    changes : pandas.DataFrame
+        One row per user and change: ``period`` (the period's local start), ``user_id`` and
+        ``change`` (``"entered"`` or ``"left"``), ordered by period, then entered before left,
+        then universe order (see :func:`members`).  This is the frame :func:`membership`
+        returned before it returned this object.
+    params : dict
+        ``segment`` (its name) and ``period``.
+    as_of : pandas.Timestamp or None
+        The end of the last period.
+    """
+
+    table: pd.DataFrame
+    changes: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return ``table`` with ``period_start`` as a column: one row per period.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        out: pd.DataFrame = self.table.reset_index()
+        return out
+
+    def entered(self, period_start: Any) -> pd.Index:
+        """Return the ids of the users who entered the segment in one period.
+
+        Parameters
+        ----------
+        period_start : str, datetime or Timestamp
+            A value of ``table.index`` (naive values are read in the result's time zone).
+
+        Returns
+        -------
+        pandas.Index
+            Named ``user_id``; empty when nobody entered.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a value that is not the start of one of the periods.
+        """
+        return self._users(period_start, "entered")
+
+    def left(self, period_start: Any) -> pd.Index:
+        """Return the ids of the users who left the segment in one period.
+
+        Parameters
+        ----------
+        period_start : str, datetime or Timestamp
+            A value of ``table.index`` (naive values are read in the result's time zone).
+
+        Returns
+        -------
+        pandas.Index
+            Named ``user_id``; empty when nobody left.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a value that is not the start of one of the periods.
+        """
+        return self._users(period_start, "left")
+
+    def _users(self, period_start: Any, change: str) -> pd.Index:
+        index = self.table.index
+        try:
+            key = pd.Timestamp(period_start)
+            if key.tzinfo is None and isinstance(index, pd.DatetimeIndex) and index.tz:
+                key = key.tz_localize(index.tz)
+        except (TypeError, ValueError):
+            key = None
+        if key is None or key not in index:
+            shown = [str(t) for t in index[:3]] + (["..."] if len(index) > 3 else [])
+            raise InvalidParameterError(
+                f"period_start={period_start!r} is not the start of a period of this result. "
+                f"Expected one of table.index ({len(index)} periods: {shown}). Hint: pick a "
+                "value from result.table.index"
+            )
+        rows = self.changes[
+            (self.changes["period"] == key).to_numpy()
+            & (self.changes["change"] == change).to_numpy()
+        ]
+        out: pd.Index = pd.Index(rows[_USER_COL].to_numpy(), name=_USER_COL)
+        return out
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw users entering (above zero) and leaving (below) per period, with the size.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        ax = axes(ax)
+        t = self.table
+        x = np.arange(len(t))
+        ax.bar(x, t["entered"].to_numpy(dtype=float), label="entered")
+        ax.bar(x, -t["left"].to_numpy(dtype=float), label="left")
+        ax.plot(x, t["size"].to_numpy(dtype=float), color="black", marker="o", label="size")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_xticks(x)
+        ax.set_xticklabels([p.strftime("%Y-%m-%d") for p in t.index], rotation=45)
+        ax.set_ylabel("users")
+        ax.set_title(f"Segment {self.params.get('segment', '')!s} membership")
+        ax.legend()
+        return ax
 
 
 # --------------------------------------------------------------------------------------------------
@@ -603,8 +737,8 @@ def membership(
     users: pd.DataFrame | None = None,
     as_of: Any = None,
     segments: Mapping[str, Segment] | Iterable[Segment] | None = None,
-) -> pd.DataFrame:
-    """Return who entered and who left a segment in each calendar period.
+) -> MembershipResult:
+    """Return the segment's size, who entered and who left it, in each calendar period.
 
     Membership is evaluated at the end of every period from the one holding the first event
     to the one holding ``as_of`` (the last one ends at ``as_of``), each time with that end as
@@ -624,10 +758,10 @@ def membership(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per change: ``period`` (the period's local start), ``user_id`` and ``change``
-        (``"entered"`` or ``"left"``), ordered by period, then entered before left, then
-        universe order.  In the first period, every member counts as entered.
+    MembershipResult
+        ``table`` (per period: ``size``, ``entered``, ``left``), ``changes`` (one row per user
+        and change: ``period``, ``user_id``, ``change``), ``entered(p)``, ``left(p)``,
+        ``to_frame()``, ``to_dict()``, ``plot()``.
 
     Raises
     ------
@@ -637,7 +771,12 @@ def membership(
     Warns
     -----
     InsufficientDataWarning
-        When the segment has no member in any period.
+        When the segment has no member in any period (``changes`` is then empty and every
+        ``size`` is 0).
+
+    See Also
+    --------
+    members : The members at one date.
 
     Examples
     --------
@@ -648,13 +787,22 @@ def membership(
     ...     "timestamp": pd.to_datetime(["2024-05-01", "2024-05-08", "2024-05-15"], utc=True),
     ... })
     >>> weekly = Segment(name="weekly", condition=BehaviourCondition(event="open", window="7D"))
-    >>> membership(weekly, df)
+    >>> res = membership(weekly, df)
+    >>> res.table
+                               size  entered  left
+    period_start
+    2024-04-29 00:00:00+00:00     1        1     0
+    2024-05-06 00:00:00+00:00     1        1     1
+    2024-05-13 00:00:00+00:00     1        1     1
+    >>> res.changes
                          period user_id   change
     0 2024-04-29 00:00:00+00:00       a  entered
     1 2024-05-06 00:00:00+00:00       b  entered
     2 2024-05-06 00:00:00+00:00       a     left
     3 2024-05-13 00:00:00+00:00       a  entered
     4 2024-05-13 00:00:00+00:00       b     left
+    >>> res.left("2024-05-13").tolist()
+    ['b']
 
     In the last week membership is read at ``as_of`` (2024-05-15 00:00), whose 7-day window
     starts just after 2024-05-08 00:00, so b's event has left it.
@@ -671,15 +819,18 @@ def membership(
     ends = starts.as_unit("ns").asi8[1:] - 1
     ends[-1] = min(int(ends[-1]), as_of_ns)
     frames = []
+    n_periods = len(ends)
+    sizes = np.zeros(n_periods, dtype=np.int64)
+    n_in = np.zeros(n_periods, dtype=np.int64)
+    n_out = np.zeros(n_periods, dtype=np.int64)
     prev = pd.Index([], dtype=object, name=_USER_COL)
-    any_member = False
     for i, end in enumerate(ends.tolist()):  # a loop over periods, each vectorised over users
         ctx = _context(log, as_of_ns=end, tags=tags, users=users, registry=registry, root=seg.name)
         mask = _visit(seg.condition, ctx)
         now = ctx.universe[mask]
-        any_member = any_member or len(now) > 0
         entered = now[~now.isin(prev)]
         left = prev[~prev.isin(now)]
+        sizes[i], n_in[i], n_out[i] = len(now), len(entered), len(left)
         if len(entered) or len(left):
             frames.append(
                 pd.DataFrame(
@@ -691,21 +842,31 @@ def membership(
                 )
             )
         prev = now
-    if not any_member:
+    if not sizes.any():
         warnings.warn(
-            f"Segment {seg.name!r} has no members in any {p} up to as_of. Hint: check the "
-            "conditions",
+            f"Segment {seg.name!r} has no members in any {p} up to as_of; the result is empty. "
+            "Hint: check the conditions",
             InsufficientDataWarning,
             stacklevel=2,
         )
-    if not frames:
-        empty: pd.DataFrame = pd.DataFrame(
+    changes: pd.DataFrame
+    if frames:
+        changes = pd.concat(frames, ignore_index=True)
+    else:
+        changes = pd.DataFrame(
             {
                 "period": pd.DatetimeIndex([], tz=log.tz),
                 _USER_COL: pd.Index([], dtype=object),
                 "change": pd.Index([], dtype=object),
             }
         )
-        return empty
-    out: pd.DataFrame = pd.concat(frames, ignore_index=True)
-    return out
+    table = pd.DataFrame(
+        {"size": sizes, "entered": n_in, "left": n_out},
+        index=pd.DatetimeIndex(starts[:n_periods], name="period_start"),
+    )
+    return MembershipResult(
+        params={"segment": seg.name, "period": p},
+        as_of=stamp(as_of_ns, log.tz),
+        table=table,
+        changes=changes,
+    )

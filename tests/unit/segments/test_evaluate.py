@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import pandas as pd
@@ -21,6 +22,7 @@ from useropslib.models import (
     TagRule,
 )
 from useropslib.segments import (
+    MembershipResult,
     SegmentCycleError,
     evaluate_segment,
     members,
@@ -235,7 +237,9 @@ def test_membership_by_day() -> None:
         }
     )
     seg = _b(event="open", window="1D")
-    out = membership(seg, df, period="day")
+    res = membership(seg, df, period="day")
+    assert isinstance(res, MembershipResult)
+    out = res.changes
     assert list(out.columns) == ["period", "user_id", "change"]
     got = [(str(p.date()), u, c) for p, u, c in out.itertuples(index=False)]
     assert got == [
@@ -245,11 +249,84 @@ def test_membership_by_day() -> None:
         ("2024-01-03", "b", "left"),
         ("2024-01-04", "b", "entered"),
     ]
+    # per period: members at the end (the last day is read at as_of = Jan 4 09:00)
+    table = res.table
+    assert table.index.name == "period_start"
+    assert [str(p.date()) for p in table.index] == [
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-04",
+    ]
+    assert table["size"].tolist() == [1, 2, 0, 1]
+    assert table["entered"].tolist() == [1, 1, 0, 1]
+    assert table["left"].tolist() == [0, 0, 2, 0]
+    # size(t) = size(t - 1) + entered(t) - left(t)
+    prev = table["size"].shift(1, fill_value=0)
+    assert (table["size"] == prev + table["entered"] - table["left"]).all()
+    assert res.entered("2024-01-02").tolist() == ["b"]
+    assert res.left("2024-01-03").tolist() == ["a", "b"]
+    assert res.left(pd.Timestamp("2024-01-01", tz="UTC")).tolist() == []
+    assert res.params == {"segment": "b", "period": "day"}
+    assert res.as_of == pd.Timestamp("2024-01-04 09:00", tz="UTC")
     # counts per period agree with members at each period end
     for end, n in [("2024-01-02T23:59:59.999999999Z", 2), ("2024-01-03T23:59:59.999999999Z", 0)]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", InsufficientDataWarning)
             assert len(members(seg, df, as_of=end)) == n
+
+
+def test_membership_result_shape() -> None:
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "a"],
+            "event": ["open"] * 3,
+            "timestamp": pd.to_datetime(["2024-05-01", "2024-05-08", "2024-05-15"], utc=True),
+        }
+    )
+    res = membership(_b(event="open", window="7D"), df)
+    frame = res.to_frame()
+    assert list(frame.columns) == ["period_start", "size", "entered", "left"]
+    assert len(frame) == 3
+    data = json.loads(json.dumps(res.to_dict()))
+    assert set(data) == {"params", "as_of", "table", "changes"}
+    assert data["table"][0] == {
+        "period_start": "2024-04-29T00:00:00+00:00",
+        "size": 1,
+        "entered": 1,
+        "left": 0,
+    }
+    assert data["changes"][-1] == {
+        "period": "2024-05-13T00:00:00+00:00",
+        "user_id": "b",
+        "change": "left",
+    }
+    assert "MembershipResult(segment='b', period='week')" in repr(res)
+    with pytest.raises(InvalidParameterError, match=r"period_start='2024-05-14' is not the start"):
+        res.entered("2024-05-14")
+    with pytest.raises(InvalidParameterError, match=r"is not the start of a period"):
+        res.left("soon")
+
+
+def test_membership_plot() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", "b"],
+            "event": ["open"] * 2,
+            "timestamp": pd.to_datetime(["2024-05-01", "2024-05-08"], utc=True),
+        }
+    )
+    res = membership(_b(event="open", window="7D"), df)
+    ax = res.plot()
+    assert ax.get_ylabel() == "users"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["size", "entered", "left"]
+    _fig, given = plt.subplots()
+    assert res.plot(ax=given) is given
+    plt.close("all")
 
 
 # ----------------------------------------------------------------------------------- errors
@@ -346,9 +423,11 @@ def test_membership_errors(log: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match="Unsupported period 'fortnight'"):
         membership(_b(event="purchase"), log, period="fortnight")
     with pytest.warns(InsufficientDataWarning, match="no members in any week"):
-        out = membership(_b(event="purchase", times=99), log)
-    assert out.empty
-    assert list(out.columns) == ["period", "user_id", "change"]
+        res = membership(_b(event="purchase", times=99), log)
+    assert res.changes.empty
+    assert list(res.changes.columns) == ["period", "user_id", "change"]
+    assert len(res.table) == 5  # the weeks of January 2024 stay, with zero members
+    assert (res.table[["size", "entered", "left"]].to_numpy() == 0).all()
 
 
 def test_callers_frames_are_not_mutated(log: EventLog, users: pd.DataFrame) -> None:
