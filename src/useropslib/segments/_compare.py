@@ -16,7 +16,7 @@ from scipy import stats
 from useropslib.events import EventLog, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
-from useropslib.metrics import MetricResult, retention
+from useropslib.metrics import MetricResult, funnel, retention
 from useropslib.metrics import axes_or_new as axes
 from useropslib.models import ChurnDefinition, Period
 from useropslib.segments._rfm import event_mask, resolve_as_of, window_ns
@@ -27,6 +27,7 @@ COMPARISON_METRICS: tuple[str, ...] = ("size", "retention", "conversion", "arpu"
 """The metrics :func:`compare_segments` can put side by side."""
 
 _MIN = np.iinfo(np.int64).min
+_FUNNEL_WINDOW = "14D"  # useropslib.metrics.funnel's default window
 
 
 def two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
@@ -144,6 +145,8 @@ def compare_segments(
     retention_period: Period | str = "week",
     retention_k: int = 1,
     conversion_event: str | Sequence[str] | None = None,
+    conversion_steps: Sequence[Any] | None = None,
+    conversion_window: Any = None,
     conversion_within: Any = None,
     arpu_within: Any = None,
     arpu_test: Literal["welch", "mannwhitney"] = "welch",
@@ -159,8 +162,8 @@ def compare_segments(
         Segment name -> its members (a collection of ids, or a boolean Series by user id).
     metrics : sequence of str, optional
         Any of ``COMPARISON_METRICS``.  Default: ``size``, ``retention`` and
-        ``churn_rate``, plus ``conversion`` when ``conversion_event`` is given and ``arpu`` when
-        the log has values.
+        ``churn_rate``, plus ``conversion`` when ``conversion_event`` or ``conversion_steps`` is
+        given and ``arpu`` when the log has values.
     as_of : str, datetime or Timestamp, optional
         The date of the comparison; later events are ignored.  Default: the log's ``as_of``.
     retention_period : {"day", "week", "month", "hour"}, default "week"
@@ -170,9 +173,19 @@ def compare_segments(
         The offset compared: the weighted mean retention at ``k`` periods, over the cohorts
         of the last ``retention_k + 8`` periods whose cell ``k`` is complete.
     conversion_event : str or sequence of str, optional
-        The conversion event(s) (转化); needed for ``"conversion"``.
+        Conversion (转化) is doing this event (any of these events).  Give this or
+        ``conversion_steps`` for ``"conversion"``.
+    conversion_steps : sequence of str or (str, dict), optional
+        Conversion is going through this funnel (漏斗) to its last step: the steps of
+        :func:`useropslib.metrics.funnel` (ordered, other events may happen in between, each
+        user counted by their furthest-reaching attempt), e.g. ``["signup", "add_to_cart",
+        "purchase"]``.  Give this or ``conversion_event``.
+    conversion_window : str or timedelta, optional
+        With ``conversion_steps``: the funnel's conversion window, from the first step (an
+        inclusive bound).  Default ``"14D"``, the funnel's default.
     conversion_within : str or timedelta, optional
-        Count conversions in this window before ``as_of`` only; default all history.
+        Count conversions in this window before ``as_of`` only (with ``conversion_steps``: the
+        funnels entered in it); default all history.
     arpu_within : str or timedelta, optional
         Sum values in this window before ``as_of`` only; default all history.
     arpu_test : {"welch", "mannwhitney"}, default "welch"
@@ -189,13 +202,16 @@ def compare_segments(
     ------
     InvalidParameterError
         No segments, a non-string name, members that are not a collection, unknown metrics,
-        ``"conversion"`` without ``conversion_event``, ``"arpu"`` on a log without values,
-        invalid windows, tests or ``retention_k``, ``as_of`` before the data.
+        ``"conversion"`` without ``conversion_event`` or ``conversion_steps``, both of them,
+        empty or malformed ``conversion_steps`` (or unknown step events),
+        ``conversion_window`` without ``conversion_steps``, ``"arpu"`` on a log without
+        values, invalid windows, tests or ``retention_k``, ``as_of`` before the data.
 
     Warns
     -----
     InsufficientDataWarning
-        For each segment without any user in the log; its row holds NaN rates.
+        For each segment without any user in the log; its row holds NaN rates.  Also when
+        nobody entered the conversion funnel (every conversion rate is then 0).
 
     Notes
     -----
@@ -205,6 +221,14 @@ def compare_segments(
     Mann-Whitney U test.  p-values are not corrected for multiple comparisons.  A churned user
     is one whose last activity event (or first event when none) is at least the threshold
     before ``as_of``.
+
+    With ``conversion_steps``, a user converted when they reached the funnel's last step
+    (``furthest_step`` of :attr:`useropslib.metrics.FunnelResult.per_user` equal to the last
+    index) within ``conversion_window`` of entering it, by ``as_of``.  The base is the same
+    as for every other rate, the segment's users with an event at or before ``as_of``, so
+    users who never entered the funnel count as not converted; the rate is then comparable
+    with the event version and across segments.  For the conversion of the users who entered
+    the funnel (step-to-step rates), use ``funnel(..., breakdown=...)``.
 
     Examples
     --------
@@ -244,9 +268,10 @@ def compare_segments(
             raise InvalidParameterError(
                 f"Segment names must be strings, got {name!r}. Hint: use str(name)."
             )
+    steps = _conversion_steps(conversion_event, conversion_steps, conversion_window)
     if metrics is None:
         chosen = ["size", "retention", "churn_rate"]
-        if conversion_event is not None:
+        if conversion_event is not None or steps is not None:
             chosen.insert(2, "conversion")
         if log.values is not None:
             chosen.insert(-1, "arpu")
@@ -259,10 +284,11 @@ def compare_segments(
                 raise InvalidParameterError(
                     f"Unknown metric {m!r}. Expected any of {list(COMPARISON_METRICS)}.{hint}"
                 )
-    if "conversion" in chosen and conversion_event is None:
+    if "conversion" in chosen and conversion_event is None and steps is None:
         raise InvalidParameterError(
-            "metric 'conversion' needs conversion_event=, got None. Hint: "
-            "conversion_event='purchase'."
+            "metric 'conversion' needs conversion_event= or conversion_steps=, got neither. "
+            "Hint: conversion_event='purchase', or conversion_steps=['signup', 'purchase'] "
+            "for conversion through a funnel."
         )
     if "arpu" in chosen and log.values is None:
         raise InvalidParameterError(
@@ -291,7 +317,11 @@ def compare_segments(
     present[log.user_codes[in_time]] = True
     # per-user outcomes over all user codes
     outcome: dict[str, npt.NDArray[Any]] = {}
-    if "conversion" in chosen:
+    if "conversion" in chosen and steps is not None:
+        outcome["conversion_rate"] = _funnel_conversion(
+            log, steps, conversion_window, conversion_within, as_of_ns
+        )
+    elif "conversion" in chosen:
         cmask = in_time & event_mask(log, conversion_event, "conversion_event")
         if conversion_within is not None:
             cmask &= log.timestamps_ns > as_of_ns - window_ns(
@@ -367,6 +397,8 @@ def compare_segments(
         "retention_period": retention_period,
         "retention_k": retention_k,
         "conversion_event": conversion_event,
+        "conversion_steps": None if steps is None else tuple(steps),
+        "conversion_window": (conversion_window or _FUNNEL_WINDOW) if steps else None,
         "conversion_within": conversion_within,
         "arpu_within": arpu_within,
         "arpu_test": arpu_test,
@@ -375,6 +407,73 @@ def compare_segments(
     return SegmentComparison(
         params=params, as_of=stamp(as_of_ns, log.tz), table=table, overlap=overlap
     )
+
+
+def _conversion_steps(event: Any, steps: Any, window: Any) -> list[Any] | None:
+    """Check the conversion arguments; return the funnel steps (None for the event version)."""
+    if steps is None:
+        if window is not None:
+            raise InvalidParameterError(
+                f"conversion_window={window!r} was given without conversion_steps=. Expected "
+                "the window only with a funnel. Hint: pass conversion_steps=['signup', ..., "
+                "'purchase'], or drop conversion_window (conversion_within= limits the event "
+                "version to recent events)."
+            )
+        return None
+    if event is not None:
+        raise InvalidParameterError(
+            f"Both conversion_event={event!r} and conversion_steps={steps!r} were given. "
+            "Expected one of them: an event, or the steps of a funnel whose last step is the "
+            "conversion. Hint: drop conversion_event, or end conversion_steps with it."
+        )
+    if isinstance(steps, str) or not isinstance(steps, Sequence):
+        raise InvalidParameterError(
+            f"Invalid conversion_steps={steps!r}. Expected a list of funnel steps (event names "
+            "or (name, {property: value}) pairs). Hint: conversion_steps=['signup', "
+            "'purchase'], or conversion_event='purchase' for a single event."
+        )
+    if len(steps) == 0:
+        raise InvalidParameterError(
+            "conversion_steps=[] has no steps. Expected at least one funnel step, the last "
+            "being the conversion. Hint: conversion_steps=['signup', 'purchase']."
+        )
+    if window is not None:
+        window_ns(window, "conversion_window")
+    return list(steps)
+
+
+def _funnel_conversion(
+    log: EventLog, steps: list[Any], window: Any, within: Any, as_of_ns: int
+) -> npt.NDArray[np.bool_]:
+    """Per user code: reached the last step of the funnel by ``as_of``."""
+    start = None
+    if within is not None:
+        # the event version keeps events with time > as_of - within: the same bound here
+        start = stamp(as_of_ns - window_ns(within, "conversion_within") + 1, log.tz)
+    with warnings.catch_warnings():
+        # nobody entering the funnel is reported once, below, in this function's words
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        res = funnel(
+            log,
+            steps,
+            window=_FUNNEL_WINDOW if window is None else window,
+            start=start,
+            as_of=stamp(as_of_ns, log.tz),
+        )
+    per_user = res.per_user
+    if per_user.empty:
+        warnings.warn(
+            f"Nobody entered the conversion funnel {steps!r} by as_of"
+            + ("" if within is None else f" within conversion_within={within!r}")
+            + ", so every conversion_rate is 0. Hint: check the first step's event name and "
+            "the dates.",
+            InsufficientDataWarning,
+            stacklevel=3,
+        )
+    converted = np.zeros(len(log.users), dtype=bool)
+    codes = log.users.get_indexer(pd.Index(per_user["user_id"]))
+    converted[codes[per_user["converted"].to_numpy(dtype=bool)]] = True
+    return converted
 
 
 def _retention_row(
