@@ -83,7 +83,8 @@ def funnel_duckdb(ctx: Any) -> object:
         SELECT count(*) FILTER (r >= 1), count(*) FILTER (r >= 2), count(*) FILTER (r >= 3)
         FROM lvl
     """
-    row = ctx.duck.execute(sql).fetchone()
+    # fetchall: a result left half-read blocks the next query on this connection (DuckDB 2)
+    row = ctx.duck.execute(sql).fetchall()[0]
     return [int(v) for v in row]
 
 
