@@ -38,6 +38,7 @@ except ImportError:  # running from a clone without `pip install -e .`
 import _harness as h  # noqa: E402
 from tasks import TASK_CHECKS, TASK_DOCS, TASKS, Method  # noqa: E402
 from tasks_metrics import METRIC_TASKS  # noqa: E402
+from tasks_segments import SEGMENT_TASKS  # noqa: E402
 
 SMOKE_SIZE = "20k"
 MB = 1e6
@@ -55,6 +56,7 @@ METRIC_PANDAS = "pandas idiomatic"
 TARGET_PANDAS_RATIO = 5.0
 TARGET_LOG_MEMORY_RATIO = 2.0
 TASK_GROUPS = {"metrics": METRIC_TASKS}
+TASK_GROUPS["segments"] = SEGMENT_TASKS
 
 
 def _log(msg: str) -> None:

@@ -9,6 +9,12 @@
   purchase at least 3 times in the last 30 days" as of the log's last event (the window is
   ``(as_of - 30 days, as_of]``) against DuckDB SQL, Polars and pandas on the same events.
 
+``run.py --tasks segments`` runs both (registered by :func:`_register_all`, like the metric
+tasks of ``tasks_metrics.py``): the behaviour task on the shared per-size context, useropslib on
+a fresh view of the log in every timed call (nothing cached: a "cold" call) and, as a second
+method, on the shared log (its cache warm after the warm-up round); the tag task on
+``min(1M, events)`` users, its tables built in ``prepare`` (untimed).
+
 :func:`check` asserts that every implementation selects the same users.  Run
 ``python benchmarks/tasks_segments.py --events 1000000 --users 100000`` to time them on the
 synthetic log of :func:`tasks_retention.make_context` (the same context as every benchmark module).
@@ -21,6 +27,7 @@ import dataclasses
 import functools
 import os
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +37,7 @@ import pandas as pd
 import polars as pl
 from tasks_retention import US_PER_DAY, make_context
 
+from useropslib.exceptions import InsufficientDataWarning
 from useropslib.models import BehaviourCondition, Segment
 from useropslib.segments import TagTable, members
 
@@ -70,7 +78,7 @@ class TagData:
     duck: duckdb.DuckDBPyConnection  # table ``user_tags`` (user_id, tag)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)
 def tag_data(n_users: int = TAG_USERS, seed: int = 2) -> TagData:
     """Random tags for ``n_users`` users, as pairs, a TagTable and a DuckDB table."""
     rng = np.random.default_rng(seed)
@@ -89,15 +97,21 @@ def tag_data(n_users: int = TAG_USERS, seed: int = 2) -> TagData:
     return TagData(pairs=pairs, users=pd.Index(users, name="user_id"), table=table, duck=con)
 
 
+def _tags(ctx: Any) -> TagData:
+    """The tag data of ``ctx`` (``ctx.tags``, set by the run.py registry), else 1M users."""
+    data = getattr(ctx, "tags", None)
+    return tag_data() if data is None else data
+
+
 def rule_useropslib(ctx: Any) -> object:
-    d = tag_data()
+    d = _tags(ctx)
     mask = d.table.evaluate(RULE)
     return mask.index[mask.to_numpy()]
 
 
 def rule_pandas(ctx: Any) -> object:
     """Boolean ops: one ``isin`` mask over all users per tag."""
-    d = tag_data()
+    d = _tags(ctx)
     pairs = d.pairs
 
     def has(tag: str) -> np.ndarray:
@@ -110,7 +124,7 @@ def rule_pandas(ctx: Any) -> object:
 
 def rule_pandas_sets(ctx: Any) -> object:
     """Set ops: one ``Index`` of users per tag, intersected, united and subtracted."""
-    d = tag_data()
+    d = _tags(ctx)
     pairs = d.pairs
 
     def users(tag: str) -> pd.Index:
@@ -129,7 +143,7 @@ def rule_duckdb(ctx: Any) -> object:
            AND NOT bool_or(tag = 'churned')
            AND bool_or(tag = 'channel:ads')
     """
-    return tag_data().duck.sql(sql).fetchnumpy()["user_id"]
+    return _tags(ctx).duck.sql(sql).fetchnumpy()["user_id"]
 
 
 def rule_duckdb_sets(ctx: Any) -> object:
@@ -143,14 +157,16 @@ def rule_duckdb_sets(ctx: Any) -> object:
         EXCEPT
         SELECT user_id FROM user_tags WHERE tag = 'churned'
     """
-    return tag_data().duck.sql(sql).fetchnumpy()["user_id"]
+    return _tags(ctx).duck.sql(sql).fetchnumpy()["user_id"]
 
 
 # ---------------------------------------------------------------------------- behaviour
 
 
 def behaviour_useropslib(ctx: Any) -> object:
-    return members(SEGMENT, ctx.log)
+    with warnings.catch_warnings():  # few events (the smoke run): maybe nobody qualifies
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        return members(SEGMENT, ctx.log)
 
 
 def behaviour_duckdb(ctx: Any) -> object:
@@ -230,6 +246,126 @@ def check(ctx: Any) -> None:
         assert ref.size > 0, f"{task_name}: empty selection"
         for name, ids in results.items():
             assert np.array_equal(ids, ref), f"{task_name}: {name} selects {ids.size} users"
+
+
+# ---------------------------------------------------------------------------- run.py registry
+# The "segments" group of ``run.py --tasks``.  The behaviour task shares the metric tasks'
+# per-size context (tasks_metrics.Context: EventLog, DuckDB table with ts_us, Polars and pandas
+# frames, each built once and untimed).  useropslib is the baseline, so "x baseline" reads "times
+# slower than useropslib": DuckDB SQL at or above 1.00 meets issue 5's claim.
+
+_BEHAVIOUR_METHODS: dict[str, tuple[str, str, str]] = {
+    # key -> (name in the table, engine whose form it reads, note)
+    "useropslib": (
+        "useropslib",
+        "useropslib",
+        "members() on a fresh view of the log in every call: nothing cached (cold)",
+    ),
+    "useropslib_warm": (
+        "useropslib, warm log",
+        "useropslib",
+        "members() on the shared log, its cache warm after the warm-up round",
+    ),
+    "duckdb": ("DuckDB SQL", "duckdb", "table loaded in DuckDB with an int64 ts_us column"),
+    "polars": ("Polars", "polars", "lazy query on the Polars frame"),
+    "pandas": ("pandas idiomatic", "pandas", "boolean filter and value_counts"),
+}
+_RULE_METHODS: dict[str, tuple[str, str]] = {
+    "useropslib": ("useropslib TagTable.evaluate", "the rule parsed and evaluated on bitsets"),
+    "duckdb": ("DuckDB SQL", "bool_or per tag in HAVING over a (user_id, tag) table"),
+    "duckdb_sets": ("DuckDB SQL, set ops", "INTERSECT / UNION / EXCEPT of per-tag user lists"),
+    "pandas": ("pandas idiomatic", "one isin mask over all users per tag"),
+    "pandas_sets": ("pandas, Index set ops", "intersection / union / difference of Index"),
+}
+DOCS = {
+    "tag_rule_5_clause": f"Five-clause tag rule {RULE!r} over min(1M, events) users.",
+    "behaviour_purchased_3_in_30d": (
+        f"Users who purchased >= {MIN_PURCHASES} times in the {WINDOW_DAYS} days up to the last "
+        "event."
+    ),
+}
+
+
+@dataclasses.dataclass
+class RuleState:
+    """A prepared tag-rule method: the tag data (as ``tags``) and the function."""
+
+    tags: TagData
+    fn: Callable[[Any], object]
+
+
+def _rule_prepare(fn: Callable[[Any], object]) -> Callable[[pd.DataFrame], RuleState]:
+    def prepare(df: pd.DataFrame) -> RuleState:
+        return RuleState(tag_data(min(TAG_USERS, len(df))), fn)
+
+    return prepare
+
+
+def _rule_run(state: RuleState) -> object:
+    return state.fn(state)
+
+
+def _ids_check(got: Any, ref: Any, df: pd.DataFrame) -> None:
+    assert got.size == ref.size, f"{got.size} users, useropslib {ref.size}"
+    assert np.array_equal(got, ref), "different users than useropslib"
+
+
+def _register_all() -> None:
+    import tasks_metrics as tm
+    from tasks import TASK_CHECKS, TASK_DOCS, register
+
+    task = "behaviour_purchased_3_in_30d"
+    TASK_DOCS[task] = DOCS[task]
+    TASK_CHECKS[task] = _ids_check
+    impls = {**TASKS[task], "useropslib_warm": behaviour_useropslib}
+    for key, fn in impls.items():
+        name, engine, note = _BEHAVIOUR_METHODS[key]
+        prepare = tm._prepare(engine, fn)
+        if key == "useropslib_warm":
+            prepare = _warm(prepare)
+        register(
+            task,
+            name,
+            prepare=prepare,
+            answer=as_ids,
+            baseline=key == "useropslib",
+            input_form=tm.METHODS[engine][1],
+            modules=(__name__,),
+            note=f"{note} ({fn.__name__})",
+            ref_bytes=tm.ref_bytes if key == "useropslib" else None,
+        )(tm._run)
+    task = "tag_rule_5_clause"
+    TASK_DOCS[task] = DOCS[task]
+    TASK_CHECKS[task] = _ids_check
+    for key, fn in {**TASKS[task], **ALTERNATIVES[task]}.items():
+        name, note = _RULE_METHODS[key]
+        register(
+            task,
+            name,
+            prepare=_rule_prepare(fn),
+            answer=as_ids,
+            baseline=key == "useropslib",
+            input_form="tag table",
+            modules=(__name__,),
+            note=f"{note} ({fn.__name__})",
+        )(_rule_run)
+
+
+def _warm(prepare: Callable[[pd.DataFrame], Any]) -> Callable[[pd.DataFrame], Any]:
+    """The metric tasks' preparation, but timed calls read the shared log (no fresh view)."""
+
+    def warm(df: pd.DataFrame) -> Any:
+        state = prepare(df)
+        state.fresh_log = False
+        return state
+
+    return warm
+
+
+#: The segment tasks, the "segments" group of ``run.py --tasks``.
+SEGMENT_TASKS = list(TASKS)
+if __name__ != "__main__":  # imported by run.py; the standalone run below needs no registry
+    _register_all()
 
 
 # ---------------------------------------------------------------------------- standalone run

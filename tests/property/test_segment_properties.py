@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from useropslib.events import EventLog
+from useropslib.exceptions import InsufficientDataWarning
 from useropslib.models import (
     AllOf,
     AnyOf,
@@ -16,7 +19,7 @@ from useropslib.models import (
     Segment,
     TagRule,
 )
-from useropslib.segments import evaluate_segment
+from useropslib.segments import evaluate_segment, members
 from useropslib.segments._tags import TagTable
 
 SETTINGS = settings(
@@ -140,3 +143,69 @@ def test_as_of_never_reads_later_events(
     fresh = EventLog.from_pandas(log.to_pandas().loc[lambda d: d["timestamp"] <= t])
     again = flags(a, fresh, as_of=t)
     assert sorted(full.index[full.to_numpy()]) == sorted(again.index[again.to_numpy()])
+
+
+behaviour_tree_st = st.recursive(
+    st.one_of(leaf_st.filter(lambda c: isinstance(c, BehaviourCondition))),
+    lambda children: st.one_of(
+        st.builds(AllOf, conditions=st.lists(children, min_size=1, max_size=3)),
+        st.builds(AnyOf, conditions=st.lists(children, min_size=1, max_size=3)),
+        st.builds(NoneOf, conditions=st.lists(children, min_size=1, max_size=2)),
+    ),
+    max_leaves=5,
+)
+
+
+@SETTINGS
+@given(events_st, behaviour_tree_st, st.integers(0, 60 * 24 * 60))
+def test_members_equals_the_universe_evaluation(
+    rows: list[tuple[int, str, int, str]], a: object, minutes: int
+) -> None:
+    """members() skips the universe for event-only trees; the answer is the same."""
+    log = make_log(rows)
+    t = T0 + pd.Timedelta(minutes=minutes)
+    seg = Segment(name="s", condition=a)  # type: ignore[arg-type]
+    full = evaluate_segment(seg, log, as_of=t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        got = members(seg, log, as_of=t)
+    pd.testing.assert_index_equal(got, full.index[full.to_numpy()])
+
+
+@SETTINGS
+@given(
+    events_st,
+    st.sampled_from(["open", "buy"]),
+    st.sampled_from(["at_least", "at_most", "exactly"]),
+    st.integers(0, 3),
+    st.integers(1, 30 * 24),
+    st.integers(0, 60 * 24 * 60),
+)
+def test_rolling_window_count_equals_the_obvious_one(
+    rows: list[tuple[int, str, int, str]],
+    event: str,
+    comparison: str,
+    times: int,
+    window_hours: int,
+    minutes: int,
+) -> None:
+    """performed E (compared with N) in the last W: a pandas filter and value_counts."""
+    log = make_log(rows)
+    t = T0 + pd.Timedelta(minutes=minutes)
+    window = pd.Timedelta(hours=window_hours)
+    cond = BehaviourCondition(
+        event=event,
+        comparison=comparison,  # type: ignore[arg-type]
+        times=times,
+        window=window.to_pytimedelta(),
+    )
+    df = log.to_pandas()
+    known = df.loc[df["timestamp"] <= t, "user_id"].unique()
+    inside = df[(df["event"] == event) & (df["timestamp"] > t - window) & (df["timestamp"] <= t)]
+    n = inside["user_id"].value_counts().reindex(known, fill_value=0)
+    op = {"at_least": n >= times, "at_most": n <= times, "exactly": n == times}[comparison]
+    expected = sorted(op.index[op.to_numpy()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        got = members(Segment(name="s", condition=cond), log, as_of=t)
+    assert sorted(got) == expected

@@ -445,6 +445,23 @@ def _behaviour(cond: BehaviourCondition, ctx: _Context) -> npt.NDArray[np.bool_]
         )
     as_of = ctx.as_of_ns
     assert as_of is not None
+    by_code = _behaviour_by_code(cond, log, as_of)
+    # users known only to tags or users= have no event: the value of the extra last slot
+    out = np.full(ctx.n, by_code[-1], dtype=bool)
+    out[: len(ctx.log_codes)] = by_code[ctx.log_codes]
+    return out
+
+
+def _behaviour_by_code(
+    cond: BehaviourCondition, log: EventLog, as_of: int
+) -> npt.NDArray[np.bool_]:
+    """Evaluate the condition for every user code of the log's vocabulary, as of ``as_of``.
+
+    Only the matching events are read: no calendar period, no pass over the other events'
+    users.  A rolling window is the instants ``(as_of - window, as_of]``, compared on the
+    int64 UTC nanoseconds directly; fixed dates are instants too.  The array has one slot
+    more than the vocabulary: the last one holds the value for a user with no event at all.
+    """
     codes = log.event_code_of(list(cond.event))
     ec = log.event_codes
     hit = ec == codes[0] if len(codes) == 1 else np.isin(ec, codes)
@@ -461,11 +478,11 @@ def _behaviour(cond: BehaviourCondition, ctx: _Context) -> npt.NDArray[np.bool_]
             ok &= ~m if w.op in _NEGATED else m
         idx, t = idx[ok], t[ok]
     u = log.user_codes[idx]
-    n_vocab = len(log.users)
+    n_vocab = len(log.users) + 1  # + a user without events
 
     def count(mask: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.int64]:
         sel = u if mask is None else u[mask]
-        return ctx.per_user(np.bincount(sel, minlength=n_vocab).astype(np.int64))
+        return np.bincount(sel, minlength=n_vocab).astype(np.int64, copy=False)
 
     # window W = (lo, hi] for a rolling window, [start, end) for fixed dates, cut at as_of
     if cond.window is not None:
@@ -495,6 +512,46 @@ def _behaviour(cond: BehaviourCondition, ctx: _Context) -> npt.NDArray[np.bool_]
         n_gap = count((t >= g_start) & (t < w_start))
         out = (n_prior >= 1) & (n_gap == 0) & (n_w >= 1) & _compare(n_w, cond)
     return out
+
+
+def _needs_an_event(cond: Condition) -> bool | None:
+    """Whether the condition can be evaluated on event data alone, and implies an event.
+
+    ``None``: the condition reads tags, user properties or other segments (it needs the whole
+    universe).  ``True``: only behavioural conditions, and every user meeting it has a matching
+    event at or before ``as_of`` (so is in the log's part of the universe).  ``False``: only
+    behavioural conditions, but users without any event may meet it (``at most``, ``NOT``).
+    """
+    if isinstance(cond, BehaviourCondition):
+        if cond.behaviour in ("first_time", "started_again"):
+            return True  # both need an event inside the window
+        # performed: the count in the window; stopped: the count before it
+        return cond.comparison != "at_most" and cond.times >= 1
+    if isinstance(cond, (AllOf, AnyOf, NoneOf)):
+        parts = [_needs_an_event(c) for c in cond.conditions]
+        if any(p is None for p in parts):
+            return None
+        if isinstance(cond, AllOf):
+            return any(parts)
+        if isinstance(cond, AnyOf):
+            return all(parts)
+        return False
+    return None
+
+
+def _by_code(cond: Condition, log: EventLog, as_of: int) -> npt.NDArray[np.bool_]:
+    """Evaluate a tree of behavioural conditions for every user code of the vocabulary."""
+    if isinstance(cond, (AllOf, AnyOf, NoneOf)):
+        acc = _by_code(cond.conditions[0], log, as_of).copy()
+        for c in cond.conditions[1:]:
+            if isinstance(cond, AllOf):
+                acc &= _by_code(c, log, as_of)
+            else:
+                acc |= _by_code(c, log, as_of)
+        result: npt.NDArray[np.bool_] = ~acc if isinstance(cond, NoneOf) else acc
+        return result
+    assert isinstance(cond, BehaviourCondition)
+    return _behaviour_by_code(cond, log, as_of)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -714,18 +771,46 @@ def members(
     >>> members(Segment(name="not_buyers", condition=~buyers.condition), df).tolist()
     ['b', 'c']
     """
-    flags = evaluate_segment(
-        segment, events, tags=tags, users=users, as_of=as_of, segments=segments
-    )
-    out: pd.Index = flags.index[flags.to_numpy()]
+    seg = _check_segment(segment)
+    out: pd.Index
+    if (
+        events is not None
+        and tags is None
+        and users is None
+        and _needs_an_event(seg.condition) is True
+    ):
+        # Only behavioural conditions, and every member has an event: the members are the
+        # flagged user codes, in code order (the universe's order), without building the
+        # universe (a pass over every event's user).
+        _registry(segments)  # same checks as the general path
+        log = as_event_log(events)
+        as_of_ns = _resolve_as_of(log, as_of)
+        assert as_of_ns is not None
+        flags = _by_code(seg.condition, log, as_of_ns)[:-1]
+        out = pd.Index(log.users.take(np.flatnonzero(flags)), name=_USER_COL)
+        n_universe = -1 if len(out) else _n_present(log, as_of_ns)
+    else:
+        flagged = evaluate_segment(
+            seg, events, tags=tags, users=users, as_of=as_of, segments=segments
+        )
+        out = flagged.index[flagged.to_numpy()]
+        n_universe = len(flagged)
     if len(out) == 0:
         warnings.warn(
-            f"Segment {segment.name!r} has no members among {len(flags)} users. Hint: check "
+            f"Segment {seg.name!r} has no members among {n_universe} users. Hint: check "
             "the conditions and as_of",
             InsufficientDataWarning,
             stacklevel=2,
         )
     return out
+
+
+def _n_present(log: EventLog, as_of_ns: int) -> int:
+    """Count the users with an event at or before ``as_of_ns``."""
+    ts = log.timestamps_ns
+    if as_of_ns >= int(ts.max()):
+        return log.n_users
+    return int(np.count_nonzero(np.bincount(log.user_codes[ts <= as_of_ns])))
 
 
 def membership(
