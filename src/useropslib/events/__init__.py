@@ -3,12 +3,14 @@
 Every metric in useropslib reads an :class:`EventLog`.
 """
 
-from useropslib.events._eventlog import EventLog, LogSummary, as_event_log, read_events
+from useropslib.events._eventlog import EventLog, LogSummary, read_events, scan_events
+from useropslib.events._lazy import LazyEventLog, as_event_log
 from useropslib.events._rollup import UserPeriods, first_seen_ns, last_seen_ns, user_periods
 from useropslib.events._time import check_tz, period_codes, period_starts
 
 __all__ = [
     "EventLog",
+    "LazyEventLog",
     "LogSummary",
     "UserPeriods",
     "as_event_log",
@@ -18,5 +20,6 @@ __all__ = [
     "period_codes",
     "period_starts",
     "read_events",
+    "scan_events",
     "user_periods",
 ]

@@ -32,7 +32,14 @@ from useropslib.events._time import check_tz, to_utc_ns
 from useropslib.events._validate import _HINTS, Problems, _localize
 from useropslib.exceptions import EventSchemaError, UseropsError
 
-__all__ = ["ENGINE_BACKENDS", "Encoded", "collect_pandas", "encode_in_engine"]
+__all__ = [
+    "ENGINE_BACKENDS",
+    "Encoded",
+    "Prepared",
+    "collect_pandas",
+    "encode_in_engine",
+    "prepare_in_engine",
+]
 
 #: narwhals implementations whose frames are encoded in the engine.
 ENGINE_BACKENDS = ("polars", "pyarrow", "duckdb", "pyspark")
@@ -261,7 +268,28 @@ def _is_supported_id(dtype: Any) -> bool:
     return bool(dtype == nw.String or dtype.is_integer())
 
 
-def encode_in_engine(
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """An event table checked in its engine, with its encoded columns still lazy.
+
+    ``frame`` is a narwhals frame with the columns ``u`` (int32 user code), ``e`` (int32 event
+    code), ``t`` (int64 ns: UTC instants, or wall-clock ns when ``naive``), ``v`` (float64 value,
+    when the table has values) and ``p0, p1, ...`` (the named properties).
+    """
+
+    frame: Any
+    users: pd.Index
+    events: pd.Index
+    properties: tuple[str, ...]
+    has_values: bool
+    tz: str
+    naive: bool
+    n_rows: int
+    t_min: int | None
+    t_max: int | None
+
+
+def prepare_in_engine(
     frame: Any,
     *,
     user_col: str,
@@ -273,8 +301,8 @@ def encode_in_engine(
     time_unit: str | None,
     as_of: Any,
     allow_empty: bool,
-) -> Encoded | None:
-    """Validate and encode a frame in its engine; None when the frame needs the pandas path.
+) -> Prepared | None:
+    """Validate a frame in its engine and define its encoded columns; None for the pandas path.
 
     Parameters
     ----------
@@ -297,7 +325,7 @@ def encode_in_engine(
 
     Returns
     -------
-    Encoded or None
+    Prepared or None
         None when a column has a type only the pandas path reads (text or date times,
         non-numeric values, ids that are neither strings nor integers).
 
@@ -356,7 +384,7 @@ def encode_in_engine(
     if as_of_ns is not None and kind.kind != "naive":
         conds.append((time_col, "after_as_of", t_expr > as_of_ns, time_col))
 
-    aggs = [nw.len().alias("n")]
+    aggs = [nw.len().alias("n"), t_expr.min().alias("tmin"), t_expr.max().alias("tmax")]
     aggs += [c.cast(nw.Int64).sum().alias(f"c{i}") for i, (_, _, c, _) in enumerate(conds)]
     counts = _collect(base.select(*aggs)).to_pandas().iloc[0]
     n = int(counts["n"])
@@ -396,34 +424,110 @@ def encode_in_engine(
         cols.append(nw.col(value_col).cast(nw.Float64).alias("v"))
     prop_names = [f"p{i}" for i in range(len(properties))]
     cols += [nw.col(p).alias(a) for p, a in zip(properties, prop_names, strict=True)]
-    got = _collect(enc.select(cols))
     users = _collect(uvoc.sort(_CODE))[user_col].to_numpy()
     events = _collect(evoc.sort(_CODE))[event_col].to_numpy()
     ev_index = pd.Index(events)
     if schema[event_col] != nw.String:
         ev_index = ev_index.astype(str)
+    return Prepared(
+        frame=enc.select(cols),
+        users=pd.Index(users),
+        events=ev_index,
+        properties=tuple(properties),
+        has_values=value_col is not None,
+        tz=log_tz,
+        naive=kind.kind == "naive",
+        n_rows=n,
+        t_min=None if n == 0 or pd.isna(counts["tmin"]) else int(counts["tmin"]),
+        t_max=None if n == 0 or pd.isna(counts["tmax"]) else int(counts["tmax"]),
+    )
 
+
+def encode_in_engine(
+    frame: Any,
+    *,
+    user_col: str,
+    event_col: str,
+    time_col: str,
+    value_col: str | None,
+    properties: Sequence[str],
+    tz: str | None,
+    time_unit: str | None,
+    as_of: Any,
+    allow_empty: bool,
+) -> Encoded | None:
+    """Validate and encode a frame in its engine; None when the frame needs the pandas path.
+
+    Parameters
+    ----------
+    frame, user_col, event_col, time_col, value_col, properties, tz, time_unit, as_of, \
+allow_empty
+        As in :func:`prepare_in_engine`.
+
+    Returns
+    -------
+    Encoded or None
+        The collected compact columns; None when the frame needs the pandas path.
+
+    Raises
+    ------
+    EventSchemaError
+        As in :func:`prepare_in_engine`, and for naive times that do not exist or are
+        ambiguous in ``tz``.
+    """
+    prep = prepare_in_engine(
+        frame,
+        user_col=user_col,
+        event_col=event_col,
+        time_col=time_col,
+        value_col=value_col,
+        properties=properties,
+        tz=tz,
+        time_unit=time_unit,
+        as_of=as_of,
+        allow_empty=allow_empty,
+    )
+    if prep is None:
+        return None
+    got = _collect(prep.frame)
     ts = np.ascontiguousarray(got["t"].to_numpy(), dtype=np.int64)
-    if kind.kind == "naive":
+    if prep.naive:
         assert tz is not None
-        ts = _localize_or_raise(ts, tz, base, native, t_expr, time_col, as_of_ns)
+        ts = _localize_naive(ts, frame, tz=tz, time_col=time_col, time_unit=time_unit, as_of=as_of)
     values = None
-    if value_col is not None:
+    if prep.has_values:
         values = np.ascontiguousarray(got["v"].to_numpy(), dtype=np.float64)
     props = None
     if properties:
-        props = got.select(prop_names).to_pandas()
+        props = got.select([f"p{i}" for i in range(len(properties))]).to_pandas()
         props.columns = pd.Index(list(properties))
     return Encoded(
         user_codes=np.ascontiguousarray(got["u"].to_numpy(), dtype=np.int32),
-        users=pd.Index(users),
+        users=prep.users,
         event_codes=np.ascontiguousarray(got["e"].to_numpy(), dtype=np.int32),
-        events=ev_index,
+        events=prep.events,
         ts_ns=ts,
         values=values,
         props=props,
-        tz=log_tz,
+        tz=prep.tz,
     )
+
+
+def _localize_naive(
+    wall: npt.NDArray[np.int64],
+    frame: Any,
+    *,
+    tz: str,
+    time_col: str,
+    time_unit: str | None,
+    as_of: Any,
+) -> npt.NDArray[np.int64]:
+    """Localise collected wall-clock times, fetching offending rows from the engine on error."""
+    native = nw_to_native(frame)
+    kind = _time_kind(frame, native, time_col)
+    base, t_expr = _with_epoch(frame, native, time_col, kind)
+    as_of_ns = None if as_of is None else to_utc_ns(as_of, tz=tz, name="as_of")
+    return _localize_or_raise(wall, tz, base, native, t_expr, time_col, as_of_ns)
 
 
 _ORDER = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +30,10 @@ from useropslib.exceptions import (
 )
 from useropslib.models import Event, Period, WeekStart, parse_period, parse_week_start
 
-__all__ = ["EventLog", "LogSummary", "as_event_log", "read_events"]
+if TYPE_CHECKING:
+    from useropslib.events._lazy import LazyEventLog
+
+__all__ = ["EventLog", "LogSummary", "read_events", "scan_events"]
 
 Duplicates = Literal["keep", "drop", "error"]
 _DEFAULT_VALUE_COL = "value"
@@ -665,28 +668,18 @@ as_of, week_start, time_unit, allow_empty
 
         # --- engine frames: check options and columns without touching the rows --------------
         _check_duplicates_policy(duplicates)
-        if tz is not None:
-            check_tz(tz)
         ws = parse_week_start(week_start)
-        if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
-            raise InvalidParameterError(
-                f"Invalid time_unit={time_unit!r}. Expected 's', 'ms', 'us' or 'ns'."
-            )
-        columns = list(nw_frame.collect_schema().names())
-        required = {user_col: "user_col", event_col: "event_col", time_col: "time_col"}
-        if anonymous_col is not None:
-            required[anonymous_col] = "anonymous_col"
-        if value_col is not None and value_col != _DEFAULT_VALUE_COL:
-            required[value_col] = "value_col"
-        props = list(properties) if properties is not None else []
-        required.update({p: "properties" for p in props if p not in required})
-        missing = [c for c in required if c not in columns]
-        if missing:
-            raise EventSchemaError.missing_columns(
-                missing=missing, available=columns, param=required
-            )
-        if value_col == _DEFAULT_VALUE_COL and value_col not in columns:
-            value_col = None
+        value_col, props = _check_engine_columns(
+            nw_frame,
+            user_col=user_col,
+            event_col=event_col,
+            time_col=time_col,
+            value_col=value_col,
+            anonymous_col=anonymous_col,
+            properties=properties,
+            tz=tz,
+            time_unit=time_unit,
+        )
 
         encoded = None
         if anonymous_col is None and duplicates == "keep":
@@ -718,6 +711,126 @@ as_of, week_start, time_unit, allow_empty
             week_start=ws,
             as_of_ns=None if as_of is None else to_utc_ns(as_of, tz=encoded.tz, name="as_of"),
             identities=identities,
+        )
+
+    @classmethod
+    def scan(
+        cls,
+        frame: Any,
+        *,
+        user_col: str = "user_id",
+        event_col: str = "event",
+        time_col: str = "timestamp",
+        value_col: str | None = "value",
+        properties: Sequence[str] | None = None,
+        tz: str | None = None,
+        as_of: Any = None,
+        week_start: WeekStart | int = "monday",
+        time_unit: TimeUnit | None = None,
+        allow_empty: bool = False,
+    ) -> LazyEventLog:
+        """Check and encode an engine frame where it lives, collecting no event rows.
+
+        The same checks as :meth:`from_frame` run in the engine (DuckDB, Polars, pyarrow or
+        PySpark), and the user and event vocabularies are collected, but the rows stay there.
+        Every metric, segment and churn function accepts the returned
+        :class:`~useropslib.events.LazyEventLog` and asks the engine only for what it needs: a
+        roll-up to (user, event, local day) for calendar metrics, the rows of the named events
+        for a funnel, everything only where exact times of every event matter.  Use it for
+        tables larger than memory or on a cluster.
+
+        Parameters
+        ----------
+        frame : DuckDB relation, Polars DataFrame or LazyFrame, pyarrow Table, PySpark DataFrame
+            The events.  Times must be time-zone aware (or integer epochs with ``time_unit``).
+        user_col, event_col, time_col, value_col, properties, tz, as_of, week_start, \
+time_unit, allow_empty
+            As in :meth:`from_frame`.
+
+        Returns
+        -------
+        LazyEventLog
+
+        Raises
+        ------
+        EventSchemaError
+            As in :meth:`from_frame`, from counts computed in the engine.
+        InvalidParameterError
+            For a pandas (or other in-memory) frame, naive times, or an invalid option.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from datetime import datetime, timezone
+        >>> lf = pl.LazyFrame({"user_id": ["a", "a", "b"], "event": ["open", "buy", "open"],
+        ...                    "timestamp": [datetime(2024, 1, d, tzinfo=timezone.utc)
+        ...                                  for d in (1, 2, 2)]})
+        >>> lazy = EventLog.scan(lf)
+        >>> lazy.n_events, list(lazy.users)
+        (3, ['a', 'b'])
+        """
+        import narwhals.stable.v2 as nw
+
+        from useropslib.events import _engine
+        from useropslib.events._lazy import LazyEventLog
+
+        try:
+            nw_frame = nw.from_native(frame)
+        except TypeError:
+            nw_frame = None
+        backend = "" if nw_frame is None else str(nw_frame.implementation.name).lower()
+        if nw_frame is None or backend not in _engine.ENGINE_BACKENDS:
+            raise InvalidParameterError(
+                f"scan got a {type(frame).__module__}.{type(frame).__name__}, which is not an "
+                "engine frame. Expected a DuckDB relation, a Polars DataFrame or LazyFrame, a "
+                "pyarrow Table or a PySpark DataFrame. Hint: an in-memory pandas frame is read "
+                "with EventLog.from_pandas."
+            )
+        ws = parse_week_start(week_start)
+        value_col, props = _check_engine_columns(
+            nw_frame,
+            user_col=user_col,
+            event_col=event_col,
+            time_col=time_col,
+            value_col=value_col,
+            anonymous_col=None,
+            properties=properties,
+            tz=tz,
+            time_unit=time_unit,
+        )
+        prep = _engine.prepare_in_engine(
+            nw_frame,
+            user_col=user_col,
+            event_col=event_col,
+            time_col=time_col,
+            value_col=value_col,
+            properties=props,
+            tz=tz,
+            time_unit=time_unit,
+            as_of=as_of,
+            allow_empty=allow_empty,
+        )
+        if prep is None or prep.naive:
+            what = "naive (time-zone-less) times" if prep is not None else "columns of a type"
+            raise InvalidParameterError(
+                f"scan cannot keep this table in its engine: it has {what} that are only read "
+                "after collecting. Expected string or integer ids, numeric values and "
+                "time-zone-aware times (or integer epochs with time_unit=). Hint: convert the "
+                "time column in the engine, or use EventLog.from_frame, which collects and "
+                "reads them."
+            )
+        return LazyEventLog(
+            frame=nw.to_native(prep.frame),
+            users=prep.users,
+            events=prep.events,
+            properties=prep.properties,
+            has_values=prep.has_values,
+            tz=prep.tz,
+            week_start=ws,
+            n_events=prep.n_rows,
+            t_min=prep.t_min,
+            t_max=prep.t_max,
+            as_of_ns=None if as_of is None else to_utc_ns(as_of, tz=prep.tz, name="as_of"),
         )
 
     @classmethod
@@ -1331,6 +1444,44 @@ as_of, week_start, time_unit, allow_empty
         return self
 
 
+def _check_engine_columns(
+    nw_frame: Any,
+    *,
+    user_col: str,
+    event_col: str,
+    time_col: str,
+    value_col: str | None,
+    anonymous_col: str | None,
+    properties: Sequence[str] | None,
+    tz: str | None,
+    time_unit: str | None,
+) -> tuple[str | None, list[str]]:
+    """Check the options and columns of an engine frame without touching its rows.
+
+    Returns the value column (None when the default one is absent) and the property names.
+    """
+    if tz is not None:
+        check_tz(tz)
+    if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
+        raise InvalidParameterError(
+            f"Invalid time_unit={time_unit!r}. Expected 's', 'ms', 'us' or 'ns'."
+        )
+    columns = list(nw_frame.collect_schema().names())
+    required = {user_col: "user_col", event_col: "event_col", time_col: "time_col"}
+    if anonymous_col is not None:
+        required[anonymous_col] = "anonymous_col"
+    if value_col is not None and value_col != _DEFAULT_VALUE_COL:
+        required[value_col] = "value_col"
+    props = list(properties) if properties is not None else []
+    required.update({p: "properties" for p in props if p not in required})
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise EventSchemaError.missing_columns(missing=missing, available=columns, param=required)
+    if value_col == _DEFAULT_VALUE_COL and value_col not in columns:
+        value_col = None
+    return value_col, props
+
+
 def _is_iana(name: str) -> bool:
     try:
         check_tz(name)
@@ -1382,33 +1533,6 @@ def _records_error(exc: ValidationError, records: list[Any]) -> EventSchemaError
         "in .failure_cases."
     )
     return EventSchemaError("\n".join(lines), failure_cases=fc)
-
-
-def as_event_log(events: EventLog | pd.DataFrame, **kwargs: Any) -> EventLog:
-    """Return ``events`` if it is an EventLog, else build one from a frame with default columns.
-
-    Every metric calls this on its first argument, so a plain DataFrame with ``user_id``,
-    ``event`` and ``timestamp`` columns works wherever an EventLog does.
-
-    Parameters
-    ----------
-    events : EventLog or DataFrame-like
-        The events.
-    **kwargs
-        Passed to :meth:`EventLog.from_frame` when a frame is given.
-
-    Returns
-    -------
-    EventLog
-
-    Raises
-    ------
-    InvalidParameterError
-        When ``events`` is neither an EventLog nor a frame.
-    """
-    if isinstance(events, EventLog):
-        return events
-    return EventLog.from_frame(events, **kwargs)
 
 
 def read_events(
@@ -1482,6 +1606,65 @@ def read_events(
             ".tsv (optionally .gz)."
         )
     return EventLog.from_pandas(df, **kwargs)
+
+
+def scan_events(
+    path: str | os.PathLike[str],
+    *,
+    engine: Literal["duckdb", "polars"] = "duckdb",
+    **kwargs: Any,
+) -> LazyEventLog:
+    """Scan a Parquet file (or a glob of them) lazily: rows stay in DuckDB or Polars.
+
+    The file is checked and encoded in the engine (see :meth:`EventLog.scan`); metrics then
+    collect only their reduction, so files far larger than memory work.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A Parquet file, or a glob pattern such as ``"events/*.parquet"``.
+    engine : {"duckdb", "polars"}, default "duckdb"
+        The engine that reads the file and runs the reductions.
+    **kwargs
+        Passed to :meth:`EventLog.scan` (``user_col``, ``tz``, ``properties`` ...).
+
+    Returns
+    -------
+    LazyEventLog
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown engine, or a path that matches no file.
+    UseropsError
+        When the engine's package is not installed.
+    """
+    import glob
+
+    p = os.fspath(path)
+    if engine not in ("duckdb", "polars"):
+        raise InvalidParameterError(f"Invalid engine={engine!r}. Expected 'duckdb' or 'polars'.")
+    if not glob.glob(p):
+        raise InvalidParameterError(
+            f"No such file: {p!r}. Expected the path (or glob) of Parquet files of events."
+        )
+    try:
+        if engine == "duckdb":
+            import duckdb
+        else:
+            import polars as pl
+    except ImportError:
+        raise UseropsError(
+            f"engine={engine!r} needs the {engine} package, which is not installed. Hint: pip "
+            "install 'useropslib[fast]'."
+        ) from None
+    if engine == "polars":
+        return EventLog.scan(pl.scan_parquet(p), **kwargs)
+    if kwargs.get("tz") is None and "*" not in p:
+        kwargs = {**kwargs, "tz": _parquet_time_zone(p, kwargs.get("time_col", "timestamp"))}
+    con = duckdb.connect()  # kept open: the lazy log's relation reads through it
+    con.execute("SET TimeZone='UTC'")
+    return EventLog.scan(con.read_parquet(p), **kwargs)
 
 
 def _read_parquet_in_engine(path: str, engine: str, kwargs: dict[str, Any]) -> EventLog:

@@ -387,3 +387,27 @@ def test_pyspark_equals_pandas(spark: Any) -> None:
     assert got_naive.equals(EventLog.from_pandas(naive, tz="America/New_York"))
     with pytest.raises(EventSchemaError, match="null_user_id in column 'user_id': 1 row"):
         EventLog.from_frame(spark.createDataFrame(_bad()))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_pyspark_lazy_log_reduces_in_spark(spark: Any) -> None:
+    from useropslib import metrics
+    from useropslib.datasets import ONBOARDING_STEPS, synthetic_frame
+
+    df = synthetic_frame(n_users=60, days=40, seed=3, start="2024-03-01", tz="Europe/Berlin")
+    df = df.drop(columns="channel")
+    df["timestamp"] = df["timestamp"].dt.tz_convert("UTC")
+    sdf = spark.createDataFrame(df)
+    lazy = EventLog.scan(sdf, tz="Europe/Berlin")
+    full = EventLog.from_pandas(df, tz="Europe/Berlin")
+    assert lazy.n_events == full.n_events
+    assert metrics.active_users(lazy).equals(metrics.active_users(full))
+    week = metrics.retention(lazy, period="week", periods=4).to_frame()
+    pd.testing.assert_frame_equal(
+        week, metrics.retention(full, period="week", periods=4).to_frame()
+    )
+    got = metrics.funnel(lazy, ONBOARDING_STEPS[:3], window="1D").table
+    pd.testing.assert_frame_equal(
+        got, metrics.funnel(full, ONBOARDING_STEPS[:3], window="1D").table
+    )
+    assert lazy.rollup("day").n_events < lazy.n_events

@@ -1,0 +1,102 @@
+"""Metrics on a Parquet file: collect every row first, or let the engine reduce (EventLog.scan).
+
+Usage::
+
+    python benchmarks/lazy.py --size 10M            # the cached synthetic Parquet of run.py
+    python benchmarks/lazy.py --size 20k --smoke    # a few seconds
+
+Each (engine, mode, metric) runs in a fresh child process, which reports its wall time from
+opening the file to the answer and its peak resident memory (``ru_maxrss``, so the figure
+includes the Python interpreter and the libraries, about 200-300 MB).  "eager" is
+``read_events(path, engine=...)`` (the engine encodes, every row is collected) followed by the
+metric; "lazy" is ``scan_events(path, engine=...)`` followed by the same metric, which collects
+only the roll-up or the rows it needs.  Both answers are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _harness as h  # noqa: E402
+
+METRICS = [
+    "active_users (day)",
+    "retention (week, 12)",
+    "lifecycle (week)",
+    "growth_accounting (month)",
+    "funnel (3 steps, 7D)",
+    "revenue (week)",
+]
+
+CHILD = r"""
+import json, resource, sys, time
+from useropslib import metrics as m
+from useropslib.events import read_events, scan_events
+METRICS = {
+    "active_users (day)": lambda log: m.active_users(log),
+    "retention (week, 12)": lambda log: m.retention(log, period="week", periods=12).to_frame(),
+    "lifecycle (week)": lambda log: m.lifecycle(log, period="week").to_frame(),
+    "growth_accounting (month)": lambda log: m.growth_accounting(log, period="month").to_frame(),
+    "funnel (3 steps, 7D)": lambda log: m.funnel(
+        log, ["app_open", "add_to_cart", "purchase"], window="7D"
+    ).table,
+    "revenue (week)": lambda log: m.revenue(log, period="week").table,
+}
+path, engine, mode, name = sys.argv[1:5]
+t0 = time.perf_counter()
+if mode == "eager":
+    log = read_events(path, engine=engine, tz="Asia/Shanghai")
+else:
+    log = scan_events(path, engine=engine, tz="Asia/Shanghai")
+out = METRICS[name](log)
+secs = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": secs, "peak": peak, "answer": out.to_json()}))
+"""
+
+
+def _run(path: Path, engine: str, mode: str, name: str) -> dict[str, float | str]:
+    got = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), engine, mode, name],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out: dict[str, float | str] = json.loads(got.stdout.strip().splitlines()[-1])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="1M")
+    ap.add_argument("--engines", nargs="+", default=["duckdb", "polars"])
+    ap.add_argument("--smoke", action="store_true", help="one metric, to check the script runs")
+    ap.add_argument("--cache-dir", type=Path, default=HERE / ".cache")
+    args = ap.parse_args()
+    n = h.parse_size(args.size)
+    path = h.ensure_cached(n, 0, args.cache_dir, lambda s: print(s, file=sys.stderr))
+    metrics = METRICS[:1] if args.smoke else METRICS
+    print(f"{h.size_label(n)} events, {path.name}")
+    print("| engine | metric | eager s | lazy s | eager peak MB | lazy peak MB | same answer |")
+    print("|---|---|---:|---:|---:|---:|:---:|")
+    for engine in args.engines:
+        for name in metrics:
+            e = _run(path, engine, "eager", name)
+            lz = _run(path, engine, "lazy", name)
+            same = "yes" if e["answer"] == lz["answer"] else "NO"
+            print(
+                f"| {engine} | {name} | {float(e['seconds']):.2f} | {float(lz['seconds']):.2f} | "
+                f"{float(e['peak']) / 1e6:.0f} | {float(lz['peak']) / 1e6:.0f} | {same} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,573 @@
+"""An event table left in its engine: metrics collect only the reduction they need.
+
+:meth:`EventLog.scan` checks a DuckDB relation, Polars LazyFrame, pyarrow Table or PySpark
+DataFrame in its engine (one pass of counts, as :meth:`EventLog.from_frame` does) and encodes
+users and event names there, but collects no event rows.  Each metric then asks the engine for
+the smallest input that gives it the same answer:
+
+- a **roll-up**: one row per (user, event, local day or hour) with the first time and the value
+  sum, computed with a ``GROUP BY`` in the engine.  Metrics that look at calendar days, weeks and
+  months (active users, stickiness, lifecycle, growth accounting, calendar retention, revenue,
+  LTV ...) give identical answers on it, because every event of a row falls in the same local
+  day, and the first time of each user is kept exactly;
+- a **subset**: the event-level rows of the events the metric names (a funnel's steps and
+  exclusions, the messages of a recall funnel), filtered in the engine;
+- everything, for the few options that need every event at full resolution.
+
+The local day of an instant is computed in the engine with integer arithmetic: the zone's UTC
+offsets over the data's span are found here (DST transitions included, to the second) and
+written into the query as a ``CASE`` expression, so no engine needs to know time zones.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.events._eventlog import EventLog
+from useropslib.events._time import check_tz, local_ns, period_codes, stamp, to_utc_ns
+from useropslib.exceptions import InvalidParameterError
+
+__all__ = ["Grain", "LazyEventLog", "as_event_log"]
+
+Grain = Literal["hour", "day", "week", "month"]
+
+_HOUR = 3_600_000_000_000
+_DAY = 24 * _HOUR
+_SECOND = 1_000_000_000
+
+
+def _collect(obj: Any) -> Any:
+    import narwhals.stable.v2 as nw
+
+    return obj.collect() if isinstance(obj, nw.LazyFrame) else obj
+
+
+def offset_pieces(tz: str, t_min: int, t_max: int) -> list[tuple[int, int]]:
+    """Return the UTC offsets of ``tz`` over ``[t_min, t_max]`` as (from_ns, offset_ns) pieces.
+
+    The first piece starts at ``t_min``; each later one at a transition (found to the second).
+
+    Parameters
+    ----------
+    tz : str
+        IANA zone.
+    t_min, t_max : int
+        The span, UTC ns.
+
+    Returns
+    -------
+    list of (int, int)
+
+    Examples
+    --------
+    >>> jan, dec = 1_704_067_200 * 10**9, 1_735_603_200 * 10**9  # 2024-01-01, 2024-12-31 UTC
+    >>> [(p[1] // 3_600_000_000_000) for p in offset_pieces("Europe/Berlin", jan, dec)]
+    [1, 2, 1]
+    """
+    lo = t_min - t_min % _HOUR
+    grid = np.arange(lo, t_max + _HOUR, _HOUR, dtype=np.int64)
+    grid = np.r_[t_min, grid[grid > t_min]]
+    off = local_ns(grid, tz) - grid
+    pieces = [(int(t_min), int(off[0]))]
+    for i in np.flatnonzero(off[1:] != off[:-1]) + 1:
+        a, b = int(grid[i - 1]), int(grid[i])
+        sec = np.arange(a - a % _SECOND + _SECOND, b + 1, _SECOND, dtype=np.int64)
+        sec = np.r_[sec[sec < b], b]
+        soff = local_ns(sec, tz) - sec
+        at = int(sec[int(np.argmax(soff != off[i - 1]))])
+        pieces.append((at, int(off[i])))
+    return pieces
+
+
+def _offset_expr(pieces: list[tuple[int, int]]) -> Any:
+    """Build a narwhals expression giving the UTC offset (ns) of column ``t``.
+
+    A flat sum (no nested ``CASE``): the first offset plus each later change where ``t`` has
+    reached its transition.
+    """
+    import narwhals.stable.v2 as nw
+
+    t = nw.col("t")
+    expr: Any = nw.lit(pieces[0][1], dtype=nw.Int64)
+    for (_, before), (at, after) in itertools.pairwise(pieces):
+        expr = expr + (t >= at).cast(nw.Int64) * (after - before)
+    return expr
+
+
+def _period_key(grain: str, tz: str, week_start: int, t_min: int, t_max: int) -> Any:
+    """Build a narwhals expression numbering ``t``'s local calendar period in the engine.
+
+    Equal keys mean equal :func:`~useropslib.events.period_codes` (same local wall-clock rule);
+    only integer arithmetic and comparisons run in the engine.
+    """
+    import narwhals.stable.v2 as nw
+
+    pieces = offset_pieces(tz, t_min, t_max)
+    low = t_min + min(off for _, off in pieces)
+    week = 7 * _DAY
+    shift = 0 if low >= 0 else (-low // week + 1) * week  # keeps values positive for `%`
+    local = nw.col("t") + _offset_expr(pieces) + shift
+    if grain == "hour":
+        return local - local % _HOUR
+    if grain == "day":
+        return local - local % _DAY
+    if grain == "week":
+        w = local + ((3 - week_start) % 7) * _DAY
+        return w - w % week
+    # month: count the local month starts reached (a dozen comparisons a year, flat)
+    ends = np.array([t_min, t_max], dtype=np.int64)
+    c0, c1 = (int(c) for c in period_codes(ends, "month", tz=tz))
+    starts = np.arange(c0 + 1, c1 + 1).astype("datetime64[M]").astype("datetime64[ns]")
+    expr: Any = nw.lit(0, dtype=nw.Int64)
+    for start in starts.astype(np.int64):
+        expr = expr + (local >= int(start) + shift).cast(nw.Int64)
+    return expr
+
+
+class LazyEventLog:
+    """An event table checked and encoded in its engine, with no event rows collected.
+
+    Build one with :meth:`EventLog.scan` or ``read_events(..., lazy=True)``.  Pass it to any
+    metric, segment or churn function in place of an :class:`EventLog`: each collects from the
+    engine only what it needs (see :func:`as_event_log`).  :meth:`rollup` and :meth:`collect`
+    are the two reductions, usable directly.
+
+    Attributes
+    ----------
+    users : pandas.Index
+        Every user id, in code order (collected at scan time).
+    event_names : pandas.Index
+        Every event name, in code order.
+    n_events : int
+        Rows in the table.
+    tz : str
+        The log's calendar zone.
+    backend : str
+        The engine: "duckdb", "polars", "pyarrow" or "pyspark".
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> rel = duckdb.sql(
+    ...     "SELECT 'u' || (i % 3) AS user_id, CASE WHEN i % 2 = 0 THEN 'open' ELSE 'buy' END "
+    ...     "AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 2 HOUR AS timestamp "
+    ...     "FROM range(12) t(i)")
+    >>> lazy = EventLog.scan(rel, tz="UTC")
+    >>> lazy
+    LazyEventLog(12 events, 3 users, 2 event types, duckdb, tz='UTC')
+    >>> lazy.rollup("day").n_events  # one row per (user, event, day)
+    6
+    >>> lazy.collect(["buy"]).n_events
+    6
+    """
+
+    def __init__(
+        self,
+        *,
+        frame: Any,
+        users: pd.Index,
+        events: pd.Index,
+        properties: tuple[str, ...],
+        has_values: bool,
+        tz: str,
+        week_start: int,
+        n_events: int,
+        t_min: int | None,
+        t_max: int | None,
+        as_of_ns: int | None,
+        keepalive: Any = None,
+    ) -> None:
+        self._frame = frame
+        self._users = users
+        self._events = events
+        self._properties = properties
+        self._has_values = has_values
+        self._tz = tz
+        self._week_start = week_start
+        self._n = n_events
+        self._t_min = t_min
+        self._t_max = t_max
+        self._as_of_given = as_of_ns is not None
+        self._as_of = as_of_ns if as_of_ns is not None else t_max
+        self._keepalive = keepalive
+        self._cache: dict[Any, EventLog] = {}
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def users(self) -> pd.Index:
+        """Every user id, in code order."""
+        return self._users
+
+    @property
+    def event_names(self) -> pd.Index:
+        """Every event name, in code order."""
+        return self._events
+
+    @property
+    def n_events(self) -> int:
+        """Number of rows in the table."""
+        return self._n
+
+    @property
+    def n_users(self) -> int:
+        """Number of distinct users."""
+        return len(self._users)
+
+    @property
+    def tz(self) -> str:
+        """The log's calendar zone."""
+        return self._tz
+
+    @property
+    def week_start(self) -> int:
+        """First day of the week (0 = Monday)."""
+        return self._week_start
+
+    @property
+    def property_names(self) -> tuple[str, ...]:
+        """The property columns named at scan time."""
+        return self._properties
+
+    @property
+    def has_values(self) -> bool:
+        """Whether the table has a value column."""
+        return self._has_values
+
+    @property
+    def start(self) -> pd.Timestamp | None:
+        """Time of the first event, in the log's zone."""
+        return None if self._t_min is None else stamp(self._t_min, self._tz)
+
+    @property
+    def end(self) -> pd.Timestamp | None:
+        """Time of the last event, in the log's zone."""
+        return None if self._t_max is None else stamp(self._t_max, self._tz)
+
+    @property
+    def as_of(self) -> pd.Timestamp | None:
+        """The log's "now": the ``as_of`` given at scan time, else the last event."""
+        return None if self._as_of is None else stamp(self._as_of, self._tz)
+
+    @property
+    def as_of_ns(self) -> int | None:
+        """:attr:`as_of` as int64 UTC ns."""
+        return self._as_of
+
+    @property
+    def backend(self) -> str:
+        """The engine holding the rows."""
+        import narwhals.stable.v2 as nw
+
+        return str(nw.from_native(self._frame).implementation.name).lower()
+
+    def __repr__(self) -> str:
+        return (
+            f"LazyEventLog({self._n:,} events, {len(self._users):,} users, "
+            f"{len(self._events)} event types, {self.backend}, tz={self._tz!r})"
+        )
+
+    # ------------------------------------------------------------------ reductions
+    def _codes(self, events: Sequence[str] | str | None) -> list[int] | None:
+        if events is None:
+            return None
+        names = [events] if isinstance(events, str) else list(events)
+        return sorted({int(c) for c in self._probe().event_code_of(names)})
+
+    def _probe(self) -> EventLog:
+        """Return an empty EventLog with this log's vocabularies (for shared checks)."""
+        return self._build(
+            np.empty(0, np.int32),
+            np.empty(0, np.int32),
+            np.empty(0, np.int64),
+            np.empty(0, np.float64) if self._has_values else None,
+            None,
+        )
+
+    def _until(self, until: Any) -> int | None:
+        if until is None:
+            return None
+        return to_utc_ns(until, tz=self._tz, name="as_of")
+
+    def _base(self, codes: list[int] | None, until_ns: int | None) -> Any:
+        import narwhals.stable.v2 as nw
+
+        nf = nw.from_native(self._frame)
+        if codes is not None:
+            nf = nf.filter(nw.col("e").is_in(codes))
+        if until_ns is not None:
+            nf = nf.filter(nw.col("t") <= until_ns)
+        return nf
+
+    def _build(
+        self,
+        u: npt.NDArray[np.int32],
+        e: npt.NDArray[np.int32],
+        t: npt.NDArray[np.int64],
+        v: npt.NDArray[np.float64] | None,
+        props: pd.DataFrame | None,
+    ) -> EventLog:
+        return EventLog(
+            user_codes=np.ascontiguousarray(u, dtype=np.int32),
+            users=self._users,
+            event_codes=np.ascontiguousarray(e, dtype=np.int32),
+            events=self._events,
+            ts_ns=np.ascontiguousarray(t, dtype=np.int64),
+            values=None if v is None else np.ascontiguousarray(v, dtype=np.float64),
+            props=props,
+            tz=self._tz,
+            week_start=self._week_start,
+            as_of_ns=self._as_of,
+            as_of_given=self._as_of_given,
+        )
+
+    def collect(self, events: Sequence[str] | str | None = None, *, until: Any = None) -> EventLog:
+        """Collect the event-level rows of some events (all by default) as an EventLog.
+
+        The filter runs in the engine; property columns named at scan time come along.
+
+        Parameters
+        ----------
+        events : str or sequence of str, optional
+            Event names to keep; default every event.
+        until : datetime-like, optional
+            Keep only events at or before this time.
+
+        Returns
+        -------
+        EventLog
+            With the full user and event vocabularies, so codes match every other reduction.
+
+        Raises
+        ------
+        InvalidParameterError
+            For unknown event names (with close known names).
+        """
+        codes = self._codes(events)
+        until_ns = self._until(until)
+        key = ("collect", None if codes is None else tuple(codes), until_ns)
+        if key in self._cache:
+            return self._cache[key]
+        got = _collect(self._base(codes, until_ns))
+        props = None
+        if self._properties:
+            props = got.select([f"p{i}" for i in range(len(self._properties))]).to_pandas()
+            props.columns = pd.Index(list(self._properties))
+        log = self._build(
+            got["u"].to_numpy(),
+            got["e"].to_numpy(),
+            got["t"].to_numpy(),
+            got["v"].to_numpy() if self._has_values else None,
+            props,
+        )
+        self._cache[key] = log
+        return log
+
+    def rollup(
+        self,
+        grain: Grain = "day",
+        *,
+        events: Sequence[str] | str | None = None,
+        exact: Sequence[str] | str | None = None,
+        by_event: bool = True,
+        tz: str | None = None,
+        week_start: int | None = None,
+        until: Any = None,
+    ) -> EventLog:
+        """Roll the events up in the engine to one row per (user, event, local period).
+
+        Each row keeps the first time of its group and the sum of its values (NaN when none of
+        them has a value), so every calendar metric at ``grain`` (or, for days, coarser), and
+        everything that depends on a user's first event, gives the same answer as on the full
+        log.  Property columns are not kept.
+
+        Parameters
+        ----------
+        grain : {"day", "hour", "week", "month"}, default "day"
+            Local calendar period of the groups, in ``tz`` (weeks starting on ``week_start``).
+        events : str or sequence of str, optional
+            Only these events (default every event).
+        exact : str or sequence of str, optional
+            Events collected row by row instead of rolled up (for metrics that need their exact
+            times, such as an activation key event).
+        by_event : bool, default True
+            Keep events apart.  With False the groups are (user, period) only, for callers
+            that count any activity; each row then carries the smallest event code of its group.
+        tz : str, optional
+            Calendar zone of the periods; default the log's.
+        week_start : int, optional
+            First weekday of weeks (0 = Monday); default the log's.
+        until : datetime-like, optional
+            Keep only events at or before this time (applied before rolling up, so value sums
+            stop there).
+
+        Returns
+        -------
+        EventLog
+
+        Raises
+        ------
+        InvalidParameterError
+            For an unknown ``grain`` or event name.
+        """
+        if grain not in ("hour", "day", "week", "month"):
+            raise InvalidParameterError(
+                f"Invalid grain={grain!r}. Expected 'hour', 'day', 'week' or 'month'. Hint: roll "
+                "up to the period the metric reports."
+            )
+        zone = self._tz if tz is None else check_tz(tz)
+        ws = self._week_start if week_start is None else int(week_start)
+        codes = self._codes(events)
+        exact_codes = self._codes(exact) or []
+        until_ns = self._until(until)
+        key = (
+            "rollup",
+            grain,
+            zone,
+            ws if grain == "week" else None,
+            by_event,
+            None if codes is None else tuple(codes),
+            tuple(exact_codes),
+            until_ns,
+        )
+        if key in self._cache:
+            return self._cache[key]
+        import narwhals.stable.v2 as nw
+
+        parts: list[Any] = []
+        rolled_codes = codes
+        if exact_codes:
+            keep = codes if codes is not None else list(range(len(self._events)))
+            skip = set(exact_codes)
+            rolled_codes = [c for c in keep if c not in skip]
+            ex = _collect(self._base(exact_codes, until_ns))
+            parts.append(
+                (
+                    ex["u"].to_numpy(),
+                    ex["e"].to_numpy(),
+                    ex["t"].to_numpy(),
+                    ex["v"].to_numpy() if self._has_values else None,
+                )
+            )
+        if (rolled_codes is None or rolled_codes) and self._t_min is not None:
+            assert self._t_max is not None
+            k = _period_key(grain, zone, ws, self._t_min, self._t_max)
+            aggs = [nw.col("t").min().alias("t")]
+            if not by_event:
+                aggs.append(nw.col("e").min().alias("e"))
+            if self._has_values:
+                aggs += [nw.col("v").sum().alias("v"), nw.col("v").count().alias("nv")]
+            base = self._base(rolled_codes, until_ns).with_columns(k.alias("k"))
+            keys = ["u", "e", "k"] if by_event else ["u", "k"]
+            got = _collect(base.group_by(*keys).agg(*aggs))
+            v = None
+            if self._has_values:
+                v = np.asarray(got["v"].to_numpy(), dtype=np.float64).copy()
+                v[np.asarray(got["nv"].to_numpy()) == 0] = np.nan
+            parts.append((got["u"].to_numpy(), got["e"].to_numpy(), got["t"].to_numpy(), v))
+        if not parts:
+            log = self._probe()
+        else:
+            log = self._build(
+                np.concatenate([p[0] for p in parts]).astype(np.int32),
+                np.concatenate([p[1] for p in parts]).astype(np.int32),
+                np.concatenate([p[2] for p in parts]).astype(np.int64),
+                np.concatenate([p[3] for p in parts]).astype(np.float64)
+                if self._has_values
+                else None,
+                None,
+            )
+        self._cache[key] = log
+        return log
+
+    def to_event_log(self) -> EventLog:
+        """Collect every row: the same log :meth:`EventLog.from_frame` builds.
+
+        Returns
+        -------
+        EventLog
+        """
+        return self.collect()
+
+
+def as_event_log(
+    events: Any,
+    *,
+    names: Sequence[str] | str | None = None,
+    grain: Grain | None = None,
+    exact: Sequence[str] | str | None = None,
+    by_event: bool = True,
+    tz: str | None = None,
+    week_start: int | None = None,
+    until: Any = None,
+    **kwargs: Any,
+) -> EventLog:
+    """Return ``events`` as an EventLog; from a :class:`LazyEventLog` collect only what is needed.
+
+    Every metric calls this on its first argument, so a plain DataFrame with ``user_id``,
+    ``event`` and ``timestamp`` columns works wherever an EventLog does, and a lazy log works
+    too.  The keyword arguments describe what the caller needs; they matter only for a lazy
+    log (an EventLog is returned as it is):
+
+    - ``grain`` None: the event-level rows of ``names`` (every event when None);
+    - ``grain`` "hour"/"day"/"week"/"month": the roll-up of ``names`` to that local period in
+      ``tz``, with the events in ``exact`` kept row by row (see :meth:`LazyEventLog.rollup`).
+
+    Parameters
+    ----------
+    events : EventLog, LazyEventLog or DataFrame-like
+        The events.
+    names : str or sequence of str, optional
+        The events the caller reads; default all.
+    grain : {"hour", "day", "week", "month"}, optional
+        The calendar period the caller looks at; None when it needs exact times.
+    exact : str or sequence of str, optional
+        With ``grain``: events whose exact times are needed.
+    by_event : bool, default True
+        With ``grain``: whether the caller tells events apart.
+    tz : str, optional
+        Calendar zone of the roll-up; default the log's.
+    week_start : int, optional
+        First weekday of weekly roll-ups; default the log's.
+    until : datetime-like, optional
+        Last time the caller reads.
+    **kwargs
+        Passed to :meth:`EventLog.from_frame` when a frame is given.
+
+    Returns
+    -------
+    EventLog
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``events`` is neither an event log nor a frame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"user_id": ["a"], "event": ["open"],
+    ...                    "timestamp": [pd.Timestamp("2024-01-01", tz="UTC")]})
+    >>> as_event_log(df).n_events
+    1
+    """
+    if isinstance(events, EventLog):
+        return events
+    if isinstance(events, LazyEventLog):
+        if grain is None:
+            return events.collect(names, until=until)
+        return events.rollup(
+            grain,
+            events=names,
+            exact=exact,
+            by_event=by_event,
+            tz=tz,
+            week_start=week_start,
+            until=until,
+        )
+    return EventLog.from_frame(events, **kwargs)

@@ -1,0 +1,261 @@
+"""LazyEventLog: rows stay in the engine; every metric gives the answer of the full log."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from useropslib import metrics as m
+from useropslib import segments as sg
+from useropslib.churn import churn_labels
+from useropslib.datasets import ONBOARDING_STEPS, synthetic_frame
+from useropslib.events import EventLog, LazyEventLog, as_event_log, scan_events
+from useropslib.events._lazy import offset_pieces
+from useropslib.exceptions import EventSchemaError, InvalidParameterError
+
+pl = pytest.importorskip("polars")
+duckdb = pytest.importorskip("duckdb")
+
+TZ = "America/New_York"  # the data crosses the DST change of 2024-03-10
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    df = synthetic_frame(n_users=400, days=45, seed=7, start="2024-02-20", tz=TZ)
+    return df
+
+
+@pytest.fixture(scope="module", params=["polars", "duckdb"])
+def pair(request: pytest.FixtureRequest, frame: pd.DataFrame) -> tuple[EventLog, LazyEventLog]:
+    if request.param == "polars":
+        native: Any = pl.from_pandas(frame).lazy()
+    else:
+        con = duckdb.connect()
+        con.execute("SET TimeZone='UTC'")
+        native = con.from_df(frame)
+    opts = {"properties": ["channel"], "tz": TZ}
+    return EventLog.from_frame(native, **opts), EventLog.scan(native, **opts)
+
+
+def _same(a: Any, b: Any, where: str = "") -> None:
+    if isinstance(a, dict):
+        assert isinstance(b, dict), where
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _same(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list):
+        assert isinstance(b, list), where
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float | int):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9), (where, a, b)
+    else:
+        assert a == b, (where, a, b)
+
+
+def _as_plain(result: Any) -> Any:
+    if isinstance(result, pd.Series | pd.DataFrame):
+        return m.jsonable(result)
+    if isinstance(result, np.ndarray):
+        return result.tolist()
+    return result.to_dict()
+
+
+CASES: dict[str, Callable[[Any], Any]] = {
+    "active_users day": lambda e: m.active_users(e),
+    "active_users hour": lambda e: m.active_users(e, window="hour"),
+    "active_users week": lambda e: m.active_users(e, window="week", week_start="sunday"),
+    "active_users month utc": lambda e: m.active_users(e, window="month", tz="UTC"),
+    "active_users 7D": lambda e: m.active_users(e, window="7D", event=["app_open", "post"]),
+    "active_users kolkata": lambda e: m.active_users(e, tz="Asia/Kolkata"),
+    "stickiness_ratio": lambda e: m.stickiness_ratio(e, denominator="month"),
+    "stickiness week": lambda e: m.stickiness(e, period="week", cumulative=True),
+    "stickiness min_events": lambda e: m.stickiness(e, min_events=2, max_events=5),
+    "retention week": lambda e: m.retention(e, period="week", periods=5),
+    "retention day first": lambda e: m.retention(
+        e,
+        period="day",
+        periods=10,
+        cohort="first_time",
+        mode="on_or_after",
+        start_event="signup",
+        return_event="app_open",
+    ),
+    "retention month": lambda e: m.retention(e, period="month", periods=2, tz="UTC"),
+    "retention hour": lambda e: m.retention(e, period="hour", periods=6, start_event="signup"),
+    "retention rolling": lambda e: m.retention(e, period="day", periods=7, bucket="rolling"),
+    "retention min_occ": lambda e: m.retention(e, period="week", periods=4, min_occurrences=2),
+    "retention filtered": lambda e: m.retention(
+        e, period="week", periods=3, return_event=("message_opened", {"channel": "push"})
+    ),
+    "retention as_of": lambda e: m.retention(
+        e, period="week", periods=3, as_of="2024-03-15 13:30", start="2024-02-26"
+    ),
+    "lifecycle week": lambda e: m.lifecycle(e, period="week"),
+    "lifecycle day": lambda e: m.lifecycle(e, period="day", event="app_open"),
+    "growth_accounting month": lambda e: m.growth_accounting(e, period="month"),
+    "growth_accounting week": lambda e: m.growth_accounting(e, period="week"),
+    "growth_states": lambda e: m.growth_states(e),
+    "revenue week": lambda e: m.revenue(e, period="week"),
+    "revenue day active": lambda e: m.revenue(e, period="day", active_event="app_open"),
+    "ltv_curve": lambda e: m.ltv_curve(e, periods=4, as_of="2024-03-30 12:00"),
+    "ltv_curve signup": lambda e: m.ltv_curve(e, periods=3, signup_event="signup"),
+    "funnel": lambda e: m.funnel(e, ONBOARDING_STEPS[:3], window="1D"),
+    "funnel breakdown": lambda e: m.funnel(
+        e,
+        ["message_sent", "message_opened", "purchase"],
+        window="7D",
+        breakdown="channel",
+        exclusions=[("add_to_cart", 1, 2)],
+    ),
+    "activation": lambda e: m.activation(e, key_event="purchase", within="7D"),
+    "activation signup": lambda e: m.activation(
+        e, key_event="first_post", within="2D", signup_event="signup", as_of="2024-03-25"
+    ),
+    "onboarding": lambda e: m.onboarding(e, list(ONBOARDING_STEPS)),
+    "message_funnel": lambda e: m.message_funnel(e),
+    "message_funnel return": lambda e: m.message_funnel(e, return_event="app_open"),
+    "rfm": lambda e: sg.rfm(e, as_of="2024-04-05"),
+    "churn_labels": lambda e: churn_labels(e, "14D", as_of="2024-04-01"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_metric_matches_the_full_log(pair: tuple[EventLog, LazyEventLog], case: str) -> None:
+    full, lazy = pair
+    fn = CASES[case]
+    _same(_as_plain(fn(full)), _as_plain(fn(lazy)), case)
+
+
+def test_lazy_log_describes_the_table_without_collecting(
+    pair: tuple[EventLog, LazyEventLog],
+) -> None:
+    full, lazy = pair
+    assert lazy.n_events == full.n_events
+    assert list(lazy.users) == list(full.users)
+    assert list(lazy.event_names) == list(full.event_names)
+    assert (lazy.start, lazy.end, lazy.as_of, lazy.tz) == (full.start, full.end, full.as_of, TZ)
+    assert lazy.property_names == ("channel",)
+    assert "events" in repr(lazy)
+
+
+def test_collect_and_rollup_reductions(pair: tuple[EventLog, LazyEventLog]) -> None:
+    full, lazy = pair
+    assert lazy.to_event_log().equals(full)
+    buys = lazy.collect(["purchase"])
+    assert buys.equals(full.filter_events(["purchase"]))
+    # the roll-up has one row per (user, event, local day) and keeps the first time and sums
+    rolled = lazy.rollup("day")
+    df = full.to_pandas()
+    df["day"] = df["timestamp"].dt.tz_convert(TZ).dt.date
+    expect = df.groupby(["user_id", "event", "day"], observed=True).agg(
+        t=("timestamp", "min"), v=("value", "sum")
+    )
+    got = rolled.to_pandas()
+    got["day"] = got["timestamp"].dt.date
+    got = got.set_index(["user_id", "event", "day"]).sort_index()
+    expect = expect.sort_index()
+    assert len(got) == len(expect) < full.n_events
+    assert (got["timestamp"].to_numpy() == expect["t"].to_numpy()).all()
+    np.testing.assert_allclose(got["value"].fillna(0).to_numpy(), expect["v"].to_numpy())
+    # exact rows for some events, rolled rows for the rest
+    mixed = lazy.rollup("day", exact=["purchase"])
+    exact = mixed.filter_events(["purchase"])
+    key = np.lexsort((exact.timestamps_ns, exact.user_codes))
+    key_b = np.lexsort((buys.timestamps_ns, buys.user_codes))
+    assert (exact.timestamps_ns[key] == buys.timestamps_ns[key_b]).all()
+    assert (exact.user_codes[key] == buys.user_codes[key_b]).all()
+
+
+@pytest.mark.parametrize("grain", ["hour", "day", "week", "month"])
+@pytest.mark.parametrize("zone", [TZ, "Asia/Kolkata", "UTC"])
+def test_rollup_groups_are_the_library_periods(
+    pair: tuple[EventLog, LazyEventLog], grain: str, zone: str
+) -> None:
+    full, lazy = pair
+    for by_event in (True, False):
+        rolled = lazy.rollup(grain, tz=zone, week_start=6, by_event=by_event)  # type: ignore[arg-type]
+        codes = full.period_codes(grain, tz=zone, week_start=6)  # type: ignore[arg-type]
+        cols = [full.user_codes, codes] + ([full.event_codes] if by_event else [])
+        expect = len(pd.DataFrame(dict(enumerate(cols))).drop_duplicates())
+        assert rolled.n_events == expect
+        got = rolled.period_codes(grain, tz=zone, week_start=6)  # type: ignore[arg-type]
+        keys = [rolled.user_codes, got] + ([rolled.event_codes] if by_event else [])
+        assert len(pd.DataFrame(dict(enumerate(keys))).drop_duplicates()) == expect
+
+
+def test_rollup_until_stops_value_sums(pair: tuple[EventLog, LazyEventLog]) -> None:
+    full, lazy = pair
+    cut = pd.Timestamp("2024-03-12 15:00", tz=TZ)
+    rolled = lazy.rollup("day", until=cut)
+    part = full.until(cut)
+    assert rolled.timestamps_ns.max() <= cut.value
+    np.testing.assert_allclose(np.nansum(rolled.values), np.nansum(part.values))
+
+
+def test_offset_pieces_find_dst_changes_to_the_second() -> None:
+    t0 = pd.Timestamp("2024-01-01", tz="UTC").value
+    t1 = pd.Timestamp("2024-12-31", tz="UTC").value
+    pieces = offset_pieces(TZ, t0, t1)
+    starts = [pd.Timestamp(p[0], tz="UTC") for p in pieces]
+    assert starts[1:] == [
+        pd.Timestamp("2024-03-10 07:00", tz="UTC"),
+        pd.Timestamp("2024-11-03 06:00", tz="UTC"),
+    ]
+    assert [p[1] // 3_600_000_000_000 for p in pieces] == [-5, -4, -5]
+    assert offset_pieces("UTC", t0, t1) == [(t0, 0)]
+    kolkata = offset_pieces("Asia/Kolkata", t0, t1)
+    assert kolkata == [(t0, 19_800_000_000_000)]
+
+
+def test_as_event_log_passes_logs_through(pair: tuple[EventLog, LazyEventLog]) -> None:
+    full, lazy = pair
+    assert as_event_log(full, grain="day") is full
+    assert as_event_log(lazy, names=["signup"]).n_events == full.event_counts()["signup"]
+
+
+def test_scan_events_reads_parquet_lazily(tmp_path: Any, frame: pd.DataFrame) -> None:
+    path = tmp_path / "events.parquet"
+    frame.to_parquet(path)
+    for engine in ("duckdb", "polars"):
+        lazy = scan_events(path, engine=engine, tz=TZ)  # type: ignore[arg-type]
+        assert isinstance(lazy, LazyEventLog)
+        assert lazy.n_events == len(frame)
+        full = EventLog.from_pandas(frame, tz=TZ, properties=[])
+        assert m.active_users(lazy, window="week").equals(m.active_users(full, window="week"))
+
+
+def test_scan_events_bad_input(tmp_path: Any) -> None:
+    with pytest.raises(InvalidParameterError, match=r"No such file: .*Expected the path \(or glob"):
+        scan_events(tmp_path / "none.parquet")
+    with pytest.raises(InvalidParameterError, match=r"Invalid engine='spark'\. Expected 'duckdb'"):
+        scan_events(tmp_path / "x.parquet", engine="spark")  # type: ignore[arg-type]
+
+
+def test_scan_rejects_in_memory_frames_and_naive_times(frame: pd.DataFrame) -> None:
+    with pytest.raises(InvalidParameterError, match=r"scan got a pandas.*from_pandas"):
+        EventLog.scan(frame)
+    naive = pl.from_pandas(frame.assign(timestamp=frame["timestamp"].dt.tz_localize(None)))
+    with pytest.raises(InvalidParameterError, match=r"naive .*Hint: convert the time column"):
+        EventLog.scan(naive, tz=TZ)
+
+
+def test_scan_checks_rows_in_the_engine(frame: pd.DataFrame) -> None:
+    bad = frame.copy()
+    bad.loc[3, "user_id"] = None
+    with pytest.raises(EventSchemaError, match="null_user_id"):
+        EventLog.scan(pl.from_pandas(bad).lazy())
+
+
+def test_rollup_bad_grain(pair: tuple[EventLog, LazyEventLog]) -> None:
+    _, lazy = pair
+    with pytest.raises(InvalidParameterError, match=r"Invalid grain='quarter'\. Expected 'hour'"):
+        lazy.rollup("quarter")  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="Unknown event name"):
+        lazy.collect(["purchse"])
