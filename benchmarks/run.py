@@ -37,6 +37,7 @@ except ImportError:  # running from a clone without `pip install -e .`
 
 import _harness as h  # noqa: E402
 from tasks import TASK_CHECKS, TASK_DOCS, TASKS, Method  # noqa: E402
+from tasks_churn import CHURN_TASKS  # noqa: E402
 from tasks_metrics import METRIC_TASKS  # noqa: E402
 from tasks_segments import SEGMENT_TASKS  # noqa: E402
 
@@ -57,6 +58,7 @@ TARGET_PANDAS_RATIO = 5.0
 TARGET_LOG_MEMORY_RATIO = 2.0
 TASK_GROUPS = {"metrics": METRIC_TASKS}
 TASK_GROUPS["segments"] = SEGMENT_TASKS
+TASK_GROUPS["churn"] = CHURN_TASKS
 
 
 def _log(msg: str) -> None:

@@ -12,7 +12,8 @@
   DuckDB SQL, Polars and pandas (every column compared).
 - ``cox_1M_5``: ``ChurnDrivers().fit`` on a synthetic 1M-row x 5-covariate survival frame (whole
   day durations, as :func:`useropslib.churn.survival_frame` gives them), against lifelines'
-  ``CoxPHFitter`` called directly (the reference; same coefficients).
+  ``CoxPHFitter`` called directly (the reference; same coefficients).  In ``run.py`` the frame
+  has as many rows as the benchmark has events, at most 1M (so 1M rows at the 1M and 10M sizes).
 
 :func:`check` asserts that the implementations agree.  Run
 ``python benchmarks/tasks_churn.py --events 1000000 --users 100000`` to time them on the synthetic
@@ -22,26 +23,25 @@ log of :func:`tasks_retention.make_context` (the same context as every benchmark
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import polars as pl
-from lifelines import CoxPHFitter, KaplanMeierFitter
 from tasks_retention import NS_PER_DAY, US_PER_DAY, make_context
 
-from useropslib.churn import (
-    ChurnDrivers,
-    churn_features,
-    churn_labels,
-    kaplan_meier,
-    survival_frame,
-)
+from useropslib.exceptions import UseropsWarning
 from useropslib.models import ChurnDefinition
+
+# useropslib.churn (scikit-learn, scipy) and lifelines are imported inside the task functions:
+# run.py imports this module at start, and every gc.collect() of the harness between timed calls
+# of *all* tasks would otherwise walk their ~70,000 extra objects.
 
 THRESHOLD_DAYS = 30
 KM_TIMES = (7.0, 14.0, 30.0, 60.0, 90.0)
@@ -59,6 +59,8 @@ def _ts_us(ctx: Any) -> str:
 
 def _km(durations: Any, observed: Any) -> np.ndarray:
     """S(t) at KM_TIMES from lifelines, the same call for every non-useropslib engine."""
+    from lifelines import KaplanMeierFitter
+
     kmf = KaplanMeierFitter().fit(np.asarray(durations, float), np.asarray(observed, bool))
     return np.asarray(kmf.survival_function_at_times(list(KM_TIMES)).to_numpy(), dtype=float)
 
@@ -67,6 +69,8 @@ def _km(durations: Any, observed: Any) -> np.ndarray:
 
 
 def labels_useropslib(ctx: Any) -> object:
+    from useropslib.churn import churn_labels, kaplan_meier, survival_frame
+
     labels = churn_labels(ctx.log, DEFINITION)
     frame = survival_frame(ctx.log, DEFINITION, early_window=None)
     km = kaplan_meier(frame, times=KM_TIMES)
@@ -75,6 +79,8 @@ def labels_useropslib(ctx: Any) -> object:
 
 def labels_useropslib_early(ctx: Any) -> object:
     """As above, with survival_frame's default 7-day early-behaviour counts per event name."""
+    from useropslib.churn import churn_labels, kaplan_meier, survival_frame
+
     labels = churn_labels(ctx.log, DEFINITION)
     frame = survival_frame(ctx.log, DEFINITION)
     km = kaplan_meier(frame, times=KM_TIMES)
@@ -144,6 +150,8 @@ def _cutoff_ns(ctx: Any) -> int:
 
 def features_useropslib(ctx: Any) -> object:
     cutoff = pd.Timestamp(_cutoff_ns(ctx), tz="UTC")
+    from useropslib.churn import churn_features
+
     return churn_features(ctx.log, cutoff=cutoff, windows=("7D", "30D"), horizon=f"{HORIZON_DAYS}D")
 
 
@@ -176,7 +184,7 @@ def features_duckdb(ctx: Any) -> object:
                    ({cut} - max(t)) / {US_PER_DAY}.0 AS recency_days,
                    ({cut} - min(t)) / {US_PER_DAY}.0 AS tenure_days,
                    count(*) AS events_total,
-                   sum(value) AS value_total,
+                   coalesce(sum(value), 0) AS value_total,
                    {", ".join(cols)}
             FROM base GROUP BY user_id
         ),
@@ -220,7 +228,7 @@ def features_duckdb_pairs(ctx: Any) -> object:
                    min(age) / {US_PER_DAY}.0 AS recency_days,
                    max(age) / {US_PER_DAY}.0 AS tenure_days,
                    count(*) AS events_total,
-                   sum(value) AS value_total,
+                   coalesce(sum(value), 0) AS value_total,
                    {", ".join(cols)}
             FROM base GROUP BY user_id
         ),
@@ -326,7 +334,7 @@ def features_pandas(ctx: Any) -> object:
 # ---------------------------------------------------------------------------- Cox drivers
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)
 def cox_frame(rows: int = COX_ROWS, seed: int = 1) -> pd.DataFrame:
     """A synthetic survival frame: 5 covariates with known effects, whole-day durations <= 180."""
     rng = np.random.default_rng(seed)
@@ -348,18 +356,35 @@ def cox_frame(rows: int = COX_ROWS, seed: int = 1) -> pd.DataFrame:
     return x
 
 
+def _cox_data(ctx: Any) -> pd.DataFrame:
+    """The Cox frame of ``ctx`` (``ctx.cox``, set by the registry), else the 1M-row frame."""
+    data = getattr(ctx, "cox", None)
+    return cox_frame() if data is None else data
+
+
 def cox_useropslib(ctx: Any) -> object:
-    return ChurnDrivers().fit(cox_frame()).coef_
+    """The default fit: concordance and proportional-hazards test left for first access."""
+    from useropslib.churn import ChurnDrivers
+
+    return ChurnDrivers().fit(_cox_data(ctx)).coef_
 
 
-def cox_useropslib_no_ph(ctx: Any) -> object:
-    """Without the proportional-hazards test at fit time."""
-    return ChurnDrivers(check_assumptions=False).fit(cox_frame()).coef_
+def cox_useropslib_all(ctx: Any) -> object:
+    """Everything the fit can report: the PH test at fit time, and the concordance read."""
+    from useropslib.churn import ChurnDrivers
+
+    with warnings.catch_warnings():  # the test's verdict on this data is not the point here
+        warnings.simplefilter("ignore", UseropsWarning)
+        model = ChurnDrivers(check_assumptions=True).fit(_cox_data(ctx))
+    assert 0.0 <= model.concordance_index_ <= 1.0
+    return model.coef_
 
 
 def cox_lifelines(ctx: Any) -> object:
+    from lifelines import CoxPHFitter
+
     cph = CoxPHFitter()
-    cph.fit(cox_frame(), duration_col="duration", event_col="observed", batch_mode=True)
+    cph.fit(_cox_data(ctx), duration_col="duration", event_col="observed", batch_mode=True)
     return cph.params_
 
 
@@ -384,7 +409,7 @@ TASKS: dict[str, dict[str, Callable[[Any], object]]] = {
 ALTERNATIVES: dict[str, dict[str, Callable[[Any], object]]] = {
     "churn_labels_survival_km": {"useropslib_early": labels_useropslib_early},
     "churn_features": {"duckdb_pairs": features_duckdb_pairs},
-    "cox_1M_5": {"useropslib_no_ph": cox_useropslib_no_ph},
+    "cox_1M_5": {"useropslib_all": cox_useropslib_all},
 }
 
 
@@ -438,6 +463,131 @@ def check(ctx: Any) -> None:
     for name, c in coefs.items():
         c_ref = coefs["lifelines"]
         assert np.allclose(c[list(COX_COVARIATES)], c_ref[list(COX_COVARIATES)], atol=1e-6), name
+
+
+# ---------------------------------------------------------------------------- run.py registry
+# Registered like the metric tasks (``tasks_metrics.py``): the log-based tasks share the metric
+# tasks' per-size context (EventLog, DuckDB table with ts_us, Polars and pandas frames, each built
+# once and untimed) and give useropslib a fresh view of the log in every timed call.  The Cox task
+# builds its survival frame in ``prepare`` (untimed); lifelines alone is its baseline, so its
+# "x baseline" column reads "times lifelines' CoxPHFitter".
+
+# method key -> (name in the table, engine whose form it reads, note)
+_METHODS: dict[str, tuple[str, str, str]] = {
+    "useropslib": ("useropslib", "useropslib", "churn functions on the encoded log; fresh view"),
+    "useropslib_early": (
+        "useropslib + 7-day early counts",
+        "useropslib",
+        "survival_frame's default early-behaviour counts per event name",
+    ),
+    "duckdb": ("DuckDB SQL", "duckdb", "table loaded in DuckDB with an int64 ts_us column"),
+    "duckdb_pairs": ("DuckDB SQL, no DISTINCT", "duckdb", "distinct counts from grouped pairs"),
+    "polars": ("Polars", "polars", "lazy query on the Polars frame"),
+    "pandas": ("pandas idiomatic", "pandas", "the idiomatic pandas recipe"),
+}
+_COX_METHODS: dict[str, tuple[str, str]] = {
+    "lifelines": ("lifelines CoxPHFitter", "lifelines alone, batch_mode=True (the reference)"),
+    "useropslib": ("useropslib ChurnDrivers", "fit with defaults: checks, lazy diagnostics"),
+    "useropslib_all": (
+        "useropslib ChurnDrivers, all diagnostics",
+        "check_assumptions=True and concordance_index_ read",
+    ),
+}
+DOCS = {
+    "churn_labels_survival_km": (
+        "Churn labels (30-day threshold) + survival durations + Kaplan-Meier S(t) at 7-90 days."
+    ),
+    "churn_features": "Churn-risk features at a cutoff (7D and 30D windows) and the 30-day label.",
+    "cox_1M_5": "Cox churn drivers on min(events, 1M) users x 5 covariates (Efron ties).",
+}
+
+
+@dataclasses.dataclass
+class CoxState:
+    """A prepared Cox method: the survival frame (as ``cox``) and the function."""
+
+    cox: pd.DataFrame
+    fn: Callable[[Any], object]
+
+
+def _cox_prepare(fn: Callable[[Any], object]) -> Callable[[pd.DataFrame], CoxState]:
+    def prepare(df: pd.DataFrame) -> CoxState:
+        return CoxState(cox_frame(min(COX_ROWS, len(df))), fn)
+
+    return prepare
+
+
+def _cox_run(state: CoxState) -> object:
+    return state.fn(state)
+
+
+def _labels_answer(result: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    frame, km = result
+    got = as_frame(frame)
+    return got[["churned", "censored", "duration", "observed"]], np.asarray(km, float)
+
+
+def _labels_check(got: Any, ref: Any, df: pd.DataFrame) -> None:
+    _assert_same("labels", got[0], ref[0])
+    assert np.allclose(got[1], ref[1], rtol=1e-12), "Kaplan-Meier S(t) differs"
+
+
+def _features_check(got: Any, ref: Any, df: pd.DataFrame) -> None:
+    _assert_same("features", got[list(ref.columns)], ref)
+
+
+def _cox_answer(result: Any) -> pd.Series:
+    return pd.Series(result)[list(COX_COVARIATES)]
+
+
+def _cox_check(got: Any, ref: Any, df: pd.DataFrame) -> None:
+    diff = float(np.abs(got.to_numpy() - ref.to_numpy()).max())
+    assert diff <= 1e-6, f"coefficients differ from lifelines' by up to {diff:.2e}"
+
+
+def _register_all() -> None:
+    import tasks_metrics as tm
+    from tasks import TASK_CHECKS, TASK_DOCS, register
+
+    answers = {"churn_labels_survival_km": _labels_answer, "churn_features": as_frame}
+    checks = {"churn_labels_survival_km": _labels_check, "churn_features": _features_check}
+    for task in ("churn_labels_survival_km", "churn_features"):
+        TASK_DOCS[task] = DOCS[task]
+        TASK_CHECKS[task] = checks[task]
+        for key, fn in {**TASKS[task], **ALTERNATIVES.get(task, {})}.items():
+            name, engine, note = _METHODS[key]
+            register(
+                task,
+                name,
+                prepare=tm._prepare(engine, fn),
+                answer=answers[task],
+                baseline=key == "useropslib",
+                input_form=tm.METHODS[engine][1],
+                modules=(__name__,),
+                note=f"{note} ({fn.__name__})",
+                ref_bytes=tm.ref_bytes if key == "useropslib" else None,
+            )(tm._run)
+    task = "cox_1M_5"
+    TASK_DOCS[task] = DOCS[task]
+    TASK_CHECKS[task] = _cox_check
+    for key, fn in {**TASKS[task], **ALTERNATIVES[task]}.items():
+        name, note = _COX_METHODS[key]
+        register(
+            task,
+            name,
+            prepare=_cox_prepare(fn),
+            answer=_cox_answer,
+            baseline=key == "lifelines",
+            input_form="survival frame",
+            modules=(__name__,),
+            note=f"{note} ({fn.__name__})",
+        )(_cox_run)
+
+
+#: The churn tasks, the "churn" group of ``run.py --tasks``.
+CHURN_TASKS = list(TASKS)
+if __name__ != "__main__":  # imported by run.py; the standalone run below needs no registry
+    _register_all()
 
 
 # ---------------------------------------------------------------------------- standalone run
