@@ -19,7 +19,7 @@ from useropslib.models import (
     Segment,
     TagRule,
 )
-from useropslib.segments import evaluate_segment, members
+from useropslib.segments import evaluate_segment, members, membership
 from useropslib.segments._tags import TagTable
 
 SETTINGS = settings(
@@ -209,3 +209,21 @@ def test_rolling_window_count_equals_the_obvious_one(
         warnings.simplefilter("ignore", InsufficientDataWarning)
         got = members(Segment(name="s", condition=cond), log, as_of=t)
     assert sorted(got) == expected
+
+
+@SETTINGS
+@given(events_st, behaviour_tree_st, st.integers(0, 60 * 24 * 60))
+def test_membership_never_reads_later_events(
+    rows: list[tuple[int, str, int, str]], a: object, minutes: int
+) -> None:
+    """Per-period membership up to t is the same with or without the events after t."""
+    log = make_log(rows)
+    t = T0 + pd.Timedelta(minutes=minutes)
+    seg = Segment(name="s", condition=a)  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        full = membership(seg, log, period="week", as_of=t)
+        cut = membership(seg, log.until(t), period="week")
+    pd.testing.assert_frame_equal(full.table, cut.table)
+    pd.testing.assert_frame_equal(full.changes, cut.changes)
+    assert full.as_of == cut.as_of

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -13,7 +14,7 @@ import pandas as pd
 
 from useropslib.events import EventLog, as_event_log
 from useropslib.events._time import stamp, to_utc_ns
-from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics import MetricResult
 from useropslib.metrics import axes_or_new as axes
 from useropslib.segments._tags import TagTable
@@ -448,6 +449,12 @@ def rfm(
         Unknown purchase events, a log without amounts, ``bins < 2``, an unknown method or
         segment map, an invalid rule table or edges, an ``as_of`` before the data.
 
+    Warns
+    -----
+    InsufficientDataWarning
+        When no user has a purchase event at or before ``as_of``: the result has no customer
+        (empty ``table``, zero ``counts``, NaN ``edges``).
+
     Notes
     -----
     Customers are the users with at least one purchase event at or before ``as_of``.
@@ -548,6 +555,15 @@ def rfm(
     last_all = np.full(n_users, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(last_all, u, log.timestamps_ns[sel])
     cust = np.flatnonzero(freq_all > 0)
+    if cust.size == 0:
+        warnings.warn(
+            "No customer: no user has a purchase event ("
+            + (f"purchase_event={chosen!r}" if chosen is not None else "an event with a value")
+            + f") at or before as_of={stamp(as_of_ns, log.tz)}, so every RFM segment is "
+            "empty. Expected at least one purchase. Hint: check purchase_event and as_of.",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
     recency = (as_of_ns - last_all[cust]) / _DAY_NS
     frequency = freq_all[cust].astype(np.float64)
     monetary = money_all[cust].astype(np.float64)

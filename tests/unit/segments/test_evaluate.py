@@ -422,6 +422,10 @@ def test_unknown_tag_warns(log: EventLog, tags: TagTable) -> None:
 def test_membership_errors(log: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match="Unsupported period 'fortnight'"):
         membership(_b(event="purchase"), log, period="fortnight")
+    with pytest.raises(InsufficientDataError, match=r"is before the first event of the log"):
+        membership(_b(event="purchase"), log, as_of="2023-12-31")
+    with pytest.raises(InvalidParameterError, match=r"segment must be a useropslib\.models"):
+        membership("vip", log)  # type: ignore[arg-type]
     with pytest.warns(InsufficientDataWarning, match="no members in any week"):
         res = membership(_b(event="purchase", times=99), log)
     assert res.changes.empty

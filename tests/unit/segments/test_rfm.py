@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from useropslib.events import EventLog
-from useropslib.exceptions import InvalidParameterError
+from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.segments._rfm import RFM_SEGMENT_MAPS, rfm
 
 
@@ -231,3 +231,27 @@ def test_log_without_values() -> None:
     df = pd.DataFrame({"user_id": ["a"], "event": ["purchase"], "timestamp": ["2024-01-01"]})
     with pytest.raises(InvalidParameterError, match="has no values"):
         rfm(EventLog.from_pandas(df, tz="UTC"))
+
+
+def test_no_customer_warns_and_returns_an_empty_result() -> None:
+    df = pd.DataFrame(
+        {
+            "user_id": ["u1", "u2"],
+            "event": ["open", "purchase"],
+            "timestamp": ["2024-01-01", "2024-01-10"],
+            "value": [None, 5.0],
+        }
+    )
+    log = EventLog.from_pandas(df, tz="UTC")
+    with pytest.warns(
+        InsufficientDataWarning,
+        match=r"No customer: no user has a purchase event \(purchase_event='purchase'\) at or "
+        r"before as_of=2024-01-05 00:00:00\+00:00",
+    ):
+        res = rfm(log, as_of="2024-01-05")
+    assert res.table.empty
+    assert list(res.table.columns)[-1] == "segment"
+    assert res.counts.sum() == 0
+    assert list(res.counts.index)[-1] == "Others"
+    assert res.edges.isna().all().all()
+    assert len(rfm(log).table) == 1  # u2 once the purchase is in
