@@ -23,6 +23,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
+from useropslib.metrics._activity import spec_names
 from useropslib.metrics._result import MetricResult
 from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import PERIODS, WeekStart, parse_period, parse_week_start
@@ -432,7 +433,18 @@ def activation(
     >>> str(res.overall["time_to_activate_median"])
     '2 days 00:00:00'
     """
-    log = as_event_log(events)
+    # lazy log: key and signup events row by row (their exact times matter); the first event
+    # of each user is exact in the roll-up, so other events are rolled up to local days
+    timed = spec_names([key_event] if signup_event is None else [key_event, signup_event])
+    log = as_event_log(
+        events,
+        names=None if signup_event is None else timed,
+        grain=None if isinstance(by, str) else "day",
+        exact=timed,
+        by_event=signup_event is not None,
+        tz=tz,
+        until=as_of,
+    )
     w = _window_ns(within, "within")
     key_names = _names(key_event, "key_event")
     if incomplete not in ("exclude", "include"):
@@ -643,7 +655,7 @@ def onboarding(
     >>> onboarding(df, ["signup", "profile"], within="1D").table["users"].tolist()
     [3, 1]
     """
-    log = as_event_log(events)
+    log = as_event_log(events, names=spec_names(steps))  # lazy log: the step rows only
     if isinstance(steps, str):
         raise InvalidParameterError(
             f"Invalid steps={steps!r}: a single string. Expected a list of event names in order. "

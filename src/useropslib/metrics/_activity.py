@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import numbers
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -22,10 +22,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventLog, as_event_log, check_tz, period_codes
+from useropslib.events._lazy import Grain
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
+    UseropsError,
     did_you_mean,
 )
 from useropslib.metrics._result import MetricResult
@@ -98,11 +100,68 @@ def _prepare(
     event: EventSpec,
     tz: str | None,
     week_start: WeekStart | int | None,
+    grain: Grain | None = "day",
+    subset: bool = True,
 ) -> _Calendar:
-    log = as_event_log(events)
+    # a lazy log collects the roll-up to `grain` (exact rows without grain) of the counted
+    # events, or of every event when first-ever activity matters (subset=False)
+    names = spec_names(event) if subset else None
+    log = as_event_log(
+        events,
+        names=names,
+        grain=grain,
+        by_event=event is not None,
+        tz=tz,
+        week_start=None if week_start is None else parse_week_start(week_start),
+    )
     z = log.tz if tz is None else check_tz(tz)
     ws = log.week_start if week_start is None else parse_week_start(week_start)
     return _Calendar(log=log, tz=z, week_start=ws, mask=_event_mask(log, event))
+
+
+def spec_names(spec: Any) -> list[str] | None:
+    """Return the event names an event spec reads (None: every event, or a spec not understood).
+
+    Understands a name, ``(name, {property: value})``, ``((name, filter), lo, hi)`` exclusions
+    and sequences of these; the metric itself reports a malformed spec.
+    """
+    if isinstance(spec, str):
+        return [spec]
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], Mapping):
+        return spec_names(spec[0])
+    if (
+        isinstance(spec, tuple)
+        and len(spec) == 3
+        and all(isinstance(x, numbers.Integral) for x in spec[1:])
+    ):
+        return spec_names(spec[0])
+    if isinstance(spec, Sequence | set | frozenset) and not isinstance(spec, bytes):
+        out: list[str] = []
+        for item in spec:
+            got = spec_names(item)
+            if got is None:
+                return None
+            out += got
+        return list(dict.fromkeys(out))
+    return None
+
+
+def has_filter(spec: Any) -> bool:
+    """Return whether an event spec filters on event properties (then rows must be collected)."""
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], Mapping):
+        return True
+    if isinstance(spec, Sequence | set | frozenset) and not isinstance(spec, str | bytes):
+        return any(has_filter(item) for item in spec)
+    return False
+
+
+def grain_of(period: Any) -> Grain:
+    """Return the roll-up a period or window needs: the calendar period itself, else days."""
+    try:
+        p: Grain = parse_period(period)
+    except (UseropsError, TypeError, ValueError):
+        return "day"
+    return p
 
 
 def _event_mask(log: EventLog, event: EventSpec) -> Bools | None:
@@ -479,7 +538,7 @@ def active_users(
     2024-01-01 00:00:00+00:00    3
     Name: active_users, dtype: int64
     """
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start)
+    cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain_of(window))
     kind, arg = _parse_activity_window(window)
     if kind == "calendar":
         period: Period = arg
@@ -809,7 +868,10 @@ def stickiness(
     >>> stickiness(df, start="2024-01-01", end="2024-01-04", cumulative=True).counts.tolist()
     [2, 1, 1, 0]
     """
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start)
+    # counting events per interval needs every event row; presence needs only the roll-up
+    counts_events = min_events != 1 or max_events is not None
+    grain = None if counts_events else grain_of(period)
+    cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain)
     p = parse_period(period)
     w = _check_within(within, p)
     k = _check_int(interval_count, "interval_count", 1, "interval_count=2 groups two periods.")

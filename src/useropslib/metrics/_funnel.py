@@ -43,6 +43,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
+from useropslib.metrics._activity import spec_names
 from useropslib.metrics._result import MetricResult
 from useropslib.models import parse_window
 
@@ -397,7 +398,12 @@ def funnel(
     >>> funnel(df, steps=["signup", "view"], order="strict").table["users"].tolist()
     [3, 2]
     """
-    log = as_event_log(events)
+    # from a lazy log, only the rows of the step and exclusion events are collected
+    wanted = spec_names(steps)
+    if wanted is not None and exclusions:
+        more = spec_names(list(exclusions))
+        wanted = None if more is None else wanted + more
+    log = as_event_log(events, names=wanted)
     zone = log.tz if tz is None else check_tz(tz)
     matchers = _parse_steps(steps)
     n_steps = len(matchers)

@@ -22,6 +22,7 @@ from useropslib.metrics._activity import (
     _prepare,
     _ratio,
     _warn_empty,
+    grain_of,
 )
 from useropslib.metrics._lifecycle import _active_before, _flow, _pairs_with_lookback
 from useropslib.metrics._result import MetricResult
@@ -193,7 +194,9 @@ def growth_accounting(
     >>> r.rates["quick_ratio"].tolist()
     [nan, 1.0, 0.5]
     """
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start)
+    cal = _prepare(
+        events, event=event, tz=tz, week_start=week_start, grain=grain_of(period), subset=False
+    )
     p = parse_period(period)
     params: dict[str, Any] = {
         "period": p,
@@ -474,7 +477,7 @@ def growth_states(
     >>> round(float(r.pooled_rates["CURR"]), 3)
     0.333
     """  # noqa: E501
-    cal = _prepare(events, event=event, tz=tz, week_start=None)
+    cal = _prepare(events, event=event, tz=tz, week_start=None, subset=False)
     w = _check_int(week_days, "week_days", 2, "week_days=7 (a week).")
     m = _check_int(month_days, "month_days", 3, "month_days=30 (Duolingo) or 28.")
     if m <= w:

@@ -22,6 +22,7 @@ from useropslib.metrics._activity import (
     _period_range,
     _prepare,
     _warn_empty,
+    grain_of,
 )
 from useropslib.metrics._result import MetricResult
 from useropslib.metrics._result import axes_or_new as _axes
@@ -327,7 +328,9 @@ def lifecycle(
     2024-01-03 00:00:00+00:00    0          0             0       -2
     2024-01-04 00:00:00+00:00    0          0             2        0
     """
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start)
+    # a created_at property column is read from the event rows, so it needs them collected
+    grain = None if isinstance(created_at, str) else grain_of(period)
+    cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain, subset=False)
     p = parse_period(period)
     if dormant_sign not in ("negative", "positive"):
         close = did_you_mean(str(dormant_sign), ("negative", "positive"))

@@ -22,6 +22,7 @@ from useropslib.metrics._activation import (
     _property,
     _window_ns,
 )
+from useropslib.metrics._activity import spec_names
 from useropslib.metrics._result import MetricResult
 from useropslib.metrics._result import axes_or_new as _axes
 
@@ -247,7 +248,10 @@ def message_funnel(
     >>> float(res.table.loc["email", "click_through_rate"])
     1.0
     """
-    log = as_event_log(events)
+    # lazy log: the rows of the message events (and of the return event, when named)
+    named = [n for n in (sent, delivered, opened, clicked) if n is not None]
+    back = None if return_event is None else spec_names(return_event)
+    log = as_event_log(events, names=None if back is None else named + back)
     if sent is None:
         raise InvalidParameterError(
             "Invalid sent=None. Expected the event name of a sent message: every rate starts "

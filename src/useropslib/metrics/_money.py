@@ -32,6 +32,7 @@ from useropslib.metrics._activation import (
     _property,
     _user_groups,
 )
+from useropslib.metrics._activity import grain_of, spec_names
 from useropslib.metrics._result import MetricResult
 from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
@@ -294,7 +295,18 @@ def revenue(
     [{'revenue': 30.0, 'active_users': 2, 'paying_users': 1, 'arpu': 15.0, 'arppu': 30.0},
      {'revenue': 10.0, 'active_users': 1, 'paying_users': 1, 'arpu': 10.0, 'arppu': 10.0}]
     """
-    log = as_event_log(events)
+    # lazy log: purchases row by row (they are counted), other activity rolled up per period
+    buy = spec_names(purchase_event)
+    act = None if active_event is None else spec_names(active_event)
+    log = as_event_log(
+        events,
+        names=None if act is None or buy is None else buy + act,
+        grain=None if value_col is not None else grain_of(period),
+        exact=buy,
+        by_event=act is not None,
+        tz=tz,
+        week_start=_check_week_start(week_start),
+    )
     p = parse_period(period)
     _check_tz(tz)
     ws = _check_week_start(week_start)
@@ -501,6 +513,41 @@ class LTVResult(MetricResult):
         return ax
 
 
+def _load_cohort_money(
+    events: Any,
+    purchase_event: Any,
+    signup_event: Any,
+    value_col: str | None,
+    cohort_period: Any,
+    tz: str | None,
+    week_start: Any,
+    as_of: Any,
+    *,
+    rows: bool,
+) -> EventLog:
+    """Get the log for a cohort revenue query; from a lazy log collect only what it reads.
+
+    Purchases come row by row; the acquisition anchor (first event, or first signup event) is
+    exact in the engine's roll-up, so other events are rolled up per cohort period.
+    """
+    buy = spec_names(purchase_event)
+    names = None
+    if signup_event is not None:
+        sign = spec_names(signup_event)
+        names = None if sign is None or buy is None else buy + sign
+    exact_rows = rows or value_col is not None
+    return as_event_log(
+        events,
+        names=names,
+        grain=None if exact_rows else grain_of(cohort_period),
+        exact=buy,
+        by_event=signup_event is not None,
+        tz=tz,
+        week_start=_check_week_start(week_start),
+        until=as_of,
+    )
+
+
 def ltv_curve(
     events: EventLog | pd.DataFrame,
     *,
@@ -586,7 +633,17 @@ def ltv_curve(
     >>> int(res.sizes.iloc[0])
     2
     """
-    log = as_event_log(events)
+    log = _load_cohort_money(
+        events,
+        purchase_event,
+        signup_event,
+        value_col,
+        cohort_period,
+        tz,
+        week_start,
+        as_of,
+        rows=False,
+    )
     p = parse_period(cohort_period)
     n = _check_periods(periods)
     _check_tz(tz)
@@ -858,7 +915,17 @@ def payback(
     >>> res.curves.loc["ads"].tolist()
     [4.0, 4.0, 8.0, 8.0]
     """
-    log = as_event_log(events)
+    log = _load_cohort_money(
+        events,
+        purchase_event,
+        signup_event,
+        value_col,
+        cohort_period,
+        tz,
+        week_start,
+        as_of,
+        rows=isinstance(channel, str),  # a channel property is read from the event rows
+    )
     p = parse_period(cohort_period)
     n = _check_periods(periods)
     _check_tz(tz)

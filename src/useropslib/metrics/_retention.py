@@ -39,6 +39,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
+from useropslib.metrics._activity import grain_of, has_filter, spec_names
 from useropslib.metrics._result import MetricResult
 from useropslib.models import Period, WeekStart, parse_period, parse_week_start
 
@@ -466,7 +467,17 @@ def retention(
     ...           start_event="signup", return_event="open").counts[1].tolist()
     [2, 0, <NA>]
     """
-    log = as_event_log(events)
+    log = _load(
+        events,
+        period,
+        bucket,
+        start_event,
+        return_event,
+        min_occurrences,
+        breakdown,
+        tz,
+        week_start,
+    )
     p = parse_period(period)
     n_k = _check_int(periods, "periods", "the number of periods to show, e.g. periods=12")
     coh = _choice(cohort, _COHORTS, "cohort", "'recurring' is PostHog's default")
@@ -654,6 +665,45 @@ def _check_int(value: Any, name: str, hint: str) -> int:
             f"{name} must be at least 1, got {int(value)}. Hint: pass {hint}."
         )
     return int(value)
+
+
+def _load(
+    events: Any,
+    period: Any,
+    bucket: Any,
+    start_event: Any,
+    return_event: Any,
+    min_occurrences: Any,
+    breakdown: Any,
+    tz: str | None,
+    week_start: Any,
+) -> EventLog:
+    """Get the event log; from a lazy log collect only what this query reads.
+
+    Calendar buckets with one qualifying event per period need presence per (user, event,
+    local day) only, so the engine's roll-up suffices.  Rolling 24-hour buckets, counting
+    events (``min_occurrences`` > 1), property filters and property breakdowns need the event
+    rows, so the rows of the named events are collected.
+    """
+    start_names, return_names = spec_names(start_event), spec_names(return_event)
+    names = None
+    if start_names is not None and return_names is not None:
+        names = list(dict.fromkeys(start_names + return_names))
+    exact_rows = (
+        bucket != "calendar"
+        or min_occurrences != 1
+        or has_filter(start_event)
+        or has_filter(return_event)
+        or isinstance(breakdown, str)
+    )
+    return as_event_log(
+        events,
+        names=names,
+        grain=None if exact_rows else grain_of(period),
+        by_event=start_event is not None or return_event is not None,
+        tz=tz,
+        week_start=None if week_start is None else parse_week_start(week_start),
+    )
 
 
 def _event_mask(log: EventLog, spec: Any, name: str) -> Bools | None:
