@@ -283,7 +283,7 @@ def _resolve_as_of(log: EventLog | None, as_of: Any) -> int | None:
     if ns < first:
         given = pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(log.tz)
         start = pd.Timestamp(first, unit="ns", tz="UTC").tz_convert(log.tz)
-        raise InsufficientDataError(
+        raise InvalidParameterError(
             f"as_of={given} is before the first event of the log ({start}); nothing is known "
             f"about any user then. Expected as_of >= {start}. Hint: pass a later as_of, or "
             "None for the log's own as_of"
@@ -727,11 +727,12 @@ def members(
     InvalidParameterError
         For unknown events or properties (with close names), a tag rule without ``tags``, a
         property condition without ``users``, a reference to a segment not in ``segments``, a
-        property compared with a value of another type.
+        property compared with a value of another type, an ``as_of`` before the first event
+        (as everywhere in the library).
     SegmentCycleError
         When segment references loop; the message names the cycle.
     InsufficientDataError
-        When ``as_of`` is before the first event, or the log is empty.
+        When the log is empty.
 
     Warns
     -----

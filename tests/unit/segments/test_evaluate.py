@@ -401,10 +401,13 @@ def test_unknown_reference_has_did_you_mean(log: EventLog) -> None:
 
 
 def test_as_of_before_the_data(log: EventLog) -> None:
-    with pytest.raises(InsufficientDataError, match=r"is before the first event of the log"):
+    with pytest.raises(InvalidParameterError, match=r"is before the first event of the log"):
         members(_b(event="purchase"), log, as_of="2023-12-31")
     with pytest.raises(InvalidParameterError, match="Cannot read as_of='soon'"):
         members(_b(event="purchase"), log, as_of="soon")
+    empty = log.filter_events(["purchase", "open"], exclude=True)
+    with pytest.raises(InsufficientDataError, match=r"The event log has no events"):
+        members(_b(event="purchase"), empty)
 
 
 def test_empty_segment_warns_and_returns_empty_index(log: EventLog) -> None:
@@ -422,7 +425,7 @@ def test_unknown_tag_warns(log: EventLog, tags: TagTable) -> None:
 def test_membership_errors(log: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match="Unsupported period 'fortnight'"):
         membership(_b(event="purchase"), log, period="fortnight")
-    with pytest.raises(InsufficientDataError, match=r"is before the first event of the log"):
+    with pytest.raises(InvalidParameterError, match=r"is before the first event of the log"):
         membership(_b(event="purchase"), log, as_of="2023-12-31")
     with pytest.raises(InvalidParameterError, match=r"segment must be a useropslib\.models"):
         membership("vip", log)  # type: ignore[arg-type]
