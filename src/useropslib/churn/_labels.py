@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,11 @@ from useropslib.churn._definition import (
 )
 from useropslib.events import EventLog, as_event_log, period_codes, period_starts
 from useropslib.events._time import stamp
-from useropslib.exceptions import InsufficientDataError, InvalidParameterError
+from useropslib.exceptions import (
+    InsufficientDataError,
+    InsufficientDataWarning,
+    InvalidParameterError,
+)
 from useropslib.models import Period, parse_period
 from useropslib.models._churn import ChurnDefinition
 
@@ -301,6 +306,11 @@ def natural_churn_rate(
     InsufficientDataError
         When nobody signed up at or before ``as_of``.
 
+    Warns
+    -----
+    InsufficientDataWarning
+        When every signup is still pending (every rate is NaN).
+
     See Also
     --------
     churn_labels : The per-user state as of one date.
@@ -392,4 +402,13 @@ def natural_churn_rate(
         index=pd.Index(starts[:-1], name="cohort"),
     )
     out: pd.DataFrame = frame[frame["signups"] > 0]
+    if not (decided > 0).any():
+        warnings.warn(
+            f"natural_churn_rate: every one of the {codes.size:,} signups is still pending at "
+            f"as_of={stamp(as_of_ns, log.tz)} (signed up less than silence="
+            f"{pd.Timedelta(w_ns, unit='ns')} before it), so every rate is NaN. Expected signups "
+            "whose window has closed. Hint: use a later as_of, a longer log or a shorter silence.",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
     return out

@@ -734,7 +734,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """
         horizon_ns = self._check_params()
         if _is_event_data(X, y):
-            log = as_event_log(X)  # type: ignore[arg-type]
+            log = as_event_log(X)
             if log.as_of_ns is None:
                 raise InsufficientDataError(
                     "ChurnRiskModel.fit: the event log is empty. Expected events to learn from."
@@ -1022,7 +1022,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         params: dict[str, Any] = {"horizon": str(self.horizon), "n_bins": n_bins}
         as_of = None
         if _is_event_data(X, y):
-            log = as_event_log(X)  # type: ignore[arg-type]
+            log = as_event_log(X)
             if log.as_of_ns is None:
                 raise InsufficientDataError("ChurnRiskModel.evaluate: the event log is empty.")
             trained = self.cutoff_

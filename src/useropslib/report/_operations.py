@@ -166,7 +166,9 @@ def _churn(
     except UseropsError:
         return []
     curve = th.curve
-    nc = natural_churn_rate(events, silence=th.definition, signup_event=start)
+    with warnings.catch_warnings():  # all signups pending: the table shows "-" instead
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        nc = natural_churn_rate(events, silence=th.definition, signup_event=start)
     done = nc[nc["complete"]]
     rate = (
         f"{float(done['churned'].sum() / done['signups'].sum()):.1%}"

@@ -8,7 +8,11 @@ import pytest
 
 from useropslib.churn._labels import churn_labels, churn_rate, natural_churn_rate
 from useropslib.events import EventLog
-from useropslib.exceptions import InsufficientDataError, InvalidParameterError
+from useropslib.exceptions import (
+    InsufficientDataError,
+    InsufficientDataWarning,
+    InvalidParameterError,
+)
 from useropslib.models._churn import ChurnDefinition
 
 
@@ -254,3 +258,16 @@ def test_natural_churn_errors() -> None:
         r"events from 1 users and none named 'signup' by then",
     ):
         natural_churn_rate(late, signup_event="signup", as_of="2024-01-15")
+
+
+def test_natural_churn_every_signup_pending_warns() -> None:
+    young = frame([("a", "signup", "2024-01-01"), ("b", "signup", "2024-01-02")])
+    with pytest.warns(
+        InsufficientDataWarning,
+        match=r"every one of the 2 signups is still pending at as_of=2024-01-10 00:00:00\+00:00 "
+        r"\(signed up less than silence=35 days 00:00:00 before it\), so every rate is NaN\. "
+        r"Expected signups whose window has closed\. Hint: use a later as_of",
+    ):
+        res = natural_churn_rate(young, as_of="2024-01-10")
+    assert res["pending"].sum() == 2
+    assert res["natural_churn_rate"].isna().all()
