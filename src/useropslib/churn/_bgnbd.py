@@ -27,7 +27,7 @@ from scipy import optimize, special
 from sklearn.base import BaseEstimator
 
 from useropslib.churn._definition import resolve_as_of
-from useropslib.events import EventLog, check_tz, period_codes
+from useropslib.events import EventLog, LazyEventLog, as_event_log, check_tz, period_codes
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import (
     ConvergenceWarning,
@@ -1643,7 +1643,7 @@ def rfm_summary(
         raise InvalidParameterError(
             f"{where}: period must be one of {list(_PERIOD_DAYS)}, got {period!r}. Hint: {hint}"
         )
-    if isinstance(transactions, EventLog):
+    if isinstance(transactions, EventLog | LazyEventLog):
         frame_only = {
             "customer_col": customer_col != "user_id",
             "time_col": time_col != "timestamp",
@@ -1661,6 +1661,12 @@ def rfm_summary(
                 "rfm_summary(log.filter_events('purchase').to_pandas(), value_col='value', "
                 "calibration_end=..., observation_end=...)."
             )
+        if isinstance(transactions, LazyEventLog):
+            # only the purchase rows leave the engine (unknown names are reported below)
+            wanted = [purchase_event] if isinstance(purchase_event, str) else purchase_event
+            known = set(map(str, transactions.event_names))
+            names = [n for n in wanted or [] if isinstance(n, str) and n in known]
+            transactions = as_event_log(transactions, names=names)
         return _rfm_from_log(
             transactions,
             purchase_event=purchase_event,

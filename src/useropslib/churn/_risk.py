@@ -28,7 +28,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from useropslib.events import EventLog, as_event_log, period_codes
+from useropslib.events import EventLog, LazyEventLog, as_event_log, period_codes
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -520,7 +520,7 @@ def _evaluate_scores(
 
 
 def _is_event_data(data: Any, y: Any) -> bool:
-    if isinstance(data, EventLog):
+    if isinstance(data, EventLog | LazyEventLog):
         return True
     return (
         y is None

@@ -22,7 +22,7 @@ from useropslib.churn._definition import (
     threshold_ns,
     window_ns,
 )
-from useropslib.events import EventLog, as_event_log
+from useropslib.events import EventLog, LazyEventLog, as_event_log
 from useropslib.events._time import NS_PER_DAY, stamp
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -349,7 +349,7 @@ def _prepare(
 ) -> _Data:
     extra: dict[str, Any] = {}
     as_of_ts = None
-    if isinstance(data, EventLog) or definition is not None:
+    if isinstance(data, EventLog | LazyEventLog) or definition is not None:
         if definition is None:
             raise InvalidParameterError(
                 f"{where} got an event log but no definition. Expected definition=... (a "

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from useropslib import churn as ch
 from useropslib import metrics as m
 from useropslib import segments as sg
 from useropslib.churn import churn_labels
@@ -123,6 +124,14 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "message_funnel return": lambda e: m.message_funnel(e, return_event="app_open"),
     "rfm": lambda e: sg.rfm(e, as_of="2024-04-05"),
     "churn_labels": lambda e: churn_labels(e, "14D", as_of="2024-04-01"),
+    "survival_frame": lambda e: ch.survival_frame(e, "14D", as_of="2024-04-01"),
+    "natural_churn_rate": lambda e: ch.natural_churn_rate(e, silence="2W"),
+    "churn_rate": lambda e: ch.churn_rate(e, "14D", period="week"),
+    "early_warning": lambda e: ch.early_warning(e, baseline="14D", recent="7D"),
+    "churn_features": lambda e: ch.churn_features(e, cutoff="2024-03-20", horizon="14D"),
+    "rfm_summary": lambda e: ch.rfm_summary(e, purchase_event="purchase", as_of="2024-04-05"),
+    "lifecycle_stages": lambda e: sg.lifecycle_stages(e),
+    "value_tiers": lambda e: sg.value_tiers(e),
 }
 
 
