@@ -12,8 +12,8 @@ visit (page views, clicks); ``--burst K`` builds such a log from the synthetic o
 ``size / K`` synthetic events is followed by ``K - 1`` more of the same name in the next seconds.
 
 Each (engine, mode, metric) runs in a fresh child process, which reports its wall time from
-opening the file to the answer and its peak resident memory (``ru_maxrss``, so the figure
-includes the Python interpreter and the libraries, about 200-300 MB).  "eager" is
+opening the file to the answer and its peak resident memory (``VmHWM``, so the figure includes
+the Python interpreter and the libraries, about 200-300 MB).  "eager" is
 ``read_events(path, engine=...)`` (the engine encodes, every row is collected) followed by the
 metric; "lazy" is ``scan_events(path, engine=...)`` followed by the same metric, which collects
 only the roll-up or the rows it needs.  Both answers are compared.
@@ -43,7 +43,7 @@ METRICS = [
 ]
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from useropslib import metrics as m
 from useropslib.events import read_events, scan_events
 METRICS = {
@@ -64,7 +64,10 @@ else:
     log = scan_events(path, engine=engine, tz="Asia/Shanghai")
 out = METRICS[name](log)
 secs = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM is this process's own high-water mark (ru_maxrss would include the parent's, which
+# Linux carries across fork and exec)
+with open("/proc/self/status") as fh:
+    peak = next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmHWM:"))
 if hasattr(out, "to_frame"):
     out = out.to_frame()
 answer = out.to_json(orient="split", double_precision=15, date_format="iso")

@@ -443,26 +443,17 @@ def prepare_in_engine(
     )
 
 
-def encode_in_engine(
-    frame: Any,
-    *,
-    user_col: str,
-    event_col: str,
-    time_col: str,
-    value_col: str | None,
-    properties: Sequence[str],
-    tz: str | None,
-    time_unit: str | None,
-    as_of: Any,
-    allow_empty: bool,
-) -> Encoded | None:
+def encode_in_engine(frame: Any, **options: Any) -> Encoded | None:
     """Validate and encode a frame in its engine; None when the frame needs the pandas path.
 
     Parameters
     ----------
-    frame, user_col, event_col, time_col, value_col, properties, tz, time_unit, as_of, \
-allow_empty
-        As in :func:`prepare_in_engine`.
+    frame : narwhals DataFrame or LazyFrame
+        The events.
+    **options
+        The keyword arguments of :func:`prepare_in_engine` (``user_col``, ``event_col``,
+        ``time_col``, ``value_col``, ``properties``, ``tz``, ``time_unit``, ``as_of``,
+        ``allow_empty``).
 
     Returns
     -------
@@ -475,32 +466,27 @@ allow_empty
         As in :func:`prepare_in_engine`, and for naive times that do not exist or are
         ambiguous in ``tz``.
     """
-    prep = prepare_in_engine(
-        frame,
-        user_col=user_col,
-        event_col=event_col,
-        time_col=time_col,
-        value_col=value_col,
-        properties=properties,
-        tz=tz,
-        time_unit=time_unit,
-        as_of=as_of,
-        allow_empty=allow_empty,
-    )
+    prep = prepare_in_engine(frame, **options)
     if prep is None:
         return None
     got = _collect(prep.frame)
     ts = np.ascontiguousarray(got["t"].to_numpy(), dtype=np.int64)
     if prep.naive:
-        assert tz is not None
-        ts = _localize_naive(ts, frame, tz=tz, time_col=time_col, time_unit=time_unit, as_of=as_of)
+        ts = _localize_naive(
+            ts,
+            frame,
+            tz=prep.tz,
+            time_col=options["time_col"],
+            time_unit=options.get("time_unit"),
+            as_of=options.get("as_of"),
+        )
     values = None
     if prep.has_values:
         values = np.ascontiguousarray(got["v"].to_numpy(), dtype=np.float64)
     props = None
-    if properties:
-        props = got.select([f"p{i}" for i in range(len(properties))]).to_pandas()
-        props.columns = pd.Index(list(properties))
+    if prep.properties:
+        props = got.select([f"p{i}" for i in range(len(prep.properties))]).to_pandas()
+        props.columns = pd.Index(list(prep.properties))
     return Encoded(
         user_codes=np.ascontiguousarray(got["u"].to_numpy(), dtype=np.int32),
         users=prep.users,

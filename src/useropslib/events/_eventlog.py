@@ -1648,27 +1648,25 @@ def scan_events(
         raise InvalidParameterError(
             f"No such file: {p!r}. Expected the path (or glob) of Parquet files of events."
         )
-    try:
-        if engine == "duckdb":
-            import duckdb
-        else:
-            import polars as pl
-    except ImportError:
-        raise UseropsError(
-            f"engine={engine!r} needs the {engine} package, which is not installed. Hint: pip "
-            "install 'useropslib[fast]'."
-        ) from None
-    if engine == "polars":
-        return EventLog.scan(pl.scan_parquet(p), **kwargs)
-    if kwargs.get("tz") is None and "*" not in p:
-        kwargs = {**kwargs, "tz": _parquet_time_zone(p, kwargs.get("time_col", "timestamp"))}
-    con = duckdb.connect()  # kept open: the lazy log's relation reads through it
-    con.execute("SET TimeZone='UTC'")
-    return EventLog.scan(con.read_parquet(p), **kwargs)
+    source, kwargs, _ = _parquet_source(p, engine, kwargs)
+    # the DuckDB connection stays open: the lazy log's relation reads through it
+    return EventLog.scan(source, **kwargs)
 
 
 def _read_parquet_in_engine(path: str, engine: str, kwargs: dict[str, Any]) -> EventLog:
     """Scan a Parquet file with DuckDB or Polars and encode it there."""
+    source, kwargs, con = _parquet_source(path, engine, kwargs)
+    try:
+        return EventLog.from_frame(source, **kwargs)
+    finally:
+        if con is not None:
+            con.close()
+
+
+def _parquet_source(
+    path: str, engine: str, kwargs: dict[str, Any]
+) -> tuple[Any, dict[str, Any], Any]:
+    """Open Parquet file(s) lazily in DuckDB or Polars: (frame, kwargs with tz, connection)."""
     try:
         if engine == "duckdb":
             import duckdb
@@ -1680,16 +1678,13 @@ def _read_parquet_in_engine(path: str, engine: str, kwargs: dict[str, Any]) -> E
             "install 'useropslib[fast]'."
         ) from None
     if engine == "polars":
-        return EventLog.from_frame(pl.scan_parquet(path), **kwargs)
-    if kwargs.get("tz") is None:
+        return pl.scan_parquet(path), kwargs, None
+    if kwargs.get("tz") is None and not any(ch in path for ch in "*?["):
         # DuckDB's TIMESTAMPTZ forgets the column's zone; take it from the file's Arrow schema
         kwargs = {**kwargs, "tz": _parquet_time_zone(path, kwargs.get("time_col", "timestamp"))}
     con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone='UTC'")
-        return EventLog.from_frame(con.read_parquet(path), **kwargs)
-    finally:
-        con.close()
+    con.execute("SET TimeZone='UTC'")
+    return con.read_parquet(path), kwargs, con
 
 
 def _parquet_time_zone(path: str, time_col: str) -> str | None:
