@@ -90,7 +90,12 @@ def _quote(name: str) -> str:
 def _collect(obj: Any) -> Any:
     import narwhals.stable.v2 as nw
 
-    return obj.collect() if isinstance(obj, nw.LazyFrame) else obj
+    if not isinstance(obj, nw.LazyFrame):
+        return obj
+    if obj.implementation.name == "POLARS":
+        # the streaming engine reads in batches instead of loading whole columns first
+        return obj.collect(engine="streaming")
+    return obj.collect()
 
 
 def _is_iana(name: str) -> bool:
@@ -274,12 +279,18 @@ class Prepared:
 
     ``frame`` is a narwhals frame with the columns ``u`` (int32 user code), ``e`` (int32 event
     code), ``t`` (int64 ns: UTC instants, or wall-clock ns when ``naive``), ``v`` (float64 value,
-    when the table has values) and ``p0, p1, ...`` (the named properties).
+    when the table has values) and ``p0, p1, ...`` (the named properties).  ``raw`` has the
+    same rows and columns with the user ids and event names as they are (``uid``, ``ename``)
+    instead of codes: a lazy log reduces it without joining the vocabularies back, and encodes
+    only what it collects.  ``raw_events`` are the event names as the engine holds them, in
+    code order (``events`` is their text).
     """
 
     frame: Any
+    raw: Any
     users: pd.Index
     events: pd.Index
+    raw_events: pd.Index
     properties: tuple[str, ...]
     has_values: bool
     tz: str
@@ -429,10 +440,18 @@ def prepare_in_engine(
     ev_index = pd.Index(events)
     if schema[event_col] != nw.String:
         ev_index = ev_index.astype(str)
+    raw_cols = [
+        nw.col(user_col).alias("uid"),
+        nw.col(event_col).alias("ename"),
+        t_expr.fill_null(0).cast(nw.Int64).alias("t"),
+        *cols[3:],
+    ]
     return Prepared(
         frame=enc.select(cols),
+        raw=base.select(raw_cols),
         users=pd.Index(users),
         events=ev_index,
+        raw_events=pd.Index(events),
         properties=tuple(properties),
         has_values=value_col is not None,
         tz=log_tz,

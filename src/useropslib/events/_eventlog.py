@@ -820,9 +820,10 @@ time_unit, allow_empty
                 "reads them."
             )
         return LazyEventLog(
-            frame=nw.to_native(prep.frame),
+            frame=nw.to_native(prep.raw),
             users=prep.users,
             events=prep.events,
+            raw_events=prep.raw_events,
             properties=prep.properties,
             has_values=prep.has_values,
             tz=prep.tz,

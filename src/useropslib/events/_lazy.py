@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib.events._engine import _collect
 from useropslib.events._eventlog import EventLog
 from useropslib.events._time import check_tz, local_ns, period_codes, stamp, to_utc_ns
 from useropslib.exceptions import InvalidParameterError
@@ -40,12 +41,6 @@ Grain = Literal["hour", "day", "week", "month"]
 _HOUR = 3_600_000_000_000
 _DAY = 24 * _HOUR
 _SECOND = 1_000_000_000
-
-
-def _collect(obj: Any) -> Any:
-    import narwhals.stable.v2 as nw
-
-    return obj.collect() if isinstance(obj, nw.LazyFrame) else obj
 
 
 def offset_pieces(tz: str, t_min: int, t_max: int) -> list[tuple[int, int]]:
@@ -83,6 +78,28 @@ def offset_pieces(tz: str, t_min: int, t_max: int) -> list[tuple[int, int]]:
         at = int(sec[int(np.argmax(soff != off[i - 1]))])
         pieces.append((at, int(off[i])))
     return pieces
+
+
+def _codes_in(column: Any, vocabulary: pd.Index) -> npt.NDArray[np.int32]:
+    """Encode a collected column of ids or names as positions in ``vocabulary``.
+
+    Only the distinct values are looked up (through an Arrow dictionary encoding when pyarrow is
+    there, else pandas' factorize), so the cost is one hash pass over the collected rows.
+    """
+    try:
+        import pyarrow.compute as pc
+
+        arr = column.to_arrow()
+        enc = pc.dictionary_encode(arr)
+        if hasattr(enc, "combine_chunks"):
+            enc = enc.combine_chunks()
+        distinct = pd.Index(enc.dictionary.to_pylist())
+        idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    except ImportError:  # pragma: no cover - pyarrow comes with every engine extra
+        idx, distinct = pd.factorize(column.to_numpy())
+    lookup = vocabulary.get_indexer(distinct).astype(np.int32)
+    out: npt.NDArray[np.int32] = lookup[idx]
+    return out
 
 
 def _offset_expr(pieces: list[tuple[int, int]]) -> Any:
@@ -173,6 +190,7 @@ class LazyEventLog:
         frame: Any,
         users: pd.Index,
         events: pd.Index,
+        raw_events: pd.Index,
         properties: tuple[str, ...],
         has_values: bool,
         tz: str,
@@ -186,6 +204,7 @@ class LazyEventLog:
         self._frame = frame
         self._users = users
         self._events = events
+        self._raw_events = raw_events
         self._properties = properties
         self._has_values = has_values
         self._tz = tz
@@ -299,10 +318,14 @@ class LazyEventLog:
 
         nf = nw.from_native(self._frame)
         if codes is not None:
-            nf = nf.filter(nw.col("e").is_in(codes))
+            nf = nf.filter(nw.col("ename").is_in(self._raw_events[codes].tolist()))
         if until_ns is not None:
             nf = nf.filter(nw.col("t") <= until_ns)
         return nf
+
+    def _encode(self, got: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """User and event codes of collected rows (ids and names, encoded here, not joined)."""
+        return _codes_in(got["uid"], self._users), _codes_in(got["ename"], self._raw_events)
 
     def _build(
         self,
@@ -359,8 +382,7 @@ class LazyEventLog:
             props = got.select([f"p{i}" for i in range(len(self._properties))]).to_pandas()
             props.columns = pd.Index(list(self._properties))
         log = self._build(
-            got["u"].to_numpy(),
-            got["e"].to_numpy(),
+            *self._encode(got),
             got["t"].to_numpy(),
             got["v"].to_numpy() if self._has_values else None,
             props,
@@ -397,7 +419,7 @@ class LazyEventLog:
             times, such as an activation key event).
         by_event : bool, default True
             Keep events apart.  With False the groups are (user, period) only, for callers
-            that count any activity; each row then carries the smallest event code of its group.
+            that count any activity; each row then carries one of its group's event names.
         tz : str, optional
             Calendar zone of the periods; default the log's.
         week_start : int, optional
@@ -448,8 +470,7 @@ class LazyEventLog:
             ex = _collect(self._base(exact_codes, until_ns))
             parts.append(
                 (
-                    ex["u"].to_numpy(),
-                    ex["e"].to_numpy(),
+                    *self._encode(ex),
                     ex["t"].to_numpy(),
                     ex["v"].to_numpy() if self._has_values else None,
                 )
@@ -459,17 +480,17 @@ class LazyEventLog:
             k = _period_key(grain, zone, ws, self._t_min, self._t_max)
             aggs = [nw.col("t").min().alias("t")]
             if not by_event:
-                aggs.append(nw.col("e").min().alias("e"))
+                aggs.append(nw.col("ename").min().alias("ename"))
             if self._has_values:
                 aggs += [nw.col("v").sum().alias("v"), nw.col("v").count().alias("nv")]
             base = self._base(rolled_codes, until_ns).with_columns(k.alias("k"))
-            keys = ["u", "e", "k"] if by_event else ["u", "k"]
+            keys = ["uid", "ename", "k"] if by_event else ["uid", "k"]
             got = _collect(base.group_by(*keys).agg(*aggs))
             v = None
             if self._has_values:
                 v = np.asarray(got["v"].to_numpy(), dtype=np.float64).copy()
                 v[np.asarray(got["nv"].to_numpy()) == 0] = np.nan
-            parts.append((got["u"].to_numpy(), got["e"].to_numpy(), got["t"].to_numpy(), v))
+            parts.append((*self._encode(got), got["t"].to_numpy(), v))
         if not parts:
             log = self._probe()
         else:
