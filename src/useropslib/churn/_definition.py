@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import ValidationError
 
-from useropslib.events import EventLog, as_event_log
+from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import NS_PER_DAY, stamp, to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -335,7 +335,7 @@ class InactivityThresholdResult(MetricResult):
 
 
 def infer_inactivity_threshold(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     horizon: str | dt.timedelta = "30D",
     grid: Sequence[float | str | dt.timedelta] | None = None,
@@ -353,7 +353,7 @@ def infer_inactivity_threshold(
 
     Parameters
     ----------
-    events : EventLog or DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events (a frame needs ``user_id``, ``event``, ``timestamp`` columns).
     horizon : str or timedelta, default "30D"
         How soon after reaching ``k`` days of silence a comeback counts as a return (H).

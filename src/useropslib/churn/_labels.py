@@ -21,7 +21,7 @@ from useropslib.churn._definition import (
     threshold_ns,
     window_ns,
 )
-from useropslib.events import EventLog, as_event_log, period_codes, period_starts
+from useropslib.events import EventLog, EventsLike, as_event_log, period_codes, period_starts
 from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -43,7 +43,7 @@ def _user_index(log: EventLog, codes: npt.NDArray[np.int64]) -> pd.Index:
 
 
 def churn_labels(
-    events: EventLog | pd.DataFrame, definition: DefinitionLike, *, as_of: Any = None
+    events: EventsLike, definition: DefinitionLike, *, as_of: Any = None
 ) -> pd.DataFrame:
     """Label every user churned, retained or too new to tell, as of a date.
 
@@ -53,7 +53,7 @@ def churn_labels(
 
     Parameters
     ----------
-    events : EventLog or DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events (a frame needs ``user_id``, ``event``, ``timestamp`` columns).
     definition : ChurnDefinition, str or timedelta
         The churn definition, or just its threshold (``"30D"``; every event is then activity).
@@ -147,7 +147,7 @@ def _spells(
 
 
 def churn_rate(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     definition: DefinitionLike,
     *,
     period: Period | str = "month",
@@ -157,7 +157,7 @@ def churn_rate(
 
     Parameters
     ----------
-    events : EventLog or DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events (a frame needs ``user_id``, ``event``, ``timestamp`` columns).
     definition : ChurnDefinition, str or timedelta
         The churn definition, or just its threshold (``"30D"``).
@@ -261,7 +261,7 @@ def churn_rate(
 
 
 def natural_churn_rate(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     cohort_period: Period | str = "week",
     silence: str | dt.timedelta | ChurnDefinition = "5W",
@@ -275,7 +275,7 @@ def natural_churn_rate(
 
     Parameters
     ----------
-    events : EventLog or DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events (a frame needs ``user_id``, ``event``, ``timestamp`` columns).
     cohort_period : {"day", "week", "month", "hour"}, default "week"
         Calendar period that groups users into signup cohorts (log's zone and week start).

@@ -28,7 +28,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from useropslib.events import EventLog, LazyEventLog, as_event_log, period_codes
+from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log, period_codes
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -172,7 +172,7 @@ def _distinct_per_user(users: IntArray, keys: IntArray, n_users: int, n_keys: in
 
 
 def churn_features(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     cutoff: Any = None,
     windows: Sequence[WindowLike] = ("7D", "30D"),
@@ -188,7 +188,7 @@ def churn_features(
 
     Parameters
     ----------
-    events : EventLog or DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     cutoff : str, datetime or Timestamp, optional
         The "now" of the features; naive values are read in the log's time zone.  Default: the
@@ -683,7 +683,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     # ---------------------------------------------------------------- fit
     def fit(
         self,
-        X: EventLog | pd.DataFrame | npt.ArrayLike,  # noqa: N803
+        X: EventsLike | npt.ArrayLike,  # noqa: N803
         y: npt.ArrayLike | None = None,
         *,
         cutoff: Any = None,
@@ -812,7 +812,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict_proba(
         self,
-        X: EventLog | pd.DataFrame | npt.ArrayLike,  # noqa: N803
+        X: EventsLike | npt.ArrayLike,  # noqa: N803
         *,
         as_of: Any = None,
     ) -> Any:
@@ -859,7 +859,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(
         self,
-        X: EventLog | pd.DataFrame | npt.ArrayLike,  # noqa: N803
+        X: EventsLike | npt.ArrayLike,  # noqa: N803
         *,
         as_of: Any = None,
     ) -> Any:
@@ -898,7 +898,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return labels
         return pd.Series(labels, index=index, name="churned")
 
-    def churn_probability(self, events: EventLog | pd.DataFrame, *, as_of: Any = None) -> pd.Series:
+    def churn_probability(self, events: EventsLike, *, as_of: Any = None) -> pd.Series:
         """Each current user's probability of churning within ``horizon``, highest first.
 
         Parameters
@@ -953,7 +953,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     # ---------------------------------------------------------------- evaluate
     def evaluate(
         self,
-        X: EventLog | pd.DataFrame | npt.ArrayLike,  # noqa: N803
+        X: EventsLike | npt.ArrayLike,  # noqa: N803
         y: npt.ArrayLike | None = None,
         *,
         cutoff: Any = None,
@@ -1077,7 +1077,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
 
 def early_warning(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     indicator: str = "active_days",
     baseline: WindowLike = "28D",
@@ -1097,7 +1097,7 @@ def early_warning(
 
     Parameters
     ----------
-    events : EventLog or DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     indicator : str, default "active_days"
         ``"active_days"`` (distinct calendar days with activity, in the log's time zone) or the

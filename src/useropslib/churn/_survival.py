@@ -22,7 +22,7 @@ from useropslib.churn._definition import (
     threshold_ns,
     window_ns,
 )
-from useropslib.events import EventLog, LazyEventLog, as_event_log
+from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log
 from useropslib.events._time import NS_PER_DAY, stamp
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -144,7 +144,7 @@ def _join_covariates(frame: pd.DataFrame, covariates: Any) -> pd.DataFrame:
 
 
 def survival_frame(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     definition: DefinitionLike,
     *,
     as_of: Any = None,
@@ -157,7 +157,7 @@ def survival_frame(
 
     Parameters
     ----------
-    events : EventLog or DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events (a frame needs ``user_id``, ``event``, ``timestamp`` columns).
     definition : ChurnDefinition, str or timedelta
         The churn definition, or just its threshold (``"30D"``; every event is then activity).

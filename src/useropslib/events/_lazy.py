@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +34,7 @@ from useropslib.events._eventlog import EventLog
 from useropslib.events._time import check_tz, local_ns, period_codes, stamp, to_utc_ns
 from useropslib.exceptions import InvalidParameterError
 
-__all__ = ["Grain", "LazyEventLog", "as_event_log"]
+__all__ = ["EventsLike", "Grain", "LazyEventLog", "as_event_log"]
 
 Grain = Literal["hour", "day", "week", "month"]
 
@@ -592,3 +592,8 @@ def as_event_log(
             until=until,
         )
     return EventLog.from_frame(events, **kwargs)
+
+
+#: What every metric, segment and churn function takes as its events: an :class:`EventLog`, a
+#: :class:`LazyEventLog` (rows left in their engine) or a frame with the default column names.
+EventsLike: TypeAlias = "EventLog | LazyEventLog | pd.DataFrame"

@@ -15,7 +15,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log, check_tz, period_codes, period_starts
+from useropslib.events import (
+    EventLog,
+    EventsLike,
+    as_event_log,
+    check_tz,
+    period_codes,
+    period_starts,
+)
 from useropslib.events._time import stamp as _stamp
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
@@ -338,7 +345,7 @@ def _activation_stats(
 
 
 def activation(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     key_event: str | Sequence[str],
     within: str | Any = "7D",
@@ -359,7 +366,7 @@ def activation(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     key_event : str or list of str
         The event (any of the events) that marks an activated user (促活), e.g. ``"first_post"``.
@@ -586,7 +593,7 @@ class OnboardingResult(MetricResult):
 
 
 def onboarding(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     steps: Sequence[str],
     *,
     within: str | Any | None = None,
@@ -601,7 +608,7 @@ def onboarding(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     steps : sequence of str
         Distinct event names in order, the first being the entry (e.g. ``"signup"``).

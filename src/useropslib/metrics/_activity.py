@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log, check_tz, period_codes
+from useropslib.events import EventLog, EventsLike, as_event_log, check_tz, period_codes
 from useropslib.events._lazy import Grain
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
@@ -95,7 +95,7 @@ class _Calendar:
 
 
 def _prepare(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     event: EventSpec,
     tz: str | None,
@@ -454,7 +454,7 @@ def _calendar_counts(cal: _Calendar, period: Period, lo: int, hi: int) -> tuple[
 
 # ============================================================================ active users
 def active_users(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     window: str | dt.timedelta = "day",
     every: Period | None = None,
@@ -470,7 +470,7 @@ def active_users(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events (a frame needs ``user_id``, ``event`` and ``timestamp`` columns).
     window : str or datetime.timedelta, default "day"
         ``"hour"``, ``"day"``, ``"week"`` or ``"month"``: distinct users per calendar period
@@ -570,7 +570,7 @@ def active_users(
 
 
 def stickiness_ratio(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     numerator: str | dt.timedelta = "day",
     denominator: str | dt.timedelta = "30D",
@@ -584,7 +584,7 @@ def stickiness_ratio(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     numerator : str or timedelta, default "day"
         ``"day"`` (DAU) or a rolling window shorter than the denominator (``"7D"`` for WAU/MAU).
@@ -784,7 +784,7 @@ def _check_within(within: Any, period: Period) -> Within:
 
 
 def stickiness(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     period: Period = "day",
     within: Within = "range",
@@ -802,7 +802,7 @@ def stickiness(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     period : {"hour", "day", "week", "month"}, default "day"
         The interval that is counted.

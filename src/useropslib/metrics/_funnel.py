@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log, check_tz
+from useropslib.events import EventLog, EventsLike, as_event_log, check_tz
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataWarning,
@@ -241,7 +241,7 @@ class FunnelResult(MetricResult):
 
 
 def funnel(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     steps: Sequence[StepSpec],
     *,
     window: str | dt.timedelta = "14D",
@@ -264,7 +264,7 @@ def funnel(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events (a frame needs ``user_id``, ``event`` and ``timestamp`` columns).
     steps : sequence of str or (str, dict)
         The steps, in order.  A step is an event name, or ``(name, {property: value})`` where

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog
+from useropslib.events import EventsLike
 from useropslib.exceptions import InvalidParameterError
 from useropslib.metrics._activity import (
     I64,
@@ -118,7 +118,7 @@ class GrowthAccountingResult(MetricResult):
 
 
 def growth_accounting(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     period: Period = "month",
     start: Any = None,
@@ -134,7 +134,7 @@ def growth_accounting(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     period : {"hour", "day", "week", "month"}, default "month"
         The calendar period.
@@ -397,7 +397,7 @@ class _Segments:
 
 
 def growth_states(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     start: Any = None,
     end: Any = None,
@@ -420,7 +420,7 @@ def growth_states(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     start, end : str, datetime or Timestamp, optional
         The days to report; the whole day containing each bound counts.  Activity before

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, period_codes
+from useropslib.events import EventsLike, period_codes
 from useropslib.events._validate import Problems, parse_timestamps
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.metrics._activity import (
@@ -237,7 +237,7 @@ class LifecycleResult(MetricResult):
 
 # ============================================================================ lifecycle
 def lifecycle(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     period: Period = "week",
     start: Any = None,
@@ -260,7 +260,7 @@ def lifecycle(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     period : {"hour", "day", "week", "month"}, default "week"
         The calendar period.

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log
+from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics._activation import (
@@ -151,7 +151,7 @@ def _first_after(
 
 
 def message_funnel(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     sent: str = "message_sent",
     delivered: str | None = "message_delivered",
@@ -174,7 +174,7 @@ def message_funnel(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events, with the message events and the users' own activity.
     sent, delivered, opened, clicked : str or None
         Event names of each stage (the defaults are those of

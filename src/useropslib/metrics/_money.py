@@ -15,6 +15,7 @@ import pandas as pd
 
 from useropslib.events import (
     EventLog,
+    EventsLike,
     as_event_log,
     check_tz,
     period_codes,
@@ -222,7 +223,7 @@ class RevenueResult(MetricResult):
 
 
 def revenue(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     period: Period | str = "week",
     purchase_event: str | Sequence[str] = "purchase",
@@ -235,7 +236,7 @@ def revenue(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     period : {"day", "week", "month", "hour"}, default "week"
         Calendar period, in ``tz``.
@@ -549,7 +550,7 @@ def _load_cohort_money(
 
 
 def ltv_curve(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     cohort_period: Period | str = "week",
     periods: int = 12,
@@ -569,7 +570,7 @@ def ltv_curve(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     cohort_period : {"day", "week", "month", "hour"}, default "week"
         Calendar period of cohorts and ages, in ``tz``.
@@ -825,7 +826,7 @@ def _raise_bad_costs(bad: list[tuple[Any, Any]], per: str) -> None:
 
 
 def payback(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     cac: Mapping[Any, float] | pd.Series | pd.DataFrame,
     channel: GroupSpec,
@@ -846,7 +847,7 @@ def payback(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     cac : mapping, Series or DataFrame
         A cost per acquired user for each channel (``{"ads": 6.0, "organic": 0.0}`` or a

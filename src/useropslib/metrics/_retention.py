@@ -32,7 +32,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log, check_tz, period_codes, period_starts
+from useropslib.events import (
+    EventLog,
+    EventsLike,
+    as_event_log,
+    check_tz,
+    period_codes,
+    period_starts,
+)
 from useropslib.events._time import NS_PER_DAY, NS_PER_HOUR, to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataWarning,
@@ -319,7 +326,7 @@ class RetentionResult(MetricResult):
 
 
 def retention(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     period: Period | str = "week",
     periods: int = 12,
@@ -340,7 +347,7 @@ def retention(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events (a frame needs ``user_id``, ``event`` and ``timestamp`` columns).
     period : {"hour", "day", "week", "month"}, default "week"
         Length of a cohort period and of a return period.

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from useropslib.events import EventLog, as_event_log
+from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics import MetricResult, funnel, retention
@@ -137,7 +137,7 @@ def _members(log: EventLog, name: str, ids: Any) -> pd.Index:
 
 
 def compare_segments(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     segments: Mapping[str, Any],
     *,
     metrics: Sequence[str] | None = None,
@@ -156,7 +156,7 @@ def compare_segments(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     segments : mapping of str to user ids
         Segment name -> its members (a collection of ids, or a boolean Series by user id).

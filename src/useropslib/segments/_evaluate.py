@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log, period_codes
+from useropslib.events import EventLog, EventsLike, as_event_log, period_codes
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -628,13 +628,13 @@ def _check_segment(segment: object) -> Segment:
     return segment
 
 
-def _log_or_none(events: EventLog | pd.DataFrame | None) -> EventLog | None:
+def _log_or_none(events: EventsLike | None) -> EventLog | None:
     return None if events is None else as_event_log(events)
 
 
 def evaluate_segment(
     segment: Segment,
-    events: EventLog | pd.DataFrame | None,
+    events: EventsLike | None,
     *,
     tags: TagTable | None = None,
     users: pd.DataFrame | None = None,
@@ -685,7 +685,7 @@ def evaluate_segment(
 
 def members(
     segment: Segment,
-    events: EventLog | pd.DataFrame | None,
+    events: EventsLike | None,
     *,
     tags: TagTable | None = None,
     users: pd.DataFrame | None = None,
@@ -816,7 +816,7 @@ def _n_present(log: EventLog, as_of_ns: int) -> int:
 
 def membership(
     segment: Segment,
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     period: Period | str = "week",
     tags: TagTable | None = None,
@@ -835,7 +835,7 @@ def membership(
     ----------
     segment : Segment
         The segment.
-    events : EventLog or DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The event log.
     period : {"hour", "day", "week", "month"}, default "week"
         Calendar period, in the log's time zone and week start.

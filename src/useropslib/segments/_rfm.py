@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log
+from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics import MetricResult
@@ -397,7 +397,7 @@ class RFMResult(MetricResult):
 
 
 def rfm(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     as_of: Any = None,
     purchase_event: str | Sequence[str] | None = None,
@@ -411,7 +411,7 @@ def rfm(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     as_of : str, datetime or Timestamp, optional
         The date of the scores; later events are ignored.  Default: the log's ``as_of``.

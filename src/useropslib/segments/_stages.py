@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log
+from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InvalidParameterError
 from useropslib.metrics import MetricResult
@@ -159,7 +159,7 @@ class LifecycleStagesResult(MetricResult):
 
 
 def lifecycle_stages(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     as_of: Any = None,
     new_within: Any = "7D",
@@ -173,7 +173,7 @@ def lifecycle_stages(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     as_of : str, datetime or Timestamp, optional
         The date of the stages; later events are ignored.  Default: the log's ``as_of``.
@@ -456,7 +456,7 @@ def _kol_flag(log: EventLog, column: str, in_time: npt.NDArray[np.bool_]) -> npt
 
 
 def value_tiers(
-    events: EventLog | pd.DataFrame,
+    events: EventsLike,
     *,
     as_of: Any = None,
     purchase_event: str | Sequence[str] = "purchase",
@@ -471,7 +471,7 @@ def value_tiers(
 
     Parameters
     ----------
-    events : EventLog or pandas.DataFrame
+    events : EventLog, LazyEventLog or DataFrame
         The events.
     as_of : str, datetime or Timestamp, optional
         The date of the tiers; later events are ignored.  Default: the log's ``as_of``.
