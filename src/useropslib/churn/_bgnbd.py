@@ -1664,8 +1664,7 @@ def rfm_summary(
         if isinstance(transactions, LazyEventLog):
             # only the purchase rows leave the engine (unknown names are reported below)
             wanted = [purchase_event] if isinstance(purchase_event, str) else purchase_event
-            known = set(map(str, transactions.event_names))
-            names = [n for n in wanted or [] if isinstance(n, str) and n in known]
+            names = [n for n in wanted or [] if isinstance(n, str)]
             transactions = as_event_log(transactions, names=names)
         return _rfm_from_log(
             transactions,

@@ -349,7 +349,13 @@ class LazyEventLog:
             as_of_given=self._as_of_given,
         )
 
-    def collect(self, events: Sequence[str] | str | None = None, *, until: Any = None) -> EventLog:
+    def collect(
+        self,
+        events: Sequence[str] | str | None = None,
+        *,
+        until: Any = None,
+        after: Sequence[str] | str | None = None,
+    ) -> EventLog:
         """Collect the event-level rows of some events (all by default) as an EventLog.
 
         The filter runs in the engine; property columns named at scan time come along.
@@ -360,6 +366,10 @@ class LazyEventLog:
             Event names to keep; default every event.
         until : datetime-like, optional
             Keep only events at or before this time.
+        after : str or sequence of str, optional
+            Keep only the users who had one of these events, and only their rows from their
+            first such event on (a semi-join in the engine): what a question about what users
+            did after a message needs.
 
         Returns
         -------
@@ -371,12 +381,29 @@ class LazyEventLog:
         InvalidParameterError
             For unknown event names (with close known names).
         """
+        import narwhals.stable.v2 as nw
+
         codes = self._codes(events)
+        after_codes = self._codes(after)
         until_ns = self._until(until)
-        key = ("collect", None if codes is None else tuple(codes), until_ns)
+        key = (
+            "collect",
+            None if codes is None else tuple(codes),
+            until_ns,
+            None if after_codes is None else tuple(after_codes),
+        )
         if key in self._cache:
             return self._cache[key]
-        got = _collect(self._base(codes, until_ns))
+        base = self._base(codes, until_ns)
+        if after_codes is not None:
+            first = (
+                self._base(after_codes, until_ns)
+                .group_by("uid")
+                .agg(nw.col("t").min().alias("__t0__"))
+            )
+            base = base.join(first, on="uid", how="inner")
+            base = base.filter(nw.col("t") >= nw.col("__t0__")).drop("__t0__")
+        got = _collect(base)
         props = None
         if self._properties:
             props = got.select([f"p{i}" for i in range(len(self._properties))]).to_pandas()
@@ -526,6 +553,7 @@ def as_event_log(
     tz: str | None = None,
     week_start: int | None = None,
     until: Any = None,
+    after: Sequence[str] | str | None = None,
     **kwargs: Any,
 ) -> EventLog:
     """Return ``events`` as an EventLog; from a :class:`LazyEventLog` collect only what is needed.
@@ -557,6 +585,9 @@ def as_event_log(
         First weekday of weekly roll-ups; default the log's.
     until : datetime-like, optional
         Last time the caller reads.
+    after : str or sequence of str, optional
+        Without ``grain``: only the rows of users who had one of these events, from their first
+        one on (see :meth:`LazyEventLog.collect`).
     **kwargs
         Passed to :meth:`EventLog.from_frame` when a frame is given.
 
@@ -580,8 +611,18 @@ def as_event_log(
     if isinstance(events, EventLog):
         return events
     if isinstance(events, LazyEventLog):
+        # names the log does not know are left out of the query: the caller looks every name
+        # up in the collected log (same vocabulary) and reports them with its own message
+        known = set(map(str, events.event_names))
+
+        def only_known(value: Sequence[str] | str | None) -> list[str] | None:
+            if value is None:
+                return None
+            return [n for n in ([value] if isinstance(value, str) else value) if n in known]
+
+        names, exact, after = only_known(names), only_known(exact), only_known(after)
         if grain is None:
-            return events.collect(names, until=until)
+            return events.collect(names, until=until, after=after)
         return events.rollup(
             grain,
             events=names,

@@ -248,10 +248,15 @@ def message_funnel(
     >>> float(res.table.loc["email", "click_through_rate"])
     1.0
     """
-    # lazy log: the rows of the message events (and of the return event, when named)
+    # lazy log: the rows of the message events and of the return event when named; a return
+    # by any event needs only messaged users' rows from their first message on
     named = [n for n in (sent, delivered, opened, clicked) if n is not None]
     back = None if return_event is None else spec_names(return_event)
-    log = as_event_log(events, names=None if back is None else named + back)
+    log = as_event_log(
+        events,
+        names=None if back is None else named + back,
+        after=[sent] if return_event is None and isinstance(sent, str) else None,
+    )
     if sent is None:
         raise InvalidParameterError(
             "Invalid sent=None. Expected the event name of a sent message: every rate starts "

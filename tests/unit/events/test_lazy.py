@@ -268,3 +268,43 @@ def test_rollup_bad_grain(pair: tuple[EventLog, LazyEventLog]) -> None:
         lazy.rollup("quarter")  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="Unknown event name"):
         lazy.collect(["purchse"])
+
+
+BAD_CALLS: dict[str, Callable[[Any], Any]] = {
+    "funnel step": lambda e: m.funnel(e, ["signup", "sigup"]),
+    "message sent": lambda e: m.message_funnel(e, sent="mesage_sent"),
+    "retention return": lambda e: m.retention(e, return_event="opne"),
+    "active event": lambda e: m.active_users(e, event="app_opn"),
+    "revenue purchase": lambda e: m.revenue(e, purchase_event="purchse"),
+    "activation key": lambda e: m.activation(e, key_event="first_pst"),
+    "bad zone": lambda e: m.lifecycle(e, tz="Mars/Base"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CALLS))
+def test_lazy_log_raises_the_full_logs_errors(
+    pair: tuple[EventLog, LazyEventLog], case: str
+) -> None:
+    full, lazy = pair
+    with pytest.raises(InvalidParameterError) as want:
+        BAD_CALLS[case](full)
+    with pytest.raises(InvalidParameterError) as got:
+        BAD_CALLS[case](lazy)
+    assert str(got.value) == str(want.value)
+
+
+def test_collect_after_keeps_rows_from_each_users_first_anchor(
+    pair: tuple[EventLog, LazyEventLog],
+) -> None:
+    full, lazy = pair
+    got = lazy.collect(after=["message_sent"]).to_pandas()
+    df = full.to_pandas()
+    first = df[df["event"] == "message_sent"].groupby("user_id")["timestamp"].min()
+    t0 = df["user_id"].map(first)
+    expect = df[t0.notna() & (df["timestamp"] >= t0)]
+    assert 0 < len(got) == len(expect) < len(df)
+    key = ["user_id", "timestamp", "event"]
+    pd.testing.assert_frame_equal(
+        got[key].sort_values(key).reset_index(drop=True),
+        expect[key].sort_values(key).reset_index(drop=True),
+    )
