@@ -80,6 +80,54 @@ def offset_pieces(tz: str, t_min: int, t_max: int) -> list[tuple[int, int]]:
     return pieces
 
 
+def _with_user_hash(
+    frame: Any, users: pd.Index
+) -> tuple[Any, tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None]:
+    """Add the engine's 64-bit hash of the user id as column ``uh``, and map hashes to codes.
+
+    Reductions then group and collect users as integers instead of id text.  The map comes
+    from one ``DISTINCT`` query over (id, hash); if two ids of the vocabulary share a hash (a
+    chance of about n^2 / 2^65), or the engine has no hash function here, the frame is left as
+    it is and ids travel as text.
+
+    Returns
+    -------
+    frame, (sorted hashes, user code of each) or None
+    """
+    import narwhals.stable.v2 as nw
+
+    backend = str(nw.from_native(frame).implementation.name).lower()
+    if backend == "polars":
+        import polars as pl
+
+        hashed = frame.with_columns(pl.col("uid").hash(seed=0).reinterpret(signed=True).alias("uh"))
+    elif backend == "duckdb":
+        hashed = frame.project('*, hash("uid") AS "uh"')  # UBIGINT, read as int64 bits
+    elif backend == "pyspark":
+        from pyspark.sql import functions as sf
+
+        hashed = frame.withColumn("uh", sf.xxhash64("uid"))
+    else:
+        return frame, None
+    pairs = _collect(nw.from_native(hashed).select("uid", "uh").unique())
+    h = _bits64(pairs["uh"])
+    codes = _codes_in(pairs["uid"], users)
+    order = np.argsort(h, kind="stable")
+    h, codes = h[order], codes[order]
+    if h.size != len(users) or (h.size > 1 and bool((h[1:] == h[:-1]).any())) or (codes < 0).any():
+        return frame, None
+    return hashed, (h, codes)
+
+
+def _bits64(column: Any) -> npt.NDArray[np.int64]:
+    """Return a collected 64-bit hash column as int64 (unsigned hashes reinterpreted)."""
+    arr = np.ascontiguousarray(column.to_numpy())
+    if arr.dtype == np.uint64:
+        return arr.view(np.int64)
+    out: npt.NDArray[np.int64] = arr.astype(np.int64, copy=False)
+    return out
+
+
 def _codes_in(column: Any, vocabulary: pd.Index) -> npt.NDArray[np.int32]:
     """Encode a collected column of ids or names as positions in ``vocabulary``.
 
@@ -201,7 +249,7 @@ class LazyEventLog:
         as_of_ns: int | None,
         keepalive: Any = None,
     ) -> None:
-        self._frame = frame
+        self._frame, self._hashes = _with_user_hash(frame, users)
         self._users = users
         self._events = events
         self._raw_events = raw_events
@@ -323,9 +371,27 @@ class LazyEventLog:
             nf = nf.filter(nw.col("t") <= until_ns)
         return nf
 
+    @property
+    def _user_key(self) -> str:
+        """Name the column reductions group users by.
+
+        The engine's 64-bit hash of the id when the vocabulary's hashes are distinct (integers
+        travel instead of text), else the id.
+        """
+        return "uid" if self._hashes is None else "uh"
+
     def _encode(self, got: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
         """User and event codes of collected rows (ids and names, encoded here, not joined)."""
-        return _codes_in(got["uid"], self._users), _codes_in(got["ename"], self._raw_events)
+        events = _codes_in(got["ename"], self._raw_events)
+        if self._hashes is None:
+            return _codes_in(got["uid"], self._users), events
+        sorted_hashes, codes = self._hashes
+        h = _bits64(got["uh"])
+        return codes[np.searchsorted(sorted_hashes, h)], events
+
+    def _select(self, frame: Any) -> Any:
+        """Drop the id text from a query's output when the hash stands for it."""
+        return frame if self._hashes is None else frame.drop("uid")
 
     def _build(
         self,
@@ -398,12 +464,12 @@ class LazyEventLog:
         if after_codes is not None:
             first = (
                 self._base(after_codes, until_ns)
-                .group_by("uid")
+                .group_by(self._user_key)
                 .agg(nw.col("t").min().alias("__t0__"))
             )
-            base = base.join(first, on="uid", how="inner")
+            base = base.join(first, on=self._user_key, how="inner")
             base = base.filter(nw.col("t") >= nw.col("__t0__")).drop("__t0__")
-        got = _collect(base)
+        got = _collect(self._select(base))
         props = None
         if self._properties:
             props = got.select([f"p{i}" for i in range(len(self._properties))]).to_pandas()
@@ -494,7 +560,7 @@ class LazyEventLog:
             keep = codes if codes is not None else list(range(len(self._events)))
             skip = set(exact_codes)
             rolled_codes = [c for c in keep if c not in skip]
-            ex = _collect(self._base(exact_codes, until_ns))
+            ex = _collect(self._select(self._base(exact_codes, until_ns)))
             parts.append(
                 (
                     *self._encode(ex),
@@ -511,7 +577,7 @@ class LazyEventLog:
             if self._has_values:
                 aggs += [nw.col("v").sum().alias("v"), nw.col("v").count().alias("nv")]
             base = self._base(rolled_codes, until_ns).with_columns(k.alias("k"))
-            keys = ["uid", "ename", "k"] if by_event else ["uid", "k"]
+            keys = [self._user_key, "ename", "k"] if by_event else [self._user_key, "k"]
             got = _collect(base.group_by(*keys).agg(*aggs))
             v = None
             if self._has_values:

@@ -411,3 +411,4 @@ def test_pyspark_lazy_log_reduces_in_spark(spark: Any) -> None:
         got, metrics.funnel(full, ONBOARDING_STEPS[:3], window="1D").table
     )
     assert lazy.rollup("day").n_events < lazy.n_events
+    assert lazy._hashes is not None  # user ids travel as Spark's xxhash64

@@ -308,3 +308,20 @@ def test_collect_after_keeps_rows_from_each_users_first_anchor(
         got[key].sort_values(key).reset_index(drop=True),
         expect[key].sort_values(key).reset_index(drop=True),
     )
+
+
+def test_user_ids_travel_as_hashes_and_the_text_path_agrees(
+    pair: tuple[EventLog, LazyEventLog],
+) -> None:
+    import copy
+
+    from useropslib.events._lazy import _with_user_hash
+
+    full, lazy = pair
+    assert lazy._hashes is not None  # both engines hash the ids
+    text = copy.copy(lazy)
+    text._hashes, text._cache = None, {}
+    for fn in (CASES["active_users week"], CASES["retention week"], CASES["funnel"]):
+        _same(_as_plain(fn(text)), _as_plain(fn(lazy)))
+    # a vocabulary the hashes do not cover (as after a collision) falls back to the text path
+    assert _with_user_hash(lazy._frame, full.users[:-1])[1] is None
