@@ -312,6 +312,7 @@ def prepare_in_engine(
     time_unit: str | None,
     as_of: Any,
     allow_empty: bool,
+    with_users: bool = True,
 ) -> Prepared | None:
     """Validate a frame in its engine and define its encoded columns; None for the pandas path.
 
@@ -333,6 +334,9 @@ def prepare_in_engine(
         The log's "now" (checked against every event) or None.
     allow_empty : bool
         Accept a frame without rows.
+    with_users : bool, default True
+        Compute the user vocabulary and the encoded ``frame``.  A lazy log passes False: it
+        reads the users from its own hashed query and never joins codes back.
 
     Returns
     -------
@@ -422,10 +426,7 @@ def prepare_in_engine(
         _raise(checks)
 
     # --- encode: vocabularies joined back as dense codes ---------------------------------------
-    uvoc = _vocabulary(base, user_col)
     evoc = _vocabulary(base, event_col)
-    enc = base.join(uvoc.rename({_CODE: _U}), on=user_col, how="left")
-    enc = enc.join(evoc.rename({_CODE: _E}), on=event_col, how="left")
     cols = [
         nw.col(_U).cast(nw.Int32).alias("u"),
         nw.col(_E).cast(nw.Int32).alias("e"),
@@ -435,8 +436,13 @@ def prepare_in_engine(
         cols.append(nw.col(value_col).cast(nw.Float64).alias("v"))
     prop_names = [f"p{i}" for i in range(len(properties))]
     cols += [nw.col(p).alias(a) for p, a in zip(properties, prop_names, strict=True)]
-    users = _collect(uvoc.sort(_CODE))[user_col].to_numpy()
     events = _collect(evoc.sort(_CODE))[event_col].to_numpy()
+    frame, users = None, pd.Index([])
+    if with_users:
+        uvoc = _vocabulary(base, user_col)
+        enc = base.join(uvoc.rename({_CODE: _U}), on=user_col, how="left")
+        frame = enc.join(evoc.rename({_CODE: _E}), on=event_col, how="left").select(cols)
+        users = pd.Index(_collect(uvoc.sort(_CODE))[user_col].to_numpy())
     ev_index = pd.Index(events)
     if schema[event_col] != nw.String:
         ev_index = ev_index.astype(str)
@@ -447,9 +453,9 @@ def prepare_in_engine(
         *cols[3:],
     ]
     return Prepared(
-        frame=enc.select(cols),
+        frame=frame,
         raw=base.select(raw_cols),
-        users=pd.Index(users),
+        users=users,
         events=ev_index,
         raw_events=pd.Index(events),
         properties=tuple(properties),

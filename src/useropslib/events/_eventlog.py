@@ -809,6 +809,7 @@ time_unit, allow_empty
             time_unit=time_unit,
             as_of=as_of,
             allow_empty=allow_empty,
+            with_users=False,
         )
         if prep is None or prep.naive:
             what = "naive (time-zone-less) times" if prep is not None else "columns of a type"
@@ -821,7 +822,6 @@ time_unit, allow_empty
             )
         return LazyEventLog(
             frame=nw.to_native(prep.raw),
-            users=prep.users,
             events=prep.events,
             raw_events=prep.raw_events,
             properties=prep.properties,

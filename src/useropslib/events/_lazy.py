@@ -81,18 +81,19 @@ def offset_pieces(tz: str, t_min: int, t_max: int) -> list[tuple[int, int]]:
 
 
 def _with_user_hash(
-    frame: Any, users: pd.Index
-) -> tuple[Any, tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None]:
-    """Add the engine's 64-bit hash of the user id as column ``uh``, and map hashes to codes.
+    frame: Any,
+) -> tuple[Any, pd.Index, tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None]:
+    """Read the user vocabulary, adding the engine's 64-bit hash of the id as column ``uh``.
 
-    Reductions then group and collect users as integers instead of id text.  The map comes
-    from one ``DISTINCT`` query over (id, hash); if two ids of the vocabulary share a hash (a
-    chance of about n^2 / 2^65), or the engine has no hash function here, the frame is left as
-    it is and ids travel as text.
+    One ``DISTINCT`` query over (id, hash), sorted in the engine, gives the users in code order
+    (the order :meth:`EventLog.from_frame` gives them) and each one's hash.  Reductions then
+    group and collect users as integers instead of id text.  If two ids share a hash (a chance
+    of about n^2 / 2^65), or the engine has no hash function here, the frame is left as it is
+    and ids travel as text.
 
     Returns
     -------
-    frame, (sorted hashes, user code of each) or None
+    frame, users, (sorted hashes, user code of each) or None
     """
     import narwhals.stable.v2 as nw
 
@@ -108,15 +109,16 @@ def _with_user_hash(
 
         hashed = frame.withColumn("uh", sf.xxhash64("uid"))
     else:
-        return frame, None
-    pairs = _collect(nw.from_native(hashed).select("uid", "uh").unique())
+        got = _collect(nw.from_native(frame).select("uid").unique().sort("uid"))
+        return frame, pd.Index(got["uid"].to_numpy()), None
+    pairs = _collect(nw.from_native(hashed).select("uid", "uh").unique().sort("uid"))
+    users = pd.Index(pairs["uid"].to_numpy())
     h = _bits64(pairs["uh"])
-    codes = _codes_in(pairs["uid"], users)
     order = np.argsort(h, kind="stable")
-    h, codes = h[order], codes[order]
-    if h.size != len(users) or (h.size > 1 and bool((h[1:] == h[:-1]).any())) or (codes < 0).any():
-        return frame, None
-    return hashed, (h, codes)
+    sorted_h = h[order]
+    if sorted_h.size > 1 and bool((sorted_h[1:] == sorted_h[:-1]).any()):
+        return frame, users, None
+    return hashed, users, (sorted_h, order.astype(np.int32))
 
 
 def _bits64(column: Any) -> npt.NDArray[np.int64]:
@@ -236,7 +238,6 @@ class LazyEventLog:
         self,
         *,
         frame: Any,
-        users: pd.Index,
         events: pd.Index,
         raw_events: pd.Index,
         properties: tuple[str, ...],
@@ -249,8 +250,7 @@ class LazyEventLog:
         as_of_ns: int | None,
         keepalive: Any = None,
     ) -> None:
-        self._frame, self._hashes = _with_user_hash(frame, users)
-        self._users = users
+        self._frame, self._users, self._hashes = _with_user_hash(frame)
         self._events = events
         self._raw_events = raw_events
         self._properties = properties
@@ -382,12 +382,14 @@ class LazyEventLog:
 
     def _encode(self, got: Any) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
         """User and event codes of collected rows (ids and names, encoded here, not joined)."""
-        events = _codes_in(got["ename"], self._raw_events)
+        return self._encode_users(got), _codes_in(got["ename"], self._raw_events)
+
+    def _encode_users(self, got: Any) -> npt.NDArray[np.int32]:
         if self._hashes is None:
-            return _codes_in(got["uid"], self._users), events
+            return _codes_in(got["uid"], self._users)
         sorted_hashes, codes = self._hashes
-        h = _bits64(got["uh"])
-        return codes[np.searchsorted(sorted_hashes, h)], events
+        out: npt.NDArray[np.int32] = codes[np.searchsorted(sorted_hashes, _bits64(got["uh"]))]
+        return out
 
     def _select(self, frame: Any) -> Any:
         """Drop the id text from a query's output when the hash stands for it."""
@@ -512,7 +514,8 @@ class LazyEventLog:
             times, such as an activation key event).
         by_event : bool, default True
             Keep events apart.  With False the groups are (user, period) only, for callers
-            that count any activity; each row then carries one of its group's event names.
+            that count any activity; each row then carries the code of one rolled-up event
+            (never one of ``exact``).
         tz : str, optional
             Calendar zone of the periods; default the log's.
         week_start : int, optional
@@ -572,18 +575,23 @@ class LazyEventLog:
             assert self._t_max is not None
             k = _period_key(grain, zone, ws, self._t_min, self._t_max)
             aggs = [nw.col("t").min().alias("t")]
-            if not by_event:
-                aggs.append(nw.col("ename").min().alias("ename"))
             if self._has_values:
                 aggs += [nw.col("v").sum().alias("v"), nw.col("v").count().alias("nv")]
             base = self._base(rolled_codes, until_ns).with_columns(k.alias("k"))
             keys = [self._user_key, "ename", "k"] if by_event else [self._user_key, "k"]
-            got = _collect(base.group_by(*keys).agg(*aggs))
+            got = _collect(self._select(base).group_by(*keys).agg(*aggs).drop("k"))
             v = None
             if self._has_values:
                 v = np.asarray(got["v"].to_numpy(), dtype=np.float64).copy()
                 v[np.asarray(got["nv"].to_numpy()) == 0] = np.nan
-            parts.append((*self._encode(got), got["t"].to_numpy(), v))
+            if by_event:
+                users, names = self._encode(got)
+            else:
+                # anonymous activity: every row carries one rolled-up event's code (never an
+                # `exact` one, so the caller's masks of those events do not match these rows)
+                users = self._encode_users(got)
+                names = np.full(len(users), (rolled_codes or [0])[0], dtype=np.int32)
+            parts.append((users, names, got["t"].to_numpy(), v))
         if not parts:
             log = self._probe()
         else:
