@@ -1,22 +1,25 @@
 """An event table left in its engine: metrics collect only the reduction they need.
 
 :meth:`EventLog.scan` checks a DuckDB relation, Polars LazyFrame, pyarrow Table or PySpark
-DataFrame in its engine (one pass of counts, as :meth:`EventLog.from_frame` does) and encodes
-users and event names there, but collects no event rows.  Each metric then asks the engine for
+DataFrame in its engine (one pass of counts, as :meth:`EventLog.from_frame` does) and reads the
+user and event vocabularies, but collects no event rows.  Each function then asks the engine for
 the smallest input that gives it the same answer:
 
-- a **roll-up**: one row per (user, event, local day or hour) with the first time and the value
-  sum, computed with a ``GROUP BY`` in the engine.  Metrics that look at calendar days, weeks and
-  months (active users, stickiness, lifecycle, growth accounting, calendar retention, revenue,
-  LTV ...) give identical answers on it, because every event of a row falls in the same local
-  day, and the first time of each user is kept exactly;
-- a **subset**: the event-level rows of the events the metric names (a funnel's steps and
-  exclusions, the messages of a recall funnel), filtered in the engine;
+- a **roll-up**: one row per (user[, event], local hour, day, week or month) with the first time
+  and the value sum, computed with a ``GROUP BY`` in the engine.  Calendar metrics (active users,
+  stickiness, lifecycle, growth accounting, calendar retention, revenue, LTV ...) give identical
+  answers on it, because every event of a row falls in the same local period, and each user's
+  first time is kept exactly;
+- a **subset**: the event-level rows of the events the function names (a funnel's steps and
+  exclusions, the messages of a recall funnel), filtered in the engine, optionally only from
+  each user's first event of some kind on (a semi-join);
 - everything, for the few options that need every event at full resolution.
 
-The local day of an instant is computed in the engine with integer arithmetic: the zone's UTC
+The local period of an instant is computed in the engine with integer arithmetic: the zone's UTC
 offsets over the data's span are found here (DST transitions included, to the second) and
-written into the query as a ``CASE`` expression, so no engine needs to know time zones.
+written into the query as a flat sum of comparisons, so no engine needs to know time zones.
+User ids travel as the engine's 64-bit hash and event names as text of the few rows collected;
+both are encoded here against the vocabularies, so no query joins codes back.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import pandas as pd
 from useropslib.events._engine import _collect
 from useropslib.events._eventlog import EventLog
 from useropslib.events._time import check_tz, local_ns, period_codes, stamp, to_utc_ns
-from useropslib.exceptions import InvalidParameterError
+from useropslib.exceptions import InvalidParameterError, UseropsError
 
 __all__ = ["EventsLike", "Grain", "LazyEventLog", "as_event_log"]
 
@@ -148,8 +151,18 @@ def _codes_in(column: Any, vocabulary: pd.Index) -> npt.NDArray[np.int32]:
     except ImportError:  # pragma: no cover - pyarrow comes with every engine extra
         idx, distinct = pd.factorize(column.to_numpy())
     lookup = vocabulary.get_indexer(distinct).astype(np.int32)
+    if (lookup < 0).any():
+        _changed([str(v) for v in distinct[lookup < 0][:5]])
     out: npt.NDArray[np.int32] = lookup[idx]
     return out
+
+
+def _changed(examples: list[str]) -> None:
+    raise UseropsError(
+        f"The table changed after EventLog.scan: the engine returned ids or event names it did "
+        f"not have then (e.g. {examples}). Expected the rows that were scanned. Hint: scan the "
+        "table again after it changes, or scan a snapshot of it."
+    )
 
 
 def _offset_expr(pieces: list[tuple[int, int]]) -> Any:
@@ -203,7 +216,9 @@ class LazyEventLog:
     Build one with :meth:`EventLog.scan` or ``read_events(..., lazy=True)``.  Pass it to any
     metric, segment or churn function in place of an :class:`EventLog`: each collects from the
     engine only what it needs (see :func:`as_event_log`).  :meth:`rollup` and :meth:`collect`
-    are the two reductions, usable directly.
+    are the two reductions, usable directly.  Each reduction is cached on the object, so a
+    second metric over the same roll-up costs no query; the table must not change after the scan
+    (rows of users or events the scan did not see raise an error): scan again when it does.
 
     Attributes
     ----------
@@ -388,7 +403,14 @@ class LazyEventLog:
         if self._hashes is None:
             return _codes_in(got["uid"], self._users)
         sorted_hashes, codes = self._hashes
-        out: npt.NDArray[np.int32] = codes[np.searchsorted(sorted_hashes, _bits64(got["uh"]))]
+        h = _bits64(got["uh"])
+        if h.size and not sorted_hashes.size:
+            _changed([f"user id hash {int(x)}" for x in h[:5]])
+        pos = np.minimum(np.searchsorted(sorted_hashes, h), max(sorted_hashes.size - 1, 0))
+        unknown = sorted_hashes[pos] != h if h.size else np.zeros(0, dtype=bool)
+        if unknown.any():
+            _changed([f"user id hash {int(x)}" for x in h[unknown][:5]])
+        out: npt.NDArray[np.int32] = codes[pos]
         return out
 
     def _select(self, frame: Any) -> Any:

@@ -331,3 +331,20 @@ def test_user_ids_travel_as_hashes_and_the_text_path_agrees(
     _, users, hashes = _lazy._with_user_hash(raw)
     assert hashes is None
     assert list(users) == list(full.users)
+
+
+def test_a_table_changed_after_scan_is_an_error() -> None:
+    from useropslib.exceptions import UseropsError
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    con.execute(
+        "CREATE TABLE ev AS SELECT 'u1' AS user_id, 'open' AS event, "
+        "TIMESTAMPTZ '2024-01-01 00:00:00+00' AS timestamp"
+    )
+    lazy = EventLog.scan(con.table("ev"), tz="UTC")
+    assert m.active_users(lazy).tolist() == [1]
+    con.execute("INSERT INTO ev VALUES ('u2', 'open', TIMESTAMPTZ '2024-01-01 01:00:00+00')")
+    lazy._cache.clear()
+    with pytest.raises(UseropsError, match=r"The table changed after EventLog\.scan: .*scan the"):
+        m.active_users(lazy)
