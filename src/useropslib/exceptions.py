@@ -95,7 +95,6 @@ class InvalidParameterError(UseropsError, ValueError):
     --------
     >>> raise InvalidParameterError("window must be positive, got '-1D'. Hint: use e.g. '7D'.")
     Traceback (most recent call last):
-    ...
     useropslib.exceptions.InvalidParameterError: window must be positive, got '-1D'. Hint: ...
     """
 
@@ -145,8 +144,8 @@ class EventSchemaError(UseropsError, ValueError):
         >>> err = EventSchemaError.missing_columns(
         ...     missing=["timestamp"], available=["ts", "uid"], param={"timestamp": "time_col"}
         ... )
-        >>> print(err)
-        Event table is missing column(s) ['timestamp']. Available: ['ts', 'uid']. Hint: did you mean 'ts'? pass time_col='ts'.
+        >>> str(err)
+        "Event table is missing column(s) ['timestamp']. Available: ['ts', 'uid']. Hint: did you mean 'ts'? pass time_col='ts'."
         """  # noqa: E501
         missing = sorted(missing)
         avail = [str(a) for a in available]

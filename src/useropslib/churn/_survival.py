@@ -653,10 +653,14 @@ def kaplan_meier(
     >>> frame = pd.DataFrame({"duration": [1, 2, 2, 3, 4, 5],
     ...                       "observed": [1, 1, 0, 1, 0, 1]})
     >>> km = kaplan_meier(frame, times=[2, 4], ci="log")
-    >>> print(km.table.to_string())
-           n  events  censored  median  median_lower  median_upper      S(2)      S(4)
+    >>> km.table[["n", "events", "censored", "median", "median_lower", "median_upper"]]
+           n  events  censored  median  median_lower  median_upper
     group
-    all    6       4         2     3.0           2.0           inf  0.666667  0.444444
+    all    6       4         2     3.0           2.0           inf
+    >>> km.table[["S(2)", "S(4)"]]
+               S(2)      S(4)
+    group
+    all    0.666667  0.444444
     >>> km.survival[["time", "at_risk", "events", "survival", "lower", "upper"]].round(4)
        time  at_risk  events  survival   lower  upper
     0   0.0        6       0    1.0000  1.0000    1.0

@@ -151,8 +151,8 @@ class Tag(_RuleBase):
     --------
     >>> Tag(name="channel:wechat")
     Tag(name='channel:wechat')
-    >>> print(Tag(name="vip") & ~Tag(name="churned"))
-    vip AND NOT churned
+    >>> str(Tag(name="vip") & ~Tag(name="churned"))
+    'vip AND NOT churned'
     """
 
     kind: Literal["tag"] = Field(default="tag", repr=False)
@@ -199,8 +199,8 @@ class Not(_RuleBase):
     --------
     >>> Not(operand=Tag(name="churned"))
     Not(operand=Tag(name='churned'))
-    >>> print(Not(operand=parse_rule("vip OR kol")))
-    NOT (vip OR kol)
+    >>> str(Not(operand=parse_rule("vip OR kol")))
+    'NOT (vip OR kol)'
     """
 
     kind: Literal["not"] = Field(default="not", repr=False)
@@ -273,8 +273,8 @@ class And(_Junction):
     Examples
     --------
     >>> node = And(operands=(Tag(name="vip"), Tag(name="cn"), Tag(name="hk")))
-    >>> print(node)
-    vip AND cn AND hk
+    >>> str(node)
+    'vip AND cn AND hk'
     >>> node.to_sexpr()
     '(and (and vip cn) hk)'
     >>> node == parse_rule("(vip AND cn) AND hk")
@@ -632,15 +632,14 @@ def parse_rule(text: str) -> RuleNode:
     Examples
     --------
     >>> rule = parse_rule("vip AND (cn OR hk) and not churned")
-    >>> print(rule)
-    vip AND (cn OR hk) AND NOT churned
+    >>> str(rule)
+    'vip AND (cn OR hk) AND NOT churned'
     >>> rule.to_sexpr()
     '(and (and vip (or cn hk)) (not churned))'
     >>> rule.tags()
     ['vip', 'cn', 'hk', 'churned']
     >>> parse_rule("vip && cn")
     Traceback (most recent call last):
-    ...
     useropslib.exceptions.RuleSyntaxError: '&&' at position 4 is not a rule operator. Hint: write AND instead (rules use AND, OR, NOT and parentheses)
       vip && cn
           ^

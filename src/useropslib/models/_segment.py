@@ -19,8 +19,8 @@ Examples
 ...         )
 ...     ),
 ... )
->>> print(seg)
-active_vip_cn: tags(vip AND NOT churned) AND region eq 'cn' AND performed purchase at least 3 times in the last 30 days
+>>> str(seg)
+"active_vip_cn: tags(vip AND NOT churned) AND region eq 'cn' AND performed purchase at least 3 times in the last 30 days"
 >>> Segment.model_validate_json(seg.model_dump_json()) == seg
 True
 """  # noqa: E501
@@ -332,10 +332,10 @@ class BehaviourCondition(_Node):
     Examples
     --------
     >>> c = BehaviourCondition(event="purchase", times=3, window="30D")
-    >>> print(c)
-    performed purchase at least 3 times in the last 30 days
-    >>> print(BehaviourCondition(event="app_open", behaviour="stopped", window="14D"))
-    stopped app_open (at least 1 time before) in the last 14 days
+    >>> str(c)
+    'performed purchase at least 3 times in the last 30 days'
+    >>> str(BehaviourCondition(event="app_open", behaviour="stopped", window="14D"))
+    'stopped app_open (at least 1 time before) in the last 14 days'
     """
 
     kind: Literal["behaviour"] = "behaviour"
@@ -488,8 +488,8 @@ class SegmentRef(_Node):
 
     Examples
     --------
-    >>> print(SegmentRef(segment="paying") & ~SegmentRef(segment="churned"))
-    segment(paying) AND NOT segment(churned)
+    >>> str(SegmentRef(segment="paying") & ~SegmentRef(segment="churned"))
+    'segment(paying) AND NOT segment(churned)'
     """
 
     kind: Literal["segment"] = "segment"
@@ -535,8 +535,8 @@ class AllOf(_Group):
 
     Examples
     --------
-    >>> print(AllOf(conditions=["vip", PropertyCondition(property="age", op="ge", value=18)]))
-    tags(vip) AND age ge 18
+    >>> str(AllOf(conditions=["vip", PropertyCondition(property="age", op="ge", value=18)]))
+    'tags(vip) AND age ge 18'
     """
 
     kind: Literal["all_of"] = "all_of"
@@ -561,8 +561,8 @@ class AnyOf(_Group):
 
     Examples
     --------
-    >>> print(AnyOf(conditions=["kol", "paying"]))
-    tags(kol) OR tags(paying)
+    >>> str(AnyOf(conditions=["kol", "paying"]))
+    'tags(kol) OR tags(paying)'
     """
 
     kind: Literal["any_of"] = "any_of"
@@ -587,8 +587,8 @@ class NoneOf(_Group):
 
     Examples
     --------
-    >>> print(NoneOf(conditions=["churned"]))
-    NOT tags(churned)
+    >>> str(NoneOf(conditions=["churned"]))
+    'NOT tags(churned)'
     """
 
     kind: Literal["none_of"] = "none_of"

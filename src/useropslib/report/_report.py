@@ -192,10 +192,10 @@ def log_report(
     >>> df = pd.DataFrame({"user_id": ["a", "b", "a"], "event": ["open", "open", "buy"],
     ...                    "timestamp": ["2024-01-01T10:00Z", "2024-01-02T10:00Z", "2024-01-09T10:00Z"]})
     >>> rep = log_report(EventLog.from_pandas(df))
-    >>> print(rep.sections[2].table.to_string(index=False))
-    week starting  active users  new users (first event)  events
-       2024-01-01             2                        2       2
-       2024-01-08             1                        0       1
+    >>> rep.sections[2].table
+      week starting  active users  new users (first event)  events
+    0    2024-01-01             2                        2       2
+    1    2024-01-08             1                        0       1
     """  # noqa: E501
     if lang not in _TEXT["title"]:
         raise InvalidParameterError(f"Unsupported lang={lang!r}. Expected 'en' or 'zh'.")
