@@ -689,7 +689,72 @@ def _bgnbd_p_no_purchase(
 _BG_NAMES = ("r", "alpha", "a", "b")
 
 
-class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
+class _MLEModel(BaseEstimator):  # type: ignore[misc]
+    """What the maximum-likelihood customer models share: options, parameters, fit, summary.
+
+    Subclasses set ``_names`` (parameter names), ``_fit_call`` (how to fit, for the not-fitted
+    error) and ``_summary_hint`` (how to get standard errors).
+    """
+
+    _names: tuple[str, ...]
+    _fit_call: str
+    _summary_hint: str
+
+    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 1000, tol: float = 1e-10) -> None:
+        self.penalizer = penalizer
+        self.max_iter = max_iter
+        self.tol = tol
+
+    @classmethod
+    def _from_values(cls, values: dict[str, Any]) -> Self:
+        """Build a model whose ``params_`` are checked known values (no fit, no summary)."""
+        params = _positive_params(f"{cls.__name__}.from_params", values)
+        model = cls()
+        model.params_ = pd.Series(params, index=list(cls._names), name="coef")
+        return model
+
+    def _solve(
+        self,
+        objective: Callable[[FloatArray], tuple[float, FloatArray]],
+        loglik: Callable[[FloatArray], float],
+        total: float,
+    ) -> Self:
+        """Maximise the likelihood and store ``params_``, ``covariance_`` and the fit counts."""
+        result = _fit_positive(
+            objective,
+            names=self._names,
+            total_weight=total,
+            penalizer=float(self.penalizer),
+            max_iter=int(self.max_iter),
+            tol=float(self.tol),
+            model=type(self).__name__,
+        )
+        names = list(self._names)
+        self.params_ = pd.Series(result.params, index=names, name="coef")
+        self.log_likelihood_ = loglik(result.params)
+        self.covariance_ = pd.DataFrame(result.covariance, index=names, columns=names)
+        self.n_customers_ = total
+        self.n_iter_ = result.n_iter
+        return self
+
+    def _params(self) -> FloatArray:
+        params = getattr(self, "params_", None)
+        if params is None:
+            raise _not_fitted(type(self).__name__, self._fit_call)
+        return np.asarray(params.to_numpy(), dtype=np.float64)
+
+    def _summary(self) -> pd.DataFrame:
+        params = self._params()
+        covariance = getattr(self, "covariance_", None)
+        if covariance is None:
+            raise NotFittedError(
+                f"{type(self).__name__}.summary needs the standard errors of a fit, but this "
+                f"model was built with from_params() and has none. Hint: {self._summary_hint}"
+            )
+        return _summary_frame(self._names, params, covariance.to_numpy())
+
+
+class BetaGeoModel(_MLEModel):
     """BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005), fitted by maximum likelihood.
 
     Parameters
@@ -776,10 +841,9 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
     3              0.085               0.041                    0.968
     """
 
-    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 1000, tol: float = 1e-10) -> None:
-        self.penalizer = penalizer
-        self.max_iter = max_iter
-        self.tol = tol
+    _names = _BG_NAMES
+    _fit_call = "BetaGeoModel().fit(summary)"
+    _summary_hint = "call fit(summary) on your data."
 
     # ---------------------------------------------------------------- construction and fitting
     @classmethod
@@ -813,12 +877,7 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
         b        2.426
         Name: coef, dtype: float64
         """
-        values = _positive_params(
-            "BetaGeoModel.from_params", {"r": r, "alpha": alpha, "a": a, "b": b}
-        )
-        model = cls()
-        model.params_ = pd.Series(values, index=list(_BG_NAMES), name="coef")
-        return model
+        return cls._from_values({"r": r, "alpha": alpha, "a": a, "b": b})
 
     def fit(
         self,
@@ -890,30 +949,13 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
                 "some customers with frequency >= 1. Hint: use a longer calibration period."
             )
         counts = _unique_counts(x)
-        result = _fit_positive(
+        return self._solve(
             lambda p: _bgnbd_loglik_and_grad(p, x, tx, age, w, counts),
-            names=_BG_NAMES,
-            total_weight=total,
-            penalizer=float(self.penalizer),
-            max_iter=int(self.max_iter),
-            tol=float(self.tol),
-            model="BetaGeoModel",
+            lambda p: _wsum(w, _bgnbd_loglik(p, x, tx, age)),
+            total,
         )
-        self.params_ = pd.Series(result.params, index=list(_BG_NAMES), name="coef")
-        self.log_likelihood_ = _wsum(w, _bgnbd_loglik(result.params, x, tx, age))
-        self.covariance_ = pd.DataFrame(
-            result.covariance, index=list(_BG_NAMES), columns=list(_BG_NAMES)
-        )
-        self.n_customers_ = total
-        self.n_iter_ = result.n_iter
-        return self
 
     # ---------------------------------------------------------------- helpers
-    def _params(self) -> FloatArray:
-        params = getattr(self, "params_", None)
-        if params is None:
-            raise _not_fitted("BetaGeoModel", "BetaGeoModel().fit(summary)")
-        return np.asarray(params.to_numpy(), dtype=np.float64)
 
     def _customers(
         self,
@@ -955,14 +997,7 @@ class BetaGeoModel(BaseEstimator):  # type: ignore[misc]
         a      0.724     0.544            0.166            3.161
         b      1.168     1.021            0.210            6.486
         """
-        self._params()
-        covariance = getattr(self, "covariance_", None)
-        if covariance is None:
-            raise NotFittedError(
-                "BetaGeoModel.summary needs the standard errors of a fit, but this model was built "
-                "with from_params() and has none. Hint: call fit(summary) on your data."
-            )
-        return _summary_frame(_BG_NAMES, self._params(), covariance.to_numpy())
+        return self._summary()
 
     @overload
     def log_likelihood(

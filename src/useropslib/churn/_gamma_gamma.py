@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import special
-from sklearn.base import BaseEstimator
 
 from useropslib.churn._bgnbd import (
     _PERIOD_DAYS,
@@ -28,20 +27,17 @@ from useropslib.churn._bgnbd import (
     _check_frequency,
     _check_hyperparameters,
     _collect_inputs,
-    _fit_positive,
     _Inputs,
-    _not_fitted,
-    _positive_params,
+    _MLEModel,
     _problem_line,
     _raise_problems,
     _sample_weight,
-    _summary_frame,
     _unique_counts,
     _validate_rfm,
     _wrap,
     _wsum,
 )
-from useropslib.exceptions import InsufficientDataError, InvalidParameterError, NotFittedError
+from useropslib.exceptions import InsufficientDataError, InvalidParameterError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -141,7 +137,7 @@ def _gg_expected_spend(params: FloatArray, x: FloatArray, m: FloatArray) -> Floa
     return np.asarray(value, dtype=np.float64)
 
 
-class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
+class GammaGammaModel(_MLEModel):
     """Gamma-Gamma model of spend per repeat purchase (Fader & Hardie), and CLV.
 
     Parameters
@@ -202,10 +198,9 @@ class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
     10.0
     """
 
-    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 1000, tol: float = 1e-10) -> None:
-        self.penalizer = penalizer
-        self.max_iter = max_iter
-        self.tol = tol
+    _names = _GG_NAMES
+    _fit_call = "GammaGammaModel().fit(frequency, monetary_value)"
+    _summary_hint = "call fit(frequency, monetary_value)."
 
     @classmethod
     def from_params(cls, *, p: float, q: float, v: float) -> GammaGammaModel:
@@ -234,10 +229,7 @@ class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
         v    15.44
         Name: coef, dtype: float64
         """
-        values = _positive_params("GammaGammaModel.from_params", {"p": p, "q": q, "v": v})
-        model = cls()
-        model.params_ = pd.Series(values, index=list(_GG_NAMES), name="coef")
-        return model
+        return cls._from_values({"p": p, "q": q, "v": v})
 
     def fit(
         self,
@@ -305,29 +297,11 @@ class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
         x, m, w = x_all[use], m_all[use], w_all[use]
         total = float(w.sum())
         counts = _unique_counts(x)
-        result = _fit_positive(
+        return self._solve(
             lambda params: _gg_loglik_and_grad(params, x, m, w, counts),
-            names=_GG_NAMES,
-            total_weight=total,
-            penalizer=float(self.penalizer),
-            max_iter=int(self.max_iter),
-            tol=float(self.tol),
-            model="GammaGammaModel",
+            lambda params: _wsum(w, _gg_loglik(params, x, m)),
+            total,
         )
-        self.params_ = pd.Series(result.params, index=list(_GG_NAMES), name="coef")
-        self.log_likelihood_ = _wsum(w, _gg_loglik(result.params, x, m))
-        self.covariance_ = pd.DataFrame(
-            result.covariance, index=list(_GG_NAMES), columns=list(_GG_NAMES)
-        )
-        self.n_customers_ = total
-        self.n_iter_ = result.n_iter
-        return self
-
-    def _params(self) -> FloatArray:
-        params = getattr(self, "params_", None)
-        if params is None:
-            raise _not_fitted("GammaGammaModel", "GammaGammaModel().fit(frequency, monetary_value)")
-        return np.asarray(params.to_numpy(), dtype=np.float64)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -353,14 +327,7 @@ class GammaGammaModel(BaseEstimator):  # type: ignore[misc]
         >>> list(model.summary.index)
         ['p', 'q', 'v']
         """
-        params = self._params()
-        covariance = getattr(self, "covariance_", None)
-        if covariance is None:
-            raise NotFittedError(
-                "GammaGammaModel.summary needs the standard errors of a fit, but this model was "
-                "built with from_params() and has none. Hint: call fit(frequency, monetary_value)."
-            )
-        return _summary_frame(_GG_NAMES, params, covariance.to_numpy())
+        return self._summary()
 
     @overload
     def conditional_expected_average_profit(
