@@ -151,7 +151,65 @@ class LogSummary:
         }
 
 
-class EventLog:
+class _LogHeader:
+    """What an event log and a lazy one both know without their rows: vocabularies and clock.
+
+    Subclasses set ``_users``, ``_events``, ``_tz``, ``_week_start``, ``_as_of`` and
+    ``_as_of_given``.
+    """
+
+    __slots__ = ()
+    _users: pd.Index
+    _events: pd.Index
+    _tz: str
+    _week_start: int
+    _as_of: int | None
+    _as_of_given: bool
+
+    @property
+    def users(self) -> pd.Index:
+        """The user-id vocabulary: ``users[code]`` is the id of user code ``code``.
+
+        It is shared by filtered views, so it may include users with no event in this view;
+        :attr:`present_user_codes` lists those who have.
+        """
+        return self._users
+
+    @property
+    def event_names(self) -> pd.Index:
+        """The event-name vocabulary: ``event_names[code]`` is the name of event code ``code``."""
+        return self._events
+
+    @property
+    def tz(self) -> str:
+        """IANA time zone used for calendar periods."""
+        return self._tz
+
+    @property
+    def week_start(self) -> int:
+        """First day of a calendar week, 0 = Monday ... 6 = Sunday."""
+        return self._week_start
+
+    def _stamp(self, ns: int | None) -> pd.Timestamp | None:
+        return stamp(ns, self._tz)
+
+    @property
+    def as_of(self) -> pd.Timestamp | None:
+        """The log's "now": given at construction, or else the last event's time."""
+        return self._stamp(self._as_of)
+
+    @property
+    def as_of_ns(self) -> int | None:
+        """:attr:`as_of` as int64 UTC nanoseconds."""
+        return self._as_of
+
+    @property
+    def as_of_source(self) -> str:
+        """``"given"`` when ``as_of`` was passed, else ``"last event"``."""
+        return "given" if self._as_of_given else "last event"
+
+
+class EventLog(_LogHeader):
     """A validated, encoded, immutable event log: the first argument of every metric.
 
     Build one with :meth:`from_pandas`, :meth:`from_records`, :meth:`from_frame` or
@@ -898,20 +956,6 @@ time_unit, allow_empty
         return out
 
     @property
-    def users(self) -> pd.Index:
-        """The user-id vocabulary: ``users[code]`` is the id of user code ``code``.
-
-        It is shared by filtered views, so it may include users with no event in this view;
-        :attr:`present_user_codes` lists those who have.
-        """
-        return self._users
-
-    @property
-    def event_names(self) -> pd.Index:
-        """The event-name vocabulary: ``event_names[code]`` is the name of event code ``code``."""
-        return self._events
-
-    @property
     def user_codes(self) -> npt.NDArray[np.int32]:
         """Per-event user codes (read-only int32 array)."""
         return self._user_codes
@@ -984,19 +1028,6 @@ time_unit, allow_empty
         return col
 
     @property
-    def tz(self) -> str:
-        """IANA time zone used for calendar periods."""
-        return self._tz
-
-    @property
-    def week_start(self) -> int:
-        """First day of a calendar week, 0 = Monday ... 6 = Sunday."""
-        return self._week_start
-
-    def _stamp(self, ns: int | None) -> pd.Timestamp | None:
-        return stamp(ns, self._tz)
-
-    @property
     def start(self) -> pd.Timestamp | None:
         """Time of the first event in the log's time zone (None if empty)."""
         return self._stamp(int(self._ts.min())) if self._ts.size else None
@@ -1005,21 +1036,6 @@ time_unit, allow_empty
     def end(self) -> pd.Timestamp | None:
         """Time of the last event in the log's time zone (None if empty)."""
         return self._stamp(int(self._ts.max())) if self._ts.size else None
-
-    @property
-    def as_of(self) -> pd.Timestamp | None:
-        """The log's "now": given at construction, or else the last event's time."""
-        return self._stamp(self._as_of)
-
-    @property
-    def as_of_ns(self) -> int | None:
-        """:attr:`as_of` as int64 UTC nanoseconds."""
-        return self._as_of
-
-    @property
-    def as_of_source(self) -> str:
-        """``"given"`` when ``as_of`` was passed, else ``"last event"``."""
-        return "given" if self._as_of_given else "last event"
 
     def event_counts(self) -> pd.Series:
         """Return the number of events per event name, most frequent first.

@@ -33,8 +33,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events._engine import _collect
-from useropslib.events._eventlog import EventLog
-from useropslib.events._time import check_tz, local_ns, period_codes, stamp, to_utc_ns
+from useropslib.events._eventlog import EventLog, _LogHeader
+from useropslib.events._time import check_tz, local_ns, period_codes, to_utc_ns
 from useropslib.exceptions import InvalidParameterError, UseropsError
 
 __all__ = ["EventsLike", "Grain", "LazyEventLog", "as_event_log"]
@@ -210,7 +210,7 @@ def _period_key(grain: str, tz: str, week_start: int, t_min: int, t_max: int) ->
     return expr
 
 
-class LazyEventLog:
+class LazyEventLog(_LogHeader):
     """An event table checked and encoded in its engine, with no event rows collected.
 
     Build one with :meth:`EventLog.scan` or ``read_events(..., lazy=True)``.  Pass it to any
@@ -282,16 +282,6 @@ class LazyEventLog:
 
     # ------------------------------------------------------------------ attributes
     @property
-    def users(self) -> pd.Index:
-        """Every user id, in code order."""
-        return self._users
-
-    @property
-    def event_names(self) -> pd.Index:
-        """Every event name, in code order."""
-        return self._events
-
-    @property
     def n_events(self) -> int:
         """Number of rows in the table."""
         return self._n
@@ -300,16 +290,6 @@ class LazyEventLog:
     def n_users(self) -> int:
         """Number of distinct users."""
         return len(self._users)
-
-    @property
-    def tz(self) -> str:
-        """The log's calendar zone."""
-        return self._tz
-
-    @property
-    def week_start(self) -> int:
-        """First day of the week (0 = Monday)."""
-        return self._week_start
 
     @property
     def property_names(self) -> tuple[str, ...]:
@@ -324,22 +304,12 @@ class LazyEventLog:
     @property
     def start(self) -> pd.Timestamp | None:
         """Time of the first event, in the log's zone."""
-        return None if self._t_min is None else stamp(self._t_min, self._tz)
+        return None if self._t_min is None else self._stamp(self._t_min)
 
     @property
     def end(self) -> pd.Timestamp | None:
         """Time of the last event, in the log's zone."""
-        return None if self._t_max is None else stamp(self._t_max, self._tz)
-
-    @property
-    def as_of(self) -> pd.Timestamp | None:
-        """The log's "now": the ``as_of`` given at scan time, else the last event."""
-        return None if self._as_of is None else stamp(self._as_of, self._tz)
-
-    @property
-    def as_of_ns(self) -> int | None:
-        """:attr:`as_of` as int64 UTC ns."""
-        return self._as_of
+        return None if self._t_max is None else self._stamp(self._t_max)
 
     @property
     def backend(self) -> str:
