@@ -27,8 +27,8 @@ from useropslib.exceptions import (
 )
 from useropslib.metrics import axes_or_new as axes
 from useropslib.metrics._result import MetricResult
-from useropslib.models import parse_window
 from useropslib.models._churn import ChurnDefinition
+from useropslib.models._types import window_ns
 
 __all__ = ["InactivityThresholdResult", "infer_inactivity_threshold"]
 
@@ -41,15 +41,6 @@ _SLACK = 1e-12  # float slack when comparing a drop with the tolerance
 
 
 # ============================================================================ shared helpers
-
-
-def window_ns(value: Any, name: str) -> int:
-    """Parse a positive window (``"7D"``, a timedelta) into nanoseconds, naming the parameter."""
-    try:
-        td = parse_window(value)
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(f"Invalid {name}={value!r}. {exc}") from None
-    return int(pd.Timedelta(td).value)
 
 
 def as_definition(definition: Any, *, name: str = "definition") -> ChurnDefinition:

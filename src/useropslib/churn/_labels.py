@@ -19,7 +19,6 @@ from useropslib.churn._definition import (
     resolve_as_of,
     stamps,
     threshold_ns,
-    window_ns,
 )
 from useropslib.events import EventLog, EventsLike, as_event_log, period_codes, period_starts
 from useropslib.events._time import stamp
@@ -30,6 +29,7 @@ from useropslib.exceptions import (
 )
 from useropslib.models import Period, parse_period
 from useropslib.models._churn import ChurnDefinition
+from useropslib.models._types import window_ns
 
 __all__ = ["churn_labels", "churn_rate", "natural_churn_rate"]
 

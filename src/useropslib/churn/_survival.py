@@ -20,7 +20,6 @@ from useropslib.churn._definition import (
     as_definition,
     resolve_as_of,
     threshold_ns,
-    window_ns,
 )
 from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log
 from useropslib.events._time import NS_PER_DAY, stamp
@@ -32,6 +31,7 @@ from useropslib.exceptions import (
 )
 from useropslib.metrics import axes_or_new as axes
 from useropslib.metrics._result import MetricResult
+from useropslib.models._types import window_ns
 
 __all__ = [
     "KaplanMeierResult",

@@ -34,7 +34,7 @@ from useropslib.metrics._activity import spec_names
 from useropslib.metrics._result import MetricResult
 from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import PERIODS, WeekStart, parse_period, parse_week_start
-from useropslib.models import parse_window as _parse_window
+from useropslib.models._types import window_ns
 
 __all__ = ["ActivationResult", "OnboardingResult", "activation", "onboarding"]
 
@@ -44,15 +44,6 @@ GroupSpec = str | pd.Series | Mapping[Any, Any] | None
 
 
 # ============================================================================ shared helpers
-
-
-def _window_ns(value: Any, name: str) -> int:
-    """Parse a positive window (``"7D"``, a timedelta) into nanoseconds, naming the parameter."""
-    try:
-        td = _parse_window(value)
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(f"Invalid {name}={value!r}. {exc}") from None
-    return int(pd.Timedelta(td).value)
 
 
 def _as_of_ns(log: EventLog, as_of: Any) -> int | None:
@@ -452,7 +443,7 @@ def activation(
         tz=tz,
         until=as_of,
     )
-    w = _window_ns(within, "within")
+    w = window_ns(within, "within")
     key_names = _names(key_event, "key_event")
     if incomplete not in ("exclude", "include"):
         raise InvalidParameterError(
@@ -687,7 +678,7 @@ def onboarding(
         codes = log.event_code_of(names)
     except InvalidParameterError as exc:
         raise InvalidParameterError(f"steps: {exc}") from None
-    w = None if within is None else _window_ns(within, "within")
+    w = None if within is None else window_ns(within, "within")
     now = _as_of_ns(log, as_of)
     ts = log.timestamps_ns
     ev = log.event_codes

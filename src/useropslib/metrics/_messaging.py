@@ -20,11 +20,11 @@ from useropslib.metrics._activation import (
     _factorize_sorted,
     _names,
     _property,
-    _window_ns,
 )
 from useropslib.metrics._activity import spec_names
 from useropslib.metrics._result import MetricResult
 from useropslib.metrics._result import axes_or_new as _axes
+from useropslib.models._types import window_ns
 
 __all__ = ["RATE_DEFINITIONS", "MessageFunnelResult", "message_funnel"]
 
@@ -265,7 +265,7 @@ def message_funnel(
     stage_names = {"sent": sent, "delivered": delivered, "opened": opened, "clicked": clicked}
     present = [s for s in _STAGES if stage_names[s] is not None]
     masks = {s: _event_mask(log, str(stage_names[s]), s) for s in present}
-    w = _window_ns(return_within, "return_within")
+    w = window_ns(return_within, "return_within")
     now = _as_of_ns(log, as_of)
     ts = log.timestamps_ns
     keep = np.ones(ts.size, dtype=bool) if now is None else ts <= now

@@ -187,3 +187,37 @@ def parse_window(value: str | dt.timedelta) -> dt.timedelta:
             f"Window must be positive, got {value!r}. Hint: use e.g. '7D' for seven days."
         )
     return td
+
+
+def window_ns(value: str | dt.timedelta, name: str) -> int:
+    """Parse a positive window into int64 nanoseconds; errors name the parameter.
+
+    Parameters
+    ----------
+    value : str or datetime.timedelta
+        As in :func:`parse_window`.
+    name : str
+        The parameter the window was given as, for the error message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InvalidParameterError
+        As :func:`parse_window`, prefixed with ``Invalid {name}={value!r}.``
+
+    Examples
+    --------
+    >>> window_ns("1h", "within")
+    3600000000000
+    """
+    try:
+        td = parse_window(value)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"Invalid {name}={value!r}. {exc}") from None
+    ns = getattr(td, "value", None)  # a pandas.Timedelta keeps nanoseconds
+    if isinstance(ns, int):
+        return ns
+    return (td // dt.timedelta(microseconds=1)) * 1000

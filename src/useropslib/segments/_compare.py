@@ -18,7 +18,8 @@ from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics import MetricResult, funnel, retention
 from useropslib.metrics import axes_or_new as axes
 from useropslib.models import ChurnDefinition, Period
-from useropslib.segments._rfm import event_mask, resolve_as_of, window_ns
+from useropslib.models._types import window_ns
+from useropslib.segments._rfm import event_mask, resolve_as_of
 
 __all__ = ["COMPARISON_METRICS", "SegmentComparison", "compare_segments"]
 

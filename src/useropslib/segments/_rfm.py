@@ -152,21 +152,6 @@ def resolve_as_of(log: EventLog, as_of: Any) -> int:
     return ns
 
 
-def window_ns(value: Any, name: str) -> int:
-    """Parse a positive window (``"7D"`` or a timedelta) into nanoseconds."""
-    from useropslib.models import parse_window
-
-    try:
-        td = parse_window(value)
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(f"Invalid {name}={value!r}: {exc}") from None
-    except TypeError:
-        raise InvalidParameterError(
-            f"Invalid {name}={value!r}. Expected a window such as '7D' or a timedelta."
-        ) from None
-    return int(pd.Timedelta(td).value)
-
-
 def event_names(value: Any, name: str) -> list[str]:
     """Return ``value`` as a non-empty list of event names."""
     names = [value] if isinstance(value, str) else value

@@ -16,7 +16,8 @@ from useropslib.exceptions import InvalidParameterError
 from useropslib.metrics import MetricResult
 from useropslib.metrics import axes_or_new as axes
 from useropslib.models import ChurnDefinition
-from useropslib.segments._rfm import event_mask, resolve_as_of, window_ns
+from useropslib.models._types import window_ns
+from useropslib.segments._rfm import event_mask, resolve_as_of
 from useropslib.segments._tags import TagTable
 
 __all__ = [
