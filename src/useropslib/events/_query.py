@@ -65,9 +65,7 @@ Bools = npt.NDArray[np.bool_]
 
 #: What a caller may give wherever events are named: ``None`` (any event), a name,
 #: ``(name, {property: value})`` (a list value matches any of its elements) or a list of those.
-EventSpec: TypeAlias = (
-    "str | None | tuple[str | None, Mapping[str, Any]] | Sequence[str | None | tuple[str | None, Mapping[str, Any]]]"  # noqa: E501
-)
+EventSpec: TypeAlias = "str | tuple[str | None, Mapping[str, Any]] | Sequence[Any] | None"
 
 NONE_GROUP = "(none)"
 """The group of users without a value in a breakdown, so the groups add up to the whole."""
@@ -205,6 +203,22 @@ class EventTerm:
     name: str | None
     where: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
+    @classmethod
+    def parse(cls, item: Any, *, param: str = "event") -> EventTerm:
+        """Read one term: None (any event), a name, or ``(name, {property: value})``.
+
+        Raises
+        ------
+        InvalidParameterError
+            For anything else, or a filter that cannot be read.
+        """
+        return _term(item, param)
+
+    @property
+    def key(self) -> tuple[str | None, tuple[tuple[str, frozenset[Any]], ...]]:
+        """What the term matches, independent of the order of listed values."""
+        return (self.name, tuple((k, frozenset(v)) for k, v in self.where))
+
     @property
     def label(self) -> str:
         """A short text for tables and plots: ``"purchase (plan='pro')"``, ``"(any event)"``."""
@@ -256,8 +270,8 @@ def _term(item: Any, param: str) -> EventTerm:
         where.sort(key=lambda kv: kv[0])
         return EventTerm(item[0], tuple(where))
     raise InvalidParameterError(
-        f"Cannot read {param} entry {item!r}. Expected an event name, None for any event, or a "
-        "pair (name, {property: value}), e.g. 'signup' or ('purchase', {'plan': 'pro'})."
+        f"Cannot read {param} {item!r}. Expected an event name or a pair (name, {{property: "
+        "value}), or None for any event, e.g. 'signup' or ('purchase', {'plan': 'pro'})."
     )
 
 
@@ -403,9 +417,7 @@ class EventSelector:
         """Code of each term's name (-1: unknown or any event), looked up once (one warning)."""
         named = [t.name for t in self.terms if t.name is not None]
         got = iter(
-            event_codes(log, named, param=self.param, strict=self.strict).tolist()
-            if named
-            else []
+            event_codes(log, named, param=self.param, strict=self.strict).tolist() if named else []
         )
         return [-1 if t.name is None else int(next(got)) for t in self.terms]
 
@@ -622,7 +634,9 @@ class AsOf:
 
     def period_start_ns(self, code: int, period: str, *, week_start: int = 0) -> int:
         """UTC start of a period code in ``tz``."""
-        idx = period_starts(np.array([code], dtype=np.int64), period, tz=self.tz, week_start=week_start)
+        idx = period_starts(
+            np.array([code], dtype=np.int64), period, tz=self.tz, week_start=week_start
+        )
         return int(idx.as_unit("ns").asi8[0])
 
 
@@ -710,13 +724,15 @@ def resolve_as_of(
 
 
 # ============================================================================ empty data
-def warn_empty(what: str, *, hint: str = "check start, end, as_of and the event names", stacklevel: int = 3) -> None:  # noqa: E501
+def warn_empty(
+    what: str, *, hint: str = "check start, end, as_of and the event names", stacklevel: int = 3
+) -> None:
     """Warn that a counting function found nothing to count (its result is zero-size or zeros).
 
     Parameters
     ----------
     what : str
-        The function and what it found missing.
+        What was found missing, e.g. ``"No entry event (step 0) in the range"``.
     hint : str
         How to get data.
     stacklevel : int, default 3
@@ -727,14 +743,15 @@ def warn_empty(what: str, *, hint: str = "check start, end, as_of and the event 
     InsufficientDataWarning
     """
     warnings.warn(
-        f"{what}: no qualifying event, so every count is 0 (or the result has no rows). Hint: "
-        f"{hint}.",
+        f"{what} (every count is 0, or the result has no rows). Hint: {hint}.",
         InsufficientDataWarning,
         stacklevel=stacklevel,
     )
 
 
-def require_data(n: int, what: str, *, needed: int = 1, hint: str = "check the filters that built the log") -> None:  # noqa: E501
+def require_data(
+    n: int, what: str, *, needed: int = 1, hint: str = "check the filters that built the log"
+) -> None:
     """Raise when an estimating function has fewer than ``needed`` items to estimate from.
 
     Parameters
@@ -845,7 +862,7 @@ def resolve_groups(
     ...                    "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)})
     >>> g = resolve_groups(EventLog.from_pandas(df), {"a": "paid"})
     >>> list(g.labels), g.codes.tolist()
-    [['paid', '(none)'], [0, 1]]
+    (['paid', '(none)'], [0, 1])
     """
     n_users = len(log.users)
     if breakdown is None:
