@@ -37,6 +37,8 @@ EXPECTED_TOP = {
     "segments",
     "churn",
     "Segment",
+    "UnknownEventWarning",
+    "report",
     "show_versions",
 }
 

@@ -27,7 +27,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
 )
 from useropslib.metrics import axes_or_new as axes
-from useropslib.models._churn import ChurnDefinition
+from useropslib.models import ChurnDefinition
 from useropslib.models._types import window_ns
 
 __all__ = ["InactivityThresholdResult", "infer_inactivity_threshold"]

@@ -47,6 +47,7 @@ __all__ = [
     "EventSelector",
     "EventSpec",
     "EventTerm",
+    "Grain",
     "UserGroups",
     "check_grain",
     "check_instant",

@@ -17,10 +17,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventLog, EventsLike, check_tz, period_codes, period_starts
-from useropslib.events._lazy import Grain
 from useropslib.events._query import (
     AsOf,
     EventSelector,
+    Grain,
     check_grain,
     check_instant,
     load,

@@ -41,7 +41,6 @@ from useropslib.models._types import (
 )
 
 __all__ = [
-    "DateLike",
     "MAX_RULE_DEPTH",
     "PERIODS",
     "PROPERTY_OPERATORS",
@@ -54,6 +53,7 @@ __all__ = [
     "ChurnKind",
     "Comparison",
     "Condition",
+    "DateLike",
     "Event",
     "IdentityLink",
     "NoneOf",
