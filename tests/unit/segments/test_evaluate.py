@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
 
-from useropslib.events import EventLog
+from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -29,6 +30,14 @@ from useropslib.segments import (
     membership,
 )
 from useropslib.segments._tags import TagTable, UnknownTagWarning
+
+
+@pytest.fixture(autouse=True)
+def _strict_event_names() -> Iterator[None]:
+    """These cases pin the errors for unknown event names (the warning is tested elsewhere)."""
+    with strict_events():
+        yield
+
 
 AS_OF = "2024-01-31T00:00:00Z"  # a 10-day window is (Jan 21 00:00, Jan 31 00:00]
 
