@@ -35,7 +35,8 @@ def log() -> EventLog:
 def test_selector_knows_names_rows_and_any() -> None:
     sel = EventSelector.parse(["open", ("buy", {"plan": ["pro", "team"]})], param="event")
     assert sel.names == ("open", "buy")
-    assert sel.needs_rows and not sel.is_any
+    assert sel.needs_rows
+    assert not sel.is_any
     assert sel.properties == ("plan",)
     assert EventSelector.parse(None).is_any
     assert EventSelector.parse(None).names is None
@@ -46,17 +47,21 @@ def test_selector_knows_names_rows_and_any() -> None:
 def test_selector_masks(log: EventLog) -> None:
     assert EventSelector.parse(None).mask(log) is None
     mask = EventSelector.parse("buy").mask(log)
-    assert mask is not None and mask.tolist() == [False, True, True, False]
+    assert mask is not None
+    assert mask.tolist() == [False, True, True, False]
     mask = EventSelector.parse(("buy", {"plan": "pro"})).mask(log)
-    assert mask is not None and mask.tolist() == [False, True, False, False]
+    assert mask is not None
+    assert mask.tolist() == [False, True, False, False]
     mask = EventSelector.parse(["open", (None, {"plan": "pro"})]).mask(log)
-    assert mask is not None and mask.tolist() == [True, True, False, True]
+    assert mask is not None
+    assert mask.tolist() == [True, True, False, True]
 
 
 def test_absent_names_count_as_zero_with_a_warning(log: EventLog) -> None:
     with pytest.warns(UnknownEventWarning, match=r"\['bye'\] in event.*did you mean 'buy'"):
         mask = EventSelector.parse(["bye", "open"]).mask(log)
-    assert mask is not None and mask.tolist() == [True, False, False, True]
+    assert mask is not None
+    assert mask.tolist() == [True, False, False, True]
     with strict_events(), pytest.raises(InvalidParameterError, match=r"\['bye'\] in event"):
         EventSelector.parse("bye").mask(log)
     with pytest.raises(InvalidParameterError, match=r"\['bye'\] in x"):
@@ -90,18 +95,21 @@ def test_any_event_refused_where_a_name_is_needed() -> None:
 
 def test_as_of_policy(log: EventLog) -> None:
     default = resolve_as_of(log)
-    assert default is not None and not default.given
+    assert default is not None
+    assert not default.given
     # the last event's month is shown (incomplete) by default
     assert default.last_shown("month") == default.last_complete("month") + 1
     given = resolve_as_of(log, "2024-02-01")
-    assert given is not None and given.given
+    assert given is not None
+    assert given.given
     # a month ending at as_of is complete; the month starting at as_of is not shown
     assert given.last_shown("month") == given.last_complete("month")
     assert given.stamp == pd.Timestamp("2024-02-01", tz="UTC")
     mid = resolve_as_of(log, "2024-01-10")
     assert mid is not None
     late = mid.mask(log)
-    assert late is not None and late.tolist() == [True, True, False, False]
+    assert late is not None
+    assert late.tolist() == [True, True, False, False]
     with pytest.raises(InvalidParameterError, match="before the first event of the log"):
         resolve_as_of(log, "2023-12-31")
     assert resolve_as_of(log, "2023-12-31", allow_before=True) is not None
@@ -113,9 +121,11 @@ def test_user_groups(log: EventLog) -> None:
     # latest non-null value per user: a -> pro, b -> free, c has none
     assert list(g.of([0, 1, 2])) == ["pro", "free", "(none)"]
     early = resolve_groups(log, "plan", as_of_ns=int(pd.Timestamp("2024-01-01", tz="UTC").value))
-    assert early is not None and early.of([0])[0] == "free"
+    assert early is not None
+    assert early.of([0])[0] == "free"
     seg = resolve_groups(log, ["a", "c"])
-    assert seg is not None and seg.of([0, 1, 2]).tolist() == [True, False, True]
+    assert seg is not None
+    assert seg.of([0, 1, 2]).tolist() == [True, False, True]
     assert resolve_groups(log, None) is None
     with pytest.raises(InvalidParameterError, match="more than once"):
         resolve_groups(log, pd.Series([1, 2], index=["a", "a"]))
@@ -131,14 +141,15 @@ def test_rolled_up_log_is_refused_where_events_are_counted() -> None:
         {
             "user_id": ["a", "a", "a"],
             "event": ["buy", "buy", "buy"],
-            "timestamp": [pd.Timestamp("2024-01-01 0%d:00" % h, tz="UTC") for h in (1, 2, 3)],
+            "timestamp": [pd.Timestamp(f"2024-01-01 0{h}:00", tz="UTC") for h in (1, 2, 3)],
         }
     )
     lazy: EventsLike = EventLog.scan(frame.lazy())
     rolled = lazy.rollup("day")  # type: ignore[union-attr]
-    assert rolled.grain == "day" and rolled.n_events == 1
+    assert rolled.grain == "day"
+    assert rolled.n_events == 1
     check_grain(rolled, "week", "active_users")  # a day roll-up answers weekly questions
-    with pytest.raises(InvalidParameterError, match="needs event-level rows.*roll-up to 'day'"):
+    with pytest.raises(InvalidParameterError, match=r"needs event-level rows.*roll-up to 'day'"):
         check_grain(rolled, "events", "funnel")
     with pytest.raises(InvalidParameterError, match="needs hourly periods"):
         check_grain(rolled, "hour", "active_users")
