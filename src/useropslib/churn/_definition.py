@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._query import EventSelector
 from useropslib.events._query import resolve_as_of as resolve_log_as_of
@@ -28,7 +29,6 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
 )
-from useropslib.metrics import axes_or_new as axes
 from useropslib.models import ChurnDefinition
 from useropslib.models._types import window_ns
 

@@ -41,7 +41,7 @@ from useropslib.exceptions import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-from useropslib.metrics import axes_or_new as _axes
+from useropslib._results import axes_or_new as _axes
 
 __all__ = ["ChurnDrivers", "indicator_comparison"]
 

@@ -51,7 +51,7 @@ except ImportError:  # pragma: no cover - older scikit-learn
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-from useropslib.metrics import axes_or_new
+from useropslib._results import axes_or_new
 
 __all__ = ["ChurnRiskModel", "RiskEvaluation", "churn_features", "early_warning"]
 

@@ -5,7 +5,7 @@ with ``user_id``, ``event`` and ``timestamp`` columns) and keyword-only options 
 convention used.
 """
 
-from useropslib._results import MetricResult, axes_or_new, jsonable
+from useropslib._results import MetricResult
 from useropslib.metrics._activation import (
     ActivationResult,
     OnboardingResult,
@@ -56,11 +56,9 @@ __all__ = [
     "StickinessResult",
     "activation",
     "active_users",
-    "axes_or_new",
     "funnel",
     "growth_accounting",
     "growth_states",
-    "jsonable",
     "lifecycle",
     "ltv_curve",
     "message_funnel",

@@ -12,11 +12,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
-from useropslib.metrics import MetricResult, funnel, retention
-from useropslib.metrics import axes_or_new as axes
+from useropslib.metrics import funnel, retention
 from useropslib.models import ChurnDefinition, Period
 from useropslib.models._types import window_ns
 from useropslib.segments._rfm import event_mask, resolve_as_of

@@ -18,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log, period_codes
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import (
@@ -26,8 +28,6 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
-from useropslib.metrics import MetricResult
-from useropslib.metrics import axes_or_new as axes
 from useropslib.models import (
     AllOf,
     AnyOf,

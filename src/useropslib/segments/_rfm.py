@@ -12,13 +12,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._query import EventSelector
 from useropslib.events._query import resolve_as_of as resolve_log_as_of
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
-from useropslib.metrics import MetricResult
-from useropslib.metrics import axes_or_new as axes
 from useropslib.segments._tags import TagTable
 
 __all__ = [

@@ -10,11 +10,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InvalidParameterError
-from useropslib.metrics import MetricResult
-from useropslib.metrics import axes_or_new as axes
 from useropslib.models import ChurnDefinition
 from useropslib.models._types import window_ns
 from useropslib.segments._rfm import event_mask, resolve_as_of
