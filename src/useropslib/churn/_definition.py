@@ -29,7 +29,7 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
 )
-from useropslib.models import ChurnDefinition
+from useropslib.models import ChurnDefinition, DateLike
 from useropslib.models._types import window_ns
 
 __all__ = ["InactivityThresholdResult", "infer_inactivity_threshold"]
@@ -320,7 +320,7 @@ def infer_inactivity_threshold(
     tolerance: float = 0.01,
     relative: bool = False,
     activity_events: Sequence[str] | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     min_gaps: int = 30,
 ) -> InactivityThresholdResult:
     """Derive the churn threshold from the data: the silence after which users rarely come back.

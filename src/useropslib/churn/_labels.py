@@ -27,7 +27,7 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
 )
-from useropslib.models import ChurnDefinition, Period, parse_period
+from useropslib.models import ChurnDefinition, DateLike, Period, parse_period
 from useropslib.models._types import window_ns
 
 __all__ = ["churn_labels", "churn_rate", "natural_churn_rate"]
@@ -150,7 +150,7 @@ def churn_rate(
     definition: DefinitionLike,
     *,
     period: Period | str = "month",
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> pd.DataFrame:
     """Share of the active base at the start of each period that churns during it.
 
@@ -265,7 +265,7 @@ def natural_churn_rate(
     cohort_period: Period | str = "week",
     silence: str | dt.timedelta | ChurnDefinition = "5W",
     signup_event: str | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> pd.DataFrame:
     """Natural churn rate (自然流失率) of each signup cohort: the share never active after signup.
 

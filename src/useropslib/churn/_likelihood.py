@@ -9,7 +9,6 @@ here are the package's internal API for ``_bgnbd``, ``_gamma_gamma`` and ``_rfm_
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,7 +37,6 @@ __all__ = [
     "BG_NAMES",
     "PERIOD_DAYS",
     "SUMMARY_COLUMNS",
-    "DateLike",
     "FloatArray",
     "Inputs",
     "MLEModel",
@@ -66,7 +64,6 @@ FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 #: What the prediction methods return: a float for scalar input, a Series aligned on the input's
 #: index for pandas input, an ndarray otherwise.
 Prediction: TypeAlias = "float | npt.NDArray[np.float64] | pd.Series[float]"
-DateLike: TypeAlias = "str | dt.date | dt.datetime | pd.Timestamp | np.datetime64"
 
 _Z95 = 1.959963984540054  # standard normal 97.5% quantile
 _LOG_BOUND = 20.0  # parameters are searched in [exp(-20), exp(20)]

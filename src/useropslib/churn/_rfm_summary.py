@@ -18,6 +18,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
+from useropslib.models import DateLike
 
 if TYPE_CHECKING:
     pass
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 from useropslib.churn._likelihood import (
     PERIOD_DAYS,
-    DateLike,
     FloatArray,
 )
 

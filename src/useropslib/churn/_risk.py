@@ -38,7 +38,7 @@ from useropslib.exceptions import (
     NotFittedError,
     UseropsWarning,
 )
-from useropslib.models import parse_window
+from useropslib.models import DateLike, parse_window
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _validate_data
@@ -1077,7 +1077,7 @@ def early_warning(
     baseline: WindowLike = "28D",
     recent: WindowLike = "7D",
     drop: float = 0.5,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     min_baseline: float = 1,
     activity_events: Sequence[str] | None = None,
 ) -> pd.DataFrame:

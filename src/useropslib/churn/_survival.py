@@ -31,6 +31,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
+from useropslib.models import DateLike
 from useropslib.models._types import window_ns
 
 __all__ = [
@@ -147,7 +148,7 @@ def survival_frame(
     events: EventsLike,
     definition: DefinitionLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     covariates: pd.DataFrame | None = None,
     early_window: str | dt.timedelta | None = "7D",
     kind: Literal["terminal", "first_lapse"] | None = None,
@@ -585,7 +586,7 @@ def kaplan_meier(
     ci: CIType = "log-log",
     alpha: float = 0.05,
     definition: DefinitionLike | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> KaplanMeierResult:
     """Kaplan–Meier survival curves per group through lifelines' ``KaplanMeierFitter``.
 
@@ -829,7 +830,7 @@ def logrank_test(
     duration_col: str = "duration",
     event_col: str = "observed",
     definition: DefinitionLike | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> LogrankResult:
     """Log-rank test across groups (lifelines' ``multivariate_logrank_test``).
 

@@ -43,7 +43,7 @@ from useropslib.metrics._query import (
     _user_groups,
     spec_names,
 )
-from useropslib.models import WeekStart
+from useropslib.models import DateLike, WeekStart
 from useropslib.models._types import window_ns
 
 __all__ = ["ActivationResult", "OnboardingResult", "activation", "onboarding"]
@@ -153,7 +153,7 @@ def activation(
     by: GroupSpec = None,
     incomplete: Literal["exclude", "include"] = "exclude",
     quantiles: Sequence[float] = (0.25, 0.75, 0.9),
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
 ) -> ActivationResult:
@@ -397,7 +397,7 @@ def onboarding(
     steps: Sequence[str],
     *,
     within: str | Any | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> OnboardingResult:
     """Count the users reaching each step of an onboarding sequence, in order, and the loss.
 

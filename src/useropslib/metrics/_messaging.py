@@ -24,6 +24,7 @@ from useropslib.metrics._query import (
     _property,
     spec_names,
 )
+from useropslib.models import DateLike
 from useropslib.models._types import window_ns
 
 __all__ = ["RATE_DEFINITIONS", "MessageFunnelResult", "message_funnel"]
@@ -162,7 +163,7 @@ def message_funnel(
     by: str | None = "channel",
     campaign: Any = None,
     campaign_col: str = "campaign",
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> MessageFunnelResult:
     """Delivery, open, click and return rates of recall messages, each over a named denominator.
 

@@ -37,7 +37,7 @@ from useropslib.metrics._query import (
     grain_of,
     spec_names,
 )
-from useropslib.models import Period, WeekStart, parse_period
+from useropslib.models import DateLike, Period, WeekStart, parse_period
 
 __all__ = ["LTVResult", "PaybackResult", "RevenueResult", "ltv_curve", "payback", "revenue"]
 
@@ -558,7 +558,7 @@ def ltv_curve(
     purchase_event: str | Sequence[str] = "purchase",
     value_col: str | None = None,
     signup_event: str | Sequence[str] | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
 ) -> LTVResult:
@@ -836,7 +836,7 @@ def payback(
     purchase_event: str | Sequence[str] = "purchase",
     value_col: str | None = None,
     signup_event: str | Sequence[str] | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
 ) -> PaybackResult:

@@ -18,7 +18,7 @@ from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics import funnel, retention
-from useropslib.models import ChurnDefinition, Period
+from useropslib.models import ChurnDefinition, DateLike, Period
 from useropslib.models._types import window_ns
 from useropslib.segments._rfm import event_mask, resolve_as_of
 
@@ -144,7 +144,7 @@ def compare_segments(
     segments: Mapping[str, Any],
     *,
     metrics: Sequence[str] | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     retention_period: Period | str = "week",
     retention_k: int = 1,
     conversion_event: str | Sequence[str] | None = None,

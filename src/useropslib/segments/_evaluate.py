@@ -33,6 +33,7 @@ from useropslib.models import (
     AnyOf,
     BehaviourCondition,
     Condition,
+    DateLike,
     NoneOf,
     Period,
     PropertyCondition,
@@ -638,7 +639,7 @@ def evaluate_segment(
     *,
     tags: TagTable | None = None,
     users: pd.DataFrame | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     segments: Mapping[str, Segment] | Iterable[Segment] | None = None,
 ) -> pd.Series[bool]:
     """Return, for every user of the universe, whether they are in the segment as of a date.
@@ -689,7 +690,7 @@ def members(
     *,
     tags: TagTable | None = None,
     users: pd.DataFrame | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     segments: Mapping[str, Segment] | Iterable[Segment] | None = None,
 ) -> pd.Index:
     """Return the ids of the users in a segment as of a date (分群成员).
@@ -821,7 +822,7 @@ def membership(
     period: Period | str = "week",
     tags: TagTable | None = None,
     users: pd.DataFrame | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     segments: Mapping[str, Segment] | Iterable[Segment] | None = None,
 ) -> MembershipResult:
     """Return the segment's size, who entered and who left it, in each calendar period.

@@ -19,6 +19,7 @@ from useropslib.events._query import EventSelector
 from useropslib.events._query import resolve_as_of as resolve_log_as_of
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
+from useropslib.models import DateLike
 from useropslib.segments._tags import TagTable
 
 __all__ = [
@@ -378,7 +379,7 @@ class RFMResult(MetricResult):
 def rfm(
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     purchase_event: str | Sequence[str] | None = None,
     value_col: str | None = None,
     bins: int = 5,

@@ -15,7 +15,7 @@ from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InvalidParameterError
-from useropslib.models import ChurnDefinition
+from useropslib.models import ChurnDefinition, DateLike
 from useropslib.models._types import window_ns
 from useropslib.segments._rfm import event_mask, resolve_as_of
 from useropslib.segments._tags import TagTable
@@ -162,7 +162,7 @@ class LifecycleStagesResult(MetricResult):
 def lifecycle_stages(
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     new_within: Any = "7D",
     active_within: Any = "7D",
     dormant_after: Any = "30D",
@@ -459,7 +459,7 @@ def _kol_flag(log: EventLog, column: str, in_time: npt.NDArray[np.bool_]) -> npt
 def value_tiers(
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     purchase_event: str | Sequence[str] = "purchase",
     paying_within: Any = "90D",
     core_quantile: float = 0.9,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
@@ -12,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.exceptions import InvalidParameterError, UseropsWarning, did_you_mean
-from useropslib.models import And, Not, Or, RuleNode, Tag, parse_rule
+from useropslib.models import And, DateLike, Not, Or, RuleNode, Tag, parse_rule
 
 __all__ = ["TagTable", "UnknownTagWarning"]
 
@@ -20,7 +19,7 @@ _OPEN_START = np.iinfo(np.int64).min
 _OPEN_END = np.iinfo(np.int64).max
 _NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
-Instant: TypeAlias = str | dt.datetime | pd.Timestamp | np.datetime64
+Instant: TypeAlias = DateLike
 """An aware point in time: ``"2024-05-01T00:00:00+08:00"``, an aware datetime or Timestamp."""
 
 
