@@ -53,6 +53,8 @@ __all__ = [
     "check_instant",
     "event_codes",
     "load",
+    "named_events",
+    "named_mask",
     "require_data",
     "resolve_as_of",
     "resolve_groups",
@@ -462,6 +464,30 @@ class EventSelector:
                 m &= np.asarray(props[prop].isin(list(values)), dtype=bool)
             out |= m
         return out
+
+
+def named_events(value: Any, *, param: str) -> list[str]:
+    """Return an event name or a non-empty list of names (no filter, not any event) as a list.
+
+    Raises
+    ------
+    InvalidParameterError
+        For anything else.
+    """
+    sel = EventSelector.parse(value, param=param, allow_any=False)
+    if sel.names is None or sel.needs_rows:
+        raise InvalidParameterError(
+            f"Invalid {param}={value!r}. Expected an event name or a non-empty list of event "
+            f"names. Hint: pass e.g. {param}='purchase'."
+        )
+    return list(sel.names)
+
+
+def named_mask(log: EventLog, value: Any, *, param: str) -> Bools:
+    """Per-event mask of the named events (absent names match nothing, with a warning)."""
+    out = EventSelector.parse(named_events(value, param=param), param=param).mask(log)
+    assert out is not None  # a named selector always gives a mask
+    return out
 
 
 def _property_columns(log: EventLog, names: Sequence[str], param: str) -> pd.DataFrame:

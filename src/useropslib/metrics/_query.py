@@ -24,6 +24,8 @@ from useropslib.events._query import (
     check_grain,
     check_instant,
     load,
+    named_events,
+    named_mask,
     resolve_as_of,
     warn_empty,
 )
@@ -296,20 +298,12 @@ def _as_of_ns(log: EventLog, as_of: Any) -> int | None:
 
 def _names(value: Any, param: str) -> list[str]:
     """Turn one event name or a list of them into a non-empty list of names."""
-    sel = EventSelector.parse(value, param=param, allow_any=False)
-    if sel.names is None or sel.needs_rows:
-        raise InvalidParameterError(
-            f"Invalid {param}={value!r}. Expected an event name or a non-empty list of event "
-            f"names. Hint: pass e.g. {param}='purchase'."
-        )
-    return list(sel.names)
+    return named_events(value, param=param)
 
 
 def _event_mask(log: EventLog, value: Any, param: str) -> npt.NDArray[np.bool_]:
     """Events matching ``value`` (absent names match nothing, with a warning)."""
-    out = EventSelector.parse(value, param=param, allow_any=False).mask(log)
-    assert out is not None
-    return out
+    return named_mask(log, value, param=param)
 
 
 def spec_names(spec: Any) -> list[str] | None:

@@ -15,7 +15,7 @@ import pandas as pd
 from useropslib._results import MetricResult
 from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._query import EventSelector
+from useropslib.events._query import named_events, named_mask
 from useropslib.events._query import resolve_as_of as resolve_log_as_of
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
@@ -148,19 +148,12 @@ def resolve_as_of(log: EventLog, as_of: Any) -> int:
 
 def event_names(value: Any, name: str) -> list[str]:
     """Return ``value`` as a non-empty list of event names."""
-    sel = EventSelector.parse(value, param=name, allow_any=False)
-    if sel.names is None or sel.needs_rows:
-        raise InvalidParameterError(
-            f"Invalid {name}={value!r}. Expected an event name or a non-empty list of names."
-        )
-    return list(sel.names)
+    return named_events(value, param=name)
 
 
 def event_mask(log: EventLog, value: Any, name: str) -> npt.NDArray[np.bool_]:
     """Boolean mask of the events named in ``value`` (absent names match nothing, warned)."""
-    out = EventSelector.parse(value, param=name, allow_any=False).mask(log)
-    assert out is not None
-    return out
+    return named_mask(log, value, param=name)
 
 
 def slug(name: str) -> str:
