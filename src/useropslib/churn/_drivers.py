@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.base import BaseEstimator
 
+from useropslib.churn._types import not_fitted
 from useropslib.exceptions import (
     ConvergenceWarning,
     InsufficientDataError,
@@ -494,9 +495,8 @@ def _collinear_groups(matrix: FloatArray, names: Sequence[str]) -> list[str]:
 
 
 def _not_fitted() -> NotFittedError:
-    return NotFittedError(
-        "This ChurnDrivers is not fitted yet. Expected fit(...) to have been called before using "
-        "it. Hint: call ChurnDrivers().fit(frame, duration_col=..., event_col=...) first."
+    return not_fitted(
+        "ChurnDrivers", "ChurnDrivers().fit(frame, duration_col=..., event_col=...) first"
     )
 
 

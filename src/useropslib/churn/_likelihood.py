@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import optimize, special
 from sklearn.base import BaseEstimator
 
+from useropslib.churn._types import EstimatorNotFittedError, not_fitted
 from useropslib.exceptions import (
     ConvergenceWarning,
     InvalidParameterError,
@@ -566,9 +567,8 @@ def _summary_frame(
 
 
 def _not_fitted(model: str, how: str) -> NotFittedError:
-    return NotFittedError(
-        f"This {model} is not fitted yet. Expected fit(...) to have been called before using it. "
-        f"Hint: call {how}, or build one from known parameters with {model}.from_params(...)."
+    return not_fitted(
+        model, how, extra=f"Or build one from known parameters with {model}.from_params(...)."
     )
 
 
@@ -763,7 +763,7 @@ class MLEModel(BaseEstimator):  # type: ignore[misc]
         params = self._params()
         covariance = getattr(self, "covariance_", None)
         if covariance is None:
-            raise NotFittedError(
+            raise EstimatorNotFittedError(
                 f"{type(self).__name__}.summary needs the standard errors of a fit, but this "
                 f"model was built with from_params() and has none. Hint: {self._summary_hint}"
             )

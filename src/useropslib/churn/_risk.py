@@ -25,20 +25,20 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
+from useropslib._checks import check_window
 from useropslib._results import MetricResult
+from useropslib.churn._types import not_fitted
 from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log, period_codes
 from useropslib.events._query import EventSelector
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
     InvalidParameterError,
-    NotFittedError,
     UseropsWarning,
 )
-from useropslib.models import DateLike, parse_window
+from useropslib.models import DateLike
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _validate_data
@@ -72,16 +72,8 @@ _DEFAULT_TOP_SHARES = (0.01, 0.05, 0.1, 0.2)
 # --------------------------------------------------------------------------------------------------
 
 
-class _ModelNotFittedError(NotFittedError, _SklearnNotFittedError):  # type: ignore[misc]
-    """Ours, and scikit-learn's, so ``sklearn.utils.validation`` callers catch it too."""
-
-
 def _window_ns(value: WindowLike, name: str) -> int:
-    try:
-        td = parse_window(value)
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(f"{name}: {exc}") from None
-    return int(td.total_seconds() * 1e9)
+    return check_window(value, name)
 
 
 def _label(ns: int) -> str:
@@ -669,10 +661,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _check_fitted(self) -> None:
         if "estimator_" not in self.__dict__:
-            raise _ModelNotFittedError(
-                "This ChurnRiskModel is not fitted yet. Expected fit(...) to have been called "
-                "before using it. Hint: call ChurnRiskModel().fit(events) or fit(X, y) first."
-            )
+            raise not_fitted("ChurnRiskModel", "ChurnRiskModel().fit(events) or fit(X, y) first")
 
     # ---------------------------------------------------------------- fit
     def fit(

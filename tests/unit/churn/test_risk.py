@@ -195,7 +195,7 @@ def test_feature_errors(small_log: EventLog) -> None:
         churn_features(small_log, windows=["7D", "1W"])
     with pytest.raises(InvalidParameterError, match=r"windows is empty"):
         churn_features(small_log, windows=[])
-    with pytest.raises(InvalidParameterError, match=r"windows: Window must be positive"):
+    with pytest.raises(InvalidParameterError, match=r"Invalid windows='0D'. Window must be"):
         churn_features(small_log, windows=["0D"])
     with pytest.raises(InvalidParameterError, match=r"Unknown event name.*did you mean 'open'"):
         churn_features(small_log, activity_events=["opn"])
@@ -361,7 +361,7 @@ def test_model_errors(product_log: EventLog, risk_model: ChurnRiskModel) -> None
         ChurnRiskModel(calibration="platt").fit(x, y)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match=r"cv must be an integer >= 2"):
         ChurnRiskModel(cv=1).fit(x, y)
-    with pytest.raises(InvalidParameterError, match=r"horizon: Window must be positive"):
+    with pytest.raises(InvalidParameterError, match=r"Invalid horizon='0D'. Window must be"):
         ChurnRiskModel(horizon="0D").fit(x, y)
     with pytest.raises(InsufficientDataError, match=r"only one class"):
         ChurnRiskModel().fit(x, np.zeros(20))
@@ -520,7 +520,7 @@ def test_early_warning_errors(warning_log: EventLog) -> None:
         early_warning(warning_log, as_of="2024-05-01")
     with pytest.raises(InvalidParameterError, match=r"as_of='2020-01-01' is before the first"):
         early_warning(warning_log, as_of="2020-01-01")
-    with pytest.raises(InvalidParameterError, match=r"baseline: Window must be positive"):
+    with pytest.raises(InvalidParameterError, match=r"Invalid baseline='0D'. Window must be"):
         early_warning(warning_log, baseline="0D")
     with pytest.raises(InvalidParameterError, match=r"min_baseline must be a number >= 0"):
         early_warning(warning_log, min_baseline=-1)
