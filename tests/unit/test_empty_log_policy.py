@@ -13,6 +13,7 @@ import pytest
 import useropslib as uo
 from useropslib.events import EventLog
 from useropslib.exceptions import InsufficientDataError, InsufficientDataWarning
+from useropslib.models import BehaviourCondition
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,7 @@ def empty() -> EventLog:
 
 
 m, c = uo.metrics, uo.churn
+BUYERS = uo.Segment(name="buyers", condition=BehaviourCondition(event="purchase"))
 
 COUNTING: dict[str, Callable[[EventLog], Any]] = {
     "active_users": lambda log: m.active_users(log),
@@ -42,6 +44,7 @@ COUNTING: dict[str, Callable[[EventLog], Any]] = {
     "activation": lambda log: m.activation(log, key_event="a"),
     "revenue": lambda log: m.revenue(log),
     "ltv_curve": lambda log: m.ltv_curve(log),
+    "members": lambda log: pd.Series(1, index=uo.segments.members(log, BUYERS)),
 }
 
 ESTIMATING: dict[str, Callable[[EventLog], Any]] = {

@@ -21,6 +21,7 @@ import pandas as pd
 from useropslib._results import MetricResult
 from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log, period_codes
+from useropslib.events._query import warn_empty
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -775,6 +776,20 @@ def members(
     """
     seg = _check_segment(segment)
     out: pd.Index
+    n_events = len(events) if isinstance(events, pd.DataFrame) else getattr(events, "n_events", 1)
+    if (
+        events is not None
+        and n_events == 0
+        and tags is None
+        and users is None
+        and _needs_an_event(seg.condition) is True
+    ):
+        # membership counts: an empty log has no members (the empty-data policy)
+        warn_empty(
+            f"members: the event log has no events, so segment {seg.name!r} has no members",
+            hint="check the filters that produced the log",
+        )
+        return pd.Index([], name=_USER_COL, dtype=object)
     if (
         events is not None
         and tags is None
