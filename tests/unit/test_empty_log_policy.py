@@ -44,12 +44,12 @@ COUNTING: dict[str, Callable[[EventLog], Any]] = {
     "activation": lambda log: m.activation(log, key_event="a"),
     "revenue": lambda log: m.revenue(log),
     "ltv_curve": lambda log: m.ltv_curve(log),
+    "churn_labels": lambda log: c.churn_labels(log, "30D"),
     "members": lambda log: pd.Series(1, index=uo.segments.members(log, BUYERS)),
 }
 
 ESTIMATING: dict[str, Callable[[EventLog], Any]] = {
     "infer_inactivity_threshold": lambda log: c.infer_inactivity_threshold(log),
-    "churn_labels": lambda log: c.churn_labels(log, definition="30D"),
 }
 
 

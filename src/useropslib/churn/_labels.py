@@ -21,6 +21,7 @@ from useropslib.churn._definition import (
     threshold_ns,
 )
 from useropslib.events import EventLog, EventsLike, as_event_log, period_codes, period_starts
+from useropslib.events._query import warn_empty
 from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -75,7 +76,12 @@ def churn_labels(
         For a non-positive threshold, unknown activity events or ``as_of`` before the log's
         first event.
     InsufficientDataError
-        When no activity event is at or before ``as_of``.
+        When the log has events but no activity event is at or before ``as_of``.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        For a log without events (the result then has no rows).
 
     See Also
     --------
@@ -112,10 +118,19 @@ def churn_labels(
     """
     log = as_event_log(events)
     d = as_definition(definition)
-    as_of_ns = resolve_as_of(log, as_of)
-    act = activity(log, d.activity_events, as_of_ns)
-    codes, first, last = act.first_last()
     thr = threshold_ns(d)
+    if log.n_events == 0 and as_of is None:
+        # labels are a table that counts: an empty log labels nobody (the empty-data policy)
+        warn_empty(
+            "churn_labels: the event log has no events, so no user is labelled",
+            hint="check the filters that produced the log",
+        )
+        codes = first = last = np.empty(0, dtype=np.int64)
+        as_of_ns = 0
+    else:
+        as_of_ns = resolve_as_of(log, as_of)
+        act = activity(log, d.activity_events, as_of_ns)
+        codes, first, last = act.first_last()
     inactive = as_of_ns - last
     churned = inactive >= thr
     censored = (as_of_ns - first) < thr
