@@ -587,12 +587,14 @@ def infer_inactivity_threshold(
         f"{span_ns / NS_PER_DAY:.4g} days (first activity to as_of), {closed.size:,} gaps "
         "between activities"
     )
-    if span_ns < h_ns + NS_PER_DAY:
+    shortest_ns = NS_PER_DAY if user_grid is None else round(float(user_grid[0]) * NS_PER_DAY)
+    if span_ns < h_ns + shortest_ns:
         raise InsufficientDataError(
-            f"The data cannot answer: horizon={_horizon_text(h_ns)} needs silences followed for "
-            f"{_horizon_text(h_ns)} after reaching at least one day, so the data must span more "
-            f"than {(h_ns + NS_PER_DAY) / NS_PER_DAY:g} days, but {context}. Expected a span "
-            "longer than the horizon plus one day. Hint: use a shorter horizon (e.g. "
+            f"The data cannot answer: horizon={_horizon_text(h_ns)} needs silences of "
+            f"{_horizon_text(shortest_ns)} (the shortest grid value) followed for the whole "
+            f"horizon, so the data must span at least {(h_ns + shortest_ns) / NS_PER_DAY:g} "
+            f"days, but {context}. Expected a span of at least the horizon plus the shortest "
+            "silence. Hint: use a shorter horizon (e.g. "
             f"horizon='{max(1, int(span_ns // NS_PER_DAY) // 3)}D') or a longer log."
         )
     grid_days = default_grid_days(span_ns, h_ns) if user_grid is None else user_grid
