@@ -636,15 +636,20 @@ def infer_inactivity_threshold(
     gp_k = gap_percentile_days(gaps, q)
     gp_found = gaps.size >= need
     picks = np.array([float(grid_days[fit.index]), rp_k, gp_k])
-    finite = np.isfinite(picks)
-    at = return_curve(
-        closed_start,
-        closed,
-        open_start,
-        as_of_ns,
-        h_ns,
-        np.round(np.where(finite, picks, 1.0) * NS_PER_DAY).astype(np.int64),
-    )
+    at_rate = np.full(3, np.nan)
+    at_decided = np.zeros(3, dtype=np.int64)
+    on_grid = np.searchsorted(grid_days, picks[:2])  # plateau and p-rule picks are grid values
+    at_rate[:2], at_decided[:2] = rate[on_grid], decided[on_grid]
+    if math.isfinite(gp_k):  # the gap percentile need not be on the grid: read the curve there
+        at = return_curve(
+            closed_start,
+            closed,
+            open_start,
+            as_of_ns,
+            h_ns,
+            np.array([round(gp_k * NS_PER_DAY)], dtype=np.int64),
+        )
+        at_rate[2], at_decided[2] = at.rate[0], at.decided[0]
     notes = [
         fit.why,
         ""
@@ -661,8 +666,8 @@ def infer_inactivity_threshold(
                 f"q={q:g}",
             ],
             "threshold_days": picks,
-            "return_rate": np.where(finite, at.rate, np.nan),
-            "decided": np.where(finite, at.decided, 0).astype(np.int64),
+            "return_rate": at_rate,
+            "decided": at_decided,
             "found": [fit.found, rp_found, gp_found],
             "chosen": [r == rule for r in RULES],
             "note": notes,
