@@ -271,7 +271,8 @@ def _day_gaps(users: IntArray, ts: IntArray, tz: str) -> IntArray:
 
 
 def _horizon_text(h_ns: int) -> str:
-    return f"{h_ns / NS_PER_DAY:g} days"
+    days = h_ns / NS_PER_DAY
+    return f"{days:g} day" if days == 1 else f"{days:g} days"
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -557,6 +558,11 @@ def infer_inactivity_threshold(
             f"Invalid tolerance={tolerance!r}. Expected a finite number >= 0, e.g. 0.01 (one "
             "percentage point of return probability)."
         )
+    if not isinstance(relative, bool | np.bool_):
+        raise InvalidParameterError(
+            f"Invalid relative={relative!r}. Expected True (tolerance as a share of the curve's "
+            "whole drop) or False (an absolute probability)."
+        )
     if min_gaps is not None and (
         isinstance(min_gaps, bool) or not isinstance(min_gaps, int | np.integer) or min_gaps < 1
     ):
@@ -600,7 +606,8 @@ def infer_inactivity_threshold(
     grid_days = default_grid_days(span_ns, h_ns) if user_grid is None else user_grid
     need = scaled_min_gaps(n_users) if min_gaps is None else int(min_gaps)
 
-    k_ns = np.round(grid_days * NS_PER_DAY).astype(np.int64)
+    # silences are at most the span long: longer grid values count nothing (clipped, no overflow)
+    k_ns = np.round(np.minimum(grid_days, (span_ns + 1) / NS_PER_DAY) * NS_PER_DAY).astype(np.int64)
     counts = return_curve(closed_start, closed, open_start, as_of_ns, h_ns, k_ns)
     decided = counts.decided
     rate = counts.rate

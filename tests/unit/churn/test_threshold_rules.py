@@ -27,6 +27,7 @@ from useropslib.events import EventLog
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
+    InvalidParameterError,
     NoPlateauWarning,
 )
 from useropslib.models._churn import ChurnDefinition
@@ -198,7 +199,7 @@ def test_a_horizon_longer_than_the_data_raises_saying_what_is_missing() -> None:
     # 300 events 4.8 hours apart: 59.8 days of data
     with pytest.raises(
         InsufficientDataError,
-        match=r"The data cannot answer: horizon=365 days needs silences of 1 days \(the "
+        match=r"The data cannot answer: horizon=365 days needs silences of 1 day \(the "
         r"shortest grid value\) followed for the whole horizon, so the data must span at "
         r"least 366 days, but the log has 300 activity events from 50 users over 59.8 days.*"
         r"Hint: use a shorter horizon \(e.g. horizon='19D'\) or a longer log",
@@ -206,6 +207,21 @@ def test_a_horizon_longer_than_the_data_raises_saying_what_is_missing() -> None:
         infer_inactivity_threshold(sixty_days(), horizon="365D")
     with pytest.raises(InsufficientDataError, match=r"must span at least 90 days"):
         infer_inactivity_threshold(sixty_days(), horizon="60D", grid=[30, 40])
+
+
+def test_grid_values_far_beyond_the_span_count_nothing() -> None:
+    # 1e20 days would overflow nanoseconds: such a silence cannot be in the data, so it is an
+    # unusable grid value like any other beyond the span
+    res = infer_inactivity_threshold(
+        gap_log(), horizon="1D", grid=[1, 2, 3, 1e20], min_gaps=1, tolerance=0.5
+    )
+    assert res.curve["silent"].tolist() == [15, 9, 6, 0]
+    assert res.curve["usable"].tolist() == [True, True, True, False]
+
+
+def test_relative_must_be_a_bool() -> None:
+    with pytest.raises(InvalidParameterError, match=r"Invalid relative='yes'. Expected True"):
+        infer_inactivity_threshold(gap_log(), relative="yes")  # type: ignore[arg-type]
 
 
 def test_grid_values_beyond_the_span_are_named_in_the_error() -> None:
