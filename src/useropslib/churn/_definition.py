@@ -511,6 +511,12 @@ def infer_inactivity_threshold(
     gap) of the closed gaps between consecutive activity days of a user, in local calendar days
     of the log's zone; open silences are not gaps, so a short log pulls it down.
 
+    *Conventions.*  The plateau rule is the operations practice of defining churn where the
+    churn curve flattens (流失曲线趋于平稳: "users silent this long stay silent"); the other two
+    are the practitioners' fixed-share rules ("fewer than 5 % come back", "95 % of returns come
+    sooner").  The analytics products useropslib is compared with (PostHog, Amplitude,
+    Mixpanel) take a fixed dormancy window instead of inferring one.
+
     Examples
     --------
     Three users open the app every 2 days, then once more after a month.  With a 7-day horizon,
