@@ -27,6 +27,7 @@ __all__ = [
     "InsufficientDataError",
     "InsufficientDataWarning",
     "InvalidParameterError",
+    "NoPlateauWarning",
     "NotFittedError",
     "RuleSyntaxError",
     "UnknownEventWarning",
@@ -223,6 +224,10 @@ class UseropsWarning(UserWarning):
 
 class InsufficientDataWarning(UseropsWarning):
     """A result was computed, but on little or no data (for example an empty date range)."""
+
+
+class NoPlateauWarning(InsufficientDataWarning):
+    """A curve was not seen to flatten: a threshold read off it depends on where the grid ends."""
 
 
 class ConvergenceWarning(UseropsWarning):

@@ -40,11 +40,19 @@ _T: dict[str, dict[str, str]] = {
     },
     "churn": {"en": "Churn defined from the data", "zh": "基于数据的流失定义"},
     "churn_text": {
-        "en": "Beyond {k} days of silence the chance of coming back stops falling (it changes by "
-        "less than {tol:.0%}), so {k} days without activity counts as churn. Natural churn of "
-        "complete signup cohorts: {rate}.",
-        "zh": "沉默超过 {k} 天后，用户回流的概率基本不再下降（变化不足 {tol:.0%}），"
-        "因此以连续 {k} 天无活跃作为流失标准。完整注册同期群的自然流失率：{rate}。",
+        "en": "{k} days without activity counts as churn, chosen by the {rule} rule ({setting}); "
+        "{flat}. Natural churn of complete signup cohorts: {rate}.",
+        "zh": "以连续 {k} 天无活跃作为流失标准，由 {rule} 规则（{setting}）选出；{flat}。"
+        "完整注册同期群的自然流失率：{rate}。",
+    },
+    "churn_flat": {
+        "en": "beyond it the chance of coming back stops falling (the return curve flattens)",
+        "zh": "沉默超过该天数后回流概率不再下降（回流曲线趋于平稳）",
+    },
+    "churn_not_flat": {
+        "en": "the return curve does not flatten within the data, so the threshold depends on "
+        "the rule",
+        "zh": "回流曲线在数据范围内没有趋于平稳，因此阈值取决于所选规则",
     },
     "messages": {"en": "Recall messages by channel", "zh": "各渠道召回消息效果"},
     "rfm": {"en": "RFM segments of buyers", "zh": "购买用户 RFM 分群"},
@@ -175,7 +183,11 @@ def _churn(
         if len(done) and done["signups"].sum() > 0
         else "-"
     )
-    text = t("churn_text").format(k=int(th.threshold_days), tol=tol, rate=rate)
+    flat = t("churn_flat" if th.plateau_found else "churn_not_flat")
+    setting = str(th.rules.loc[th.rule, "setting"])
+    text = t("churn_text").format(
+        k=f"{th.threshold_days:g}", rule=th.rule, setting=setting, flat=flat, rate=rate
+    )
     grid = curve.reset_index() if "silent_days" not in curve.columns else curve
     cols = [
         c for c in ("silent_days", "silent", "returned", "censored", "return_rate") if c in grid
