@@ -33,26 +33,30 @@ from useropslib.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from useropslib import churn, datasets, events, metrics, models, segments
+    from useropslib import campaigns, churn, datasets, events, metrics, models, segments
     from useropslib.events import EventLog, read_events
-    from useropslib.models import Event, IdentityLink, Segment
+    from useropslib.models import Campaign, Event, Goal, IdentityLink, MetricSpec, Segment
 
 __all__ = [
+    "Campaign",
     "ConvergenceWarning",
     "Event",
     "EventLog",
     "EventSchemaError",
+    "Goal",
     "IdentityConflictError",
     "IdentityLink",
     "InsufficientDataError",
     "InsufficientDataWarning",
     "InvalidParameterError",
+    "MetricSpec",
     "NotFittedError",
     "RuleSyntaxError",
     "Segment",
     "UseropsError",
     "UseropsWarning",
     "__version__",
+    "campaigns",
     "churn",
     "datasets",
     "events",
@@ -63,13 +67,16 @@ __all__ = [
     "show_versions",
 ]
 
-_SUBMODULES = {"churn", "datasets", "events", "metrics", "models", "segments"}
+_SUBMODULES = {"campaigns", "churn", "datasets", "events", "metrics", "models", "segments"}
 _LAZY = {
     "EventLog": "useropslib.events",
     "read_events": "useropslib.events",
     "Event": "useropslib.models",
     "IdentityLink": "useropslib.models",
     "Segment": "useropslib.models",
+    "Campaign": "useropslib.models",
+    "Goal": "useropslib.models",
+    "MetricSpec": "useropslib.models",
 }
 
 
