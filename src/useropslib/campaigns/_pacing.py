@@ -135,7 +135,8 @@ def pacing(
     Additive metrics (new users, revenue, orders, reactivated users) accumulate from the start:
     the linear curve expects ``target x elapsed / duration``; the history-shaped curve expects
     ``target x`` the share of the total the same metric had reached after as many days in the
-    window of the same length just before the start (a weekday or launch-day profile).  The
+    window of the same length just before the start (a weekday or launch-day profile), when the
+    log starts no later than that window's first day.  The
     projection adds the mean daily amount so far for each remaining day, with a normal interval
     from the daily amounts' standard deviation.  Other metrics (rates, means) move from the
     baseline (or the first day's value) towards the target: the linear curve is
@@ -199,7 +200,7 @@ def pacing(
         actual_curve = np.cumsum(daily)
         linear = target * frac
         prev_lo = lo - duration
-        if log.start is not None and prev_lo >= int(log.start.value):
+        if log.start is not None and int(log.start.value) < prev_lo + _DAY:
             prev = measure_value(spec, known, start=_ts(prev_lo, tz), end=_ts(lo, tz))
             if prev > 0:
                 shape = series_between(spec, known, bounds - duration).to_numpy(dtype=float)

@@ -64,7 +64,8 @@ class TargetResult(MetricResult):
         The baseline with the uplift.
     band : tuple of float
         ``(low, high)``: the baseline moved by the 5th and 95th percentiles of the history's
-        period-to-period relative changes -- where the metric would land without any push.
+        period-to-period relative changes (12 periods apart for ``"yoy"``; the fit's relative
+        residuals for ``"trend"``) -- where the metric would land without any push.
     period_start : pandas.Timestamp
         Start of the period the target is for.
     history : pandas.Series
@@ -215,7 +216,7 @@ def target_from_history(
     first = _period_start(log.start, period, log.week_start)
     if first < log.start.tz_localize(None):
         first = first + _STEP[period]  # only complete periods
-    need = {"yoy": _SEASON[period] + 1, "mom": 2, "trend": trend_periods}[method]
+    need = {"yoy": _SEASON[period], "mom": 1, "trend": trend_periods}[method]
     have = len(pd.date_range(first, current, freq=_STEP[period], inclusive="left"))
     if have < need:
         raise InsufficientDataError(
@@ -244,7 +245,8 @@ def target_from_history(
         ok = np.isfinite(y)
         slope, intercept = np.polyfit(x[ok], y[ok], 1)
         baseline = float(intercept + slope * y.size)
-        lag = 1
+        lag = 0
+        residuals = (y - (intercept + slope * x))[ok]
     if not math.isfinite(baseline):
         raise InsufficientDataError(
             f"the baseline period has no value for {spec.label!r} (an empty denominator). "
@@ -259,9 +261,14 @@ def target_from_history(
         target = baseline * (1 + uplift)
     else:
         target = baseline + uplift
-    with np.errstate(divide="ignore", invalid="ignore"):
-        changes = values[lag:] / values[:-lag] - 1
-    changes = changes[np.isfinite(changes)]
+    if lag:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            changes = values[lag:] / values[:-lag] - 1
+        changes = changes[np.isfinite(changes)]
+    else:
+        # trend: the band is the fit's own residual spread around the line
+        changes = residuals / baseline if baseline else residuals * np.nan
+        changes = changes[np.isfinite(changes)]
     if changes.size >= 2:
         lo_q, hi_q = np.quantile(changes, [0.05, 0.95])
         band = (float(baseline * (1 + lo_q)), float(baseline * (1 + hi_q)))
