@@ -28,12 +28,13 @@ from useropslib.exceptions import (
     InvalidParameterError,
     NotFittedError,
     RuleSyntaxError,
+    UnknownEventWarning,
     UseropsError,
     UseropsWarning,
 )
 
 if TYPE_CHECKING:
-    from useropslib import campaigns, churn, datasets, events, metrics, models, segments
+    from useropslib import campaigns, churn, datasets, events, metrics, models, report, segments
     from useropslib.events import EventLog, read_events
     from useropslib.models import Campaign, Event, Goal, IdentityLink, MetricSpec, Segment
 
@@ -53,6 +54,7 @@ __all__ = [
     "NotFittedError",
     "RuleSyntaxError",
     "Segment",
+    "UnknownEventWarning",
     "UseropsError",
     "UseropsWarning",
     "__version__",
@@ -63,11 +65,21 @@ __all__ = [
     "metrics",
     "models",
     "read_events",
+    "report",
     "segments",
     "show_versions",
 ]
 
-_SUBMODULES = {"campaigns", "churn", "datasets", "events", "metrics", "models", "segments"}
+_SUBMODULES = {
+    "campaigns",
+    "churn",
+    "datasets",
+    "events",
+    "metrics",
+    "models",
+    "report",
+    "segments",
+}
 _LAZY = {
     "EventLog": "useropslib.events",
     "read_events": "useropslib.events",

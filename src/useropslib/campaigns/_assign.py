@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log
+from useropslib.events import EventLog
+from useropslib.events._query import load
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.models import Campaign, ExposureControl, HoldoutControl
 
@@ -61,7 +62,7 @@ def holdout_bucket(users: Any, *, salt: str) -> pd.Series:
 
 def _users_of(users: Any) -> tuple[pd.Index, EventLog | None]:
     if isinstance(users, pd.DataFrame) or hasattr(users, "user_codes") or hasattr(users, "scan"):
-        log = as_event_log(users)
+        log = load(users)
         present = log.users[log.present_user_codes]
         return pd.Index(present, name="user_id"), log
     if isinstance(users, str | bytes):

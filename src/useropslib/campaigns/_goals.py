@@ -10,11 +10,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import measure_value, missing_events, resolve_range
-from useropslib.events import EventLog, EventsLike, as_event_log
+from useropslib.events import EventLog, EventsLike
+from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
-from useropslib.metrics import MetricResult, axes_or_new
 from useropslib.models import Goal
 
 __all__ = [
@@ -181,7 +182,7 @@ def smart_check(
                 {"missing": what},
             )
         )
-    log = as_event_log(events) if events is not None else None
+    log = load(events) if events is not None else None
     measurable = goal.metric is not None
     if log is not None and goal.metric is not None:
         missing = missing_events(goal.metric, log)
@@ -407,7 +408,7 @@ def progress(
     goal = _check_goal(goal)
     spec = goal_metric(goal)
     th = _thresholds(thresholds if thresholds is not None else {"green": 0.9, "amber": 0.75})
-    log = as_event_log(events)
+    log = load(events)
     now_ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=log.tz, name="as_of")
     if now_ns is None:
         raise InvalidParameterError("the log is empty; there is no as_of to measure up to.")

@@ -10,7 +10,8 @@ import pandas as pd
 
 from useropslib import churn as _churn
 from useropslib import metrics as _metrics
-from useropslib.events import EventLog, EventsLike, as_event_log, first_seen_ns
+from useropslib.events import EventLog, EventsLike, first_seen_ns
+from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.models import (
@@ -103,7 +104,7 @@ def missing_events(spec: MetricSpec, events: EventsLike) -> list[str]:
     ['purchase']
     """
     spec = check_spec(spec)
-    log = as_event_log(events)
+    log = load(events)
     known = set(map(str, log.event_names))
     return [n for n in spec.required_events() if n not in known]
 
@@ -388,7 +389,7 @@ def measure(
     [2.0, 1.0]
     """
     spec = check_spec(spec)
-    log = as_event_log(events)
+    log = load(events)
     _raise_missing(spec, log)
     lo, hi = resolve_range(log, start, end)
     if every is None:

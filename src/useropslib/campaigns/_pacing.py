@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._goals import goal_metric
 from useropslib.campaigns._measure import measure_value, series_between
-from useropslib.events import EventsLike, as_event_log
+from useropslib.events import EventsLike
+from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError
-from useropslib.metrics import MetricResult, axes_or_new
 from useropslib.models import Campaign, Goal
 
 __all__ = ["PacingResult", "pacing"]
@@ -173,7 +174,7 @@ def pacing(
     for name, v in (("tolerance", tolerance), ("alpha", alpha)):
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < 1:
             raise InvalidParameterError(f"{name} must lie strictly between 0 and 1, got {v!r}.")
-    log = as_event_log(events)
+    log = load(events)
     tz = log.tz
     lo = to_utc_ns(goal.start, tz=tz, name="goal.start")
     end = to_utc_ns(goal.deadline, tz=tz, name="goal.deadline")

@@ -12,8 +12,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import check_spec, measure, resolve_range
-from useropslib.events import EventLog, EventsLike, as_event_log, first_seen_ns
+from useropslib.events import EventLog, EventsLike, first_seen_ns
+from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -21,7 +23,6 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
-from useropslib.metrics import MetricResult, axes_or_new
 from useropslib.metrics import funnel as _funnel
 from useropslib.models import (
     Campaign,
@@ -195,7 +196,7 @@ def target_from_history(
     (31.0, 34.1, '2024-04-01')
     """
     spec = check_spec(spec)
-    log = as_event_log(events)
+    log = load(events)
     if period not in _SEASON:
         raise InvalidParameterError(f"period must be 'day', 'week' or 'month', got {period!r}.")
     if method not in ("yoy", "mom", "trend"):
@@ -435,7 +436,7 @@ def breakdown_target(
     [50, 33, 17]
     """
     spec = check_spec(spec)
-    log = as_event_log(events)
+    log = load(events)
     if isinstance(total, bool) or not isinstance(total, int | float | np.number):
         raise InvalidParameterError(f"total must be a number, got {type(total).__name__}.")
     if not math.isfinite(float(total)) or total < 0:
@@ -614,7 +615,7 @@ def project_funnel(
 def _historical_rates(
     funnel: ParticipationFunnel, events: EventsLike, start: Any, end: Any, window: str
 ) -> tuple[list[str], list[float]]:
-    log = as_event_log(events)
+    log = load(events)
     stages = funnel.stages
     multi = [s for s, names in stages if len(names) > 1]
     if multi:

@@ -77,6 +77,7 @@ from useropslib.models._segment import (
 )
 from useropslib.models._types import (
     PERIODS,
+    DateLike,
     Period,
     WeekStart,
     parse_period,
@@ -114,6 +115,7 @@ __all__ = [
     "Condition",
     "ControlGroup",
     "ConversionSpec",
+    "DateLike",
     "Direction",
     "Event",
     "ExposureControl",
