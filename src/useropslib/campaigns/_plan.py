@@ -165,6 +165,9 @@ def target_from_history(
     trend_periods : int, default 12
         Periods of the trend fit (at least 3).
 
+    The history is the complete periods before the target period, starting with the first
+    period whose first day the log covers.
+
     Returns
     -------
     TargetResult
@@ -215,8 +218,9 @@ def target_from_history(
     now = pd.Timestamp(now_ns, unit="ns", tz="UTC").tz_convert(log.tz)
     current = _period_start(now, period, log.week_start)
     first = _period_start(log.start, period, log.week_start)
-    if first < log.start.tz_localize(None):
-        first = first + _STEP[period]  # only complete periods
+    if log.start.tz_localize(None) - first >= pd.Timedelta(days=1):
+        # only periods the log covers from their first day on
+        first = first + _STEP[period]
     need = {"yoy": _SEASON[period], "mom": 1, "trend": trend_periods}[method]
     have = len(pd.date_range(first, current, freq=_STEP[period], inclusive="left"))
     if have < need:
