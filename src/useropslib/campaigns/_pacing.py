@@ -188,24 +188,30 @@ def pacing(
     known = log.until(_ts(now, tz))
     edges = np.arange(lo, now, _DAY, dtype=np.int64)
     bounds = np.r_[edges, now]
-    daily = (
-        series_between(spec, known, bounds).to_numpy(dtype=float)
-        if spec.additive
-        else np.full(bounds.size - 1, np.nan)
-    )
     duration = end - lo
+    prev_lo = lo - duration
+    with_history = spec.additive and log.start is not None and int(log.start.value) < prev_lo + _DAY
+    if with_history:
+        # one pass over the log: the earlier window's slots (ending where the current window's
+        # elapsed days end, and at its own end) followed by the current window's days
+        prev_edges = np.unique(np.r_[bounds - duration, lo])
+        slots = series_between(spec, known, np.r_[prev_edges, bounds[1:]]).to_numpy(dtype=float)
+        prev_slots, daily = slots[: prev_edges.size - 1], slots[prev_edges.size - 1 :]
+    elif spec.additive:
+        daily = series_between(spec, known, bounds).to_numpy(dtype=float)
+    else:
+        daily = np.full(bounds.size - 1, np.nan)
     frac = (bounds[1:] - lo) / duration
     target = goal.target
     hist_profile = np.full(frac.size, np.nan)
     if spec.additive:
         actual_curve = np.cumsum(daily)
         linear = target * frac
-        prev_lo = lo - duration
-        if log.start is not None and int(log.start.value) < prev_lo + _DAY:
-            prev = measure_value(spec, known, start=_ts(prev_lo, tz), end=_ts(lo, tz))
+        if with_history:
+            prev = float(prev_slots.sum())
             if prev > 0:
-                shape = series_between(spec, known, bounds - duration).to_numpy(dtype=float)
-                hist_profile = target * np.cumsum(shape) / prev
+                reached = np.cumsum(prev_slots)[: bounds.size - 1]
+                hist_profile = target * reached / prev
         actual = float(actual_curve[-1])
         elapsed_days = (now - lo) / _DAY
         remaining_days = (end - now) / _DAY
