@@ -185,7 +185,9 @@ def pacing(
             f"{goal.deadline.isoformat()}], got {_ts(now, tz) if now is not None else None}. "
             "Hint: pacing is for a running goal; use progress() after the deadline."
         )
-    known = log.until(_ts(now, tz))
+    # additive kinds only read rows inside the edges (and first-seen times, which later events
+    # cannot change), so they skip the copy a cut at as_of costs
+    known = log if spec.additive else log.until(_ts(now, tz))
     edges = np.arange(lo, now, _DAY, dtype=np.int64)
     bounds = np.r_[edges, now]
     duration = end - lo
