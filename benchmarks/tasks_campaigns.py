@@ -75,9 +75,7 @@ def pairs(log: EventLog) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]
         ),
         "measure active users / metrics.active_users": (
             lambda: campaigns.measure(ActiveUsersSpec(), log, start=start, end=end),
-            lambda: metrics.active_users(
-                log.between(start, end), window="day", start=start, end="2024-03-31"
-            ),
+            lambda: metrics.active_users(log, window="day", start=start, end="2024-03-31"),
         ),
         "measure new users / first_seen_ns": (
             lambda: campaigns.measure(NewUsersSpec(), log, start=start, end=end),

@@ -226,8 +226,12 @@ def _value(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> float:
         first = first_seen_ns(_names_log(log, spec.event))
         return float(np.count_nonzero((first >= lo) & (first < hi)))
     if isinstance(spec, ActiveUsersSpec):
-        calendar = spec.window in ("day", "week", "month")
-        base = log.between(_ts(lo, tz), _ts(hi, tz)) if calendar else log.until(_ts(hi - 1, tz))
+        if spec.window == "day":
+            base = log  # the days of the range hold only events inside it
+        elif spec.window in ("week", "month"):
+            base = log.between(_ts(lo, tz), _ts(hi, tz))  # partial periods: clip to the range
+        else:
+            base = log.until(_ts(hi - 1, tz))  # rolling windows look back before the start
         series = _metrics.active_users(
             base,
             window=spec.window,
