@@ -137,33 +137,3 @@ def test_json_round_trips(goal: Goal, share: float, salt: str, cid: str) -> None
         ]
     )
     assert OKRSet.model_validate_json(okrs.model_dump_json()) == okrs
-
-
-@settings(max_examples=30, deadline=None, derandomize=True)
-@given(
-    rows=st.lists(
-        st.tuples(st.integers(0, 15), st.integers(0, 40 * 86_400)), min_size=1, max_size=80
-    ),
-    lo_day=st.integers(0, 40),
-    days=st.integers(1, 40),
-)
-def test_first_seen_between_equals_first_seen_in_window(
-    rows: list[tuple[int, int]], lo_day: int, days: int
-) -> None:
-    from useropslib.campaigns._measure import first_seen_between
-    from useropslib.events import first_seen_ns
-
-    t0 = pd.Timestamp("2024-01-01", tz="UTC")
-    df = pd.DataFrame(
-        {
-            "user_id": [f"u{u}" for u, _ in rows],
-            "event": "x",
-            "timestamp": [t0 + pd.Timedelta(seconds=s) for _, s in rows],
-        }
-    )
-    log = EventLog.from_pandas(df)
-    lo = (t0 + pd.Timedelta(days=lo_day)).value
-    hi = lo + days * 86_400 * 10**9
-    first = first_seen_ns(log)
-    slow = np.sort(first[(first >= lo) & (first < hi)])
-    assert np.array_equal(np.sort(first_seen_between(log, lo, hi)), slow)
