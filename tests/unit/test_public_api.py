@@ -44,8 +44,6 @@ EXPECTED_TOP = {
     "Campaign",
     "Goal",
     "MetricSpec",
-    "UnknownEventWarning",
-    "report",
 }
 
 
