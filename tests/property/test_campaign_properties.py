@@ -12,15 +12,22 @@ from hypothesis import strategies as st
 from useropslib.campaigns import breakdown_target, largest_remainder, pacing
 from useropslib.events import EventLog
 from useropslib.models import (
+    ARPUSpec,
     Campaign,
+    ChurnDefinition,
+    ChurnRateSpec,
+    ConversionSpec,
     Goal,
     HoldoutControl,
     KeyResult,
+    MessageRateSpec,
     NewUsersSpec,
     Objective,
     OKRSet,
     OrdersSpec,
+    RetentionSpec,
     RevenueSpec,
+    metric_spec_adapter,
 )
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
@@ -137,3 +144,29 @@ def test_json_round_trips(goal: Goal, share: float, salt: str, cid: str) -> None
         ]
     )
     assert OKRSet.model_validate_json(okrs.model_dump_json()) == okrs
+
+
+event_names = st.lists(names, min_size=1, max_size=3)
+metric_specs = st.one_of(
+    st.builds(NewUsersSpec, event=st.one_of(st.none(), event_names)),
+    st.builds(
+        ConversionSpec,
+        steps=st.lists(names, min_size=2, max_size=4),
+        window=st.integers(1, 90).map(lambda d: f"{d}D"),
+        order=st.sampled_from(["ordered", "strict", "unordered"]),
+    ),
+    st.builds(RetentionSpec, k=st.integers(1, 12), period=st.sampled_from(["day", "week"])),
+    st.builds(RevenueSpec, purchase_event=event_names),
+    st.builds(ARPUSpec, purchase_event=event_names, active_event=st.none()),
+    st.builds(
+        ChurnRateSpec,
+        definition=st.builds(ChurnDefinition, threshold=st.integers(1, 400).map(lambda d: f"{d}D")),
+    ),
+    st.builds(MessageRateSpec, rate=st.sampled_from(["open_rate", "return_rate", "click_rate"])),
+)
+
+
+@SETTINGS
+@given(spec=metric_specs)
+def test_metric_spec_json_round_trips(spec: object) -> None:
+    assert metric_spec_adapter.validate_json(metric_spec_adapter.dump_json(spec)) == spec  # type: ignore[arg-type]
