@@ -40,6 +40,10 @@ EXPECTED_TOP = {
     "UnknownEventWarning",
     "report",
     "show_versions",
+    "campaigns",
+    "Campaign",
+    "Goal",
+    "MetricSpec",
 }
 
 
@@ -91,6 +95,8 @@ def test_segments_all_is_pinned() -> None:
         "useropslib.segments",
         "useropslib.churn",
         "useropslib.metrics",
+        "useropslib.campaigns",
+        "useropslib.plotting",
     ],
 )
 def test_subpackage_all_is_public_and_importable(module: str) -> None:
@@ -110,12 +116,12 @@ LAYERS = [
     "exceptions",
     "models",
     "events",
+    "plotting",
     "metrics",
     "segments",
     "churn",
     "Segment",
     "campaigns",
-    "plotting",
     "report",
     "datasets",
     "cli",
