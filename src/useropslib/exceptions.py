@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConvergenceWarning",
+    "CounterfactualWarning",
     "EventSchemaError",
     "IdentityConflictError",
     "InsufficientDataError",
@@ -226,3 +227,12 @@ class InsufficientDataWarning(UseropsWarning):
 
 class ConvergenceWarning(UseropsWarning):
     """An iterative fit stopped without meeting its convergence criterion."""
+
+
+class CounterfactualWarning(UseropsWarning):
+    """A counterfactual was estimated, but a diagnostic casts doubt on it.
+
+    Raised for comparison series that move at the launch themselves (they may be treated too),
+    a synthetic control that fits the pre-period poorly, or a year-over-year comparison on a
+    history with a trend.  The message names the diagnostic and its value.
+    """
