@@ -378,7 +378,7 @@ def _synth_part(
         raise InsufficientDataError(
             f"A synthetic control needs at least 2 comparison series (donors); got {x.shape[1]}."
         )
-    w = simplex_weights(y[pre], x[pre].T)
+    w = simplex_weights(y[pre], x[pre])
     synth = x @ w
     resid = y[pre] - synth[pre]
     # the spread: pre-period residuals resampled in blocks the length of the post-period
