@@ -69,7 +69,14 @@ def _sts_part(
     draws: int,
     rng: np.random.Generator,
     alpha: float,
+    level_sd: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any], dict[str, Any]]:
+    if not isinstance(level_sd, float | int) or not 0 < level_sd <= 1:
+        raise InvalidParameterError(
+            f"level_sd must lie in (0, 1] (a share of the outcome's pre-period s.d.); got "
+            f"{level_sd!r}. Hint: 0.01 (CausalImpact's default) for stable series, 0.1 for "
+            "series whose level drifts."
+        )
     d = sts_draws(
         prep.y[prep.pre],
         prep.x[prep.pre],
@@ -78,25 +85,28 @@ def _sts_part(
         draws=draws,
         rng=rng,
         alpha=alpha,
+        level_sd=float(level_sd),
     )
     conventions = {
         "model": "local level"
         + (f" + stochastic seasonal (period {seasonality})" if seasonality else "")
         + (" + static regression on the comparison series" if prep.x.shape[1] else ""),
         "standardisation": "outcome and comparison series by their pre-period mean and s.d.",
-        "level_prior": "inverse-gamma on the level variance, s.d. guess 0.01 (standardised), "
-        "prior sample size 32, upper bound 1 (CausalImpact prior.level.sd = 0.01)",
-        "observation_prior": "inverse-gamma, s.d. guess sqrt(1 - 0.8), sample size 50",
+        "level_prior": f"inverse-gamma on the level variance, s.d. guess {level_sd:g} "
+        "(standardised), prior sample size 32, upper bound 1 (CausalImpact prior.level.sd)",
+        "observation_prior": "inverse-gamma, s.d. guess 1 (standardised), sample size 1",
         "coefficient_prior": "normal(0, 1) on standardised coefficients, integrated by the filter",
-        "posterior": "Laplace approximation at the posterior mode of the variances "
-        "(statsmodels' unconstrained scale); per draw the Kalman filter's exact state posterior "
-        "at the launch and a simulated path of state and observation noise",
+        "posterior": "variances by sampling-importance-resampling on the log scale (a t proposal "
+        "around the posterior mode, weights from the exact posterior); per draw the Kalman "
+        "filter's exact state posterior at the launch and a simulated path of state and "
+        "observation noise",
         "interval": "equal-tailed quantiles (type 7) of the posterior predictive draws",
     }
     details = {
         "posterior_mode": d.params,
         "posterior_sd_unconstrained": d.param_sd,
         "converged": d.converged,
+        "effective_parameter_draws": d.ess,
     }
     return d.samples, d.pre_pred, d.pre_lower, d.pre_upper, conventions, details
 
@@ -111,6 +121,7 @@ def counterfactual_effect(
     method: Method = "sts",
     alpha: float = 0.05,
     seasonality: int | None = None,
+    level_sd: float = 0.01,
     draws: int = 1000,
     seed: int | np.random.Generator | None = 0,
     history: pd.Series | None = None,
@@ -148,6 +159,10 @@ def counterfactual_effect(
         One minus the intervals' coverage.
     seasonality : int, optional
         Seasonal period of the ``"sts"`` model (7 for a weekly cycle in daily data).
+    level_sd : float, default 0.01
+        Prior guess of the ``"sts"`` level's daily (weekly) innovation s.d., as a share of the
+        outcome's pre-period s.d. (R CausalImpact's ``prior.level.sd``): 0.01 for stable
+        series, 0.1 when the level drifts (wider, honest intervals).
     draws : int, default 1000
         Posterior (or sampling) draws.
     seed : int or numpy.random.Generator, default 0
@@ -263,7 +278,13 @@ def counterfactual_effect(
     details: dict[str, Any] = {}
     if method == "sts":
         samples, pre_pred, pre_lo, pre_hi, conventions, details = _sts_part(
-            prep, prep.post, seasonality=seasonality, draws=draws, rng=rng, alpha=alpha
+            prep,
+            prep.post,
+            seasonality=seasonality,
+            draws=draws,
+            rng=rng,
+            alpha=alpha,
+            level_sd=level_sd,
         )
     elif method == "synthetic_control":
         samples, pre_pred, pre_lo, pre_hi, conventions, details = _synth_part(prep, alpha=alpha)
@@ -487,6 +508,7 @@ def pull_forward(
     after: tuple[Any, Any],
     controls: pd.DataFrame | pd.Series | None = None,
     seasonality: int | None = None,
+    level_sd: float = 0.01,
     alpha: float = 0.05,
     draws: int = 1000,
     seed: int | np.random.Generator | None = 0,
@@ -510,6 +532,9 @@ def pull_forward(
         Comparison series the campaign did not reach.
     seasonality : int, optional
         Seasonal period (7 for daily data with a weekly cycle).
+    level_sd : float, default 0.01
+        Prior guess of the level's innovation s.d. as a share of the pre-period s.d.
+        (CausalImpact's ``prior.level.sd``).
     alpha : float, default 0.05
         One minus the intervals' coverage.
     draws : int, default 1000
@@ -566,7 +591,13 @@ def pull_forward(
     rng = np.random.default_rng(seed)
     proj = prep.post | prep.after
     samples, pre_pred, pre_lo, pre_hi, conventions, details = _sts_part(
-        prep, proj, seasonality=seasonality, draws=draws, rng=rng, alpha=alpha
+        prep,
+        proj,
+        seasonality=seasonality,
+        draws=draws,
+        rng=rng,
+        alpha=alpha,
+        level_sd=level_sd,
     )
     y_proj = prep.y[proj]
     in_c = prep.post[proj]
