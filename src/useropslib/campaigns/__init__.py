@@ -1,10 +1,13 @@
-"""Campaign operations: effects without a control group (counterfactuals).
+"""Campaign operations (活动运营): measure KPIs, set goals and OKRs, plan, pace, assign; effects
+without a control group (counterfactuals) and pull-forward.
 
-Structural time series (the default), synthetic control, interrupted time series, the naive
-year-over-year comparison and difference-in-differences (2x2, regression, staggered adoption),
-and the pull-forward share of a campaign's lift.
+Every function takes the data first (an event log, a goal, a campaign) and keyword-only options
+that name the convention used.  The models (:class:`~useropslib.models.Goal`,
+:class:`~useropslib.models.Campaign`, :data:`~useropslib.models.MetricSpec` ...) live in
+:mod:`useropslib.models`.
 """
 
+from useropslib.campaigns._assign import assign, holdout_bucket
 from useropslib.campaigns._counterfactual import (
     CounterfactualResult,
     summarize_draws,
@@ -19,22 +22,78 @@ from useropslib.campaigns._did import (
     staggered_did,
 )
 from useropslib.campaigns._effect import PullForwardResult, counterfactual_effect, pull_forward
+from useropslib.campaigns._goals import (
+    RELEVANT_METRICS,
+    GoalProgress,
+    SmartFinding,
+    progress,
+    smart_check,
+)
+from useropslib.campaigns._measure import measure, missing_events
+from useropslib.campaigns._okr import OKR_BANDS, OKRGrades, grade_key_result, grade_okrs, okr_band
+from useropslib.campaigns._pacing import PacingResult, pacing
+from useropslib.campaigns._plan import (
+    CostBenefit,
+    FunnelProjection,
+    TargetResult,
+    breakdown_target,
+    cost_benefit,
+    largest_remainder,
+    project_funnel,
+    target_from_history,
+)
+from useropslib.campaigns._samplesize import (
+    SAMPLE_SIZE_METHODS,
+    mde,
+    power,
+    sample_size,
+    weeks_to_power,
+)
 from useropslib.campaigns._synth import SyntheticControlResult, simplex_weights, synthetic_control
 
 __all__ = [
+    "OKR_BANDS",
+    "RELEVANT_METRICS",
+    "SAMPLE_SIZE_METHODS",
+    "CostBenefit",
     "CounterfactualResult",
     "DidRegressionResult",
     "DidTableResult",
+    "FunnelProjection",
+    "GoalProgress",
+    "OKRGrades",
+    "PacingResult",
     "PullForwardResult",
+    "SmartFinding",
     "StaggeredDidResult",
     "SyntheticControlResult",
+    "TargetResult",
+    "assign",
+    "breakdown_target",
+    "cost_benefit",
     "counterfactual_effect",
     "did_regression",
     "did_table",
+    "grade_key_result",
+    "grade_okrs",
+    "holdout_bucket",
+    "largest_remainder",
+    "mde",
+    "measure",
+    "missing_events",
+    "okr_band",
+    "pacing",
+    "power",
+    "progress",
+    "project_funnel",
     "pull_forward",
+    "sample_size",
     "simplex_weights",
+    "smart_check",
     "staggered_did",
     "summarize_draws",
     "synthetic_control",
     "tail_p_value",
+    "target_from_history",
+    "weeks_to_power",
 ]

@@ -1,13 +1,27 @@
-"""Matplotlib figures drawn from plain frames and arrays (optional extra ``plot``).
+"""Figures drawn from plain frames and arrays; every function takes ``ax=None`` and returns it."""
 
-Every function takes ``ax=None`` and returns what it drew on; matplotlib is imported only when
-a function is called.
-"""
-
+from useropslib.plotting._campaigns import (
+    cost_items,
+    funnel_projection,
+    goal_attainment,
+    okr_grades,
+    pacing_curves,
+    target_history,
+)
 from useropslib.plotting._counterfactual import (
     plot_counterfactual,
     plot_event_study,
     plot_synthetic_control,
 )
 
-__all__ = ["plot_counterfactual", "plot_event_study", "plot_synthetic_control"]
+__all__ = [
+    "cost_items",
+    "funnel_projection",
+    "goal_attainment",
+    "okr_grades",
+    "pacing_curves",
+    "plot_counterfactual",
+    "plot_event_study",
+    "plot_synthetic_control",
+    "target_history",
+]
