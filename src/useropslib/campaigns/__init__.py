@@ -1,5 +1,4 @@
-"""Campaign operations (活动运营): measure KPIs, set goals and OKRs, plan, pace, assign; effects
-without a control group (counterfactuals) and pull-forward.
+"""Campaign operations (活动运营): measure, goals, OKRs, plans, pacing, effects without holdout.
 
 Every function takes the data first (an event log, a goal, a campaign) and keyword-only options
 that name the convention used.  The models (:class:`~useropslib.models.Goal`,

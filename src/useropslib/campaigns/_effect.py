@@ -9,7 +9,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from useropslib.campaigns._cfdata import PreparedSeries, prepare_series, warn_moving_controls
+from useropslib.campaigns._cfdata import (
+    PreparedSeries,
+    parse_window,
+    prepare_series,
+    warn_moving_controls,
+)
 from useropslib.campaigns._counterfactual import (
     CounterfactualResult,
     pointwise_frame,
@@ -46,19 +51,49 @@ def _check_common(alpha: float, draws: int, seed: Any) -> None:
         )
 
 
-def _series_from(data: Any, events: Any, every: str) -> Any:
+def _series_from(data: Any, events: Any, every: str, first: Any, last: Any) -> Any:
+    """Return the outcome series: as given, or measured from the log for a spec or goal."""
     if isinstance(data, pd.Series | pd.DataFrame):
         if events is not None:
             raise InvalidParameterError(
-                "events is only used with a MetricSpec (to measure the series from the log); "
-                "the outcome was given as a series. Hint: drop events=."
+                "events is only used with a MetricSpec, Goal or Campaign (to measure the series "
+                "from the log); the outcome was given as a series. Hint: drop events=."
             )
         return data
-    raise InvalidParameterError(
-        "The outcome must be a pandas Series indexed by date (daily or weekly values of the "
-        f"goal's metric); got {type(data).__name__}. Hint: measure the metric per day first, "
-        "e.g. useropslib.metrics.active_users(log, window='day')."
-    )
+    from useropslib.campaigns._measure import measure
+    from useropslib.models import Campaign, Goal
+
+    spec: Any = data
+    if isinstance(data, Campaign):
+        spec = data.primary_goal.metric
+    elif isinstance(data, Goal):
+        spec = data.metric
+        if spec is None:
+            raise InvalidParameterError(
+                f"The goal {data.name or ''!r} has no metric to measure. Hint: give the goal a "
+                "MetricSpec, or pass the outcome as a Series."
+            )
+    if not hasattr(spec, "required_events"):
+        raise InvalidParameterError(
+            "The outcome must be a pandas Series indexed by date, or a MetricSpec, Goal or "
+            f"Campaign with an event log; got {type(data).__name__}."
+        )
+    if events is None:
+        raise InvalidParameterError(
+            "A MetricSpec, Goal or Campaign is measured from an event log: pass events=log."
+        )
+    if every not in ("day", "week"):
+        raise InvalidParameterError(f"every must be 'day' or 'week'; got {every!r}.")
+    start, _ = parse_window(first, "pre")
+    _, end = parse_window(last, "post")
+    step = pd.Timedelta(days=1 if every == "day" else 7)
+    series = measure(spec, events, start=start, end=end + step, every=every)
+    if not isinstance(series, pd.Series):
+        raise InvalidParameterError("measure returned no per-period series.")
+    # the windows are given as dates of the log's local calendar
+    out = series.copy()
+    out.index = pd.DatetimeIndex(out.index).tz_localize(None)
+    return out
 
 
 def _sts_part(
@@ -139,10 +174,12 @@ def counterfactual_effect(
 
     Parameters
     ----------
-    data : pandas.Series
-        The outcome (the goal's metric) indexed by date, daily, weekly or monthly, with no gaps.
-    events : None
-        Reserved for measuring a ``MetricSpec`` from an event log; must be None with a series.
+    data : pandas.Series, MetricSpec, Goal or Campaign
+        The outcome indexed by date (daily, weekly or monthly, no gaps), or what to measure
+        from ``events`` with :func:`measure` per ``every`` (a goal's metric; a campaign's
+        primary goal's metric).
+    events : EventLog or DataFrame, optional
+        The log, when ``data`` is a spec, goal or campaign.
     pre, post : tuple of two dates
         Inclusive windows before and during the campaign; ``post`` starts at the launch.
     controls : pandas.DataFrame, optional
@@ -186,8 +223,8 @@ def counterfactual_effect(
         For ``"its"``: a change of slope after the launch.
     hac_lags : int, optional
         For ``"its"``: Newey–West lags for autocorrelation-robust errors.
-    every : str, default "day"
-        Reserved for the period of a measured ``MetricSpec``.
+    every : {"day", "week"}, default "day"
+        The period of a measured spec (local calendar days or weeks of the log).
 
     Returns
     -------
@@ -239,7 +276,7 @@ def counterfactual_effect(
     _check_common(alpha, draws, seed)
     if method not in METHODS:
         raise InvalidParameterError(f"method must be one of {list(METHODS)}; got {method!r}.")
-    outcome = _series_from(data, events, every)
+    outcome = _series_from(data, events, every, pre, post)
     rng = np.random.default_rng(seed)
     n_ctrl = (
         0 if controls is None else (1 if isinstance(controls, pd.Series) else controls.shape[1])
@@ -512,6 +549,7 @@ def pull_forward(
     alpha: float = 0.05,
     draws: int = 1000,
     seed: int | np.random.Generator | None = 0,
+    every: str = "day",
 ) -> PullForwardResult:
     """Estimate the pull-forward share of a campaign and its net effect, with joint intervals.
 
@@ -522,10 +560,11 @@ def pull_forward(
 
     Parameters
     ----------
-    data : pandas.Series
-        The outcome indexed by date (daily or weekly), no gaps.
-    events : None
-        Reserved for a ``MetricSpec`` measured from a log; must be None with a series.
+    data : pandas.Series, MetricSpec, Goal or Campaign
+        The outcome indexed by date (daily or weekly, no gaps), or what to measure from
+        ``events`` per ``every``.
+    events : EventLog or DataFrame, optional
+        The log, when ``data`` is a spec, goal or campaign.
     pre, campaign, after : tuple of two dates
         Inclusive windows, in this order, not overlapping.
     controls : pandas.DataFrame, optional
@@ -541,6 +580,8 @@ def pull_forward(
         Posterior draws.
     seed : int or numpy.random.Generator, default 0
         Randomness of the draws.
+    every : {"day", "week"}, default "day"
+        The period of a measured spec.
 
     Returns
     -------
@@ -579,7 +620,7 @@ def pull_forward(
     True
     """
     _check_common(alpha, draws, seed)
-    outcome = _series_from(data, events, "day")
+    outcome = _series_from(data, events, every, pre, after)
     n_ctrl = (
         0 if controls is None else (1 if isinstance(controls, pd.Series) else controls.shape[1])
     )

@@ -420,3 +420,29 @@ def test_no_warning_on_clean_input() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=200)
+
+
+def test_metric_spec_goal_and_campaign_are_measured_from_the_log() -> None:
+    from useropslib import datasets
+    from useropslib.models import ActiveUsersSpec
+
+    data = datasets.synthetic(n_users=500, days=60, seed=2)
+    spec = ActiveUsersSpec(window="day")
+    res = counterfactual_effect(
+        spec,
+        data.events,
+        pre=("2024-01-01", "2024-02-09"),
+        post=("2024-02-10", "2024-02-29"),
+        draws=100,
+    )
+    assert res.params["frequency"] == "day"
+    assert len(res.series) == 60
+    from useropslib.campaigns import measure
+
+    daily = measure(spec, data.events, start="2024-01-01", end="2024-03-01", every="day")
+    assert res.series["observed"].to_numpy() == pytest.approx(daily.to_numpy())
+    with pytest.raises(InvalidParameterError, match="pass events=log"):
+        counterfactual_effect(spec, pre=PRE, post=POST)
+    y, _ = _series()
+    with pytest.raises(InvalidParameterError, match="events is only used with a MetricSpec"):
+        counterfactual_effect(y, data.events, pre=PRE, post=POST)
