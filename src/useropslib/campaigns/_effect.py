@@ -374,7 +374,8 @@ def counterfactual_effect(
         conventions = {
             "counterfactual": f"the value {info['lag']} earlier ({align} alignment)",
             "interval": "the history's own variability: the ratio of each earlier window's sum "
-            f"to its {reference}-earlier window's sum, windows of the post-period's length",
+            f"to its {reference}-earlier window's sum (windows of the post-period's length), "
+            "over the ratios' median",
         }
         details = info
     conventions["p_value"] = P_CONVENTION

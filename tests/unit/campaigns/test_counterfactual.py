@@ -178,6 +178,8 @@ def test_naive_year_over_year_same_weekday_and_trend_warning() -> None:
     # the counterfactual of 2024-03-01 (a Friday) is 2023-03-03 (364 days earlier, a Friday)
     assert post["predicted"].iloc[0] == pytest.approx(y.loc["2023-03-03"])
     assert res.significant
+    cum = res.table.loc["cumulative"]
+    assert cum["predicted_lower"] <= cum["predicted"] <= cum["predicted_upper"]
     assert "364 days" in res.conventions["counterfactual"]
     trend = pd.Series(np.linspace(50, 150, len(idx)), index=idx)
     with pytest.warns(CounterfactualWarning, match="has a trend or drift"):
