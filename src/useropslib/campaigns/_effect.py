@@ -96,6 +96,46 @@ def _series_from(data: Any, events: Any, every: str, first: Any, last: Any) -> A
     return out
 
 
+def _windows(
+    data: Any, pre: Any, post: Any, *, every: str, as_of: Any
+) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """Return ``(pre, post)``; a campaign's launch phase fills them when they are left out."""
+    if pre is not None and post is not None:
+        return pre, post
+    from useropslib.models import Campaign
+
+    if not isinstance(data, Campaign):
+        raise InvalidParameterError(
+            "pre= and post= are required (inclusive (start, end) date pairs); only a Campaign "
+            "with a launch phase can fill them from its plan."
+        )
+    launch = data.phase("launch")
+    if launch is None:
+        raise InvalidParameterError(
+            f"Campaign {data.id!r} has no launch phase to take the post-period from. Hint: "
+            "give post=(first day, last day) and pre=."
+        )
+    step = pd.Timedelta(days=1 if every == "day" else 7)
+    first = pd.Timestamp(launch.start).tz_localize(None).normalize()
+    last = (pd.Timestamp(launch.end).tz_localize(None) - pd.Timedelta(1, "ns")).normalize()
+    if as_of is not None:
+        cut = pd.Timestamp(as_of).tz_localize(None).normalize()
+        if cut < first:
+            raise InvalidParameterError(
+                f"as_of {cut.date()} is before the launch {first.date()}: there is no "
+                "post-period yet."
+            )
+        last = min(last, cut)
+    if post is None:
+        post = (first, last)
+    if pre is None:
+        n_post = int((pd.Timestamp(post[1]) - pd.Timestamp(post[0])) / step) + 1
+        n_pre = max(28, 4 * n_post)
+        start = pd.Timestamp(post[0])
+        pre = (start - n_pre * step, start - step)
+    return pre, post
+
+
 def _sts_part(
     prep: PreparedSeries,
     proj: np.ndarray,
@@ -150,8 +190,8 @@ def counterfactual_effect(
     data: Any,
     events: Any = None,
     *,
-    pre: tuple[Any, Any],
-    post: tuple[Any, Any],
+    pre: tuple[Any, Any] | None = None,
+    post: tuple[Any, Any] | None = None,
     controls: pd.DataFrame | pd.Series | None = None,
     method: Method = "sts",
     alpha: float = 0.05,
@@ -169,6 +209,7 @@ def counterfactual_effect(
     slope_change: bool = True,
     hac_lags: int | None = None,
     every: str = "day",
+    as_of: Any = None,
 ) -> CounterfactualResult:
     """Estimate a campaign's effect on a series against a counterfactual, without a holdout.
 
@@ -181,7 +222,9 @@ def counterfactual_effect(
     events : EventLog or DataFrame, optional
         The log, when ``data`` is a spec, goal or campaign.
     pre, post : tuple of two dates
-        Inclusive windows before and during the campaign; ``post`` starts at the launch.
+        Inclusive windows before and during the campaign; ``post`` starts at the launch.  For a
+        ``Campaign`` they may be left out: ``post`` is its launch phase (cut at ``as_of``) and
+        ``pre`` the ``max(28, 4 x len(post))`` days (or weeks) before it.
     controls : pandas.DataFrame, optional
         Comparison series (regions, channels, segments the campaign did not reach) over the same
         dates, one column each.  Used by ``"sts"`` (regression), ``"synthetic_control"``
@@ -225,6 +268,9 @@ def counterfactual_effect(
         For ``"its"``: Newey–West lags for autocorrelation-robust errors.
     every : {"day", "week"}, default "day"
         The period of a measured spec (local calendar days or weeks of the log).
+    as_of : date-like, optional
+        For a ``Campaign`` without ``post``: the last date to look at (default the launch
+        phase's last day).  Nothing reads the clock.
 
     Returns
     -------
@@ -274,6 +320,7 @@ def counterfactual_effect(
     (True, True)
     """
     _check_common(alpha, draws, seed)
+    pre, post = _windows(data, pre, post, every=every, as_of=as_of)
     if method not in METHODS:
         raise InvalidParameterError(f"method must be one of {list(METHODS)}; got {method!r}.")
     outcome = _series_from(data, events, every, pre, post)

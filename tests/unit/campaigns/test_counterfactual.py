@@ -448,3 +448,36 @@ def test_metric_spec_goal_and_campaign_are_measured_from_the_log() -> None:
     y, _ = _series()
     with pytest.raises(InvalidParameterError, match="events is only used with a MetricSpec"):
         counterfactual_effect(y, data.events, pre=PRE, post=POST)
+
+
+def test_campaign_windows_come_from_its_launch_phase() -> None:
+    import datetime as dt
+
+    from useropslib import datasets
+    from useropslib.models import ActiveUsersSpec, Campaign, Goal, Phase
+
+    data = datasets.synthetic(n_users=500, days=90, seed=1)
+    goal = Goal(
+        kind="activation",
+        metric=ActiveUsersSpec(window="day"),
+        target=200.0,
+        baseline=100.0,
+        start=dt.datetime(2024, 3, 1),
+        deadline=dt.datetime(2024, 3, 31),
+    )
+    launch = Phase(name="launch", start=dt.datetime(2024, 3, 1), end=dt.datetime(2024, 3, 15))
+    camp = Campaign(
+        id="spring", name="Spring push", type="activation", primary_goal=goal, phases=(launch,)
+    )
+    res = counterfactual_effect(camp, data.events, draws=100, as_of="2024-03-10")
+    # post: the launch phase [Mar 1, Mar 15) cut at as_of; pre: max(28, 4 x 10) days before
+    assert res.params["post"] == ["2024-03-01", "2024-03-10"]
+    assert res.params["pre"] == ["2024-01-21", "2024-02-29"]
+    with pytest.raises(InvalidParameterError, match="is before the launch 2024-03-01"):
+        counterfactual_effect(camp, data.events, as_of="2024-02-01")
+    no_launch = camp.model_copy(update={"phases": ()})
+    with pytest.raises(InvalidParameterError, match="has no launch phase"):
+        counterfactual_effect(no_launch, data.events)
+    y, _ = _series()
+    with pytest.raises(InvalidParameterError, match="pre= and post= are required"):
+        counterfactual_effect(y)
