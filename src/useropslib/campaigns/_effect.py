@@ -544,7 +544,8 @@ class PullForwardResult(MetricResult):
     share : float
         ``-sum_P(y - yhat) / sum_C(y - yhat)`` at the point counterfactual.
     series : pandas.DataFrame
-        Per date, as :attr:`CounterfactualResult.series`, with ``period`` pre/campaign/after.
+        Per date, as the ``series`` of a ``CounterfactualResult``, with ``period``
+        pre/campaign/after.
     conventions : dict
         The conventions used.
     """
