@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from useropslib._results import MetricResult
 from useropslib.campaigns._cfdata import (
     PreparedSeries,
     parse_window,
@@ -24,7 +25,6 @@ from useropslib.campaigns._its import its_fit, naive_draws
 from useropslib.campaigns._sts import sts_draws, sts_min_pre
 from useropslib.campaigns._synth import simplex_weights
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
-from useropslib.metrics import MetricResult
 
 __all__ = ["PullForwardResult", "counterfactual_effect", "pull_forward"]
 
