@@ -47,14 +47,14 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics._activity import grain_of, has_filter, spec_names
-from useropslib.metrics._result import MetricResult
+from useropslib._results import MetricResult
 from useropslib.models import Period, WeekStart, parse_period, parse_week_start
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 from useropslib.events._time import stamp as _stamp
-from useropslib.metrics._result import axes_or_new
+from useropslib._results import axes_or_new
 
 __all__ = ["RetentionResult", "retention"]
 

@@ -32,6 +32,7 @@ from useropslib.models._segment import (
 )
 from useropslib.models._types import (
     PERIODS,
+    DateLike,
     Period,
     WeekStart,
     parse_period,
@@ -40,6 +41,7 @@ from useropslib.models._types import (
 )
 
 __all__ = [
+    "DateLike",
     "MAX_RULE_DEPTH",
     "PERIODS",
     "PROPERTY_OPERATORS",
