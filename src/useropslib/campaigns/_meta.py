@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
-from useropslib.metrics import MetricResult, axes_or_new
+from useropslib._results import MetricResult, axes_or_new
 
 __all__ = ["PooledEffect", "pool_effects"]
 

@@ -29,7 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError, did_you_mean
-from useropslib.metrics import MetricResult, axes_or_new
+from useropslib._results import MetricResult, axes_or_new
 
 __all__ = [
     "ComparisonResult",
