@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.exceptions import InsufficientDataError, InvalidParameterError
 from useropslib._results import MetricResult, axes_or_new
+from useropslib.exceptions import InsufficientDataError, InvalidParameterError
 
 __all__ = ["PooledEffect", "pool_effects"]
 
@@ -67,7 +67,8 @@ class PooledEffect(MetricResult):
             },
             index=pd.Index(["pooled"], name=self.table.index.name),
         )
-        return pd.concat([self.table, pooled])
+        out: pd.DataFrame = pd.concat([self.table, pooled])
+        return out
 
     def plot(self, ax: Any = None) -> Any:
         """Forest plot of each campaign and the pooled effect.

@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.exceptions import InvalidParameterError
 from useropslib._results import MetricResult, axes_or_new
+from useropslib.exceptions import InvalidParameterError
 
 __all__ = ["SRMResult", "sample_ratio_mismatch"]
 
@@ -55,7 +55,8 @@ class SRMResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out: pd.DataFrame = self.table.copy()
+        return out
 
     def plot(self, ax: Any = None) -> Any:
         """Bars of the users per arm with the expected counts as markers.

@@ -28,8 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.exceptions import InsufficientDataError, InvalidParameterError, did_you_mean
 from useropslib._results import MetricResult, axes_or_new
+from useropslib.exceptions import InsufficientDataError, InvalidParameterError, did_you_mean
 
 __all__ = [
     "ComparisonResult",
@@ -71,7 +71,7 @@ class _Effect:
 
 def _frame(arms: Any, required: Sequence[str], what: str) -> pd.DataFrame:
     if isinstance(arms, pd.DataFrame):
-        frame = arms.copy()
+        frame: pd.DataFrame = pd.DataFrame(arms, copy=True)
     elif isinstance(arms, Mapping):
         try:
             frame = pd.DataFrame(dict(arms))
@@ -369,7 +369,8 @@ def _compare(
                 risk_treatment=rt,
             )
         rows.append(row)
-    return pd.DataFrame(rows).set_index("variant")
+    out: pd.DataFrame = pd.DataFrame(rows).set_index("variant")
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -435,7 +436,8 @@ class ComparisonResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out: pd.DataFrame = self.table.copy()
+        return out
 
     def plot(self, ax: Any = None) -> Any:
         """Draw each variant's lift with its interval (a forest plot).
@@ -579,7 +581,7 @@ def compare_proportions(
     p = x / frame["n"]
     moments = {
         str(k): _Arm(
-            n=float(frame.at[k, "n"]),
+            n=float(frame["n"][k]),
             mean=float(p[k]),
             variance=float(p[k] * (1 - p[k])),
             unadjusted_mean=float(p[k]),
@@ -620,7 +622,8 @@ def _arms_frame(moments: Mapping[str, _Arm]) -> pd.DataFrame:
     out = pd.DataFrame(
         [dataclasses.asdict(m) for m in moments.values()], index=pd.Index(list(moments), name="arm")
     )
-    return out[["n", "mean", "variance", "unadjusted_mean"]]
+    cols: pd.DataFrame = out[["n", "mean", "variance", "unadjusted_mean"]]
+    return cols
 
 
 def _sample_variance(n: pd.Series, s: pd.Series, ss: pd.Series) -> pd.Series:
@@ -1027,7 +1030,7 @@ def arm_statistics(
     k = len(uniques)
 
     def _sum(w: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return np.bincount(codes, weights=w, minlength=k)
+        return np.bincount(codes, weights=w, minlength=k).astype(np.float64)
 
     cols: dict[str, Any] = {
         "n": np.bincount(codes, minlength=k).astype(np.int64),
@@ -1055,7 +1058,8 @@ def arm_statistics(
             den_sum_squares=_sum(d * d),
             num_den_sum=_sum(y * d),
         )
-    return pd.DataFrame(cols, index=pd.Index([str(u) for u in uniques], name="arm"))
+    out: pd.DataFrame = pd.DataFrame(cols, index=pd.Index([str(u) for u in uniques], name="arm"))
+    return out
 
 
 def _float_array(values: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:

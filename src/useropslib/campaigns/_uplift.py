@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.exceptions import InsufficientDataError, InvalidParameterError
 from useropslib._results import MetricResult, axes_or_new
+from useropslib.exceptions import InsufficientDataError, InvalidParameterError
 
 __all__ = ["QiniResult", "qini_curve", "uplift_by_decile"]
 
@@ -78,7 +78,8 @@ class QiniResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.curve.copy()
+        out: pd.DataFrame = self.curve.copy()
+        return out
 
     def plot(self, ax: Any = None) -> Any:
         """Draw the Qini curve and the random line against the share of units targeted.
@@ -252,7 +253,7 @@ def uplift_by_decile(
     with np.errstate(divide="ignore", invalid="ignore"):
         rt = np.where(nt > 0, yt / np.maximum(nt, 1), np.nan)
         rc = np.where(nc > 0, yc / np.maximum(nc, 1), np.nan)
-    return pd.DataFrame(
+    out: pd.DataFrame = pd.DataFrame(
         {
             "n_treatment": nt.astype(np.int64),
             "n_control": nc.astype(np.int64),
@@ -262,3 +263,4 @@ def uplift_by_decile(
         },
         index=pd.Index(np.arange(1, k + 1), name="band"),
     )
+    return out
