@@ -94,7 +94,9 @@ def check_choice(value: Any, options: Sequence[_S], name: str, *, hint: str | No
     extra = unknown_name_hint(value, options)
     if not extra and hint:
         extra = f" Hint: {hint}"
-    raise InvalidParameterError(f"Invalid {name}={value!r}. Expected one of {list(options)}.{extra}")
+    raise InvalidParameterError(
+        f"Invalid {name}={value!r}. Expected one of {list(options)}.{extra}"
+    )
 
 
 def check_int(value: Any, name: str, *, minimum: int = 1, hint: str | None = None) -> int:
@@ -137,7 +139,9 @@ def check_int(value: Any, name: str, *, minimum: int = 1, hint: str | None = Non
     return int(value)
 
 
-def check_fraction(value: Any, name: str, *, open_low: bool = True, open_high: bool = True) -> float:
+def check_fraction(
+    value: Any, name: str, *, open_low: bool = True, open_high: bool = True
+) -> float:
     """Return ``value`` as a float inside (0, 1) (bounds open or closed as asked).
 
     Parameters

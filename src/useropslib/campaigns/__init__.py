@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate, holdout_control
 from useropslib.campaigns._meta import PooledEffect, pool_effects
 from useropslib.campaigns._multiple import adjust_p_values
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
@@ -23,6 +24,7 @@ from useropslib.campaigns._stats import (
 from useropslib.campaigns._uplift import QiniResult, qini_curve, uplift_by_decile
 
 __all__ = [
+    "CampaignEvaluation",
     "ComparisonResult",
     "PooledEffect",
     "QiniResult",
@@ -32,6 +34,8 @@ __all__ = [
     "compare_means",
     "compare_proportions",
     "compare_ratios",
+    "evaluate",
+    "holdout_control",
     "pool_effects",
     "qini_curve",
     "sample_ratio_mismatch",

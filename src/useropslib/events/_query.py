@@ -65,9 +65,7 @@ Bools = npt.NDArray[np.bool_]
 
 #: What a caller may give wherever events are named: ``None`` (any event), a name,
 #: ``(name, {property: value})`` (a list value matches any of its elements) or a list of those.
-EventSpec: TypeAlias = (
-    "str | None | tuple[str | None, Mapping[str, Any]] | Sequence[str | None | tuple[str | None, Mapping[str, Any]]]"  # noqa: E501
-)
+EventSpec: TypeAlias = "str | None | tuple[str | None, Mapping[str, Any]] | Sequence[str | None | tuple[str | None, Mapping[str, Any]]]"  # noqa: E501
 
 NONE_GROUP = "(none)"
 """The group of users without a value in a breakdown, so the groups add up to the whole."""
@@ -403,9 +401,7 @@ class EventSelector:
         """Code of each term's name (-1: unknown or any event), looked up once (one warning)."""
         named = [t.name for t in self.terms if t.name is not None]
         got = iter(
-            event_codes(log, named, param=self.param, strict=self.strict).tolist()
-            if named
-            else []
+            event_codes(log, named, param=self.param, strict=self.strict).tolist() if named else []
         )
         return [-1 if t.name is None else int(next(got)) for t in self.terms]
 
@@ -622,7 +618,9 @@ class AsOf:
 
     def period_start_ns(self, code: int, period: str, *, week_start: int = 0) -> int:
         """UTC start of a period code in ``tz``."""
-        idx = period_starts(np.array([code], dtype=np.int64), period, tz=self.tz, week_start=week_start)
+        idx = period_starts(
+            np.array([code], dtype=np.int64), period, tz=self.tz, week_start=week_start
+        )
         return int(idx.as_unit("ns").asi8[0])
 
 
@@ -710,7 +708,9 @@ def resolve_as_of(
 
 
 # ============================================================================ empty data
-def warn_empty(what: str, *, hint: str = "check start, end, as_of and the event names", stacklevel: int = 3) -> None:  # noqa: E501
+def warn_empty(
+    what: str, *, hint: str = "check start, end, as_of and the event names", stacklevel: int = 3
+) -> None:  # noqa: E501
     """Warn that a counting function found nothing to count (its result is zero-size or zeros).
 
     Parameters
@@ -734,7 +734,9 @@ def warn_empty(what: str, *, hint: str = "check start, end, as_of and the event 
     )
 
 
-def require_data(n: int, what: str, *, needed: int = 1, hint: str = "check the filters that built the log") -> None:  # noqa: E501
+def require_data(
+    n: int, what: str, *, needed: int = 1, hint: str = "check the filters that built the log"
+) -> None:  # noqa: E501
     """Raise when an estimating function has fewer than ``needed`` items to estimate from.
 
     Parameters
