@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from useropslib.campaigns import (
@@ -20,7 +20,9 @@ def _arms(a: tuple[int, float], b: tuple[int, float]) -> dict[str, list[int]]:
     return {"n": [a[0], b[0]], "conversions": [round(a[0] * a[1]), round(b[0] * b[1])]}
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(arm, arm, st.sampled_from(["relative", "absolute"]))
 def test_interval_and_p_value_agree(a: tuple[int, float], b: tuple[int, float], diff: str) -> None:
     r = compare_proportions(_arms(a, b), difference=diff)  # type: ignore[arg-type]
@@ -32,7 +34,9 @@ def test_interval_and_p_value_agree(a: tuple[int, float], b: tuple[int, float], 
     assert 0.0 <= r.p_value <= 1.0
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(arm, arm)
 def test_swapping_arms_negates_absolute_difference(
     a: tuple[int, float], b: tuple[int, float]
@@ -43,7 +47,9 @@ def test_swapping_arms_negates_absolute_difference(
     assert np.isclose(ab.p_value, ba.p_value)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(arm, arm, st.floats(100, 1e6))
 def test_sequential_interval_is_wider(
     a: tuple[int, float], b: tuple[int, float], tuning: float
@@ -54,7 +60,9 @@ def test_sequential_interval_is_wider(
     assert seq.p_value >= fixed.p_value - 1e-12
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(arm, arm)
 def test_bayesian_chance_to_win_in_unit_interval_and_risks_positive(
     a: tuple[int, float], b: tuple[int, float]
@@ -68,7 +76,9 @@ def test_bayesian_chance_to_win_in_unit_interval_and_risks_positive(
     assert np.isclose(row["risk_control"] - row["risk_treatment"], row["estimate"])
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=30))
 def test_adjusted_p_values_ordered(p: list[float]) -> None:
     raw = np.asarray(p)
@@ -83,7 +93,9 @@ def test_adjusted_p_values_ordered(p: list[float]) -> None:
     assert (np.diff(holm[order]) >= -1e-12).all()
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     st.lists(
         st.tuples(st.floats(-1, 1), st.floats(0.01, 1)),
@@ -102,7 +114,9 @@ def test_random_effects_never_narrower(studies: list[tuple[float, float]]) -> No
     assert min(y) - 1e-12 <= rnd.estimate <= max(y) + 1e-12
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.integers(0, 10_000))
 def test_qini_end_point_does_not_depend_on_score(seed: int) -> None:
     rng = np.random.default_rng(seed)
