@@ -13,6 +13,8 @@ from __future__ import annotations
 from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate, holdout_control
 from useropslib.campaigns._meta import PooledEffect, pool_effects
 from useropslib.campaigns._multiple import adjust_p_values
+from useropslib.campaigns._portfolio import PortfolioResult, portfolio
+from useropslib.campaigns._review import REVIEW_RULES, CampaignReview, Finding, review
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
 from useropslib.campaigns._stats import (
     ComparisonResult,
@@ -24,9 +26,13 @@ from useropslib.campaigns._stats import (
 from useropslib.campaigns._uplift import QiniResult, qini_curve, uplift_by_decile
 
 __all__ = [
+    "REVIEW_RULES",
     "CampaignEvaluation",
+    "CampaignReview",
     "ComparisonResult",
+    "Finding",
     "PooledEffect",
+    "PortfolioResult",
     "QiniResult",
     "SRMResult",
     "adjust_p_values",
@@ -37,7 +43,9 @@ __all__ = [
     "evaluate",
     "holdout_control",
     "pool_effects",
+    "portfolio",
     "qini_curve",
+    "review",
     "sample_ratio_mismatch",
     "uplift_by_decile",
 ]

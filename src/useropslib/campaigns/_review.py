@@ -1,0 +1,488 @@
+"""The campaign review (复盘): attainment, lift, cost, funnel and findings (repeat/adjust/stop)."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pandas as pd
+
+from useropslib._results import jsonable
+from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate
+from useropslib.events import EventLog, EventsLike
+from useropslib.events._query import load
+from useropslib.exceptions import InvalidParameterError
+from useropslib.models import Campaign
+
+__all__ = ["REVIEW_RULES", "CampaignReview", "Finding", "review"]
+
+Language = Literal["en", "zh"]
+
+REVIEW_RULES: dict[str, str] = {
+    "srm": "SRM alert (p below the threshold): adjust the assignment before trusting any lift.",
+    "win": "Primary lift's interval above 0 and ROI >= min_roi (or no cost data): repeat.",
+    "costly": "Primary lift's interval above 0 but ROI < min_roi: adjust (cost or targeting).",
+    "harm": "Primary lift's interval below 0: stop.",
+    "flat": "Interval contains 0 and the upper bound is below min_effect: stop (no worthwhile "
+    "effect is plausible).",
+    "inconclusive": "Interval contains 0 and a worthwhile effect is still plausible: adjust "
+    "(a larger audience or a longer window).",
+    "guardrail": "A secondary goal's adjusted p-value below alpha with a negative lift: adjust.",
+    "open_rate": "Message open rate below min_open_rate: adjust the message (subject, timing).",
+}
+"""Every rule :func:`review` applies, with its threshold parameter."""
+
+_T: dict[str, dict[str, str]] = {
+    "title": {"en": "Campaign review: {name}", "zh": "活动复盘：{name}"},
+    "goal": {"en": "Goal attainment", "zh": "目标达成"},
+    "lift": {"en": "Lift with confidence", "zh": "效果与置信区间"},
+    "cost": {"en": "Cost and return", "zh": "成本与回报"},
+    "funnel": {"en": "Message funnel", "zh": "消息触达漏斗"},
+    "findings": {"en": "Findings", "zh": "结论与建议"},
+    "conventions": {"en": "Conventions", "zh": "统计口径"},
+    "repeat": {"en": "repeat", "zh": "继续"},
+    "adjust": {"en": "adjust", "zh": "调整"},
+    "stop": {"en": "stop", "zh": "停止"},
+    "attain": {
+        "en": "Treated users reached {actual:,.0f} against a target of {target:,.0f} "
+        "(baseline {baseline}): attainment {att}, OKR grade {grade:.2f}.",
+        "zh": "实验组实际达成 {actual:,.0f}，目标 {target:,.0f}（基线 {baseline}）："
+        "达成率 {att}，OKR 评分 {grade:.2f}。",
+    },
+    "lift_text": {
+        "en": "Primary goal {goal}: lift {est} (95 % interval {lo} to {hi}), p = {p}; "
+        "chance to win {ctw}. SRM p = {srm}.",
+        "zh": "主要目标 {goal}：提升 {est}（95% 区间 {lo} 至 {hi}），p = {p}；"
+        "胜出概率 {ctw}。样本比例检验 p = {srm}。",
+    },
+}
+
+_FINDING_TEXT: dict[str, dict[str, str]] = {
+    "srm": {
+        "en": "Sample-ratio mismatch (p = {p}): the arms are not the planned split; find why "
+        "before reading the lift.",
+        "zh": "样本比例失衡（p = {p}）：分组与计划不符，先查明原因再看效果。",
+    },
+    "win": {
+        "en": "The campaign lifted {goal} by {est} (interval above 0) at ROI {roi}: run it again.",
+        "zh": "活动使{goal}提升 {est}（区间高于 0），ROI {roi}：建议继续执行。",
+    },
+    "costly": {
+        "en": "The lift on {goal} is real ({est}) but ROI is {roi}: cut cost per contact or "
+        "target the users who respond.",
+        "zh": "{goal}的提升真实存在（{est}），但 ROI 为 {roi}："
+        "降低单次触达成本或更精准地圈选人群。",
+    },
+    "harm": {
+        "en": "The campaign lowered {goal} ({est}, interval below 0): stop it.",
+        "zh": "活动降低了{goal}（{est}，区间低于 0）：建议停止。",
+    },
+    "flat": {
+        "en": "No worthwhile effect on {goal} is plausible (upper bound {hi} < {min_effect}): "
+        "stop running this design.",
+        "zh": "{goal}没有值得的提升（上限 {hi} < {min_effect}）：建议停止该方案。",
+    },
+    "inconclusive": {
+        "en": "The effect on {goal} is inconclusive ({lo} to {hi}): run it on a larger audience "
+        "or longer before deciding.",
+        "zh": "{goal}的效果尚无定论（{lo} 至 {hi}）：扩大人群或延长周期后再判断。",
+    },
+    "guardrail": {
+        "en": "Secondary goal {goal} fell ({est}, adjusted p = {p}): adjust the offer.",
+        "zh": "次要目标{goal}下降（{est}，校正后 p = {p}）：调整活动权益。",
+    },
+    "open_rate": {
+        "en": "Only {rate} of delivered messages were opened (< {min_rate}): adjust the "
+        "subject line, sender or send time.",
+        "zh": "送达消息的打开率仅 {rate}（< {min_rate}）：优化标题、发送方或发送时间。",
+    },
+}
+
+
+def _pct(x: float) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.1%}"
+
+
+def _num(x: float, digits: int = 3) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}g}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One recommendation of a review.
+
+    Attributes
+    ----------
+    action : {"repeat", "adjust", "stop"}
+    rule : str
+        The key of :data:`REVIEW_RULES` that produced it.
+    values : dict
+        The numbers the rule read (JSON-ready).
+    """
+
+    action: Literal["repeat", "adjust", "stop"]
+    rule: str
+    values: Mapping[str, Any]
+
+    def text(self, lang: Language = "en") -> str:
+        """Return the finding in words.
+
+        Parameters
+        ----------
+        lang : {"en", "zh"}
+
+        Returns
+        -------
+        str
+        """
+        return _FINDING_TEXT[self.rule][lang].format(**self.values)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class CampaignReview:
+    """A campaign's review (复盘), renderable in English and Chinese.
+
+    Attributes
+    ----------
+    campaign : Campaign
+    evaluation : CampaignEvaluation
+    attainment : pandas.Series
+        ``actual`` (treated users' value of the primary goal's metric over the window),
+        ``target``, ``baseline``, ``attainment`` (share of the way from baseline to target, or
+        actual / target without a baseline) and ``okr_grade`` (attainment clipped to [0, 1]).
+    funnel : pandas.DataFrame or None
+        The message funnel (sent → delivered → opened → clicked → returned) of the campaign's
+        messages, from :func:`useropslib.metrics.message_funnel`; None without message events.
+    bottleneck : str or None
+        The funnel stage with the lowest pass rate.
+    findings : tuple of Finding
+    params : dict
+    """
+
+    campaign: Campaign
+    evaluation: CampaignEvaluation
+    attainment: pd.Series
+    funnel: pd.DataFrame | None
+    bottleneck: str | None
+    findings: tuple[Finding, ...]
+    params: Mapping[str, Any]
+
+    def __repr__(self) -> str:
+        acts = ", ".join(f"{f.action} ({f.rule})" for f in self.findings)
+        return f"CampaignReview({self.campaign.id!r}; findings: {acts})"
+
+    def sections(self, lang: Language = "en") -> list[tuple[str, str, pd.DataFrame | None]]:
+        """Return the review as (title, text, table) sections in ``lang``.
+
+        Parameters
+        ----------
+        lang : {"en", "zh"}
+
+        Returns
+        -------
+        list of tuple
+        """
+        if lang not in ("en", "zh"):
+            raise InvalidParameterError(f"lang must be 'en' or 'zh', got {lang!r}.")
+        ev = self.evaluation
+        a = self.attainment
+        row = ev.table.iloc[0]
+        out: list[tuple[str, str, pd.DataFrame | None]] = []
+        out.append(
+            (
+                _T["goal"][lang],
+                _T["attain"][lang].format(
+                    actual=a["actual"],
+                    target=a["target"],
+                    baseline=_num(a["baseline"], 6),
+                    att=_pct(a["attainment"]).lstrip("+"),
+                    grade=a["okr_grade"],
+                ),
+                None,
+            )
+        )
+        lift_cols = ["role", "estimate", "ci_low", "ci_high", "p_value", "p_adjusted"]
+        lift_cols += ["chance_to_win"]
+        out.append(
+            (
+                _T["lift"][lang],
+                _T["lift_text"][lang].format(
+                    goal=ev.table.index[0],
+                    est=_pct(row["estimate"]),
+                    lo=_pct(row["ci_low"]),
+                    hi=_pct(row["ci_high"]),
+                    p=_num(row["p_value"]),
+                    ctw=_pct(row["chance_to_win"]).lstrip("+"),
+                    srm=_num(ev.srm.p_value),
+                ),
+                ev.table[lift_cols].reset_index(),
+            )
+        )
+        econ = ev.economics.rename("value").reset_index().rename(columns={"index": "metric"})
+        out.append((_T["cost"][lang], "", econ))
+        if self.funnel is not None:
+            text = (
+                f"bottleneck: {self.bottleneck}" if lang == "en" else f"瓶颈环节：{self.bottleneck}"
+            )
+            out.append((_T["funnel"][lang], text, self.funnel.reset_index()))
+        items = "\n".join(
+            f"- **{_T[f.action][lang]}** ({f.rule}): {f.text(lang)}" for f in self.findings
+        )
+        out.append((_T["findings"][lang], items, None))
+        conv = pd.DataFrame(
+            {"convention": list(ev.conventions), "value": list(ev.conventions.values())}
+        )
+        out.append((_T["conventions"][lang], "", conv))
+        return out
+
+    def to_markdown(self, lang: Language = "en") -> str:
+        """Render the review as Markdown.
+
+        Parameters
+        ----------
+        lang : {"en", "zh"}
+
+        Returns
+        -------
+        str
+        """
+        sections = self.sections(lang)
+        lines = [f"# {_T['title'][lang].format(name=self.campaign.name)}", ""]
+        for title, text, table in sections:
+            lines += [f"## {title}", ""]
+            if text:
+                lines += [text, ""]
+            if table is not None:
+                lines += [_md_table(table), ""]
+        return "\n".join(lines)
+
+    def to_html(self, lang: Language = "en") -> str:
+        """Render the review as a standalone HTML page.
+
+        Parameters
+        ----------
+        lang : {"en", "zh"}
+
+        Returns
+        -------
+        str
+        """
+        sections = self.sections(lang)
+        title = html.escape(_T["title"][lang].format(name=self.campaign.name))
+        parts = [
+            "<!DOCTYPE html>",
+            f'<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head><body>',
+            f"<h1>{title}</h1>",
+        ]
+        for sec_title, text, table in sections:
+            parts.append(f"<h2>{html.escape(sec_title)}</h2>")
+            for para in text.split("\n") if text else []:
+                parts.append(f"<p>{html.escape(para)}</p>")
+            if table is not None:
+                parts.append(table.to_html(index=False, border=0, na_rep=""))
+        parts.append("</body></html>")
+        return "\n".join(parts)
+
+    def to_dict(self, lang: Language = "en") -> dict[str, Any]:
+        """Return the review as JSON-ready values, findings worded in ``lang``.
+
+        Parameters
+        ----------
+        lang : {"en", "zh"}
+
+        Returns
+        -------
+        dict
+        """
+        self.sections(lang)  # checks lang
+        return {
+            "campaign": self.campaign.id,
+            "lang": lang,
+            "attainment": jsonable(self.attainment),
+            "evaluation": self.evaluation.to_dict(),
+            "funnel": jsonable(self.funnel) if self.funnel is not None else None,
+            "bottleneck": self.bottleneck,
+            "findings": [
+                {
+                    "action": f.action,
+                    "rule": f.rule,
+                    "values": jsonable(f.values),
+                    "text": f.text(lang),
+                }
+                for f in self.findings
+            ],
+            "params": jsonable(self.params),
+        }
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return "" if math.isnan(v) else f"{v:.4g}"
+        return str(v).replace("|", "\\|")
+
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+def review(
+    campaign: Campaign,
+    events: EventsLike,
+    *,
+    as_of: Any = None,
+    min_effect: float = 0.0,
+    min_roi: float = 0.0,
+    min_open_rate: float = 0.2,
+    alpha: float = 0.05,
+    **evaluate_options: Any,
+) -> CampaignReview:
+    """Review a campaign (复盘): attainment, lift, cost and return, funnel, findings.
+
+    Parameters
+    ----------
+    campaign : Campaign
+    events : EventLog, LazyEventLog or DataFrame
+    as_of : datetime-like, optional
+    min_effect : float, default 0.0
+        Minimum worthwhile effect on the primary goal (units of ``difference``).
+    min_roi : float, default 0.0
+        ROI below which a real lift still calls for adjusting cost or targeting.
+    min_open_rate : float, default 0.2
+        Open rate (over delivered) below which the message needs work.
+    alpha : float, default 0.05
+    **evaluate_options
+        Passed to :func:`evaluate`.
+
+    Returns
+    -------
+    CampaignReview
+
+    Raises
+    ------
+    InvalidParameterError, InsufficientDataError
+        As :func:`evaluate`.
+
+    Notes
+    -----
+    The rules and their thresholds are listed in :data:`REVIEW_RULES`; each finding names the
+    rule that produced it. The message funnel reads messages whose ``campaign`` property is the
+    campaign id, returns being the primary goal's events within 7 days of the first send.
+
+    Examples
+    --------
+    >>> import useropslib as uo
+    >>> data = uo.datasets.synthetic_campaign(n_users=3000, lift=0.5, seed=1)
+    >>> rv = review(data.campaign, data.log)
+    >>> [f.action for f in rv.findings][:1]
+    ['repeat']
+    """
+    log = load(events, all_events=True)
+    ev = evaluate(campaign, log, as_of=as_of, alpha=alpha, **evaluate_options)
+    row = ev.table.iloc[0]
+    econ = ev.economics
+    goal = campaign.primary_goal
+    actual = float(ev.arms["sum"]["treatment"])
+    if goal.baseline is not None and goal.target != goal.baseline:
+        att = (actual - goal.baseline) / (goal.target - goal.baseline)
+    else:
+        att = actual / goal.target if goal.target else math.nan
+    attainment = pd.Series(
+        {
+            "actual": actual,
+            "target": goal.target,
+            "baseline": goal.baseline if goal.baseline is not None else math.nan,
+            "attainment": att,
+            "okr_grade": min(max(att, 0.0), 1.0) if not math.isnan(att) else math.nan,
+        },
+        name="attainment",
+    )
+    findings: list[Finding] = []
+    name = str(ev.table.index[0])
+    est, lo, hi = float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
+    roi = float(econ["roi"])
+    if ev.srm.flagged:
+        findings.append(Finding("adjust", "srm", {"p": _num(ev.srm.p_value)}))
+    vals = {
+        "goal": name,
+        "est": _pct(est),
+        "lo": _pct(lo),
+        "hi": _pct(hi),
+        "roi": _num(roi),
+        "min_effect": _num(min_effect),
+    }
+    if lo > 0:
+        if math.isnan(roi) or roi >= min_roi:
+            findings.append(Finding("repeat", "win", vals))
+        else:
+            findings.append(Finding("adjust", "costly", vals))
+    elif hi < 0:
+        findings.append(Finding("stop", "harm", vals))
+    elif hi < min_effect:
+        findings.append(Finding("stop", "flat", vals))
+    else:
+        findings.append(Finding("adjust", "inconclusive", vals))
+    for g, r in ev.table.iloc[1:].iterrows():
+        if r["p_adjusted"] < alpha and r["estimate"] < 0:
+            findings.append(
+                Finding(
+                    "adjust",
+                    "guardrail",
+                    {"goal": str(g), "est": _pct(float(r["estimate"])), "p": _num(r["p_adjusted"])},
+                )
+            )
+    funnel, bottleneck = _message_funnel(campaign, log, as_of=ev.as_of)
+    if funnel is not None:
+        rates = funnel.iloc[0]
+        stages = {
+            "delivered": rates.get("delivery_rate", math.nan),
+            "opened": rates.get("open_rate", math.nan),
+            "clicked": rates.get("click_through_rate", math.nan),
+            "returned": rates.get("return_rate_delivered", math.nan),
+        }
+        known = {k: float(v) for k, v in stages.items() if not pd.isna(v)}
+        bottleneck = min(known, key=lambda k: known[k]) if known else None
+        open_rate = known.get("opened", math.nan)
+        if not math.isnan(open_rate) and open_rate < min_open_rate:
+            findings.append(
+                Finding(
+                    "adjust",
+                    "open_rate",
+                    {"rate": f"{open_rate:.1%}", "min_rate": f"{min_open_rate:.0%}"},
+                )
+            )
+    return CampaignReview(
+        campaign=campaign,
+        evaluation=ev,
+        attainment=attainment,
+        funnel=funnel,
+        bottleneck=bottleneck,
+        findings=tuple(findings),
+        params={
+            "min_effect": min_effect,
+            "min_roi": min_roi,
+            "min_open_rate": min_open_rate,
+            "alpha": alpha,
+            "rules": REVIEW_RULES,
+        },
+    )
+
+
+def _message_funnel(
+    campaign: Campaign, log: EventLog, *, as_of: Any
+) -> tuple[pd.DataFrame | None, str | None]:
+    from useropslib.metrics import message_funnel
+
+    if "message_sent" not in set(map(str, log.event_names)):
+        return None, None
+    spec = campaign.primary_goal.metric
+    ret = list(spec.required_events()) if spec is not None and spec.required_events() else None
+    res = message_funnel(log, by=None, campaign=campaign.id, return_event=ret, as_of=as_of)
+    table: pd.DataFrame = res.table
+    if table.empty or float(table["sent"].sum()) == 0:
+        return None, None
+    return table, None
