@@ -14,6 +14,7 @@ from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate, holdout
 from useropslib.campaigns._meta import PooledEffect, pool_effects
 from useropslib.campaigns._multiple import adjust_p_values
 from useropslib.campaigns._portfolio import PortfolioResult, portfolio
+from useropslib.campaigns._recall import RecallAudience, recall_audience, targeting_uplift
 from useropslib.campaigns._review import REVIEW_RULES, CampaignReview, Finding, review
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
 from useropslib.campaigns._stats import (
@@ -34,6 +35,7 @@ __all__ = [
     "PooledEffect",
     "PortfolioResult",
     "QiniResult",
+    "RecallAudience",
     "SRMResult",
     "adjust_p_values",
     "arm_statistics",
@@ -45,7 +47,9 @@ __all__ = [
     "pool_effects",
     "portfolio",
     "qini_curve",
+    "recall_audience",
     "review",
     "sample_ratio_mismatch",
+    "targeting_uplift",
     "uplift_by_decile",
 ]
