@@ -34,20 +34,23 @@ from useropslib.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from useropslib import churn, datasets, events, metrics, models, report, segments
+    from useropslib import campaigns, churn, datasets, events, metrics, models, report, segments
     from useropslib.events import EventLog, read_events
-    from useropslib.models import Event, IdentityLink, Segment
+    from useropslib.models import Campaign, Event, Goal, IdentityLink, MetricSpec, Segment
 
 __all__ = [
+    "Campaign",
     "ConvergenceWarning",
     "Event",
     "EventLog",
     "EventSchemaError",
+    "Goal",
     "IdentityConflictError",
     "IdentityLink",
     "InsufficientDataError",
     "InsufficientDataWarning",
     "InvalidParameterError",
+    "MetricSpec",
     "NotFittedError",
     "RuleSyntaxError",
     "Segment",
@@ -55,6 +58,7 @@ __all__ = [
     "UseropsError",
     "UseropsWarning",
     "__version__",
+    "campaigns",
     "churn",
     "datasets",
     "events",
@@ -66,13 +70,25 @@ __all__ = [
     "show_versions",
 ]
 
-_SUBMODULES = {"churn", "datasets", "events", "metrics", "models", "report", "segments"}
+_SUBMODULES = {
+    "campaigns",
+    "churn",
+    "datasets",
+    "events",
+    "metrics",
+    "models",
+    "report",
+    "segments",
+}
 _LAZY = {
     "EventLog": "useropslib.events",
     "read_events": "useropslib.events",
     "Event": "useropslib.models",
     "IdentityLink": "useropslib.models",
     "Segment": "useropslib.models",
+    "Campaign": "useropslib.models",
+    "Goal": "useropslib.models",
+    "MetricSpec": "useropslib.models",
 }
 
 

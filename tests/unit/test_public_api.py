@@ -38,6 +38,10 @@ EXPECTED_TOP = {
     "churn",
     "Segment",
     "show_versions",
+    "campaigns",
+    "Campaign",
+    "Goal",
+    "MetricSpec",
 }
 
 
@@ -89,6 +93,8 @@ def test_segments_all_is_pinned() -> None:
         "useropslib.segments",
         "useropslib.churn",
         "useropslib.metrics",
+        "useropslib.campaigns",
+        "useropslib.plotting",
     ],
 )
 def test_subpackage_all_is_public_and_importable(module: str) -> None:
@@ -108,12 +114,12 @@ LAYERS = [
     "exceptions",
     "models",
     "events",
+    "plotting",
     "metrics",
     "segments",
     "churn",
     "Segment",
     "campaigns",
-    "plotting",
     "report",
     "datasets",
     "cli",

@@ -1,4 +1,11 @@
-"""Campaign operations: experiment statistics, evaluation and review of campaigns.
+"""Campaign operations (活动运营): measure KPIs, set goals and OKRs, plan, pace, assign, evaluate.
+
+Every function takes the data first (an event log, a goal, a campaign) and keyword-only options
+that name the convention used.  The models (:class:`~useropslib.models.Goal`,
+:class:`~useropslib.models.Campaign`, :data:`~useropslib.models.MetricSpec` ...) live in
+:mod:`useropslib.models`.  The experiment statistics (``compare_*``, ``sample_ratio_mismatch``,
+``adjust_p_values``, ``pool_effects``, ``qini_curve``) work on per-arm sufficient statistics
+without a log.
 
 Examples
 --------
@@ -8,14 +15,40 @@ Examples
 True
 """
 
-from __future__ import annotations
-
+from useropslib.campaigns._assign import assign, holdout_bucket
 from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate, holdout_control
+from useropslib.campaigns._goals import (
+    RELEVANT_METRICS,
+    GoalProgress,
+    SmartFinding,
+    progress,
+    smart_check,
+)
+from useropslib.campaigns._measure import measure, missing_events
 from useropslib.campaigns._meta import PooledEffect, pool_effects
 from useropslib.campaigns._multiple import adjust_p_values
+from useropslib.campaigns._okr import OKR_BANDS, OKRGrades, grade_key_result, grade_okrs, okr_band
+from useropslib.campaigns._pacing import PacingResult, pacing
+from useropslib.campaigns._plan import (
+    CostBenefit,
+    FunnelProjection,
+    TargetResult,
+    breakdown_target,
+    cost_benefit,
+    largest_remainder,
+    project_funnel,
+    target_from_history,
+)
 from useropslib.campaigns._portfolio import PortfolioResult, portfolio
 from useropslib.campaigns._recall import RecallAudience, recall_audience, targeting_uplift
 from useropslib.campaigns._review import REVIEW_RULES, CampaignReview, Finding, review
+from useropslib.campaigns._samplesize import (
+    SAMPLE_SIZE_METHODS,
+    mde,
+    power,
+    sample_size,
+    weeks_to_power,
+)
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
 from useropslib.campaigns._stats import (
     ComparisonResult,
@@ -27,29 +60,58 @@ from useropslib.campaigns._stats import (
 from useropslib.campaigns._uplift import QiniResult, qini_curve, uplift_by_decile
 
 __all__ = [
+    "OKR_BANDS",
+    "RELEVANT_METRICS",
     "REVIEW_RULES",
+    "SAMPLE_SIZE_METHODS",
     "CampaignEvaluation",
     "CampaignReview",
     "ComparisonResult",
+    "CostBenefit",
     "Finding",
+    "FunnelProjection",
+    "GoalProgress",
+    "OKRGrades",
+    "PacingResult",
     "PooledEffect",
     "PortfolioResult",
     "QiniResult",
     "RecallAudience",
     "SRMResult",
+    "SmartFinding",
+    "TargetResult",
     "adjust_p_values",
     "arm_statistics",
+    "assign",
+    "breakdown_target",
     "compare_means",
     "compare_proportions",
     "compare_ratios",
+    "cost_benefit",
     "evaluate",
+    "grade_key_result",
+    "grade_okrs",
+    "holdout_bucket",
     "holdout_control",
+    "largest_remainder",
+    "mde",
+    "measure",
+    "missing_events",
+    "okr_band",
+    "pacing",
     "pool_effects",
     "portfolio",
+    "power",
+    "progress",
+    "project_funnel",
     "qini_curve",
     "recall_audience",
     "review",
     "sample_ratio_mismatch",
+    "sample_size",
+    "smart_check",
+    "target_from_history",
     "targeting_uplift",
     "uplift_by_decile",
+    "weeks_to_power",
 ]

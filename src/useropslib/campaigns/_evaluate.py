@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import warnings
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib._results import MetricResult, axes_or_new
+from useropslib.campaigns._assign import holdout_bucket
 from useropslib.campaigns._multiple import CorrectionMethod, adjust_p_values
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
 from useropslib.campaigns._stats import (
@@ -57,10 +57,10 @@ MEAN_KINDS = ("revenue", "arpu", "orders")
 def holdout_control(user_ids: pd.Index | Any, *, share: float, salt: str) -> npt.NDArray[np.bool_]:
     """Return True for the users a hash holdout keeps in control.
 
-    A user is in control when the keyed 64-bit hash of its id (pandas' SipHash with a key derived
-    from ``salt`` by SHA-256), read as a fraction of 2**64, is below ``share``. The answer
-    depends only on the id, the salt and the share: the same on every run and machine, and
-    adding users never moves existing ones.
+    A user is in control when its :func:`holdout_bucket` (a salted SipHash of the id, read as a
+    number in [0, 1)) is below ``share``: the same split as :func:`assign`. The answer depends
+    only on the id, the salt and the share: the same on every run and machine, and adding users
+    never moves existing ones.
 
     Parameters
     ----------
@@ -82,18 +82,16 @@ def holdout_control(user_ids: pd.Index | Any, *, share: float, salt: str) -> npt
 
     Examples
     --------
-    >>> holdout_control(["u1", "u2", "u3", "u4", "u5", "u6"], share=0.3, salt="spring").tolist()
-    [False, False, True, False, True, True]
+    >>> ids = ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"]
+    >>> holdout_control(ids, share=0.5, salt="spring").tolist()
+    [False, True, False, True, False, True, False, False]
     """
     if not 0 < share < 1:
         raise InvalidParameterError(f"share must lie strictly in (0, 1), got {share!r}.")
     if not salt:
         raise InvalidParameterError("salt must be a non-empty string (use the campaign id).")
-    key = hashlib.sha256(salt.encode("utf-8")).hexdigest()[:16]
-    ids = pd.Series(np.asarray(pd.Index(user_ids).astype(str), dtype=object))
-    h = pd.util.hash_pandas_object(ids, index=False, hash_key=key).to_numpy(np.uint64)
-    frac = h.astype(np.float64) / 2.0**64
-    out: npt.NDArray[np.bool_] = frac < share
+    bucket = holdout_bucket(pd.Index(user_ids), salt=salt).to_numpy(np.float64)
+    out: npt.NDArray[np.bool_] = bucket < share
     return out
 
 
@@ -656,8 +654,8 @@ def evaluate(
     primary_goal: Goal = campaign.primary_goal
     conventions = {
         "arms": {
-            "holdout": "hash holdout (SipHash keyed by SHA-256 of the salt) over the "
-            "audience at launch",
+            "holdout": "hash holdout (campaigns.holdout_bucket, as campaigns.assign) over "
+            "the audience at launch",
             "exposure": "each user's first exposure event's variant property",
             "assignment": "the assignment given",
         }[arm_info["source"]],

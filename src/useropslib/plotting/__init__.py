@@ -1,9 +1,19 @@
-"""Matplotlib figures drawn from plain frames and arrays (the optional ``plot`` extra).
+"""Figures drawn from plain frames and arrays; every function takes ``ax=None`` and returns it."""
 
-Every function takes ``ax=None`` and returns the Axes; matplotlib is imported only when a
-figure is drawn.
-"""
+from useropslib.plotting._campaigns import (
+    cost_items,
+    funnel_projection,
+    goal_attainment,
+    okr_grades,
+    pacing_curves,
+    target_history,
+)
 
-from __future__ import annotations
-
-__all__: list[str] = []
+__all__ = [
+    "cost_items",
+    "funnel_projection",
+    "goal_attainment",
+    "okr_grades",
+    "pacing_curves",
+    "target_history",
+]

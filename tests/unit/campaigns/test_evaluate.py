@@ -204,3 +204,14 @@ def test_error_missing_exposure_event() -> None:
 def test_error_not_a_campaign() -> None:
     with pytest.raises(InvalidParameterError, match=r"must be a useropslib\.models\.Campaign"):
         evaluate({"id": "x"}, _log())  # type: ignore[arg-type]
+
+
+def test_holdout_control_agrees_with_assign() -> None:
+    from useropslib.campaigns import assign
+    from useropslib.models import HoldoutControl
+
+    ids = [f"u{i}" for i in range(2000)]
+    camp = _campaign(control=HoldoutControl(share=0.2, salt="c1"))
+    arms = assign(ids, camp)
+    ours = holdout_control(ids, share=0.2, salt="c1")
+    np.testing.assert_array_equal(ours, (arms == "control").to_numpy())
