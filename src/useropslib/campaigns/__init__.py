@@ -1,11 +1,13 @@
-"""Campaign operations (活动运营): measure KPIs, set goals and OKRs, plan, pace, assign, evaluate.
+"""Campaign operations (活动运营): goals, plans, pacing, assignment, evaluation and review.
 
 Every function takes the data first (an event log, a goal, a campaign) and keyword-only options
 that name the convention used.  The models (:class:`~useropslib.models.Goal`,
 :class:`~useropslib.models.Campaign`, :data:`~useropslib.models.MetricSpec` ...) live in
 :mod:`useropslib.models`.  The experiment statistics (``compare_*``, ``sample_ratio_mismatch``,
 ``adjust_p_values``, ``pool_effects``, ``qini_curve``) work on per-arm sufficient statistics
-without a log.
+without a log.  Campaigns without a control group are estimated from counterfactuals
+(structural time series, synthetic control, interrupted time series, difference-in-differences)
+with the pull-forward share of their lift.
 
 Examples
 --------
@@ -16,6 +18,20 @@ True
 """
 
 from useropslib.campaigns._assign import assign, holdout_bucket
+from useropslib.campaigns._counterfactual import (
+    CounterfactualResult,
+    summarize_draws,
+    tail_p_value,
+)
+from useropslib.campaigns._did import (
+    DidRegressionResult,
+    DidTableResult,
+    StaggeredDidResult,
+    did_regression,
+    did_table,
+    staggered_did,
+)
+from useropslib.campaigns._effect import PullForwardResult, counterfactual_effect, pull_forward
 from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate, holdout_control
 from useropslib.campaigns._goals import (
     RELEVANT_METRICS,
@@ -57,6 +73,7 @@ from useropslib.campaigns._stats import (
     compare_proportions,
     compare_ratios,
 )
+from useropslib.campaigns._synth import SyntheticControlResult, simplex_weights, synthetic_control
 from useropslib.campaigns._uplift import QiniResult, qini_curve, uplift_by_decile
 
 __all__ = [
@@ -68,6 +85,9 @@ __all__ = [
     "CampaignReview",
     "ComparisonResult",
     "CostBenefit",
+    "CounterfactualResult",
+    "DidRegressionResult",
+    "DidTableResult",
     "Finding",
     "FunnelProjection",
     "GoalProgress",
@@ -75,10 +95,13 @@ __all__ = [
     "PacingResult",
     "PooledEffect",
     "PortfolioResult",
+    "PullForwardResult",
     "QiniResult",
     "RecallAudience",
     "SRMResult",
     "SmartFinding",
+    "StaggeredDidResult",
+    "SyntheticControlResult",
     "TargetResult",
     "adjust_p_values",
     "arm_statistics",
@@ -88,6 +111,9 @@ __all__ = [
     "compare_proportions",
     "compare_ratios",
     "cost_benefit",
+    "counterfactual_effect",
+    "did_regression",
+    "did_table",
     "evaluate",
     "grade_key_result",
     "grade_okrs",
@@ -104,12 +130,18 @@ __all__ = [
     "power",
     "progress",
     "project_funnel",
+    "pull_forward",
     "qini_curve",
     "recall_audience",
     "review",
     "sample_ratio_mismatch",
     "sample_size",
+    "simplex_weights",
     "smart_check",
+    "staggered_did",
+    "summarize_draws",
+    "synthetic_control",
+    "tail_p_value",
     "target_from_history",
     "targeting_uplift",
     "uplift_by_decile",
