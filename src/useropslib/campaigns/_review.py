@@ -8,10 +8,13 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from useropslib._results import jsonable
-from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate
+from useropslib.campaigns._effect import PullForwardResult, pull_forward
+from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate, unit_outcomes
 from useropslib.events import EventLog, EventsLike
 from useropslib.events._query import load
 from useropslib.exceptions import InvalidParameterError
@@ -32,6 +35,8 @@ REVIEW_RULES: dict[str, str] = {
     "(a larger audience or a longer window).",
     "guardrail": "A secondary goal's adjusted p-value below alpha with a negative lift: adjust.",
     "open_rate": "Message open rate below min_open_rate: adjust the message (subject, timing).",
+    "pull_forward": "Pull-forward share's lower bound above max_pull_forward: adjust (the lift "
+    "was largely taken from the weeks after).",
 }
 """Every rule :func:`review` applies, with its threshold parameter."""
 
@@ -41,6 +46,7 @@ _T: dict[str, dict[str, str]] = {
     "lift": {"en": "Lift with confidence", "zh": "效果与置信区间"},
     "cost": {"en": "Cost and return", "zh": "成本与回报"},
     "funnel": {"en": "Message funnel", "zh": "消息触达漏斗"},
+    "pull": {"en": "Pull-forward", "zh": "提前透支（Pull-forward）"},
     "findings": {"en": "Findings", "zh": "结论与建议"},
     "conventions": {"en": "Conventions", "zh": "统计口径"},
     "repeat": {"en": "repeat", "zh": "继续"},
@@ -93,6 +99,13 @@ _FINDING_TEXT: dict[str, dict[str, str]] = {
     "guardrail": {
         "en": "Secondary goal {goal} fell ({est}, adjusted p = {p}): adjust the offer.",
         "zh": "次要目标{goal}下降（{est}，校正后 p = {p}）：调整活动权益。",
+    },
+    "pull_forward": {
+        "en": "About {share} of the lift was pulled forward from the {days} days after the "
+        "campaign (interval {lo} to {hi}): the net effect is smaller than the lift; adjust "
+        "the offer so it does not only move purchases earlier.",
+        "zh": "约 {share} 的提升是从活动后 {days} 天提前透支的（区间 {lo} 至 {hi}）："
+        "净效果小于活动期提升，调整权益避免只是提前消费。",
     },
     "open_rate": {
         "en": "Only {rate} of delivered messages were opened (< {min_rate}): adjust the "
@@ -158,6 +171,10 @@ class CampaignReview:
         messages, from :func:`useropslib.metrics.message_funnel`; None without message events.
     bottleneck : str or None
         The funnel stage with the lowest pass rate.
+    pull_forward : PullForwardResult or None
+        With ``after_days``: the pull-forward share of the treated users' daily goal series
+        (:func:`pull_forward`, a structural time-series counterfactual fitted on the
+        pre-period).
     findings : tuple of Finding
     params : dict
     """
@@ -169,6 +186,7 @@ class CampaignReview:
     bottleneck: str | None
     findings: tuple[Finding, ...]
     params: Mapping[str, Any]
+    pull_forward: PullForwardResult | None = None
 
     def __repr__(self) -> str:
         acts = ", ".join(f"{f.action} ({f.rule})" for f in self.findings)
@@ -228,6 +246,9 @@ class CampaignReview:
                 f"bottleneck: {self.bottleneck}" if lang == "en" else f"瓶颈环节：{self.bottleneck}"
             )
             out.append((_T["funnel"][lang], text, self.funnel.reset_index()))
+        if self.pull_forward is not None:
+            pf = self.pull_forward.table.reset_index()
+            out.append((_T["pull"][lang], "", pf))
         items = "\n".join(
             f"- **{_T[f.action][lang]}** ({f.rule}): {f.text(lang)}" for f in self.findings
         )
@@ -338,6 +359,8 @@ def review(
     min_effect: float = 0.0,
     min_roi: float = 0.0,
     min_open_rate: float = 0.2,
+    after_days: int | None = None,
+    max_pull_forward: float = 0.5,
     alpha: float = 0.05,
     **evaluate_options: Any,
 ) -> CampaignReview:
@@ -354,6 +377,11 @@ def review(
         ROI below which a real lift still calls for adjusting cost or targeting.
     min_open_rate : float, default 0.2
         Open rate (over delivered) below which the message needs work.
+    after_days : int, optional
+        Days after the campaign window to check for pull-forward (the log must cover them);
+        default no check.
+    max_pull_forward : float, default 0.5
+        Pull-forward share whose exceedance (by the interval's lower bound) calls for adjusting.
     alpha : float, default 0.05
     **evaluate_options
         Passed to :func:`evaluate`.
@@ -455,7 +483,25 @@ def review(
                     {"rate": f"{open_rate:.1%}", "min_rate": f"{min_open_rate:.0%}"},
                 )
             )
+    pf = None
+    if after_days is not None:
+        pf = _pull_forward(campaign, log, ev, after_days=after_days, alpha=alpha)
+        row_pf = pf.table.loc["pull_forward_share"]
+        if float(row_pf["lower"]) > max_pull_forward:
+            findings.append(
+                Finding(
+                    "adjust",
+                    "pull_forward",
+                    {
+                        "share": f"{pf.share:.0%}",
+                        "days": after_days,
+                        "lo": f"{float(row_pf['lower']):.0%}",
+                        "hi": f"{float(row_pf['upper']):.0%}",
+                    },
+                )
+            )
     return CampaignReview(
+        pull_forward=pf,
         campaign=campaign,
         evaluation=ev,
         attainment=attainment,
@@ -466,6 +512,8 @@ def review(
             "min_effect": min_effect,
             "min_roi": min_roi,
             "min_open_rate": min_open_rate,
+            "after_days": after_days,
+            "max_pull_forward": max_pull_forward,
             "alpha": alpha,
             "rules": REVIEW_RULES,
         },
@@ -486,3 +534,61 @@ def _message_funnel(
     if table.empty or float(table["sent"].sum()) == 0:
         return None, None
     return table, None
+
+
+def _pull_forward(
+    campaign: Campaign, log: EventLog, ev: CampaignEvaluation, *, after_days: int, alpha: float
+) -> PullForwardResult:
+    """Return the pull-forward of the treated users' daily goal series (cf. ``pull_forward``)."""
+    if not isinstance(after_days, int) or after_days < 1:
+        raise InvalidParameterError(
+            f"after_days must be a positive whole number, got {after_days!r}."
+        )
+    start, end = ev.params["window"]
+    pre_days = int(ev.params["pre_period"])
+    tz = log.tz
+    day0 = (start.tz_convert(tz) - pd.Timedelta(days=pre_days)).normalize()
+    first_c = start.tz_convert(tz).normalize()
+    last_c = end.tz_convert(tz).normalize()
+    last_a = last_c + pd.Timedelta(days=after_days)
+    if log.end is None or log.end < last_a:
+        raise InvalidParameterError(
+            f"review: pull-forward needs the log to cover {after_days} days after the campaign "
+            f"(to {last_a.date()}), but it ends at {log.end}. Hint: wait, or lower after_days."
+        )
+    days = pd.date_range(day0, last_a, freq="D")
+    spec = campaign.primary_goal.metric
+    # daily value of the goal for the treated users (every user when there is no control)
+    users = log.users
+    codes = np.arange(len(users), dtype=np.int64)
+    treated = _treated_mask(campaign, log, ev)
+    series = []
+    for d in days:
+        s_ns = int(d.value)
+        e_ns = int((d + pd.Timedelta(days=1)).value) - 1
+        y, _ = unit_outcomes(log, spec, codes=codes[treated], start_ns=s_ns, end_ns=e_ns)
+        series.append(float(y.sum()))
+    data = pd.Series(series, index=days.tz_localize(None))
+    return pull_forward(
+        data,
+        pre=(days[0].tz_localize(None), (first_c - pd.Timedelta(days=1)).tz_localize(None)),
+        campaign=(first_c.tz_localize(None), last_c.tz_localize(None)),
+        after=(
+            (last_c + pd.Timedelta(days=1)).tz_localize(None),
+            last_a.tz_localize(None),
+        ),
+        alpha=alpha,
+    )
+
+
+def _treated_mask(
+    campaign: Campaign, log: EventLog, ev: CampaignEvaluation
+) -> npt.NDArray[np.bool_]:
+    from useropslib.campaigns._assign import assign
+
+    if campaign.control is None:
+        return np.ones(len(log.users), dtype=bool)
+    arms = assign(log, campaign)
+    treated_ids = arms.index[arms.to_numpy() == "treatment"]
+    out: npt.NDArray[np.bool_] = log.users.isin(treated_ids)
+    return out

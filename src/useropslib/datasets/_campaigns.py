@@ -73,9 +73,11 @@ def synthetic_campaign(
     with mean 1, so users differ and the pre-period predicts the window: CUPED has something to
     use). During the ``days``-day campaign window a treated user buys with probability
     ``p_i (1 + lift)``, a control user with ``p_i``, so the true relative lift of the
-    paying-user rate is exactly ``lift``. Treated users receive a push message (sent, delivered,
-    opened, clicked). In the ``after_days`` after the window, treated users buy with probability
-    ``p_i (1 - dip)``: a pull-forward dip a counterfactual method can recover.
+    paying-user rate is exactly ``lift``; the pre-period and the after-window follow the same
+    process per block of ``days`` days (a fifth of buyers buy twice). Treated users receive a
+    push message (sent, delivered, opened, clicked). In the ``after_days`` after the window,
+    treated users buy with probability ``p_i (1 - dip)``: a pull-forward dip a counterfactual
+    method can recover.
 
     Parameters
     ----------
@@ -184,18 +186,28 @@ def synthetic_campaign(
         )
         return out
 
+    def purchases(prob: np.ndarray, lo: pd.Timestamp, hi: pd.Timestamp) -> None:
+        # the same process in every period: in each block of `days` days a user buys with
+        # probability prob (scaled for a shorter last block), and a fifth of buyers buy twice
+        b0 = lo
+        while b0 < hi:
+            b1 = min(b0 + days * _DAY, hi)
+            frac = (b1 - b0) / (days * _DAY)
+            bid = np.flatnonzero(rng.random(n_users) < prob * frac)
+            again = bid[rng.random(bid.size) < 0.2]
+            for who in (bid, again):
+                add(
+                    ids[who],
+                    "purchase",
+                    uniform(who.size, b0, b1),
+                    value=rng.gamma(2.0, value_mean / 2, who.size),
+                )
+            b0 = b1
+
     # everyone exists before launch
     add(ids, "signup", uniform(n_users, t0 - 30 * _DAY, t0))
-    # pre-period purchases: the same propensity over pre_days
-    scale = pre_days / days
-    k_pre = rng.poisson(p * scale)
-    who = np.repeat(np.arange(n_users), k_pre)
-    add(
-        ids[who],
-        "purchase",
-        uniform(who.size, t0, launch),
-        value=rng.gamma(2.0, value_mean / 2, who.size),
-    )
+    # pre-period purchases: the same process as in the window, without the campaign
+    purchases(p, t0, launch)
     # exposures and messages
     if control != "none":
         expo = uniform(n_users, launch, launch + pd.Timedelta(hours=12))
@@ -224,34 +236,11 @@ def synthetic_campaign(
             channel="push",
             campaign="spring_push",
         )
-    # the window: one purchase at most per user decides the goal; a few buy twice
-    prob = np.where(treated, p * (1 + lift), p)
-    buys = rng.random(n_users) < prob
-    bid = np.flatnonzero(buys)
-    add(
-        ids[bid],
-        "purchase",
-        uniform(bid.size, launch + pd.Timedelta(hours=12), end),
-        value=rng.gamma(2.0, value_mean / 2, bid.size),
-    )
-    again = bid[rng.random(bid.size) < 0.2]
-    add(
-        ids[again],
-        "purchase",
-        uniform(again.size, launch + pd.Timedelta(hours=12), end),
-        value=rng.gamma(2.0, value_mean / 2, again.size),
-    )
+    # the window: treated users buy with probability p (1 + lift)
+    purchases(np.where(treated, p * (1 + lift), p), launch + pd.Timedelta(hours=12), end)
     # after the window: treated users dip (pull-forward)
     if after_days:
-        after_p = np.where(treated, p * (1 - dip), p) * (after_days / days)
-        k_after = rng.poisson(after_p)
-        who = np.repeat(np.arange(n_users), k_after)
-        add(
-            ids[who],
-            "purchase",
-            uniform(who.size, end, after_end),
-            value=rng.gamma(2.0, value_mean / 2, who.size),
-        )
+        purchases(np.where(treated, p * (1 - dip), p), end, after_end)
     frame = pd.concat(parts, ignore_index=True)
     frame = frame.sort_values(["timestamp", "user_id"], kind="stable").reset_index(drop=True)
     log = EventLog.from_pandas(frame, value_col="value", tz=tz)

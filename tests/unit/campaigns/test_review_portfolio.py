@@ -79,3 +79,29 @@ def test_portfolio_errors(winner) -> None:  # type: ignore[no-untyped-def]
     other = winner.campaign.model_copy(update={"id": "b", "type": "recall"})
     with pytest.raises(InvalidParameterError, match="different types cannot be pooled"):
         portfolio([winner.campaign, other], winner.log)
+
+
+def test_review_pull_forward_recovers_the_dip() -> None:
+    # lift 0.6 in the window, treated users buy 50 % less in the 14 days after: the share of
+    # the lift taken from the after-window is about 0.5 / 0.6
+    data = synthetic_campaign(n_users=8000, lift=0.6, dip=0.5, base_rate=0.15, seed=3)
+    rv = review(data.campaign, data.log, after_days=14)
+    assert rv.pull_forward is not None
+    row = rv.pull_forward.table.loc["pull_forward_share"]
+    assert row["lower"] < 0.5 / 0.6 < row["upper"]
+    assert "pull_forward" in [f.rule for f in rv.findings]
+    assert "提前透支" in rv.to_markdown("zh")
+
+
+def test_review_no_pull_forward_without_dip() -> None:
+    data = synthetic_campaign(n_users=8000, lift=0.6, dip=0.0, base_rate=0.15, seed=4)
+    rv = review(data.campaign, data.log, after_days=14)
+    assert rv.pull_forward is not None
+    row = rv.pull_forward.table.loc["pull_forward_share"]
+    assert row["lower"] < 0 < row["upper"]
+    assert "pull_forward" not in [f.rule for f in rv.findings]
+
+
+def test_review_pull_forward_needs_the_after_window(winner) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidParameterError, match="pull-forward needs the log to cover 60 days"):
+        review(winner.campaign, winner.log, after_days=60)
