@@ -40,6 +40,7 @@ from useropslib.campaigns._goals import (
     progress,
     smart_check,
 )
+from useropslib.campaigns._lasting import LastingEffect, lasting_effect
 from useropslib.campaigns._measure import measure, missing_events
 from useropslib.campaigns._meta import PooledEffect, pool_effects
 from useropslib.campaigns._multiple import adjust_p_values
@@ -91,6 +92,7 @@ __all__ = [
     "Finding",
     "FunnelProjection",
     "GoalProgress",
+    "LastingEffect",
     "OKRGrades",
     "PacingResult",
     "PooledEffect",
@@ -120,6 +122,7 @@ __all__ = [
     "holdout_bucket",
     "holdout_control",
     "largest_remainder",
+    "lasting_effect",
     "mde",
     "measure",
     "missing_events",
