@@ -139,9 +139,14 @@ def sample_ratio_mismatch(
         raise InvalidParameterError(f"threshold must lie in (0, 1), got {threshold!r}.")
     if zero_weight not in ("drop", "keep"):
         raise InvalidParameterError(f"zero_weight must be 'drop' or 'keep', got {zero_weight!r}.")
-    u = np.asarray(users, dtype=np.float64)
+    try:
+        u = np.asarray(users, dtype=np.float64)
+        w = np.asarray(weights, dtype=np.float64) if weights is not None else np.ones(len(u))
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"users and weights must be numbers, got users={users!r}, weights={weights!r}."
+        ) from None
     w_given = weights is not None
-    w = np.asarray(weights, dtype=np.float64) if weights is not None else np.ones(len(u))
     if u.ndim != 1 or w.ndim != 1:
         raise InvalidParameterError("users and weights must be one-dimensional sequences.")
     if not np.isfinite(u).all() or (u < 0).any():

@@ -626,8 +626,18 @@ def _arms_frame(moments: Mapping[str, _Arm]) -> pd.DataFrame:
     return cols
 
 
-def _sample_variance(n: pd.Series, s: pd.Series, ss: pd.Series) -> pd.Series:
-    return ((ss - s**2 / n) / (n - 1)).clip(lower=0.0)
+def _sample_variance(n: pd.Series, s: pd.Series, ss: pd.Series, what: str = "") -> pd.Series:
+    centred = ss - s**2 / n
+    # rounding can leave a tiny negative; a clearly negative one is not one sample's statistics
+    bad = centred < -1e-9 * (ss.abs() + 1.0)
+    if bad.any():
+        raise InvalidParameterError(
+            f"{what}: sum_squares is below sum**2 / n for arm(s) {list(n.index[bad])}, which no "
+            "sample can give. Hint: sum_squares is the sum of each unit's squared value, not "
+            "the square of the sum."
+        )
+    out: pd.Series = (centred / (n - 1)).clip(lower=0.0)
+    return out
 
 
 def compare_means(
@@ -713,7 +723,7 @@ def compare_means(
     ctrl = _control_name(frame, control, what)
     n = frame["n"]
     mean = frame["sum"] / n
-    var = _sample_variance(n, frame["sum"], frame["sum_squares"])
+    var = _sample_variance(n, frame["sum"], frame["sum_squares"], what)
     moments = {
         str(k): _Arm(float(n[k]), float(mean[k]), float(var[k]), float(mean[k]))
         for k in frame.index
@@ -928,8 +938,8 @@ def compare_ratios(
         )
     m_bar = frame["num_sum"] / n
     d_bar = frame["den_sum"] / n
-    v_m = _sample_variance(n, frame["num_sum"], frame["num_sum_squares"])
-    v_d = _sample_variance(n, frame["den_sum"], frame["den_sum_squares"])
+    v_m = _sample_variance(n, frame["num_sum"], frame["num_sum_squares"], what)
+    v_d = _sample_variance(n, frame["den_sum"], frame["den_sum_squares"], what)
     cov = (frame["num_den_sum"] - frame["num_sum"] * frame["den_sum"] / n) / (n - 1)
     ratio = m_bar / d_bar
     var = (v_m / d_bar**2 - 2 * cov * m_bar / d_bar**3 + m_bar**2 * v_d / d_bar**4).clip(lower=0)

@@ -114,3 +114,8 @@ def test_uplift_errors() -> None:
         qini_curve([1, 0], treatment=["a", "b"], score=[1, 2])
     with pytest.raises(InvalidParameterError, match="bins must be"):
         uplift_by_decile([1, 0], treatment=[1, 0], score=[1, 2], bins=5)
+
+
+def test_srm_non_numeric() -> None:
+    with pytest.raises(InvalidParameterError, match="must be numbers"):
+        sample_ratio_mismatch(["a", 1])

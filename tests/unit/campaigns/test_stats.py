@@ -246,3 +246,8 @@ def test_result_frame_dict_plot() -> None:
     ax = r.plot()
     assert ax.get_xlabel() == "relative lift"
     assert "ComparisonResult" in repr(r)
+
+
+def test_error_impossible_sum_of_squares() -> None:
+    with pytest.raises(InvalidParameterError, match=r"sum_squares is below sum\*\*2 / n"):
+        compare_means({"n": [10, 10], "sum": [10, 20], "sum_squares": [1, 2]})
