@@ -65,7 +65,7 @@ Bools = npt.NDArray[np.bool_]
 
 #: What a caller may give wherever events are named: ``None`` (any event), a name,
 #: ``(name, {property: value})`` (a list value matches any of its elements) or a list of those.
-EventSpec: TypeAlias = "str | None | tuple[str | None, Mapping[str, Any]] | Sequence[str | None | tuple[str | None, Mapping[str, Any]]]"  # noqa: E501
+EventSpec: TypeAlias = "str | tuple[str | None, Mapping[str, Any]] | Sequence[str | tuple[str | None, Mapping[str, Any]] | None] | None"  # noqa: E501
 
 NONE_GROUP = "(none)"
 """The group of users without a value in a breakdown, so the groups add up to the whole."""
@@ -710,7 +710,7 @@ def resolve_as_of(
 # ============================================================================ empty data
 def warn_empty(
     what: str, *, hint: str = "check start, end, as_of and the event names", stacklevel: int = 3
-) -> None:  # noqa: E501
+) -> None:
     """Warn that a counting function found nothing to count (its result is zero-size or zeros).
 
     Parameters
@@ -736,7 +736,7 @@ def warn_empty(
 
 def require_data(
     n: int, what: str, *, needed: int = 1, hint: str = "check the filters that built the log"
-) -> None:  # noqa: E501
+) -> None:
     """Raise when an estimating function has fewer than ``needed`` items to estimate from.
 
     Parameters

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, as_event_log, check_tz
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
@@ -44,14 +45,13 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics._activity import spec_names
-from useropslib._results import MetricResult
 from useropslib.models import parse_window
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-from useropslib.events._time import stamp as _stamp
 from useropslib._results import axes_or_new
+from useropslib.events._time import stamp as _stamp
 
 __all__ = ["FunnelResult", "funnel"]
 

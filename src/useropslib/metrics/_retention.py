@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
 from useropslib.events import (
     EventLog,
     EventsLike,
@@ -47,14 +48,13 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics._activity import grain_of, has_filter, spec_names
-from useropslib._results import MetricResult
 from useropslib.models import Period, WeekStart, parse_period, parse_week_start
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-from useropslib.events._time import stamp as _stamp
 from useropslib._results import axes_or_new
+from useropslib.events._time import stamp as _stamp
 
 __all__ = ["RetentionResult", "retention"]
 

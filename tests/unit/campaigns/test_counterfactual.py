@@ -250,7 +250,7 @@ def test_plot_three_panels() -> None:
     res = counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=200)
     axes = res.plot()
     assert len(axes) == 3
-    fig, given = plt.subplots(3, 1)
+    _fig, given = plt.subplots(3, 1)
     assert res.plot(ax=given)[0] is given[0]
     with pytest.raises(InvalidParameterError, match="ax must be three Axes"):
         res.plot(ax=[given[0]])
@@ -318,10 +318,10 @@ def test_moving_control_warns() -> None:
 
 def test_gaps_and_duplicated_dates_are_named() -> None:
     y, _ = _series()
-    with pytest.raises(InvalidParameterError, match="1 gap.*2024-02-10"):
+    with pytest.raises(InvalidParameterError, match=r"1 gap.*2024-02-10"):
         counterfactual_effect(y.drop(pd.Timestamp("2024-02-10")), pre=PRE, post=POST)
     dup = pd.concat([y, y.iloc[[5]]]).sort_index()
-    with pytest.raises(InvalidParameterError, match="1 duplicated date.*2024-01-06"):
+    with pytest.raises(InvalidParameterError, match=r"1 duplicated date.*2024-01-06"):
         counterfactual_effect(dup, pre=PRE, post=POST)
     nan = y.copy()
     nan.iloc[10] = np.nan
@@ -398,7 +398,7 @@ def test_did_bad_inputs() -> None:
         did_regression(df, outcome="y", treated="trt", post="po")
     with pytest.raises(InvalidParameterError, match="needs cluster="):
         did_regression(df, outcome="y", treated="tr", post="po", cov_type="cluster")
-    with pytest.raises(InvalidParameterError, match="either frame= .* or means="):
+    with pytest.raises(InvalidParameterError, match=r"either frame= .* or means="):
         did_table()
     with pytest.raises(InsufficientDataError, match="cell has 1 row"):
         did_table(df.assign(po=[0, 0, 1, 1]), outcome="y", treated="tr", post="po")
