@@ -332,7 +332,7 @@ class EventSelector:
         if isinstance(spec, np.ndarray | pd.Series | pd.Index):
             spec = spec.tolist()
         if _is_single(spec):
-            terms = (_term(spec, param),)
+            terms: tuple[EventTerm, ...] = (_term(spec, param),)
         elif isinstance(spec, Sequence | set | frozenset) and not isinstance(spec, bytes):
             items = list(spec)
             if not items:
