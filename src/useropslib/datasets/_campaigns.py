@@ -19,6 +19,7 @@ from useropslib.models import (
     OrdersSpec,
     PayingUsersSpec,
     Phase,
+    ReactivatedUsersSpec,
     RevenueSpec,
 )
 
@@ -54,6 +55,7 @@ def synthetic_campaign(
     lift: float = 0.2,
     base_rate: float = 0.1,
     control: Literal["exposure", "holdout", "none"] = "exposure",
+    goal: Literal["purchase", "reactivation"] = "purchase",
     control_share: float = 0.5,
     assigned_share: float | None = None,
     days: int = 14,
@@ -86,6 +88,11 @@ def synthetic_campaign(
         True relative lift (``> -1``).
     base_rate : float, default 0.1
         Mean purchase probability in the window without the campaign, in (0, 1).
+    goal : {"purchase", "reactivation"}, default "purchase"
+        ``"purchase"``: a conversion campaign whose goal is paying users (secondary: revenue and
+        orders). ``"reactivation"``: a recall (召回) campaign whose goal is reactivated users
+        (an ``app_open`` in the window, with the same lift), purchases untouched (secondary goal:
+        paying users, true lift 0).
     control : {"exposure", "holdout", "none"}, default "exposure"
         Arms recorded as exposure events (``campaign_exposure`` with a ``variant`` property), a
         hash holdout (:func:`useropslib.campaigns.holdout_control`), or no control group
@@ -139,6 +146,8 @@ def synthetic_campaign(
         raise InvalidParameterError(f"assigned_share must lie in (0, 1), got {assigned_share!r}.")
     if not 0 <= dip < 1:
         raise InvalidParameterError(f"dip must lie in [0, 1), got {dip!r}.")
+    if goal not in ("purchase", "reactivation"):
+        raise InvalidParameterError(f"goal must be 'purchase' or 'reactivation', got {goal!r}.")
     if control not in ("exposure", "holdout", "none"):
         raise InvalidParameterError(
             f"control must be 'exposure', 'holdout' or 'none', got {control!r}."
@@ -186,9 +195,9 @@ def synthetic_campaign(
         )
         return out
 
-    def purchases(prob: np.ndarray, lo: pd.Timestamp, hi: pd.Timestamp) -> None:
-        # the same process in every period: in each block of `days` days a user buys with
-        # probability prob (scaled for a shorter last block), and a fifth of buyers buy twice
+    def occur(prob: np.ndarray, lo: pd.Timestamp, hi: pd.Timestamp, event: str) -> None:
+        # the same process in every period: in each block of `days` days a user does `event`
+        # with probability prob (scaled for a shorter last block); a fifth of them twice
         b0 = lo
         while b0 < hi:
             b1 = min(b0 + days * _DAY, hi)
@@ -196,13 +205,19 @@ def synthetic_campaign(
             bid = np.flatnonzero(rng.random(n_users) < prob * frac)
             again = bid[rng.random(bid.size) < 0.2]
             for who in (bid, again):
-                add(
-                    ids[who],
-                    "purchase",
-                    uniform(who.size, b0, b1),
-                    value=rng.gamma(2.0, value_mean / 2, who.size),
-                )
+                times = uniform(who.size, b0, b1)
+                props: dict[str, Any] = {}
+                if event == "purchase":
+                    props["value"] = rng.gamma(2.0, value_mean / 2, who.size)
+                add(ids[who], event, times, **props)
             b0 = b1
+
+    outcome = "purchase" if goal == "purchase" else "app_open"
+
+    def purchases(prob: np.ndarray, lo: pd.Timestamp, hi: pd.Timestamp) -> None:
+        occur(prob, lo, hi, outcome)
+        if goal == "reactivation":  # purchases go on, untouched by the campaign
+            occur(p * 0.5, lo, hi, "purchase")
 
     # everyone exists before launch
     add(ids, "signup", uniform(n_users, t0 - 30 * _DAY, t0))
@@ -220,7 +235,8 @@ def synthetic_campaign(
             )
     tid = np.flatnonzero(treated)
     sent_at = uniform(tid.size, launch, launch + pd.Timedelta(hours=12))
-    add(ids[tid], "message_sent", sent_at, channel="push", campaign="spring_push")
+    camp_id = "spring_push" if goal == "purchase" else "winback_push"
+    add(ids[tid], "message_sent", sent_at, channel="push", campaign=camp_id)
     delivered = rng.random(tid.size) < 0.95
     opened = delivered & (rng.random(tid.size) < 0.30)
     clicked = opened & (rng.random(tid.size) < 0.35)
@@ -234,7 +250,7 @@ def synthetic_campaign(
             name,
             sent_at[m] + pd.Timedelta(minutes=minutes),
             channel="push",
-            campaign="spring_push",
+            campaign=camp_id,
         )
     # the window: treated users buy with probability p (1 + lift)
     purchases(np.where(treated, p * (1 + lift), p), launch + pd.Timedelta(hours=12), end)
@@ -245,6 +261,20 @@ def synthetic_campaign(
     frame = frame.sort_values(["timestamp", "user_id"], kind="stable").reset_index(drop=True)
     log = EventLog.from_pandas(frame, value_col="value", tz=tz)
     baseline = float(n_users * (1 - control_share) * base_rate)
+
+    def _truth() -> dict[str, Any]:
+        return {
+            "lift": lift,
+            "base_rate": float(p.mean()),
+            "control_share": control_share,
+            "assigned_share": drawn,
+            "dip": dip,
+            "launch": launch,
+            "end": end,
+            "after_end": after_end,
+            "goal": goal,
+        }
+
     ctrl_model: HoldoutControl | ExposureControl | None
     if control == "holdout":
         ctrl_model = HoldoutControl(share=control_share, salt="synthetic-campaign")
@@ -253,6 +283,38 @@ def synthetic_campaign(
     else:
         ctrl_model = None
     goal_kw: dict[str, Any] = {"start": launch.to_pydatetime(), "deadline": end.to_pydatetime()}
+    plan: dict[str, Any] = {
+        "channels": (
+            Channel(name="push", cost_per_contact=cost_per_contact, fixed_cost=fixed_cost),
+        ),
+        "phases": (Phase(name="launch", start=launch.to_pydatetime(), end=end.to_pydatetime()),),
+        "control": ctrl_model,
+    }
+    if goal == "reactivation":
+        campaign = Campaign(
+            id=camp_id,
+            name="Win-back push",
+            type="recall",
+            primary_goal=Goal(
+                kind="recall",
+                metric=ReactivatedUsersSpec(event="app_open"),
+                baseline=baseline,
+                target=baseline * 1.2 + 1,
+                name="reactivated users",
+                **goal_kw,
+            ),
+            secondary_goals=(
+                Goal(
+                    kind="conversion",
+                    metric=PayingUsersSpec(),
+                    target=baseline + 1,
+                    name="paying users",
+                    **goal_kw,
+                ),
+            ),
+            **plan,
+        )
+        return SyntheticCampaign(log=log, campaign=campaign, truth=_truth())
     campaign = Campaign(
         id="spring_push",
         name="Spring push",
@@ -281,18 +343,6 @@ def synthetic_campaign(
                 **goal_kw,
             ),
         ),
-        channels=(Channel(name="push", cost_per_contact=cost_per_contact, fixed_cost=fixed_cost),),
-        phases=(Phase(name="launch", start=launch.to_pydatetime(), end=end.to_pydatetime()),),
-        control=ctrl_model,
+        **plan,
     )
-    truth = {
-        "lift": lift,
-        "base_rate": float(p.mean()),
-        "control_share": control_share,
-        "assigned_share": drawn,
-        "dip": dip,
-        "launch": launch,
-        "end": end,
-        "after_end": after_end,
-    }
-    return SyntheticCampaign(log=log, campaign=campaign, truth=truth)
+    return SyntheticCampaign(log=log, campaign=campaign, truth=_truth())

@@ -215,3 +215,30 @@ def test_holdout_control_agrees_with_assign() -> None:
     arms = assign(ids, camp)
     ours = holdout_control(ids, share=0.2, salt="c1")
     np.testing.assert_array_equal(ours, (arms == "control").to_numpy())
+
+
+def test_synthetic_recall_campaign() -> None:
+    data = synthetic_campaign(
+        n_users=6000,
+        lift=0.3,
+        base_rate=0.15,
+        goal="reactivation",
+        control="holdout",
+        control_share=0.2,
+        seed=6,
+    )
+    assert data.campaign.type == "recall"
+    ev = evaluate(data.campaign, data.log)
+    assert ev.table["metric"].iloc[0] == "reactivated_users"
+    assert ev.ci[0] < 0.3 < ev.ci[1]
+    # purchases are untouched: no significant change after the correction
+    assert ev.table["p_adjusted"].iloc[1] > 0.05
+
+
+def test_synthetic_campaign_errors() -> None:
+    with pytest.raises(InvalidParameterError, match="goal must be 'purchase' or 'reactivation'"):
+        synthetic_campaign(goal="revenue")  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="must stay below 1"):
+        synthetic_campaign(base_rate=0.6, lift=1.0)
+    with pytest.raises(InvalidParameterError, match=r"dip must lie in \[0, 1\)"):
+        synthetic_campaign(dip=1.0)
