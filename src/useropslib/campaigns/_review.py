@@ -15,6 +15,7 @@ import pandas as pd
 from useropslib._results import jsonable
 from useropslib.campaigns._effect import PullForwardResult, pull_forward
 from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate, unit_outcomes
+from useropslib.campaigns._lasting import LastingEffect, lasting_effect
 from useropslib.events import EventLog, EventsLike
 from useropslib.events._query import load
 from useropslib.exceptions import InvalidParameterError
@@ -47,6 +48,8 @@ _T: dict[str, dict[str, str]] = {
     "cost": {"en": "Cost and return", "zh": "成本与回报"},
     "funnel": {"en": "Message funnel", "zh": "消息触达漏斗"},
     "pull": {"en": "Pull-forward", "zh": "提前透支（Pull-forward）"},
+    "participation": {"en": "Participation funnel", "zh": "参与漏斗"},
+    "lasting": {"en": "Lasting effect", "zh": "长期效果"},
     "findings": {"en": "Findings", "zh": "结论与建议"},
     "conventions": {"en": "Conventions", "zh": "统计口径"},
     "repeat": {"en": "repeat", "zh": "继续"},
@@ -171,6 +174,15 @@ class CampaignReview:
         messages, from :func:`useropslib.metrics.message_funnel`; None without message events.
     bottleneck : str or None
         The funnel stage with the lowest pass rate.
+    participation : pandas.DataFrame or None
+        The campaign's participation funnel (attention → interest → weigh → action of
+        ``Campaign.funnel``) among treated users in the window, from
+        :func:`useropslib.metrics.funnel` (ordered, first step as entry, window = the campaign
+        window); None when the plan has no funnel.
+    participation_bottleneck : str or None
+        The stage with the lowest step conversion rate.
+    lasting : LastingEffect or None
+        With ``lasting_periods``: retention by arm after the window and the churn hazard ratio.
     pull_forward : PullForwardResult or None
         With ``after_days``: the pull-forward share of the treated users' daily goal series
         (:func:`pull_forward`, a structural time-series counterfactual fitted on the
@@ -187,6 +199,9 @@ class CampaignReview:
     findings: tuple[Finding, ...]
     params: Mapping[str, Any]
     pull_forward: PullForwardResult | None = None
+    participation: pd.DataFrame | None = None
+    participation_bottleneck: str | None = None
+    lasting: LastingEffect | None = None
 
     def __repr__(self) -> str:
         acts = ", ".join(f"{f.action} ({f.rule})" for f in self.findings)
@@ -246,6 +261,19 @@ class CampaignReview:
                 f"bottleneck: {self.bottleneck}" if lang == "en" else f"瓶颈环节：{self.bottleneck}"
             )
             out.append((_T["funnel"][lang], text, self.funnel.reset_index()))
+        if self.participation is not None:
+            label = "bottleneck" if lang == "en" else "瓶颈环节"
+            out.append(
+                (
+                    _T["participation"][lang],
+                    f"{label}: {self.participation_bottleneck}",
+                    self.participation.reset_index(),
+                )
+            )
+        if self.lasting is not None:
+            hr = self.lasting.hazard.reset_index()
+            out.append((_T["lasting"][lang], "", self.lasting.retention.reset_index()))
+            out.append((_T["lasting"][lang] + " (Cox)", "", hr))
         if self.pull_forward is not None:
             pf = self.pull_forward.table.reset_index()
             out.append((_T["pull"][lang], "", pf))
@@ -326,6 +354,14 @@ class CampaignReview:
             "evaluation": self.evaluation.to_dict(),
             "funnel": jsonable(self.funnel) if self.funnel is not None else None,
             "bottleneck": self.bottleneck,
+            "participation": (
+                jsonable(self.participation) if self.participation is not None else None
+            ),
+            "participation_bottleneck": self.participation_bottleneck,
+            "lasting": self.lasting.to_dict() if self.lasting is not None else None,
+            "pull_forward": (
+                self.pull_forward.to_dict() if self.pull_forward is not None else None
+            ),
             "findings": [
                 {
                     "action": f.action,
@@ -361,6 +397,7 @@ def review(
     min_open_rate: float = 0.2,
     after_days: int | None = None,
     max_pull_forward: float = 0.5,
+    lasting_periods: int | None = None,
     alpha: float = 0.05,
     **evaluate_options: Any,
 ) -> CampaignReview:
@@ -382,6 +419,9 @@ def review(
         default no check.
     max_pull_forward : float, default 0.5
         Pull-forward share whose exceedance (by the interval's lower bound) calls for adjusting.
+    lasting_periods : int, optional
+        Weeks after the window for :func:`lasting_effect` (retention by arm, churn hazard
+        ratio); default not computed.
     alpha : float, default 0.05
     **evaluate_options
         Passed to :func:`evaluate`.
@@ -500,7 +540,21 @@ def review(
                     },
                 )
             )
+    participation, p_bottleneck = _participation(campaign, log, ev)
+    lasting = None
+    if lasting_periods is not None:
+        lasting = lasting_effect(
+            campaign,
+            log,
+            as_of=ev.as_of,
+            periods=lasting_periods,
+            overlap=evaluate_options.get("overlap", "error"),
+            assignment=evaluate_options.get("assignment"),
+        )
     return CampaignReview(
+        participation=participation,
+        participation_bottleneck=p_bottleneck,
+        lasting=lasting,
         pull_forward=pf,
         campaign=campaign,
         evaluation=ev,
@@ -592,3 +646,28 @@ def _treated_mask(
     treated_ids = arms.index[arms.to_numpy() == "treatment"]
     out: npt.NDArray[np.bool_] = log.users.isin(treated_ids)
     return out
+
+
+def _participation(
+    campaign: Campaign, log: EventLog, ev: CampaignEvaluation
+) -> tuple[pd.DataFrame | None, str | None]:
+    """Return the participation funnel among treated users in the window, and its bottleneck."""
+    from useropslib.metrics import funnel
+
+    if campaign.funnel is None:
+        return None, None
+    stages = campaign.funnel.stages
+    steps: list[Any] = [names[0] if len(names) == 1 else list(names) for _, names in stages]
+    start, end = ev.params["window"]
+    treated = _treated_mask(campaign, log, ev)
+    sub = log.filter_users(log.users[treated])
+    window = pd.Timedelta(end - start) + pd.Timedelta(1, "ns")
+    res = funnel(sub, steps, window=window, start=start, end=end, as_of=ev.as_of)
+    table = res.table.copy()
+    table.insert(0, "stage", [name for name, _ in stages])
+    rates = table["step_conversion_rate"].iloc[1:]
+    bottleneck = (
+        str(table["stage"].iloc[1 + int(rates.to_numpy().argmin())]) if len(rates) else None
+    )
+    out: pd.DataFrame = table.set_index("stage")
+    return out, bottleneck

@@ -17,6 +17,7 @@ from useropslib.models import (
     Goal,
     HoldoutControl,
     OrdersSpec,
+    ParticipationFunnel,
     PayingUsersSpec,
     Phase,
     ReactivatedUsersSpec,
@@ -37,7 +38,8 @@ class SyntheticCampaign(NamedTuple):
         Signups, pre-period purchases, exposures, messages, purchases in and after the window.
     campaign : Campaign
         The plan (primary goal: paying users; secondary: revenue and orders), channel costs,
-        the launch phase and the control group.
+        the launch phase, the participation funnel (delivered → opened → clicked → the goal's
+        event) and the control group.
     truth : dict
         ``lift`` (true relative lift of the purchase probability), ``base_rate`` (mean purchase
         probability without the campaign), ``control_share`` (planned), ``dip``, ``launch``,
@@ -289,6 +291,12 @@ def synthetic_campaign(
         ),
         "phases": (Phase(name="launch", start=launch.to_pydatetime(), end=end.to_pydatetime()),),
         "control": ctrl_model,
+        "funnel": ParticipationFunnel(
+            attention="message_delivered",
+            interest="message_opened",
+            weigh="message_clicked",
+            action=outcome,
+        ),
     }
     if goal == "reactivation":
         campaign = Campaign(

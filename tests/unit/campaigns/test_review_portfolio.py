@@ -105,3 +105,22 @@ def test_review_no_pull_forward_without_dip() -> None:
 def test_review_pull_forward_needs_the_after_window(winner) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidParameterError, match="pull-forward needs the log to cover 60 days"):
         review(winner.campaign, winner.log, after_days=60)
+
+
+def test_review_participation_funnel_and_lasting() -> None:
+    data = synthetic_campaign(n_users=3000, lift=0.5, seed=1, after_days=21)
+    rv = review(data.campaign, data.log, lasting_periods=2)
+    assert rv.participation is not None
+    assert list(rv.participation.index) == ["attention", "interest", "weigh", "action"]
+    users = rv.participation["users"].to_numpy()
+    assert (users[1:] <= users[:-1]).all()
+    # purchases after a click are the rarest step in the synthetic plan
+    assert rv.participation_bottleneck == "action"
+    assert rv.lasting is not None
+    assert len(rv.lasting.retention) == 2
+    md = rv.to_markdown("zh")
+    assert "参与漏斗" in md
+    assert "长期效果" in md
+    d = rv.to_dict()
+    json.dumps(d)
+    assert d["participation_bottleneck"] == "action"
