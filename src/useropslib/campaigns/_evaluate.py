@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib._results import MetricResult, axes_or_new
+from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.campaigns._assign import holdout_bucket
 from useropslib.campaigns._multiple import CorrectionMethod, adjust_p_values
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
@@ -349,6 +349,26 @@ class CampaignEvaluation(MetricResult):
     def ci(self) -> tuple[float, float]:
         """The primary goal's interval (frequentist)."""
         return self.frequentist.ci
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return every field as JSON-ready values, the nested results as their own dicts.
+
+        Returns
+        -------
+        dict
+        """
+        out = {
+            "params": jsonable(self.params),
+            "as_of": jsonable(self.as_of),
+            "table": jsonable(self.table),
+            "economics": jsonable(self.economics),
+            "arms": jsonable(self.arms),
+            "conventions": jsonable(self.conventions),
+            "frequentist": self.frequentist.to_dict(),
+            "bayesian": self.bayesian.to_dict(),
+            "srm": self.srm.to_dict(),
+        }
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-goal table (a copy).

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from useropslib._results import MetricResult
+from useropslib._results import MetricResult, jsonable
 from useropslib.campaigns._evaluate import evaluate
 from useropslib.campaigns._meta import PooledEffect, pool_effects
 from useropslib.events import EventsLike
@@ -43,6 +43,22 @@ class PortfolioResult(MetricResult):
     pooled: PooledEffect
     recommendation: str
     rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as JSON-ready values (the pooled effect as its own dict).
+
+        Returns
+        -------
+        dict
+        """
+        return {
+            "params": jsonable(self.params),
+            "as_of": jsonable(self.as_of),
+            "table": jsonable(self.table),
+            "pooled": self.pooled.to_dict(),
+            "recommendation": self.recommendation,
+            "rule": self.rule,
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the campaigns' rows plus the pooled row.

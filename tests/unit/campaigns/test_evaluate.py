@@ -242,3 +242,12 @@ def test_synthetic_campaign_errors() -> None:
         synthetic_campaign(base_rate=0.6, lift=1.0)
     with pytest.raises(InvalidParameterError, match=r"dip must lie in \[0, 1\)"):
         synthetic_campaign(dip=1.0)
+
+
+def test_to_dict_nests_the_results() -> None:
+    ev = evaluate(_campaign(), _log(), min_units=2, cuped=False)
+    d = ev.to_dict()
+    json.dumps(d)
+    assert d["srm"]["p_value"] == pytest.approx(ev.srm.p_value)
+    assert d["frequentist"]["table"][0]["variant"] == "treatment"
+    assert d["bayesian"]["params"]["engine"] == "bayesian"
