@@ -175,7 +175,7 @@ def _arms(
     if campaign.audience is not None:
         from useropslib.segments import members
 
-        ids = members(campaign.audience, log, as_of=pd.Timestamp(start_ns - 1, tz="UTC"))
+        ids = members(log, campaign.audience, as_of=pd.Timestamp(start_ns - 1, tz="UTC"))
         pos = users.get_indexer(ids)
         codes = pos[pos >= 0].astype(np.int64)
     else:

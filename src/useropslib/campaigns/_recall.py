@@ -170,7 +170,7 @@ def recall_audience(
     if segment is not None:
         from useropslib.segments import members
 
-        frame = frame[frame.index.isin(members(segment, log, as_of=at.stamp))]
+        frame = frame[frame.index.isin(members(log, segment, as_of=at.stamp))]
     if definition is not None:
         from useropslib.churn import churn_labels
 

@@ -47,6 +47,7 @@ __all__ = [
     "EventSelector",
     "EventSpec",
     "EventTerm",
+    "Grain",
     "UserGroups",
     "check_grain",
     "check_instant",
@@ -65,7 +66,7 @@ Bools = npt.NDArray[np.bool_]
 
 #: What a caller may give wherever events are named: ``None`` (any event), a name,
 #: ``(name, {property: value})`` (a list value matches any of its elements) or a list of those.
-EventSpec: TypeAlias = "str | tuple[str | None, Mapping[str, Any]] | Sequence[str | tuple[str | None, Mapping[str, Any]] | None] | None"  # noqa: E501
+EventSpec: TypeAlias = "str | tuple[str | None, Mapping[str, Any]] | Sequence[Any] | None"
 
 NONE_GROUP = "(none)"
 """The group of users without a value in a breakdown, so the groups add up to the whole."""
@@ -203,6 +204,22 @@ class EventTerm:
     name: str | None
     where: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
+    @classmethod
+    def parse(cls, item: Any, *, param: str = "event") -> EventTerm:
+        """Read one term: None (any event), a name, or ``(name, {property: value})``.
+
+        Raises
+        ------
+        InvalidParameterError
+            For anything else, or a filter that cannot be read.
+        """
+        return _term(item, param)
+
+    @property
+    def key(self) -> tuple[str | None, tuple[tuple[str, frozenset[Any]], ...]]:
+        """What the term matches, independent of the order of listed values."""
+        return (self.name, tuple((k, frozenset(v)) for k, v in self.where))
+
     @property
     def label(self) -> str:
         """A short text for tables and plots: ``"purchase (plan='pro')"``, ``"(any event)"``."""
@@ -254,8 +271,8 @@ def _term(item: Any, param: str) -> EventTerm:
         where.sort(key=lambda kv: kv[0])
         return EventTerm(item[0], tuple(where))
     raise InvalidParameterError(
-        f"Cannot read {param} entry {item!r}. Expected an event name, None for any event, or a "
-        "pair (name, {property: value}), e.g. 'signup' or ('purchase', {'plan': 'pro'})."
+        f"Cannot read {param} {item!r}. Expected an event name or a pair (name, {{property: "
+        "value}), or None for any event, e.g. 'signup' or ('purchase', {'plan': 'pro'})."
     )
 
 
@@ -331,8 +348,9 @@ class EventSelector:
             return spec
         if isinstance(spec, np.ndarray | pd.Series | pd.Index):
             spec = spec.tolist()
+        terms: tuple[EventTerm, ...]
         if _is_single(spec):
-            terms: tuple[EventTerm, ...] = (_term(spec, param),)
+            terms = (_term(spec, param),)
         elif isinstance(spec, Sequence | set | frozenset) and not isinstance(spec, bytes):
             items = list(spec)
             if not items:
@@ -651,7 +669,12 @@ def check_instant(value: Any, *, tz: str, name: str) -> int | None:
 
 
 def resolve_as_of(
-    log: EventLog, as_of: Any = None, *, tz: str | None = None, param: str = "as_of"
+    log: EventLog,
+    as_of: Any = None,
+    *,
+    tz: str | None = None,
+    param: str = "as_of",
+    allow_before: bool = False,
 ) -> AsOf | None:
     """Return the call's ``as_of``: the one given, else the log's (its last event unless given).
 
@@ -665,6 +688,9 @@ def resolve_as_of(
         The calendar zone of the call; default the log's.
     param : str, default "as_of"
         The parameter, for messages.
+    allow_before : bool, default False
+        Accept an ``as_of`` before the first event (a counting function then finds nothing and
+        warns, per the empty-data policy) instead of raising.
 
     Returns
     -------
@@ -696,7 +722,7 @@ def resolve_as_of(
             return None
         return AsOf(ns=int(log.as_of_ns), given=log.as_of_source == "given", tz=zone)
     ns = to_utc_ns(as_of, tz=zone, name=param)
-    if ts.size:
+    if ts.size and not allow_before:
         first = int(ts.min())
         if ns < first:
             raise InvalidParameterError(
@@ -716,7 +742,7 @@ def warn_empty(
     Parameters
     ----------
     what : str
-        The function and what it found missing.
+        What was found missing, e.g. ``"No entry event (step 0) in the range"``.
     hint : str
         How to get data.
     stacklevel : int, default 3
@@ -727,8 +753,7 @@ def warn_empty(
     InsufficientDataWarning
     """
     warnings.warn(
-        f"{what}: no qualifying event, so every count is 0 (or the result has no rows). Hint: "
-        f"{hint}.",
+        f"{what} (every count is 0, or the result has no rows). Hint: {hint}.",
         InsufficientDataWarning,
         stacklevel=stacklevel,
     )
@@ -847,7 +872,7 @@ def resolve_groups(
     ...                    "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)})
     >>> g = resolve_groups(EventLog.from_pandas(df), {"a": "paid"})
     >>> list(g.labels), g.codes.tolist()
-    [['paid', '(none)'], [0, 1]]
+    (['paid', '(none)'], [0, 1])
     """
     n_users = len(log.users)
     if breakdown is None:
