@@ -95,7 +95,7 @@ def holdout_control(user_ids: pd.Index | Any, *, share: float, salt: str) -> npt
     return out
 
 
-def _arms(
+def resolve_arms(
     log: EventLog,
     campaign: Campaign,
     *,
@@ -391,7 +391,7 @@ class CampaignEvaluation(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        from useropslib.plotting._experiments import forest_plot
+        from useropslib.plotting import experiment_forest as forest_plot
 
         t = self.table
         label = "relative lift" if self.params.get("difference") == "relative" else "difference"
@@ -409,7 +409,7 @@ class CampaignEvaluation(MetricResult):
 # evaluate
 
 
-def _window(campaign: Campaign, log: EventLog, as_of_ns: int) -> tuple[int, int]:
+def evaluation_window(campaign: Campaign, log: EventLog, as_of_ns: int) -> tuple[int, int]:
     launch = campaign.phase("launch")
     goal = campaign.primary_goal
     start = launch.start if launch is not None else goal.start
@@ -551,8 +551,8 @@ def evaluate(
     at = resolve_as_of(log, as_of)
     if at is None:
         raise InsufficientDataError(f"{what}: the log is empty; nothing to evaluate.")
-    start_ns, end_ns = _window(campaign, log, at.ns)
-    codes, treated, arm_info = _arms(
+    start_ns, end_ns = evaluation_window(campaign, log, at.ns)
+    codes, treated, arm_info = resolve_arms(
         log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
     )
     n_t, n_c = int(treated.sum()), int((~treated).sum())

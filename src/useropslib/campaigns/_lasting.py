@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from useropslib._results import MetricResult, axes_or_new
-from useropslib.campaigns._evaluate import _arms, _window
+from useropslib.campaigns._evaluate import evaluation_window, resolve_arms
 from useropslib.events import EventsLike
 from useropslib.events._query import load, resolve_as_of
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
@@ -66,7 +66,7 @@ class LastingEffect(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        from useropslib.plotting._experiments import curve_plot
+        from useropslib.plotting import experiment_curves as curve_plot
 
         r = self.retention
         return curve_plot(
@@ -142,8 +142,8 @@ def lasting_effect(
     at = resolve_as_of(log, as_of)
     if at is None:
         raise InsufficientDataError("lasting_effect: the log is empty.")
-    start_ns, end_ns = _window(campaign, log, at.ns)
-    codes, treated, _ = _arms(
+    start_ns, end_ns = evaluation_window(campaign, log, at.ns)
+    codes, treated, _ = resolve_arms(
         log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
     )
     after0 = end_ns + 1

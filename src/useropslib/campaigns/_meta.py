@@ -81,7 +81,7 @@ class PooledEffect(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        from useropslib.plotting._experiments import forest_plot
+        from useropslib.plotting import experiment_forest as forest_plot
 
         f = self.to_frame()
         return forest_plot(

@@ -69,7 +69,7 @@ class SRMResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        from useropslib.plotting._experiments import bar_plot
+        from useropslib.plotting import experiment_bars as bar_plot
 
         t = self.table
         return bar_plot(

@@ -450,7 +450,7 @@ class ComparisonResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        from useropslib.plotting._experiments import forest_plot
+        from useropslib.plotting import experiment_forest as forest_plot
 
         ax = axes_or_new(ax)
         t = self.table

@@ -92,7 +92,7 @@ class QiniResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        from useropslib.plotting._experiments import curve_plot
+        from useropslib.plotting import experiment_curves as curve_plot
 
         c = self.curve
         return curve_plot(

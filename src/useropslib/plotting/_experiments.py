@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["bar_plot", "curve_plot", "forest_plot"]
+__all__ = ["experiment_bars", "experiment_curves", "experiment_forest"]
 
 
 def _axes(ax: Any) -> Any:
@@ -27,7 +27,7 @@ def _axes(ax: Any) -> Any:
     return new_ax
 
 
-def forest_plot(
+def experiment_forest(
     labels: Sequence[str],
     estimate: npt.ArrayLike,
     low: npt.ArrayLike,
@@ -74,7 +74,7 @@ def forest_plot(
     return ax
 
 
-def curve_plot(
+def experiment_curves(
     x: npt.ArrayLike,
     curves: dict[str, npt.ArrayLike],
     *,
@@ -106,7 +106,7 @@ def curve_plot(
     return ax
 
 
-def bar_plot(
+def experiment_bars(
     labels: Sequence[str],
     observed: npt.ArrayLike,
     expected: npt.ArrayLike | None = None,
