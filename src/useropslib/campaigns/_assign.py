@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from useropslib.events import EventLog, as_event_log
+from useropslib.events import EventLog
+from useropslib.events._query import load
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.models import Campaign, ExposureControl, HoldoutControl
 
@@ -61,7 +62,7 @@ def holdout_bucket(users: Any, *, salt: str) -> pd.Series:
 
 def _users_of(users: Any) -> tuple[pd.Index, EventLog | None]:
     if isinstance(users, pd.DataFrame) or hasattr(users, "user_codes") or hasattr(users, "scan"):
-        log = as_event_log(users)
+        log = load(users)
         present = log.users[log.present_user_codes]
         return pd.Index(present, name="user_id"), log
     if isinstance(users, str | bytes):
@@ -178,6 +179,14 @@ def _exposure_arms(log: EventLog, control: ExposureControl) -> pd.Series:
         warnings.warn(
             f"{mixed} user(s) were exposed to both control and treatment; each keeps the arm of "
             "their first exposure. Hint: check the assignment service for leaks.",
+            InsufficientDataWarning,
+            stacklevel=3,
+        )
+    unlabelled = np.setdiff1d(np.unique(codes), c[first]).size
+    if unlabelled:
+        warnings.warn(
+            f"{unlabelled} exposed user(s) have no {control.variant_property!r} value on any "
+            "exposure event and are left out of both arms. Hint: check the exposure logging.",
             InsufficientDataWarning,
             stacklevel=3,
         )

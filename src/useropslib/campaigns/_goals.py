@@ -10,11 +10,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import measure_value, missing_events, resolve_range
-from useropslib.events import EventLog, EventsLike, as_event_log
+from useropslib.events import EventLog, EventsLike
+from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
-from useropslib.metrics import MetricResult, axes_or_new
 from useropslib.models import Goal
 
 __all__ = [
@@ -98,7 +99,8 @@ def _history_changes(goal: Goal, log: EventLog) -> tuple[np.ndarray, int]:
     if first is None:
         return np.array([]), 0
     first_ns = int(first.value)
-    ends = [lo - i * length for i in range(0, 60) if lo - (i + 1) * length >= first_ns]
+    day = 86_400 * 10**9
+    ends = [lo - i * length for i in range(0, 60) if lo - (i + 1) * length + day > first_ns]
     values = [
         measure_value(goal_metric(goal), log, start=_ts(e - length, log), end=_ts(e, log))
         for e in reversed(ends)
@@ -181,7 +183,7 @@ def smart_check(
                 {"missing": what},
             )
         )
-    log = as_event_log(events) if events is not None else None
+    log = load(events) if events is not None else None
     measurable = goal.metric is not None
     if log is not None and goal.metric is not None:
         missing = missing_events(goal.metric, log)
@@ -330,24 +332,31 @@ def _thresholds(value: Any) -> dict[str, float]:
     return {"green": g, "amber": a}
 
 
-def attainment_of(goal: Goal, actual: float, baseline: float | None) -> float:
-    """Share of the way from baseline to target reached by ``actual`` (with direction).
+def attainment_of(
+    goal: Goal, actual: float, baseline: float | None, *, share: float = 1.0
+) -> float:
+    """Return the share of the way from baseline to target reached by ``actual`` (with direction).
 
     Parameters
     ----------
     goal : Goal
     actual : float
     baseline : float or None
+    share : float, default 1.0
+        For additive metrics before the deadline: the elapsed share of the goal's window;
+        baseline and target are pro-rated by it.
 
     Returns
     -------
     float
     """
-    if baseline is not None and goal.target != baseline:
-        return float((actual - baseline) / (goal.target - baseline))
+    target = goal.target * share
+    base = None if baseline is None else baseline * share
+    if base is not None and target != base:
+        return float((actual - base) / (target - base))
     if goal.direction == "increase":
-        return float(actual / goal.target) if goal.target else float("nan")
-    return float(goal.target / actual) if actual else float("nan")
+        return float(actual / target) if target else float("nan")
+    return float(target / actual) if actual else float("nan")
 
 
 def progress(
@@ -389,8 +398,9 @@ def progress(
     Attainment is the share of the way from baseline to target, so it respects the direction
     (a churn goal from 10 % to 8 % that reaches 9 % is at 50 %).  Without a baseline it is
     ``actual / target`` (``target / actual`` for a decrease), as ServiceNow's goal framework.
-    For additive metrics (new users, revenue ...) the actual is cumulative since the start;
-    :func:`pacing` says whether that is on course.
+    For additive metrics (new users, revenue ...) the actual is cumulative since the start, so
+    before the deadline baseline and target are pro-rated by the elapsed share of the window
+    (a straight-line pace; :func:`pacing` also offers a history-shaped one).
 
     Examples
     --------
@@ -399,15 +409,18 @@ def progress(
     >>> df = pd.DataFrame({"user_id": list("abcd"), "event": "signup",
     ...                    "timestamp": pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")})
     >>> goal = Goal(kind="acquisition", metric=NewUsersSpec(), baseline=0, target=4,
-    ...             start="2024-01-01", deadline="2024-01-10")
-    >>> res = progress(goal, df, as_of="2024-01-03T12:00Z")
+    ...             start="2024-01-01", deadline="2024-01-05")
+    >>> res = progress(goal, df, as_of="2024-01-05")
     >>> res.actual, res.attainment, res.status
-    (3.0, 0.75, 'amber')
+    (4.0, 1.0, 'green')
+    >>> mid = progress(goal, df, as_of="2024-01-02T12:00Z")
+    >>> mid.actual, round(mid.attainment, 2), mid.status
+    (2.0, 1.33, 'green')
     """
     goal = _check_goal(goal)
     spec = goal_metric(goal)
     th = _thresholds(thresholds if thresholds is not None else {"green": 0.9, "amber": 0.75})
-    log = as_event_log(events)
+    log = load(events)
     now_ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=log.tz, name="as_of")
     if now_ns is None:
         raise InvalidParameterError("the log is empty; there is no as_of to measure up to.")
@@ -421,7 +434,11 @@ def progress(
     if goal.deadline is not None:
         hi = min(hi, to_utc_ns(goal.deadline, tz=log.tz, name="goal.deadline"))
     actual = measure_value(spec, log.until(_ts(now_ns, log)), start=_ts(lo, log), end=_ts(hi, log))
-    att = attainment_of(goal, actual, goal.baseline)
+    share = 1.0
+    if spec.additive and goal.deadline is not None:
+        end_ns = to_utc_ns(goal.deadline, tz=log.tz, name="goal.deadline")
+        share = min(1.0, (hi - lo) / (end_ns - lo))
+    att = attainment_of(goal, actual, goal.baseline, share=share)
     status = _status(att, th)
     table = pd.DataFrame(
         [

@@ -10,7 +10,8 @@ import pandas as pd
 
 from useropslib import churn as _churn
 from useropslib import metrics as _metrics
-from useropslib.events import EventLog, EventsLike, as_event_log, first_seen_ns
+from useropslib.events import EventLog, EventsLike, first_seen_ns
+from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.models import (
@@ -103,7 +104,7 @@ def missing_events(spec: MetricSpec, events: EventsLike) -> list[str]:
     ['purchase']
     """
     spec = check_spec(spec)
-    log = as_event_log(events)
+    log = load(events)
     known = set(map(str, log.event_names))
     return [n for n in spec.required_events() if n not in known]
 
@@ -225,8 +226,12 @@ def _value(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> float:
         first = first_seen_ns(_names_log(log, spec.event))
         return float(np.count_nonzero((first >= lo) & (first < hi)))
     if isinstance(spec, ActiveUsersSpec):
-        calendar = spec.window in ("day", "week", "month")
-        base = log.between(_ts(lo, tz), _ts(hi, tz)) if calendar else log.until(_ts(hi - 1, tz))
+        if spec.window == "day":
+            base = log  # the days of the range hold only events inside it
+        elif spec.window in ("week", "month"):
+            base = log.between(_ts(lo, tz), _ts(hi, tz))  # partial periods: clip to the range
+        else:
+            base = log.until(_ts(hi - 1, tz))  # rolling windows look back before the start
         series = _metrics.active_users(
             base,
             window=spec.window,
@@ -388,7 +393,7 @@ def measure(
     [2.0, 1.0]
     """
     spec = check_spec(spec)
-    log = as_event_log(events)
+    log = load(events)
     _raise_missing(spec, log)
     lo, hi = resolve_range(log, start, end)
     if every is None:

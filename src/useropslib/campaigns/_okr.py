@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import measure_value
 from useropslib.events import EventsLike
 from useropslib.exceptions import InvalidParameterError
-from useropslib.metrics import MetricResult, axes_or_new
 from useropslib.models import KeyResult, OKRSet
 
 __all__ = ["OKR_BANDS", "OKRGrades", "grade_key_result", "grade_okrs", "okr_band"]

@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._goals import goal_metric
 from useropslib.campaigns._measure import measure_value, series_between
-from useropslib.events import EventsLike, as_event_log
+from useropslib.events import EventsLike
+from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError
-from useropslib.metrics import MetricResult, axes_or_new
 from useropslib.models import Campaign, Goal
 
 __all__ = ["PacingResult", "pacing"]
@@ -173,7 +174,7 @@ def pacing(
     for name, v in (("tolerance", tolerance), ("alpha", alpha)):
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < 1:
             raise InvalidParameterError(f"{name} must lie strictly between 0 and 1, got {v!r}.")
-    log = as_event_log(events)
+    log = load(events)
     tz = log.tz
     lo = to_utc_ns(goal.start, tz=tz, name="goal.start")
     end = to_utc_ns(goal.deadline, tz=tz, name="goal.deadline")
@@ -184,27 +185,35 @@ def pacing(
             f"{goal.deadline.isoformat()}], got {_ts(now, tz) if now is not None else None}. "
             "Hint: pacing is for a running goal; use progress() after the deadline."
         )
-    known = log.until(_ts(now, tz))
+    # additive kinds only read rows inside the edges (and first-seen times, which later events
+    # cannot change), so they skip the copy a cut at as_of costs
+    known = log if spec.additive else log.until(_ts(now, tz))
     edges = np.arange(lo, now, _DAY, dtype=np.int64)
     bounds = np.r_[edges, now]
-    daily = (
-        series_between(spec, known, bounds).to_numpy(dtype=float)
-        if spec.additive
-        else np.full(bounds.size - 1, np.nan)
-    )
     duration = end - lo
+    prev_lo = lo - duration
+    with_history = spec.additive and log.start is not None and int(log.start.value) < prev_lo + _DAY
+    if with_history:
+        # one pass over the log: the earlier window's slots (ending where the current window's
+        # elapsed days end, and at its own end) followed by the current window's days
+        prev_edges = np.unique(np.r_[bounds - duration, lo])
+        slots = series_between(spec, known, np.r_[prev_edges, bounds[1:]]).to_numpy(dtype=float)
+        prev_slots, daily = slots[: prev_edges.size - 1], slots[prev_edges.size - 1 :]
+    elif spec.additive:
+        daily = series_between(spec, known, bounds).to_numpy(dtype=float)
+    else:
+        daily = np.full(bounds.size - 1, np.nan)
     frac = (bounds[1:] - lo) / duration
     target = goal.target
     hist_profile = np.full(frac.size, np.nan)
     if spec.additive:
         actual_curve = np.cumsum(daily)
         linear = target * frac
-        prev_lo = lo - duration
-        if log.start is not None and int(log.start.value) < prev_lo + _DAY:
-            prev = measure_value(spec, known, start=_ts(prev_lo, tz), end=_ts(lo, tz))
+        if with_history:
+            prev = float(prev_slots.sum())
             if prev > 0:
-                shape = series_between(spec, known, bounds - duration).to_numpy(dtype=float)
-                hist_profile = target * np.cumsum(shape) / prev
+                reached = np.cumsum(prev_slots)[: bounds.size - 1]
+                hist_profile = target * reached / prev
         actual = float(actual_curve[-1])
         elapsed_days = (now - lo) / _DAY
         remaining_days = (end - now) / _DAY

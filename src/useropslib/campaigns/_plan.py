@@ -12,8 +12,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import check_spec, measure, resolve_range
-from useropslib.events import EventLog, EventsLike, as_event_log, first_seen_ns
+from useropslib.events import EventLog, EventsLike, first_seen_ns
+from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -21,7 +23,6 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
-from useropslib.metrics import MetricResult, axes_or_new
 from useropslib.metrics import funnel as _funnel
 from useropslib.models import (
     Campaign,
@@ -164,6 +165,9 @@ def target_from_history(
     trend_periods : int, default 12
         Periods of the trend fit (at least 3).
 
+    The history is the complete periods before the target period, starting with the first
+    period whose first day the log covers.
+
     Returns
     -------
     TargetResult
@@ -195,7 +199,7 @@ def target_from_history(
     (31.0, 34.1, '2024-04-01')
     """
     spec = check_spec(spec)
-    log = as_event_log(events)
+    log = load(events)
     if period not in _SEASON:
         raise InvalidParameterError(f"period must be 'day', 'week' or 'month', got {period!r}.")
     if method not in ("yoy", "mom", "trend"):
@@ -214,8 +218,9 @@ def target_from_history(
     now = pd.Timestamp(now_ns, unit="ns", tz="UTC").tz_convert(log.tz)
     current = _period_start(now, period, log.week_start)
     first = _period_start(log.start, period, log.week_start)
-    if first < log.start.tz_localize(None):
-        first = first + _STEP[period]  # only complete periods
+    if log.start.tz_localize(None) - first >= pd.Timedelta(days=1):
+        # only periods the log covers from their first day on
+        first = first + _STEP[period]
     need = {"yoy": _SEASON[period], "mom": 1, "trend": trend_periods}[method]
     have = len(pd.date_range(first, current, freq=_STEP[period], inclusive="left"))
     if have < need:
@@ -435,7 +440,7 @@ def breakdown_target(
     [50, 33, 17]
     """
     spec = check_spec(spec)
-    log = as_event_log(events)
+    log = load(events)
     if isinstance(total, bool) or not isinstance(total, int | float | np.number):
         raise InvalidParameterError(f"total must be a number, got {type(total).__name__}.")
     if not math.isfinite(float(total)) or total < 0:
@@ -614,7 +619,7 @@ def project_funnel(
 def _historical_rates(
     funnel: ParticipationFunnel, events: EventsLike, start: Any, end: Any, window: str
 ) -> tuple[list[str], list[float]]:
-    log = as_event_log(events)
+    log = load(events)
     stages = funnel.stages
     multi = [s for s, names in stages if len(names) > 1]
     if multi:

@@ -90,7 +90,7 @@ def test_smart_check_warns_on_short_history() -> None:
         start="2024-01-08T00:00Z",
         deadline="2024-01-15T00:00Z",
     )
-    with pytest.warns(InsufficientDataWarning, match=r"only 0 window.*4 needed"):
+    with pytest.warns(InsufficientDataWarning, match=r"only 1 window.*4 needed"):
         assert smart_check(goal, log) == []
 
 
@@ -104,17 +104,31 @@ def test_progress_with_baseline_and_direction() -> None:
         start="2024-01-01T00:00Z",
         deadline="2024-01-31T00:00Z",
     )
-    res = progress(goal, log, as_of="2024-01-10T13:00Z")
-    # 20 signups: (20 - 10) / (30 - 10)
+    res = progress(goal, log, as_of="2024-01-31T00:00Z")
+    # 20 signups at the deadline: (20 - 10) / (30 - 10)
     assert res.actual == 20.0
     assert res.attainment == 0.5
     assert res.status == "red"
     assert res.to_frame()["status"].tolist() == ["red"]
     assert res.to_dict()["attainment"] == 0.5
     custom = progress(
-        goal, log, as_of="2024-01-10T13:00Z", thresholds={"green": 0.5, "amber": 0.25}
+        goal, log, as_of="2024-01-31T00:00Z", thresholds={"green": 0.5, "amber": 0.25}
     )
     assert custom.status == "green"
+    # mid-window (an additive metric): baseline and target pro-rated by 6 / 30 of the window
+    mid = progress(goal, log, as_of="2024-01-07T00:00Z")
+    assert mid.actual == 12.0
+    assert mid.attainment == pytest.approx((12 - 2) / (6 - 2))
+    down = Goal(
+        kind="acquisition",
+        metric=NewUsersSpec(),
+        baseline=30,
+        target=10,
+        direction="decrease",
+        start="2024-01-01T00:00Z",
+        deadline="2024-01-31T00:00Z",
+    )
+    assert progress(down, log, as_of="2024-01-31T00:00Z").attainment == 0.5
 
 
 def test_progress_errors() -> None:
