@@ -392,7 +392,7 @@ def warn_moving_controls(prep: PreparedSeries, *, stacklevel: int = 3) -> list[s
     The shift is the difference between the means of the ``w`` points just after and just before
     the launch (``w = min(14, n_post, n_pre // 3)``), in units of the series' pre-period
     standard deviation.  The same statistic is computed at every earlier split point of the
-    pre-period; a launch shift beyond 1.5 times all of them means the series may be treated too.
+    pre-period; a launch shift beyond twice all of them means the series may be treated too.
 
     Parameters
     ----------
@@ -421,11 +421,11 @@ def warn_moving_controls(prep: PreparedSeries, *, stacklevel: int = 3) -> list[s
         k = np.arange(w, n_pre - w + 1)
         hist = np.abs((cs[k + w] - cs[k]) - (cs[k] - cs[k - w])) / w
         launch = abs(x_post[:w, j].mean() - col[-w:].mean())
-        if hist.size and launch > 1.5 * hist.max() and launch > 0:
+        if hist.size and launch > 2.0 * hist.max() and launch > 0:
             suspects.append(name)
     if suspects:
         warnings.warn(
-            f"Comparison series {suspects} shift at the launch by more than 1.5 times the largest "
+            f"Comparison series {suspects} shift at the launch by more than twice the largest "
             f"shift seen in the pre-period (means of the {w} {prep.freq}s after vs before): they "
             "may be "
             "touched by the campaign themselves, which biases the counterfactual. Hint: drop "

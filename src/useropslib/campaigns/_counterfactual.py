@@ -16,8 +16,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from useropslib._results import MetricResult
 from useropslib.exceptions import InvalidParameterError
-from useropslib.metrics import MetricResult
 
 __all__ = ["CounterfactualResult", "summarize_draws", "tail_p_value"]
 

@@ -18,8 +18,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from useropslib._results import MetricResult
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError, did_you_mean
-from useropslib.metrics import MetricResult
 
 __all__ = [
     "DidRegressionResult",

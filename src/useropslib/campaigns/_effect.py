@@ -9,7 +9,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from useropslib.campaigns._cfdata import PreparedSeries, prepare_series, warn_moving_controls
+from useropslib._results import MetricResult
+from useropslib.campaigns._cfdata import (
+    PreparedSeries,
+    parse_window,
+    prepare_series,
+    warn_moving_controls,
+)
 from useropslib.campaigns._counterfactual import (
     CounterfactualResult,
     pointwise_frame,
@@ -19,7 +25,6 @@ from useropslib.campaigns._its import its_fit, naive_draws
 from useropslib.campaigns._sts import sts_draws, sts_min_pre
 from useropslib.campaigns._synth import simplex_weights
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
-from useropslib.metrics import MetricResult
 
 __all__ = ["PullForwardResult", "counterfactual_effect", "pull_forward"]
 
@@ -46,19 +51,89 @@ def _check_common(alpha: float, draws: int, seed: Any) -> None:
         )
 
 
-def _series_from(data: Any, events: Any, every: str) -> Any:
+def _series_from(data: Any, events: Any, every: str, first: Any, last: Any) -> Any:
+    """Return the outcome series: as given, or measured from the log for a spec or goal."""
     if isinstance(data, pd.Series | pd.DataFrame):
         if events is not None:
             raise InvalidParameterError(
-                "events is only used with a MetricSpec (to measure the series from the log); "
-                "the outcome was given as a series. Hint: drop events=."
+                "events is only used with a MetricSpec, Goal or Campaign (to measure the series "
+                "from the log); the outcome was given as a series. Hint: drop events=."
             )
         return data
-    raise InvalidParameterError(
-        "The outcome must be a pandas Series indexed by date (daily or weekly values of the "
-        f"goal's metric); got {type(data).__name__}. Hint: measure the metric per day first, "
-        "e.g. useropslib.metrics.active_users(log, window='day')."
-    )
+    from useropslib.campaigns._measure import measure
+    from useropslib.models import Campaign, Goal
+
+    spec: Any = data
+    if isinstance(data, Campaign):
+        spec = data.primary_goal.metric
+    elif isinstance(data, Goal):
+        spec = data.metric
+        if spec is None:
+            raise InvalidParameterError(
+                f"The goal {data.name or ''!r} has no metric to measure. Hint: give the goal a "
+                "MetricSpec, or pass the outcome as a Series."
+            )
+    if not hasattr(spec, "required_events"):
+        raise InvalidParameterError(
+            "The outcome must be a pandas Series indexed by date, or a MetricSpec, Goal or "
+            f"Campaign with an event log; got {type(data).__name__}."
+        )
+    if events is None:
+        raise InvalidParameterError(
+            "A MetricSpec, Goal or Campaign is measured from an event log: pass events=log."
+        )
+    if every not in ("day", "week"):
+        raise InvalidParameterError(f"every must be 'day' or 'week'; got {every!r}.")
+    start, _ = parse_window(first, "pre")
+    _, end = parse_window(last, "post")
+    step = pd.Timedelta(days=1 if every == "day" else 7)
+    series = measure(spec, events, start=start, end=end + step, every=every)
+    if not isinstance(series, pd.Series):
+        raise InvalidParameterError("measure returned no per-period series.")
+    # the windows are given as dates of the log's local calendar
+    out = series.copy()
+    out.index = pd.DatetimeIndex(out.index).tz_localize(None)
+    return out
+
+
+def _windows(
+    data: Any, pre: Any, post: Any, *, every: str, as_of: Any
+) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """Return ``(pre, post)``; a campaign's launch phase fills them when they are left out."""
+    if pre is not None and post is not None:
+        return pre, post
+    from useropslib.models import Campaign
+
+    if not isinstance(data, Campaign):
+        raise InvalidParameterError(
+            "pre= and post= are required (inclusive (start, end) date pairs); only a Campaign "
+            "with a launch phase can fill them from its plan."
+        )
+    launch = data.phase("launch")
+    if launch is None:
+        raise InvalidParameterError(
+            f"Campaign {data.id!r} has no launch phase to take the post-period from. Hint: "
+            "give post=(first day, last day) and pre=."
+        )
+    step = pd.Timedelta(days=1 if every == "day" else 7)
+    first = pd.Timestamp(launch.start).tz_localize(None).normalize()
+    last = (pd.Timestamp(launch.end).tz_localize(None) - pd.Timedelta(1, "ns")).normalize()
+    if as_of is not None:
+        cut = pd.Timestamp(as_of).tz_localize(None).normalize()
+        if cut < first:
+            raise InvalidParameterError(
+                f"as_of {cut.date()} is before the launch {first.date()}: there is no "
+                "post-period yet."
+            )
+        last = min(last, cut)
+    if post is None:
+        post = (first, last)
+    if pre is None:
+        n_post = int((pd.Timestamp(post[1]) - pd.Timestamp(post[0])) / step) + 1
+        n_pre = max(28, 4 * n_post)
+        start = pd.Timestamp(post[0])
+        pre = (start - n_pre * step, start - step)
+    return pre, post
 
 
 def _sts_part(
@@ -69,7 +144,14 @@ def _sts_part(
     draws: int,
     rng: np.random.Generator,
     alpha: float,
+    level_sd: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any], dict[str, Any]]:
+    if not isinstance(level_sd, float | int) or not 0 < level_sd <= 1:
+        raise InvalidParameterError(
+            f"level_sd must lie in (0, 1] (a share of the outcome's pre-period s.d.); got "
+            f"{level_sd!r}. Hint: 0.01 (CausalImpact's default) for stable series, 0.1 for "
+            "series whose level drifts."
+        )
     d = sts_draws(
         prep.y[prep.pre],
         prep.x[prep.pre],
@@ -78,25 +160,28 @@ def _sts_part(
         draws=draws,
         rng=rng,
         alpha=alpha,
+        level_sd=float(level_sd),
     )
     conventions = {
         "model": "local level"
         + (f" + stochastic seasonal (period {seasonality})" if seasonality else "")
         + (" + static regression on the comparison series" if prep.x.shape[1] else ""),
         "standardisation": "outcome and comparison series by their pre-period mean and s.d.",
-        "level_prior": "inverse-gamma on the level variance, s.d. guess 0.01 (standardised), "
-        "prior sample size 32, upper bound 1 (CausalImpact prior.level.sd = 0.01)",
-        "observation_prior": "inverse-gamma, s.d. guess sqrt(1 - 0.8), sample size 50",
+        "level_prior": f"inverse-gamma on the level variance, s.d. guess {level_sd:g} "
+        "(standardised), prior sample size 32, upper bound 1 (CausalImpact prior.level.sd)",
+        "observation_prior": "inverse-gamma, s.d. guess 1 (standardised), sample size 1",
         "coefficient_prior": "normal(0, 1) on standardised coefficients, integrated by the filter",
-        "posterior": "Laplace approximation at the posterior mode of the variances "
-        "(statsmodels' unconstrained scale); per draw the Kalman filter's exact state posterior "
-        "at the launch and a simulated path of state and observation noise",
+        "posterior": "variances by sampling-importance-resampling on the log scale (a t proposal "
+        "around the posterior mode, weights from the exact posterior); per draw the Kalman "
+        "filter's exact state posterior at the launch and a simulated path of state and "
+        "observation noise",
         "interval": "equal-tailed quantiles (type 7) of the posterior predictive draws",
     }
     details = {
         "posterior_mode": d.params,
         "posterior_sd_unconstrained": d.param_sd,
         "converged": d.converged,
+        "effective_parameter_draws": d.ess,
     }
     return d.samples, d.pre_pred, d.pre_lower, d.pre_upper, conventions, details
 
@@ -105,12 +190,13 @@ def counterfactual_effect(
     data: Any,
     events: Any = None,
     *,
-    pre: tuple[Any, Any],
-    post: tuple[Any, Any],
+    pre: tuple[Any, Any] | None = None,
+    post: tuple[Any, Any] | None = None,
     controls: pd.DataFrame | pd.Series | None = None,
     method: Method = "sts",
     alpha: float = 0.05,
     seasonality: int | None = None,
+    level_sd: float = 0.01,
     draws: int = 1000,
     seed: int | np.random.Generator | None = 0,
     history: pd.Series | None = None,
@@ -123,17 +209,22 @@ def counterfactual_effect(
     slope_change: bool = True,
     hac_lags: int | None = None,
     every: str = "day",
+    as_of: Any = None,
 ) -> CounterfactualResult:
     """Estimate a campaign's effect on a series against a counterfactual, without a holdout.
 
     Parameters
     ----------
-    data : pandas.Series
-        The outcome (the goal's metric) indexed by date, daily, weekly or monthly, with no gaps.
-    events : None
-        Reserved for measuring a ``MetricSpec`` from an event log; must be None with a series.
+    data : pandas.Series, MetricSpec, Goal or Campaign
+        The outcome indexed by date (daily, weekly or monthly, no gaps), or what to measure
+        from ``events`` with :func:`measure` per ``every`` (a goal's metric; a campaign's
+        primary goal's metric).
+    events : EventLog or DataFrame, optional
+        The log, when ``data`` is a spec, goal or campaign.
     pre, post : tuple of two dates
-        Inclusive windows before and during the campaign; ``post`` starts at the launch.
+        Inclusive windows before and during the campaign; ``post`` starts at the launch.  For a
+        ``Campaign`` they may be left out: ``post`` is its launch phase (cut at ``as_of``) and
+        ``pre`` the ``max(28, 4 x len(post))`` days (or weeks) before it.
     controls : pandas.DataFrame, optional
         Comparison series (regions, channels, segments the campaign did not reach) over the same
         dates, one column each.  Used by ``"sts"`` (regression), ``"synthetic_control"``
@@ -148,6 +239,10 @@ def counterfactual_effect(
         One minus the intervals' coverage.
     seasonality : int, optional
         Seasonal period of the ``"sts"`` model (7 for a weekly cycle in daily data).
+    level_sd : float, default 0.01
+        Prior guess of the ``"sts"`` level's daily (weekly) innovation s.d., as a share of the
+        outcome's pre-period s.d. (R CausalImpact's ``prior.level.sd``): 0.01 for stable
+        series, 0.1 when the level drifts (wider, honest intervals).
     draws : int, default 1000
         Posterior (or sampling) draws.
     seed : int or numpy.random.Generator, default 0
@@ -171,8 +266,11 @@ def counterfactual_effect(
         For ``"its"``: a change of slope after the launch.
     hac_lags : int, optional
         For ``"its"``: Newey–West lags for autocorrelation-robust errors.
-    every : str, default "day"
-        Reserved for the period of a measured ``MetricSpec``.
+    every : {"day", "week"}, default "day"
+        The period of a measured spec (local calendar days or weeks of the log).
+    as_of : date-like, optional
+        For a ``Campaign`` without ``post``: the last date to look at (default the launch
+        phase's last day).  Nothing reads the clock.
 
     Returns
     -------
@@ -222,9 +320,10 @@ def counterfactual_effect(
     (True, True)
     """
     _check_common(alpha, draws, seed)
+    pre, post = _windows(data, pre, post, every=every, as_of=as_of)
     if method not in METHODS:
         raise InvalidParameterError(f"method must be one of {list(METHODS)}; got {method!r}.")
-    outcome = _series_from(data, events, every)
+    outcome = _series_from(data, events, every, pre, post)
     rng = np.random.default_rng(seed)
     n_ctrl = (
         0 if controls is None else (1 if isinstance(controls, pd.Series) else controls.shape[1])
@@ -263,7 +362,13 @@ def counterfactual_effect(
     details: dict[str, Any] = {}
     if method == "sts":
         samples, pre_pred, pre_lo, pre_hi, conventions, details = _sts_part(
-            prep, prep.post, seasonality=seasonality, draws=draws, rng=rng, alpha=alpha
+            prep,
+            prep.post,
+            seasonality=seasonality,
+            draws=draws,
+            rng=rng,
+            alpha=alpha,
+            level_sd=level_sd,
         )
     elif method == "synthetic_control":
         samples, pre_pred, pre_lo, pre_hi, conventions, details = _synth_part(prep, alpha=alpha)
@@ -316,7 +421,8 @@ def counterfactual_effect(
         conventions = {
             "counterfactual": f"the value {info['lag']} earlier ({align} alignment)",
             "interval": "the history's own variability: the ratio of each earlier window's sum "
-            f"to its {reference}-earlier window's sum, windows of the post-period's length",
+            f"to its {reference}-earlier window's sum (windows of the post-period's length), "
+            "over the ratios' median",
         }
         details = info
     conventions["p_value"] = P_CONVENTION
@@ -438,7 +544,8 @@ class PullForwardResult(MetricResult):
     share : float
         ``-sum_P(y - yhat) / sum_C(y - yhat)`` at the point counterfactual.
     series : pandas.DataFrame
-        Per date, as :attr:`CounterfactualResult.series`, with ``period`` pre/campaign/after.
+        Per date, as the ``series`` of a ``CounterfactualResult``, with ``period``
+        pre/campaign/after.
     conventions : dict
         The conventions used.
     """
@@ -487,9 +594,11 @@ def pull_forward(
     after: tuple[Any, Any],
     controls: pd.DataFrame | pd.Series | None = None,
     seasonality: int | None = None,
+    level_sd: float = 0.01,
     alpha: float = 0.05,
     draws: int = 1000,
     seed: int | np.random.Generator | None = 0,
+    every: str = "day",
 ) -> PullForwardResult:
     """Estimate the pull-forward share of a campaign and its net effect, with joint intervals.
 
@@ -500,22 +609,28 @@ def pull_forward(
 
     Parameters
     ----------
-    data : pandas.Series
-        The outcome indexed by date (daily or weekly), no gaps.
-    events : None
-        Reserved for a ``MetricSpec`` measured from a log; must be None with a series.
+    data : pandas.Series, MetricSpec, Goal or Campaign
+        The outcome indexed by date (daily or weekly, no gaps), or what to measure from
+        ``events`` per ``every``.
+    events : EventLog or DataFrame, optional
+        The log, when ``data`` is a spec, goal or campaign.
     pre, campaign, after : tuple of two dates
         Inclusive windows, in this order, not overlapping.
     controls : pandas.DataFrame, optional
         Comparison series the campaign did not reach.
     seasonality : int, optional
         Seasonal period (7 for daily data with a weekly cycle).
+    level_sd : float, default 0.01
+        Prior guess of the level's innovation s.d. as a share of the pre-period s.d.
+        (CausalImpact's ``prior.level.sd``).
     alpha : float, default 0.05
         One minus the intervals' coverage.
     draws : int, default 1000
         Posterior draws.
     seed : int or numpy.random.Generator, default 0
         Randomness of the draws.
+    every : {"day", "week"}, default "day"
+        The period of a measured spec.
 
     Returns
     -------
@@ -554,7 +669,7 @@ def pull_forward(
     True
     """
     _check_common(alpha, draws, seed)
-    outcome = _series_from(data, events, "day")
+    outcome = _series_from(data, events, every, pre, after)
     n_ctrl = (
         0 if controls is None else (1 if isinstance(controls, pd.Series) else controls.shape[1])
     )
@@ -566,7 +681,13 @@ def pull_forward(
     rng = np.random.default_rng(seed)
     proj = prep.post | prep.after
     samples, pre_pred, pre_lo, pre_hi, conventions, details = _sts_part(
-        prep, proj, seasonality=seasonality, draws=draws, rng=rng, alpha=alpha
+        prep,
+        proj,
+        seasonality=seasonality,
+        draws=draws,
+        rng=rng,
+        alpha=alpha,
+        level_sd=level_sd,
     )
     y_proj = prep.y[proj]
     in_c = prep.post[proj]

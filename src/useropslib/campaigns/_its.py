@@ -228,8 +228,9 @@ def naive_draws(
     The counterfactual of each post date is the value at the aligned earlier date.  Its spread
     comes from the history's own variability of that comparison: for every earlier window of the
     post-period's length (not overlapping the post-period), the ratio of its sum to the sum of
-    its own aligned earlier window.  Each ratio is one draw; the counterfactual draws are the
-    aligned values times the ratios.
+    its own aligned earlier window.  Each ratio over the ratios' median is one draw; the
+    counterfactual draws are the aligned values times these, so the naive point (ratio 1) is
+    their median.
 
     Parameters
     ----------
@@ -321,12 +322,15 @@ def naive_draws(
             CounterfactualWarning,
             stacklevel=4,
         )
-    samples = base[None, :] * ratios[:, None]
+    # centred on the naive counterfactual (ratio 1): the spread of the history's ratios around
+    # their median; a median far from 1 is the trend the warning above names
+    samples = base[None, :] * (ratios / np.median(ratios))[:, None]
     info = {
         "lag": "364 days"
         if (align == "same_weekday" and reference == "year")
         else ("28 days" if align == "same_weekday" else f"1 {reference}"),
         "history_windows": int(ratios.size),
         "ratio_quantiles": [float(lo), float(hi)],
+        "ratio_median": float(np.median(ratios)),
     }
     return samples, info

@@ -21,13 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from useropslib._results import MetricResult
 from useropslib.exceptions import (
     CounterfactualWarning,
     InsufficientDataError,
     InvalidParameterError,
     did_you_mean,
 )
-from useropslib.metrics import MetricResult
 
 __all__ = ["SyntheticControlResult", "simplex_weights", "synthetic_control"]
 

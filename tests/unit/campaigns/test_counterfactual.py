@@ -178,6 +178,8 @@ def test_naive_year_over_year_same_weekday_and_trend_warning() -> None:
     # the counterfactual of 2024-03-01 (a Friday) is 2023-03-03 (364 days earlier, a Friday)
     assert post["predicted"].iloc[0] == pytest.approx(y.loc["2023-03-03"])
     assert res.significant
+    cum = res.table.loc["cumulative"]
+    assert cum["predicted_lower"] <= cum["predicted"] <= cum["predicted_upper"]
     assert "364 days" in res.conventions["counterfactual"]
     trend = pd.Series(np.linspace(50, 150, len(idx)), index=idx)
     with pytest.warns(CounterfactualWarning, match="has a trend or drift"):
@@ -250,7 +252,7 @@ def test_plot_three_panels() -> None:
     res = counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=200)
     axes = res.plot()
     assert len(axes) == 3
-    _fig, given = plt.subplots(3, 1)
+    _, given = plt.subplots(3, 1)
     assert res.plot(ax=given)[0] is given[0]
     with pytest.raises(InvalidParameterError, match="ax must be three Axes"):
         res.plot(ax=[given[0]])
@@ -312,7 +314,7 @@ def test_pre_period_too_short_says_how_many_and_why() -> None:
 def test_moving_control_warns() -> None:
     y, x = _series()
     x.loc["2024-03-31":, "city1"] += 60
-    with pytest.warns(CounterfactualWarning, match=r"\['city1'\] shift at the launch"):
+    with pytest.warns(CounterfactualWarning, match=r"\[.city1.\] shift at the launch"):
         counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=200)
 
 
@@ -420,3 +422,62 @@ def test_no_warning_on_clean_input() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=200)
+
+
+def test_metric_spec_goal_and_campaign_are_measured_from_the_log() -> None:
+    from useropslib import datasets
+    from useropslib.models import ActiveUsersSpec
+
+    data = datasets.synthetic(n_users=500, days=60, seed=2)
+    spec = ActiveUsersSpec(window="day")
+    res = counterfactual_effect(
+        spec,
+        data.events,
+        pre=("2024-01-01", "2024-02-09"),
+        post=("2024-02-10", "2024-02-29"),
+        draws=100,
+    )
+    assert res.params["frequency"] == "day"
+    assert len(res.series) == 60
+    from useropslib.campaigns import measure
+
+    daily = measure(spec, data.events, start="2024-01-01", end="2024-03-01", every="day")
+    assert res.series["observed"].to_numpy() == pytest.approx(daily.to_numpy())
+    with pytest.raises(InvalidParameterError, match="pass events=log"):
+        counterfactual_effect(spec, pre=PRE, post=POST)
+    y, _ = _series()
+    with pytest.raises(InvalidParameterError, match="events is only used with a MetricSpec"):
+        counterfactual_effect(y, data.events, pre=PRE, post=POST)
+
+
+def test_campaign_windows_come_from_its_launch_phase() -> None:
+    import datetime as dt
+
+    from useropslib import datasets
+    from useropslib.models import ActiveUsersSpec, Campaign, Goal, Phase
+
+    data = datasets.synthetic(n_users=500, days=90, seed=1)
+    goal = Goal(
+        kind="activation",
+        metric=ActiveUsersSpec(window="day"),
+        target=200.0,
+        baseline=100.0,
+        start=dt.datetime(2024, 3, 1),
+        deadline=dt.datetime(2024, 3, 31),
+    )
+    launch = Phase(name="launch", start=dt.datetime(2024, 3, 1), end=dt.datetime(2024, 3, 15))
+    camp = Campaign(
+        id="spring", name="Spring push", type="activation", primary_goal=goal, phases=(launch,)
+    )
+    res = counterfactual_effect(camp, data.events, draws=100, as_of="2024-03-10")
+    # post: the launch phase [Mar 1, Mar 15) cut at as_of; pre: max(28, 4 x 10) days before
+    assert res.params["post"] == ["2024-03-01", "2024-03-10"]
+    assert res.params["pre"] == ["2024-01-21", "2024-02-29"]
+    with pytest.raises(InvalidParameterError, match="is before the launch 2024-03-01"):
+        counterfactual_effect(camp, data.events, as_of="2024-02-01")
+    no_launch = camp.model_copy(update={"phases": ()})
+    with pytest.raises(InvalidParameterError, match="has no launch phase"):
+        counterfactual_effect(no_launch, data.events)
+    y, _ = _series()
+    with pytest.raises(InvalidParameterError, match="pre= and post= are required"):
+        counterfactual_effect(y)
