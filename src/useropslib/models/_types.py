@@ -12,10 +12,18 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["PERIODS", "DateLike", "Period", "WeekStart", "parse_period", "parse_week_start", "parse_window"]
+__all__ = [
+    "PERIODS",
+    "DateLike",
+    "Period",
+    "WeekStart",
+    "parse_period",
+    "parse_week_start",
+    "parse_window",
+]
 
 DateLike: TypeAlias = "str | dt.date | dt.datetime | pd.Timestamp | np.datetime64"
-"""An instant as a caller gives it: an ISO string, a date, a datetime, a Timestamp or a datetime64.
+"""An instant as a caller gives it: an ISO string, a date, a datetime, a Timestamp, a datetime64.
 
 Naive values are read in the call's (or the log's) time zone.
 """
