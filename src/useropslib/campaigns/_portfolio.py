@@ -9,9 +9,11 @@ from typing import Any
 import pandas as pd
 
 from useropslib._results import MetricResult, jsonable
+from useropslib.campaigns._effect import counterfactual_effect
 from useropslib.campaigns._evaluate import evaluate
 from useropslib.campaigns._meta import PooledEffect, pool_effects
 from useropslib.events import EventsLike
+from useropslib.events._query import load, resolve_as_of
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
 from useropslib.models import Campaign
 
@@ -26,7 +28,9 @@ class PortfolioResult(MetricResult):
     ----------
     table : pandas.DataFrame
         One row per campaign (index ``campaign``): ``estimate``, ``se``, ``ci_low``,
-        ``ci_high`` of the primary goal's lift, ``p_value`` and ``weight`` in the pooled effect.
+        ``ci_high`` of the primary goal's lift, ``p_value`` and ``weight`` in the pooled effect,
+        and ``method``: ``"control group"`` or, for a campaign without one,
+        ``"counterfactual (sts)"``.
     pooled : PooledEffect
         The DerSimonian–Laird pooled effect with ``tau2`` and ``i2``.
     recommendation : str
@@ -98,7 +102,8 @@ def portfolio(
     Parameters
     ----------
     campaigns : sequence of Campaign
-        At least two campaigns, all of the same ``type``, each with a control group.
+        At least two campaigns, all of the same ``type``. A campaign without a control group is
+        measured against a counterfactual (:func:`counterfactual_effect`, default method).
     events : EventLog, LazyEventLog or DataFrame
         The event log holding all of them.
     as_of : datetime-like, optional
@@ -116,7 +121,9 @@ def portfolio(
     Raises
     ------
     InvalidParameterError
-        Campaigns of different types (name them), or not Campaign objects.
+        Campaigns of different types (name them), not Campaign objects, or a campaign without
+        a control group while ``difference="absolute"`` (a per-user difference has no
+        counterpart in a counterfactual of the goal's daily series).
     InsufficientDataError
         Fewer than two campaigns.
 
@@ -124,7 +131,11 @@ def portfolio(
     -----
     Each campaign is evaluated on its own control group; the pooled effect is the
     DerSimonian–Laird random-effects mean of their primary-goal lifts (see
-    :func:`pool_effects`), so a type's campaigns may differ in their true effect. Rule: stop
+    :func:`pool_effects`), so a type's campaigns may differ in their true effect. A campaign
+    without a control group enters with the relative effect of its counterfactual (the mean
+    over posterior draws of ``sum(y) / sum(draw) - 1`` over the launch phase) and that
+    effect's posterior s.d. as its standard error: its (usually wider) interval gives it a
+    smaller weight. Its ``p_value`` is then CausalImpact's one-sided tail area. Rule: stop
     running the type when the pooled interval's upper bound is below ``min_effect``; make it
     routine when its lower bound is above ``min_effect``.
 
@@ -150,9 +161,32 @@ def portfolio(
             f"portfolio: campaigns of different types cannot be pooled: {by_type}. Hint: call "
             "portfolio once per campaign type."
         )
+    no_control = [c.id for c in items if c.control is None]
+    if no_control and evaluate_options.get("difference", "relative") != "relative":
+        raise InvalidParameterError(
+            f"portfolio: campaigns {no_control} have no control group, so their effect comes "
+            "from a counterfactual of the goal's daily series, which gives a relative effect "
+            "but no per-user absolute difference. Hint: use difference='relative'."
+        )
     rows = []
     as_of_seen = None
     for c in items:
+        if c.control is None and evaluate_options.get("assignment") is None:
+            if as_of_seen is None:
+                at = resolve_as_of(load(events, all_events=True), as_of)
+                as_of_seen = None if at is None else at.stamp
+            cf = counterfactual_effect(c, events, as_of=as_of, alpha=alpha)
+            cum = cf.table.loc["cumulative"]
+            rows.append(
+                {
+                    "campaign": c.id,
+                    "estimate": float(cum["rel_effect"]),
+                    "se": float(cum["rel_effect_sd"]),
+                    "p_value": float(cf.p_value),
+                    "method": "counterfactual (sts)",
+                }
+            )
+            continue
         ev = evaluate(c, events, as_of=as_of, alpha=alpha, **evaluate_options)
         as_of_seen = ev.as_of
         r = ev.frequentist.table.iloc[0]
@@ -162,6 +196,7 @@ def portfolio(
                 "estimate": float(r["estimate"]),
                 "se": float(r["se"]),
                 "p_value": float(r["p_value"]),
+                "method": "control group",
             }
         )
     frame = pd.DataFrame(rows)
@@ -174,6 +209,7 @@ def portfolio(
     table = pooled.table.copy()
     table.index.name = "campaign"
     table["p_value"] = frame["p_value"].to_numpy()
+    table["method"] = frame["method"].to_numpy()
     if pooled.ci_high < min_effect:
         rec = "stop"
         rule = f"pooled upper bound {pooled.ci_high:.3g} < minimum worthwhile effect {min_effect:g}"

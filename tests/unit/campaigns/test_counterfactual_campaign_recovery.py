@@ -10,10 +10,12 @@ from the 56 days before the launch (no comparison series: a local level).
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from useropslib.campaigns import counterfactual_effect, pull_forward
 from useropslib.datasets import synthetic_campaign
+from useropslib.exceptions import InvalidParameterError
 
 LIFT = 0.5
 DIP = 0.3
@@ -51,3 +53,31 @@ def test_no_holdout_campaign_effect_and_dip_are_recovered(seed: int) -> None:
     truth = DIP * DAYS / (LIFT * DAYS)
     assert share["lower"] <= truth <= share["upper"]
     assert pf.table.loc["net", "estimate"] < pf.table.loc["campaign", "estimate"]
+
+
+def test_portfolio_weights_a_campaign_without_control_by_its_interval() -> None:
+    from useropslib.campaigns import portfolio
+
+    # the held-out campaign runs after the other one's whole span, so that the other's goal
+    # series (paying users per day over the whole log) holds only its own users
+    held = synthetic_campaign(
+        n_users=20000, lift=0.3, control="exposure", seed=5, start="2024-07-01"
+    )
+    open_ = synthetic_campaign(n_users=20000, lift=0.3, control="none", pre_days=56, seed=6)
+    # one log holding both: the second campaign's events under its own user ids
+    log_a = held.log.to_pandas()
+    log_b = open_.log.to_pandas()
+    log_b["user_id"] = "b-" + log_b["user_id"].astype(str)
+    both = pd.concat([log_a, log_b], ignore_index=True)
+    campaigns = [held.campaign, open_.campaign.model_copy(update={"id": "no-holdout"})]
+    res = portfolio(campaigns, both)
+    assert list(res.table["method"]) == ["control group", "counterfactual (sts)"]
+    row = res.table.loc["no-holdout"]
+    assert row["ci_low"] > 0
+    assert row["estimate"] == pytest.approx(0.3, abs=0.1)
+    # each campaign weighs by its interval: the wider one (larger se) less
+    other = res.table.loc[held.campaign.id]
+    assert (row["se"] > other["se"]) == (row["weight"] < other["weight"])
+    assert res.table["weight"].sum() == pytest.approx(1.0)
+    with pytest.raises(InvalidParameterError, match=r"no control group.*difference='relative'"):
+        portfolio(campaigns, both, difference="absolute")
