@@ -14,6 +14,8 @@ import pandas as pd
 
 from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.campaigns._assign import holdout_bucket
+from useropslib.campaigns._counterfactual import CounterfactualResult
+from useropslib.campaigns._effect import counterfactual_effect
 from useropslib.campaigns._multiple import CorrectionMethod, adjust_p_values
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
 from useropslib.campaigns._stats import (
@@ -451,8 +453,12 @@ def evaluate(
     overlap: Literal["error", "first", "drop"] = "error",
     assignment: pd.Series | None = None,
     min_units: int = 30,
-) -> CampaignEvaluation:
+) -> CampaignEvaluation | CounterfactualResult:
     """Evaluate a campaign against its control group: lift, SRM, CUPED, cost, ROI (活动复盘的效果).
+
+    A campaign without a control group (and no ``assignment``) is evaluated against a
+    counterfactual instead: :func:`counterfactual_effect` on its primary goal's daily series,
+    the launch phase as the post-period.
 
     Parameters
     ----------
@@ -493,12 +499,14 @@ def evaluate(
 
     Returns
     -------
-    CampaignEvaluation
+    CampaignEvaluation or CounterfactualResult
+        The latter for a campaign without a control group; its ``conventions["evaluation"]``
+        says that the effect comes from a counterfactual, not from a control group.
 
     Raises
     ------
     InvalidParameterError
-        No control group, an exposure event or goal events the log lacks (named), arms that
+        An exposure event or goal events the log lacks (named), arms that
         overlap, an ``as_of`` before launch, a goal metric without a per-user outcome.
     InsufficientDataError
         An empty arm or one with fewer than ``min_units`` users.
@@ -551,6 +559,8 @@ def evaluate(
     at = resolve_as_of(log, as_of)
     if at is None:
         raise InsufficientDataError(f"{what}: the log is empty; nothing to evaluate.")
+    if campaign.control is None and assignment is None:
+        return _without_control(campaign, log, as_of=at.stamp, alpha=alpha)
     start_ns, end_ns = evaluation_window(campaign, log, at.ns)
     codes, treated, arm_info = resolve_arms(
         log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
@@ -712,6 +722,21 @@ def evaluate(
         arms=primary_stats,
         conventions=conventions,
     )
+
+
+NO_CONTROL_NOTE = (
+    "no control group: the effect is estimated from a counterfactual of the primary goal's "
+    "daily series (structural time series fitted on the days before the launch), not against "
+    "a control group"
+)
+
+
+def _without_control(
+    campaign: Campaign, log: EventLog, *, as_of: Any, alpha: float
+) -> CounterfactualResult:
+    """Return the counterfactual evaluation of a campaign that has no control group."""
+    res = counterfactual_effect(campaign, log, as_of=as_of, alpha=alpha)
+    return dataclasses.replace(res, conventions={"evaluation": NO_CONTROL_NOTE, **res.conventions})
 
 
 def _economics(

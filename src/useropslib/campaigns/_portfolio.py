@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from useropslib._results import MetricResult, jsonable
-from useropslib.campaigns._effect import counterfactual_effect
+from useropslib.campaigns._counterfactual import CounterfactualResult
 from useropslib.campaigns._evaluate import evaluate
 from useropslib.campaigns._meta import PooledEffect, pool_effects
 from useropslib.events import EventsLike
@@ -161,7 +161,9 @@ def portfolio(
             f"portfolio: campaigns of different types cannot be pooled: {by_type}. Hint: call "
             "portfolio once per campaign type."
         )
-    no_control = [c.id for c in items if c.control is None]
+    no_control = [
+        c.id for c in items if c.control is None and evaluate_options.get("assignment") is None
+    ]
     if no_control and evaluate_options.get("difference", "relative") != "relative":
         raise InvalidParameterError(
             f"portfolio: campaigns {no_control} have no control group, so their effect comes "
@@ -171,23 +173,20 @@ def portfolio(
     rows = []
     as_of_seen = None
     for c in items:
-        if c.control is None and evaluate_options.get("assignment") is None:
-            if as_of_seen is None:
-                at = resolve_as_of(load(events, all_events=True), as_of)
-                as_of_seen = None if at is None else at.stamp
-            cf = counterfactual_effect(c, events, as_of=as_of, alpha=alpha)
-            cum = cf.table.loc["cumulative"]
+        ev = evaluate(c, events, as_of=as_of, alpha=alpha, **evaluate_options)
+        if isinstance(ev, CounterfactualResult):
+            # no control group: the counterfactual's relative effect and its posterior s.d.
+            cum = ev.table.loc["cumulative"]
             rows.append(
                 {
                     "campaign": c.id,
                     "estimate": float(cum["rel_effect"]),
                     "se": float(cum["rel_effect_sd"]),
-                    "p_value": float(cf.p_value),
+                    "p_value": float(ev.p_value),
                     "method": "counterfactual (sts)",
                 }
             )
             continue
-        ev = evaluate(c, events, as_of=as_of, alpha=alpha, **evaluate_options)
         as_of_seen = ev.as_of
         r = ev.frequentist.table.iloc[0]
         rows.append(
@@ -199,6 +198,9 @@ def portfolio(
                 "method": "control group",
             }
         )
+    if as_of_seen is None:
+        at = resolve_as_of(load(events, all_events=True), as_of)
+        as_of_seen = None if at is None else at.stamp
     frame = pd.DataFrame(rows)
     pooled = pool_effects(
         frame["estimate"],

@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib._results import jsonable
+from useropslib.campaigns._counterfactual import CounterfactualResult
 from useropslib.campaigns._effect import PullForwardResult, pull_forward
 from useropslib.campaigns._evaluate import CampaignEvaluation, evaluate, unit_outcomes
 from useropslib.campaigns._lasting import LastingEffect, lasting_effect
@@ -51,6 +52,17 @@ _T: dict[str, dict[str, str]] = {
     "participation": {"en": "Participation funnel", "zh": "参与漏斗"},
     "lasting": {"en": "Lasting effect", "zh": "长期效果"},
     "findings": {"en": "Findings", "zh": "结论与建议"},
+    "counterfactual": {
+        "en": "Effect against a counterfactual (no control group)",
+        "zh": "与反事实基准对比的效果（无对照组）",
+    },
+    "no_control": {
+        "en": "The campaign has no control group: its effect is estimated from a counterfactual "
+        "of the primary goal's daily series, learnt from the days before the launch. Goal "
+        "attainment per treated user is not measured without arms.",
+        "zh": "该活动没有对照组：效果由主要目标的每日序列的反事实基准估计（基于上线前的数据）。"
+        "没有分组时不计算实验组的目标达成。",
+    },
     "conventions": {"en": "Conventions", "zh": "统计口径"},
     "repeat": {"en": "repeat", "zh": "继续"},
     "adjust": {"en": "adjust", "zh": "调整"},
@@ -164,7 +176,8 @@ class CampaignReview:
     Attributes
     ----------
     campaign : Campaign
-    evaluation : CampaignEvaluation
+    evaluation : CampaignEvaluation or CounterfactualResult
+        The latter for a campaign without a control group (see :func:`evaluate`).
     attainment : pandas.Series
         ``actual`` (treated users' value of the primary goal's metric over the window),
         ``target``, ``baseline``, ``attainment`` (share of the way from baseline to target, or
@@ -192,7 +205,7 @@ class CampaignReview:
     """
 
     campaign: Campaign
-    evaluation: CampaignEvaluation
+    evaluation: CampaignEvaluation | CounterfactualResult
     attainment: pd.Series
     funnel: pd.DataFrame | None
     bottleneck: str | None
@@ -221,6 +234,8 @@ class CampaignReview:
         if lang not in ("en", "zh"):
             raise InvalidParameterError(f"lang must be 'en' or 'zh', got {lang!r}.")
         ev = self.evaluation
+        if isinstance(ev, CounterfactualResult):
+            return self._sections_without_control(ev, lang)
         a = self.attainment
         row = ev.table.iloc[0]
         out: list[tuple[str, str, pd.DataFrame | None]] = []
@@ -283,6 +298,28 @@ class CampaignReview:
         out.append((_T["findings"][lang], items, None))
         conv = pd.DataFrame(
             {"convention": list(ev.conventions), "value": list(ev.conventions.values())}
+        )
+        out.append((_T["conventions"][lang], "", conv))
+        return out
+
+    def _sections_without_control(
+        self, ev: CounterfactualResult, lang: Language
+    ) -> list[tuple[str, str, pd.DataFrame | None]]:
+        out: list[tuple[str, str, pd.DataFrame | None]] = [
+            (_T["goal"][lang], _T["no_control"][lang], None),
+            (_T["counterfactual"][lang], ev.summary(lang), ev.table.reset_index()),
+        ]
+        if self.pull_forward is not None:
+            out.append((_T["pull"][lang], "", self.pull_forward.table.reset_index()))
+        items = "\n".join(
+            f"- **{_T[f.action][lang]}** ({f.rule}): {f.text(lang)}" for f in self.findings
+        )
+        out.append((_T["findings"][lang], items, None))
+        conv = pd.DataFrame(
+            {
+                "convention": list(ev.conventions),
+                "value": [str(v) for v in ev.conventions.values()],
+            }
         )
         out.append((_T["conventions"][lang], "", conv))
         return out
@@ -451,6 +488,26 @@ def review(
     """
     log = load(events, all_events=True)
     ev = evaluate(campaign, log, as_of=as_of, alpha=alpha, **evaluate_options)
+    params = {
+        "min_effect": min_effect,
+        "min_roi": min_roi,
+        "min_open_rate": min_open_rate,
+        "after_days": after_days,
+        "max_pull_forward": max_pull_forward,
+        "alpha": alpha,
+        "rules": REVIEW_RULES,
+    }
+    if isinstance(ev, CounterfactualResult):
+        return _review_without_control(
+            campaign,
+            log,
+            ev,
+            min_effect=min_effect,
+            after_days=after_days,
+            max_pull_forward=max_pull_forward,
+            alpha=alpha,
+            params=params,
+        )
     row = ev.table.iloc[0]
     econ = ev.economics
     goal = campaign.primary_goal
@@ -562,15 +619,105 @@ def review(
         funnel=funnel,
         bottleneck=bottleneck,
         findings=tuple(findings),
-        params={
-            "min_effect": min_effect,
-            "min_roi": min_roi,
-            "min_open_rate": min_open_rate,
-            "after_days": after_days,
-            "max_pull_forward": max_pull_forward,
-            "alpha": alpha,
-            "rules": REVIEW_RULES,
+        params=params,
+    )
+
+
+def _effect_finding(
+    vals: dict[str, Any], lo: float, hi: float, roi: float, *, min_effect: float, min_roi: float
+) -> Finding:
+    if lo > 0:
+        if math.isnan(roi) or roi >= min_roi:
+            return Finding("repeat", "win", vals)
+        return Finding("adjust", "costly", vals)
+    if hi < 0:
+        return Finding("stop", "harm", vals)
+    if hi < min_effect:
+        return Finding("stop", "flat", vals)
+    return Finding("adjust", "inconclusive", vals)
+
+
+def _review_without_control(
+    campaign: Campaign,
+    log: EventLog,
+    ev: CounterfactualResult,
+    *,
+    min_effect: float,
+    after_days: int | None,
+    max_pull_forward: float,
+    alpha: float,
+    params: dict[str, Any],
+) -> CampaignReview:
+    """Review a campaign without a control group from its counterfactual (relative effect)."""
+    cum = ev.table.loc["cumulative"]
+    est, lo, hi = (
+        float(cum["rel_effect"]),
+        float(cum["rel_effect_lower"]),
+        float(cum["rel_effect_upper"]),
+    )
+    vals = {
+        "goal": campaign.primary_goal.label,
+        "est": _pct(est),
+        "lo": _pct(lo),
+        "hi": _pct(hi),
+        "roi": "-",
+        "min_effect": _num(min_effect),
+    }
+    findings = [_effect_finding(vals, lo, hi, math.nan, min_effect=min_effect, min_roi=0.0)]
+    pf = None
+    if after_days is not None:
+        if not isinstance(after_days, int) or after_days < 1:
+            raise InvalidParameterError(
+                f"after_days must be a positive whole number, got {after_days!r}."
+            )
+        post = ev.series.index[ev.series["period"] == "post"]
+        pre = ev.series.index[ev.series["period"] == "pre"]
+        first_a = post[-1] + pd.Timedelta(days=1)
+        last_a = post[-1] + pd.Timedelta(days=after_days)
+        pf = pull_forward(
+            campaign,
+            log,
+            pre=(pre[0], pre[-1]),
+            campaign=(post[0], post[-1]),
+            after=(first_a, last_a),
+            alpha=alpha,
+        )
+        row_pf = pf.table.loc["pull_forward_share"]
+        if float(row_pf["lower"]) > max_pull_forward:
+            findings.append(
+                Finding(
+                    "adjust",
+                    "pull_forward",
+                    {
+                        "share": f"{pf.share:.0%}",
+                        "days": after_days,
+                        "lo": f"{float(row_pf['lower']):.0%}",
+                        "hi": f"{float(row_pf['upper']):.0%}",
+                    },
+                )
+            )
+    nan = math.nan
+    attainment = pd.Series(
+        {
+            "actual": nan,
+            "target": campaign.primary_goal.target,
+            "baseline": nan
+            if campaign.primary_goal.baseline is None
+            else campaign.primary_goal.baseline,
+            "attainment": nan,
+            "okr_grade": nan,
         },
+        name="attainment",
+    )
+    return CampaignReview(
+        campaign=campaign,
+        evaluation=ev,
+        attainment=attainment,
+        funnel=None,
+        bottleneck=None,
+        findings=tuple(findings),
+        params=params,
+        pull_forward=pf,
     )
 
 

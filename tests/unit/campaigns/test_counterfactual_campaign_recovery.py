@@ -81,3 +81,26 @@ def test_portfolio_weights_a_campaign_without_control_by_its_interval() -> None:
     assert res.table["weight"].sum() == pytest.approx(1.0)
     with pytest.raises(InvalidParameterError, match=r"no control group.*difference='relative'"):
         portfolio(campaigns, both, difference="absolute")
+
+
+def test_evaluate_and_review_use_the_counterfactual_without_control() -> None:
+    from useropslib.campaigns import CounterfactualResult, evaluate, review
+
+    data = synthetic_campaign(
+        n_users=20000, lift=LIFT, control="none", dip=DIP, pre_days=56, seed=0
+    )
+    ev = evaluate(data.campaign, data.log)
+    assert isinstance(ev, CounterfactualResult)
+    assert ev.conventions["evaluation"].startswith("no control group")
+    rv = review(data.campaign, data.log, after_days=DAYS, max_pull_forward=0.3)
+    assert isinstance(rv.evaluation, CounterfactualResult)
+    assert [f.rule for f in rv.findings] == ["win", "pull_forward"]
+    assert rv.pull_forward is not None
+    share = rv.pull_forward.table.loc["pull_forward_share"]
+    assert share["lower"] <= DIP / LIFT <= share["upper"]
+    en, zh = rv.to_markdown("en"), rv.to_markdown("zh")
+    assert "Effect against a counterfactual (no control group)" in en
+    assert "has no control group" in en
+    assert "无对照组" in zh
+    assert "no control group" in rv.to_html("en")
+    assert rv.to_dict("zh")["evaluation"]["conventions"]["evaluation"].startswith("no control")
