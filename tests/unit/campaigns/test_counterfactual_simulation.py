@@ -19,8 +19,8 @@ second target is measured two ways:
   for R's rule; the test bounds it by ``2 alpha`` plus sampling error.
 
 Measured at this commit (300 draws a series, R's priors): coverage 0.940, interval excluding
-zero on no-effect series 0.060, R's rule 0.135; about 100 s for the 400 fits on the shared
-2-core machine at load average 7-8.
+zero on no-effect series 0.060, R's rule 0.135; 158 s for the 400 fits on the shared
+2-core machine at load average 9.
 """
 
 from __future__ import annotations
