@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConvergenceWarning",
+    "CounterfactualWarning",
     "EventSchemaError",
     "IdentityConflictError",
     "InsufficientDataError",
@@ -242,4 +243,13 @@ class UnknownEventWarning(UseropsWarning):
     Mixpanel do, and warns with the close known names so a typo is still noticed.  Pass
     ``strict=True`` where a function offers it, or set
     :func:`useropslib.events.set_strict_events`, to raise :class:`InvalidParameterError` instead.
+    """
+
+
+class CounterfactualWarning(UseropsWarning):
+    """A counterfactual was estimated, but a diagnostic casts doubt on it.
+
+    Raised for comparison series that move at the launch themselves (they may be treated too),
+    a synthetic control that fits the pre-period poorly, or a year-over-year comparison on a
+    history with a trend.  The message names the diagnostic and its value.
     """

@@ -12,6 +12,7 @@ Examples
 (100, 100)
 """
 
+from useropslib.datasets._campaigns import SyntheticCampaign, synthetic_campaign
 from useropslib.datasets._synthetic import (
     EVENT_NAMES,
     ONBOARDING_STEPS,
@@ -20,4 +21,12 @@ from useropslib.datasets._synthetic import (
     synthetic_frame,
 )
 
-__all__ = ["EVENT_NAMES", "ONBOARDING_STEPS", "SyntheticData", "synthetic", "synthetic_frame"]
+__all__ = [
+    "EVENT_NAMES",
+    "ONBOARDING_STEPS",
+    "SyntheticCampaign",
+    "SyntheticData",
+    "synthetic",
+    "synthetic_campaign",
+    "synthetic_frame",
+]

@@ -1,0 +1,106 @@
+"""Recovery of a known effect and after-campaign dip on synthetic campaigns without a holdout.
+
+``datasets.synthetic_campaign(control="none", lift=, dip=)`` treats every user: during the
+14-day window each user's purchase probability is ``p_i (1 + lift)``, in the 14 days after it
+``p_i (1 - dip)``.  The campaign's goal (paying users) measured per day is then expected to rise
+by ``lift`` relative to the counterfactual in the window and to fall by ``dip`` after it, so the
+true pull-forward share is ``dip * after_days / (lift * days)``.  The counterfactual is learnt
+from the 56 days before the launch (no comparison series: a local level).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from useropslib.campaigns import counterfactual_effect, pull_forward
+from useropslib.datasets import synthetic_campaign
+from useropslib.exceptions import InvalidParameterError
+
+LIFT = 0.5
+DIP = 0.3
+DAYS = 14
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_no_holdout_campaign_effect_and_dip_are_recovered(seed: int) -> None:
+    data = synthetic_campaign(
+        n_users=20000,
+        lift=LIFT,
+        control="none",
+        dip=DIP,
+        pre_days=56,
+        days=DAYS,
+        after_days=DAYS,
+        seed=seed,
+    )
+    assert data.campaign.control is None
+    # the campaign's launch phase gives the windows
+    res = counterfactual_effect(data.campaign, data.log, draws=500, seed=seed)
+    cum = res.table.loc["cumulative"]
+    assert cum["rel_effect_lower"] <= LIFT <= cum["rel_effect_upper"]
+    assert res.significant
+    pf = pull_forward(
+        data.campaign,
+        data.log,
+        pre=("2024-03-01", "2024-04-25"),
+        campaign=("2024-04-26", "2024-05-09"),
+        after=("2024-05-10", "2024-05-23"),
+        draws=500,
+        seed=seed,
+    )
+    share = pf.table.loc["pull_forward_share"]
+    truth = DIP * DAYS / (LIFT * DAYS)
+    assert share["lower"] <= truth <= share["upper"]
+    assert pf.table.loc["net", "estimate"] < pf.table.loc["campaign", "estimate"]
+
+
+def test_portfolio_weights_a_campaign_without_control_by_its_interval() -> None:
+    from useropslib.campaigns import portfolio
+
+    # the held-out campaign runs after the other one's whole span, so that the other's goal
+    # series (paying users per day over the whole log) holds only its own users
+    held = synthetic_campaign(
+        n_users=20000, lift=0.3, control="exposure", seed=5, start="2024-07-01"
+    )
+    open_ = synthetic_campaign(n_users=20000, lift=0.3, control="none", pre_days=56, seed=6)
+    # one log holding both: the second campaign's events under its own user ids
+    log_a = held.log.to_pandas()
+    log_b = open_.log.to_pandas()
+    log_b["user_id"] = "b-" + log_b["user_id"].astype(str)
+    both = pd.concat([log_a, log_b], ignore_index=True)
+    campaigns = [held.campaign, open_.campaign.model_copy(update={"id": "no-holdout"})]
+    res = portfolio(campaigns, both)
+    assert list(res.table["method"]) == ["control group", "counterfactual (sts)"]
+    row = res.table.loc["no-holdout"]
+    assert row["ci_low"] > 0
+    assert row["estimate"] == pytest.approx(0.3, abs=0.1)
+    # each campaign weighs by its interval: the wider one (larger se) less
+    other = res.table.loc[held.campaign.id]
+    assert (row["se"] > other["se"]) == (row["weight"] < other["weight"])
+    assert res.table["weight"].sum() == pytest.approx(1.0)
+    with pytest.raises(InvalidParameterError, match=r"no control group.*difference='relative'"):
+        portfolio(campaigns, both, difference="absolute")
+
+
+def test_evaluate_and_review_use_the_counterfactual_without_control() -> None:
+    from useropslib.campaigns import CounterfactualResult, evaluate, review
+
+    data = synthetic_campaign(
+        n_users=20000, lift=LIFT, control="none", dip=DIP, pre_days=56, seed=0
+    )
+    ev = evaluate(data.campaign, data.log)
+    assert isinstance(ev, CounterfactualResult)
+    assert ev.conventions["evaluation"].startswith("no control group")
+    rv = review(data.campaign, data.log, after_days=DAYS, max_pull_forward=0.3)
+    assert isinstance(rv.evaluation, CounterfactualResult)
+    assert [f.rule for f in rv.findings] == ["win", "pull_forward"]
+    assert rv.pull_forward is not None
+    share = rv.pull_forward.table.loc["pull_forward_share"]
+    assert share["lower"] <= DIP / LIFT <= share["upper"]
+    en, zh = rv.to_markdown("en"), rv.to_markdown("zh")
+    assert "Effect against a counterfactual (no control group)" in en
+    assert "has no control group" in en
+    assert "无对照组" in zh
+    assert "no control group" in rv.to_html("en")
+    assert rv.to_dict("zh")["evaluation"]["conventions"]["evaluation"].startswith("no control")
