@@ -80,7 +80,7 @@ _STRICT: contextvars.ContextVar[bool] = contextvars.ContextVar("useropslib_stric
 def set_strict_events(enabled: bool = True) -> bool:
     """Make unknown event names an error (True) or zero events with a warning (False, default).
 
-    The setting is library-wide for the current thread and context (a :mod:`contextvars`
+    The setting is library-wide for the current thread and context (a ``contextvars``
     variable); a function's own ``strict=`` argument wins over it.
 
     Parameters

@@ -13,6 +13,7 @@ import pytest
 from useropslib import churn as ch
 from useropslib import metrics as m
 from useropslib import segments as sg
+from useropslib._results import jsonable
 from useropslib.churn import churn_labels
 from useropslib.datasets import ONBOARDING_STEPS, synthetic_frame
 from useropslib.events import EventLog, LazyEventLog, as_event_log, scan_events, strict_events
@@ -70,7 +71,7 @@ def _same(a: Any, b: Any, where: str = "") -> None:
 
 def _as_plain(result: Any) -> Any:
     if isinstance(result, pd.Series | pd.DataFrame):
-        return m.jsonable(result)
+        return jsonable(result)
     if isinstance(result, np.ndarray):
         return result.tolist()
     return result.to_dict()
