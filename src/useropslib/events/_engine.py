@@ -29,7 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events._time import check_tz, to_utc_ns
-from useropslib.events._validate import _HINTS, Problems, _localize
+from useropslib.events._validate import _HINTS, Problems, localize_naive
 from useropslib.exceptions import EventSchemaError, UseropsError
 
 __all__ = [
@@ -573,7 +573,7 @@ def _localize_or_raise(
     """Read collected wall-clock times in ``tz``; DST gaps, repeats and late rows raise."""
     local = pd.Series(wall.view("datetime64[ns]"))
     problems = Problems(pd.RangeIndex(len(wall)))
-    out = _localize(local, tz, time_col, problems, np.zeros(len(wall), dtype=bool))
+    out = localize_naive(local, tz, time_col, problems, np.zeros(len(wall), dtype=bool))
     bad: dict[str, npt.NDArray[np.bool_]] = {}
     for pos, _, check, _ in problems.groups:
         mask = np.zeros(len(wall), dtype=bool)

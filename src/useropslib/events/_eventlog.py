@@ -140,6 +140,8 @@ class EventLog(LogHeader):
         week_start: WeekStart | int = "monday",
         time_unit: TimeUnit | None = None,
         allow_empty: bool = False,
+        time_format: str | None = None,
+        dayfirst: bool | None = None,
     ) -> EventLog:
         """Build an event log from a pandas DataFrame, checking every row.
 
@@ -176,9 +178,16 @@ class EventLog(LogHeader):
         week_start : str or int, default "monday"
             First day of a calendar week (``"sunday"`` for US-style weeks).
         time_unit : {"s", "ms", "us", "ns"}, optional
-            Read a numeric time column as epoch values in this unit (UTC).
+            Read numbers in the time column (a numeric column, or numbers among text) as epoch
+            values in this unit (UTC).  Without it numbers are an error, never guessed.
         allow_empty : bool, default False
             Accept a frame without rows.
+        time_format : str, optional
+            One strftime format for every text time (``"%d/%m/%Y %H:%M"``; add ``%z`` when the
+            text carries an offset).  Default: ISO 8601, then other unambiguous forms.
+        dayfirst : bool, optional
+            The day/month order of numeric dates such as ``01/02/2024`` when the column does not
+            show it (no field above 12).  Default: the order must be shown by the data.
 
         Returns
         -------
@@ -221,6 +230,8 @@ class EventLog(LogHeader):
                 week_start=week_start,
                 time_unit=time_unit,
                 allow_empty=allow_empty,
+                time_format=time_format,
+                dayfirst=dayfirst,
             )
         )
 
@@ -304,6 +315,8 @@ class EventLog(LogHeader):
         week_start: WeekStart | int = "monday",
         time_unit: TimeUnit | None = None,
         allow_empty: bool = False,
+        time_format: str | None = None,
+        dayfirst: bool | None = None,
     ) -> EventLog:
         """Build an event log from any narwhals-supported frame.
 
@@ -322,7 +335,7 @@ class EventLog(LogHeader):
         frame : DataFrame-like
             The events.
         user_col, event_col, time_col, value_col, anonymous_col, tz, identities, duplicates, \
-as_of, week_start, time_unit, allow_empty
+as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             As in :meth:`from_pandas`.
         properties : sequence of str, optional
             Columns kept as event properties.  For engine frames (DuckDB, Polars, pyarrow,
@@ -371,6 +384,8 @@ as_of, week_start, time_unit, allow_empty
             "week_start": week_start,
             "time_unit": time_unit,
             "allow_empty": allow_empty,
+            "time_format": time_format,
+            "dayfirst": dayfirst,
         }
         if isinstance(frame, pd.DataFrame):
             return cls.from_pandas(frame, **opts)
@@ -832,7 +847,7 @@ as_of, week_start, time_unit, allow_empty
             )
         return np.asarray(codes, dtype=np.int64)
 
-    def filter_users(self, user_ids: Iterable[Any], *, exclude: bool = False) -> EventLog:
+    def filter_users(self, user_ids: Any, *, exclude: bool = False) -> EventLog:
         """Keep (or with ``exclude=True`` drop) the events of the given users.
 
         Ids the log does not know are ignored (an audience list often names users with no
@@ -840,8 +855,8 @@ as_of, week_start, time_unit, allow_empty
 
         Parameters
         ----------
-        user_ids : iterable
-            User ids.
+        user_ids : id or iterable of ids
+            One user id (a string is one id, not its characters) or several.
         exclude : bool, default False
             Drop these users instead of keeping them.
 
@@ -849,7 +864,15 @@ as_of, week_start, time_unit, allow_empty
         -------
         EventLog
         """
-        codes = self._users.get_indexer(pd.Index(list(user_ids), dtype=object))
+        if isinstance(user_ids, (str, bytes)) or not isinstance(user_ids, Iterable):
+            user_ids = [user_ids]  # one id, not the characters of one
+        try:
+            codes = self._users.get_indexer(pd.Index(list(user_ids), dtype=object))
+        except TypeError:
+            raise InvalidParameterError(
+                "Invalid user_ids: they must be hashable ids (text or integers), got "
+                f"{str(user_ids)[:80]}. Expected one id or a list of ids."
+            ) from None
         member = np.zeros(len(self._users), dtype=bool)
         member[codes[codes >= 0]] = True
         mask = member[self._user_codes]
@@ -982,7 +1005,9 @@ as_of, week_start, time_unit, allow_empty
         df = self.to_pandas()
         df["user_id"] = df["user_id"].astype(str)
         cols = list(df.columns)
-        df = df.astype({c: str for c in cols if c not in ("timestamp", "value")})
+        text = [c for c in cols if c not in ("timestamp", "value")]
+        # compare property values, not dtypes: a categorical column equals its plain values
+        df = df.astype(dict.fromkeys(text, object)).astype(dict.fromkeys(text, str))
         ordered: pd.DataFrame = df.sort_values(cols, kind="stable").reset_index(drop=True)
         return ordered
 

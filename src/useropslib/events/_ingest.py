@@ -17,9 +17,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from useropslib.events._identity import links_frame, resolve_ids
 from useropslib.events._time import check_tz, to_utc_ns
-from useropslib.events._validate import Problems, TimeUnit, parse_timestamps, parse_values
+from useropslib.events._timeparse import check_time_options, parse_timestamps
+from useropslib.events._validate import Problems, TimeUnit, parse_values
 from useropslib.exceptions import EventSchemaError, InvalidParameterError, UseropsError
 from useropslib.models import Event, WeekStart, parse_week_start
+from useropslib.models._types import BLANK_PATTERN, MAX_INSTANT, MIN_INSTANT
 
 Duplicates = Literal["keep", "drop", "error"]
 DEFAULT_VALUE_COL = "value"
@@ -59,6 +61,8 @@ def ingest_pandas(
     week_start: WeekStart | int = "monday",
     time_unit: TimeUnit | None = None,
     allow_empty: bool = False,
+    time_format: str | None = None,
+    dayfirst: bool | None = None,
 ) -> dict[str, Any]:
     """Check every row of ``df`` and return the keyword arguments of the EventLog constructor.
 
@@ -76,13 +80,28 @@ def ingest_pandas(
         check_tz(tz)
     ws = parse_week_start(week_start)
     check_time_unit(time_unit)
+    check_time_options(time_format, dayfirst)
+    check_column_options(
+        user_col=user_col,
+        event_col=event_col,
+        time_col=time_col,
+        value_col=value_col,
+        anonymous_col=anonymous_col,
+    )
+    check_flag(allow_empty, "allow_empty")
+    if isinstance(df.columns, pd.MultiIndex):
+        raise EventSchemaError(
+            f"The event table has a {df.columns.nlevels}-level column header (a MultiIndex), "
+            "which no column name can address. Expected one level of string names. Hint: "
+            "flatten it first, e.g. df.columns = ['_'.join(map(str, c)) for c in df.columns]."
+        )
 
     required = {user_col: "user_col", event_col: "event_col", time_col: "time_col"}
     if anonymous_col is not None:
         required[anonymous_col] = "anonymous_col"
     if value_col is not None and value_col != DEFAULT_VALUE_COL:
         required[value_col] = "value_col"
-    props_given = list(properties) if properties is not None else None
+    props_given = property_names(properties)
     if props_given is not None:
         required.update({p: "properties" for p in props_given if p not in required})
     missing = [c for c in required if c not in df.columns]
@@ -123,30 +142,22 @@ def ingest_pandas(
             anon_links = pair.drop_duplicates()
     else:
         key_s = user_s
-    user_codes, users = pd.factorize(key_s)
-    user_codes = user_codes.astype(np.int32, copy=False)
-    problems.add(user_codes < 0, user_col, "null_user_id")
-    users = pd.Index(users)
-    blank_codes = blank_positions(users)
-    if blank_codes.size:
-        problems.add(np.isin(user_codes, blank_codes), user_col, "empty_user_id", key_s)
+    user_codes, users = encode_ids(key_s, user_col, "user_id", problems, as_text=False)
 
     # --- events ----------------------------------------------------------------------------
-    event_s = df[event_col]
-    event_codes, events = pd.factorize(event_s)
-    event_codes = event_codes.astype(np.int32, copy=False)
-    problems.add(event_codes < 0, event_col, "null_event")
-    events = pd.Index(events)
-    if not (pd.api.types.is_string_dtype(events.dtype) or pd.api.types.is_object_dtype(events)):
-        events = events.astype(str)
-    blank_events = blank_positions(events)
-    if blank_events.size:
-        problems.add(np.isin(event_codes, blank_events), event_col, "empty_event", event_s)
+    event_codes, events = encode_ids(df[event_col], event_col, "event", problems, as_text=True)
 
     # --- time, values, as_of ----------------------------------------------------------------
     ts, input_tz = parse_timestamps(
-        df[time_col], tz=tz, time_unit=time_unit, column=time_col, problems=problems
+        df[time_col],
+        tz=tz,
+        time_unit=time_unit,
+        column=time_col,
+        problems=problems,
+        time_format=time_format,
+        dayfirst=dayfirst,
     )
+    problems.add(out_of_range(ts), time_col, "out_of_range_timestamp", df[time_col])
     # calendar zone: the one given, else the input's own IANA zone, else UTC
     log_tz = tz or (input_tz if input_tz is not None and is_iana(input_tz) else "UTC")
     values = None
@@ -160,6 +171,16 @@ def ingest_pandas(
     # --- properties -------------------------------------------------------------------------
     used = {user_col, event_col, time_col, value_col, anonymous_col}
     prop_cols = props_given if props_given is not None else [c for c in df.columns if c not in used]
+    core = {"user_id", "event", "timestamp"} | ({"value"} if value_col is not None else set())
+    clash = sorted(str(c) for c in prop_cols if c in core)
+    if clash:
+        raise EventSchemaError(
+            f"Property column(s) {clash} have the name of a column every event log has "
+            f"({', '.join(sorted(core))}), so one would hide the other in to_pandas(). Expected "
+            "property names other than these. Hint: rename them, e.g. "
+            f"df.rename(columns={{{clash[0]!r}: 'prop_{clash[0]}'}}), or leave them out with "
+            "properties=[...]."
+        )
     props = df[prop_cols].reset_index(drop=True) if prop_cols else None
 
     # --- duplicates -------------------------------------------------------------------------
@@ -170,7 +191,10 @@ def ingest_pandas(
             key["v"] = values
         if props is not None:
             key = pd.concat([key, props.set_axis(key.index)], axis=1)
-        dup_mask = key.duplicated(keep="first").to_numpy()
+        try:
+            dup_mask = key.duplicated(keep="first").to_numpy()
+        except TypeError:  # unhashable property values (lists, dicts): compare their text
+            dup_mask = key.astype(str).duplicated(keep="first").to_numpy()
         if duplicates == "error":
             problems.add(dup_mask, "*", "duplicate_row")
     problems.raise_if_any()
@@ -281,6 +305,14 @@ def check_engine_columns(
     if tz is not None:
         check_tz(tz)
     check_time_unit(time_unit)
+    check_column_options(
+        user_col=user_col,
+        event_col=event_col,
+        time_col=time_col,
+        value_col=value_col,
+        anonymous_col=anonymous_col,
+    )
+    properties = property_names(properties)
     columns = list(nw_frame.collect_schema().names())
     required = {user_col: "user_col", event_col: "event_col", time_col: "time_col"}
     if anonymous_col is not None:
@@ -307,16 +339,149 @@ def is_iana(name: str) -> bool:
 
 
 def blank_positions(index: pd.Index) -> npt.NDArray[np.int64]:
-    """Positions of empty or whitespace-only strings in a vocabulary (vectorised over uniques)."""
+    """Positions of blank strings (whitespace or invisible characters only) in a vocabulary."""
     if not (pd.api.types.is_object_dtype(index) or pd.api.types.is_string_dtype(index.dtype)):
         return np.empty(0, dtype=np.int64)
     is_str = np.fromiter((isinstance(x, str) for x in index), dtype=bool, count=len(index))
     if not is_str.any():
         return np.empty(0, dtype=np.int64)
-    stripped = pd.Index(index[is_str].astype(str)).str.strip()
+    text = pd.Series(index[is_str].astype(str), dtype=object)
     blank = np.zeros(len(index), dtype=bool)
-    blank[np.flatnonzero(is_str)] = np.asarray(stripped == "", dtype=bool)
+    blank[np.flatnonzero(is_str)] = text.str.match(BLANK_PATTERN).to_numpy(dtype=bool)
     return np.flatnonzero(blank)
+
+
+def _valid_id(x: object) -> bool:
+    """Tell whether ``x`` is an id: text or a number, not a bool, container or date."""
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    return isinstance(x, (str, int, float, np.integer, np.floating))
+
+
+def _id_text(uniques: pd.Index) -> pd.Index:
+    """Return the text form of each id: strings as they are, whole numbers without '.0'."""
+    out = []
+    for x in uniques:  # over distinct ids of a mixed column only
+        if isinstance(x, (float, np.floating)) and float(x).is_integer():
+            out.append(str(int(x)))
+        else:
+            out.append(str(x))
+    result: pd.Index = pd.Index(out, dtype=object)
+    return result
+
+
+def encode_ids(
+    s: pd.Series, column: str, what: str, problems: Problems, *, as_text: bool
+) -> tuple[npt.NDArray[np.int32], pd.Index]:
+    """Encode a user-id or event-name column: (int32 codes, vocabulary), problems recorded.
+
+    The one identifier policy: an id is text or an integer (a whole float counts as that
+    integer); booleans and other objects (lists, dates ...) are ``invalid_{what}``; null ids
+    are ``null_{what}``; blank ones (whitespace or invisible characters only) ``empty_{what}``;
+    and ids of different kinds that read the same as text (``1`` and ``"1"``) are
+    ``colliding_{what}``: they are neither merged nor split silently.  With ``as_text`` the
+    vocabulary is converted to text (event names).
+    """
+    n = len(s)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    present = s.notna().to_numpy()
+    invalid = np.zeros(n, dtype=bool)
+    if pd.api.types.is_bool_dtype(s.dtype) or not (
+        pd.api.types.is_numeric_dtype(s.dtype)
+        or pd.api.types.is_object_dtype(s.dtype)
+        or pd.api.types.is_string_dtype(s.dtype)
+    ):
+        invalid = present
+    elif pd.api.types.is_object_dtype(s.dtype):
+        kind = pd.api.types.infer_dtype(s, skipna=True)
+        if kind not in ("string", "empty", "integer", "floating", "mixed-integer-float"):
+            invalid = present & ~np.fromiter((_valid_id(x) for x in s.to_numpy()), bool, n)
+    elif pd.api.types.is_complex_dtype(s.dtype):
+        invalid = present
+    if invalid.any():
+        problems.add(invalid, column, f"invalid_{what}", s)
+        s = s.astype(object).where(~invalid, None)
+    raw_codes, uniques = pd.factorize(s)
+    codes: npt.NDArray[np.int32] = np.asarray(raw_codes, dtype=np.int32)
+    problems.add((codes < 0) & ~invalid, column, f"null_{what}")
+    vocab = pd.Index(uniques)
+    is_text = pd.api.types.is_string_dtype(vocab.dtype) and pd.api.types.infer_dtype(
+        vocab, skipna=True
+    ) in ("string", "empty")
+    text = vocab if is_text else None
+    if not is_text and pd.api.types.is_object_dtype(vocab.dtype):
+        text = _id_text(vocab)
+        clash = np.flatnonzero(text.duplicated(keep=False))
+        if clash.size:
+            problems.add(np.isin(codes, clash), column, f"colliding_{what}", s)
+    if as_text and not is_text:
+        if text is None:
+            text = (
+                _id_text(vocab) if pd.api.types.is_float_dtype(vocab.dtype) else vocab.astype(str)
+            )
+        vocab = pd.Index(text, dtype=object)
+    blank = blank_positions(vocab)
+    if blank.size:
+        problems.add(np.isin(codes, blank), column, f"empty_{what}", s)
+    return codes, vocab
+
+
+def out_of_range(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Instants (not NaT) outside the supported span [MIN_INSTANT, MAX_INSTANT)."""
+    lo = int(pd.Timestamp(MIN_INSTANT).value)
+    hi = int(pd.Timestamp(MAX_INSTANT).value)
+    valid = ts != np.iinfo(np.int64).min
+    out: npt.NDArray[np.bool_] = valid & ((ts < lo) | (ts >= hi))
+    return out
+
+
+def check_column_options(**columns: Any) -> None:
+    """Refuse column-name options that are not non-empty strings (None where optional)."""
+    optional = {"value_col", "anonymous_col"}
+    for name, col in columns.items():
+        if col is None and name in optional:
+            continue
+        if not isinstance(col, str) or not col:
+            expected = "a column name (a non-empty str)" + (" or None" if name in optional else "")
+            raise InvalidParameterError(
+                f"Invalid {name}={col!r} ({type(col).__name__}). Expected {expected}. Hint: "
+                "columns with non-text names can be renamed first, e.g. "
+                "df.rename(columns=str)."
+            )
+
+
+def check_flag(value: Any, name: str) -> None:
+    """Refuse a flag that is not a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(
+            f"Invalid {name}={value!r} ({type(value).__name__}). Expected True or False."
+        )
+
+
+def property_names(properties: Any) -> list[str] | None:
+    """Read ``properties=``: None, one column name, or a list of names (each a str)."""
+    if properties is None:
+        return None
+    if isinstance(properties, str):
+        return [properties]
+    if isinstance(properties, (pd.Index, pd.Series, np.ndarray)):
+        properties = list(properties)
+    if not isinstance(properties, (list, tuple, set, frozenset, dict)) and not hasattr(
+        properties, "__iter__"
+    ):
+        raise InvalidParameterError(
+            f"Invalid properties={properties!r}. Expected None, a column name or a list of "
+            "column names."
+        )
+    names = list(properties)
+    bad = [p for p in names if not isinstance(p, str) or not p]
+    if bad:
+        raise InvalidParameterError(
+            f"Invalid properties: {bad[:5]!r} are not column names. Expected non-empty str "
+            "names, e.g. properties=['channel', 'country']."
+        )
+    return names
 
 
 def records_error(exc: ValidationError, records: list[Any]) -> EventSchemaError:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.models import Period, parse_period
+from useropslib.models._types import MAX_INSTANT, MIN_INSTANT
 
 __all__ = [
     "NS_PER_DAY",
@@ -35,6 +36,21 @@ NS_PER_HOUR = 3600 * NS_PER_SECOND
 NS_PER_DAY = 24 * NS_PER_HOUR
 _NS_PER_QUARTER = 900 * NS_PER_SECOND
 _MAX_TABLE = 20_000_000  # quarter-hours: about 570 years
+
+
+_MIN_NS = int(pd.Timestamp(MIN_INSTANT).value)
+_MAX_NS = int(pd.Timestamp(MAX_INSTANT).value)
+
+
+def _ns_or_min(ts: pd.Timestamp) -> int:
+    """Nanoseconds of ``ts``; the int64 minimum when it has none (outside pandas' ns range)."""
+    try:
+        return int(ts.as_unit("ns").value)
+    except (OverflowError, ValueError):
+        return np.iinfo(np.int64).min
+
+
+_MACHINE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,8 +87,14 @@ def check_tz(tz: str) -> str:
         )
     try:
         zoneinfo.ZoneInfo(tz)
+        if (
+            tz in _MACHINE_ZONES
+            or tz.startswith(("posix/", "right/"))
+            or (tz != "UTC" and tz not in _all_zones())
+        ):  # names whose rules depend on the machine's files
+            raise ValueError(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        close = did_you_mean(tz, _all_zones())
+        close = did_you_mean(tz, _all_zones() - _MACHINE_ZONES)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise InvalidParameterError(
             f"Unknown time zone {tz!r}. Expected an IANA time-zone name such as 'UTC', "
@@ -266,14 +288,21 @@ def to_utc_ns(value: object, *, tz: str, name: str = "timestamp") -> int:
     >>> to_utc_ns("1970-01-01 08:00", tz="Asia/Shanghai")
     0
     """
+    if isinstance(value, (bool, int, float, np.integer, np.floating)):
+        raise InvalidParameterError(
+            f"Invalid {name}={value!r}: a bare number is not a point in time (seconds? "
+            "milliseconds? since when?). Expected an ISO date or datetime such as '2024-05-01' "
+            "or '2024-05-01T08:00:00+08:00', a datetime, or a pandas.Timestamp. Hint: for an "
+            f"epoch, pass pd.Timestamp({value!r}, unit='s', tz='UTC')."
+        )
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         ts = pd.NaT
     if ts is pd.NaT:
         raise InvalidParameterError(
-            f"Cannot read {name}={value!r} as a point in time. Expected an ISO date or datetime "
-            "such as '2024-05-01' or '2024-05-01T08:00:00+08:00', a datetime, or a "
+            f"Cannot read {name}={str(value)[:80]!r} as a point in time. Expected an ISO date or "
+            "datetime such as '2024-05-01' or '2024-05-01T08:00:00+08:00', a datetime, or a "
             "pandas.Timestamp."
         )
     if ts.tzinfo is None:
@@ -284,7 +313,14 @@ def to_utc_ns(value: object, *, tz: str, name: str = "timestamp") -> int:
                 f"{name}={value!r} is not a single instant in {tz} ({exc}). Expected a local time "
                 "that exists once. Hint: give an aware value such as '2024-03-31T02:30:00+01:00'."
             ) from None
-    return int(ts.tz_convert("UTC").as_unit("ns").value)
+    utc = ts.tz_convert("UTC")
+    if not _MIN_NS <= _ns_or_min(utc) < _MAX_NS:
+        raise InvalidParameterError(
+            f"{name}={str(value)[:80]!r} is outside the supported span of instants, "
+            "1900-01-01 to 2149-12-31 UTC. Expected a time within it. Hint: pass None to use "
+            "the log's own times."
+        )
+    return int(utc.as_unit("ns").value)
 
 
 @overload

@@ -11,7 +11,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventsLike, period_codes
-from useropslib.events._validate import Problems, parse_timestamps
+from useropslib.events._timeparse import parse_timestamps
+from useropslib.events._validate import Problems
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.metrics._activity import (
     I64,

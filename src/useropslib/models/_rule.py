@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from useropslib.exceptions import InvalidParameterError, RuleSyntaxError
+from useropslib.exceptions import InvalidParameterError, RuleSyntaxError, clip
 
 __all__ = [
     "MAX_RULE_DEPTH",
@@ -163,12 +163,12 @@ class Tag(_RuleBase):
     def _check_name(cls, value: str) -> str:
         if _TAG_RE.fullmatch(value) is None:
             raise ValueError(
-                f"tag name {value!r} is not valid: a tag name is {_TAG_GRAMMAR}. "
+                f"tag name {clip(repr(value))} is not valid: a tag name is {_TAG_GRAMMAR}. "
                 "Hint: rename the tag (for example replace spaces with '_')"
             )
         if value.lower() in _KEYWORDS:
             raise ValueError(
-                f"tag name {value!r} is a rule keyword (AND, OR, NOT, in any case). "
+                f"tag name {clip(repr(value))} is a rule keyword (AND, OR, NOT, in any case). "
                 "Hint: rename the tag"
             )
         return value
@@ -400,7 +400,7 @@ class _Token:
         if self.kind == "END":
             return "the end of the rule"
         if self.kind == "TAG":
-            return f"tag {self.text!r} at position {self.pos}"
+            return f"tag {clip(repr(self.text))} at position {self.pos}"
         return f"'{self.text}' at position {self.pos}"
 
 
@@ -586,12 +586,23 @@ class _Parser:
         prev = self.prev
         if prev is None:
             return "at the start of the rule"
-        return f"after '{prev.text}' at position {prev.pos}"
+        return f"after '{clip(prev.text)}' at position {prev.pos}"
+
+
+_CACHED_RULE_CHARS = 4096
+"""Rules longer than this are parsed each time, not cached: the cache holds at most 512 trees
+of at most this much text, so its memory is bounded whatever rules a caller sends."""
 
 
 @functools.lru_cache(maxsize=512)
 def _parse_cached(text: str) -> RuleNode:
     return _Parser(text).parse()
+
+
+def _parse(text: str) -> RuleNode:
+    if len(text) > _CACHED_RULE_CHARS:
+        return _Parser(text).parse()
+    return _parse_cached(text)
 
 
 def parse_rule(text: str) -> RuleNode:
@@ -647,6 +658,7 @@ def parse_rule(text: str) -> RuleNode:
     if not isinstance(text, str):
         raise InvalidParameterError(
             f"a rule must be a str such as 'vip AND NOT churned', got {type(text).__name__} "
-            f"{text!r}. Hint: pass the rule text, or a parsed rule where a RuleNode is accepted"
+            f"{clip(repr(text))}. Hint: pass the rule text, or a parsed rule where a RuleNode is "
+            "accepted"
         )
-    return _parse_cached(text)
+    return _parse(text)
