@@ -88,12 +88,13 @@ def _to_datetime(text: pd.Series, **kwargs: Any) -> pd.Series:
         parsed: pd.Series = pd.to_datetime(text, errors="coerce", utc=True, **kwargs)
         return parsed
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
-        out: pd.Series = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-        for label, value in text.items():  # rare: only when the vectorised parse gave up
+        stamps: list[Any] = []
+        for value in text.to_numpy():  # rare: only when the vectorised parse gave up
             try:
-                out[label] = pd.to_datetime(value, errors="coerce", utc=True, **kwargs)
+                stamps.append(pd.to_datetime(value, errors="coerce", utc=True, **kwargs))
             except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
-                continue
+                stamps.append(pd.NaT)
+        out: pd.Series = pd.Series(stamps, index=text.index, dtype="datetime64[ns, UTC]")
         return out
 
 
