@@ -37,6 +37,7 @@ from useropslib.exceptions import InvalidParameterError, RuleSyntaxError, clip
 
 __all__ = [
     "MAX_RULE_DEPTH",
+    "TAG_GRAMMAR",
     "And",
     "Not",
     "Or",
@@ -56,7 +57,7 @@ and JSON round-trips far from any recursion limit; real rules are a few levels d
 _TAG_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_:.\-]*")
 _SPACE_RE = re.compile(r"\s*")
 _KEYWORDS = {"and": "AND", "or": "OR", "not": "NOT"}
-_TAG_GRAMMAR = "a letter or '_' followed by letters, digits, '_', ':', '.' or '-'"
+TAG_GRAMMAR = "a letter or '_' followed by letters, digits, '_', ':', '.' or '-'"
 
 
 class _RuleBase(BaseModel):
@@ -163,7 +164,7 @@ class Tag(_RuleBase):
     def _check_name(cls, value: str) -> str:
         if _TAG_RE.fullmatch(value) is None:
             raise ValueError(
-                f"tag name {clip(repr(value))} is not valid: a tag name is {_TAG_GRAMMAR}. "
+                f"tag name {clip(repr(value))} is not valid: a tag name is {TAG_GRAMMAR}. "
                 "Hint: rename the tag (for example replace spaces with '_')"
             )
         if value.lower() in _KEYWORDS:
@@ -172,6 +173,29 @@ class Tag(_RuleBase):
                 "Hint: rename the tag"
             )
         return value
+
+
+def invalid_tag_names(names: Any) -> list[str]:
+    """Return the names a rule could never reference (bad characters or a keyword), in order.
+
+    One regular-expression match per distinct name (a tag table checks its vocabulary once).
+
+    Parameters
+    ----------
+    names : iterable of str
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> invalid_tag_names(["vip", "vip gold", "AND", "region:cn"])
+    ['vip gold', 'AND']
+    """
+    return [
+        str(n) for n in names if _TAG_RE.fullmatch(str(n)) is None or str(n).lower() in _KEYWORDS
+    ]
 
 
 def _child_depth(node: Any) -> int:
@@ -446,13 +470,13 @@ class _Lexer:
         if char.isdigit():
             return RuleSyntaxError(
                 f"unexpected {char!r} at position {i}: a tag name cannot start with a digit; "
-                f"it is {_TAG_GRAMMAR}. Hint: rename the tag, e.g. 'tier_{char}'",
+                f"it is {TAG_GRAMMAR}. Hint: rename the tag, e.g. 'tier_{char}'",
                 text=text,
                 position=i,
             )
         return RuleSyntaxError(
             f"unexpected character {char!r} at position {i}; expected a tag name "
-            f"({_TAG_GRAMMAR}), AND, OR, NOT, '(' or ')'. "
+            f"({TAG_GRAMMAR}), AND, OR, NOT, '(' or ')'. "
             "Hint: tag names are written bare, without quotes, in ASCII",
             text=text,
             position=i,

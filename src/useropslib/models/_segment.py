@@ -477,6 +477,8 @@ class BehaviourCondition(_Node):
 
 
 def _format_delta(delta: dt.timedelta) -> str:
+    if delta % dt.timedelta(seconds=1):  # a fraction of a second: say it exactly
+        return f"{delta.total_seconds():g} seconds"
     seconds = int(delta.total_seconds())
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
         if seconds % size == 0:

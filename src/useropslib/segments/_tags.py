@@ -11,8 +11,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.exceptions import InvalidParameterError, UseropsWarning, did_you_mean
+from useropslib.exceptions import InvalidParameterError, UseropsWarning, clip, did_you_mean
 from useropslib.models import And, Not, Or, RuleNode, Tag, parse_rule
+from useropslib.models._rule import TAG_GRAMMAR, invalid_tag_names
 
 __all__ = ["TagTable", "UnknownTagWarning"]
 
@@ -256,6 +257,17 @@ class TagTable:
                     f"{what} must be unique, got duplicates {dupes}. Hint: build the table with "
                     "TagTable.from_pairs, which encodes the ids for you"
                 )
+        bad_tags = invalid_tag_names(tags)
+        if bad_tags:
+            warnings.warn(
+                f"{len(bad_tags)} tag name(s) no rule can reference, e.g. "
+                f"{[clip(x, 40) for x in bad_tags[:5]]}: a rule's tag is {TAG_GRAMMAR}, and "
+                "not AND, OR or NOT. They work with users_with() and tags_of(), not in "
+                "Segment rules. Hint: rename them (replace spaces with '_', e.g. 'vip_gold'; "
+                "use ASCII names such as 'high_value' for rules)",
+                UseropsWarning,
+                stacklevel=3,
+            )
         for what, codes, size in (("user_code", u, len(users)), ("tag_code", t, len(tags))):
             if n and (codes.min() < 0 or codes.max() >= size):
                 raise InvalidParameterError(
