@@ -281,6 +281,14 @@ def _validate_rfm(where: str, inputs: _Inputs) -> None:
             "recency to 0 for them, or check that recency is not measured from the calibration "
             "start or to the end of the period.",
         ),
+        (
+            (freq > 0) & (rec == 0),
+            "frequency > 0 with recency == 0",
+            "Repeat purchases come after the first one, so a customer with repeat purchases has "
+            "recency > 0; at recency 0 the likelihood has no finite maximum. Hint: count "
+            "purchases in distinct periods as rfm_summary() does, or measure time in a finer "
+            "unit.",
+        ),
     ]
     for mask, what, detail in checks:
         bad = finite & mask

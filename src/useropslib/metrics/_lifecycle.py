@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -10,10 +11,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventsLike, period_codes
+from useropslib.events import EventsLike, last_seen_ns, period_codes
 from useropslib.events._timeparse import parse_timestamps
 from useropslib.events._validate import Problems
-from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.exceptions import InvalidParameterError, UseropsWarning, did_you_mean
 from useropslib.metrics._activity import (
     I64,
     EventSpec,
@@ -156,6 +157,22 @@ def _created_ns(cal: _Calendar, created_at: CreatedAt) -> I64:
     ok = known & (ns != _NS_MAX)
     np.minimum.at(out, codes[ok], ns[ok])
     return out
+
+
+def _warn_created_after_events(cal: _Calendar, created_ns: I64) -> None:
+    """Warn when users were 'created' after their last event: their events predate them."""
+    last = last_seen_ns(cal.log)
+    late = (created_ns != _NS_MAX) & (last != np.iinfo(np.int64).min) & (created_ns > last)
+    if late.any():
+        ids = [str(x) for x in cal.log.users[np.flatnonzero(late)[:5]]]
+        warnings.warn(
+            f"created_at is after every event of {int(late.sum())} user(s) (first: {ids}), so "
+            "their events come before they were created; they are counted new in their "
+            "creation period, after their activity. Hint: check the created_at zone and unit, "
+            "or that it is a creation time and not a last-update time",
+            UseropsWarning,
+            stacklevel=3,
+        )
 
 
 def _parse_times(values: pd.Series, cal: _Calendar, what: str) -> I64:
@@ -341,6 +358,8 @@ def lifecycle(
             f"'positive'. Hint: {hint}"
         )
     created_ns = None if created_at is None else _created_ns(cal, created_at)
+    if created_ns is not None:
+        _warn_created_after_events(cal, created_ns)
     params: dict[str, Any] = {
         "period": p,
         "created_at": "first event" if created_at is None else "given",
