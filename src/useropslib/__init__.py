@@ -28,12 +28,13 @@ from useropslib.exceptions import (
     InvalidParameterError,
     NotFittedError,
     RuleSyntaxError,
+    UnknownEventWarning,
     UseropsError,
     UseropsWarning,
 )
 
 if TYPE_CHECKING:
-    from useropslib import churn, datasets, events, metrics, models, segments
+    from useropslib import churn, datasets, events, metrics, models, report, segments
     from useropslib.events import EventLog, read_events
     from useropslib.models import Event, IdentityLink, Segment
 
@@ -50,6 +51,7 @@ __all__ = [
     "NotFittedError",
     "RuleSyntaxError",
     "Segment",
+    "UnknownEventWarning",
     "UseropsError",
     "UseropsWarning",
     "__version__",
@@ -59,11 +61,12 @@ __all__ = [
     "metrics",
     "models",
     "read_events",
+    "report",
     "segments",
     "show_versions",
 ]
 
-_SUBMODULES = {"churn", "datasets", "events", "metrics", "models", "segments"}
+_SUBMODULES = {"churn", "datasets", "events", "metrics", "models", "report", "segments"}
 _LAZY = {
     "EventLog": "useropslib.events",
     "read_events": "useropslib.events",

@@ -29,6 +29,7 @@ __all__ = [
     "InvalidParameterError",
     "NotFittedError",
     "RuleSyntaxError",
+    "UnknownEventWarning",
     "UseropsError",
     "UseropsWarning",
     "did_you_mean",
@@ -257,3 +258,14 @@ class InsufficientDataWarning(UseropsWarning):
 
 class ConvergenceWarning(UseropsWarning):
     """An iterative fit stopped without meeting its convergence criterion."""
+
+
+class UnknownEventWarning(UseropsWarning):
+    """An event name is not in the log, so it counts as zero events.
+
+    An event a product tracks may simply not have happened in the data at hand (a new feature,
+    a short window, a quiet day), so useropslib answers 0 for it, as PostHog, Amplitude and
+    Mixpanel do, and warns with the close known names so a typo is still noticed.  Pass
+    ``strict=True`` where a function offers it, or set
+    :func:`useropslib.events.set_strict_events`, to raise :class:`InvalidParameterError` instead.
+    """

@@ -77,6 +77,7 @@ class EventLog(LogHeader):
         "_dups_dropped",
         "_event_codes",
         "_events",
+        "_grain",
         "_merged",
         "_props",
         "_ts",
@@ -103,6 +104,7 @@ class EventLog(LogHeader):
         as_of_given: bool,
         dups_dropped: int = 0,
         merged: int = 0,
+        grain: str | None = None,
     ) -> None:
         self._user_codes = _readonly(user_codes)
         self._users = users
@@ -119,6 +121,7 @@ class EventLog(LogHeader):
         self._as_of_given = as_of_given
         self._dups_dropped = dups_dropped
         self._merged = merged
+        self._grain = grain
         self._cache: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ constructors
@@ -492,6 +495,17 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
         return int(self._ts.size)
 
     @property
+    def grain(self) -> str | None:
+        """What a row is: None for one event, or the period of a roll-up.
+
+        A log from :meth:`LazyEventLog.rollup` holds one row per (user, event, local period)
+        with the group's first time and value sum; ``grain`` then names that period
+        (``"hour"``, ``"day"``, ``"week"`` or ``"month"``).  Functions that count events refuse
+        such a log instead of counting groups.
+        """
+        return self._grain
+
+    @property
     def n_events(self) -> int:
         """Number of events (rows)."""
         return int(self._ts.size)
@@ -702,6 +716,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             "as_of_given": self._as_of_given,
             "dups_dropped": self._dups_dropped,
             "merged": self._merged,
+            "grain": self._grain,
         }
         params.update(changes)
         return type(self)(**params)
@@ -723,6 +738,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             "as_of_given": self._as_of_given,
             "dups_dropped": self._dups_dropped,
             "merged": self._merged,
+            "grain": self._grain,
         }
         params.update(changes)
         return type(self)(**params)

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
+from useropslib._checks import check_bool, check_name
 from useropslib.events._identity import links_frame, resolve_ids
 from useropslib.events._time import check_tz, to_utc_ns
 from useropslib.events._timeparse import check_time_options, parse_timestamps
@@ -438,25 +439,13 @@ def out_of_range(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
 
 def check_column_options(**columns: Any) -> None:
     """Refuse column-name options that are not non-empty strings (None where optional)."""
-    optional = {"value_col", "anonymous_col"}
     for name, col in columns.items():
-        if col is None and name in optional:
-            continue
-        if not isinstance(col, str) or not col:
-            expected = "a column name (a non-empty str)" + (" or None" if name in optional else "")
-            raise InvalidParameterError(
-                f"Invalid {name}={col!r} ({type(col).__name__}). Expected {expected}. Hint: "
-                "columns with non-text names can be renamed first, e.g. "
-                "df.rename(columns=str)."
-            )
+        check_name(col, name, optional=name in ("value_col", "anonymous_col"))
 
 
 def check_flag(value: Any, name: str) -> None:
     """Refuse a flag that is not a bool."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise InvalidParameterError(
-            f"Invalid {name}={value!r} ({type(value).__name__}). Expected True or False."
-        )
+    check_bool(value, name)
 
 
 def property_names(properties: Any) -> list[str] | None:

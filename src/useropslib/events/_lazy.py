@@ -516,6 +516,7 @@ time_unit, allow_empty
         t: npt.NDArray[np.int64],
         v: npt.NDArray[np.float64] | None,
         props: pd.DataFrame | None,
+        grain: str | None = None,
     ) -> EventLog:
         return EventLog(
             user_codes=np.ascontiguousarray(u, dtype=np.int32),
@@ -529,6 +530,7 @@ time_unit, allow_empty
             week_start=self._week_start,
             as_of_ns=self._as_of,
             as_of_given=self._as_of_given,
+            grain=grain,
         )
 
     def collect(
@@ -717,6 +719,7 @@ time_unit, allow_empty
                 if self._has_values
                 else None,
                 None,
+                grain=grain,
             )
         self._cache[key] = log
         return log

@@ -11,6 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventsLike, last_seen_ns, period_codes
 from useropslib.events._timeparse import parse_timestamps
 from useropslib.events._validate import Problems
@@ -26,8 +28,6 @@ from useropslib.metrics._activity import (
     _warn_empty,
     grain_of,
 )
-from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = ["LifecycleResult", "lifecycle"]

@@ -32,6 +32,7 @@ from useropslib.models._segment import (
 )
 from useropslib.models._types import (
     PERIODS,
+    DateLike,
     Period,
     WeekStart,
     parse_period,
@@ -52,6 +53,7 @@ __all__ = [
     "ChurnKind",
     "Comparison",
     "Condition",
+    "DateLike",
     "Event",
     "IdentityLink",
     "NoneOf",

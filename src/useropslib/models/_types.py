@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from useropslib.exceptions import InvalidParameterError, did_you_mean
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "BLANK_PATTERN",
@@ -14,6 +18,7 @@ __all__ = [
     "MAX_WINDOW",
     "MIN_INSTANT",
     "PERIODS",
+    "DateLike",
     "Period",
     "WeekStart",
     "is_blank",
@@ -59,6 +64,12 @@ def is_blank(text: str) -> bool:
     """
     return _INVISIBLE.match(text) is not None
 
+
+DateLike: TypeAlias = "str | dt.date | dt.datetime | pd.Timestamp | np.datetime64"
+"""An instant as a caller gives it: an ISO string, a date, a datetime, a Timestamp or a datetime64.
+
+Naive values are read in the call's (or the log's) time zone.
+"""
 
 Period: TypeAlias = Literal["hour", "day", "week", "month"]
 """A calendar period used to bucket time."""
