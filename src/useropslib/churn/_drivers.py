@@ -1205,7 +1205,7 @@ def indicator_comparison(
         )
     if not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise InvalidParameterError(f"{where}: alpha must be in (0, 1), got {alpha!r}.")
-    if churned_col not in frame.columns:
+    if not isinstance(churned_col, str) or churned_col not in frame.columns:
         raise InvalidParameterError(
             _missing_column(where, "churned", churned_col, list(frame.columns), "churned_col")
         )

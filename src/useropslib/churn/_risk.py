@@ -641,7 +641,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     # ---------------------------------------------------------------- helpers
     def _check_params(self) -> int:
-        if self.population not in ("active", "all"):
+        if not isinstance(self.population, str) or self.population not in ("active", "all"):
             raise InvalidParameterError(
                 f"population must be 'active' or 'all', got {self.population!r}."
             )

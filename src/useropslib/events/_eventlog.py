@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 from typing_extensions import Self
 
+from useropslib._checks import check_name
 from useropslib.events._header import LogHeader, LogSummary
 from useropslib.events._ingest import (
     Duplicates,
@@ -28,6 +29,7 @@ from useropslib.events._time import (
 from useropslib.events._validate import TimeUnit
 from useropslib.exceptions import (
     InvalidParameterError,
+    clip,
     did_you_mean,
 )
 from useropslib.models import Event, Period, WeekStart, parse_period, parse_week_start
@@ -586,6 +588,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
         ['push']
         """
         names = self.property_names
+        check_name(name, "name", what="property")
         if self._props is None or name not in names:
             close = did_you_mean(str(name), names)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
@@ -847,7 +850,19 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
         InvalidParameterError
             For unknown names, listing close known names.
         """
-        codes = self._events.get_indexer(pd.Index(list(names), dtype=object))
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, (list, tuple, set, frozenset, pd.Index, pd.Series, np.ndarray)):
+            raise InvalidParameterError(
+                f"Invalid names of type {type(names).__name__}. Expected a list of event names."
+            )
+        try:
+            codes = self._events.get_indexer(pd.Index(list(names), dtype=object))
+        except TypeError:
+            raise InvalidParameterError(
+                f"Invalid names {clip(repr(names))}: event names are text. Expected a list of "
+                "event names."
+            ) from None
         if (codes < 0).any():
             unknown = [n for n, c in zip(names, codes, strict=True) if c < 0]
             hints = []

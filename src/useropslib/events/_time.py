@@ -93,7 +93,7 @@ def check_tz(tz: str) -> str:
             or (tz != "UTC" and tz not in _all_zones())
         ):  # names whose rules depend on the machine's files
             raise ValueError(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         close = did_you_mean(tz, _all_zones() - _MACHINE_ZONES)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise InvalidParameterError(
@@ -246,7 +246,30 @@ def period_starts(
     DatetimeIndex(['1970-01-01 00:00:00+00:00', '1970-02-01 00:00:00+00:00'], dtype='datetime64[ns, UTC]', freq=None)
     """  # noqa: E501
     period = parse_period(period)
-    c = np.asarray(codes, dtype=np.int64)
+    check_tz(tz)
+    if (
+        isinstance(week_start, bool)
+        or not isinstance(week_start, (int, np.integer))
+        or not (0 <= week_start <= 6)
+    ):
+        raise InvalidParameterError(
+            f"Invalid week_start={week_start!r}. Expected an int 0-6 (0 = Monday)."
+        )
+    arr = np.asarray(codes if np.ndim(codes) else [codes])
+    if arr.dtype.kind == "O":  # a list of Python objects: ints only, bools are no codes
+        ints = all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in arr)
+        arr = arr.astype(np.int64) if ints and arr.ndim == 1 else arr
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise InvalidParameterError(
+            f"Invalid period codes {str(codes)[:80]!r}. Expected integers made by period_codes."
+        )
+    c = arr.astype(np.int64, copy=False)
+    span = {"hour": 24 * 366, "day": 366, "week": 53, "month": 12}[period]
+    if c.size and (c.min() < -70 * span or c.max() > 180 * span):
+        raise InvalidParameterError(
+            f"Period codes {int(c.min())}..{int(c.max())} lie outside the supported span of "
+            "instants (1900-01-01 to 2149-12-31). Expected codes made by period_codes."
+        )
     if period == "hour":
         naive = c.astype("datetime64[h]")
     elif period == "day":

@@ -55,7 +55,8 @@ def _as_of_ns(log: EventLog, as_of: Any) -> int | None:
 
 def _names(value: str | Sequence[str], param: str) -> list[str]:
     """Turn one event name or a list of them into a non-empty list."""
-    names = [value] if isinstance(value, str) else list(value)
+    iterable = isinstance(value, (list, tuple, set, frozenset, pd.Index, pd.Series, np.ndarray))
+    names = [value] if isinstance(value, str) else list(value) if iterable else []
     if not names or not all(isinstance(n, str) for n in names):
         raise InvalidParameterError(
             f"Invalid {param}={value!r}. Expected an event name or a non-empty list of event "
@@ -658,6 +659,11 @@ def onboarding(
         raise InvalidParameterError(
             f"Invalid steps={steps!r}: a single string. Expected a list of event names in order. "
             f"Hint: steps=[{steps!r}, ...]."
+        )
+    if not isinstance(steps, (list, tuple, pd.Index, pd.Series, np.ndarray)):
+        raise InvalidParameterError(
+            f"Invalid steps of type {type(steps).__name__}. Expected a list of event names in "
+            "order. Hint: steps=['signup', 'activate']."
         )
     names = list(steps)
     if not names:
