@@ -1199,7 +1199,7 @@ def indicator_comparison(
             f"{where}: expected a pandas DataFrame with one row per user, got "
             f"{type(frame).__name__}."
         )
-    if binary_test not in ("auto", "z", "fisher"):
+    if not isinstance(binary_test, str) or binary_test not in ("auto", "z", "fisher"):
         raise InvalidParameterError(
             f"{where}: binary_test must be 'auto', 'z' or 'fisher', got {binary_test!r}."
         )

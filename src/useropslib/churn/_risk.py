@@ -645,7 +645,9 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise InvalidParameterError(
                 f"population must be 'active' or 'all', got {self.population!r}."
             )
-        if self.calibration not in ("sigmoid", "isotonic", None):
+        if self.calibration is not None and (
+            not isinstance(self.calibration, str) or self.calibration not in ("sigmoid", "isotonic")
+        ):
             raise InvalidParameterError(
                 f"calibration must be 'sigmoid', 'isotonic' or None, got {self.calibration!r}."
             )

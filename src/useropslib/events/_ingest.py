@@ -31,7 +31,7 @@ _EVENTS_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
 def check_duplicates_policy(duplicates: str) -> None:
     """Refuse a ``duplicates=`` option other than "keep", "drop" or "error"."""
-    if duplicates not in ("keep", "drop", "error"):
+    if not isinstance(duplicates, str) or duplicates not in ("keep", "drop", "error"):
         raise InvalidParameterError(
             f"Invalid duplicates={duplicates!r}. Expected 'keep' (default: keep repeated rows as "
             "separate events), 'drop' (keep the first of each set of identical rows) or 'error'."

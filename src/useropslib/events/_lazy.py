@@ -649,7 +649,7 @@ time_unit, allow_empty
         InvalidParameterError
             For an unknown ``grain`` or event name.
         """
-        if grain not in ("hour", "day", "week", "month"):
+        if not isinstance(grain, str) or grain not in ("hour", "day", "week", "month"):
             raise InvalidParameterError(
                 f"Invalid grain={grain!r}. Expected 'hour', 'day', 'week' or 'month'. Hint: roll "
                 "up to the period the metric reports."

@@ -50,8 +50,13 @@ def read_events(
     UseropsError
         When the chosen engine's package is not installed.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(
+            f"Invalid path of type {type(path).__name__}. Expected a file path (str or "
+            "pathlib.Path), e.g. 'events.parquet'."
+        )
     p = os.fspath(path)
-    if engine not in ("pandas", "duckdb", "polars"):
+    if not isinstance(engine, str) or engine not in ("pandas", "duckdb", "polars"):
         raise InvalidParameterError(
             f"Invalid engine={engine!r}. Expected 'pandas', 'duckdb' or 'polars'."
         )
@@ -121,8 +126,13 @@ def scan_events(
     """
     import glob
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(
+            f"Invalid path of type {type(path).__name__}. Expected a file path (str or "
+            "pathlib.Path), e.g. 'events.parquet'."
+        )
     p = os.fspath(path)
-    if engine not in ("duckdb", "polars"):
+    if not isinstance(engine, str) or engine not in ("duckdb", "polars"):
         raise InvalidParameterError(f"Invalid engine={engine!r}. Expected 'duckdb' or 'polars'.")
     if not glob.glob(p):
         raise InvalidParameterError(

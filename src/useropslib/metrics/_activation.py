@@ -446,7 +446,7 @@ def activation(
     )
     w = window_ns(within, "within")
     key_names = _names(key_event, "key_event")
-    if incomplete not in ("exclude", "include"):
+    if not isinstance(incomplete, str) or incomplete not in ("exclude", "include"):
         raise InvalidParameterError(
             f"Invalid incomplete={incomplete!r}. Expected 'exclude' (leave users whose window is "
             "still open out of the rate) or 'include'."

@@ -350,7 +350,7 @@ def lifecycle(
     grain = None if isinstance(created_at, str) else grain_of(period)
     cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain, subset=False)
     p = parse_period(period)
-    if dormant_sign not in ("negative", "positive"):
+    if not isinstance(dormant_sign, str) or dormant_sign not in ("negative", "positive"):
         close = did_you_mean(str(dormant_sign), ("negative", "positive"))
         hint = f"did you mean {close[0]!r}?" if close else "dormant_sign='negative' (PostHog)"
         raise InvalidParameterError(
