@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 from typing_extensions import Self
 
-from useropslib._checks import check_name
+from useropslib._checks import check_bool, check_name
 from useropslib.events._header import LogHeader, LogSummary
 from useropslib.events._ingest import (
     Duplicates,
@@ -828,8 +828,8 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
         InvalidParameterError
             For names the log does not know, with close known names.
         """
-        wanted = [names] if isinstance(names, str) else list(names)
-        codes = self.event_code_of(wanted)
+        check_bool(exclude, "exclude")
+        codes = self.event_code_of(names)  # type: ignore[arg-type]
         mask = np.isin(self._event_codes, codes)
         return self._take(~mask if exclude else mask)
 
@@ -895,6 +895,12 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
         -------
         EventLog
         """
+        check_bool(exclude, "exclude")
+        if isinstance(user_ids, pd.DataFrame):
+            raise InvalidParameterError(
+                "Invalid user_ids: a DataFrame. Expected one id or a list of ids. Hint: pass a "
+                "column, e.g. df['user_id']."
+            )
         if isinstance(user_ids, (str, bytes)) or not isinstance(user_ids, Iterable):
             user_ids = [user_ids]  # one id, not the characters of one
         try:

@@ -40,7 +40,9 @@ def check_duplicates_policy(duplicates: str) -> None:
 
 def check_time_unit(time_unit: str | None) -> None:
     """Refuse a ``time_unit=`` option other than None, "s", "ms", "us" or "ns"."""
-    if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
+    if time_unit is not None and (
+        not isinstance(time_unit, str) or time_unit not in ("s", "ms", "us", "ns")
+    ):
         raise InvalidParameterError(
             f"Invalid time_unit={time_unit!r}. Expected 's', 'ms', 'us' or 'ns'."
         )
@@ -250,6 +252,11 @@ def records_frame(
     records: Iterable[Event | dict[str, Any]],
 ) -> tuple[pd.DataFrame, list[str], bool]:
     """Validate records with pydantic in one pass: (frame, property names, has anonymous ids)."""
+    if isinstance(records, (str, bytes, dict, pd.DataFrame)) or not hasattr(records, "__iter__"):
+        raise InvalidParameterError(
+            f"Invalid records of type {type(records).__name__}. Expected an iterable of Event "
+            "objects or dicts. Hint: a DataFrame goes through EventLog.from_pandas."
+        )
     raw = list(records)
     if all(isinstance(r, Event) for r in raw):
         items: list[Event] = raw  # type: ignore[assignment]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.exceptions import InvalidParameterError, clip, did_you_mean
 from useropslib.models import Period, parse_period
 from useropslib.models._types import MAX_INSTANT, MIN_INSTANT
 
@@ -158,6 +158,36 @@ def local_ns(ts_ns: npt.NDArray[np.int64], tz: str) -> npt.NDArray[np.int64]:
     return out
 
 
+def _check_week_start(week_start: Any) -> None:
+    if (
+        isinstance(week_start, bool)
+        or not isinstance(week_start, (int, np.integer))
+        or not (0 <= week_start <= 6)
+    ):
+        raise InvalidParameterError(
+            f"Invalid week_start={clip(repr(week_start))}. Expected an int 0-6 (0 = Monday)."
+        )
+
+
+def _instants(ts_ns: Any) -> npt.NDArray[np.int64]:
+    """Check an array of UTC nanoseconds (int64, or datetime64) within the supported span."""
+    arr = np.asarray(ts_ns)
+    if arr.dtype.kind == "M":
+        arr = arr.astype("datetime64[ns]").view(np.int64)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise InvalidParameterError(
+            f"Invalid instants of dtype {arr.dtype} and shape {arr.shape}. Expected a 1-d array "
+            "of int64 UTC nanoseconds, such as EventLog.timestamps_ns."
+        )
+    out = arr.astype(np.int64, copy=False)
+    if out.size and (int(out.min()) < _MIN_NS or int(out.max()) >= _MAX_NS):
+        raise InvalidParameterError(
+            "Instants outside the supported span (1900-01-01 to 2149-12-31 UTC). Expected UTC "
+            "nanoseconds within it."
+        )
+    return out
+
+
 def period_codes(
     ts_ns: npt.NDArray[np.int64], period: Period | str, *, tz: str = "UTC", week_start: int = 0
 ) -> npt.NDArray[np.int64]:
@@ -193,6 +223,9 @@ def period_codes(
     DatetimeIndex(['2024-01-08 00:00:00+08:00'], dtype='datetime64[ns, Asia/Shanghai]', freq=None)
     """
     period = parse_period(period)
+    ts_ns = _instants(ts_ns)
+    check_tz(tz)
+    _check_week_start(week_start)
     loc = local_ns(ts_ns, tz)  # a new array: divided in place, so one event-length array lives
     if period == "hour":
         loc //= NS_PER_HOUR
@@ -247,14 +280,7 @@ def period_starts(
     """  # noqa: E501
     period = parse_period(period)
     check_tz(tz)
-    if (
-        isinstance(week_start, bool)
-        or not isinstance(week_start, (int, np.integer))
-        or not (0 <= week_start <= 6)
-    ):
-        raise InvalidParameterError(
-            f"Invalid week_start={week_start!r}. Expected an int 0-6 (0 = Monday)."
-        )
+    _check_week_start(week_start)
     arr = np.asarray(codes if np.ndim(codes) else [codes])
     if arr.dtype.kind == "O":  # a list of Python objects: ints only, bools are no codes
         ints = all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in arr)

@@ -239,11 +239,31 @@ class TagTable:
             Validity of each pair as UTC nanoseconds, ``from`` inclusive, ``to`` exclusive;
             int64 min / max (or omitted) for an open bound.
         """
-        n = len(np.asarray(user_code))
-        u = np.asarray(user_code, dtype=np.int64)
-        t = np.asarray(tag_code, dtype=np.int64)
-        f = np.full(n, _OPEN_START, np.int64) if from_ns is None else np.asarray(from_ns, np.int64)
-        e = np.full(n, _OPEN_END, np.int64) if to_ns is None else np.asarray(to_ns, np.int64)
+        for what, index in (("users", users), ("tags", tags)):
+            if not isinstance(index, pd.Index):
+                raise InvalidParameterError(
+                    f"{what} must be a pandas.Index, got {type(index).__name__}. Hint: build the "
+                    "table with TagTable.from_pairs, which encodes the ids for you"
+                )
+        arrays = []
+        for what, values in (
+            ("user_code", user_code),
+            ("tag_code", tag_code),
+            ("from_ns", from_ns),
+            ("to_ns", to_ns),
+        ):
+            arr = None if values is None else np.asarray(values)
+            if arr is not None and (arr.ndim != 1 or arr.dtype.kind not in "iu"):
+                raise InvalidParameterError(
+                    f"{what} must be a 1-d array of integers, got dtype {arr.dtype} and shape "
+                    f"{arr.shape}. Hint: build the table with TagTable.from_pairs"
+                )
+            arrays.append(arr)
+        u = arrays[0].astype(np.int64) if arrays[0] is not None else np.empty(0, np.int64)
+        n = len(u)
+        t = arrays[1].astype(np.int64) if arrays[1] is not None else np.empty(0, np.int64)
+        f = np.full(n, _OPEN_START, np.int64) if arrays[2] is None else arrays[2].astype(np.int64)
+        e = np.full(n, _OPEN_END, np.int64) if arrays[3] is None else arrays[3].astype(np.int64)
         if not (len(t) == len(f) == len(e) == n):
             raise InvalidParameterError(
                 f"user_code, tag_code, from_ns and to_ns must have one entry per pair; got "
