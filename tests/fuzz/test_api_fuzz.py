@@ -41,7 +41,7 @@ import useropslib
 from useropslib.events import EventLog
 from useropslib.exceptions import UseropsError
 
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 40
 CALL_SECONDS = 20.0
 
 pytestmark = pytest.mark.filterwarnings("ignore")

@@ -94,6 +94,11 @@ def _label(ns: int) -> str:
 def _windows(windows: Sequence[WindowLike]) -> list[tuple[str, int]]:
     if isinstance(windows, str | dt.timedelta):
         windows = [windows]
+    if not isinstance(windows, list | tuple):
+        raise InvalidParameterError(
+            f"Invalid windows of type {type(windows).__name__}. Expected a window such as '7D' "
+            "or a list of them."
+        )
     out = [(_label(ns), ns) for ns in (_window_ns(w, "windows") for w in windows)]
     if not out:
         raise InvalidParameterError(
@@ -142,6 +147,11 @@ def _stamp(log: EventLog, ns: int) -> pd.Timestamp:
 def _activity_mask(log: EventLog, activity_events: Sequence[str] | None) -> BoolArray | None:
     if activity_events is None:
         return None
+    if not isinstance(activity_events, str | list | tuple | set | frozenset):
+        raise InvalidParameterError(
+            f"Invalid activity_events of type {type(activity_events).__name__}. Expected an "
+            "event name, a list of them, or None."
+        )
     names = [activity_events] if isinstance(activity_events, str) else list(activity_events)
     if not names:
         raise InvalidParameterError(

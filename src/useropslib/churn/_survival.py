@@ -562,6 +562,11 @@ def _first_below_half(
 def _check_times(times: Any) -> npt.NDArray[np.float64]:
     if times is None:
         return np.asarray(_DEFAULT_TIMES)
+    if not isinstance(times, int | float | list | tuple | np.ndarray | pd.Series | pd.Index):
+        raise InvalidParameterError(
+            f"Invalid times of type {type(times).__name__}. Expected a number or a list of "
+            "numbers (times in days)."
+        )
     items = [times] if isinstance(times, int | float) else list(times)
     try:
         arr = np.asarray(items, dtype=np.float64)

@@ -352,9 +352,13 @@ def _empty_index(tz: str) -> pd.DatetimeIndex:
 
 
 def _check_int(value: Any, name: str, minimum: int, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or not minimum <= int(value) <= 10**9
+    ):
         raise InvalidParameterError(
-            f"Invalid {name}={value!r}. Expected an integer >= {minimum}. Hint: {hint}"
+            f"Invalid {name}={value!r}. Expected an integer from {minimum} to 1e9. Hint: {hint}"
         )
     return int(value)
 

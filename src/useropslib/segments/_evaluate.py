@@ -240,7 +240,11 @@ def _registry(segments: Mapping[str, Segment] | Iterable[Segment] | None) -> dic
             f"Invalid segments of type {type(segments).__name__}. Expected a list of Segment "
             "objects or a mapping from name to Segment."
         )
-    items = segments.items() if isinstance(segments, Mapping) else ((s.name, s) for s in segments)
+    items = (
+        segments.items()
+        if isinstance(segments, Mapping)
+        else ((getattr(s, "name", None), s) for s in segments)
+    )
     out: dict[str, Segment] = {}
     for name, seg in items:
         if not isinstance(seg, Segment):
