@@ -247,8 +247,12 @@ def _check_frequency(
     return lines, finite
 
 
-def _validate_rfm(where: str, inputs: _Inputs) -> None:
-    """Check (frequency, recency, T) and raise one error listing every problem found."""
+def _validate_rfm(where: str, inputs: _Inputs, *, fitting: bool = False) -> None:
+    """Check (frequency, recency, T) and raise one error listing every problem found.
+
+    ``fitting`` adds the rule only the likelihood needs: repeat purchases at recency 0 (the
+    predictions are defined there; the fit has no finite maximum).
+    """
     freq, rec, age = inputs.values[:3]
     shown = "frequency={}, recency={}, T={}"
     lines, finite = _check_frequency(inputs, freq, shown)
@@ -282,7 +286,7 @@ def _validate_rfm(where: str, inputs: _Inputs) -> None:
             "start or to the end of the period.",
         ),
         (
-            (freq > 0) & (rec == 0),
+            (freq > 0) & (rec == 0) & fitting,
             "frequency > 0 with recency == 0",
             "Repeat purchases come after the first one, so a customer with repeat purchases has "
             "recency > 0; at recency 0 the likelihood has no finite maximum. Hint: count "
@@ -940,7 +944,7 @@ class BetaGeoModel(_MLEModel):
         where = "BetaGeoModel.fit"
         _check_hyperparameters(where, self.penalizer, self.max_iter, self.tol)
         inputs = _collect_inputs(where, frequency, {"recency": recency, "T": T}, _SUMMARY_COLUMNS)
-        _validate_rfm(where, inputs)
+        _validate_rfm(where, inputs, fitting=True)
         x, tx, age = (np.atleast_1d(v) for v in inputs.values)
         w = _sample_weight(where, sample_weight, x.shape[0])
         total = float(w.sum())
