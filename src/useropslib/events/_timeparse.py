@@ -43,7 +43,8 @@ _AWARE_RE = (
     r"(?:\s*\([^()]*\))?$"
 )
 # a clock time followed by a zone abbreviation other than UTC/GMT/Z: "08:00 EST", "8:00pm CST"
-_ABBREV_RE = r"\d(?:\s*[aApP][mM])?\s+\(?(?!UTC\b|GMT\b|Z\b)[A-Z]{2,5}\)?$"
+_ABBREV_RE = r"\d(?:\s*[aApP][mM])?\s+\(?[A-Z]{2,5}\)?$"
+_UTC_WORD_RE = r"\s\(?(?:UTC|GMT|Z)\)?$"
 # a numeric date whose first two fields may be day and month: 01/02/2024, 1.2.2024, 01-02-2024
 _DMY_RE = r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(.*)$"
 
@@ -141,29 +142,47 @@ def _parse_text(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """Parse text rows: (UTC-or-wall ns, aware mask). Unparseable rows are NaT."""
     n = len(text)
-    stripped = text.str.strip()
+    fast = _arrow_text(text)  # vectorised string kernels (RE2) when pyarrow is installed
+    stripped = fast.str.strip()
     if time_format is not None:
         aware_fmt = "%z" in time_format or "%Z" in time_format
-        parsed = _to_datetime(stripped, format=time_format)
+        parsed = _to_datetime(stripped.astype(object), format=time_format)
         return _nat_to_int(parsed), np.full(n, aware_fmt)
-    abbrev = stripped.str.contains(_ABBREV_RE, regex=True).to_numpy(dtype=bool)
+    # a zone abbreviation: capital letters after a clock time, other than UTC, GMT or Z
+    abbrev = _contains(stripped, _ABBREV_RE) & ~_contains(stripped, _UTC_WORD_RE)
     problems.add(abbrev, column, "ambiguous_time_zone", text)
-    aware = stripped.str.contains(_AWARE_RE, regex=True).to_numpy(dtype=bool) & ~abbrev
+    aware = _contains(stripped, _AWARE_RE) & ~abbrev
+    plain = stripped.astype(object)
     out = np.full(n, _NAT, dtype=np.int64)
     todo = ~abbrev
     if todo.any():
-        iso = _to_datetime(stripped[todo], format="ISO8601")
+        iso = _to_datetime(plain[todo], format="ISO8601")
         vals = _nat_to_int(iso)
         out[np.flatnonzero(todo)] = vals
         retry = todo.copy()
         retry[np.flatnonzero(todo)] = vals == _NAT
         if retry.any():
-            rest, decided = _reorder_numeric_dates(stripped[retry], dayfirst, column, problems)
+            rest, decided = _reorder_numeric_dates(plain[retry], dayfirst, column, problems)
             if decided:
                 out[np.flatnonzero(retry)] = _nat_to_int(_to_datetime(rest, format="mixed"))
             else:
                 todo[np.flatnonzero(retry)] = False  # reported already: not unparseable too
     return out, aware
+
+
+def _arrow_text(text: pd.Series) -> pd.Series:
+    """Return the text as a pyarrow string column when pyarrow is there (fast regex)."""
+    try:
+        out: pd.Series = text.astype("string[pyarrow]")
+    except (ImportError, TypeError, ValueError):
+        return text
+    return out
+
+
+def _contains(text: pd.Series, pattern: str) -> npt.NDArray[np.bool_]:
+    """Row-wise regular-expression search as a plain bool array."""
+    hit = text.str.contains(pattern, regex=True)
+    return np.asarray(hit.to_numpy(dtype=bool, na_value=False), dtype=bool)
 
 
 def _is_number(x: object) -> bool:
