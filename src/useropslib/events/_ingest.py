@@ -393,25 +393,36 @@ def encode_ids(
     n = len(s)
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
-    present = s.notna().to_numpy()
     invalid = np.zeros(n, dtype=bool)
-    if pd.api.types.is_bool_dtype(s.dtype) or not (
-        pd.api.types.is_numeric_dtype(s.dtype)
-        or pd.api.types.is_object_dtype(s.dtype)
-        or pd.api.types.is_string_dtype(s.dtype)
+    if (
+        pd.api.types.is_bool_dtype(s.dtype)
+        or not (
+            pd.api.types.is_numeric_dtype(s.dtype)
+            or pd.api.types.is_object_dtype(s.dtype)
+            or pd.api.types.is_string_dtype(s.dtype)
+        )
+        or pd.api.types.is_complex_dtype(s.dtype)
     ):
-        invalid = present
-    elif pd.api.types.is_object_dtype(s.dtype):
-        kind = pd.api.types.infer_dtype(s, skipna=True)
-        if kind not in ("string", "empty", "integer", "floating", "mixed-integer-float"):
-            invalid = present & ~np.fromiter((_valid_id(x) for x in s.to_numpy()), bool, n)
-    elif pd.api.types.is_complex_dtype(s.dtype):
-        invalid = present
-    if invalid.any():
+        invalid = s.notna().to_numpy()
         problems.add(invalid, column, f"invalid_{what}", s)
-        s = s.astype(object).where(~invalid, None)
-    raw_codes, uniques = pd.factorize(s)
+        s = pd.Series(None, index=s.index, dtype=object)
+    try:
+        raw_codes, uniques = pd.factorize(s)
+    except TypeError:  # unhashable ids (lists, dicts): find them row by row, then encode the rest
+        bad = s.notna().to_numpy() & ~np.fromiter((_valid_id(x) for x in s.to_numpy()), bool, n)
+        invalid |= bad
+        problems.add(bad, column, f"invalid_{what}", s)
+        raw_codes, uniques = pd.factorize(s.astype(object).where(~bad, None))
     codes: npt.NDArray[np.int32] = np.asarray(raw_codes, dtype=np.int32)
+    if pd.api.types.is_object_dtype(uniques.dtype) and pd.api.types.infer_dtype(
+        uniques, skipna=True
+    ) not in ("string", "empty", "integer", "floating", "mixed-integer-float"):
+        # classify the distinct ids only (booleans, dates and other objects are no ids)
+        bad_u = np.flatnonzero(~np.fromiter((_valid_id(x) for x in uniques), bool, len(uniques)))
+        if bad_u.size:
+            bad = np.isin(codes, bad_u)
+            invalid |= bad
+            problems.add(bad, column, f"invalid_{what}", s)
     problems.add((codes < 0) & ~invalid, column, f"null_{what}")
     vocab = pd.Index(uniques)
     is_text = pd.api.types.is_string_dtype(vocab.dtype) and pd.api.types.infer_dtype(
