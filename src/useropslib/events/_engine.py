@@ -31,6 +31,7 @@ import pandas as pd
 from useropslib.events._time import check_tz, to_utc_ns
 from useropslib.events._validate import _HINTS, Problems, localize_naive
 from useropslib.exceptions import EventSchemaError, UseropsError
+from useropslib.models._types import MAX_INSTANT, MIN_INSTANT
 
 __all__ = [
     "ENGINE_BACKENDS",
@@ -396,6 +397,10 @@ def prepare_in_engine(
         v = nw.col(value_col).cast(nw.Float64)
         conds.append((value_col, "non_finite_value", v.abs() == float("inf"), value_col))
     naive_no_tz = kind.kind == "naive" and tz is None
+    if kind.kind != "naive":  # the supported span, as the pandas path checks it
+        lo, hi = (int(pd.Timestamp(x).value) for x in (MIN_INSTANT, MAX_INSTANT))
+        span = (t_expr < lo) | (t_expr >= hi)
+        conds.append((time_col, "out_of_range_timestamp", span, time_col))
     if as_of_ns is not None and kind.kind != "naive":
         conds.append((time_col, "after_as_of", t_expr > as_of_ns, time_col))
 
@@ -548,6 +553,7 @@ _ORDER = (
     "empty_event",
     "null_timestamp",
     "unparseable_timestamp",
+    "out_of_range_timestamp",
     "naive_timestamp",
     "nonexistent_local_time",
     "ambiguous_local_time",

@@ -392,3 +392,25 @@ def test_equal_events_compare_equal_whatever_the_property_dtype(dtype: Any) -> N
     other = df.assign(channel=df["channel"].astype(dtype))
     assert EventLog.from_pandas(df) == EventLog.from_pandas(other)
     assert EventLog.from_pandas(df) != EventLog.from_pandas(other.assign(channel=["x", "z"]))
+
+
+@pytest.mark.parametrize("engine", ["polars", "polars-lazy", "duckdb"])
+@pytest.mark.parametrize("when", ["1850-01-01 00:00:00+00", "2200-01-01 00:00:00+00"])
+def test_engine_frames_check_the_supported_span_in_the_engine(engine: str, when: str) -> None:
+    pl = pytest.importorskip("polars")
+    duckdb = pytest.importorskip("duckdb")
+    from useropslib.events import LazyEventLog
+
+    if engine == "duckdb":
+        frame: Any = duckdb.sql(
+            "SELECT 'a' AS user_id, 'x' AS event, "
+            f"TIMESTAMPTZ '{when}' AS timestamp UNION ALL "
+            "SELECT 'b', 'x', TIMESTAMPTZ '2024-01-01 00:00:00+00'"
+        )
+    else:
+        stamps = list(pd.to_datetime([when, "2024-01-01 00:00:00+00"], utc=True).to_pydatetime())
+        frame = pl.DataFrame({"user_id": ["a", "b"], "event": ["x", "x"], "timestamp": stamps})
+        frame = frame.lazy() if engine == "polars-lazy" else frame
+    for build in (EventLog.from_frame, LazyEventLog.scan):
+        with pytest.raises(EventSchemaError, match="out_of_range_timestamp"):
+            build(frame)
