@@ -31,7 +31,7 @@ import pandas as pd
 from useropslib.events._time import check_tz, to_utc_ns
 from useropslib.events._validate import _HINTS, Problems, localize_naive
 from useropslib.exceptions import EventSchemaError, UseropsError
-from useropslib.models._types import MAX_INSTANT, MIN_INSTANT
+from useropslib.models._types import BLANK_PATTERN, MAX_INSTANT, MIN_INSTANT
 
 __all__ = [
     "ENGINE_BACKENDS",
@@ -386,10 +386,10 @@ def prepare_in_engine(
     u, e = nw.col(user_col), nw.col(event_col)
     conds: list[tuple[str, str, Any, str | None]] = [(user_col, "null_user_id", u.is_null(), None)]
     if schema[user_col] == nw.String:
-        conds.append((user_col, "empty_user_id", u.str.strip_chars() == "", user_col))
+        conds.append((user_col, "empty_user_id", u.str.contains(BLANK_PATTERN), user_col))
     conds.append((event_col, "null_event", e.is_null(), None))
     if schema[event_col] == nw.String:
-        conds.append((event_col, "empty_event", e.str.strip_chars() == "", event_col))
+        conds.append((event_col, "empty_event", e.str.contains(BLANK_PATTERN), event_col))
     conds.append((time_col, "null_timestamp", nw.col(time_col).is_null(), None))
     if overflow is not None:
         conds.append((time_col, "unparseable_timestamp", overflow, time_col))

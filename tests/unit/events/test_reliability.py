@@ -414,3 +414,21 @@ def test_engine_frames_check_the_supported_span_in_the_engine(engine: str, when:
     for build in (EventLog.from_frame, LazyEventLog.scan):
         with pytest.raises(EventSchemaError, match="out_of_range_timestamp"):
             build(frame)
+
+
+@pytest.mark.parametrize("engine", ["polars", "pyarrow", "duckdb"])
+@pytest.mark.parametrize("blank", ["\u200b", " \u2060", "", "\ufeff"])
+def test_engine_frames_refuse_invisible_only_ids(engine: str, blank: str) -> None:
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")
+    duckdb = pytest.importorskip("duckdb")
+    stamps = [dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)] * 2
+    frame: Any = pl.DataFrame({"user_id": ["a", blank], "event": ["x", "x"], "timestamp": stamps})
+    if engine == "pyarrow":
+        frame = frame.to_arrow()
+    elif engine == "duckdb":
+        con = duckdb.connect()
+        con.register("ev", frame.to_arrow())
+        frame = con.sql("SELECT * FROM ev")
+    with pytest.raises(EventSchemaError, match="empty_user_id"):
+        EventLog.from_frame(frame)
