@@ -1,4 +1,4 @@
-"""Metrics on a Parquet file: collect every row first, or let the engine reduce (EventLog.scan).
+"""Metrics on a Parquet file: collect every row first, or let the engine reduce (LazyEventLog.scan).
 
 Usage::
 

@@ -17,14 +17,16 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.exceptions import InvalidParameterError, clip, did_you_mean
 from useropslib.models._types import window_ns
 
 __all__ = [
     "NS_PER_DAY",
+    "check_bool",
     "check_choice",
     "check_fraction",
     "check_int",
+    "check_name",
     "check_window",
     "check_window_days",
     "unknown_name_hint",
@@ -131,11 +133,15 @@ def check_int(value: Any, name: str, *, minimum: int = 1, hint: str | None = Non
     Traceback (most recent call last):
     useropslib.exceptions.InvalidParameterError: Invalid periods=0. Expected an integer >= 1. Hint: periods=12.
     """  # noqa: E501
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or not minimum <= int(value) <= 10**9
+    ):
         tail = f" Hint: {hint.rstrip('.')}." if hint else ""
-        raise InvalidParameterError(
-            f"Invalid {name}={value!r}. Expected an integer >= {minimum}.{tail}"
-        )
+        too_big = isinstance(value, int) and not isinstance(value, bool) and value > 10**9
+        expected = f"an integer from {minimum} to 1e9" if too_big else f"an integer >= {minimum}"
+        raise InvalidParameterError(f"Invalid {name}={value!r}. Expected {expected}.{tail}")
     return int(value)
 
 
@@ -235,3 +241,75 @@ def check_window_days(value: Any, name: str) -> int:
             f"Invalid {name}={shown!r}. Expected a whole number of days. Hint: {name}='7D'."
         )
     return ns // NS_PER_DAY
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` when it is a bool (numpy's included), else raise.
+
+    Parameters
+    ----------
+    value : Any
+        The flag.
+    name : str
+        The parameter, for the message.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    InvalidParameterError
+        For anything but True or False (``"no"`` and ``0`` are not flags).
+
+    Examples
+    --------
+    >>> check_bool(False, "allow_empty")
+    False
+    """
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    raise InvalidParameterError(
+        f"Invalid {name}={clip(repr(value))} ({type(value).__name__}). Expected True or False."
+    )
+
+
+def check_name(
+    value: Any, name: str, *, optional: bool = False, what: str = "column"
+) -> str | None:
+    """Return ``value`` when it is a non-empty str (or None when ``optional``), else raise.
+
+    Parameters
+    ----------
+    value : Any
+        The name (of a column, a property, an event ...).
+    name : str
+        The parameter, for the message.
+    optional : bool, default False
+        Whether None is accepted (and returned).
+    what : str, default "column"
+        What the name names, for the message.
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    InvalidParameterError
+        For a value that is not a non-empty string.
+
+    Examples
+    --------
+    >>> check_name("uid", "user_col")
+    'uid'
+    """
+    if value is None and optional:
+        return None
+    if isinstance(value, str) and value:
+        return value
+    expected = f"a {what} name (a non-empty str)" + (" or None" if optional else "")
+    raise InvalidParameterError(
+        f"Invalid {name}={clip(repr(value))} ({type(value).__name__}). Expected {expected}. "
+        "Hint: columns with non-text names can be renamed first, e.g. df.rename(columns=str)."
+    )

@@ -183,6 +183,32 @@ class IdentityConflictError(UseropsError, ValueError):
         self.conflicts = conflicts
 
 
+_ECHO = 40  # characters of user input shown on each side of a problem
+
+
+def clip(text: str, limit: int = 2 * _ECHO) -> str:
+    """Cut echoed user input to ``limit`` characters, saying how long it was.
+
+    Parameters
+    ----------
+    text : str
+        The text an error message would show.
+    limit : int, default 80
+        The most characters kept.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> clip("x" * 100, 10)
+    'xxxxxxxxxx... (100 characters)'
+    """
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 class RuleSyntaxError(UseropsError, ValueError):
     """A tag rule or other user-written expression cannot be parsed.
 
@@ -205,6 +231,11 @@ class RuleSyntaxError(UseropsError, ValueError):
             end = text.find("\n", position)
             line = text[start : end if end >= 0 else len(text)]
             col = position - start
+            if len(line) > 2 * _ECHO:  # show a window around the problem, not the whole input
+                lo = max(0, col - _ECHO)
+                hi = min(len(line), col + _ECHO)
+                line = ("..." if lo else "") + line[lo:hi] + ("..." if hi < len(line) else "")
+                col = col - lo + (3 if lo else 0)
             pad = "".join("\t" if ch == "\t" else " " for ch in line[:col])
             where = f" (line {text.count(chr(10), 0, position) + 1})" if "\n" in text else ""
             message = f"{message}{where}\n  {line}\n  {pad}^"

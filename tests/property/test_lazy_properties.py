@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from useropslib import metrics as m
-from useropslib.events import EventLog
+from useropslib.events import EventLog, LazyEventLog
 
 pl = pytest.importorskip("polars")
 duckdb = pytest.importorskip("duckdb")
@@ -48,7 +48,7 @@ def logs(draw: st.DrawFn) -> pd.DataFrame:
 
 def _both(df: pd.DataFrame, zone: str, engine: str) -> tuple[EventLog, object]:
     native = pl.from_pandas(df).lazy() if engine == "polars" else duckdb.from_df(df)
-    return EventLog.from_pandas(df, tz=zone), EventLog.scan(native, tz=zone)
+    return EventLog.from_pandas(df, tz=zone), LazyEventLog.scan(native, tz=zone)
 
 
 @EXAMPLES

@@ -234,7 +234,7 @@ class BetaGeoModel(MLEModel):
         where = "BetaGeoModel.fit"
         check_hyperparameters(where, self.penalizer, self.max_iter, self.tol)
         inputs = collect_inputs(where, frequency, {"recency": recency, "T": T}, SUMMARY_COLUMNS)
-        validate_rfm(where, inputs)
+        validate_rfm(where, inputs, fitting=True)
         x, tx, age = (np.atleast_1d(v) for v in inputs.values)
         w = check_sample_weight(where, sample_weight, x.shape[0])
         total = float(w.sum())

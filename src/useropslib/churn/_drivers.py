@@ -1199,13 +1199,13 @@ def indicator_comparison(
             f"{where}: expected a pandas DataFrame with one row per user, got "
             f"{type(frame).__name__}."
         )
-    if binary_test not in ("auto", "z", "fisher"):
+    if not isinstance(binary_test, str) or binary_test not in ("auto", "z", "fisher"):
         raise InvalidParameterError(
             f"{where}: binary_test must be 'auto', 'z' or 'fisher', got {binary_test!r}."
         )
     if not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise InvalidParameterError(f"{where}: alpha must be in (0, 1), got {alpha!r}.")
-    if churned_col not in frame.columns:
+    if not isinstance(churned_col, str) or churned_col not in frame.columns:
         raise InvalidParameterError(
             _missing_column(where, "churned", churned_col, list(frame.columns), "churned_col")
         )

@@ -506,7 +506,7 @@ class GammaGammaModel(MLEModel):
                 f"{where}: discount_rate must be a finite number >= 0 (per month), got "
                 f"{discount_rate!r}. Hint: 0.01 for 1% a month."
             )
-        if time_unit not in PERIOD_DAYS:
+        if not isinstance(time_unit, str) or time_unit not in PERIOD_DAYS:
             raise InvalidParameterError(
                 f"{where}: time_unit must be one of {list(PERIOD_DAYS)} (the unit the transaction "
                 f"model was fitted in), got {time_unit!r}. Hint: 'W' if recency and T are weeks."

@@ -262,8 +262,12 @@ def check_frequency(
     return lines, finite
 
 
-def validate_rfm(where: str, inputs: Inputs) -> None:
-    """Check (frequency, recency, T) and raise one error listing every problem found."""
+def validate_rfm(where: str, inputs: Inputs, *, fitting: bool = False) -> None:
+    """Check (frequency, recency, T) and raise one error listing every problem found.
+
+    ``fitting`` adds the rule only the likelihood needs: repeat purchases at recency 0 (the
+    predictions are defined there; the fit has no finite maximum).
+    """
     freq, rec, age = inputs.values[:3]
     shown = "frequency={}, recency={}, T={}"
     lines, finite = check_frequency(inputs, freq, shown)
@@ -295,6 +299,14 @@ def validate_rfm(where: str, inputs: Inputs) -> None:
             "repeat purchases has recency 0 by convention (Fader, Hardie & Lee 2005). Hint: set "
             "recency to 0 for them, or check that recency is not measured from the calibration "
             "start or to the end of the period.",
+        ),
+        (
+            (freq > 0) & (rec == 0) & fitting,
+            "frequency > 0 with recency == 0",
+            "Repeat purchases come after the first one, so a customer with repeat purchases has "
+            "recency > 0; at recency 0 the likelihood has no finite maximum. Hint: count "
+            "purchases in distinct periods as rfm_summary() does, or measure time in a finer "
+            "unit.",
         ),
     ]
     for mask, what, detail in checks:

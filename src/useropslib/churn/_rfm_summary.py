@@ -278,7 +278,7 @@ def rfm_summary(
     2                0      0.0  49.0             0.0
     """
     where = "rfm_summary"
-    if period not in PERIOD_DAYS:
+    if not isinstance(period, str) or period not in PERIOD_DAYS:
         close = did_you_mean(str(period), list(PERIOD_DAYS))
         hint = f"did you mean {close[0]!r}?" if close else "use 'D' for days or 'W' for weeks."
         raise InvalidParameterError(

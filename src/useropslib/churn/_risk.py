@@ -87,6 +87,11 @@ def _label(ns: int) -> str:
 def _windows(windows: Sequence[WindowLike]) -> list[tuple[str, int]]:
     if isinstance(windows, str | dt.timedelta):
         windows = [windows]
+    if not isinstance(windows, list | tuple):
+        raise InvalidParameterError(
+            f"Invalid windows of type {type(windows).__name__}. Expected a window such as '7D' "
+            "or a list of them."
+        )
     out = [(_label(ns), ns) for ns in (_window_ns(w, "windows") for w in windows)]
     if not out:
         raise InvalidParameterError(
@@ -627,11 +632,13 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     # ---------------------------------------------------------------- helpers
     def _check_params(self) -> int:
-        if self.population not in ("active", "all"):
+        if not isinstance(self.population, str) or self.population not in ("active", "all"):
             raise InvalidParameterError(
                 f"population must be 'active' or 'all', got {self.population!r}."
             )
-        if self.calibration not in ("sigmoid", "isotonic", None):
+        if self.calibration is not None and (
+            not isinstance(self.calibration, str) or self.calibration not in ("sigmoid", "isotonic")
+        ):
             raise InvalidParameterError(
                 f"calibration must be 'sigmoid', 'isotonic' or None, got {self.calibration!r}."
             )

@@ -272,7 +272,7 @@ def survival_frame(
     log = as_event_log(events)
     d = as_definition(definition)
     k = d.kind if kind is None else kind
-    if k not in _KINDS:
+    if not isinstance(k, str) or k not in _KINDS:
         close = did_you_mean(str(k), _KINDS)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise InvalidParameterError(
@@ -645,6 +645,11 @@ def _default_times(clock: Mapping[str, Any]) -> npt.NDArray[np.float64]:
 def _check_times(times: Any) -> npt.NDArray[np.float64] | None:
     if times is None:
         return None
+    if not isinstance(times, int | float | list | tuple | np.ndarray | pd.Series | pd.Index):
+        raise InvalidParameterError(
+            f"Invalid times of type {type(times).__name__}. Expected a number or a list of "
+            "numbers (times in days)."
+        )
     items = [times] if isinstance(times, int | float) else list(times)
     try:
         arr = np.asarray(items, dtype=np.float64)
@@ -761,7 +766,7 @@ def kaplan_meier(
     4   4.0        2       0    0.4444  0.1668    1.0
     5   5.0        1       1    0.0000     NaN    NaN
     """
-    if ci not in _CI_TYPES:
+    if not isinstance(ci, str) or ci not in _CI_TYPES:
         close = did_you_mean(str(ci), _CI_TYPES)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise InvalidParameterError(

@@ -389,6 +389,12 @@ def _params(
 ) -> dict[str, Any]:
     n = _check_int(n_users, "n_users", 1, "pass the number of users to generate, e.g. 10_000.")
     d = _check_int(days, "days", 2, "the window needs at least two days (e.g. days=90).")
+    for name, value, most in (("n_users", n, 10_000_000), ("days", d, 3_650)):
+        if value > most:
+            raise InvalidParameterError(
+                f"Invalid {name}={value!r}. Expected at most {most:,}: synthetic logs are for "
+                "tests and demos. Hint: generate several smaller logs."
+            )
     s = _check_int(seed, "seed", 0, "pass a non-negative integer such as seed=0.")
     z = check_tz(tz)
     first_day = _check_start(start, z)
@@ -396,7 +402,7 @@ def _params(
         isinstance(intensity, bool)
         or not isinstance(intensity, numbers.Real)
         or not math.isfinite(float(intensity))
-        or intensity <= 0
+        or not 0 < float(intensity) <= 100
     ):
         raise InvalidParameterError(
             f"Invalid intensity={intensity!r}. Expected a finite number > 0 (1.0 gives about 10 "

@@ -3,9 +3,11 @@
 Every metric in useropslib reads an :class:`EventLog`.
 """
 
-from useropslib.events._eventlog import EventLog, LogSummary, read_events, scan_events
+from useropslib.events._eventlog import EventLog
+from useropslib.events._header import LogSummary
 from useropslib.events._lazy import EventsLike, LazyEventLog, as_event_log
 from useropslib.events._query import set_strict_events, strict_events
+from useropslib.events._readers import read_events, scan_events
 from useropslib.events._rollup import UserPeriods, first_seen_ns, last_seen_ns, user_periods
 from useropslib.events._time import check_tz, period_codes, period_starts
 

@@ -29,8 +29,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events._time import check_tz, to_utc_ns
-from useropslib.events._validate import _HINTS, Problems, _localize
+from useropslib.events._validate import _HINTS, Problems, localize_naive
 from useropslib.exceptions import EventSchemaError, UseropsError
+from useropslib.models._types import BLANK_PATTERN, MAX_INSTANT, MIN_INSTANT
 
 __all__ = [
     "ENGINE_BACKENDS",
@@ -385,10 +386,10 @@ def prepare_in_engine(
     u, e = nw.col(user_col), nw.col(event_col)
     conds: list[tuple[str, str, Any, str | None]] = [(user_col, "null_user_id", u.is_null(), None)]
     if schema[user_col] == nw.String:
-        conds.append((user_col, "empty_user_id", u.str.strip_chars() == "", user_col))
+        conds.append((user_col, "empty_user_id", u.str.contains(BLANK_PATTERN), user_col))
     conds.append((event_col, "null_event", e.is_null(), None))
     if schema[event_col] == nw.String:
-        conds.append((event_col, "empty_event", e.str.strip_chars() == "", event_col))
+        conds.append((event_col, "empty_event", e.str.contains(BLANK_PATTERN), event_col))
     conds.append((time_col, "null_timestamp", nw.col(time_col).is_null(), None))
     if overflow is not None:
         conds.append((time_col, "unparseable_timestamp", overflow, time_col))
@@ -396,6 +397,10 @@ def prepare_in_engine(
         v = nw.col(value_col).cast(nw.Float64)
         conds.append((value_col, "non_finite_value", v.abs() == float("inf"), value_col))
     naive_no_tz = kind.kind == "naive" and tz is None
+    if kind.kind != "naive":  # the supported span, as the pandas path checks it
+        lo, hi = (int(pd.Timestamp(x).value) for x in (MIN_INSTANT, MAX_INSTANT))
+        span = (t_expr < lo) | (t_expr >= hi)
+        conds.append((time_col, "out_of_range_timestamp", span, time_col))
     if as_of_ns is not None and kind.kind != "naive":
         conds.append((time_col, "after_as_of", t_expr > as_of_ns, time_col))
 
@@ -548,6 +553,7 @@ _ORDER = (
     "empty_event",
     "null_timestamp",
     "unparseable_timestamp",
+    "out_of_range_timestamp",
     "naive_timestamp",
     "nonexistent_local_time",
     "ambiguous_local_time",
@@ -573,7 +579,7 @@ def _localize_or_raise(
     """Read collected wall-clock times in ``tz``; DST gaps, repeats and late rows raise."""
     local = pd.Series(wall.view("datetime64[ns]"))
     problems = Problems(pd.RangeIndex(len(wall)))
-    out = _localize(local, tz, time_col, problems, np.zeros(len(wall), dtype=bool))
+    out = localize_naive(local, tz, time_col, problems, np.zeros(len(wall), dtype=bool))
     bad: dict[str, npt.NDArray[np.bool_]] = {}
     for pos, _, check, _ in problems.groups:
         mask = np.zeros(len(wall), dtype=bool)

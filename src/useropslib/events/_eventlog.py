@@ -2,211 +2,46 @@
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import TypeAdapter, ValidationError
 from typing_extensions import Self
 
-from useropslib.events._identity import links_frame, resolve_ids
+from useropslib._checks import check_bool, check_name
+from useropslib.events._header import LogHeader, LogSummary
+from useropslib.events._ingest import (
+    Duplicates,
+    check_duplicates_policy,
+    check_engine_columns,
+    ingest_pandas,
+    merge_identities,
+    records_frame,
+)
 from useropslib.events._time import (
     check_tz,
     period_codes,
     period_starts,
-    stamp,
     to_utc_ns,
 )
-from useropslib.events._validate import Problems, TimeUnit, parse_timestamps, parse_values
+from useropslib.events._validate import TimeUnit
 from useropslib.exceptions import (
-    EventSchemaError,
     InvalidParameterError,
-    UseropsError,
+    clip,
     did_you_mean,
 )
 from useropslib.models import Event, Period, WeekStart, parse_period, parse_week_start
 
-if TYPE_CHECKING:
-    from useropslib.events._lazy import LazyEventLog
+__all__ = ["EventLog"]
 
-__all__ = ["EventLog", "LogSummary", "read_events", "scan_events"]
-
-Duplicates = Literal["keep", "drop", "error"]
-_DEFAULT_VALUE_COL = "value"
-_EVENTS_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     a.flags.writeable = False
     return a
-
-
-def _check_duplicates_policy(duplicates: str) -> None:
-    if duplicates not in ("keep", "drop", "error"):
-        raise InvalidParameterError(
-            f"Invalid duplicates={duplicates!r}. Expected 'keep' (default: keep repeated rows as "
-            "separate events), 'drop' (keep the first of each set of identical rows) or 'error'."
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class LogSummary:
-    """A short description of an :class:`EventLog`.
-
-    Attributes
-    ----------
-    n_events, n_users, n_event_types : int
-        Counts of rows, distinct users and distinct event names.
-    start, end : pandas.Timestamp or None
-        First and last event, in the log's time zone.
-    as_of : pandas.Timestamp or None
-        The log's "now"; ``as_of_source`` says whether it was given or is the last event.
-    tz : str
-        Time zone used for calendar periods.
-    week_start : str
-        First day of a week.
-    top_events : pandas.Series
-        Events per event name, most frequent first (all of them).
-    duplicates_dropped : int
-        Rows removed by ``duplicates="drop"``.
-    identities_merged : int
-        Ids folded into another user by identity links.
-    has_values : bool
-        Whether the log carries numeric values.
-    properties : tuple of str
-        Names of the event-property columns.
-    """
-
-    n_events: int
-    n_users: int
-    n_event_types: int
-    start: pd.Timestamp | None
-    end: pd.Timestamp | None
-    as_of: pd.Timestamp | None
-    as_of_source: str
-    tz: str
-    week_start: str
-    top_events: pd.Series
-    duplicates_dropped: int
-    identities_merged: int
-    has_values: bool
-    properties: tuple[str, ...]
-
-    def __str__(self) -> str:
-        span = "no events" if self.start is None else f"{self.start} -> {self.end}"
-        lines = [
-            f"EventLog: {self.n_events:,} events, {self.n_users:,} users, "
-            f"{self.n_event_types:,} event types",
-            f"  span:   {span} (tz={self.tz}, weeks start {self.week_start})",
-            f"  as_of:  {self.as_of} ({self.as_of_source})",
-        ]
-        if self.has_values:
-            lines.append("  values: yes")
-        if self.properties:
-            lines.append(f"  properties: {', '.join(self.properties)}")
-        if self.duplicates_dropped:
-            lines.append(f"  duplicates dropped: {self.duplicates_dropped:,}")
-        if self.identities_merged:
-            lines.append(f"  ids merged by identity links: {self.identities_merged:,}")
-        if len(self.top_events):
-            top = self.top_events.head(5)
-            width = max(len(str(k)) for k in top.index)
-            lines.append("  top events:")
-            lines.extend(f"    {k!s:<{width}}  {int(v):>12,}" for k, v in top.items())
-            if len(self.top_events) > 5:
-                lines.append(f"    ... and {len(self.top_events) - 5} more")
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the summary as JSON-ready Python values.
-
-        Returns
-        -------
-        dict
-        """
-
-        def iso(t: pd.Timestamp | None) -> str | None:
-            return None if t is None else t.isoformat()
-
-        return {
-            "n_events": self.n_events,
-            "n_users": self.n_users,
-            "n_event_types": self.n_event_types,
-            "start": iso(self.start),
-            "end": iso(self.end),
-            "as_of": iso(self.as_of),
-            "as_of_source": self.as_of_source,
-            "tz": self.tz,
-            "week_start": self.week_start,
-            "top_events": {str(k): int(v) for k, v in self.top_events.items()},
-            "duplicates_dropped": self.duplicates_dropped,
-            "identities_merged": self.identities_merged,
-            "has_values": self.has_values,
-            "properties": list(self.properties),
-        }
-
-
-class LogHeader:
-    """What an event log and a lazy one both know without their rows: vocabularies and clock.
-
-    Subclasses set ``_users``, ``_events``, ``_tz``, ``_week_start``, ``_as_of`` and
-    ``_as_of_given``.
-    """
-
-    __slots__ = ()
-    _users: pd.Index
-    _events: pd.Index
-    _tz: str
-    _week_start: int
-    _as_of: int | None
-    _as_of_given: bool
-
-    @property
-    def users(self) -> pd.Index:
-        """The user-id vocabulary: ``users[code]`` is the id of user code ``code``.
-
-        It is shared by filtered views, so it may include users with no event in this view;
-        :attr:`present_user_codes` lists those who have.
-        """
-        return self._users
-
-    @property
-    def event_names(self) -> pd.Index:
-        """The event-name vocabulary: ``event_names[code]`` is the name of event code ``code``."""
-        return self._events
-
-    @property
-    def tz(self) -> str:
-        """IANA time zone used for calendar periods."""
-        return self._tz
-
-    @property
-    def week_start(self) -> int:
-        """First day of a calendar week, 0 = Monday ... 6 = Sunday."""
-        return self._week_start
-
-    def _stamp(self, ns: int | None) -> pd.Timestamp | None:
-        return stamp(ns, self._tz)
-
-    @property
-    def as_of(self) -> pd.Timestamp | None:
-        """The log's "now": given at construction, or else the last event's time."""
-        return self._stamp(self._as_of)
-
-    @property
-    def as_of_ns(self) -> int | None:
-        """:attr:`as_of` as int64 UTC nanoseconds."""
-        return self._as_of
-
-    @property
-    def as_of_source(self) -> str:
-        """``"given"`` when ``as_of`` was passed, else ``"last event"``."""
-        return "given" if self._as_of_given else "last event"
 
 
 class EventLog(LogHeader):
@@ -310,6 +145,8 @@ class EventLog(LogHeader):
         week_start: WeekStart | int = "monday",
         time_unit: TimeUnit | None = None,
         allow_empty: bool = False,
+        time_format: str | None = None,
+        dayfirst: bool | None = None,
     ) -> EventLog:
         """Build an event log from a pandas DataFrame, checking every row.
 
@@ -346,9 +183,16 @@ class EventLog(LogHeader):
         week_start : str or int, default "monday"
             First day of a calendar week (``"sunday"`` for US-style weeks).
         time_unit : {"s", "ms", "us", "ns"}, optional
-            Read a numeric time column as epoch values in this unit (UTC).
+            Read numbers in the time column (a numeric column, or numbers among text) as epoch
+            values in this unit (UTC).  Without it numbers are an error, never guessed.
         allow_empty : bool, default False
             Accept a frame without rows.
+        time_format : str, optional
+            One strftime format for every text time (``"%d/%m/%Y %H:%M"``; add ``%z`` when the
+            text carries an offset).  Default: ISO 8601, then other unambiguous forms.
+        dayfirst : bool, optional
+            The day/month order of numeric dates such as ``01/02/2024`` when the column does not
+            show it (no field above 12).  Default: the order must be shown by the data.
 
         Returns
         -------
@@ -375,155 +219,25 @@ class EventLog(LogHeader):
         >>> EventLog.from_pandas(df, user_col="uid", event_col="name", time_col="ts").n_events
         2
         """
-        if not isinstance(df, pd.DataFrame):
-            raise InvalidParameterError(
-                f"from_pandas expects a pandas DataFrame, got {type(df).__name__}. Hint: use "
-                "EventLog.from_frame for polars, pyarrow or DuckDB data, or from_records for "
-                "Event objects."
-            )
-        _check_duplicates_policy(duplicates)
-        if tz is not None:
-            check_tz(tz)
-        ws = parse_week_start(week_start)
-        if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
-            raise InvalidParameterError(
-                f"Invalid time_unit={time_unit!r}. Expected 's', 'ms', 'us' or 'ns'."
-            )
-
-        required = {user_col: "user_col", event_col: "event_col", time_col: "time_col"}
-        if anonymous_col is not None:
-            required[anonymous_col] = "anonymous_col"
-        if value_col is not None and value_col != _DEFAULT_VALUE_COL:
-            required[value_col] = "value_col"
-        props_given = list(properties) if properties is not None else None
-        if props_given is not None:
-            required.update({p: "properties" for p in props_given if p not in required})
-        missing = [c for c in required if c not in df.columns]
-        if missing:
-            raise EventSchemaError.missing_columns(
-                missing=missing, available=df.columns, param=required
-            )
-        if value_col == _DEFAULT_VALUE_COL and value_col not in df.columns:
-            value_col = None
-        if df.columns.duplicated().any():
-            dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
-            raise EventSchemaError(
-                f"Event table has duplicated column name(s) {dup}. Expected unique names. "
-                "Hint: rename or drop the repeated columns."
-            )
-
-        problems = Problems(df.index)
-        n = len(df)
-        if n == 0 and not allow_empty:
-            problems.add_whole("*", "empty_log", "the table has no rows")
-            problems.raise_if_any()
-
-        # --- users (with anonymous ids and identity links) -----------------------------------
-        user_s = df[user_col]
-        anon_links = None
-        if anonymous_col is not None:
-            anon_s = df[anonymous_col]
-            has_user = user_s.notna().to_numpy()
-            key_s = user_s.astype(object).where(has_user, anon_s.astype(object))
-            both = has_user & anon_s.notna().to_numpy()
-            if both.any():
-                pair = pd.DataFrame(
-                    {
-                        "anonymous_id": anon_s[both].to_numpy(dtype=object),
-                        "user_id": user_s[both].to_numpy(dtype=object),
-                    }
-                )
-                anon_links = pair.drop_duplicates()
-        else:
-            key_s = user_s
-        user_codes, users = pd.factorize(key_s)
-        user_codes = user_codes.astype(np.int32, copy=False)
-        problems.add(user_codes < 0, user_col, "null_user_id")
-        users = pd.Index(users)
-        blank_codes = _blank_positions(users)
-        if blank_codes.size:
-            problems.add(np.isin(user_codes, blank_codes), user_col, "empty_user_id", key_s)
-
-        # --- events ----------------------------------------------------------------------------
-        event_s = df[event_col]
-        event_codes, events = pd.factorize(event_s)
-        event_codes = event_codes.astype(np.int32, copy=False)
-        problems.add(event_codes < 0, event_col, "null_event")
-        events = pd.Index(events)
-        if not (pd.api.types.is_string_dtype(events.dtype) or pd.api.types.is_object_dtype(events)):
-            events = events.astype(str)
-        blank_events = _blank_positions(events)
-        if blank_events.size:
-            problems.add(np.isin(event_codes, blank_events), event_col, "empty_event", event_s)
-
-        # --- time, values, as_of ----------------------------------------------------------------
-        ts, input_tz = parse_timestamps(
-            df[time_col], tz=tz, time_unit=time_unit, column=time_col, problems=problems
-        )
-        # calendar zone: the one given, else the input's own IANA zone, else UTC
-        log_tz = tz or (input_tz if input_tz is not None and _is_iana(input_tz) else "UTC")
-        values = None
-        if value_col is not None:
-            values = parse_values(df[value_col], column=value_col, problems=problems)
-        as_of_ns = None
-        if as_of is not None:
-            as_of_ns = to_utc_ns(as_of, tz=log_tz, name="as_of")
-            problems.add(ts > as_of_ns, time_col, "after_as_of", df[time_col])
-
-        # --- properties -------------------------------------------------------------------------
-        used = {user_col, event_col, time_col, value_col, anonymous_col}
-        prop_cols = (
-            props_given if props_given is not None else [c for c in df.columns if c not in used]
-        )
-        props = df[prop_cols].reset_index(drop=True) if prop_cols else None
-
-        # --- duplicates -------------------------------------------------------------------------
-        dup_mask = None
-        if duplicates != "keep" and n:
-            key = pd.DataFrame({"u": user_codes, "e": event_codes, "t": ts})
-            if values is not None:
-                key["v"] = values
-            if props is not None:
-                key = pd.concat([key, props.set_axis(key.index)], axis=1)
-            dup_mask = key.duplicated(keep="first").to_numpy()
-            if duplicates == "error":
-                problems.add(dup_mask, "*", "duplicate_row")
-        problems.raise_if_any()
-
-        # --- identities -------------------------------------------------------------------------
-        links = links_frame(identities)
-        if anon_links is not None:
-            links = pd.concat([links, anon_links], ignore_index=True)
-        merged = 0
-        if len(links):
-            canonical = resolve_ids(users, links)
-            new_codes, new_users = pd.factorize(pd.Index(canonical, dtype=object))
-            merged = len(users) - len(new_users)
-            user_codes = new_codes.astype(np.int32)[user_codes]
-            users = pd.Index(new_users)
-
-        dropped = 0
-        if dup_mask is not None and duplicates == "drop" and dup_mask.any():
-            keep = ~dup_mask
-            dropped = int(dup_mask.sum())
-            user_codes, event_codes, ts = user_codes[keep], event_codes[keep], ts[keep]
-            values = None if values is None else values[keep]
-            props = None if props is None else props[keep].reset_index(drop=True)
-
         return cls(
-            user_codes=np.ascontiguousarray(user_codes),
-            users=users,
-            event_codes=np.ascontiguousarray(event_codes),
-            events=events,
-            ts_ns=ts,
-            values=values,
-            props=props,
-            tz=log_tz,
-            week_start=ws,
-            as_of_ns=as_of_ns,
-            as_of_given=as_of is not None,
-            dups_dropped=dropped,
-            merged=merged,
+            **ingest_pandas(
+                df,
+                user_col=user_col,
+                event_col=event_col,
+                time_col=time_col,
+                value_col=value_col,
+                anonymous_col=anonymous_col,
+                properties=properties,
+                tz=tz,
+                identities=identities,
+                duplicates=duplicates,
+                as_of=as_of,
+                week_start=week_start,
+                time_unit=time_unit,
+                allow_empty=allow_empty,
+                time_format=time_format,
+                dayfirst=dayfirst,
+            )
         )
 
     @classmethod
@@ -575,40 +289,7 @@ class EventLog(LogHeader):
         >>> log.n_users
         2
         """
-        raw = list(records)
-        if all(isinstance(r, Event) for r in raw):
-            items: list[Event] = raw  # type: ignore[assignment]
-        else:
-            as_dicts = [r.model_dump() if isinstance(r, Event) else r for r in raw]
-            try:
-                items = _EVENTS_ADAPTER.validate_python(as_dicts)
-            except ValidationError as exc:
-                raise _records_error(exc, as_dicts) from None
-        frame = pd.DataFrame(
-            {
-                "user_id": pd.Series([e.user_id for e in items], dtype=object),
-                "anonymous_id": pd.Series([e.anonymous_id for e in items], dtype=object),
-                "event": pd.Series([e.event for e in items], dtype=object),
-                "timestamp": pd.to_datetime([e.timestamp for e in items], utc=True),
-                "value": pd.Series([e.value for e in items], dtype="float64"),
-            }
-        )
-        props = pd.DataFrame([e.properties for e in items], index=frame.index)
-        has_anon = bool(frame["anonymous_id"].notna().any())
-        if not has_anon:
-            frame = frame.drop(columns="anonymous_id")
-        if frame["value"].isna().all():
-            frame = frame.drop(columns="value")
-        prop_names = [str(c) for c in props.columns]
-        reserved = ("user_id", "anonymous_id", "event", "timestamp", "value")
-        clash = [c for c in prop_names if c in reserved]
-        if clash:
-            raise EventSchemaError(
-                f"Event properties {clash} clash with the event fields. Expected property names "
-                "other than user_id, anonymous_id, event, timestamp and value. Hint: rename them "
-                "(e.g. 'event_value')."
-            )
-        frame = pd.concat([frame, props], axis=1)
+        frame, prop_names, has_anon = records_frame(records)
         log = cls.from_pandas(
             frame,
             anonymous_col="anonymous_id" if has_anon else None,
@@ -639,6 +320,8 @@ class EventLog(LogHeader):
         week_start: WeekStart | int = "monday",
         time_unit: TimeUnit | None = None,
         allow_empty: bool = False,
+        time_format: str | None = None,
+        dayfirst: bool | None = None,
     ) -> EventLog:
         """Build an event log from any narwhals-supported frame.
 
@@ -657,7 +340,7 @@ class EventLog(LogHeader):
         frame : DataFrame-like
             The events.
         user_col, event_col, time_col, value_col, anonymous_col, tz, identities, duplicates, \
-as_of, week_start, time_unit, allow_empty
+as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             As in :meth:`from_pandas`.
         properties : sequence of str, optional
             Columns kept as event properties.  For engine frames (DuckDB, Polars, pyarrow,
@@ -706,6 +389,8 @@ as_of, week_start, time_unit, allow_empty
             "week_start": week_start,
             "time_unit": time_unit,
             "allow_empty": allow_empty,
+            "time_format": time_format,
+            "dayfirst": dayfirst,
         }
         if isinstance(frame, pd.DataFrame):
             return cls.from_pandas(frame, **opts)
@@ -728,9 +413,9 @@ as_of, week_start, time_unit, allow_empty
             return cls.from_pandas(nw_frame.to_pandas(), **opts)
 
         # --- engine frames: check options and columns without touching the rows --------------
-        _check_duplicates_policy(duplicates)
+        check_duplicates_policy(duplicates)
         ws = parse_week_start(week_start)
-        value_col, props = _check_engine_columns(
+        value_col, props = check_engine_columns(
             nw_frame,
             user_col=user_col,
             event_col=event_col,
@@ -775,127 +460,6 @@ as_of, week_start, time_unit, allow_empty
         )
 
     @classmethod
-    def scan(
-        cls,
-        frame: Any,
-        *,
-        user_col: str = "user_id",
-        event_col: str = "event",
-        time_col: str = "timestamp",
-        value_col: str | None = "value",
-        properties: Sequence[str] | None = None,
-        tz: str | None = None,
-        as_of: Any = None,
-        week_start: WeekStart | int = "monday",
-        time_unit: TimeUnit | None = None,
-        allow_empty: bool = False,
-    ) -> LazyEventLog:
-        """Check and encode an engine frame where it lives, collecting no event rows.
-
-        The same checks as :meth:`from_frame` run in the engine (DuckDB, Polars, pyarrow or
-        PySpark), and the user and event vocabularies are collected, but the rows stay there.
-        Every metric, segment and churn function accepts the returned
-        :class:`~useropslib.events.LazyEventLog` and asks the engine only for what it needs: a
-        roll-up to (user, event, local day) for calendar metrics, the rows of the named events
-        for a funnel, everything only where exact times of every event matter.  Use it for
-        tables larger than memory or on a cluster.
-
-        Parameters
-        ----------
-        frame : DuckDB relation, Polars DataFrame or LazyFrame, pyarrow Table, PySpark DataFrame
-            The events.  Times must be time-zone aware (or integer epochs with ``time_unit``).
-        user_col, event_col, time_col, value_col, properties, tz, as_of, week_start, \
-time_unit, allow_empty
-            As in :meth:`from_frame`.
-
-        Returns
-        -------
-        LazyEventLog
-
-        Raises
-        ------
-        EventSchemaError
-            As in :meth:`from_frame`, from counts computed in the engine.
-        InvalidParameterError
-            For a pandas (or other in-memory) frame, naive times, or an invalid option.
-
-        Examples
-        --------
-        >>> import polars as pl
-        >>> from datetime import datetime, timezone
-        >>> lf = pl.LazyFrame({"user_id": ["a", "a", "b"], "event": ["open", "buy", "open"],
-        ...                    "timestamp": [datetime(2024, 1, d, tzinfo=timezone.utc)
-        ...                                  for d in (1, 2, 2)]})
-        >>> lazy = EventLog.scan(lf)
-        >>> lazy.n_events, list(lazy.users)
-        (3, ['a', 'b'])
-        """
-        import narwhals.stable.v2 as nw
-
-        from useropslib.events import _engine
-        from useropslib.events._lazy import LazyEventLog
-
-        try:
-            nw_frame = nw.from_native(frame)
-        except TypeError:
-            nw_frame = None
-        backend = "" if nw_frame is None else str(nw_frame.implementation.name).lower()
-        if nw_frame is None or backend not in _engine.ENGINE_BACKENDS:
-            raise InvalidParameterError(
-                f"scan got a {type(frame).__module__}.{type(frame).__name__}, which is not an "
-                "engine frame. Expected a DuckDB relation, a Polars DataFrame or LazyFrame, a "
-                "pyarrow Table or a PySpark DataFrame. Hint: an in-memory pandas frame is read "
-                "with EventLog.from_pandas."
-            )
-        ws = parse_week_start(week_start)
-        value_col, props = _check_engine_columns(
-            nw_frame,
-            user_col=user_col,
-            event_col=event_col,
-            time_col=time_col,
-            value_col=value_col,
-            anonymous_col=None,
-            properties=properties,
-            tz=tz,
-            time_unit=time_unit,
-        )
-        prep = _engine.prepare_in_engine(
-            nw_frame,
-            user_col=user_col,
-            event_col=event_col,
-            time_col=time_col,
-            value_col=value_col,
-            properties=props,
-            tz=tz,
-            time_unit=time_unit,
-            as_of=as_of,
-            allow_empty=allow_empty,
-            with_users=False,
-        )
-        if prep is None or prep.naive:
-            what = "naive (time-zone-less) times" if prep is not None else "columns of a type"
-            raise InvalidParameterError(
-                f"scan cannot keep this table in its engine: it has {what} that are only read "
-                "after collecting. Expected string or integer ids, numeric values and "
-                "time-zone-aware times (or integer epochs with time_unit=). Hint: convert the "
-                "time column in the engine, or use EventLog.from_frame, which collects and "
-                "reads them."
-            )
-        return LazyEventLog(
-            frame=nw.to_native(prep.raw),
-            events=prep.events,
-            raw_events=prep.raw_events,
-            properties=prep.properties,
-            has_values=prep.has_values,
-            tz=prep.tz,
-            week_start=ws,
-            n_events=prep.n_rows,
-            t_min=prep.t_min,
-            t_max=prep.t_max,
-            as_of_ns=None if as_of is None else to_utc_ns(as_of, tz=prep.tz, name="as_of"),
-        )
-
-    @classmethod
     def _from_arrays(
         cls,
         *,
@@ -912,14 +476,7 @@ time_unit, allow_empty
         identities: Any = None,
     ) -> EventLog:
         """Build a log from already validated, encoded arrays, applying identity links."""
-        links = links_frame(identities)
-        merged = 0
-        if len(links):
-            canonical = resolve_ids(users, links)
-            new_codes, new_users = pd.factorize(pd.Index(canonical, dtype=object))
-            merged = len(users) - len(new_users)
-            user_codes = new_codes.astype(np.int32)[user_codes]
-            users = pd.Index(new_users)
+        user_codes, users, merged = merge_identities(user_codes, users, identities)
         return cls(
             user_codes=np.ascontiguousarray(user_codes, dtype=np.int32),
             users=users,
@@ -1031,6 +588,7 @@ time_unit, allow_empty
         ['push']
         """
         names = self.property_names
+        check_name(name, "name", what="property")
         if self._props is None or name not in names:
             close = did_you_mean(str(name), names)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
@@ -1270,8 +828,8 @@ time_unit, allow_empty
         InvalidParameterError
             For names the log does not know, with close known names.
         """
-        wanted = [names] if isinstance(names, str) else list(names)
-        codes = self.event_code_of(wanted)
+        check_bool(exclude, "exclude")
+        codes = self.event_code_of(names)  # type: ignore[arg-type]
         mask = np.isin(self._event_codes, codes)
         return self._take(~mask if exclude else mask)
 
@@ -1292,7 +850,19 @@ time_unit, allow_empty
         InvalidParameterError
             For unknown names, listing close known names.
         """
-        codes = self._events.get_indexer(pd.Index(list(names), dtype=object))
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, (list, tuple, set, frozenset, pd.Index, pd.Series, np.ndarray)):
+            raise InvalidParameterError(
+                f"Invalid names of type {type(names).__name__}. Expected a list of event names."
+            )
+        try:
+            codes = self._events.get_indexer(pd.Index(list(names), dtype=object))
+        except TypeError:
+            raise InvalidParameterError(
+                f"Invalid names {clip(repr(names))}: event names are text. Expected a list of "
+                "event names."
+            ) from None
         if (codes < 0).any():
             unknown = [n for n, c in zip(names, codes, strict=True) if c < 0]
             hints = []
@@ -1308,7 +878,7 @@ time_unit, allow_empty
             )
         return np.asarray(codes, dtype=np.int64)
 
-    def filter_users(self, user_ids: Iterable[Any], *, exclude: bool = False) -> EventLog:
+    def filter_users(self, user_ids: Any, *, exclude: bool = False) -> EventLog:
         """Keep (or with ``exclude=True`` drop) the events of the given users.
 
         Ids the log does not know are ignored (an audience list often names users with no
@@ -1316,8 +886,8 @@ time_unit, allow_empty
 
         Parameters
         ----------
-        user_ids : iterable
-            User ids.
+        user_ids : id or iterable of ids
+            One user id (a string is one id, not its characters) or several.
         exclude : bool, default False
             Drop these users instead of keeping them.
 
@@ -1325,7 +895,21 @@ time_unit, allow_empty
         -------
         EventLog
         """
-        codes = self._users.get_indexer(pd.Index(list(user_ids), dtype=object))
+        check_bool(exclude, "exclude")
+        if isinstance(user_ids, pd.DataFrame):
+            raise InvalidParameterError(
+                "Invalid user_ids: a DataFrame. Expected one id or a list of ids. Hint: pass a "
+                "column, e.g. df['user_id']."
+            )
+        if isinstance(user_ids, (str, bytes)) or not isinstance(user_ids, Iterable):
+            user_ids = [user_ids]  # one id, not the characters of one
+        try:
+            codes = self._users.get_indexer(pd.Index(list(user_ids), dtype=object))
+        except TypeError:
+            raise InvalidParameterError(
+                "Invalid user_ids: they must be hashable ids (text or integers), got "
+                f"{str(user_ids)[:80]}. Expected one id or a list of ids."
+            ) from None
         member = np.zeros(len(self._users), dtype=bool)
         member[codes[codes >= 0]] = True
         mask = member[self._user_codes]
@@ -1458,7 +1042,9 @@ time_unit, allow_empty
         df = self.to_pandas()
         df["user_id"] = df["user_id"].astype(str)
         cols = list(df.columns)
-        df = df.astype({c: str for c in cols if c not in ("timestamp", "value")})
+        text = [c for c in cols if c not in ("timestamp", "value")]
+        # compare property values, not dtypes: a categorical column equals its plain values
+        df = df.astype(dict.fromkeys(text, object)).astype(dict.fromkeys(text, str))
         ordered: pd.DataFrame = df.sort_values(cols, kind="stable").reset_index(drop=True)
         return ordered
 
@@ -1475,259 +1061,3 @@ time_unit, allow_empty
         EventLog
         """
         return self
-
-
-def _check_engine_columns(
-    nw_frame: Any,
-    *,
-    user_col: str,
-    event_col: str,
-    time_col: str,
-    value_col: str | None,
-    anonymous_col: str | None,
-    properties: Sequence[str] | None,
-    tz: str | None,
-    time_unit: str | None,
-) -> tuple[str | None, list[str]]:
-    """Check the options and columns of an engine frame without touching its rows.
-
-    Returns the value column (None when the default one is absent) and the property names.
-    """
-    if tz is not None:
-        check_tz(tz)
-    if time_unit is not None and time_unit not in ("s", "ms", "us", "ns"):
-        raise InvalidParameterError(
-            f"Invalid time_unit={time_unit!r}. Expected 's', 'ms', 'us' or 'ns'."
-        )
-    columns = list(nw_frame.collect_schema().names())
-    required = {user_col: "user_col", event_col: "event_col", time_col: "time_col"}
-    if anonymous_col is not None:
-        required[anonymous_col] = "anonymous_col"
-    if value_col is not None and value_col != _DEFAULT_VALUE_COL:
-        required[value_col] = "value_col"
-    props = list(properties) if properties is not None else []
-    required.update({p: "properties" for p in props if p not in required})
-    missing = [c for c in required if c not in columns]
-    if missing:
-        raise EventSchemaError.missing_columns(missing=missing, available=columns, param=required)
-    if value_col == _DEFAULT_VALUE_COL and value_col not in columns:
-        value_col = None
-    return value_col, props
-
-
-def _is_iana(name: str) -> bool:
-    try:
-        check_tz(name)
-    except UseropsError:
-        return False
-    return True
-
-
-def _blank_positions(index: pd.Index) -> npt.NDArray[np.int64]:
-    """Positions of empty or whitespace-only strings in a vocabulary (vectorised over uniques)."""
-    if not (pd.api.types.is_object_dtype(index) or pd.api.types.is_string_dtype(index.dtype)):
-        return np.empty(0, dtype=np.int64)
-    is_str = np.fromiter((isinstance(x, str) for x in index), dtype=bool, count=len(index))
-    if not is_str.any():
-        return np.empty(0, dtype=np.int64)
-    stripped = pd.Index(index[is_str].astype(str)).str.strip()
-    blank = np.zeros(len(index), dtype=bool)
-    blank[np.flatnonzero(is_str)] = np.asarray(stripped == "", dtype=bool)
-    return np.flatnonzero(blank)
-
-
-def _records_error(exc: ValidationError, records: list[Any]) -> EventSchemaError:
-    rows = []
-    for err in exc.errors():
-        loc = err["loc"]
-        pos = loc[0] if loc else None
-        fieldname = ".".join(str(p) for p in loc[1:]) or "*"
-        rows.append(
-            {
-                "row": pos,
-                "column": fieldname,
-                "check": err["type"],
-                "value": None if "input" not in err else str(err["input"]),
-                "message": err["msg"],
-            }
-        )
-    fc = pd.DataFrame(rows, columns=["row", "column", "check", "value", "message"])
-    first = fc.head(5)
-    lines = [f"{len(fc)} problem(s) in {fc['row'].nunique()} of {len(records)} event record(s):"]
-    lines.extend(
-        f"  - record {r.row}, field {r.column!r}: {r.message} (got {r.value})"
-        for r in first.itertuples()
-    )
-    if len(fc) > 5:
-        lines.append(f"  ... and {len(fc) - 5} more")
-    lines.append(
-        "Hint: each record needs user_id or anonymous_id, a non-empty event, and a "
-        "timezone-aware timestamp such as '2024-05-01T08:00:00+08:00'. Every problem is listed "
-        "in .failure_cases."
-    )
-    return EventSchemaError("\n".join(lines), failure_cases=fc)
-
-
-def read_events(
-    path: str | os.PathLike[str],
-    *,
-    engine: Literal["pandas", "duckdb", "polars"] = "pandas",
-    **kwargs: Any,
-) -> EventLog:
-    """Read an event log from a Parquet or CSV file.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A ``.parquet``/``.pq`` file (needs pyarrow: ``pip install "useropslib[fast]"``), or a
-        ``.csv``/``.tsv`` file (optionally ``.gz``) whose time column is ISO 8601 text.
-    engine : {"pandas", "duckdb", "polars"}, default "pandas"
-        Who reads a Parquet file.  "pandas" reads it whole, then validates it as
-        :meth:`EventLog.from_pandas` does (every other column becomes a property).  "duckdb" and
-        "polars" scan it lazily and encode it in that engine (:meth:`EventLog.from_frame`), so
-        only the compact columns are ever in memory: use them for files larger than memory.
-        Properties are then read only when named in ``properties=``.
-    **kwargs
-        Passed to :meth:`EventLog.from_pandas` or :meth:`EventLog.from_frame` (``user_col``,
-        ``tz`` ...).
-
-    Returns
-    -------
-    EventLog
-
-    Raises
-    ------
-    InvalidParameterError
-        For a missing file, an unknown extension or engine, or ``engine`` other than "pandas"
-        for a CSV file.
-    UseropsError
-        When the chosen engine's package is not installed.
-    """
-    p = os.fspath(path)
-    if engine not in ("pandas", "duckdb", "polars"):
-        raise InvalidParameterError(
-            f"Invalid engine={engine!r}. Expected 'pandas', 'duckdb' or 'polars'."
-        )
-    if not os.path.exists(p):
-        raise InvalidParameterError(
-            f"No such file: {p!r}. Expected the path of a Parquet or CSV file of events."
-        )
-    low = p.lower()
-    is_parquet = low.endswith((".parquet", ".pq"))
-    if engine != "pandas":
-        if not is_parquet:
-            raise InvalidParameterError(
-                f"engine={engine!r} reads Parquet files only, got {p!r}. Hint: use "
-                "engine='pandas' for CSV, or convert the file to Parquet."
-            )
-        return _read_parquet_in_engine(p, engine, kwargs)
-    if is_parquet:
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise UseropsError(
-                "Reading Parquet needs pyarrow, which is not installed. Hint: pip install "
-                "'useropslib[fast]'."
-            ) from None
-        df = pd.read_parquet(p)
-    elif low.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
-        sep = "\t" if ".tsv" in low else ","
-        df = pd.read_csv(p, sep=sep)
-    else:
-        raise InvalidParameterError(
-            f"Cannot tell the format of {p!r}. Expected a name ending in .parquet, .pq, .csv or "
-            ".tsv (optionally .gz)."
-        )
-    return EventLog.from_pandas(df, **kwargs)
-
-
-def scan_events(
-    path: str | os.PathLike[str],
-    *,
-    engine: Literal["duckdb", "polars"] = "duckdb",
-    **kwargs: Any,
-) -> LazyEventLog:
-    """Scan a Parquet file (or a glob of them) lazily: rows stay in DuckDB or Polars.
-
-    The file is checked and encoded in the engine (see :meth:`EventLog.scan`); metrics then
-    collect only their reduction, so files far larger than memory work.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A Parquet file, or a glob pattern such as ``"events/*.parquet"``.
-    engine : {"duckdb", "polars"}, default "duckdb"
-        The engine that reads the file and runs the reductions.
-    **kwargs
-        Passed to :meth:`EventLog.scan` (``user_col``, ``tz``, ``properties`` ...).
-
-    Returns
-    -------
-    LazyEventLog
-
-    Raises
-    ------
-    InvalidParameterError
-        For an unknown engine, or a path that matches no file.
-    UseropsError
-        When the engine's package is not installed.
-    """
-    import glob
-
-    p = os.fspath(path)
-    if engine not in ("duckdb", "polars"):
-        raise InvalidParameterError(f"Invalid engine={engine!r}. Expected 'duckdb' or 'polars'.")
-    if not glob.glob(p):
-        raise InvalidParameterError(
-            f"No such file: {p!r}. Expected the path (or glob) of Parquet files of events."
-        )
-    source, kwargs, _ = _parquet_source(p, engine, kwargs)
-    # the DuckDB connection stays open: the lazy log's relation reads through it
-    return EventLog.scan(source, **kwargs)
-
-
-def _read_parquet_in_engine(path: str, engine: str, kwargs: dict[str, Any]) -> EventLog:
-    """Scan a Parquet file with DuckDB or Polars and encode it there."""
-    source, kwargs, con = _parquet_source(path, engine, kwargs)
-    try:
-        return EventLog.from_frame(source, **kwargs)
-    finally:
-        if con is not None:
-            con.close()
-
-
-def _parquet_source(
-    path: str, engine: str, kwargs: dict[str, Any]
-) -> tuple[Any, dict[str, Any], Any]:
-    """Open Parquet file(s) lazily in DuckDB or Polars: (frame, kwargs with tz, connection)."""
-    try:
-        if engine == "duckdb":
-            import duckdb
-        else:
-            import polars as pl
-    except ImportError:
-        raise UseropsError(
-            f"engine={engine!r} needs the {engine} package, which is not installed. Hint: pip "
-            "install 'useropslib[fast]'."
-        ) from None
-    if engine == "polars":
-        return pl.scan_parquet(path), kwargs, None
-    if kwargs.get("tz") is None and not any(ch in path for ch in "*?["):
-        # DuckDB's TIMESTAMPTZ forgets the column's zone; take it from the file's Arrow schema
-        kwargs = {**kwargs, "tz": _parquet_time_zone(path, kwargs.get("time_col", "timestamp"))}
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    return con.read_parquet(path), kwargs, con
-
-
-def _parquet_time_zone(path: str, time_col: str) -> str | None:
-    """Return the IANA zone a Parquet file's Arrow schema gives the time column, if any."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        return None
-    schema = pq.read_schema(path)
-    if time_col not in schema.names:
-        return None
-    zone = getattr(schema.field(time_col).type, "tz", None)
-    return str(zone) if zone and _is_iana(str(zone)) else None

@@ -45,6 +45,13 @@ def links_frame(identities: Any) -> pd.DataFrame:
             {"anonymous_id": list(identities.keys()), "user_id": list(identities.values())}
         )
     else:
+        if isinstance(identities, (str, bytes)) or not hasattr(identities, "__iter__"):
+            raise InvalidParameterError(
+                f"Invalid identities={str(identities)[:80]!r} ({type(identities).__name__}). "
+                "Expected a DataFrame with columns 'anonymous_id' and 'user_id', a dict "
+                "{anonymous_id: user_id}, or a list of IdentityLink or (anonymous_id, user_id) "
+                "pairs."
+            )
         pairs: list[tuple[Any, Any]] = []
         for i, item in enumerate(identities):
             if isinstance(item, IdentityLink):

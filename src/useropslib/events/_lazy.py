@@ -1,6 +1,6 @@
 """An event table left in its engine: metrics collect only the reduction they need.
 
-:meth:`EventLog.scan` checks a DuckDB relation, Polars LazyFrame, pyarrow Table or PySpark
+:meth:`LazyEventLog.scan` checks a DuckDB relation, Polars LazyFrame, pyarrow Table or PySpark
 DataFrame in its engine (one pass of counts, as :meth:`EventLog.from_frame` does) and reads the
 user and event vocabularies, but collects no event rows.  Each function then asks the engine for
 the smallest input that gives it the same answer:
@@ -32,10 +32,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events._engine import collect_native
-from useropslib.events._eventlog import EventLog, LogHeader
+from useropslib.events._engine import ENGINE_BACKENDS, collect_native, prepare_in_engine
+from useropslib.events._eventlog import EventLog
+from useropslib.events._header import LogHeader
+from useropslib.events._ingest import check_engine_columns
 from useropslib.events._time import check_tz, local_ns, period_codes, to_utc_ns
+from useropslib.events._validate import TimeUnit
 from useropslib.exceptions import InvalidParameterError, UseropsError
+from useropslib.models import WeekStart, parse_week_start
 
 __all__ = ["EventsLike", "Grain", "LazyEventLog", "as_event_log"]
 
@@ -159,7 +163,7 @@ def _codes_in(column: Any, vocabulary: pd.Index) -> npt.NDArray[np.int32]:
 
 def _changed(examples: list[str]) -> None:
     raise UseropsError(
-        f"The table changed after EventLog.scan: the engine returned ids or event names it did "
+        f"The table changed after LazyEventLog.scan: the engine returned ids or event names it did "
         f"not have then (e.g. {examples}). Expected the rows that were scanned. Hint: scan the "
         "table again after it changes, or scan a snapshot of it."
     )
@@ -213,7 +217,7 @@ def _period_key(grain: str, tz: str, week_start: int, t_min: int, t_max: int) ->
 class LazyEventLog(LogHeader):
     """An event table checked and encoded in its engine, with no event rows collected.
 
-    Build one with :meth:`EventLog.scan` or ``read_events(..., lazy=True)``.  Pass it to any
+    Build one with :meth:`LazyEventLog.scan` or ``read_events(..., lazy=True)``.  Pass it to any
     metric, segment or churn function in place of an :class:`EventLog`: each collects from the
     engine only what it needs (see :func:`as_event_log`).  :meth:`rollup` and :meth:`collect`
     are the two reductions, usable directly.  Each reduction is cached on the object, so a
@@ -240,7 +244,7 @@ class LazyEventLog(LogHeader):
     ...     "SELECT 'u' || (i % 3) AS user_id, CASE WHEN i % 2 = 0 THEN 'open' ELSE 'buy' END "
     ...     "AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 2 HOUR AS timestamp "
     ...     "FROM range(12) t(i)")
-    >>> lazy = EventLog.scan(rel, tz="UTC")
+    >>> lazy = LazyEventLog.scan(rel, tz="UTC")
     >>> lazy
     LazyEventLog(12 events, 3 users, 2 event types, duckdb, tz='UTC')
     >>> lazy.rollup("day").n_events  # one row per (user, event, day)
@@ -279,6 +283,124 @@ class LazyEventLog(LogHeader):
         self._as_of = as_of_ns if as_of_ns is not None else t_max
         self._keepalive = keepalive
         self._cache: dict[Any, EventLog] = {}
+
+    @classmethod
+    def scan(
+        cls,
+        frame: Any,
+        *,
+        user_col: str = "user_id",
+        event_col: str = "event",
+        time_col: str = "timestamp",
+        value_col: str | None = "value",
+        properties: Sequence[str] | None = None,
+        tz: str | None = None,
+        as_of: Any = None,
+        week_start: WeekStart | int = "monday",
+        time_unit: TimeUnit | None = None,
+        allow_empty: bool = False,
+    ) -> LazyEventLog:
+        """Check and encode an engine frame where it lives, collecting no event rows.
+
+        The same checks as :meth:`from_frame` run in the engine (DuckDB, Polars, pyarrow or
+        PySpark), and the user and event vocabularies are collected, but the rows stay there.
+        Every metric, segment and churn function accepts the returned
+        :class:`~useropslib.events.LazyEventLog` and asks the engine only for what it needs: a
+        roll-up to (user, event, local day) for calendar metrics, the rows of the named events
+        for a funnel, everything only where exact times of every event matter.  Use it for
+        tables larger than memory or on a cluster.
+
+        Parameters
+        ----------
+        frame : DuckDB relation, Polars DataFrame or LazyFrame, pyarrow Table, PySpark DataFrame
+            The events.  Times must be time-zone aware (or integer epochs with ``time_unit``).
+        user_col, event_col, time_col, value_col, properties, tz, as_of, week_start, \
+time_unit, allow_empty
+            As in :meth:`from_frame`.
+
+        Returns
+        -------
+        LazyEventLog
+
+        Raises
+        ------
+        EventSchemaError
+            As in :meth:`from_frame`, from counts computed in the engine.
+        InvalidParameterError
+            For a pandas (or other in-memory) frame, naive times, or an invalid option.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from datetime import datetime, timezone
+        >>> lf = pl.LazyFrame({"user_id": ["a", "a", "b"], "event": ["open", "buy", "open"],
+        ...                    "timestamp": [datetime(2024, 1, d, tzinfo=timezone.utc)
+        ...                                  for d in (1, 2, 2)]})
+        >>> lazy = LazyEventLog.scan(lf)
+        >>> lazy.n_events, list(lazy.users)
+        (3, ['a', 'b'])
+        """
+        import narwhals.stable.v2 as nw
+
+        try:
+            nw_frame = nw.from_native(frame)
+        except TypeError:
+            nw_frame = None
+        backend = "" if nw_frame is None else str(nw_frame.implementation.name).lower()
+        if nw_frame is None or backend not in ENGINE_BACKENDS:
+            raise InvalidParameterError(
+                f"scan got a {type(frame).__module__}.{type(frame).__name__}, which is not an "
+                "engine frame. Expected a DuckDB relation, a Polars DataFrame or LazyFrame, a "
+                "pyarrow Table or a PySpark DataFrame. Hint: an in-memory pandas frame is read "
+                "with EventLog.from_pandas."
+            )
+        ws = parse_week_start(week_start)
+        value_col, props = check_engine_columns(
+            nw_frame,
+            user_col=user_col,
+            event_col=event_col,
+            time_col=time_col,
+            value_col=value_col,
+            anonymous_col=None,
+            properties=properties,
+            tz=tz,
+            time_unit=time_unit,
+        )
+        prep = prepare_in_engine(
+            nw_frame,
+            user_col=user_col,
+            event_col=event_col,
+            time_col=time_col,
+            value_col=value_col,
+            properties=props,
+            tz=tz,
+            time_unit=time_unit,
+            as_of=as_of,
+            allow_empty=allow_empty,
+            with_users=False,
+        )
+        if prep is None or prep.naive:
+            what = "naive (time-zone-less) times" if prep is not None else "columns of a type"
+            raise InvalidParameterError(
+                f"scan cannot keep this table in its engine: it has {what} that are only read "
+                "after collecting. Expected string or integer ids, numeric values and "
+                "time-zone-aware times (or integer epochs with time_unit=). Hint: convert the "
+                "time column in the engine, or use EventLog.from_frame, which collects and "
+                "reads them."
+            )
+        return cls(
+            frame=nw.to_native(prep.raw),
+            events=prep.events,
+            raw_events=prep.raw_events,
+            properties=prep.properties,
+            has_values=prep.has_values,
+            tz=prep.tz,
+            week_start=ws,
+            n_events=prep.n_rows,
+            t_min=prep.t_min,
+            t_max=prep.t_max,
+            as_of_ns=None if as_of is None else to_utc_ns(as_of, tz=prep.tz, name="as_of"),
+        )
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -527,7 +649,7 @@ class LazyEventLog(LogHeader):
         InvalidParameterError
             For an unknown ``grain`` or event name.
         """
-        if grain not in ("hour", "day", "week", "month"):
+        if not isinstance(grain, str) or grain not in ("hour", "day", "week", "month"):
             raise InvalidParameterError(
                 f"Invalid grain={grain!r}. Expected 'hour', 'day', 'week' or 'month'. Hint: roll "
                 "up to the period the metric reports."

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_bool
 from useropslib.events._eventlog import EventLog
 from useropslib.events._lazy import EventsLike, Grain, as_event_log
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
@@ -100,7 +101,7 @@ def set_strict_events(enabled: bool = True) -> bool:
     True
     """
     previous = _STRICT.get()
-    _STRICT.set(bool(enabled))
+    _STRICT.set(check_bool(enabled, "enabled"))
     return previous
 
 

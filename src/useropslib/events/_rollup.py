@@ -7,7 +7,9 @@ import dataclasses
 import numpy as np
 import numpy.typing as npt
 
+from useropslib._checks import check_bool
 from useropslib.events._eventlog import EventLog
+from useropslib.exceptions import InvalidParameterError
 from useropslib.models import Period, WeekStart
 
 __all__ = ["UserPeriods", "first_seen_ns", "last_seen_ns", "user_periods"]
@@ -36,6 +38,14 @@ class UserPeriods:
 
     def __len__(self) -> int:
         return int(self.user.size)
+
+
+def _check_log(log: object, what: str) -> None:
+    if not isinstance(log, EventLog):
+        raise InvalidParameterError(
+            f"{what} takes an EventLog, got {type(log).__name__}. Hint: build one with "
+            "EventLog.from_pandas(df), or collect a lazy log with .to_event_log()."
+        )
 
 
 def _dense_ok(n_bins: int, n_keys: int) -> bool:
@@ -82,6 +92,15 @@ def user_periods(
     >>> up.user.tolist(), (up.period - up.period.min()).tolist(), up.n_events.tolist()
     ([0, 0, 1], [0, 2, 1], [2, 1, 1])
     """
+    _check_log(log, "user_periods")
+    check_bool(with_values, "with_values")
+    if mask is not None:
+        mask = np.asarray(mask)
+        if mask.dtype != bool or mask.shape != (log.n_events,):
+            raise InvalidParameterError(
+                f"Invalid mask of dtype {mask.dtype} and shape {mask.shape}. Expected a boolean "
+                f"array with one entry per event ({log.n_events})."
+            )
     codes = log.period_codes(period, tz=tz, week_start=week_start)
     users = log.user_codes
     values = log.values if with_values else None
@@ -136,6 +155,7 @@ def first_seen_ns(log: EventLog) -> npt.NDArray[np.int64]:
     ndarray of int64
         Indexed by user code, length ``len(log.users)``.
     """
+    _check_log(log, "first_seen_ns")
     out = np.full(len(log.users), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(out, log.user_codes, log.timestamps_ns)
     return out
@@ -154,6 +174,7 @@ def last_seen_ns(log: EventLog) -> npt.NDArray[np.int64]:
     ndarray of int64
         Indexed by user code, length ``len(log.users)``.
     """
+    _check_log(log, "last_seen_ns")
     out = np.full(len(log.users), np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(out, log.user_codes, log.timestamps_ns)
     return out

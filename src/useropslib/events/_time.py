@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.exceptions import InvalidParameterError, clip, did_you_mean
 from useropslib.models import Period, parse_period
+from useropslib.models._types import MAX_INSTANT, MIN_INSTANT
 
 __all__ = [
     "NS_PER_DAY",
@@ -35,6 +36,21 @@ NS_PER_HOUR = 3600 * NS_PER_SECOND
 NS_PER_DAY = 24 * NS_PER_HOUR
 _NS_PER_QUARTER = 900 * NS_PER_SECOND
 _MAX_TABLE = 20_000_000  # quarter-hours: about 570 years
+
+
+_MIN_NS = int(pd.Timestamp(MIN_INSTANT).value)
+_MAX_NS = int(pd.Timestamp(MAX_INSTANT).value)
+
+
+def _ns_or_min(ts: pd.Timestamp) -> int:
+    """Nanoseconds of ``ts``; the int64 minimum when it has none (outside pandas' ns range)."""
+    try:
+        return int(ts.as_unit("ns").value)
+    except (OverflowError, ValueError):
+        return np.iinfo(np.int64).min
+
+
+_MACHINE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,8 +87,14 @@ def check_tz(tz: str) -> str:
         )
     try:
         zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        close = did_you_mean(tz, _all_zones())
+        if (
+            tz in _MACHINE_ZONES
+            or tz.startswith(("posix/", "right/"))
+            or (tz != "UTC" and tz not in _all_zones())
+        ):  # names whose rules depend on the machine's files
+            raise ValueError(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        close = did_you_mean(tz, _all_zones() - _MACHINE_ZONES)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise InvalidParameterError(
             f"Unknown time zone {tz!r}. Expected an IANA time-zone name such as 'UTC', "
@@ -136,6 +158,36 @@ def local_ns(ts_ns: npt.NDArray[np.int64], tz: str) -> npt.NDArray[np.int64]:
     return out
 
 
+def _check_week_start(week_start: Any) -> None:
+    if (
+        isinstance(week_start, bool)
+        or not isinstance(week_start, (int, np.integer))
+        or not (0 <= week_start <= 6)
+    ):
+        raise InvalidParameterError(
+            f"Invalid week_start={clip(repr(week_start))}. Expected an int 0-6 (0 = Monday)."
+        )
+
+
+def _instants(ts_ns: Any) -> npt.NDArray[np.int64]:
+    """Check an array of UTC nanoseconds (int64, or datetime64) within the supported span."""
+    arr = np.asarray(ts_ns)
+    if arr.dtype.kind == "M":
+        arr = arr.astype("datetime64[ns]").view(np.int64)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise InvalidParameterError(
+            f"Invalid instants of dtype {arr.dtype} and shape {arr.shape}. Expected a 1-d array "
+            "of int64 UTC nanoseconds, such as EventLog.timestamps_ns."
+        )
+    out = arr.astype(np.int64, copy=False)
+    if out.size and (int(out.min()) < _MIN_NS or int(out.max()) >= _MAX_NS):
+        raise InvalidParameterError(
+            "Instants outside the supported span (1900-01-01 to 2149-12-31 UTC). Expected UTC "
+            "nanoseconds within it."
+        )
+    return out
+
+
 def period_codes(
     ts_ns: npt.NDArray[np.int64], period: Period | str, *, tz: str = "UTC", week_start: int = 0
 ) -> npt.NDArray[np.int64]:
@@ -171,6 +223,9 @@ def period_codes(
     DatetimeIndex(['2024-01-08 00:00:00+08:00'], dtype='datetime64[ns, Asia/Shanghai]', freq=None)
     """
     period = parse_period(period)
+    ts_ns = _instants(ts_ns)
+    check_tz(tz)
+    _check_week_start(week_start)
     loc = local_ns(ts_ns, tz)  # a new array: divided in place, so one event-length array lives
     if period == "hour":
         loc //= NS_PER_HOUR
@@ -224,7 +279,23 @@ def period_starts(
     DatetimeIndex(['1970-01-01 00:00:00+00:00', '1970-02-01 00:00:00+00:00'], dtype='datetime64[ns, UTC]', freq=None)
     """  # noqa: E501
     period = parse_period(period)
-    c = np.asarray(codes, dtype=np.int64)
+    check_tz(tz)
+    _check_week_start(week_start)
+    arr = np.asarray(codes if np.ndim(codes) else [codes])
+    if arr.dtype.kind == "O":  # a list of Python objects: ints only, bools are no codes
+        ints = all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in arr)
+        arr = arr.astype(np.int64) if ints and arr.ndim == 1 else arr
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise InvalidParameterError(
+            f"Invalid period codes {str(codes)[:80]!r}. Expected integers made by period_codes."
+        )
+    c = arr.astype(np.int64, copy=False)
+    span = {"hour": 24 * 366, "day": 366, "week": 53, "month": 12}[period]
+    if c.size and (c.min() < -70 * span or c.max() > 180 * span):
+        raise InvalidParameterError(
+            f"Period codes {int(c.min())}..{int(c.max())} lie outside the supported span of "
+            "instants (1900-01-01 to 2149-12-31). Expected codes made by period_codes."
+        )
     if period == "hour":
         naive = c.astype("datetime64[h]")
     elif period == "day":
@@ -266,14 +337,21 @@ def to_utc_ns(value: object, *, tz: str, name: str = "timestamp") -> int:
     >>> to_utc_ns("1970-01-01 08:00", tz="Asia/Shanghai")
     0
     """
+    if isinstance(value, (bool, int, float, np.integer, np.floating)):
+        raise InvalidParameterError(
+            f"Invalid {name}={value!r}: a bare number is not a point in time (seconds? "
+            "milliseconds? since when?). Expected an ISO date or datetime such as '2024-05-01' "
+            "or '2024-05-01T08:00:00+08:00', a datetime, or a pandas.Timestamp. Hint: for an "
+            f"epoch, pass pd.Timestamp({value!r}, unit='s', tz='UTC')."
+        )
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         ts = pd.NaT
     if ts is pd.NaT:
         raise InvalidParameterError(
-            f"Cannot read {name}={value!r} as a point in time. Expected an ISO date or datetime "
-            "such as '2024-05-01' or '2024-05-01T08:00:00+08:00', a datetime, or a "
+            f"Cannot read {name}={str(value)[:80]!r} as a point in time. Expected an ISO date or "
+            "datetime such as '2024-05-01' or '2024-05-01T08:00:00+08:00', a datetime, or a "
             "pandas.Timestamp."
         )
     if ts.tzinfo is None:
@@ -284,7 +362,14 @@ def to_utc_ns(value: object, *, tz: str, name: str = "timestamp") -> int:
                 f"{name}={value!r} is not a single instant in {tz} ({exc}). Expected a local time "
                 "that exists once. Hint: give an aware value such as '2024-03-31T02:30:00+01:00'."
             ) from None
-    return int(ts.tz_convert("UTC").as_unit("ns").value)
+    utc = ts.tz_convert("UTC")
+    if not _MIN_NS <= _ns_or_min(utc) < _MAX_NS:
+        raise InvalidParameterError(
+            f"{name}={str(value)[:80]!r} is outside the supported span of instants, "
+            "1900-01-01 to 2149-12-31 UTC. Expected a time within it. Hint: pass None to use "
+            "the log's own times."
+        )
+    return int(utc.as_unit("ns").value)
 
 
 @overload

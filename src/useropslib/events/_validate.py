@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -11,27 +12,40 @@ import pandas as pd
 
 from useropslib.exceptions import EventSchemaError
 
-__all__ = ["Problems", "TimeUnit", "parse_timestamps", "parse_values"]
+__all__ = ["Problems", "TimeUnit", "localize_naive", "parse_values"]
 
 TimeUnit = Literal["s", "ms", "us", "ns"]
 
 _NAT = np.iinfo(np.int64).min
 _FIRST = 5  # rows shown per check in the message
 
-# a clock time followed by a UTC designator or an offset: "...10:00Z", "...10:00:00.5+08:00"
-_AWARE_RE = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
-
 _HINTS: dict[str, str] = {
     "null_user_id": "every event needs a user id (or an anonymous id mapped through identities=)",
     "empty_user_id": "blank user ids are not users; fill them or remove those rows",
     "null_event": "every event needs a name",
     "empty_event": "blank event names are not events; fill them or remove those rows",
+    "invalid_user_id": "a user id is text or an integer; booleans, lists and other objects "
+    "are not ids",
+    "invalid_event": "an event name is text (or a number, read as text); booleans, lists "
+    "and other objects are not names",
+    "colliding_user_id": "ids of different kinds read the same as text (1 and '1'); convert "
+    "the column to one kind, e.g. df[col].astype(str), so they are one user or rename one",
+    "colliding_event": "names of different kinds read the same as text (1 and '1'); convert "
+    "the column with .astype(str) so they are one event, or rename one",
+    "out_of_range_timestamp": "times must lie in 1900-01-01 .. 2149-12-31 UTC; these are "
+    "probably placeholders or unit mistakes (check time_unit=)",
     "null_timestamp": "every event needs a time; fill the missing ones or remove those rows",
     "unparseable_timestamp": "use ISO 8601 text such as '2024-05-01T08:00:00+08:00', or datetimes",
     "naive_timestamp": "pass tz='Asia/Shanghai' (the zone the local times were recorded in), "
     "or give timezone-aware timestamps",
     "mixed_naive_aware": "make all timestamps aware (with an offset) or all naive (and pass tz=)",
     "numeric_timestamp": "pass time_unit='s' (or 'ms', 'us', 'ns') to read epoch numbers as UTC",
+    "ambiguous_time_zone": "zone abbreviations such as EST or CST mean different offsets in "
+    "different places; write the offset ('-05:00') or name the zone with tz=",
+    "ambiguous_date_order": "these dates read both as day/month and month/day; pass "
+    "dayfirst=True or False, or time_format='%d/%m/%Y'",
+    "inconsistent_date_order": "some dates are day first and others month first; clean the "
+    "column, or pass time_format= to read one format",
     "nonexistent_local_time": "these local times were skipped by a DST change; "
     "give aware timestamps",
     "ambiguous_local_time": "these local times happen twice at a DST change; give aware timestamps",
@@ -132,133 +146,7 @@ def _nat_to_int(values: pd.Series | pd.DatetimeIndex) -> npt.NDArray[np.int64]:
     return np.asarray(values.as_unit("ns").asi8, dtype=np.int64)
 
 
-def _from_arrow(s: pd.Series, dtype: pd.ArrowDtype) -> pd.Series:
-    """Move a pyarrow-backed column to the equivalent numpy-backed one."""
-    pa_type = dtype.pyarrow_dtype
-    if dtype.kind == "M":
-        unit_tz = getattr(pa_type, "tz", None)
-        return s.astype(pd.DatetimeTZDtype("ns", unit_tz) if unit_tz else "datetime64[ns]")
-    if dtype.kind in "iuf":
-        return s.astype("float64")
-    return s.astype(object)
-
-
-def _parse_strings(s: pd.Series) -> pd.Series:
-    """Parse text timestamps: ISO 8601 quickly, then any remaining ones element-wise."""
-    out = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True)
-    retry = out.isna() & s.notna()
-    if retry.any():
-        out[retry] = pd.to_datetime(s[retry], errors="coerce", format="mixed", utc=True)
-    return out
-
-
-def parse_timestamps(
-    s: pd.Series,
-    *,
-    tz: str | None,
-    time_unit: TimeUnit | None,
-    column: str,
-    problems: Problems,
-) -> tuple[npt.NDArray[np.int64], str | None]:
-    """Convert a timestamp column to UTC nanoseconds, recording bad rows in ``problems``.
-
-    Returns the int64 array (int64-min where invalid) and the column's own time zone when it was
-    timezone-aware with a single zone (else None).
-    """
-    n = len(s)
-    bad = np.full(n, _NAT, dtype=np.int64)
-    dtype = s.dtype
-    if isinstance(dtype, pd.ArrowDtype):
-        s = _from_arrow(s, dtype)
-        dtype = s.dtype
-    null = s.isna().to_numpy()
-    problems.add(null, column, "null_timestamp")
-
-    # 1. datetime64 columns: the fast path
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return _nat_to_int(s), str(dtype.tz)
-    if pd.api.types.is_datetime64_dtype(dtype):
-        if tz is None:
-            if (~null).any():
-                problems.add_whole(column, "naive_timestamp", "timestamps have no time zone")
-            return bad, None
-        return _localize(s, tz, column, problems, null), None
-
-    # 2. numbers: epoch values in an explicit unit
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        if time_unit is None:
-            problems.add_whole(column, "numeric_timestamp", f"column has numeric dtype {dtype}")
-            return bad, None
-        ok = ~null & np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))
-        out = bad.copy()
-        conv = pd.to_datetime(s[ok], unit=time_unit, utc=True, errors="coerce")
-        out[ok] = _nat_to_int(conv)
-        problems.add(ok & (out == _NAT), column, "unparseable_timestamp", s)
-        problems.add(~null & ~ok, column, "unparseable_timestamp", s)
-        return out, "UTC"
-
-    # 3. text or python objects: decide awareness per row, then parse
-    kind = pd.api.types.infer_dtype(s, skipna=True)
-    if kind in ("string", "empty"):
-        text = s.astype(object).where(~null, None)
-        aware = s[~null].astype(str).str.strip().str.contains(_AWARE_RE, regex=True).to_numpy(bool)
-        aware_mask = np.zeros(n, dtype=bool)
-        aware_mask[~null] = aware
-        parsed_aware = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
-        if aware_mask.any():
-            parsed_aware[aware_mask] = _parse_strings(text[aware_mask])
-        naive_mask = ~null & ~aware_mask
-        parsed_naive = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
-        if naive_mask.any():
-            parsed_naive[naive_mask] = _parse_strings(text[naive_mask])
-        out = np.where(aware_mask, _nat_to_int(parsed_aware), _nat_to_int(parsed_naive))
-        unparsed = ~null & (out == _NAT)
-        problems.add(unparsed, column, "unparseable_timestamp", s)
-        ok_naive = naive_mask & ~unparsed
-        ok_aware = aware_mask & ~unparsed
-        if ok_naive.any() and ok_aware.any():
-            problems.add(
-                ok_naive if ok_naive.sum() <= ok_aware.sum() else ok_aware,
-                column,
-                "mixed_naive_aware",
-                s,
-            )
-            return bad, None
-        if ok_naive.any():
-            if tz is None:
-                problems.add_whole(column, "naive_timestamp", "timestamps have no UTC offset")
-                return bad, None
-            # the naive values were parsed as if UTC: reinterpret them as local times in tz
-            local = pd.Series(out.astype("datetime64[ns]"), index=s.index).where(ok_naive)
-            return _localize(local, tz, column, problems, ~ok_naive), None
-        return out, None
-
-    # python datetime / Timestamp objects (possibly with different zones)
-    tzinfos = s[~null].map(lambda x: getattr(x, "tzinfo", None) is not None)
-    aware_mask = np.zeros(n, dtype=bool)
-    aware_mask[~null] = tzinfos.to_numpy(dtype=bool)
-    naive_mask = ~null & ~aware_mask
-    if aware_mask.any() and naive_mask.any():
-        problems.add(
-            naive_mask if naive_mask.sum() <= aware_mask.sum() else aware_mask,
-            column,
-            "mixed_naive_aware",
-            s,
-        )
-        return bad, None
-    if naive_mask.any() and tz is None:
-        problems.add_whole(column, "naive_timestamp", "timestamps have no time zone")
-        return bad, None
-    conv = pd.to_datetime(s.astype(object), errors="coerce", utc=bool(aware_mask.any()))
-    unparsed = ~null & conv.isna().to_numpy()
-    problems.add(unparsed, column, "unparseable_timestamp", s)
-    if naive_mask.any():
-        assert tz is not None
-        return _localize(conv, tz, column, problems, null | unparsed), None
-    return _nat_to_int(conv), None
-
-
-def _localize(
+def localize_naive(
     s: pd.Series, tz: str, column: str, problems: Problems, skip: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.int64]:
     """Read naive wall-clock times in ``tz``; DST gaps and repeats are problems, not guesses."""
@@ -275,16 +163,46 @@ def _localize(
     return out
 
 
+def _is_plain_number(x: object) -> bool:
+    """Tell whether ``x`` is a real number or numeric text (not bool, complex, date ...)."""
+    if isinstance(x, (bool, np.bool_, complex, np.complexfloating)):
+        return False
+    return isinstance(x, (int, float, str, np.integer, np.floating, Decimal))
+
+
 def parse_values(s: pd.Series, *, column: str, problems: Problems) -> npt.NDArray[np.float64]:
-    """Convert a value column to float64 (NaN = no value), recording non-numbers and infinities."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        problems.add(s.notna().to_numpy(), column, "non_numeric_value", s)
+    """Convert a value column to float64 (NaN = no value), recording non-numbers and infinities.
+
+    Booleans, complex numbers, dates and durations are refused (``non_numeric_value``), not
+    coerced: ``True`` is not 1.0 of revenue, a complex number has no single amount, and a date
+    read as epoch nanoseconds is no amount at all.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    present = s.notna().to_numpy()
+    dtype = s.dtype
+    if (
+        pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_complex_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+    ):
+        problems.add(present, column, "non_numeric_value", s)
         return np.full(len(s), np.nan)
-    if pd.api.types.is_numeric_dtype(s.dtype):
+    if pd.api.types.is_numeric_dtype(dtype):
         out = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
-        num = pd.to_numeric(s, errors="coerce")
+        obj = s.astype(object)
+        kind = pd.api.types.infer_dtype(obj, skipna=True)
+        plain = present.copy()
+        if kind not in ("integer", "floating", "mixed-integer-float", "decimal", "string", "empty"):
+            plain = present & np.fromiter(
+                (_is_plain_number(x) for x in obj.to_numpy()), bool, len(obj)
+            )
+        num = pd.to_numeric(obj.where(plain, None), errors="coerce")
         out = num.to_numpy(dtype=np.float64, na_value=np.nan)
-        problems.add(np.isnan(out) & s.notna().to_numpy(), column, "non_numeric_value", s)
+        out[~plain] = np.nan
+        problems.add(present & np.isnan(out), column, "non_numeric_value", s)
     problems.add(np.isinf(out), column, "non_finite_value", s)
     return out

@@ -254,7 +254,7 @@ def activation(
     )
     w = window_ns(within, "within")
     key_names = _names(key_event, "key_event")
-    if incomplete not in ("exclude", "include"):
+    if not isinstance(incomplete, str) or incomplete not in ("exclude", "include"):
         raise InvalidParameterError(
             f"Invalid incomplete={incomplete!r}. Expected 'exclude' (leave users whose window is "
             "still open out of the rate) or 'include'."
@@ -467,6 +467,11 @@ def onboarding(
         raise InvalidParameterError(
             f"Invalid steps={steps!r}: a single string. Expected a list of event names in order. "
             f"Hint: steps=[{steps!r}, ...]."
+        )
+    if not isinstance(steps, (list, tuple, pd.Index, pd.Series, np.ndarray)):
+        raise InvalidParameterError(
+            f"Invalid steps of type {type(steps).__name__}. Expected a list of event names in "
+            "order. Hint: steps=['signup', 'activate']."
         )
     names = list(steps)
     if not names:

@@ -576,7 +576,7 @@ def stickiness(
     [2, 1, 1, 0]
     """
     # counting events per interval needs every event row; presence needs only the roll-up
-    counts_events = min_events != 1 or max_events is not None
+    counts_events = not (isinstance(min_events, int) and min_events == 1) or max_events is not None
     grain = None if counts_events else grain_of(period)
     cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain, as_of=as_of)
     p = parse_period(period)

@@ -830,10 +830,46 @@ def _masks(
         sub = np.arange(codes.size) if code < 0 else np.flatnonzero(codes == code)
         ok = np.ones(sub.size, dtype=bool)
         for prop, values in m.where:
+            _check_filter_kind(prop, values, props[prop], m.label)
             col = props[prop][rows[sub]]
             ok &= pd.Series(col, dtype=object).isin(list(values)).to_numpy(dtype=bool)
         masks[sub[ok]] |= _bit(bit)
     return masks
+
+
+def _value_kind(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "boolean"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return "other"
+
+
+_COLUMN_KINDS = {
+    "string": "text",
+    "integer": "number",
+    "floating": "number",
+    "mixed-integer-float": "number",
+    "decimal": "number",
+    "boolean": "boolean",
+}
+
+
+def _check_filter_kind(prop: str, values: tuple[Any, ...], column: Any, label: str) -> None:
+    """Refuse a step filter whose values can never equal the property's kind of values."""
+    kind = _COLUMN_KINDS.get(pd.api.types.infer_dtype(column, skipna=True))
+    if kind is None:  # empty, mixed or other kinds: nothing to compare against
+        return
+    wanted = {_value_kind(v) for v in values if v is not None}
+    if wanted and kind not in wanted:
+        raise InvalidParameterError(
+            f"The filter of step {label!r} compares property {prop!r}, which holds {kind} "
+            f"values, with {list(values)!r} ({', '.join(sorted(wanted))}), so it can match "
+            f"nothing. Expected {kind} values. Hint: write the value as the property holds it, "
+            f"e.g. {{{prop!r}: {str(values[0])!r}}} for text"
+        )
 
 
 def _mask_dtype(n_bits: int) -> type[np.integer[Any]]:

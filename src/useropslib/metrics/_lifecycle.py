@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -11,9 +12,10 @@ import pandas as pd
 
 from useropslib._results import MetricResult
 from useropslib._results import axes_or_new as _axes
-from useropslib.events import EventsLike, period_codes
-from useropslib.events._validate import Problems, parse_timestamps
-from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.events import EventsLike, last_seen_ns, period_codes
+from useropslib.events._timeparse import parse_timestamps
+from useropslib.events._validate import Problems
+from useropslib.exceptions import InvalidParameterError, UseropsWarning, did_you_mean
 from useropslib.metrics._query import (
     I64,
     EventSpec,
@@ -89,6 +91,22 @@ def _created_ns(cal: _Calendar, created_at: CreatedAt) -> I64:
     ok = known & (ns != _NS_MAX)
     np.minimum.at(out, codes[ok], ns[ok])
     return out
+
+
+def _warn_created_after_events(cal: _Calendar, created_ns: I64) -> None:
+    """Warn when users were 'created' after their last event: their events predate them."""
+    last = last_seen_ns(cal.log)
+    late = (created_ns != _NS_MAX) & (last != np.iinfo(np.int64).min) & (created_ns > last)
+    if late.any():
+        ids = [str(x) for x in cal.log.users[np.flatnonzero(late)[:5]]]
+        warnings.warn(
+            f"created_at is after every event of {int(late.sum())} user(s) (first: {ids}), so "
+            "their events come before they were created; they are counted new in their "
+            "creation period, after their activity. Hint: check the created_at zone and unit, "
+            "or that it is a creation time and not a last-update time",
+            UseropsWarning,
+            stacklevel=3,
+        )
 
 
 def _parse_times(values: pd.Series, cal: _Calendar, what: str) -> I64:
@@ -273,7 +291,7 @@ def lifecycle(
         events, event=event, tz=tz, week_start=week_start, grain=grain, subset=False, as_of=as_of
     )
     p = parse_period(period)
-    if dormant_sign not in ("negative", "positive"):
+    if not isinstance(dormant_sign, str) or dormant_sign not in ("negative", "positive"):
         close = did_you_mean(str(dormant_sign), ("negative", "positive"))
         hint = f"did you mean {close[0]!r}?" if close else "dormant_sign='negative' (PostHog)"
         raise InvalidParameterError(
@@ -281,6 +299,8 @@ def lifecycle(
             f"'positive'. Hint: {hint}"
         )
     created_ns = None if created_at is None else _created_ns(cal, created_at)
+    if created_ns is not None:
+        _warn_created_after_events(cal, created_ns)
     params: dict[str, Any] = {
         "period": p,
         "created_at": "first event" if created_at is None else "given",

@@ -24,7 +24,12 @@ from useropslib.events import (
     period_starts,
 )
 from useropslib.events._time import stamp as _stamp
-from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
+from useropslib.exceptions import (
+    InsufficientDataWarning,
+    InvalidParameterError,
+    UseropsWarning,
+    did_you_mean,
+)
 from useropslib.metrics._query import (
     _NS_MAX,
     GroupSpec,
@@ -360,12 +365,21 @@ def revenue(
     table.index = period_starts(np.arange(p0, p0 + span), p, tz=z, week_start=wsv)
     table.index.name = "period"
 
-    totals = _money_table(
-        np.array([amounts.sum()]),
-        np.array([int(pm.sum())]),
-        np.array([users_active]),
-        np.array([users_paying]),
-    ).iloc[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        total_revenue = amounts.sum()
+        totals = _money_table(
+            np.array([total_revenue]),
+            np.array([int(pm.sum())]),
+            np.array([users_active]),
+            np.array([users_paying]),
+        ).iloc[0]
+    if not (np.isfinite(rev).all() and np.isfinite(total_revenue)):
+        warnings.warn(
+            "Revenue sums exceed the largest float (about 1.8e308) and show as inf. Expected "
+            "amounts whose sums stay finite. Hint: rescale the value column (e.g. to thousands)",
+            UseropsWarning,
+            stacklevel=2,
+        )
     totals.name = "total"
     return RevenueResult(params=params, as_of=log.as_of, table=table, totals=totals)
 

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from useropslib.models._types import is_blank
+
 __all__ = ["Event", "IdentityLink", "PropertyValue", "UserId"]
 
 UserId = Annotated[str | int, Field(union_mode="left_to_right")]
@@ -16,8 +18,15 @@ PropertyValue = str | int | float | bool | None
 """A JSON scalar stored as an event or user property."""
 
 
+def _no_bool(value: Any, field: str) -> Any:
+    if isinstance(value, bool):
+        msg = f"{field} must be text or an integer, not a boolean ({value!r})"
+        raise ValueError(msg)
+    return value
+
+
 def _check_id(value: str | int | None, field: str) -> str | int | None:
-    if isinstance(value, str) and not value.strip():
+    if isinstance(value, str) and is_blank(value):
         msg = f"{field} must not be empty or blank; give the user's id, or leave it unset (None)"
         raise ValueError(msg)
     return value
@@ -61,6 +70,11 @@ class Event(BaseModel):
     properties: dict[str, PropertyValue] = Field(default_factory=dict)
     anonymous_id: UserId | None = None
 
+    @field_validator("user_id", "anonymous_id", "event", mode="before")
+    @classmethod
+    def _not_bool(cls, v: Any, info: Any) -> Any:
+        return _no_bool(v, info.field_name)
+
     @field_validator("user_id", "anonymous_id")
     @classmethod
     def _non_blank(cls, v: str | int | None, info: Any) -> str | int | None:
@@ -69,7 +83,7 @@ class Event(BaseModel):
     @field_validator("event")
     @classmethod
     def _event_non_blank(cls, v: str) -> str:
-        if not v.strip():
+        if is_blank(v):
             msg = "event must not be blank; give the event's name, e.g. 'signup'"
             raise ValueError(msg)
         return v
@@ -110,6 +124,11 @@ class IdentityLink(BaseModel):
 
     anonymous_id: UserId
     user_id: UserId
+
+    @field_validator("anonymous_id", "user_id", mode="before")
+    @classmethod
+    def _not_bool(cls, v: Any, info: Any) -> Any:
+        return _no_bool(v, info.field_name)
 
     @field_validator("anonymous_id", "user_id")
     @classmethod

@@ -33,10 +33,11 @@ from pydantic import (
     model_validator,
 )
 
-from useropslib.exceptions import InvalidParameterError, RuleSyntaxError
+from useropslib.exceptions import InvalidParameterError, RuleSyntaxError, clip
 
 __all__ = [
     "MAX_RULE_DEPTH",
+    "TAG_GRAMMAR",
     "And",
     "Not",
     "Or",
@@ -56,7 +57,7 @@ and JSON round-trips far from any recursion limit; real rules are a few levels d
 _TAG_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_:.\-]*")
 _SPACE_RE = re.compile(r"\s*")
 _KEYWORDS = {"and": "AND", "or": "OR", "not": "NOT"}
-_TAG_GRAMMAR = "a letter or '_' followed by letters, digits, '_', ':', '.' or '-'"
+TAG_GRAMMAR = "a letter or '_' followed by letters, digits, '_', ':', '.' or '-'"
 
 
 class _RuleBase(BaseModel):
@@ -163,15 +164,38 @@ class Tag(_RuleBase):
     def _check_name(cls, value: str) -> str:
         if _TAG_RE.fullmatch(value) is None:
             raise ValueError(
-                f"tag name {value!r} is not valid: a tag name is {_TAG_GRAMMAR}. "
+                f"tag name {clip(repr(value))} is not valid: a tag name is {TAG_GRAMMAR}. "
                 "Hint: rename the tag (for example replace spaces with '_')"
             )
         if value.lower() in _KEYWORDS:
             raise ValueError(
-                f"tag name {value!r} is a rule keyword (AND, OR, NOT, in any case). "
+                f"tag name {clip(repr(value))} is a rule keyword (AND, OR, NOT, in any case). "
                 "Hint: rename the tag"
             )
         return value
+
+
+def invalid_tag_names(names: Any) -> list[str]:
+    """Return the names a rule could never reference (bad characters or a keyword), in order.
+
+    One regular-expression match per distinct name (a tag table checks its vocabulary once).
+
+    Parameters
+    ----------
+    names : iterable of str
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> invalid_tag_names(["vip", "vip gold", "AND", "region:cn"])
+    ['vip gold', 'AND']
+    """
+    return [
+        str(n) for n in names if _TAG_RE.fullmatch(str(n)) is None or str(n).lower() in _KEYWORDS
+    ]
 
 
 def _child_depth(node: Any) -> int:
@@ -400,7 +424,7 @@ class _Token:
         if self.kind == "END":
             return "the end of the rule"
         if self.kind == "TAG":
-            return f"tag {self.text!r} at position {self.pos}"
+            return f"tag {clip(repr(self.text))} at position {self.pos}"
         return f"'{self.text}' at position {self.pos}"
 
 
@@ -446,13 +470,13 @@ class _Lexer:
         if char.isdigit():
             return RuleSyntaxError(
                 f"unexpected {char!r} at position {i}: a tag name cannot start with a digit; "
-                f"it is {_TAG_GRAMMAR}. Hint: rename the tag, e.g. 'tier_{char}'",
+                f"it is {TAG_GRAMMAR}. Hint: rename the tag, e.g. 'tier_{char}'",
                 text=text,
                 position=i,
             )
         return RuleSyntaxError(
             f"unexpected character {char!r} at position {i}; expected a tag name "
-            f"({_TAG_GRAMMAR}), AND, OR, NOT, '(' or ')'. "
+            f"({TAG_GRAMMAR}), AND, OR, NOT, '(' or ')'. "
             "Hint: tag names are written bare, without quotes, in ASCII",
             text=text,
             position=i,
@@ -586,12 +610,23 @@ class _Parser:
         prev = self.prev
         if prev is None:
             return "at the start of the rule"
-        return f"after '{prev.text}' at position {prev.pos}"
+        return f"after '{clip(prev.text)}' at position {prev.pos}"
+
+
+_CACHED_RULE_CHARS = 4096
+"""Rules longer than this are parsed each time, not cached: the cache holds at most 512 trees
+of at most this much text, so its memory is bounded whatever rules a caller sends."""
 
 
 @functools.lru_cache(maxsize=512)
 def _parse_cached(text: str) -> RuleNode:
     return _Parser(text).parse()
+
+
+def _parse(text: str) -> RuleNode:
+    if len(text) > _CACHED_RULE_CHARS:
+        return _Parser(text).parse()
+    return _parse_cached(text)
 
 
 def parse_rule(text: str) -> RuleNode:
@@ -647,6 +682,7 @@ def parse_rule(text: str) -> RuleNode:
     if not isinstance(text, str):
         raise InvalidParameterError(
             f"a rule must be a str such as 'vip AND NOT churned', got {type(text).__name__} "
-            f"{text!r}. Hint: pass the rule text, or a parsed rule where a RuleNode is accepted"
+            f"{clip(repr(text))}. Hint: pass the rule text, or a parsed rule where a RuleNode is "
+            "accepted"
         )
-    return _parse_cached(text)
+    return _parse(text)

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from useropslib.exceptions import InvalidParameterError, did_you_mean
-from useropslib.models._rule import RuleNode, parse_rule
+from useropslib.models._rule import MAX_RULE_DEPTH, RuleNode, parse_rule
 from useropslib.models._types import parse_window
 
 __all__ = [
@@ -242,6 +243,12 @@ class PropertyCondition(_Node):
     @field_validator("value", mode="before")
     @classmethod
     def _lists_to_tuples(cls, value: Any) -> Any:
+        items = value if isinstance(value, (list, tuple, set, frozenset)) else (value,)
+        if any(isinstance(v, float) and not math.isfinite(v) for v in items):
+            raise ValueError(
+                f"value {value!r} holds NaN or an infinity, which equals nothing and orders "
+                "nothing. Hint: use op='is_not_set' to test for a missing value"
+            )
         if isinstance(value, (list, set, frozenset)):
             return tuple(sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value)
         return value
@@ -470,6 +477,8 @@ class BehaviourCondition(_Node):
 
 
 def _format_delta(delta: dt.timedelta) -> str:
+    if delta % dt.timedelta(seconds=1):  # a fraction of a second: say it exactly
+        return f"{delta.total_seconds():g} seconds"
     seconds = int(delta.total_seconds())
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
         if seconds % size == 0:
@@ -505,8 +514,30 @@ class SegmentRef(_Node):
         return f"segment({self.segment})"
 
 
+def _node_depth(node: Any) -> int:
+    return node.depth if isinstance(node, _Group) else 1
+
+
 class _Group(_Node):
     conditions: tuple[Condition, ...] = Field(min_length=1)
+    _depth: int = PrivateAttr(default=2)
+
+    @model_validator(mode="after")
+    def _limit_depth(self) -> _Group:
+        depth = 1 + max(_node_depth(c) for c in self.conditions)
+        if depth > MAX_RULE_DEPTH:
+            raise ValueError(
+                f"condition tree is {depth} levels deep; at most {MAX_RULE_DEPTH} are supported "
+                "(as for rules). Hint: flatten nested groups: AllOf(conditions=[a, b, c]) "
+                "instead of AllOf(conditions=[a, AllOf(conditions=[b, c])])"
+            )
+        self._depth = depth
+        return self
+
+    @property
+    def depth(self) -> int:
+        """Height of the condition tree below and including this group (a leaf has depth 1)."""
+        return self._depth
 
     @field_validator("conditions", mode="before")
     @classmethod

@@ -13,14 +13,57 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "BLANK_PATTERN",
+    "MAX_INSTANT",
+    "MAX_WINDOW",
+    "MIN_INSTANT",
     "PERIODS",
     "DateLike",
     "Period",
     "WeekStart",
+    "is_blank",
     "parse_period",
     "parse_week_start",
     "parse_window",
 ]
+
+MIN_INSTANT = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
+"""The earliest instant an event log or a time parameter may hold."""
+MAX_INSTANT = dt.datetime(2150, 1, 1, tzinfo=dt.timezone.utc)
+"""Instants must lie before this one."""
+MAX_WINDOW = dt.timedelta(days=7305)
+"""The longest window (20 years).  With instants in [MIN_INSTANT, MAX_INSTANT) every sum and
+difference of instants and windows fits int64 nanoseconds (about 292 years), so no arithmetic on
+them can overflow."""
+
+# characters that print nothing: whitespace is handled by str.strip; these are the format and
+# filler characters (zero-width space and joiners, BOM, soft hyphen, bidi marks, fillers ...)
+BLANK_PATTERN = (
+    "^[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]*$"
+)
+"""A regular expression matching text that is empty or prints nothing."""
+_INVISIBLE = re.compile(BLANK_PATTERN)
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` is empty or made only of whitespace and invisible characters.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_blank(" \u200b "), is_blank("a\u200b")
+    (True, False)
+    """
+    return _INVISIBLE.match(text) is not None
+
 
 DateLike: TypeAlias = "str | dt.date | dt.datetime | pd.Timestamp | np.datetime64"
 """An instant as a caller gives it: an ISO string, a date, a datetime, a Timestamp, a datetime64.
@@ -194,7 +237,10 @@ def parse_window(value: str | dt.timedelta) -> dt.timedelta:
                 f"Unknown unit {m.group(2)!r} in window {value!r}. Expected one of s, min, h, D, W."
                 + hint
             )
-        td = dt.timedelta(**{_UNITS[unit]: number})
+        try:
+            td = dt.timedelta(**{_UNITS[unit]: number})
+        except OverflowError:
+            td = MAX_WINDOW + MAX_WINDOW
     else:
         raise InvalidParameterError(
             f"Invalid window {value!r} of type {type(value).__name__}. Expected a string such as "
@@ -203,6 +249,11 @@ def parse_window(value: str | dt.timedelta) -> dt.timedelta:
     if td <= dt.timedelta(0):
         raise InvalidParameterError(
             f"Window must be positive, got {value!r}. Hint: use e.g. '7D' for seven days."
+        )
+    if td > MAX_WINDOW:
+        raise InvalidParameterError(
+            f"Window {str(value)[:40]!r} is longer than the longest supported window, 20 years "
+            "('7305D'). Hint: a window that long covers the whole history; pass '7305D' or less."
         )
     return td
 

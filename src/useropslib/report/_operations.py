@@ -10,7 +10,12 @@ import pandas as pd
 
 from useropslib.churn import infer_inactivity_threshold, natural_churn_rate
 from useropslib.events import EventLog
-from useropslib.exceptions import InsufficientDataWarning, UseropsError
+from useropslib.exceptions import (
+    InsufficientDataWarning,
+    InvalidParameterError,
+    UseropsError,
+    clip,
+)
 from useropslib.metrics import funnel, growth_accounting, message_funnel, retention
 from useropslib.report._report import Language, Report, Section, log_report
 from useropslib.segments import rfm
@@ -110,6 +115,20 @@ def operations_report(
     ['Overview', 'Events by name', 'Weekly activity', 'Growth accounting by month (the pool)']
     """
     base = log_report(events, users=users, lang=lang)
+    for param, value in (("funnel_steps", funnel_steps), ("activity_events", activity_events)):
+        if value is not None and (
+            not isinstance(value, (list, tuple))
+            or not value
+            or not all(isinstance(v, str) and v for v in value)
+        ):
+            raise InvalidParameterError(
+                f"Invalid {param}={clip(repr(value))}. Expected a non-empty list of event names, "
+                "or None."
+            )
+    if signup_event is not None and not isinstance(signup_event, str):
+        raise InvalidParameterError(
+            f"Invalid signup_event={clip(repr(signup_event))}. Expected an event name or None."
+        )
 
     def t(key: str) -> str:
         return _T[key][lang]

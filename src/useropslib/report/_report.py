@@ -197,8 +197,18 @@ def log_report(
     0    2024-01-01             2                        2       2
     1    2024-01-08             1                        0       1
     """  # noqa: E501
-    if lang not in _TEXT["title"]:
+    if not isinstance(lang, str) or lang not in _TEXT["title"]:
         raise InvalidParameterError(f"Unsupported lang={lang!r}. Expected 'en' or 'zh'.")
+    if not isinstance(events, EventLog):
+        raise InvalidParameterError(
+            f"log_report takes an EventLog, got {type(events).__name__}. Hint: build one with "
+            "EventLog.from_pandas(df)."
+        )
+    if users is not None and not isinstance(users, pd.DataFrame):
+        raise InvalidParameterError(
+            f"Invalid users of type {type(users).__name__}. Expected a DataFrame of user "
+            "attributes, or None."
+        )
 
     def t(key: str) -> str:
         return _TEXT[key][lang]

@@ -298,7 +298,7 @@ def compare_segments(
             "metric 'arpu' needs a log with values, but this log has none. Hint: build the log "
             "with value_col=... or drop 'arpu' from metrics."
         )
-    if arpu_test not in ("welch", "mannwhitney"):
+    if not isinstance(arpu_test, str) or arpu_test not in ("welch", "mannwhitney"):
         raise InvalidParameterError(
             f"Invalid arpu_test={arpu_test!r}. Expected 'welch' or 'mannwhitney'."
         )

@@ -236,7 +236,17 @@ class _Context:
 def _registry(segments: Mapping[str, Segment] | Iterable[Segment] | None) -> dict[str, Segment]:
     if segments is None:
         return {}
-    items = segments.items() if isinstance(segments, Mapping) else ((s.name, s) for s in segments)
+    given: object = segments
+    if isinstance(given, (str, bytes, Segment)) or not hasattr(given, "__iter__"):
+        raise InvalidParameterError(
+            f"Invalid segments of type {type(segments).__name__}. Expected a list of Segment "
+            "objects or a mapping from name to Segment."
+        )
+    items = (
+        segments.items()
+        if isinstance(segments, Mapping)
+        else ((getattr(s, "name", None), s) for s in segments)
+    )
     out: dict[str, Segment] = {}
     for name, seg in items:
         if not isinstance(seg, Segment):

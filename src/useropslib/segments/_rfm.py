@@ -479,7 +479,7 @@ def rfm(
             f"Invalid bins={bins!r}. Expected an integer >= 2. Hint: bins=5 gives quintile scores."
         )
     bins = int(bins)
-    if method not in ("quantile", "fixed"):
+    if not isinstance(method, str) or method not in ("quantile", "fixed"):
         raise InvalidParameterError(
             f"Invalid method={method!r}. Expected 'quantile' or 'fixed'. Hint: 'fixed' needs "
             "edges=."

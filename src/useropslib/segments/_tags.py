@@ -10,8 +10,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.exceptions import InvalidParameterError, UseropsWarning, did_you_mean
+from useropslib.exceptions import InvalidParameterError, UseropsWarning, clip, did_you_mean
 from useropslib.models import And, DateLike, Not, Or, RuleNode, Tag, parse_rule
+from useropslib.models._rule import TAG_GRAMMAR, invalid_tag_names
 
 __all__ = ["TagTable", "UnknownTagWarning"]
 
@@ -237,11 +238,31 @@ class TagTable:
             Validity of each pair as UTC nanoseconds, ``from`` inclusive, ``to`` exclusive;
             int64 min / max (or omitted) for an open bound.
         """
-        n = len(np.asarray(user_code))
-        u = np.asarray(user_code, dtype=np.int64)
-        t = np.asarray(tag_code, dtype=np.int64)
-        f = np.full(n, _OPEN_START, np.int64) if from_ns is None else np.asarray(from_ns, np.int64)
-        e = np.full(n, _OPEN_END, np.int64) if to_ns is None else np.asarray(to_ns, np.int64)
+        for what, index in (("users", users), ("tags", tags)):
+            if not isinstance(index, pd.Index):
+                raise InvalidParameterError(
+                    f"{what} must be a pandas.Index, got {type(index).__name__}. Hint: build the "
+                    "table with TagTable.from_pairs, which encodes the ids for you"
+                )
+        arrays = []
+        for what, values in (
+            ("user_code", user_code),
+            ("tag_code", tag_code),
+            ("from_ns", from_ns),
+            ("to_ns", to_ns),
+        ):
+            arr = None if values is None else np.asarray(values)
+            if arr is not None and (arr.ndim != 1 or arr.dtype.kind not in "iu"):
+                raise InvalidParameterError(
+                    f"{what} must be a 1-d array of integers, got dtype {arr.dtype} and shape "
+                    f"{arr.shape}. Hint: build the table with TagTable.from_pairs"
+                )
+            arrays.append(arr)
+        u = arrays[0].astype(np.int64) if arrays[0] is not None else np.empty(0, np.int64)
+        n = len(u)
+        t = arrays[1].astype(np.int64) if arrays[1] is not None else np.empty(0, np.int64)
+        f = np.full(n, _OPEN_START, np.int64) if arrays[2] is None else arrays[2].astype(np.int64)
+        e = np.full(n, _OPEN_END, np.int64) if arrays[3] is None else arrays[3].astype(np.int64)
         if not (len(t) == len(f) == len(e) == n):
             raise InvalidParameterError(
                 f"user_code, tag_code, from_ns and to_ns must have one entry per pair; got "
@@ -255,6 +276,17 @@ class TagTable:
                     f"{what} must be unique, got duplicates {dupes}. Hint: build the table with "
                     "TagTable.from_pairs, which encodes the ids for you"
                 )
+        bad_tags = invalid_tag_names(tags)
+        if bad_tags:
+            warnings.warn(
+                f"{len(bad_tags)} tag name(s) no rule can reference, e.g. "
+                f"{[clip(x, 40) for x in bad_tags[:5]]}: a rule's tag is {TAG_GRAMMAR}, and "
+                "not AND, OR or NOT. They work with users_with() and tags_of(), not in "
+                "Segment rules. Hint: rename them (replace spaces with '_', e.g. 'vip_gold'; "
+                "use ASCII names such as 'high_value' for rules)",
+                UseropsWarning,
+                stacklevel=3,
+            )
         for what, codes, size in (("user_code", u, len(users)), ("tag_code", t, len(tags))):
             if n and (codes.min() < 0 or codes.max() >= size):
                 raise InvalidParameterError(

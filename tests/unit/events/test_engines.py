@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from useropslib.events import EventLog, read_events
+from useropslib.events import EventLog, LazyEventLog, read_events
 from useropslib.exceptions import EventSchemaError, InvalidParameterError
 
 pl = pytest.importorskip("polars")
@@ -398,7 +398,7 @@ def test_pyspark_lazy_log_reduces_in_spark(spark: Any) -> None:
     df = df.drop(columns="channel")
     df["timestamp"] = df["timestamp"].dt.tz_convert("UTC")
     sdf = spark.createDataFrame(df)
-    lazy = EventLog.scan(sdf, tz="Europe/Berlin")
+    lazy = LazyEventLog.scan(sdf, tz="Europe/Berlin")
     full = EventLog.from_pandas(df, tz="Europe/Berlin")
     assert lazy.n_events == full.n_events
     assert metrics.active_users(lazy).equals(metrics.active_users(full))

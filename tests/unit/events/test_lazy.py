@@ -49,7 +49,7 @@ def pair(request: pytest.FixtureRequest, frame: pd.DataFrame) -> tuple[EventLog,
         con.execute("SET TimeZone='UTC'")
         native = con.from_df(frame)
     opts = {"properties": ["channel"], "tz": TZ}
-    return EventLog.from_frame(native, **opts), EventLog.scan(native, **opts)
+    return EventLog.from_frame(native, **opts), LazyEventLog.scan(native, **opts)
 
 
 def _same(a: Any, b: Any, where: str = "") -> None:
@@ -258,17 +258,17 @@ def test_scan_events_bad_input(tmp_path: Any) -> None:
 
 def test_scan_rejects_in_memory_frames_and_naive_times(frame: pd.DataFrame) -> None:
     with pytest.raises(InvalidParameterError, match=r"scan got a pandas.*from_pandas"):
-        EventLog.scan(frame)
+        LazyEventLog.scan(frame)
     naive = pl.from_pandas(frame.assign(timestamp=frame["timestamp"].dt.tz_localize(None)))
     with pytest.raises(InvalidParameterError, match=r"naive .*Hint: convert the time column"):
-        EventLog.scan(naive, tz=TZ)
+        LazyEventLog.scan(naive, tz=TZ)
 
 
 def test_scan_checks_rows_in_the_engine(frame: pd.DataFrame) -> None:
     bad = frame.copy()
     bad.loc[3, "user_id"] = None
     with pytest.raises(EventSchemaError, match="null_user_id"):
-        EventLog.scan(pl.from_pandas(bad).lazy())
+        LazyEventLog.scan(pl.from_pandas(bad).lazy())
 
 
 def test_rollup_bad_grain(pair: tuple[EventLog, LazyEventLog]) -> None:
@@ -351,9 +351,11 @@ def test_a_table_changed_after_scan_is_an_error() -> None:
         "CREATE TABLE ev AS SELECT 'u1' AS user_id, 'open' AS event, "
         "TIMESTAMPTZ '2024-01-01 00:00:00+00' AS timestamp"
     )
-    lazy = EventLog.scan(con.table("ev"), tz="UTC")
+    lazy = LazyEventLog.scan(con.table("ev"), tz="UTC")
     assert m.active_users(lazy).tolist() == [1]
     con.execute("INSERT INTO ev VALUES ('u2', 'open', TIMESTAMPTZ '2024-01-01 01:00:00+00')")
     lazy._cache.clear()
-    with pytest.raises(UseropsError, match=r"The table changed after EventLog\.scan: .*scan the"):
+    with pytest.raises(
+        UseropsError, match=r"The table changed after LazyEventLog\.scan: .*scan the"
+    ):
         m.active_users(lazy)

@@ -108,21 +108,22 @@ def test_immutable(table: TagTable) -> None:
 
 def test_from_pairs_registers_users_without_tags_and_drops_duplicates() -> None:
     df = pd.DataFrame(
-        {"uid": [7, 7, 7, 8, 9], "label": ["vip", "vip", 3, None, "cn"], "other": range(5)}
+        {"uid": [7, 7, 7, 8, 9], "label": ["vip", "vip", "t3", None, "cn"], "other": range(5)}
     )
     before = df.copy()
     table = TagTable.from_pairs(df, user_col="uid", tag_col="label")
     pd.testing.assert_frame_equal(df, before)  # the caller's frame is untouched
     assert table.users.tolist() == [7, 8, 9]
-    assert table.tags_of(7) == ["3", "vip"]  # non-string tags are stored as text
+    assert table.tags_of(7) == ["t3", "vip"]
     assert table.tags_of(8) == []
     assert repr(table).startswith("TagTable(3 users, 3 tags, 3 pairs")
 
 
-def test_from_pairs_merges_values_with_the_same_text() -> None:
-    table = TagTable.from_pairs(pd.DataFrame({"user_id": ["a", "b"], "tag": [1, "1"]}))
-    assert table.tags.tolist() == ["1"]
-    assert table.users_with("1").tolist() == ["a", "b"]
+@pytest.mark.parametrize("tag", [1, "1", "vip gold", "AND", "not", "渠道", "a b"])
+def test_from_pairs_warns_of_tags_no_rule_can_reference(tag: object) -> None:
+    with pytest.warns(UseropsWarning, match=r"tag name\(s\) no rule can reference.*not in"):
+        table = TagTable.from_pairs(pd.DataFrame({"user_id": ["a", "b"], "tag": ["vip", tag]}))
+    assert table.users_with(str(tag)).tolist() == ["b"]
 
 
 def test_from_pairs_reads_the_user_id_from_the_index() -> None:
@@ -511,7 +512,8 @@ def test_membership(table: TagTable) -> None:
 
 
 def test_users_with_any_string(table: TagTable) -> None:
-    odd = TagTable.from_pairs(pd.DataFrame({"user_id": [1], "tag": ["高价值 user"]}))
+    with pytest.warns(UseropsWarning, match="no rule can reference"):
+        odd = TagTable.from_pairs(pd.DataFrame({"user_id": [1], "tag": ["高价值 user"]}))
     assert odd.users_with("高价值 user").tolist() == [1]
     assert table.users_with("vip").tolist() == ["u1", "u2"]
 
