@@ -14,7 +14,7 @@ Methods:
   by one SQL query over the events in DuckDB (each user's first exposure, paying in the window,
   ``GROUP BY`` arm);
 * ``evaluate-eager``: ``campaigns.evaluate`` on an in-memory ``EventLog`` (built once, untimed);
-* ``evaluate-lazy-duckdb``: ``campaigns.evaluate`` on ``EventLog.scan`` of the DuckDB relation
+* ``evaluate-lazy-duckdb``: ``campaigns.evaluate`` on ``LazyEventLog.scan`` of the DuckDB relation
   (the log collects the rows it needs and evaluates in memory: no GROUP BY in the engine yet).
 """
 
@@ -29,7 +29,7 @@ import duckdb
 
 import useropslib as uo
 from useropslib import campaigns as uc
-from useropslib.events import EventLog
+from useropslib.events import LazyEventLog
 
 SIZES = {"100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
 EVENTS_PER_USER = 3.4  # synthetic_campaign with the defaults below, measured
@@ -74,7 +74,7 @@ def main() -> None:
         return uc.evaluate(data.campaign, log, cuped=False)
 
     def lazy() -> object:
-        scanned = EventLog.scan(
+        scanned = LazyEventLog.scan(
             rel, properties=["variant", "channel", "campaign"], tz="Asia/Shanghai"
         )
         return uc.evaluate(data.campaign, scanned, cuped=False)

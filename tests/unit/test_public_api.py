@@ -191,6 +191,7 @@ SHARED_INTERNAL = {
     "_results",
     "_types",
     "_time",
+    "_timeparse",
     "_validation",
     "_typing",
     "_compat",

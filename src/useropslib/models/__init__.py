@@ -60,6 +60,8 @@ from useropslib.models._rule import (
     parse_rule,
     rule_from_json,
 )
+from useropslib.models._rule import TAG_GRAMMAR as TAG_GRAMMAR
+from useropslib.models._rule import invalid_tag_names as invalid_tag_names
 from useropslib.models._segment import (
     PROPERTY_OPERATORS,
     AllOf,

@@ -11,8 +11,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.exceptions import InvalidParameterError, UseropsWarning, clip, did_you_mean
-from useropslib.models import And, DateLike, Not, Or, RuleNode, Tag, parse_rule
-from useropslib.models._rule import TAG_GRAMMAR, invalid_tag_names
+from useropslib.models import (
+    TAG_GRAMMAR,
+    And,
+    DateLike,
+    Not,
+    Or,
+    RuleNode,
+    Tag,
+    invalid_tag_names,
+    parse_rule,
+)
 
 __all__ = ["TagTable", "UnknownTagWarning"]
 

@@ -7,7 +7,7 @@ import pytest
 
 from useropslib.campaigns import evaluate
 from useropslib.datasets import synthetic_campaign
-from useropslib.events import EventLog
+from useropslib.events import LazyEventLog
 
 
 @pytest.mark.parametrize("engine", ["polars", "duckdb"])
@@ -23,7 +23,9 @@ def test_lazy_equals_eager(engine: str) -> None:
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
         native = con.from_df(frame)
-    lazy = EventLog.scan(native, properties=["variant", "channel", "campaign"], tz="Asia/Shanghai")
+    lazy = LazyEventLog.scan(
+        native, properties=["variant", "channel", "campaign"], tz="Asia/Shanghai"
+    )
     eager = evaluate(data.campaign, data.log)
     got = evaluate(data.campaign, lazy)
     cols = ["n_control", "n_treatment", "estimate", "ci_low", "ci_high", "p_value"]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from useropslib.campaigns import measure, missing_events
-from useropslib.events import EventLog
+from useropslib.events import EventLog, LazyEventLog
 from useropslib.exceptions import InvalidParameterError
 from useropslib.models import (
     ActiveUsersSpec,
@@ -111,7 +111,7 @@ def test_lazy_log_gives_the_same_values() -> None:
     log, _ = uo.datasets.synthetic(n_users=300, days=60, seed=2)
     df = log.to_pandas()
     frame = pl.from_pandas(df.assign(timestamp=df["timestamp"].dt.tz_convert("UTC")))
-    lazy = EventLog.scan(frame, tz="Asia/Shanghai")
+    lazy = LazyEventLog.scan(frame, tz="Asia/Shanghai")
     for spec in (NewUsersSpec(), ConversionSpec(steps=["signup", "purchase"]), RevenueSpec()):
         got = measure(spec, lazy, start="2024-01-10", end="2024-02-10")
         assert got == pytest.approx(measure(spec, log, start="2024-01-10", end="2024-02-10"))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from useropslib._checks import check_choice, check_int, check_window_days
-from useropslib.events import EventLog, EventsLike, strict_events
+from useropslib.events import EventLog, EventsLike, LazyEventLog, strict_events
 from useropslib.events._query import (
     EventSelector,
     check_grain,
@@ -144,7 +144,7 @@ def test_rolled_up_log_is_refused_where_events_are_counted() -> None:
             "timestamp": [pd.Timestamp(f"2024-01-01 0{h}:00", tz="UTC") for h in (1, 2, 3)],
         }
     )
-    lazy: EventsLike = EventLog.scan(frame.lazy())
+    lazy: EventsLike = LazyEventLog.scan(frame.lazy())
     rolled = lazy.rollup("day")  # type: ignore[union-attr]
     assert rolled.grain == "day"
     assert rolled.n_events == 1
