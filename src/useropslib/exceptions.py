@@ -27,6 +27,7 @@ __all__ = [
     "InsufficientDataError",
     "InsufficientDataWarning",
     "InvalidParameterError",
+    "MissingFontWarning",
     "NotFittedError",
     "RuleSyntaxError",
     "UseropsError",
@@ -226,3 +227,7 @@ class InsufficientDataWarning(UseropsWarning):
 
 class ConvergenceWarning(UseropsWarning):
     """An iterative fit stopped without meeting its convergence criterion."""
+
+
+class MissingFontWarning(UseropsWarning):
+    """A chart asked for Chinese labels, but no CJK font is installed; English labels are drawn."""
