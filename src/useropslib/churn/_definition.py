@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import ValidationError
 
+from useropslib import plotting
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import NS_PER_DAY, stamp, to_utc_ns
 from useropslib.exceptions import (
@@ -25,7 +26,6 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
 )
-from useropslib.metrics import axes_or_new as axes
 from useropslib.metrics._result import MetricResult
 from useropslib.models._churn import ChurnDefinition
 from useropslib.models._types import window_ns
@@ -308,21 +308,15 @@ class InactivityThresholdResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = axes(ax)
         usable = self.curve[self.curve["usable"]]
-        ax.plot(usable.index, usable["return_rate"], marker=".", label="P(return | silent k days)")
-        ax.axvline(
-            self.threshold_days,
-            color="tab:red",
-            linestyle="--",
-            label=f"k* = {self.threshold_days:g} d",
+        return plotting.return_curve(
+            usable.index,
+            usable["return_rate"],
+            threshold=self.threshold_days,
+            plateau_found=getattr(self, "plateau_found", None),
+            horizon=str(self.params["horizon"]),
+            ax=ax,
         )
-        ax.set_xlabel("days silent (k)")
-        ax.set_ylabel(f"P(return within {self.params['horizon']})")
-        ax.set_ylim(0, 1)
-        ax.set_title("Return curve and inferred churn threshold")
-        ax.legend()
-        return ax
 
 
 def infer_inactivity_threshold(

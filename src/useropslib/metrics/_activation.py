@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib.events import (
     EventLog,
     EventsLike,
@@ -32,7 +33,6 @@ from useropslib.exceptions import (
 )
 from useropslib.metrics._activity import spec_names
 from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import PERIODS, WeekStart, parse_period, parse_week_start
 from useropslib.models._types import window_ns
 
@@ -292,14 +292,15 @@ class ActivationResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        labels = [str(x) for x in self.table.index]
-        ax.bar(labels, self.table["activation_rate"].to_numpy(dtype=float))
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("activation rate")
-        ax.set_xlabel(str(self.table.index.name))
-        ax.set_title(f"Activation: {self.params['key_event']} within {self.params['within']}")
-        return ax
+        return plotting.bars(
+            [str(x) for x in self.table.index],
+            self.table["activation_rate"],
+            ax=ax,
+            percent=True,
+            ylabel="activation rate",
+            xlabel=str(self.table.index.name),
+            title=f"Activation: {self.params['key_event']} within {self.params['within']}",
+        )
 
 
 def _activation_stats(
@@ -576,11 +577,9 @@ class OnboardingResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        ax.bar(self.table["event"].astype(str).tolist(), self.table["users"].to_numpy())
-        ax.set_ylabel("users")
-        ax.set_title("Onboarding")
-        return ax
+        return plotting.funnel_bars(
+            self.table["event"].astype(str).tolist(), self.table["users"], ax=ax, title="Onboarding"
+        )
 
 
 def onboarding(

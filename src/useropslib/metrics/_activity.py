@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib.events import EventLog, EventsLike, as_event_log, check_tz, period_codes
 from useropslib.events._lazy import Grain
 from useropslib.events._time import to_utc_ns
@@ -31,7 +32,6 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import PERIODS, Period, WeekStart, parse_period, parse_week_start
 
 __all__ = ["StickinessResult", "active_users", "stickiness", "stickiness_ratio"]
@@ -757,12 +757,14 @@ class StickinessResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        ax.bar(self.counts.index.to_numpy(), self.counts.to_numpy())
-        ax.set_xlabel(f"active {self.counts.index.name}")
-        ax.set_ylabel(str(self.counts.name))
-        ax.set_title("stickiness" + (" (cumulative)" if self.params.get("cumulative") else ""))
-        return ax
+        return plotting.bars(
+            self.counts.index,
+            self.counts,
+            ax=ax,
+            xlabel=f"active {self.counts.index.name}",
+            ylabel=str(self.counts.name),
+            title="stickiness" + (" (cumulative)" if self.params.get("cumulative") else ""),
+        )
 
 
 def _check_within(within: Any, period: Period) -> Within:

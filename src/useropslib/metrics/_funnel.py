@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib.events import EventLog, EventsLike, as_event_log, check_tz
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 from useropslib.events._time import stamp as _stamp
-from useropslib.metrics._result import axes_or_new
 
 __all__ = ["FunnelResult", "funnel"]
 
@@ -212,29 +212,21 @@ class FunnelResult(MetricResult):
         UseropsError
             When matplotlib is not installed.
         """
-        ax = axes_or_new(ax)
-        names = [f"{s}: {n}" for s, n in zip(self.table["step"], self.table["name"], strict=True)]
-        x = np.arange(len(names), dtype=np.float64)
         if self.breakdown_table is None:
-            users = self.table["users"].to_numpy(dtype=np.float64)
-            ax.bar(x, users, color="tab:blue")
-            for xi, ui, rate in zip(x, users, self.table["conversion_rate"], strict=True):
-                label = "" if np.isnan(rate) else f"{rate:.1%}"
-                ax.annotate(label, (xi, ui), ha="center", va="bottom")
+            breakdown = None
         else:
             bt = self.breakdown_table
-            col = bt.columns[0]
-            groups = list(pd.unique(bt[col]))
-            width = 0.8 / max(len(groups), 1)
-            for i, g in enumerate(groups):
-                rows = bt[bt[col] == g]
-                ax.bar(x + i * width - 0.4 + width / 2, rows["users"], width, label=str(g))
-            ax.legend(title=str(col))
-        ax.set_xticks(x)
-        ax.set_xticklabels(names, rotation=20, ha="right")
-        ax.set_ylabel("people")
-        ax.set_title(f"Funnel ({self.params.get('order')}, window {self.params.get('window')})")
-        return ax
+            breakdown = bt.pivot_table(
+                index=bt.columns[0], columns="step", values="users", sort=False
+            )
+        title = f"Funnel ({self.params.get('order')}, window {self.params.get('window')})"
+        return plotting.funnel_bars(
+            [str(n) for n in self.table["name"]],
+            self.table["users"],
+            breakdown=breakdown,
+            ax=ax,
+            title=title,
+        )
 
 
 # ============================================================================ public function

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib.events import EventsLike, period_codes
 from useropslib.events._validate import Problems, parse_timestamps
 from useropslib.exceptions import InvalidParameterError, did_you_mean
@@ -25,7 +26,6 @@ from useropslib.metrics._activity import (
     grain_of,
 )
 from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = ["LifecycleResult", "lifecycle"]
@@ -219,20 +219,7 @@ class LifecycleResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        x = np.arange(len(self.counts))
-        base = np.zeros(len(self.counts))
-        for status in ("new", "returning", "resurrecting"):
-            v = self.counts[status].to_numpy(dtype=float)
-            ax.bar(x, v, bottom=base, label=status)
-            base += v
-        ax.bar(x, -np.abs(self.counts["dormant"].to_numpy(dtype=float)), label="dormant")
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xticks(x)
-        ax.set_xticklabels([t.strftime("%Y-%m-%d") for t in self.counts.index], rotation=45)
-        ax.set_ylabel("users")
-        ax.legend()
-        return ax
+        return plotting.lifecycle_bars(self.counts, ax=ax, period=self.params.get("period"))
 
 
 # ============================================================================ lifecycle

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib.events import (
     EventLog,
     EventsLike,
@@ -35,7 +36,6 @@ from useropslib.metrics._activation import (
 )
 from useropslib.metrics._activity import grain_of, spec_names
 from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = ["LTVResult", "PaybackResult", "RevenueResult", "ltv_curve", "payback", "revenue"]
@@ -210,16 +210,13 @@ class RevenueResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        x = [str(t.date()) for t in self.table.index]
-        ax.bar(x, self.table["revenue"].to_numpy(dtype=float), label="revenue")
-        ax.set_ylabel("revenue")
-        ax.set_xlabel(f"{self.params['period']} starting")
-        right = ax.twinx()
-        right.plot(x, self.table["arpu"].to_numpy(dtype=float), color="black", marker="o")
-        right.set_ylabel("ARPU")
-        ax.set_title("Revenue and ARPU")
-        return ax
+        return plotting.revenue_bars(
+            self.table.index,
+            self.table["revenue"],
+            self.table["arpu"],
+            ax=ax,
+            period=str(self.params["period"]),
+        )
 
 
 def revenue(
@@ -502,16 +499,9 @@ class LTVResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        ages = np.asarray(self.table.columns, dtype=float)
-        for _, row in self.table.iterrows():
-            ax.plot(ages, row.to_numpy(dtype=float), color="0.7", linewidth=0.8)
-        ax.plot(ages, self.curve.to_numpy(dtype=float), color="C0", linewidth=2.5, label="mean")
-        ax.set_xlabel(f"{self.params['cohort_period']}s since acquisition")
-        ax.set_ylabel("cumulative revenue per user")
-        ax.set_title("LTV curve")
-        ax.legend()
-        return ax
+        return plotting.ltv_curves(
+            self.table, self.curve, ax=ax, period=str(self.params["cohort_period"])
+        )
 
 
 def _load_cohort_money(
@@ -748,19 +738,9 @@ class PaybackResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        ages = np.asarray(self.curves.columns, dtype=float)
-        cacs = self.table["cac"].to_numpy(dtype=float)
-        for i, (name, row) in enumerate(self.curves.iterrows()):
-            color = f"C{i % 10}"
-            ax.plot(ages, row.to_numpy(dtype=float), color=color, label=str(name))
-            if np.isfinite(cacs[i]):
-                ax.axhline(cacs[i], color=color, linestyle="--")
-        ax.set_xlabel(f"{self.params['cohort_period']}s since acquisition")
-        ax.set_ylabel("cumulative revenue per user")
-        ax.set_title("CAC payback")
-        ax.legend()
-        return ax
+        return plotting.payback_curves(
+            self.curves, self.table["cac"], ax=ax, period=str(self.params["cohort_period"])
+        )
 
 
 def _cac_per_user(log: EventLog, frame: pd.DataFrame) -> npt.NDArray[np.float64]:

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib.events import (
     EventLog,
     EventsLike,
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 from useropslib.events._time import stamp as _stamp
-from useropslib.metrics._result import axes_or_new
 
 __all__ = ["RetentionResult", "retention"]
 
@@ -305,21 +305,18 @@ class RetentionResult(MetricResult):
         UseropsError
             When matplotlib is not installed.
         """
-        ax = axes_or_new(ax)
         if self._has_breakdown():
-            for g in self.counts.index.get_level_values(0).unique():
-                c = self.curve(statistic=statistic, group=g)
-                ax.plot(c.index, c.to_numpy(), marker="o", label=str(g))
-            ax.legend(title="breakdown")
+            groups = self.counts.index.get_level_values(0).unique()
+            curves = pd.DataFrame(
+                {str(g): self.curve(statistic=statistic, group=g) for g in groups}
+            )
+            curves.columns.name = "breakdown"
         else:
-            c = self.curve(statistic=statistic)
-            ax.plot(c.index, c.to_numpy(), marker="o", label=statistic)
-        period = self.params.get("period", "period")
-        ax.set_xlabel(f"{period}s after joining the cohort (k)")
-        ax.set_ylabel("retained share")
-        ax.set_ylim(0, 1.05)
-        ax.set_title(f"Retention ({self.params.get('cohort')}, {self.params.get('mode')})")
-        return ax
+            curves = self.curve(statistic=statistic).rename(statistic).to_frame()
+        title = f"Retention ({self.params.get('cohort')}, {self.params.get('mode')})"
+        return plotting.retention_curves(
+            curves, ax=ax, period=str(self.params.get("period", "period")), title=title
+        )
 
 
 # ============================================================================ public function

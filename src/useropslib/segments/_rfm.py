@@ -12,11 +12,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics import MetricResult
-from useropslib.metrics import axes_or_new as axes
 from useropslib.segments._tags import TagTable
 
 __all__ = [
@@ -373,12 +373,14 @@ class RFMResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = axes(ax)
-        ax.barh([str(i) for i in self.counts.index], self.counts.to_numpy(dtype=float))
-        ax.invert_yaxis()
-        ax.set_xlabel("customers")
-        ax.set_title("RFM segments")
-        return ax
+        return plotting.bars(
+            [str(i) for i in self.counts.index],
+            self.counts,
+            ax=ax,
+            horizontal=True,
+            xlabel="customers",
+            title="RFM segments",
+        )
 
 
 def rfm(
