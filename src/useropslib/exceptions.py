@@ -28,6 +28,7 @@ __all__ = [
     "InsufficientDataWarning",
     "InvalidParameterError",
     "MissingFontWarning",
+    "NoPlateauWarning",
     "NotFittedError",
     "RuleSyntaxError",
     "UseropsError",
@@ -223,6 +224,13 @@ class UseropsWarning(UserWarning):
 
 class InsufficientDataWarning(UseropsWarning):
     """A result was computed, but on little or no data (for example an empty date range)."""
+
+
+class NoPlateauWarning(InsufficientDataWarning):
+    """A curve was not seen to flatten.
+
+    A threshold read off it then depends on where the grid ends.
+    """
 
 
 class ConvergenceWarning(UseropsWarning):

@@ -172,15 +172,20 @@ def slow_curve(
         t = sorted(int(x.value) for x in g["timestamp"] if x.value <= as_of)
         if not t:
             continue
-        closed += [b - a for a, b in itertools.pairwise(t)]
+        closed += [(a, b - a) for a, b in itertools.pairwise(t)]
         open_.append(as_of - t[-1])
     h = round(horizon_days * DAY)
     out: dict[str, list[int]] = {"returned": [], "not_returned": [], "censored": []}
     for k_days in grid_days:
         k = round(k_days * DAY)
-        out["returned"].append(sum(k <= g <= k + h for g in closed))
-        out["not_returned"].append(sum(g > k + h for g in closed) + sum(o >= k + h for o in open_))
-        out["censored"].append(sum(k <= o < k + h for o in open_))
+        # a silence is decided at k only when its whole horizon after reaching k is observed
+        seen = [(s, g) for s, g in closed if g >= k and s + k + h <= as_of]
+        out["returned"].append(sum(g <= k + h for _, g in seen))
+        out["not_returned"].append(sum(g > k + h for _, g in seen) + sum(o >= k + h for o in open_))
+        out["censored"].append(
+            sum(g >= k and s + k + h > as_of for s, g in closed)
+            + sum(k <= o < k + h for o in open_)
+        )
     return out
 
 

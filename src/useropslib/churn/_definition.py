@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -19,12 +19,21 @@ import pandas as pd
 from pydantic import ValidationError
 
 from useropslib import plotting
+from useropslib.churn._threshold import (
+    RULES,
+    default_grid_days,
+    gap_percentile_days,
+    plateau,
+    return_curve,
+    scaled_min_gaps,
+)
 from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._time import NS_PER_DAY, stamp, to_utc_ns
+from useropslib.events._time import NS_PER_DAY, local_ns, stamp, to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
-    InsufficientDataWarning,
     InvalidParameterError,
+    NoPlateauWarning,
+    did_you_mean,
 )
 from useropslib.metrics._result import MetricResult
 from useropslib.models._churn import ChurnDefinition
@@ -35,9 +44,6 @@ __all__ = ["InactivityThresholdResult", "infer_inactivity_threshold"]
 IntArray = npt.NDArray[np.int64]
 DefinitionLike = ChurnDefinition | str | dt.timedelta
 """A churn definition, or just its threshold (every event then counts as activity)."""
-
-_DEFAULT_GRID: tuple[float, ...] = tuple(float(k) for k in range(1, 91))
-_SLACK = 1e-12  # float slack when comparing a drop with the tolerance
 
 
 # ============================================================================ shared helpers
@@ -211,8 +217,6 @@ def observed_days(ns: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
 
 # ============================================================================ threshold
 def _grid_days(grid: Any) -> npt.NDArray[np.float64]:
-    if grid is None:
-        return np.asarray(_DEFAULT_GRID, dtype=np.float64)
     items = [grid] if isinstance(grid, str | dt.timedelta) else list(grid)
     out = []
     for item in items:
@@ -225,7 +229,7 @@ def _grid_days(grid: Any) -> npt.NDArray[np.float64]:
             if not math.isfinite(days) or days <= 0:
                 raise InvalidParameterError(
                     f"Invalid grid value {item!r}. Expected positive, finite numbers of days (or "
-                    "windows such as '2W'). Hint: the default grid is 1, 2, ..., 90 days."
+                    "windows such as '2W'). Hint: the default grid covers the data's span."
                 )
             out.append(days)
         else:
@@ -240,25 +244,39 @@ def _grid_days(grid: Any) -> npt.NDArray[np.float64]:
     return np.unique(np.asarray(out, dtype=np.float64))
 
 
-def _count_below(values: IntArray, edges: IntArray, *, inclusive: bool) -> IntArray:
-    """For each edge, how many values are below it (``<``, or ``<=`` when inclusive).
+Rule = Literal["plateau", "return_probability", "gap_percentile"]
 
-    One binary search of every value among the few sorted edges plus a cumulative sum: the
-    same counts as sorting the values and searching each edge, without sorting millions of gaps.
-    """
-    order = np.argsort(edges, kind="stable")
-    sorted_edges = edges[order]
-    # values below edge j are those whose insertion point is at most j
-    slot = np.searchsorted(sorted_edges, values, side="left" if inclusive else "right")
-    below = np.cumsum(np.bincount(slot, minlength=edges.size + 1))[: edges.size]
-    out = np.empty(edges.size, dtype=np.int64)
-    out[order] = below
+
+def _check_share(value: Any, name: str, *, low: float, high: float, example: str) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | np.integer | np.floating)
+        or not math.isfinite(value)
+        or not low < value < high
+    ):
+        raise InvalidParameterError(
+            f"Invalid {name}={value!r}. Expected a number strictly between {low:g} and {high:g}, "
+            f"e.g. {name}={example}."
+        )
+    return float(value)
+
+
+def _day_gaps(users: IntArray, ts: IntArray, tz: str) -> IntArray:
+    """Gaps in whole days between a user's consecutive activity days (local calendar days)."""
+    days = local_ns(ts, tz) // NS_PER_DAY
+    same = users[1:] == users[:-1]
+    step = np.diff(days)[same]
+    out: IntArray = step[step > 0].astype(np.int64)
     return out
+
+
+def _horizon_text(h_ns: int) -> str:
+    return f"{h_ns / NS_PER_DAY:g} days"
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class InactivityThresholdResult(MetricResult):
-    """The inferred churn threshold with its evidence, the return curve.
+    """The inferred churn threshold with its evidence: the return curve and the rules compared.
 
     Attributes
     ----------
@@ -266,25 +284,64 @@ class InactivityThresholdResult(MetricResult):
         The churn definition built from the chosen silence (kind ``"terminal"``; change it with
         ``definition.model_copy(update={"kind": "first_lapse"})``).
     threshold_days : float
-        The chosen silence ``k*`` in days.
+        The silence ``k*`` (days) chosen by ``rule``.
     return_rate : float
-        P(return within the horizon | silent ``k*`` days): the share of users called churned at
-        ``k*`` who would still come back within the horizon.
+        P(return within the horizon | silent ``k*`` days), read on the censoring-aware curve at
+        ``k*``: the share of users called churned at ``k*`` who would still come back.
+    rule : str
+        The rule that chose ``threshold_days``: ``"plateau"``, ``"return_probability"`` or
+        ``"gap_percentile"``.
+    plateau_found : bool
+        Whether the return curve was seen to flatten (see Notes of
+        :func:`infer_inactivity_threshold`).  Reported whatever the rule.
+    end_slope : float
+        Least-squares slope of the return rate over the last stretch of the usable grid, per day
+        of silence (negative: still falling).
+    min_gaps : int
+        The least number of decided silences a grid value needed to be used.
+    rules : pandas.DataFrame
+        One row per rule (index ``rule``): ``setting`` (its parameter, e.g. ``"p=0.05"``),
+        ``threshold_days`` (NaN when it has no answer), ``return_rate`` and ``decided`` (the
+        curve read at that threshold), ``found`` (the rule found what it looks for), ``chosen``
+        and ``note`` (why it was not found).
     curve : pandas.DataFrame
-        One row per grid value (index ``silent_days``): ``silent`` (silences that reached k days,
-        censored ones included), ``returned`` (the next activity came within the horizon after
-        reaching k), ``not_returned`` (no activity for the horizon after reaching k: a longer
-        closed gap, or an open one observed long enough), ``censored`` (open silences observed
-        for less than the horizon after reaching k; left out), ``return_rate`` (``returned /
-        (returned + not_returned)``), ``remaining_drop`` (``return_rate`` minus the lowest
-        ``return_rate`` at any longer usable silence) and ``usable`` (at least ``min_gaps``
-        decided silences).
+        One row per grid value (index ``silent_days``): ``silent`` (silences that reached k
+        days), ``returned`` (the next activity came within the horizon after reaching k),
+        ``not_returned`` (no activity for the whole horizon after reaching k), ``censored``
+        (reached k, but the horizon after it is not wholly observed before ``as_of``; left
+        out), ``return_rate`` (``returned / (returned + not_returned)``), ``remaining_drop``
+        (``return_rate`` minus the lowest ``return_rate`` at any longer usable silence) and
+        ``usable`` (at least ``min_gaps`` decided silences).
     """
 
     definition: ChurnDefinition
     threshold_days: float
     return_rate: float
+    rule: str
+    plateau_found: bool
+    end_slope: float
+    min_gaps: int
+    rules: pd.DataFrame
     curve: pd.DataFrame
+
+    def summary(self) -> str:
+        """One sentence naming the threshold, the rule that chose it and whether the curve flattens.
+
+        Returns
+        -------
+        str
+        """
+        row = self.rules.loc[self.rule]
+        flat = (
+            "the return curve flattens"
+            if self.plateau_found
+            else f"the return curve does not flatten within the data (slope at the end of the "
+            f"grid {self.end_slope * 30:+.4f} per 30 days)"
+        )
+        return (
+            f"{self.threshold_days:g} days, chosen by the {self.rule} rule ({row['setting']}); "
+            f"{flat}."
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Return the curve as a flat frame, one row per grid value.
@@ -297,7 +354,7 @@ class InactivityThresholdResult(MetricResult):
         return out
 
     def plot(self, ax: Any = None) -> Any:
-        """Plot the return curve and mark the chosen threshold.
+        """Plot the return curve and mark the threshold of each rule (the chosen one solid).
 
         Parameters
         ----------
@@ -309,13 +366,16 @@ class InactivityThresholdResult(MetricResult):
         matplotlib.axes.Axes
         """
         usable = self.curve[self.curve["usable"]]
+        flat = "flattens" if self.plateau_found else "does not flatten"
         return plotting.return_curve(
             usable.index,
             usable["return_rate"],
             threshold=self.threshold_days,
-            plateau_found=getattr(self, "plateau_found", None),
+            plateau_found=self.plateau_found,
+            rules=self.rules,
             horizon=str(self.params["horizon"]),
             ax=ax,
+            title=f"Return curve ({flat}) and churn thresholds",
         )
 
 
@@ -328,13 +388,24 @@ def infer_inactivity_threshold(
     relative: bool = False,
     activity_events: Sequence[str] | None = None,
     as_of: Any = None,
-    min_gaps: int = 30,
+    min_gaps: int | None = None,
+    rule: Rule = "plateau",
+    return_probability: float = 0.05,
+    gap_percentile: float = 95.0,
 ) -> InactivityThresholdResult:
-    """Derive the churn threshold from the data: the silence after which users rarely come back.
+    """Derive the churn threshold from the data, by a named rule, with the evidence.
 
     For every silence length ``k`` of the grid it estimates, censoring-aware, the probability
-    that a user who has been silent for ``k`` days comes back within ``horizon``; the curve falls
-    and then flattens (流失曲线趋于平稳), and the threshold is where it has flattened.
+    that a user who has been silent for ``k`` days comes back within ``horizon`` (the return
+    curve).  Three rules practitioners use read a threshold off the data; all three are
+    reported side by side in ``result.rules`` and ``rule`` chooses the one that makes the
+    definition:
+
+    - ``"plateau"``: where the return curve stops falling (流失曲线趋于平稳), within ``tolerance``;
+    - ``"return_probability"``: the shortest silence after which fewer than
+      ``return_probability`` of users come back within the horizon;
+    - ``"gap_percentile"``: the ``gap_percentile``-th percentile of the gaps between a user's
+      activity days (95 % of returns happen sooner).
 
     Parameters
     ----------
@@ -344,39 +415,54 @@ def infer_inactivity_threshold(
         How soon after reaching ``k`` days of silence a comeback counts as a return (H).
     grid : sequence of float or window, optional
         Silence lengths ``k`` to evaluate, in days (``1.5``) or as windows (``"2W"``).
-        Default: 1, 2, ..., 90 days.
+        Default: whole days from 1 to the longest silence whose horizon fits in the data (the
+        span from the first activity to ``as_of`` minus the horizon), at most 365 values.
     tolerance : float, default 0.01
-        How much lower the return rate may still go after the chosen ``k`` (see Notes).
+        Plateau rule: how much lower the return rate may still go after the chosen ``k``.
     relative : bool, default False
-        Read ``tolerance`` as a share of the curve's whole drop over the grid instead of an
-        absolute probability.
+        Plateau rule: read ``tolerance`` as a share of the curve's whole drop over the grid
+        instead of an absolute probability.
     activity_events : sequence of str, optional
         Event names that count as activity; default every event.
     as_of : str, datetime or Timestamp, optional
         The analysis date; later events are ignored.  Default: the log's ``as_of``.
-    min_gaps : int, default 30
+    min_gaps : int, optional
         Grid values with fewer decided silences (``returned + not_returned``) are reported but
-        not used to choose ``k``.
+        not used.  Default: 1 % of the users with activity, at least 30 (``result.min_gaps``).
+    rule : {"plateau", "return_probability", "gap_percentile"}, default "plateau"
+        The rule whose threshold makes ``definition``.
+    return_probability : float, default 0.05
+        Return-probability rule: the threshold is the smallest usable ``k`` with a return rate
+        below this (p).
+    gap_percentile : float, default 95.0
+        Gap-percentile rule: the percentile q (0-100) of the gaps between activity days.
 
     Returns
     -------
     InactivityThresholdResult
         ``definition`` (a :class:`~useropslib.models.ChurnDefinition`), ``threshold_days``,
-        ``return_rate`` at the chosen ``k``, the ``curve`` frame (the evidence), ``plot()``.
+        ``return_rate``, ``rule``, ``plateau_found``, ``end_slope``, ``min_gaps``, the
+        ``rules`` table, the ``curve`` frame (the evidence), ``summary()``, ``plot()``.
 
     Raises
     ------
     InvalidParameterError
-        For a non-positive horizon or grid value, a negative tolerance, ``min_gaps < 1``,
-        unknown event names, or ``as_of`` before the first event.
+        For a non-positive horizon or grid value, a negative tolerance, ``min_gaps < 1``, an
+        unknown rule, ``return_probability`` outside (0, 1), ``gap_percentile`` outside
+        (0, 100), unknown event names, or ``as_of`` before the first event.
     InsufficientDataError
-        When no grid value has ``min_gaps`` decided silences (the counts are in the message).
+        When the data cannot answer: the span from the first activity to ``as_of`` is not
+        longer than the horizon by a day (no silence can be followed for its whole horizon), no
+        grid value has ``min_gaps`` decided silences, or the gap-percentile rule is chosen and
+        no user has two activity days (the counts are in the message).
 
     Warns
     -----
-    InsufficientDataWarning
-        When the curve has not flattened by the end of the grid (the chosen ``k`` is the last
-        usable grid value).
+    NoPlateauWarning
+        When ``rule="plateau"`` and the curve was not seen to flatten (the reason is in the
+        message), or ``rule="return_probability"`` and the rate never falls below p on the
+        usable grid (the last usable value is then returned, a lower bound).
+        :class:`~useropslib.exceptions.NoPlateauWarning` is an ``InsufficientDataWarning``.
 
     See Also
     --------
@@ -386,32 +472,42 @@ def infer_inactivity_threshold(
     Notes
     -----
     *Silences.*  Activity events are sorted by user and time once; each gap between a user's
-    consecutive activities is a closed silence of length ``g``, and the time from a user's last
-    activity to ``as_of`` is an open silence of length ``o``.  A silence *reaches* ``k`` when its
-    length is at least ``k``.
+    consecutive activities is a closed silence of length ``g`` starting at ``s``, and the time
+    from a user's last activity to ``as_of`` is an open silence.  A silence *reaches* ``k`` at
+    ``s + k`` when its length is at least ``k``.
 
-    *Returns.*  A closed silence that reached ``k`` returned within H when ``g <= k + H``; one
-    with ``g > k + H`` did not.  An open silence did not return when ``o >= k + H`` (observed
-    for the whole horizon after reaching ``k``); with ``k <= o < k + H`` its outcome is unknown,
-    so it is *censored* and left out of the denominator.  The curve is
-    ``P(k) = returned / (returned + not_returned)``, computed for the whole grid at once from the
-    sorted silences with ``searchsorted`` (no loop over gaps).
+    *Returns.*  A silence is *decided* at ``k`` only when its whole horizon after reaching ``k``
+    is observed, ``s + k + H <= as_of``; otherwise it is *censored* at ``k`` and left out, the
+    closed ones included (counting the closed silences near the end of the data, which can only
+    be closed by a return, would push the rate up: the censoring artefact of a long horizon).
+    A decided silence returned when its next activity came at most ``H`` after reaching ``k``
+    (``g <= k + H``).  The curve is ``P(k) = returned / (returned + not_returned)``, computed
+    for the whole grid at once with binary searches (no loop over gaps).
 
-    *Choice.*  Over the usable grid values (``min_gaps`` decided silences), let ``m(k)`` be the
-    lowest ``P`` at any usable ``k' >= k``.  The threshold is the smallest usable ``k`` with
-    ``P(k) - m(k) <= tolerance``: calling users churned after ``k`` days rather than any longer
-    silence adds at most ``tolerance`` to the share of them who would have come back within H.
-    With ``relative=True`` the bound is ``tolerance * (P(k_0) - min P)``, a share of the curve's
-    whole drop from the first usable grid value.  Any ``k`` whose ``P(k) <= tolerance`` satisfies
-    the absolute rule, so the rule never waits for the curve to reach a floor that stays above
-    zero (win-back campaigns keep some long-silent users returning).
+    *Plateau rule.*  Over the usable grid values (``min_gaps`` decided silences), let ``m(k)``
+    be the lowest ``P`` at any usable ``k' >= k``.  The threshold is the smallest usable ``k``
+    with ``P(k) - m(k) <= tolerance`` (with ``relative=True`` the bound is ``tolerance`` times
+    the curve's whole drop).  The plateau is *found* when the chosen ``k`` leaves a stretch of
+    usable grid after it at least as long as the tail (the longer of the horizon and a quarter
+    of the usable grid's range) and the straight line fitted to the rates over that tail falls
+    by at most the bound over it (``end_slope`` is its slope per day).  A curve that keeps
+    falling (many purchase logs: the return rate halves with every doubling of the silence)
+    has no plateau; its plateau pick would move with the grid's end, so it warns.  When the
+    plateau is found, extending the grid beyond its end moves the pick only if the curve later
+    falls by more than the tolerance below the rate at the pick.
+
+    *Return-probability rule.*  The smallest usable ``k`` with ``P(k) < p``, on the same curve
+    (so "ever return" is read as "return within the horizon"; a longer horizon comes closer to
+    "ever").  *Gap-percentile rule.*  The ``q``-th percentile (``method="higher"``, an observed
+    gap) of the closed gaps between consecutive activity days of a user, in local calendar days
+    of the log's zone; open silences are not gaps, so a short log pulls it down.
 
     Examples
     --------
     Three users open the app every 2 days, then once more after a month.  With a 7-day horizon,
     the fifteen 2-day gaps end within the horizon and the three 30-day gaps do not; from 3 days
-    of silence on nobody returns, so the threshold is 3 days.  Two users' open silences at
-    ``as_of`` (1 and 2 days) are censored:
+    of silence on nobody returns, so the threshold is 3 days.  Silences whose horizon runs past
+    ``as_of`` are censored:
 
     >>> import pandas as pd
     >>> from useropslib.churn import infer_inactivity_threshold
@@ -422,9 +518,9 @@ def infer_inactivity_threshold(
     ...     "timestamp": [pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(days=d + i)
     ...                   for i in range(3) for d in days],
     ... })
-    >>> res = infer_inactivity_threshold(df, horizon="7D", grid=[1, 2, 3, 4], min_gaps=1)
-    >>> res.threshold_days, res.definition.threshold
-    (3.0, datetime.timedelta(days=3))
+    >>> res = infer_inactivity_threshold(df, horizon="7D", grid=[1, 2, 3, 4, 20], min_gaps=1)
+    >>> res.threshold_days, res.definition.threshold, res.plateau_found
+    (3.0, datetime.timedelta(days=3), True)
     >>> res.curve[["silent", "returned", "not_returned", "censored", "return_rate"]]
                  silent  returned  not_returned  censored  return_rate
     silent_days
@@ -432,19 +528,40 @@ def infer_inactivity_threshold(
     2.0              19        15             3         1     0.833333
     3.0               3         0             3         0     0.000000
     4.0               3         0             3         0     0.000000
+    20.0              3         0             3         0     0.000000
+    >>> res.rules[["setting", "threshold_days", "found", "chosen"]]
+                                   setting  threshold_days  found  chosen
+    rule
+    plateau             tolerance=0.01               3.0   True    True
+    return_probability          p=0.05               3.0   True   False
+    gap_percentile                q=95              30.0   True   False
     """
     log = as_event_log(events)
     h_ns = window_ns(horizon, "horizon")
-    grid_days = _grid_days(grid)
-    if not isinstance(tolerance, int | float) or not math.isfinite(tolerance) or tolerance < 0:
+    user_grid = None if grid is None else _grid_days(grid)
+    if (
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, int | float)
+        or not math.isfinite(tolerance)
+        or tolerance < 0
+    ):
         raise InvalidParameterError(
             f"Invalid tolerance={tolerance!r}. Expected a finite number >= 0, e.g. 0.01 (one "
             "percentage point of return probability)."
         )
-    if isinstance(min_gaps, bool) or not isinstance(min_gaps, int | np.integer) or min_gaps < 1:
+    if min_gaps is not None and (
+        isinstance(min_gaps, bool) or not isinstance(min_gaps, int | np.integer) or min_gaps < 1
+    ):
         raise InvalidParameterError(
-            f"Invalid min_gaps={min_gaps!r}. Expected an integer >= 1. Hint: the default is 30."
+            f"Invalid min_gaps={min_gaps!r}. Expected an integer >= 1, or None for 1% of the "
+            "users with activity (at least 30)."
         )
+    if rule not in RULES:
+        close = did_you_mean(str(rule), RULES)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InvalidParameterError(f"Invalid rule={rule!r}. Expected one of {list(RULES)}.{hint}")
+    p = _check_share(return_probability, "return_probability", low=0, high=1, example="0.05")
+    q = _check_share(gap_percentile, "gap_percentile", low=0, high=100, example="95")
     names = check_activity_names(activity_events)
     as_of_ns = resolve_as_of(log, as_of)
     act = activity(log, names, as_of_ns)
@@ -452,82 +569,153 @@ def infer_inactivity_threshold(
     users, ts = act.by_user()
     same = users[1:] == users[:-1]
     closed = np.diff(ts)[same]
+    closed_start = ts[:-1][same]
     ends = np.flatnonzero(np.append(~same, True))
-    open_ = as_of_ns - ts[ends]
+    open_start = ts[ends]
+    n_users = int(ends.size)
+    span_ns = as_of_ns - int(ts.min())
+    context = (
+        f"the log has {act.users.size:,} activity events from {n_users:,} users over "
+        f"{span_ns / NS_PER_DAY:.4g} days (first activity to as_of), {closed.size:,} gaps "
+        "between activities"
+    )
+    shortest_ns = NS_PER_DAY if user_grid is None else round(float(user_grid[0]) * NS_PER_DAY)
+    if span_ns < h_ns + shortest_ns:
+        raise InsufficientDataError(
+            f"The data cannot answer: horizon={_horizon_text(h_ns)} needs silences of "
+            f"{_horizon_text(shortest_ns)} (the shortest grid value) followed for the whole "
+            f"horizon, so the data must span at least {(h_ns + shortest_ns) / NS_PER_DAY:g} "
+            f"days, but {context}. Expected a span of at least the horizon plus the shortest "
+            "silence. Hint: use a shorter horizon (e.g. "
+            f"horizon='{max(1, int(span_ns // NS_PER_DAY) // 3)}D') or a longer log."
+        )
+    grid_days = default_grid_days(span_ns, h_ns) if user_grid is None else user_grid
+    need = scaled_min_gaps(n_users) if min_gaps is None else int(min_gaps)
 
     k_ns = np.round(grid_days * NS_PER_DAY).astype(np.int64)
-    lo = _count_below(closed, k_ns, inclusive=False)
-    hi = _count_below(closed, k_ns + h_ns, inclusive=True)
-    open_reach = open_.size - _count_below(open_, k_ns, inclusive=False)
-    open_decided = open_.size - _count_below(open_, k_ns + h_ns, inclusive=False)
-    returned = (hi - lo).astype(np.int64)
-    not_returned = (closed.size - hi + open_decided).astype(np.int64)
-    censored = (open_reach - open_decided).astype(np.int64)
-    silent = (closed.size - lo + open_reach).astype(np.int64)
-    decided = returned + not_returned
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(decided > 0, returned / np.maximum(decided, 1), np.nan)
-    usable = decided >= min_gaps
+    counts = return_curve(closed_start, closed, open_start, as_of_ns, h_ns, k_ns)
+    decided = counts.decided
+    rate = counts.rate
+    usable = decided >= need
     if not usable.any():
+        k_fit = (span_ns - h_ns) / NS_PER_DAY
+        beyond = (
+            f"; grid values above {k_fit:.4g} days can never be decided (k plus the horizon "
+            "exceeds the span)"
+            if grid_days[-1] > k_fit
+            else ""
+        )
         raise InsufficientDataError(
             f"Too few silences to infer a threshold: at most {int(decided.max()):,} decided "
-            f"silences at any grid value (need min_gaps={min_gaps}); the log has "
-            f"{act.users.size:,} activity events from {ends.size:,} users, {closed.size:,} gaps "
-            f"between activities and {open_.size:,} open silences up to as_of. Hint: use a "
-            "longer log, a shorter horizon, or a smaller min_gaps."
+            f"silences at any grid value (need min_gaps={need}); {context} and "
+            f"{open_start.size:,} open silences up to as_of{beyond}. Hint: use a longer log, a "
+            "shorter horizon, or a smaller min_gaps."
         )
-    future_min = np.minimum.accumulate(np.where(usable, rate, np.inf)[::-1])[::-1]
-    drop = np.where(usable, rate - future_min, np.nan)
+    pos = np.flatnonzero(usable)
+    k_first, k_last = float(grid_days[pos[0]]), float(grid_days[pos[-1]])
     if relative:
-        first_rate = float(rate[np.argmax(usable)])
-        limit = tolerance * (first_rate - float(np.nanmin(np.where(usable, rate, np.nan))))
+        limit = tolerance * (float(rate[pos[0]]) - float(np.min(rate[pos])))
     else:
         limit = float(tolerance)
-    ok = usable & (drop <= limit + _SLACK)
-    chosen = int(np.argmax(ok))
-    last_usable = int(usable.size - 1 - np.argmax(usable[::-1]))
-    if chosen == last_usable:
-        why = (
-            "only one grid value has enough decided silences"
-            if int(usable.sum()) == 1
-            else "the return curve is still falling at the end of the grid"
+    tail = max(h_ns / NS_PER_DAY, 0.25 * (k_last - k_first))
+    fit = plateau(grid_days, rate, usable, limit, tail, h_ns / NS_PER_DAY)
+
+    # the three rules
+    below = usable & (rate < p)
+    rp_found = bool(below.any())
+    rp_k = float(grid_days[int(np.argmax(below))]) if rp_found else k_last
+    gaps = _day_gaps(users, ts, log.tz)
+    gp_k = gap_percentile_days(gaps, q)
+    gp_found = gaps.size >= need
+    picks = np.array([float(grid_days[fit.index]), rp_k, gp_k])
+    finite = np.isfinite(picks)
+    at = return_curve(
+        closed_start,
+        closed,
+        open_start,
+        as_of_ns,
+        h_ns,
+        np.round(np.where(finite, picks, 1.0) * NS_PER_DAY).astype(np.int64),
+    )
+    notes = [
+        fit.why,
+        ""
+        if rp_found
+        else f"the return rate stays at or above p={p:g} over the usable grid (up to "
+        f"{k_last:g} days); {k_last:g} days is a lower bound",
+        "" if gp_found else f"only {gaps.size:,} gaps between activity days (need min_gaps={need})",
+    ]
+    rules = pd.DataFrame(
+        {
+            "setting": [
+                f"tolerance={tolerance:g}" + (" (relative)" if relative else ""),
+                f"p={p:g}",
+                f"q={q:g}",
+            ],
+            "threshold_days": picks,
+            "return_rate": np.where(finite, at.rate, np.nan),
+            "decided": np.where(finite, at.decided, 0).astype(np.int64),
+            "found": [fit.found, rp_found, gp_found],
+            "chosen": [r == rule for r in RULES],
+            "note": notes,
+        },
+        index=pd.Index(list(RULES), name="rule"),
+    )
+    chosen = RULES.index(rule)
+    k_star = float(picks[chosen])
+    if not math.isfinite(k_star):
+        raise InsufficientDataError(
+            f"The gap-percentile rule needs gaps between activity days, but no user has two "
+            f"activity days: {context}. Hint: use a longer log, or rule='plateau'."
         )
+    if rule != "gap_percentile" and not bool(rules["found"].iloc[chosen]):
+        what = "plateau" if rule == "plateau" else f"return rate below p={p:g}"
         warnings.warn(
-            f"The chosen threshold {grid_days[chosen]:g} days is the last usable grid value: "
-            f"{why}, so the curve was not seen to flatten. Hint: extend the grid (e.g. "
-            "grid=range(1, 181)), lower min_gaps, or use a longer log.",
-            InsufficientDataWarning,
+            f"No {what} found: {notes[chosen]}. The threshold {k_star:g} days depends on where "
+            f"the grid ends ({grid_days.size} values, {grid_days[0]:g}..{grid_days[-1]:g} days) "
+            "rather than on a flat stretch of the curve. Hint: compare result.rules, use a "
+            "longer log, or choose rule='return_probability' or 'gap_percentile', whose answers "
+            "do not need a plateau.",
+            NoPlateauWarning,
             stacklevel=2,
         )
-    k_star = float(grid_days[chosen])
     definition = ChurnDefinition(
         threshold=dt.timedelta(days=k_star), activity_events=names, kind="terminal"
     )
     curve = pd.DataFrame(
         {
-            "silent": silent,
-            "returned": returned,
-            "not_returned": not_returned,
-            "censored": censored,
+            "silent": counts.silent,
+            "returned": counts.returned,
+            "not_returned": counts.not_returned,
+            "censored": counts.censored,
             "return_rate": rate,
-            "remaining_drop": drop,
+            "remaining_drop": fit.remaining_drop,
             "usable": usable,
         },
         index=pd.Index(grid_days, name="silent_days"),
     )
     params = {
         "horizon": horizon if isinstance(horizon, str) else str(pd.Timedelta(horizon)),
-        "grid": f"{grid_days.size} values, {grid_days[0]:g}..{grid_days[-1]:g} days",
+        "grid": f"{grid_days.size} values, {grid_days[0]:g}..{grid_days[-1]:g} days"
+        + (" (default: the data's span)" if user_grid is None else ""),
         "tolerance": tolerance,
         "relative": relative,
         "activity_events": None if names is None else list(names),
-        "min_gaps": int(min_gaps),
+        "min_gaps": need,
+        "rule": rule,
+        "return_probability": p,
+        "gap_percentile": q,
     }
     return InactivityThresholdResult(
         params=params,
         as_of=stamp(as_of_ns, log.tz),
         definition=definition,
         threshold_days=k_star,
-        return_rate=float(rate[chosen]),
+        return_rate=float(rules["return_rate"].iloc[chosen]),
+        rule=rule,
+        plateau_found=fit.found,
+        end_slope=fit.end_slope,
+        min_gaps=need,
+        rules=rules,
         curve=curve,
     )

@@ -45,6 +45,11 @@ CIType = Literal["log-log", "log"]
 _CI_TYPES: tuple[str, ...] = ("log-log", "log")
 _KINDS: tuple[str, ...] = ("terminal", "first_lapse")
 _DEFAULT_TIMES: tuple[float, ...] = (7.0, 14.0, 30.0, 60.0, 90.0)
+Clock = Literal["churn", "last_activity"]
+_CLOCKS: tuple[str, ...] = ("churn", "last_activity")
+#: Default report times of kaplan_meier, as multiples of the threshold of active lifetime.
+_LIFETIME_MULTIPLES: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
+_UNIT = "days since first activity"
 _DENSE_BINS = 1 << 24  # early counts use a dense (user x event) grid up to this many cells
 
 
@@ -152,6 +157,7 @@ def survival_frame(
     early_window: str | dt.timedelta | None = "7D",
     kind: Literal["terminal", "first_lapse"] | None = None,
     resolution: str | dt.timedelta | None = "1D",
+    clock: Clock = "churn",
 ) -> pd.DataFrame:
     """One row per user: time from first activity to churn or to ``as_of``, ready for lifelines.
 
@@ -176,6 +182,11 @@ def survival_frame(
         Durations are truncated to whole multiples of this window (lifelines'
         ``datetimes_to_durations`` convention with ``freq="D"``); ``None`` keeps exact float
         days.  Whole days give tied times, which makes Kaplan–Meier and Cox fits fast.
+    clock : {"churn", "last_activity"}, default "churn"
+        When the churn event happens: ``"churn"`` at the instant the silence reaches the
+        threshold (last activity + threshold; users not churned are censored at ``as_of``);
+        ``"last_activity"`` at the last activity before the lapse, so the duration is the
+        *active lifetime* (users not churned are censored at their last activity).  See Notes.
 
     Returns
     -------
@@ -183,12 +194,14 @@ def survival_frame(
         Index ``user_id`` (users with an activity event at or before ``as_of``, in the log's
         user order); ``duration`` (days, float), ``observed`` (bool: churn seen by ``as_of``),
         then the ``early_<event>`` counts (int64, one column per event name seen by ``as_of``)
-        and the covariate columns.
+        and the covariate columns.  Durations are in days since the user's first activity;
+        ``frame.attrs`` records ``clock``, ``threshold_days`` and ``duration_unit`` so
+        :func:`kaplan_meier` can label its axis and choose its report times.
 
     Raises
     ------
     InvalidParameterError
-        For a bad definition, kind, window, covariates frame, unknown activity events or
+        For a bad definition, kind, clock, window, covariates frame, unknown activity events or
         ``as_of`` before the data.
     InsufficientDataError
         When no activity event is at or before ``as_of``.
@@ -217,6 +230,18 @@ def survival_frame(
     at or after the first activity, within ``early_window`` and at or before ``as_of``; users
     seen less than ``early_window`` before ``as_of`` have truncated counts.
 
+    *Clocks.*  With ``clock="churn"`` (the default) the event is dated when the inactivity rule
+    declares it, last activity + threshold: the date a rule-based churn flag (such as
+    :func:`churn_labels`) first calls the user churned, and the convention of contractual
+    survival data whose event is the cancellation date.  A Kaplan–Meier curve on this clock
+    stays at 1 until the threshold (``"terminal"``).  With ``clock="last_activity"`` the event
+    is dated at the last activity before the lapse (``duration`` is first to last activity,
+    i.e. the churn-clock duration minus the threshold for an observed churn) and users not
+    churned are censored at their last activity, the only time they are known to be active:
+    the customer-lifetime convention of the non-contractual literature (in BG/NBD, Fader,
+    Hardie & Lee 2005, and the ``lifetimes`` summaries, a customer's recency is last minus
+    first transaction and the dropout follows the last transaction).
+
     Examples
     --------
     >>> import pandas as pd
@@ -237,6 +262,11 @@ def survival_frame(
     user_id
     a            32.0      True
     b            30.0      True
+    >>> survival_frame(df, "30D", as_of="2024-04-01", clock="last_activity", early_window=None)
+             duration  observed
+    user_id
+    a            50.0      True
+    b            75.0     False
     """
     log = as_event_log(events)
     d = as_definition(definition)
@@ -247,6 +277,13 @@ def survival_frame(
         raise InvalidParameterError(
             f"Invalid kind={k!r}. Expected 'terminal' (the final silence) or 'first_lapse' (the "
             f"first silence of at least the threshold).{hint}"
+        )
+    if clock not in _CLOCKS:
+        close = did_you_mean(str(clock), _CLOCKS)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InvalidParameterError(
+            f"Invalid clock={clock!r}. Expected 'churn' (the event at last activity + threshold) "
+            f"or 'last_activity' (the active lifetime, first to last activity).{hint}"
         )
     res_ns = None if resolution is None else window_ns(resolution, "resolution")
     w_ns = None if early_window is None else window_ns(early_window, "early_window")
@@ -260,7 +297,8 @@ def survival_frame(
     else:
         users, ts = act.by_user()
         codes, first, churn, observed = _first_lapse(users, ts, thr, as_of_ns)
-    end = np.where(observed, churn, as_of_ns)
+    # last_activity: the activity that opened the lapse; the last activity for users not churned
+    end = np.where(observed, churn, as_of_ns) if clock == "churn" else churn - thr
     dur_ns = end - first
     if res_ns is not None:
         dur_ns = (dur_ns // res_ns) * res_ns
@@ -274,6 +312,7 @@ def survival_frame(
         frame = pd.concat([frame, early], axis=1)
     if covariates is not None:
         frame = _join_covariates(frame, covariates)
+    frame.attrs = {"clock": clock, "threshold_days": thr / NS_PER_DAY, "duration_unit": _UNIT}
     return frame
 
 
@@ -286,6 +325,7 @@ class _Data:
     labels: pd.Index
     as_of: pd.Timestamp | None
     extra: dict[str, Any]
+    clock: dict[str, Any]  # clock, threshold_days, duration_unit when known
 
 
 def _column(frame: pd.DataFrame, name: str, param: str) -> pd.Series:
@@ -346,6 +386,7 @@ def _prepare(
     definition: DefinitionLike | None,
     as_of: Any,
     where: str,
+    clock: Clock = "churn",
 ) -> _Data:
     extra: dict[str, Any] = {}
     as_of_ts = None
@@ -358,12 +399,18 @@ def _prepare(
             )
         log = as_event_log(data)
         d = as_definition(definition)
-        frame = survival_frame(log, d, as_of=as_of, early_window=None)
+        frame = survival_frame(log, d, as_of=as_of, early_window=None, clock=clock)
         duration_col, event_col = "duration", "observed"
         as_of_ts = stamp(resolve_as_of(log, as_of), log.tz)
         extra["definition"] = d.model_dump(mode="json")
     elif isinstance(data, pd.DataFrame):
         frame = data
+        if clock != "churn":
+            raise InvalidParameterError(
+                f"{where} got a survival frame and clock={clock!r}. Expected clock only with an "
+                "event log: a frame's durations are already measured. Hint: pass clock to "
+                "survival_frame instead."
+            )
         if as_of is not None:
             raise InvalidParameterError(
                 f"{where} got a survival frame and as_of={as_of!r}. Expected as_of only with an "
@@ -418,7 +465,25 @@ def _prepare(
         labels=labels,
         as_of=as_of_ts,
         extra=extra,
+        clock=_clock_of(frame, duration_col),
     )
+
+
+def _clock_of(frame: pd.DataFrame, duration_col: str) -> dict[str, Any]:
+    """Return the clock a survival frame of ours was built with (its ``attrs``), else {}."""
+    attrs = getattr(frame, "attrs", {}) or {}
+    thr = attrs.get("threshold_days")
+    clock = attrs.get("clock")
+    if (
+        duration_col != "duration"
+        or clock not in _CLOCKS
+        or isinstance(thr, bool)
+        or not isinstance(thr, int | float)
+        or not math.isfinite(thr)
+        or thr <= 0
+    ):
+        return {}
+    return {"clock": clock, "threshold_days": float(thr), "duration_unit": _UNIT}
 
 
 def _compress(
@@ -501,12 +566,15 @@ class KaplanMeierResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        unit = str(self.params.get("duration_col", "duration"))
+        clock = {"churn": ", to churn", "last_activity": ", active lifetime"}.get(
+            str(self.params.get("clock")), ""
+        )
+        unit = str(self.params.get("duration_unit", self.params.get("duration_col", "days")))
         return plotting.survival_curves(
             self.survival,
-            time_unit="days" if unit in ("duration", "days") else unit,
+            time_unit=unit,
             ax=ax,
-            title=f"Kaplan–Meier ({self.params['ci']} {1 - self.params['alpha']:.0%} CI)",
+            title=f"Kaplan–Meier{clock} ({self.params['ci']} {1 - self.params['alpha']:.0%} CI)",
             legend_title=str(self.table.index.name),
         )
 
@@ -548,9 +616,23 @@ def _first_below_half(
     return float(times[int(np.argmax(below))]) if below.any() else math.inf
 
 
-def _check_times(times: Any) -> npt.NDArray[np.float64]:
-    if times is None:
+def _default_times(clock: Mapping[str, Any]) -> npt.NDArray[np.float64]:
+    """Report times relative to the threshold when the frame's clock is known.
+
+    The same active lifetimes (a quarter of the threshold up to four thresholds) under both
+    clocks: on the churn clock an observed churn is dated a threshold after the last activity,
+    so the times are shifted by the threshold (S stays 1 before it for terminal churn).
+    """
+    if not clock:
         return np.asarray(_DEFAULT_TIMES)
+    thr = float(clock["threshold_days"])
+    shift = thr if clock["clock"] == "churn" else 0.0
+    return np.asarray([shift + m * thr for m in _LIFETIME_MULTIPLES])
+
+
+def _check_times(times: Any) -> npt.NDArray[np.float64] | None:
+    if times is None:
+        return None
     items = [times] if isinstance(times, int | float) else list(times)
     try:
         arr = np.asarray(items, dtype=np.float64)
@@ -575,6 +657,7 @@ def kaplan_meier(
     alpha: float = 0.05,
     definition: DefinitionLike | None = None,
     as_of: Any = None,
+    clock: Clock = "churn",
 ) -> KaplanMeierResult:
     """Kaplan–Meier survival curves per group through lifelines' ``KaplanMeierFitter``.
 
@@ -590,7 +673,11 @@ def kaplan_meier(
         event log), a mapping from index to label, or one label per row.  Missing labels are
         an error.
     times : sequence of float, optional
-        Times at which to report S(t), in the duration unit.  Default: 7, 14, 30, 60, 90.
+        Times at which to report S(t), in the duration unit.  Default, for a frame whose
+        threshold is known (built from events, or by :func:`survival_frame`): active
+        lifetimes of 0.25, 0.5, 1, 2 and 4 thresholds, shifted by one threshold on the churn
+        clock (so ``"30D"`` gives 37.5, 45, 60, 90, 150 days on the churn clock and 7.5, 15,
+        30, 60, 120 on the last-activity clock); otherwise 7, 14, 30, 60, 90.
     ci : {"log-log", "log"}, default "log-log"
         Pointwise confidence band: ``"log-log"`` is lifelines' exponential Greenwood band (its
         default, also SAS's); ``"log"`` is R ``survfit``'s default, ``exp(log S -/+ z se(log
@@ -601,6 +688,9 @@ def kaplan_meier(
         Needed when ``data`` holds events.
     as_of : str, datetime or Timestamp, optional
         End of observation when ``data`` holds events; default the log's ``as_of``.
+    clock : {"churn", "last_activity"}, default "churn"
+        When ``data`` holds events: the clock of :func:`survival_frame` (time to the churn
+        instant, or active lifetime to the last activity).
 
     Returns
     -------
@@ -611,8 +701,8 @@ def kaplan_meier(
     ------
     InvalidParameterError
         For unknown columns, negative or missing durations, a non-0/1 event column, missing
-        group labels, an unknown ``ci``, ``alpha`` outside (0, 1), negative times, or events
-        without a definition.
+        group labels, an unknown ``ci`` or ``clock``, ``alpha`` outside (0, 1), negative
+        times, events without a definition, or a clock with a frame.
     InsufficientDataError
         For an empty frame.
 
@@ -667,7 +757,7 @@ def kaplan_meier(
             f"default).{hint}"
         )
     a = _check_alpha(alpha)
-    t_at = _check_times(times)
+    chosen_times = _check_times(times)
     data_ = _prepare(
         data,
         duration_col=duration_col,
@@ -676,7 +766,9 @@ def kaplan_meier(
         definition=definition,
         as_of=as_of,
         where="kaplan_meier",
+        clock=clock,
     )
+    t_at = _default_times(data_.clock) if chosen_times is None else chosen_times
     from lifelines import KaplanMeierFitter, NelsonAalenFitter
 
     if not data_.observed.any():
@@ -760,6 +852,7 @@ def kaplan_meier(
         "times": [float(x) for x in t_at],
         "ci": ci,
         "alpha": a,
+        **data_.clock,
         **data_.extra,
     }
     return KaplanMeierResult(
@@ -819,6 +912,7 @@ def logrank_test(
     event_col: str = "observed",
     definition: DefinitionLike | None = None,
     as_of: Any = None,
+    clock: Clock = "churn",
 ) -> LogrankResult:
     """Log-rank test across groups (lifelines' ``multivariate_logrank_test``).
 
@@ -834,6 +928,8 @@ def logrank_test(
         Needed when ``data`` holds events.
     as_of : str, datetime or Timestamp, optional
         End of observation when ``data`` holds events.
+    clock : {"churn", "last_activity"}, default "churn"
+        When ``data`` holds events: the clock of :func:`survival_frame`.
 
     Returns
     -------
@@ -866,6 +962,7 @@ def logrank_test(
         definition=definition,
         as_of=as_of,
         where="logrank_test",
+        clock=clock,
     )
     k = len(data_.labels)
     if k < 2:

@@ -31,6 +31,7 @@ def return_curve(
     *,
     threshold: float | None = None,
     plateau_found: bool | None = None,
+    rules: pd.DataFrame | None = None,
     horizon: str = "",
     ax: Any = None,
     title: str | None = None,
@@ -49,6 +50,10 @@ def return_curve(
     plateau_found : bool, optional
         Whether the curve really levelled off at the threshold; False adds "(no plateau)" to
         the threshold's label, so the chart does not claim a plateau the data does not show.
+    rules : pandas.DataFrame, optional
+        Other rules' thresholds to compare (index: rule name; columns ``threshold_days``,
+        ``chosen`` and optionally ``setting``), drawn as dotted lines; the chosen one solid.
+        ``threshold`` is ignored when given.
     horizon : str, optional
         The return window (e.g. "30 days"), for the y label.
     ax : matplotlib.axes.Axes, optional
@@ -76,7 +81,22 @@ def return_curve(
         marker=".",
         color=COLORS["main"],
     )
-    if threshold is not None:
+    if rules is not None:
+        for i, (name, row) in enumerate(rules.iterrows()):
+            t = float(row["threshold_days"])
+            if not np.isfinite(t):
+                continue
+            setting = f" ({row['setting']})" if "setting" in rules.columns else ""
+            chosen = bool(row.get("chosen", False))
+            ax.plot(
+                [t, t],
+                [0, 1],
+                color=COLORS["threshold"] if chosen else f"C{(i + 2) % 10}",
+                linestyle="-" if chosen else ":",
+                label=f"{name}{setting}: {t:g} d",
+            )
+        ax.legend(loc="upper right", fontsize=8)
+    elif threshold is not None:
         text = label("threshold", lang, k=f"{threshold:g}")
         if plateau_found is False:
             text += label("no_plateau", lang)

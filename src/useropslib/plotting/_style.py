@@ -172,7 +172,7 @@ def check_lang(lang: Any) -> Language:
 def _require_matplotlib() -> Any:
     try:
         import matplotlib
-        import matplotlib.pyplot  # noqa: F401
+        import matplotlib.pyplot
     except ImportError:
         raise UseropsError(
             "Plotting needs matplotlib, which is not installed. Hint: pip install "

@@ -18,6 +18,7 @@ from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
     InvalidParameterError,
+    NoPlateauWarning,
 )
 from useropslib.models._churn import ChurnDefinition
 
@@ -81,8 +82,9 @@ def test_functions_reject_a_non_positive_threshold_with_a_typed_error() -> None:
 
 
 # ============================================================================ threshold
-# gaps (days) -> users; each user's last event is 1 hour before as_of, so no open silence
-# reaches one day.  With horizon 1 day, P(k) = #(k <= g <= k + 1) / #(g >= k):
+# gaps (days) -> users; each user's gap ends 7 days before as_of (so its horizon is observed
+# for every k <= 5), then the user is active every half day up to 1 hour before as_of, so no
+# other silence reaches one day.  With horizon 1 day, P(k) = #(k <= g <= k + 1) / #(g >= k):
 #   k=1: 6/15 = 0.4    k=2: 3/9 = 0.3333    k=3: 1/6 = 0.1667    k=4: 1/5 = 0.2    k=5: 0/4 = 0
 GAPS = {1.5: 6, 2.5: 3, 3.5: 1, 4.5: 1, 30.0: 4}
 
@@ -92,8 +94,10 @@ def gap_log(gaps: dict[float, int] = GAPS) -> EventLog:
     i = 0
     for g, n in gaps.items():
         for _ in range(n):
-            end = T - pd.Timedelta(hours=1)
+            end = T - 7 * DAY
             rows += [(f"u{i}", "open", end - g * DAY), (f"u{i}", "open", end)]
+            rows += [(f"u{i}", "open", end + j * DAY / 2) for j in range(1, 14)]
+            rows += [(f"u{i}", "open", T - pd.Timedelta(hours=1))]
             i += 1
     df = pd.DataFrame(rows, columns=["user_id", "event", "timestamp"])
     return EventLog.from_pandas(df, as_of=T)
@@ -101,19 +105,22 @@ def gap_log(gaps: dict[float, int] = GAPS) -> EventLog:
 
 def test_curve_is_the_hand_computed_return_probability() -> None:
     res = infer_inactivity_threshold(
-        gap_log(), horizon="1D", grid=[1, 2, 3, 4, 5], tolerance=0.2, min_gaps=1
+        gap_log(), horizon="1D", grid=[1, 2, 3, 4, 5, 6], tolerance=0.2, min_gaps=1
     )
     c = res.curve
     assert c.index.name == "silent_days"
-    assert c["silent"].tolist() == [15, 9, 6, 5, 4]
-    assert c["returned"].tolist() == [6, 3, 1, 1, 0]
-    assert c["not_returned"].tolist() == [9, 6, 5, 4, 4]
-    assert c["censored"].tolist() == [0, 0, 0, 0, 0]
-    np.testing.assert_allclose(c["return_rate"], [0.4, 1 / 3, 1 / 6, 0.2, 0.0])
+    assert c["silent"].tolist() == [15, 9, 6, 5, 4, 4]
+    assert c["returned"].tolist() == [6, 3, 1, 1, 0, 0]
+    assert c["not_returned"].tolist() == [9, 6, 5, 4, 4, 4]
+    assert c["censored"].tolist() == [0, 0, 0, 0, 0, 0]
+    np.testing.assert_allclose(c["return_rate"], [0.4, 1 / 3, 1 / 6, 0.2, 0.0, 0.0])
     # the lowest rate at any later k is 0 (k=5), so the remaining drop is the rate itself
-    np.testing.assert_allclose(c["remaining_drop"], [0.4, 1 / 3, 1 / 6, 0.2, 0.0])
-    # first k with remaining drop <= 0.2 is k=3
+    np.testing.assert_allclose(c["remaining_drop"], [0.4, 1 / 3, 1 / 6, 0.2, 0.0, 0.0])
+    # first k with remaining drop <= 0.2 is k=3; the grid goes on to 6 = 2 * 3 and the line
+    # through the tail (k = 4.75..6: the rates 0, 0 at 5, 6) is flat, so the plateau is found
     assert res.threshold_days == 3.0
+    assert res.plateau_found
+    assert res.end_slope == 0.0
     assert res.return_rate == pytest.approx(1 / 6)
     assert res.definition == ChurnDefinition(threshold="3D")
     assert res.as_of == T
@@ -123,11 +130,11 @@ def test_relative_rule_is_a_share_of_the_whole_drop() -> None:
     log = gap_log()
     # whole drop 0.4 - 0 = 0.4; 0.9 * 0.4 = 0.36 >= 1/3 at k=2
     res = infer_inactivity_threshold(
-        log, horizon="1D", grid=[1, 2, 3, 4, 5], tolerance=0.9, relative=True, min_gaps=1
+        log, horizon="1D", grid=[1, 2, 3, 4, 5, 6], tolerance=0.9, relative=True, min_gaps=1
     )
     assert res.threshold_days == 2.0
     res = infer_inactivity_threshold(
-        log, horizon="1D", grid=[1, 2, 3, 4, 5], tolerance=0.5, relative=True, min_gaps=1
+        log, horizon="1D", grid=[1, 2, 3, 4, 5, 6], tolerance=0.5, relative=True, min_gaps=1
     )
     assert res.threshold_days == 3.0
 
@@ -135,7 +142,7 @@ def test_relative_rule_is_a_share_of_the_whole_drop() -> None:
 def test_open_silences_are_censored_until_observed_for_the_horizon() -> None:
     # one user seen once, 2.5 days before as_of; horizon 1 day
     df = pd.DataFrame({"user_id": ["a"], "event": ["open"], "timestamp": [T - 2.5 * DAY]})
-    with pytest.warns(InsufficientDataWarning, match="last usable grid value"):
+    with pytest.warns(NoPlateauWarning, match="only one grid value has enough decided"):
         res = infer_inactivity_threshold(df, horizon="1D", grid=[1, 2, 3], min_gaps=1, as_of=T)
     c = res.curve
     # k=1: reached and watched 1.5 days >= 1 day -> not returned; k=2: 0.5 day < 1 -> censored
@@ -151,6 +158,7 @@ def test_a_return_exactly_at_the_horizon_counts_and_later_does_not() -> None:
     gaps = {3.0: 1, 3.0 + 1e-6: 1}  # k=2, H=1: g <= 3 returns, g > 3 does not
     with pytest.warns(InsufficientDataWarning, match="only one grid value"):
         res = infer_inactivity_threshold(gap_log(gaps), horizon="1D", grid=[2], min_gaps=1)
+    assert not res.plateau_found
     assert res.curve["returned"].tolist() == [1]
     assert res.curve["not_returned"].tolist() == [1]
 
@@ -159,9 +167,10 @@ def test_activity_events_and_as_of_restrict_the_silences() -> None:
     rows = [("a", "open", T - 10 * DAY), ("a", "push", T - 5 * DAY), ("a", "open", T)]
     rows += [("a", "open", T + 3 * DAY)]
     df = pd.DataFrame(rows, columns=["user_id", "event", "timestamp"])
-    res = infer_inactivity_threshold(
-        df, horizon="2D", grid=[4, 6], activity_events=["open"], as_of=T, min_gaps=1
-    )
+    with pytest.warns(NoPlateauWarning, match="usable grid ends at 6 days, before 8 days"):
+        res = infer_inactivity_threshold(
+            df, horizon="2D", grid=[4, 6], activity_events=["open"], as_of=T, min_gaps=1
+        )
     # only the 10-day gap between opens; the open after as_of is ignored
     assert res.curve["silent"].tolist() == [1, 1]
     assert res.curve["not_returned"].tolist() == [1, 1]
@@ -169,31 +178,41 @@ def test_activity_events_and_as_of_restrict_the_silences() -> None:
     assert res.params["activity_events"] == ["open"]
 
 
-def test_grid_accepts_windows_and_defaults_to_90_days() -> None:
+def test_grid_accepts_windows_and_defaults_to_the_data_span() -> None:
     log = gap_log()
     res = infer_inactivity_threshold(
         log, horizon="1D", grid=["36h", 3, "1W"], min_gaps=1, tolerance=1.0
     )
     assert res.curve.index.tolist() == [1.5, 3.0, 7.0]
     res = infer_inactivity_threshold(log, horizon="1D", min_gaps=1)
-    assert res.curve.index.tolist() == [float(k) for k in range(1, 91)]
-    # usable up to k=30 (the 30-day gaps); the rate is 0 from k=5 on
+    # the data span 37 days (first activity to as_of); k + 1 day of horizon fits up to k = 36
+    assert res.curve.index.tolist() == [float(k) for k in range(1, 37)]
+    # usable up to k=30 (the 30-day gaps); the rate is 0 from k=5 to 28, then the 30-day gaps
+    # return within the 1-day horizon (k = 29, 30): a rising end is not a falling one
     assert res.curve["usable"].sum() == 30
+    assert res.curve["return_rate"].iloc[27:30].tolist() == [0.0, 1.0, 1.0]
     assert res.threshold_days == 5.0
-    assert res.params["grid"] == "90 values, 1..90 days"
+    assert res.plateau_found
+    # the tail is the last quarter of the usable grid, k = 23..30: slope of [0]*6 + [1, 1]
+    assert res.end_slope == pytest.approx(6 / 42)
+    assert res.params["grid"] == "36 values, 1..36 days (default: the data's span)"
 
 
 def test_a_curve_still_falling_at_the_end_of_the_grid_warns() -> None:
-    with pytest.warns(InsufficientDataWarning, match="still falling at the end of the grid"):
+    with pytest.warns(NoPlateauWarning, match="usable grid ends at 5 days, before 10 days"):
         res = infer_inactivity_threshold(
             gap_log(), horizon="1D", grid=[1, 2, 3, 4, 5], tolerance=0.01, min_gaps=1
         )
     assert res.threshold_days == 5.0
+    assert not res.plateau_found
+    # least-squares slope of [0.2, 0] over k = 4, 5 (the tail: a quarter of 4 days, at least
+    # the 1-day horizon)
+    assert res.end_slope == pytest.approx(-0.2)
 
 
 def test_min_gaps_leaves_thin_grid_values_out_of_the_choice() -> None:
     # k=4 and k=5 have 5 and 4 decided silences: with min_gaps=6 the choice is among k <= 3
-    with pytest.warns(InsufficientDataWarning, match="last usable grid value"):
+    with pytest.warns(NoPlateauWarning, match="No plateau found"):
         res = infer_inactivity_threshold(
             gap_log(), horizon="1D", grid=[1, 2, 3, 4, 5], tolerance=0.01, min_gaps=6
         )
@@ -204,8 +223,9 @@ def test_min_gaps_leaves_thin_grid_values_out_of_the_choice() -> None:
 def test_too_few_silences_raise_with_the_counts() -> None:
     with pytest.raises(
         InsufficientDataError,
-        match=r"at most 15 decided silences.*min_gaps=30.*30 activity events from 15 users, "
-        r"15 gaps between activities and 15 open silences",
+        match=r"at most 15 decided silences.*min_gaps=30.*240 activity events from 15 users over "
+        r"37 days \(first activity to as_of\), 225 gaps between activities and 15 open "
+        r"silences",
     ):
         infer_inactivity_threshold(gap_log(), horizon="1D", grid=[1, 2])
 
@@ -221,6 +241,13 @@ def test_too_few_silences_raise_with_the_counts() -> None:
         ({"tolerance": -0.1}, r"Invalid tolerance=-0.1"),
         ({"tolerance": float("nan")}, r"Invalid tolerance=nan"),
         ({"min_gaps": 0}, r"Invalid min_gaps=0"),
+        ({"min_gaps": 2.5}, r"Invalid min_gaps=2.5.*or None"),
+        ({"tolerance": True}, r"Invalid tolerance=True"),
+        ({"rule": "platue"}, r"Invalid rule='platue'.*Did you mean 'plateau'"),
+        ({"return_probability": 1.5}, r"Invalid return_probability=1.5.*between 0 and 1"),
+        ({"return_probability": "5%"}, r"Invalid return_probability='5%'"),
+        ({"gap_percentile": 0}, r"Invalid gap_percentile=0.*between 0 and 100"),
+        ({"gap_percentile": float("nan")}, r"Invalid gap_percentile=nan"),
         (
             {"activity_events": ["opne"]},
             r"activity_events: Unknown event name.*did you mean 'open'",
@@ -236,11 +263,11 @@ def test_bad_parameters_raise_typed_errors(kwargs: dict[str, object], match: str
 
 def test_result_converts_and_plots() -> None:
     res = infer_inactivity_threshold(
-        gap_log(), horizon="1D", grid=[1, 2, 3, 4, 5], tolerance=0.2, min_gaps=1
+        gap_log(), horizon="1D", grid=[1, 2, 3, 4, 5, 6], tolerance=0.2, min_gaps=1
     )
     flat = res.to_frame()
     assert flat.columns[0] == "silent_days"
-    assert len(flat) == 5
+    assert len(flat) == 6
     d = res.to_dict()
     json.dumps(d)
     assert d["threshold_days"] == 3.0
@@ -259,7 +286,7 @@ def test_inferred_definition_feeds_the_labels() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = infer_inactivity_threshold(
-            log, horizon="1D", grid=[1, 2, 3, 4, 5], tolerance=0.2, min_gaps=1
+            log, horizon="1D", grid=[1, 2, 3, 4, 5, 6], tolerance=0.2, min_gaps=1
         )
     labels = churn_labels(log, res.definition)
     assert not labels["churned"].any()  # everyone was active an hour before as_of
