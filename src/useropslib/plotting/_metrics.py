@@ -116,7 +116,8 @@ def retention_heatmap(
         ax.legend(
             handles=[Patch(facecolor="white", edgecolor="#999999", hatch="///")],
             labels=[label("incomplete", lang)],
-            loc="upper right",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
             fontsize=8,
         )
     return finish(ax, lang, grid="none")
@@ -183,6 +184,7 @@ def retention_curves(
 def lifecycle_bars(
     counts: pd.DataFrame,
     *,
+    incomplete: npt.ArrayLike | None = None,
     ax: Any = None,
     period: str | None = None,
     title: str | None = None,
@@ -195,6 +197,9 @@ def lifecycle_bars(
     counts : pandas.DataFrame
         One row per period (index: period start) with columns ``new``, ``returning``,
         ``resurrecting`` and ``dormant`` (drawn below zero whatever its sign).
+    incomplete : sequence of bool, optional
+        True for periods that had not ended (drawn hatched and pale, so a running period does
+        not read as a drop).
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
     period : str, optional
@@ -226,6 +231,7 @@ def lifecycle_bars(
         base += v
     dormant = -np.abs(counts["dormant"].to_numpy(dtype=np.float64))
     ax.bar(x, dormant, color=COLORS["dormant"], label=label("dormant", lang))
+    _mark_incomplete(ax, incomplete, len(counts), lang)
     ax.axhline(0, color="black", linewidth=0.8)
     _date_ticks(ax, x, list(counts.index), period)
     ax.set_ylabel(label("users", lang))
@@ -237,6 +243,7 @@ def lifecycle_bars(
 def growth_accounting_bars(
     counts: pd.DataFrame,
     *,
+    incomplete: npt.ArrayLike | None = None,
     ax: Any = None,
     period: str | None = None,
     title: str | None = None,
@@ -249,6 +256,8 @@ def growth_accounting_bars(
     counts : pandas.DataFrame
         One row per period with columns ``new``, ``resurrected``, ``churned`` and
         ``net_change``.
+    incomplete : sequence of bool, optional
+        True for periods that had not ended (drawn hatched and pale).
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
     period : str, optional
@@ -288,6 +297,7 @@ def growth_accounting_bars(
         color=COLORS["churned"],
         label=label("churned", lang),
     )
+    _mark_incomplete(ax, incomplete, len(counts), lang)
     ax.plot(
         x,
         counts["net_change"].to_numpy(dtype=np.float64),
@@ -301,6 +311,30 @@ def growth_accounting_bars(
     ax.set_title(title if title is not None else label("growth", lang))
     ax.legend(loc="upper left", fontsize=8)
     return finish(ax, lang)
+
+
+def _mark_incomplete(ax: Any, incomplete: npt.ArrayLike | None, n: int, lang: Language) -> None:
+    """Hatch and pale the bars of periods that had not ended; add a legend entry."""
+    if incomplete is None:
+        return
+    flags = np.asarray(incomplete, dtype=bool)
+    if not flags.any():
+        return
+    for container in ax.containers:
+        for i, patch in enumerate(container.patches if hasattr(container, "patches") else []):
+            if i < n and flags[i]:
+                patch.set_hatch("///")
+                patch.set_alpha(0.45)
+    from matplotlib.patches import Patch
+
+    ax.add_artist(
+        ax.legend(
+            handles=[Patch(facecolor="white", edgecolor="#777777", hatch="///")],
+            labels=[label("incomplete", lang)],
+            loc="lower left",
+            fontsize=8,
+        )
+    )
 
 
 def state_areas(
