@@ -85,6 +85,16 @@ _T: dict[str, dict[str, str]] = {
         "event that starts a cohort.",
         "zh": "日志中没有注册事件；请用 signup_event= 指定开始同期群的事件。",
     },
+    "no_cohorts": {
+        "en": "No signup cohort has a week after its first one yet: retention needs data from at "
+        "least two calendar weeks.",
+        "zh": "还没有哪个注册同期群经历了第二周：留存至少需要两个自然周的数据。",
+    },
+    "no_survival": {
+        "en": "Survival to churn needs the churn definition of the section above, which could "
+        "not be computed.",
+        "zh": "流失生存分析需要上一节的流失定义，而它未能计算。",
+    },
     "funnel": {"en": "Funnel", "zh": "漏斗"},
     "funnel_text": {
         "en": "People reaching each step within {window} of the first step: {conv} of those who "
@@ -147,8 +157,8 @@ _T: dict[str, dict[str, str]] = {
     },
     "rfm": {"en": "RFM segments of buyers", "zh": "购买用户 RFM 分群"},
     "rfm_text": {
-        "en": "{n} buyers scored on recency, frequency and monetary value; the largest segment "
-        "is “{top}” ({share}).",
+        "en": "{n} buyer(s) scored on recency, frequency and monetary value; the largest "
+        "segment is “{top}” ({share}).",
         "zh": "共 {n} 名购买用户按最近消费、消费频率和消费金额打分；"
         "最大的分群是“{top}”（{share}）。",
     },
@@ -157,7 +167,7 @@ _T: dict[str, dict[str, str]] = {
         "zh": "日志中没有金额（请指定 --value-col）或没有 purchase 事件。",
     },
     "conventions": {"en": "Conventions used", "zh": "所用口径"},
-    "failed": {"en": "{error}", "zh": "{error}"},
+    "error_lead": {"en": "", "zh": "数据不足或参数不适用（原文）："},
 }
 
 _CONVENTIONS: dict[str, list[tuple[str, str, str]]] = {
@@ -297,7 +307,9 @@ def operations_report(
             try:
                 sections.extend(build())
             except UseropsError as exc:
-                sections.append(Section(t(key), note=str(exc), key=key))
+                sections.append(Section(t(key), note=t("error_lead") + str(exc), key=key))
+                if key == "churn":
+                    sections.append(Section(t("survival"), note=t("no_survival"), key="survival"))
     sections.extend(extra_sections)
     step("conventions")
     sections.append(_conventions(ctx))
@@ -398,7 +410,10 @@ def _retention(c: _Ctx, start: str | None, n_cohorts: int = 8) -> list[Section]:
     # cohorts and offsets with something to show: a count, or a cell still running
     seen = r.counts.notna().to_numpy() | r.incomplete.to_numpy(dtype=bool)
     seen[:, 0] = False
-    rows = np.flatnonzero(seen.any(axis=1))[-n_cohorts:]
+    sizes_all = r.counts[0].to_numpy(dtype="float64", na_value=0.0)
+    rows = np.flatnonzero(seen.any(axis=1) & (sizes_all > 0))[-n_cohorts:]
+    if rows.size == 0:
+        return [Section(c.t("retention"), note=c.t("no_cohorts"), key="retention")]
     cols = [0, *np.flatnonzero(seen[rows].any(axis=0)).tolist()]
     counts = r.counts.iloc[rows, cols]
     rates = r.rates.iloc[rows, cols]

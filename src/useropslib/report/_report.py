@@ -162,6 +162,64 @@ class Section:
     note: str = ""
     key: str = ""
 
+    @classmethod
+    def from_result(
+        cls, title: str, result: Any, *, text: str = "", key: str = "", max_rows: int = 50
+    ) -> Section:
+        """Make a section from any useropslib result: its ``to_frame()`` and its ``plot()``.
+
+        This is how analyses outside the operations review (a campaign review, a segment
+        comparison ...) join a report: ``report.with_sections(Section.from_result(...))``.
+
+        Parameters
+        ----------
+        title : str
+            Heading.
+        result : object
+            Anything with ``to_frame()``; ``plot()`` is drawn when it exists and matplotlib is
+            installed; ``to_markdown()`` or ``summary()`` text is used when ``text`` is empty.
+        text : str, optional
+            The section's paragraph.
+        key : str, optional
+            Identifier (HTML anchor).
+        max_rows : int, default 50
+            Rows of the table shown.
+
+        Returns
+        -------
+        Section
+
+        Examples
+        --------
+        >>> import useropslib as uo
+        >>> data = uo.datasets.synthetic(n_users=200, days=30, seed=1)
+        >>> res = uo.metrics.lifecycle(data.events, period="week")
+        >>> s = Section.from_result("Lifecycle", res, key="lifecycle")
+        >>> s.title, len(s.charts), list(s.table.columns)[:2]
+        ('Lifecycle', 1, ['period_start', 'status'])
+        """
+        frame = result.to_frame() if hasattr(result, "to_frame") else None
+        table = None
+        if isinstance(frame, pd.DataFrame):
+            table = show_table(frame.head(max_rows).reset_index(drop=True), "en")
+        if not text:
+            for attr in ("to_markdown", "summary"):
+                fn = getattr(result, attr, None)
+                if callable(fn):
+                    value = fn()
+                    if isinstance(value, str):
+                        text = value
+                        break
+        charts: tuple[Chart, ...] = ()
+        if callable(getattr(result, "plot", None)):
+            try:
+                import matplotlib  # noqa: F401
+            except ImportError:
+                pass
+            else:
+                charts = (Chart.from_axes(result.plot()),)
+        return cls(title=title, text=text, table=table, charts=charts, key=key)
+
     @property
     def paragraphs(self) -> tuple[str, ...]:
         """The text as a tuple of paragraphs."""
