@@ -298,7 +298,7 @@ class Report:
         for i, s in enumerate(self.sections):
             out += [f"## {s.title}", ""]
             if s.note:
-                out += [f"> **{_TEXT['not_computed'][self.lang]}** {s.note}", ""]
+                out += [f"> **{_TEXT['not_computed'][self.lang].strip()}** {s.note}", ""]
             for p in s.paragraphs:
                 out += [p, ""]
             for j, c in enumerate(s.charts):
