@@ -220,13 +220,14 @@ class FunnelResult(MetricResult):
                 index=bt.columns[0], columns="step", values="users", sort=False
             )
         title = f"Funnel ({self.params.get('order')}, window {self.params.get('window')})"
-        return plotting.funnel_bars(
+        drawn: Axes = plotting.funnel_bars(
             [str(n) for n in self.table["name"]],
             self.table["users"],
             breakdown=breakdown,
             ax=ax,
             title=title,
         )
+        return drawn
 
 
 # ============================================================================ public function

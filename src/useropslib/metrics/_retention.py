@@ -314,9 +314,10 @@ class RetentionResult(MetricResult):
         else:
             curves = self.curve(statistic=statistic).rename(statistic).to_frame()
         title = f"Retention ({self.params.get('cohort')}, {self.params.get('mode')})"
-        return plotting.retention_curves(
+        drawn: Axes = plotting.retention_curves(
             curves, ax=ax, period=str(self.params.get("period", "period")), title=title
         )
+        return drawn
 
 
 # ============================================================================ public function

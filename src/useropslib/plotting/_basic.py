@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ __all__ = ["bars", "flow_bars", "grouped_bars", "lines"]
 
 
 def bars(
-    labels: Sequence[Any],
+    labels: Iterable[Any],
     values: npt.ArrayLike,
     *,
     ax: Any = None,
@@ -143,7 +143,7 @@ def grouped_bars(
 
 
 def flow_bars(
-    periods: Sequence[Any],
+    periods: Iterable[Any],
     inflow: npt.ArrayLike,
     outflow: npt.ArrayLike,
     *,
@@ -187,6 +187,7 @@ def flow_bars(
     """
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
+    periods = list(periods)
     n_in, n_out, n_level = names or (
         label("entered", lang),
         label("left", lang),
@@ -269,7 +270,7 @@ def _percent_axis(ax: Any, which: str) -> None:
     (ax.xaxis if which == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
 
 
-def _date_ticks(ax: Any, x: Any, periods: Sequence[Any], period: str | None) -> None:
+def _date_ticks(ax: Any, x: Any, periods: Iterable[Any], period: str | None) -> None:
     """Label at most about 12 of the periods so dates never overlap."""
     labels = period_labels(periods, period)
     step = max(1, int(np.ceil(len(labels) / 12)))

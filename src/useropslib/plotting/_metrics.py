@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -383,7 +383,7 @@ def state_areas(
 
 
 def funnel_bars(
-    names: Sequence[Any],
+    names: Iterable[Any],
     users: npt.ArrayLike,
     *,
     breakdown: pd.DataFrame | None = None,
@@ -465,7 +465,7 @@ def funnel_bars(
 
 
 def revenue_bars(
-    periods: Sequence[Any],
+    periods: Iterable[Any],
     revenue: npt.ArrayLike,
     arpu: npt.ArrayLike,
     *,
@@ -501,6 +501,7 @@ def revenue_bars(
     """
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
+    periods = list(periods)
     x = np.arange(len(periods))
     ax.bar(
         x, np.asarray(revenue, dtype=np.float64), color=COLORS["main"], label=label("revenue", lang)

@@ -235,7 +235,8 @@ def resolve_lang(lang: Any) -> Language:
             stacklevel=3,
         )
         return "en"
-    return lang
+    out: Language = lang
+    return out
 
 
 def label(key: str, lang: Language, **fields: Any) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["Language", "count", "date", "days", "header", "pct", "show_table", "term"]
+__all__ = ["Language", "count", "date", "days", "header", "now", "pct", "show_table", "term"]
 
 Language = Literal["en", "zh"]
 
@@ -256,10 +256,10 @@ def date(ts: Any, *, period: str | None = None) -> str:
         return "–"
     t = pd.Timestamp(ts)
     if period == "month":
-        return t.strftime("%Y-%m")
+        return str(t.strftime("%Y-%m"))
     if t.hour or t.minute or t.second:
-        return t.strftime("%Y-%m-%d %H:%M")
-    return t.strftime("%Y-%m-%d")
+        return str(t.strftime("%Y-%m-%d %H:%M"))
+    return str(t.strftime("%Y-%m-%d"))
 
 
 def days(n: Any, lang: Language) -> str:
@@ -345,6 +345,26 @@ def show_table(
         else:
             cells = [_cell(v, lang) for v in values]
         out[header(name, lang)] = cells
+    shown: pd.DataFrame = out
+    return shown
+
+
+def now(events: Any) -> pd.Timestamp:
+    """Return the log's ``as_of`` as a Timestamp (the far future for an empty log).
+
+    Parameters
+    ----------
+    events : EventLog
+        The log.
+
+    Returns
+    -------
+    pandas.Timestamp
+    """
+    as_of = events.summary().as_of
+    out: pd.Timestamp = (
+        pd.Timestamp(as_of) if as_of is not None else pd.Timestamp("2262-04-11", tz="UTC")
+    )
     return out
 
 

@@ -24,7 +24,16 @@ from useropslib.events import EventLog
 from useropslib.exceptions import UseropsError, UseropsWarning
 from useropslib.metrics import funnel, growth_accounting, lifecycle, message_funnel, retention
 from useropslib.plotting._style import check_lang, resolve_lang
-from useropslib.report._format import Language, count, days, header, pct, show_table, term
+from useropslib.report._format import (
+    Language,
+    count,
+    days,
+    header,
+    now,
+    pct,
+    show_table,
+    term,
+)
 from useropslib.report._report import Chart, Report, Section, log_report
 from useropslib.segments import rfm
 
@@ -337,7 +346,7 @@ class _Ctx:
 def _lifecycle(c: _Ctx) -> list[Section]:
     lc = lifecycle(c.events, period="week")
     counts = lc.counts
-    as_of = pd.Timestamp(c.events.summary().as_of)
+    as_of = now(c.events)
     ends = pd.DatetimeIndex(counts.index) + pd.Timedelta(days=7)
     complete = counts[np.asarray(ends <= as_of)]
     text = ""
@@ -373,7 +382,7 @@ def _growth(c: _Ctx) -> list[Section]:
             "churn_rate": "churn rate",
         }
     )
-    as_of = pd.Timestamp(c.events.summary().as_of)
+    as_of = now(c.events)
     month_ends = (pd.DatetimeIndex(g.counts.index) + pd.offsets.MonthBegin(1)).to_numpy()
     incomplete = np.asarray(pd.DatetimeIndex(month_ends) > as_of)
     table["incomplete"] = incomplete

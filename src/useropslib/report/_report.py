@@ -26,7 +26,7 @@ import pandas as pd
 from useropslib.events import EventLog
 from useropslib.exceptions import InvalidParameterError
 from useropslib.plotting._style import check_lang
-from useropslib.report._format import Language, count, date, show_table
+from useropslib.report._format import Language, count, date, now, show_table
 
 __all__ = ["Chart", "Report", "Section", "log_report"]
 
@@ -380,10 +380,10 @@ class Report:
 
         Examples
         --------
-        >>> import os, tempfile
+        >>> import pathlib, tempfile
         >>> rep = Report("R", (Section("Notes", text="hello"),))
-        >>> path = rep.save(os.path.join(tempfile.mkdtemp(), "r.html"))
-        >>> open(path, encoding="utf-8").read().count("hello")
+        >>> path = rep.save(pathlib.Path(tempfile.mkdtemp()) / "r.html")
+        >>> pathlib.Path(path).read_text(encoding="utf-8").count("hello")
         1
         """
         p = os.fspath(path)
@@ -582,7 +582,7 @@ def log_report(
         new = np.bincount(seen, minlength=n_w)
         starts = events.period_starts(np.arange(w0, w0 + n_w), "week")
         ends = events.period_starts(np.arange(w0 + 1, w0 + n_w + 1), "week")
-        as_of = pd.Timestamp(s.as_of)
+        as_of = now(events)
         weekly = pd.DataFrame(
             {
                 "week starting": starts,
