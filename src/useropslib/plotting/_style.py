@@ -199,7 +199,16 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in CJK_FONTS if n in names), None)
+    found = next((n for n in CJK_FONTS if n in names), None)
+    if found is None:
+        # matplotlib's font list is cached: fonts installed after it was built are not in it
+        hints = ("notosanscjk", "sourcehansans", "wqy", "droidsansfallback", "msyh", "simhei")
+        for path in font_manager.findSystemFonts():
+            if any(h in path.lower().replace("-", "").replace("_", "") for h in hints):
+                font_manager.fontManager.addfont(path)
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((n for n in CJK_FONTS if n in names), None)
+    return found
 
 
 def resolve_lang(lang: Any) -> Language:
