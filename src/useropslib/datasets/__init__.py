@@ -3,6 +3,7 @@
 :func:`synthetic` returns an :class:`~useropslib.events.EventLog` with the tables that describe
 its users (attributes, tags, acquisition channels with costs, a randomised campaign);
 :func:`synthetic_frame` returns the same events as a pandas DataFrame.
+:func:`load_cdnow_sample` loads a real purchase log: the CDNOW sample of Fader, Hardie & Lee.
 
 Examples
 --------
@@ -12,6 +13,7 @@ Examples
 (100, 100)
 """
 
+from useropslib.datasets._cdnow import load_cdnow_sample
 from useropslib.datasets._synthetic import (
     EVENT_NAMES,
     ONBOARDING_STEPS,
@@ -20,4 +22,11 @@ from useropslib.datasets._synthetic import (
     synthetic_frame,
 )
 
-__all__ = ["EVENT_NAMES", "ONBOARDING_STEPS", "SyntheticData", "synthetic", "synthetic_frame"]
+__all__ = [
+    "EVENT_NAMES",
+    "ONBOARDING_STEPS",
+    "SyntheticData",
+    "load_cdnow_sample",
+    "synthetic",
+    "synthetic_frame",
+]
