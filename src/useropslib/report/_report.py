@@ -465,6 +465,15 @@ def _html_table(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _distinct(keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Sorted distinct values (a sort and a diff: faster than np.unique's hash on 10M keys)."""
+    if keys.size == 0:
+        return keys
+    k = np.sort(keys)
+    out: np.ndarray[Any, Any] = k[np.r_[True, k[1:] != k[:-1]]]
+    return out
+
+
 def _image_name(i: int, s: Section, j: int) -> str:
     return f"{i + 1:02d}-{s.key or 'section'}-{j + 1}.png"
 
@@ -554,7 +563,7 @@ def log_report(
     n_users_total = max(s.n_users, 1)
     n_u = max(len(events.users), 1)
     ev = events.event_codes
-    pair = np.unique(ev.astype(np.int64) * n_u + events.user_codes)
+    pair = _distinct(ev.astype(np.int64) * n_u + events.user_codes)
     users_per_event = np.bincount(pair // n_u, minlength=len(events.event_names))
     counts = s.top_events
     codes = events.event_names.get_indexer(counts.index)
@@ -574,11 +583,13 @@ def log_report(
         wk = events.period_codes("week")
         w0 = int(wk.min())
         n_w = int(wk.max()) - w0 + 1
-        active_pairs = np.unique((wk - w0) * n_u + events.user_codes)
+        active_pairs = _distinct((wk - w0) * n_u + events.user_codes)
         active = np.bincount(active_pairs // n_u, minlength=n_w)
-        first_week = np.full(len(events.users), np.iinfo(np.int64).max)
-        np.minimum.at(first_week, events.user_codes, wk - w0)
-        seen = first_week[first_week != np.iinfo(np.int64).max]
+        # each user's first active week is the week of their smallest (week, user) pair
+        pair_week, pair_user = active_pairs // n_u, active_pairs % n_u
+        order = np.argsort(pair_user, kind="stable")  # week order kept within a user
+        starts_at = np.flatnonzero(np.r_[True, np.diff(pair_user[order]) != 0])
+        seen = pair_week[order][starts_at]
         new = np.bincount(seen, minlength=n_w)
         starts = events.period_starts(np.arange(w0, w0 + n_w), "week")
         ends = events.period_starts(np.arange(w0 + 1, w0 + n_w + 1), "week")
