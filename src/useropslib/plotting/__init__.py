@@ -3,7 +3,7 @@
 One layer that the results' ``.plot()`` methods and the report share, so every chart of the
 library has the same look: every function takes ``ax=None`` (a new figure when omitted),
 returns the Axes, and takes ``lang="en"`` or ``"zh"`` for its own labels.  Chinese labels need a
-CJK font (:data:`CJK_FONTS`); when none is installed the chart falls back to English labels with
+CJK font (``CJK_FONTS``); when none is installed the chart falls back to English labels with
 a :class:`~useropslib.exceptions.MissingFontWarning` instead of drawing empty boxes.
 
 matplotlib is imported only when a chart is drawn.

@@ -188,7 +188,7 @@ def cjk_font() -> str | None:
     Returns
     -------
     str or None
-        The first of :data:`CJK_FONTS` that matplotlib's font manager knows.
+        The first of ``CJK_FONTS`` that matplotlib's font manager knows.
 
     Raises
     ------
