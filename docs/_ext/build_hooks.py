@@ -42,14 +42,18 @@ def draw_figures() -> None:
     # define churn
     th = uo.churn.infer_inactivity_threshold(log, activity_events=["app_open"])
     _save(th.plot(), "churn-return-curve.png")
-    frame = uo.churn.survival_frame(log, th.definition, covariates=data.users[["user_id", "channel"]])
+    frame = uo.churn.survival_frame(
+        log, th.definition, covariates=data.users[["user_id", "channel"]]
+    )
     _save(uo.churn.kaplan_meier(frame, group="channel").plot(), "churn-km.png")
     early = [c for c in frame.columns if c.startswith("early_") and frame[c].nunique() > 1][:6]
     drivers = uo.churn.ChurnDrivers(penalizer=0.01).fit(frame[["duration", "observed", *early]])
     _save(drivers.plot(), "churn-drivers.png")
 
     # retention and lifecycle (the report guide)
-    ret = uo.metrics.retention(log, period="week", periods=8, cohort="first_time", start_event="signup")
+    ret = uo.metrics.retention(
+        log, period="week", periods=8, cohort="first_time", start_event="signup"
+    )
     _save(
         plotting.retention_heatmap(
             ret.rates.tail(8).drop(columns=[0]),
@@ -59,12 +63,16 @@ def draw_figures() -> None:
         "retention-heatmap.png",
     )
     _save(uo.metrics.lifecycle(log, period="week").plot(), "lifecycle.png")
-    _save(uo.metrics.funnel(log, list(uo.datasets.ONBOARDING_STEPS), window="1D").plot(), "funnel.png")
+    _save(
+        uo.metrics.funnel(log, list(uo.datasets.ONBOARDING_STEPS), window="1D").plot(), "funnel.png"
+    )
 
     # segments and RFM
     res = uo.segments.rfm(log)
     _save(res.plot(), "rfm-segments.png")
-    _save(plotting.rfm_grid(pd.crosstab(res.table["f_score"], res.table["r_score"])), "rfm-grid.png")
+    _save(
+        plotting.rfm_grid(pd.crosstab(res.table["f_score"], res.table["r_score"])), "rfm-grid.png"
+    )
 
     # the purchase log
     tx = uo.datasets.load_cdnow_sample(as_frame=True)
@@ -92,14 +100,21 @@ def draw_figures() -> None:
     pred = bg.conditional_expected_purchases(
         summary["duration_holdout"], summary["frequency"], summary["recency"], summary["T"]
     )
-    cmp = pd.DataFrame(
-        {
-            "f": summary["frequency"].clip(upper=7),
-            "actual": summary["frequency_holdout"],
-            "model": np.asarray(pred),
-        }
-    ).groupby("f").mean()
-    _save(plotting.purchases_calibration(cmp.index, cmp["actual"], cmp["model"]), "cdnow-calibration.png")
+    cmp = (
+        pd.DataFrame(
+            {
+                "f": summary["frequency"].clip(upper=7),
+                "actual": summary["frequency_holdout"],
+                "model": np.asarray(pred),
+            }
+        )
+        .groupby("f")
+        .mean()
+    )
+    _save(
+        plotting.purchases_calibration(cmp.index, cmp["actual"], cmp["model"]),
+        "cdnow-calibration.png",
+    )
 
 
 def copy_notebooks() -> None:
