@@ -66,7 +66,7 @@ def load_cdnow_sample(
         )
     raw["customer_id"] = raw["customer_id"].str.lstrip("0")
     raw["date"] = pd.to_datetime(raw["date"], format="%Y%m%d")
-    frame = raw[["customer_id", "date", "cds", "dollars"]]
+    frame: pd.DataFrame = raw[["customer_id", "date", "cds", "dollars"]]
     if as_frame:
         return frame
     try:
