@@ -184,11 +184,13 @@ def survival_curves(
         ax.legend(title=legend_title)
     if "at_risk" in survival.columns and len(survival):
         tmax = float(survival["time"].max())
-        times = (
-            np.linspace(0.0, tmax, 5).round()
-            if at_risk_times is None
-            else np.asarray(at_risk_times, dtype=np.float64)
-        )
+        if at_risk_times is None:
+            from matplotlib.ticker import MaxNLocator
+
+            ticks = MaxNLocator(nbins=5, integer=True).tick_values(0.0, tmax)
+            times = ticks[(ticks >= 0) & (ticks <= tmax)]
+        else:
+            times = np.asarray(at_risk_times, dtype=np.float64)
         _at_risk_table(ax, survival, groups, times, lang)
     return finish(ax, lang)
 

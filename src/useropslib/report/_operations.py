@@ -147,15 +147,19 @@ _T: dict[str, dict[str, str]] = {
     "survival": {"en": "Survival: time to churn", "zh": "生存分析：距流失的时间"},
     "survival_text": {
         "en": "Share of users not yet churned by days since their first activity (Kaplan–Meier, "
-        "95% band); half of the users have churned by day {median}.",
+        "95% band); half of the users have churned by day {median}. Churn is dated when the "
+        "silence reaches the threshold, so the curve cannot fall before day {k}.",
         "zh": "按首次活跃后的天数计，尚未流失的用户比例（Kaplan–Meier，95% 置信带）；"
-        "第 {median} 天时已有一半用户流失。",
+        "第 {median} 天时已有一半用户流失。流失在沉默达到阈值时才计，"
+        "因此曲线在第 {k} 天前不会下降。",
     },
     "survival_text_no_median": {
         "en": "Share of users not yet churned by days since their first activity (Kaplan–Meier, "
-        "95% band); fewer than half have churned within the data.",
+        "95% band); fewer than half have churned within the data. Churn is dated when the "
+        "silence reaches the threshold, so the curve cannot fall before day {k}.",
         "zh": "按首次活跃后的天数计，尚未流失的用户比例（Kaplan–Meier，95% 置信带）；"
-        "数据范围内流失的用户不到一半。",
+        "数据范围内流失的用户不到一半。流失在沉默达到阈值时才计，"
+        "因此曲线在第 {k} 天前不会下降。",
     },
     "messages": {"en": "Recall messages by channel", "zh": "各渠道召回消息效果"},
     "no_messages": {
@@ -364,7 +368,11 @@ def _lifecycle(c: _Ctx) -> list[Section]:
     table = counts.reset_index().rename(columns={counts.index.name or "index": "week starting"})
     table["incomplete"] = np.asarray(ends > as_of)
     shown = show_table(table.tail(12), c.lang, dates=["week starting"])
-    charts = c.chart(lambda: plotting.lifecycle_bars(counts, period="week", lang=c.chart_lang))
+    charts = c.chart(
+        lambda: plotting.lifecycle_bars(
+            counts, incomplete=np.asarray(ends > as_of), period="week", lang=c.chart_lang
+        )
+    )
     return [Section(c.t("lifecycle"), text=text, table=shown, charts=charts, key="lifecycle")]
 
 
@@ -567,11 +575,11 @@ def _churn(c: _Ctx, activity: Sequence[str] | None, start: str | None) -> list[S
         )
     )
     out = [Section(c.t("churn"), text=tuple(paragraphs), table=shown, charts=charts, key="churn")]
-    out.extend(_survival(c, th.definition))
+    out.extend(_survival(c, th.definition, th.threshold_days))
     return out
 
 
-def _survival(c: _Ctx, definition: Any) -> list[Section]:
+def _survival(c: _Ctx, definition: Any, threshold: float) -> list[Section]:
     try:
         frame = survival_frame(c.events, definition)
         km = kaplan_meier(frame)
@@ -579,9 +587,9 @@ def _survival(c: _Ctx, definition: Any) -> list[Section]:
         return [Section(c.t("survival"), note=str(exc), key="survival")]
     median = float(km.table["median"].iloc[0])
     text = (
-        c.t("survival_text").format(median=f"{median:g}")
+        c.t("survival_text").format(median=f"{median:g}", k=f"{threshold:g}")
         if np.isfinite(median)
-        else c.t("survival_text_no_median")
+        else c.t("survival_text_no_median").format(k=f"{threshold:g}")
     )
     t = km.at_times[km.at_times["at_risk"] > 0] if len(km.at_times) else None
     table = None

@@ -633,7 +633,9 @@ def log_report(
             sections.append(
                 Section(
                     t("attributes"),
-                    table=show_table(pd.DataFrame(rows), lang, percent=["share"]),
+                    table=show_table(
+                        pd.DataFrame(rows), lang, percent=["share"], terms=["attribute"]
+                    ),
                     key="attributes",
                 )
             )
