@@ -170,7 +170,7 @@ _T: dict[str, dict[str, str]] = {
     },
     "rfm": {"en": "RFM segments of buyers", "zh": "购买用户 RFM 分群"},
     "rfm_text": {
-        "en": "{n} buyer(s) scored on recency, frequency and monetary value; the largest "
+        "en": "{n} {buyers} scored on recency, frequency and monetary value; the largest "
         "segment is “{top}” ({share}).",
         "zh": "共 {n} 名购买用户按最近消费、消费频率和消费金额打分；"
         "最大的分群是“{top}”（{share}）。",
@@ -647,12 +647,19 @@ def _rfm(c: _Ctx, names: list[str]) -> list[Section]:
     if n:
         top = counts.idxmax()
         text = c.t("rfm_text").format(
-            n=count(n), top=term(top, c.lang), share=pct(counts.max() / n)
+            n=count(n),
+            buyers="buyer" if n == 1 else "buyers",
+            top=term(top, c.lang),
+            share=pct(counts.max() / n),
         )
     shown = show_table(table, c.lang, percent=["share"], terms=["segment"])
     charts: tuple[Chart, ...] = ()
     if c.charts:
         grid = pd.crosstab(res.table["f_score"], res.table["r_score"])
+        # every score on both axes, so a score nobody has shows as 0 instead of a missing row
+        top_score = int(max(5, grid.index.max(), grid.columns.max()))
+        scores = range(1, top_score + 1)
+        grid = grid.reindex(index=scores, columns=scores, fill_value=0)
         charts = (
             Chart.from_axes(
                 plotting.bars(
