@@ -187,8 +187,10 @@ def survival_curves(
         if at_risk_times is None:
             from matplotlib.ticker import MaxNLocator
 
-            ticks = MaxNLocator(nbins=5, integer=True).tick_values(0.0, tmax)
-            times = ticks[(ticks >= 0) & (ticks <= tmax)]
+            ticks = np.asarray(
+                MaxNLocator(nbins=5, integer=True).tick_values(0.0, tmax), dtype=np.float64
+            )
+            times: np.ndarray[Any, Any] = ticks[(ticks >= 0) & (ticks <= tmax)]
         else:
             times = np.asarray(at_risk_times, dtype=np.float64)
         _at_risk_table(ax, survival, groups, times, lang)
