@@ -230,11 +230,10 @@ def _campaign_sections(path: str | None, log: Any, lang: str) -> list[Any]:
         raise _FailError(3, f"Cannot read the campaign file {path!r}: {exc.strerror}.") from None
     except ValueError as exc:
         raise _FailError(3, f"The campaign file {path!r} is not a valid campaign: {exc}") from None
-    from useropslib.report import Section
+    from useropslib.report import campaign_sections
 
     result = review(campaign, log)
-    title = {"en": "Campaign review", "zh": "活动复盘"}[lang]
-    return [Section.from_result(title, result, key="campaign")]
+    return campaign_sections(result, lang=lang)  # type: ignore[arg-type]
 
 
 def _languages(lang: str) -> list[str]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConvergenceWarning",
+    "CounterfactualWarning",
     "EventSchemaError",
     "IdentityConflictError",
     "InsufficientDataError",
@@ -31,6 +32,7 @@ __all__ = [
     "NoPlateauWarning",
     "NotFittedError",
     "RuleSyntaxError",
+    "UnknownEventWarning",
     "UseropsError",
     "UseropsWarning",
     "did_you_mean",
@@ -239,3 +241,23 @@ class ConvergenceWarning(UseropsWarning):
 
 class MissingFontWarning(UseropsWarning):
     """A chart asked for Chinese labels, but no CJK font is installed; English labels are drawn."""
+
+
+class UnknownEventWarning(UseropsWarning):
+    """An event name is not in the log, so it counts as zero events.
+
+    An event a product tracks may simply not have happened in the data at hand (a new feature,
+    a short window, a quiet day), so useropslib answers 0 for it, as PostHog, Amplitude and
+    Mixpanel do, and warns with the close known names so a typo is still noticed.  Pass
+    ``strict=True`` where a function offers it, or set
+    :func:`useropslib.events.set_strict_events`, to raise :class:`InvalidParameterError` instead.
+    """
+
+
+class CounterfactualWarning(UseropsWarning):
+    """A counterfactual was estimated, but a diagnostic casts doubt on it.
+
+    Raised for comparison series that move at the launch themselves (they may be treated too),
+    a synthetic control that fits the pre-period poorly, or a year-over-year comparison on a
+    history with a trend.  The message names the diagnostic and its value.
+    """

@@ -136,12 +136,38 @@ def test_unwritable_out_exits_4(
     assert "Traceback" not in err
 
 
-def test_campaign_not_available_exits_5(
+def test_campaign_review_section(tmp_path: pathlib.Path) -> None:
+    pytest.importorskip("pyarrow")
+    import useropslib as uo
+
+    data = uo.datasets.synthetic_campaign(n_users=2000, lift=0.5, seed=1)
+    events = tmp_path / "events.parquet"
+    data.log.to_pandas().to_parquet(events)
+    plan = tmp_path / "plan.json"
+    plan.write_text(data.campaign.model_dump_json(), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["report", str(events), "--campaign", str(plan), "--out", str(out), "--no-charts"]
+    assert main([*argv, "--lang", "both"]) == 0
+    assert "## Campaign review: " in (out / "report.md").read_text(encoding="utf-8")
+    assert "## 活动复盘" in (out / "report.zh.md").read_text(encoding="utf-8")
+
+
+def test_bad_campaign_file_exits_3(
     events_csv: pathlib.Path, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["report", str(events_csv), "--campaign", "c.json", "--out", str(tmp_path)]
-    assert main(argv) == 5
-    assert "--campaign is not available in this version" in capsys.readouterr().err
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"name": 1}', encoding="utf-8")
+    argv = [
+        "report", str(events_csv), *COLS, "--tz", "UTC", "--drop-invalid",
+        "--campaign", str(plan), "--out", str(tmp_path / "o"),
+    ]  # fmt: skip
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert "is not a valid campaign" in err
+    assert "Traceback" not in err
+    missing = [*argv[:-4], "--campaign", str(tmp_path / "none.json"), "--out", str(tmp_path)]
+    assert main(missing) == 3
+    assert "Cannot read the campaign file" in capsys.readouterr().err
 
 
 def test_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:

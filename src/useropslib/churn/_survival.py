@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from useropslib import plotting
+from useropslib._results import MetricResult
 from useropslib.churn._definition import (
     DefinitionLike,
     activity,
@@ -30,7 +31,6 @@ from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
 )
-from useropslib.metrics._result import MetricResult
 from useropslib.models._types import window_ns
 
 __all__ = [

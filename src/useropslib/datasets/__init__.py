@@ -13,6 +13,7 @@ Examples
 (100, 100)
 """
 
+from useropslib.datasets._campaigns import SyntheticCampaign, synthetic_campaign
 from useropslib.datasets._cdnow import load_cdnow_sample
 from useropslib.datasets._synthetic import (
     EVENT_NAMES,
@@ -25,8 +26,10 @@ from useropslib.datasets._synthetic import (
 __all__ = [
     "EVENT_NAMES",
     "ONBOARDING_STEPS",
+    "SyntheticCampaign",
     "SyntheticData",
     "load_cdnow_sample",
     "synthetic",
+    "synthetic_campaign",
     "synthetic_frame",
 ]

@@ -27,6 +27,14 @@ Examples
 from __future__ import annotations
 
 from useropslib.plotting._basic import bars, flow_bars, grouped_bars, lines
+from useropslib.plotting._campaigns import (
+    cost_items,
+    funnel_projection,
+    goal_attainment,
+    okr_grades,
+    pacing_curves,
+    target_history,
+)
 from useropslib.plotting._churn import (
     at_risk_counts,
     calibration_curve,
@@ -36,6 +44,16 @@ from useropslib.plotting._churn import (
     return_curve,
     rfm_grid,
     survival_curves,
+)
+from useropslib.plotting._counterfactual import (
+    plot_counterfactual,
+    plot_event_study,
+    plot_synthetic_control,
+)
+from useropslib.plotting._experiments import (
+    experiment_bars,
+    experiment_curves,
+    experiment_forest,
 )
 from useropslib.plotting._metrics import (
     funnel_bars,
@@ -57,16 +75,27 @@ __all__ = [
     "bars",
     "calibration_curve",
     "cjk_font",
+    "cost_items",
+    "experiment_bars",
+    "experiment_curves",
+    "experiment_forest",
     "flow_bars",
     "forest_plot",
     "frequency_recency_matrix",
     "funnel_bars",
+    "funnel_projection",
+    "goal_attainment",
     "grouped_bars",
     "growth_accounting_bars",
     "lifecycle_bars",
     "lines",
     "ltv_curves",
+    "okr_grades",
+    "pacing_curves",
     "payback_curves",
+    "plot_counterfactual",
+    "plot_event_study",
+    "plot_synthetic_control",
     "purchases_calibration",
     "resolve_lang",
     "retention_curves",
@@ -76,4 +105,5 @@ __all__ = [
     "rfm_grid",
     "state_areas",
     "survival_curves",
+    "target_history",
 ]

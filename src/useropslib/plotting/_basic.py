@@ -13,9 +13,10 @@ from useropslib.plotting._style import (
     COLORS,
     Language,
     axes_or_new,
+    date_ticks,
     finish,
     label,
-    period_labels,
+    percent_axis,
     resolve_lang,
 )
 
@@ -80,7 +81,7 @@ def bars(
         if len(names) > 6:
             ax.tick_params(axis="x", labelrotation=30)
     if percent:
-        _percent_axis(ax, "x" if horizontal else "y")
+        percent_axis(ax, "x" if horizontal else "y")
     if xlabel is not None:
         ax.set_xlabel(xlabel)
     if ylabel is not None:
@@ -201,7 +202,7 @@ def flow_bars(
             x, np.asarray(level, dtype=np.float64), color=COLORS["net"], marker="o", label=n_level
         )
     ax.axhline(0, color="black", linewidth=0.8)
-    _date_ticks(ax, x, periods, period)
+    date_ticks(ax, x, periods, period)
     ax.set_ylabel(label("users", lang))
     if title is not None:
         ax.set_title(title)
@@ -252,7 +253,7 @@ def lines(
     for col in frame.columns:
         ax.plot(x, frame[col].to_numpy(dtype=np.float64), label=str(col))
     if percent:
-        _percent_axis(ax, "y")
+        percent_axis(ax, "y")
     if xlabel is not None:
         ax.set_xlabel(xlabel)
     if ylabel is not None:
@@ -262,16 +263,3 @@ def lines(
     if frame.shape[1] > 1:
         ax.legend(title=legend_title)
     return finish(ax, lang)
-
-
-def _percent_axis(ax: Any, which: str) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    (ax.xaxis if which == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
-
-
-def _date_ticks(ax: Any, x: Any, periods: Iterable[Any], period: str | None) -> None:
-    """Label at most about 12 of the periods so dates never overlap."""
-    labels = period_labels(periods, period)
-    step = max(1, int(np.ceil(len(labels) / 12)))
-    ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")

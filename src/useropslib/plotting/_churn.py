@@ -10,8 +10,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.exceptions import InvalidParameterError
-from useropslib.plotting._basic import _percent_axis
-from useropslib.plotting._style import COLORS, Language, axes_or_new, finish, label, resolve_lang
+from useropslib.plotting._style import (
+    COLORS,
+    Language,
+    axes_or_new,
+    finish,
+    label,
+    percent_axis,
+    resolve_lang,
+)
 
 __all__ = [
     "at_risk_counts",
@@ -104,7 +111,7 @@ def return_curve(
         ax.plot([t, t], [0, 1], color=COLORS["threshold"], linestyle="--", label=text)
         ax.legend(loc="upper right")
     ax.set_ylim(0, 1)
-    _percent_axis(ax, "y")
+    percent_axis(ax, "y")
     ax.set_xlabel(label("days_silent", lang))
     ax.set_ylabel(label("p_return", lang, horizon=horizon).strip())
     ax.set_title(title if title is not None else label("return_curve", lang))
@@ -175,7 +182,7 @@ def survival_curves(
             color=line.get_color(),
         )
     ax.set_ylim(0, 1.02)
-    _percent_axis(ax, "y")
+    percent_axis(ax, "y")
     unit = label(time_unit, lang) if time_unit == "days" else time_unit
     ax.set_xlabel(unit)
     ax.set_ylabel(label("s_t", lang))

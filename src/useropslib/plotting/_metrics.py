@@ -9,13 +9,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.plotting._basic import _date_ticks, _percent_axis
 from useropslib.plotting._style import (
     COLORS,
     Language,
     axes_or_new,
+    date_ticks,
     finish,
     label,
+    percent_axis,
     period_labels,
     resolve_lang,
 )
@@ -172,7 +173,7 @@ def retention_curves(
     for col in curves.columns:
         ax.plot(k, curves[col].to_numpy(dtype=np.float64), marker="o", label=str(col))
     ax.set_ylim(0, 1.05)
-    _percent_axis(ax, "y")
+    percent_axis(ax, "y")
     ax.set_xlabel(label("k_after", lang, period=label(period, lang)))
     ax.set_ylabel(label("retained_share", lang))
     ax.set_title(title if title is not None else label("retention", lang))
@@ -233,7 +234,7 @@ def lifecycle_bars(
     ax.bar(x, dormant, color=COLORS["dormant"], label=label("dormant", lang))
     _mark_incomplete(ax, incomplete, len(counts), lang)
     ax.axhline(0, color="black", linewidth=0.8)
-    _date_ticks(ax, x, list(counts.index), period)
+    date_ticks(ax, x, list(counts.index), period)
     ax.set_ylabel(label("users", lang))
     ax.set_title(title if title is not None else label("lifecycle", lang))
     ax.legend(loc="upper left", fontsize=8)
@@ -306,7 +307,7 @@ def growth_accounting_bars(
         label=label("net_change", lang),
     )
     ax.axhline(0, color="black", linewidth=0.8)
-    _date_ticks(ax, x, list(counts.index), period)
+    date_ticks(ax, x, list(counts.index), period)
     ax.set_ylabel(label("users", lang))
     ax.set_title(title if title is not None else label("growth", lang))
     ax.legend(loc="upper left", fontsize=8)
@@ -507,7 +508,7 @@ def revenue_bars(
         x, np.asarray(revenue, dtype=np.float64), color=COLORS["main"], label=label("revenue", lang)
     )
     ax.set_ylabel(label("revenue", lang))
-    _date_ticks(ax, x, list(periods), period)
+    date_ticks(ax, x, list(periods), period)
     right = ax.twinx()
     right.plot(x, np.asarray(arpu, dtype=np.float64), color=COLORS["net"], marker="o")
     right.set_ylabel(label("arpu", lang))

@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
+
+import numpy as np
 
 from useropslib.exceptions import InvalidParameterError, MissingFontWarning, UseropsError
 
@@ -21,8 +23,10 @@ __all__ = [
     "axes_or_new",
     "check_lang",
     "cjk_font",
+    "date_ticks",
     "finish",
     "label",
+    "percent_axis",
     "resolve_lang",
 ]
 
@@ -378,3 +382,17 @@ def period_labels(index: Any, period: str | None = None) -> list[str]:
         return [str(i) for i in index]
     fmt = "%Y-%m" if period == "month" else "%Y-%m-%d %H:00" if period == "hour" else "%Y-%m-%d"
     return [str(s) for s in idx.strftime(fmt)]
+
+
+def percent_axis(ax: Any, which: str) -> None:
+    """Read an axis in percent (values are shares in [0, 1])."""
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.xaxis if which == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
+
+
+def date_ticks(ax: Any, x: Any, periods: Iterable[Any], period: str | None) -> None:
+    """Label at most about 12 of the periods so dates never overlap."""
+    labels = period_labels(periods, period)
+    step = max(1, int(np.ceil(len(labels) / 12)))
+    ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")

@@ -5,9 +5,20 @@
 - :class:`Report`, :class:`Section`, :class:`Chart`: the small section API; add any analysis to a
   report with ``report.with_sections(Section.from_result(title, result))``, save it with
   ``report.save("review.html")`` or ``report.write(folder)``.
+- :func:`campaign_sections`: a campaign review (:func:`useropslib.campaigns.review`) as sections
+  (what ``useropslib report --campaign plan.json`` adds).
 """
 
+from useropslib.report._campaign import campaign_sections
 from useropslib.report._operations import SECTION_KEYS, operations_report
 from useropslib.report._report import Chart, Report, Section, log_report
 
-__all__ = ["SECTION_KEYS", "Chart", "Report", "Section", "log_report", "operations_report"]
+__all__ = [
+    "SECTION_KEYS",
+    "Chart",
+    "Report",
+    "Section",
+    "campaign_sections",
+    "log_report",
+    "operations_report",
+]

@@ -1,0 +1,375 @@
+"""The result of an effect estimated from a counterfactual, and its CausalImpact-style summary.
+
+Every method (structural time series, synthetic control, interrupted time series, the naive
+year-over-year comparison, the series form of difference-in-differences) ends in the same
+place: draws of the counterfactual over the post-period (or, for the frequentist methods, draws
+from the estimate's sampling distribution), the observed values, and :func:`summarize_draws`,
+which computes the summary with R CausalImpact's conventions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from useropslib._results import MetricResult
+from useropslib.exceptions import InvalidParameterError
+
+__all__ = ["CounterfactualResult", "summarize_draws", "tail_p_value"]
+
+SUMMARY_COLUMNS = [
+    "actual",
+    "predicted",
+    "predicted_lower",
+    "predicted_upper",
+    "predicted_sd",
+    "abs_effect",
+    "abs_effect_lower",
+    "abs_effect_upper",
+    "abs_effect_sd",
+    "rel_effect",
+    "rel_effect_lower",
+    "rel_effect_upper",
+    "rel_effect_sd",
+]
+
+
+def tail_p_value(observed_sum: float, draw_sums: np.ndarray) -> float:
+    """Return CausalImpact's one-sided posterior tail-area probability.
+
+    ``p = min(#{s: sum_s >= obs} + 1, #{s: sum_s <= obs} + 1) / (S + 1)``: the observed sum
+    counts in both tails, so ``p >= 1 / (S + 1)``.
+
+    Parameters
+    ----------
+    observed_sum : float
+        The sum of the observed post-period values.
+    draw_sums : numpy.ndarray
+        The sum of each counterfactual draw over the post-period.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(tail_p_value(20.0, np.full(10, 10.0)), 10)
+    0.0909090909
+    """
+    s = np.asarray(draw_sums, dtype=float)
+    upper = int(np.sum(s >= observed_sum)) + 1
+    lower = int(np.sum(s <= observed_sum)) + 1
+    return min(upper, lower) / (s.size + 1)
+
+
+def summarize_draws(
+    y_post: np.ndarray,
+    samples: np.ndarray,
+    *,
+    point_pred: np.ndarray | None = None,
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, float]:
+    """Summarise counterfactual draws over the post-period as R CausalImpact does.
+
+    Parameters
+    ----------
+    y_post : numpy.ndarray
+        Observed values over the post-period, shape ``(H,)``.
+    samples : numpy.ndarray
+        Counterfactual draws, shape ``(S, H)``.
+    point_pred : numpy.ndarray, optional
+        The point prediction (posterior mean path); default the column means of ``samples``.
+    alpha : float, default 0.05
+        One minus the interval's coverage.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Rows ``average`` and ``cumulative``, columns ``actual``, ``predicted`` (with
+        ``_lower``, ``_upper``, ``_sd``), ``abs_effect`` (same) and ``rel_effect`` (same).
+    p_value : float
+        The one-sided tail-area probability of :func:`tail_p_value`.
+
+    Notes
+    -----
+    Matches ``CompileSummaryTable`` of R CausalImpact (google/CausalImpact, the case
+    ``counterfactual_causalimpact_summary_conventions``): interval bounds are type-7 quantiles
+    (numpy's default) of the per-draw averages or sums; ``sd`` has ``ddof=1``; the relative
+    effect is the mean over draws of ``sum(y) / sum(draw) - 1`` (identical in both rows, and
+    not ``abs_effect / predicted``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table, p = summarize_draws(np.full(10, 2.0), np.ones((10, 10)))
+    >>> table.loc["cumulative", ["actual", "predicted", "abs_effect", "rel_effect"]].tolist()
+    [20.0, 10.0, 10.0, 1.0]
+    """
+    y = np.asarray(y_post, dtype=float)
+    s = np.asarray(samples, dtype=float)
+    if s.ndim != 2 or s.shape[1] != y.size:
+        raise InvalidParameterError(f"samples must have shape (draws, {y.size}); got {s.shape}.")
+    if not 0 < alpha < 1:
+        raise InvalidParameterError(f"alpha must lie in (0, 1); got {alpha!r}.")
+    pp = s.mean(axis=0) if point_pred is None else np.asarray(point_pred, dtype=float)
+    lo_q, hi_q = alpha / 2, 1 - alpha / 2
+    ddof = 1 if s.shape[0] > 1 else 0
+    rows = {}
+    sums = s.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = y.sum() / sums - 1
+    for label, agg in (("average", np.mean), ("cumulative", np.sum)):
+        per_draw = agg(s, axis=1)
+        actual = float(agg(y))
+        eff = actual - per_draw
+        rows[label] = [
+            actual,
+            float(agg(pp)),
+            float(np.quantile(per_draw, lo_q)),
+            float(np.quantile(per_draw, hi_q)),
+            float(np.std(per_draw, ddof=ddof)),
+            actual - float(agg(pp)),
+            float(np.quantile(eff, lo_q)),
+            float(np.quantile(eff, hi_q)),
+            float(np.std(eff, ddof=ddof)),
+            float(np.mean(rel)),
+            float(np.quantile(rel, lo_q)),
+            float(np.quantile(rel, hi_q)),
+            float(np.std(rel, ddof=ddof)),
+        ]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=SUMMARY_COLUMNS)
+    return table, tail_p_value(float(y.sum()), sums)
+
+
+def pointwise_frame(
+    index: pd.DatetimeIndex,
+    y: np.ndarray,
+    post: np.ndarray,
+    samples: np.ndarray,
+    *,
+    pre_pred: np.ndarray,
+    pre_lower: np.ndarray,
+    pre_upper: np.ndarray,
+    alpha: float,
+    point_pred: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Build the per-date frame: observed, counterfactual, pointwise and cumulative effect.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        All dates (pre and post).
+    y : numpy.ndarray
+        Observed values over ``index``.
+    post : numpy.ndarray of bool
+        Post-period mask.
+    samples : numpy.ndarray
+        Counterfactual draws over the post dates, shape ``(S, H)``.
+    pre_pred, pre_lower, pre_upper : numpy.ndarray
+        The fit over the pre dates and its band (display only).
+    alpha : float
+        One minus the interval's coverage.
+    point_pred : numpy.ndarray, optional
+        The point counterfactual over the post dates (default the draws' mean).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``date``.
+    """
+    n = len(index)
+    lo_q, hi_q = alpha / 2, 1 - alpha / 2
+    pred = np.full(n, np.nan)
+    lower = np.full(n, np.nan)
+    upper = np.full(n, np.nan)
+    pre = ~post
+    pred[pre], lower[pre], upper[pre] = pre_pred, pre_lower, pre_upper
+    pred[post] = samples.mean(axis=0) if point_pred is None else point_pred
+    lower[post] = np.quantile(samples, lo_q, axis=0)
+    upper[post] = np.quantile(samples, hi_q, axis=0)
+    eff_draws = y[post][None, :] - samples
+    cum_draws = np.cumsum(eff_draws, axis=1)
+    effect = y - pred
+    eff_lo = y - upper
+    eff_hi = y - lower
+    cum = np.zeros(n)
+    cum_lo = np.zeros(n)
+    cum_hi = np.zeros(n)
+    cum[post] = np.cumsum(effect[post])
+    cum_lo[post] = np.quantile(cum_draws, lo_q, axis=0)
+    cum_hi[post] = np.quantile(cum_draws, hi_q, axis=0)
+    # before the launch the cumulative effect is 0 by definition (as R's series$cum.effect)
+    frame = pd.DataFrame(
+        {
+            "period": np.where(post, "post", "pre"),
+            "observed": y,
+            "predicted": pred,
+            "predicted_lower": lower,
+            "predicted_upper": upper,
+            "effect": effect,
+            "effect_lower": eff_lo,
+            "effect_upper": eff_hi,
+            "cumulative_effect": cum,
+            "cumulative_lower": cum_lo,
+            "cumulative_upper": cum_hi,
+        },
+        index=pd.DatetimeIndex(index, name="date"),
+    )
+    out: pd.DataFrame = frame
+    return out
+
+
+_EN = {
+    "sts": "a Bayesian structural time-series counterfactual",
+    "synthetic_control": "a synthetic control (weighted donors)",
+    "its": "an interrupted time-series regression",
+    "naive": "the naive comparison with the same period of an earlier year or month",
+    "did": "a difference-in-differences counterfactual (comparison mean plus the pre-period gap)",
+}
+_ZH = {
+    "sts": "贝叶斯结构时间序列反事实",
+    "synthetic_control": "合成控制（加权对照单元）",
+    "its": "中断时间序列回归",
+    "naive": "与去年/上月同期的朴素对比",
+    "did": "双重差分反事实（对照均值加干预前差距）",
+}
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class CounterfactualResult(MetricResult):
+    """An effect estimated against a counterfactual, with intervals and a tail probability.
+
+    Attributes
+    ----------
+    method : str
+        ``"sts"``, ``"synthetic_control"``, ``"its"``, ``"naive"`` or ``"did"``.
+    series : pandas.DataFrame
+        One row per date: ``period`` (pre/post), ``observed``, ``predicted`` and its band,
+        ``effect`` and its band, ``cumulative_effect`` and its band.
+    table : pandas.DataFrame
+        The summary over the post-period, rows ``average`` and ``cumulative`` (see
+        :func:`summarize_draws`).
+    p_value : float
+        One-sided tail-area probability (``params["p_value_convention"]`` names it).
+    alpha : float
+        One minus the intervals' coverage.
+    conventions : dict
+        Every convention the estimate used, by name.
+    details : dict
+        Method-specific diagnostics (parameters, weights, pre-period fit).
+    """
+
+    method: str
+    series: pd.DataFrame
+    table: pd.DataFrame
+    p_value: float
+    alpha: float
+    conventions: Mapping[str, Any]
+    details: Mapping[str, Any]
+    _draws: np.ndarray | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def significant(self) -> bool:
+        """Whether the interval of the cumulative effect excludes zero (equivalently p < alpha/2).
+
+        Returns
+        -------
+        bool
+        """
+        row = self.table.loc["cumulative"]
+        return bool(row["abs_effect_lower"] > 0 or row["abs_effect_upper"] < 0)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the per-date frame (tidy, one row per date).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        out: pd.DataFrame = self.series.reset_index()
+        return out
+
+    def summary(self, lang: Literal["en", "zh"] = "en") -> str:
+        """Return the result as a short report in English or Chinese.
+
+        Parameters
+        ----------
+        lang : {"en", "zh"}, default "en"
+            The language.
+
+        Returns
+        -------
+        str
+        """
+        if lang not in ("en", "zh"):
+            raise InvalidParameterError(f"lang must be 'en' or 'zh'; got {lang!r}.")
+        avg = self.table.loc["average"]
+        cum = self.table.loc["cumulative"]
+        level = round(100 * (1 - self.alpha))
+        post = self.series[self.series["period"] == "post"].index
+        start, end = post[0].date(), post[-1].date()
+        if lang == "en":
+            verdict = (
+                f"The {level}% interval of the cumulative effect excludes zero: the data show an "
+                f"effect ({'increase' if cum['abs_effect'] > 0 else 'decrease'})."
+                if self.significant
+                else f"The {level}% interval of the cumulative effect includes zero: the data do "
+                "not show an effect distinguishable from the series' own variation."
+            )
+            lines = [
+                f"Effect of the campaign from {start} to {end}, estimated against "
+                f"{_EN.get(self.method, self.method)}.",
+                f"Average per period: observed {avg['actual']:.4g}, expected without the "
+                f"campaign {avg['predicted']:.4g} ({level}% interval "
+                f"{avg['predicted_lower']:.4g} to {avg['predicted_upper']:.4g}).",
+                f"Effect: {avg['abs_effect']:+.4g} per period, {cum['abs_effect']:+.4g} in total "
+                f"({level}% interval {cum['abs_effect_lower']:+.4g} to "
+                f"{cum['abs_effect_upper']:+.4g}); relative {cum['rel_effect']:+.1%} "
+                f"({cum['rel_effect_lower']:+.1%} to {cum['rel_effect_upper']:+.1%}).",
+                f"One-sided tail-area probability p = {self.p_value:.3g} "
+                f"({self.conventions.get('p_value', '')}).",
+                verdict,
+            ]
+        else:
+            verdict = (
+                f"累计效果的{level}%区间不含零：数据显示存在效果（"
+                f"{'提升' if cum['abs_effect'] > 0 else '下降'}）。"
+                if self.significant
+                else f"累计效果的{level}%区间包含零：数据无法把效果与序列自身的波动区分开。"
+            )
+            lines = [
+                f"活动在 {start} 至 {end} 的效果，"
+                f"以{_ZH.get(self.method, self.method)}为基准估计。",
+                f"每期平均：实际 {avg['actual']:.4g}，无活动时预期 {avg['predicted']:.4g}"
+                f"（{level}%区间 {avg['predicted_lower']:.4g} 至 {avg['predicted_upper']:.4g}）。",
+                f"效果：每期 {avg['abs_effect']:+.4g}，累计 {cum['abs_effect']:+.4g}"
+                f"（{level}%区间 {cum['abs_effect_lower']:+.4g} 至 "
+                f"{cum['abs_effect_upper']:+.4g}）；相对 {cum['rel_effect']:+.1%}"
+                f"（{cum['rel_effect_lower']:+.1%} 至 {cum['rel_effect_upper']:+.1%}）。",
+                f"单侧尾部概率 p = {self.p_value:.3g}。",
+                verdict,
+            ]
+        return "\n".join(lines)
+
+    def plot(self, ax: Sequence[Any] | None = None) -> Any:
+        """Draw three panels: observed vs counterfactual, pointwise effect, cumulative effect.
+
+        Parameters
+        ----------
+        ax : sequence of three matplotlib Axes, optional
+            Where to draw; a new figure with three stacked panels when None.
+
+        Returns
+        -------
+        numpy.ndarray of matplotlib.axes.Axes
+            The three panels.
+        """
+        from useropslib.plotting import plot_counterfactual
+
+        post = self.series.index[self.series["period"] == "post"]
+        return plot_counterfactual(self.series, launch=post[0], ax=ax)

@@ -1,0 +1,159 @@
+"""Figures of effects estimated against a counterfactual (plain frames in, Axes out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from useropslib.exceptions import InvalidParameterError, UseropsError
+
+__all__ = ["plot_counterfactual", "plot_event_study", "plot_synthetic_control"]
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise UseropsError(
+            "Plotting needs matplotlib, which is not installed. Hint: pip install "
+            '"useropslib[plot]".'
+        ) from None
+    return plt
+
+
+def _one_ax(ax: Any) -> Any:
+    if ax is not None:
+        return ax
+    _, new_ax = _pyplot().subplots()
+    return new_ax
+
+
+def plot_counterfactual(
+    frame: pd.DataFrame, *, launch: Any, ax: Sequence[Any] | None = None
+) -> Any:
+    """Draw observed vs counterfactual, the pointwise effect and the cumulative effect.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Indexed by date, with columns ``observed``, ``predicted``, ``predicted_lower``,
+        ``predicted_upper``, ``effect``, ``effect_lower``, ``effect_upper``,
+        ``cumulative_effect``, ``cumulative_lower``, ``cumulative_upper``.
+    launch : date-like
+        Where to draw the launch line.
+    ax : sequence of three matplotlib Axes, optional
+        The panels; a new figure with three stacked panels when None.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``ax`` is not three Axes, or a column is missing.
+    """
+    need = [
+        "observed",
+        "predicted",
+        "predicted_lower",
+        "predicted_upper",
+        "effect",
+        "effect_lower",
+        "effect_upper",
+        "cumulative_effect",
+        "cumulative_lower",
+        "cumulative_upper",
+    ]
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise InvalidParameterError(f"frame lacks column(s) {missing}.")
+    import numpy as np
+
+    if ax is None:
+        _, axes = _pyplot().subplots(3, 1, sharex=True, figsize=(8, 7))
+    else:
+        axes = np.asarray(ax, dtype=object).ravel()
+        if axes.size != 3:
+            raise InvalidParameterError(
+                f"ax must be three Axes (observed, pointwise, cumulative); got {axes.size}."
+            )
+    x = frame.index
+    panels = [
+        (
+            "observed",
+            "predicted",
+            "predicted_lower",
+            "predicted_upper",
+            "observed vs counterfactual",
+        ),
+        (None, "effect", "effect_lower", "effect_upper", "pointwise effect"),
+        (None, "cumulative_effect", "cumulative_lower", "cumulative_upper", "cumulative effect"),
+    ]
+    for a, (obs, mid, lo, hi, title) in zip(axes, panels, strict=True):
+        a.fill_between(x, frame[lo], frame[hi], color="C0", alpha=0.2, linewidth=0)
+        a.plot(x, frame[mid], color="C0", linestyle="--", label=mid)
+        if obs is not None:
+            a.plot(x, frame[obs], color="black", linewidth=1, label=obs)
+            a.legend(loc="best", fontsize="small")
+        else:
+            a.axhline(0, color="grey", linewidth=0.8)
+        a.axvline(launch, color="grey", linestyle=":", linewidth=1)
+        a.set_title(title, fontsize="medium")
+    return axes
+
+
+def plot_synthetic_control(frame: pd.DataFrame, *, start: Any, ax: Any = None) -> Any:
+    """Draw the treated unit's outcome against its synthetic control.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Indexed by time, with ``observed`` and ``synthetic``.
+    start : object
+        The first treated time (a vertical line).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    a = _one_ax(ax)
+    a.plot(frame.index, frame["observed"], color="black", label="treated")
+    a.plot(frame.index, frame["synthetic"], color="C0", linestyle="--", label="synthetic")
+    a.axvline(start, color="grey", linestyle=":")
+    a.legend(loc="best", fontsize="small")
+    return a
+
+
+def plot_event_study(frame: pd.DataFrame, *, ax: Any = None) -> Any:
+    """Draw effects by event time with their intervals.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Indexed by event time, with ``att``, ``lower`` and ``upper``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    a = _one_ax(ax)
+    e = frame.index.to_numpy()
+    a.errorbar(
+        e,
+        frame["att"],
+        yerr=[frame["att"] - frame["lower"], frame["upper"] - frame["att"]],
+        fmt="o",
+        color="C0",
+        capsize=3,
+    )
+    a.axhline(0, color="grey", linewidth=0.8)
+    a.axvline(-0.5, color="grey", linestyle=":")
+    a.set_xlabel("periods since treatment")
+    return a

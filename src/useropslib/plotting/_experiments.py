@@ -1,0 +1,140 @@
+"""Figures of experiment results: forest plots of lifts, Qini curves, SRM bars."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["experiment_bars", "experiment_curves", "experiment_forest"]
+
+
+def _axes(ax: Any) -> Any:
+    if ax is not None:
+        return ax
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        from useropslib.exceptions import UseropsError
+
+        raise UseropsError(
+            "Plotting needs matplotlib, which is not installed. Hint: pip install "
+            '"useropslib[plot]".'
+        ) from None
+    _, new_ax = plt.subplots()
+    return new_ax
+
+
+def experiment_forest(
+    labels: Sequence[str],
+    estimate: npt.ArrayLike,
+    low: npt.ArrayLike,
+    high: npt.ArrayLike,
+    *,
+    xlabel: str = "lift",
+    reference: float = 0.0,
+    ax: Any = None,
+) -> Any:
+    """Point estimates with their intervals, one row per label, and a reference line.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        One label per row, drawn top to bottom.
+    estimate, low, high : array-like of float
+        The estimates and interval bounds (infinite bounds are clipped to the axes).
+    xlabel : str, default "lift"
+        Label of the x axis.
+    reference : float, default 0.0
+        Where the "no effect" line is drawn.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    est = np.asarray(estimate, dtype=float)
+    lo = np.asarray(low, dtype=float)
+    hi = np.asarray(high, dtype=float)
+    finite = np.concatenate([est, lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
+    span = (finite.min(), finite.max()) if finite.size else (-1.0, 1.0)
+    pad = (span[1] - span[0]) * 0.1 or 1.0
+    lo = np.where(np.isfinite(lo), lo, span[0] - pad)
+    hi = np.where(np.isfinite(hi), hi, span[1] + pad)
+    y = np.arange(len(labels))[::-1]
+    ax.hlines(y, lo, hi, color="C0")
+    ax.plot(est, y, "o", color="C0")
+    ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
+    ax.set_yticks(y)
+    ax.set_yticklabels(list(labels))
+    ax.set_xlabel(xlabel)
+    return ax
+
+
+def experiment_curves(
+    x: npt.ArrayLike,
+    curves: dict[str, npt.ArrayLike],
+    *,
+    xlabel: str = "",
+    ylabel: str = "",
+    ax: Any = None,
+) -> Any:
+    """Several curves over the same x (a Qini curve and its random baseline, for instance).
+
+    Parameters
+    ----------
+    x : array-like of float
+    curves : dict of str to array-like
+        Label to y values, each as long as ``x``.
+    xlabel, ylabel : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    xs = np.asarray(x, dtype=float)
+    for label, ys in curves.items():
+        ax.plot(xs, np.asarray(ys, dtype=float), label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return ax
+
+
+def experiment_bars(
+    labels: Sequence[str],
+    observed: npt.ArrayLike,
+    expected: npt.ArrayLike | None = None,
+    *,
+    ylabel: str = "",
+    ax: Any = None,
+) -> Any:
+    """Observed values per label as bars, with expected values as markers.
+
+    Parameters
+    ----------
+    labels : sequence of str
+    observed : array-like of float
+    expected : array-like of float, optional
+    ylabel : str
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    pos = np.arange(len(labels))
+    ax.bar(pos, np.asarray(observed, dtype=float), color="C0", label="observed")
+    if expected is not None:
+        ax.plot(pos, np.asarray(expected, dtype=float), "D", color="C3", label="expected")
+        ax.legend()
+    ax.set_xticks(pos)
+    ax.set_xticklabels(list(labels))
+    ax.set_ylabel(ylabel)
+    return ax
