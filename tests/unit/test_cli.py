@@ -149,7 +149,10 @@ def test_campaign_review_section(tmp_path: pathlib.Path) -> None:
     argv = ["report", str(events), "--campaign", str(plan), "--out", str(out), "--no-charts"]
     assert main([*argv, "--lang", "both"]) == 0
     assert "## Campaign review: " in (out / "report.md").read_text(encoding="utf-8")
-    assert "## 活动复盘" in (out / "report.zh.md").read_text(encoding="utf-8")
+    zh = (out / "report.zh.md").read_text(encoding="utf-8")
+    assert "## 活动复盘：" in zh
+    assert "| 目标 | 角色 | 提升 | 区间下限 | 区间上限 | p 值 | 校正后 p 值 | 胜出概率 |" in zh
+    assert "**" not in zh.split("## 活动复盘", 1)[1]  # Markdown emphasis is not shown raw
 
 
 def test_bad_campaign_file_exits_3(
