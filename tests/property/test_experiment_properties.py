@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -128,3 +129,34 @@ def test_qini_end_point_does_not_depend_on_score(seed: int) -> None:
     assert np.isclose(a.curve["qini"].iloc[-1], b.curve["qini"].iloc[-1])
     expected = y[t].sum() - y[~t].sum() * t.sum() / (~t).sum()
     assert np.isclose(a.curve["qini"].iloc[-1], expected)
+
+
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c"]), st.floats(-1e3, 1e3), st.floats(0, 1e3)),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_arm_statistics_equals_a_pandas_group_by(rows: list[tuple[str, float, float]]) -> None:
+    from useropslib.campaigns import arm_statistics
+
+    frame = pd.DataFrame(rows, columns=["arm", "y", "x"])
+    got = arm_statistics(frame["y"], arm=frame["arm"], covariate=frame["x"])
+    g = frame.assign(yy=frame["y"] ** 2, xx=frame["x"] ** 2, xy=frame["x"] * frame["y"])
+    want = g.groupby("arm", sort=False).agg(
+        n=("y", "size"),
+        sum=("y", "sum"),
+        sum_squares=("yy", "sum"),
+        pre_sum=("x", "sum"),
+        pre_sum_squares=("xx", "sum"),
+        cross_sum=("xy", "sum"),
+    )
+    assert list(got.index) == list(want.index)
+    for col in want.columns:
+        np.testing.assert_allclose(
+            got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-9, atol=1e-6
+        )

@@ -11,11 +11,14 @@ Sources (each test names its own):
   (data read in place from ../shared/data; skipped when absent).
 - mpdta: R ``did`` package (Callaway & Sant'Anna), ``att_gt(yname="lemp", tname="year",
   idname="countyreal", gname="first.treat", data=mpdta)`` and its ``aggte`` aggregations as
-  printed in the package's README/vignette (point estimates to 4 decimals).
+  printed in the package's README (github.com/bcallaway11/did, README.md, devel 2.5.0) and its
+  vignette "did-basics" (point estimates to 4 decimals).
 - Basque: R ``Synth`` package example (Abadie & Gardeazabal 2003): weights Cataluna 0.851,
   Madrid 0.149.
-- R CausalImpact on ``comparison_data`` (dafiti/causalimpact issue #40): p = 0.1966, no
-  significant effect; the issue was that a Python port reported p = 0.0099.
+- R CausalImpact on its example data ``comparison_data``, ``google`` and ``volks``: the R
+  summaries stored by tfcausalimpact (notebooks/R/*/summary.txt.txt) and, for
+  ``comparison_data``, dafiti/causalimpact issue #40 (R p = 0.1966, no significant effect,
+  where a Python port reported p = 0.0099).
 """
 
 from __future__ import annotations
@@ -239,7 +242,12 @@ def test_sicily_models_1_2_and_4() -> None:
     )
 
 
-# R did package README / vignette (Callaway & Sant'Anna), never-treated controls, no covariates
+# R did package (Callaway & Sant'Anna), never-treated controls, no covariates: the README of
+# bcallaway11/did (devel 2.5.0; att_gt(yname="lemp", gname="first.treat", idname="countyreal",
+# tname="year", xformla=~1, data=mpdta, est_method="reg") and its aggte "dynamic" and "group"
+# summaries).  The vignette "did-basics" prints the same point estimates with the default
+# doubly robust method (without covariates the estimators coincide).  R's standard errors are
+# multiplier-bootstrap ones; ours are analytical.
 MPDTA_ATT_GT = {
     (2004, 2004): -0.0105,
     (2004, 2005): -0.0704,
@@ -254,16 +262,21 @@ MPDTA_ATT_GT = {
     (2007, 2006): -0.0311,
     (2007, 2007): -0.0261,
 }
+# event time: (estimate, bootstrap s.e.) from the README's aggte(out, type = "dynamic")
 MPDTA_DYNAMIC = {
-    -3: 0.0305,
-    -2: -0.0006,
-    -1: -0.0245,
-    0: -0.0199,
-    1: -0.0510,
-    2: -0.1373,
-    3: -0.1008,
+    -3: (0.0305, 0.0153),
+    -2: (-0.0006, 0.0136),
+    -1: (-0.0245, 0.0138),
+    0: (-0.0199, 0.0115),
+    1: (-0.0510, 0.0174),
+    2: (-0.1373, 0.0356),
+    3: (-0.1008, 0.0354),
 }
-MPDTA_GROUP = {2004: -0.0797, 2006: -0.0229, 2007: -0.0261}
+MPDTA_DYNAMIC_OVERALL = -0.0772
+# group: (estimate, bootstrap s.e.) from the README's aggte(out, type = "group")
+MPDTA_GROUP = {2004: (-0.0797, 0.0277), 2006: (-0.0229, 0.0172), 2007: (-0.0261, 0.0177)}
+MPDTA_GROUP_OVERALL = -0.031  # printed to three decimals
+MPDTA_GROUP_SIZES = {2004: 20, 2006: 40, 2007: 131}
 
 
 def test_mpdta_callaway_santanna() -> None:
@@ -273,13 +286,30 @@ def test_mpdta_callaway_santanna() -> None:
     )
     for (g, t), att in MPDTA_ATT_GT.items():
         assert res.att_gt.loc[(g, t), "att"] == pytest.approx(att, abs=5e-5), (g, t)
-    assert res.simple["att"] == pytest.approx(-0.0400, abs=5e-5)
-    for g, att in MPDTA_GROUP.items():
+    for g, (att, se) in MPDTA_GROUP.items():
         assert res.group.loc[g, "att"] == pytest.approx(att, abs=5e-5)
-    for e, att in MPDTA_DYNAMIC.items():
+        assert res.group.loc[g, "se"] == pytest.approx(se, abs=0.002)  # bootstrap vs analytical
+    for e, (att, se) in MPDTA_DYNAMIC.items():
         assert res.dynamic.loc[e, "att"] == pytest.approx(att, abs=5e-5)
-    # R reports bootstrap standard errors (0.0118 for the simple ATT); ours are analytical
-    assert res.simple["se"] == pytest.approx(0.0118, abs=0.001)
+        assert res.dynamic.loc[e, "se"] == pytest.approx(se, abs=0.002)
+    # the README's overall summaries: the dynamic one averages the post-launch event times, the
+    # group one weights the group effects by group size
+    assert res.dynamic.loc[res.dynamic.index >= 0, "att"].mean() == pytest.approx(
+        MPDTA_DYNAMIC_OVERALL, abs=5e-5
+    )
+    sizes = pd.Series(MPDTA_GROUP_SIZES, dtype=float)
+    assert (
+        d.loc[d["first.treat"] > 0].groupby("first.treat")["countyreal"].nunique()
+    ).to_dict() == (MPDTA_GROUP_SIZES)
+    overall = float((res.group["att"] * sizes).sum() / sizes.sum())
+    assert overall == pytest.approx(MPDTA_GROUP_OVERALL, abs=5e-4)
+    # the README prints no "simple" aggregation; its definition (post-launch ATT(g,t) weighted by
+    # group size) applied to the README's twelve ATT(g,t) gives -0.0400
+    post = {k: v for k, v in MPDTA_ATT_GT.items() if k[1] >= k[0]}
+    w = np.array([MPDTA_GROUP_SIZES[g] for g, _ in post])
+    from_readme = float(np.dot(w, list(post.values())) / w.sum())
+    assert from_readme == pytest.approx(-0.0400, abs=5e-5)
+    assert res.simple["att"] == pytest.approx(from_readme, abs=1e-4)
     assert (res.att_gt["n_treated"] > 0).all()
 
 
@@ -364,22 +394,73 @@ def test_west_germany_synth_outcome_path() -> None:
     assert res.pre_rmspe < 0.05 * df.loc[df["country"] == "West Germany", "gdp"].mean()
 
 
-def test_causalimpact_comparison_data_agrees_with_r_on_significance() -> None:
-    data = pd.read_csv(
-        _shared("counterfactual_causalimpact_r_comparison_data.csv"),
-        index_col="DATE",
-        parse_dates=True,
-    )
+# R CausalImpact's published summaries on its example data: the "Average" column (prediction,
+# its posterior s.d.) and the tail-area p, from github.com/WillianFuks/tfcausalimpact,
+# notebooks/R/{comparison,google,volks}/summary.txt.txt (R output the port compares itself
+# with; the windows are those of the port's README and reproduce R's "Actual" row exactly).
+# For comparison_data, dafiti/causalimpact issue #40 reports R's p = 0.1966 on the same data
+# (another R run: p differs with the MCMC seed) against a Python port's p = 0.0099.
+R_CAUSALIMPACT = {
+    "comparison": {
+        "file": "counterfactual_causalimpact_r_comparison_data.csv",
+        "read": {"index_col": "DATE", "parse_dates": True},
+        "y": "CHANGED",
+        "x": ["NOT_CHANGED_1", "NOT_CHANGED_2", "NOT_CHANGED_3"],
+        "pre": ("2019-04-16", "2019-07-14"),
+        "post": ("2019-07-15", "2019-08-01"),
+        "actual": 78574,
+        "pred": 79232,
+        "pred_sd": 736,
+        "p": 0.20061,
+    },
+    "google": {
+        "file": "counterfactual_causalimpact_r_google.csv",
+        "read": {"index_col": "date", "parse_dates": True},
+        "y": "y",
+        "x": ["x1", "x2"],
+        "pre": ("2020-01-01", "2020-03-01"),
+        "post": ("2020-03-02", "2020-03-31"),
+        "actual": 156,
+        "pred": 129,
+        "pred_sd": 4.5,
+        "p": 0.001,
+    },
+    "volks": {
+        "file": "counterfactual_causalimpact_r_volks.csv",
+        "read": {"index_col": "Date", "parse_dates": True, "sep": " "},
+        "y": "VolksWagen",
+        "x": ["BMW", "Allianz"],
+        "pre": ("2011-01-02", "2015-09-13"),
+        "post": ("2015-09-20", "2017-03-19"),
+        "actual": 127,
+        "pred": 171,
+        "pred_sd": 5.6,
+        "p": 0.00106,
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(R_CAUSALIMPACT))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_causalimpact_r_examples_agree_with_r(name: str, seed: int) -> None:
+    case = R_CAUSALIMPACT[name]
+    data = pd.read_csv(_shared(str(case["file"])), **case["read"])  # type: ignore[arg-type]
     res = counterfactual_effect(
-        data["CHANGED"],
-        pre=("2019-04-16", "2019-07-14"),
-        post=("2019-07-15", "2019-08-01"),
-        controls=data[["NOT_CHANGED_1", "NOT_CHANGED_2", "NOT_CHANGED_3"]],
+        data[case["y"]],
+        pre=case["pre"],
+        post=case["post"],
+        controls=data[case["x"]],
         draws=1000,
-        seed=1,
+        seed=seed,
     )
-    # R CausalImpact: p = 0.1966, no effect; a port's p = 0.0099 was the complaint.  Ours:
-    # p = 0.036 (seed 1; 0.048-0.050 with seeds 2 and 3), no effect by our rule (the 95 %
-    # interval of the cumulative effect includes zero, p > alpha / 2).  R's interval is wider.
-    assert not res.significant
-    assert res.p_value > 0.025
+    avg = res.table.loc["average"]
+    assert avg["actual"] == pytest.approx(case["actual"], abs=0.5)  # same data and windows
+    # the counterfactual within one of R's posterior s.d., and a posterior s.d. of R's width
+    assert abs(avg["predicted"] - case["pred"]) <= case["pred_sd"]
+    assert 0.8 <= avg["predicted_sd"] / case["pred_sd"] <= 1.25
+    # the same verdict under R's rule (p < alpha = 0.05)
+    assert res.significant == (case["p"] < 0.05)
+    if case["p"] >= 0.05:
+        # R: p = 0.20 (0.1966 in dafiti/causalimpact#40); measured here 0.15 (seed 1) and
+        # 0.17 (seed 2); the port the issue complains about gave 0.0099
+        assert res.p_value > 0.1

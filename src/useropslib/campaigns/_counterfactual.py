@@ -275,14 +275,17 @@ class CounterfactualResult(MetricResult):
 
     @property
     def significant(self) -> bool:
-        """Whether the interval of the cumulative effect excludes zero (equivalently p < alpha/2).
+        """Whether the one-sided tail-area probability is below ``alpha`` (R CausalImpact's rule).
+
+        R's report calls the effect statistically significant when ``p < alpha``; ``p`` is the
+        smaller of the two tails, so an effect with ``alpha / 2 <= p < alpha`` is significant
+        while its two-sided ``1 - alpha`` interval still touches zero (the summary says so).
 
         Returns
         -------
         bool
         """
-        row = self.table.loc["cumulative"]
-        return bool(row["abs_effect_lower"] > 0 or row["abs_effect_upper"] < 0)
+        return bool(self.p_value < self.alpha)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-date frame (tidy, one row per date).
@@ -313,14 +316,20 @@ class CounterfactualResult(MetricResult):
         level = round(100 * (1 - self.alpha))
         post = self.series[self.series["period"] == "post"].index
         start, end = post[0].date(), post[-1].date()
+        excludes = bool(cum["abs_effect_lower"] > 0 or cum["abs_effect_upper"] < 0)
         if lang == "en":
             verdict = (
-                f"The {level}% interval of the cumulative effect excludes zero: the data show an "
-                f"effect ({'increase' if cum['abs_effect'] > 0 else 'decrease'})."
+                f"p is below alpha = {self.alpha:g}: the data show an effect "
+                f"({'increase' if cum['abs_effect'] > 0 else 'decrease'})."
                 if self.significant
-                else f"The {level}% interval of the cumulative effect includes zero: the data do "
-                "not show an effect distinguishable from the series' own variation."
+                else f"p is not below alpha = {self.alpha:g}: the data do not show an effect "
+                "distinguishable from the series' own variation."
             )
+            if self.significant and not excludes:
+                verdict += (
+                    f" The two-sided {level}% interval of the cumulative effect still includes "
+                    "zero, so the evidence is weak."
+                )
             lines = [
                 f"Effect of the campaign from {start} to {end}, estimated against "
                 f"{_EN.get(self.method, self.method)}.",
@@ -337,11 +346,13 @@ class CounterfactualResult(MetricResult):
             ]
         else:
             verdict = (
-                f"累计效果的{level}%区间不含零：数据显示存在效果（"
+                f"p 低于 alpha = {self.alpha:g}：数据显示存在效果（"
                 f"{'提升' if cum['abs_effect'] > 0 else '下降'}）。"
                 if self.significant
-                else f"累计效果的{level}%区间包含零：数据无法把效果与序列自身的波动区分开。"
+                else f"p 不低于 alpha = {self.alpha:g}：数据无法把效果与序列自身的波动区分开。"
             )
+            if self.significant and not excludes:
+                verdict += f"累计效果的双侧{level}%区间仍包含零，证据较弱。"
             lines = [
                 f"活动在 {start} 至 {end} 的效果，"
                 f"以{_ZH.get(self.method, self.method)}为基准估计。",

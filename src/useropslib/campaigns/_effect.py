@@ -169,7 +169,12 @@ def _sts_part(
         "standardisation": "outcome and comparison series by their pre-period mean and s.d.",
         "level_prior": f"inverse-gamma on the level variance, s.d. guess {level_sd:g} "
         "(standardised), prior sample size 32, upper bound 1 (CausalImpact prior.level.sd)",
-        "observation_prior": "inverse-gamma, s.d. guess 1 (standardised), sample size 1",
+        "observation_prior": (
+            "inverse-gamma, s.d. guess sqrt(1 - 0.8) (standardised), sample size 50 "
+            "(CausalImpact's expected.r2 = 0.8, prior.df = 50)"
+            if prep.x.shape[1]
+            else "inverse-gamma, s.d. guess 1 (standardised), sample size 1 (weak; no regression)"
+        ),
         "coefficient_prior": "normal(0, 1) on standardised coefficients, integrated by the filter",
         "posterior": "variances by sampling-importance-resampling on the log scale (a t proposal "
         "around the posterior mode, weights from the exact posterior); per draw the Kalman "
@@ -300,9 +305,8 @@ def counterfactual_effect(
     Notes
     -----
     The summary follows R CausalImpact's conventions (average and cumulative rows, relative
-    effect as the mean over draws of ``sum(y) / sum(draw) - 1``, one-sided tail-area ``p``);
-    ``significant`` means the interval of the cumulative effect excludes zero (``p < alpha/2``),
-    while R's report calls ``p < alpha`` significant, a two-sided test at level ``2 alpha``.
+    effect as the mean over draws of ``sum(y) / sum(draw) - 1``, one-sided tail-area ``p``,
+    equal-tailed two-sided ``1 - alpha`` intervals); ``significant`` is R's rule ``p < alpha``.
     The ``"sts"`` interval comes from posterior simulation with parameter uncertainty, never
     from the plug-in forecast interval of one fitted model.
 
@@ -427,7 +431,11 @@ def counterfactual_effect(
         details = info
     conventions["p_value"] = P_CONVENTION
     conventions["relative_effect"] = "mean over draws of sum(y) / sum(draw) - 1 (CausalImpact)"
-    conventions["significant"] = "the interval of the cumulative effect excludes zero"
+    conventions["significant"] = "p < alpha (R CausalImpact's rule; p is the one-sided tail area)"
+    conventions["interval"] = (
+        f"{conventions.get('interval', 'equal-tailed quantiles of the draws')}; two-sided, "
+        f"level 1 - alpha = {1 - alpha:g}"
+    )
     table, p = summarize_draws(y_post, samples, point_pred=point_pred, alpha=alpha)
     frame = pointwise_frame(
         prep.index,

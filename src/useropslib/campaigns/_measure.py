@@ -203,10 +203,12 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else float("nan")
 
 
-def _additive_rows(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> tuple[Any, Any] | None:
+def _additive_rows(
+    spec: MetricSpec, log: EventLog, lo: int, hi: int, first_seen: Any = None
+) -> tuple[Any, Any] | None:
     """Return times and weights whose sum over an interval is the metric, or None."""
     if isinstance(spec, NewUsersSpec):
-        first = first_seen_ns(_names_log(log, spec.event))
+        first = first_seen if first_seen is not None else first_seen_ns(_names_log(log, spec.event))
         ts = first[(first >= lo) & (first < hi)]
         return ts, np.ones(ts.size)
     if isinstance(spec, RevenueSpec):
@@ -408,7 +410,9 @@ def measure(
     return series_between(spec, log, edges)
 
 
-def series_between(spec: MetricSpec, log: EventLog, edges: Any) -> pd.Series:
+def series_between(
+    spec: MetricSpec, log: EventLog, edges: Any, *, first_seen: Any = None
+) -> pd.Series:
     """Evaluate ``spec`` on each interval ``[edges[i], edges[i + 1])`` (UTC ns, increasing).
 
     New users, revenue and orders are binned in one vectorised pass; other kinds are measured
@@ -419,6 +423,8 @@ def series_between(spec: MetricSpec, log: EventLog, edges: Any) -> pd.Series:
     spec : MetricSpec
     log : EventLog
     edges : sequence of int
+    first_seen : ndarray, optional
+        For new users: ``first_seen_ns`` of the spec's events, when the caller has it already.
 
     Returns
     -------
@@ -426,7 +432,7 @@ def series_between(spec: MetricSpec, log: EventLog, edges: Any) -> pd.Series:
         Indexed by the local start of each interval (``period_start``).
     """
     edges = np.asarray(edges, dtype=np.int64)
-    rows = _additive_rows(spec, log, int(edges[0]), int(edges[-1]))
+    rows = _additive_rows(spec, log, int(edges[0]), int(edges[-1]), first_seen)
     if rows is not None:
         ts, weights = rows
         slot = np.searchsorted(edges, ts, side="right") - 1

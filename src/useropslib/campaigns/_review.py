@@ -185,8 +185,8 @@ class CampaignReview:
         With ``lasting_periods``: retention by arm after the window and the churn hazard ratio.
     pull_forward : PullForwardResult or None
         With ``after_days``: the pull-forward share of the treated users' daily goal series
-        (:func:`pull_forward`, a structural time-series counterfactual fitted on the
-        pre-period).
+        (:func:`useropslib.campaigns.pull_forward`, a structural time-series counterfactual
+        fitted on the pre-period).
     findings : tuple of Finding
     params : dict
     """

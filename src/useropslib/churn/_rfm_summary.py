@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.churn._definition import resolve_as_of
+from useropslib.churn._definition import names_mask, resolve_as_of
 from useropslib.events import EventLog, LazyEventLog, as_event_log, check_tz, period_codes
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import (
@@ -375,10 +375,8 @@ def _rfm_from_log(
             "a log built with a value column. Hint: build it with EventLog.from_pandas(df, "
             "value_col='amount', ...), or leave monetary=False."
         )
-    lookup = np.zeros(len(log.event_names), dtype=bool)
-    lookup[log.event_code_of(names)] = True
+    is_purchase = names_mask(log, names, "purchase_event")
     ts = log.timestamps_ns
-    is_purchase = lookup[log.event_codes]
     mask = is_purchase & (ts <= as_of_ns)
     positions = np.flatnonzero(mask)
     vals: FloatArray | None = None

@@ -22,6 +22,7 @@ from useropslib.events import (
     as_event_log,
     check_tz,
 )
+from useropslib.events._query import event_codes
 from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import (
     InsufficientDataWarning,
@@ -481,10 +482,7 @@ def onboarding(
             "(each onboarding step is a different action). Hint: for funnels with repeated "
             "events use useropslib.metrics.funnel."
         )
-    try:
-        codes = log.event_code_of(names)
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(f"steps: {exc}") from None
+    codes = event_codes(log, names, param="steps")
     w = None if within is None else window_ns(within, "within")
     now = _as_of_ns(log, as_of)
     ts = log.timestamps_ns

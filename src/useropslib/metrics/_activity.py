@@ -180,7 +180,6 @@ def active_users(
         IANA time zone of the calendar.  Default: the log's.
     week_start : str or int, optional
         First day of a week (``"sunday"`` for US-style weeks).  Default: the log's.
-
     as_of : str, datetime or Timestamp, optional
         The "now" (the one as_of policy of the conventions page): events after it are
         ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:
@@ -293,7 +292,6 @@ def stickiness_ratio(
         the period's days divided by the period's distinct active users.
     start, end, event, tz, week_start
         As in :func:`active_users`.
-
     as_of : str, datetime or Timestamp, optional
         The "now" (the one as_of policy of the conventions page): events after it are
         ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:
@@ -533,7 +531,6 @@ def stickiness(
         Only these events count.  Default: every event ("All events").
     tz, week_start : optional
         Calendar settings; default the log's.
-
     as_of : str, datetime or Timestamp, optional
         The "now" (the one as_of policy of the conventions page): events after it are
         ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:

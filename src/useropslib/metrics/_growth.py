@@ -138,7 +138,6 @@ def growth_accounting(
         Default: every event.
     tz, week_start : optional
         Calendar settings; default the log's.
-
     as_of : str, datetime or Timestamp, optional
         The "now" (the one as_of policy of the conventions page): events after it are
         ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:
@@ -430,7 +429,6 @@ def growth_states(
         Lengths of the WAU and MAU windows in days (``2 <= week_days < month_days``).
     tz : str, optional
         Time zone of the calendar days.  Default: the log's.
-
     as_of : str, datetime or Timestamp, optional
         The "now" (the one as_of policy of the conventions page): events after it are
         ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:

@@ -201,7 +201,6 @@ def lifecycle(
         Only these events make a user active.  Default: every event.
     tz, week_start : optional
         Calendar settings; default the log's.
-
     as_of : str, datetime or Timestamp, optional
         The "now" (the one as_of policy of the conventions page): events after it are
         ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:

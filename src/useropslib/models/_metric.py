@@ -467,7 +467,7 @@ class MessageRateSpec(_Spec):
     """A message rate (召回 by email / SMS / push) with a named denominator.
 
     The rates and their denominators are those of
-    :data:`useropslib.metrics.RATE_DEFINITIONS` (``open_rate`` = opened / delivered ...),
+    ``useropslib.metrics.RATE_DEFINITIONS`` (``open_rate`` = opened / delivered ...),
     counted over the users first sent a message in the range.
 
     Parameters

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 
@@ -93,9 +94,28 @@ def test_sts_recovers_an_effect_and_states_conventions() -> None:
         res.table.loc["cumulative", "abs_effect"]
     )
     json.dumps(res.to_dict())
-    assert "excludes zero" in res.summary("en")
-    assert "区间不含零" in res.summary("zh")
+    assert "p is below alpha = 0.05: the data show an effect (increase)" in res.summary("en")
+    assert "p 低于 alpha = 0.05" in res.summary("zh")
+    assert "p < alpha" in res.conventions["significant"]
+    assert "two-sided" in res.conventions["interval"]
     assert "CounterfactualResult" in repr(res)
+
+
+def test_significant_is_r_rule_p_below_alpha() -> None:
+    # R CausalImpact calls an effect significant when the one-sided tail area p < alpha; with
+    # alpha / 2 <= p < alpha the two-sided interval still touches zero and the summary says so
+    rng = np.random.default_rng(6)
+    x = pd.Series(np.cumsum(rng.normal(0, 1, 120)), index=DAYS, name="city_b")
+    y = pd.Series(50 + x.to_numpy() + rng.normal(0, 1, 120), index=DAYS, name="orders")
+    res = counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=200, seed=0)
+    cum = res.table.loc["cumulative"]
+    assert cum["abs_effect_lower"] <= 0 <= cum["abs_effect_upper"]
+    weak = dataclasses.replace(res, p_value=0.04)
+    assert weak.significant
+    assert "still includes zero" in weak.summary("en")
+    assert "仍包含零" in weak.summary("zh")
+    assert not dataclasses.replace(res, p_value=0.05).significant
+    assert dataclasses.replace(res, p_value=0.08, alpha=0.1).significant
 
 
 def test_same_seed_same_answer_and_caller_data_untouched() -> None:

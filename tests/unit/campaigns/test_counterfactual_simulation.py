@@ -2,20 +2,25 @@
 
 Data-generating process (each seed): 80 days; one comparison series, a Gaussian random walk;
 the outcome ``10 + 0.7 x + level + noise`` with a local level drifting by N(0, 0.02^2) a day and
-N(0, 1) noise; the campaign adds a known ``EFFECT`` a day over the last 20 days.  The issue's
-targets: the 95 % interval of the cumulative effect covers the true effect in 90-98 % of 200
-series, and on series without effect it excludes zero in at most 7 %.
+N(0, 1) noise; the campaign adds a known ``EFFECT`` a day over the last 20 days.  This is a
+local-level-plus-regression world of the kind CausalImpact's priors describe: the level's
+innovation s.d. is 0.004-0.012 of the outcome's pre-period s.d. (prior guess 0.01) and the
+comparison series explains 50-95 % of the pre-period variance (prior guess 80 %).
 
-The counterfactual draws depend only on the pre-period and the comparison series, so the
-no-effect version of a series (the same series minus the effect) has the same draws and its
-interval is the effect series' interval shifted by ``EFFECT * 20``: one fit per seed answers both
-questions (checked on a few seeds through the public function).
+The issue's targets: the 95 % interval of the cumulative effect covers the true effect in
+90-98 % of 200 series, and on series without effect an effect is found in at most 7 %.  The
+second target is measured two ways:
 
-Measured at this commit (300 draws a series): coverage 0.940, false positives 0.060; 70 s for
-the 200 fits on the shared 2-core machine at load average 9 (about 0.35 s a fit).  With a
-faster drift (0.05 a day) the same test measured coverage 0.915 (false positives 0.085): the
-level prior of CausalImpact (s.d. guess 0.01 of the series' s.d.) is too tight for a series
-whose level wanders that much; ``level_sd=0.1`` is the remedy the docs give.
+- the two-sided 95 % interval excludes zero (a 5 % test when the posterior is calibrated);
+- R CausalImpact's rule, ``p < alpha`` on the one-sided tail area, which is what
+  ``significant`` reports.  Since ``p`` is the smaller of two tails, a calibrated posterior
+  makes this a two-sided test at level ``2 alpha``: about 10 % of no-effect series are called
+  significant at ``alpha = 0.05`` however honest the interval is, so the 7 % target cannot hold
+  for R's rule; the test bounds it by ``2 alpha`` plus sampling error.
+
+Measured at this commit (300 draws a series, R's priors): coverage 0.940, interval excluding
+zero on no-effect series 0.060, R's rule 0.135; about 100 s for the 400 fits on the shared
+2-core machine at load average 7-8.
 """
 
 from __future__ import annotations
@@ -51,18 +56,25 @@ def _make(seed: int) -> tuple[pd.Series, pd.DataFrame]:
 @pytest.mark.filterwarnings("ignore::useropslib.exceptions.CounterfactualWarning")
 def test_coverage_and_false_positives_over_200_series() -> None:
     covered = 0
-    false_pos = 0
+    excludes_zero = 0
+    called_significant = 0
+    truth = EFFECT * H
     for seed in range(N_SERIES):
         y, x = _make(seed)
         res = counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=DRAWS, seed=seed)
         lo, hi = res.table.loc["cumulative", ["abs_effect_lower", "abs_effect_upper"]]
-        truth = EFFECT * H
         covered += lo <= truth <= hi
-        false_pos += not (lo - truth <= 0 <= hi - truth)
+        y0 = y.copy()
+        y0.iloc[-H:] -= EFFECT
+        null = counterfactual_effect(y0, pre=PRE, post=POST, controls=x, draws=DRAWS, seed=seed)
+        lo0, hi0 = null.table.loc["cumulative", ["abs_effect_lower", "abs_effect_upper"]]
+        excludes_zero += not (lo0 <= 0 <= hi0)
+        called_significant += null.significant
     coverage = covered / N_SERIES
-    fp_rate = false_pos / N_SERIES
     assert 0.90 <= coverage <= 0.98, coverage
-    assert fp_rate <= 0.07, fp_rate
+    assert excludes_zero / N_SERIES <= 0.07, excludes_zero / N_SERIES
+    # R's rule p < alpha: nominal 2 * alpha = 0.10; three binomial s.e. (0.021 each) above it
+    assert called_significant / N_SERIES <= 0.10 + 3 * 0.021, called_significant / N_SERIES
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

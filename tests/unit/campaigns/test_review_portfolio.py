@@ -124,3 +124,33 @@ def test_review_participation_funnel_and_lasting() -> None:
     d = rv.to_dict()
     json.dumps(d)
     assert d["participation_bottleneck"] == "action"
+
+
+def test_every_result_plots(winner) -> None:  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from useropslib.campaigns import (
+        evaluate,
+        lasting_effect,
+        pool_effects,
+        qini_curve,
+        sample_ratio_mismatch,
+    )
+
+    ev = evaluate(winner.campaign, winner.log)
+    results = [
+        ev,
+        ev.srm,
+        pool_effects([0.1, 0.2], standard_errors=[0.05, 0.05]),
+        qini_curve([1, 0, 1, 0], treatment=[1, 1, 0, 0], score=[4, 3, 2, 1]),
+        sample_ratio_mismatch([10, 12]),
+    ]
+    data = synthetic_campaign(n_users=1500, lift=0.3, seed=2, after_days=21)
+    results.append(lasting_effect(data.campaign, data.log, periods=2))
+    for r in results:
+        _, ax = plt.subplots()
+        assert r.plot(ax=ax) is ax
+        plt.close("all")

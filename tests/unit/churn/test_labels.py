@@ -252,9 +252,7 @@ def test_natural_churn_with_a_definition_and_first_events() -> None:
 
 def test_natural_churn_errors() -> None:
     df = domain_example()
-    with pytest.raises(
-        InvalidParameterError, match=r"Unknown event name.* in signup_event.*'signup'"
-    ):
+    with pytest.raises(InvalidParameterError, match=r"Unknown event.* in signup_event.*'signup'"):
         natural_churn_rate(df, signup_event="sigup")
     with pytest.raises(InvalidParameterError, match=r"Invalid signup_event=1"):
         natural_churn_rate(df, signup_event=1)  # type: ignore[arg-type]
