@@ -229,10 +229,7 @@ class InsufficientDataWarning(UseropsWarning):
 
 
 class NoPlateauWarning(InsufficientDataWarning):
-    """A curve was not seen to flatten.
-
-    A threshold read off it then depends on where the grid ends.
-    """
+    """A curve was not seen to flatten: a threshold read off it depends on where the grid ends."""
 
 
 class ConvergenceWarning(UseropsWarning):

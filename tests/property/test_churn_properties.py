@@ -231,3 +231,59 @@ def test_properties_cover_every_definition(definition: ChurnDefinition) -> None:
     )
     labels = churn_labels(df, definition, as_of="2024-02-01")
     assert labels["churned"].all()
+
+
+@st.composite
+def bounded_gap_logs(draw: st.DrawFn) -> tuple[pd.DataFrame, float]:
+    """Users whose gaps while active are at most ``cap`` days, then silent to as_of.
+
+    Every silence longer than ``cap`` is final, so the return curve is exactly 0 beyond it: a
+    real plateau.
+    """
+    cap = draw(st.integers(2, 10))
+    n = draw(st.integers(3, 25))
+    rows = []
+    for u in range(n):
+        t = draw(st.integers(0, 10 * 24)) * HOUR
+        rows.append((f"u{u}", t))
+        for g in draw(st.lists(st.integers(1, cap * 24), min_size=0, max_size=6)):
+            t += g * HOUR
+            rows.append((f"u{u}", t))
+    df = pd.DataFrame(rows, columns=["user_id", "ns"])
+    df["event"] = "open"
+    df["timestamp"] = pd.to_datetime(df.pop("ns") + EPOCH, utc=True)
+    return df, float(cap)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    data=bounded_gap_logs(),
+    horizon=st.sampled_from([1, 3, 7]),
+    end=st.integers(12, 40),
+    more=st.integers(1, 60),
+    tolerance=st.sampled_from([0.0, 0.01, 0.1]),
+)
+def test_extending_the_grid_past_a_found_plateau_keeps_the_answer(
+    data: tuple[pd.DataFrame, float], horizon: int, end: int, more: int, tolerance: float
+) -> None:
+    df, cap = data
+    # as_of 120 days after the start: every final silence is followed for its whole horizon
+    as_of = pd.Timestamp(EPOCH + 120 * DAY, unit="ns", tz="UTC")
+    kw = {"horizon": f"{horizon}D", "tolerance": tolerance, "min_gaps": 1, "as_of": as_of}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        base = infer_inactivity_threshold(df, grid=range(1, end + 1), **kw)  # type: ignore[arg-type]
+    # beyond the cap nobody returns: the plateau is found whenever the grid goes on long enough
+    assert base.plateau_found == (
+        end >= 2 * base.threshold_days and end >= base.threshold_days + horizon
+    )
+    assert base.threshold_days <= cap + 1
+    if not base.plateau_found:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        longer = infer_inactivity_threshold(df, grid=range(1, end + more + 1), **kw)  # type: ignore[arg-type]
+    assert longer.plateau_found
+    assert longer.threshold_days == base.threshold_days
+    assert longer.return_rate == base.return_rate
+    pd.testing.assert_frame_equal(longer.curve.iloc[:end], base.curve)

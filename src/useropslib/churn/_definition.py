@@ -258,7 +258,8 @@ def _day_gaps(users: IntArray, ts: IntArray, tz: str) -> IntArray:
 
 
 def _horizon_text(h_ns: int) -> str:
-    return f"{h_ns / NS_PER_DAY:g} days"
+    days = h_ns / NS_PER_DAY
+    return f"{days:g} day" if days == 1 else f"{days:g} days"
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -489,6 +490,12 @@ def infer_inactivity_threshold(
     gap) of the closed gaps between consecutive activity days of a user, in local calendar days
     of the log's zone; open silences are not gaps, so a short log pulls it down.
 
+    *Conventions.*  The plateau rule is the operations practice of defining churn where the
+    churn curve flattens (流失曲线趋于平稳: "users silent this long stay silent"); the other two
+    are the practitioners' fixed-share rules ("fewer than 5 % come back", "95 % of returns come
+    sooner").  The analytics products useropslib is compared with (PostHog, Amplitude,
+    Mixpanel) take a fixed dormancy window instead of inferring one.
+
     Examples
     --------
     Three users open the app every 2 days, then once more after a month.  With a 7-day horizon,
@@ -536,6 +543,11 @@ def infer_inactivity_threshold(
             f"Invalid tolerance={tolerance!r}. Expected a finite number >= 0, e.g. 0.01 (one "
             "percentage point of return probability)."
         )
+    if not isinstance(relative, bool | np.bool_):
+        raise InvalidParameterError(
+            f"Invalid relative={relative!r}. Expected True (tolerance as a share of the curve's "
+            "whole drop) or False (an absolute probability)."
+        )
     if min_gaps is not None and (
         isinstance(min_gaps, bool) or not isinstance(min_gaps, int | np.integer) or min_gaps < 1
     ):
@@ -579,7 +591,8 @@ def infer_inactivity_threshold(
     grid_days = default_grid_days(span_ns, h_ns) if user_grid is None else user_grid
     need = scaled_min_gaps(n_users) if min_gaps is None else int(min_gaps)
 
-    k_ns = np.round(grid_days * NS_PER_DAY).astype(np.int64)
+    # silences are at most the span long: longer grid values count nothing (clipped, no overflow)
+    k_ns = np.round(np.minimum(grid_days, (span_ns + 1) / NS_PER_DAY) * NS_PER_DAY).astype(np.int64)
     counts = return_curve(closed_start, closed, open_start, as_of_ns, h_ns, k_ns)
     decided = counts.decided
     rate = counts.rate
@@ -615,15 +628,20 @@ def infer_inactivity_threshold(
     gp_k = gap_percentile_days(gaps, q)
     gp_found = gaps.size >= need
     picks = np.array([float(grid_days[fit.index]), rp_k, gp_k])
-    finite = np.isfinite(picks)
-    at = return_curve(
-        closed_start,
-        closed,
-        open_start,
-        as_of_ns,
-        h_ns,
-        np.round(np.where(finite, picks, 1.0) * NS_PER_DAY).astype(np.int64),
-    )
+    at_rate = np.full(3, np.nan)
+    at_decided = np.zeros(3, dtype=np.int64)
+    on_grid = np.searchsorted(grid_days, picks[:2])  # plateau and p-rule picks are grid values
+    at_rate[:2], at_decided[:2] = rate[on_grid], decided[on_grid]
+    if math.isfinite(gp_k):  # the gap percentile need not be on the grid: read the curve there
+        at = return_curve(
+            closed_start,
+            closed,
+            open_start,
+            as_of_ns,
+            h_ns,
+            np.array([round(gp_k * NS_PER_DAY)], dtype=np.int64),
+        )
+        at_rate[2], at_decided[2] = at.rate[0], at.decided[0]
     notes = [
         fit.why,
         ""
@@ -640,8 +658,8 @@ def infer_inactivity_threshold(
                 f"q={q:g}",
             ],
             "threshold_days": picks,
-            "return_rate": np.where(finite, at.rate, np.nan),
-            "decided": np.where(finite, at.decided, 0).astype(np.int64),
+            "return_rate": at_rate,
+            "decided": at_decided,
             "found": [fit.found, rp_found, gp_found],
             "chosen": [r == rule for r in RULES],
             "note": notes,

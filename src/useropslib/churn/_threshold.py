@@ -61,15 +61,35 @@ def scaled_min_gaps(n_users: int) -> int:
     return max(MIN_GAPS_FLOOR, math.ceil(MIN_GAPS_SHARE * n_users))
 
 
-def _in_intervals(lo: IntArray, hi: IntArray, k: IntArray) -> IntArray:
-    """Count, for each ``k``, the closed intervals ``[lo_i, hi_i]`` that contain it."""
+def _count_below(values: IntArray, edges: IntArray, *, inclusive: bool) -> IntArray:
+    """For each edge, how many values are below it (``<``, or ``<=`` when inclusive).
+
+    One binary search of every value among the few sorted edges plus a cumulative sum: no sort
+    of the (many) values.
+    """
+    order = np.argsort(edges, kind="stable")
+    sorted_edges = edges[order]
+    # value < edge_j  <=>  its right insertion point is <= j  (left insertion point for <=)
+    slot = np.searchsorted(sorted_edges, values, side="left" if inclusive else "right")
+    below = np.cumsum(np.bincount(slot, minlength=edges.size + 1))[: edges.size]
+    out = np.empty(edges.size, dtype=np.int64)
+    out[order] = below
+    return out
+
+
+def _in_intervals(lo: IntArray | None, hi: IntArray, k: IntArray) -> IntArray:
+    """Count, for each ``k`` (> 0), the closed intervals ``[lo_i, hi_i]`` that contain it.
+
+    ``lo=None`` means every interval starts at 0, at or below every ``k``.
+    """
+    if lo is None:
+        out0: IntArray = hi.size - _count_below(hi, k, inclusive=False)
+        return out0
     keep = lo <= hi
-    lo_s = np.sort(lo[keep])
-    hi_s = np.sort(hi[keep])
+    if not keep.all():
+        lo, hi = lo[keep], hi[keep]
     # lo <= k  minus  hi < k  (an interval with hi < k has lo <= hi < k)
-    out: IntArray = (
-        np.searchsorted(lo_s, k, side="right") - np.searchsorted(hi_s, k, side="left")
-    ).astype(np.int64)
+    out: IntArray = _count_below(lo, k, inclusive=True) - _count_below(hi, k, inclusive=False)
     return out
 
 
@@ -115,16 +135,21 @@ def return_curve(
     - closed, censored (reached, horizon not observed): ``a < k <= g``;
     - open (length ``o = as_of - s``), not returned: ``k <= o - H``; censored: ``o - H < k <= o``.
     """
+    # a silence shorter than the shortest k counts nowhere: most gaps (within a session or a
+    # day) go before any counting
+    k_min = int(k.min())
+    long_ = gap_len >= k_min
+    if not long_.all():
+        gap_start, gap_len = gap_start[long_], gap_len[long_]
+    open_start = open_start[open_start <= as_of_ns - k_min]
     a = as_of_ns - h_ns - gap_start
     ret = _in_intervals(gap_len - h_ns, np.minimum(gap_len, a), k)
-    zero = np.zeros_like(gap_len)
-    nret_closed = _in_intervals(zero, np.minimum(gap_len - h_ns - 1, a), k)
+    nret_closed = _in_intervals(None, np.minimum(gap_len - h_ns - 1, a), k)
     cens_closed = _in_intervals(a + 1, gap_len, k)
     o = as_of_ns - open_start
-    ozero = np.zeros_like(o)
-    nret_open = _in_intervals(ozero, o - h_ns, k)
-    cens_open = _in_intervals(np.maximum(o - h_ns + 1, 0), o, k)
-    reach = _in_intervals(zero, gap_len, k) + _in_intervals(ozero, o, k)
+    nret_open = _in_intervals(None, o - h_ns, k)
+    cens_open = _in_intervals(o - h_ns + 1, o, k)
+    reach = _in_intervals(None, gap_len, k) + _in_intervals(None, o, k)
     return Curve(
         silent=reach,
         returned=ret,
