@@ -131,9 +131,11 @@ _T: dict[str, dict[str, str]] = {
     "churn_not_flat": {
         "en": "The chance of coming back within {horizon} keeps falling over the whole range "
         "the data covers: no plateau was found. The threshold of {k} (return chance {rate}) "
-        "comes from the {rule} rule, not from a flat curve; treat it as a working definition.",
+        "was chosen by the {rule} rule without a flat stretch to stand on, so it depends on "
+        "how long the data runs; treat it as a working definition.",
         "zh": "{horizon}内回流的概率在数据覆盖的范围内一直下降，未找到平台。{k} 的阈值"
-        "（回流概率 {rate}）来自“{rule}”规则，而不是平稳的曲线，只宜作为暂定定义。",
+        "（回流概率 {rate}）由“{rule}”规则选出，但曲线没有平稳段可依，"
+        "阈值会随数据时长而变，只宜作为暂定定义。",
     },
     "natural": {
         "en": "Natural churn (signups never active again within {k}) of the {n} complete signup "
