@@ -188,13 +188,26 @@ def _load(args: argparse.Namespace, err: TextIO) -> Any:
 
 
 def _check_out(out: str) -> None:
-    try:
-        os.makedirs(out, exist_ok=True)
-    except OSError as exc:
-        raise _FailError(4, f"Cannot create the output folder {out!r}: {exc.strerror}.") from None
-    if not os.access(out, os.W_OK | os.X_OK):
+    """Fail early (exit 4) when ``out`` cannot become a writable folder; create nothing yet."""
+    path = os.path.abspath(out)
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise _FailError(4, f"The output path {out!r} is a file. Expected a folder.")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise _FailError(
+                4,
+                f"The output folder {out!r} is not writable. Hint: pass --out with a folder you "
+                "own.",
+            )
+        return
+    parent = os.path.dirname(path)
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
         raise _FailError(
-            4, f"The output folder {out!r} is not writable. Hint: pass --out with a folder you own."
+            4,
+            f"Cannot create the output folder {out!r}: {parent!r} is not a writable folder. "
+            "Hint: pass --out with a folder you own.",
         )
 
 

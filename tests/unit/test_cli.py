@@ -71,16 +71,18 @@ def test_report_on_a_user_file_with_bad_rows(
 
 
 def test_missing_column_names_the_option(
-    events_csv: pathlib.Path, capsys: pytest.CaptureFixture[str]
+    events_csv: pathlib.Path, capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
 ) -> None:
-    assert main(["report", str(events_csv), "--quiet"]) == 3
+    out = tmp_path / "never"
+    assert main(["report", str(events_csv), "--quiet", "--out", str(out)]) == 3
+    assert not out.exists()  # a failed run leaves no empty folder behind
     err = capsys.readouterr().err
     assert "did you mean 'uid'? pass user_col='uid'" in err
     assert "--drop-invalid" not in err
 
 
 def test_naive_times_need_tz(events_csv: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", str(events_csv), *COLS]) == 3
+    assert main(["report", str(events_csv), *COLS, "--out", str(events_csv.parent / "o")]) == 3
     assert "naive_timestamp" in capsys.readouterr().err
 
 
