@@ -34,7 +34,17 @@ from useropslib.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from useropslib import campaigns, churn, datasets, events, metrics, models, report, segments
+    from useropslib import (
+        campaigns,
+        churn,
+        datasets,
+        events,
+        metrics,
+        models,
+        plotting,
+        report,
+        segments,
+    )
     from useropslib.events import EventLog, read_events
     from useropslib.models import Campaign, Event, Goal, IdentityLink, MetricSpec, Segment
 
@@ -64,6 +74,7 @@ __all__ = [
     "events",
     "metrics",
     "models",
+    "plotting",
     "read_events",
     "report",
     "segments",
@@ -77,6 +88,7 @@ _SUBMODULES = {
     "events",
     "metrics",
     "models",
+    "plotting",
     "report",
     "segments",
 }

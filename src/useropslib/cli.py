@@ -1,62 +1,443 @@
-"""The ``useropslib`` command line; ``useropslib demo`` reports on built-in synthetic data."""
+"""The ``useropslib`` command line: ``report`` on an event file, ``demo`` on synthetic data.
+
+Exit codes (also in ``useropslib --help``):
+
+- 0: the report was written.
+- 1: an analysis step failed with a useropslib error.
+- 2: wrong arguments (usage error).
+- 3: the input file cannot be read or fails validation (the bad rows are summarised).
+- 4: the output folder cannot be written.
+- 5: a requested feature is not available in this installation.
+- 130: interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 from useropslib._version import __version__
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "main"]
+
+#: The command's exit codes and what they mean.
+EXIT_CODES: dict[int, str] = {
+    0: "the report was written",
+    1: "an analysis step failed",
+    2: "wrong arguments",
+    3: "the input file cannot be read or fails validation",
+    4: "the output folder cannot be written",
+    5: "a requested feature is not available",
+    130: "interrupted",
+}
+
+_STEPS = (
+    "read",
+    "summary",
+    "lifecycle",
+    "growth",
+    "retention",
+    "funnel",
+    "churn",
+    "messages",
+    "rfm",
+    "conventions",
+    "write",
+)
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from useropslib.datasets import ONBOARDING_STEPS, synthetic
+class _FailError(Exception):
+    """A failure with its exit code and message (printed without a traceback)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; silent otherwise."""
+
+    def __init__(self, stream: TextIO, total: int, *, enabled: bool) -> None:
+        self.stream, self.total, self.enabled = stream, total, enabled
+        self.done = 0
+        self.t0 = time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        if not self.enabled:
+            return
+        self.done = min(self.done + 1, self.total)
+        width = 24
+        filled = round(width * self.done / self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        elapsed = time.monotonic() - self.t0
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {name:<12} {elapsed:6.1f}s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _read_frame(path: str) -> Any:
+    import pandas as pd
+
+    if not os.path.exists(path):
+        raise _FailError(
+            3, f"No such file: {path!r}. Expected a CSV, Parquet or JSON-lines event file."
+        )
+    if os.path.isdir(path):
+        raise _FailError(
+            3, f"{path!r} is a folder. Expected a CSV, Parquet or JSON-lines event file."
+        )
+    low = path.lower()
+    for ext in (".gz", ".bz2", ".zst", ".xz"):
+        if low.endswith(ext):
+            low = low[: -len(ext)]
+    try:
+        if low.endswith((".parquet", ".pq")):
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise _FailError(
+                    5,
+                    "Reading Parquet needs pyarrow, which is not installed. Hint: pip install "
+                    '"useropslib[fast]", or convert the file to CSV.',
+                ) from None
+            return pd.read_parquet(path)
+        if low.endswith((".jsonl", ".ndjson", ".json")):
+            return pd.read_json(path, lines=True, dtype=False)
+        if low.endswith((".csv", ".tsv", ".txt")):
+            return pd.read_csv(path, sep="\t" if low.endswith(".tsv") else ",", low_memory=False)
+    except _FailError:
+        raise
+    except (ValueError, OSError, UnicodeDecodeError, ImportError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise _FailError(
+            3, f"Cannot read {path!r}: {first}. Expected a well-formed file."
+        ) from None
+    except Exception as exc:  # parser errors of pandas/pyarrow have many types
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise _FailError(3, f"Cannot read {path!r} ({type(exc).__name__}): {first}.") from None
+    raise _FailError(
+        3,
+        f"Cannot tell the format of {path!r}. Expected a file ending in .csv, .tsv, .parquet, "
+        ".pq, .jsonl, .ndjson or .json (JSON lines), optionally compressed (.gz).",
+    )
+
+
+def _validation_summary(exc: Any, n_rows: int) -> str:
+    """Bad rows per column and check, with a few examples."""
+    cases = getattr(exc, "failure_cases", None)
+    if cases is None or len(cases) == 0:
+        return ""
+    lines = ["Rows that failed validation:"]
+    grouped = cases.groupby(["column", "check"], sort=False)
+    for (column, check), g in grouped:
+        rows = g["row"].dropna()
+        examples = ", ".join(f"{r}={v}" for r, v in zip(rows[:3], g["value"][:3], strict=False))
+        count = f"{len(rows):,} of {n_rows:,} rows" if len(rows) else "whole column"
+        lines.append(
+            f"  {column}: {check}: {count}" + (f" (e.g. row {examples})" if examples else "")
+        )
+    return "\n".join(lines)
+
+
+def _load(args: argparse.Namespace, err: TextIO) -> Any:
+    from useropslib.events import EventLog
+    from useropslib.exceptions import EventSchemaError, UseropsError
+
+    frame = _read_frame(args.events)
+    kwargs: dict[str, Any] = {
+        "user_col": args.user_col,
+        "event_col": args.event_col,
+        "time_col": args.time_col,
+        "value_col": args.value_col,
+        "tz": args.tz,
+        "as_of": args.as_of,
+    }
+    if args.value_col is None and "value" in frame.columns:
+        kwargs["value_col"] = "value"
+    try:
+        return EventLog.from_pandas(frame, **kwargs)
+    except EventSchemaError as exc:
+        summary = _validation_summary(exc, len(frame))
+        cases = exc.failure_cases
+        rows = None if cases is None else cases["row"].dropna()
+        whole = cases is not None and cases["row"].isna().any()
+        if args.drop_invalid and rows is not None and len(rows) and not whole:
+            bad = frame.index.isin(rows.unique())
+            err.write(summary + f"\nDropping {int(bad.sum()):,} invalid row(s) (--drop-invalid).\n")
+            try:
+                return EventLog.from_pandas(frame[~bad], **kwargs)
+            except UseropsError as again:
+                raise _FailError(3, str(again)) from None
+        has_rows = rows is not None and len(rows) > 0
+        hint = (
+            "\nHint: fix those rows, or pass --drop-invalid to leave them out."
+            if has_rows and not whole
+            else ""
+        )
+        raise _FailError(3, f"{exc}\n{summary}{hint}".rstrip()) from None
+    except UseropsError as exc:
+        raise _FailError(3, str(exc)) from None
+
+
+def _check_out(out: str) -> None:
+    """Fail early (exit 4) when ``out`` cannot become a writable folder; create nothing yet."""
+    path = os.path.abspath(out)
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise _FailError(4, f"The output path {out!r} is a file. Expected a folder.")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise _FailError(
+                4,
+                f"The output folder {out!r} is not writable. Hint: pass --out with a folder you "
+                "own.",
+            )
+        return
+    parent = os.path.dirname(path)
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+        raise _FailError(
+            4,
+            f"Cannot create the output folder {out!r}: {parent!r} is not a writable folder. "
+            "Hint: pass --out with a folder you own.",
+        )
+
+
+def _campaign_available() -> tuple[Any, Any]:
+    """Return ``campaigns.review`` and ``models.Campaign``, or fail with exit code 5."""
+    import importlib
+
+    try:
+        campaigns = importlib.import_module("useropslib.campaigns")
+    except ImportError:
+        campaigns = None
+    review = getattr(campaigns, "review", None)
+    campaign_model = getattr(importlib.import_module("useropslib.models"), "Campaign", None)
+    if review is None or campaign_model is None:
+        raise _FailError(
+            5,
+            "--campaign is not available in this version: it needs the campaign review "
+            "(useropslib.campaigns.review), which this installation does not have. Hint: run "
+            "the report without --campaign.",
+        )
+    return review, campaign_model
+
+
+def _campaign_sections(path: str | None, log: Any, lang: str) -> list[Any]:
+    """Return the campaign review as report sections, when this installation has one."""
+    if path is None:
+        return []
+    review, campaign_model = _campaign_available()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            campaign = campaign_model.model_validate_json(fh.read())
+    except OSError as exc:
+        raise _FailError(3, f"Cannot read the campaign file {path!r}: {exc.strerror}.") from None
+    except ValueError as exc:
+        raise _FailError(3, f"The campaign file {path!r} is not a valid campaign: {exc}") from None
+    from useropslib.report import campaign_sections
+
+    result = review(campaign, log)
+    return campaign_sections(result, lang=lang)  # type: ignore[arg-type]
+
+
+def _languages(lang: str) -> list[str]:
+    return ["en", "zh"] if lang == "both" else [lang]
+
+
+def _run_report(args: argparse.Namespace, log: Any, users: Any, steps: Any, progress: Any) -> int:
     from useropslib.report import operations_report
 
-    data = synthetic(n_users=args.users, days=args.days, seed=args.seed)
-    report = operations_report(
-        data.events,
-        users=data.users,
-        funnel_steps=ONBOARDING_STEPS,
-        activity_events=["app_open"],
-        lang=args.lang,
-    )
-    paths = report.write(args.out, stem="report")
-    summary = data.events.summary()
-    print(f"useropslib {__version__} demo: synthetic data, seed {args.seed}")
-    print(summary)
+    written: list[str] = []
+    for lang in _languages(args.lang):
+        extra = _campaign_sections(args.campaign, log, lang)
+        rep = operations_report(
+            log,
+            users=users,
+            funnel_steps=steps,
+            funnel_window=args.window,
+            signup_event=args.signup_event,
+            activity_events=args.activity_events,
+            lang=lang,  # type: ignore[arg-type]
+            charts=args.charts,
+            extra_sections=extra,
+            progress=progress,
+        )
+        progress("write")
+        try:
+            written += rep.write(args.out)
+        except OSError as exc:
+            raise _FailError(
+                4, f"Cannot write the report into {args.out!r}: {exc.strerror}."
+            ) from None
+    progress.close()
     print("Report written to:")
-    for p in paths:
+    for p in written:
         print(f"  {p}")
     return 0
 
 
+def _charts_available(err: TextIO) -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        err.write(
+            "matplotlib is not installed: the report has tables only. Hint: pip install "
+            '"useropslib[plot]".\n'
+        )
+        return False
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    return True
+
+
+def _report(args: argparse.Namespace) -> int:
+    err = sys.stderr
+    progress = _Progress(err, len(_STEPS) * len(_languages(args.lang)), enabled=_tty(err, args))
+    _check_out(args.out)
+    if args.campaign is not None:
+        _campaign_available()
+    args.charts = args.charts and _charts_available(err)
+    progress("read")
+    log = _load(args, err)
+    steps = _split(args.steps)
+    missing = [] if steps is None else [s for s in steps if s not in set(map(str, log.event_names))]
+    if missing:
+        from useropslib.exceptions import did_you_mean
+
+        hints = [
+            f"{m!r} (did you mean {did_you_mean(m, log.event_names)[:1] or '-'}?)" for m in missing
+        ]
+        err.write(f"Note: --steps names events not in the file: {', '.join(hints)}.\n")
+    progress("summary")
+    return _run_report(args, log, None, steps, progress)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from useropslib.datasets import ONBOARDING_STEPS, synthetic
+
+    err = sys.stderr
+    progress = _Progress(err, len(_STEPS) * len(_languages(args.lang)), enabled=_tty(err, args))
+    _check_out(args.out)
+    args.charts = args.charts and _charts_available(err)
+    progress("read")
+    data = synthetic(n_users=args.users, days=args.days, seed=args.seed)
+    print(f"useropslib {__version__} demo: synthetic data, seed {args.seed}")
+    print(data.events.summary())
+    args.window, args.signup_event, args.activity_events = "1D", None, ["app_open"]
+    progress("summary")
+    return _run_report(args, data.events, data.users, list(ONBOARDING_STEPS), progress)
+
+
+def _tty(stream: TextIO, args: argparse.Namespace) -> bool:
+    if args.quiet:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _split(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    items = [s.strip() for s in text.split(",") if s.strip()]
+    return items or None
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {v}")
+    return v
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--out", default="useropslib-report", help="output folder (default: %(default)s)"
+    )
+    p.add_argument(
+        "--lang",
+        choices=["en", "zh", "both"],
+        default="en",
+        help="report language; zh writes report.zh.html, both writes both (default: %(default)s)",
+    )
+    p.add_argument("--no-charts", dest="charts", action="store_false", help="tables and text only")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _parser() -> argparse.ArgumentParser:
+    codes = "\n".join(f"  {k:>3}  {v}" for k, v in EXIT_CODES.items())
     parser = argparse.ArgumentParser(
         prog="useropslib",
         description="User-operations and campaign-operations analytics from an event log.",
+        epilog=f"exit codes:\n{codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"useropslib {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    rep = sub.add_parser(
+        "report",
+        help="write an operations report (HTML and Markdown) on an event file",
+        description="Read an event file (CSV, Parquet or JSON lines), validate it and write an "
+        "operations report: activity, lifecycle, growth accounting, retention, the funnel of "
+        "--steps, churn defined from the data with survival curves, recall messages and RFM "
+        "segments when the data has them.",
+        epilog=f"exit codes:\n{codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rep.add_argument("events", metavar="EVENTS", help="the event file (.csv, .parquet, .jsonl)")
+    rep.add_argument("--user-col", default="user_id", help="user id column (default: %(default)s)")
+    rep.add_argument(
+        "--event-col", default="event", help="event name column (default: %(default)s)"
+    )
+    rep.add_argument("--time-col", default="timestamp", help="time column (default: %(default)s)")
+    rep.add_argument(
+        "--value-col", default=None, help="amount column (default: 'value' when present)"
+    )
+    rep.add_argument(
+        "--tz", default=None, help="time zone, e.g. Asia/Shanghai (needed for naive times)"
+    )
+    rep.add_argument("--as-of", default=None, help="the report's 'now'; later events are ignored")
+    rep.add_argument("--steps", default=None, help="funnel steps in order: a,b,c")
+    rep.add_argument(
+        "--window", default="1D", help="funnel conversion window (default: %(default)s)"
+    )
+    rep.add_argument("--signup-event", default=None, help="event that starts a retention cohort")
+    rep.add_argument(
+        "--activity-events",
+        type=_split,
+        default=None,
+        help="events that count as activity for churn: a,b (default: all)",
+    )
+    rep.add_argument("--campaign", default=None, help="campaign JSON file: adds a campaign review")
+    rep.add_argument(
+        "--drop-invalid", action="store_true", help="leave out rows that fail validation (listed)"
+    )
+    _common(rep)
+    rep.set_defaults(func=_report)
+
     demo = sub.add_parser(
         "demo",
-        help="generate synthetic events and write a report",
-        description="Generate a synthetic event log and write a Markdown and HTML report on it.",
+        help="write the report on built-in synthetic data",
+        description="Generate a synthetic event log and write the operations report on it.",
     )
     demo.add_argument(
-        "--out", default="useropslib-report", help="output folder (default: %(default)s)"
+        "--users", type=_positive, default=20_000, help="users (default: %(default)s)"
     )
-    demo.add_argument(
-        "--users", type=int, default=20_000, help="number of users (default: %(default)s)"
-    )
-    demo.add_argument(
-        "--days", type=int, default=120, help="days of activity (default: %(default)s)"
-    )
+    demo.add_argument("--days", type=_positive, default=120, help="days (default: %(default)s)")
     demo.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
-    demo.add_argument("--lang", choices=["en", "zh"], default="en", help="report language")
-    demo.set_defaults(func=_demo)
+    demo.set_defaults(func=_demo, campaign=None)
+    _common(demo)
     return parser
 
 
@@ -71,21 +452,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status.
+        The exit status (see :data:`EXIT_CODES`).
     """
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
     if args.command is None:
         parser.print_help()
         return 2
-    if args.users < 1 or args.days < 1:
-        parser.error("--users and --days must be at least 1")
     from useropslib.exceptions import UseropsError
 
     try:
         status: int = args.func(args)
+    except _FailError as exc:
+        sys.stderr.write("\n" if _tty(sys.stderr, args) else "")
+        print(f"useropslib: error: {exc}", file=sys.stderr)
+        return exc.code
     except UseropsError as exc:
         print(f"useropslib: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("useropslib: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print(
+            "useropslib: error: out of memory. Hint: read a Parquet file with a narrower --as-of "
+            "range, or use useropslib.events.scan_events from Python for larger-than-memory data.",
+            file=sys.stderr,
+        )
         return 1
     return status
 

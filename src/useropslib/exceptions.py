@@ -28,6 +28,7 @@ __all__ = [
     "InsufficientDataError",
     "InsufficientDataWarning",
     "InvalidParameterError",
+    "MissingFontWarning",
     "NoPlateauWarning",
     "NotFittedError",
     "RuleSyntaxError",
@@ -264,6 +265,10 @@ class NoPlateauWarning(InsufficientDataWarning):
 
 class ConvergenceWarning(UseropsWarning):
     """An iterative fit stopped without meeting its convergence criterion."""
+
+
+class MissingFontWarning(UseropsWarning):
+    """A chart asked for Chinese labels, but no CJK font is installed; English labels are drawn."""
 
 
 class UnknownEventWarning(UseropsWarning):

@@ -31,6 +31,7 @@ EXPECTED_TOP = {
     "__version__",
     "datasets",
     "events",
+    "plotting",
     "metrics",
     "models",
     "read_events",

@@ -26,7 +26,7 @@ from useropslib.campaigns._stats import (
     compare_proportions,
 )
 from useropslib.events import EventLog, EventsLike
-from useropslib.events._query import check_instant, load, resolve_as_of
+from useropslib.events._query import EventSelector, check_instant, load, resolve_as_of
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -429,6 +429,31 @@ def evaluation_window(campaign: Campaign, log: EventLog, as_of_ns: int) -> tuple
     return start_ns, stop
 
 
+def _load_needed(campaign: Campaign, events: EventsLike, assignment: Any) -> EventLog:
+    """Collect only the exposure and goal events from a lazy log when that is all it takes.
+
+    A hash holdout (users present before launch), a goal counting any event, or arms given
+    directly need every event; an in-memory log is used as it is either way.
+    """
+    control = campaign.control
+    names: list[str] = []
+    if isinstance(control, ExposureControl) and assignment is None:
+        names.append(control.event)
+        for goal in campaign.goals:
+            needed = goal.metric.required_events() if goal.metric is not None else ()
+            if not needed:
+                names = []
+                break
+            names += list(needed)
+    known = getattr(events, "event_names", None)
+    if names and known is not None and not isinstance(events, EventLog | pd.DataFrame):
+        present = set(map(str, known))
+        names = [n for n in dict.fromkeys(names) if n in present]
+        if names:
+            return load(events, EventSelector.parse(names))
+    return load(events, all_events=True)
+
+
 def _cost(campaign: Campaign, n_treated: int, conversions: float) -> float:
     if campaign.budget:
         return campaign.total_budget
@@ -548,7 +573,7 @@ def evaluate(
         raise InvalidParameterError(
             f"pre_period must be a whole number of days >= 1, got {pre_period!r}."
         )
-    log = load(events, all_events=True)
+    log = _load_needed(campaign, events, assignment)
     for goal in campaign.goals:
         if goal.metric is None:
             raise InvalidParameterError(
@@ -601,6 +626,9 @@ def evaluate(
     cuped_used = False
     pre_start = start_ns - pre_period * _NS_PER_DAY
     log_start = int(log.timestamps_ns.min())
+    first = getattr(events, "start", None)  # a lazy log knows its first event, collected or not
+    if isinstance(first, pd.Timestamp):
+        log_start = min(log_start, int(first.value))
     for i, goal in enumerate(campaign.goals):
         y, binary = unit_outcomes(log, goal.metric, codes=codes, start_ns=start_ns, end_ns=end_ns)
         covariate = None

@@ -18,8 +18,8 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import ValidationError
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as axes
 from useropslib.churn._threshold import (
     RULES,
     default_grid_days,
@@ -353,26 +353,18 @@ class InactivityThresholdResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = axes(ax)
         usable = self.curve[self.curve["usable"]]
-        ax.plot(usable.index, usable["return_rate"], marker=".", label="P(return | silent k days)")
-        colors = {"plateau": "tab:red", "return_probability": "tab:green"}
-        for name, row in self.rules.iterrows():
-            if not math.isfinite(float(row["threshold_days"])):
-                continue
-            ax.axvline(
-                float(row["threshold_days"]),
-                color=colors.get(str(name), "tab:purple"),
-                linestyle="-" if row["chosen"] else ":",
-                label=f"{name} ({row['setting']}): {float(row['threshold_days']):g} d",
-            )
-        ax.set_xlabel("days silent (k)")
-        ax.set_ylabel(f"P(return within {self.params['horizon']})")
-        ax.set_ylim(0, 1)
         flat = "flattens" if self.plateau_found else "does not flatten"
-        ax.set_title(f"Return curve ({flat}) and churn thresholds")
-        ax.legend()
-        return ax
+        return plotting.return_curve(
+            usable.index,
+            usable["return_rate"],
+            threshold=self.threshold_days,
+            plateau_found=self.plateau_found,
+            rules=self.rules,
+            horizon=str(self.params["horizon"]),
+            ax=ax,
+            title=f"Return curve ({flat}) and churn thresholds",
+        )
 
 
 def infer_inactivity_threshold(

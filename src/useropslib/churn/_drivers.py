@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.base import BaseEstimator
 
+from useropslib import plotting
 from useropslib.churn._types import not_fitted
 from useropslib.exceptions import (
     ConvergenceWarning,
@@ -42,7 +43,6 @@ from useropslib.exceptions import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-from useropslib._results import axes_or_new as _axes
 
 __all__ = ["ChurnDrivers", "indicator_comparison"]
 
@@ -1066,21 +1066,7 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
             When matplotlib is not installed.
         """
         self._fitted()
-        ax = _axes(ax)
-        s = self.summary_.iloc[::-1]
-        pos = np.arange(len(s))
-        hr = s["hazard_ratio"].to_numpy()
-        err = np.vstack(
-            [hr - s["hazard_ratio_lower"].to_numpy(), s["hazard_ratio_upper"].to_numpy() - hr]
-        )
-        ax.errorbar(hr, pos, xerr=err, fmt="o", capsize=3)
-        ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
-        ax.set_xscale("log")
-        ax.set_yticks(pos)
-        ax.set_yticklabels([str(i) for i in s.index])
-        ax.set_xlabel(f"hazard ratio ({1 - self.alpha:.0%} CI)")
-        ax.set_title("Churn drivers")
-        return ax
+        return plotting.forest_plot(self.summary_, alpha=self.alpha, ax=ax)
 
 
 def _shorten(text: str, limit: int = 400) -> str:

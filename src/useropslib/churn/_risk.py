@@ -27,6 +27,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
+from useropslib import plotting
 from useropslib._checks import check_window
 from useropslib._results import MetricResult
 from useropslib.churn._types import not_fitted
@@ -51,7 +52,6 @@ except ImportError:  # pragma: no cover - older scikit-learn
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-from useropslib._results import axes_or_new
 
 __all__ = ["ChurnRiskModel", "RiskEvaluation", "churn_features", "early_warning"]
 
@@ -430,15 +430,13 @@ class RiskEvaluation(MetricResult):
         UseropsError
             When matplotlib is not installed.
         """
-        ax = axes_or_new(ax)
         t = self.calibration_table
-        ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
-        ax.plot(t["mean_predicted"], t["observed_rate"], marker="o", label="model")
-        ax.set_xlabel("predicted churn probability")
-        ax.set_ylabel("observed churn rate")
-        ax.set_title(f"Calibration (ROC AUC {self.roc_auc:.3f}, Brier {self.brier_loss:.3f})")
-        ax.legend()
-        return ax
+        return plotting.calibration_curve(
+            t["mean_predicted"],
+            t["observed_rate"],
+            ax=ax,
+            title=f"Calibration (ROC AUC {self.roc_auc:.3f}, Brier {self.brier_loss:.3f})",
+        )
 
 
 def _evaluate_scores(

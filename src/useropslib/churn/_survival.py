@@ -14,8 +14,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as axes
 from useropslib.churn._definition import (
     DefinitionLike,
     activity,
@@ -567,28 +567,17 @@ class KaplanMeierResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = axes(ax)
-        for label, g in self.survival.groupby("group", sort=False):
-            t = g["time"].to_numpy(dtype=float)
-            line = ax.step(t, g["survival"].to_numpy(dtype=float), where="post", label=str(label))
-            ax.fill_between(
-                t,
-                g["lower"].to_numpy(dtype=float),
-                g["upper"].to_numpy(dtype=float),
-                step="post",
-                alpha=0.2,
-                color=line[0].get_color(),
-            )
-        ax.set_ylim(0, 1.02)
-        ax.set_xlabel(str(self.params.get("duration_unit", self.params.get("duration_col"))))
-        ax.set_ylabel("S(t): share not yet churned")
         clock = {"churn": ", to churn", "last_activity": ", active lifetime"}.get(
             str(self.params.get("clock")), ""
         )
-        ax.set_title(f"Kaplan–Meier{clock} ({self.params['ci']} {1 - self.params['alpha']:.0%} CI)")
-        if len(self.table) > 1:
-            ax.legend(title=str(self.table.index.name))
-        return ax
+        unit = str(self.params.get("duration_unit", self.params.get("duration_col", "days")))
+        return plotting.survival_curves(
+            self.survival,
+            time_unit=unit,
+            ax=ax,
+            title=f"Kaplan–Meier{clock} ({self.params['ci']} {1 - self.params['alpha']:.0%} CI)",
+            legend_title=str(self.table.index.name),
+        )
 
 
 def _bands(

@@ -3,6 +3,7 @@
 :func:`synthetic` returns an :class:`~useropslib.events.EventLog` with the tables that describe
 its users (attributes, tags, acquisition channels with costs, a randomised campaign);
 :func:`synthetic_frame` returns the same events as a pandas DataFrame.
+:func:`load_cdnow_sample` loads a real purchase log: the CDNOW sample of Fader, Hardie & Lee.
 
 Examples
 --------
@@ -13,6 +14,7 @@ Examples
 """
 
 from useropslib.datasets._campaigns import SyntheticCampaign, synthetic_campaign
+from useropslib.datasets._cdnow import load_cdnow_sample
 from useropslib.datasets._synthetic import (
     EVENT_NAMES,
     ONBOARDING_STEPS,
@@ -26,6 +28,7 @@ __all__ = [
     "ONBOARDING_STEPS",
     "SyntheticCampaign",
     "SyntheticData",
+    "load_cdnow_sample",
     "synthetic",
     "synthetic_campaign",
     "synthetic_frame",

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.events import (
     EventsLike,
     as_event_log,
@@ -101,14 +101,15 @@ class ActivationResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        labels = [str(x) for x in self.table.index]
-        ax.bar(labels, self.table["activation_rate"].to_numpy(dtype=float))
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("activation rate")
-        ax.set_xlabel(str(self.table.index.name))
-        ax.set_title(f"Activation: {self.params['key_event']} within {self.params['within']}")
-        return ax
+        return plotting.bars(
+            [str(x) for x in self.table.index],
+            self.table["activation_rate"],
+            ax=ax,
+            percent=True,
+            ylabel="activation rate",
+            xlabel=str(self.table.index.name),
+            title=f"Activation: {self.params['key_event']} within {self.params['within']}",
+        )
 
 
 def _activation_stats(
@@ -385,11 +386,9 @@ class OnboardingResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        ax.bar(self.table["event"].astype(str).tolist(), self.table["users"].to_numpy())
-        ax.set_ylabel("users")
-        ax.set_title("Onboarding")
-        return ax
+        return plotting.funnel_bars(
+            self.table["event"].astype(str).tolist(), self.table["users"], ax=ax, title="Onboarding"
+        )
 
 
 def onboarding(

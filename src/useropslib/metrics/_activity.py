@@ -17,9 +17,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._checks import check_int
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventsLike
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.metrics._query import (
@@ -459,12 +459,14 @@ class StickinessResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        ax.bar(self.counts.index.to_numpy(), self.counts.to_numpy())
-        ax.set_xlabel(f"active {self.counts.index.name}")
-        ax.set_ylabel(str(self.counts.name))
-        ax.set_title("stickiness" + (" (cumulative)" if self.params.get("cumulative") else ""))
-        return ax
+        return plotting.bars(
+            self.counts.index,
+            self.counts,
+            ax=ax,
+            xlabel=f"active {self.counts.index.name}",
+            ylabel=str(self.counts.name),
+            title="stickiness" + (" (cumulative)" if self.params.get("cumulative") else ""),
+        )
 
 
 def _check_within(within: Any, period: Period) -> Within:

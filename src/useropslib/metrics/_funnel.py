@@ -35,8 +35,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._checks import check_choice, check_window
-from useropslib._results import MetricResult, axes_or_new
+from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, check_tz
 from useropslib.events._query import (
     EventSelector,
@@ -215,29 +216,22 @@ class FunnelResult(MetricResult):
         UseropsError
             When matplotlib is not installed.
         """
-        ax = axes_or_new(ax)
-        names = [f"{s}: {n}" for s, n in zip(self.table["step"], self.table["name"], strict=True)]
-        x = np.arange(len(names), dtype=np.float64)
         if self.breakdown_table is None:
-            users = self.table["users"].to_numpy(dtype=np.float64)
-            ax.bar(x, users, color="tab:blue")
-            for xi, ui, rate in zip(x, users, self.table["conversion_rate"], strict=True):
-                label = "" if np.isnan(rate) else f"{rate:.1%}"
-                ax.annotate(label, (xi, ui), ha="center", va="bottom")
+            breakdown = None
         else:
             bt = self.breakdown_table
-            col = bt.columns[0]
-            groups = list(pd.unique(bt[col]))
-            width = 0.8 / max(len(groups), 1)
-            for i, g in enumerate(groups):
-                rows = bt[bt[col] == g]
-                ax.bar(x + i * width - 0.4 + width / 2, rows["users"], width, label=str(g))
-            ax.legend(title=str(col))
-        ax.set_xticks(x)
-        ax.set_xticklabels(names, rotation=20, ha="right")
-        ax.set_ylabel("people")
-        ax.set_title(f"Funnel ({self.params.get('order')}, window {self.params.get('window')})")
-        return ax
+            breakdown = bt.pivot_table(
+                index=bt.columns[0], columns="step", values="users", sort=False
+            )
+        title = f"Funnel ({self.params.get('order')}, window {self.params.get('window')})"
+        drawn: Axes = plotting.funnel_bars(
+            [str(n) for n in self.table["name"]],
+            self.table["users"],
+            breakdown=breakdown,
+            ax=ax,
+            title=title,
+        )
+        return drawn
 
 
 # ============================================================================ public function

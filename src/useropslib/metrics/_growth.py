@@ -9,9 +9,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._checks import check_int
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventsLike
 from useropslib.exceptions import InvalidParameterError
 from useropslib.metrics._query import (
@@ -104,19 +104,7 @@ class GrowthAccountingResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        c = self.counts
-        x = np.arange(len(c))
-        ax.bar(x, c["new"], label="new")
-        ax.bar(x, c["resurrected"], bottom=c["new"], label="resurrected")
-        ax.bar(x, -c["churned"], label="churned")
-        ax.plot(x, c["net_change"], color="black", marker="o", label="net change")
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xticks(x)
-        ax.set_xticklabels([t.strftime("%Y-%m-%d") for t in c.index], rotation=45)
-        ax.set_ylabel("users")
-        ax.legend()
-        return ax
+        return plotting.growth_accounting_bars(self.counts, ax=ax, period=self.params.get("period"))
 
 
 def growth_accounting(
@@ -362,12 +350,7 @@ class GrowthStatesResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        c = self.counts
-        ax.stackplot(c.index.to_numpy(), c.to_numpy().T, labels=list(c.columns))
-        ax.set_ylabel("users")
-        ax.legend(loc="upper left")
-        return ax
+        return plotting.state_areas(self.counts, ax=ax)
 
 
 def _active_state(gap: I64, first: npt.NDArray[np.bool_], w: int, m: int) -> I64:

@@ -10,8 +10,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventsLike, last_seen_ns, period_codes
 from useropslib.events._timeparse import parse_timestamps
 from useropslib.events._validate import Problems
@@ -171,20 +171,7 @@ class LifecycleResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        x = np.arange(len(self.counts))
-        base = np.zeros(len(self.counts))
-        for status in ("new", "returning", "resurrecting"):
-            v = self.counts[status].to_numpy(dtype=float)
-            ax.bar(x, v, bottom=base, label=status)
-            base += v
-        ax.bar(x, -np.abs(self.counts["dormant"].to_numpy(dtype=float)), label="dormant")
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xticks(x)
-        ax.set_xticklabels([t.strftime("%Y-%m-%d") for t in self.counts.index], rotation=45)
-        ax.set_ylabel("users")
-        ax.legend()
-        return ax
+        return plotting.lifecycle_bars(self.counts, ax=ax, period=self.params.get("period"))
 
 
 # ============================================================================ lifecycle

@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
@@ -85,18 +85,10 @@ class MessageFunnelResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
         stages = [c for c in (*_STAGES, "returned") if c in self.table.columns]
-        n_groups = max(len(self.table), 1)
-        width = 0.8 / n_groups
-        x = np.arange(len(stages), dtype=float)
-        for i, (name, row) in enumerate(self.table.iterrows()):
-            ax.bar(x + i * width, row[stages].to_numpy(dtype=float), width, label=str(name))
-        ax.set_xticks(x + 0.4 - width / 2, stages)
-        ax.set_ylabel("users")
-        ax.set_title("Message funnel")
-        ax.legend(title=str(self.table.index.name))
-        return ax
+        return plotting.grouped_bars(
+            self.table[stages], ax=ax, ylabel="users", title="Message funnel"
+        )
 
 
 def _group_of_events(

@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.events import (
     EventLog,
     EventsLike,
@@ -216,16 +216,13 @@ class RevenueResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        x = [str(t.date()) for t in self.table.index]
-        ax.bar(x, self.table["revenue"].to_numpy(dtype=float), label="revenue")
-        ax.set_ylabel("revenue")
-        ax.set_xlabel(f"{self.params['period']} starting")
-        right = ax.twinx()
-        right.plot(x, self.table["arpu"].to_numpy(dtype=float), color="black", marker="o")
-        right.set_ylabel("ARPU")
-        ax.set_title("Revenue and ARPU")
-        return ax
+        return plotting.revenue_bars(
+            self.table.index,
+            self.table["revenue"],
+            self.table["arpu"],
+            ax=ax,
+            period=str(self.params["period"]),
+        )
 
 
 def revenue(
@@ -517,16 +514,9 @@ class LTVResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        ages = np.asarray(self.table.columns, dtype=float)
-        for _, row in self.table.iterrows():
-            ax.plot(ages, row.to_numpy(dtype=float), color="0.7", linewidth=0.8)
-        ax.plot(ages, self.curve.to_numpy(dtype=float), color="C0", linewidth=2.5, label="mean")
-        ax.set_xlabel(f"{self.params['cohort_period']}s since acquisition")
-        ax.set_ylabel("cumulative revenue per user")
-        ax.set_title("LTV curve")
-        ax.legend()
-        return ax
+        return plotting.ltv_curves(
+            self.table, self.curve, ax=ax, period=str(self.params["cohort_period"])
+        )
 
 
 def _load_cohort_money(
@@ -763,19 +753,9 @@ class PaybackResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = _axes(ax)
-        ages = np.asarray(self.curves.columns, dtype=float)
-        cacs = self.table["cac"].to_numpy(dtype=float)
-        for i, (name, row) in enumerate(self.curves.iterrows()):
-            color = f"C{i % 10}"
-            ax.plot(ages, row.to_numpy(dtype=float), color=color, label=str(name))
-            if np.isfinite(cacs[i]):
-                ax.axhline(cacs[i], color=color, linestyle="--")
-        ax.set_xlabel(f"{self.params['cohort_period']}s since acquisition")
-        ax.set_ylabel("cumulative revenue per user")
-        ax.set_title("CAC payback")
-        ax.legend()
-        return ax
+        return plotting.payback_curves(
+            self.curves, self.table["cac"], ax=ax, period=str(self.params["cohort_period"])
+        )
 
 
 def _cac_per_user(log: EventLog, frame: pd.DataFrame) -> npt.NDArray[np.float64]:

@@ -32,8 +32,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._checks import check_choice, check_int
-from useropslib._results import MetricResult, axes_or_new
+from useropslib._results import MetricResult
 from useropslib.events import (
     EventsLike,
     check_tz,
@@ -314,21 +315,19 @@ class RetentionResult(MetricResult):
         UseropsError
             When matplotlib is not installed.
         """
-        ax = axes_or_new(ax)
         if self._has_breakdown():
-            for g in self.counts.index.get_level_values(0).unique():
-                c = self.curve(statistic=statistic, group=g)
-                ax.plot(c.index, c.to_numpy(), marker="o", label=str(g))
-            ax.legend(title="breakdown")
+            groups = self.counts.index.get_level_values(0).unique()
+            curves = pd.DataFrame(
+                {str(g): self.curve(statistic=statistic, group=g) for g in groups}
+            )
+            curves.columns.name = "breakdown"
         else:
-            c = self.curve(statistic=statistic)
-            ax.plot(c.index, c.to_numpy(), marker="o", label=statistic)
-        period = self.params.get("period", "period")
-        ax.set_xlabel(f"{period}s after joining the cohort (k)")
-        ax.set_ylabel("retained share")
-        ax.set_ylim(0, 1.05)
-        ax.set_title(f"Retention ({self.params.get('cohort')}, {self.params.get('mode')})")
-        return ax
+            curves = self.curve(statistic=statistic).rename(statistic).to_frame()
+        title = f"Retention ({self.params.get('cohort')}, {self.params.get('mode')})"
+        drawn: Axes = plotting.retention_curves(
+            curves, ax=ax, period=str(self.params.get("period", "period")), title=title
+        )
+        return drawn
 
 
 # ============================================================================ public function

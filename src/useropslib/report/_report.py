@@ -1,21 +1,34 @@
-"""A report built from an event log: sections of text and tables, rendered as Markdown or HTML."""
+"""A report: sections of text, charts and tables, rendered as Markdown or self-contained HTML.
+
+The section API is small on purpose, so any analysis can add a part to a report:
+
+- :class:`Chart` holds one rendered figure (PNG); :meth:`Chart.from_axes` renders any matplotlib
+  axes (for example what a result's ``.plot()`` or a :mod:`useropslib.plotting` function returns).
+- :class:`Section` is a title, paragraphs, charts, a table (strings, already formatted) and an
+  optional ``note`` (shown when the section could not be computed, saying why).
+- :meth:`Report.with_sections` returns a copy of a report with more sections appended.
+"""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import html
+import io
 import os
-from typing import Literal
+import re
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from useropslib.events import EventLog
 from useropslib.exceptions import InvalidParameterError
+from useropslib.plotting._style import check_lang
+from useropslib.report._format import Language, count, date, now, show_table
 
-__all__ = ["Report", "Section", "log_report"]
-
-Language = Literal["en", "zh"]
+__all__ = ["Chart", "Report", "Section", "log_report"]
 
 _TEXT: dict[str, dict[str, str]] = {
     "title": {"en": "Event log report", "zh": "事件日志报告"},
@@ -25,36 +38,199 @@ _TEXT: dict[str, dict[str, str]] = {
     "event_types": {"en": "Event types", "zh": "事件类型数"},
     "first": {"en": "First event", "zh": "首个事件"},
     "last": {"en": "Last event", "zh": "最后事件"},
-    "as_of": {"en": "As of", "zh": "截至"},
+    "as_of": {"en": "As of", "zh": "统计截止时间"},
+    "as_of_source": {"en": "({source})", "zh": "（{source}）"},
     "tz": {"en": "Time zone", "zh": "时区"},
     "top": {"en": "Events by name", "zh": "各事件数量"},
-    "name": {"en": "event", "zh": "事件"},
-    "count": {"en": "events", "zh": "事件数"},
-    "users_col": {"en": "users", "zh": "用户数"},
-    "share": {"en": "share of users", "zh": "用户占比"},
     "weekly": {"en": "Weekly activity", "zh": "每周活跃"},
-    "week": {"en": "week starting", "zh": "周起始日"},
-    "active": {"en": "active users", "zh": "活跃用户"},
-    "new": {"en": "new users (first event)", "zh": "新用户（首次事件）"},
-    "revenue": {"en": "value", "zh": "金额"},
+    "weekly_text": {
+        "en": "Active users per calendar week ({tz}); the last week ({last}) is still running "
+        "on {as_of} and is marked incomplete.",
+        "zh": "每个自然周（{tz}）的活跃用户；最后一周（{last}）截至 {as_of} 尚未结束，"
+        "标记为未完成。",
+    },
     "attributes": {"en": "Users by attribute", "zh": "用户属性分布"},
-    "metric": {"en": "metric", "zh": "指标"},
-    "value": {"en": "value", "zh": "数值"},
+    "contents": {"en": "Contents", "zh": "目录"},
+    "not_computed": {"en": "Not computed: ", "zh": "未计算："},
+    "footer": {
+        "en": "Written by useropslib {version}. Every number in the text is computed from the "
+        "tables shown.",
+        "zh": "由 useropslib {version} 生成。文中每个数字都由所示表格计算得出。",
+    },
 }
+
+_CSS = """
+:root{color-scheme:light}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,
+"Noto Sans","Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Hiragino Sans GB",
+"Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;line-height:1.5;color:#1a1a1a;
+max-width:62rem;margin:2rem auto;padding:0 1rem}
+h1{font-size:1.8rem;margin-bottom:.2rem}h2{font-size:1.3rem;margin-top:2.2rem;
+border-bottom:1px solid #e5e5e5;padding-bottom:.2rem}
+nav ol{columns:2;font-size:.95rem}
+.table-wrap{max-width:100%;overflow-x:auto;margin:.6rem 0 1rem}
+table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums}
+td,th{border:1px solid #d9d9d9;padding:.25rem .6rem;white-space:nowrap}
+.num{text-align:right}.text{text-align:left}th{background:#f5f5f5}
+figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem .8rem}
+footer{margin-top:3rem;color:#666;font-size:.85rem}
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class Chart:
+    """One figure of a report, rendered as PNG.
+
+    Attributes
+    ----------
+    png : bytes
+        The image.
+    alt : str
+        Text alternative (what the chart shows).
+    """
+
+    png: bytes
+    alt: str = ""
+
+    @classmethod
+    def from_axes(cls, ax: Any, *, alt: str = "", dpi: int = 110) -> Chart:
+        r"""Render the figure holding ``ax`` to PNG and close it.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes
+            Any axes of the figure.
+        alt : str, optional
+            Text alternative; default the axes' title.
+        dpi : int, default 110
+            Resolution.
+
+        Returns
+        -------
+        Chart
+
+        Examples
+        --------
+        >>> from useropslib import plotting
+        >>> chart = Chart.from_axes(plotting.bars(["a"], [1], title="one bar"))
+        >>> chart.png[:4], chart.alt
+        (b'\x89PNG', 'one bar')
+        """
+        import matplotlib.pyplot as plt
+
+        fig = ax.figure
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        plt.close(fig)
+        return cls(png=buf.getvalue(), alt=alt or str(ax.get_title()))
+
+    def data_uri(self) -> str:
+        """Return the image as a ``data:`` URI for an ``<img>`` tag.
+
+        Returns
+        -------
+        str
+        """
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
 @dataclasses.dataclass(frozen=True)
 class Section:
-    """One titled part of a report: optional paragraph text and an optional table."""
+    """One titled part of a report.
+
+    Attributes
+    ----------
+    title : str
+        Heading.
+    text : str or tuple of str
+        Paragraphs.
+    table : pandas.DataFrame, optional
+        Shown as is (format numbers first, e.g. with percentages and separators).
+    charts : tuple of Chart
+        Figures, shown before the table.
+    note : str
+        Why the section could not be computed (shown highlighted); empty when it was.
+    key : str
+        A stable identifier (the HTML anchor), e.g. ``"retention"``.
+    """
 
     title: str
-    text: str = ""
+    text: str | tuple[str, ...] = ""
     table: pd.DataFrame | None = None
+    charts: tuple[Chart, ...] = ()
+    note: str = ""
+    key: str = ""
+
+    @classmethod
+    def from_result(
+        cls, title: str, result: Any, *, text: str = "", key: str = "", max_rows: int = 50
+    ) -> Section:
+        """Make a section from any useropslib result: its ``to_frame()`` and its ``plot()``.
+
+        This is how analyses outside the operations review (a campaign review, a segment
+        comparison ...) join a report: ``report.with_sections(Section.from_result(...))``.
+
+        Parameters
+        ----------
+        title : str
+            Heading.
+        result : object
+            Anything with ``to_frame()``; ``plot()`` is drawn when it exists and matplotlib is
+            installed; ``to_markdown()`` or ``summary()`` text is used when ``text`` is empty.
+        text : str, optional
+            The section's paragraph.
+        key : str, optional
+            Identifier (HTML anchor).
+        max_rows : int, default 50
+            Rows of the table shown.
+
+        Returns
+        -------
+        Section
+
+        Examples
+        --------
+        >>> import useropslib as uo
+        >>> data = uo.datasets.synthetic(n_users=200, days=30, seed=1)
+        >>> res = uo.metrics.lifecycle(data.events, period="week")
+        >>> s = Section.from_result("Lifecycle", res, key="lifecycle")
+        >>> s.title, len(s.charts), list(s.table.columns)[:2]
+        ('Lifecycle', 1, ['period_start', 'status'])
+        """
+        frame = result.to_frame() if hasattr(result, "to_frame") else None
+        table = None
+        if isinstance(frame, pd.DataFrame):
+            table = show_table(frame.head(max_rows).reset_index(drop=True), "en")
+        if not text:
+            for attr in ("to_markdown", "summary"):
+                fn = getattr(result, attr, None)
+                if callable(fn):
+                    value = fn()
+                    if isinstance(value, str):
+                        text = value
+                        break
+        charts: tuple[Chart, ...] = ()
+        if callable(getattr(result, "plot", None)):
+            try:
+                import matplotlib  # noqa: F401
+            except ImportError:
+                pass
+            else:
+                charts = (Chart.from_axes(result.plot()),)
+        return cls(title=title, text=text, table=table, charts=charts, key=key)
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        """The text as a tuple of paragraphs."""
+        if isinstance(self.text, str):
+            return (self.text,) if self.text else ()
+        return tuple(t for t in self.text if t)
 
 
 @dataclasses.dataclass(frozen=True)
 class Report:
-    """A titled list of sections that renders to Markdown or HTML.
+    """A titled list of sections that renders to Markdown or self-contained HTML.
 
     Attributes
     ----------
@@ -70,88 +246,243 @@ class Report:
     sections: tuple[Section, ...]
     lang: Language = "en"
 
-    def to_markdown(self) -> str:
+    def with_sections(self, *sections: Section) -> Report:
+        """Return a copy with ``sections`` appended.
+
+        Parameters
+        ----------
+        *sections : Section
+            The parts to add.
+
+        Returns
+        -------
+        Report
+
+        Raises
+        ------
+        InvalidParameterError
+            When an item is not a :class:`Section`.
+
+        Examples
+        --------
+        >>> rep = Report("R", ()).with_sections(Section("Notes", text="Launched on May 1."))
+        >>> [s.title for s in rep.sections]
+        ['Notes']
+        """
+        for s in sections:
+            if not isinstance(s, Section):
+                raise InvalidParameterError(
+                    f"Expected Section objects, got {type(s).__name__}. Hint: wrap your text, "
+                    "table and charts in useropslib.report.Section(title, ...)."
+                )
+        return dataclasses.replace(self, sections=self.sections + tuple(sections))
+
+    def _anchor(self, i: int, s: Section) -> str:
+        return s.key or f"section-{i + 1}"
+
+    def to_markdown(self, *, image_dir: str | None = None) -> str:
         """Render as GitHub-flavoured Markdown.
+
+        Parameters
+        ----------
+        image_dir : str, optional
+            A folder (relative to the Markdown file) whose ``NN-key-M.png`` files the chart links
+            point to; :meth:`write` writes them.  Default: charts are left out, their alt text
+            kept in italics.
 
         Returns
         -------
         str
         """
         out = [f"# {self.title}", ""]
-        for s in self.sections:
+        for i, s in enumerate(self.sections):
             out += [f"## {s.title}", ""]
-            if s.text:
-                out += [s.text, ""]
+            if s.note:
+                out += [f"> **{_TEXT['not_computed'][self.lang].strip()}** {s.note}", ""]
+            for p in s.paragraphs:
+                out += [p, ""]
+            for j, c in enumerate(s.charts):
+                if image_dir is None:
+                    out += [f"*{c.alt}*", ""]
+                else:
+                    out += [f"![{c.alt}]({image_dir}/{_image_name(i, s, j)})", ""]
             if s.table is not None:
                 out += [_markdown_table(s.table), ""]
         return "\n".join(out)
 
     def to_html(self) -> str:
-        """Render as a standalone HTML page (no external assets).
+        """Render as a standalone HTML page: charts embedded as base64 PNG, no external assets.
 
         Returns
         -------
         str
         """
+        from useropslib._version import __version__
+
+        esc = html.escape
         parts = [
             "<!DOCTYPE html>",
-            f'<html lang="{self.lang}"><head><meta charset="utf-8">',
-            f"<title>{html.escape(self.title)}</title>",
-            "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
-            "padding:0 1rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-            "padding:.25rem .6rem;text-align:right}th:first-child,td:first-child"
-            "{text-align:left}</style></head><body>",
-            f"<h1>{html.escape(self.title)}</h1>",
+            f'<html lang="{"zh-CN" if self.lang == "zh" else "en"}"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{esc(self.title)}</title>",
+            f"<style>{_CSS}</style></head><body>",
+            f"<h1>{esc(self.title)}</h1>",
         ]
-        for s in self.sections:
-            parts.append(f"<h2>{html.escape(s.title)}</h2>")
-            if s.text:
-                parts.append(f"<p>{html.escape(s.text)}</p>")
+        if len(self.sections) > 3:
+            items = "".join(
+                f'<li><a href="#{esc(self._anchor(i, s))}">{esc(s.title)}</a></li>'
+                for i, s in enumerate(self.sections)
+            )
+            parts.append(f"<nav><h2>{_TEXT['contents'][self.lang]}</h2><ol>{items}</ol></nav>")
+        for i, s in enumerate(self.sections):
+            parts.append(
+                f'<section id="{esc(self._anchor(i, s))}" data-key="{esc(s.key)}">'
+                f"<h2>{esc(s.title)}</h2>"
+            )
+            if s.note:
+                parts.append(
+                    f'<p class="note"><strong>{_TEXT["not_computed"][self.lang]}</strong>'
+                    f"{esc(s.note)}</p>"
+                )
+            parts.extend(f"<p>{esc(p)}</p>" for p in s.paragraphs)
+            parts.extend(
+                f'<figure><img src="{c.data_uri()}" alt="{esc(c.alt)}"></figure>' for c in s.charts
+            )
             if s.table is not None:
-                parts.append(s.table.to_html(index=False, border=0, na_rep=""))
-        parts.append("</body></html>")
+                parts.append(f'<div class="table-wrap">{_html_table(s.table)}</div>')
+            parts.append("</section>")
+        footer = _TEXT["footer"][self.lang].format(version=__version__)
+        parts.append(f"<footer>{esc(footer)}</footer></body></html>")
         return "\n".join(parts)
 
-    def write(self, directory: str | os.PathLike[str], *, stem: str = "report") -> list[str]:
-        """Write ``<stem>.md`` and ``<stem>.html`` into ``directory`` (created if needed).
+    def save(self, path: str | os.PathLike[str]) -> str:
+        """Write the report to one file: HTML for ``.html``/``.htm``, Markdown for ``.md``.
+
+        Markdown saved this way leaves the charts out (their alt text stays); :meth:`write`
+        saves them as PNG files next to it.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file; its folder must exist.
+
+        Returns
+        -------
+        str
+            The path written.
+
+        Raises
+        ------
+        InvalidParameterError
+            For another extension.
+        OSError
+            When the file cannot be written.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> rep = Report("R", (Section("Notes", text="hello"),))
+        >>> path = rep.save(pathlib.Path(tempfile.mkdtemp()) / "r.html")
+        >>> pathlib.Path(path).read_text(encoding="utf-8").count("hello")
+        1
+        """
+        p = os.fspath(path)
+        ext = os.path.splitext(p)[1].lower()
+        if ext in (".html", ".htm"):
+            text = self.to_html()
+        elif ext == ".md":
+            text = self.to_markdown()
+        else:
+            raise InvalidParameterError(
+                f"Cannot tell the format of {p!r}. Expected a path ending in .html, .htm or .md."
+            )
+        with open(p, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return p
+
+    def write(self, directory: str | os.PathLike[str], *, stem: str | None = None) -> list[str]:
+        """Write ``<stem>.md``, ``<stem>.html`` and the Markdown's chart images.
 
         Parameters
         ----------
         directory : str or path-like
-            Output folder.
-        stem : str, default "report"
-            File name without extension.
+            Output folder (created if needed).
+        stem : str, optional
+            File name without extension; default ``"report"`` in English and ``"report.zh"``
+            in Chinese, so the two languages never overwrite each other.
 
         Returns
         -------
         list of str
-            The paths written.
+            The Markdown and HTML paths written.
+
+        Raises
+        ------
+        OSError
+            When the folder or a file cannot be written.
         """
+        stem = stem or ("report" if self.lang == "en" else f"report.{self.lang}")
+        directory = os.fspath(directory)
         os.makedirs(directory, exist_ok=True)
+        image_dir = f"{stem}_files"
+        if any(s.charts for s in self.sections):
+            os.makedirs(os.path.join(directory, image_dir), exist_ok=True)
+            for i, s in enumerate(self.sections):
+                for j, c in enumerate(s.charts):
+                    with open(os.path.join(directory, image_dir, _image_name(i, s, j)), "wb") as f:
+                        f.write(c.png)
         md = os.path.join(directory, f"{stem}.md")
         page = os.path.join(directory, f"{stem}.html")
         with open(md, "w", encoding="utf-8") as fh:
-            fh.write(self.to_markdown())
+            fh.write(self.to_markdown(image_dir=image_dir))
         with open(page, "w", encoding="utf-8") as fh:
             fh.write(self.to_html())
         return [md, page]
 
 
-def _fmt(v: object) -> str:
-    if isinstance(v, float | np.floating):
-        if not np.isfinite(v):
-            return "" if np.isnan(v) else str(v)
-        return f"{v:,.3f}" if abs(float(v)) < 10 else f"{v:,.2f}"
-    if isinstance(v, int | np.integer):
-        return f"{int(v):,}"
-    return "" if v is None else str(v)
+_NUMERIC = re.compile(r"^[\s\d,.%+\-–…]*$")
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    """Render an HTML table: numeric-looking columns right-aligned, text columns left-aligned."""
+    esc = html.escape
+    cells = [[("–" if v is None else str(v)) for v in row] for row in df.itertuples(index=False)]
+    numeric = [
+        all(_NUMERIC.match(r[j]) for r in cells) and len(cells) > 0 for j in range(df.shape[1])
+    ]
+    head = "".join(
+        f'<th class="{"num" if numeric[j] else "text"}">{esc(str(c))}</th>'
+        for j, c in enumerate(df.columns)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="{"num" if numeric[j] else "text"}">{esc(v)}</td>' for j, v in enumerate(r)
+        )
+        + "</tr>"
+        for r in cells
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _distinct(keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Sorted distinct values (a sort and a diff: faster than np.unique's hash on 10M keys)."""
+    if keys.size == 0:
+        return keys
+    k = np.sort(keys)
+    out: np.ndarray[Any, Any] = k[np.r_[True, k[1:] != k[:-1]]]
+    return out
+
+
+def _image_name(i: int, s: Section, j: int) -> str:
+    return f"{i + 1:02d}-{s.key or 'section'}-{j + 1}.png"
 
 
 def _markdown_table(df: pd.DataFrame) -> str:
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     lines.extend(
-        "| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |"
+        "| " + " | ".join(("–" if v is None else str(v)).replace("|", "\\|") for v in row) + " |"
         for row in df.itertuples(index=False)
     )
     return "\n".join(lines)
@@ -162,7 +493,7 @@ def log_report(
     *,
     users: pd.DataFrame | None = None,
     lang: Language = "en",
-    attributes: tuple[str, ...] = ("channel", "region", "device"),
+    attributes: Sequence[str] = ("channel", "region", "device"),
 ) -> Report:
     """Summarise an event log as a report: overview, events by name, weekly activity, user mix.
 
@@ -174,7 +505,7 @@ def log_report(
         One row per user with a ``user_id`` column; the ``attributes`` columns it has are tabulated.
     lang : {"en", "zh"}, default "en"
         Language of titles and labels.
-    attributes : tuple of str
+    attributes : sequence of str
         User columns to break users down by.
 
     Returns
@@ -193,12 +524,11 @@ def log_report(
     ...                    "timestamp": ["2024-01-01T10:00Z", "2024-01-02T10:00Z", "2024-01-09T10:00Z"]})
     >>> rep = log_report(EventLog.from_pandas(df))
     >>> rep.sections[2].table
-      week starting  active users  new users (first event)  events
-    0    2024-01-01             2                        2       2
-    1    2024-01-08             1                        0       1
+      week starting active users new users events incomplete
+    0    2024-01-01            2         2      2         no
+    1    2024-01-08            1         0      1        yes
     """  # noqa: E501
-    if not isinstance(lang, str) or lang not in _TEXT["title"]:
-        raise InvalidParameterError(f"Unsupported lang={lang!r}. Expected 'en' or 'zh'.")
+    lang = check_lang(lang)
     if not isinstance(events, EventLog):
         raise InvalidParameterError(
             f"log_report takes an EventLog, got {type(events).__name__}. Hint: build one with "
@@ -214,9 +544,10 @@ def log_report(
         return _TEXT[key][lang]
 
     s = events.summary()
+    source = {"zh": {"last event": "最后事件", "given": "指定"}}.get(lang, {})
     overview = pd.DataFrame(
         {
-            t("metric"): [
+            "metric": [
                 t("events"),
                 t("users"),
                 t("event_types"),
@@ -225,60 +556,79 @@ def log_report(
                 t("as_of"),
                 t("tz"),
             ],
-            t("value"): [
-                f"{s.n_events:,}",
-                f"{s.n_users:,}",
-                f"{s.n_event_types:,}",
-                str(s.start),
-                str(s.end),
-                f"{s.as_of} ({s.as_of_source})",
-                s.tz,
+            "value": [
+                count(s.n_events),
+                count(s.n_users),
+                count(s.n_event_types),
+                date(s.start),
+                date(s.end),
+                f"{date(s.as_of)} "
+                + t("as_of_source").format(source=source.get(s.as_of_source, s.as_of_source)),
+                str(s.tz),
             ],
         }
     )
-    sections = [Section(t("overview"), table=overview)]
+    sections = [Section(t("overview"), table=show_table(overview, lang), key="overview")]
 
     n_users_total = max(s.n_users, 1)
+    n_u = max(len(events.users), 1)
     ev = events.event_codes
-    pair = np.unique(ev.astype(np.int64) * len(events.users) + events.user_codes)
-    users_per_event = np.bincount(pair // len(events.users), minlength=len(events.event_names))
+    pair = _distinct(ev.astype(np.int64) * n_u + events.user_codes)
+    users_per_event = np.bincount(pair // n_u, minlength=len(events.event_names))
     counts = s.top_events
     codes = events.event_names.get_indexer(counts.index)
     by_name = pd.DataFrame(
         {
-            t("name"): counts.index.astype(str),
-            t("count"): counts.to_numpy(),
-            t("users_col"): users_per_event[codes],
-            t("share"): np.round(users_per_event[codes] / n_users_total, 3),
+            "event": counts.index.astype(str),
+            "events": counts.to_numpy(),
+            "users": users_per_event[codes],
+            "share of users": users_per_event[codes] / n_users_total,
         }
     )
-    sections.append(Section(t("top"), table=by_name))
+    sections.append(
+        Section(t("top"), table=show_table(by_name, lang, percent=["share of users"]), key="events")
+    )
 
     if s.n_events:
         wk = events.period_codes("week")
         w0 = int(wk.min())
         n_w = int(wk.max()) - w0 + 1
-        active_pairs = np.unique((wk - w0) * len(events.users) + events.user_codes)
-        active = np.bincount(active_pairs // len(events.users), minlength=n_w)
-        first_week = np.full(len(events.users), np.iinfo(np.int64).max)
-        np.minimum.at(first_week, events.user_codes, wk - w0)
-        seen = first_week[first_week != np.iinfo(np.int64).max]
+        active_pairs = _distinct((wk - w0) * n_u + events.user_codes)
+        active = np.bincount(active_pairs // n_u, minlength=n_w)
+        # each user's first active week is the week of their smallest (week, user) pair
+        pair_week, pair_user = active_pairs // n_u, active_pairs % n_u
+        order = np.argsort(pair_user, kind="stable")  # week order kept within a user
+        starts_at = np.flatnonzero(np.r_[True, np.diff(pair_user[order]) != 0])
+        seen = pair_week[order][starts_at]
         new = np.bincount(seen, minlength=n_w)
+        starts = events.period_starts(np.arange(w0, w0 + n_w), "week")
+        ends = events.period_starts(np.arange(w0 + 1, w0 + n_w + 1), "week")
+        as_of = now(events)
         weekly = pd.DataFrame(
             {
-                t("week"): events.period_starts(np.arange(w0, w0 + n_w), "week").strftime(
-                    "%Y-%m-%d"
-                ),
-                t("active"): active,
-                t("new"): new,
-                t("count"): np.bincount(wk - w0, minlength=n_w),
+                "week starting": starts,
+                "active users": active,
+                "new users": new,
+                "events": np.bincount(wk - w0, minlength=n_w),
             }
         )
+        money = ["revenue"]
         if events.values is not None:
-            weekly[t("revenue")] = np.round(
-                np.bincount(wk - w0, weights=np.nan_to_num(events.values), minlength=n_w), 2
+            weekly["revenue"] = np.bincount(
+                wk - w0, weights=np.nan_to_num(events.values), minlength=n_w
             )
-        sections.append(Section(t("weekly"), table=weekly))
+        weekly["incomplete"] = np.asarray(ends > as_of, dtype=bool)
+        text = ""
+        if bool(weekly["incomplete"].iloc[-1]):
+            text = t("weekly_text").format(tz=s.tz, last=date(starts[-1]), as_of=date(as_of))
+        sections.append(
+            Section(
+                t("weekly"),
+                text=text,
+                table=show_table(weekly, lang, dates=["week starting"], money=money),
+                key="weekly",
+            )
+        )
 
     if users is not None:
         rows: list[dict[str, object]] = []
@@ -286,9 +636,17 @@ def log_report(
             if col in users.columns:
                 vc = users[col].value_counts(dropna=False)
                 rows.extend(
-                    {"attribute": col, "level": str(k), t("users_col"): int(v)}
+                    {"attribute": col, "level": str(k), "users": int(v), "share": v / len(users)}
                     for k, v in vc.items()
                 )
         if rows:
-            sections.append(Section(t("attributes"), table=pd.DataFrame(rows)))
+            sections.append(
+                Section(
+                    t("attributes"),
+                    table=show_table(
+                        pd.DataFrame(rows), lang, percent=["share"], terms=["attribute"]
+                    ),
+                    key="attributes",
+                )
+            )
     return Report(title=t("title"), sections=tuple(sections), lang=lang)

@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
@@ -120,11 +120,13 @@ class SegmentComparison(MetricResult):
                 f"Unknown metric={metric!r}. Expected a column of the table: "
                 f"{list(self.table.columns)}."
             )
-        ax = axes(ax)
-        ax.bar([str(i) for i in self.table.index], self.table[metric].to_numpy(dtype=float))
-        ax.set_ylabel(metric)
-        ax.set_title("Segments compared")
-        return ax
+        return plotting.bars(
+            [str(i) for i in self.table.index],
+            self.table[metric],
+            ax=ax,
+            ylabel=metric,
+            title="Segments compared",
+        )
 
 
 def _members(log: EventLog, name: str, ids: Any) -> pd.Index:

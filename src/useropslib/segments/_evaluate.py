@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log, period_codes
 from useropslib.events._query import warn_empty
 from useropslib.events._time import stamp, to_utc_ns
@@ -189,19 +189,16 @@ class MembershipResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = axes(ax)
         t = self.table
-        x = np.arange(len(t))
-        ax.bar(x, t["entered"].to_numpy(dtype=float), label="entered")
-        ax.bar(x, -t["left"].to_numpy(dtype=float), label="left")
-        ax.plot(x, t["size"].to_numpy(dtype=float), color="black", marker="o", label="size")
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_xticks(x)
-        ax.set_xticklabels([p.strftime("%Y-%m-%d") for p in t.index], rotation=45)
-        ax.set_ylabel("users")
-        ax.set_title(f"Segment {self.params.get('segment', '')!s} membership")
-        ax.legend()
-        return ax
+        return plotting.flow_bars(
+            t.index,
+            t["entered"],
+            t["left"],
+            level=t["size"],
+            ax=ax,
+            period=self.params.get("period"),
+            title=f"Segment {self.params.get('segment', '')!s} membership",
+        )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._query import named_events, named_mask
 from useropslib.events._query import resolve_as_of as resolve_log_as_of
@@ -361,12 +361,14 @@ class RFMResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = axes(ax)
-        ax.barh([str(i) for i in self.counts.index], self.counts.to_numpy(dtype=float))
-        ax.invert_yaxis()
-        ax.set_xlabel("customers")
-        ax.set_title("RFM segments")
-        return ax
+        return plotting.bars(
+            [str(i) for i in self.counts.index],
+            self.counts,
+            ax=ax,
+            horizontal=True,
+            xlabel="customers",
+            title="RFM segments",
+        )
 
 
 def rfm(

@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InvalidParameterError
@@ -152,11 +152,13 @@ class LifecycleStagesResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = axes(ax)
-        ax.bar([str(i) for i in self.counts.index], self.counts.to_numpy(dtype=float))
-        ax.set_ylabel("users")
-        ax.set_title("Lifecycle stages")
-        return ax
+        return plotting.bars(
+            [str(i) for i in self.counts.index],
+            self.counts,
+            ax=ax,
+            ylabel="users",
+            title="Lifecycle stages",
+        )
 
 
 def lifecycle_stages(
@@ -422,11 +424,13 @@ class ValueTiersResult(MetricResult):
         -------
         matplotlib.axes.Axes
         """
-        ax = axes(ax)
-        ax.bar([str(i) for i in self.counts.index], self.counts.to_numpy(dtype=float))
-        ax.set_ylabel("users")
-        ax.set_title("Value tiers")
-        return ax
+        return plotting.bars(
+            [str(i) for i in self.counts.index],
+            self.counts,
+            ax=ax,
+            ylabel="users",
+            title="Value tiers",
+        )
 
 
 def _kol_flag(log: EventLog, column: str, in_time: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:

@@ -418,7 +418,9 @@ def test_onboarding_result_api(onb: EventLog) -> None:
     json.dumps(res.to_dict())
     assert "OnboardingResult(steps=('signup', 'profile', 'avatar')" in repr(res)
     ax = res.plot()
-    assert ax.get_ylabel() == "users"
+    assert ax.get_ylabel() == "people"
+    reached = [float(p.get_height()) for p in ax.patches][: len(res.table)]
+    assert reached == res.table["users"].astype(float).tolist()
     plt.close(ax.figure)
 
 

@@ -158,7 +158,11 @@ def test_plot_returns_axes(shop: pd.DataFrame) -> None:
     res = funnel(shop, ["visit", "cart", "buy"])
     ax = res.plot()
     assert ax.get_ylabel() == "people"
-    assert len(ax.patches) == 3
+    users = res.table["users"].tolist()
+    # the people reaching each step, then the grey drop-off bars stacked on them
+    heights = [float(p.get_height()) for p in ax.patches]
+    assert heights[:3] == users
+    assert heights[3:] == [0.0, users[0] - users[1], users[1] - users[2]]
     _fig, ax2 = plt.subplots()
     shop = shop.assign(src=["ads", "ads", "ads", "seo", "seo", "ads"])
     assert funnel(shop, ["visit", "cart"], breakdown="src").plot(ax=ax2) is ax2
