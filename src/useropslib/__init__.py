@@ -33,7 +33,7 @@ from useropslib.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from useropslib import churn, datasets, events, metrics, models, segments
+    from useropslib import churn, datasets, events, metrics, models, paths, segments
     from useropslib.events import EventLog, read_events
     from useropslib.models import Event, IdentityLink, Segment
 
@@ -58,12 +58,13 @@ __all__ = [
     "events",
     "metrics",
     "models",
+    "paths",
     "read_events",
     "segments",
     "show_versions",
 ]
 
-_SUBMODULES = {"churn", "datasets", "events", "metrics", "models", "segments"}
+_SUBMODULES = {"churn", "datasets", "events", "metrics", "models", "paths", "segments"}
 _LAZY = {
     "EventLog": "useropslib.events",
     "read_events": "useropslib.events",

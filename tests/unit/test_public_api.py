@@ -36,6 +36,7 @@ EXPECTED_TOP = {
     "read_events",
     "segments",
     "churn",
+    "paths",
     "Segment",
     "show_versions",
 }
@@ -89,6 +90,8 @@ def test_segments_all_is_pinned() -> None:
         "useropslib.segments",
         "useropslib.churn",
         "useropslib.metrics",
+        "useropslib.paths",
+        "useropslib.plotting",
     ],
 )
 def test_subpackage_all_is_public_and_importable(module: str) -> None:
@@ -108,12 +111,13 @@ LAYERS = [
     "exceptions",
     "models",
     "events",
+    "plotting",
     "metrics",
+    "paths",
     "segments",
     "churn",
     "Segment",
     "campaigns",
-    "plotting",
     "report",
     "datasets",
     "cli",
