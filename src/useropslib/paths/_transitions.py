@@ -58,7 +58,7 @@ class TransitionsResult(MetricResult):
         ``share_of_total`` (count over all counted transitions), ``avg_per_path`` (count over
         the number of paths), ``proba_out`` (over the source's row sum), ``proba_in`` (over the
         target's column sum), ``mean_time`` (mean time between the two events over their
-        occurrences; NaT for markers).  Shares are computed before ``min_weight`` drops rows.
+        occurrences, to the microsecond; NaT for markers).  Shares are computed before ``min_weight`` drops rows.
     labels : list of str
         Every label in matrix order (``path_start`` first and ``path_end`` last with markers).
     n_paths : int
@@ -370,7 +370,8 @@ def _finish(
     out["avg_per_path"] = c / n_paths if n_paths else np.nan
     out["proba_out"] = c / row
     out["proba_in"] = c / col
-    mean_ns = frame["mean_ns"].to_numpy(dtype=np.float64)
+    # to the microsecond: engines sum the gaps as float seconds
+    mean_ns = np.round(frame["mean_ns"].to_numpy(dtype=np.float64), -3)
     out["mean_time"] = pd.to_timedelta(np.where(np.isfinite(mean_ns), mean_ns, np.nan), unit="ns")
     out = out[out["count"] >= max(min_weight, 1)]
     out = out.sort_values(["count", "source", "target"], ascending=[False, True, True])
