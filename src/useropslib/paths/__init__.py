@@ -10,6 +10,7 @@
   difference between two groups.
 - :func:`conversion_paths`, :func:`core_path`: the best conversion path after an entry event, and
   whether a campaign's participants ran its core path through.
+- :func:`clean_log`: the rows after path cleaning, as an EventLog.
 - :func:`paths_report`: the frames a report's paths section shows.
 
 Cleaning options shared by every function: ``include``/``exclude`` events, ``group`` events by a
@@ -22,6 +23,7 @@ from useropslib.paths._paths import (
     PathsResult,
     StepMatrixResult,
     TopPathsResult,
+    clean_log,
     conversion_paths,
     core_path,
     paths,
@@ -53,6 +55,7 @@ __all__ = [
     "StepMatrixResult",
     "TopPathsResult",
     "TransitionsResult",
+    "clean_log",
     "conversion_paths",
     "core_path",
     "paths",

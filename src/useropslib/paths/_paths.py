@@ -54,6 +54,7 @@ __all__ = [
     "PathsResult",
     "StepMatrixResult",
     "TopPathsResult",
+    "clean_log",
     "conversion_paths",
     "core_path",
     "paths",
@@ -178,6 +179,89 @@ def _path_strings(codes: I64, labels: pd.Index) -> list[str]:
     names = np.asarray([str(x) for x in labels] + [""], dtype=object)
     text = names[np.where(codes < 0, len(labels), codes)]
     return [ARROW.join(x for x in row if x) for row in text.tolist()]
+
+
+# ============================================================================ cleaning
+
+
+def clean_log(
+    events: EventsLike,
+    *,
+    collapse: Literal["first", "last"] | None = None,
+    collapse_only: Iterable[str] | None = None,
+    include: Iterable[str] | str | None = None,
+    exclude: Iterable[str] | str | None = None,
+    group: Mapping[str, str] | None = None,
+    within: Within = "user",
+    ties: Ties = "name",
+    timeout: Any = "30min",
+    split: Split = ">=",
+    tz: str | None = None,
+    as_of: Any = None,
+) -> EventLog:
+    """The log after path cleaning: the rows every paths function reads, as an EventLog.
+
+    Parameters
+    ----------
+    events : EventLog, LazyEventLog or DataFrame
+        The events.
+    collapse, collapse_only, include, exclude, group, within, ties, timeout, split, tz, as_of
+        As in :func:`transitions`; ``within`` decides where runs of repeats are cut (a repeat
+        across two sessions is kept with ``within="session"``).
+
+    Returns
+    -------
+    EventLog
+        The kept rows in (user, time, tie) order; event names are the path labels (``group``
+        applied); values and properties of the kept rows come along.
+
+    Raises
+    ------
+    InvalidParameterError
+        For unknown names, patterns or options.
+
+    Notes
+    -----
+    ``collapse="first"`` keeps the first row of each run with its time (retentioneering's
+    ``CollapseLoops``); ``"last"`` keeps the last (PostHog).  Two different events at the same
+    instant are never merged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import useropslib as uo
+    >>> df = pd.DataFrame({"user_id": ["a"] * 4, "event": ["view", "view", "buy", "buy"],
+    ...     "timestamp": pd.date_range("2024-01-01", periods=4, freq="min", tz="UTC")})
+    >>> uo.paths.clean_log(df, collapse="first").to_pandas()[["event", "timestamp"]]
+      event                 timestamp
+    0  view 2024-01-01 00:00:00+00:00
+    1   buy 2024-01-01 00:02:00+00:00
+    """
+    log = as_event_log(events)
+    check_choice("within", within, ("user", "session"))
+    rule = session_rule(log, timeout=timeout, split=split, tz=tz) if within == "session" else None
+    o = order_events(
+        log, ties=ties, include=include, exclude=exclude, group=group, as_of=as_of, tz=tz
+    )
+    pr = path_rows(o, within=within, rule=rule, collapse=collapse, collapse_only=collapse_only)
+    assert pr.rows is not None
+    rows = pr.rows
+    props = None
+    if log.property_names:
+        props = log.properties.iloc[rows].reset_index(drop=True)
+    return EventLog(
+        user_codes=log.user_codes[rows].astype(np.int32),
+        users=log.users,
+        event_codes=pr.label.astype(np.int32),
+        events=pd.Index([str(x) for x in pr.labels], dtype=object),
+        ts_ns=pr.t.copy(),
+        values=None if log.values is None else log.values[rows],
+        props=props,
+        tz=log.tz,
+        week_start=log.week_start,
+        as_of_ns=log.as_of_ns,
+        as_of_given=False,
+    )
 
 
 # ============================================================================ paths

@@ -423,6 +423,7 @@ class PathRows:
     labels: pd.Index
     n_units: int
     origin: I64 | None = None  # unit id before dropping rows and renumbering
+    rows: I64 | None = None  # positions in the log
 
 
 def path_rows(
@@ -438,6 +439,7 @@ def path_rows(
     unit = unit_ids(o, within, rule)
     keep = o.label >= 0
     unit, user, label, t = unit[keep], o.user[keep], o.label[keep], o.t[keep]
+    rows = o.rows[keep]
     if collapse is not None:
         only = None
         if collapse_only is not None:
@@ -452,7 +454,7 @@ def path_rows(
                     f"{list(map(str, o.labels[:20]))}."
                 )
         m = collapse_mask(unit, label, str(collapse), only)
-        unit, user, label, t = unit[m], user[m], label[m], t[m]
+        unit, user, label, t, rows = unit[m], user[m], label[m], t[m], rows[m]
     n_units = 0
     origin = unit
     if unit.size:
@@ -461,7 +463,14 @@ def path_rows(
         unit = np.cumsum(new, dtype=np.int64) - 1
         n_units = int(unit[-1]) + 1
     return PathRows(
-        unit=unit, user=user, label=label, t=t, labels=o.labels, n_units=n_units, origin=origin
+        unit=unit,
+        user=user,
+        label=label,
+        t=t,
+        labels=o.labels,
+        n_units=n_units,
+        origin=origin,
+        rows=rows,
     )
 
 
