@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
@@ -36,7 +38,7 @@ def _slow_sessions(df: pd.DataFrame, timeout: int, strict: bool) -> list[tuple[s
     for user, g in df.sort_values(["user_id", "timestamp"], kind="stable").groupby("user_id"):
         times = [t.value for t in g["timestamp"]]
         count = 1
-        for prev, cur in zip(times, times[1:], strict=False):
+        for prev, cur in itertools.pairwise(times):
             gap = cur - prev
             if (gap > timeout) if strict else (gap >= timeout):
                 out.append((str(user), count))
@@ -91,6 +93,7 @@ def test_transition_counts(df: pd.DataFrame, within: str) -> None:
 @given(df=logs(), seed=st.integers(0, 2**16))
 def test_results_do_not_depend_on_row_order(df: pd.DataFrame, seed: int) -> None:
     shuffled = df.sample(frac=1.0, random_state=seed)
+
     def by_user(t: pd.DataFrame) -> pd.DataFrame:
         return t.sort_values(["user_id", "session"]).reset_index(drop=True)
 

@@ -63,8 +63,12 @@ def _close(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
 def test_posthog_custom_event_paths() -> None:
     case = _case("paths_posthog_custom_events_basic")
     p = case["params"]
-    got = paths(_df(case["events"]), include=p["include_events"], steps=p["step_limit"],
-                edge_limit=p["edge_limit"])
+    got = paths(
+        _df(case["events"]),
+        include=p["include_events"],
+        steps=p["step_limit"],
+        edge_limit=p["edge_limit"],
+    )
     assert _edges(got, False) == case["expected"]["edges_in_order"]
     assert len(got.table) == case["expected"]["edge_count"]
 
@@ -72,8 +76,11 @@ def test_posthog_custom_event_paths() -> None:
 def test_posthog_session_split_counts_paths_not_people() -> None:
     case = _case("paths_posthog_session_split")
     df = _df(case["events"])
-    got = paths(df, timeout=pd.Timedelta(seconds=case["params"]["session_inactivity_s"]),
-                steps=case["params"]["step_limit"])
+    got = paths(
+        df,
+        timeout=pd.Timedelta(seconds=case["params"]["session_inactivity_s"]),
+        steps=case["params"]["step_limit"],
+    )
     _close(_edges(got, True), case["expected"]["edges_in_order"])
     assert df["user_id"].nunique() == case["expected"]["distinct_persons"]
 
@@ -99,8 +106,9 @@ def test_posthog_step_limit_and_conversion_time(variant: str) -> None:
 def test_retentioneering_transition_matrix() -> None:
     case = _case("paths_retentioneering_transition_counts")
     exp = case["expected"]
-    got = transitions(_df(case["events"]), within="user", count="occurrences", markers=True,
-                      ties="input")
+    got = transitions(
+        _df(case["events"]), within="user", count="occurrences", markers=True, ties="input"
+    )
     labels = case["params"]["labels"]
     assert got.labels == labels
     count = got.matrix("count")
@@ -142,8 +150,9 @@ def test_retentioneering_collapse_loops_keeps_first(variant: str) -> None:
 def test_retentioneering_split_sessions_strictly_longer_gap() -> None:
     case = _case("sessions_retentioneering_timeout_30m")
     exp = case["expected"]
-    got = sessions(_df(case["events"]), timeout=pd.Timedelta(seconds=case["params"]["timeout_s"]),
-                   split=">")
+    got = sessions(
+        _df(case["events"]), timeout=pd.Timedelta(seconds=case["params"]["timeout_s"]), split=">"
+    )
     tab = got.table
     ids = [f"{u}_{k}" for u, k in zip(tab["user_id"], tab["session"], strict=True)]
     assert ids == [s["session_id"] for s in exp["sessions"]]
@@ -193,10 +202,17 @@ def test_posthog_funnel_correlation_table(variant: str) -> None:
         for name, d in derived.items():
             row = tab.loc[name]
             t = d["table"]
-            assert (row["did_retained"], row["did_not_retained"], row["not_did_retained"],
-                    row["not_did_not_retained"]) == (t["did_and_retained"], t["did_not_retained"],
-                                                     t["not_did_retained"],
-                                                     t["not_did_not_retained"])
+            assert (
+                row["did_retained"],
+                row["did_not_retained"],
+                row["not_did_retained"],
+                row["not_did_not_retained"],
+            ) == (
+                t["did_and_retained"],
+                t["did_not_retained"],
+                t["not_did_retained"],
+                t["not_did_not_retained"],
+            )
             assert row["phi"] == pytest.approx(d["mcc_sklearn"], abs=1e-12)
             assert row["ppv"] == pytest.approx(d["ppv"], abs=1e-12)
             assert row["coverage"] == pytest.approx(d["share_of_retained_who_did"], abs=1e-12)

@@ -31,7 +31,13 @@ Examples
 
 from __future__ import annotations
 
-from useropslib.churn._aha import CAUSATION_CAVEAT, AhaResult, GrowthPathResult, aha_moments, growth_path
+from useropslib.churn._aha import (
+    CAUSATION_CAVEAT,
+    AhaResult,
+    GrowthPathResult,
+    aha_moments,
+    growth_path,
+)
 from useropslib.churn._bgnbd import BetaGeoModel, rfm_summary
 from useropslib.churn._definition import InactivityThresholdResult, infer_inactivity_threshold
 from useropslib.churn._drivers import ChurnDrivers, indicator_comparison

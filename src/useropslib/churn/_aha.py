@@ -230,8 +230,7 @@ class AhaResult(MetricResult):
             b["phi"].to_numpy(),
             index=[f"{e} >= {k}" for e, k in zip(b["event"], b["threshold"], strict=True)],
         )
-        return bar_chart(s, ax=ax, title="Aha moments (correlation)", ylabel="phi",
-                         horizontal=True)
+        return bar_chart(s, ax=ax, title="Aha moments (correlation)", ylabel="phi", horizontal=True)
 
 
 def aha_moments(
@@ -349,8 +348,9 @@ def aha_moments(
             f"confidence must be one of {sorted(_Z)}, got {confidence!r}. Hint: 0.95."
         )
     ths = sorted({*thresholds})
-    if not ths or any(isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1
-                      for k in ths):
+    if not ths or any(
+        isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1 for k in ths
+    ):
         raise InvalidParameterError(
             f"thresholds must be positive integers, got {list(ths)!r}. Hint: range(1, 11)."
         )
@@ -391,9 +391,9 @@ def aha_moments(
         n_ev, kmax + 1
     )
     r = ret_of[ku]
-    hist_ret = np.bincount(
-        ke[r] * (kmax + 1) + capped[r], minlength=n_ev * (kmax + 1)
-    ).reshape(n_ev, kmax + 1)
+    hist_ret = np.bincount(ke[r] * (kmax + 1) + capped[r], minlength=n_ev * (kmax + 1)).reshape(
+        n_ev, kmax + 1
+    )
     # doers at threshold N: users with count >= N (reverse cumulative sum over counts)
     did = np.cumsum(hist_all[:, ::-1], axis=1)[:, ::-1]
     did_ret = np.cumsum(hist_ret[:, ::-1], axis=1)[:, ::-1]
@@ -444,12 +444,11 @@ def aha_moments(
             stacklevel=2,
         )
     table = table[d > 0]
-    table = table.sort_values(["phi", "event", "threshold"], ascending=[False, True, True],
-                              na_position="last").reset_index(drop=True)
+    table = table.sort_values(
+        ["phi", "event", "threshold"], ascending=[False, True, True], na_position="last"
+    ).reset_index(drop=True)
     best = (
-        table.dropna(subset=["phi"])
-        .drop_duplicates("event", keep="first")
-        .reset_index(drop=True)
+        table.dropna(subset=["phi"]).drop_duplicates("event", keep="first").reset_index(drop=True)
     )
     params.update(
         within=pd.Timedelta(w_ns, unit="ns"),
@@ -512,11 +511,13 @@ class GrowthPathResult(MetricResult):
 
         s = pd.Series(
             self.table["median_time"].dt.total_seconds().to_numpy() / 86400,
-            index=[f"{e} ({g})" for e, g in zip(self.table["event"], self.table["group"],
-                                               strict=True)],
+            index=[
+                f"{e} ({g})" for e, g in zip(self.table["event"], self.table["group"], strict=True)
+            ],
         )
-        return bar_chart(s, ax=ax, title="Growth path", ylabel="median days after signup",
-                         horizontal=True)
+        return bar_chart(
+            s, ax=ax, title="Growth path", ylabel="median days after signup", horizontal=True
+        )
 
 
 def growth_path(

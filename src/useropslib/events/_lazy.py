@@ -661,7 +661,7 @@ class LazyEventLog(_LogHeader):
         markers: bool = False,
         until: Any = None,
     ) -> tuple[pd.DataFrame, int]:
-        """Counts of consecutive-event pairs per user or session, computed in the engine.
+        """Count consecutive-event pairs per user or session, in the engine.
 
         Parameters
         ----------

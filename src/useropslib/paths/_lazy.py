@@ -32,7 +32,7 @@ def _as_of(events: LazyEventLog, as_of: Any, tz: str) -> tuple[int | None, pd.Ti
 def lazy_sessions(
     events: LazyEventLog, *, rule: SessionRule, tz: str, as_of: Any
 ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
-    """The session table of a lazy log (one collected row per session boundary)."""
+    """Build the session table of a lazy log (one collected row per session boundary)."""
     until, stamp_ = _as_of(events, as_of, tz)
     b = events.session_bounds(
         timeout_ns=rule.timeout_ns,
@@ -52,12 +52,10 @@ def lazy_sessions(
         {
             "user_id": events.users[user] if user.size else events.users[:0],
             "session": number,
-            "start": pd.DatetimeIndex(t0.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(
-                tz
-            ),
-            "end": pd.DatetimeIndex(t1.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(
-                tz
-            ),
+            "start": pd.DatetimeIndex(t0.astype("datetime64[ns]"))
+            .tz_localize("UTC")
+            .tz_convert(tz),
+            "end": pd.DatetimeIndex(t1.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz),
             "duration": pd.to_timedelta(t1 - t0, unit="ns"),
             "events": b["events"].to_numpy(dtype=np.int64),
             "first_event": names[b["first_event"].to_numpy(dtype=np.int64)],

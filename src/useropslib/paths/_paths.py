@@ -199,7 +199,7 @@ def clean_log(
     tz: str | None = None,
     as_of: Any = None,
 ) -> EventLog:
-    """The log after path cleaning: the rows every paths function reads, as an EventLog.
+    """Return the log after path cleaning: the rows every paths function reads.
 
     Parameters
     ----------
@@ -308,8 +308,9 @@ class PathsResult(MetricResult):
         """
         from useropslib.plotting import flow_diagram
 
-        edges = self.table.assign(source=self.table["source_label"],
-                                  target=self.table["target_label"])
+        edges = self.table.assign(
+            source=self.table["source_label"], target=self.table["target_label"]
+        )
         return flow_diagram(edges, ax=ax, top=top, title="Paths")
 
 
@@ -466,7 +467,9 @@ def paths(
     names = np.asarray([str(x) for x in pr.labels], dtype=object)
     table = pd.DataFrame(
         {
-            "source": [f"{a}_{b}" for a, b in zip(step_a.tolist(), names[la].tolist(), strict=True)],
+            "source": [
+                f"{a}_{b}" for a, b in zip(step_a.tolist(), names[la].tolist(), strict=True)
+            ],
             "target": [
                 f"{a}_{b}" for a, b in zip((step_a + 1).tolist(), names[lb].tolist(), strict=True)
             ],
@@ -552,9 +555,7 @@ class TopPathsResult(MetricResult):
         return bar_chart(s, ax=ax, title="Top paths", ylabel="paths", horizontal=True)
 
 
-def _group_paths(
-    pr: PathRows, w: _Window, n_steps: int
-) -> tuple[I64, I64, I64, I64, I64, I64]:
+def _group_paths(pr: PathRows, w: _Window, n_steps: int) -> tuple[I64, I64, I64, I64, I64, I64]:
     """Group framed paths: (codes matrix rows, inverse per path, counts, unit, user, start t)."""
     rows = w.rows
     units, first_idx = np.unique(pr.unit[rows], return_index=True)
@@ -592,7 +593,7 @@ def top_paths(
     tz: str | None = None,
     as_of: Any = None,
 ) -> TopPathsResult:
-    """The ``n`` most common paths (first ``steps`` items), with conversion to ``target``.
+    """Rank the ``n`` most common paths (first ``steps`` items), with conversion to a target.
 
     Parameters
     ----------
@@ -674,7 +675,9 @@ def top_paths(
     )
     if target is not None:
         code = int(log.event_code_of([target])[0])
-        rule = session_rule(log, timeout=timeout, split=split, tz=tz) if within == "session" else None
+        rule = (
+            session_rule(log, timeout=timeout, split=split, tz=tz) if within == "session" else None
+        )
         unit_all = unit_ids(o, within, rule)
         assert pr.origin is not None
         _, first_idx = np.unique(pr.unit[w.rows], return_index=True)
@@ -761,9 +764,9 @@ def _matrix(pr: PathRows, units: Bools, n_steps: int) -> tuple[pd.DataFrame, int
     n_lab = len(pr.labels)
     pos = positions(pr.unit)
     take = units[pr.unit] & (pos < n_steps) if pr.unit.size else np.zeros(0, dtype=bool)
-    counts = np.bincount(
-        pr.label[take] * n_steps + pos[take], minlength=n_lab * n_steps
-    ).reshape(n_lab, n_steps)
+    counts = np.bincount(pr.label[take] * n_steps + pos[take], minlength=n_lab * n_steps).reshape(
+        n_lab, n_steps
+    )
     lengths = np.bincount(pr.unit, minlength=pr.n_units)[units]
     n = int(units.sum())
     ended = np.array([(lengths < k).sum() for k in range(1, n_steps + 1)], dtype=np.float64)
@@ -942,7 +945,7 @@ class ConversionPathsResult(MetricResult):
         return self.converted / self.users if self.users else float("nan")
 
     def best(self, min_users: int = 1) -> pd.Series:
-        """The path with the highest conversion rate among those with at least ``min_users``.
+        """Return the path converting best among those with at least ``min_users`` users.
 
         Parameters
         ----------
@@ -992,8 +995,9 @@ class ConversionPathsResult(MetricResult):
         from useropslib.plotting import bar_chart
 
         s = self.table.set_index("path")["conversion_rate"]
-        return bar_chart(s, ax=ax, title="Conversion by path", ylabel="conversion rate",
-                         horizontal=True)
+        return bar_chart(
+            s, ax=ax, title="Conversion by path", ylabel="conversion rate", horizontal=True
+        )
 
 
 def _entry_rows(o: Ordered, entry_code: int, window_ns: int | None) -> tuple[Bools, I64, I64]:
@@ -1029,7 +1033,7 @@ def conversion_paths(
     tz: str | None = None,
     as_of: Any = None,
 ) -> ConversionPathsResult:
-    """The best conversion path: paths after an entry event, and how often each converted.
+    """Find the best conversion path: paths after an entry event and how each converted.
 
     Each user with ``entry`` is followed from their first ``entry`` for ``window``: the path is
     the entry and the events after it (cleaned), up to ``steps`` items, stopping before the
@@ -1394,12 +1398,19 @@ def core_path(
         np.asarray([str(s) for s in steps], dtype=object)[detours["after_step"].to_numpy()],
     )
     detours["share"] = detours["users"] / participants
-    detours = detours.sort_values(["users", "after_step", "next_event"],
-                                  ascending=[False, True, True]).reset_index(drop=True)
+    detours = detours.sort_values(
+        ["users", "after_step", "next_event"], ascending=[False, True, True]
+    ).reset_index(drop=True)
     from useropslib.metrics import funnel
 
-    fun = funnel(log, list(steps), window=pd.Timedelta(w_ns, unit="ns").to_pytimedelta(),
-                 attempts="first", as_of=as_of, tz=tz)
+    fun = funnel(
+        log,
+        list(steps),
+        window=pd.Timedelta(w_ns, unit="ns").to_pytimedelta(),
+        attempts="first",
+        as_of=as_of,
+        tz=tz,
+    )
     completed = int(fun.table["users"].iloc[-1])
     return CorePathResult(
         params={

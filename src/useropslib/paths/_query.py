@@ -97,7 +97,7 @@ def check_steps(steps: Any, *, name: str = "steps") -> int:
 
 def timeout_ns(timeout: Any) -> int:
     """Parse a session timeout (``"30min"``, a timedelta) into positive nanoseconds."""
-    if isinstance(timeout, bool) or isinstance(timeout, int | float | np.number):
+    if isinstance(timeout, (bool, int | float | np.number)):
         raise InvalidParameterError(
             f"timeout must be a duration such as '30min' or a timedelta, got the number "
             f"{timeout!r} (seconds or minutes?). Hint: timeout='30min'."
@@ -346,7 +346,7 @@ class SessionRule:
     start_events: tuple[str, ...]
 
     def describe(self) -> dict[str, Any]:
-        """The rule as result parameters."""
+        """Return the rule as result parameters."""
         return {
             "timeout": pd.Timedelta(self.timeout_ns, unit="ns"),
             "split": self.split,

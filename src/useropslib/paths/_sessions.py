@@ -220,12 +220,12 @@ def _table(o: Ordered, new: np.ndarray[Any, np.dtype[np.bool_]], zone: str) -> p
         {
             "user_id": log.users[su] if su.size else log.users[:0],
             "session": number.astype(np.int64),
-            "start": pd.DatetimeIndex(t0.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(
-                zone
-            ),
-            "end": pd.DatetimeIndex(t1.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(
-                zone
-            ),
+            "start": pd.DatetimeIndex(t0.astype("datetime64[ns]"))
+            .tz_localize("UTC")
+            .tz_convert(zone),
+            "end": pd.DatetimeIndex(t1.astype("datetime64[ns]"))
+            .tz_localize("UTC")
+            .tz_convert(zone),
             "duration": pd.to_timedelta(t1 - t0, unit="ns"),
             "events": (ends - starts + 1).astype(np.int64),
             "first_event": np.asarray(names, dtype=object)[o.event[starts]],
@@ -567,4 +567,3 @@ def session_log(
         as_of_ns=log.as_of_ns,
         as_of_given=False,
     )
-

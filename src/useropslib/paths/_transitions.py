@@ -58,7 +58,8 @@ class TransitionsResult(MetricResult):
         ``share_of_total`` (count over all counted transitions), ``avg_per_path`` (count over
         the number of paths), ``proba_out`` (over the source's row sum), ``proba_in`` (over the
         target's column sum), ``mean_time`` (mean time between the two events over their
-        occurrences, to the microsecond; NaT for markers).  Shares are computed before ``min_weight`` drops rows.
+        occurrences, to the microsecond; NaT for markers).  Shares are computed before
+        ``min_weight`` drops rows.
     labels : list of str
         Every label in matrix order (``path_start`` first and ``path_end`` last with markers).
     n_paths : int
@@ -121,9 +122,7 @@ class TransitionsResult(MetricResult):
         return flow_diagram(edges, ax=ax, top=top, title="Transitions")
 
 
-def pair_counts(
-    pr: PathRows, *, count: str, markers: bool
-) -> tuple[pd.DataFrame, list[str]]:
+def pair_counts(pr: PathRows, *, count: str, markers: bool) -> tuple[pd.DataFrame, list[str]]:
     """Count the transitions of ``pr``; the frame has source/target codes and the statistics."""
     n_lab = len(pr.labels)
     names = [str(x) for x in pr.labels]
@@ -332,8 +331,9 @@ def transitions(
     log = as_event_log(events)
     zone = log.tz if tz is None else tz
     rule = session_rule(log, timeout=timeout, split=split, tz=tz) if within == "session" else None
-    o = order_events(log, ties=ties, include=include, exclude=exclude, group=group, as_of=as_of,
-                     tz=tz)
+    o = order_events(
+        log, ties=ties, include=include, exclude=exclude, group=group, as_of=as_of, tz=tz
+    )
     pr = path_rows(o, within=within, rule=rule, collapse=collapse, collapse_only=collapse_only)
     frame, labels = pair_counts(pr, count=count, markers=markers)
     from useropslib.events._time import stamp, to_utc_ns

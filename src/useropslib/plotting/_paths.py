@@ -22,7 +22,8 @@ def _axes(ax: Any) -> Any:
         import matplotlib.pyplot as plt
     except ImportError:
         raise UseropsError(
-            'Plotting needs matplotlib, which is not installed. Hint: pip install "useropslib[plot]".'
+            "Plotting needs matplotlib, which is not installed. Hint: pip install "
+            '"useropslib[plot]".'
         ) from None
     _, new_ax = plt.subplots(figsize=(8, 5))
     return new_ax
@@ -76,11 +77,23 @@ def flow_diagram(
             ypos[node] = -float(i)
     vmax = float(e["value"].max()) if len(e) else 1.0
     for a, b, v in zip(src, dst, e["value"], strict=True):
-        ax.plot([a[0], b[0]], [ypos[a], ypos[b]], color="tab:blue",
-                alpha=0.35, linewidth=1 + 12 * float(v) / vmax, solid_capstyle="butt")
+        ax.plot(
+            [a[0], b[0]],
+            [ypos[a], ypos[b]],
+            color="tab:blue",
+            alpha=0.35,
+            linewidth=1 + 12 * float(v) / vmax,
+            solid_capstyle="butt",
+        )
     for node, y in ypos.items():
-        ax.annotate(node[1], (node[0], y), ha="center", va="center", fontsize=8,
-                    bbox={"boxstyle": "round", "fc": "white", "ec": "0.6"})
+        ax.annotate(
+            node[1],
+            (node[0], y),
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox={"boxstyle": "round", "fc": "white", "ec": "0.6"},
+        )
     ax.set_xticks(sorted({c for c, _ in ypos}))
     ax.set_yticks([])
     if title:

@@ -34,15 +34,22 @@ def log() -> pd.DataFrame:
 
 
 def test_two_by_two_table_by_hand() -> None:
-    r = aha_moments(log(), signup_event="signup", thresholds=[1, 2], as_of="2024-03-31",
-                    candidates=["invite"])
+    r = aha_moments(
+        log(), signup_event="signup", thresholds=[1, 2], as_of="2024-03-31", candidates=["invite"]
+    )
     tab = r.table.set_index("threshold")
     one = tab.loc[1]
     # did invite >= 1 within 7 days: u0-u3 (retained u0-u2); not: u4-u7 (retained u6)
-    assert (one["did_retained"], one["did_not_retained"], one["not_did_retained"],
-            one["not_did_not_retained"]) == (3, 1, 1, 3)
+    assert (
+        one["did_retained"],
+        one["did_not_retained"],
+        one["not_did_retained"],
+        one["not_did_not_retained"],
+    ) == (3, 1, 1, 3)
     assert one["phi"] == pytest.approx((3 * 3 - 1 * 1) / math.sqrt(4 * 4 * 4 * 4))
-    assert one["ppv"] == 0.75 and one["coverage"] == 0.75 and one["base_rate"] == 0.5
+    assert one["ppv"] == 0.75
+    assert one["coverage"] == 0.75
+    assert one["base_rate"] == 0.5
     assert one["lift"] == 1.5
     assert one["lift_ci_low"] < 1.5 < one["lift_ci_high"]
     assert one["odds_ratio"] == pytest.approx((4 * 4) / (2 * 2))
@@ -57,18 +64,30 @@ def test_two_by_two_table_by_hand() -> None:
 
 
 def test_outcome_window_excludes_unobservable_signups() -> None:
-    df = pd.concat([log(), pd.DataFrame({"user_id": ["late"], "event": ["signup"],
-                                         "timestamp": [T0 + pd.Timedelta("40D")]})])
+    df = pd.concat(
+        [
+            log(),
+            pd.DataFrame(
+                {"user_id": ["late"], "event": ["signup"], "timestamp": [T0 + pd.Timedelta("40D")]}
+            ),
+        ]
+    )
     r = aha_moments(df, signup_event="signup", as_of="2024-03-01", thresholds=[1])
-    assert r.excluded == 1 and r.users == 8
+    assert r.excluded == 1
+    assert r.users == 8
     with pytest.raises(InsufficientDataError, match=r"retention window is longer than the log"):
         aha_moments(log(), signup_event="signup", retained=("28D", "56D"), as_of="2024-02-01")
 
 
 def test_churn_definition_outcome_and_thresholds_nobody_reaches() -> None:
     with pytest.warns(InsufficientDataWarning, match=r"No user reaches threshold\(s\) \[5\]"):
-        r = aha_moments(log(), signup_event="signup", retained=ChurnDefinition(threshold="40D"),
-                        thresholds=[1, 5], as_of="2024-02-15")
+        r = aha_moments(
+            log(),
+            signup_event="signup",
+            retained=ChurnDefinition(threshold="40D"),
+            thresholds=[1, 5],
+            as_of="2024-02-15",
+        )
     assert set(r.table["threshold"]) == {1}
     # active within 40 days of 2024-02-15: u0-u2, u6 (day 30) and u7 (day 9); not u3-u5
     assert r.retained == 5
@@ -92,8 +111,7 @@ def test_bad_inputs() -> None:
 
 
 def test_growth_path_medians_by_group() -> None:
-    g = growth_path(log(), key_events=["invite", "open"], signup_event="signup",
-                    as_of="2024-03-31")
+    g = growth_path(log(), key_events=["invite", "open"], signup_event="signup", as_of="2024-03-31")
     tab = g.table.set_index(["event", "group"])
     assert tab.loc[("invite", "retained"), "did"] == 3
     assert tab.loc[("invite", "retained"), "median_time"] == pd.Timedelta("1D")
@@ -109,7 +127,11 @@ def test_plots() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    assert aha_moments(log(), signup_event="signup", thresholds=[1],
-                       as_of="2024-03-31").plot() is not None
-    assert growth_path(log(), key_events=["invite"], signup_event="signup",
-                       as_of="2024-03-31").plot() is not None
+    assert (
+        aha_moments(log(), signup_event="signup", thresholds=[1], as_of="2024-03-31").plot()
+        is not None
+    )
+    assert (
+        growth_path(log(), key_events=["invite"], signup_event="signup", as_of="2024-03-31").plot()
+        is not None
+    )

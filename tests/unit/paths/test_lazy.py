@@ -1,4 +1,4 @@
-"""Sessions and transitions of a lazy log (window functions in the engine) equal the in-memory ones."""
+"""Sessions and transitions of a lazy log (window functions in the engine) equal eager ones."""
 
 from __future__ import annotations
 
@@ -38,8 +38,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 def test_sessions_equal(df: pd.DataFrame, engine: str, split: str) -> None:
     log = EventLog.from_pandas(df, tz="Asia/Shanghai")
     lazy = _lazy(df, engine)
-    for kwargs in ({}, {"timeout": "10min"}, {"start_event": "app_open"},
-                   {"as_of": "2024-01-10"}):
+    for kwargs in ({}, {"timeout": "10min"}, {"start_event": "app_open"}, {"as_of": "2024-01-10"}):
         a = sessions(log, split=split, **kwargs)  # type: ignore[arg-type]
         b = sessions(lazy, split=split, **kwargs)  # type: ignore[arg-type]
         pd.testing.assert_frame_equal(a.table, b.table)
@@ -62,7 +61,8 @@ def test_transitions_equal(df: pd.DataFrame, engine: str, within: str, count: st
         a = transitions(log, within=within, count=count, **kwargs)  # type: ignore[arg-type]
         b = transitions(lazy, within=within, count=count, **kwargs)  # type: ignore[arg-type]
         _same(a.table, b.table)
-        assert a.labels == b.labels and a.n_paths == b.n_paths
+        assert a.labels == b.labels
+        assert a.n_paths == b.n_paths
 
 
 def test_lazy_errors_match_eager(df: pd.DataFrame) -> None:
@@ -100,5 +100,7 @@ def test_pyspark_sessions_and_transitions(spark: Any, df: pd.DataFrame) -> None:
     lazy = EventLog.scan(spark.createDataFrame(d), tz="Asia/Shanghai")
     log = EventLog.from_pandas(d, tz="Asia/Shanghai")
     pd.testing.assert_frame_equal(sessions(log).table, sessions(lazy).table)
-    _same(transitions(log, within="session", count="paths").table,
-          transitions(lazy, within="session", count="paths").table)
+    _same(
+        transitions(log, within="session", count="paths").table,
+        transitions(lazy, within="session", count="paths").table,
+    )

@@ -168,7 +168,8 @@ def test_step_matrix_and_its_difference() -> None:
     diff = step_matrix(LOG, steps=3, collapse="first", groups=(["a"], ["b"]))
     assert diff.matrix.sum().round(12).tolist() == [0.0] * 4
     assert diff.matrix.loc["buy", 3] == 1.0
-    assert diff.matrix_a is not None and diff.matrix_a.loc["buy", 3] == 1.0
+    assert diff.matrix_a is not None
+    assert diff.matrix_a.loc["buy", 3] == 1.0
     with pytest.warns(InsufficientDataWarning, match="Group B has no path"):
         step_matrix(LOG, steps=3, groups=(["a"], ["nobody"]))
     with pytest.raises(InvalidParameterError, match=r"groups must be a pair"):
@@ -201,8 +202,12 @@ def test_conversion_paths_best_path() -> None:
     with pytest.raises(InsufficientDataError, match=r"No path has at least 5 users"):
         got.best(min_users=5)
     with pytest.raises(InsufficientDataError, match=r"No user has the entry event 'buy'"):
-        conversion_paths(df.assign(event=df["event"].replace("land", "x")), entry="buy",
-                         target="coupon", as_of="2024-01-01 10:01:30")
+        conversion_paths(
+            df.assign(event=df["event"].replace("land", "x")),
+            entry="buy",
+            target="coupon",
+            as_of="2024-01-01 10:01:30",
+        )
     with pytest.raises(InvalidParameterError, match=r"same event"):
         conversion_paths(df, entry="land", target="land")
     with pytest.raises(InvalidParameterError, match=r"Unknown event name.*'lnad'.*did you mean"):
@@ -282,7 +287,8 @@ def test_unicode_names_and_empty_selection() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         empty = transitions(df, as_of="2023-01-01")
-    assert empty.table.empty and empty.n_paths == 0
+    assert empty.table.empty
+    assert empty.n_paths == 0
 
 
 def test_clean_log_keeps_values_and_labels() -> None:
