@@ -96,7 +96,7 @@ def session_bounds_in_engine(
     users, ev, t, rn, first, last_f = (a[order] for a in (users, ev, t, rn, first, last_f))
     fi = np.flatnonzero(first)
     li = np.flatnonzero(last_f)
-    return pd.DataFrame(
+    out: pd.DataFrame = pd.DataFrame(
         {
             "user": users[fi],
             "start": t[fi],
@@ -106,6 +106,7 @@ def session_bounds_in_engine(
             "last_event": ev[li],
         }
     )
+    return out
 
 
 def pair_counts_in_engine(
@@ -188,7 +189,9 @@ def pair_counts_in_engine(
                         nw.col("_dt").sum().alias("tsum"), nw.col("_dt").count().alias("tn")
                     )
                 )
-                got_pd = _to_pandas(got).merge(_to_pandas(tg), on=["_s", "_d"], how="left")
+                got_pd: pd.DataFrame = _to_pandas(got).merge(
+                    _to_pandas(tg), on=["_s", "_d"], how="left"
+                )
                 return got_pd
         return _to_pandas(got)
 
@@ -221,7 +224,8 @@ def pair_counts_in_engine(
 
 
 def _to_pandas(got: Any) -> pd.DataFrame:
-    return pd.DataFrame({c: got[c].to_numpy() for c in got.columns})
+    out: pd.DataFrame = pd.DataFrame({c: got[c].to_numpy() for c in got.columns})
+    return out
 
 
 def _codes(lazy: LazyEventLog, names: pd.Series) -> npt.NDArray[np.int64]:
