@@ -209,7 +209,8 @@ class AhaResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out_: pd.DataFrame = self.table.copy()
+        return out_
 
     def plot(self, ax: Axes | None = None, *, top: int = 10) -> Axes:
         """Bars of the best threshold's phi for the ``top`` events.
@@ -494,7 +495,8 @@ class GrowthPathResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out_: pd.DataFrame = self.table.copy()
+        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bars of the median days to each first key action, retained and churned side by side.

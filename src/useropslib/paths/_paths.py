@@ -292,7 +292,8 @@ class PathsResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out_: pd.DataFrame = self.table.copy()
+        return out_
 
     def plot(self, ax: Axes | None = None, *, top: int = 30) -> Axes:
         """Flow diagram of the ``top`` edges, one column per step.
@@ -505,7 +506,8 @@ def _reachable(table: pd.DataFrame, n_steps: int) -> pd.DataFrame:
         ok = at & np.isin(src, list(reach))
         keep |= ok
         reach = set(dst[ok].tolist())
-    return table[keep]
+    out_: pd.DataFrame = table[keep]
+    return out_
 
 
 # ============================================================================ top paths
@@ -536,7 +538,8 @@ class TopPathsResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out_: pd.DataFrame = self.table.copy()
+        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the paths' counts.
@@ -742,7 +745,8 @@ class StepMatrixResult(MetricResult):
         m = self.matrix.copy()
         m.index.name = "label"
         m.columns.name = "step"
-        return m.stack().rename("share").reset_index()
+        out_: pd.DataFrame = m.stack().rename("share").reset_index()
+        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Heatmap of the matrix (diverging colours for a difference).
@@ -970,7 +974,8 @@ class ConversionPathsResult(MetricResult):
                 "min_users or raise n."
             )
         ranked = ok.sort_values(["conversion_rate", "users"], ascending=[False, False])
-        return ranked.iloc[0]
+        out_: pd.Series = ranked.iloc[0]
+        return out_
 
     def to_frame(self) -> pd.DataFrame:
         """Return the path table (a copy).
@@ -979,7 +984,8 @@ class ConversionPathsResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out_: pd.DataFrame = self.table.copy()
+        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Horizontal bars of each path's conversion rate.
@@ -1238,7 +1244,8 @@ class CorePathResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out_: pd.DataFrame = self.table.copy()
+        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bars of the share of participants still on the core path at each step.

@@ -104,7 +104,8 @@ class SessionsResult(MetricResult):
         -------
         pandas.Series
         """
-        return self.table.groupby("user_id", sort=False).size().rename("sessions")
+        out_: pd.Series = self.table.groupby("user_id", sort=False).size().rename("sessions")
+        return out_
 
     def to_frame(self) -> pd.DataFrame:
         """Return the session table (a copy).
@@ -113,7 +114,8 @@ class SessionsResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out_: pd.DataFrame = self.table.copy()
+        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of session lengths (share of sessions per length bin).
@@ -160,7 +162,8 @@ class SessionMetricsResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out_: pd.DataFrame = self.table.copy()
+        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of the session-length distribution.
@@ -183,7 +186,8 @@ def _length_counts(seconds: np.ndarray[Any, Any]) -> pd.Series:
     edges = np.array([b for _, b in _LENGTH_BINS[1:-1]], dtype=np.float64)
     which = np.where(seconds <= 0, 0, 1 + np.searchsorted(edges, seconds, side="right"))
     counts = np.bincount(which.astype(np.int64), minlength=len(_LENGTH_BINS))
-    return pd.Series(counts, index=pd.Index([n for n, _ in _LENGTH_BINS], name="length"))
+    out_: pd.Series = pd.Series(counts, index=pd.Index([n for n, _ in _LENGTH_BINS], name="length"))
+    return out_
 
 
 def split_sessions(
@@ -216,7 +220,7 @@ def _table(o: Ordered, new: np.ndarray[Any, np.dtype[np.bool_]], zone: str) -> p
     number = sid[starts] - np.maximum.accumulate(np.where(ufirst, sid[starts], 0)) + 1
     t0, t1 = o.t[starts], o.t[ends]
     names = log.event_names
-    return pd.DataFrame(
+    out_: pd.DataFrame = pd.DataFrame(
         {
             "user_id": log.users[su] if su.size else log.users[:0],
             "session": number.astype(np.int64),
@@ -232,6 +236,7 @@ def _table(o: Ordered, new: np.ndarray[Any, np.dtype[np.bool_]], zone: str) -> p
             "last_event": np.asarray(names, dtype=object)[o.event[ends]],
         }
     )
+    return out_
 
 
 def sessions(

@@ -93,7 +93,8 @@ class TransitionsResult(MetricResult):
             index="source", columns="target", values=weight, aggfunc="sum", fill_value=0
         )
         out = m.reindex(index=idx, columns=pd.Index(self.labels, name="target"), fill_value=0)
-        return out.astype(np.int64 if weight == "count" else np.float64)
+        out_: pd.DataFrame = out.astype(np.int64 if weight == "count" else np.float64)
+        return out_
 
     def to_frame(self) -> pd.DataFrame:
         """Return the transition table (a copy).
@@ -102,7 +103,8 @@ class TransitionsResult(MetricResult):
         -------
         pandas.DataFrame
         """
-        return self.table.copy()
+        out_: pd.DataFrame = self.table.copy()
+        return out_
 
     def plot(self, ax: Axes | None = None, *, top: int = 20) -> Axes:
         """Flow diagram of the ``top`` transitions (line width by count).
