@@ -1102,9 +1102,9 @@ def conversion_paths(
     >>> r = uo.paths.conversion_paths(df, entry="land", target="buy")
     >>> r.table[["path", "users", "converted"]]
                 path  users  converted
-    0  land → browse      1          0
-    1  land → coupon      1          1
-    2           land      1          0
+    0           land      1          0
+    1  land → browse      1          0
+    2  land → coupon      1          1
     >>> r.best()["path"]
     'land → coupon'
     """
