@@ -28,31 +28,47 @@ from useropslib.exceptions import (
     InvalidParameterError,
     NotFittedError,
     RuleSyntaxError,
+    UnknownEventWarning,
     UseropsError,
     UseropsWarning,
 )
 
 if TYPE_CHECKING:
-    from useropslib import churn, datasets, events, metrics, models, paths, segments
+    from useropslib import (
+        campaigns,
+        churn,
+        datasets,
+        events,
+        metrics,
+        models,
+        paths,
+        report,
+        segments,
+    )
     from useropslib.events import EventLog, read_events
-    from useropslib.models import Event, IdentityLink, Segment
+    from useropslib.models import Campaign, Event, Goal, IdentityLink, MetricSpec, Segment
 
 __all__ = [
+    "Campaign",
     "ConvergenceWarning",
     "Event",
     "EventLog",
     "EventSchemaError",
+    "Goal",
     "IdentityConflictError",
     "IdentityLink",
     "InsufficientDataError",
     "InsufficientDataWarning",
     "InvalidParameterError",
+    "MetricSpec",
     "NotFittedError",
     "RuleSyntaxError",
     "Segment",
+    "UnknownEventWarning",
     "UseropsError",
     "UseropsWarning",
     "__version__",
+    "campaigns",
     "churn",
     "datasets",
     "events",
@@ -60,17 +76,31 @@ __all__ = [
     "models",
     "paths",
     "read_events",
+    "report",
     "segments",
     "show_versions",
 ]
 
-_SUBMODULES = {"churn", "datasets", "events", "metrics", "models", "paths", "segments"}
+_SUBMODULES = {
+    "campaigns",
+    "churn",
+    "datasets",
+    "events",
+    "metrics",
+    "models",
+    "paths",
+    "report",
+    "segments",
+}
 _LAZY = {
     "EventLog": "useropslib.events",
     "read_events": "useropslib.events",
     "Event": "useropslib.models",
     "IdentityLink": "useropslib.models",
     "Segment": "useropslib.models",
+    "Campaign": "useropslib.models",
+    "Goal": "useropslib.models",
+    "MetricSpec": "useropslib.models",
 }
 
 

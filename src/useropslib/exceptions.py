@@ -30,6 +30,7 @@ __all__ = [
     "NotFittedError",
     "RuleSyntaxError",
     "UseropsError",
+    "UnknownEventWarning",
     "UseropsWarning",
     "did_you_mean",
 ]
@@ -226,3 +227,14 @@ class InsufficientDataWarning(UseropsWarning):
 
 class ConvergenceWarning(UseropsWarning):
     """An iterative fit stopped without meeting its convergence criterion."""
+
+
+class UnknownEventWarning(UseropsWarning):
+    """An event name is not in the log, so it counts as zero events.
+
+    An event a product tracks may simply not have happened in the data at hand (a new feature,
+    a short window, a quiet day), so useropslib answers 0 for it, as PostHog, Amplitude and
+    Mixpanel do, and warns with the close known names so a typo is still noticed.  Pass
+    ``strict=True`` where a function offers it, or set
+    :func:`useropslib.events.set_strict_events`, to raise :class:`InvalidParameterError` instead.
+    """

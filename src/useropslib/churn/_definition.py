@@ -26,7 +26,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
 )
 from useropslib.metrics import axes_or_new as axes
-from useropslib.metrics._result import MetricResult
+from useropslib._results import MetricResult
 from useropslib.models._churn import ChurnDefinition
 from useropslib.models._types import window_ns
 

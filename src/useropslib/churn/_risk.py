@@ -36,7 +36,7 @@ from useropslib.exceptions import (
     NotFittedError,
     UseropsWarning,
 )
-from useropslib.metrics._result import MetricResult
+from useropslib._results import MetricResult
 from useropslib.models import parse_window
 
 try:  # scikit-learn >= 1.6

@@ -30,7 +30,7 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics import axes_or_new as axes
-from useropslib.metrics._result import MetricResult
+from useropslib._results import MetricResult
 from useropslib.models._types import window_ns
 
 __all__ = [

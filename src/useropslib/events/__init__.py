@@ -5,6 +5,7 @@ Every metric in useropslib reads an :class:`EventLog`.
 
 from useropslib.events._eventlog import EventLog, LogSummary, read_events, scan_events
 from useropslib.events._lazy import EventsLike, LazyEventLog, as_event_log
+from useropslib.events._query import set_strict_events, strict_events
 from useropslib.events._rollup import UserPeriods, first_seen_ns, last_seen_ns, user_periods
 from useropslib.events._time import check_tz, period_codes, period_starts
 
@@ -22,5 +23,7 @@ __all__ = [
     "period_starts",
     "read_events",
     "scan_events",
+    "set_strict_events",
+    "strict_events",
     "user_periods",
 ]

@@ -244,6 +244,7 @@ class EventLog(_LogHeader):
         "_dups_dropped",
         "_event_codes",
         "_events",
+        "_grain",
         "_merged",
         "_props",
         "_ts",
@@ -270,6 +271,7 @@ class EventLog(_LogHeader):
         as_of_given: bool,
         dups_dropped: int = 0,
         merged: int = 0,
+        grain: str | None = None,
     ) -> None:
         self._user_codes = _readonly(user_codes)
         self._users = users
@@ -286,6 +288,7 @@ class EventLog(_LogHeader):
         self._as_of_given = as_of_given
         self._dups_dropped = dups_dropped
         self._merged = merged
+        self._grain = grain
         self._cache: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ constructors
@@ -937,6 +940,17 @@ time_unit, allow_empty
         return int(self._ts.size)
 
     @property
+    def grain(self) -> str | None:
+        """What a row is: None for one event, or the period of a roll-up.
+
+        A log from :meth:`LazyEventLog.rollup` holds one row per (user, event, local period)
+        with the group's first time and value sum; ``grain`` then names that period
+        (``"hour"``, ``"day"``, ``"week"`` or ``"month"``).  Functions that count events refuse
+        such a log instead of counting groups.
+        """
+        return self._grain
+
+    @property
     def n_events(self) -> int:
         """Number of events (rows)."""
         return int(self._ts.size)
@@ -1147,6 +1161,7 @@ time_unit, allow_empty
             "as_of_given": self._as_of_given,
             "dups_dropped": self._dups_dropped,
             "merged": self._merged,
+            "grain": self._grain,
         }
         params.update(changes)
         return type(self)(**params)
@@ -1168,6 +1183,7 @@ time_unit, allow_empty
             "as_of_given": self._as_of_given,
             "dups_dropped": self._dups_dropped,
             "merged": self._merged,
+            "grain": self._grain,
         }
         params.update(changes)
         return type(self)(**params)

@@ -394,6 +394,7 @@ class LazyEventLog(_LogHeader):
         t: npt.NDArray[np.int64],
         v: npt.NDArray[np.float64] | None,
         props: pd.DataFrame | None,
+        grain: str | None = None,
     ) -> EventLog:
         return EventLog(
             user_codes=np.ascontiguousarray(u, dtype=np.int32),
@@ -407,6 +408,7 @@ class LazyEventLog(_LogHeader):
             week_start=self._week_start,
             as_of_ns=self._as_of,
             as_of_given=self._as_of_given,
+            grain=grain,
         )
 
     def collect(
@@ -595,6 +597,7 @@ class LazyEventLog(_LogHeader):
                 if self._has_values
                 else None,
                 None,
+                grain=grain,
             )
         self._cache[key] = log
         return log

@@ -35,7 +35,7 @@ from useropslib.metrics._money import (
     payback,
     revenue,
 )
-from useropslib.metrics._result import MetricResult, axes_or_new, jsonable
+from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.metrics._retention import RetentionResult, retention
 
 __all__ = [

@@ -31,8 +31,8 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics._activity import spec_names
-from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.models import PERIODS, WeekStart, parse_period, parse_week_start
 from useropslib.models._types import window_ns
 

@@ -30,8 +30,8 @@ from useropslib.exceptions import (
     UseropsError,
     did_you_mean,
 )
-from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.models import PERIODS, Period, WeekStart, parse_period, parse_week_start
 
 __all__ = ["StickinessResult", "active_users", "stickiness", "stickiness_ratio"]

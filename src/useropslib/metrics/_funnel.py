@@ -28,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -36,22 +35,26 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, EventsLike, as_event_log, check_tz
-from useropslib.events._time import to_utc_ns
-from useropslib.exceptions import (
-    InsufficientDataWarning,
-    InvalidParameterError,
-    did_you_mean,
+from useropslib._checks import check_choice, check_window
+from useropslib._results import MetricResult, axes_or_new
+from useropslib.events import EventLog, EventsLike, check_tz
+from useropslib.events._query import (
+    EventSelector,
+    EventTerm,
+    check_grain,
+    check_instant,
+    load,
+    resolve_as_of,
+    resolve_groups,
+    warn_empty,
 )
-from useropslib.metrics._activity import spec_names
-from useropslib.metrics._result import MetricResult
-from useropslib.models import parse_window
+from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.models import DateLike
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 from useropslib.events._time import stamp as _stamp
-from useropslib.metrics._result import axes_or_new
 
 __all__ = ["FunnelResult", "funnel"]
 
@@ -253,7 +256,8 @@ def funnel(
     start: Any = None,
     end: Any = None,
     tz: str | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
+    strict: bool | None = None,
 ) -> FunnelResult:
     """Count the people who go through a sequence of steps within a conversion window.
 
@@ -266,11 +270,13 @@ def funnel(
     ----------
     events : EventLog, LazyEventLog or DataFrame
         The events (a frame needs ``user_id``, ``event`` and ``timestamp`` columns).
-    steps : sequence of str or (str, dict)
-        The steps, in order.  A step is an event name, or ``(name, {property: value})`` where
-        every listed event property must equal the value (a list/tuple/set value matches any
-        of its items).  A name may repeat: ``["view", "view", "buy"]`` needs two distinct view
-        events.  A single step is allowed (it counts the people with an entry in the range).
+    steps : sequence of str, None or (str, dict)
+        The steps, in order.  A step is an event name, ``None`` for any event (PostHog's "All
+        events": the step is matched by the next event of any name, in order), or
+        ``(name, {property: value})`` where every listed event property must equal the value
+        (a list/tuple/set value matches any of its items).  A name may repeat:
+        ``["view", "view", "buy"]`` needs two distinct view events.  A single step is allowed
+        (it counts the people with an entry in the range).
     window : str or timedelta, default "14D"
         Conversion window, measured from the entry event; a step exactly ``window`` after the
         entry still counts.  ``"7D"``, ``"24h"``, ``"15s"``, ``"2W"`` ...
@@ -281,9 +287,10 @@ def funnel(
         reaching "step k" means doing k + 1 distinct steps, and any step can be the entry.
         See Notes.
     exclusions : sequence, optional
-        Events that disqualify an attempt.  Each item is a step spec (an event name or
-        ``(name, {property: value})``), excluded anywhere between the first and the last step,
-        or ``(spec, from_step, to_step)`` with 0-based step indices, ``from_step < to_step``.
+        Events that disqualify an attempt.  Each item is a step spec (an event name, ``None``
+        for any event, or ``(name, {property: value})``), excluded anywhere between the first
+        and the last step, or ``(spec, from_step, to_step)`` with 0-based step indices,
+        ``from_step < to_step``.
         An attempt is disqualified when such an event happens strictly after its
         ``from_step`` event and strictly before its ``to_step`` event, or, when it never
         reached ``to_step``, after its ``from_step`` event while its window is still open.
@@ -309,6 +316,10 @@ def funnel(
         Default: the log's.
     as_of : str, datetime or Timestamp, optional
         Ignore events after this instant.  Default: the log's ``as_of``.
+    strict : bool, optional
+        Raise for a step or exclusion event the log does not know.  Default (the library-wide
+        :func:`useropslib.events.set_strict_events`, off): such a step counts zero people,
+        with an :class:`~useropslib.exceptions.UnknownEventWarning` naming close known events.
 
     Returns
     -------
@@ -319,9 +330,10 @@ def funnel(
     Raises
     ------
     InvalidParameterError
-        For empty steps, a malformed step or exclusion, unknown event names (with close known
-        names) or properties, a window that is not positive, an unknown ``order``,
-        ``attempts`` or ``attribution``, a missing breakdown column, an end before the start,
+        For empty steps, a malformed step or exclusion, unknown event names with ``strict``
+        (with close known names), unknown properties, a window that is not positive, an
+        unknown ``order``, ``attempts`` or ``attribution``, a missing breakdown column, an end
+        before the start,
         an unknown time zone, more than 62 steps and exclusions, or, in an unordered funnel,
         a partial exclusion or steps whose filters overlap without being identical.
 
@@ -329,6 +341,8 @@ def funnel(
     -----
     InsufficientDataWarning
         When no entry event falls in the range (the result has zero people).
+    UnknownEventWarning
+        When a step or exclusion names an event the log does not have (it counts zero).
 
     See Also
     --------
@@ -398,19 +412,12 @@ def funnel(
     >>> funnel(df, steps=["signup", "view"], order="strict").table["users"].tolist()
     [3, 2]
     """
-    # from a lazy log, only the rows of the step and exclusion events are collected
-    wanted = spec_names(steps)
-    if wanted is not None and exclusions:
-        more = spec_names(list(exclusions))
-        wanted = None if more is None else wanted + more
-    log = as_event_log(events, names=wanted)
-    zone = log.tz if tz is None else check_tz(tz)
     matchers = _parse_steps(steps)
     n_steps = len(matchers)
-    window_td = parse_window(window)
-    window_ns = int(pd.Timedelta(window_td).value)
-    order_ = _choice(order, _ORDERS, "order", "'ordered' is the usual funnel")
-    attempts_ = _choice(attempts, _ATTEMPTS, "attempts", "'best' counts the best attempt")
+    window_ns = check_window(window, "window")
+    window_td = pd.Timedelta(window_ns, unit="ns")
+    order_ = check_choice(order, _ORDERS, "order", hint="'ordered' is the usual funnel")
+    attempts_ = check_choice(attempts, _ATTEMPTS, "attempts", hint="'best' counts the best attempt")
     excl = _parse_exclusions(exclusions, n_steps, order_)
     if n_steps + len(excl) > _MAX_BITS:
         raise InvalidParameterError(
@@ -418,24 +425,32 @@ def funnel(
             f"most {_MAX_BITS} together. Hint: split the funnel."
         )
     touch = _parse_attribution(attribution, n_steps)
-    lo_ns = None if start is None else to_utc_ns(start, tz=zone, name="start")
-    hi_ns = None if end is None else to_utc_ns(end, tz=zone, name="end")
+    all_matchers = matchers + [m for m, _, _ in excl]
+    # from a lazy log, only the rows of the step and exclusion events are collected
+    selector = EventSelector(terms=tuple(all_matchers), param="steps", strict=strict)
+    log = load(events, selector)
+    check_grain(log, "events", "funnel")
+    zone = log.tz if tz is None else check_tz(tz)
+    lo_ns = check_instant(start, tz=zone, name="start")
+    hi_ns = check_instant(end, tz=zone, name="end")
     if lo_ns is not None and hi_ns is not None and hi_ns < lo_ns:
         raise InvalidParameterError(
             f"end={end!r} is before start={start!r}. Expected start <= end. Hint: swap them."
         )
-    asof_ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=zone, name="as_of")
+    when = resolve_as_of(log, as_of, tz=zone)
+    asof_ns = None if when is None else when.ns
 
     # names and properties are checked before any work, so every mistake fails fast
-    all_matchers = matchers + [m for m, _, _ in excl]
-    codes = [int(c) for c in log.event_code_of([m.event for m in all_matchers])]
+    codes = selector.term_codes(log)
     wanted_props = sorted({k for m in all_matchers for k, _ in m.where})
     props = _properties(log, wanted_props, breakdown if isinstance(breakdown, str) else None)
-    user_groups = _user_groups(log, breakdown) if not isinstance(breakdown, str) else None
+    user_groups = (
+        None if isinstance(breakdown, str) else resolve_groups(log, breakdown, properties=False)
+    )
 
     params: dict[str, Any] = {
         "steps": [m.spec for m in matchers],
-        "window": window if isinstance(window, str) else str(pd.Timedelta(window_td)),
+        "window": window if isinstance(window, str) else str(window_td),
         "order": order_,
         "attempts": attempts_,
         "exclusions": [[m.spec, a, b] for m, a, b in excl],
@@ -468,11 +483,9 @@ def funnel(
     out = _run(log, query, props)
 
     if out.n_entrants == 0:
-        warnings.warn(
-            "No entry event (step 0) in the range, so the funnel is empty. Hint: check start, "
-            "end, as_of and the step-0 event name.",
-            InsufficientDataWarning,
-            stacklevel=2,
+        warn_empty(
+            "No entry event (step 0) in the range, so the funnel is empty",
+            hint="check start, end, as_of and the step-0 event name",
         )
 
     groups: npt.NDArray[np.object_] | None = None
@@ -481,8 +494,8 @@ def funnel(
         breakdown_name = breakdown
         groups = _attributed_values(out, props[breakdown], touch, n_steps)
     elif user_groups is not None:
-        breakdown_name, per_code = user_groups
-        groups = per_code[out.user]
+        breakdown_name = "group" if user_groups.name == "mapping" else user_groups.name
+        groups = user_groups.of(out.user)
     table = _table(out.reach, out.times, n_steps, labels)
     breakdown_table = None
     if groups is not None and breakdown_name is not None:
@@ -510,59 +523,18 @@ def funnel(
 # ============================================================================ parsing
 
 
-@dataclasses.dataclass(frozen=True)
-class _Matcher:
-    """One step or exclusion: an event name and equality/membership conditions on properties."""
-
-    event: str
-    where: tuple[tuple[str, tuple[Any, ...]], ...]  # (property, allowed values), sorted
-    spec: Any  # as given, for params
-    label: str
-
-    @property
-    def key(self) -> tuple[str, tuple[tuple[str, frozenset[Any]], ...]]:
-        return (self.event, tuple((k, frozenset(v)) for k, v in self.where))
+_Matcher: TypeAlias = EventTerm
 
 
 def _parse_matcher(item: Any, what: str) -> _Matcher:
-    if isinstance(item, str):
-        return _Matcher(event=item, where=(), spec=item, label=item)
-    if (
-        isinstance(item, tuple | list)
-        and len(item) == 2
-        and isinstance(item[0], str)
-        and isinstance(item[1], Mapping)
-    ):
-        name, cond = item[0], item[1]
-        where = []
-        for prop, want in cond.items():
-            if not isinstance(prop, str):
-                raise InvalidParameterError(
-                    f"Cannot read the filter of {what} {item!r}: property names must be "
-                    f"strings, got {prop!r}. Expected (name, {{'plan': 'pro'}})."
-                )
-            values = tuple(want) if isinstance(want, list | tuple | set | frozenset) else (want,)
-            try:
-                frozenset(values)
-            except TypeError:
-                raise InvalidParameterError(
-                    f"Cannot read the filter of {what} {item!r}: the value of {prop!r} must be "
-                    "a scalar or a list of scalars. Expected e.g. {'plan': ['pro', 'team']}."
-                ) from None
-            where.append((prop, values))
-        where.sort(key=lambda kv: kv[0])
-        shown = ", ".join(f"{k}={list(v) if len(v) > 1 else v[0]!r}" for k, v in where)
-        label = f"{name} ({shown})" if where else name
-        return _Matcher(event=name, where=tuple(where), spec=(name, dict(cond)), label=label)
-    raise InvalidParameterError(
-        f"Cannot read {what} {item!r}. Expected an event name or a pair (name, {{property: "
-        "value}}), e.g. 'signup' or ('purchase', {'plan': 'pro'})."
-    )
+    return EventTerm.parse(item, param=what)
 
 
 def _parse_steps(steps: Any) -> list[_Matcher]:
-    if isinstance(steps, str) or (
-        isinstance(steps, tuple) and len(steps) == 2 and isinstance(steps[1], Mapping)
+    if (
+        steps is None
+        or isinstance(steps, str)
+        or (isinstance(steps, tuple) and len(steps) == 2 and isinstance(steps[1], Mapping))
     ):
         raise InvalidParameterError(
             f"steps must be a list of steps, got the single step {steps!r}. Hint: wrap it in a "
@@ -645,16 +617,6 @@ def _parse_attribution(attribution: Any, n_steps: int) -> str | tuple[str, int]:
     )
 
 
-def _choice(value: Any, options: Sequence[str], name: str, hint: str) -> Any:
-    if isinstance(value, str) and value in options:
-        return value
-    close = did_you_mean(str(value), options)
-    extra = f" Did you mean {close[0]!r}?" if close else f" Hint: {hint}."
-    raise InvalidParameterError(
-        f"Invalid {name}={value!r}. Expected one of {list(options)}.{extra}"
-    )
-
-
 def _properties(
     log: EventLog, wanted: list[str], breakdown: str | None
 ) -> dict[str, npt.NDArray[Any]]:
@@ -674,32 +636,6 @@ def _properties(
                 f"properties: {avail}.{hint}"
             )
     return {name: frame[name].to_numpy() for name in names}
-
-
-def _user_groups(log: EventLog, breakdown: Any) -> tuple[str, npt.NDArray[np.object_]] | None:
-    """Group per user code from a user-level mapping or Series (None without a breakdown)."""
-    if breakdown is None:
-        return None
-    if not isinstance(breakdown, pd.Series | Mapping):
-        raise InvalidParameterError(
-            f"Cannot read breakdown of type {type(breakdown).__name__}. Expected the name of an "
-            "event property, or a mapping or pandas Series user_id -> group."
-        )
-    s = breakdown if isinstance(breakdown, pd.Series) else pd.Series(dict(breakdown))
-    if s.index.has_duplicates:
-        dup = list(s.index[s.index.duplicated()][:5])
-        raise InvalidParameterError(
-            f"The breakdown maps some users more than once: {dup}. Expected one group per user "
-            "id. Hint: drop duplicates, e.g. series[~series.index.duplicated()]."
-        )
-    pos = s.index.get_indexer(log.users)
-    vals = s.to_numpy(dtype=object)
-    out = np.full(len(log.users), _NONE_GROUP, dtype=object)
-    hit = pos >= 0
-    out[hit] = vals[pos[hit]]
-    out[pd.isna(out)] = _NONE_GROUP
-    name = str(s.name) if isinstance(breakdown, pd.Series) and s.name is not None else "group"
-    return name, out
 
 
 # ============================================================================ kernel
@@ -813,13 +749,20 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
     code_bits = np.zeros(n_codes, dtype=np.int64)
     filtered: list[tuple[int, int, _Matcher]] = []
     for i, (m, c) in enumerate(zip(q.matchers, q.codes, strict=True)):
+        if m.name is not None and c < 0:
+            continue  # an event the log does not know: the step matches nothing
         if m.where:
             filtered.append((i, c, m))
+        elif m.name is None:
+            code_bits |= _bit(i)  # any event (PostHog's "All events")
         else:
             code_bits[c] |= _bit(i)
     is_cand = code_bits != 0
     for _, c, _ in filtered:
-        is_cand[c] = True
+        if c < 0:
+            is_cand[:] = True
+        else:
+            is_cand[c] = True
 
     # time bounds: nothing before start matters, nor anything after the last window or as_of
     # (the log holds no event after its own as_of, so that bound only cuts when earlier)
@@ -884,7 +827,7 @@ def _masks(
 ) -> I64:
     masks: I64 = code_bits[codes]
     for bit, code, m in filtered:
-        sub = np.flatnonzero(codes == code)
+        sub = np.arange(codes.size) if code < 0 else np.flatnonzero(codes == code)
         ok = np.ones(sub.size, dtype=bool)
         for prop, values in m.where:
             col = props[prop][rows[sub]]

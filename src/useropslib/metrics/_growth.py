@@ -25,8 +25,8 @@ from useropslib.metrics._activity import (
     grain_of,
 )
 from useropslib.metrics._lifecycle import _active_before, _flow, _pairs_with_lookback
-from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = [

@@ -22,8 +22,8 @@ from useropslib.metrics._activation import (
     _property,
 )
 from useropslib.metrics._activity import spec_names
-from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.models._types import window_ns
 
 __all__ = ["RATE_DEFINITIONS", "MessageFunnelResult", "message_funnel"]

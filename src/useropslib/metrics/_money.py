@@ -34,8 +34,8 @@ from useropslib.metrics._activation import (
     _user_groups,
 )
 from useropslib.metrics._activity import grain_of, spec_names
-from useropslib.metrics._result import MetricResult
-from useropslib.metrics._result import axes_or_new as _axes
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = ["LTVResult", "PaybackResult", "RevenueResult", "ltv_curve", "payback", "revenue"]

@@ -32,29 +32,36 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_choice, check_int
+from useropslib._results import MetricResult, axes_or_new
 from useropslib.events import (
-    EventLog,
     EventsLike,
-    as_event_log,
     check_tz,
     period_codes,
     period_starts,
 )
-from useropslib.events._time import NS_PER_DAY, NS_PER_HOUR, to_utc_ns
+from useropslib.events._query import (
+    NONE_GROUP,
+    EventSelector,
+    check_grain,
+    check_instant,
+    load,
+    resolve_as_of,
+    resolve_groups,
+    warn_empty,
+)
+from useropslib.events._time import NS_PER_DAY, NS_PER_HOUR
 from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
     did_you_mean,
 )
-from useropslib.metrics._activity import grain_of, has_filter, spec_names
-from useropslib.metrics._result import MetricResult
-from useropslib.models import Period, WeekStart, parse_period, parse_week_start
+from useropslib.models import DateLike, Period, WeekStart, parse_period, parse_week_start
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 from useropslib.events._time import stamp as _stamp
-from useropslib.metrics._result import axes_or_new
 
 __all__ = ["RetentionResult", "retention"]
 
@@ -72,7 +79,7 @@ _COHORTS = ("recurring", "first_time")
 _MODES = ("on", "on_or_after")
 _BUCKETS = ("calendar", "rolling")
 _STATISTICS = ("weighted", "simple")
-_NONE_GROUP = "(none)"
+_NONE_GROUP = NONE_GROUP
 _WINDOW_NS = {"hour": NS_PER_HOUR, "day": NS_PER_DAY, "week": 7 * NS_PER_DAY}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _INT64_MAX = np.iinfo(np.int64).max
@@ -192,7 +199,9 @@ class RetentionResult(MetricResult):
         InvalidParameterError
             For an unknown statistic or group.
         """
-        stat = _choice(statistic, _STATISTICS, "statistic", "pick how cohorts are averaged")
+        stat = check_choice(
+            statistic, _STATISTICS, "statistic", hint="pick how cohorts are averaged"
+        )
         counts, incomplete = self.counts, self.incomplete
         if self._has_breakdown():
             groups = counts.index.get_level_values(0).unique()
@@ -341,7 +350,8 @@ def retention(
     week_start: WeekStart | int | None = None,
     tz: str | None = None,
     breakdown: Any = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
+    strict: bool | None = None,
 ) -> RetentionResult:
     """Share of each cohort active again k periods after it started (留存).
 
@@ -397,8 +407,13 @@ def retention(
         member ids: groups ``True``/``False``).  Users without a value form the group
         ``"(none)"``, so the groups add up to the whole.
     as_of : str, datetime or Timestamp, optional
-        The "now": events after it are ignored and periods not ended by then are marked
-        incomplete.  Default: the log's ``as_of`` (its last event unless given).
+        The "now": events after it are ignored, periods not ended by then are marked
+        incomplete, and no cohort starting at or after it is shown (see the as_of policy in
+        the conventions page).  Default: the log's ``as_of`` (its last event unless given).
+    strict : bool, optional
+        Raise for start or return events the log does not know, instead of counting them as
+        zero with an :class:`~useropslib.exceptions.UnknownEventWarning`.  Default: the
+        library-wide setting (:func:`useropslib.events.set_strict_events`).
 
     Returns
     -------
@@ -474,24 +489,13 @@ def retention(
     ...           start_event="signup", return_event="open").counts[1].tolist()
     [2, 0, <NA>]
     """
-    log = _load(
-        events,
-        period,
-        bucket,
-        start_event,
-        return_event,
-        min_occurrences,
-        breakdown,
-        tz,
-        week_start,
-    )
     p = parse_period(period)
-    n_k = _check_int(periods, "periods", "the number of periods to show, e.g. periods=12")
-    coh = _choice(cohort, _COHORTS, "cohort", "'recurring' is PostHog's default")
-    md = _choice(mode, _MODES, "mode", "'on_or_after' counts returns at k or later")
-    bk = _choice(bucket, _BUCKETS, "bucket", "'rolling' uses 24-hour windows")
-    min_occ = _check_int(
-        min_occurrences, "min_occurrences", "the return events needed per period, e.g. 1"
+    n_k = check_int(periods, "periods", hint="the number of periods to show, e.g. periods=12")
+    coh = check_choice(cohort, _COHORTS, "cohort", hint="'recurring' is PostHog's default")
+    md = check_choice(mode, _MODES, "mode", hint="'on_or_after' counts returns at k or later")
+    bk = check_choice(bucket, _BUCKETS, "bucket", hint="'rolling' uses 24-hour windows")
+    min_occ = check_int(
+        min_occurrences, "min_occurrences", hint="the return events needed per period, e.g. 1"
     )
     if bk == "rolling" and p not in _WINDOW_NS:
         raise InvalidParameterError(
@@ -499,14 +503,25 @@ def retention(
             "'hour', 'day' or 'week'. Hint: use bucket='calendar' for calendar months, or "
             "period='week' for rolling 7-day windows."
         )
+    s_sel = EventSelector.parse(start_event, param="start_event", strict=strict)
+    r_sel = EventSelector.parse(return_event, param="return_event", strict=strict)
+    # calendar buckets with one qualifying event per period need presence per (user, event,
+    # local period) only, so a lazy log's roll-up suffices; rolling buckets, counting events
+    # and property breakdowns need the rows
+    exact_rows = bk != "calendar" or min_occ != 1 or isinstance(breakdown, str)
+    log = load(events, s_sel, r_sel, grain=None if exact_rows else p, tz=tz, week_start=week_start)
+    check_grain(log, "events" if exact_rows else p, "retention")
     z = log.tz if tz is None else check_tz(tz)
     ws = log.week_start if week_start is None else parse_week_start(week_start)
-    s_mask = _event_mask(log, start_event, "start_event")
-    r_mask = _event_mask(log, return_event, "return_event")
+    s_mask = s_sel.mask(log)
+    r_mask = r_sel.mask(log)
 
-    asof_ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=z, name="as_of")
-    start_ns = None if start is None else to_utc_ns(start, tz=z, name="start")
-    end_ns = None if end is None else to_utc_ns(end, tz=z, name="end")
+    when = resolve_as_of(log, as_of, tz=z)
+    asof_ns = None if when is None else when.ns
+    start_ns = check_instant(start, tz=z, name="start")
+    end_ns = check_instant(end, tz=z, name="end")
+    # the last period shown: the one holding `end`, else the last one before as_of's horizon
+    end_code_ns = end_ns if end_ns is not None or when is None else when.horizon_ns - 1
     if end_ns is None:
         end_ns = asof_ns
     if start_ns is not None and end_ns is not None and end_ns < start_ns:
@@ -515,7 +530,15 @@ def retention(
             f"The range ends before it starts: {given} is before start={start!r}. Expected "
             "start <= end. Hint: swap them, or pass a later end/as_of."
         )
-    groups, labels, bd_name = _breakdown_groups(log, breakdown, asof_ns)
+    ug = resolve_groups(log, breakdown, as_of_ns=asof_ns)
+    if ug is None:
+        groups, labels, bd_name = (
+            np.zeros(len(log.users), dtype=np.int64),
+            pd.Index([None], dtype=object),
+            None,
+        )
+    else:
+        groups, labels, bd_name = ug.codes, ug.labels, ug.name
 
     params: dict[str, Any] = {
         "period": p,
@@ -536,18 +559,17 @@ def retention(
     cols = pd.RangeIndex(n_k, name="k")
 
     if end_ns is None:  # an empty log and no range given: nothing to anchor periods to
-        warnings.warn(
-            "The event log has no events and no end or as_of was given, so there are no "
-            "cohorts. Hint: pass end= (or as_of=) to get the range's empty cohorts.",
-            InsufficientDataWarning,
-            stacklevel=2,
+        warn_empty(
+            "The event log has no events and no end or as_of was given, so there are no cohorts",
+            hint="pass end= (or as_of=) to get the range's empty cohorts",
         )
         return _empty_result(params, as_of_ts, cols, labels)
 
     def code_of(ns: int) -> int:
         return int(period_codes(np.array([ns], dtype=np.int64), p, tz=z, week_start=ws)[0])
 
-    last = code_of(end_ns)
+    assert end_code_ns is not None
+    last = code_of(max(end_code_ns, start_ns) if start_ns is not None else end_code_ns)
     first = code_of(start_ns) if start_ns is not None else last - n_k + 1
     n_coh = last - first + 1
     n_cells = n_coh * n_k * len(labels)
@@ -649,210 +671,6 @@ def retention(
 
 
 # ============================================================================ validation
-
-
-def _choice(value: Any, options: Sequence[str], name: str, hint: str) -> Any:
-    if isinstance(value, str) and value in options:
-        return value
-    close = did_you_mean(str(value), options)
-    extra = f" Did you mean {close[0]!r}?" if close else f" Hint: {hint}."
-    raise InvalidParameterError(
-        f"Invalid {name}={value!r}. Expected one of {list(options)}.{extra}"
-    )
-
-
-def _check_int(value: Any, name: str, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise InvalidParameterError(
-            f"{name} must be an integer >= 1, got {value!r} ({type(value).__name__}). "
-            f"Hint: pass {hint}."
-        )
-    if int(value) < 1:
-        raise InvalidParameterError(
-            f"{name} must be at least 1, got {int(value)}. Hint: pass {hint}."
-        )
-    return int(value)
-
-
-def _load(
-    events: Any,
-    period: Any,
-    bucket: Any,
-    start_event: Any,
-    return_event: Any,
-    min_occurrences: Any,
-    breakdown: Any,
-    tz: str | None,
-    week_start: Any,
-) -> EventLog:
-    """Get the event log; from a lazy log collect only what this query reads.
-
-    Calendar buckets with one qualifying event per period need presence per (user, event,
-    local day) only, so the engine's roll-up suffices.  Rolling 24-hour buckets, counting
-    events (``min_occurrences`` > 1), property filters and property breakdowns need the event
-    rows, so the rows of the named events are collected.
-    """
-    start_names, return_names = spec_names(start_event), spec_names(return_event)
-    names = None
-    if start_names is not None and return_names is not None:
-        names = list(dict.fromkeys(start_names + return_names))
-    exact_rows = (
-        bucket != "calendar"
-        or min_occurrences != 1
-        or has_filter(start_event)
-        or has_filter(return_event)
-        or isinstance(breakdown, str)
-    )
-    return as_event_log(
-        events,
-        names=names,
-        grain=None if exact_rows else grain_of(period),
-        by_event=start_event is not None or return_event is not None,
-        tz=tz,
-        week_start=None if week_start is None else parse_week_start(week_start),
-    )
-
-
-def _event_mask(log: EventLog, spec: Any, name: str) -> Bools | None:
-    """Per-event mask of the events matching a start/return spec (None = every event)."""
-    if spec is None:
-        return None
-    items: list[Any]
-    if isinstance(spec, str) or (
-        isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], Mapping)
-    ):
-        items = [spec]
-    elif isinstance(spec, Sequence | set | frozenset):
-        items = list(spec)
-    else:
-        items = [spec]
-    if not items:
-        raise InvalidParameterError(
-            f"{name} is empty. Expected an event name, (name, {{property: value}}) or a list "
-            f"of them. Hint: pass {name}=None to use every event."
-        )
-    plain: list[str] = []
-    filtered: list[tuple[str, Mapping[str, Any]]] = []
-    for item in items:
-        if isinstance(item, str):
-            plain.append(item)
-        elif (
-            isinstance(item, tuple)
-            and len(item) == 2
-            and isinstance(item[0], str)
-            and isinstance(item[1], Mapping)
-        ):
-            filtered.append((item[0], item[1]))
-        else:
-            raise InvalidParameterError(
-                f"Cannot read {name} entry {item!r}. Expected an event name or a pair "
-                "(name, {property: value}), e.g. ('purchase', {'plan': 'pro'})."
-            )
-    # one lookup for every name, so the error lists all unknown names at once
-    log.event_code_of(plain + [n for n, _ in filtered])
-    ev = log.event_codes
-    mask = np.zeros(log.n_events, dtype=bool)
-    if plain:
-        codes = log.event_code_of(plain)
-        mask |= ev == codes[0] if codes.size == 1 else np.isin(ev, codes)
-    if filtered:
-        props = log.properties
-        for ev_name, conditions in filtered:
-            m = ev == int(log.event_code_of([ev_name])[0])
-            for prop, want in conditions.items():
-                if prop not in props.columns:
-                    close = did_you_mean(str(prop), props.columns)
-                    hint = f" Did you mean {close[0]!r}?" if close else ""
-                    raise InvalidParameterError(
-                        f"Unknown property {prop!r} in the {name} filter for {ev_name!r}. "
-                        f"Expected one of the log's properties {list(map(str, props.columns))}."
-                        f"{hint}"
-                    )
-                values = list(want) if isinstance(want, list | tuple | set | frozenset) else [want]
-                m &= np.asarray(props[prop].isin(values), dtype=bool)
-            mask |= m
-    return mask
-
-
-def _breakdown_groups(
-    log: EventLog, breakdown: Any, asof_ns: int | None
-) -> tuple[I64, pd.Index, Any]:
-    """Group code per user code (-1: no value), the group labels, and a JSON-ready description."""
-    n_users = len(log.users)
-    if breakdown is None:
-        return np.zeros(n_users, dtype=np.int64), pd.Index([None], dtype=object), None
-    if isinstance(breakdown, str):
-        props = log.properties
-        if breakdown not in props.columns:
-            avail = list(map(str, props.columns))
-            close = did_you_mean(breakdown, avail)
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else "pass a mapping or Series user_id -> group instead"
-            )
-            raise InvalidParameterError(
-                f"Missing breakdown column {breakdown!r}: the event log has no such property. "
-                f"Available properties: {avail}. Hint: {hint}"
-            )
-        col = props[breakdown]
-        valid = col.notna().to_numpy(dtype=bool, copy=True)
-        if asof_ns is not None:
-            valid &= log.timestamps_ns <= asof_ns
-        idx = np.flatnonzero(valid)
-        u = log.user_codes[idx].astype(np.int64)
-        order = np.lexsort((log.timestamps_ns[idx], u))
-        us = u[order]
-        last = np.flatnonzero(np.r_[us[1:] != us[:-1], True]) if us.size else us
-        per_user = pd.Series(col.to_numpy()[idx[order[last]]], index=us[last])
-        values = pd.Series(pd.NA, index=pd.RangeIndex(n_users), dtype=object)
-        values.iloc[per_user.index.to_numpy()] = per_user.to_numpy()
-        codes, labels = _factorize(values)
-        return (*_with_none(log, codes, labels), breakdown)
-    if isinstance(breakdown, pd.Series | Mapping):
-        s = breakdown if isinstance(breakdown, pd.Series) else pd.Series(dict(breakdown))
-        if s.index.has_duplicates:
-            dup = list(s.index[s.index.duplicated()][:5])
-            raise InvalidParameterError(
-                f"The breakdown maps some users more than once: {dup}. Expected one group per "
-                "user id. Hint: drop duplicates, e.g. series[~series.index.duplicated()]."
-            )
-        pos = s.index.get_indexer(log.users)
-        vals = pd.Series(s.to_numpy(dtype=object), dtype=object)
-        mapped = pd.Series(pd.NA, index=pd.RangeIndex(n_users), dtype=object)
-        hit = pos >= 0
-        mapped.iloc[np.flatnonzero(hit)] = vals.iloc[pos[hit]].to_numpy()
-        if pd.api.types.is_bool_dtype(s.dtype):
-            mapped = mapped.where(hit, False)
-        codes, labels = _factorize(mapped)
-        name = s.name if isinstance(breakdown, pd.Series) and s.name is not None else "mapping"
-        return (*_with_none(log, codes, labels), str(name))
-    if isinstance(breakdown, pd.Index | np.ndarray | set | frozenset | list | tuple):
-        members = pd.Index(list(breakdown))
-        is_member = members.get_indexer(log.users) >= 0 if len(members) else np.zeros(n_users, bool)
-        codes = is_member.astype(np.int64)  # False -> 0, True -> 1
-        return codes, pd.Index([False, True], dtype=object), "segment"
-    raise InvalidParameterError(
-        f"Cannot read breakdown of type {type(breakdown).__name__}. Expected the name of a "
-        "property column, a mapping or pandas Series user_id -> group, or a collection of the "
-        "user ids in a segment."
-    )
-
-
-def _factorize(values: pd.Series) -> tuple[I64, pd.Index]:
-    try:
-        codes, labels = pd.factorize(values, sort=True)
-    except TypeError:  # mixed types that cannot be ordered
-        codes, labels = pd.factorize(values, sort=False)
-    return np.asarray(codes, dtype=np.int64), pd.Index(labels, dtype=object)
-
-
-def _with_none(log: EventLog, codes: I64, labels: pd.Index) -> tuple[I64, pd.Index]:
-    present = log.present_user_codes
-    if present.size and bool((codes[present] < 0).any()):
-        codes = np.where(codes < 0, len(labels), codes)
-        labels = labels.append(pd.Index([_NONE_GROUP], dtype=object))
-    return codes, labels
 
 
 # ============================================================================ helpers

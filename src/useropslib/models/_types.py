@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 
-__all__ = ["PERIODS", "Period", "WeekStart", "parse_period", "parse_week_start", "parse_window"]
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["PERIODS", "DateLike", "Period", "WeekStart", "parse_period", "parse_week_start", "parse_window"]
+
+DateLike: TypeAlias = "str | dt.date | dt.datetime | pd.Timestamp | np.datetime64"
+"""An instant as a caller gives it: an ISO string, a date, a datetime, a Timestamp or a datetime64.
+
+Naive values are read in the call's (or the log's) time zone.
+"""
 
 Period: TypeAlias = Literal["hour", "day", "week", "month"]
 """A calendar period used to bucket time."""

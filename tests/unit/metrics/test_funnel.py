@@ -549,9 +549,9 @@ def test_breakdown_with_packed_and_unpacked_sorts() -> None:
 
 def test_unknown_event_names_list_close_names(shop: pd.DataFrame) -> None:
     with pytest.raises(InvalidParameterError, match=r"Unknown event name\(s\) \['crat'\].*'cart'"):
-        funnel(shop, ["visit", "crat"])
+        funnel(shop, ["visit", "crat"], strict=True)
     with pytest.raises(InvalidParameterError, match=r"Unknown event name\(s\) \['vist'\]"):
-        funnel(shop, ["visit", "cart"], exclusions=["vist"])
+        funnel(shop, ["visit", "cart"], exclusions=["vist"], strict=True)
 
 
 @pytest.mark.parametrize("steps", [[], ()])

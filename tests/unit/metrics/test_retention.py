@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from useropslib.events import EventLog
+from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics import RetentionResult, retention
 
@@ -473,12 +473,12 @@ def test_empty_log() -> None:
         ({"start_event": "opne"}, r"Unknown event name\(s\) \['opne'\].*did you mean 'open'"),
         ({"return_event": ["open", "clik"]}, r"Unknown event name\(s\) \['clik'\]"),
         ({"return_event": ("open", {"plann": "x"})}, r"Unknown property 'plann'.*'plan'"),
-        ({"start_event": []}, r"start_event is empty"),
-        ({"start_event": 3}, r"Cannot read start_event entry 3"),
-        ({"periods": 0}, r"periods must be at least 1, got 0"),
-        ({"periods": 2.5}, r"periods must be an integer >= 1, got 2.5"),
-        ({"periods": True}, r"periods must be an integer"),
-        ({"min_occurrences": 0}, r"min_occurrences must be at least 1"),
+        ({"start_event": []}, r"start_event=\[\] names no event"),
+        ({"start_event": 3}, r"Invalid start_event=3 of type int"),
+        ({"periods": 0}, r"Invalid periods=0. Expected an integer >= 1"),
+        ({"periods": 2.5}, r"Invalid periods=2.5. Expected an integer >= 1"),
+        ({"periods": True}, r"Invalid periods=True. Expected an integer"),
+        ({"min_occurrences": 0}, r"Invalid min_occurrences=0. Expected an integer >= 1"),
         ({"start": "2024-02-01", "end": "2024-01-01"}, r"ends before it starts.*swap"),
         ({"start": "2030-01-01"}, r"end \(default as_of=.*\) is before start"),
         ({"period": "fortnight"}, r"Unsupported period 'fortnight'"),
@@ -496,7 +496,7 @@ def test_empty_log() -> None:
     ],
 )
 def test_bad_input(shop: pd.DataFrame, kwargs: dict[str, Any], match: str) -> None:
-    with pytest.raises(InvalidParameterError, match=match):
+    with strict_events(), pytest.raises(InvalidParameterError, match=match):
         retention(shop, period=kwargs.pop("period", "day"), **kwargs)
 
 
