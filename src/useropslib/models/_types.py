@@ -12,7 +12,15 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["PERIODS", "DateLike", "Period", "WeekStart", "parse_period", "parse_week_start", "parse_window"]
+__all__ = [
+    "PERIODS",
+    "DateLike",
+    "Period",
+    "WeekStart",
+    "parse_period",
+    "parse_week_start",
+    "parse_window",
+]
 
 DateLike: TypeAlias = "str | dt.date | dt.datetime | pd.Timestamp | np.datetime64"
 """An instant as a caller gives it: an ISO string, a date, a datetime, a Timestamp or a datetime64.

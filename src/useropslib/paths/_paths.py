@@ -27,7 +27,7 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics import MetricResult
-from useropslib.models import parse_window
+from useropslib.models import Campaign, parse_window
 from useropslib.paths._query import (
     Ordered,
     PathRows,
@@ -1267,7 +1267,7 @@ class CorePathResult(MetricResult):
 def core_path(
     events: EventsLike,
     *,
-    steps: Sequence[str],
+    steps: Sequence[str] | Campaign,
     window: Any = "14D",
     ignore: Iterable[str] | str | None = None,
     collapse: bool = True,
@@ -1285,8 +1285,11 @@ def core_path(
     ----------
     events : EventLog, LazyEventLog or DataFrame
         The events.
-    steps : sequence of str
-        The core path (a campaign's participation funnel as event names), at least 2.
+    steps : sequence of str or Campaign
+        The core path as event names (at least 2), or a
+        :class:`~useropslib.models.Campaign` whose participation funnel (attention → interest
+        → weigh → action) is the core path; a stage naming several events is done by any of
+        them.
     window : str or timedelta, default "14D"
         How long after the entry to follow participants (inclusive bound).
     ignore : str or sequence of str, optional
@@ -1331,6 +1334,17 @@ def core_path(
     >>> r.through, r.participants, r.table["on_path"].tolist()
     (1, 2, [2, 1, 1])
     """
+    if isinstance(steps, Campaign):
+        return _campaign_core_path(
+            events,
+            campaign=steps,
+            window=window,
+            ignore=ignore,
+            collapse=collapse,
+            ties=ties,
+            tz=tz,
+            as_of=as_of,
+        )
     if isinstance(steps, str) or not isinstance(steps, Sequence) or len(steps) < 2:
         raise InvalidParameterError(
             f"steps must be a list of at least 2 event names, got {steps!r}. Hint: "
@@ -1433,4 +1447,58 @@ def core_path(
         participants=participants,
         through=int((d >= k).sum()),
         completed=completed,
+    )
+
+
+def _campaign_core_path(
+    events: EventsLike,
+    *,
+    campaign: Campaign,
+    window: Any,
+    ignore: Iterable[str] | str | None,
+    collapse: bool,
+    ties: Any,
+    tz: str | None,
+    as_of: Any,
+) -> CorePathResult:
+    """Run :func:`core_path` through a campaign's participation funnel (stages of event names)."""
+    funnel_ = campaign.funnel
+    if funnel_ is None:
+        raise InvalidParameterError(
+            f"Campaign {campaign.id!r} has no participation funnel, so it has no core path. "
+            "Hint: give it funnel=ParticipationFunnel(attention=..., action=...) or pass "
+            "steps=[event names]."
+        )
+    log = as_event_log(events)
+    group: dict[str, str] = {}
+    labels: list[str] = []
+    for _, names in funnel_.stages:
+        log.event_code_of(list(names))
+        label = " | ".join(names)
+        for n in names:
+            if n in group:
+                raise InvalidParameterError(
+                    f"Event {n!r} is in two stages of campaign {campaign.id!r}'s participation "
+                    "funnel. Hint: each event may mark one stage only."
+                )
+            group[n] = label
+        labels.append(label)
+    relabelled = clean_log(log, group=group, ties="input" if ties == "input" else ties)
+    res = core_path(
+        relabelled,
+        steps=labels,
+        window=window,
+        ignore=ignore,
+        collapse=collapse,
+        ties=ties,
+        tz=tz,
+        as_of=as_of,
+    )
+    stage_names = [stage for stage, _ in funnel_.stages]
+    table = res.table.copy()
+    table.insert(1, "stage", stage_names)
+    return dataclasses.replace(
+        res,
+        params={**res.params, "campaign": campaign.id, "stages": stage_names},
+        table=table,
     )

@@ -317,3 +317,42 @@ def test_results_plot_and_serialise() -> None:
         assert isinstance(r.to_frame(), pd.DataFrame)
         assert isinstance(r.to_dict(), dict)
         assert type(r).__name__ in repr(r)
+
+
+def _campaign(funnel: object) -> object:
+    from useropslib.models import Campaign, Goal, NewUsersSpec
+
+    goal = Goal(
+        kind="acquisition",
+        metric=NewUsersSpec(),
+        target=10,
+        start="2024-01-01T00:00:00Z",
+        deadline="2024-02-01T00:00:00Z",
+    )
+    return Campaign(id="c1", name="Spring", type="conversion", primary_goal=goal, funnel=funnel)
+
+
+def test_core_path_through_a_campaign_funnel() -> None:
+    from useropslib.models import ParticipationFunnel
+
+    df = frame(
+        [
+            ("a", "banner", "2024-01-01 10:00"),
+            ("a", "landing_b", "2024-01-01 10:01"),  # either landing counts as interest
+            ("a", "buy", "2024-01-01 10:02"),
+            ("b", "banner", "2024-01-01 10:00"),
+            ("b", "browse", "2024-01-01 10:01"),
+            ("b", "landing_a", "2024-01-01 10:02"),
+            ("b", "buy", "2024-01-01 10:03"),
+        ]
+    )
+    camp = _campaign(
+        ParticipationFunnel(attention="banner", interest=["landing_a", "landing_b"], action="buy")
+    )
+    got = core_path(df, steps=camp)  # type: ignore[arg-type]
+    assert got.table["stage"].tolist() == ["attention", "interest", "action"]
+    assert got.table["name"].tolist() == ["banner", "landing_a | landing_b", "buy"]
+    assert (got.participants, got.through, got.completed) == (2, 1, 2)
+    assert got.params["campaign"] == "c1"
+    with pytest.raises(InvalidParameterError, match=r"has no participation funnel"):
+        core_path(df, steps=_campaign(None))  # type: ignore[arg-type]
