@@ -1,4 +1,4 @@
-"""Draw the figures of docs/paths.md from the synthetic data (run: python docs/_ext/paths_figures.py)."""
+"""Draw the figures of docs/paths.md from the synthetic data: python docs/_ext/paths_figures.py."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pathlib
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import useropslib as uo  # noqa: E402
+import useropslib as uo
 
 OUT = pathlib.Path(__file__).resolve().parents[1] / "img"
 

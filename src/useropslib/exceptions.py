@@ -29,8 +29,8 @@ __all__ = [
     "InvalidParameterError",
     "NotFittedError",
     "RuleSyntaxError",
-    "UseropsError",
     "UnknownEventWarning",
+    "UseropsError",
     "UseropsWarning",
     "did_you_mean",
 ]

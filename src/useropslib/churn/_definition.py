@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import ValidationError
 
+from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import NS_PER_DAY, stamp, to_utc_ns
 from useropslib.exceptions import (
@@ -26,7 +27,6 @@ from useropslib.exceptions import (
     InvalidParameterError,
 )
 from useropslib.metrics import axes_or_new as axes
-from useropslib._results import MetricResult
 from useropslib.models._churn import ChurnDefinition
 from useropslib.models._types import window_ns
 

@@ -28,6 +28,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
+from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log, period_codes
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
@@ -36,7 +37,6 @@ from useropslib.exceptions import (
     NotFittedError,
     UseropsWarning,
 )
-from useropslib._results import MetricResult
 from useropslib.models import parse_window
 
 try:  # scikit-learn >= 1.6

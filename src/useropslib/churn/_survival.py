@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from useropslib._results import MetricResult
 from useropslib.churn._definition import (
     DefinitionLike,
     activity,
@@ -30,7 +31,6 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics import axes_or_new as axes
-from useropslib._results import MetricResult
 from useropslib.models._types import window_ns
 
 __all__ = [

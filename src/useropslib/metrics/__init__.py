@@ -5,6 +5,7 @@ with ``user_id``, ``event`` and ``timestamp`` columns) and keyword-only options 
 convention used.
 """
 
+from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.metrics._activation import (
     ActivationResult,
     OnboardingResult,
@@ -35,7 +36,6 @@ from useropslib.metrics._money import (
     payback,
     revenue,
 )
-from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.metrics._retention import RetentionResult, retention
 
 __all__ = [

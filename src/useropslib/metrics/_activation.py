@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.events import (
     EventLog,
     EventsLike,
@@ -31,8 +33,6 @@ from useropslib.exceptions import (
     did_you_mean,
 )
 from useropslib.metrics._activity import spec_names
-from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.models import PERIODS, WeekStart, parse_period, parse_week_start
 from useropslib.models._types import window_ns
 

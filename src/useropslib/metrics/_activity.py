@@ -21,6 +21,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventLog, EventsLike, as_event_log, check_tz, period_codes
 from useropslib.events._lazy import Grain
 from useropslib.events._time import to_utc_ns
@@ -30,8 +32,6 @@ from useropslib.exceptions import (
     UseropsError,
     did_you_mean,
 )
-from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.models import PERIODS, Period, WeekStart, parse_period, parse_week_start
 
 __all__ = ["StickinessResult", "active_users", "stickiness", "stickiness_ratio"]

@@ -9,6 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventsLike
 from useropslib.exceptions import InvalidParameterError
 from useropslib.metrics._activity import (
@@ -25,8 +27,6 @@ from useropslib.metrics._activity import (
     grain_of,
 )
 from useropslib.metrics._lifecycle import _active_before, _flow, _pairs_with_lookback
-from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = [

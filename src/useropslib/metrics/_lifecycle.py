@@ -10,6 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventsLike, period_codes
 from useropslib.events._validate import Problems, parse_timestamps
 from useropslib.exceptions import InvalidParameterError, did_you_mean
@@ -24,8 +26,6 @@ from useropslib.metrics._activity import (
     _warn_empty,
     grain_of,
 )
-from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = ["LifecycleResult", "lifecycle"]

@@ -11,6 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
@@ -22,8 +24,6 @@ from useropslib.metrics._activation import (
     _property,
 )
 from useropslib.metrics._activity import spec_names
-from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.models._types import window_ns
 
 __all__ = ["RATE_DEFINITIONS", "MessageFunnelResult", "message_funnel"]

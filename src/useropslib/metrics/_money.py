@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._results import MetricResult
+from useropslib._results import axes_or_new as _axes
 from useropslib.events import (
     EventLog,
     EventsLike,
@@ -34,8 +36,6 @@ from useropslib.metrics._activation import (
     _user_groups,
 )
 from useropslib.metrics._activity import grain_of, spec_names
-from useropslib._results import MetricResult
-from useropslib._results import axes_or_new as _axes
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = ["LTVResult", "PaybackResult", "RevenueResult", "ltv_curve", "payback", "revenue"]
