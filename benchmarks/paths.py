@@ -109,10 +109,7 @@ def _check_sessions(n_sessions: int, n_events: int, want: tuple[int, int], who: 
 
 
 def _pairs_dict(frame: pd.DataFrame, a: str, b: str, n: str) -> dict[tuple[str, str], int]:
-    return {
-        (str(x), str(y)): int(c)
-        for x, y, c in zip(frame[a], frame[b], frame[n], strict=True)
-    }
+    return {(str(x), str(y)): int(c) for x, y, c in zip(frame[a], frame[b], frame[n], strict=True)}
 
 
 def main() -> None:
@@ -203,8 +200,9 @@ def main() -> None:
         "DuckDB SQL",
         lambda: duckdb.sql(SQL_PAIRS.format(t=TIMEOUT_NS, src=src)).df(),
     )
-    got = timed("sessions", "Parquet", "Polars scan_parquet", lambda: polars_sessions(
-        pl.scan_parquet(p)))
+    got = timed(
+        "sessions", "Parquet", "Polars scan_parquet", lambda: polars_sessions(pl.scan_parquet(p))
+    )
     _check_sessions(got.height, int(got["n"].sum()), want_s, "polars parquet")
     timed("transitions", "Parquet", "Polars scan_parquet", lambda: polars_pairs(pl.scan_parquet(p)))
     print(f"load average after: {os.getloadavg()}")

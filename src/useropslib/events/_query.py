@@ -347,6 +347,7 @@ class EventSelector:
             return spec
         if isinstance(spec, np.ndarray | pd.Series | pd.Index):
             spec = spec.tolist()
+        terms: tuple[EventTerm, ...]
         if _is_single(spec):
             terms = (_term(spec, param),)
         elif isinstance(spec, Sequence | set | frozenset) and not isinstance(spec, bytes):

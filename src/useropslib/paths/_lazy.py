@@ -45,7 +45,6 @@ def lazy_sessions(
     new_user[1:] = user[1:] != user[:-1]
     idx = np.arange(user.size, dtype=np.int64)
     number = idx - np.maximum.accumulate(np.where(new_user, idx, 0)) + 1
-    names = np.asarray(events.event_names, dtype=object)
     t0 = b["start"].to_numpy(dtype=np.int64)
     t1 = b["end"].to_numpy(dtype=np.int64)
     table = pd.DataFrame(
@@ -58,8 +57,12 @@ def lazy_sessions(
             "end": pd.DatetimeIndex(t1.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz),
             "duration": pd.to_timedelta(t1 - t0, unit="ns"),
             "events": b["events"].to_numpy(dtype=np.int64),
-            "first_event": names[b["first_event"].to_numpy(dtype=np.int64)],
-            "last_event": names[b["last_event"].to_numpy(dtype=np.int64)],
+            "first_event": pd.Categorical.from_codes(
+                b["first_event"].to_numpy(dtype=np.int64), categories=events.event_names
+            ),
+            "last_event": pd.Categorical.from_codes(
+                b["last_event"].to_numpy(dtype=np.int64), categories=events.event_names
+            ),
         }
     )
     return table, stamp_

@@ -438,8 +438,12 @@ def path_rows(
     check_choice("collapse", collapse, ("first", "last", None))
     unit = unit_ids(o, within, rule)
     keep = o.label >= 0
-    unit, user, label, t = unit[keep], o.user[keep], o.label[keep], o.t[keep]
-    rows = o.rows[keep]
+    dropped = not bool(keep.all())
+    if dropped:
+        unit, user, label, t = unit[keep], o.user[keep], o.label[keep], o.t[keep]
+        rows = o.rows[keep]
+    else:
+        user, label, t, rows = o.user, o.label, o.t, o.rows
     if collapse is not None:
         only = None
         if collapse_only is not None:
@@ -457,7 +461,9 @@ def path_rows(
         unit, user, label, t, rows = unit[m], user[m], label[m], t[m], rows[m]
     n_units = 0
     origin = unit
-    if unit.size:
+    if unit.size and not dropped:
+        n_units = int(unit[-1]) + 1  # collapsing never removes a unit's first row
+    elif unit.size:
         new = np.ones(unit.size, dtype=bool)
         new[1:] = unit[1:] != unit[:-1]
         unit = np.cumsum(new, dtype=np.int64) - 1

@@ -137,34 +137,42 @@ def pair_counts(pr: PathRows, *, count: str, markers: bool) -> tuple[pd.DataFram
             )
     start_code, end_code = n_lab, n_lab + 1
     width = n_lab + 2
-    same = pr.unit[1:] == pr.unit[:-1] if pr.unit.size > 1 else np.zeros(0, dtype=bool)
-    src = pr.label[:-1][same]
-    dst = pr.label[1:][same]
-    dt = (pr.t[1:] - pr.t[:-1])[same] if pr.unit.size > 1 else np.zeros(0, dtype=np.int64)
-    unit = pr.unit[:-1][same]
-    user = pr.user[:-1][same]
-    timed = np.ones(src.size, dtype=bool)
-    if markers and pr.unit.size:
-        first = np.ones(pr.unit.size, dtype=bool)
-        first[1:] = ~(pr.unit[1:] == pr.unit[:-1])
-        last = np.ones(pr.unit.size, dtype=bool)
+    n = pr.unit.size
+    if n > 1:
+        same = pr.unit[1:] == pr.unit[:-1]
+        src = pr.label[:-1][same]
+        dst = pr.label[1:][same]
+        dt = np.diff(pr.t)[same].astype(np.float64)
+    else:
+        same = np.zeros(0, dtype=bool)
+        src = dst = np.zeros(0, dtype=np.int64)
+        dt = np.zeros(0, dtype=np.float64)
+    unit = user = None
+    if count != "occurrences":
+        unit = pr.unit[:-1][same] if n > 1 else np.zeros(0, dtype=np.int64)
+        user = pr.user[:-1][same] if n > 1 else np.zeros(0, dtype=np.int64)
+    n_timed = src.size
+    if markers and n:
+        first = np.ones(n, dtype=bool)
+        first[1:] = ~same
+        last = np.ones(n, dtype=bool)
         last[:-1] = first[1:]
         k1, k2 = int(first.sum()), int(last.sum())
-        src = np.r_[np.full(k1, start_code), src, pr.label[last]]
-        dst = np.r_[pr.label[first], dst, np.full(k2, end_code)]
-        dt = np.r_[np.zeros(k1, np.int64), dt, np.zeros(k2, np.int64)]
-        unit = np.r_[pr.unit[first], unit, pr.unit[last]]
-        user = np.r_[pr.user[first], user, pr.user[last]]
-        timed = np.r_[np.zeros(k1, bool), timed, np.zeros(k2, bool)]
+        src = np.r_[src, np.full(k1, start_code), pr.label[last]]
+        dst = np.r_[dst, pr.label[first], np.full(k2, end_code)]
+        if unit is not None and user is not None:
+            unit = np.r_[unit, pr.unit[first], pr.unit[last]]
+            user = np.r_[user, pr.user[first], pr.user[last]]
     pair = src.astype(np.int64) * width + dst
     n_pairs = width * width
     occ = np.bincount(pair, minlength=n_pairs)
-    tsum = np.bincount(pair, weights=np.where(timed, dt, 0).astype(np.float64), minlength=n_pairs)
-    tn = np.bincount(pair, weights=timed.astype(np.float64), minlength=n_pairs)
+    tsum = np.bincount(pair[:n_timed], weights=dt, minlength=n_pairs)
+    tn = np.bincount(pair[:n_timed], minlength=n_pairs).astype(np.float64)
     if count == "occurrences":
         cnt = occ
     else:
         owner = unit if count == "paths" else user
+        assert owner is not None
         key = owner * n_pairs + pair
         uniq = np.unique(key)
         cnt = np.bincount(uniq % n_pairs, minlength=n_pairs)
