@@ -169,7 +169,7 @@ def main() -> None:
     _check_sessions(got.height, int(got["n"].sum()), want_s, "polars")
     got = timed("transitions", "in-memory", "Polars (DataFrame)", lambda: polars_pairs(pdf.lazy()))
     assert _pairs_dict(got.to_pandas(), "event", "nxt", "len") == want_p, "polars pairs differ"
-    del pdf, con, log
+    pdf = con = log = None  # type: ignore[assignment]  # release before the Parquet runs
     h.settle()
 
     # ---------------------------------------------------------------- lazy (Parquet)
