@@ -112,12 +112,65 @@ def _pairs_dict(frame: pd.DataFrame, a: str, b: str, n: str) -> dict[tuple[str, 
     return {(str(x), str(y)): int(c) for x, y, c in zip(frame[a], frame[b], frame[n], strict=True)}
 
 
+def run_engines_in_memory(df, want_s, want_p, timed):  # type: ignore[no-untyped-def]
+    con = duckdb.connect()
+    con.register("events_tbl", pa.Table.from_pandas(df[["user_id", "event", "timestamp"]]))
+    got = timed(
+        "sessions",
+        "in-memory",
+        "DuckDB SQL (Arrow table)",
+        lambda: con.sql(SQL_SESSIONS.format(t=TIMEOUT_NS, src="events_tbl")).df(),
+    )
+    _check_sessions(len(got), int(got["n"].sum()), want_s, "duckdb")
+    got = timed(
+        "transitions",
+        "in-memory",
+        "DuckDB SQL (Arrow table)",
+        lambda: con.sql(SQL_PAIRS.format(t=TIMEOUT_NS, src="events_tbl")).df(),
+    )
+    assert _pairs_dict(got, "event", "nxt", "n") == want_p, "duckdb pairs differ"
+    pdf = pl.from_pandas(df[["user_id", "event", "timestamp"]])
+    got = timed("sessions", "in-memory", "Polars (DataFrame)", lambda: polars_sessions(pdf.lazy()))
+    _check_sessions(got.height, int(got["n"].sum()), want_s, "polars")
+    got = timed("transitions", "in-memory", "Polars (DataFrame)", lambda: polars_pairs(pdf.lazy()))
+    assert _pairs_dict(got.to_pandas(), "event", "nxt", "len") == want_p, "polars pairs differ"
+
+
+def run_engines_parquet(p, want_s, want_p, timed):  # type: ignore[no-untyped-def]
+    src = f"read_parquet('{p}')"
+    got = timed(
+        "sessions",
+        "Parquet",
+        "DuckDB SQL",
+        lambda: duckdb.sql(SQL_SESSIONS.format(t=TIMEOUT_NS, src=src)).df(),
+    )
+    _check_sessions(len(got), int(got["n"].sum()), want_s, "duckdb parquet")
+    got = timed(
+        "transitions",
+        "Parquet",
+        "DuckDB SQL",
+        lambda: duckdb.sql(SQL_PAIRS.format(t=TIMEOUT_NS, src=src)).df(),
+    )
+    assert _pairs_dict(got, "event", "nxt", "n") == want_p, "duckdb parquet pairs differ"
+    got = timed(
+        "sessions", "Parquet", "Polars scan_parquet", lambda: polars_sessions(pl.scan_parquet(p))
+    )
+    _check_sessions(got.height, int(got["n"].sum()), want_s, "polars parquet")
+    got = timed(
+        "transitions", "Parquet", "Polars scan_parquet", lambda: polars_pairs(pl.scan_parquet(p))
+    )
+    assert _pairs_dict(got.to_pandas(), "event", "nxt", "len") == want_p, "polars pairs differ"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", default="1M")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache-dir", default=str(HERE / ".cache"))
+    ap.add_argument(
+        "--only-useropslib", action="store_true", help="skip the engines' queries (re-timing)"
+    )
     args = ap.parse_args()
     n = h.parse_size(args.size)
     path = h.ensure_cached(n, args.seed, Path(args.cache_dir), print)
@@ -148,28 +201,9 @@ def main() -> None:
         lambda: uo.paths.transitions(log, within="session").table,
     )
     want_p = _pairs_dict(tr, "source", "target", "count")
-    con = duckdb.connect()
-    con.register("events_tbl", pa.Table.from_pandas(df[["user_id", "event", "timestamp"]]))
-    got = timed(
-        "sessions",
-        "in-memory",
-        "DuckDB SQL (Arrow table)",
-        lambda: con.sql(SQL_SESSIONS.format(t=TIMEOUT_NS, src="events_tbl")).df(),
-    )
-    _check_sessions(len(got), int(got["n"].sum()), want_s, "duckdb")
-    got = timed(
-        "transitions",
-        "in-memory",
-        "DuckDB SQL (Arrow table)",
-        lambda: con.sql(SQL_PAIRS.format(t=TIMEOUT_NS, src="events_tbl")).df(),
-    )
-    assert _pairs_dict(got, "event", "nxt", "n") == want_p, "duckdb pairs differ"
-    pdf = pl.from_pandas(df[["user_id", "event", "timestamp"]])
-    got = timed("sessions", "in-memory", "Polars (DataFrame)", lambda: polars_sessions(pdf.lazy()))
-    _check_sessions(got.height, int(got["n"].sum()), want_s, "polars")
-    got = timed("transitions", "in-memory", "Polars (DataFrame)", lambda: polars_pairs(pdf.lazy()))
-    assert _pairs_dict(got.to_pandas(), "event", "nxt", "len") == want_p, "polars pairs differ"
-    pdf = con = log = None  # type: ignore[assignment]  # release before the Parquet runs
+    if not args.only_useropslib:
+        run_engines_in_memory(df, want_s, want_p, timed)
+    log = None  # type: ignore[assignment]  # release before the Parquet runs
     h.settle()
 
     # ---------------------------------------------------------------- lazy (Parquet)
@@ -186,25 +220,8 @@ def main() -> None:
     _check_sessions(len(got), int(got["events"].sum()), want_s, "useropslib lazy")
     got = timed("transitions", "Parquet", "useropslib scan (DuckDB)", lazy_pairs)
     assert _pairs_dict(got, "source", "target", "count") == want_p, "lazy pairs differ"
-    src = f"read_parquet('{p}')"
-    got = timed(
-        "sessions",
-        "Parquet",
-        "DuckDB SQL",
-        lambda: duckdb.sql(SQL_SESSIONS.format(t=TIMEOUT_NS, src=src)).df(),
-    )
-    _check_sessions(len(got), int(got["n"].sum()), want_s, "duckdb parquet")
-    got = timed(
-        "transitions",
-        "Parquet",
-        "DuckDB SQL",
-        lambda: duckdb.sql(SQL_PAIRS.format(t=TIMEOUT_NS, src=src)).df(),
-    )
-    got = timed(
-        "sessions", "Parquet", "Polars scan_parquet", lambda: polars_sessions(pl.scan_parquet(p))
-    )
-    _check_sessions(got.height, int(got["n"].sum()), want_s, "polars parquet")
-    timed("transitions", "Parquet", "Polars scan_parquet", lambda: polars_pairs(pl.scan_parquet(p)))
+    if not args.only_useropslib:
+        run_engines_parquet(p, want_s, want_p, timed)
     print(f"load average after: {os.getloadavg()}")
 
     print("\n| task | input | method | median s | x fastest engine |")
