@@ -16,7 +16,13 @@ import pandas as pd
 
 from useropslib.events import LazyEventLog
 from useropslib.events._time import stamp, to_utc_ns
-from useropslib.paths._query import SessionRule, check_choice, label_table, timeout_ns
+from useropslib.paths._query import (
+    SessionRule,
+    check_choice,
+    label_table,
+    name_categorical,
+    timeout_ns,
+)
 from useropslib.paths._transitions import END, START
 
 __all__ = ["lazy_pairs", "lazy_sessions"]
@@ -57,11 +63,11 @@ def lazy_sessions(
             "end": pd.DatetimeIndex(t1.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz),
             "duration": pd.to_timedelta(t1 - t0, unit="ns"),
             "events": b["events"].to_numpy(dtype=np.int64),
-            "first_event": pd.Categorical.from_codes(
-                b["first_event"].to_numpy(dtype=np.int64), categories=events.event_names
+            "first_event": name_categorical(
+                b["first_event"].to_numpy(dtype=np.int64), events.event_names
             ),
-            "last_event": pd.Categorical.from_codes(
-                b["last_event"].to_numpy(dtype=np.int64), categories=events.event_names
+            "last_event": name_categorical(
+                b["last_event"].to_numpy(dtype=np.int64), events.event_names
             ),
         }
     )

@@ -47,6 +47,7 @@ __all__ = [
     "check_steps",
     "collapse_mask",
     "label_table",
+    "name_categorical",
     "order_events",
     "session_flags",
     "timeout_ns",
@@ -66,6 +67,15 @@ Collapse: TypeAlias = Literal["first", "last"] | None
 MAX_STEPS = 50
 _PACK_LIMIT = 1 << 62
 _UNITS_NS = (1_000_000_000, 1_000_000, 1_000, 1)
+
+
+def name_categorical(codes: I64, names: pd.Index) -> pd.Categorical:
+    """Event codes as a categorical over the names in sorted order (independent of code order)."""
+    text = np.asarray([str(x) for x in names], dtype=object)
+    order = np.argsort(text, kind="stable")
+    rank = np.empty(len(text), dtype=np.int64)
+    rank[order] = np.arange(len(text))
+    return pd.Categorical.from_codes(rank[codes], categories=pd.Index(text[order]))
 
 
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:

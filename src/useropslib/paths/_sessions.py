@@ -33,6 +33,7 @@ from useropslib.paths._query import (
     SessionRule,
     Split,
     Ties,
+    name_categorical,
     order_events,
     session_rule,
     session_starts,
@@ -83,7 +84,7 @@ class SessionsResult(MetricResult):
         One row per session, in (user, start) order: ``user_id``, ``session`` (1, 2, ... per
         user), ``start`` and ``end`` (first and last event, in the log's zone), ``duration``
         (``end - start``; 0 for a one-event session), ``events`` (count), ``first_event`` and
-        ``last_event`` (names, categorical over the log's event names).
+        ``last_event`` (names, categorical over the event names in sorted order).
     params : dict
         The session rule and tie rule.
     as_of : pandas.Timestamp or None
@@ -233,8 +234,8 @@ def _table(o: Ordered, new: np.ndarray[Any, np.dtype[np.bool_]], zone: str) -> p
             "duration": pd.to_timedelta(t1 - t0, unit="ns"),
             "events": (ends - starts + 1).astype(np.int64),
             # categoricals: no object arrays to build or to consolidate (3x faster at 10M)
-            "first_event": pd.Categorical.from_codes(o.event[starts], categories=names),
-            "last_event": pd.Categorical.from_codes(o.event[ends], categories=names),
+            "first_event": name_categorical(o.event[starts], names),
+            "last_event": name_categorical(o.event[ends], names),
         }
     )
     return out_
