@@ -288,7 +288,7 @@ def aha_moments(
     Returns
     -------
     AhaResult
-        With :data:`CAUSATION_CAVEAT` as ``caveat``.
+        With ``CAUSATION_CAVEAT`` as ``caveat``.
 
     Raises
     ------

@@ -959,7 +959,7 @@ class ConversionPathsResult(MetricResult):
         Returns
         -------
         pandas.Series
-            The row of :attr:`table`.
+            The row of ``table``.
 
         Raises
         ------

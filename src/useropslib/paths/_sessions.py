@@ -282,7 +282,7 @@ def sessions(
     Returns
     -------
     SessionsResult
-        ``table`` with one row per session (columns in :data:`SESSION_COLUMNS`).
+        ``table`` with one row per session (columns in ``SESSION_COLUMNS``).
 
     Raises
     ------

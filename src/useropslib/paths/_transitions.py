@@ -243,7 +243,7 @@ def transitions(
         Events kept or dropped before the paths are formed (unknown names raise with hints).
     group : mapping, optional
         Event name or shell pattern (``"view_*"``) -> label; events sharing a label are one node.
-        Patterns are matched with :func:`fnmatch.fnmatchcase`, never evaluated.
+        Patterns are matched with ``fnmatch.fnmatchcase``, never evaluated.
     min_weight : int, default 1
         Drop transitions whose count is below this (after the shares are computed).
     ties : {"name", "input"} or list of str, default "name"
