@@ -6,10 +6,9 @@ the median wall time of each and their ratio are printed.
 
 * ``measure(ConversionSpec)`` vs ``metrics.funnel`` with the same steps, window and range;
 * ``measure(ActiveUsersSpec(window="day"))`` vs ``metrics.active_users`` on the same range;
-* ``measure(NewUsersSpec())`` vs ``events.first_seen_ns``, the library's kernel for "first
-  event" (``measure`` runs a window-restricted variant of it, ``first_seen_between``);
+* ``measure(NewUsersSpec())`` vs ``events.first_seen_ns`` (the kernel it calls);
 * ``pacing`` of a new-users goal (daily actual, linear and history-shaped curves) vs
-  ``events.first_seen_ns``: pacing makes one such pass over the log.
+  ``events.first_seen_ns``, the one pass over the log it makes.
 
 The log is built with numpy (``--events`` rows, ``--users`` users over 180 days in
 Asia/Shanghai; names app_open 60 %, view_item 25 %, add_to_cart 10 %, purchase 5 % with a

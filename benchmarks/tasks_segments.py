@@ -166,7 +166,7 @@ def rule_duckdb_sets(ctx: Any) -> object:
 def behaviour_useropslib(ctx: Any) -> object:
     with warnings.catch_warnings():  # few events (the smoke run): maybe nobody qualifies
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        return members(SEGMENT, ctx.log)
+        return members(ctx.log, SEGMENT)
 
 
 def behaviour_duckdb(ctx: Any) -> object:

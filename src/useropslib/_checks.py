@@ -132,7 +132,7 @@ def check_int(value: Any, name: str, *, minimum: int = 1, hint: str | None = Non
     useropslib.exceptions.InvalidParameterError: Invalid periods=0. Expected an integer >= 1. Hint: periods=12.
     """  # noqa: E501
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        tail = f" Hint: {hint}." if hint else ""
+        tail = f" Hint: {hint.rstrip('.')}." if hint else ""
         raise InvalidParameterError(
             f"Invalid {name}={value!r}. Expected an integer >= {minimum}.{tail}"
         )

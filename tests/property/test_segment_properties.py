@@ -92,7 +92,7 @@ def make_log(rows: list[tuple[int, str, int, str]]) -> EventLog:
 
 def flags(cond: object, log: EventLog, as_of: object = None) -> pd.Series:
     seg = Segment(name="s", condition=cond)  # type: ignore[arg-type]
-    return evaluate_segment(seg, log, tags=TAGS, users=USERS, as_of=as_of)
+    return evaluate_segment(log, seg, tags=TAGS, users=USERS, as_of=as_of)
 
 
 @SETTINGS
@@ -165,10 +165,10 @@ def test_members_equals_the_universe_evaluation(
     log = make_log(rows)
     t = T0 + pd.Timedelta(minutes=minutes)
     seg = Segment(name="s", condition=a)  # type: ignore[arg-type]
-    full = evaluate_segment(seg, log, as_of=t)
+    full = evaluate_segment(log, seg, as_of=t)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        got = members(seg, log, as_of=t)
+        got = members(log, seg, as_of=t)
     pd.testing.assert_index_equal(got, full.index[full.to_numpy()])
 
 
@@ -207,7 +207,7 @@ def test_rolling_window_count_equals_the_obvious_one(
     expected = sorted(op.index[op.to_numpy()])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        got = members(Segment(name="s", condition=cond), log, as_of=t)
+        got = members(log, Segment(name="s", condition=cond), as_of=t)
     assert sorted(got) == expected
 
 
@@ -222,8 +222,8 @@ def test_membership_never_reads_later_events(
     seg = Segment(name="s", condition=a)  # type: ignore[arg-type]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        full = membership(seg, log, period="week", as_of=t)
-        cut = membership(seg, log.until(t), period="week")
+        full = membership(log, seg, period="week", as_of=t)
+        cut = membership(log.until(t), seg, period="week")
     pd.testing.assert_frame_equal(full.table, cut.table)
     pd.testing.assert_frame_equal(full.changes, cut.changes)
     assert full.as_of == cut.as_of

@@ -38,13 +38,13 @@ EXPECTED_TOP = {
     "churn",
     "paths",
     "Segment",
+    "UnknownEventWarning",
+    "report",
     "show_versions",
     "campaigns",
     "Campaign",
     "Goal",
     "MetricSpec",
-    "UnknownEventWarning",
-    "report",
 }
 
 
@@ -185,3 +185,67 @@ def test_show_versions(capsys: pytest.CaptureFixture[str]) -> None:
     assert info["useropslib"] == useropslib.__version__
     assert useropslib.show_versions() is None
     assert "pandas" in capsys.readouterr().out
+
+
+# modules any other module may import from (the shared internal vocabulary, DESIGN.md §2)
+SHARED_INTERNAL = {
+    "_query",
+    "_checks",
+    "_results",
+    "_types",
+    "_time",
+    "_validation",
+    "_typing",
+    "_compat",
+    "_style",
+    "_validate",
+}
+
+
+def _private_imports(path: pathlib.Path) -> list[str]:
+    """Imports of another module's private helpers, outside the shared internal modules.
+
+    Flagged: ``from useropslib.<pkg>._<mod> import ...`` where ``_<mod>`` is not a shared
+    internal module and either the module lives in another package, or a name imported is
+    itself private (``_name``).  Package ``__init__`` files re-export and are not checked.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    rel = path.relative_to(SRC.parent).with_suffix("")
+    own_pkg = rel.parts[1] if len(rel.parts) > 2 else None
+    bad = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+            continue
+        parts = node.module.split(".")
+        if parts[0] != "useropslib" or len(parts) < 3:
+            continue
+        mod = parts[-1]
+        if not mod.startswith("_") or mod in SHARED_INTERNAL:
+            continue
+        private_names = [a.name for a in node.names if a.name.startswith("_")]
+        if parts[1] != own_pkg or private_names:
+            bad.append(f"{rel}: from {node.module} import {[a.name for a in node.names]}")
+    return bad
+
+
+def test_no_module_imports_another_modules_private_helpers() -> None:
+    bad = []
+    for path in SRC.rglob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        bad += _private_imports(path)
+    assert not bad, "\n".join(bad)
+
+
+def test_private_import_check_can_fail(tmp_path: pathlib.Path) -> None:
+    # the check itself flags a planted leak (so the test above cannot pass vacuously)
+    pkg = SRC / "metrics"
+    probe = pkg / "_probe_leak_check.py"
+    probe.write_text("from useropslib.metrics._activity import _prepare\n", encoding="utf-8")
+    try:
+        assert _private_imports(probe) == [
+            "useropslib/metrics/_probe_leak_check: from useropslib.metrics._activity import "
+            "['_prepare']"
+        ]
+    finally:
+        probe.unlink()

@@ -182,6 +182,14 @@ def _exposure_arms(log: EventLog, control: ExposureControl) -> pd.Series:
             InsufficientDataWarning,
             stacklevel=3,
         )
+    unlabelled = np.setdiff1d(np.unique(codes), c[first]).size
+    if unlabelled:
+        warnings.warn(
+            f"{unlabelled} exposed user(s) have no {control.variant_property!r} value on any "
+            "exposure event and are left out of both arms. Hint: check the exposure logging.",
+            InsufficientDataWarning,
+            stacklevel=3,
+        )
     index = pd.Index(log.users[c[first]], name="user_id")
     out: pd.Series = pd.Series(arm_rows[first], index=index, name="arm", dtype=object)
     return out

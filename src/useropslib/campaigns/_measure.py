@@ -6,12 +6,11 @@ import itertools
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from useropslib import churn as _churn
 from useropslib import metrics as _metrics
-from useropslib.events import EventLog, EventsLike
+from useropslib.events import EventLog, EventsLike, first_seen_ns
 from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError, did_you_mean
@@ -204,47 +203,13 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else float("nan")
 
 
-def first_seen_between(log: EventLog, lo: int, hi: int) -> npt.NDArray[np.int64]:
-    """Return the first-event times (UTC ns) that fall in ``[lo, hi)``, one per new user.
-
-    Equal to ``first_seen_ns(log)`` restricted to ``[lo, hi)``, computed without a minimum over
-    every event: users with an event before ``lo`` are marked seen in one pass, and the minimum
-    runs only over the window's events of the others.  Measured on 10M events / 1M users
-    (2 cores): about half the time of ``first_seen_ns``.
-
-    Parameters
-    ----------
-    log : EventLog
-    lo, hi : int
-        UTC nanoseconds.
-
-    Returns
-    -------
-    ndarray of int64
-        Unordered.
-    """
-    ts = log.timestamps_ns
-    codes = log.user_codes
-    before = ts < lo
-    seen = np.zeros(len(log.users), dtype=bool)
-    seen[codes[before]] = True
-    inside = ~before & (ts < hi)
-    c = codes[inside]
-    t = ts[inside]
-    fresh = ~seen[c]
-    c, t = c[fresh], t[fresh]
-    if c.size == 0:
-        return np.empty(0, dtype=np.int64)
-    first = np.full(len(log.users), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, c, t)
-    out: npt.NDArray[np.int64] = first[first < hi]
-    return out
-
-
-def _additive_rows(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> tuple[Any, Any] | None:
+def _additive_rows(
+    spec: MetricSpec, log: EventLog, lo: int, hi: int, first_seen: Any = None
+) -> tuple[Any, Any] | None:
     """Return times and weights whose sum over an interval is the metric, or None."""
     if isinstance(spec, NewUsersSpec):
-        ts = first_seen_between(_names_log(log, spec.event), lo, hi)
+        first = first_seen if first_seen is not None else first_seen_ns(_names_log(log, spec.event))
+        ts = first[(first >= lo) & (first < hi)]
         return ts, np.ones(ts.size)
     if isinstance(spec, RevenueSpec):
         _, values = _purchase_rows(log, spec, lo, hi)
@@ -260,7 +225,8 @@ def _additive_rows(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> tuple[A
 def _value(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> float:
     tz = log.tz
     if isinstance(spec, NewUsersSpec):
-        return float(first_seen_between(_names_log(log, spec.event), lo, hi).size)
+        first = first_seen_ns(_names_log(log, spec.event))
+        return float(np.count_nonzero((first >= lo) & (first < hi)))
     if isinstance(spec, ActiveUsersSpec):
         if spec.window == "day":
             base = log  # the days of the range hold only events inside it
@@ -444,7 +410,9 @@ def measure(
     return series_between(spec, log, edges)
 
 
-def series_between(spec: MetricSpec, log: EventLog, edges: Any) -> pd.Series:
+def series_between(
+    spec: MetricSpec, log: EventLog, edges: Any, *, first_seen: Any = None
+) -> pd.Series:
     """Evaluate ``spec`` on each interval ``[edges[i], edges[i + 1])`` (UTC ns, increasing).
 
     New users, revenue and orders are binned in one vectorised pass; other kinds are measured
@@ -455,6 +423,8 @@ def series_between(spec: MetricSpec, log: EventLog, edges: Any) -> pd.Series:
     spec : MetricSpec
     log : EventLog
     edges : sequence of int
+    first_seen : ndarray, optional
+        For new users: ``first_seen_ns`` of the spec's events, when the caller has it already.
 
     Returns
     -------
@@ -462,7 +432,7 @@ def series_between(spec: MetricSpec, log: EventLog, edges: Any) -> pd.Series:
         Indexed by the local start of each interval (``period_start``).
     """
     edges = np.asarray(edges, dtype=np.int64)
-    rows = _additive_rows(spec, log, int(edges[0]), int(edges[-1]))
+    rows = _additive_rows(spec, log, int(edges[0]), int(edges[-1]), first_seen)
     if rows is not None:
         ts, weights = rows
         slot = np.searchsorted(edges, ts, side="right") - 1

@@ -12,11 +12,11 @@ import pandas as pd
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._goals import goal_metric
 from useropslib.campaigns._measure import measure_value, series_between
-from useropslib.events import EventsLike
+from useropslib.events import EventsLike, first_seen_ns
 from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError
-from useropslib.models import Campaign, Goal
+from useropslib.models import Campaign, Goal, NewUsersSpec
 
 __all__ = ["PacingResult", "pacing"]
 
@@ -192,15 +192,25 @@ def pacing(
     bounds = np.r_[edges, now]
     duration = end - lo
     prev_lo = lo - duration
-    with_history = spec.additive and log.start is not None and int(log.start.value) < prev_lo + _DAY
+    first: Any = None
+    start_ns: int | None = None
+    if isinstance(spec, NewUsersSpec) and spec.event is None:
+        # the first-seen pass gives the log's first event too (a min over users, not events)
+        first = first_seen_ns(known)
+        start_ns = int(first.min()) if first.size else None
+    elif spec.additive and log.start is not None:
+        start_ns = int(log.start.value)
+    with_history = spec.additive and start_ns is not None and start_ns < prev_lo + _DAY
     if with_history:
         # one pass over the log: the earlier window's slots (ending where the current window's
         # elapsed days end, and at its own end) followed by the current window's days
         prev_edges = np.unique(np.r_[bounds - duration, lo])
-        slots = series_between(spec, known, np.r_[prev_edges, bounds[1:]]).to_numpy(dtype=float)
+        slots = series_between(
+            spec, known, np.r_[prev_edges, bounds[1:]], first_seen=first
+        ).to_numpy(dtype=float)
         prev_slots, daily = slots[: prev_edges.size - 1], slots[prev_edges.size - 1 :]
     elif spec.additive:
-        daily = series_between(spec, known, bounds).to_numpy(dtype=float)
+        daily = series_between(spec, known, bounds, first_seen=first).to_numpy(dtype=float)
     else:
         daily = np.full(bounds.size - 1, np.nan)
     frac = (bounds[1:] - lo) / duration

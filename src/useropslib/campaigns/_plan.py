@@ -165,9 +165,6 @@ def target_from_history(
     trend_periods : int, default 12
         Periods of the trend fit (at least 3).
 
-    The history is the complete periods before the target period, starting with the first
-    period whose first day the log covers.
-
     Returns
     -------
     TargetResult
@@ -181,6 +178,9 @@ def target_from_history(
 
     Notes
     -----
+    The history is the complete periods before the target period, starting with the first
+    period whose first day the log covers.
+
     This is the spreadsheet arithmetic of operations teams (同比 year-over-year, 环比
     period-over-period) done on the log.  Its limits: holidays that move between years (Lunar
     New Year, Easter) and weekday mix are not modelled beyond aligning weeks; the band is the

@@ -38,11 +38,12 @@ from useropslib.churn._aha import (
     aha_moments,
     growth_path,
 )
-from useropslib.churn._bgnbd import BetaGeoModel, rfm_summary
+from useropslib.churn._bgnbd import BetaGeoModel
 from useropslib.churn._definition import InactivityThresholdResult, infer_inactivity_threshold
 from useropslib.churn._drivers import ChurnDrivers, indicator_comparison
 from useropslib.churn._gamma_gamma import GammaGammaModel
 from useropslib.churn._labels import churn_labels, churn_rate, natural_churn_rate
+from useropslib.churn._rfm_summary import rfm_summary
 from useropslib.churn._risk import ChurnRiskModel, RiskEvaluation, churn_features, early_warning
 from useropslib.churn._survival import (
     KaplanMeierResult,

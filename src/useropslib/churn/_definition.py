@@ -20,14 +20,16 @@ from pydantic import ValidationError
 
 from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._time import NS_PER_DAY, stamp, to_utc_ns
+from useropslib.events._query import EventSelector
+from useropslib.events._query import resolve_as_of as resolve_log_as_of
+from useropslib.events._time import NS_PER_DAY, stamp
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
     InvalidParameterError,
 )
 from useropslib.metrics import axes_or_new as axes
-from useropslib.models._churn import ChurnDefinition
+from useropslib.models import ChurnDefinition
 from useropslib.models._types import window_ns
 
 __all__ = ["InactivityThresholdResult", "infer_inactivity_threshold"]
@@ -76,7 +78,7 @@ def stamps(ns: npt.NDArray[np.int64], tz: str) -> pd.DatetimeIndex:
 
 
 def resolve_as_of(log: EventLog, as_of: Any) -> int:
-    """Return the analysis instant: ``as_of`` (naive: the log's zone) or the log's ``as_of``.
+    """Return the analysis instant under the one as_of policy, refusing an empty log.
 
     Raises
     ------
@@ -85,34 +87,19 @@ def resolve_as_of(log: EventLog, as_of: Any) -> int:
     InvalidParameterError
         When ``as_of`` is before the log's first event.
     """
-    if log.n_events == 0 or log.as_of_ns is None:
+    when = resolve_log_as_of(log, as_of) if log.n_events else None
+    if when is None:
         raise InsufficientDataError(
             "The event log has no events (0 events, 0 users); churn needs users with activity. "
             "Hint: check the filters that built the log."
         )
-    ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=log.tz, name="as_of")
-    first = int(log.timestamps_ns.min())
-    if ns < first:
-        raise InvalidParameterError(
-            f"as_of={stamp(ns, log.tz)} is before the first event of the log "
-            f"({stamp(first, log.tz)}). Expected an as_of at or after the first event. Hint: "
-            "leave as_of unset to use the log's own as_of (its last event)."
-        )
-    return ns
+    return when.ns
 
 
 def names_mask(log: EventLog, names: Sequence[str] | None, param: str) -> npt.NDArray[np.bool_]:
     """Per-event mask of the events named in ``names`` (all events when None)."""
-    if names is None:
-        return np.ones(log.n_events, dtype=bool)
-    try:
-        codes = log.event_code_of(list(names))
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(f"{param}: {exc}") from None
-    lookup = np.zeros(len(log.event_names), dtype=bool)
-    lookup[codes] = True
-    out: npt.NDArray[np.bool_] = lookup[log.event_codes]
-    return out
+    out = EventSelector.parse(None if names is None else list(names), param=param).mask(log)
+    return np.ones(log.n_events, dtype=bool) if out is None else out
 
 
 def check_activity_names(value: Any, param: str = "activity_events") -> tuple[str, ...] | None:

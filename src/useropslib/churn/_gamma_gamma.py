@@ -17,25 +17,25 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from useropslib.churn._bgnbd import (
-    _PERIOD_DAYS,
-    BetaGeoModel,
+from useropslib.churn._bgnbd import BetaGeoModel
+from useropslib.churn._likelihood import (
+    PERIOD_DAYS,
     FloatArray,
+    Inputs,
+    MLEModel,
     Prediction,
-    _bgnbd_expected_if_alive,
-    _bgnbd_p_alive,
-    _check_frequency,
-    _check_hyperparameters,
-    _collect_inputs,
-    _Inputs,
-    _MLEModel,
-    _problem_line,
-    _raise_problems,
-    _sample_weight,
-    _unique_counts,
-    _validate_rfm,
-    _wrap,
-    _wsum,
+    bgnbd_expected_if_alive,
+    bgnbd_p_alive,
+    check_frequency,
+    check_hyperparameters,
+    check_sample_weight,
+    collect_inputs,
+    problem_line,
+    raise_problems,
+    unique_counts,
+    validate_rfm,
+    weighted_sum,
+    wrap_prediction,
 )
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
 
@@ -51,7 +51,7 @@ _DAYS_PER_MONTH = 30.0
 
 def _validate_spend(
     where: str,
-    inputs: _Inputs,
+    inputs: Inputs,
     frequency: FloatArray,
     monetary: FloatArray,
     *,
@@ -66,11 +66,11 @@ def _validate_spend(
         finite = np.all([np.isfinite(v) for v in inputs.values], axis=0)
         lines: list[str] = []
     else:
-        lines, finite = _check_frequency(inputs, frequency, shown)
+        lines, finite = check_frequency(inputs, frequency, shown)
     bad = finite & (frequency > 0) & ~(monetary > 0)
     if np.any(bad):
         lines.append(
-            _problem_line(
+            problem_line(
                 inputs,
                 bad,
                 "monetary_value <= 0 with frequency > 0",
@@ -79,7 +79,7 @@ def _validate_spend(
                 shown,
             )
         )
-    _raise_problems(where, lines)
+    raise_problems(where, lines)
 
 
 def _gg_loglik(params: FloatArray, x: FloatArray, m: FloatArray) -> FloatArray:
@@ -115,13 +115,15 @@ def _gg_loglik_and_grad(
     # per customer
     px = p * x
     log_m, log_total = np.log(m), np.log(x * m + v)
-    value = _wsum(w, u_const[inverse] + (px - 1) * log_m - (px + q) * log_total) + (
+    value = weighted_sum(w, u_const[inverse] + (px - 1) * log_m - (px + q) * log_total) + (
         q * np.log(v) - special.gammaln(q)
     ) * float(w.sum())
     d_p = u_dp[inverse] + x * (log_m - log_total)
     d_q = u_psi_all[inverse] - special.digamma(q) + np.log(v) - log_total
     d_v = q / v - (px + q) / (x * m + v)
-    return float(value), np.array([_wsum(w, d_p), _wsum(w, d_q), _wsum(w, d_v)])
+    return float(value), np.array(
+        [weighted_sum(w, d_p), weighted_sum(w, d_q), weighted_sum(w, d_v)]
+    )
 
 
 def _gg_expected_spend(params: FloatArray, x: FloatArray, m: FloatArray) -> FloatArray:
@@ -137,7 +139,7 @@ def _gg_expected_spend(params: FloatArray, x: FloatArray, m: FloatArray) -> Floa
     return np.asarray(value, dtype=np.float64)
 
 
-class GammaGammaModel(_MLEModel):
+class GammaGammaModel(MLEModel):
     """Gamma-Gamma model of spend per repeat purchase (Fader & Hardie), and CLV.
 
     Parameters
@@ -282,11 +284,11 @@ class GammaGammaModel(_MLEModel):
         Name: coef, dtype: float64
         """
         where = "GammaGammaModel.fit"
-        _check_hyperparameters(where, self.penalizer, self.max_iter, self.tol)
-        inputs = _collect_inputs(where, frequency, {"monetary_value": monetary_value}, _GG_COLUMNS)
+        check_hyperparameters(where, self.penalizer, self.max_iter, self.tol)
+        inputs = collect_inputs(where, frequency, {"monetary_value": monetary_value}, _GG_COLUMNS)
         x_all, m_all = (np.atleast_1d(v) for v in inputs.values)
         _validate_spend(where, inputs, x_all, m_all)
-        w_all = _sample_weight(where, sample_weight, x_all.shape[0])
+        w_all = check_sample_weight(where, sample_weight, x_all.shape[0])
         use = (x_all > 0) & (w_all > 0)
         if not np.any(use):
             raise InsufficientDataError(
@@ -296,10 +298,10 @@ class GammaGammaModel(_MLEModel):
             )
         x, m, w = x_all[use], m_all[use], w_all[use]
         total = float(w.sum())
-        counts = _unique_counts(x)
+        counts = unique_counts(x)
         return self._solve(
             lambda params: _gg_loglik_and_grad(params, x, m, w, counts),
-            lambda params: _wsum(w, _gg_loglik(params, x, m)),
+            lambda params: weighted_sum(w, _gg_loglik(params, x, m)),
             total,
         )
 
@@ -377,10 +379,10 @@ class GammaGammaModel(_MLEModel):
         """
         params = self._params()
         where = "GammaGammaModel.conditional_expected_average_profit"
-        inputs = _collect_inputs(where, frequency, {"monetary_value": monetary_value}, _GG_COLUMNS)
+        inputs = collect_inputs(where, frequency, {"monetary_value": monetary_value}, _GG_COLUMNS)
         x, m = inputs.values
         _validate_spend(where, inputs, x, m)
-        return _wrap(_gg_expected_spend(params, x, m), inputs, "expected_average_profit")
+        return wrap_prediction(_gg_expected_spend(params, x, m), inputs, "expected_average_profit")
 
     @overload
     def customer_lifetime_value(
@@ -504,23 +506,23 @@ class GammaGammaModel(_MLEModel):
                 f"{where}: discount_rate must be a finite number >= 0 (per month), got "
                 f"{discount_rate!r}. Hint: 0.01 for 1% a month."
             )
-        if time_unit not in _PERIOD_DAYS:
+        if time_unit not in PERIOD_DAYS:
             raise InvalidParameterError(
-                f"{where}: time_unit must be one of {list(_PERIOD_DAYS)} (the unit the transaction "
+                f"{where}: time_unit must be one of {list(PERIOD_DAYS)} (the unit the transaction "
                 f"model was fitted in), got {time_unit!r}. Hint: 'W' if recency and T are weeks."
             )
-        inputs = _collect_inputs(
+        inputs = collect_inputs(
             where,
             frequency,
             {"recency": recency, "T": T, "monetary_value": monetary_value},
             ("frequency", "recency", "T", "monetary_value"),
         )
-        _validate_rfm(where, inputs)
+        validate_rfm(where, inputs)
         x, tx, age, m = inputs.values
         _validate_spend(where, inputs, x, m, rfm_checked=True)
-        month = _DAYS_PER_MONTH / _PERIOD_DAYS[time_unit]
+        month = _DAYS_PER_MONTH / PERIOD_DAYS[time_unit]
         steps = (np.arange(time + 1, dtype=np.float64) * month).reshape(-1, *([1] * x.ndim))
-        cumulative = _bgnbd_expected_if_alive(bg_params, steps, x, age) * _bgnbd_p_alive(
+        cumulative = bgnbd_expected_if_alive(bg_params, steps, x, age) * bgnbd_p_alive(
             bg_params, x, tx, age
         )
         discount = (1.0 + float(discount_rate)) ** -np.arange(1, time + 1, dtype=np.float64)
@@ -528,4 +530,4 @@ class GammaGammaModel(_MLEModel):
             discount.reshape(-1, *([1] * x.ndim)) * np.diff(cumulative, axis=0), axis=0
         )
         value = _gg_expected_spend(params, x, m) * purchases
-        return _wrap(np.asarray(value, dtype=np.float64), inputs, "clv")
+        return wrap_prediction(np.asarray(value, dtype=np.float64), inputs, "clv")

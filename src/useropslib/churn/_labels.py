@@ -27,8 +27,7 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
 )
-from useropslib.models import Period, parse_period
-from useropslib.models._churn import ChurnDefinition
+from useropslib.models import ChurnDefinition, Period, parse_period
 from useropslib.models._types import window_ns
 
 __all__ = ["churn_labels", "churn_rate", "natural_churn_rate"]

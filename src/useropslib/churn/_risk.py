@@ -30,6 +30,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log, period_codes
+from useropslib.events._query import EventSelector
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -142,14 +143,7 @@ def _stamp(log: EventLog, ns: int) -> pd.Timestamp:
 def _activity_mask(log: EventLog, activity_events: Sequence[str] | None) -> BoolArray | None:
     if activity_events is None:
         return None
-    names = [activity_events] if isinstance(activity_events, str) else list(activity_events)
-    if not names:
-        raise InvalidParameterError(
-            "activity_events is empty. Expected event names that count as activity, or None for "
-            "every event."
-        )
-    mask: BoolArray = np.isin(log.event_codes, log.event_code_of(names))
-    return mask
+    return EventSelector.parse(activity_events, param="activity_events").mask(log)
 
 
 def _distinct_per_user(users: IntArray, keys: IntArray, n_users: int, n_keys: int) -> IntArray:

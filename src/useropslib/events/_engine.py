@@ -87,7 +87,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _collect(obj: Any) -> Any:
+def collect_native(obj: Any) -> Any:
     import narwhals.stable.v2 as nw
 
     if not isinstance(obj, nw.LazyFrame):
@@ -122,7 +122,7 @@ def collect_pandas(nw_frame: Any, columns: Sequence[str]) -> pd.DataFrame:
     """
     names = list(nw_frame.collect_schema().names())
     keep = [c for c in dict.fromkeys(columns) if c in names]
-    out: pd.DataFrame = _collect(nw_frame.select(keep)).to_pandas()
+    out: pd.DataFrame = collect_native(nw_frame.select(keep)).to_pandas()
     return out
 
 
@@ -211,7 +211,7 @@ def _fetch(
     sub = src.filter(cond)
     if has_rows:
         sub = sub.sort(_ROW)
-    got = _collect(sub.select(cols).head(_LIMIT)).to_pandas()
+    got = collect_native(sub.select(cols).head(_LIMIT)).to_pandas()
     rows = [int(r) for r in got[_ROW]] if has_rows else [None] * len(got)
     values = None
     if value_col is not None:
@@ -401,7 +401,7 @@ def prepare_in_engine(
 
     aggs = [nw.len().alias("n"), t_expr.min().alias("tmin"), t_expr.max().alias("tmax")]
     aggs += [c.cast(nw.Int64).sum().alias(f"c{i}") for i, (_, _, c, _) in enumerate(conds)]
-    counts = _collect(base.select(*aggs)).to_pandas().iloc[0]
+    counts = collect_native(base.select(*aggs)).to_pandas().iloc[0]
     n = int(counts["n"])
     if n == 0 and not allow_empty:
         _raise([_Check("*", "empty_log", 1, [None], None, whole="the table has no rows")])
@@ -436,13 +436,13 @@ def prepare_in_engine(
         cols.append(nw.col(value_col).cast(nw.Float64).alias("v"))
     prop_names = [f"p{i}" for i in range(len(properties))]
     cols += [nw.col(p).alias(a) for p, a in zip(properties, prop_names, strict=True)]
-    events = _collect(evoc.sort(_CODE))[event_col].to_numpy()
+    events = collect_native(evoc.sort(_CODE))[event_col].to_numpy()
     frame, users = None, pd.Index([])
     if with_users:
         uvoc = _vocabulary(base, user_col)
         enc = base.join(uvoc.rename({_CODE: _U}), on=user_col, how="left")
         frame = enc.join(evoc.rename({_CODE: _E}), on=event_col, how="left").select(cols)
-        users = pd.Index(_collect(uvoc.sort(_CODE))[user_col].to_numpy())
+        users = pd.Index(collect_native(uvoc.sort(_CODE))[user_col].to_numpy())
     ev_index = pd.Index(events)
     if schema[event_col] != nw.String:
         ev_index = ev_index.astype(str)
@@ -494,7 +494,7 @@ def encode_in_engine(frame: Any, **options: Any) -> Encoded | None:
     prep = prepare_in_engine(frame, **options)
     if prep is None:
         return None
-    got = _collect(prep.frame)
+    got = collect_native(prep.frame)
     ts = np.ascontiguousarray(got["t"].to_numpy(), dtype=np.int64)
     if prep.naive:
         ts = _localize_naive(

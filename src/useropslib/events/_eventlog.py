@@ -151,7 +151,7 @@ class LogSummary:
         }
 
 
-class _LogHeader:
+class LogHeader:
     """What an event log and a lazy one both know without their rows: vocabularies and clock.
 
     Subclasses set ``_users``, ``_events``, ``_tz``, ``_week_start``, ``_as_of`` and
@@ -209,7 +209,7 @@ class _LogHeader:
         return "given" if self._as_of_given else "last event"
 
 
-class EventLog(_LogHeader):
+class EventLog(LogHeader):
     """A validated, encoded, immutable event log: the first argument of every metric.
 
     Build one with :meth:`from_pandas`, :meth:`from_records`, :meth:`from_frame` or

@@ -32,8 +32,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events._engine import _collect
-from useropslib.events._eventlog import EventLog, _LogHeader
+from useropslib.events._engine import collect_native
+from useropslib.events._eventlog import EventLog, LogHeader
 from useropslib.events._time import check_tz, local_ns, period_codes, to_utc_ns
 from useropslib.exceptions import InvalidParameterError, UseropsError
 
@@ -112,9 +112,9 @@ def _with_user_hash(
 
         hashed = frame.withColumn("uh", sf.xxhash64("uid"))
     else:
-        got = _collect(nw.from_native(frame).select("uid").unique().sort("uid"))
+        got = collect_native(nw.from_native(frame).select("uid").unique().sort("uid"))
         return frame, pd.Index(got["uid"].to_numpy()), None
-    pairs = _collect(nw.from_native(hashed).select("uid", "uh").unique().sort("uid"))
+    pairs = collect_native(nw.from_native(hashed).select("uid", "uh").unique().sort("uid"))
     users = pd.Index(pairs["uid"].to_numpy())
     h = _bits64(pairs["uh"])
     order = np.argsort(h, kind="stable")
@@ -210,7 +210,7 @@ def _period_key(grain: str, tz: str, week_start: int, t_min: int, t_max: int) ->
     return expr
 
 
-class LazyEventLog(_LogHeader):
+class LazyEventLog(LogHeader):
     """An event table checked and encoded in its engine, with no event rows collected.
 
     Build one with :meth:`EventLog.scan` or ``read_events(..., lazy=True)``.  Pass it to any
@@ -465,7 +465,7 @@ class LazyEventLog(_LogHeader):
             )
             base = base.join(first, on=self._user_key, how="inner")
             base = base.filter(nw.col("t") >= nw.col("__t0__")).drop("__t0__")
-        got = _collect(self._select(base))
+        got = collect_native(self._select(base))
         props = None
         if self._properties:
             props = got.select([f"p{i}" for i in range(len(self._properties))]).to_pandas()
@@ -557,7 +557,7 @@ class LazyEventLog(_LogHeader):
             keep = codes if codes is not None else list(range(len(self._events)))
             skip = set(exact_codes)
             rolled_codes = [c for c in keep if c not in skip]
-            ex = _collect(self._select(self._base(exact_codes, until_ns)))
+            ex = collect_native(self._select(self._base(exact_codes, until_ns)))
             parts.append(
                 (
                     *self._encode(ex),
@@ -573,7 +573,7 @@ class LazyEventLog(_LogHeader):
                 aggs += [nw.col("v").sum().alias("v"), nw.col("v").count().alias("nv")]
             base = self._base(rolled_codes, until_ns).with_columns(k.alias("k"))
             keys = [self._user_key, "ename", "k"] if by_event else [self._user_key, "k"]
-            got = _collect(self._select(base).group_by(*keys).agg(*aggs).drop("k"))
+            got = collect_native(self._select(base).group_by(*keys).agg(*aggs).drop("k"))
             v = None
             if self._has_values:
                 v = np.asarray(got["v"].to_numpy(), dtype=np.float64).copy()

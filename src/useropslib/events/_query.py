@@ -47,6 +47,7 @@ __all__ = [
     "EventSelector",
     "EventSpec",
     "EventTerm",
+    "Grain",
     "UserGroups",
     "check_grain",
     "check_instant",
@@ -668,7 +669,12 @@ def check_instant(value: Any, *, tz: str, name: str) -> int | None:
 
 
 def resolve_as_of(
-    log: EventLog, as_of: Any = None, *, tz: str | None = None, param: str = "as_of"
+    log: EventLog,
+    as_of: Any = None,
+    *,
+    tz: str | None = None,
+    param: str = "as_of",
+    allow_before: bool = False,
 ) -> AsOf | None:
     """Return the call's ``as_of``: the one given, else the log's (its last event unless given).
 
@@ -682,6 +688,9 @@ def resolve_as_of(
         The calendar zone of the call; default the log's.
     param : str, default "as_of"
         The parameter, for messages.
+    allow_before : bool, default False
+        Accept an ``as_of`` before the first event (a counting function then finds nothing and
+        warns, per the empty-data policy) instead of raising.
 
     Returns
     -------
@@ -713,7 +722,7 @@ def resolve_as_of(
             return None
         return AsOf(ns=int(log.as_of_ns), given=log.as_of_source == "given", tz=zone)
     ns = to_utc_ns(as_of, tz=zone, name=param)
-    if ts.size:
+    if ts.size and not allow_before:
         first = int(ts.min())
         if ns < first:
             raise InvalidParameterError(

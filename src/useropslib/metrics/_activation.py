@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -18,226 +18,35 @@ import pandas as pd
 from useropslib._results import MetricResult
 from useropslib._results import axes_or_new as _axes
 from useropslib.events import (
-    EventLog,
     EventsLike,
     as_event_log,
     check_tz,
-    period_codes,
-    period_starts,
 )
+from useropslib.events._query import event_codes
 from useropslib.events._time import stamp as _stamp
-from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
-    did_you_mean,
 )
-from useropslib.metrics._activity import spec_names
-from useropslib.models import PERIODS, WeekStart, parse_period, parse_week_start
+from useropslib.metrics._query import (
+    _NS_MAX,
+    GroupSpec,
+    _anchor_ns,
+    _as_of_ns,
+    _check_quantiles,
+    _check_week_start,
+    _event_mask,
+    _first_ns_per_user,
+    _names,
+    _q_label,
+    _timedelta,
+    _user_groups,
+    spec_names,
+)
+from useropslib.models import WeekStart
 from useropslib.models._types import window_ns
 
 __all__ = ["ActivationResult", "OnboardingResult", "activation", "onboarding"]
-
-_NS_MAX = np.iinfo(np.int64).max
-GroupSpec = str | pd.Series | Mapping[Any, Any] | None
-"""How users are grouped: a calendar period, a property column, or a user id -> group mapping."""
-
-
-# ============================================================================ shared helpers
-
-
-def _as_of_ns(log: EventLog, as_of: Any) -> int | None:
-    """Return a metric's "now": the given instant (naive = log's zone) or the log's ``as_of``."""
-    if as_of is None:
-        return log.as_of_ns
-    return to_utc_ns(as_of, tz=log.tz, name="as_of")
-
-
-def _names(value: str | Sequence[str], param: str) -> list[str]:
-    """Turn one event name or a list of them into a non-empty list."""
-    names = [value] if isinstance(value, str) else list(value)
-    if not names or not all(isinstance(n, str) for n in names):
-        raise InvalidParameterError(
-            f"Invalid {param}={value!r}. Expected an event name or a non-empty list of event "
-            f"names. Hint: pass e.g. {param}='purchase'."
-        )
-    return names
-
-
-def _event_mask(log: EventLog, value: str | Sequence[str], param: str) -> npt.NDArray[np.bool_]:
-    """Events whose name is one of ``value``; unknown names raise with close known names."""
-    names = _names(value, param)
-    try:
-        codes = log.event_code_of(names)
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(f"{param}: {exc}") from None
-    lookup = np.zeros(len(log.event_names), dtype=bool)
-    lookup[codes] = True
-    out: npt.NDArray[np.bool_] = lookup[log.event_codes]
-    return out
-
-
-def _property(log: EventLog, name: str, param: str) -> pd.Series:
-    """One property column of the log, or a helpful error naming the close columns."""
-    props = log.properties
-    if name not in props.columns:
-        cols = [str(c) for c in props.columns]
-        close = did_you_mean(name, cols)
-        hint = f"did you mean {close[0]!r}?" if close else "build the log with that column kept"
-        raise InvalidParameterError(
-            f"Unknown property {param}={name!r}. Expected one of the log's property columns "
-            f"{cols}. Hint: {hint}"
-        )
-    col: pd.Series = props[name]
-    return col
-
-
-def _factorize_sorted(values: Any) -> tuple[npt.NDArray[np.int64], pd.Index]:
-    """Codes of values in sorted-label order (row order does not matter); mixed types by text."""
-    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
-    try:
-        codes, uniques = pd.factorize(arr, sort=True)
-    except TypeError:
-        text = np.asarray([str(v) for v in pd.unique(arr)], dtype=object)
-        order = np.argsort(text, kind="stable")
-        uniq = pd.unique(arr)[order]
-        codes = pd.Index(uniq, dtype=object).get_indexer(arr)
-        uniques = uniq
-    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Groups:
-    codes: npt.NDArray[np.int64]  # per user code, -1 = no group
-    labels: pd.Index
-    name: str
-    kind: str  # "all", "period", "property" or "mapping"
-
-
-def _user_groups(
-    log: EventLog,
-    by: GroupSpec,
-    *,
-    anchor_ns: npt.NDArray[np.int64],
-    event_mask: npt.NDArray[np.bool_] | None = None,
-    tz: str | None = None,
-    week_start: int | None = None,
-    param: str = "by",
-    periods_allowed: bool = True,
-) -> _Groups:
-    """Assign every user code to a group.
-
-    ``by`` is None (one group ``"all"``), a calendar period of the anchor time, a property column
-    (the value on the user's earliest event carrying one: first touch), or a mapping / Series
-    from user id to group.
-    """
-    n_users = len(log.users)
-    has = anchor_ns != _NS_MAX
-    if by is None:
-        return _Groups(
-            codes=np.where(has, 0, -1).astype(np.int64),
-            labels=pd.Index(["all"], dtype=object),
-            name="cohort",
-            kind="all",
-        )
-    if isinstance(by, str):
-        if periods_allowed and by.lower() in PERIODS:
-            p = parse_period(by)
-            z = log.tz if tz is None else tz
-            ws = log.week_start if week_start is None else week_start
-            codes = np.full(n_users, -1, dtype=np.int64)
-            pc = period_codes(anchor_ns[has], p, tz=z, week_start=ws)
-            uniq, inv = np.unique(pc, return_inverse=True)
-            codes[has] = inv
-            starts: pd.Index = pd.Index(period_starts(uniq, p, tz=z, week_start=ws))
-            return _Groups(codes=codes, labels=starts, name="cohort", kind="period")
-        col = _property(log, by, param)
-        nn = col.notna().to_numpy(dtype=bool)
-        if event_mask is not None:
-            nn = nn & event_mask
-        idx = np.flatnonzero(nn)
-        codes = np.full(n_users, -1, dtype=np.int64)
-        if idx.size == 0:
-            return _Groups(codes=codes, labels=pd.Index([], dtype=object), name=by, kind="property")
-        vcodes, labels = _factorize_sorted(col.to_numpy()[idx])
-        u = log.user_codes[idx]
-        order = np.lexsort((vcodes, log.timestamps_ns[idx], u))
-        us = u[order]
-        first = np.r_[True, us[1:] != us[:-1]]
-        codes[us[first]] = vcodes[order][first]
-        return _Groups(codes=codes, labels=labels, name=by, kind="property")
-    spec: Any = by
-    if isinstance(spec, pd.DataFrame):
-        raise InvalidParameterError(
-            f"Invalid {param}: got a DataFrame. Expected a period name, a property column name, "
-            "or a Series / mapping from user id to group. Hint: pass "
-            f"{param}=frame.set_index('user_id')['channel']."
-        )
-    if isinstance(by, pd.Series | Mapping):
-        ser = by if isinstance(by, pd.Series) else pd.Series(dict(by), dtype=object)
-        if not ser.index.is_unique:
-            dup = ser.index[ser.index.duplicated()].unique().tolist()[:5]
-            raise InvalidParameterError(
-                f"Invalid {param}: user ids {dup} appear more than once. Expected one group per "
-                "user. Hint: drop the duplicates first."
-            )
-        ser = ser[ser.notna()]
-        vcodes, labels = _factorize_sorted(ser.to_numpy())
-        pos = ser.index.get_indexer(log.users)
-        codes = np.where(pos >= 0, vcodes[np.maximum(pos, 0)] if vcodes.size else -1, -1)
-        codes = np.asarray(codes, dtype=np.int64)
-        if has.any() and not (codes[has] >= 0).any():
-            example = list(map(str, log.users[np.flatnonzero(has)[:3]]))
-            given = list(map(str, ser.index[:3]))
-            raise InvalidParameterError(
-                f"No user of the log is in {param}. Expected its index to hold user ids such as "
-                f"{example}; got ids such as {given}. Hint: check the id type (str vs int)."
-            )
-        name = str(ser.name) if isinstance(by, pd.Series) and ser.name is not None else "group"
-        return _Groups(codes=codes, labels=labels, name=name, kind="mapping")
-    raise InvalidParameterError(
-        f"Invalid {param}={by!r} of type {type(by).__name__}. Expected None, a period "
-        f"({list(PERIODS)}), a property column name, or a Series / mapping from user id to group."
-    )
-
-
-def _first_ns_per_user(
-    n_users: int, users: npt.NDArray[np.int32], ts: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    out = np.full(n_users, _NS_MAX, dtype=np.int64)
-    np.minimum.at(out, users, ts)
-    return out
-
-
-def _anchor_ns(
-    log: EventLog, signup_event: str | Sequence[str] | None, keep: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.int64]:
-    """First event (or first ``signup_event``) per user code among ``keep``; int64 max if none."""
-    mask = keep if signup_event is None else keep & _event_mask(log, signup_event, "signup_event")
-    return _first_ns_per_user(len(log.users), log.user_codes[mask], log.timestamps_ns[mask])
-
-
-def _check_week_start(week_start: WeekStart | int | None) -> int | None:
-    return None if week_start is None else parse_week_start(week_start)
-
-
-def _q_label(q: float) -> str:
-    return f"p{q * 100:g}"
-
-
-def _check_quantiles(quantiles: Sequence[float]) -> list[float]:
-    qs = list(quantiles)
-    if any(isinstance(q, bool) or not isinstance(q, int | float) or not 0 <= q <= 1 for q in qs):
-        raise InvalidParameterError(
-            f"Invalid quantiles={quantiles!r}. Expected numbers between 0 and 1. Hint: "
-            "quantiles=(0.25, 0.75, 0.9)."
-        )
-    return [float(q) for q in qs]
-
-
-def _timedelta(values: Any) -> Any:
-    arr = np.asarray(values, dtype=np.float64)
-    return pd.to_timedelta(np.round(arr), unit="ns")
 
 
 # ============================================================================ activation
@@ -674,10 +483,7 @@ def onboarding(
             "(each onboarding step is a different action). Hint: for funnels with repeated "
             "events use useropslib.metrics.funnel."
         )
-    try:
-        codes = log.event_code_of(names)
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(f"steps: {exc}") from None
+    codes = event_codes(log, names, param="steps")
     w = None if within is None else window_ns(within, "within")
     now = _as_of_ns(log, as_of)
     ts = log.timestamps_ns

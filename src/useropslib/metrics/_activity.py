@@ -12,351 +12,41 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import numbers
-import warnings
-from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_int
 from useropslib._results import MetricResult
 from useropslib._results import axes_or_new as _axes
-from useropslib.events import EventLog, EventsLike, as_event_log, check_tz, period_codes
-from useropslib.events._lazy import Grain
-from useropslib.events._time import to_utc_ns
-from useropslib.exceptions import (
-    InsufficientDataWarning,
-    InvalidParameterError,
-    UseropsError,
-    did_you_mean,
+from useropslib.events import EventsLike
+from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.metrics._query import (
+    _BITMAP_CELLS,
+    _CELLS_PER_EVENT,
+    I64,
+    EventSpec,
+    _Calendar,
+    _day_to,
+    _distinct_pairs,
+    _empty_index,
+    _first_day,
+    _next_same_user,
+    _pair_counts,
+    _period_range,
+    _prepare,
+    _ratio,
+    _warn_empty,
+    grain_of,
 )
-from useropslib.models import PERIODS, Period, WeekStart, parse_period, parse_week_start
+from useropslib.models import PERIODS, DateLike, Period, WeekStart, parse_period
 
 __all__ = ["StickinessResult", "active_users", "stickiness", "stickiness_ratio"]
 
-I64 = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
-EventSpec = str | Sequence[str] | None
 Within = Literal["range", "week", "month"]
 
 _NS_PER_DAY = 86_400_000_000_000
-# distinct pairs use a bitmap of users x periods (one byte a cell) up to this many cells, or up to
-# 24 cells per event (about the size of the encoded events), and one sort beyond
-_BITMAP_CELLS = 1 << 27
-_CELLS_PER_EVENT = 24
-
-
-# ============================================================================ shared helpers
-@dataclasses.dataclass(frozen=True)
-class _Calendar:
-    """A log with the calendar (zone, week start) and the qualifying-event mask of one call."""
-
-    log: EventLog
-    tz: str
-    week_start: int
-    mask: Bools | None
-
-    @property
-    def n_users(self) -> int:
-        return len(self.log.users)
-
-    def codes(self, period: Period) -> I64:
-        """Per-event period codes of every event (cached by the log)."""
-        return self.log.period_codes(period, tz=self.tz, week_start=self.week_start)
-
-    def code_of(self, ns: int, period: Period) -> int:
-        arr = np.array([ns], dtype=np.int64)
-        return int(period_codes(arr, period, tz=self.tz, week_start=self.week_start)[0])
-
-    def starts(self, codes: npt.ArrayLike, period: Period) -> pd.DatetimeIndex:
-        idx = self.log.period_starts(codes, period, tz=self.tz, week_start=self.week_start)
-        out: pd.DatetimeIndex = idx.rename("period_start")
-        return out
-
-    def select(self, period: Period, lo: int, hi: int) -> tuple[npt.NDArray[np.int32], I64]:
-        """User codes and period codes of the qualifying events with ``lo <= code <= hi``."""
-        codes = self.codes(period)
-        users = self.log.user_codes
-        if codes.size == 0:
-            return users, codes
-        keep = self.mask
-        if int(codes.min()) < lo or int(codes.max()) > hi:
-            inside = (codes >= lo) & (codes <= hi)
-            keep = inside if keep is None else keep & inside
-        if keep is None:
-            return users, codes
-        return users[keep], codes[keep]
-
-    def qualifying_codes(self, period: Period) -> I64:
-        codes = self.codes(period)
-        return codes if self.mask is None else codes[self.mask]
-
-
-def _prepare(
-    events: EventsLike,
-    *,
-    event: EventSpec,
-    tz: str | None,
-    week_start: WeekStart | int | None,
-    grain: Grain | None = "day",
-    subset: bool = True,
-) -> _Calendar:
-    # a lazy log collects the roll-up to `grain` (exact rows without grain) of the counted
-    # events, or of every event when first-ever activity matters (subset=False)
-    names = spec_names(event) if subset else None
-    log = as_event_log(
-        events,
-        names=names,
-        grain=grain,
-        by_event=event is not None,
-        tz=tz,
-        week_start=None if week_start is None else parse_week_start(week_start),
-    )
-    z = log.tz if tz is None else check_tz(tz)
-    ws = log.week_start if week_start is None else parse_week_start(week_start)
-    return _Calendar(log=log, tz=z, week_start=ws, mask=_event_mask(log, event))
-
-
-def spec_names(spec: Any) -> list[str] | None:
-    """Return the event names an event spec reads (None: every event, or a spec not understood).
-
-    Understands a name, ``(name, {property: value})``, ``((name, filter), lo, hi)`` exclusions
-    and sequences of these; the metric itself reports a malformed spec.
-    """
-    if isinstance(spec, str):
-        return [spec]
-    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], Mapping):
-        return spec_names(spec[0])
-    if (
-        isinstance(spec, tuple)
-        and len(spec) == 3
-        and all(isinstance(x, numbers.Integral) for x in spec[1:])
-    ):
-        return spec_names(spec[0])
-    if isinstance(spec, Sequence | set | frozenset) and not isinstance(spec, bytes):
-        out: list[str] = []
-        for item in spec:
-            got = spec_names(item)
-            if got is None:
-                return None
-            out += got
-        return list(dict.fromkeys(out))
-    return None
-
-
-def has_filter(spec: Any) -> bool:
-    """Return whether an event spec filters on event properties (then rows must be collected)."""
-    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], Mapping):
-        return True
-    if isinstance(spec, Sequence | set | frozenset) and not isinstance(spec, str | bytes):
-        return any(has_filter(item) for item in spec)
-    return False
-
-
-def grain_of(period: Any) -> Grain:
-    """Return the roll-up a period or window needs: the calendar period itself, else days."""
-    try:
-        p: Grain = parse_period(period)
-    except (UseropsError, TypeError, ValueError):
-        return "day"
-    return p
-
-
-def _event_mask(log: EventLog, event: EventSpec) -> Bools | None:
-    """Mask of the events that count as activity (None: every event)."""
-    if event is None:
-        return None
-    if isinstance(event, str):
-        names = [event]
-    elif isinstance(event, Sequence) and all(isinstance(e, str) for e in event):
-        names = list(event)
-    else:
-        raise InvalidParameterError(
-            f"Invalid event={event!r}. Expected an event name, a list of event names, or None "
-            "for any event. Hint: event='app_open'."
-        )
-    if not names:
-        raise InvalidParameterError(
-            "event=[] names no event. Expected at least one event name, or None for any event."
-        )
-    codes = log.event_code_of(names)
-    if codes.size == 1:
-        out: Bools = log.event_codes == codes[0]
-        return out
-    table = np.zeros(len(log.event_names), dtype=bool)
-    table[codes] = True
-    mapped: Bools = table[log.event_codes]
-    return mapped
-
-
-def _instant(cal: _Calendar, value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    return to_utc_ns(value, tz=cal.tz, name=name)
-
-
-def _bounds_ns(cal: _Calendar, start: Any, end: Any) -> tuple[int | None, int | None]:
-    s = _instant(cal, start, "start")
-    e = _instant(cal, end, "end")
-    if s is not None and e is not None and e < s:
-        raise InvalidParameterError(
-            f"end={end!r} is before start={start!r}. Expected start <= end (both bounds are "
-            "inclusive: the whole period containing each counts). Hint: swap them."
-        )
-    return s, e
-
-
-def _period_range(cal: _Calendar, period: Period, start: Any, end: Any) -> tuple[int, int] | None:
-    """First and last period code of the analysed range, or None when it cannot be formed.
-
-    ``start`` defaults to the first qualifying event, ``end`` to the log's ``as_of``; the whole
-    period containing each bound is included.
-    """
-    s_ns, e_ns = _bounds_ns(cal, start, end)
-    if s_ns is None:
-        codes = cal.qualifying_codes(period)
-        if codes.size == 0:
-            return None
-        lo = int(codes.min())
-    else:
-        lo = cal.code_of(s_ns, period)
-    if e_ns is None:
-        e_ns = cal.log.as_of_ns
-        if e_ns is None:
-            return None
-    hi = cal.code_of(e_ns, period)
-    if hi < lo:
-        return None
-    return lo, hi
-
-
-def _composite_key(
-    major: npt.NDArray[np.int32] | I64, scale: int, minor: I64, offset: int, cells: int
-) -> npt.NDArray[np.int32] | I64:
-    """``major * scale + minor - offset`` in int32 when every key fits (half the memory of int64).
-
-    ``minor`` is added in place through an unsafe cast, so no int64 temporary of the events'
-    length is made; the caller guarantees ``0 <= key < cells``.
-    """
-    dtype = np.int32 if cells < np.iinfo(np.int32).max else np.int64
-    key = np.multiply(major, scale, dtype=dtype)
-    key -= offset
-    np.add(key, minor, out=key, casting="unsafe")
-    return key
-
-
-def _distinct_pairs(
-    users: npt.NDArray[np.int32] | I64, codes: I64, lo: int, hi: int, n_users: int
-) -> tuple[I64, I64]:
-    """Distinct (user, code) pairs for codes in ``[lo, hi]``, sorted by user then code.
-
-    A boolean bitmap over users x codes replaces the sort when it is small enough (one scatter and
-    one scan); otherwise one sort of the composite keys.
-    """
-    if users.size == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy()
-    span = hi - lo + 1
-    cells = n_users * span
-    key = _composite_key(users, span, codes, lo, cells)
-    if cells <= max(_BITMAP_CELLS, _CELLS_PER_EVENT * key.size):
-        seen = np.zeros(cells, dtype=bool)
-        seen[key] = True
-        del key
-        flat: I64 = np.flatnonzero(seen)
-        del seen
-    else:
-        key.sort()
-        flat = key[np.r_[True, key[1:] != key[:-1]]].astype(np.int64)
-        del key
-    u, c = np.divmod(flat, span)
-    c += lo
-    return u, c
-
-
-def _pair_counts(
-    users: npt.NDArray[np.int32] | I64, codes: I64, lo: int, hi: int, n_users: int
-) -> tuple[I64, I64, I64]:
-    """Like :func:`_distinct_pairs`, with the number of events of each pair."""
-    if users.size == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy(), empty.copy()
-    span = hi - lo + 1
-    cells = n_users * span
-    key = _composite_key(users, span, codes, lo, cells)
-    if cells <= max(_BITMAP_CELLS // 8, _CELLS_PER_EVENT // 8 * key.size):
-        counts_all = np.bincount(key, minlength=cells)
-        uniq = np.flatnonzero(counts_all)
-        counts = counts_all[uniq]
-    else:
-        # np.unique is many times slower than a plain sort on large arrays (numpy 2.4)
-        key.sort()
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        uniq = key[starts].astype(np.int64)
-        counts = np.diff(np.r_[starts, key.size])
-    u, c = np.divmod(uniq, span)
-    c += lo
-    return u, c, counts.astype(np.int64)
-
-
-def _next_same_user(u: I64, c: I64, sentinel: int) -> I64:
-    """For sorted (user, code) pairs: the next code of the same user, else ``sentinel``."""
-    nxt = np.full(c.size, sentinel, dtype=np.int64)
-    if c.size > 1:
-        same = u[1:] == u[:-1]
-        nxt[:-1] = np.where(same, c[1:], sentinel)
-    return nxt
-
-
-def _first_day(codes: I64, period: Period, week_start: int) -> I64:
-    """Local day code of the first day of each period code."""
-    c = np.asarray(codes, dtype=np.int64)
-    if period == "day":
-        same: I64 = c.copy()
-        return same
-    if period == "week":
-        out: I64 = 7 * c - (3 - week_start) % 7
-        return out
-    if period == "month":
-        days: I64 = c.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-        return days
-    hours: I64 = c // 24
-    return hours
-
-
-def _day_to(days: I64, period: Period, week_start: int) -> I64:
-    """Period code (day, week or month) of each local day code."""
-    if period == "day":
-        return days
-    if period == "week":
-        out: I64 = (days + (3 - week_start) % 7) // 7
-        return out
-    months: I64 = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    return months
-
-
-def _warn_empty(what: str, stacklevel: int = 3) -> None:
-    warnings.warn(
-        f"{what}: no qualifying event in the analysed range, so every count is 0 (or the "
-        "result is empty). Check start, end and event.",
-        InsufficientDataWarning,
-        stacklevel=stacklevel,
-    )
-
-
-def _empty_index(tz: str) -> pd.DatetimeIndex:
-    out: pd.DatetimeIndex = pd.DatetimeIndex([], dtype=f"datetime64[ns, {tz}]", name="period_start")
-    return out
-
-
-def _check_int(value: Any, name: str, minimum: int, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidParameterError(
-            f"Invalid {name}={value!r}. Expected an integer >= {minimum}. Hint: {hint}"
-        )
-    return int(value)
 
 
 # ============================================================================ windows
@@ -463,6 +153,7 @@ def active_users(
     event: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
+    as_of: DateLike | None = None,
 ) -> pd.Series:
     """Count distinct active users (活跃用户) per calendar period or over a rolling window.
 
@@ -489,6 +180,11 @@ def active_users(
         IANA time zone of the calendar.  Default: the log's.
     week_start : str or int, optional
         First day of a week (``"sunday"`` for US-style weeks).  Default: the log's.
+
+    as_of : str, datetime or Timestamp, optional
+        The "now" (the one as_of policy of the conventions page): events after it are
+        ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:
+        the log's ``as_of`` (its last event unless given; that event's period is shown).
 
     Returns
     -------
@@ -538,7 +234,9 @@ def active_users(
     2024-01-01 00:00:00+00:00    3
     Name: active_users, dtype: int64
     """
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain_of(window))
+    cal = _prepare(
+        events, event=event, tz=tz, week_start=week_start, grain=grain_of(window), as_of=as_of
+    )
     kind, arg = _parse_activity_window(window)
     if kind == "calendar":
         period: Period = arg
@@ -579,6 +277,7 @@ def stickiness_ratio(
     event: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
+    as_of: DateLike | None = None,
 ) -> pd.Series:
     """Return the DAU/MAU ratio (粘性): the share of the month's users who are active on a day.
 
@@ -594,6 +293,11 @@ def stickiness_ratio(
         the period's days divided by the period's distinct active users.
     start, end, event, tz, week_start
         As in :func:`active_users`.
+
+    as_of : str, datetime or Timestamp, optional
+        The "now" (the one as_of policy of the conventions page): events after it are
+        ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:
+        the log's ``as_of`` (its last event unless given; that event's period is shown).
 
     Returns
     -------
@@ -633,7 +337,7 @@ def stickiness_ratio(
     >>> stickiness_ratio(df, denominator="month").round(3).tolist()  # 3 user-days / 31 / 2
     [0.048]
     """
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start)
+    cal = _prepare(events, event=event, tz=tz, week_start=week_start, as_of=as_of)
     n_kind, n_arg = _parse_activity_window(numerator)
     d_kind, d_arg = _parse_activity_window(denominator)
     if n_kind == "calendar" and n_arg != "day":
@@ -797,6 +501,7 @@ def stickiness(
     event: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
+    as_of: DateLike | None = None,
 ) -> StickinessResult:
     """Distribution of users by the number of intervals they were active in (粘性分布).
 
@@ -826,6 +531,11 @@ def stickiness(
         Only these events count.  Default: every event ("All events").
     tz, week_start : optional
         Calendar settings; default the log's.
+
+    as_of : str, datetime or Timestamp, optional
+        The "now" (the one as_of policy of the conventions page): events after it are
+        ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:
+        the log's ``as_of`` (its last event unless given; that event's period is shown).
 
     Returns
     -------
@@ -871,19 +581,25 @@ def stickiness(
     # counting events per interval needs every event row; presence needs only the roll-up
     counts_events = min_events != 1 or max_events is not None
     grain = None if counts_events else grain_of(period)
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain)
+    cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain, as_of=as_of)
     p = parse_period(period)
     w = _check_within(within, p)
-    k = _check_int(interval_count, "interval_count", 1, "interval_count=2 groups two periods.")
+    k = check_int(
+        interval_count, "interval_count", minimum=1, hint="interval_count=2 groups two periods"
+    )
     if w != "range" and k != 1:
         raise InvalidParameterError(
             f"interval_count={interval_count!r} applies to within='range' only. Hint: drop "
             "interval_count or use within='range'."
         )
-    lo_ev = _check_int(min_events, "min_events", 1, "min_events=3 keeps intervals with 3+ events.")
+    lo_ev = check_int(
+        min_events, "min_events", minimum=1, hint="min_events=3 keeps intervals with 3+ events"
+    )
     hi_ev = None
     if max_events is not None:
-        hi_ev = _check_int(max_events, "max_events", 1, "max_events=2 keeps 1 or 2 events.")
+        hi_ev = check_int(
+            max_events, "max_events", minimum=1, hint="max_events=2 keeps 1 or 2 events"
+        )
         if hi_ev < lo_ev:
             raise InvalidParameterError(
                 f"max_events={max_events!r} is below min_events={min_events!r}. Expected "
@@ -1011,12 +727,3 @@ def _empty_stickiness(
         else pd.DataFrame(index=_empty_index(cal.tz).rename(f"{within}_start")),
         _per_user=pd.DataFrame(columns=cols),
     )
-
-
-def _ratio(num: npt.ArrayLike, den: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Elementwise num / den with NaN where den is 0."""
-    n = np.asarray(num, dtype=np.float64)
-    d = np.asarray(den, dtype=np.float64)
-    out = np.full(np.broadcast(n, d).shape, np.nan)
-    np.divide(n, d, out=out, where=d != 0)
-    return out

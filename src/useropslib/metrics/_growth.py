@@ -9,25 +9,27 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_int
 from useropslib._results import MetricResult
 from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventsLike
 from useropslib.exceptions import InvalidParameterError
-from useropslib.metrics._activity import (
+from useropslib.metrics._query import (
     I64,
     EventSpec,
-    _check_int,
+    _active_before,
     _distinct_pairs,
     _empty_index,
+    _flow,
     _next_same_user,
+    _pairs_with_lookback,
     _period_range,
     _prepare,
     _ratio,
     _warn_empty,
     grain_of,
 )
-from useropslib.metrics._lifecycle import _active_before, _flow, _pairs_with_lookback
-from useropslib.models import Period, WeekStart, parse_period
+from useropslib.models import DateLike, Period, WeekStart, parse_period
 
 __all__ = [
     "GROWTH_STATES",
@@ -126,6 +128,7 @@ def growth_accounting(
     event: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
+    as_of: DateLike | None = None,
 ) -> GrowthAccountingResult:
     """Growth accounting: new, retained, resurrected and churned users, net change, quick ratio.
 
@@ -147,6 +150,11 @@ def growth_accounting(
         Default: every event.
     tz, week_start : optional
         Calendar settings; default the log's.
+
+    as_of : str, datetime or Timestamp, optional
+        The "now" (the one as_of policy of the conventions page): events after it are
+        ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:
+        the log's ``as_of`` (its last event unless given; that event's period is shown).
 
     Returns
     -------
@@ -195,7 +203,13 @@ def growth_accounting(
     [nan, 1.0, 0.5]
     """
     cal = _prepare(
-        events, event=event, tz=tz, week_start=week_start, grain=grain_of(period), subset=False
+        events,
+        event=event,
+        tz=tz,
+        week_start=week_start,
+        grain=grain_of(period),
+        subset=False,
+        as_of=as_of,
     )
     p = parse_period(period)
     params: dict[str, Any] = {
@@ -405,6 +419,7 @@ def growth_states(
     week_days: int = 7,
     month_days: int = 30,
     tz: str | None = None,
+    as_of: DateLike | None = None,
 ) -> GrowthStatesResult:
     """Duolingo's growth model: each user's daily state and the rates between states.
 
@@ -432,6 +447,11 @@ def growth_states(
         Lengths of the WAU and MAU windows in days (``2 <= week_days < month_days``).
     tz : str, optional
         Time zone of the calendar days.  Default: the log's.
+
+    as_of : str, datetime or Timestamp, optional
+        The "now" (the one as_of policy of the conventions page): events after it are
+        ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:
+        the log's ``as_of`` (its last event unless given; that event's period is shown).
 
     Returns
     -------
@@ -477,9 +497,9 @@ def growth_states(
     >>> round(float(r.pooled_rates["CURR"]), 3)
     0.333
     """  # noqa: E501
-    cal = _prepare(events, event=event, tz=tz, week_start=None, subset=False)
-    w = _check_int(week_days, "week_days", 2, "week_days=7 (a week).")
-    m = _check_int(month_days, "month_days", 3, "month_days=30 (Duolingo) or 28.")
+    cal = _prepare(events, event=event, tz=tz, week_start=None, subset=False, as_of=as_of)
+    w = check_int(week_days, "week_days", minimum=2, hint="week_days=7 (a week).")
+    m = check_int(month_days, "month_days", minimum=3, hint="month_days=30 (Duolingo) or 28.")
     if m <= w:
         raise InvalidParameterError(
             f"month_days={month_days!r} must be larger than week_days={week_days!r}. Expected "

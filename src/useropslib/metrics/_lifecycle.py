@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from useropslib._results import MetricResult
@@ -15,18 +14,20 @@ from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventsLike, period_codes
 from useropslib.events._validate import Problems, parse_timestamps
 from useropslib.exceptions import InvalidParameterError, did_you_mean
-from useropslib.metrics._activity import (
+from useropslib.metrics._query import (
     I64,
     EventSpec,
+    _active_before,
     _Calendar,
-    _distinct_pairs,
     _empty_index,
+    _flow,
+    _pairs_with_lookback,
     _period_range,
     _prepare,
     _warn_empty,
     grain_of,
 )
-from useropslib.models import Period, WeekStart, parse_period
+from useropslib.models import DateLike, Period, WeekStart, parse_period
 
 __all__ = ["LifecycleResult", "lifecycle"]
 
@@ -37,73 +38,6 @@ _NS_MAX = np.iinfo(np.int64).max
 
 
 # ============================================================================ kernel
-@dataclasses.dataclass(frozen=True)
-class _Flow:
-    """Per-period counts over ``lo .. hi`` of the pool of active users."""
-
-    active: I64
-    new: I64
-    returning: I64
-    resurrecting: I64
-    dormant: I64
-    prev_active: int  # active users in the period before lo
-    any_data: bool
-
-
-def _pairs_with_lookback(cal: _Calendar, period: Period, lo: int, hi: int) -> tuple[I64, I64]:
-    """Distinct qualifying (user, period) pairs over ``lo - 1 .. hi`` (sorted by user, period)."""
-    users, codes = cal.select(period, lo - 1, hi)
-    return _distinct_pairs(users, codes, lo - 1, hi, cal.n_users)
-
-
-def _active_before(
-    cal: _Calendar, period: Period, cutoff: int, *, qualifying: bool
-) -> npt.NDArray[np.bool_] | None:
-    """Per user: any (qualifying) event in a period before ``cutoff``; None when nobody has."""
-    codes = cal.codes(period)
-    if codes.size == 0 or int(codes.min()) >= cutoff:
-        return None
-    early = codes < cutoff
-    if qualifying and cal.mask is not None:
-        early &= cal.mask
-    if not early.any():
-        return None
-    out = np.zeros(cal.n_users, dtype=bool)
-    out[cal.log.user_codes[early]] = True
-    return out
-
-
-def _flow(u: I64, p: I64, lo: int, hi: int, is_new: npt.NDArray[np.bool_]) -> _Flow:
-    """Count statuses from sorted distinct (user, period) pairs over ``lo - 1 .. hi``."""
-    span = hi - lo + 1
-    n = p.size
-    first = np.ones(n, dtype=bool)
-    first[1:] = u[1:] != u[:-1]
-    has_prev = ~first
-    has_prev[1:] &= p[1:] == p[:-1] + 1
-    has_next = np.zeros(n, dtype=bool)
-    has_next[:-1] = has_prev[1:]
-    inside = p >= lo
-    cat = np.where(is_new, np.int8(0), np.where(has_prev, np.int8(1), np.int8(2)))
-    key = p - lo
-    key *= 3
-    key += cat
-    grid = np.bincount(key[inside], minlength=3 * span).reshape(span, 3)
-    del key, cat
-    gone = ~has_next & (p < hi)
-    dormant = np.bincount(p[gone] + 1 - lo, minlength=span)
-    new, returning, resurrecting = (grid[:, i].astype(np.int64) for i in range(3))
-    return _Flow(
-        active=grid.sum(axis=1).astype(np.int64),
-        new=new,
-        returning=returning,
-        resurrecting=resurrecting,
-        dormant=dormant.astype(np.int64),
-        prev_active=int(np.count_nonzero(~inside)),
-        any_data=bool(n),
-    )
-
-
 def _first_any_period(cal: _Calendar, period: Period) -> I64:
     """Each user's first period with any event (all history); int64 max for users without."""
     out = np.full(cal.n_users, _NS_MAX, dtype=np.int64)
@@ -247,6 +181,7 @@ def lifecycle(
     event: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
+    as_of: DateLike | None = None,
 ) -> LifecycleResult:
     """Split each period's users into new, returning, resurrecting and dormant (PostHog lifecycle).
 
@@ -279,6 +214,11 @@ def lifecycle(
         Only these events make a user active.  Default: every event.
     tz, week_start : optional
         Calendar settings; default the log's.
+
+    as_of : str, datetime or Timestamp, optional
+        The "now" (the one as_of policy of the conventions page): events after it are
+        ignored, and no period that starts at or after a given ``as_of`` is shown.  Default:
+        the log's ``as_of`` (its last event unless given; that event's period is shown).
 
     Returns
     -------
@@ -330,7 +270,9 @@ def lifecycle(
     """
     # a created_at property column is read from the event rows, so it needs them collected
     grain = None if isinstance(created_at, str) else grain_of(period)
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain, subset=False)
+    cal = _prepare(
+        events, event=event, tz=tz, week_start=week_start, grain=grain, subset=False, as_of=as_of
+    )
     p = parse_period(period)
     if dormant_sign not in ("negative", "positive"):
         close = did_you_mean(str(dormant_sign), ("negative", "positive"))

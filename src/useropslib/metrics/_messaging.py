@@ -16,14 +16,14 @@ from useropslib._results import axes_or_new as _axes
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
-from useropslib.metrics._activation import (
+from useropslib.metrics._query import (
     _as_of_ns,
     _event_mask,
     _factorize_sorted,
     _names,
     _property,
+    spec_names,
 )
-from useropslib.metrics._activity import spec_names
 from useropslib.models._types import window_ns
 
 __all__ = ["RATE_DEFINITIONS", "MessageFunnelResult", "message_funnel"]

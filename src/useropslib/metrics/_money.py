@@ -25,7 +25,7 @@ from useropslib.events import (
 )
 from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
-from useropslib.metrics._activation import (
+from useropslib.metrics._query import (
     _NS_MAX,
     GroupSpec,
     _anchor_ns,
@@ -34,8 +34,9 @@ from useropslib.metrics._activation import (
     _event_mask,
     _property,
     _user_groups,
+    grain_of,
+    spec_names,
 )
-from useropslib.metrics._activity import grain_of, spec_names
 from useropslib.models import Period, WeekStart, parse_period
 
 __all__ = ["LTVResult", "PaybackResult", "RevenueResult", "ltv_curve", "payback", "revenue"]

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from typing_extensions import Self
 
 from useropslib.models._goal import Goal
-from useropslib.models._metric import _names
+from useropslib.models._metric import event_name_tuple
 from useropslib.models._segment import Segment
 
 __all__ = [
@@ -202,12 +202,12 @@ class ParticipationFunnel(_Frozen):
     @field_validator("attention", "interest", "weigh", mode="before")
     @classmethod
     def _stage(cls, value: Any, info: Any) -> Any:
-        return _names(value, info.field_name)
+        return event_name_tuple(value, info.field_name)
 
     @field_validator("action", mode="before")
     @classmethod
     def _action(cls, value: Any) -> Any:
-        return _names(value, "action", allow_none=False)
+        return event_name_tuple(value, "action", allow_none=False)
 
     @model_validator(mode="after")
     def _two(self) -> Self:
@@ -280,7 +280,7 @@ class ExposureControl(_Frozen):
     @field_validator("control_values", mode="before")
     @classmethod
     def _values(cls, value: Any) -> Any:
-        return _names(value, "control_values", allow_none=False)
+        return event_name_tuple(value, "control_values", allow_none=False)
 
 
 ControlGroup: TypeAlias = Annotated[HoldoutControl | ExposureControl, Field(discriminator="kind")]

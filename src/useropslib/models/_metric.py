@@ -104,7 +104,7 @@ MessageRate: TypeAlias = Literal[
 ]
 
 
-def _names(value: Any, field: str, *, allow_none: bool = True) -> tuple[str, ...] | None:
+def event_name_tuple(value: Any, field: str, *, allow_none: bool = True) -> tuple[str, ...] | None:
     """Normalise one event name or several to a tuple of distinct non-empty names."""
     if value is None:
         if allow_none:
@@ -189,7 +189,7 @@ class NewUsersSpec(_Spec):
     @field_validator("event", mode="before")
     @classmethod
     def _event(cls, value: Any) -> Any:
-        return _names(value, "event")
+        return event_name_tuple(value, "event")
 
     def required_events(self) -> tuple[str, ...]:
         return self.event or ()
@@ -228,7 +228,7 @@ class ActiveUsersSpec(_Spec):
     @field_validator("event", mode="before")
     @classmethod
     def _event(cls, value: Any) -> Any:
-        return _names(value, "event")
+        return event_name_tuple(value, "event")
 
     def required_events(self) -> tuple[str, ...]:
         return self.event or ()
@@ -263,7 +263,7 @@ class RetentionSpec(_Spec):
     @field_validator("start_event", "return_event", mode="before")
     @classmethod
     def _events(cls, value: Any) -> Any:
-        return _names(value, "start_event/return_event")
+        return event_name_tuple(value, "start_event/return_event")
 
     def required_events(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*(self.start_event or ()), *(self.return_event or ()))))
@@ -337,7 +337,7 @@ class _Purchases(_Spec):
     @field_validator("purchase_event", mode="before")
     @classmethod
     def _purchase(cls, value: Any) -> Any:
-        return _names(value, "purchase_event", allow_none=False)
+        return event_name_tuple(value, "purchase_event", allow_none=False)
 
     def required_events(self) -> tuple[str, ...]:
         return self.purchase_event
@@ -376,7 +376,7 @@ class ARPUSpec(_Purchases):
     @field_validator("active_event", mode="before")
     @classmethod
     def _active(cls, value: Any) -> Any:
-        return _names(value, "active_event")
+        return event_name_tuple(value, "active_event")
 
     def required_events(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.purchase_event, *(self.active_event or ()))))
@@ -426,7 +426,7 @@ class ReactivatedUsersSpec(_Spec):
     @field_validator("event", mode="before")
     @classmethod
     def _event(cls, value: Any) -> Any:
-        return _names(value, "event")
+        return event_name_tuple(value, "event")
 
     def required_events(self) -> tuple[str, ...]:
         return self.event or ()
@@ -467,7 +467,7 @@ class MessageRateSpec(_Spec):
     """A message rate (召回 by email / SMS / push) with a named denominator.
 
     The rates and their denominators are those of
-    :data:`useropslib.metrics.RATE_DEFINITIONS` (``open_rate`` = opened / delivered ...),
+    ``useropslib.metrics.RATE_DEFINITIONS`` (``open_rate`` = opened / delivered ...),
     counted over the users first sent a message in the range.
 
     Parameters
@@ -499,7 +499,7 @@ class MessageRateSpec(_Spec):
     @field_validator("return_event", mode="before")
     @classmethod
     def _events(cls, value: Any) -> Any:
-        return _names(value, "return_event")
+        return event_name_tuple(value, "return_event")
 
     @field_validator("return_within", mode="before")
     @classmethod

@@ -642,7 +642,7 @@ class Segment(BaseModel):
     Notes
     -----
     A segment is data only.  Evaluate it with the function
-    ``useropslib.segments.members(seg, log, tags=tags, as_of=...)`` rather than a method
+    ``useropslib.segments.members(log, seg, tags=tags, as_of=...)`` rather than a method
     ``seg.members(...)`` (as DESIGN.md sketches it): the models layer cannot import the
     evaluation layer, which sits below it.
 

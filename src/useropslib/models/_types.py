@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 DateLike: TypeAlias = "str | dt.date | dt.datetime | pd.Timestamp | np.datetime64"
-"""An instant as a caller gives it: an ISO string, a date, a datetime, a Timestamp or a datetime64.
+"""An instant as a caller gives it: an ISO string, a date, a datetime, a Timestamp, a datetime64.
 
 Naive values are read in the call's (or the log's) time zone.
 """

@@ -6,7 +6,7 @@
 - :class:`~useropslib.models.Segment` (a condition tree of tag rules, user properties and
   behaviours) is evaluated by :func:`members` as of any date; :func:`membership` gives the size
   and who entered and left in each period (a :class:`MembershipResult`).  DESIGN.md's
-  ``seg.members(tags, as_of=...)`` is written ``members(seg, log, tags=tags, as_of=...)``: the
+  ``seg.members(tags, as_of=...)`` is written ``members(log, seg, tags=tags, as_of=...)``: the
   models layer holds data only and cannot import this evaluation layer.
 - :func:`rfm`: recency, frequency and monetary scores with named segment maps.
 - :func:`lifecycle_stages` and :func:`value_tiers`: per-user stage and tier as of a date.

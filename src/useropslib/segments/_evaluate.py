@@ -633,8 +633,8 @@ def _log_or_none(events: EventsLike | None) -> EventLog | None:
 
 
 def evaluate_segment(
-    segment: Segment,
     events: EventsLike | None,
+    segment: Segment,
     *,
     tags: TagTable | None = None,
     users: pd.DataFrame | None = None,
@@ -661,7 +661,7 @@ def evaluate_segment(
     Examples
     --------
     >>> tags = TagTable.from_mapping({"u1": ["vip"], "u2": []})
-    >>> evaluate_segment(Segment(name="vip", rule="vip"), None, tags=tags)
+    >>> evaluate_segment(None, Segment(name="vip", rule="vip"), tags=tags)
     user_id
     u1     True
     u2    False
@@ -684,8 +684,8 @@ def evaluate_segment(
 
 
 def members(
-    segment: Segment,
     events: EventsLike | None,
+    segment: Segment,
     *,
     tags: TagTable | None = None,
     users: pd.DataFrame | None = None,
@@ -750,9 +750,9 @@ def members(
     -----
     The universe is every user the evaluation knows about as of ``as_of``; ``NOT`` and
     ``NoneOf`` are complements within it, so ``members(~c) + members(c)`` is the universe.
-    ``members(seg, log, as_of=t)`` equals ``members(seg, log.until(t))``.  DESIGN.md's
+    ``members(log, seg, as_of=t)`` equals ``members(log.until(t), seg)``.  DESIGN.md's
     ``seg.members(tags, as_of=...)`` is this function: models cannot import the evaluation
-    layer, so write ``members(seg, log, tags=tags, as_of=...)``.
+    layer, so write ``members(log, seg, tags=tags, as_of=...)``.
 
     Examples
     --------
@@ -765,11 +765,11 @@ def members(
     ... })
     >>> buyers = Segment(name="buyers",
     ...                  condition=BehaviourCondition(event="purchase", times=2, window="30D"))
-    >>> members(buyers, df).tolist()
+    >>> members(df, buyers).tolist()
     ['a']
-    >>> members(buyers, df, as_of="2024-05-21").tolist()
+    >>> members(df, buyers, as_of="2024-05-21").tolist()
     ['a']
-    >>> members(Segment(name="not_buyers", condition=~buyers.condition), df).tolist()
+    >>> members(df, Segment(name="not_buyers", condition=~buyers.condition)).tolist()
     ['b', 'c']
     """
     seg = _check_segment(segment)
@@ -792,7 +792,7 @@ def members(
         n_universe = -1 if len(out) else _n_present(log, as_of_ns)
     else:
         flagged = evaluate_segment(
-            seg, events, tags=tags, users=users, as_of=as_of, segments=segments
+            events, seg, tags=tags, users=users, as_of=as_of, segments=segments
         )
         out = flagged.index[flagged.to_numpy()]
         n_universe = len(flagged)
@@ -815,8 +815,8 @@ def _n_present(log: EventLog, as_of_ns: int) -> int:
 
 
 def membership(
-    segment: Segment,
     events: EventsLike,
+    segment: Segment,
     *,
     period: Period | str = "week",
     tags: TagTable | None = None,
@@ -873,7 +873,7 @@ def membership(
     ...     "timestamp": pd.to_datetime(["2024-05-01", "2024-05-08", "2024-05-15"], utc=True),
     ... })
     >>> weekly = Segment(name="weekly", condition=BehaviourCondition(event="open", window="7D"))
-    >>> res = membership(weekly, df)
+    >>> res = membership(df, weekly)
     >>> res.table
                                size  entered  left
     period_start

@@ -13,7 +13,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._time import stamp, to_utc_ns
+from useropslib.events._query import EventSelector
+from useropslib.events._query import resolve_as_of as resolve_log_as_of
+from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics import MetricResult
 from useropslib.metrics import axes_or_new as axes
@@ -134,38 +136,30 @@ Method = Literal["quantile", "fixed"]
 
 def resolve_as_of(log: EventLog, as_of: Any) -> int:
     """Return ``as_of`` (default the log's) as UTC ns, refusing an empty log or a date before it."""
-    if as_of is None:
-        ns = log.as_of_ns
-        if ns is None:
-            raise InvalidParameterError(
-                "The event log is empty, so it has no as_of. Expected a log with events or an "
-                "explicit as_of. Hint: pass as_of='2024-06-30' or check the filters applied."
-            )
-        return ns
-    ns = to_utc_ns(as_of, tz=log.tz, name="as_of")
-    start = log.start
-    if start is not None and ns < int(log.timestamps_ns.min()):
+    when = resolve_log_as_of(log, as_of)
+    if when is None:
         raise InvalidParameterError(
-            f"as_of={as_of!r} is before the first event ({start}). Expected a date inside the "
-            "log's span. Hint: pass a later as_of or omit it to use the log's."
+            "The event log is empty, so it has no as_of. Expected a log with events or an "
+            "explicit as_of. Hint: pass as_of='2024-06-30' or check the filters applied."
         )
-    return ns
+    return when.ns
 
 
 def event_names(value: Any, name: str) -> list[str]:
     """Return ``value`` as a non-empty list of event names."""
-    names = [value] if isinstance(value, str) else value
-    if not isinstance(names, Sequence) or not names or not all(isinstance(n, str) for n in names):
+    sel = EventSelector.parse(value, param=name, allow_any=False)
+    if sel.names is None or sel.needs_rows:
         raise InvalidParameterError(
             f"Invalid {name}={value!r}. Expected an event name or a non-empty list of names."
         )
-    return list(names)
+    return list(sel.names)
 
 
 def event_mask(log: EventLog, value: Any, name: str) -> npt.NDArray[np.bool_]:
-    """Boolean mask of the events whose name is in ``value`` (unknown names are an error)."""
-    codes = log.event_code_of(event_names(value, name))
-    return np.isin(log.event_codes, codes)
+    """Boolean mask of the events named in ``value`` (absent names match nothing, warned)."""
+    out = EventSelector.parse(value, param=name, allow_any=False).mask(log)
+    assert out is not None
+    return out
 
 
 def slug(name: str) -> str:

@@ -73,6 +73,23 @@ def test_exposure_arms_first_exposure_wins() -> None:
     with pytest.warns(InsufficientDataWarning, match=r"1 user\(s\) were exposed to both"):
         arms = assign(df, _camp(ExposureControl(event="exposure")))
     assert arms.to_dict() == {"a": "control", "b": "treatment", "c": "treatment"}
+    df2 = pd.concat(
+        [
+            df,
+            pd.DataFrame(
+                {
+                    "user_id": ["e"],
+                    "event": ["exposure"],
+                    "timestamp": [pd.Timestamp("2024-02-01", tz="UTC")],
+                    "variant": [None],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    with pytest.warns(InsufficientDataWarning, match=r"1 exposed user\(s\) have no 'variant'"):
+        arms2 = assign(df2, _camp(ExposureControl(event="exposure", control_values="zzz")))
+    assert "e" not in arms2.index
     with pytest.raises(InvalidParameterError, match=r"did you mean 'exposure'"):
         assign(df, _camp(ExposureControl(event="exposur")))
     with pytest.raises(InvalidParameterError, match=r"no property 'arm'"):

@@ -102,3 +102,16 @@ def test_does_not_mutate_frame() -> None:
     before = df.copy()
     measure(NewUsersSpec(), df, start="2024-01-01T00:00Z", end="2024-01-02T00:00Z")
     pd.testing.assert_frame_equal(df, before)
+
+
+def test_lazy_log_gives_the_same_values() -> None:
+    pl = pytest.importorskip("polars")
+    import useropslib as uo
+
+    log, _ = uo.datasets.synthetic(n_users=300, days=60, seed=2)
+    df = log.to_pandas()
+    frame = pl.from_pandas(df.assign(timestamp=df["timestamp"].dt.tz_convert("UTC")))
+    lazy = EventLog.scan(frame, tz="Asia/Shanghai")
+    for spec in (NewUsersSpec(), ConversionSpec(steps=["signup", "purchase"]), RevenueSpec()):
+        got = measure(spec, lazy, start="2024-01-10", end="2024-02-10")
+        assert got == pytest.approx(measure(spec, log, start="2024-01-10", end="2024-02-10"))

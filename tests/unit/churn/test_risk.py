@@ -21,13 +21,20 @@ from useropslib.churn._risk import (
     early_warning,
 )
 from useropslib.datasets import synthetic
-from useropslib.events import EventLog
+from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import (
     InsufficientDataError,
     InvalidParameterError,
     NotFittedError,
     UseropsWarning,
 )
+
+
+@pytest.fixture(autouse=True)
+def _strict_event_names() -> Iterator[None]:
+    """These cases pin the errors for unknown event names (the warning is tested elsewhere)."""
+    with strict_events():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -15,9 +15,17 @@ from useropslib import metrics as m
 from useropslib import segments as sg
 from useropslib.churn import churn_labels
 from useropslib.datasets import ONBOARDING_STEPS, synthetic_frame
-from useropslib.events import EventLog, LazyEventLog, as_event_log, scan_events
+from useropslib.events import EventLog, LazyEventLog, as_event_log, scan_events, strict_events
 from useropslib.events._lazy import offset_pieces
 from useropslib.exceptions import EventSchemaError, InvalidParameterError
+
+
+@pytest.fixture(autouse=True)
+def _strict_event_names() -> Iterator[None]:
+    """These cases pin the errors for unknown event names (the warning is tested elsewhere)."""
+    with strict_events():
+        yield
+
 
 pl = pytest.importorskip("polars")
 duckdb = pytest.importorskip("duckdb")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 
 import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 
-from useropslib.events import EventLog
+from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics import (
     StickinessResult,
@@ -18,6 +19,14 @@ from useropslib.metrics import (
     stickiness,
     stickiness_ratio,
 )
+
+
+@pytest.fixture(autouse=True)
+def _strict_event_names() -> Iterator[None]:
+    """These cases pin the errors for unknown event names (the warning is tested elsewhere)."""
+    with strict_events():
+        yield
+
 
 matplotlib.use("Agg")
 

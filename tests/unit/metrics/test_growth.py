@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 
-from useropslib.events import EventLog
+from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics import (
     GROWTH_STATES,
@@ -17,6 +18,14 @@ from useropslib.metrics import (
     growth_accounting,
     growth_states,
 )
+
+
+@pytest.fixture(autouse=True)
+def _strict_event_names() -> Iterator[None]:
+    """These cases pin the errors for unknown event names (the warning is tested elsewhere)."""
+    with strict_events():
+        yield
+
 
 matplotlib.use("Agg")
 

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 
-from useropslib.events import EventLog
+from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import (
     EventSchemaError,
     InsufficientDataWarning,
     InvalidParameterError,
 )
 from useropslib.metrics import LifecycleResult, lifecycle
+
+
+@pytest.fixture(autouse=True)
+def _strict_event_names() -> Iterator[None]:
+    """These cases pin the errors for unknown event names (the warning is tested elsewhere)."""
+    with strict_events():
+        yield
+
 
 matplotlib.use("Agg")
 

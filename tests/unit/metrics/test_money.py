@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from useropslib.events import EventLog
+from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics._money import (
     LTVResult,
@@ -20,6 +21,14 @@ from useropslib.metrics._money import (
     payback,
     revenue,
 )
+
+
+@pytest.fixture(autouse=True)
+def _strict_event_names() -> Iterator[None]:
+    """These cases pin the errors for unknown event names (the warning is tested elsewhere)."""
+    with strict_events():
+        yield
+
 
 matplotlib.use("Agg")
 

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from useropslib.events import EventLog
+from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.models import ChurnDefinition
 from useropslib.segments._compare import compare_segments, two_proportion_p_value
+
+
+@pytest.fixture(autouse=True)
+def _strict_event_names() -> Iterator[None]:
+    """These cases pin the errors for unknown event names (the warning is tested elsewhere)."""
+    with strict_events():
+        yield
 
 
 @pytest.fixture
