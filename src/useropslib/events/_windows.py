@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events._engine import _collect
+from useropslib.events._engine import collect_native as _collect
 
 if TYPE_CHECKING:
     from useropslib.events._lazy import LazyEventLog
