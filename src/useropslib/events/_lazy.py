@@ -640,6 +640,16 @@ class LazyEventLog(LogHeader):
         pandas.DataFrame
             ``user`` (code), ``start``, ``end`` (UTC ns), ``events``, ``first_event``,
             ``last_event`` (codes), sorted by user and start.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, 'open' AS event, TIMESTAMPTZ "
+        ...     "'2024-01-01 00:00:00+00' + i * INTERVAL 10 MINUTE AS timestamp FROM range(6) t(i)")
+        >>> lazy = EventLog.scan(rel, tz="UTC")
+        >>> lazy.session_bounds(timeout_ns=1_800 * 10**9)["events"].tolist()
+        [3, 3]
         """
         from useropslib.events._windows import session_bounds_in_engine
 
@@ -686,6 +696,17 @@ class LazyEventLog(LogHeader):
         (pandas.DataFrame, int)
             ``src``, ``dst`` (event codes; -1 path start, -2 path end), ``count``, ``tsum``
             (seconds between the events, summed), ``tn`` (pairs timed); and the number of paths.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' AS user_id, CASE WHEN i % 2 = 0 THEN 'open' ELSE 'buy' END AS event, "
+        ...     "TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 MINUTE AS timestamp "
+        ...     "FROM range(4) t(i)")
+        >>> counts, n_paths = EventLog.scan(rel, tz="UTC").pair_counts()
+        >>> int(counts["count"].sum()), n_paths
+        (3, 1)
         """
         from useropslib.events._windows import pair_counts_in_engine
 
