@@ -8,6 +8,9 @@
   duration and observed flag; Kaplan–Meier curves by group (lifelines) and the log-rank test.
 - :class:`ChurnDrivers`, :func:`indicator_comparison`: hazard ratios of churn drivers (Cox, via
   lifelines) and churned-vs-retained comparisons of behaviours.
+- :func:`aha_moments`, :func:`growth_path`: early behaviours ("did X at least N times within D
+  days of signup") ranked by phi against retention, and the time to each first key action of
+  retained against churned users.
 - :class:`ChurnRiskModel`, :func:`churn_features`, :func:`early_warning`: per-user churn risk
   from features at a cutoff (scikit-learn), and users whose activity fell against their baseline.
 
@@ -28,6 +31,13 @@ Examples
 
 from __future__ import annotations
 
+from useropslib.churn._aha import (
+    CAUSATION_CAVEAT,
+    AhaResult,
+    GrowthPathResult,
+    aha_moments,
+    growth_path,
+)
 from useropslib.churn._bgnbd import BetaGeoModel
 from useropslib.churn._definition import InactivityThresholdResult, infer_inactivity_threshold
 from useropslib.churn._drivers import ChurnDrivers, indicator_comparison
@@ -44,18 +54,23 @@ from useropslib.churn._survival import (
 )
 
 __all__ = [
+    "CAUSATION_CAVEAT",
+    "AhaResult",
     "BetaGeoModel",
     "ChurnDrivers",
     "ChurnRiskModel",
     "GammaGammaModel",
+    "GrowthPathResult",
     "InactivityThresholdResult",
     "KaplanMeierResult",
     "LogrankResult",
     "RiskEvaluation",
+    "aha_moments",
     "churn_features",
     "churn_labels",
     "churn_rate",
     "early_warning",
+    "growth_path",
     "indicator_comparison",
     "infer_inactivity_threshold",
     "kaplan_meier",

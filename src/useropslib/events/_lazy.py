@@ -733,6 +733,118 @@ time_unit, allow_empty
         """
         return self.collect()
 
+    def session_bounds(
+        self,
+        *,
+        timeout_ns: int,
+        split: str = ">=",
+        start_events: Sequence[str] = (),
+        until: Any = None,
+    ) -> pd.DataFrame:
+        """One row per session, computed in the engine with window functions.
+
+        Sessions split at a gap of ``>=`` (or ``>``) ``timeout_ns`` or at a start event; ties at
+        one instant are ordered by event name.  Only the first and last row of each session are
+        collected.
+
+        Parameters
+        ----------
+        timeout_ns : int
+            Inactivity that ends a session, in nanoseconds.
+        split : {">=", ">"}, default ">="
+        start_events : sequence of str
+            Event names that start a session.
+        until : datetime-like, optional
+            Keep only events at or before this time.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``user`` (code), ``start``, ``end`` (UTC ns), ``events``, ``first_event``,
+            ``last_event`` (codes), sorted by user and start.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, 'open' AS event, TIMESTAMPTZ "
+        ...     "'2024-01-01 00:00:00+00' + i * INTERVAL 10 MINUTE AS timestamp FROM range(6) t(i)")
+        >>> lazy = EventLog.scan(rel, tz="UTC")
+        >>> lazy.session_bounds(timeout_ns=1_800 * 10**9)["events"].tolist()
+        [3, 3]
+        """
+        from useropslib.events._windows import session_bounds_in_engine
+
+        codes = self._codes(list(start_events)) or []
+        return session_bounds_in_engine(
+            self,
+            timeout_ns=int(timeout_ns),
+            split=split,
+            start_events=self._raw_events[codes].tolist(),
+            until_ns=self._until(until),
+        )
+
+    def pair_counts(
+        self,
+        *,
+        within: str = "user",
+        timeout_ns: int = 1_800 * _SECOND,
+        split: str = ">=",
+        count: str = "occurrences",
+        collapse: str | None = None,
+        events: Sequence[str] | None = None,
+        markers: bool = False,
+        until: Any = None,
+    ) -> tuple[pd.DataFrame, int]:
+        """Count consecutive-event pairs per user or session, in the engine.
+
+        Parameters
+        ----------
+        within : {"user", "session"}, default "user"
+        timeout_ns : int
+            Session timeout in nanoseconds (``within="session"``).
+        split : {">=", ">"}, default ">="
+        count : {"occurrences", "paths", "users"}, default "occurrences"
+        collapse : {"first", "last"}, optional
+            Collapse immediate repeats of an event.
+        events : sequence of str, optional
+            Events kept after the session split; default all.
+        markers : bool, default False
+            Also count (path start, first event) and (last event, path end) pairs.
+        until : datetime-like, optional
+
+        Returns
+        -------
+        (pandas.DataFrame, int)
+            ``src``, ``dst`` (event codes; -1 path start, -2 path end), ``count``, ``tsum``
+            (seconds between the events, summed), ``tn`` (pairs timed); and the number of paths.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' AS user_id, CASE WHEN i % 2 = 0 THEN 'open' ELSE 'buy' END AS event, "
+        ...     "TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 MINUTE AS timestamp "
+        ...     "FROM range(4) t(i)")
+        >>> counts, n_paths = EventLog.scan(rel, tz="UTC").pair_counts()
+        >>> int(counts["count"].sum()), n_paths
+        (3, 1)
+        """
+        from useropslib.events._windows import pair_counts_in_engine
+
+        codes = self._codes(events)
+        return pair_counts_in_engine(
+            self,
+            within=within,
+            timeout_ns=int(timeout_ns),
+            split=split,
+            count=count,
+            collapse=collapse,
+            include=None if codes is None else self._raw_events[codes].tolist(),
+            markers=markers,
+            until_ns=self._until(until),
+        )
+
 
 def as_event_log(
     events: Any,

@@ -66,6 +66,7 @@ from useropslib.plotting._metrics import (
     revenue_bars,
     state_areas,
 )
+from useropslib.plotting._paths import bar_chart, flow_diagram, step_heatmap
 from useropslib.plotting._style import CJK_FONTS, axes_or_new, cjk_font, resolve_lang
 
 __all__ = [
@@ -104,6 +105,7 @@ __all__ = [
     "revenue_bars",
     "rfm_grid",
     "state_areas",
+    "step_heatmap",
     "survival_curves",
     "target_history",
 ]

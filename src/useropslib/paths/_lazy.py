@@ -1,0 +1,136 @@
+"""Sessions and transitions of a lazy log: window functions in the engine, result-sized collects.
+
+The queries themselves are :meth:`LazyEventLog.session_bounds` and
+:meth:`LazyEventLog.pair_counts` (``LAG``/``LEAD`` and running sums over each user's rows ordered
+by time and event name); this module turns their small outputs into the same frames the
+in-memory kernels give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from useropslib.events import LazyEventLog
+from useropslib.events._time import stamp, to_utc_ns
+from useropslib.paths._query import (
+    SessionRule,
+    check_choice,
+    label_table,
+    name_categorical,
+    timeout_ns,
+)
+from useropslib.paths._transitions import END, START
+
+__all__ = ["lazy_pairs", "lazy_sessions"]
+
+
+def _as_of(events: LazyEventLog, as_of: Any, tz: str) -> tuple[int | None, pd.Timestamp | None]:
+    if as_of is None:
+        return None, events.as_of
+    ns = to_utc_ns(as_of, tz=tz, name="as_of")
+    return ns, stamp(ns, events.tz)
+
+
+def lazy_sessions(
+    events: LazyEventLog, *, rule: SessionRule, tz: str, as_of: Any
+) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """Build the session table of a lazy log (one collected row per session boundary)."""
+    until, stamp_ = _as_of(events, as_of, tz)
+    b = events.session_bounds(
+        timeout_ns=rule.timeout_ns,
+        split=rule.split,
+        start_events=list(rule.start_events),
+        until=None if until is None else pd.Timestamp(until, unit="ns", tz="UTC"),
+    )
+    user = b["user"].to_numpy(dtype=np.int64)
+    new_user = np.ones(user.size, dtype=bool)
+    new_user[1:] = user[1:] != user[:-1]
+    idx = np.arange(user.size, dtype=np.int64)
+    number = idx - np.maximum.accumulate(np.where(new_user, idx, 0)) + 1
+    t0 = b["start"].to_numpy(dtype=np.int64)
+    t1 = b["end"].to_numpy(dtype=np.int64)
+    table = pd.DataFrame(
+        {
+            "user_id": events.users[user] if user.size else events.users[:0],
+            "session": number,
+            "start": pd.DatetimeIndex(t0.astype("datetime64[ns]"))
+            .tz_localize("UTC")
+            .tz_convert(tz),
+            "end": pd.DatetimeIndex(t1.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz),
+            "duration": pd.to_timedelta(t1 - t0, unit="ns"),
+            "events": b["events"].to_numpy(dtype=np.int64),
+            "first_event": name_categorical(
+                b["first_event"].to_numpy(dtype=np.int64), events.event_names
+            ),
+            "last_event": name_categorical(
+                b["last_event"].to_numpy(dtype=np.int64), events.event_names
+            ),
+        }
+    )
+    return table, stamp_
+
+
+def lazy_pairs(
+    events: LazyEventLog,
+    *,
+    within: str,
+    count: str,
+    markers: bool,
+    collapse: str | None,
+    include: Iterable[str] | str | None,
+    exclude: Iterable[str] | str | None,
+    timeout: Any,
+    split: str,
+    tz: str | None,
+    as_of: Any,
+) -> tuple[pd.DataFrame, list[str], int, pd.Timestamp | None]:
+    """Coded pair counts of a lazy log, in the layout the in-memory kernel gives."""
+    check_choice("collapse", collapse, ("first", "last", None))
+    check_choice("split", split, (">=", ">"))
+    probe = events.collect([])
+    lab_of, labels = label_table(probe, include=include, exclude=exclude)
+    names = [str(x) for x in labels]
+    if markers:
+        from useropslib.exceptions import InvalidParameterError
+
+        clash = {START, END} & set(names)
+        if clash:
+            raise InvalidParameterError(
+                f"Event label(s) {sorted(clash)} collide with the path markers. Hint: rename "
+                "them with group={...} or pass markers=False."
+            )
+    kept = [str(n) for n, c in zip(probe.event_names, lab_of, strict=True) if c >= 0]
+    zone = events.tz if tz is None else tz
+    until, stamp_ = _as_of(events, as_of, zone)
+    t_ns = timeout_ns(timeout) if within == "session" else 1
+    counts, n_paths = events.pair_counts(
+        within=within,
+        timeout_ns=t_ns,
+        split=split,
+        count=count,
+        collapse=collapse,
+        events=None if len(kept) == len(lab_of) else kept,
+        markers=markers,
+        until=None if until is None else pd.Timestamp(until, unit="ns", tz="UTC"),
+    )
+    n_lab = len(names)
+    off = 1 if markers else 0
+    # engine event code -> position in the label list ([START] + labels + [END])
+    pos_of = np.r_[lab_of + off, 0, n_lab + 1]  # index -1 -> START (0), -2 -> END (n_lab + 1)
+    src = counts["src"].to_numpy(dtype=np.int64)
+    dst = counts["dst"].to_numpy(dtype=np.int64)
+    s = pos_of[np.where(src < 0, len(lab_of) + (-src - 1), src)]
+    d = pos_of[np.where(dst < 0, len(lab_of) + (-dst - 1), dst)]
+    tn = counts["tn"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_ns = counts["tsum"].to_numpy(dtype=np.float64) * 1e9 / tn
+    frame = pd.DataFrame(
+        {"s": s, "d": d, "count": counts["count"].to_numpy(dtype=np.int64), "mean_ns": mean_ns}
+    )
+    frame = frame.sort_values(["s", "d"]).reset_index(drop=True)
+    out_labels = ([START] if markers else []) + names + ([END] if markers else [])
+    return frame, out_labels, n_paths, stamp_

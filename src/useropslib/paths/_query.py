@@ -1,0 +1,501 @@
+"""Shared internals of the paths package: one sort, session splits, labels and path cleaning.
+
+Every paths function runs the same few steps on the encoded arrays of an
+:class:`~useropslib.events.EventLog`:
+
+1. **Labels.** A lookup table over event codes gives each event its path label: its own name,
+   the group a mapping puts it in (exact names or shell-style patterns, matched with
+   :mod:`fnmatch`, never evaluated), or -1 when ``include``/``exclude`` drop it.
+2. **One sort** by (user, time, tie rule): one ``np.argsort`` of a packed int64 key when the key
+   fits (times divided by their common unit), else one ``np.lexsort``.  The tie rule orders
+   events at the same instant: ``"input"`` keeps the log's row order (a stable sort),
+   ``"name"`` orders them by event name, a list orders them by its own rank.
+3. **Units.** A path is a user's whole history (``within="user"``) or one session
+   (``within="session"``); sessions start at a user's first event, after a gap of at least (or
+   more than) the timeout, optionally at local midnight or at a session-start event.  Unit ids are
+   a ``cumsum`` of the "starts a new unit" flags, so they are sorted with the rows.
+4. **Cleaning.** Immediate repeats of a label inside a unit collapse to the first or the last of
+   the run (``np.diff`` of labels and units).
+
+No Python loop runs over users or events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.events import EventLog, check_tz
+from useropslib.events._time import NS_PER_DAY, local_ns, to_utc_ns
+from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.models import parse_window
+
+__all__ = [
+    "MAX_STEPS",
+    "Collapse",
+    "Ordered",
+    "Split",
+    "Ties",
+    "Within",
+    "check_choice",
+    "check_steps",
+    "collapse_mask",
+    "label_table",
+    "name_categorical",
+    "order_events",
+    "session_flags",
+    "timeout_ns",
+]
+
+I64: TypeAlias = npt.NDArray[np.int64]
+Bools: TypeAlias = npt.NDArray[np.bool_]
+Ties: TypeAlias = Literal["input", "name"] | Sequence[str]
+Split: TypeAlias = Literal[">=", ">"]
+Within: TypeAlias = Literal["user", "session"]
+Collapse: TypeAlias = Literal["first", "last"] | None
+
+#: Upper bound of ``steps``: a path table of k steps over E labels can hold E**k distinct
+#: paths and a step matrix E x k cells; beyond 50 steps the answer is unreadable and the
+#: per-path arrays (paths x steps) outgrow memory on large logs.  Use transitions for whole
+#: histories.
+MAX_STEPS = 50
+_PACK_LIMIT = 1 << 62
+_UNITS_NS = (1_000_000_000, 1_000_000, 1_000, 1)
+
+
+def name_categorical(codes: I64, names: pd.Index) -> pd.Categorical:
+    """Event codes as a categorical over the names in sorted order (independent of code order)."""
+    text = np.asarray([str(x) for x in names], dtype=object)
+    order = np.argsort(text, kind="stable")
+    rank = np.empty(len(text), dtype=np.int64)
+    rank[order] = np.arange(len(text))
+    return pd.Categorical.from_codes(rank[codes], categories=pd.Index(text[order]))
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
+    """Raise a helpful error when ``value`` is not one of ``choices``."""
+    if value not in choices:
+        close = did_you_mean(str(value), [str(c) for c in choices])
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InvalidParameterError(
+            f"Invalid {name}={value!r}. Expected one of {list(choices)}.{hint}"
+        )
+
+
+def check_steps(steps: Any, *, name: str = "steps") -> int:
+    """Validate a number of path steps (1..MAX_STEPS)."""
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+        raise InvalidParameterError(
+            f"{name} must be an integer, got {steps!r} ({type(steps).__name__}). Hint: e.g. "
+            f"{name}=5."
+        )
+    if not 1 <= int(steps) <= MAX_STEPS:
+        raise InvalidParameterError(
+            f"{name} must be between 1 and {MAX_STEPS}, got {steps}. The number of distinct "
+            f"paths grows as (events)**{name} and the per-path arrays as paths x {name}, so "
+            f"longer paths are unreadable and can exhaust memory. Hint: use transitions() for "
+            "whole histories, or start/end points to focus the paths."
+        )
+    return int(steps)
+
+
+def timeout_ns(timeout: Any) -> int:
+    """Parse a session timeout (``"30min"``, a timedelta) into positive nanoseconds."""
+    if isinstance(timeout, (bool, int | float | np.number)):
+        raise InvalidParameterError(
+            f"timeout must be a duration such as '30min' or a timedelta, got the number "
+            f"{timeout!r} (seconds or minutes?). Hint: timeout='30min'."
+        )
+    if isinstance(timeout, pd.Timedelta) and timeout <= pd.Timedelta(0):
+        raise InvalidParameterError(
+            f"timeout must be positive, got {timeout!r}. Hint: timeout='30min' (the default "
+            "of PostHog, Amplitude and Mixpanel)."
+        )
+    try:
+        window = parse_window(timeout)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(
+            f"Invalid session timeout {timeout!r}: {exc} Hint: timeout='30min' (the default "
+            "of PostHog, Amplitude and Mixpanel)."
+        ) from None
+    return int(pd.Timedelta(window).value)
+
+
+def label_table(
+    log: EventLog,
+    *,
+    include: Iterable[str] | str | None = None,
+    exclude: Iterable[str] | str | None = None,
+    group: Mapping[str, str] | None = None,
+) -> tuple[I64, pd.Index]:
+    """Return the label code of every event code (-1 = dropped) and the label names.
+
+    ``group`` maps event names or shell-style patterns (``*``, ``?``, ``[seq]``) to a label;
+    an exact name wins over a pattern, and among patterns the first listed wins.  ``include``
+    and ``exclude`` name events (not labels) and are applied first.
+    """
+    names = [str(n) for n in log.event_names]
+    n = len(names)
+    keep = np.ones(n, dtype=bool)
+    if include is not None:
+        inc = [include] if isinstance(include, str) else list(include)
+        keep[:] = False
+        keep[log.event_code_of(inc)] = True
+    if exclude is not None:
+        exc = [exclude] if isinstance(exclude, str) else list(exclude)
+        keep[log.event_code_of(exc)] = False
+    label_of = list(names)
+    if group:
+        if not isinstance(group, Mapping):
+            raise InvalidParameterError(
+                f"group must be a mapping from event names or patterns to labels, got "
+                f"{type(group).__name__}. Hint: group={{'view_*': 'view', 'buy': 'purchase'}}."
+            )
+        assigned = [False] * n
+        index = {name: i for i, name in enumerate(names)}
+        for key, value in group.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise InvalidParameterError(
+                    f"group keys and labels must be strings, got {key!r}: {value!r}. Hint: "
+                    "group={'view_*': 'view'}."
+                )
+            if key in index:
+                label_of[index[key]] = value
+                assigned[index[key]] = True
+        for key, value in group.items():
+            if key in index:
+                continue
+            hits = [i for i in range(n) if fnmatch.fnmatchcase(names[i], key)]
+            if not hits:
+                close = did_you_mean(key, names)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise InvalidParameterError(
+                    f"group key {key!r} matches no event name (exactly or as a pattern with "
+                    f"*, ? and [...]).{hint} Known events: {names[:20]}."
+                )
+            for i in hits:
+                if not assigned[i]:
+                    label_of[i] = value
+                    assigned[i] = True
+    kept_labels = [label_of[i] for i in range(n) if keep[i]]
+    labels = pd.Index(sorted(set(kept_labels)), dtype=object)
+    codes = np.full(n, -1, dtype=np.int64)
+    if len(labels):
+        pos = labels.get_indexer(pd.Index(label_of, dtype=object))
+        codes[keep] = pos[keep]
+    return codes, labels
+
+
+def _tie_keys(log: EventLog, ties: Any) -> tuple[I64 | None, int]:
+    """Rank of each event code under the tie rule (None: keep input order) and the rank count."""
+    if isinstance(ties, str):
+        check_choice("ties", ties, ("input", "name"))
+        if ties == "input":
+            return None, 1
+        names = pd.Index([str(n) for n in log.event_names])
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[np.argsort(names.to_numpy(dtype=object), kind="stable")] = np.arange(len(names))
+        return rank, max(len(names), 1)
+    if not isinstance(ties, Sequence):
+        raise InvalidParameterError(
+            f"ties must be 'input', 'name' or a list of event names, got {ties!r}. Hint: "
+            "ties='name' orders events at the same instant by name."
+        )
+    order = list(ties)
+    codes = log.event_code_of(order) if order else np.empty(0, dtype=np.int64)
+    # listed events first, in the list's order; the others after them, by name
+    names = [str(n) for n in log.event_names]
+    rank = np.full(len(names), -1, dtype=np.int64)
+    rank[codes[::-1]] = np.arange(len(codes))[::-1]
+    rest = np.flatnonzero(rank < 0)
+    rest = rest[np.argsort(np.asarray(names, dtype=object)[rest], kind="stable")]
+    rank[rest] = len(codes) + np.arange(rest.size)
+    return rank, max(len(names), 1)
+
+
+def _sorted_positions(u: I64, t: I64, tie: I64 | None, n_tie: int) -> I64:
+    """Positions sorting rows by (user, time, tie); stable when ``tie`` is None."""
+    n = u.size
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    t0 = int(t.min())
+    rel = t - t0
+    unit = 1
+    for d in _UNITS_NS:
+        if not (rel % d).any():
+            unit = d
+            break
+    if unit > 1:
+        rel //= unit
+    span = int(rel.max()) + 1
+    n_users = int(u.max()) + 1
+    if n_users * span * n_tie < _PACK_LIMIT:
+        key = u * span + rel
+        if tie is not None:
+            key *= n_tie
+            key += tie
+            return np.argsort(key).astype(np.int64, copy=False)
+        return np.argsort(key, kind="stable").astype(np.int64, copy=False)
+    if tie is None:
+        return np.lexsort((t, u)).astype(np.int64, copy=False)
+    return np.lexsort((tie, t, u)).astype(np.int64, copy=False)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Ordered:
+    """The kept events of a log in (user, time, tie) order, with their labels."""
+
+    log: EventLog
+    rows: I64  # positions in the log
+    user: I64
+    t: I64
+    event: I64  # event code
+    label: I64  # label code, -1 for events left out by include/exclude
+    labels: pd.Index
+
+
+def order_events(
+    log: EventLog,
+    *,
+    ties: Any = "name",
+    include: Iterable[str] | str | None = None,
+    exclude: Iterable[str] | str | None = None,
+    group: Mapping[str, str] | None = None,
+    as_of: Any = None,
+    tz: str | None = None,
+) -> Ordered:
+    """Sort the events of ``log`` by (user, time, tie rule) and label them (-1: dropped).
+
+    Every event is kept (sessions are split on all of a user's events); callers drop the rows
+    labelled -1 after computing units.
+    """
+    zone = log.tz if tz is None else check_tz(tz)
+    lab_of, labels = label_table(log, include=include, exclude=exclude, group=group)
+    tie_rank, n_tie = _tie_keys(log, ties)
+    e_all = log.event_codes
+    if as_of is not None:
+        keep = log.timestamps_ns <= to_utc_ns(as_of, tz=zone, name="as_of")
+        rows = np.flatnonzero(keep).astype(np.int64)
+    else:
+        rows = np.arange(log.n_events, dtype=np.int64)
+    u = log.user_codes[rows].astype(np.int64)
+    t = log.timestamps_ns[rows]
+    e = e_all[rows].astype(np.int64)
+    pos = _sorted_positions(u, t, None if tie_rank is None else tie_rank[e], n_tie)
+    rows = rows[pos]
+    e = e[pos]
+    return Ordered(
+        log=log,
+        rows=rows,
+        user=u[pos],
+        t=t[pos],
+        event=e,
+        label=lab_of[e],
+        labels=labels,
+    )
+
+
+def session_flags(
+    user: I64,
+    t: I64,
+    event: I64,
+    *,
+    timeout: int,
+    split: str = ">=",
+    midnight_tz: str | None = None,
+    start_codes: I64 | None = None,
+) -> Bools:
+    """Flag the sorted rows that start a new session.
+
+    A row starts a session when it is its user's first, when the gap to the user's previous
+    event is ``>=`` (or ``>``) the timeout, when it falls on another local day than the previous
+    event (``midnight_tz``), or when it is a session-start event (``start_codes``).
+    """
+    new = np.ones(user.size, dtype=bool)
+    if user.size > 1:
+        gap = np.diff(t)
+        cut = gap >= timeout if split == ">=" else gap > timeout
+        cut |= user[1:] != user[:-1]
+        if midnight_tz is not None:
+            day = local_ns(t, midnight_tz) // NS_PER_DAY
+            cut |= day[1:] != day[:-1]
+        new[1:] = cut
+    if start_codes is not None and start_codes.size:
+        new |= np.isin(event, start_codes)
+    return new
+
+
+def collapse_mask(unit: I64, label: I64, how: str, only: I64 | None = None) -> Bools:
+    """Keep-mask collapsing runs of one label inside a unit to their first or last row."""
+    keep = np.ones(label.size, dtype=bool)
+    if label.size < 2:
+        return keep
+    same = (unit[1:] == unit[:-1]) & (label[1:] == label[:-1])
+    if only is not None:
+        same &= np.isin(label[1:], only)
+    if how == "first":
+        keep[1:] = ~same
+    else:
+        keep[:-1] = ~same
+    return keep
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionRule:
+    """How a user's events are split into sessions (the parameters, validated)."""
+
+    timeout_ns: int
+    split: str
+    midnight_tz: str | None
+    start_events: tuple[str, ...]
+
+    def describe(self) -> dict[str, Any]:
+        """Return the rule as result parameters."""
+        return {
+            "timeout": pd.Timedelta(self.timeout_ns, unit="ns"),
+            "split": self.split,
+            "midnight": self.midnight_tz is not None,
+            "start_event": list(self.start_events) or None,
+        }
+
+
+def session_rule(
+    log: EventLog,
+    *,
+    timeout: Any = "30min",
+    split: Any = ">=",
+    midnight: Any = False,
+    start_event: Iterable[str] | str | None = None,
+    tz: str | None = None,
+) -> SessionRule:
+    """Validate the session options against ``log``."""
+    check_choice("split", split, (">=", ">"))
+    if not isinstance(midnight, bool | np.bool_):
+        raise InvalidParameterError(
+            f"midnight must be True or False, got {midnight!r}. Hint: midnight=True also "
+            "starts a session at each local midnight (in tz)."
+        )
+    starts: tuple[str, ...] = ()
+    if start_event is not None:
+        starts = tuple([start_event] if isinstance(start_event, str) else list(start_event))
+        log.event_code_of(list(starts))
+    zone = log.tz if tz is None else check_tz(tz)
+    return SessionRule(
+        timeout_ns=timeout_ns(timeout),
+        split=str(split),
+        midnight_tz=zone if midnight else None,
+        start_events=starts,
+    )
+
+
+def session_starts(o: Ordered, rule: SessionRule) -> Bools:
+    """Flag the rows of ``o`` that start a session under ``rule``."""
+    codes = o.log.event_code_of(list(rule.start_events)) if rule.start_events else None
+    return session_flags(
+        o.user,
+        o.t,
+        o.event,
+        timeout=rule.timeout_ns,
+        split=rule.split,
+        midnight_tz=rule.midnight_tz,
+        start_codes=codes,
+    )
+
+
+def unit_ids(o: Ordered, within: str, rule: SessionRule | None) -> I64:
+    """Path unit of each sorted row: the user's rank (``within="user"``) or the session number."""
+    check_choice("within", within, ("user", "session"))
+    if o.user.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if within == "session":
+        assert rule is not None
+        new = session_starts(o, rule)
+    else:
+        new = np.ones(o.user.size, dtype=bool)
+        new[1:] = o.user[1:] != o.user[:-1]
+    return np.cumsum(new, dtype=np.int64) - 1
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PathRows:
+    """The labelled, cleaned rows of every path: unit, user, label and time, in path order."""
+
+    unit: I64  # dense 0..n_units-1, non-decreasing
+    user: I64
+    label: I64
+    t: I64
+    labels: pd.Index
+    n_units: int
+    origin: I64 | None = None  # unit id before dropping rows and renumbering
+    rows: I64 | None = None  # positions in the log
+
+
+def path_rows(
+    o: Ordered,
+    *,
+    within: str,
+    rule: SessionRule | None,
+    collapse: Any = None,
+    collapse_only: Iterable[str] | None = None,
+) -> PathRows:
+    """Split ``o`` into paths, drop unlabelled rows, collapse repeats, renumber units densely."""
+    check_choice("collapse", collapse, ("first", "last", None))
+    unit = unit_ids(o, within, rule)
+    keep = o.label >= 0
+    dropped = not bool(keep.all())
+    if dropped:
+        unit, user, label, t = unit[keep], o.user[keep], o.label[keep], o.t[keep]
+        rows = o.rows[keep]
+    else:
+        user, label, t, rows = o.user, o.label, o.t, o.rows
+    if collapse is not None:
+        only = None
+        if collapse_only is not None:
+            names = [collapse_only] if isinstance(collapse_only, str) else list(collapse_only)
+            only = o.labels.get_indexer(pd.Index(names, dtype=object)).astype(np.int64)
+            if (only < 0).any():
+                bad = [n for n, c in zip(names, only, strict=True) if c < 0]
+                close = did_you_mean(str(bad[0]), o.labels)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise InvalidParameterError(
+                    f"collapse_only names unknown path label(s) {bad}.{hint} Labels: "
+                    f"{list(map(str, o.labels[:20]))}."
+                )
+        m = collapse_mask(unit, label, str(collapse), only)
+        unit, user, label, t, rows = unit[m], user[m], label[m], t[m], rows[m]
+    n_units = 0
+    origin = unit
+    if unit.size and not dropped:
+        n_units = int(unit[-1]) + 1  # collapsing never removes a unit's first row
+    elif unit.size:
+        new = np.ones(unit.size, dtype=bool)
+        new[1:] = unit[1:] != unit[:-1]
+        unit = np.cumsum(new, dtype=np.int64) - 1
+        n_units = int(unit[-1]) + 1
+    return PathRows(
+        unit=unit,
+        user=user,
+        label=label,
+        t=t,
+        labels=o.labels,
+        n_units=n_units,
+        origin=origin,
+        rows=rows,
+    )
+
+
+def positions(unit: I64) -> I64:
+    """0-based position of each row inside its (sorted, dense) unit."""
+    if unit.size == 0:
+        return np.empty(0, dtype=np.int64)
+    new = np.ones(unit.size, dtype=bool)
+    new[1:] = unit[1:] != unit[:-1]
+    idx = np.arange(unit.size, dtype=np.int64)
+    first = np.maximum.accumulate(np.where(new, idx, 0))
+    return idx - first

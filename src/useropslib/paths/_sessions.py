@@ -1,0 +1,576 @@
+"""Sessions (会话): each user's events split by inactivity, the session table and its metrics.
+
+A session starts at a user's first event and whenever the gap to the user's previous event
+reaches the timeout (default 30 minutes, the default of PostHog, Amplitude and Mixpanel);
+optionally also at each local midnight and at a session-start event.  The split is one sort of
+the log by (user, time, tie rule) and an ``np.diff`` of the times; the session table is read off
+the first and last row of each session, so no Python loop runs over users or events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from useropslib.events import (
+    EventLog,
+    EventsLike,
+    LazyEventLog,
+    as_event_log,
+    check_tz,
+    period_codes,
+    period_starts,
+)
+from useropslib.exceptions import InsufficientDataWarning
+from useropslib.metrics import MetricResult
+from useropslib.models import Period, parse_period
+from useropslib.paths._query import (
+    Ordered,
+    SessionRule,
+    Split,
+    Ties,
+    name_categorical,
+    order_events,
+    session_rule,
+    session_starts,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "SESSION_COLUMNS",
+    "SessionMetricsResult",
+    "SessionsResult",
+    "session_log",
+    "session_metrics",
+    "sessions",
+]
+
+#: Columns of :attr:`SessionsResult.table`, in order.
+SESSION_COLUMNS = (
+    "user_id",
+    "session",
+    "start",
+    "end",
+    "duration",
+    "events",
+    "first_event",
+    "last_event",
+)
+#: Upper bounds of the session-length bins of :attr:`SessionMetricsResult.lengths`.
+_LENGTH_BINS = (
+    ("0s (one instant)", 0),
+    ("< 1 min", 60),
+    ("1-5 min", 300),
+    ("5-15 min", 900),
+    ("15-30 min", 1800),
+    ("30-60 min", 3600),
+    ("1 h or more", None),
+)
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class SessionsResult(MetricResult):
+    """The sessions of every user.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per session, in (user, start) order: ``user_id``, ``session`` (1, 2, ... per
+        user), ``start`` and ``end`` (first and last event, in the log's zone), ``duration``
+        (``end - start``; 0 for a one-event session), ``events`` (count), ``first_event`` and
+        ``last_event`` (names, categorical over the event names in sorted order).
+    params : dict
+        The session rule and tie rule.
+    as_of : pandas.Timestamp or None
+        Events after it were ignored.
+    """
+
+    table: pd.DataFrame
+
+    @property
+    def n_sessions(self) -> int:
+        """Number of sessions."""
+        return len(self.table)
+
+    def per_user(self) -> pd.Series:
+        """Sessions per user (index ``user_id``).
+
+        Returns
+        -------
+        pandas.Series
+        """
+        out_: pd.Series = self.table.groupby("user_id", sort=False).size().rename("sessions")
+        return out_
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the session table (a copy).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        out_: pd.DataFrame = self.table.copy()
+        return out_
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Bar chart of session lengths (share of sessions per length bin).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from useropslib.plotting import bar_chart
+
+        seconds = self.table["duration"].dt.total_seconds().to_numpy()
+        counts = _length_counts(seconds)
+        share = counts / max(counts.sum(), 1)
+        return bar_chart(share, ax=ax, title="Session length", ylabel="share of sessions")
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class SessionMetricsResult(MetricResult):
+    """Session metrics per calendar period (a session belongs to the period it starts in).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per period (index ``period``, local start): ``sessions``, ``users`` (with a
+        session starting in the period), ``sessions_per_user``, ``events_per_session`` (mean),
+        ``mean_duration`` and ``median_duration`` (timedelta), ``bounce_rate`` (share of
+        one-event sessions).
+    lengths : pandas.DataFrame
+        Session-length distribution over every session: ``length`` (bin label), ``sessions``,
+        ``share``.
+    """
+
+    table: pd.DataFrame
+    lengths: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the per-period table (a copy).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        out_: pd.DataFrame = self.table.copy()
+        return out_
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Bar chart of the session-length distribution.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from useropslib.plotting import bar_chart
+
+        share = self.lengths.set_index("length")["share"]
+        return bar_chart(share, ax=ax, title="Session length", ylabel="share of sessions")
+
+
+def _length_counts(seconds: np.ndarray[Any, Any]) -> pd.Series:
+    edges = np.array([b for _, b in _LENGTH_BINS[1:-1]], dtype=np.float64)
+    which = np.where(seconds <= 0, 0, 1 + np.searchsorted(edges, seconds, side="right"))
+    counts = np.bincount(which.astype(np.int64), minlength=len(_LENGTH_BINS))
+    out_: pd.Series = pd.Series(counts, index=pd.Index([n for n, _ in _LENGTH_BINS], name="length"))
+    return out_
+
+
+def split_sessions(
+    log: EventLog,
+    *,
+    timeout: Any,
+    split: Any,
+    midnight: Any,
+    start_event: Iterable[str] | str | None,
+    ties: Any,
+    tz: str | None,
+    as_of: Any,
+) -> tuple[Ordered, SessionRule, np.ndarray[Any, np.dtype[np.bool_]]]:
+    """Order the log, validate the rule and flag session starts."""
+    rule = session_rule(
+        log, timeout=timeout, split=split, midnight=midnight, start_event=start_event, tz=tz
+    )
+    o = order_events(log, ties=ties, as_of=as_of, tz=tz)
+    return o, rule, session_starts(o, rule)
+
+
+def _table(o: Ordered, new: np.ndarray[Any, np.dtype[np.bool_]], zone: str) -> pd.DataFrame:
+    log = o.log
+    starts = np.flatnonzero(new)
+    ends = np.r_[starts[1:] - 1, o.user.size - 1].astype(np.int64) if starts.size else starts
+    sid = np.cumsum(new, dtype=np.int64)
+    ufirst = np.ones(starts.size, dtype=bool)
+    su = o.user[starts]
+    ufirst[1:] = su[1:] != su[:-1]
+    number = sid[starts] - np.maximum.accumulate(np.where(ufirst, sid[starts], 0)) + 1
+    t0, t1 = o.t[starts], o.t[ends]
+    names = log.event_names
+    out_: pd.DataFrame = pd.DataFrame(
+        {
+            "user_id": log.users[su] if su.size else log.users[:0],
+            "session": number.astype(np.int64),
+            "start": pd.DatetimeIndex(t0.astype("datetime64[ns]"))
+            .tz_localize("UTC")
+            .tz_convert(zone),
+            "end": pd.DatetimeIndex(t1.astype("datetime64[ns]"))
+            .tz_localize("UTC")
+            .tz_convert(zone),
+            "duration": pd.to_timedelta(t1 - t0, unit="ns"),
+            "events": (ends - starts + 1).astype(np.int64),
+            # categoricals: no object arrays to build or to consolidate (3x faster at 10M)
+            "first_event": name_categorical(o.event[starts], names),
+            "last_event": name_categorical(o.event[ends], names),
+        }
+    )
+    return out_
+
+
+def sessions(
+    events: EventsLike,
+    *,
+    timeout: Any = "30min",
+    split: Split = ">=",
+    midnight: bool = False,
+    start_event: Iterable[str] | str | None = None,
+    ties: Ties = "name",
+    tz: str | None = None,
+    as_of: Any = None,
+) -> SessionsResult:
+    """Split each user's events into sessions by inactivity; one row per session.
+
+    Parameters
+    ----------
+    events : EventLog, LazyEventLog or DataFrame
+        The events (a frame needs ``user_id``, ``event`` and ``timestamp`` columns).  On a lazy
+        log the split runs in the engine as window functions and only one row per session is
+        collected (see Notes).
+    timeout : str or timedelta, default "30min"
+        Inactivity that ends a session.
+    split : {">=", ">"}, default ">="
+        Whether a gap of exactly ``timeout`` starts a new session (``">="``, PostHog paths) or
+        only a longer gap does (``">"``, retentioneering ``SplitSessions`` and Amplitude's
+        "within 30 minutes").
+    midnight : bool, default False
+        Also start a session at each local midnight (in ``tz``), as Google Analytics does.
+    start_event : str or sequence of str, optional
+        Events that always start a session (an app's ``session_start``).
+    ties : {"name", "input"} or list of str, default "name"
+        Order of events at the same instant: by event name (deterministic whatever the row
+        order), the log's row order, or the rank in a given list of names.  It decides
+        ``first_event`` / ``last_event`` of a session, never the split.
+    tz : str, optional
+        Zone of ``midnight`` and of the table's times; default the log's.
+    as_of : datetime-like, optional
+        Ignore events after this instant.
+
+    Returns
+    -------
+    SessionsResult
+        ``table`` with one row per session (columns in ``SESSION_COLUMNS``).
+
+    Raises
+    ------
+    InvalidParameterError
+        For a timeout that is not a positive duration (or is a bare number), an unknown
+        ``split``, ``ties`` or ``start_event`` (with close names).
+
+    See Also
+    --------
+    session_metrics : Sessions per user, lengths, events per session, bounce rate per period.
+    session_log : The log with one "user" per session, for funnels within a session.
+
+    Notes
+    -----
+    Conventions: the duration of a one-event session is 0; a session's duration is its last
+    event's time minus its first's (retentioneering, PostHog); the default split at exactly the
+    timeout follows PostHog paths, ``split=">"`` follows retentioneering.  On a lazy log
+    (DuckDB, Polars, PySpark) the session number is a running sum of "starts a session" flags
+    over a ``LAG`` of the time, partitioned by user and ordered by (time, event name); only the
+    first and last row of each session are collected.  Lazy logs order ties by name only, and
+    ``midnight`` collects the event rows first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import useropslib as uo
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "a", "b"],
+    ...     "event": ["open", "view", "open", "open"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:10",
+    ...                                  "2024-01-01 11:00", "2024-01-01 09:00"], utc=True)})
+    >>> s = uo.paths.sessions(df)
+    >>> s.table[["user_id", "session", "events", "duration"]]
+      user_id  session  events        duration
+    0       a        1       2 0 days 00:10:00
+    1       a        2       1 0 days 00:00:00
+    2       b        1       1 0 days 00:00:00
+    """
+    params: dict[str, Any] = {"timeout": timeout, "split": split, "ties": ties}
+    if isinstance(events, LazyEventLog) and not midnight and ties == "name":
+        from useropslib.paths._lazy import lazy_sessions
+
+        probe = events.collect([])
+        rule = session_rule(
+            probe, timeout=timeout, split=split, midnight=False, start_event=start_event, tz=tz
+        )
+        zone = events.tz if tz is None else check_tz(tz)
+        table, asof_stamp = lazy_sessions(events, rule=rule, tz=zone, as_of=as_of)
+        return SessionsResult(params={**params, **rule.describe()}, as_of=asof_stamp, table=table)
+    log = as_event_log(events)
+    zone = log.tz if tz is None else check_tz(tz)
+    o, rule, new = split_sessions(
+        log,
+        timeout=timeout,
+        split=split,
+        midnight=midnight,
+        start_event=start_event,
+        ties=ties,
+        tz=tz,
+        as_of=as_of,
+    )
+    return SessionsResult(
+        params={**params, **rule.describe()},
+        as_of=_as_of_stamp(log, as_of, zone),
+        table=_table(o, new, zone),
+    )
+
+
+def _as_of_stamp(log: EventLog, as_of: Any, zone: str) -> pd.Timestamp | None:
+    if as_of is None:
+        return None if log.as_of is None else log.as_of.tz_convert(zone)
+    from useropslib.events._time import stamp, to_utc_ns
+
+    return stamp(to_utc_ns(as_of, tz=zone, name="as_of"), zone)
+
+
+def session_metrics(
+    events: EventsLike,
+    *,
+    period: Period = "day",
+    timeout: Any = "30min",
+    split: Split = ">=",
+    midnight: bool = False,
+    start_event: Iterable[str] | str | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+) -> SessionMetricsResult:
+    """Sessions per user, events per session, session length and bounce rate per period.
+
+    Parameters
+    ----------
+    events : EventLog, LazyEventLog or DataFrame
+        The events.
+    period : {"day", "week", "month", "hour"}, default "day"
+        Calendar period, in ``tz``.  A session belongs to the period in which it starts, even
+        when it runs past the period's end.
+    timeout, split, midnight, start_event
+        The session rule, as in :func:`sessions`.
+    tz : str, optional
+        Calendar zone; default the log's.
+    as_of : datetime-like, optional
+        Ignore events after this instant.
+
+    Returns
+    -------
+    SessionMetricsResult
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown period or an invalid session rule.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        When there are no events (the tables are empty).
+
+    See Also
+    --------
+    sessions : The session table these metrics summarise.
+
+    Notes
+    -----
+    ``bounce_rate`` is the share of sessions with a single event (Google Analytics' classic
+    bounce); its duration is 0.  A session crossing a period boundary counts once, in the period
+    of its first event (Amplitude and PostHog attribute a session to its start).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import useropslib as uo
+    >>> df = pd.DataFrame({
+    ...     "user_id": ["a", "a", "a", "b"],
+    ...     "event": ["open", "view", "open", "open"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:10",
+    ...                                  "2024-01-01 11:00", "2024-01-01 09:00"], utc=True)})
+    >>> m = uo.paths.session_metrics(df)
+    >>> m.table[["sessions", "users", "sessions_per_user", "bounce_rate"]]
+                               sessions  users  sessions_per_user  bounce_rate
+    period
+    2024-01-01 00:00:00+00:00         3      2                1.5     0.666667
+    """
+    p = parse_period(period)
+    res = sessions(
+        events,
+        timeout=timeout,
+        split=split,
+        midnight=midnight,
+        start_event=start_event,
+        tz=tz,
+        as_of=as_of,
+    )
+    tab = res.table
+    zone = str(tab["start"].dt.tz) if len(tab) else (tz or _zone_of(events))
+    ws = getattr(events, "week_start", 0)
+    if tab.empty:
+        import warnings
+
+        warnings.warn(
+            "No events: the session metrics are empty. Hint: check as_of and the log's range.",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
+    start_ns = tab["start"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().view(np.int64)
+    codes = period_codes(start_ns, p, tz=zone, week_start=ws)
+    users = pd.factorize(tab["user_id"])[0]
+    frame = pd.DataFrame(
+        {
+            "k": codes,
+            "u": users,
+            "n": tab["events"].to_numpy(),
+            "d": tab["duration"].to_numpy().view(np.int64),
+        }
+    )
+    g = frame.groupby("k", sort=True)
+    out = pd.DataFrame(
+        {
+            "sessions": g.size(),
+            "users": g["u"].nunique(),
+            "events_per_session": g["n"].mean(),
+            "mean_duration": pd.to_timedelta(g["d"].mean(), unit="ns"),
+            "median_duration": pd.to_timedelta(g["d"].median(), unit="ns"),
+            "bounce_rate": g["n"].apply(lambda s: float((s == 1).mean())),
+        }
+    )
+    out.insert(2, "sessions_per_user", out["sessions"] / out["users"])
+    out.index = pd.Index(
+        period_starts(out.index.to_numpy(), p, tz=zone, week_start=ws), name="period"
+    )
+    counts = _length_counts(tab["duration"].dt.total_seconds().to_numpy())
+    lengths = pd.DataFrame(
+        {
+            "length": counts.index,
+            "sessions": counts.to_numpy(),
+            "share": counts.to_numpy() / max(int(counts.sum()), 1),
+        }
+    )
+    return SessionMetricsResult(
+        params={**res.params, "period": p},
+        as_of=res.as_of,
+        table=out,
+        lengths=lengths,
+    )
+
+
+def _zone_of(events: Any) -> str:
+    return str(getattr(events, "tz", "UTC"))
+
+
+def session_log(
+    events: EventsLike,
+    *,
+    timeout: Any = "30min",
+    split: Split = ">=",
+    midnight: bool = False,
+    start_event: Iterable[str] | str | None = None,
+    ties: Ties = "name",
+    tz: str | None = None,
+    as_of: Any = None,
+    separator: str = "#",
+) -> EventLog:
+    """Return the log with one "user" per session, so any metric runs within sessions.
+
+    ``uo.metrics.funnel(session_log(log), steps=[...])`` is a funnel whose steps must all
+    happen inside one session, counting sessions (PostHog's and Amplitude's "within a session"
+    funnels count sessions the same way).
+
+    Parameters
+    ----------
+    events : EventLog, LazyEventLog or DataFrame
+        The events.
+    timeout, split, midnight, start_event, ties, tz, as_of
+        The session rule, as in :func:`sessions`.
+    separator : str, default "#"
+        Between the user id and the session number in the new ids (``"u1#2"``).
+
+    Returns
+    -------
+    EventLog
+        Same events, times and values; user ids ``f"{user}{separator}{k}"``.
+
+    Raises
+    ------
+    InvalidParameterError
+        For an invalid session rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import useropslib as uo
+    >>> df = pd.DataFrame({"user_id": ["a", "a"], "event": ["open", "buy"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 12:00"], utc=True)})
+    >>> list(uo.paths.session_log(df).users)
+    ['a#1', 'a#2']
+    """
+    log = as_event_log(events)
+    o, _, new = split_sessions(
+        log,
+        timeout=timeout,
+        split=split,
+        midnight=midnight,
+        start_event=start_event,
+        ties=ties,
+        tz=tz,
+        as_of=as_of,
+    )
+    sid = np.cumsum(new, dtype=np.int64) - 1
+    tab = _table(o, new, log.tz)
+    ids = pd.Index(
+        tab["user_id"].astype(str).to_numpy(dtype=object)
+        + separator
+        + tab["session"].astype(str).to_numpy(dtype=object),
+        dtype=object,
+    )
+    values = None if log.values is None else log.values[o.rows]
+    props = None
+    if log.property_names:
+        props = log.properties.iloc[o.rows].reset_index(drop=True)
+    return EventLog(
+        user_codes=sid.astype(np.int32),
+        users=ids,
+        event_codes=o.event.astype(np.int32),
+        events=log.event_names,
+        ts_ns=o.t.copy(),
+        values=values,
+        props=props,
+        tz=log.tz,
+        week_start=log.week_start,
+        as_of_ns=log.as_of_ns,
+        as_of_given=False,
+    )
