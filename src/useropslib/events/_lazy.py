@@ -769,7 +769,7 @@ time_unit, allow_empty
         >>> rel = duckdb.sql(
         ...     "SELECT 'u' || (i % 2) AS user_id, 'open' AS event, TIMESTAMPTZ "
         ...     "'2024-01-01 00:00:00+00' + i * INTERVAL 10 MINUTE AS timestamp FROM range(6) t(i)")
-        >>> lazy = EventLog.scan(rel, tz="UTC")
+        >>> lazy = LazyEventLog.scan(rel, tz="UTC")
         >>> lazy.session_bounds(timeout_ns=1_800 * 10**9)["events"].tolist()
         [3, 3]
         """
@@ -826,7 +826,7 @@ time_unit, allow_empty
         ...     "SELECT 'u' AS user_id, CASE WHEN i % 2 = 0 THEN 'open' ELSE 'buy' END AS event, "
         ...     "TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 MINUTE AS timestamp "
         ...     "FROM range(4) t(i)")
-        >>> counts, n_paths = EventLog.scan(rel, tz="UTC").pair_counts()
+        >>> counts, n_paths = LazyEventLog.scan(rel, tz="UTC").pair_counts()
         >>> int(counts["count"].sum()), n_paths
         (3, 1)
         """

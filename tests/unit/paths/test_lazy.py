@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from useropslib.datasets import synthetic_frame
-from useropslib.events import EventLog
+from useropslib.events import EventLog, LazyEventLog
 from useropslib.exceptions import InvalidParameterError
 from useropslib.paths import sessions, transitions
 
@@ -24,7 +24,7 @@ def df() -> pd.DataFrame:
 
 def _lazy(df: pd.DataFrame, engine: str) -> Any:
     native = pl.from_pandas(df).lazy() if engine == "polars" else duckdb.from_df(df)
-    return EventLog.scan(native, tz="Asia/Shanghai")
+    return LazyEventLog.scan(native, tz="Asia/Shanghai")
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -97,7 +97,7 @@ def spark() -> Iterator[Any]:
 def test_pyspark_sessions_and_transitions(spark: Any, df: pd.DataFrame) -> None:
     d = df.drop(columns="channel")
     d["timestamp"] = d["timestamp"].dt.tz_convert("UTC")
-    lazy = EventLog.scan(spark.createDataFrame(d), tz="Asia/Shanghai")
+    lazy = LazyEventLog.scan(spark.createDataFrame(d), tz="Asia/Shanghai")
     log = EventLog.from_pandas(d, tz="Asia/Shanghai")
     pd.testing.assert_frame_equal(sessions(log).table, sessions(lazy).table)
     _same(
