@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 
 from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.campaigns._assign import holdout_bucket
+from useropslib.campaigns._evaluate_engine import engine_plan
 from useropslib.campaigns._multiple import CorrectionMethod, adjust_p_values
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
 from useropslib.campaigns._stats import (
@@ -565,7 +567,8 @@ def evaluate(
         raise InvalidParameterError(
             f"pre_period must be a whole number of days >= 1, got {pre_period!r}."
         )
-    log = _load_needed(campaign, events, assignment)
+    engine = engine_plan(campaign, events, assignment)
+    log = _load_needed(campaign, events, assignment) if engine is None else engine.arm_log()
     for goal in campaign.goals:
         if goal.metric is None:
             raise InvalidParameterError(
@@ -573,13 +576,23 @@ def evaluate(
                 "give it a MetricSpec (e.g. PayingUsersSpec()) or drop it."
             )
         _required(log, goal.metric, what)
-    at = resolve_as_of(log, as_of)
+    at = resolve_as_of(log, as_of) if engine is None else engine.as_of(as_of)
     if at is None:
         raise InsufficientDataError(f"{what}: the log is empty; nothing to evaluate.")
     start_ns, end_ns = evaluation_window(campaign, log, at.ns)
-    codes, treated, arm_info = resolve_arms(
-        log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
-    )
+    outcome: Callable[..., tuple[npt.NDArray[np.float64], bool]]
+    outcome = functools.partial(unit_outcomes, log)
+    if engine is not None:
+        engine.compute(
+            start_ns=start_ns, end_ns=end_ns, pre_start=start_ns - pre_period * _NS_PER_DAY
+        )
+        outcome = engine.outcomes
+    if engine is not None and isinstance(campaign.control, HoldoutControl):
+        codes, treated, arm_info = engine.holdout_arms()
+    else:
+        codes, treated, arm_info = resolve_arms(
+            log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
+        )
     n_t, n_c = int(treated.sum()), int((~treated).sum())
     if min(n_t, n_c) < min_units:
         empty = "control" if n_c < n_t else "treatment"
@@ -615,17 +628,15 @@ def evaluate(
     primary_stats = pd.DataFrame()
     cuped_used = False
     pre_start = start_ns - pre_period * _NS_PER_DAY
-    log_start = int(log.timestamps_ns.min())
+    log_start = int(log.timestamps_ns.min()) if log.n_events else start_ns
     first = getattr(events, "start", None)  # a lazy log knows its first event, collected or not
     if isinstance(first, pd.Timestamp):
         log_start = min(log_start, int(first.value))
     for i, goal in enumerate(campaign.goals):
-        y, binary = unit_outcomes(log, goal.metric, codes=codes, start_ns=start_ns, end_ns=end_ns)
+        y, binary = outcome(goal.metric, codes=codes, start_ns=start_ns, end_ns=end_ns)
         covariate = None
         if cuped and log_start <= pre_start:
-            x, _ = unit_outcomes(
-                log, goal.metric, codes=codes, start_ns=pre_start, end_ns=start_ns - 1
-            )
+            x, _ = outcome(goal.metric, codes=codes, start_ns=pre_start, end_ns=start_ns - 1)
             if np.var(x) > 0:
                 covariate = x
         stats = arm_statistics(y, arm=labels, covariate=covariate).reindex(["control", "treatment"])
@@ -686,9 +697,10 @@ def evaluate(
     spec = campaign.primary_goal.metric
     if table["outcome"].iloc[0] == "binary" and value_per_conversion is None:
         purchase = getattr(spec, "purchase_event", None)
-        if purchase is not None and log.values is not None:
+        has_values = log.values is not None if engine is None else engine.has_values
+        if purchase is not None and has_values:
             money = RevenueSpec(purchase_event=purchase, value_col=getattr(spec, "value_col", None))
-            v, _ = unit_outcomes(log, money, codes=codes, start_ns=start_ns, end_ns=end_ns)
+            v, _ = outcome(money, codes=codes, start_ns=start_ns, end_ns=end_ns)
             value_stats = arm_statistics(v, arm=labels).reindex(["control", "treatment"])
     economics = _economics(
         campaign,
