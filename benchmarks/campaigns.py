@@ -14,8 +14,10 @@ Methods:
   by one SQL query over the events in DuckDB (each user's first exposure, paying in the window,
   ``GROUP BY`` arm);
 * ``evaluate-eager``: ``campaigns.evaluate`` on an in-memory ``EventLog`` (built once, untimed);
-* ``evaluate-lazy-duckdb``: ``campaigns.evaluate`` on ``EventLog.scan`` of the DuckDB relation
-  (the log collects the rows it needs and evaluates in memory: no GROUP BY in the engine yet).
+* ``evaluate-lazy-duckdb``: ``EventLog.scan`` of the DuckDB relation (timed: it reads the user
+  and event vocabularies) and ``campaigns.evaluate`` on it: the exposure events are collected
+  for the arms and the goal outcomes come from one ``GROUP BY`` user in the engine
+  (``LazyEventLog.user_totals``); the per-arm statistics are then a pass over the users.
 """
 
 from __future__ import annotations

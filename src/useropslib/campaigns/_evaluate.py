@@ -16,6 +16,7 @@ import pandas as pd
 from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.campaigns._assign import holdout_bucket
 from useropslib.campaigns._evaluate_engine import engine_plan
+from useropslib.campaigns._ltv import model_ltv
 from useropslib.campaigns._multiple import CorrectionMethod, adjust_p_values
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
 from useropslib.campaigns._stats import (
@@ -474,7 +475,7 @@ def evaluate(
     correction: CorrectionMethod = "holm",
     srm_threshold: float = 0.001,
     value_per_conversion: float | None = None,
-    ltv: float | None = None,
+    ltv: float | Literal["model"] | None = None,
     overlap: Literal["error", "first", "drop"] = "error",
     assignment: pd.Series | None = None,
     min_units: int = 30,
@@ -508,8 +509,13 @@ def evaluate(
         Value of one incremental conversion for a binary goal (for ROI). Default: for a
         purchase goal, the measured difference in revenue per user times the treated users;
         for money goals the incremental value is always measured.
-    ltv : float, optional
-        Lifetime value of a converted user, for LTV:CAC.
+    ltv : float or "model", optional
+        Lifetime value of a converted user, for LTV:CAC. ``"model"``: the churn module's
+        BG/NBD + Gamma-Gamma 12-month value (1 % monthly discount) averaged over the converted
+        treated users, fitted on every purchaser up to ``as_of``; when that fit fails or does
+        not converge, a ``ConvergenceWarning`` says so and the cohort ``metrics.ltv_curve``
+        (cumulative revenue per user at its oldest age) is used; ``economics["ltv"]`` holds the
+        value and ``conventions["ltv"]`` the method.
     overlap : {"error", "first", "drop"}, default "error"
         Users exposed to both arms: an error, keep their first exposure, or leave them out.
     assignment : pandas.Series, optional
@@ -566,6 +572,14 @@ def evaluate(
     if not isinstance(pre_period, int) or pre_period < 1:
         raise InvalidParameterError(
             f"pre_period must be a whole number of days >= 1, got {pre_period!r}."
+        )
+    if isinstance(ltv, str) and (
+        ltv != "model" or getattr(campaign.primary_goal.metric, "purchase_event", None) is None
+    ):
+        kind = getattr(campaign.primary_goal.metric, "kind", None)
+        raise InvalidParameterError(
+            f"{what}: ltv={ltv!r} needs ltv='model' and a purchase goal (paying users, orders, "
+            f"revenue, ARPU); the primary goal's metric is {kind!r}. Hint: pass ltv= as a number."
         )
     engine = engine_plan(campaign, events, assignment)
     log = _load_needed(campaign, events, assignment) if engine is None else engine.arm_log()
@@ -702,6 +716,14 @@ def evaluate(
             money = RevenueSpec(purchase_event=purchase, value_col=getattr(spec, "value_col", None))
             v, _ = outcome(money, codes=codes, start_ns=start_ns, end_ns=end_ns)
             value_stats = arm_statistics(v, arm=labels).reindex(["control", "treatment"])
+    ltv_method = "given" if ltv is not None else "not given"
+    if ltv == "model":
+        buys: tuple[str, ...] = tuple(getattr(spec, "purchase_event", ()))
+        money_log = log if engine is None else load(events, EventSelector.parse(list(buys)))
+        y0, _ = outcome(spec, codes=codes, start_ns=start_ns, end_ns=end_ns)
+        converted = log.users[codes[treated & (y0 > 0)]]
+        ltv, ltv_method = model_ltv(money_log, converted, purchase_event=buys, as_of=at.stamp)
+    assert not isinstance(ltv, str)
     economics = _economics(
         campaign,
         primary_stats,
@@ -730,6 +752,12 @@ def evaluate(
         "srm": f"Pearson chi-square, alert below {srm_threshold}",
         "correction": f"{correction} over secondary goals",
         "incremental": "absolute difference per treated user times treated users",
+        "ltv": {
+            "bgnbd_gamma_gamma": "churn BG/NBD + Gamma-Gamma, 12 months, 1% monthly discount",
+            "ltv_curve": "cohort ltv_curve at its oldest age (the model did not converge)",
+            "given": "given",
+            "not given": "not given",
+        }[ltv_method],
     }
     return CampaignEvaluation(
         params={
@@ -811,6 +839,7 @@ def _economics(
             "cac": cac,
             "cost_per_incremental_conversion": cpic,
             "ltv_to_cac": ltv_cac,
+            "ltv": math.nan if ltv is None else float(ltv),
         },
         name="economics",
     )
