@@ -104,3 +104,25 @@ def test_user_totals_messages() -> None:
     got = lazy.user_totals({"late": ("buy", "2024-01-01 20:00+00", None, "count")})
     # buys at hours 1, 3, ..., 21: after 20:00 only hour 21 (i = 11, user u2)
     assert got.to_dict() == {"late": {"u2": 1.0}}
+
+
+def test_holdout_over_an_audience_on_duckdb() -> None:
+    from useropslib.models import BehaviourCondition, Segment
+
+    data = synthetic_campaign(n_users=3000, lift=0.3, seed=4, control="holdout")
+    audience = Segment(
+        name="bought_before",
+        condition=BehaviourCondition(
+            event="purchase", comparison="at_least", times=1, window="28D"
+        ),
+    )
+    campaign = data.campaign.model_copy(update={"audience": audience})
+    frame = data.log.to_pandas()
+    frame["timestamp"] = frame["timestamp"].dt.tz_convert("UTC")
+    props = [c for c in ("channel", "campaign") if c in frame.columns]
+    lazy = EventLog.scan(_native(frame, "duckdb"), properties=props, tz="Asia/Shanghai")
+    got = evaluate(campaign, lazy)
+    eager = evaluate(campaign, data.log)
+    cols = ["n_control", "n_treatment", "estimate", "ci_low", "ci_high", "p_value", "cuped"]
+    pd.testing.assert_frame_equal(got.table[cols], eager.table[cols], rtol=1e-9)
+    assert int(got.table["n_control"].iloc[0] + got.table["n_treatment"].iloc[0]) < 3000
