@@ -722,7 +722,9 @@ def evaluate(
         money_log = log if engine is None else load(events, EventSelector.parse(list(buys)))
         y0, _ = outcome(spec, codes=codes, start_ns=start_ns, end_ns=end_ns)
         converted = log.users[codes[treated & (y0 > 0)]]
-        ltv, ltv_method = model_ltv(money_log, converted, purchase_event=buys, as_of=at.stamp)
+        ltv, ltv_method = model_ltv(
+            money_log, converted, purchase_event=buys, as_of=at.stamp, cohorts=events
+        )
     assert not isinstance(ltv, str)
     economics = _economics(
         campaign,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from useropslib.events import EventLog
+from useropslib.events import EventLog, EventsLike
 from useropslib.exceptions import ConvergenceWarning, UseropsError
 
 __all__ = ["model_ltv"]
@@ -28,6 +28,7 @@ def model_ltv(
     *,
     purchase_event: Sequence[str],
     as_of: pd.Timestamp,
+    cohorts: EventsLike | None = None,
     months: int = 12,
     discount_rate: float = 0.01,
 ) -> tuple[float, str]:
@@ -43,6 +44,8 @@ def model_ltv(
         The purchase events.
     as_of : pandas.Timestamp
         End of the observed history.
+    cohorts : EventLog, LazyEventLog or DataFrame, optional
+        The whole log, for the fallback's cohorts (each user's first event); default ``log``.
     months : int, default 12
         Horizon of the BG/NBD + Gamma-Gamma value.
     discount_rate : float, default 0.01
@@ -80,7 +83,8 @@ def model_ltv(
         reason = str(exc)
     from useropslib.metrics import ltv_curve
 
-    curve = ltv_curve(log, purchase_event=list(purchase_event), as_of=as_of).curve.dropna()
+    source = log if cohorts is None else cohorts
+    curve = ltv_curve(source, purchase_event=list(purchase_event), as_of=as_of).curve.dropna()
     fallback = float(curve.iloc[-1]) if len(curve) else math.nan
     warnings.warn(
         f"evaluate: the BG/NBD + Gamma-Gamma lifetime value did not converge ({reason}); "

@@ -79,3 +79,20 @@ def test_given_ltv_is_kept_and_model_needs_a_purchase_goal() -> None:
     campaign = data.campaign.model_copy(update={"primary_goal": goal, "secondary_goals": ()})
     with pytest.raises(InvalidParameterError, match="needs ltv='model' and a purchase goal"):
         evaluate(campaign, data.log, ltv="model")
+
+
+def test_model_ltv_on_a_lazy_log_equals_in_memory() -> None:
+    duckdb = pytest.importorskip("duckdb")
+    data = uo.datasets.synthetic_campaign(n_users=4000, lift=0.3, seed=2)
+    frame = data.log.to_pandas()
+    frame["timestamp"] = frame["timestamp"].dt.tz_convert("UTC")
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    lazy = EventLog.scan(
+        con.from_df(frame), properties=["variant", "channel", "campaign"], tz="Asia/Shanghai"
+    )
+    with pytest.warns(ConvergenceWarning):
+        eager = evaluate(data.campaign, data.log, ltv="model")
+    with pytest.warns(ConvergenceWarning):
+        got = evaluate(data.campaign, lazy, ltv="model")
+    assert got.economics["ltv"] == pytest.approx(eager.economics["ltv"], rel=1e-12)
