@@ -76,6 +76,7 @@ class EngineOutcomes:
         self.totals = pd.DataFrame()
         self._names: dict[tuple[Any, ...], str] = {}
         self._start_ns = 0
+        self._pos = np.zeros(0, dtype=np.intp)
 
     def arm_log(self) -> EventLog:
         """Collect the rows the arms need: the exposure events, or none (vocabularies only)."""
@@ -123,6 +124,7 @@ class EngineOutcomes:
                 self._add(cols, tuple(purchase), "sum", lo, hi)
         self._start_ns = start_ns
         self.totals = self.events.user_totals(cols)
+        self._pos = self.events.users.get_indexer(self.totals.index)
 
     def _add(self, cols: dict[str, Any], names: Any, how: str, lo: int, hi: int) -> None:
         key = (names, how, lo, hi)
@@ -140,9 +142,8 @@ class EngineOutcomes:
             col = (tuple(spec.purchase_event), "sum", False)
         assert col is not None
         name = self._names[(col[0], col[1], start_ns, end_ns)]
-        pos = self.events.users.get_indexer(self.totals.index)
         per_user = np.zeros(len(self.events.users))
-        per_user[pos] = self.totals[name].to_numpy(np.float64)
+        per_user[self._pos] = self.totals[name].to_numpy(np.float64)
         if col[2]:
             per_user = (per_user > 0).astype(np.float64)
         out: npt.NDArray[np.float64] = per_user[codes]
@@ -165,8 +166,7 @@ class EngineOutcomes:
             )
             pos = users.get_indexer(ids)
         else:
-            before = self.totals.index[self.totals["__before__"].to_numpy() > 0]
-            pos = users.get_indexer(before)
+            pos = self._pos[self.totals["__before__"].to_numpy() > 0]
         codes = np.sort(pos[pos >= 0]).astype(np.int64)
         bucket = holdout_bucket(users[codes], salt=control.salt).to_numpy(np.float64)
         return codes, ~(bucket < control.share), {"source": "holdout", "share": control.share}

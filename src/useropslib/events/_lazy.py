@@ -623,8 +623,9 @@ class LazyEventLog(LogHeader):
         Returns
         -------
         pandas.DataFrame
-            Indexed by user id (name ``user_id``), one float column per entry of ``columns``;
-            users with no counted row are absent (their totals are 0).
+            Indexed by user id (name ``user_id``, in the order of :attr:`users`), one float
+            column per entry of ``columns``; users with no counted row are absent (their totals
+            are 0).
 
         Raises
         ------
@@ -692,11 +693,13 @@ class LazyEventLog(LogHeader):
         key = self._user_key
         frame = nw.from_native(self._frame).select(key, *exprs)
         got = collect_native(frame.group_by(key).agg(*[nw.col(n).sum() for n in names]))
-        users = self._users[self._encode_users(got)]
+        user_codes = self._encode_users(got)
         data = {n: np.asarray(got[n].to_numpy(), dtype=np.float64) for n in names}
-        out = pd.DataFrame(data, index=pd.Index(users, name="user_id"))
-        keep = (out != 0).any(axis=1).to_numpy()
-        res: pd.DataFrame = out[keep].sort_index()
+        keep = np.any(np.stack([v != 0 for v in data.values()]), axis=0)
+        order = np.flatnonzero(keep)
+        order = order[np.argsort(user_codes[order], kind="stable")]  # users in code order
+        index = pd.Index(self._users[user_codes[order]], name="user_id")
+        res: pd.DataFrame = pd.DataFrame({n: v[order] for n, v in data.items()}, index=index)
         return res
 
     def to_event_log(self) -> EventLog:
