@@ -623,7 +623,7 @@ class LazyEventLog(LogHeader):
         Returns
         -------
         pandas.DataFrame
-            Indexed by user id (name ``user_id``, in the order of :attr:`users`), one float
+            Indexed by user id (name ``user_id``, in the order of ``users``), one float
             column per entry of ``columns``; users with no counted row are absent (their totals
             are 0).
 
