@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -16,6 +17,8 @@ from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.campaigns._assign import holdout_bucket
 from useropslib.campaigns._counterfactual import CounterfactualResult
 from useropslib.campaigns._effect import counterfactual_effect
+from useropslib.campaigns._evaluate_engine import engine_plan
+from useropslib.campaigns._ltv import model_ltv
 from useropslib.campaigns._multiple import CorrectionMethod, adjust_p_values
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
 from useropslib.campaigns._stats import (
@@ -474,7 +477,7 @@ def evaluate(
     correction: CorrectionMethod = "holm",
     srm_threshold: float = 0.001,
     value_per_conversion: float | None = None,
-    ltv: float | None = None,
+    ltv: float | Literal["model"] | None = None,
     overlap: Literal["error", "first", "drop"] = "error",
     assignment: pd.Series | None = None,
     min_units: int = 30,
@@ -512,8 +515,13 @@ def evaluate(
         Value of one incremental conversion for a binary goal (for ROI). Default: for a
         purchase goal, the measured difference in revenue per user times the treated users;
         for money goals the incremental value is always measured.
-    ltv : float, optional
-        Lifetime value of a converted user, for LTV:CAC.
+    ltv : float or "model", optional
+        Lifetime value of a converted user, for LTV:CAC. ``"model"``: the churn module's
+        BG/NBD + Gamma-Gamma 12-month value (1 % monthly discount) averaged over the converted
+        treated users, fitted on every purchaser up to ``as_of``; when that fit fails or does
+        not converge, a ``ConvergenceWarning`` says so and the cohort ``metrics.ltv_curve``
+        (cumulative revenue per user at its oldest age) is used; ``economics["ltv"]`` holds the
+        value and ``conventions["ltv"]`` the method.
     overlap : {"error", "first", "drop"}, default "error"
         Users exposed to both arms: an error, keep their first exposure, or leave them out.
     assignment : pandas.Series, optional
@@ -573,7 +581,16 @@ def evaluate(
         raise InvalidParameterError(
             f"pre_period must be a whole number of days >= 1, got {pre_period!r}."
         )
-    log = _load_needed(campaign, events, assignment)
+    if isinstance(ltv, str) and (
+        ltv != "model" or getattr(campaign.primary_goal.metric, "purchase_event", None) is None
+    ):
+        kind = getattr(campaign.primary_goal.metric, "kind", None)
+        raise InvalidParameterError(
+            f"{what}: ltv={ltv!r} needs ltv='model' and a purchase goal (paying users, orders, "
+            f"revenue, ARPU); the primary goal's metric is {kind!r}. Hint: pass ltv= as a number."
+        )
+    engine = engine_plan(campaign, events, assignment)
+    log = _load_needed(campaign, events, assignment) if engine is None else engine.arm_log()
     for goal in campaign.goals:
         if goal.metric is None:
             raise InvalidParameterError(
@@ -581,15 +598,25 @@ def evaluate(
                 "give it a MetricSpec (e.g. PayingUsersSpec()) or drop it."
             )
         _required(log, goal.metric, what)
-    at = resolve_as_of(log, as_of)
+    at = resolve_as_of(log, as_of) if engine is None else engine.as_of(as_of)
     if at is None:
         raise InsufficientDataError(f"{what}: the log is empty; nothing to evaluate.")
     if campaign.control is None and assignment is None:
         return _without_control(campaign, log, as_of=at.stamp, alpha=alpha)
     start_ns, end_ns = evaluation_window(campaign, log, at.ns)
-    codes, treated, arm_info = resolve_arms(
-        log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
-    )
+    outcome: Callable[..., tuple[npt.NDArray[np.float64], bool]]
+    outcome = functools.partial(unit_outcomes, log)
+    if engine is not None:
+        engine.compute(
+            start_ns=start_ns, end_ns=end_ns, pre_start=start_ns - pre_period * _NS_PER_DAY
+        )
+        outcome = engine.outcomes
+    if engine is not None and isinstance(campaign.control, HoldoutControl):
+        codes, treated, arm_info = engine.holdout_arms()
+    else:
+        codes, treated, arm_info = resolve_arms(
+            log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
+        )
     n_t, n_c = int(treated.sum()), int((~treated).sum())
     if min(n_t, n_c) < min_units:
         empty = "control" if n_c < n_t else "treatment"
@@ -625,17 +652,15 @@ def evaluate(
     primary_stats = pd.DataFrame()
     cuped_used = False
     pre_start = start_ns - pre_period * _NS_PER_DAY
-    log_start = int(log.timestamps_ns.min())
+    log_start = int(log.timestamps_ns.min()) if log.n_events else start_ns
     first = getattr(events, "start", None)  # a lazy log knows its first event, collected or not
     if isinstance(first, pd.Timestamp):
         log_start = min(log_start, int(first.value))
     for i, goal in enumerate(campaign.goals):
-        y, binary = unit_outcomes(log, goal.metric, codes=codes, start_ns=start_ns, end_ns=end_ns)
+        y, binary = outcome(goal.metric, codes=codes, start_ns=start_ns, end_ns=end_ns)
         covariate = None
         if cuped and log_start <= pre_start:
-            x, _ = unit_outcomes(
-                log, goal.metric, codes=codes, start_ns=pre_start, end_ns=start_ns - 1
-            )
+            x, _ = outcome(goal.metric, codes=codes, start_ns=pre_start, end_ns=start_ns - 1)
             if np.var(x) > 0:
                 covariate = x
         stats = arm_statistics(y, arm=labels, covariate=covariate).reindex(["control", "treatment"])
@@ -696,10 +721,21 @@ def evaluate(
     spec = campaign.primary_goal.metric
     if table["outcome"].iloc[0] == "binary" and value_per_conversion is None:
         purchase = getattr(spec, "purchase_event", None)
-        if purchase is not None and log.values is not None:
+        has_values = log.values is not None if engine is None else engine.has_values
+        if purchase is not None and has_values:
             money = RevenueSpec(purchase_event=purchase, value_col=getattr(spec, "value_col", None))
-            v, _ = unit_outcomes(log, money, codes=codes, start_ns=start_ns, end_ns=end_ns)
+            v, _ = outcome(money, codes=codes, start_ns=start_ns, end_ns=end_ns)
             value_stats = arm_statistics(v, arm=labels).reindex(["control", "treatment"])
+    ltv_method = "given" if ltv is not None else "not given"
+    if ltv == "model":
+        buys: tuple[str, ...] = tuple(getattr(spec, "purchase_event", ()))
+        money_log = log if engine is None else load(events, EventSelector.parse(list(buys)))
+        y0, _ = outcome(spec, codes=codes, start_ns=start_ns, end_ns=end_ns)
+        converted = log.users[codes[treated & (y0 > 0)]]
+        ltv, ltv_method = model_ltv(
+            money_log, converted, purchase_event=buys, as_of=at.stamp, cohorts=events
+        )
+    assert not isinstance(ltv, str)
     economics = _economics(
         campaign,
         primary_stats,
@@ -728,6 +764,12 @@ def evaluate(
         "srm": f"Pearson chi-square, alert below {srm_threshold}",
         "correction": f"{correction} over secondary goals",
         "incremental": "absolute difference per treated user times treated users",
+        "ltv": {
+            "bgnbd_gamma_gamma": "churn BG/NBD + Gamma-Gamma, 12 months, 1% monthly discount",
+            "ltv_curve": "cohort ltv_curve at its oldest age (the model did not converge)",
+            "given": "given",
+            "not given": "not given",
+        }[ltv_method],
     }
     return CampaignEvaluation(
         params={
@@ -824,6 +866,7 @@ def _economics(
             "cac": cac,
             "cost_per_incremental_conversion": cpic,
             "ltv_to_cac": ltv_cac,
+            "ltv": math.nan if ltv is None else float(ltv),
         },
         name="economics",
     )

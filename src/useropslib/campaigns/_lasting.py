@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -11,10 +12,10 @@ import pandas as pd
 
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._evaluate import evaluation_window, resolve_arms
-from useropslib.events import EventsLike
+from useropslib.events import EventLog, EventsLike
 from useropslib.events._query import load, resolve_as_of
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
-from useropslib.models import Campaign
+from useropslib.models import Campaign, NewUsersSpec
 
 __all__ = ["LastingEffect", "lasting_effect"]
 
@@ -38,12 +39,24 @@ class LastingEffect(MetricResult):
         :class:`useropslib.churn.ChurnDrivers` on :func:`useropslib.churn.survival_frame`;
         the p-value column as ``ChurnDrivers.summary_`` names it).
         A ratio below 1: treated users churn more slowly.
+        Empty (same columns) for an acquisition campaign without a control group.
+    acquired : pandas.DataFrame or None
+        Acquisition campaigns only: the users the campaign brought against the organic signups
+        of the same window, by period after each user's signup (index ``period``):
+        ``acquired``, ``organic`` (share active in exactly that period among the users whose
+        period had ended by ``as_of``), ``difference``, ``acquired_users``, ``organic_users``
+        (those users).
+    acquired_hazard : pandas.DataFrame or None
+        Acquisition campaigns only: the Cox model of time to churn with the one covariate
+        ``acquired`` (1 = brought by the campaign), columns as ``hazard``.
     params : dict
     as_of : pandas.Timestamp
     """
 
     retention: pd.DataFrame
     hazard: pd.DataFrame
+    acquired: pd.DataFrame | None = None
+    acquired_hazard: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """Return the retention table (a copy).
@@ -88,6 +101,8 @@ def lasting_effect(
     periods: int = 4,
     overlap: str = "error",
     assignment: pd.Series | None = None,
+    acquired: Collection[Any] | None = None,
+    attribution: str = "campaign",
 ) -> LastingEffect:
     """Measure whether the campaign's effect lasts: retention and churn hazard by arm (长期效果).
 
@@ -105,6 +120,11 @@ def lasting_effect(
         Periods to show.
     overlap, assignment
         As in :func:`evaluate`.
+    acquired : collection of user ids, optional
+        Acquisition campaigns: the users the campaign brought. Default: the new users of the
+        window whose signup event carries ``attribution`` = the campaign's id.
+    attribution : str, default "campaign"
+        The signup event's property naming the campaign that brought the user.
 
     Returns
     -------
@@ -113,9 +133,11 @@ def lasting_effect(
     Raises
     ------
     InvalidParameterError
-        As :func:`evaluate`; ``period_days`` or ``periods`` below 1.
+        As :func:`evaluate`; ``period_days`` or ``periods`` below 1; an acquisition campaign
+        whose log has no ``attribution`` property when ``acquired`` is not given.
     InsufficientDataError
-        No period after the window has started by ``as_of``.
+        No period after the window has started by ``as_of``; an acquisition campaign with no
+        acquired or no organic new user in its window.
 
     Notes
     -----
@@ -123,6 +145,14 @@ def lasting_effect(
     arm. The hazard model restarts each user's clock at the launch (only events from the launch
     on are read), so the hazard ratio compares the arms' churn from the same day; Efron ties, as
     lifelines and R.
+
+    For an acquisition campaign (``type="acquisition"``) the users it brought are also
+    compared with the organic signups of the same window (new users: their first signup event,
+    the primary goal's ``NewUsersSpec`` event, else their first event, falls in the window):
+    retention "on" by period after each user's own signup, and a Cox hazard ratio of
+    ``acquired`` (churn clock from the window's start). This is the quality-of-acquired-users
+    comparison of the practice (cost per acquired user against their quality); without a
+    control group only this comparison is made.
 
     Examples
     --------
@@ -143,15 +173,40 @@ def lasting_effect(
     if at is None:
         raise InsufficientDataError("lasting_effect: the log is empty.")
     start_ns, end_ns = evaluation_window(campaign, log, at.ns)
-    codes, treated, _ = resolve_arms(
-        log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
-    )
     after0 = end_ns + 1
     if after0 > at.ns:
         raise InsufficientDataError(
             "lasting_effect: the campaign window has not ended by as_of, so nothing after it can "
             "be measured yet. Hint: pass a later as_of."
         )
+    organic = organic_hazard = None
+    is_acquisition = campaign.type == "acquisition"
+    if is_acquisition:
+        organic, organic_hazard = _against_organic(
+            log,
+            campaign,
+            start_ns=start_ns,
+            end_ns=end_ns,
+            as_of_ns=at.ns,
+            acquired=acquired,
+            attribution=attribution,
+            step=period_days * _NS_PER_DAY,
+            periods=periods,
+            definition=definition,
+        )
+        if campaign.control is None and assignment is None:
+            empty = pd.DataFrame(columns=["control", "treatment", "difference", "complete"])
+            return LastingEffect(
+                params=_params(campaign, definition, period_days, periods),
+                as_of=at.stamp,
+                retention=empty.rename_axis("period"),
+                hazard=organic_hazard.iloc[0:0],
+                acquired=organic,
+                acquired_hazard=organic_hazard,
+            )
+    codes, treated, _ = resolve_arms(
+        log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
+    )
     ts = log.timestamps_ns
     n_users = len(log.users)
     step = period_days * _NS_PER_DAY
@@ -177,27 +232,124 @@ def lasting_effect(
     retention = pd.DataFrame(rows).set_index("period")
     hazard = _hazard(log, codes, treated, start_ns, at.ns, definition)
     return LastingEffect(
-        params={
-            "campaign": campaign.id,
-            "definition": str(definition),
-            "period_days": period_days,
-            "periods": periods,
-            "retention": "on (active in exactly period k)",
-        },
+        params=_params(campaign, definition, period_days, periods),
         as_of=at.stamp,
         retention=retention,
         hazard=hazard,
+        acquired=organic,
+        acquired_hazard=organic_hazard,
     )
 
 
+def _params(campaign: Campaign, definition: Any, period_days: int, periods: int) -> dict[str, Any]:
+    return {
+        "campaign": campaign.id,
+        "definition": str(definition),
+        "period_days": period_days,
+        "periods": periods,
+        "retention": "on (active in exactly period k)",
+    }
+
+
+def _against_organic(
+    log: EventLog,
+    campaign: Campaign,
+    *,
+    start_ns: int,
+    end_ns: int,
+    as_of_ns: int,
+    acquired: Collection[Any] | None,
+    attribution: str,
+    step: int,
+    periods: int,
+    definition: Any,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Retention by period since signup and Cox hazard: acquired users against organic ones."""
+    what = "lasting_effect"
+    n_users = len(log.users)
+    ts = log.timestamps_ns
+    spec = campaign.primary_goal.metric
+    signup = getattr(spec, "event", None) if isinstance(spec, NewUsersSpec) else None
+    rows = np.flatnonzero(ts <= as_of_ns)
+    if signup is not None:
+        codes = log.event_code_of(list(signup))
+        rows = rows[np.isin(log.event_codes[rows], codes[codes >= 0])]
+    # each user's first signup row (rows are scanned by time)
+    order = rows[np.lexsort((ts[rows], log.user_codes[rows]))]
+    u_sorted = log.user_codes[order]
+    first_rows = order[np.r_[True, u_sorted[1:] != u_sorted[:-1]]] if order.size else order
+    first = np.full(n_users, -1, dtype=np.int64)
+    first[log.user_codes[first_rows]] = ts[first_rows]
+    new = np.flatnonzero((first >= start_ns) & (first <= end_ns))
+    if acquired is not None:
+        is_acq = log.users[new].isin(pd.Index(list(acquired)))
+    else:
+        if attribution not in log.property_names:
+            raise InvalidParameterError(
+                f"{what}: campaign {campaign.id!r} is an acquisition campaign but the log has no "
+                f"{attribution!r} property telling which signups it brought (properties: "
+                f"{list(log.property_names)}). Hint: pass acquired= (the user ids it brought) or "
+                "attribution= (the signup property holding the campaign id)."
+            )
+        src = log.property_values(attribution).to_numpy()
+        by_user = np.full(n_users, None, dtype=object)
+        by_user[log.user_codes[first_rows]] = src[first_rows]
+        is_acq = np.asarray(by_user[new] == campaign.id, dtype=bool)
+    n_acq, n_org = int(is_acq.sum()), int((~is_acq).sum())
+    if n_acq == 0 or n_org == 0:
+        raise InsufficientDataError(
+            f"{what}: {n_acq} acquired and {n_org} organic new users in the campaign window; "
+            "both are needed to compare them. Hint: check acquired= / attribution=, or the "
+            "window."
+        )
+    # "on" retention by period since each new user's own signup
+    is_new = np.zeros(n_users, dtype=bool)
+    is_new[new] = True
+    sel = is_new[log.user_codes] & (ts <= as_of_ns)
+    u = log.user_codes[sel].astype(np.int64)
+    k = (ts[sel] - first[u]) // step
+    ok = (k >= 1) & (k <= periods)
+    active = np.zeros((n_users, periods + 1), dtype=bool)
+    active[u[ok], k[ok]] = True
+    out = []
+    for p in range(1, periods + 1):
+        done = first[new] + (p + 1) * step - 1 <= as_of_ns
+        shares = {}
+        for name, grp in (("acquired", is_acq), ("organic", ~is_acq)):
+            users = new[grp & done]
+            shares[name] = float(active[users, p].mean()) if users.size else np.nan
+            shares[f"{name}_users"] = int(users.size)
+        out.append(
+            {
+                "period": p,
+                "acquired": shares["acquired"],
+                "organic": shares["organic"],
+                "difference": shares["acquired"] - shares["organic"],
+                "acquired_users": shares["acquired_users"],
+                "organic_users": shares["organic_users"],
+            }
+        )
+    table = pd.DataFrame(out).set_index("period")
+    hazard = _hazard(
+        log, new.astype(np.int64), is_acq, start_ns, as_of_ns, definition, name="acquired"
+    )
+    return table, hazard
+
+
 def _hazard(
-    log: Any, codes: Any, treated: Any, start_ns: int, as_of_ns: int, definition: str
+    log: Any,
+    codes: Any,
+    treated: Any,
+    start_ns: int,
+    as_of_ns: int,
+    definition: str,
+    name: str = "treated",
 ) -> pd.DataFrame:
     from useropslib.churn import ChurnDrivers, survival_frame
 
     after = log.between(start=pd.Timestamp(start_ns, tz="UTC"))
     ids = log.users[codes]
-    cov = pd.DataFrame({"treated": treated.astype(float)}, index=pd.Index(ids, name="user_id"))
+    cov = pd.DataFrame({name: treated.astype(float)}, index=pd.Index(ids, name="user_id"))
     frame = survival_frame(
         after,
         definition,
@@ -205,10 +357,10 @@ def _hazard(
         covariates=cov,
         early_window=None,
     )
-    frame = frame[frame["treated"].notna()]
+    frame = frame[frame[name].notna()]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the proportional-hazards check is informative only
-        model = ChurnDrivers().fit(frame, covariates=["treated"])
+        model = ChurnDrivers().fit(frame, covariates=[name])
     cols = ["hazard_ratio", "hazard_ratio_lower", "hazard_ratio_upper", "p", "p_value"]
     summary: pd.DataFrame = model.summary_
     out: pd.DataFrame = summary[[c for c in cols if c in summary.columns]]

@@ -25,7 +25,7 @@ both are encoded here against the vocabularies, so no query joins codes back.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -723,6 +723,106 @@ time_unit, allow_empty
             )
         self._cache[key] = log
         return log
+
+    def user_totals(
+        self,
+        columns: Mapping[str, tuple[Sequence[str] | str | None, Any, Any, Literal["count", "sum"]]],
+    ) -> pd.DataFrame:
+        """Per-user counts or value sums of some events in some windows, in one engine GROUP BY.
+
+        Each output column is ``(events, start, end, how)``: over the rows of ``events`` (every
+        event when None) with ``start <= time <= end`` (either bound None: open), the number of
+        rows (``how="count"``) or the sum of the value column (``"sum"``; a missing value counts
+        as 0).  Every column is computed in the engine in a single ``GROUP BY`` user; only one row
+        per user who has at least one counted row comes back, so the collection is users-sized
+        however many events there are.
+
+        Parameters
+        ----------
+        columns : mapping of str to (events, start, end, how)
+            The output columns (any names but ``"uid"`` and ``"uh"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by user id (name ``user_id``, in the order of ``users``), one float
+            column per entry of ``columns``; users with no counted row are absent (their totals
+            are 0).
+
+        Raises
+        ------
+        InvalidParameterError
+            An unknown event name (with close known names), ``how`` other than "count" / "sum",
+            ``"sum"`` on a log without a value column, or no column at all.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 3) AS user_id, CASE WHEN i % 2 = 0 THEN 'open' ELSE 'buy' END "
+        ...     "AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 2 HOUR AS timestamp "
+        ...     "FROM range(12) t(i)")
+        >>> lazy = LazyEventLog.scan(rel, tz="UTC")
+        >>> lazy.user_totals({"buys": ("buy", None, None, "count"),
+        ...                   "early": (None, None, "2024-01-01 05:00+00", "count")})
+                 buys  early
+        user_id
+        u0        2.0    1.0
+        u1        2.0    1.0
+        u2        2.0    1.0
+        """
+        import narwhals.stable.v2 as nw
+
+        if not columns:
+            raise InvalidParameterError(
+                "user_totals: no column asked for. Expected a mapping of names to "
+                "(events, start, end, how)."
+            )
+        exprs = []
+        for name, (events, start, end, how) in columns.items():
+            if how not in ("count", "sum"):
+                raise InvalidParameterError(
+                    f"user_totals: column {name!r} has how={how!r}; expected 'count' or 'sum'."
+                )
+            if how == "sum" and not self._has_values:
+                raise InvalidParameterError(
+                    f"user_totals: column {name!r} sums values but the log has no value column. "
+                    "Hint: scan the table with value_col=..."
+                )
+            if name in ("uid", "uh"):
+                raise InvalidParameterError(
+                    f"user_totals: column name {name!r} is reserved for the user key. "
+                    "Hint: pick another name."
+                )
+            cond: Any = nw.lit(True)
+            codes = self._codes(events)
+            if codes is not None:
+                cond = cond & nw.col("ename").is_in(self._raw_events[codes].tolist())
+            lo, hi = self._until(start), self._until(end)
+            if lo is not None:
+                cond = cond & (nw.col("t") >= lo)
+            if hi is not None:
+                cond = cond & (nw.col("t") <= hi)
+            amount: Any = (
+                nw.col("v").fill_null(0.0).cast(nw.Float64)
+                if how == "sum"
+                else nw.lit(1.0, dtype=nw.Float64)
+            )
+            exprs.append(
+                nw.when(cond).then(amount).otherwise(nw.lit(0.0, dtype=nw.Float64)).alias(name)
+            )
+        names = list(columns)
+        key = self._user_key
+        frame = nw.from_native(self._frame).select(key, *exprs)
+        got = collect_native(frame.group_by(key).agg(*[nw.col(n).sum() for n in names]))
+        user_codes = self._encode_users(got)
+        data = {n: np.asarray(got[n].to_numpy(), dtype=np.float64) for n in names}
+        keep = np.any(np.stack([v != 0 for v in data.values()]), axis=0)
+        order = np.flatnonzero(keep)
+        order = order[np.argsort(user_codes[order], kind="stable")]  # users in code order
+        index = pd.Index(self._users[user_codes[order]], name="user_id")
+        res: pd.DataFrame = pd.DataFrame({n: v[order] for n, v in data.items()}, index=index)
+        return res
 
     def to_event_log(self) -> EventLog:
         """Collect every row: the same log :meth:`EventLog.from_frame` builds.
