@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.base import BaseEstimator
 
-from useropslib.churn._types import not_fitted
+from useropslib.churn._types import check_alpha, not_fitted, z_critical
 from useropslib.exceptions import (
     ConvergenceWarning,
     InsufficientDataError,
@@ -514,10 +514,7 @@ def _check_params(penalizer: Any, l1_ratio: Any, alpha: Any) -> None:
         raise InvalidParameterError(
             f"l1_ratio must be in [0, 1], got {l1_ratio!r}. Hint: 0 is a ridge penalty, 1 a lasso."
         )
-    if not isinstance(alpha, int | float) or isinstance(alpha, bool) or not 0 < alpha < 1:
-        raise InvalidParameterError(
-            f"alpha must be in (0, 1), got {alpha!r}. Hint: 0.05 gives 95% confidence intervals."
-        )
+    check_alpha("ChurnDrivers", alpha)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -553,9 +550,10 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
     Attributes
     ----------
     summary_ : pandas.DataFrame
-        One row per covariate: ``coef`` (log hazard ratio), ``se``, ``hazard_ratio``,
-        ``hazard_ratio_lower``, ``hazard_ratio_upper`` (the ``1 - alpha`` interval), ``z`` and
-        ``p_value`` (Wald test).
+        One row per covariate: ``coef`` (log hazard ratio), ``se``, ``lower`` and ``upper`` (the
+        ``1 - alpha`` Wald interval of ``coef``; the columns every churn estimator's ``summary_``
+        starts with), ``hazard_ratio``, ``hazard_ratio_lower``, ``hazard_ratio_upper`` (the same
+        interval on the hazard-ratio scale), ``z`` and ``p_value`` (Wald test).
     coef_, hazard_ratios_ : pandas.Series
         Coefficients and hazard ratios by covariate.
     concordance_index_ : float
@@ -772,15 +770,18 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
 
         coef = model.params_.to_numpy(dtype=np.float64)
         se = model.standard_errors_.to_numpy(dtype=np.float64)
-        z_crit = float(stats.norm.ppf(1 - self.alpha / 2))
+        z_crit = z_critical(float(self.alpha))
+        lower, upper = coef - z_crit * se, coef + z_crit * se
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             z = coef / se
-            bounds = np.exp(coef - z_crit * se), np.exp(coef + z_crit * se)  # inf if se is huge
+            bounds = np.exp(lower), np.exp(upper)  # inf if se is huge
         index = pd.Index(names, name="covariate")
         self.summary_ = pd.DataFrame(
             {
                 "coef": coef,
                 "se": se,
+                "lower": lower,
+                "upper": upper,
                 "hazard_ratio": np.exp(coef),
                 "hazard_ratio_lower": bounds[0],
                 "hazard_ratio_upper": bounds[1],

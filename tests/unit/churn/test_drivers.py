@@ -146,6 +146,8 @@ def test_summary_columns_and_intervals(fitted: ChurnDrivers) -> None:
     assert list(s.columns) == [
         "coef",
         "se",
+        "lower",
+        "upper",
         "hazard_ratio",
         "hazard_ratio_lower",
         "hazard_ratio_upper",
