@@ -103,9 +103,9 @@ class BetaGeoModel(MLEModel):
     the time from the first purchase to the end of the calibration period, all in one time unit
     (weeks in the paper).  The optimiser works on log-parameters (L-BFGS-B with the analytic
     gradient, started from all parameters equal to 1), so fits are deterministic.  Standard errors
-    come from the numerical Hessian of the analytic gradient; the ``1 - alpha`` bounds are Wald intervals
-    on the log scale, ``coef * exp(+-z se / coef)``, so they stay positive (``lifetimes`` uses the
-    natural scale).  ``log_likelihood_`` is the paper's log-likelihood, not the rescaled
+    come from the numerical Hessian of the analytic gradient; the ``1 - alpha`` bounds are Wald
+    intervals on the log scale, ``coef * exp(+-z se / coef)``, so they stay positive (``lifetimes``
+    uses the natural scale).  ``log_likelihood_`` is the paper's log-likelihood, not the rescaled
     per-customer mean that ``lifetimes`` minimises, so it can be compared with published values.
 
     References
