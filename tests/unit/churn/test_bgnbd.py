@@ -254,9 +254,7 @@ def test_fitted_attributes_and_summary() -> None:
     np.testing.assert_allclose(summary["coef"], model.params_)
     np.testing.assert_allclose(summary["se"] ** 2, np.diag(model.covariance_))
     # log-scale Wald bounds: the estimate is their geometric mean
-    np.testing.assert_allclose(
-        np.sqrt(summary["lower"] * summary["upper"]), model.params_
-    )
+    np.testing.assert_allclose(np.sqrt(summary["lower"] * summary["upper"]), model.params_)
     assert model.log_likelihood_ == pytest.approx(
         float((model.log_likelihood(SMALL) * SMALL_WEIGHTS).sum())
     )
