@@ -16,6 +16,7 @@ from scipy import stats
 
 from useropslib._results import MetricResult
 from useropslib._results import axes_or_new as axes
+from useropslib.churn._checks import survival_column, survival_target
 from useropslib.churn._definition import (
     DefinitionLike,
     activity,
@@ -422,42 +423,13 @@ def _prepare(
             f"{where} expects a survival frame (pandas DataFrame) or an EventLog, got "
             f"{type(data).__name__}."
         )
-    n = len(frame)
-    if n == 0:
-        raise InsufficientDataError(
-            f"{where} got an empty frame (0 rows). Expected at least one subject. Hint: check "
-            "the filters that built the frame."
-        )
-    dur_s = _column(frame, duration_col, "duration_col")
-    ev_s = _column(frame, event_col, "event_col")
-    try:
-        dur = np.asarray(dur_s, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(
-            f"Column {duration_col!r} is not numeric (dtype {dur_s.dtype}). Expected durations "
-            "as numbers (e.g. days). Hint: convert timedeltas with .dt.days."
-        ) from None
-    bad = ~np.isfinite(dur) | (dur < 0)
-    if bad.any():
-        first_bad = dur_s[bad].head(3).tolist()
-        raise InvalidParameterError(
-            f"Column {duration_col!r} has {int(bad.sum()):,} missing, infinite or negative "
-            f"duration(s), e.g. {first_bad}. Expected finite durations >= 0."
-        )
-    ev_values = ev_s.to_numpy()
-    if ev_s.dtype == bool:
-        observed = ev_values.astype(bool)
-    else:
-        try:
-            ev_num = np.asarray(ev_values, dtype=np.float64)
-        except (TypeError, ValueError):
-            ev_num = np.full(n, np.nan)
-        if not np.isin(ev_num, (0.0, 1.0)).all():
-            raise InvalidParameterError(
-                f"Column {event_col!r} must hold 0/1 or booleans (1 = churn observed, 0 = "
-                f"censored), got values such as {pd.unique(ev_values)[:5].tolist()}."
-            )
-        observed = ev_num == 1.0
+    dur, observed = survival_target(
+        where,
+        survival_column(where, frame, duration_col, "duration_col"),
+        survival_column(where, frame, event_col, "event_col"),
+        duration_col=duration_col,
+        event_col=event_col,
+    )
     groups, labels, _ = _group_codes(frame, group)
     return _Data(
         durations=dur,

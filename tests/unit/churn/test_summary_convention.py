@@ -89,3 +89,72 @@ def test_alpha_is_a_hyper_parameter_not_the_bgnbd_rate() -> None:
 def test_from_params_has_no_summary() -> None:
     with pytest.raises(NotFittedError, match=r"summary_ needs the standard errors of a fit"):
         _ = GammaGammaModel.from_params(p=6.25, q=3.74, v=15.44).summary_
+
+
+# ------------------------------------------------------------------ one survival-input check
+SURV = pd.DataFrame(
+    {"vip": [1, 0, 1, 0, 1, 0], "duration": [5.0, 3, 8, 2, 9, 4], "observed": [1, 1, 0, 1, 0, 1]}
+)
+
+
+def _km(frame: pd.DataFrame) -> object:
+    from useropslib.churn import kaplan_meier
+
+    return kaplan_meier(frame)
+
+
+def _logrank(frame: pd.DataFrame) -> object:
+    from useropslib.churn import logrank_test
+
+    return logrank_test(frame, group="vip")
+
+
+def _drivers(frame: pd.DataFrame) -> object:
+    return ChurnDrivers().fit(frame)
+
+
+@pytest.mark.parametrize("fit", [_km, _logrank, _drivers], ids=["km", "logrank", "cox"])
+@pytest.mark.parametrize(
+    ("frame", "error", "match"),
+    [
+        (SURV.iloc[:0], "insufficient", r"got an empty frame \(0 rows\)"),
+        (
+            SURV.assign(duration=[1, np.nan, 2, 3, 4, 5]),
+            "invalid",
+            r"the duration column 'duration' has 1 missing or infinite value\(s\) among 6 rows",
+        ),
+        (
+            SURV.assign(duration=[1, -2, 2, 3, 4, 5]),
+            "invalid",
+            r"1 negative duration\(s\) in 'duration' \(smallest -2\)",
+        ),
+        (SURV.assign(duration=list("abcdef")), "invalid", r"'duration' is not numeric"),
+        (
+            SURV.assign(observed=[1, 2, 0, 1, 0, np.nan]),
+            "invalid",
+            r"'observed' must hold 0/1 or True/False .* such as \[2\.0\] and 1 missing",
+        ),
+        (
+            SURV.rename(columns={"duration": "durations"}),
+            "invalid",
+            r"Unknown duration_col='duration'.*did you mean 'durations'",
+        ),
+    ],
+)
+def test_every_survival_function_checks_its_input_alike(
+    fit: object, frame: pd.DataFrame, error: str, match: str
+) -> None:
+    from useropslib.exceptions import InsufficientDataError
+
+    kind = InsufficientDataError if error == "insufficient" else InvalidParameterError
+    with pytest.raises(kind, match=match):
+        fit(frame)  # type: ignore[operator]
+
+
+def test_timedelta_durations_are_days_everywhere() -> None:
+    days = SURV.assign(duration=pd.to_timedelta(SURV["duration"], unit="D"))
+    from useropslib.churn import kaplan_meier
+
+    a = kaplan_meier(days).to_frame()
+    b = kaplan_meier(SURV).to_frame()
+    pd.testing.assert_frame_equal(a, b)
