@@ -17,6 +17,7 @@ from useropslib.exceptions import (
     ConvergenceWarning,
     EventSchemaError,
     InsufficientDataError,
+    InsufficientDataWarning,
     InvalidParameterError,
     NotFittedError,
 )
@@ -826,13 +827,18 @@ def test_rfm_summary_from_a_log_as_of_before_the_data() -> None:
         r"Hint: leave as_of unset",
     ):
         rfm_summary(tx_log(), purchase_event="purchase", as_of="2023-01-01")
-    with pytest.raises(
-        InsufficientDataError,
+    # no purchase yet: a table of counts is empty, with a warning (empty-data policy)
+    with pytest.warns(
+        InsufficientDataWarning,
         match=r"no purchase event \['purchase'\] at or before as_of=2023-12-31 00:00:00\+00:00: "
         r"the log has 13 events from 5 users and 9 purchase events \(the first at "
-        r"2024-01-01 09:00:00\+00:00\)\. Expected at least one purchase\. Hint: move as_of later",
+        r"2024-01-01 09:00:00\+00:00\), so no customer .*Hint: move as_of later",
     ):
-        rfm_summary(tx_log(), purchase_event="purchase", as_of="2023-12-31")
+        empty = rfm_summary(tx_log(), purchase_event="purchase", as_of="2023-12-31")
+    full = rfm_summary(tx_log(), purchase_event="purchase")
+    assert empty.shape == (0, 3)
+    assert list(empty.columns) == list(full.columns)
+    assert empty.index.name == full.index.name == "user_id"
 
 
 def test_rfm_summary_from_a_log_monetary_needs_values() -> None:
