@@ -21,8 +21,8 @@ import pandas as pd
 from useropslib._results import MetricResult
 from useropslib._results import axes_or_new as axes
 from useropslib.events import EventLog, EventsLike, as_event_log, period_codes
-from useropslib.events._query import warn_empty
-from useropslib.events._time import stamp, to_utc_ns
+from useropslib.events._query import check_instant, event_codes, resolve_as_of, warn_empty
+from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -272,25 +272,17 @@ def _users_frame(users: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.In
 
 
 def _resolve_as_of(log: EventLog | None, as_of: Any) -> int | None:
+    """Return the query layer's as_of in ns: given or the log's (tag-only: naive read as UTC)."""
     if log is None:
-        return None if as_of is None else to_utc_ns(as_of, tz="UTC", name="as_of")
+        return check_instant(as_of, tz="UTC", name="as_of")
     if log.n_events == 0:
         raise InsufficientDataError(
             "The event log has no events, so no segment can be evaluated on it. Expected at "
             "least one event. Hint: check the filters that produced the log"
         )
-    ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=log.tz, name="as_of")
-    assert ns is not None  # a log with events has an as_of
-    first = int(log.timestamps_ns.min())
-    if ns < first:
-        given = pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(log.tz)
-        start = pd.Timestamp(first, unit="ns", tz="UTC").tz_convert(log.tz)
-        raise InvalidParameterError(
-            f"as_of={given} is before the first event of the log ({start}); nothing is known "
-            f"about any user then. Expected as_of >= {start}. Hint: pass a later as_of, or "
-            "None for the log's own as_of"
-        )
-    return ns
+    when = resolve_as_of(log, as_of)
+    assert when is not None  # a log with events has an as_of
+    return when.ns
 
 
 def _context(
@@ -464,7 +456,8 @@ def _behaviour_by_code(
     int64 UTC nanoseconds directly; fixed dates are instants too.  The array has one slot
     more than the vocabulary: the last one holds the value for a user with no event at all.
     """
-    codes = log.event_code_of(list(cond.event))
+    # unknown names count as zero (UnknownEventWarning), or raise under strict_events()
+    codes = event_codes(log, list(cond.event), param="event")
     ec = log.event_codes
     hit = ec == codes[0] if len(codes) == 1 else np.isin(ec, codes)
     idx = np.flatnonzero(hit)
@@ -491,8 +484,10 @@ def _behaviour_by_code(
         w_start = as_of - _ns(cond.window) + 1  # first instant inside W
         in_w: npt.NDArray[np.bool_] | None = t >= w_start
     elif cond.start is not None or cond.end is not None:
-        w_start = _MIN_NS if cond.start is None else to_utc_ns(cond.start, tz=log.tz, name="start")
-        w_end = _MAX_NS if cond.end is None else to_utc_ns(cond.end, tz=log.tz, name="end")
+        start_ns = check_instant(cond.start, tz=log.tz, name="start")
+        end_ns = check_instant(cond.end, tz=log.tz, name="end")
+        w_start = _MIN_NS if start_ns is None else start_ns
+        w_end = _MAX_NS if end_ns is None else end_ns
         in_w = (t >= w_start) & (t < w_end)
     else:
         w_start = _MIN_NS
