@@ -70,6 +70,8 @@ COUNTING: dict[str, Callable[[EventLog], Any]] = {
     "metrics.ltv_curve": lambda log: m.ltv_curve(log),
     "metrics.message_funnel": lambda log: m.message_funnel(log),
     "segments.members": lambda log: pd.Series(1, index=s.members(log, BUYERS)),
+    "segments.evaluate_segment": lambda log: s.evaluate_segment(log, BUYERS).astype(int),
+    "segments.membership": lambda log: s.membership(log, BUYERS).table,
     "segments.rfm": lambda log: s.rfm(log),
     "segments.lifecycle_stages": lambda log: s.lifecycle_stages(log),
     "segments.value_tiers": lambda log: s.value_tiers(log),
@@ -114,14 +116,6 @@ NOT_YET: dict[str, tuple[Callable[[EventLog], Any], str]] = {
     "metrics.payback": (
         lambda log: m.payback(log, cac={"ads": 1.0}, channel="channel"),
         "raises for its grouping property instead of counting nothing",
-    ),
-    "segments.membership": (
-        lambda log: s.membership(log, BUYERS),
-        "raises InsufficientDataError where members warns",
-    ),
-    "segments.evaluate_segment": (
-        lambda log: s.evaluate_segment(log, BUYERS),
-        "raises InsufficientDataError where members warns",
     ),
     "churn.churn_rate": (lambda log: c.churn_rate(log, "30D"), "raises InsufficientDataError"),
     "churn.survival_frame": (

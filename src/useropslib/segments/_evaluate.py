@@ -666,6 +666,17 @@ def evaluate_segment(
     """
     seg = _check_segment(segment)
     log = _log_or_none(events)
+    if log is not None and log.n_events == 0 and tags is None and users is None:
+        # flags per user count: an empty log flags nobody (the empty-data policy)
+        _registry(segments)  # same checks as the general path
+        warn_empty(
+            f"evaluate_segment: the event log has no events, so segment {seg.name!r} flags no user",
+            hint="check the filters that produced the log",
+        )
+        nobody: pd.Series[bool] = pd.Series(
+            np.zeros(0, dtype=bool), index=pd.Index([], name=_USER_COL, dtype=object), name=seg.name
+        ).astype(bool)
+        return nobody
     as_of_ns = _resolve_as_of(log, as_of)
     ctx = _context(
         log,
@@ -907,9 +918,31 @@ def membership(
     seg = _check_segment(segment)
     log = as_event_log(events)
     p = parse_period(period)
+    registry = _registry(segments)
+    if log.n_events == 0:
+        # sizes per period count: an empty log has no period and no member (empty-data policy)
+        warn_empty(
+            f"membership: the event log has no events, so segment {seg.name!r} has no members",
+            hint="check the filters that produced the log",
+        )
+        given = check_instant(as_of, tz=log.tz, name="as_of")
+        return MembershipResult(
+            params={"segment": seg.name, "period": p},
+            as_of=None if given is None else stamp(given, log.tz),
+            table=pd.DataFrame(
+                {c: pd.Series([], dtype=np.int64) for c in ("size", "entered", "left")},
+                index=pd.DatetimeIndex([], tz=log.tz, name="period_start"),
+            ),
+            changes=pd.DataFrame(
+                {
+                    "period": pd.DatetimeIndex([], tz=log.tz),
+                    _USER_COL: pd.Index([], dtype=object),
+                    "change": pd.Index([], dtype=object),
+                }
+            ),
+        )
     as_of_ns = _resolve_as_of(log, as_of)
     assert as_of_ns is not None
-    registry = _registry(segments)
     first = np.array([log.timestamps_ns.min(), as_of_ns], dtype=np.int64)
     c0, c1 = period_codes(first, p, tz=log.tz, week_start=log.week_start).tolist()
     starts = log.period_starts(np.arange(c0, c1 + 2), p)
