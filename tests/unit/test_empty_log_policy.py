@@ -79,6 +79,7 @@ COUNTING: dict[str, Callable[[EventLog], Any]] = {
         ["n_users"]
     ],
     "churn.churn_labels": lambda log: c.churn_labels(log, "30D"),
+    "churn.churn_rate": lambda log: c.churn_rate(log, "30D"),
     "churn.rfm_summary": lambda log: c.rfm_summary(log, purchase_event="purchase"),
 }
 
@@ -117,7 +118,6 @@ NOT_YET: dict[str, tuple[Callable[[EventLog], Any], str]] = {
         lambda log: m.payback(log, cac={"ads": 1.0}, channel="channel"),
         "raises for its grouping property instead of counting nothing",
     ),
-    "churn.churn_rate": (lambda log: c.churn_rate(log, "30D"), "raises InsufficientDataError"),
     "churn.survival_frame": (
         lambda log: c.survival_frame(log, "30D"),
         "raises InsufficientDataError for a table",
