@@ -80,6 +80,7 @@ COUNTING: dict[str, Callable[[EventLog], Any]] = {
     ],
     "churn.churn_labels": lambda log: c.churn_labels(log, "30D"),
     "churn.churn_rate": lambda log: c.churn_rate(log, "30D"),
+    "churn.survival_frame": lambda log: c.survival_frame(log, "30D", early_window="7D"),
     "churn.rfm_summary": lambda log: c.rfm_summary(log, purchase_event="purchase"),
 }
 
@@ -117,10 +118,6 @@ NOT_YET: dict[str, tuple[Callable[[EventLog], Any], str]] = {
     "metrics.payback": (
         lambda log: m.payback(log, cac={"ads": 1.0}, channel="channel"),
         "raises for its grouping property instead of counting nothing",
-    ),
-    "churn.survival_frame": (
-        lambda log: c.survival_frame(log, "30D"),
-        "raises InsufficientDataError for a table",
     ),
     "churn.churn_features": (
         lambda log: c.churn_features(log),

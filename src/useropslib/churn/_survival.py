@@ -25,6 +25,7 @@ from useropslib.churn._definition import (
     threshold_ns,
 )
 from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log
+from useropslib.events._query import warn_empty
 from useropslib.events._time import NS_PER_DAY, stamp
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -102,7 +103,7 @@ def _early_counts(
     start[codes] = first
     since = ts - start[users]
     mask = (since >= 0) & (since < w_ns)
-    late = as_of_ns < int(ts.max())
+    late = ts.size > 0 and as_of_ns < int(ts.max())
     if late:
         mask &= ts <= as_of_ns
     key = users[mask].astype(np.int64) * n_names + ev[mask]
@@ -206,7 +207,13 @@ def survival_frame(
         For a bad definition, kind, clock, window, covariates frame, unknown activity events or
         ``as_of`` before the data.
     InsufficientDataError
-        When no activity event is at or before ``as_of``.
+        When the log has events but no activity event is at or before ``as_of``.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        For a log without events (and no ``as_of``): the frame has no row (the empty-data
+        policy; :func:`kaplan_meier` and the other estimators then raise).
 
     See Also
     --------
@@ -289,15 +296,25 @@ def survival_frame(
         )
     res_ns = None if resolution is None else window_ns(resolution, "resolution")
     w_ns = None if early_window is None else window_ns(early_window, "early_window")
-    as_of_ns = resolve_as_of(log, as_of)
-    act = activity(log, d.activity_events, as_of_ns)
     thr = threshold_ns(d)
-    if k == "terminal":
-        codes, first, last = act.first_last()
+    if log.n_events == 0 and as_of is None:
+        # a survival frame is a table of users: an empty log has none (the empty-data policy;
+        # the estimators that read the frame raise)
+        warn_empty(
+            "survival_frame: the event log has no events, so the frame has no user",
+            hint="check the filters that produced the log",
+        )
+        as_of_ns = 0
+        codes = first = churn = np.empty(0, dtype=np.int64)
+        observed = np.empty(0, dtype=bool)
+    elif k == "terminal":
+        as_of_ns = resolve_as_of(log, as_of)
+        codes, first, last = activity(log, d.activity_events, as_of_ns).first_last()
         churn = last + thr
         observed = churn <= as_of_ns
     else:
-        users, ts = act.by_user()
+        as_of_ns = resolve_as_of(log, as_of)
+        users, ts = activity(log, d.activity_events, as_of_ns).by_user()
         codes, first, churn, observed = _first_lapse(users, ts, thr, as_of_ns)
     # last_activity: the activity that opened the lapse; the last activity for users not churned
     end = np.where(observed, churn, as_of_ns) if clock == "churn" else churn - thr
