@@ -73,3 +73,39 @@ def test_metrics_agree_on_the_last_period(case: tuple[uo.EventLog, pd.Timestamp]
     # a month that ends at or before as_of is complete in retention's own cohort cell
     if as_of.day == 1 and expected >= first_month:
         assert not bool(ret.incomplete.iloc[-1, 0])
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(purchase_logs())
+def test_customer_functions_agree_on_who_and_how_long(
+    case: tuple[uo.EventLog, pd.Timestamp],
+) -> None:
+    """rfm, rfm_summary and churn_labels with the same as_of: the same customers (every user
+    with a purchase at or before as_of, the purchase dated as_of included), and the same days
+    since the last purchase, counted from as_of itself (no extra day for the day of as_of)."""
+    log, as_of = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsufficientDataWarning)
+        scores = uo.segments.rfm(log, as_of=as_of, purchase_event="purchase").table
+        summary = uo.churn.rfm_summary(log, purchase_event="purchase", as_of=as_of, period="D")
+        labels = uo.churn.churn_labels(log, "30D", as_of=as_of)
+    frame = log.to_pandas()
+    bought = frame[frame["timestamp"] <= as_of]
+    customers = set(bought["user_id"])
+    assert set(scores.index) == customers
+    assert set(summary.index) == customers
+    assert set(labels.index) == customers
+    last = bought.groupby("user_id")["timestamp"].max()
+    first = bought.groupby("user_id")["timestamp"].min()
+    days_since_last = (as_of - last).dt.days.astype(float)
+    days_since_first = (as_of - first).dt.days.astype(float)
+    ids = sorted(customers)
+    np.testing.assert_array_equal(scores.loc[ids, "recency_days"], days_since_last.loc[ids])
+    np.testing.assert_array_equal(
+        (summary["T"] - summary["recency"]).loc[ids], days_since_last.loc[ids]
+    )
+    np.testing.assert_array_equal(summary.loc[ids, "T"], days_since_first.loc[ids])
+    assert (labels.loc[ids, "last_seen"] == last.loc[ids]).all()
+    np.testing.assert_array_equal(
+        labels.loc[ids, "days_inactive"].astype(float), days_since_last.loc[ids]
+    )

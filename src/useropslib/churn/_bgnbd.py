@@ -70,6 +70,10 @@ class BetaGeoModel(MLEModel):
     tol : float, default 1e-10
         Convergence tolerance: the fit has converged when the log-likelihood could rise by less
         than ``tol * (1 + |log-likelihood|)`` (half the Newton decrement).
+    alpha : float, default 0.05
+        Significance level of the bounds in ``summary_`` (they cover ``1 - alpha``), as in
+        :class:`~useropslib.churn.ChurnDrivers`.  Not a model parameter: the fitted parameters
+        are in ``params_`` (for BG/NBD one of them is also called ``alpha``).
 
     Attributes
     ----------
@@ -99,9 +103,9 @@ class BetaGeoModel(MLEModel):
     the time from the first purchase to the end of the calibration period, all in one time unit
     (weeks in the paper).  The optimiser works on log-parameters (L-BFGS-B with the analytic
     gradient, started from all parameters equal to 1), so fits are deterministic.  Standard errors
-    come from the numerical Hessian of the analytic gradient; the 95% bounds are Wald intervals on
-    the log scale, ``coef * exp(+-1.96 se / coef)``, so they stay positive (``lifetimes`` uses the
-    natural scale).  ``log_likelihood_`` is the paper's log-likelihood, not the rescaled
+    come from the numerical Hessian of the analytic gradient; the ``1 - alpha`` bounds are Wald
+    intervals on the log scale, ``coef * exp(+-z se / coef)``, so they stay positive (``lifetimes``
+    uses the natural scale).  ``log_likelihood_`` is the paper's log-likelihood, not the rescaled
     per-customer mean that ``lifetimes`` minimises, so it can be compared with published values.
 
     References
@@ -273,14 +277,15 @@ class BetaGeoModel(MLEModel):
 
     # ---------------------------------------------------------------- results
     @property
-    def summary(self) -> pd.DataFrame:
-        """Estimates with standard errors and 95% bounds.
+    def summary_(self) -> pd.DataFrame:
+        """Estimates with standard errors and ``1 - alpha`` bounds (``alpha`` of the estimator).
 
         Returns
         -------
         pandas.DataFrame
             One row per parameter (``r``, ``alpha``, ``a``, ``b``) with columns ``coef``,
-            ``se(coef)``, ``lower 95% bound``, ``upper 95% bound`` (Wald bounds on the log scale).
+            ``se``, ``lower``, ``upper`` (the ``1 - alpha`` Wald bounds on the log scale), the
+            columns every churn estimator's ``summary_`` has.  ``summary`` is the same frame.
 
         Raises
         ------
@@ -291,13 +296,13 @@ class BetaGeoModel(MLEModel):
         --------
         >>> model = BetaGeoModel().fit([0, 1, 1, 2, 2, 3, 5, 8], [0, 2, 30, 5, 35, 36, 37, 38],
         ...                            [39] * 8, sample_weight=[60, 15, 10, 8, 6, 5, 3, 2])
-        >>> model.summary.round(3)
-                coef  se(coef)  lower 95% bound  upper 95% bound
+        >>> model.summary_.round(3)
+                coef     se  lower   upper
         param
-        r      0.263     0.064            0.163            0.424
-        alpha  4.309     1.931            1.791           10.370
-        a      0.724     0.544            0.166            3.161
-        b      1.168     1.021            0.210            6.486
+        r      0.263  0.064  0.163   0.424
+        alpha  4.309  1.931  1.791  10.370
+        a      0.724  0.544  0.166   3.161
+        b      1.168  1.021  0.210   6.486
         """
         return self._summary()
 

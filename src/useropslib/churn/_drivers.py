@@ -29,7 +29,8 @@ from scipy import stats
 from sklearn.base import BaseEstimator
 
 from useropslib import plotting
-from useropslib.churn._types import not_fitted
+from useropslib.churn._checks import survival_column, survival_target
+from useropslib.churn._types import check_alpha, not_fitted, z_critical
 from useropslib.exceptions import (
     ConvergenceWarning,
     InsufficientDataError,
@@ -368,16 +369,8 @@ def _survival_data(
                 "and events. Hint: fit(frame, duration_col=..., event_col=...)."
             )
         frame = X
-        for name, what, kw in (
-            (duration_col, "duration", "duration_col"),
-            (event_col, "event", "event_col"),
-        ):
-            if name not in frame.columns:
-                raise InvalidParameterError(
-                    _missing_column(where, what, name, list(frame.columns), kw)
-                )
-        dur_raw: Any = frame[duration_col]
-        ev_raw: Any = frame[event_col]
+        dur_raw: Any = survival_column(where, frame, duration_col, "duration_col")
+        ev_raw: Any = survival_column(where, frame, event_col, "event_col")
         names = (
             [c for c in frame.columns if c not in (duration_col, event_col)]
             if covariates is None
@@ -404,47 +397,22 @@ def _survival_data(
             f"{event_col!r}. Hint: add the behaviours or segments to compare."
         )
     matrix, str_names = _covariate_matrix(where, frame, names)
-    durations = _numeric_column(where, duration_col, dur_raw, "duration")
-    events_f = _numeric_column(where, event_col, ev_raw, "event")
-
     bad_rows = ~np.isfinite(matrix)
     counts = {n: int(c) for n, c in zip(str_names, bad_rows.sum(axis=0), strict=True) if c}
-    any_bad = bad_rows.any(axis=1)
-    for name, arr in ((duration_col, durations), (event_col, events_f)):
-        nf = ~np.isfinite(arr)
-        if nf.any():
-            counts[str(name)] = int(nf.sum())
-            any_bad |= nf
     if counts:
-        raise _nan_error(where, counts, len(frame), int(any_bad.sum()))
-    if (durations < 0).any():
-        neg = int((durations < 0).sum())
-        raise InvalidParameterError(
-            f"{where}: {neg} negative duration(s) in {duration_col!r} (smallest "
-            f"{durations.min():g}). Expected time from the start of observation to churn or "
-            "censoring, >= 0. Hint: check that start and end times are not swapped."
-        )
-    not_binary = ~np.isin(events_f, (0.0, 1.0))
-    if not_binary.any():
-        seen = sorted({float(v) for v in events_f[not_binary][:5]})
-        raise InvalidParameterError(
-            f"{where}: the event column {event_col!r} must hold 0/1 or True/False (1 = churned, "
-            f"0 = censored), got other values such as {seen}. Hint: build it as a boolean, e.g. "
-            "frame['churned'] = frame['status'] == 'churned'."
-        )
+        raise _nan_error(where, counts, len(frame), int(bad_rows.any(axis=1).sum()))
+    durations, events = survival_target(
+        where, dur_raw, ev_raw, duration_col=duration_col, event_col=event_col
+    )
     index = frame.index
-    return matrix, durations, events_f.astype(bool), str_names, index
+    return matrix, durations, events, str_names, index
 
 
 def _split_target(where: str, y: Any, duration_col: str, event_col: str) -> tuple[Any, Any]:
     """Return (durations, events) from a frame, a structured array or an (n, 2) array."""
     if isinstance(y, pd.DataFrame):
-        for name, what, kw in (
-            (duration_col, "duration", "duration_col"),
-            (event_col, "event", "event_col"),
-        ):
-            if name not in y.columns:
-                raise InvalidParameterError(_missing_column(where, what, name, list(y.columns), kw))
+        survival_column(where, y, duration_col, "duration_col")
+        survival_column(where, y, event_col, "event_col")
         return y[duration_col], y[event_col]
     arr = np.asarray(y)
     if arr.dtype.names is not None:
@@ -514,10 +482,7 @@ def _check_params(penalizer: Any, l1_ratio: Any, alpha: Any) -> None:
         raise InvalidParameterError(
             f"l1_ratio must be in [0, 1], got {l1_ratio!r}. Hint: 0 is a ridge penalty, 1 a lasso."
         )
-    if not isinstance(alpha, int | float) or isinstance(alpha, bool) or not 0 < alpha < 1:
-        raise InvalidParameterError(
-            f"alpha must be in (0, 1), got {alpha!r}. Hint: 0.05 gives 95% confidence intervals."
-        )
+    check_alpha("ChurnDrivers", alpha)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -553,9 +518,10 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
     Attributes
     ----------
     summary_ : pandas.DataFrame
-        One row per covariate: ``coef`` (log hazard ratio), ``se``, ``hazard_ratio``,
-        ``hazard_ratio_lower``, ``hazard_ratio_upper`` (the ``1 - alpha`` interval), ``z`` and
-        ``p_value`` (Wald test).
+        One row per covariate: ``coef`` (log hazard ratio), ``se``, ``lower`` and ``upper`` (the
+        ``1 - alpha`` Wald interval of ``coef``; the columns every churn estimator's ``summary_``
+        starts with), ``hazard_ratio``, ``hazard_ratio_lower``, ``hazard_ratio_upper`` (the same
+        interval on the hazard-ratio scale), ``z`` and ``p_value`` (Wald test).
     coef_, hazard_ratios_ : pandas.Series
         Coefficients and hazard ratios by covariate.
     concordance_index_ : float
@@ -772,15 +738,18 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
 
         coef = model.params_.to_numpy(dtype=np.float64)
         se = model.standard_errors_.to_numpy(dtype=np.float64)
-        z_crit = float(stats.norm.ppf(1 - self.alpha / 2))
+        z_crit = z_critical(float(self.alpha))
+        lower, upper = coef - z_crit * se, coef + z_crit * se
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             z = coef / se
-            bounds = np.exp(coef - z_crit * se), np.exp(coef + z_crit * se)  # inf if se is huge
+            bounds = np.exp(lower), np.exp(upper)  # inf if se is huge
         index = pd.Index(names, name="covariate")
         self.summary_ = pd.DataFrame(
             {
                 "coef": coef,
                 "se": se,
+                "lower": lower,
+                "upper": upper,
                 "hazard_ratio": np.exp(coef),
                 "hazard_ratio_lower": bounds[0],
                 "hazard_ratio_upper": bounds[1],

@@ -151,6 +151,10 @@ class GammaGammaModel(MLEModel):
     tol : float, default 1e-10
         Convergence tolerance: the fit has converged when the log-likelihood could rise by less
         than ``tol * (1 + |log-likelihood|)`` (half the Newton decrement).
+    alpha : float, default 0.05
+        Significance level of the bounds in ``summary_`` (they cover ``1 - alpha``), as in
+        :class:`~useropslib.churn.ChurnDrivers`.  Not a model parameter: the fitted parameters
+        are in ``params_`` (for BG/NBD one of them is also called ``alpha``).
 
     Attributes
     ----------
@@ -306,14 +310,15 @@ class GammaGammaModel(MLEModel):
         )
 
     @property
-    def summary(self) -> pd.DataFrame:
-        """Estimates with standard errors and 95% bounds.
+    def summary_(self) -> pd.DataFrame:
+        """Estimates with standard errors and ``1 - alpha`` bounds (``alpha`` of the estimator).
 
         Returns
         -------
         pandas.DataFrame
-            One row per parameter (``p``, ``q``, ``v``) with columns ``coef``, ``se(coef)``,
-            ``lower 95% bound``, ``upper 95% bound`` (Wald bounds on the log scale).
+            One row per parameter (``p``, ``q``, ``v``) with columns ``coef``, ``se``,
+            ``lower``, ``upper`` (the ``1 - alpha`` Wald bounds on the log scale), the columns
+            every churn estimator's ``summary_`` has.  ``summary`` is the same frame.
 
         Raises
         ------
@@ -326,7 +331,7 @@ class GammaGammaModel(MLEModel):
         ...     [2, 3, 6, 2, 8, 4, 1, 5, 3, 7],
         ...     [12.0, 35.5, 20.0, 8.0, 62.0, 15.0, 60.0, 30.0, 90.0, 11.0],
         ... )
-        >>> list(model.summary.index)
+        >>> list(model.summary_.index)
         ['p', 'q', 'v']
         """
         return self._summary()

@@ -21,7 +21,7 @@ from useropslib.churn._definition import (
     threshold_ns,
 )
 from useropslib.events import EventLog, EventsLike, as_event_log, period_codes, period_starts
-from useropslib.events._query import warn_empty
+from useropslib.events._query import check_instant, warn_empty
 from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -196,7 +196,12 @@ def churn_rate(
     InvalidParameterError
         For a bad definition, period, unknown activity events or ``as_of`` before the data.
     InsufficientDataError
-        When no activity event is at or before ``as_of``.
+        When the log has events but no activity event is at or before ``as_of``.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        For a log without events: the table has no period (the empty-data policy).
 
     See Also
     --------
@@ -233,6 +238,23 @@ def churn_rate(
     log = as_event_log(events)
     d = as_definition(definition)
     p = parse_period(period)
+    if log.n_events == 0:
+        # a rate per period counts: an empty log has no period (the empty-data policy)
+        warn_empty(
+            "churn_rate: the event log has no events, so no period has users to churn",
+            hint="check the filters that produced the log",
+        )
+        check_instant(as_of, tz=log.tz, name="as_of")
+        empty: pd.DataFrame = pd.DataFrame(
+            {
+                "active_at_start": pd.Series([], dtype=np.int64),
+                "churned": pd.Series([], dtype=np.int64),
+                "churn_rate": pd.Series([], dtype=np.float64),
+                "complete": pd.Series([], dtype=bool),
+            },
+            index=pd.DatetimeIndex([], tz=log.tz, name="period"),
+        )
+        return empty
     as_of_ns = resolve_as_of(log, as_of)
     act = activity(log, d.activity_events, as_of_ns)
     thr = threshold_ns(d)

@@ -20,7 +20,13 @@ import pandas as pd
 from scipy import optimize, special
 from sklearn.base import BaseEstimator
 
-from useropslib.churn._types import EstimatorNotFittedError, not_fitted
+from useropslib.churn._types import (
+    ESTIMATE_COLUMNS,
+    EstimatorNotFittedError,
+    check_alpha,
+    not_fitted,
+    z_critical,
+)
 from useropslib.exceptions import (
     ConvergenceWarning,
     InvalidParameterError,
@@ -66,7 +72,6 @@ FloatArray: TypeAlias = "npt.NDArray[np.float64]"
 #: index for pandas input, an ndarray otherwise.
 Prediction: TypeAlias = "float | npt.NDArray[np.float64] | pd.Series[float]"
 
-_Z95 = 1.959963984540054  # standard normal 97.5% quantile
 _LOG_BOUND = 20.0  # parameters are searched in [exp(-20), exp(20)]
 _MAX_RELATIVE_SE = 10.0  # a standard error this many times the estimate means "not identified"
 SUMMARY_COLUMNS = ("frequency", "recency", "T")
@@ -562,17 +567,12 @@ def _fit_positive(
 
 
 def _summary_frame(
-    names: Sequence[str], params: FloatArray, covariance: FloatArray
+    names: Sequence[str], params: FloatArray, covariance: FloatArray, alpha: float
 ) -> pd.DataFrame:
     se = np.sqrt(np.diag(covariance))
-    spread = np.exp(_Z95 * se / params)
+    spread = np.exp(z_critical(alpha) * se / params)
     frame: pd.DataFrame = pd.DataFrame(
-        {
-            "coef": params,
-            "se(coef)": se,
-            "lower 95% bound": params / spread,
-            "upper 95% bound": params * spread,
-        },
+        dict(zip(ESTIMATE_COLUMNS, (params, se, params / spread, params * spread), strict=True)),
         index=pd.Index(list(names), name="param"),
     )
     return frame
@@ -728,10 +728,18 @@ class MLEModel(BaseEstimator):  # type: ignore[misc]
     _fit_call: str
     _summary_hint: str
 
-    def __init__(self, *, penalizer: float = 0.0, max_iter: int = 1000, tol: float = 1e-10) -> None:
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        max_iter: int = 1000,
+        tol: float = 1e-10,
+        alpha: float = 0.05,
+    ) -> None:
         self.penalizer = penalizer
         self.max_iter = max_iter
         self.tol = tol
+        self.alpha = alpha
 
     @classmethod
     def _from_values(cls, values: dict[str, Any]) -> Self:
@@ -748,6 +756,7 @@ class MLEModel(BaseEstimator):  # type: ignore[misc]
         total: float,
     ) -> Self:
         """Maximise the likelihood and store ``params_``, ``covariance_`` and the fit counts."""
+        check_alpha(type(self).__name__, self.alpha)
         result = _fit_positive(
             objective,
             names=self._names,
@@ -776,7 +785,18 @@ class MLEModel(BaseEstimator):  # type: ignore[misc]
         covariance = getattr(self, "covariance_", None)
         if covariance is None:
             raise EstimatorNotFittedError(
-                f"{type(self).__name__}.summary needs the standard errors of a fit, but this "
+                f"{type(self).__name__}.summary_ needs the standard errors of a fit, but this "
                 f"model was built with from_params() and has none. Hint: {self._summary_hint}"
             )
-        return _summary_frame(self._names, params, covariance.to_numpy())
+        alpha = check_alpha(type(self).__name__, self.alpha)
+        return _summary_frame(self._names, params, covariance.to_numpy(), alpha)
+
+    @property
+    def summary_(self) -> pd.DataFrame:
+        """Estimates with standard errors and ``1 - alpha`` bounds (see the subclasses)."""
+        return self._summary()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The same frame as ``summary_`` (kept for code written against earlier releases)."""
+        return self.summary_

@@ -11,6 +11,7 @@ import pandas as pd
 
 from useropslib.churn._definition import names_mask, resolve_as_of
 from useropslib.events import EventLog, LazyEventLog, as_event_log, check_tz, period_codes
+from useropslib.events._query import warn_empty
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import (
     EventSchemaError,
@@ -226,8 +227,15 @@ def rfm_summary(
         names), ``as_of`` is before the log's first event, ``monetary=True`` for a log without
         values, or an option of one input kind is given with the other.
     InsufficientDataError
-        If no customer made a first purchase by the end of the calibration period, or the log has
-        no events.
+        For a transactions frame: if no customer made a first purchase by the end of the
+        calibration period.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        For an event log without events, or without a purchase at or before ``as_of``: the
+        result is an empty table with the usual columns (the empty-data policy of counting
+        functions).
 
     See Also
     --------
@@ -360,6 +368,12 @@ def _rfm_from_log(
 ) -> pd.DataFrame:
     """Compute :func:`rfm_summary` from an EventLog, in one pass over its purchase events."""
     where = "rfm_summary"
+    columns = ["frequency", "recency", "T", *(["monetary_value"] if monetary else [])]
+    if log.n_events == 0:
+        # empty-data policy: a table of counts from an empty log is an empty table, with a warning
+        # (the purchase names cannot be checked against a log that names no event)
+        warn_empty(f"{where}: the event log has no events, so no customer", stacklevel=4)
+        return _empty_summary(columns)
     names = _purchase_names(log, purchase_event)
     zone = log.tz if tz is None else check_tz(tz)
     try:
@@ -413,12 +427,14 @@ def _rfm_from_log(
             if n_purchases
             else "none at all"
         )
-        raise InsufficientDataError(
+        warn_empty(
             f"{where}: no purchase event {names} at or before as_of={stamp(as_of_ns, zone)}: the "
             f"log has {log.n_events:,} events from {log.n_users:,} users and {n_purchases:,} "
-            f"purchase events ({first}). Expected at least one purchase. Hint: move as_of later "
-            "or check purchase_event against log.event_names."
+            f"purchase events ({first}), so no customer",
+            hint="move as_of later or check purchase_event against log.event_names",
+            stacklevel=4,
         )
+        return _empty_summary(columns)
     index = pd.Index(log.users.take(cohort), name="user_id")
     summary: pd.DataFrame = pd.DataFrame(result, index=index)
     try:
@@ -427,6 +443,15 @@ def _rfm_from_log(
         return summary
     sorted_summary: pd.DataFrame = summary.iloc[order]
     return sorted_summary
+
+
+def _empty_summary(columns: list[str]) -> pd.DataFrame:
+    """Return the zero-size summary: no customer, the usual columns."""
+    empty: pd.DataFrame = pd.DataFrame(
+        {c: pd.Series([], dtype=np.int64 if c == "frequency" else np.float64) for c in columns},
+        index=pd.Index([], dtype=object, name="user_id"),
+    )
+    return empty
 
 
 def _purchase_names(log: EventLog, purchase_event: Any) -> list[str]:

@@ -16,6 +16,7 @@ from scipy import stats
 
 from useropslib import plotting
 from useropslib._results import MetricResult
+from useropslib.churn._checks import survival_column, survival_target
 from useropslib.churn._definition import (
     DefinitionLike,
     activity,
@@ -24,6 +25,7 @@ from useropslib.churn._definition import (
     threshold_ns,
 )
 from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log
+from useropslib.events._query import warn_empty
 from useropslib.events._time import NS_PER_DAY, stamp
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -101,7 +103,7 @@ def _early_counts(
     start[codes] = first
     since = ts - start[users]
     mask = (since >= 0) & (since < w_ns)
-    late = as_of_ns < int(ts.max())
+    late = ts.size > 0 and as_of_ns < int(ts.max())
     if late:
         mask &= ts <= as_of_ns
     key = users[mask].astype(np.int64) * n_names + ev[mask]
@@ -205,7 +207,13 @@ def survival_frame(
         For a bad definition, kind, clock, window, covariates frame, unknown activity events or
         ``as_of`` before the data.
     InsufficientDataError
-        When no activity event is at or before ``as_of``.
+        When the log has events but no activity event is at or before ``as_of``.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        For a log without events (and no ``as_of``): the frame has no row (the empty-data
+        policy; :func:`kaplan_meier` and the other estimators then raise).
 
     See Also
     --------
@@ -288,15 +296,25 @@ def survival_frame(
         )
     res_ns = None if resolution is None else window_ns(resolution, "resolution")
     w_ns = None if early_window is None else window_ns(early_window, "early_window")
-    as_of_ns = resolve_as_of(log, as_of)
-    act = activity(log, d.activity_events, as_of_ns)
     thr = threshold_ns(d)
-    if k == "terminal":
-        codes, first, last = act.first_last()
+    if log.n_events == 0 and as_of is None:
+        # a survival frame is a table of users: an empty log has none (the empty-data policy;
+        # the estimators that read the frame raise)
+        warn_empty(
+            "survival_frame: the event log has no events, so the frame has no user",
+            hint="check the filters that produced the log",
+        )
+        as_of_ns = 0
+        codes = first = churn = np.empty(0, dtype=np.int64)
+        observed = np.empty(0, dtype=bool)
+    elif k == "terminal":
+        as_of_ns = resolve_as_of(log, as_of)
+        codes, first, last = activity(log, d.activity_events, as_of_ns).first_last()
         churn = last + thr
         observed = churn <= as_of_ns
     else:
-        users, ts = act.by_user()
+        as_of_ns = resolve_as_of(log, as_of)
+        users, ts = activity(log, d.activity_events, as_of_ns).by_user()
         codes, first, churn, observed = _first_lapse(users, ts, thr, as_of_ns)
     # last_activity: the activity that opened the lapse; the last activity for users not churned
     end = np.where(observed, churn, as_of_ns) if clock == "churn" else churn - thr
@@ -422,42 +440,13 @@ def _prepare(
             f"{where} expects a survival frame (pandas DataFrame) or an EventLog, got "
             f"{type(data).__name__}."
         )
-    n = len(frame)
-    if n == 0:
-        raise InsufficientDataError(
-            f"{where} got an empty frame (0 rows). Expected at least one subject. Hint: check "
-            "the filters that built the frame."
-        )
-    dur_s = _column(frame, duration_col, "duration_col")
-    ev_s = _column(frame, event_col, "event_col")
-    try:
-        dur = np.asarray(dur_s, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(
-            f"Column {duration_col!r} is not numeric (dtype {dur_s.dtype}). Expected durations "
-            "as numbers (e.g. days). Hint: convert timedeltas with .dt.days."
-        ) from None
-    bad = ~np.isfinite(dur) | (dur < 0)
-    if bad.any():
-        first_bad = dur_s[bad].head(3).tolist()
-        raise InvalidParameterError(
-            f"Column {duration_col!r} has {int(bad.sum()):,} missing, infinite or negative "
-            f"duration(s), e.g. {first_bad}. Expected finite durations >= 0."
-        )
-    ev_values = ev_s.to_numpy()
-    if ev_s.dtype == bool:
-        observed = ev_values.astype(bool)
-    else:
-        try:
-            ev_num = np.asarray(ev_values, dtype=np.float64)
-        except (TypeError, ValueError):
-            ev_num = np.full(n, np.nan)
-        if not np.isin(ev_num, (0.0, 1.0)).all():
-            raise InvalidParameterError(
-                f"Column {event_col!r} must hold 0/1 or booleans (1 = churn observed, 0 = "
-                f"censored), got values such as {pd.unique(ev_values)[:5].tolist()}."
-            )
-        observed = ev_num == 1.0
+    dur, observed = survival_target(
+        where,
+        survival_column(where, frame, duration_col, "duration_col"),
+        survival_column(where, frame, event_col, "event_col"),
+        duration_col=duration_col,
+        event_col=event_col,
+    )
     groups, labels, _ = _group_codes(frame, group)
     return _Data(
         durations=dur,

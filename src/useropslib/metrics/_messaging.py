@@ -104,6 +104,10 @@ def _group_of_events(
             f"Invalid by={by!r}. Expected the name of a property of the message events (e.g. "
             "'channel') or None for one row over all messages."
         )
+    if not mask.any():
+        # nothing to group (empty-data policy): a missing property is not an error here, the
+        # result is the empty table with its warning
+        return codes, pd.Index([], dtype=object), by
     col = _property(log, by, "by")
     values = col.to_numpy()
     sel = mask & col.notna().to_numpy(dtype=bool)

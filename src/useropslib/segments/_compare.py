@@ -262,7 +262,7 @@ def compare_segments(
     new        1    2
     """
     log = as_event_log(events)
-    as_of_ns = resolve_as_of(log, as_of)
+    as_of_ns, shown_as_of = resolve_as_of(log, as_of)
     if not isinstance(segments, Mapping) or not segments:
         raise InvalidParameterError(
             f"segments must be a non-empty mapping of name -> user ids, got {segments!r}. "
@@ -409,9 +409,7 @@ def compare_segments(
         "arpu_test": arpu_test,
         "churn_threshold": churn_definition.threshold,
     }
-    return SegmentComparison(
-        params=params, as_of=stamp(as_of_ns, log.tz), table=table, overlap=overlap
-    )
+    return SegmentComparison(params=params, as_of=shown_as_of, table=table, overlap=overlap)
 
 
 def _conversion_steps(event: Any, steps: Any, window: Any) -> list[Any] | None:

@@ -21,8 +21,8 @@ import pandas as pd
 from useropslib import plotting
 from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, as_event_log, period_codes
-from useropslib.events._query import warn_empty
-from useropslib.events._time import stamp, to_utc_ns
+from useropslib.events._query import check_instant, event_codes, resolve_as_of, warn_empty
+from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -279,25 +279,17 @@ def _users_frame(users: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.In
 
 
 def _resolve_as_of(log: EventLog | None, as_of: Any) -> int | None:
+    """Return the query layer's as_of in ns: given or the log's (tag-only: naive read as UTC)."""
     if log is None:
-        return None if as_of is None else to_utc_ns(as_of, tz="UTC", name="as_of")
+        return check_instant(as_of, tz="UTC", name="as_of")
     if log.n_events == 0:
         raise InsufficientDataError(
             "The event log has no events, so no segment can be evaluated on it. Expected at "
             "least one event. Hint: check the filters that produced the log"
         )
-    ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=log.tz, name="as_of")
-    assert ns is not None  # a log with events has an as_of
-    first = int(log.timestamps_ns.min())
-    if ns < first:
-        given = pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(log.tz)
-        start = pd.Timestamp(first, unit="ns", tz="UTC").tz_convert(log.tz)
-        raise InvalidParameterError(
-            f"as_of={given} is before the first event of the log ({start}); nothing is known "
-            f"about any user then. Expected as_of >= {start}. Hint: pass a later as_of, or "
-            "None for the log's own as_of"
-        )
-    return ns
+    when = resolve_as_of(log, as_of)
+    assert when is not None  # a log with events has an as_of
+    return when.ns
 
 
 def _context(
@@ -471,7 +463,8 @@ def _behaviour_by_code(
     int64 UTC nanoseconds directly; fixed dates are instants too.  The array has one slot
     more than the vocabulary: the last one holds the value for a user with no event at all.
     """
-    codes = log.event_code_of(list(cond.event))
+    # unknown names count as zero (UnknownEventWarning), or raise under strict_events()
+    codes = event_codes(log, list(cond.event), param="event")
     ec = log.event_codes
     hit = ec == codes[0] if len(codes) == 1 else np.isin(ec, codes)
     idx = np.flatnonzero(hit)
@@ -498,8 +491,10 @@ def _behaviour_by_code(
         w_start = as_of - _ns(cond.window) + 1  # first instant inside W
         in_w: npt.NDArray[np.bool_] | None = t >= w_start
     elif cond.start is not None or cond.end is not None:
-        w_start = _MIN_NS if cond.start is None else to_utc_ns(cond.start, tz=log.tz, name="start")
-        w_end = _MAX_NS if cond.end is None else to_utc_ns(cond.end, tz=log.tz, name="end")
+        start_ns = check_instant(cond.start, tz=log.tz, name="start")
+        end_ns = check_instant(cond.end, tz=log.tz, name="end")
+        w_start = _MIN_NS if start_ns is None else start_ns
+        w_end = _MAX_NS if end_ns is None else end_ns
         in_w = (t >= w_start) & (t < w_end)
     else:
         w_start = _MIN_NS
@@ -678,6 +673,17 @@ def evaluate_segment(
     """
     seg = _check_segment(segment)
     log = _log_or_none(events)
+    if log is not None and log.n_events == 0 and tags is None and users is None:
+        # flags per user count: an empty log flags nobody (the empty-data policy)
+        _registry(segments)  # same checks as the general path
+        warn_empty(
+            f"evaluate_segment: the event log has no events, so segment {seg.name!r} flags no user",
+            hint="check the filters that produced the log",
+        )
+        nobody: pd.Series[bool] = pd.Series(
+            np.zeros(0, dtype=bool), index=pd.Index([], name=_USER_COL, dtype=object), name=seg.name
+        ).astype(bool)
+        return nobody
     as_of_ns = _resolve_as_of(log, as_of)
     ctx = _context(
         log,
@@ -919,9 +925,31 @@ def membership(
     seg = _check_segment(segment)
     log = as_event_log(events)
     p = parse_period(period)
+    registry = _registry(segments)
+    if log.n_events == 0:
+        # sizes per period count: an empty log has no period and no member (empty-data policy)
+        warn_empty(
+            f"membership: the event log has no events, so segment {seg.name!r} has no members",
+            hint="check the filters that produced the log",
+        )
+        given = check_instant(as_of, tz=log.tz, name="as_of")
+        return MembershipResult(
+            params={"segment": seg.name, "period": p},
+            as_of=None if given is None else stamp(given, log.tz),
+            table=pd.DataFrame(
+                {c: pd.Series([], dtype=np.int64) for c in ("size", "entered", "left")},
+                index=pd.DatetimeIndex([], tz=log.tz, name="period_start"),
+            ),
+            changes=pd.DataFrame(
+                {
+                    "period": pd.DatetimeIndex([], tz=log.tz),
+                    _USER_COL: pd.Index([], dtype=object),
+                    "change": pd.Index([], dtype=object),
+                }
+            ),
+        )
     as_of_ns = _resolve_as_of(log, as_of)
     assert as_of_ns is not None
-    registry = _registry(segments)
     first = np.array([log.timestamps_ns.min(), as_of_ns], dtype=np.int64)
     c0, c1 = period_codes(first, p, tz=log.tz, week_start=log.week_start).tolist()
     starts = log.period_starts(np.arange(c0, c1 + 2), p)

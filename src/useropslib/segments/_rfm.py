@@ -15,7 +15,7 @@ import pandas as pd
 from useropslib import plotting
 from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._query import named_events, named_mask
+from useropslib.events._query import named_events, named_mask, warn_empty
 from useropslib.events._query import resolve_as_of as resolve_log_as_of
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
@@ -135,15 +135,27 @@ RFM_SEGMENT_MAPS: Mapping[str, tuple[int, tuple[RFMRule, ...]]] = {
 Method = Literal["quantile", "fixed"]
 
 
-def resolve_as_of(log: EventLog, as_of: Any) -> int:
-    """Return ``as_of`` (default the log's) as UTC ns, refusing an empty log or a date before it."""
+def resolve_as_of(log: EventLog, as_of: Any) -> tuple[int, pd.Timestamp | None]:
+    """Return ``as_of`` (default the log's) as UTC ns and as the result's timestamp.
+
+    An empty log without an ``as_of`` has no date: the timestamp is None and the ns is 0 (any
+    instant finds nothing in an empty log, so the counts are zero either way).  A date before the
+    data raises the query layer's one error.
+    """
     when = resolve_log_as_of(log, as_of)
     if when is None:
-        raise InvalidParameterError(
-            "The event log is empty, so it has no as_of. Expected a log with events or an "
-            "explicit as_of. Hint: pass as_of='2024-06-30' or check the filters applied."
+        return 0, None
+    return when.ns, stamp(when.ns, log.tz)
+
+
+def warn_no_users(what: str, n: int) -> None:
+    """Apply the empty-data policy to a per-user table: warn when it has no user."""
+    if n == 0:
+        warn_empty(
+            f"{what}: no user has an event at or before as_of",
+            hint="check the log's filters and as_of",
+            stacklevel=4,
         )
-    return when.ns
 
 
 def event_names(value: Any, name: str) -> list[str]:
@@ -475,7 +487,7 @@ def rfm(
     c                 5.0          2       7.0      221  Others
     """
     log = as_event_log(events)
-    as_of_ns = resolve_as_of(log, as_of)
+    as_of_ns, shown_as_of = resolve_as_of(log, as_of)
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 2:
         raise InvalidParameterError(
             f"Invalid bins={bins!r}. Expected an integer >= 2. Hint: bins=5 gives quintile scores."
@@ -534,7 +546,8 @@ def rfm(
         warnings.warn(
             "No customer: no user has a purchase event ("
             + (f"purchase_event={chosen!r}" if chosen is not None else "an event with a value")
-            + f") at or before as_of={stamp(as_of_ns, log.tz)}, so every RFM segment is "
+            + (f") at or before as_of={shown_as_of}" if shown_as_of is not None else ") in the log")
+            + ", so every RFM segment is "
             "empty. Expected at least one purchase. Hint: check purchase_event and as_of.",
             InsufficientDataWarning,
             stacklevel=2,
@@ -603,7 +616,7 @@ def rfm(
     }
     return RFMResult(
         params=params,
-        as_of=stamp(as_of_ns, log.tz),
+        as_of=shown_as_of,
         table=table,
         edges=edge_frame,
         counts=counts,

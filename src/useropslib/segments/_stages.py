@@ -13,11 +13,10 @@ import pandas as pd
 from useropslib import plotting
 from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._time import stamp
 from useropslib.exceptions import InvalidParameterError
 from useropslib.models import ChurnDefinition, DateLike
 from useropslib.models._types import window_ns
-from useropslib.segments._rfm import event_mask, resolve_as_of
+from useropslib.segments._rfm import event_mask, resolve_as_of, warn_no_users
 from useropslib.segments._tags import TagTable
 
 __all__ = [
@@ -245,7 +244,7 @@ def lifecycle_stages(
     ['c', 'd']
     """
     log = as_event_log(events)
-    as_of_ns = resolve_as_of(log, as_of)
+    as_of_ns, shown_as_of = resolve_as_of(log, as_of)
     new_ns = window_ns(new_within, "new_within")
     active_ns = window_ns(active_within, "active_within")
     dormant_ns = window_ns(dormant_after, "dormant_after")
@@ -350,9 +349,8 @@ def lifecycle_stages(
         "churn_threshold": None if churn_definition is None else churn_definition.threshold,
         "activation_event": activation_event,
     }
-    return LifecycleStagesResult(
-        params=params, as_of=stamp(as_of_ns, tz), table=table, counts=counts
-    )
+    warn_no_users("lifecycle_stages", len(table))
+    return LifecycleStagesResult(params=params, as_of=shown_as_of, table=table, counts=counts)
 
 
 # ====================================================================================== tiers
@@ -532,7 +530,7 @@ def value_tiers(
     ['core', 'paying', 'kol']
     """
     log = as_event_log(events)
-    as_of_ns = resolve_as_of(log, as_of)
+    as_of_ns, shown_as_of = resolve_as_of(log, as_of)
     pay_ns = window_ns(paying_within, "paying_within")
     core_ns = window_ns(core_within, "core_within")
     if (
@@ -593,9 +591,10 @@ def value_tiers(
         "referral_event": referral_event,
         "min_referrals": min_referrals,
     }
+    warn_no_users("value_tiers", len(table))
     return ValueTiersResult(
         params=params,
-        as_of=stamp(as_of_ns, log.tz),
+        as_of=shown_as_of,
         table=table,
         counts=counts,
         core_threshold=threshold,

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib.events._query import check_instant
 from useropslib.exceptions import InvalidParameterError, UseropsWarning, clip, did_you_mean
 from useropslib.models import (
     TAG_GRAMMAR,
@@ -115,26 +116,22 @@ def _to_ns(values: pd.Series[Any], *, col: str, open_value: int) -> npt.NDArray[
 
 
 def _as_of_ns(as_of: Instant | None) -> int | None:
+    """Read a tag lookup's ``as_of`` through the query layer; tags need a zone-aware instant."""
     if as_of is None:
         return None
     try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if ts is pd.NaT:
-        raise InvalidParameterError(
-            f"Cannot read as_of={as_of!r} as a point in time. Expected a timezone-aware instant "
-            "such as '2024-05-01T00:00:00+08:00' or pd.Timestamp('2024-05-01', tz='UTC')."
-        )
-    if ts.tzinfo is None:
+        parsed = pd.Timestamp(as_of)
+    except (ValueError, TypeError, OverflowError):
+        parsed = None  # not an instant, or out of range: the shared reader says which
+    if parsed is not None and parsed is not pd.NaT and parsed.tzinfo is None:
         raise InvalidParameterError(
             f"as_of={as_of!r} is a naive time; expected a timezone-aware instant, because tag "
             "validity is stored in UTC. Hint: pass e.g. "
-            f"pd.Timestamp({str(ts)!r}, tz='Asia/Shanghai') or an ISO string with an offset"
+            f"pd.Timestamp({str(parsed)!r}, tz='Asia/Shanghai') or an ISO string with an offset"
         )
     try:
-        return int(ts.tz_convert("UTC").as_unit("ns").value)
-    except (OverflowError, ValueError):  # pandas' OutOfBoundsDatetime is a ValueError
+        return check_instant(as_of, tz="UTC", name="as_of")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
         raise InvalidParameterError(
             f"as_of={as_of!r} is outside the nanosecond timestamp range (1677-09-22 to "
             "2262-04-11). Hint: pass as_of=None to read the end of the recorded history"

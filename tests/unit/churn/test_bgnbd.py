@@ -17,6 +17,7 @@ from useropslib.exceptions import (
     ConvergenceWarning,
     EventSchemaError,
     InsufficientDataError,
+    InsufficientDataWarning,
     InvalidParameterError,
     NotFittedError,
 )
@@ -195,8 +196,8 @@ def test_fit_recovers_simulated_parameters() -> None:
     assert model.params_["b"] == pytest.approx(2.5, rel=0.1)
     # the truth lies inside the 95% bounds
     truth = pd.Series({"r": 0.5, "alpha": 5.0, "a": 0.8, "b": 2.5})
-    summary = model.summary
-    assert ((summary["lower 95% bound"] < truth) & (truth < summary["upper 95% bound"])).all()
+    summary = model.summary_
+    assert ((summary["lower"] < truth) & (truth < summary["upper"])).all()
 
 
 def test_sample_weight_equals_duplicated_rows() -> None:
@@ -249,14 +250,12 @@ def test_fitted_attributes_and_summary() -> None:
     assert model.n_iter_ >= 1
     assert model.covariance_.shape == (4, 4)
     np.testing.assert_allclose(model.covariance_, model.covariance_.T)
-    summary = model.summary
-    assert list(summary.columns) == ["coef", "se(coef)", "lower 95% bound", "upper 95% bound"]
+    summary = model.summary_
+    assert list(summary.columns) == ["coef", "se", "lower", "upper"]
     np.testing.assert_allclose(summary["coef"], model.params_)
-    np.testing.assert_allclose(summary["se(coef)"] ** 2, np.diag(model.covariance_))
+    np.testing.assert_allclose(summary["se"] ** 2, np.diag(model.covariance_))
     # log-scale Wald bounds: the estimate is their geometric mean
-    np.testing.assert_allclose(
-        np.sqrt(summary["lower 95% bound"] * summary["upper 95% bound"]), model.params_
-    )
+    np.testing.assert_allclose(np.sqrt(summary["lower"] * summary["upper"]), model.params_)
     assert model.log_likelihood_ == pytest.approx(
         float((model.log_likelihood(SMALL) * SMALL_WEIGHTS).sum())
     )
@@ -284,12 +283,12 @@ def test_penalizer_rescues_a_degenerate_fit() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = BetaGeoModel(penalizer=0.01).fit(repeated)
-    assert np.isfinite(model.summary["se(coef)"]).all()
+    assert np.isfinite(model.summary_["se"]).all()
 
 
 def test_sklearn_contract() -> None:
     model = BetaGeoModel(penalizer=0.5, max_iter=50)
-    assert model.get_params() == {"penalizer": 0.5, "max_iter": 50, "tol": 1e-10}
+    assert model.get_params() == {"penalizer": 0.5, "max_iter": 50, "tol": 1e-10, "alpha": 0.05}
     assert repr(model) == "BetaGeoModel(max_iter=50, penalizer=0.5)"
     fitted = BetaGeoModel().fit(SMALL, sample_weight=SMALL_WEIGHTS)
     fresh = clone(fitted)
@@ -302,7 +301,7 @@ def test_from_params() -> None:
     model = BetaGeoModel.from_params(**PAPER)
     assert model.params_.to_dict() == PAPER
     with pytest.raises(NotFittedError, match=r"from_params\(\) and has none"):
-        _ = model.summary
+        _ = model.summary_
 
 
 # ------------------------------------------------------------------ output shapes
@@ -374,7 +373,7 @@ def test_not_fitted_errors() -> None:
         lambda: model.probability_of_purchases(1, 1),
         lambda: model.log_likelihood(SMALL),
         lambda: model.predict(1, SMALL),
-        lambda: model.summary,
+        lambda: model.summary_,
     ]
     for call in calls:
         with pytest.raises(NotFittedError, match=r"not fitted yet.*Hint: call BetaGeoModel\(\)"):
@@ -828,13 +827,18 @@ def test_rfm_summary_from_a_log_as_of_before_the_data() -> None:
         r"Hint: leave as_of unset",
     ):
         rfm_summary(tx_log(), purchase_event="purchase", as_of="2023-01-01")
-    with pytest.raises(
-        InsufficientDataError,
+    # no purchase yet: a table of counts is empty, with a warning (empty-data policy)
+    with pytest.warns(
+        InsufficientDataWarning,
         match=r"no purchase event \['purchase'\] at or before as_of=2023-12-31 00:00:00\+00:00: "
         r"the log has 13 events from 5 users and 9 purchase events \(the first at "
-        r"2024-01-01 09:00:00\+00:00\)\. Expected at least one purchase\. Hint: move as_of later",
+        r"2024-01-01 09:00:00\+00:00\), so no customer .*Hint: move as_of later",
     ):
-        rfm_summary(tx_log(), purchase_event="purchase", as_of="2023-12-31")
+        empty = rfm_summary(tx_log(), purchase_event="purchase", as_of="2023-12-31")
+    full = rfm_summary(tx_log(), purchase_event="purchase")
+    assert empty.shape == (0, 3)
+    assert list(empty.columns) == list(full.columns)
+    assert empty.index.name == full.index.name == "user_id"
 
 
 def test_rfm_summary_from_a_log_monetary_needs_values() -> None:

@@ -90,7 +90,7 @@ def test_fit_uses_only_repeat_buyers() -> None:
     only_repeat = GammaGammaModel().fit(SPEND[SPEND["frequency"] > 0])
     np.testing.assert_array_equal(model.params_, only_repeat.params_)
     assert list(model.params_.index) == ["p", "q", "v"]
-    assert list(model.summary.index) == ["p", "q", "v"]
+    assert list(model.summary_.index) == ["p", "q", "v"]
 
 
 def test_fit_recovers_simulated_parameters() -> None:
@@ -100,8 +100,8 @@ def test_fit_recovers_simulated_parameters() -> None:
     assert model.params_["q"] == pytest.approx(4.0, rel=0.05)
     assert model.params_["v"] == pytest.approx(15.0, rel=0.1)
     truth = pd.Series({"p": 6.0, "q": 4.0, "v": 15.0})
-    summary = model.summary
-    assert ((summary["lower 95% bound"] < truth) & (truth < summary["upper 95% bound"])).all()
+    summary = model.summary_
+    assert ((summary["lower"] < truth) & (truth < summary["upper"])).all()
 
 
 def test_sample_weight_equals_duplicated_rows() -> None:
@@ -119,7 +119,7 @@ def test_fit_does_not_modify_the_input() -> None:
 
 def test_sklearn_contract() -> None:
     model = GammaGammaModel(penalizer=0.1)
-    assert model.get_params() == {"penalizer": 0.1, "max_iter": 1000, "tol": 1e-10}
+    assert model.get_params() == {"penalizer": 0.1, "max_iter": 1000, "tol": 1e-10, "alpha": 0.05}
     assert not hasattr(clone(GammaGammaModel().fit(SPEND)), "params_")
 
 
@@ -194,9 +194,9 @@ def test_not_fitted_errors() -> None:
     with pytest.raises(NotFittedError, match=r"not fitted yet"):
         model.customer_lifetime_value(BetaGeoModel.from_params(**BG), 1, 1.0, 2.0, 3.0)
     with pytest.raises(NotFittedError, match=r"not fitted yet"):
-        _ = model.summary
+        _ = model.summary_
     with pytest.raises(NotFittedError, match=r"from_params\(\) and has none"):
-        _ = GammaGammaModel.from_params(**GG).summary
+        _ = GammaGammaModel.from_params(**GG).summary_
     with pytest.raises(NotFittedError, match=r"BetaGeoModel is not fitted yet"):
         GammaGammaModel.from_params(**GG).customer_lifetime_value(BetaGeoModel(), 1, 1.0, 2.0, 3.0)
 

@@ -12,8 +12,8 @@ from useropslib.churn import BetaGeoModel, ChurnDrivers, ChurnRiskModel, GammaGa
 from useropslib.exceptions import NotFittedError
 
 CASES: dict[str, Callable[[], Any]] = {
-    "BetaGeoModel": lambda: BetaGeoModel().summary,
-    "GammaGammaModel": lambda: GammaGammaModel().summary,
+    "BetaGeoModel": lambda: BetaGeoModel().summary_,
+    "GammaGammaModel": lambda: GammaGammaModel().summary_,
     "ChurnDrivers": lambda: ChurnDrivers().predict_partial_hazard([[0.0]]),
     "ChurnRiskModel": lambda: ChurnRiskModel().predict_proba([[0.0]]),
 }

@@ -312,7 +312,7 @@ def test_every_subject_censored_warns() -> None:
         (SMALL.assign(duration=[1, -2, 2, 3, 4, 5]), {}, InvalidParameterError, "negative"),
         (SMALL.assign(duration=[1, np.nan, 2, 3, 4, 5]), {}, InvalidParameterError, "missing"),
         (SMALL.assign(duration=list("abcdef")), {}, InvalidParameterError, "is not numeric"),
-        (SMALL.assign(observed=[1, 2, 0, 1, 0, 1]), {}, InvalidParameterError, "0/1 or booleans"),
+        (SMALL.assign(observed=[1, 2, 0, 1, 0, 1]), {}, InvalidParameterError, "0/1 or True/False"),
         (SMALL.iloc[:0], {}, InsufficientDataError, r"empty frame \(0 rows\)"),
         (SMALL, {"alpha": 0}, InvalidParameterError, r"Invalid alpha=0"),
         (SMALL, {"alpha": 1.5}, InvalidParameterError, r"Invalid alpha=1.5"),
