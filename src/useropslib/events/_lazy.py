@@ -302,7 +302,7 @@ class LazyEventLog(LogHeader):
     ) -> LazyEventLog:
         """Check and encode an engine frame where it lives, collecting no event rows.
 
-        The same checks as :meth:`from_frame` run in the engine (DuckDB, Polars, pyarrow or
+        The same checks as :meth:`EventLog.from_frame <useropslib.events.EventLog.from_frame>` run in the engine (DuckDB, Polars, pyarrow or
         PySpark), and the user and event vocabularies are collected, but the rows stay there.
         Every metric, segment and churn function accepts the returned
         :class:`~useropslib.events.LazyEventLog` and asks the engine only for what it needs: a
