@@ -302,7 +302,7 @@ class LazyEventLog(LogHeader):
     ) -> LazyEventLog:
         """Check and encode an engine frame where it lives, collecting no event rows.
 
-        The same checks as :meth:`EventLog.from_frame <useropslib.events.EventLog.from_frame>` run in the engine (DuckDB, Polars, pyarrow or
+        The same checks as ``EventLog.from_frame`` run in the engine (DuckDB, Polars, pyarrow or
         PySpark), and the user and event vocabularies are collected, but the rows stay there.
         Every metric, segment and churn function accepts the returned
         :class:`~useropslib.events.LazyEventLog` and asks the engine only for what it needs: a
@@ -316,7 +316,7 @@ class LazyEventLog(LogHeader):
             The events.  Times must be time-zone aware (or integer epochs with ``time_unit``).
         user_col, event_col, time_col, value_col, properties, tz, as_of, week_start, \
 time_unit, allow_empty
-            As in :meth:`from_frame`.
+            As in ``EventLog.from_frame``.
 
         Returns
         -------
@@ -325,7 +325,7 @@ time_unit, allow_empty
         Raises
         ------
         EventSchemaError
-            As in :meth:`from_frame`, from counts computed in the engine.
+            As in ``EventLog.from_frame``, from counts computed in the engine.
         InvalidParameterError
             For a pandas (or other in-memory) frame, naive times, or an invalid option.
 
