@@ -103,6 +103,8 @@ ESTIMATING: dict[str, tuple[Callable[[EventLog], Any], str]] = {
     ),
     "churn.early_warning": (lambda log: c.early_warning(log), "empty"),
     "churn.natural_churn_rate": (lambda log: c.natural_churn_rate(log), "no events"),
+    "churn.aha_moments": (lambda log: c.aha_moments(log), "log is empty"),
+    "churn.growth_path": (lambda log: c.growth_path(log, key_events=["purchase"]), "log is empty"),
     "campaigns.target_from_history": (
         lambda log: k.target_from_history(NewUsersSpec(), log, method="mom"),
         "the log is empty",

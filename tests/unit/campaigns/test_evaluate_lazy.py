@@ -44,7 +44,8 @@ def _native(frame: pd.DataFrame, engine: str) -> object:
 
         spark = SparkSession.builder.master("local[1]").getOrCreate()
         spark.conf.set("spark.sql.session.timeZone", "UTC")
-        return spark.createDataFrame(frame)
+        # Spark keeps microseconds: give it the times it can hold
+        return spark.createDataFrame(frame.assign(timestamp=frame["timestamp"].dt.floor("us")))
     duckdb = pytest.importorskip("duckdb")
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
