@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 from typing import Any
 
 import numpy as np
@@ -11,9 +12,9 @@ import pandas as pd
 from useropslib import churn as _churn
 from useropslib import metrics as _metrics
 from useropslib.events import EventLog, EventsLike, first_seen_ns
-from useropslib.events._query import load
+from useropslib.events._query import _is_strict, load
 from useropslib.events._time import to_utc_ns
-from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.exceptions import InvalidParameterError, UnknownEventWarning, did_you_mean
 from useropslib.models import (
     ActiveUsersSpec,
     ARPPUSpec,
@@ -109,7 +110,14 @@ def missing_events(spec: MetricSpec, events: EventsLike) -> list[str]:
     return [n for n in spec.required_events() if n not in known]
 
 
-def _raise_missing(spec: MetricSpec, log: EventLog) -> None:
+def _check_missing(spec: MetricSpec, log: EventLog) -> None:
+    """Name the events the spec needs that the log lacks: a warning, or an error when strict.
+
+    Like every function that names events, an absent event counts as zero events (it may simply
+    not have fired in the data at hand); the warning names it with close known names so a typo
+    is still noticed, and the library-wide strict setting
+    (:func:`useropslib.events.set_strict_events`) makes it an error.
+    """
     missing = missing_events(spec, log)
     if not missing:
         return
@@ -120,9 +128,16 @@ def _raise_missing(spec: MetricSpec, log: EventLog) -> None:
             hints.append(f"{m!r} -> did you mean {', '.join(map(repr, close))}?")
     known = list(map(str, log.event_names[:20]))
     hint = "; ".join(hints) if hints else "check the spec's event names against the log"
-    raise InvalidParameterError(
+    message = (
         f"The log cannot compute {spec.label!r}: missing event(s) {missing}. Known events: "
         f"{known}{' ...' if len(log.event_names) > 20 else ''}. Hint: {hint}"
+    )
+    if _is_strict(None):
+        raise InvalidParameterError(message)
+    warnings.warn(
+        f"{message} (counted as zero events; strict_events() makes this an error)",
+        UnknownEventWarning,
+        stacklevel=3,
     )
 
 
@@ -357,8 +372,15 @@ def measure(
     Raises
     ------
     InvalidParameterError
-        When the log lacks an event the spec names (listing the missing names and close known
-        ones), a bound is missing or out of order, or ``every`` is not a period.
+        When a bound is missing or out of order, or ``every`` is not a period; under the strict
+        setting (:func:`useropslib.events.strict_events`), also when the log lacks an event the
+        spec names (listing the missing names and close known ones).
+
+    Warns
+    -----
+    UnknownEventWarning
+        When the log lacks an event the spec names: it counts as zero events (the missing names
+        and close known ones are listed).
 
     See Also
     --------
@@ -396,7 +418,7 @@ def measure(
     """
     spec = check_spec(spec)
     log = load(events)
-    _raise_missing(spec, log)
+    _check_missing(spec, log)
     lo, hi = resolve_range(log, start, end)
     if every is None:
         return _value(spec, log, lo, hi)

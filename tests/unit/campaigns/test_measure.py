@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from useropslib.campaigns import measure, missing_events
-from useropslib.events import EventLog, LazyEventLog
-from useropslib.exceptions import InvalidParameterError
+from useropslib.events import EventLog, LazyEventLog, strict_events
+from useropslib.exceptions import InvalidParameterError, UnknownEventWarning
 from useropslib.models import (
     ActiveUsersSpec,
     ARPPUSpec,
@@ -76,10 +76,22 @@ def test_active_users_mean_dau(log: EventLog) -> None:
 def test_missing_events_named_with_close_names(log: EventLog) -> None:
     spec = ConversionSpec(steps=["signup", "purchse"])
     assert missing_events(spec, log) == ["purchse"]
-    with pytest.raises(
-        InvalidParameterError, match=r"missing event\(s\) \['purchse'\].*did you mean 'purchase'"
+    with (
+        strict_events(),
+        pytest.raises(
+            InvalidParameterError,
+            match=r"missing event\(s\) \['purchse'\].*did you mean 'purchase'",
+        ),
     ):
         measure(spec, log, start="2024-01-01", end="2024-01-15")
+
+
+def test_missing_events_count_as_zero_with_a_warning(log: EventLog) -> None:
+    spec = ConversionSpec(steps=["signup", "never_fired"])
+    with pytest.warns(UnknownEventWarning) as record:
+        value = measure(spec, log, start="2024-01-01", end="2024-01-15")
+    assert value == 0.0
+    assert any("missing event(s) ['never_fired']" in str(w.message) for w in record)
 
 
 def test_bad_ranges_and_options(log: EventLog) -> None:
