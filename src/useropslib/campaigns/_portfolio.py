@@ -146,6 +146,10 @@ def portfolio(
     >>> portfolio([a.campaign, a.campaign.model_copy(update={"id": "again"})], a.log).recommendation
     'make_routine'
     """
+    if isinstance(campaigns, (str, bytes)) or not hasattr(campaigns, "__iter__"):
+        raise InvalidParameterError(
+            f"campaigns must be a list of Campaign, got {type(campaigns).__name__}."
+        )
     items = list(campaigns)
     if len(items) < 2:
         raise InsufficientDataError(
