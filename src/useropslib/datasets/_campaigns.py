@@ -155,9 +155,9 @@ def synthetic_campaign(
             f"control must be 'exposure', 'holdout' or 'none', got {control!r}."
         )
     for name, v in (("n_users", n_users), ("days", days), ("pre_days", pre_days)):
-        if not isinstance(v, int) or v < 1:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise InvalidParameterError(f"{name} must be a positive whole number, got {v!r}.")
-    if not isinstance(after_days, int) or after_days < 0:
+    if isinstance(after_days, bool) or not isinstance(after_days, int) or after_days < 0:
         raise InvalidParameterError(f"after_days must be >= 0, got {after_days!r}.")
     rng = np.random.default_rng(seed)
     t0 = pd.Timestamp(start)

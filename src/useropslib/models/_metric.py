@@ -26,8 +26,7 @@ from typing_extensions import Self
 
 from useropslib.exceptions import InvalidParameterError
 from useropslib.models._churn import ChurnDefinition
-from useropslib.models._types import name_list
-from useropslib.models._types import parse_window
+from useropslib.models._types import name_list, parse_window
 
 __all__ = [
     "MESSAGE_RATES",

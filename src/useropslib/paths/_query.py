@@ -33,7 +33,7 @@ import pandas as pd
 
 from useropslib.events import EventLog, check_tz
 from useropslib.events._time import NS_PER_DAY, local_ns, to_utc_ns
-from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.exceptions import InvalidParameterError, clip, did_you_mean
 from useropslib.models import parse_window
 
 __all__ = [
@@ -80,11 +80,15 @@ def name_categorical(codes: I64, names: pd.Index) -> pd.Categorical:
 
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
     """Raise a helpful error when ``value`` is not one of ``choices``."""
-    if value not in choices:
+    try:
+        ok = bool(value in choices)
+    except (TypeError, ValueError):  # arrays and frames compare element-wise
+        ok = False
+    if not ok:
         close = did_you_mean(str(value), [str(c) for c in choices])
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise InvalidParameterError(
-            f"Invalid {name}={value!r}. Expected one of {list(choices)}.{hint}"
+            f"Invalid {name}={clip(repr(value))}. Expected one of {list(choices)}.{hint}"
         )
 
 

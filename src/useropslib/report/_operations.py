@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from useropslib import plotting
+from useropslib._checks import check_bool
 from useropslib.churn import (
     infer_inactivity_threshold,
     kaplan_meier,
@@ -289,6 +290,7 @@ def operations_report(
     ['lifecycle', 'growth', 'retention', 'funnel', 'churn']
     """
     lang = check_lang(lang)
+    charts = check_bool(charts, "charts")
     if charts and lang == "zh":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UseropsWarning)
