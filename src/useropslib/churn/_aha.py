@@ -67,7 +67,7 @@ def _cohort(
     censored: str = "exclude",
 ) -> tuple[_Cohort, dict[str, Any]]:
     """Signups and their outcome; users whose outcome cannot be seen yet are left out."""
-    if censored not in ("exclude", "include"):
+    if not isinstance(censored, str) or censored not in ("exclude", "include"):
         raise InvalidParameterError(
             f"censored must be 'exclude' or 'include', got {censored!r}. Hint: 'exclude' waits "
             "for each signup's outcome window to end."

@@ -13,6 +13,9 @@ from useropslib.plotting._style import (
     COLORS,
     Language,
     axes_or_new,
+    check_frame,
+    check_numbers,
+    check_sequence,
     date_ticks,
     finish,
     label,
@@ -69,6 +72,8 @@ def bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [3.0, 5.0]
     """
+    check_sequence(labels, "labels")
+    check_numbers(values, "values", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     names = [str(x) for x in labels]
@@ -125,6 +130,7 @@ def grouped_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [10.0, 4.0, 8.0, 2.0]
     """
+    check_frame(table, "table", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     n = max(len(table), 1)
@@ -186,6 +192,9 @@ def flow_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [3.0, 4.0, -1.0, -2.0]
     """
+    check_sequence(periods, "periods")
+    check_numbers(inflow, "inflow", allow_inf=True)
+    check_numbers(outflow, "outflow", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     periods = list(periods)
@@ -247,6 +256,7 @@ def lines(
     >>> ax.lines[0].get_ydata().tolist()
     [5.0, 7.0, 6.0]
     """
+    check_frame(frame, "frame", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     x = frame.index

@@ -14,6 +14,9 @@ from useropslib.plotting._style import (
     COLORS,
     Language,
     axes_or_new,
+    check_frame,
+    check_number,
+    check_numbers,
     finish,
     label,
     percent_axis,
@@ -80,6 +83,8 @@ def return_curve(
     >>> ax.lines[0].get_ydata().tolist(), ax.lines[1].get_xdata().tolist()
     ([0.9, 0.5, 0.4], [2.0, 2.0])
     """
+    check_numbers(days, "days", allow_inf=True)
+    check_numbers(rates, "rates", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ax.plot(
@@ -104,6 +109,7 @@ def return_curve(
             )
         ax.legend(loc="upper right", fontsize=8)
     elif threshold is not None:
+        check_number(threshold, "threshold")
         text = label("threshold", lang, k=f"{threshold:g}")
         if plateau_found is False:
             text += label("no_plateau", lang)
@@ -166,6 +172,7 @@ def survival_curves(
     >>> ax.lines[0].get_ydata().tolist()
     [1.0, 0.75]
     """
+    check_frame(survival, "survival", ["time", "survival"], present=["group"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(7.0, 4.6))
     groups = list(pd.unique(survival["group"]))
@@ -234,6 +241,8 @@ def at_risk_counts(
     >>> at_risk_counts(s, "all", [0, 5, 6, 10]).tolist()
     [4, 4, 2, 0]
     """
+    check_frame(survival, "survival", ["time", "at_risk"], present=["group"])
+    check_numbers(times, "times", allow_inf=True)
     s = survival[survival["group"] == group]
     t = s["time"].to_numpy(dtype=np.float64)
     n = np.append(s["at_risk"].to_numpy(dtype=np.float64), 0.0)
@@ -311,6 +320,7 @@ def forest_plot(
     >>> ax.lines[0].get_xdata().tolist(), [t.get_text() for t in ax.get_yticklabels()]
     ([2.0, 0.5], ['complaints', 'opens'])
     """
+    check_frame(summary, "summary", ["hazard_ratio", "hazard_ratio_lower", "hazard_ratio_upper"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(7.0, max(2.5, 0.4 * len(summary) + 1.2)))
     s = summary.iloc[::-1]
@@ -362,6 +372,8 @@ def calibration_curve(
     >>> ax.lines[1].get_ydata().tolist()
     [0.2, 0.7]
     """
+    check_numbers(predicted, "predicted", allow_inf=True)
+    check_numbers(observed, "observed", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ax.plot([0, 1], [0, 1], color=COLORS["reference"], linestyle="--", label=label("perfect", lang))
@@ -411,6 +423,7 @@ def rfm_grid(
     >>> [t.get_text() for t in ax.texts]
     ['3', '4', '1', '2']
     """
+    check_frame(counts, "counts", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(6.0, 4.5))
     grid = counts.sort_index(ascending=False).sort_index(axis=1)
@@ -479,6 +492,7 @@ def frequency_recency_matrix(
     >>> ax.images[0].get_array().tolist()
     [[0.3, 0.9], [0.1, 0.2]]
     """
+    check_frame(matrix, "matrix", None)
     if matrix.size == 0:
         raise InvalidParameterError(
             "The frequency/recency matrix is empty. Expected at least one frequency and one "
@@ -539,6 +553,9 @@ def purchases_calibration(
     >>> [line.get_ydata().tolist() for line in ax.lines]
     [[0.2, 0.9], [0.25, 0.8]]
     """
+    check_numbers(frequency, "frequency", allow_inf=True)
+    check_numbers(actual, "actual", allow_inf=True)
+    check_numbers(predicted, "predicted", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     f = np.asarray(frequency, dtype=np.float64)

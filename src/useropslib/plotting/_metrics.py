@@ -13,6 +13,9 @@ from useropslib.plotting._style import (
     COLORS,
     Language,
     axes_or_new,
+    check_frame,
+    check_numbers,
+    check_sequence,
     date_ticks,
     finish,
     label,
@@ -77,6 +80,7 @@ def retention_heatmap(
     >>> [t.get_text() for t in ax.texts]
     ['100%', '50%', '100%']
     """
+    check_frame(rates, "rates", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(8.0, max(2.5, 0.38 * len(rates) + 1.5)))
     values = rates.to_numpy(dtype=np.float64)
@@ -167,6 +171,7 @@ def retention_curves(
     >>> ax.lines[0].get_ydata().tolist()
     [1.0, 0.4, 0.3]
     """
+    check_frame(curves, "curves", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     k = np.asarray(curves.index, dtype=np.float64)
@@ -222,6 +227,7 @@ def lifecycle_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [5.0, 3.0, 1.0, -2.0]
     """
+    check_frame(counts, "counts", ["new", "returning", "resurrecting", "dormant"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     x = np.arange(len(counts))
@@ -280,6 +286,7 @@ def growth_accounting_bars(
     >>> [float(p.get_height()) for p in ax.patches], ax.lines[0].get_ydata().tolist()
     ([4.0, 1.0, -2.0], [3.0])
     """
+    check_frame(counts, "counts", ["new", "resurrected", "churned", "net_change"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     x = np.arange(len(counts))
@@ -369,6 +376,7 @@ def state_areas(
     >>> len(ax.collections)
     2
     """
+    check_frame(counts, "counts", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ax.stackplot(
@@ -428,11 +436,14 @@ def funnel_bars(
     >>> [t.get_text() for t in ax.texts]
     ['100%', '60%', '15%', '-40%', '-75%']
     """
+    check_sequence(names, "names")
+    check_numbers(users, "users", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     step_names = [str(n) for n in names]
     x = np.arange(len(step_names), dtype=np.float64)
     if breakdown is not None:
+        check_frame(breakdown, "breakdown", None)
         width = 0.8 / max(len(breakdown), 1)
         for i, (g, row) in enumerate(breakdown.iterrows()):
             ax.bar(
@@ -500,6 +511,9 @@ def revenue_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [10.0, 12.0]
     """
+    check_sequence(periods, "periods")
+    check_numbers(revenue, "revenue", allow_inf=True)
+    check_numbers(arpu, "arpu", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     periods = list(periods)
@@ -552,6 +566,8 @@ def ltv_curves(
     >>> ax.lines[-1].get_ydata().tolist()
     [1.0, 2.0]
     """
+    check_frame(table, "table", [])
+    check_numbers(curve, "curve", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ages = np.asarray(table.columns, dtype=np.float64)
@@ -605,6 +621,8 @@ def payback_curves(
     >>> [list(map(float, line.get_ydata())) for line in ax.lines]
     [[1.0, 3.0], [2.0, 2.0]]
     """
+    check_frame(curves, "curves", [])
+    check_numbers(cac, "cac", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ages = np.asarray(curves.columns, dtype=np.float64)

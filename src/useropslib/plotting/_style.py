@@ -27,6 +27,8 @@ __all__ = [
     "check_number",
     "check_numbers",
     "check_position",
+    "check_sequence",
+    "check_series",
     "cjk_font",
     "date_ticks",
     "finish",
@@ -182,7 +184,9 @@ def _shown(value: Any) -> str:
     return f"{clip(repr(value))} ({type(value).__name__})"
 
 
-def check_frame(frame: Any, name: str, columns: Sequence[str]) -> Any:
+def check_frame(
+    frame: Any, name: str, columns: Sequence[str] | None, *, present: Sequence[str] = ()
+) -> Any:
     """Return ``frame`` when it is a DataFrame holding numeric ``columns``, else raise.
 
     The one check the charts drawn from plain frames share, so a wrong frame reads the same
@@ -194,8 +198,11 @@ def check_frame(frame: Any, name: str, columns: Sequence[str]) -> Any:
         What the caller gave.
     name : str
         The parameter, for the message.
-    columns : sequence of str
-        The columns the chart draws; each must exist and hold numbers.
+    columns : sequence of str or None
+        The columns the chart draws; each must exist and hold numbers.  None: the chart draws
+        every column, so there must be at least one and every one must hold numbers.
+    present : sequence of str, default ()
+        Columns that must exist, of any type (group labels, step names).
 
     Returns
     -------
@@ -218,12 +225,22 @@ def check_frame(frame: Any, name: str, columns: Sequence[str]) -> Any:
     from useropslib._checks import unknown_name_hint
 
     if not isinstance(frame, pd.DataFrame):
+        cols = f" with columns {list(columns)}" if columns else ""
         raise InvalidParameterError(
-            f"Invalid {name}={_shown(frame)}. Expected a pandas DataFrame with columns "
-            f"{list(columns)}. Hint: pass the result's .to_frame()."
+            f"Invalid {name}={_shown(frame)}. Expected a pandas DataFrame{cols}. "
+            "Hint: pass the table of the result (its .to_frame() or the documented attribute)."
         )
+    if columns is None:
+        if frame.shape[1] == 0:
+            raise InvalidParameterError(
+                f"Invalid {name}: the frame has no columns. Expected one numeric column per "
+                "series drawn. Hint: pass the table of the result."
+            )
+        for position in range(frame.shape[1]):
+            _numeric_column(frame.iloc[:, position], name, frame.columns[position])
+        return frame
     have = [c for c in frame.columns if isinstance(c, str)]
-    missing = [c for c in columns if c not in have]
+    missing = [c for c in [*columns, *present] if c not in have]
     if missing:
         hint = unknown_name_hint(missing[0], have) or f" It has {clip(repr(list(frame.columns)))}."
         raise InvalidParameterError(
@@ -236,12 +253,91 @@ def check_frame(frame: Any, name: str, columns: Sequence[str]) -> Any:
                 f"Invalid {name}: the column name {c!r} is repeated. Expected one column of "
                 f"that name. Hint: rename the duplicates first."
             )
-        if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
-            raise InvalidParameterError(
-                f"Invalid {name}: column {c!r} holds {col.dtype}. Expected numbers. "
-                f"Hint: convert it with pd.to_numeric(frame[{c!r}])."
-            )
+        _numeric_column(col, name, c)
     return frame
+
+
+def _numeric_column(col: Any, name: str, c: Any) -> None:
+    import pandas as pd
+
+    if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
+        raise InvalidParameterError(
+            f"Invalid {name}: column {clip(repr(c))} holds {col.dtype}. Expected numbers. "
+            f"Hint: convert it with pd.to_numeric({name}[{clip(repr(c))}])."
+        )
+
+
+def check_sequence(values: Any, name: str) -> list[Any]:
+    """Return ``values`` as a list when it is a flat sequence (of labels, periods ...), else raise.
+
+    Parameters
+    ----------
+    values : object
+        What the caller gave (a list, tuple, range, Index, Series or 1-D array).
+    name : str
+        The parameter, for the message.
+
+    Returns
+    -------
+    list
+
+    Raises
+    ------
+    InvalidParameterError
+        For a single string, a mapping, a set, a frame or a non-sequence.
+
+    Examples
+    --------
+    >>> check_sequence(range(2), "periods")
+    [0, 1]
+    """
+    import pandas as pd
+
+    ok = isinstance(values, (list, tuple, range, pd.Index, pd.Series)) or (
+        isinstance(values, np.ndarray) and values.ndim == 1
+    )
+    if not ok:
+        raise InvalidParameterError(
+            f"Invalid {name}={_shown(values)}. Expected a sequence (a list, an Index or a "
+            f"1-D array). Hint: {name}=['a', 'b']."
+        )
+    return list(values)
+
+
+def check_series(values: Any, name: str) -> Any:
+    """Return ``values`` when it is a pandas Series of numbers, else raise.
+
+    Parameters
+    ----------
+    values : object
+        What the caller gave.
+    name : str
+        The parameter, for the message.
+
+    Returns
+    -------
+    pandas.Series
+
+    Raises
+    ------
+    InvalidParameterError
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_series(pd.Series([1, 2]), "values").tolist()
+    [1, 2]
+    """
+    import pandas as pd
+
+    if not isinstance(values, pd.Series) or not (
+        pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    ):
+        raise InvalidParameterError(
+            f"Invalid {name}={_shown(values)}. Expected a pandas Series of numbers indexed by "
+            f"label. Hint: {name}=pd.Series([3, 1], index=['a', 'b'])."
+        )
+    return values
 
 
 def check_labels(values: Any, name: str) -> list[str]:
@@ -630,6 +726,10 @@ def period_labels(index: Any, period: str | None = None) -> list[str]:
     """
     import pandas as pd
 
+    if period is not None and not isinstance(period, str):
+        raise InvalidParameterError(
+            f"Invalid period={_shown(period)}. Expected a period name such as 'week'."
+        )
     try:
         idx = pd.DatetimeIndex(index)
     except (TypeError, ValueError):
