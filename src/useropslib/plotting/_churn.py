@@ -17,6 +17,7 @@ from useropslib.plotting._style import (
     check_frame,
     check_number,
     check_numbers,
+    check_text,
     finish,
     label,
     percent_axis,
@@ -83,6 +84,8 @@ def return_curve(
     >>> ax.lines[0].get_ydata().tolist(), ax.lines[1].get_xdata().tolist()
     ([0.9, 0.5, 0.4], [2.0, 2.0])
     """
+    check_text(horizon, "horizon", optional=False)
+    check_text(title, "title")
     check_numbers(days, "days", allow_inf=True)
     check_numbers(rates, "rates", allow_inf=True)
     lang = resolve_lang(lang)
@@ -94,6 +97,7 @@ def return_curve(
         color=COLORS["main"],
     )
     if rules is not None:
+        check_frame(rules, "rules", ["threshold_days"], present=["chosen"])
         for i, (name, row) in enumerate(rules.iterrows()):
             t = float(row["threshold_days"])
             if not np.isfinite(t):
@@ -172,6 +176,9 @@ def survival_curves(
     >>> ax.lines[0].get_ydata().tolist()
     [1.0, 0.75]
     """
+    check_text(time_unit, "time_unit", optional=False)
+    check_text(title, "title")
+    check_text(legend_title, "legend_title")
     check_frame(survival, "survival", ["time", "survival"], present=["group"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(7.0, 4.6))
@@ -320,6 +327,7 @@ def forest_plot(
     >>> ax.lines[0].get_xdata().tolist(), [t.get_text() for t in ax.get_yticklabels()]
     ([2.0, 0.5], ['complaints', 'opens'])
     """
+    check_text(title, "title")
     check_frame(summary, "summary", ["hazard_ratio", "hazard_ratio_lower", "hazard_ratio_upper"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(7.0, max(2.5, 0.4 * len(summary) + 1.2)))
@@ -372,6 +380,7 @@ def calibration_curve(
     >>> ax.lines[1].get_ydata().tolist()
     [0.2, 0.7]
     """
+    check_text(title, "title")
     check_numbers(predicted, "predicted", allow_inf=True)
     check_numbers(observed, "observed", allow_inf=True)
     lang = resolve_lang(lang)
@@ -423,6 +432,7 @@ def rfm_grid(
     >>> [t.get_text() for t in ax.texts]
     ['3', '4', '1', '2']
     """
+    check_text(title, "title")
     check_frame(counts, "counts", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(6.0, 4.5))
@@ -492,7 +502,17 @@ def frequency_recency_matrix(
     >>> ax.images[0].get_array().tolist()
     [[0.3, 0.9], [0.1, 0.2]]
     """
+    check_text(horizon, "horizon", optional=False)
+    check_text(title, "title")
     check_frame(matrix, "matrix", None)
+    if not (
+        pd.api.types.is_numeric_dtype(matrix.index)
+        and pd.api.types.is_numeric_dtype(matrix.columns)
+    ):
+        raise InvalidParameterError(
+            "Invalid matrix: its index (frequency) and columns (recency) must be numbers. "
+            "Hint: pass BetaGeoModel.frequency_recency_matrix()'s table."
+        )
     if matrix.size == 0:
         raise InvalidParameterError(
             "The frequency/recency matrix is empty. Expected at least one frequency and one "
@@ -553,6 +573,7 @@ def purchases_calibration(
     >>> [line.get_ydata().tolist() for line in ax.lines]
     [[0.2, 0.9], [0.25, 0.8]]
     """
+    check_text(title, "title")
     check_numbers(frequency, "frequency", allow_inf=True)
     check_numbers(actual, "actual", allow_inf=True)
     check_numbers(predicted, "predicted", allow_inf=True)

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from useropslib.exceptions import InvalidParameterError
-from useropslib.plotting._style import check_labels, check_number, check_numbers
+from useropslib.plotting._style import check_labels, check_number, check_numbers, check_text
 
 __all__ = ["experiment_bars", "experiment_curves", "experiment_forest"]
 
@@ -28,13 +28,6 @@ def _axes(ax: Any) -> Any:
         ) from None
     _, new_ax = plt.subplots()
     return new_ax
-
-
-def _check_text(value: Any, name: str) -> None:
-    if not isinstance(value, str):
-        raise InvalidParameterError(
-            f"Invalid {name}={type(value).__name__}. Expected a str. Hint: {name}='lift'."
-        )
 
 
 def experiment_forest(
@@ -65,12 +58,12 @@ def experiment_forest(
     -------
     matplotlib.axes.Axes
     """
+    check_text(xlabel, "xlabel", optional=False)
     names = check_labels(labels, "labels")
     est = check_numbers(estimate, "estimate", length=len(names))
     lo = check_numbers(low, "low", length=len(names), allow_inf=True)
     hi = check_numbers(high, "high", length=len(names), allow_inf=True)
     reference = check_number(reference, "reference")
-    _check_text(xlabel, "xlabel")
     ax = _axes(ax)
     finite = np.concatenate([est, lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
     span = (finite.min(), finite.max()) if finite.size else (-1.0, 1.0)
@@ -109,6 +102,8 @@ def experiment_curves(
     -------
     matplotlib.axes.Axes
     """
+    check_text(xlabel, "xlabel", optional=False)
+    check_text(ylabel, "ylabel", optional=False)
     xs = check_numbers(x, "x")
     if not isinstance(curves, dict) or not curves:
         raise InvalidParameterError(
@@ -121,8 +116,6 @@ def experiment_curves(
             check_labels(list(curves), "curves' keys"), curves.values(), strict=True
         )
     }
-    _check_text(xlabel, "xlabel")
-    _check_text(ylabel, "ylabel")
     ax = _axes(ax)
     for label, ys in ys_by_label.items():
         ax.plot(xs, ys, label=label)
@@ -154,10 +147,10 @@ def experiment_bars(
     -------
     matplotlib.axes.Axes
     """
+    check_text(ylabel, "ylabel", optional=False)
     names = check_labels(labels, "labels")
     obs = check_numbers(observed, "observed", length=len(names))
     exp = None if expected is None else check_numbers(expected, "expected", length=len(names))
-    _check_text(ylabel, "ylabel")
     ax = _axes(ax)
     pos = np.arange(len(names))
     ax.bar(pos, obs, color="C0", label="observed")

@@ -16,6 +16,7 @@ from useropslib.plotting._style import (
     check_frame,
     check_numbers,
     check_sequence,
+    check_text,
     date_ticks,
     finish,
     label,
@@ -80,6 +81,8 @@ def retention_heatmap(
     >>> [t.get_text() for t in ax.texts]
     ['100%', '50%', '100%']
     """
+    check_text(period, "period", optional=False)
+    check_text(title, "title")
     check_frame(rates, "rates", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(8.0, max(2.5, 0.38 * len(rates) + 1.5)))
@@ -109,6 +112,7 @@ def retention_heatmap(
                 )
     rows = period_labels(rates.index)
     if sizes is not None:
+        check_numbers(sizes, "sizes", length=len(rows))
         rows = [f"{r}  (n={int(n):,})" for r, n in zip(rows, sizes, strict=True)]
     ax.set_yticks(np.arange(len(rows)), rows)
     ax.set_xticks(np.arange(values.shape[1]), [str(c) for c in rates.columns])
@@ -171,6 +175,9 @@ def retention_curves(
     >>> ax.lines[0].get_ydata().tolist()
     [1.0, 0.4, 0.3]
     """
+    check_text(period, "period", optional=False)
+    check_text(title, "title")
+    check_text(legend_title, "legend_title")
     check_frame(curves, "curves", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
@@ -227,6 +234,8 @@ def lifecycle_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [5.0, 3.0, 1.0, -2.0]
     """
+    check_text(period, "period")
+    check_text(title, "title")
     check_frame(counts, "counts", ["new", "returning", "resurrecting", "dormant"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
@@ -286,6 +295,8 @@ def growth_accounting_bars(
     >>> [float(p.get_height()) for p in ax.patches], ax.lines[0].get_ydata().tolist()
     ([4.0, 1.0, -2.0], [3.0])
     """
+    check_text(period, "period")
+    check_text(title, "title")
     check_frame(counts, "counts", ["new", "resurrected", "churned", "net_change"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
@@ -376,6 +387,7 @@ def state_areas(
     >>> len(ax.collections)
     2
     """
+    check_text(title, "title")
     check_frame(counts, "counts", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
@@ -436,6 +448,7 @@ def funnel_bars(
     >>> [t.get_text() for t in ax.texts]
     ['100%', '60%', '15%', '-40%', '-75%']
     """
+    check_text(title, "title")
     check_sequence(names, "names")
     check_numbers(users, "users", allow_inf=True)
     lang = resolve_lang(lang)
@@ -511,6 +524,7 @@ def revenue_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [10.0, 12.0]
     """
+    check_text(period, "period")
     check_sequence(periods, "periods")
     check_numbers(revenue, "revenue", allow_inf=True)
     check_numbers(arpu, "arpu", allow_inf=True)
@@ -566,6 +580,7 @@ def ltv_curves(
     >>> ax.lines[-1].get_ydata().tolist()
     [1.0, 2.0]
     """
+    check_text(period, "period", optional=False)
     check_frame(table, "table", [])
     check_numbers(curve, "curve", allow_inf=True)
     lang = resolve_lang(lang)
@@ -621,6 +636,7 @@ def payback_curves(
     >>> [list(map(float, line.get_ydata())) for line in ax.lines]
     [[1.0, 3.0], [2.0, 2.0]]
     """
+    check_text(period, "period", optional=False)
     check_frame(curves, "curves", [])
     check_numbers(cac, "cac", allow_inf=True)
     lang = resolve_lang(lang)

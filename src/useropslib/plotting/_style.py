@@ -29,6 +29,7 @@ __all__ = [
     "check_position",
     "check_sequence",
     "check_series",
+    "check_text",
     "cjk_font",
     "date_ticks",
     "finish",
@@ -338,6 +339,39 @@ def check_series(values: Any, name: str) -> Any:
             f"label. Hint: {name}=pd.Series([3, 1], index=['a', 'b'])."
         )
     return values
+
+
+def check_text(value: Any, name: str, *, optional: bool = True) -> str | None:
+    """Return a chart text (a title, an axis label) when it is a str (or None), else raise.
+
+    Parameters
+    ----------
+    value : object
+        What the caller gave.
+    name : str
+        The parameter, for the message.
+    optional : bool, default True
+        Whether None (the chart's default text) is accepted.
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    InvalidParameterError
+
+    Examples
+    --------
+    >>> check_text("Weekly users", "title")
+    'Weekly users'
+    """
+    if isinstance(value, str) or (value is None and optional):
+        return value
+    raise InvalidParameterError(
+        f"Invalid {name}={_shown(value)}. Expected a str{' or None' if optional else ''}. "
+        f"Hint: {name}='Weekly users'."
+    )
 
 
 def check_labels(values: Any, name: str) -> list[str]:
