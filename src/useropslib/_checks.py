@@ -266,8 +266,7 @@ def is_real(value: Any) -> bool:
     """
     return (
         isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and type(value).__name__ != "bool_"
+        and type(value).__name__ not in ("bool", "bool_")
         and float(value) == float(value)
     )
 

@@ -146,7 +146,8 @@ def portfolio(
     >>> portfolio([a.campaign, a.campaign.model_copy(update={"id": "again"})], a.log).recommendation
     'make_routine'
     """
-    if isinstance(campaigns, (str, bytes)) or not hasattr(campaigns, "__iter__"):
+    given: Any = campaigns
+    if isinstance(given, (str, bytes)) or not hasattr(given, "__iter__"):
         raise InvalidParameterError(
             f"campaigns must be a list of Campaign, got {type(campaigns).__name__}."
         )

@@ -119,7 +119,7 @@ def event_name_tuple(value: Any, field: str, *, allow_none: bool = True) -> tupl
     for name in names:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{field} must be non-empty event names, got {name!r}")
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys(str(name) for name in names))
 
 
 def _window(value: Any, field: str) -> Any:

@@ -178,7 +178,7 @@ def check_lang(lang: Any) -> Language:
         raise InvalidParameterError(
             f"Unsupported lang={lang!r}. Expected 'en' (English) or 'zh' (Chinese)."
         )
-    return lang  # type: ignore[no-any-return]
+    return "zh" if lang == "zh" else "en"
 
 
 def _shown(value: Any) -> str:
@@ -248,7 +248,7 @@ def check_frame(
             f"Invalid {name}: missing column(s) {missing}. Expected columns {list(columns)}.{hint}"
         )
     for c in columns:
-        col = frame[c]
+        col: Any = frame[c]
         if isinstance(col, pd.DataFrame):
             raise InvalidParameterError(
                 f"Invalid {name}: the column name {c!r} is repeated. Expected one column of "
