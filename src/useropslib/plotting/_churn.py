@@ -504,6 +504,12 @@ def frequency_recency_matrix(
     """
     check_text(horizon, "horizon", optional=False)
     check_text(title, "title")
+    check_frame(matrix, "matrix", [])
+    if matrix.size == 0:
+        raise InvalidParameterError(
+            "The frequency/recency matrix is empty. Expected at least one frequency and one "
+            "recency value."
+        )
     check_frame(matrix, "matrix", None)
     if not (
         pd.api.types.is_numeric_dtype(matrix.index)
@@ -512,11 +518,6 @@ def frequency_recency_matrix(
         raise InvalidParameterError(
             "Invalid matrix: its index (frequency) and columns (recency) must be numbers. "
             "Hint: pass BetaGeoModel.frequency_recency_matrix()'s table."
-        )
-    if matrix.size == 0:
-        raise InvalidParameterError(
-            "The frequency/recency matrix is empty. Expected at least one frequency and one "
-            "recency value."
         )
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(6.5, 5.0))
