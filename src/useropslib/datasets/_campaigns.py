@@ -158,6 +158,7 @@ def synthetic_campaign(
             raise InvalidParameterError(
                 f"{name} must be a non-negative number below 1e12, got {v!r:.60}."
             )
+    value_mean = float(value_mean) + 0.0  # -0.0 is 0.0
     if not isinstance(goal, str) or goal not in ("purchase", "reactivation"):
         raise InvalidParameterError(f"goal must be 'purchase' or 'reactivation', got {goal!r}.")
     if not isinstance(control, str) or control not in ("exposure", "holdout", "none"):
@@ -175,10 +176,12 @@ def synthetic_campaign(
         t0 = pd.Timestamp(start)
         if t0 is pd.NaT:
             raise ValueError("NaT")
+        t0 = t0.as_unit("ns")  # out of pandas' nanosecond range: OutOfBoundsDatetime
         t0 = t0.tz_localize(tz) if t0.tzinfo is None else t0.tz_convert(tz)
         launch = t0 + pre_days * _DAY
         end = launch + days * _DAY
         after_end = end + after_days * _DAY
+        _ = t0 - 30 * _DAY  # signups start 30 days before the data
     except (TypeError, ValueError, OverflowError):  # OutOfBoundsDatetime is a ValueError
         raise InvalidParameterError(
             f"start={start!r:.60} is not a date that can start the campaign data (with "
