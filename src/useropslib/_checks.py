@@ -29,6 +29,7 @@ __all__ = [
     "check_name",
     "check_window",
     "check_window_days",
+    "is_real",
     "unknown_name_hint",
 ]
 
@@ -241,6 +242,33 @@ def check_window_days(value: Any, name: str) -> int:
             f"Invalid {name}={shown!r}. Expected a whole number of days. Hint: {name}='7D'."
         )
     return ns // NS_PER_DAY
+
+
+def is_real(value: Any) -> bool:
+    """Return whether ``value`` is one real number (not a bool, not NaN, not an array).
+
+    For checks that keep their own message: ``if not is_real(x) or not 0 < x < 1: raise ...``
+    so that None, strings and arrays reach the message instead of a raw comparison error.
+
+    Parameters
+    ----------
+    value : Any
+        What the caller gave.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_real(0.5), is_real(True), is_real(float("nan")), is_real([0.5])
+    (True, False, False, False)
+    """
+    return (
+        isinstance(value, numbers.Real)
+        and type(value).__name__ not in ("bool", "bool_")
+        and float(value) == float(value)
+    )
 
 
 def check_bool(value: Any, name: str) -> bool:

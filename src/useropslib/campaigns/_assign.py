@@ -48,7 +48,17 @@ def holdout_bucket(users: Any, *, salt: str) -> pd.Series:
     """
     if not isinstance(salt, str) or not salt:
         raise InvalidParameterError(f"salt must be a non-empty string, got {salt!r}.")
-    index = pd.Index(users)
+    if isinstance(users, (str, bytes)) or not hasattr(users, "__iter__"):
+        raise InvalidParameterError(
+            f"users must be a collection of user ids, got {type(users).__name__}. "
+            "Hint: users=['u1', 'u2']."
+        )
+    try:
+        index = pd.Index(users)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            "users must be a flat collection of user ids. Hint: users=['u1', 'u2']."
+        ) from None
     if index.hasnans:
         raise InvalidParameterError(
             f"users contains {int(index.isna().sum())} missing id(s). Hint: drop them first."

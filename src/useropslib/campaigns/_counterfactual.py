@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from useropslib._checks import is_real
 from useropslib._results import MetricResult
 from useropslib.exceptions import InvalidParameterError
 
@@ -61,7 +62,12 @@ def tail_p_value(observed_sum: float, draw_sums: np.ndarray) -> float:
     >>> round(tail_p_value(20.0, np.full(10, 10.0)), 10)
     0.0909090909
     """
-    s = np.asarray(draw_sums, dtype=float)
+    if not is_real(observed_sum):
+        raise InvalidParameterError(f"observed_sum must be a number, got {observed_sum!r:.60}.")
+    try:
+        s = np.asarray(draw_sums, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError("draw_sums must be an array of numbers.") from None
     upper = int(np.sum(s >= observed_sum)) + 1
     lower = int(np.sum(s <= observed_sum)) + 1
     return min(upper, lower) / (s.size + 1)
@@ -110,11 +116,16 @@ def summarize_draws(
     >>> table.loc["cumulative", ["actual", "predicted", "abs_effect", "rel_effect"]].tolist()
     [20.0, 10.0, 10.0, 1.0]
     """
-    y = np.asarray(y_post, dtype=float)
-    s = np.asarray(samples, dtype=float)
-    if s.ndim != 2 or s.shape[1] != y.size:
+    try:
+        y = np.asarray(y_post, dtype=float)
+        s = np.asarray(samples, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            "y_post and samples must be arrays of numbers (samples: draws x periods)."
+        ) from None
+    if y.ndim != 1 or y.size == 0 or s.ndim != 2 or s.shape[0] == 0 or s.shape[1] != y.size:
         raise InvalidParameterError(f"samples must have shape (draws, {y.size}); got {s.shape}.")
-    if not 0 < alpha < 1:
+    if not is_real(alpha) or not 0 < alpha < 1:
         raise InvalidParameterError(f"alpha must lie in (0, 1); got {alpha!r}.")
     pp = s.mean(axis=0) if point_pred is None else np.asarray(point_pred, dtype=float)
     lo_q, hi_q = alpha / 2, 1 - alpha / 2
@@ -309,7 +320,7 @@ class CounterfactualResult(MetricResult):
         -------
         str
         """
-        if lang not in ("en", "zh"):
+        if not isinstance(lang, str) or lang not in ("en", "zh"):
             raise InvalidParameterError(f"lang must be 'en' or 'zh'; got {lang!r}.")
         avg = self.table.loc["average"]
         cum = self.table.loc["cumulative"]

@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from useropslib._checks import check_name
 from useropslib._results import MetricResult
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError, did_you_mean
 
@@ -35,6 +36,7 @@ def _need_columns(frame: Any, cols: Sequence[str]) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise InvalidParameterError(f"Expected a DataFrame; got {type(frame).__name__}.")
     for c in cols:
+        check_name(c, "column")
         if c not in frame.columns:
             hint = did_you_mean(str(c), frame.columns)
             raise InvalidParameterError(
@@ -137,10 +139,15 @@ def did_table(
     rows: dict[str, dict[str, float]] = {}
     if means is not None:
         for g in ("control", "treated"):
-            if g not in means or not {"before", "after"} <= set(means[g]):
+            if (
+                not isinstance(means, Mapping)
+                or g not in means
+                or not isinstance(means[g], Mapping)
+                or not {"before", "after"} <= set(means[g])
+            ):
                 raise InvalidParameterError(
                     "means must be {'treated': {'before': .., 'after': ..}, 'control': {...}}; "
-                    f"got keys {sorted(means)}."
+                    f"got {sorted(means) if isinstance(means, Mapping) else type(means).__name__}."
                 )
             m = means[g]
             rows[g] = {
@@ -287,7 +294,7 @@ def did_regression(
     """
     import statsmodels.api as sm
 
-    if cov_type not in ("classical", "HC1", "cluster"):
+    if not isinstance(cov_type, str) or cov_type not in ("classical", "HC1", "cluster"):
         raise InvalidParameterError(
             f"cov_type must be 'classical', 'HC1' or 'cluster'; got {cov_type!r}."
         )
@@ -296,7 +303,12 @@ def did_regression(
             "cov_type='cluster' needs cluster= (the column of the unit the errors are "
             "correlated within, e.g. the store or the city)."
         )
-    cols = [outcome, treated, post, *covariates] + ([cluster] if cluster else [])
+    if isinstance(covariates, str) or not isinstance(covariates, (list, tuple)):
+        raise InvalidParameterError(
+            f"covariates must be a list of column names, got {type(covariates).__name__}. "
+            "Hint: covariates=['age'] (or [] for none)."
+        )
+    cols = [outcome, treated, post, *covariates] + ([cluster] if cluster is not None else [])
     _need_columns(frame, cols)
     used = frame[cols]
     if used.isna().any().any():
@@ -465,7 +477,7 @@ def staggered_did(
     """
     from scipy import stats
 
-    if control not in ("never_treated", "not_yet_treated"):
+    if not isinstance(control, str) or control not in ("never_treated", "not_yet_treated"):
         raise InvalidParameterError(
             f"control must be 'never_treated' or 'not_yet_treated'; got {control!r}."
         )

@@ -82,7 +82,7 @@ def _series_from(data: Any, events: Any, every: str, first: Any, last: Any) -> A
         raise InvalidParameterError(
             "A MetricSpec, Goal or Campaign is measured from an event log: pass events=log."
         )
-    if every not in ("day", "week"):
+    if not isinstance(every, str) or every not in ("day", "week"):
         raise InvalidParameterError(f"every must be 'day' or 'week'; got {every!r}.")
     start, _ = parse_window(first, "pre")
     _, end = parse_window(last, "post")

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import is_real
 from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.campaigns._assign import holdout_bucket
 from useropslib.campaigns._counterfactual import CounterfactualResult
@@ -91,11 +92,11 @@ def holdout_control(user_ids: pd.Index | Any, *, share: float, salt: str) -> npt
     >>> holdout_control(ids, share=0.5, salt="spring").tolist()
     [False, True, False, True, False, True, False, False]
     """
-    if not 0 < share < 1:
+    if not is_real(share) or not 0 < share < 1:
         raise InvalidParameterError(f"share must lie strictly in (0, 1), got {share!r}.")
-    if not salt:
+    if not isinstance(salt, str) or not salt:
         raise InvalidParameterError("salt must be a non-empty string (use the campaign id).")
-    bucket = holdout_bucket(pd.Index(user_ids), salt=salt).to_numpy(np.float64)
+    bucket = holdout_bucket(user_ids, salt=salt).to_numpy(np.float64)
     out: npt.NDArray[np.bool_] = bucket < share
     return out
 
@@ -415,6 +416,11 @@ class CampaignEvaluation(MetricResult):
 
 
 def evaluation_window(campaign: Campaign, log: EventLog, as_of_ns: int) -> tuple[int, int]:
+    if not isinstance(campaign, Campaign):
+        raise InvalidParameterError(
+            f"campaign must be a Campaign, got {type(campaign).__name__}. Hint: build it with "
+            "useropslib.models.Campaign(...) or Campaign.model_validate(spec)."
+        )
     launch = campaign.phase("launch")
     goal = campaign.primary_goal
     start = launch.start if launch is not None else goal.start
@@ -575,7 +581,7 @@ def evaluate(
         raise InvalidParameterError(
             f"{what}: campaign must be a useropslib.models.Campaign, got {type(campaign).__name__}."
         )
-    if overlap not in ("error", "first", "drop"):
+    if not isinstance(overlap, str) or overlap not in ("error", "first", "drop"):
         raise InvalidParameterError(f"overlap must be 'error', 'first' or 'drop', got {overlap!r}.")
     if not isinstance(pre_period, int) or pre_period < 1:
         raise InvalidParameterError(

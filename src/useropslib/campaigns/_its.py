@@ -253,9 +253,9 @@ def naive_draws(
         Draws ``(S, H)`` and diagnostics (the lag, the number of historical windows, the ratio
         quantiles).
     """
-    if reference not in ("year", "month"):
+    if not isinstance(reference, str) or reference not in ("year", "month"):
         raise InvalidParameterError(f"reference must be 'year' or 'month'; got {reference!r}.")
-    if align not in ("same_date", "same_weekday"):
+    if not isinstance(align, str) or align not in ("same_date", "same_weekday"):
         raise InvalidParameterError(f"align must be 'same_date' or 'same_weekday'; got {align!r}.")
     if align == "same_weekday" and prep.freq != "day":
         raise InvalidParameterError(

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import is_real
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
 
@@ -145,9 +146,9 @@ def pool_effects(
     """
     from scipy import stats
 
-    if method not in ("random", "fixed"):
+    if not isinstance(method, str) or method not in ("random", "fixed"):
         raise InvalidParameterError(f"method must be 'random' or 'fixed', got {method!r}.")
-    if not 0 < alpha < 1:
+    if not is_real(alpha) or not 0 < alpha < 1:
         raise InvalidParameterError(f"alpha must lie in (0, 1), got {alpha!r}.")
     try:
         y = np.asarray(estimates, dtype=np.float64).reshape(-1)

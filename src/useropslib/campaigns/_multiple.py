@@ -52,7 +52,12 @@ def adjust_p_values(
     >>> adjust_p_values([0.01, 0.04, 0.03], method="benjamini_hochberg").round(4).tolist()
     [0.03, 0.04, 0.04]
     """
-    if method not in ("holm", "benjamini_hochberg", "bonferroni", "none"):
+    if not isinstance(method, str) or method not in (
+        "holm",
+        "benjamini_hochberg",
+        "bonferroni",
+        "none",
+    ):
         raise InvalidParameterError(
             f"method must be 'holm', 'benjamini_hochberg', 'bonferroni' or 'none', got {method!r}."
         )

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from useropslib._checks import is_real
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import measure_value
 from useropslib.events import EventsLike
@@ -45,7 +46,7 @@ def okr_band(grade: float) -> str:
     >>> okr_band(0.35), okr_band(0.4), okr_band(0.7)
     ('red', 'yellow', 'green')
     """
-    if not 0.0 <= grade <= 1.0:
+    if not is_real(grade) or not 0.0 <= grade <= 1.0:
         raise InvalidParameterError(f"a grade lies in [0, 1], got {grade!r}.")
     if grade < 0.4:
         return "red"

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_int, is_real
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import check_spec, measure, resolve_range
 from useropslib.events import EventLog, EventsLike, first_seen_ns
@@ -202,7 +203,7 @@ def target_from_history(
     log = load(events)
     if period not in _SEASON:
         raise InvalidParameterError(f"period must be 'day', 'week' or 'month', got {period!r}.")
-    if method not in ("yoy", "mom", "trend"):
+    if not isinstance(method, str) or method not in ("yoy", "mom", "trend"):
         close = did_you_mean(str(method), ("yoy", "mom", "trend"))
         raise InvalidParameterError(
             f"method must be 'yoy', 'mom' or 'trend', got {method!r}."
@@ -324,7 +325,13 @@ def largest_remainder(total: int, shares: Sequence[float] | npt.NDArray[np.float
     >>> largest_remainder(10, [1, 1, 1]).tolist()
     [4, 3, 3]
     """
-    w = np.asarray(shares, dtype=float)
+    total = check_int(total, "total", minimum=0, hint="total=100")
+    try:
+        w = np.asarray(shares, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"shares must be numbers, got {type(shares).__name__}. Hint: shares=[1, 1, 2]."
+        ) from None
     if w.size == 0 or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
         raise InvalidParameterError(
             f"shares must be finite, non-negative and not all zero, got {list(w)}."
@@ -518,6 +525,14 @@ class FunnelProjection(MetricResult):
         return "\n".join(lines)
 
 
+def _rate(value: Any) -> float:
+    if not is_real(value):
+        raise InvalidParameterError(
+            f"each stage rate must be a number, got {value!r:.60}. Hint: rates=[0.5, 0.2]."
+        )
+    return float(value)
+
+
 def project_funnel(
     reach: float,
     rates: Mapping[str, float] | Sequence[float] | None = None,
@@ -579,9 +594,14 @@ def project_funnel(
         names, rate_list = _historical_rates(funnel, events, start, end, window)
     elif isinstance(rates, Mapping):
         names = [str(k) for k in rates]
-        rate_list = [float(v) for v in rates.values()]
+        rate_list = [_rate(v) for v in rates.values()]
     else:
-        rate_list = [1.0, *(float(v) for v in rates)]
+        if isinstance(rates, (str, bytes)) or not hasattr(rates, "__iter__"):
+            raise InvalidParameterError(
+                f"rates must be a sequence or a mapping of stage rates, got "
+                f"{type(rates).__name__}. Hint: rates=[0.5, 0.2]."
+            )
+        rate_list = [1.0, *(_rate(v) for v in rates)]
         names = (
             [s for s, _ in funnel.stages]
             if funnel is not None

@@ -146,6 +146,11 @@ def portfolio(
     >>> portfolio([a.campaign, a.campaign.model_copy(update={"id": "again"})], a.log).recommendation
     'make_routine'
     """
+    given: Any = campaigns
+    if isinstance(given, (str, bytes)) or not hasattr(given, "__iter__"):
+        raise InvalidParameterError(
+            f"campaigns must be a list of Campaign, got {type(campaigns).__name__}."
+        )
     items = list(campaigns)
     if len(items) < 2:
         raise InsufficientDataError(

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from useropslib._checks import check_int, is_real
 from useropslib._results import MetricResult
 from useropslib.campaigns._evaluate import holdout_control
 from useropslib.campaigns._uplift import QiniResult, qini_curve, uplift_by_decile
@@ -133,7 +134,7 @@ def recall_audience(
         )
     if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
         raise InvalidParameterError(f"top_k must be a positive whole number, got {top_k!r}.")
-    if not 0 < holdout < 1:
+    if not is_real(holdout) or not 0 < holdout < 1:
         raise InvalidParameterError(f"holdout must lie in (0, 1), got {holdout!r}.")
     log = load(events, all_events=True)
     at = resolve_as_of(log, as_of)
@@ -177,6 +178,13 @@ def recall_audience(
         labels = churn_labels(log, definition, as_of=at.stamp)
         frame = frame[frame.index.isin(labels.index[labels["churned"].to_numpy(bool)])]
     frame = frame.sort_values("risk", ascending=False, kind="stable")
+    if top_k is not None:
+        top_k = check_int(top_k, "top_k", hint="top_k=1000")
+    elif not is_real(threshold):
+        raise InvalidParameterError(
+            f"threshold must be a number (a minimum risk), got {threshold!r:.60}. "
+            "Hint: threshold=0.5."
+        )
     frame = frame.head(top_k) if top_k is not None else frame[frame["risk"] >= threshold]
     if frame.empty:
         raise InsufficientDataError(
@@ -244,6 +252,11 @@ def targeting_uplift(
         raise InvalidParameterError("targeting_uplift: start and end are required.")
     if e < s:
         raise InvalidParameterError("targeting_uplift: end is before start.")
+    if not isinstance(audience, RecallAudience):
+        raise InvalidParameterError(
+            f"audience must be a RecallAudience, got {type(audience).__name__}. "
+            "Hint: audience=recall_audience(log, ...)."
+        )
     ts = log.timestamps_ns
     sel = (ts >= s) & (ts <= e)
     if return_event is not None:

@@ -231,7 +231,7 @@ class CampaignReview:
         -------
         list of tuple
         """
-        if lang not in ("en", "zh"):
+        if not isinstance(lang, str) or lang not in ("en", "zh"):
             raise InvalidParameterError(f"lang must be 'en' or 'zh', got {lang!r}.")
         ev = self.evaluation
         if isinstance(ev, CounterfactualResult):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from useropslib._checks import is_real
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 
 __all__ = ["SAMPLE_SIZE_METHODS", "mde", "power", "sample_size", "weeks_to_power"]
@@ -43,7 +44,7 @@ def _open_unit(value: Any, name: str, hint: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
         raise InvalidParameterError(f"{name} must be a number, got {type(value).__name__}.")
     v = float(value)
-    if not 0 < v < 1:
+    if not is_real(v) or not 0 < v < 1:
         raise InvalidParameterError(
             f"{name} must be strictly between 0 and 1, got {value!r}. Hint: {hint}"
         )
@@ -77,7 +78,7 @@ def _rates(baseline: Any, effect: Any, relative: bool) -> tuple[float, float]:
         )
     delta = d * p0 if relative else d
     p1 = p0 + delta
-    if not 0 < p1 < 1:
+    if not is_real(p1) or not 0 < p1 < 1:
         what = f"relative mde={d!r}" if relative else f"mde={d!r}"
         raise InvalidParameterError(
             f"baseline={p0!r} with {what} gives a treatment rate {p1!r} outside (0, 1). "
@@ -394,8 +395,14 @@ def weeks_to_power(
         raise InvalidParameterError(
             f"arms must be an integer >= 2 (control plus at least one treatment), got {arms!r}."
         )
-    if isinstance(max_weeks, bool) or not isinstance(max_weeks, int) or max_weeks < 1:
-        raise InvalidParameterError(f"max_weeks must be a positive integer, got {max_weeks!r}.")
+    if (
+        isinstance(max_weeks, bool)
+        or not isinstance(max_weeks, int)
+        or not 1 <= max_weeks <= 10_000
+    ):
+        raise InvalidParameterError(
+            f"max_weeks must be an integer from 1 to 10000, got {max_weeks!r}."
+        )
     target = _open_unit(power, "power", "the chance of detecting a real effect, e.g. 0.8")
     weeks = np.arange(1, max_weeks + 1)
     per_arm = weeks * users / arms

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import is_real
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.exceptions import InvalidParameterError
 
@@ -135,9 +136,9 @@ def sample_ratio_mismatch(
     """
     from scipy import stats
 
-    if not 0 < threshold < 1:
+    if not is_real(threshold) or not 0 < threshold < 1:
         raise InvalidParameterError(f"threshold must lie in (0, 1), got {threshold!r}.")
-    if zero_weight not in ("drop", "keep"):
+    if not isinstance(zero_weight, str) or zero_weight not in ("drop", "keep"):
         raise InvalidParameterError(f"zero_weight must be 'drop' or 'keep', got {zero_weight!r}.")
     try:
         u = np.asarray(users, dtype=np.float64)

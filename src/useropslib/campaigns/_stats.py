@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_bool
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError, did_you_mean
 
@@ -170,16 +171,17 @@ def _check_options(
     tuning: float,
     prior: tuple[float, float] | None,
 ) -> None:
-    if difference not in ("relative", "absolute"):
+    if not isinstance(difference, str) or difference not in ("relative", "absolute"):
         raise InvalidParameterError(
             f"difference must be 'relative' or 'absolute', got {difference!r}."
         )
-    if engine not in ("frequentist", "bayesian"):
+    if not isinstance(engine, str) or engine not in ("frequentist", "bayesian"):
         raise InvalidParameterError(f"engine must be 'frequentist' or 'bayesian', got {engine!r}.")
     if not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise InvalidParameterError(f"alpha must lie in (0, 1), got {alpha!r}. Hint: 0.05.")
-    if sided not in ("two", "greater", "less"):
+    if not isinstance(sided, str) or sided not in ("two", "greater", "less"):
         raise InvalidParameterError(f"sided must be 'two', 'greater' or 'less', got {sided!r}.")
+    sequential = check_bool(sequential, "sequential")
     if sequential and engine != "frequentist":
         raise InvalidParameterError(
             "sequential=True is a frequentist method (confidence sequences); the Bayesian "
@@ -717,7 +719,7 @@ def compare_means(
     cols = ["n", "sum", "sum_squares"]
     pre_cols = ["pre_sum", "pre_sum_squares", "cross_sum"]
     has_pre = isinstance(arms, pd.DataFrame | Mapping) and all(c in arms for c in pre_cols)
-    use_cuped = has_pre if cuped is None else bool(cuped)
+    use_cuped = has_pre if cuped is None else check_bool(cuped, "cuped")
     frame = _frame(arms, cols + (pre_cols if use_cuped else []), what)
     _check_counts(frame, what, min_units)
     ctrl = _control_name(frame, control, what)

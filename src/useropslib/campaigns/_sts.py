@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from useropslib._checks import check_int
 from useropslib.exceptions import ConvergenceWarning, InvalidParameterError
 
 __all__ = ["StsDraws", "obs_prior", "sts_draws", "sts_min_pre"]
@@ -97,6 +98,8 @@ def sts_min_pre(n_controls: int, seasonality: int | None) -> tuple[int, str]:
     -------
     tuple of (int, str)
     """
+    if seasonality is not None:
+        seasonality = check_int(seasonality, "seasonality", minimum=2, hint="seasonality=7")
     n_params = 2 + n_controls + (1 if seasonality else 0)
     need = max(10, 3 * n_params)
     why = f"about three points for each of its {n_params} parameters"

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from useropslib._checks import check_name
 from useropslib._results import MetricResult
 from useropslib.exceptions import (
     CounterfactualWarning,
@@ -33,6 +34,22 @@ __all__ = ["SyntheticControlResult", "simplex_weights", "synthetic_control"]
 
 MIN_DONORS = 2
 POOR_FIT_RATIO = 0.5  # pre-period RMSPE above half the outcome's pre-period s.d. is a poor fit
+
+
+def _matrix(value: Any, name: str, ndim: int) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        arr = np.empty(0)
+        ok = False
+    else:
+        ok = arr.ndim == ndim and bool(np.isfinite(arr).all())
+    if not ok:
+        raise InvalidParameterError(
+            f"{name} must be a {ndim}-D array of finite numbers; got {type(value).__name__}. "
+            "Hint: pass numpy arrays of the predictors."
+        )
+    return arr
 
 
 def simplex_weights(x1: np.ndarray, x0: np.ndarray, v: np.ndarray | None = None) -> np.ndarray:
@@ -61,6 +78,13 @@ def simplex_weights(x1: np.ndarray, x0: np.ndarray, v: np.ndarray | None = None)
     """
     from scipy import optimize
 
+    x1 = _matrix(x1, "x1", 1)
+    x0 = _matrix(x0, "x0", 2)
+    if x0.shape[0] != x1.shape[0] or x0.shape[1] == 0:
+        raise InvalidParameterError(
+            f"x0 must have one row per entry of x1 ({x1.shape[0]}) and at least one column; "
+            f"got shape {x0.shape}."
+        )
     k, j = x0.shape
     vv = np.ones(k) if v is None else np.asarray(v, dtype=float)
     h = x0.T @ (vv[:, None] * x0)
@@ -308,6 +332,7 @@ def synthetic_control(
     if not isinstance(panel, pd.DataFrame):
         raise InvalidParameterError(f"panel must be a DataFrame; got {type(panel).__name__}.")
     for label, col in (("unit", unit), ("time", time), ("outcome", outcome)):
+        check_name(col, label)
         if col not in panel.columns:
             hint = did_you_mean(str(col), panel.columns)
             raise InvalidParameterError(

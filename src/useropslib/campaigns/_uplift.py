@@ -157,7 +157,7 @@ def qini_curve(
     >>> r.curve["qini"].round(3).tolist()
     [0.0, 0.0, 1.0, 0.5, 0.0]
     """
-    if normalize not in ("none", "population"):
+    if not isinstance(normalize, str) or normalize not in ("none", "population"):
         raise InvalidParameterError(f"normalize must be 'none' or 'population', got {normalize!r}.")
     y, t, s = _inputs(outcome, treatment, score, "qini_curve")
     order = np.argsort(-s, kind="stable")

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import is_real
 from useropslib.events import EventLog, EventsLike, as_event_log
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import (
@@ -66,7 +67,7 @@ def _cohort(
     censored: str = "exclude",
 ) -> tuple[_Cohort, dict[str, Any]]:
     """Signups and their outcome; users whose outcome cannot be seen yet are left out."""
-    if censored not in ("exclude", "include"):
+    if not isinstance(censored, str) or censored not in ("exclude", "include"):
         raise InvalidParameterError(
             f"censored must be 'exclude' or 'include', got {censored!r}. Hint: 'exclude' waits "
             "for each signup's outcome window to end."
@@ -344,11 +345,21 @@ def aha_moments(
     else:
         as_of_ns = to_utc_ns(as_of, tz=zone, name="as_of")
     w_ns = int(pd.Timedelta(parse_window(within)).value)
-    if confidence not in _Z:
+    if not is_real(confidence) or confidence not in _Z:
         raise InvalidParameterError(
             f"confidence must be one of {sorted(_Z)}, got {confidence!r}. Hint: 0.95."
         )
-    ths = sorted({*thresholds})
+    if isinstance(thresholds, (str, bytes)) or not isinstance(thresholds, Iterable):
+        raise InvalidParameterError(
+            f"thresholds must be a list of positive integers, got {type(thresholds).__name__}. "
+            "Hint: thresholds=[1, 2, 3, 5]."
+        )
+    try:
+        ths = sorted({*thresholds})
+    except TypeError:
+        raise InvalidParameterError(
+            "thresholds must be a list of positive integers. Hint: thresholds=[1, 2, 3, 5]."
+        ) from None
     if not ths or any(
         isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1 for k in ths
     ):

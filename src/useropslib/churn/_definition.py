@@ -73,7 +73,7 @@ def as_definition(definition: Any, *, name: str = "definition") -> ChurnDefiniti
 
 def threshold_ns(definition: ChurnDefinition) -> int:
     """Return the definition's threshold in nanoseconds."""
-    return int(pd.Timedelta(definition.threshold).value)
+    return window_ns(definition.threshold, "threshold")
 
 
 def stamps(ns: npt.NDArray[np.int64], tz: str) -> pd.DatetimeIndex:
@@ -204,6 +204,11 @@ def observed_days(ns: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
 
 # ============================================================================ threshold
 def _grid_days(grid: Any) -> npt.NDArray[np.float64]:
+    if not isinstance(grid, str | dt.timedelta | list | tuple):
+        raise InvalidParameterError(
+            f"Invalid grid={type(grid).__name__}. Expected a list of windows. "
+            "Hint: grid=['7D', '14D', '30D']."
+        )
     items = [grid] if isinstance(grid, str | dt.timedelta) else list(grid)
     out = []
     for item in items:
@@ -555,7 +560,7 @@ def infer_inactivity_threshold(
             f"Invalid min_gaps={min_gaps!r}. Expected an integer >= 1, or None for 1% of the "
             "users with activity (at least 30)."
         )
-    if rule not in RULES:
+    if not isinstance(rule, str) or rule not in RULES:
         close = did_you_mean(str(rule), RULES)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise InvalidParameterError(f"Invalid rule={rule!r}. Expected one of {list(RULES)}.{hint}")

@@ -287,7 +287,7 @@ def survival_frame(
             f"Invalid kind={k!r}. Expected 'terminal' (the final silence) or 'first_lapse' (the "
             f"first silence of at least the threshold).{hint}"
         )
-    if clock not in _CLOCKS:
+    if not isinstance(clock, str) or clock not in _CLOCKS:
         close = did_you_mean(str(clock), _CLOCKS)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise InvalidParameterError(
@@ -424,7 +424,7 @@ def _prepare(
         extra["definition"] = d.model_dump(mode="json")
     elif isinstance(data, pd.DataFrame):
         frame = data
-        if clock != "churn":
+        if not isinstance(clock, str) or clock != "churn":
             raise InvalidParameterError(
                 f"{where} got a survival frame and clock={clock!r}. Expected clock only with an "
                 "event log: a frame's durations are already measured. Hint: pass clock to "

@@ -7,8 +7,9 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from useropslib._checks import check_int, is_real
 from useropslib.campaigns import holdout_control
-from useropslib.events import EventLog
+from useropslib.events import EventLog, check_tz
 from useropslib.exceptions import InvalidParameterError
 from useropslib.models import (
     Campaign,
@@ -132,39 +133,61 @@ def synthetic_campaign(
     >>> data.truth["lift"], data.campaign.control.kind
     (0.3, 'exposure')
     """
-    if not 0 < base_rate < 1:
+    if not is_real(base_rate) or not 0 < base_rate < 1:
         raise InvalidParameterError(f"base_rate must lie in (0, 1), got {base_rate!r}.")
-    if not lift > -1:
+    if not is_real(lift) or not -1 < lift < 1e6:
         raise InvalidParameterError(f"lift must be above -1, got {lift!r}.")
     if base_rate * (1 + lift) >= 1:
         raise InvalidParameterError(
             f"base_rate * (1 + lift) = {base_rate * (1 + lift):.3g} must stay below 1. Hint: "
             "lower the base rate or the lift."
         )
-    if not 0 < control_share < 1:
+    if not is_real(control_share) or not 0 < control_share < 1:
         raise InvalidParameterError(f"control_share must lie in (0, 1), got {control_share!r}.")
     drawn = control_share if assigned_share is None else assigned_share
-    if not 0 < drawn < 1:
+    if not is_real(drawn) or not 0 < drawn < 1:
         raise InvalidParameterError(f"assigned_share must lie in (0, 1), got {assigned_share!r}.")
-    if not 0 <= dip < 1:
+    if not is_real(dip) or not 0 <= dip < 1:
         raise InvalidParameterError(f"dip must lie in [0, 1), got {dip!r}.")
-    if goal not in ("purchase", "reactivation"):
+    for name, v in (
+        ("value_mean", value_mean),
+        ("cost_per_contact", cost_per_contact),
+        ("fixed_cost", fixed_cost),
+    ):
+        if not is_real(v) or not 0 <= v < 1e12:
+            raise InvalidParameterError(
+                f"{name} must be a non-negative number below 1e12, got {v!r:.60}."
+            )
+    value_mean = float(value_mean) + 0.0  # -0.0 is 0.0
+    if not isinstance(goal, str) or goal not in ("purchase", "reactivation"):
         raise InvalidParameterError(f"goal must be 'purchase' or 'reactivation', got {goal!r}.")
-    if control not in ("exposure", "holdout", "none"):
+    if not isinstance(control, str) or control not in ("exposure", "holdout", "none"):
         raise InvalidParameterError(
             f"control must be 'exposure', 'holdout' or 'none', got {control!r}."
         )
     for name, v in (("n_users", n_users), ("days", days), ("pre_days", pre_days)):
-        if not isinstance(v, int) or v < 1:
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 10**7:
             raise InvalidParameterError(f"{name} must be a positive whole number, got {v!r}.")
-    if not isinstance(after_days, int) or after_days < 0:
+    if isinstance(after_days, bool) or not isinstance(after_days, int) or after_days < 0:
         raise InvalidParameterError(f"after_days must be >= 0, got {after_days!r}.")
-    rng = np.random.default_rng(seed)
-    t0 = pd.Timestamp(start)
-    t0 = t0.tz_localize(tz) if t0.tzinfo is None else t0.tz_convert(tz)
-    launch = t0 + pre_days * _DAY
-    end = launch + days * _DAY
-    after_end = end + after_days * _DAY
+    rng = np.random.default_rng(check_int(seed, "seed", minimum=0, hint="seed=0"))
+    tz = check_tz(tz)
+    try:
+        t0 = pd.Timestamp(start)
+        if t0 is pd.NaT:
+            raise ValueError("NaT")
+        t0 = t0.as_unit("ns")  # out of pandas' nanosecond range: OutOfBoundsDatetime
+        t0 = t0.tz_localize(tz) if t0.tzinfo is None else t0.tz_convert(tz)
+        launch = t0 + pre_days * _DAY
+        end = launch + days * _DAY
+        after_end = end + after_days * _DAY
+        _ = t0 - 30 * _DAY  # signups start 30 days before the data
+    except (TypeError, ValueError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+        raise InvalidParameterError(
+            f"start={start!r:.60} is not a date that can start the campaign data (with "
+            f"{pre_days + days + after_days} days after it, before 2262-04-11). "
+            "Hint: start='2024-03-01'."
+        ) from None
     width = len(str(n_users - 1))
     ids = np.array([f"u{i:0{width}d}" for i in range(n_users)], dtype=object)
     cap = 1 / (base_rate * (1 + lift)) * 0.999

@@ -6,6 +6,7 @@ from importlib import resources
 
 import pandas as pd
 
+from useropslib._checks import check_bool
 from useropslib.events import EventLog
 from useropslib.exceptions import InvalidParameterError
 
@@ -67,7 +68,7 @@ def load_cdnow_sample(
     raw["customer_id"] = raw["customer_id"].str.lstrip("0")
     raw["date"] = pd.to_datetime(raw["date"], format="%Y%m%d")
     frame: pd.DataFrame = raw[["customer_id", "date", "cds", "dollars"]]
-    if as_frame:
+    if check_bool(as_frame, "as_frame"):
         return frame
     try:
         stamp = (frame["date"] + pd.Timedelta(hours=12)).dt.tz_localize(tz)

@@ -482,7 +482,13 @@ def _generate(**kwargs: Any) -> _Generated:
     rng = np.random.default_rng(p["seed"])
 
     # local midnights of days 0..days as UTC instants (DST-correct)
-    naive = pd.date_range(p["start"], periods=days + 1, freq="D")
+    try:
+        naive = pd.date_range(p["start"], periods=days + 1, freq="D")
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise InvalidParameterError(
+            f"start={p['start']!r} with days={days} runs past the dates pandas can hold "
+            "(1677-09-22 to 2262-04-11). Hint: start='2024-01-01'."
+        ) from None
     midnights = naive.tz_localize(
         tz, ambiguous=np.zeros(days + 1, dtype=bool), nonexistent="shift_forward"
     )

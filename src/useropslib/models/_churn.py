@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from useropslib.exceptions import InvalidParameterError
-from useropslib.models._types import parse_window
+from useropslib.models._types import name_list, parse_window
 
 __all__ = ["ChurnDefinition", "ChurnKind"]
 
@@ -89,7 +89,7 @@ class ChurnDefinition(BaseModel):
     def _names(cls, value: Any) -> Any:
         if value is None:
             return None
-        names = [value] if isinstance(value, str) else list(value)
+        names = name_list(value, "activity_events")
         if not names:
             msg = (
                 "activity_events must name at least one event, got an empty list; pass None to "

@@ -26,7 +26,7 @@ from typing_extensions import Self
 
 from useropslib.exceptions import InvalidParameterError
 from useropslib.models._churn import ChurnDefinition
-from useropslib.models._types import parse_window
+from useropslib.models._types import name_list, parse_window
 
 __all__ = [
     "MESSAGE_RATES",
@@ -110,7 +110,7 @@ def event_name_tuple(value: Any, field: str, *, allow_none: bool = True) -> tupl
         if allow_none:
             return None
         raise ValueError(f"{field} must name at least one event, got None")
-    names = [value] if isinstance(value, str) else list(value)
+    names = name_list(value, field)
     if not names:
         raise ValueError(
             f"{field} must name at least one event, got an empty list; "
@@ -119,7 +119,7 @@ def event_name_tuple(value: Any, field: str, *, allow_none: bool = True) -> tupl
     for name in names:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{field} must be non-empty event names, got {name!r}")
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys(str(name) for name in names))
 
 
 def _window(value: Any, field: str) -> Any:
@@ -302,7 +302,7 @@ class ConversionSpec(_Spec):
             raise ValueError(
                 f"steps must be a list of at least two event names, got the single name {value!r}"
             )
-        names = list(value) if value is not None else []
+        names = name_list(value, "steps") if value is not None else []
         for name in names:
             if not isinstance(name, str) or not name.strip():
                 raise ValueError(f"steps must be non-empty event names, got {name!r}")

@@ -362,6 +362,8 @@ class BehaviourCondition(_Node):
         if isinstance(value, str):
             return (value,)
         if isinstance(value, list):
+            if not all(isinstance(v, str) for v in value):
+                raise ValueError(f"event must be event names (str), got {value!r:.80}")
             return tuple(dict.fromkeys(value))
         return value
 

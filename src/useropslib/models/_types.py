@@ -46,6 +46,32 @@ BLANK_PATTERN = (
 _INVISIBLE = re.compile(BLANK_PATTERN)
 
 
+def name_list(value: object, field: str) -> list[object]:
+    """Return one name or a collection of names as a list (for the validators' own checks).
+
+    A single ``str`` becomes a one-item list; a list, tuple, set or other iterable is listed;
+    anything else (a number, a bool, None, a mapping, bytes) raises ``ValueError``, which
+    pydantic reports as a ``ValidationError`` naming the field.
+
+    Examples
+    --------
+    >>> name_list("open", "event")
+    ['open']
+    >>> name_list(("open", "signup"), "steps")
+    ['open', 'signup']
+    """
+    from collections.abc import Iterable, Mapping
+
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ValueError(
+            f"{field} must be an event name or a list of event names, got "
+            f"{type(value).__name__}; write e.g. {field}=['open']"
+        )
+    return list(value)
+
+
 def is_blank(text: str) -> bool:
     """Whether ``text`` is empty or made only of whitespace and invisible characters.
 

@@ -1355,6 +1355,11 @@ def core_path(
     w_ns = int(pd.Timedelta(parse_window(window)).value)
     log = as_event_log(events)
     codes = log.event_code_of(list(steps))
+    if ignore is not None and not isinstance(ignore, (str, list, tuple, set, frozenset)):
+        raise InvalidParameterError(
+            f"Invalid ignore={type(ignore).__name__}. Expected an event name or a list of them. "
+            "Hint: ignore=['open']."
+        )
     ign = [] if ignore is None else ([ignore] if isinstance(ignore, str) else list(ignore))
     ign_codes = log.event_code_of(ign) if ign else np.empty(0, dtype=np.int64)
     both = set(codes.tolist()) & set(ign_codes.tolist())

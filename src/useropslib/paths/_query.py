@@ -33,7 +33,7 @@ import pandas as pd
 
 from useropslib.events import EventLog, check_tz
 from useropslib.events._time import NS_PER_DAY, local_ns, to_utc_ns
-from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.exceptions import InvalidParameterError, clip, did_you_mean
 from useropslib.models import parse_window
 
 __all__ = [
@@ -78,13 +78,30 @@ def name_categorical(codes: I64, names: pd.Index) -> pd.Categorical:
     return pd.Categorical.from_codes(rank[codes], categories=pd.Index(text[order]))
 
 
+def event_names_arg(value: Any, name: str) -> list[str]:
+    """Return one event name or a collection of them as a list, else raise with a hint."""
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list | tuple | set | frozenset | pd.Index) or any(
+        not isinstance(e, str) for e in names
+    ):
+        raise InvalidParameterError(
+            f"Invalid {name}={clip(repr(value))}. Expected an event name or a list of event "
+            f"names. Hint: {name}=['app_open']."
+        )
+    return list(names)
+
+
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
     """Raise a helpful error when ``value`` is not one of ``choices``."""
-    if value not in choices:
+    try:
+        ok = bool(value in choices)
+    except (TypeError, ValueError):  # arrays and frames compare element-wise
+        ok = False
+    if not ok:
         close = did_you_mean(str(value), [str(c) for c in choices])
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise InvalidParameterError(
-            f"Invalid {name}={value!r}. Expected one of {list(choices)}.{hint}"
+            f"Invalid {name}={clip(repr(value))}. Expected one of {list(choices)}.{hint}"
         )
 
 
@@ -144,13 +161,18 @@ def label_table(
     n = len(names)
     keep = np.ones(n, dtype=bool)
     if include is not None:
-        inc = [include] if isinstance(include, str) else list(include)
+        inc = event_names_arg(include, "include")
         keep[:] = False
         keep[log.event_code_of(inc)] = True
     if exclude is not None:
-        exc = [exclude] if isinstance(exclude, str) else list(exclude)
+        exc = event_names_arg(exclude, "exclude")
         keep[log.event_code_of(exc)] = False
     label_of = list(names)
+    if group is not None and not isinstance(group, Mapping):
+        raise InvalidParameterError(
+            f"group must be a mapping from event names or patterns to labels, got "
+            f"{type(group).__name__}. Hint: group={{'view_*': 'view', 'buy': 'purchase'}}."
+        )
     if group:
         if not isinstance(group, Mapping):
             raise InvalidParameterError(
@@ -383,7 +405,7 @@ def session_rule(
         )
     starts: tuple[str, ...] = ()
     if start_event is not None:
-        starts = tuple([start_event] if isinstance(start_event, str) else list(start_event))
+        starts = tuple(event_names_arg(start_event, "start_event"))
         log.event_code_of(list(starts))
     zone = log.tz if tz is None else check_tz(tz)
     return SessionRule(

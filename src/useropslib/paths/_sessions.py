@@ -25,7 +25,7 @@ from useropslib.events import (
     period_codes,
     period_starts,
 )
-from useropslib.exceptions import InsufficientDataWarning
+from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics import MetricResult
 from useropslib.models import Period, parse_period
 from useropslib.paths._query import (
@@ -538,6 +538,11 @@ def session_log(
     >>> list(uo.paths.session_log(df).users)
     ['a#1', 'a#2']
     """
+    if not isinstance(separator, str):
+        raise InvalidParameterError(
+            f"Invalid separator={type(separator).__name__}. Expected a str put between the "
+            "user id and the session number. Hint: separator='#'."
+        )
     log = as_event_log(events)
     o, _, new = split_sessions(
         log,

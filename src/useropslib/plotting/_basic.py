@@ -9,10 +9,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_bool
+from useropslib.exceptions import InvalidParameterError
 from useropslib.plotting._style import (
     COLORS,
     Language,
     axes_or_new,
+    check_frame,
+    check_labels,
+    check_numbers,
+    check_sequence,
+    check_text,
     date_ticks,
     finish,
     label,
@@ -69,6 +76,13 @@ def bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [3.0, 5.0]
     """
+    check_bool(horizontal, "horizontal")
+    check_text(xlabel, "xlabel")
+    check_text(ylabel, "ylabel")
+    check_text(title, "title")
+    check_bool(percent, "percent")
+    check_sequence(labels, "labels")
+    check_numbers(values, "values", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     names = [str(x) for x in labels]
@@ -125,6 +139,10 @@ def grouped_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [10.0, 4.0, 8.0, 2.0]
     """
+    check_text(ylabel, "ylabel")
+    check_text(title, "title")
+    check_text(legend_title, "legend_title")
+    check_frame(table, "table", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     n = max(len(table), 1)
@@ -186,9 +204,19 @@ def flow_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [3.0, 4.0, -1.0, -2.0]
     """
+    check_text(period, "period")
+    check_text(title, "title")
+    check_sequence(periods, "periods")
+    check_numbers(inflow, "inflow", allow_inf=True)
+    check_numbers(outflow, "outflow", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     periods = list(periods)
+    if names is not None and (len(check_labels(names, "names")) != 3):
+        raise InvalidParameterError(
+            f"Invalid names={names!r}. Expected three labels (entered, left, level). "
+            "Hint: names=('in', 'out', 'level')."
+        )
     n_in, n_out, n_level = names or (
         label("entered", lang),
         label("left", lang),
@@ -247,6 +275,12 @@ def lines(
     >>> ax.lines[0].get_ydata().tolist()
     [5.0, 7.0, 6.0]
     """
+    check_text(xlabel, "xlabel")
+    check_text(ylabel, "ylabel")
+    check_text(title, "title")
+    check_bool(percent, "percent")
+    check_text(legend_title, "legend_title")
+    check_frame(frame, "frame", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     x = frame.index

@@ -7,6 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from useropslib.exceptions import InvalidParameterError
+from useropslib.plotting._style import (
+    check_labels,
+    check_number,
+    check_numbers,
+    check_position,
+)
+
 __all__ = [
     "cost_items",
     "funnel_projection",
@@ -20,9 +28,19 @@ __all__ = [
 def _axes(ax: Any) -> Any:
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt
+    from useropslib.plotting._style import axes_or_new
 
-    return plt.subplots()[1]
+    return axes_or_new(None)
+
+
+def _days(days: Any, name: str) -> list[Any]:
+    """Return the x values (timestamps or numbers) of a curve, each checked."""
+    if isinstance(days, (str, bytes, dict, set, frozenset)) or not hasattr(days, "__len__"):
+        raise InvalidParameterError(
+            f"Invalid {name}={type(days).__name__}. Expected a sequence of timestamps. "
+            f"Hint: {name}=pd.date_range('2024-05-01', periods=3)."
+        )
+    return [check_position(d, f"{name}[{i}]") for i, d in enumerate(list(days))]
 
 
 def pacing_curves(
@@ -49,12 +67,16 @@ def pacing_curves(
     -------
     matplotlib.axes.Axes
     """
+    x = _days(days, "days")
+    actual = check_numbers(actual, "actual", length=len(x))
+    linear = check_numbers(expected_linear, "expected_linear", length=len(x))
+    hist = check_numbers(expected_history, "expected_history", length=len(x))
+    target = check_number(target, "target")
     ax = _axes(ax)
-    ax.plot(days, actual, label="actual", linewidth=2)
-    ax.plot(days, expected_linear, linestyle="--", label="expected (linear)")
-    hist = np.asarray(expected_history, dtype=float)
+    ax.plot(x, actual, label="actual", linewidth=2)
+    ax.plot(x, linear, linestyle="--", label="expected (linear)")
     if np.isfinite(hist).any():
-        ax.plot(days, hist, linestyle=":", label="expected (history-shaped)")
+        ax.plot(x, hist, linestyle=":", label="expected (history-shaped)")
     ax.axhline(target, color="grey", linewidth=1, label="target")
     ax.set_title("Pacing")
     ax.legend()
@@ -87,8 +109,24 @@ def target_history(
     -------
     matplotlib.axes.Axes
     """
+    x = _days(periods, "periods")
+    values = check_numbers(values, "values", length=len(x))
+    period_start = check_position(period_start, "period_start")
+    baseline = check_number(baseline, "baseline")
+    target = check_number(target, "target")
+    if not isinstance(band, (tuple, list)) or len(band) != 2:
+        raise InvalidParameterError(
+            f"Invalid band={type(band).__name__}. Expected a pair (low, high). "
+            "Hint: band=(0.9, 1.1)."
+        )
+    band = (check_number(band[0], "band[0]"), check_number(band[1], "band[1]"))
+    if not band[0] <= baseline <= band[1]:
+        raise InvalidParameterError(
+            f"Invalid band={band}: it does not contain baseline={baseline}. Expected "
+            "low <= baseline <= high. Hint: pass the band computed with the baseline."
+        )
     ax = _axes(ax)
-    ax.plot(periods, values, marker="o", label="history")
+    ax.plot(x, values, marker="o", label="history")
     ax.errorbar(
         [period_start],
         [baseline],
@@ -115,12 +153,14 @@ def okr_grades(objectives: Sequence[str], grades: Any, *, ax: Any = None) -> Any
     -------
     matplotlib.axes.Axes
     """
+    names = check_labels(objectives, "objectives")
+    values = check_numbers(grades, "grades", length=len(names))
     ax = _axes(ax)
     for lo, hi, colour in ((0.0, 0.4, "#f4cccc"), (0.4, 0.7, "#fff2cc"), (0.7, 1.0, "#d9ead3")):
         ax.axvspan(lo, hi, color=colour, zorder=0)
-    y = np.arange(len(objectives))
-    ax.barh(y, np.asarray(grades, dtype=float), color="#3c78d8", zorder=1)
-    ax.set_yticks(y, list(objectives))
+    y = np.arange(len(names))
+    ax.barh(y, values, color="#3c78d8", zorder=1)
+    ax.set_yticks(y, names)
     ax.set_xlim(0, 1)
     ax.set_xlabel("grade")
     ax.set_title("OKR grades")
@@ -140,10 +180,18 @@ def goal_attainment(attainment: float, thresholds: Mapping[str, float], *, ax: A
     -------
     matplotlib.axes.Axes
     """
+    attainment = check_number(attainment, "attainment")
+    if not isinstance(thresholds, Mapping) or not {"amber", "green"} <= set(thresholds):
+        raise InvalidParameterError(
+            f"Invalid thresholds={type(thresholds).__name__}. Expected a mapping with keys "
+            "'amber' and 'green'. Hint: thresholds={'amber': 0.7, 'green': 1.0}."
+        )
+    amber = check_number(thresholds["amber"], "thresholds['amber']")
+    green = check_number(thresholds["green"], "thresholds['green']")
     ax = _axes(ax)
     ax.barh([0], [attainment])
-    ax.axvline(thresholds["amber"], color="orange", linestyle="--", label="amber")
-    ax.axvline(thresholds["green"], color="green", linestyle="--", label="green")
+    ax.axvline(amber, color="orange", linestyle="--", label="amber")
+    ax.axvline(green, color="green", linestyle="--", label="green")
     ax.set_yticks([])
     ax.set_xlabel("attainment")
     ax.legend()
@@ -163,8 +211,10 @@ def funnel_projection(stages: Sequence[str], users: Any, *, ax: Any = None) -> A
     -------
     matplotlib.axes.Axes
     """
+    names = check_labels(stages, "stages")
+    values = check_numbers(users, "users", length=len(names))
     ax = _axes(ax)
-    ax.bar(list(stages), np.asarray(users, dtype=float))
+    ax.bar(names, values)
     ax.set_ylabel("expected users")
     ax.set_title("Funnel projection")
     return ax
@@ -184,8 +234,14 @@ def cost_items(items: Sequence[str], amounts: Any, *, currency: str, ax: Any = N
     -------
     matplotlib.axes.Axes
     """
+    names = check_labels(items, "items")
+    values = check_numbers(amounts, "amounts", length=len(names))
+    if not isinstance(currency, str):
+        raise InvalidParameterError(
+            f"Invalid currency={type(currency).__name__}. Expected a str. Hint: currency='CNY'."
+        )
     ax = _axes(ax)
-    ax.barh(list(items), np.asarray(amounts, dtype=float))
+    ax.barh(names, values)
     ax.set_xlabel(currency)
     ax.set_title("Campaign cost")
     return ax

@@ -14,6 +14,10 @@ from useropslib.plotting._style import (
     COLORS,
     Language,
     axes_or_new,
+    check_frame,
+    check_number,
+    check_numbers,
+    check_text,
     finish,
     label,
     percent_axis,
@@ -80,6 +84,10 @@ def return_curve(
     >>> ax.lines[0].get_ydata().tolist(), ax.lines[1].get_xdata().tolist()
     ([0.9, 0.5, 0.4], [2.0, 2.0])
     """
+    check_text(horizon, "horizon", optional=False)
+    check_text(title, "title")
+    check_numbers(days, "days", allow_inf=True)
+    check_numbers(rates, "rates", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ax.plot(
@@ -89,6 +97,7 @@ def return_curve(
         color=COLORS["main"],
     )
     if rules is not None:
+        check_frame(rules, "rules", ["threshold_days"], present=["chosen"])
         for i, (name, row) in enumerate(rules.iterrows()):
             t = float(row["threshold_days"])
             if not np.isfinite(t):
@@ -104,6 +113,7 @@ def return_curve(
             )
         ax.legend(loc="upper right", fontsize=8)
     elif threshold is not None:
+        check_number(threshold, "threshold")
         text = label("threshold", lang, k=f"{threshold:g}")
         if plateau_found is False:
             text += label("no_plateau", lang)
@@ -166,6 +176,10 @@ def survival_curves(
     >>> ax.lines[0].get_ydata().tolist()
     [1.0, 0.75]
     """
+    check_text(time_unit, "time_unit", optional=False)
+    check_text(title, "title")
+    check_text(legend_title, "legend_title")
+    check_frame(survival, "survival", ["time", "survival"], present=["group"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(7.0, 4.6))
     groups = list(pd.unique(survival["group"]))
@@ -234,6 +248,8 @@ def at_risk_counts(
     >>> at_risk_counts(s, "all", [0, 5, 6, 10]).tolist()
     [4, 4, 2, 0]
     """
+    check_frame(survival, "survival", ["time", "at_risk"], present=["group"])
+    check_numbers(times, "times", allow_inf=True)
     s = survival[survival["group"] == group]
     t = s["time"].to_numpy(dtype=np.float64)
     n = np.append(s["at_risk"].to_numpy(dtype=np.float64), 0.0)
@@ -311,6 +327,8 @@ def forest_plot(
     >>> ax.lines[0].get_xdata().tolist(), [t.get_text() for t in ax.get_yticklabels()]
     ([2.0, 0.5], ['complaints', 'opens'])
     """
+    check_text(title, "title")
+    check_frame(summary, "summary", ["hazard_ratio", "hazard_ratio_lower", "hazard_ratio_upper"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(7.0, max(2.5, 0.4 * len(summary) + 1.2)))
     s = summary.iloc[::-1]
@@ -362,6 +380,9 @@ def calibration_curve(
     >>> ax.lines[1].get_ydata().tolist()
     [0.2, 0.7]
     """
+    check_text(title, "title")
+    check_numbers(predicted, "predicted", allow_inf=True)
+    check_numbers(observed, "observed", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ax.plot([0, 1], [0, 1], color=COLORS["reference"], linestyle="--", label=label("perfect", lang))
@@ -411,6 +432,8 @@ def rfm_grid(
     >>> [t.get_text() for t in ax.texts]
     ['3', '4', '1', '2']
     """
+    check_text(title, "title")
+    check_frame(counts, "counts", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(6.0, 4.5))
     grid = counts.sort_index(ascending=False).sort_index(axis=1)
@@ -479,10 +502,22 @@ def frequency_recency_matrix(
     >>> ax.images[0].get_array().tolist()
     [[0.3, 0.9], [0.1, 0.2]]
     """
+    check_text(horizon, "horizon", optional=False)
+    check_text(title, "title")
+    check_frame(matrix, "matrix", [])
     if matrix.size == 0:
         raise InvalidParameterError(
             "The frequency/recency matrix is empty. Expected at least one frequency and one "
             "recency value."
+        )
+    check_frame(matrix, "matrix", None)
+    if not (
+        pd.api.types.is_numeric_dtype(matrix.index)
+        and pd.api.types.is_numeric_dtype(matrix.columns)
+    ):
+        raise InvalidParameterError(
+            "Invalid matrix: its index (frequency) and columns (recency) must be numbers. "
+            "Hint: pass BetaGeoModel.frequency_recency_matrix()'s table."
         )
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(6.5, 5.0))
@@ -539,6 +574,10 @@ def purchases_calibration(
     >>> [line.get_ydata().tolist() for line in ax.lines]
     [[0.2, 0.9], [0.25, 0.8]]
     """
+    check_text(title, "title")
+    check_numbers(frequency, "frequency", allow_inf=True)
+    check_numbers(actual, "actual", allow_inf=True)
+    check_numbers(predicted, "predicted", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     f = np.asarray(frequency, dtype=np.float64)

@@ -8,8 +8,19 @@ from typing import Any
 import pandas as pd
 
 from useropslib.exceptions import InvalidParameterError, UseropsError
+from useropslib.plotting._style import check_frame, check_position
 
 __all__ = ["plot_counterfactual", "plot_event_study", "plot_synthetic_control"]
+
+
+def _x_position(frame: pd.DataFrame, value: Any, name: str) -> Any:
+    """Return ``value`` when it labels a row of ``frame``, else as a checked x position."""
+    try:
+        if value in frame.index:
+            return value
+    except (TypeError, ValueError):
+        pass
+    return check_position(value, name)
 
 
 def _pyplot() -> Any:
@@ -53,7 +64,8 @@ def plot_counterfactual(
     Raises
     ------
     InvalidParameterError
-        When ``ax`` is not three Axes, or a column is missing.
+        When ``ax`` is not three Axes, ``frame`` is not a DataFrame, a column is missing or
+        does not hold numbers, or ``launch`` is not an x position.
     """
     need = [
         "observed",
@@ -67,9 +79,8 @@ def plot_counterfactual(
         "cumulative_lower",
         "cumulative_upper",
     ]
-    missing = [c for c in need if c not in frame.columns]
-    if missing:
-        raise InvalidParameterError(f"frame lacks column(s) {missing}.")
+    check_frame(frame, "frame", need)
+    launch = _x_position(frame, launch, "launch")
     import numpy as np
 
     if ax is None:
@@ -120,7 +131,14 @@ def plot_synthetic_control(frame: pd.DataFrame, *, start: Any, ax: Any = None) -
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``frame`` is not a DataFrame or a column is missing or does not hold numbers.
     """
+    check_frame(frame, "frame", ["observed", "synthetic"])
+    start = _x_position(frame, start, "start")
     a = _one_ax(ax)
     a.plot(frame.index, frame["observed"], color="black", label="treated")
     a.plot(frame.index, frame["synthetic"], color="C0", linestyle="--", label="synthetic")
@@ -142,7 +160,13 @@ def plot_event_study(frame: pd.DataFrame, *, ax: Any = None) -> Any:
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``frame`` is not a DataFrame or a column is missing or does not hold numbers.
     """
+    check_frame(frame, "frame", ["att", "lower", "upper"])
     a = _one_ax(ax)
     e = frame.index.to_numpy()
     a.errorbar(

@@ -8,6 +8,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from useropslib.exceptions import InvalidParameterError
+from useropslib.plotting._style import check_labels, check_number, check_numbers, check_text
+
 __all__ = ["experiment_bars", "experiment_curves", "experiment_forest"]
 
 
@@ -55,21 +58,24 @@ def experiment_forest(
     -------
     matplotlib.axes.Axes
     """
+    check_text(xlabel, "xlabel", optional=False)
+    names = check_labels(labels, "labels")
+    est = check_numbers(estimate, "estimate", length=len(names))
+    lo = check_numbers(low, "low", length=len(names), allow_inf=True)
+    hi = check_numbers(high, "high", length=len(names), allow_inf=True)
+    reference = check_number(reference, "reference")
     ax = _axes(ax)
-    est = np.asarray(estimate, dtype=float)
-    lo = np.asarray(low, dtype=float)
-    hi = np.asarray(high, dtype=float)
     finite = np.concatenate([est, lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
     span = (finite.min(), finite.max()) if finite.size else (-1.0, 1.0)
     pad = (span[1] - span[0]) * 0.1 or 1.0
     lo = np.where(np.isfinite(lo), lo, span[0] - pad)
     hi = np.where(np.isfinite(hi), hi, span[1] + pad)
-    y = np.arange(len(labels))[::-1]
+    y = np.arange(len(names))[::-1]
     ax.hlines(y, lo, hi, color="C0")
     ax.plot(est, y, "o", color="C0")
     ax.axvline(reference, color="grey", linestyle="--", linewidth=1)
     ax.set_yticks(y)
-    ax.set_yticklabels(list(labels))
+    ax.set_yticklabels(names)
     ax.set_xlabel(xlabel)
     return ax
 
@@ -96,10 +102,23 @@ def experiment_curves(
     -------
     matplotlib.axes.Axes
     """
+    check_text(xlabel, "xlabel", optional=False)
+    check_text(ylabel, "ylabel", optional=False)
+    xs = check_numbers(x, "x")
+    if not isinstance(curves, dict) or not curves:
+        raise InvalidParameterError(
+            f"Invalid curves={type(curves).__name__}. Expected a non-empty dict of label to "
+            "y values. Hint: curves={'model': [0.0, 0.4, 1.0]}."
+        )
+    ys_by_label = {
+        label: check_numbers(ys, f"curves[{label!r}]", length=xs.size)
+        for label, ys in zip(
+            check_labels(list(curves), "curves' keys"), curves.values(), strict=True
+        )
+    }
     ax = _axes(ax)
-    xs = np.asarray(x, dtype=float)
-    for label, ys in curves.items():
-        ax.plot(xs, np.asarray(ys, dtype=float), label=label)
+    for label, ys in ys_by_label.items():
+        ax.plot(xs, ys, label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend()
@@ -128,13 +147,17 @@ def experiment_bars(
     -------
     matplotlib.axes.Axes
     """
+    check_text(ylabel, "ylabel", optional=False)
+    names = check_labels(labels, "labels")
+    obs = check_numbers(observed, "observed", length=len(names))
+    exp = None if expected is None else check_numbers(expected, "expected", length=len(names))
     ax = _axes(ax)
-    pos = np.arange(len(labels))
-    ax.bar(pos, np.asarray(observed, dtype=float), color="C0", label="observed")
-    if expected is not None:
-        ax.plot(pos, np.asarray(expected, dtype=float), "D", color="C3", label="expected")
+    pos = np.arange(len(names))
+    ax.bar(pos, obs, color="C0", label="observed")
+    if exp is not None:
+        ax.plot(pos, exp, "D", color="C3", label="expected")
         ax.legend()
     ax.set_xticks(pos)
-    ax.set_xticklabels(list(labels))
+    ax.set_xticklabels(names)
     ax.set_ylabel(ylabel)
     return ax

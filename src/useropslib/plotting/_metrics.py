@@ -13,6 +13,10 @@ from useropslib.plotting._style import (
     COLORS,
     Language,
     axes_or_new,
+    check_frame,
+    check_numbers,
+    check_sequence,
+    check_text,
     date_ticks,
     finish,
     label,
@@ -77,6 +81,9 @@ def retention_heatmap(
     >>> [t.get_text() for t in ax.texts]
     ['100%', '50%', '100%']
     """
+    check_text(period, "period", optional=False)
+    check_text(title, "title")
+    check_frame(rates, "rates", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax, figsize=(8.0, max(2.5, 0.38 * len(rates) + 1.5)))
     values = rates.to_numpy(dtype=np.float64)
@@ -105,6 +112,7 @@ def retention_heatmap(
                 )
     rows = period_labels(rates.index)
     if sizes is not None:
+        check_numbers(sizes, "sizes", length=len(rows))
         rows = [f"{r}  (n={int(n):,})" for r, n in zip(rows, sizes, strict=True)]
     ax.set_yticks(np.arange(len(rows)), rows)
     ax.set_xticks(np.arange(values.shape[1]), [str(c) for c in rates.columns])
@@ -167,6 +175,10 @@ def retention_curves(
     >>> ax.lines[0].get_ydata().tolist()
     [1.0, 0.4, 0.3]
     """
+    check_text(period, "period", optional=False)
+    check_text(title, "title")
+    check_text(legend_title, "legend_title")
+    check_frame(curves, "curves", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     k = np.asarray(curves.index, dtype=np.float64)
@@ -222,6 +234,9 @@ def lifecycle_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [5.0, 3.0, 1.0, -2.0]
     """
+    check_text(period, "period")
+    check_text(title, "title")
+    check_frame(counts, "counts", ["new", "returning", "resurrecting", "dormant"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     x = np.arange(len(counts))
@@ -280,6 +295,9 @@ def growth_accounting_bars(
     >>> [float(p.get_height()) for p in ax.patches], ax.lines[0].get_ydata().tolist()
     ([4.0, 1.0, -2.0], [3.0])
     """
+    check_text(period, "period")
+    check_text(title, "title")
+    check_frame(counts, "counts", ["new", "resurrected", "churned", "net_change"])
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     x = np.arange(len(counts))
@@ -369,6 +387,8 @@ def state_areas(
     >>> len(ax.collections)
     2
     """
+    check_text(title, "title")
+    check_frame(counts, "counts", None)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ax.stackplot(
@@ -428,11 +448,15 @@ def funnel_bars(
     >>> [t.get_text() for t in ax.texts]
     ['100%', '60%', '15%', '-40%', '-75%']
     """
+    check_text(title, "title")
+    check_sequence(names, "names")
+    check_numbers(users, "users", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     step_names = [str(n) for n in names]
     x = np.arange(len(step_names), dtype=np.float64)
     if breakdown is not None:
+        check_frame(breakdown, "breakdown", None)
         width = 0.8 / max(len(breakdown), 1)
         for i, (g, row) in enumerate(breakdown.iterrows()):
             ax.bar(
@@ -500,6 +524,10 @@ def revenue_bars(
     >>> [float(p.get_height()) for p in ax.patches]
     [10.0, 12.0]
     """
+    check_text(period, "period")
+    check_sequence(periods, "periods")
+    check_numbers(revenue, "revenue", allow_inf=True)
+    check_numbers(arpu, "arpu", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     periods = list(periods)
@@ -552,6 +580,9 @@ def ltv_curves(
     >>> ax.lines[-1].get_ydata().tolist()
     [1.0, 2.0]
     """
+    check_text(period, "period", optional=False)
+    check_frame(table, "table", [])
+    check_numbers(curve, "curve", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ages = np.asarray(table.columns, dtype=np.float64)
@@ -605,6 +636,9 @@ def payback_curves(
     >>> [list(map(float, line.get_ydata())) for line in ax.lines]
     [[1.0, 3.0], [2.0, 2.0]]
     """
+    check_text(period, "period", optional=False)
+    check_frame(curves, "curves", [])
+    check_numbers(cac, "cac", allow_inf=True)
     lang = resolve_lang(lang)
     ax = axes_or_new(ax)
     ages = np.asarray(curves.columns, dtype=np.float64)

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from useropslib._checks import check_bool
 from useropslib.exceptions import UseropsError
+from useropslib.plotting._style import check_frame, check_series, check_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -57,6 +59,8 @@ def flow_diagram(
     >>> flow_diagram(e).get_title()
     ''
     """
+    check_text(title, "title")
+    check_frame(edges, "edges", ["value"], present=["source", "target"])
     ax = _axes(ax)
     e = edges.nlargest(top, "value") if len(edges) else edges
     if "source_step" in e.columns:
@@ -124,6 +128,8 @@ def step_heatmap(matrix: pd.DataFrame, *, ax: Axes | None = None, diverging: boo
     >>> step_heatmap(m).get_xlabel()
     'step'
     """
+    check_bool(diverging, "diverging")
+    check_frame(matrix, "matrix", None)
     ax = _axes(ax)
     values = matrix.to_numpy(dtype=np.float64)
     if diverging:
@@ -169,6 +175,10 @@ def bar_chart(
     >>> len(bar_chart(pd.Series([1, 2], index=["a", "b"])).patches)
     2
     """
+    check_text(title, "title")
+    check_text(ylabel, "ylabel")
+    check_bool(horizontal, "horizontal")
+    check_series(values, "values")
     ax = _axes(ax)
     labels = [str(i) for i in values.index]
     v = values.to_numpy(dtype=np.float64)

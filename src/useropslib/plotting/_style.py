@@ -14,14 +14,22 @@ from typing import Any, Literal
 
 import numpy as np
 
-from useropslib.exceptions import InvalidParameterError, MissingFontWarning, UseropsError
+from useropslib.exceptions import InvalidParameterError, MissingFontWarning, UseropsError, clip
 
 __all__ = [
     "CJK_FONTS",
     "COLORS",
     "Language",
     "axes_or_new",
+    "check_frame",
+    "check_labels",
     "check_lang",
+    "check_number",
+    "check_numbers",
+    "check_position",
+    "check_sequence",
+    "check_series",
+    "check_text",
     "cjk_font",
     "date_ticks",
     "finish",
@@ -166,11 +174,387 @@ def check_lang(lang: Any) -> Language:
     InvalidParameterError
         For any other value.
     """
-    if lang not in ("en", "zh"):
+    if not (isinstance(lang, str) and lang in ("en", "zh")):
         raise InvalidParameterError(
             f"Unsupported lang={lang!r}. Expected 'en' (English) or 'zh' (Chinese)."
         )
-    return lang  # type: ignore[no-any-return]
+    return "zh" if lang == "zh" else "en"
+
+
+def _shown(value: Any) -> str:
+    return f"{clip(repr(value))} ({type(value).__name__})"
+
+
+def check_frame(
+    frame: Any, name: str, columns: Sequence[str] | None, *, present: Sequence[str] = ()
+) -> Any:
+    """Return ``frame`` when it is a DataFrame holding numeric ``columns``, else raise.
+
+    The one check the charts drawn from plain frames share, so a wrong frame reads the same
+    in every chart.
+
+    Parameters
+    ----------
+    frame : object
+        What the caller gave.
+    name : str
+        The parameter, for the message.
+    columns : sequence of str or None
+        The columns the chart draws; each must exist and hold numbers.  None: the chart draws
+        every column, so there must be at least one and every one must hold numbers.
+    present : sequence of str, default ()
+        Columns that must exist, of any type (group labels, step names).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    InvalidParameterError
+        For anything but a DataFrame, a missing column (with a did-you-mean hint) or a column
+        that does not hold numbers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_frame(pd.DataFrame({"att": [0.1]}), "frame", ["att"]).shape
+    (1, 1)
+    """
+    import pandas as pd
+
+    from useropslib._checks import unknown_name_hint
+
+    if not isinstance(frame, pd.DataFrame):
+        cols = f" with columns {list(columns)}" if columns else ""
+        raise InvalidParameterError(
+            f"Invalid {name}={_shown(frame)}. Expected a pandas DataFrame{cols}. "
+            "Hint: pass the table of the result (its .to_frame() or the documented attribute)."
+        )
+    if columns is None:
+        if frame.shape[1] == 0:
+            raise InvalidParameterError(
+                f"Invalid {name}: the frame has no columns. Expected one numeric column per "
+                "series drawn. Hint: pass the table of the result."
+            )
+        for position in range(frame.shape[1]):
+            _numeric_column(frame.iloc[:, position], name, frame.columns[position])
+        return frame
+    have = [c for c in frame.columns if isinstance(c, str)]
+    missing = [c for c in [*columns, *present] if c not in have]
+    if missing:
+        hint = unknown_name_hint(missing[0], have) or f" It has {clip(repr(list(frame.columns)))}."
+        raise InvalidParameterError(
+            f"Invalid {name}: missing column(s) {missing}. Expected columns {list(columns)}.{hint}"
+        )
+    for c in columns:
+        col: Any = frame[c]
+        if isinstance(col, pd.DataFrame):
+            raise InvalidParameterError(
+                f"Invalid {name}: the column name {c!r} is repeated. Expected one column of "
+                f"that name. Hint: rename the duplicates first."
+            )
+        _numeric_column(col, name, c)
+    return frame
+
+
+def _numeric_column(col: Any, name: str, c: Any) -> None:
+    import pandas as pd
+
+    if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
+        raise InvalidParameterError(
+            f"Invalid {name}: column {clip(repr(c))} holds {col.dtype}. Expected numbers. "
+            f"Hint: convert it with pd.to_numeric({name}[{clip(repr(c))}])."
+        )
+
+
+def check_sequence(values: Any, name: str) -> list[Any]:
+    """Return ``values`` as a list when it is a flat sequence (of labels, periods ...), else raise.
+
+    Parameters
+    ----------
+    values : object
+        What the caller gave (a list, tuple, range, Index, Series or 1-D array).
+    name : str
+        The parameter, for the message.
+
+    Returns
+    -------
+    list
+
+    Raises
+    ------
+    InvalidParameterError
+        For a single string, a mapping, a set, a frame or a non-sequence.
+
+    Examples
+    --------
+    >>> check_sequence(range(2), "periods")
+    [0, 1]
+    """
+    import pandas as pd
+
+    ok = isinstance(values, (list, tuple, range, pd.Index, pd.Series)) or (
+        isinstance(values, np.ndarray) and values.ndim == 1
+    )
+    if not ok:
+        raise InvalidParameterError(
+            f"Invalid {name}={_shown(values)}. Expected a sequence (a list, an Index or a "
+            f"1-D array). Hint: {name}=['a', 'b']."
+        )
+    return list(values)
+
+
+def check_series(values: Any, name: str) -> Any:
+    """Return ``values`` when it is a pandas Series of numbers, else raise.
+
+    Parameters
+    ----------
+    values : object
+        What the caller gave.
+    name : str
+        The parameter, for the message.
+
+    Returns
+    -------
+    pandas.Series
+
+    Raises
+    ------
+    InvalidParameterError
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_series(pd.Series([1, 2]), "values").tolist()
+    [1, 2]
+    """
+    import pandas as pd
+
+    if not isinstance(values, pd.Series) or not (
+        pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    ):
+        raise InvalidParameterError(
+            f"Invalid {name}={_shown(values)}. Expected a pandas Series of numbers indexed by "
+            f"label. Hint: {name}=pd.Series([3, 1], index=['a', 'b'])."
+        )
+    return values
+
+
+def check_text(value: Any, name: str, *, optional: bool = True) -> str | None:
+    """Return a chart text (a title, an axis label) when it is a str (or None), else raise.
+
+    Parameters
+    ----------
+    value : object
+        What the caller gave.
+    name : str
+        The parameter, for the message.
+    optional : bool, default True
+        Whether None (the chart's default text) is accepted.
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    InvalidParameterError
+
+    Examples
+    --------
+    >>> check_text("Weekly users", "title")
+    'Weekly users'
+    """
+    if isinstance(value, str) or (value is None and optional):
+        return value
+    raise InvalidParameterError(
+        f"Invalid {name}={_shown(value)}. Expected a str{' or None' if optional else ''}. "
+        f"Hint: {name}='Weekly users'."
+    )
+
+
+def check_labels(values: Any, name: str) -> list[str]:
+    """Return ``values`` as a list of str when it is a sequence of strings, else raise.
+
+    Parameters
+    ----------
+    values : object
+        What the caller gave (a list, tuple, Index, Series or array of str).
+    name : str
+        The parameter, for the message.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    InvalidParameterError
+        For a single string, a mapping, a set or anything holding a non-string.
+
+    Examples
+    --------
+    >>> check_labels(("email", "push"), "labels")
+    ['email', 'push']
+    """
+    import pandas as pd
+
+    if isinstance(values, (str, bytes, dict, set, frozenset)) or not isinstance(
+        values, (list, tuple, np.ndarray, pd.Index, pd.Series)
+    ):
+        raise InvalidParameterError(
+            f"Invalid {name}={_shown(values)}. Expected a sequence of str. "
+            f"Hint: {name}=['email', 'push']."
+        )
+    out = list(values)
+    bad = [v for v in out if not isinstance(v, str)]
+    if bad:
+        raise InvalidParameterError(
+            f"Invalid {name}: {clip(repr(bad[0]))} ({type(bad[0]).__name__}) is not a str. "
+            f"Expected a sequence of str. Hint: {name}=[str(x) for x in {name}]."
+        )
+    return out
+
+
+def check_numbers(
+    values: Any, name: str, *, length: int | None = None, allow_inf: bool = False
+) -> Any:
+    """Return ``values`` as a 1-D float array when they are real numbers, else raise.
+
+    NaN is accepted (not drawn); infinities are refused.
+
+    Parameters
+    ----------
+    values : object
+        What the caller gave (a list, tuple, array or Series of numbers).
+    name : str
+        The parameter, for the message.
+    length : int, optional
+        The length required (that of the labels or x values drawn with them).
+    allow_inf : bool, default False
+        Whether infinities are accepted (interval bounds the chart clips).
+
+    Returns
+    -------
+    numpy.ndarray of float
+
+    Raises
+    ------
+    InvalidParameterError
+        For something that is not a flat sequence of finite numbers or NaN, or of the wrong
+        length.
+
+    Examples
+    --------
+    >>> check_numbers([1, 2.5], "values").tolist()
+    [1.0, 2.5]
+    """
+    import pandas as pd
+
+    ok = isinstance(values, (list, tuple, np.ndarray, pd.Series, pd.Index))
+    arr = None
+    if ok:
+        items = list(values.tolist() if hasattr(values, "tolist") else values)
+        ok = all(
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            for v in items
+        )
+        if ok:
+            arr = np.asarray(items, dtype=float).reshape(-1)
+    if arr is None:
+        raise InvalidParameterError(
+            f"Invalid {name}={_shown(values)}. Expected a sequence of numbers. "
+            f"Hint: {name}=[1.0, 2.0]."
+        )
+    if not allow_inf and np.isinf(arr).any():
+        raise InvalidParameterError(
+            f"Invalid {name}: it holds an infinite value. Expected finite numbers or NaN. "
+            "Hint: replace infinities with NaN to leave them out of the chart."
+        )
+    if length is not None and arr.size != length:
+        raise InvalidParameterError(
+            f"Invalid {name}: {arr.size} value(s). Expected {length}, one per label or x value."
+        )
+    return arr
+
+
+def check_number(value: Any, name: str) -> float:
+    """Return ``value`` as a float when it is a finite real number, else raise.
+
+    Parameters
+    ----------
+    value : object
+        What the caller gave.
+    name : str
+        The parameter, for the message.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InvalidParameterError
+
+    Examples
+    --------
+    >>> check_number(0.7, "target")
+    0.7
+    """
+    if (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
+        and np.isfinite(float(value))
+    ):
+        return float(value)
+    raise InvalidParameterError(
+        f"Invalid {name}={_shown(value)}. Expected a finite number. Hint: {name}=0.5."
+    )
+
+
+def check_position(value: Any, name: str) -> Any:
+    """Return an x position (a finite number or a timestamp) when it is one, else raise.
+
+    Parameters
+    ----------
+    value : object
+        What the caller gave.
+    name : str
+        The parameter, for the message.
+
+    Returns
+    -------
+    float or pandas.Timestamp
+
+    Raises
+    ------
+    InvalidParameterError
+
+    Examples
+    --------
+    >>> check_position("2024-05-01", "launch")
+    Timestamp('2024-05-01 00:00:00')
+    """
+    import datetime as dt
+
+    import pandas as pd
+
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return check_number(value, name)
+    if isinstance(value, pd.Period):
+        return value
+    if isinstance(value, (str, dt.date, np.datetime64)):
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+            stamp = pd.NaT
+        if stamp is not pd.NaT:
+            return stamp
+    raise InvalidParameterError(
+        f"Invalid {name}={_shown(value)}. Expected a timestamp or a number on the x axis. "
+        f"Hint: {name}='2024-05-01'."
+    )
 
 
 def _require_matplotlib() -> Any:
@@ -376,6 +760,10 @@ def period_labels(index: Any, period: str | None = None) -> list[str]:
     """
     import pandas as pd
 
+    if period is not None and not isinstance(period, str):
+        raise InvalidParameterError(
+            f"Invalid period={_shown(period)}. Expected a period name such as 'week'."
+        )
     try:
         idx = pd.DatetimeIndex(index)
     except (TypeError, ValueError):

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from useropslib.exceptions import InvalidParameterError
 from useropslib.report._format import Language, show_table
 from useropslib.report._report import Section
 
@@ -75,6 +76,11 @@ def campaign_sections(review: Any, *, lang: Language = "en") -> list[Section]:
     >>> parts[0].key, parts[0].title.startswith("Campaign review")
     ('campaign-1', True)
     """
+    if not callable(getattr(review, "sections", None)):
+        raise InvalidParameterError(
+            f"review must be a campaign review, got {type(review).__name__}. "
+            "Hint: review=useropslib.campaigns.review(campaign, log)."
+        )
     name = getattr(getattr(review, "campaign", None), "name", "") or ""
     lead = {"en": "Campaign review: ", "zh": "活动复盘："}[lang]
     out: list[Section] = []

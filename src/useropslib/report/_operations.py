@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from useropslib import plotting
+from useropslib._checks import check_bool
 from useropslib.churn import (
     infer_inactivity_threshold,
     kaplan_meier,
@@ -289,6 +290,19 @@ def operations_report(
     ['lifecycle', 'growth', 'retention', 'funnel', 'churn']
     """
     lang = check_lang(lang)
+    charts = check_bool(charts, "charts")
+    if progress is not None and not callable(progress):
+        raise InvalidParameterError(
+            f"Invalid progress={type(progress).__name__}. Expected a callable taking the "
+            "section key, or None. Hint: progress=print."
+        )
+    if not isinstance(extra_sections, list | tuple) or not all(
+        isinstance(s, Section) for s in extra_sections
+    ):
+        raise InvalidParameterError(
+            f"Invalid extra_sections={type(extra_sections).__name__}. Expected a list of "
+            "Section. Hint: extra_sections=campaign_sections(review)."
+        )
     if charts and lang == "zh":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UseropsWarning)
