@@ -204,7 +204,7 @@ def observed_days(ns: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
 
 # ============================================================================ threshold
 def _grid_days(grid: Any) -> npt.NDArray[np.float64]:
-    if not isinstance(grid, str | dt.timedelta | list | tuple):
+    if not isinstance(grid, str | dt.timedelta | list | tuple | range | np.ndarray | pd.Index):
         raise InvalidParameterError(
             f"Invalid grid={type(grid).__name__}. Expected a list of windows. "
             "Hint: grid=['7D', '14D', '30D']."

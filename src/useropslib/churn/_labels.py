@@ -129,8 +129,20 @@ def churn_labels(
         as_of_ns = 0
     else:
         as_of_ns = resolve_as_of(log, as_of)
-        act = activity(log, d.activity_events, as_of_ns)
-        codes, first, last = act.first_last()
+        try:
+            act = activity(log, d.activity_events, as_of_ns)
+        except InsufficientDataError:
+            # labels are a table that counts: no activity event labels nobody (an activity event
+            # that has not fired counts as zero events)
+            named = "" if d.activity_events is None else f" named {list(d.activity_events)}"
+            warn_empty(
+                f"churn_labels: no activity event{named} at or before "
+                f"as_of={stamp(as_of_ns, log.tz)}, so no user is labelled",
+                hint="name activity events the log has (log.event_names)",
+            )
+            codes = first = last = np.empty(0, dtype=np.int64)
+        else:
+            codes, first, last = act.first_last()
     inactive = as_of_ns - last
     churned = inactive >= thr
     censored = (as_of_ns - first) < thr

@@ -11,7 +11,7 @@ import pandas as pd
 
 from useropslib.churn._definition import names_mask, resolve_as_of
 from useropslib.events import EventLog, LazyEventLog, as_event_log, check_tz, period_codes
-from useropslib.events._query import warn_empty
+from useropslib.events._query import _is_strict, warn_empty
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import (
     EventSchemaError,
@@ -489,10 +489,14 @@ def _purchase_names(log: EventLog, purchase_event: Any) -> list[str]:
             if close:
                 hints.append(f"did you mean {close[0]!r} for {u!r}?")
         hint = " ".join(hints) if hints else "pick the purchase event from log.event_names."
-        raise InvalidParameterError(
+        message = (
             f"{where}: purchase_event names event(s) the log does not have: {unknown}. Expected "
             f"names from {shown}. Hint: {hint}"
         )
+        # not strict: the selector counts an event that has not fired as zero purchases and
+        # warns with an UnknownEventWarning, as everywhere in the library
+        if _is_strict(None):
+            raise InvalidParameterError(message)
     return names
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from scipy import special
 from sklearn.base import clone
 
 from useropslib.churn import BetaGeoModel, rfm_summary
-from useropslib.events import EventLog
+from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import (
     ConvergenceWarning,
     EventSchemaError,
@@ -20,6 +21,7 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
     NotFittedError,
+    UnknownEventWarning,
 )
 
 PAPER = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -792,6 +794,23 @@ def test_rfm_summary_from_a_log_with_several_purchase_events() -> None:
     assert fed.index.tolist() == ["a", "b"]
 
 
+@pytest.fixture
+def strict() -> Iterator[None]:
+    with strict_events():
+        yield
+
+
+def test_rfm_summary_from_a_log_absent_purchase_event_counts_zero() -> None:
+    # an event that has not fired counts as zero purchases, with the did-you-mean hint
+    with pytest.warns(UnknownEventWarning, match=r"'purchse'.*did you mean 'purchase'"):
+        both = rfm_summary(
+            tx_log(), purchase_event=["purchase", "purchse"], as_of="2024-02-04 23:59", period="D"
+        )
+    alone = rfm_summary(tx_log(), purchase_event="purchase", as_of="2024-02-04 23:59", period="D")
+    pd.testing.assert_frame_equal(both, alone)
+
+
+@pytest.mark.usefixtures("strict")
 def test_rfm_summary_from_a_log_unknown_purchase_event() -> None:
     with pytest.raises(
         InvalidParameterError,

@@ -115,12 +115,14 @@ def test_labels_errors() -> None:
         churn_labels(df, bad)
     only_open = ChurnDefinition(threshold="30D", activity_events=["open"])
     early = frame([*LABEL_ROWS, ("e", "push", "2023-12-31 12:00")])
-    with pytest.raises(
-        InsufficientDataError,
-        match=r"No activity events at or before as_of=2023-12-31 18:00:00\+00:00: the log has "
-        r"7 events from 5 users, 1 of them at or before as_of, none of them named \['open'\]",
+    # labels count: no activity event before as_of labels nobody, with a warning saying why
+    with pytest.warns(
+        InsufficientDataWarning,
+        match=r"no activity event named \['open'\] at or before as_of=2023-12-31 18:00:00\+00:00, "
+        r"so no user is labelled",
     ):
-        churn_labels(early, only_open, as_of="2023-12-31 18:00")
+        labels = churn_labels(early, only_open, as_of="2023-12-31 18:00")
+    assert labels.empty
 
 
 # ============================================================================ churn rate
