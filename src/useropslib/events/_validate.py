@@ -201,7 +201,8 @@ def parse_values(s: pd.Series, *, column: str, problems: Problems) -> npt.NDArra
                 (_is_plain_number(x) for x in obj.to_numpy()), bool, len(obj)
             )
         num = pd.to_numeric(obj.where(plain, None), errors="coerce")
-        out = num.to_numpy(dtype=np.float64, na_value=np.nan)
+        # a writable copy: under pandas 3 (copy-on-write) to_numpy may return a read-only view
+        out = np.array(num.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
         out[~plain] = np.nan
         problems.add(present & np.isnan(out), column, "non_numeric_value", s)
     problems.add(np.isinf(out), column, "non_finite_value", s)
