@@ -85,7 +85,7 @@ def _align_tz(ts: pd.Timestamp, index: pd.DatetimeIndex) -> pd.Timestamp:
 def _frequency(index: pd.DatetimeIndex, name: str) -> Frequency:
     if len(index) < 2:
         raise InsufficientDataError(f"{name} has {len(index)} point(s); a series needs many more.")
-    days = np.diff(index.asi8) / 86_400e9
+    days = np.diff(index.as_unit("ns").asi8) / 86_400e9  # pandas 3 may hold microseconds
     step = float(np.median(days))
     if abs(step - 1) < 1e-9:
         return "day"

@@ -49,9 +49,27 @@ def test_a_step_filter_of_the_wrong_kind_is_refused(prop: list[Any], filter_valu
         m.funnel(log, ["view", ("buy", {"channel": filter_value})])
 
 
+PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
+
+
 @pytest.mark.parametrize(
     ("prop", "filter_value", "converted"),
-    [(["web", "web"], "web", 1), ([1, 2], 2, 1), ([1, 2], 3, 0), (["web", None], None, 1)],
+    [
+        (["web", "web"], "web", 1),
+        ([1, 2], 2, 1),
+        ([1, 2], 3, 0),
+        pytest.param(
+            ["web", None],
+            None,
+            1,
+            marks=pytest.mark.xfail(
+                PANDAS_3,
+                reason="known defect under pandas 3: a None filter on a string property "
+                "matches nothing (the str dtype holds NaN)",
+                strict=True,
+            ),
+        ),
+    ],
 )
 def test_a_step_filter_of_the_right_kind_counts(
     prop: list[Any], filter_value: Any, converted: int

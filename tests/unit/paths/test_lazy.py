@@ -41,7 +41,8 @@ def test_sessions_equal(df: pd.DataFrame, engine: str, split: str) -> None:
     for kwargs in ({}, {"timeout": "10min"}, {"start_event": "app_open"}, {"as_of": "2024-01-10"}):
         a = sessions(log, split=split, **kwargs)  # type: ignore[arg-type]
         b = sessions(lazy, split=split, **kwargs)  # type: ignore[arg-type]
-        pd.testing.assert_frame_equal(a.table, b.table)
+        # engines hand ids back as object text, pandas 3 keeps its str dtype: compare values
+        pd.testing.assert_frame_equal(a.table, b.table, check_dtype=False)
         assert a.as_of == b.as_of
 
 
