@@ -29,7 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events._time import check_tz, to_utc_ns
-from useropslib.events._validate import _HINTS, Problems, localize_naive
+from useropslib.events._validate import CHECK_HINTS, Problems, localize_naive
 from useropslib.exceptions import EventSchemaError, UseropsError
 from useropslib.models._types import BLANK_PATTERN, MAX_INSTANT, MIN_INSTANT
 
@@ -239,8 +239,8 @@ def _raise(checks: list[_Check]) -> NoReturn:
             lines.append(f"  - {c.check} in column {c.column!r}: {c.count} row(s){where}{shown}")
             rows = c.rows
             vals = c.values if c.values is not None else [None] * len(c.rows)
-        if c.check in _HINTS:
-            lines.append(f"    Hint: {_HINTS[c.check]}.")
+        if c.check in CHECK_HINTS:
+            lines.append(f"    Hint: {CHECK_HINTS[c.check]}.")
         frames.append(
             pd.DataFrame(
                 {

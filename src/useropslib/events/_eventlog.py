@@ -396,7 +396,11 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             return cls.from_pandas(frame, **opts)
         import narwhals.stable.v2 as nw
 
-        from useropslib.events import _engine
+        from useropslib.events._engine import (
+            ENGINE_BACKENDS,
+            collect_pandas,
+            encode_in_engine,
+        )
 
         try:
             nw_frame = nw.from_native(frame)
@@ -407,7 +411,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
                 "PySpark or Dask frame. Hint: for a list of Event objects use from_records."
             ) from None
         backend = str(nw_frame.implementation.name).lower()
-        if backend not in _engine.ENGINE_BACKENDS:
+        if backend not in ENGINE_BACKENDS:
             if isinstance(nw_frame, nw.LazyFrame):
                 nw_frame = nw_frame.collect()
             return cls.from_pandas(nw_frame.to_pandas(), **opts)
@@ -429,7 +433,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
 
         encoded = None
         if anonymous_col is None and duplicates == "keep":
-            encoded = _engine.encode_in_engine(
+            encoded = encode_in_engine(
                 nw_frame,
                 user_col=user_col,
                 event_col=event_col,
@@ -443,7 +447,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             )
         if encoded is None:
             used = [user_col, anonymous_col, event_col, time_col, value_col, *props]
-            df = _engine.collect_pandas(nw_frame, [c for c in used if c is not None])
+            df = collect_pandas(nw_frame, [c for c in used if c is not None])
             return cls.from_pandas(df, **{**opts, "value_col": value_col, "properties": props})
         return cls._from_arrays(
             user_codes=encoded.user_codes,

@@ -19,7 +19,7 @@ TimeUnit = Literal["s", "ms", "us", "ns"]
 _NAT = np.iinfo(np.int64).min
 _FIRST = 5  # rows shown per check in the message
 
-_HINTS: dict[str, str] = {
+CHECK_HINTS: dict[str, str] = {
     "null_user_id": "every event needs a user id (or an anonymous id mapped through identities=)",
     "empty_user_id": "blank user ids are not users; fill them or remove those rows",
     "null_event": "every event needs a name",
@@ -131,8 +131,8 @@ class Problems:
                     f"  - {check} in column {column!r}: {pos.size} row(s), first rows "
                     f"{first}{more}{shown}"
                 )
-            if check in _HINTS:
-                lines.append(f"    Hint: {_HINTS[check]}.")
+            if check in CHECK_HINTS:
+                lines.append(f"    Hint: {CHECK_HINTS[check]}.")
         lines.append("Every problem is listed in the error's .failure_cases frame.")
         raise EventSchemaError("\n".join(lines), failure_cases=self.failure_cases())
 
