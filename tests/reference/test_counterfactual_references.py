@@ -458,9 +458,12 @@ def test_causalimpact_r_examples_agree_with_r(name: str, seed: int) -> None:
     # the counterfactual within one of R's posterior s.d., and a posterior s.d. of R's width
     assert abs(avg["predicted"] - case["pred"]) <= case["pred_sd"]
     assert 0.8 <= avg["predicted_sd"] / case["pred_sd"] <= 1.25
-    # the same verdict under R's rule (p < alpha = 0.05)
+    # the same verdict under R's rule (one-sided tail area p < alpha = 0.05), reproduced by
+    # causalimpact_significant; and here also by the interval (significant)
+    assert res.causalimpact_significant == (case["p"] < 0.05)
     assert res.significant == (case["p"] < 0.05)
     if case["p"] >= 0.05:
         # R: p = 0.20 (0.1966 in dafiti/causalimpact#40); measured here 0.15 (seed 1) and
         # 0.17 (seed 2); the port the issue complains about gave 0.0099
-        assert res.p_value > 0.1
+        assert res.causalimpact_p > 0.1
+        assert res.p_value > 0.2  # two-sided

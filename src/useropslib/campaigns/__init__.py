@@ -22,6 +22,7 @@ from useropslib.campaigns._counterfactual import (
     CounterfactualResult,
     summarize_draws,
     tail_p_value,
+    two_sided_p_value,
 )
 from useropslib.campaigns._did import (
     DidRegressionResult,
@@ -147,6 +148,7 @@ __all__ = [
     "tail_p_value",
     "target_from_history",
     "targeting_uplift",
+    "two_sided_p_value",
     "uplift_by_decile",
     "weeks_to_power",
 ]

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from useropslib._checks import is_real
-from useropslib._results import MetricResult
+from useropslib._results import MetricResult, jsonable
 from useropslib.exceptions import InvalidParameterError
 
-__all__ = ["CounterfactualResult", "summarize_draws", "tail_p_value"]
+__all__ = ["CounterfactualResult", "summarize_draws", "tail_p_value", "two_sided_p_value"]
 
 SUMMARY_COLUMNS = [
     "actual",
@@ -71,6 +71,77 @@ def tail_p_value(observed_sum: float, draw_sums: np.ndarray) -> float:
     upper = int(np.sum(s >= observed_sum)) + 1
     lower = int(np.sum(s <= observed_sum)) + 1
     return min(upper, lower) / (s.size + 1)
+
+
+def two_sided_p_value(effect_draws: np.ndarray) -> float:
+    """Return the two-sided posterior tail probability that agrees with the interval.
+
+    ``p = 2 min(P(effect <= 0), P(effect >= 0))``, with the draws' distribution read the way
+    the equal-tailed interval reads it (type-7 quantiles, numpy's and R's default: linear
+    interpolation between adjacent sorted draws).  So for every ``alpha`` the ``1 - alpha``
+    interval of the draws excludes zero exactly when ``p < alpha``.  ``p`` is 0 when every
+    draw lies strictly on one side of zero (the draws cannot resolve a smaller probability
+    than about ``1 / S``).
+
+    Parameters
+    ----------
+    effect_draws : numpy.ndarray
+        Draws of the effect (e.g. the observed post-period sum minus each counterfactual
+        draw's sum), shape ``(S,)``.
+
+    Returns
+    -------
+    float
+        In ``[0, 1]``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Not numbers, fewer than two draws, or NaN among them.
+
+    Notes
+    -----
+    R CausalImpact reports the one-sided tail area of :func:`tail_p_value` instead and calls
+    an effect significant when it is below ``alpha``, which is a two-sided test at ``2
+    alpha``; this ``p`` is the one whose ``p < alpha`` matches the ``1 - alpha`` interval.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = np.arange(1.0, 21.0) - 2.5  # 20 draws, two of them below zero
+    >>> p = two_sided_p_value(draws)
+    >>> round(p, 4)
+    0.1579
+    >>> # the 80 % interval excludes zero (p < 0.2), the 90 % one does not (p >= 0.1)
+    >>> bool(np.quantile(draws, 0.1) > 0), bool(np.quantile(draws, 0.05) > 0)
+    (True, False)
+    """
+    try:
+        d = np.sort(np.asarray(effect_draws, dtype=float).ravel())
+    except (TypeError, ValueError):
+        raise InvalidParameterError("effect_draws must be an array of numbers.") from None
+    if d.size < 2 or not np.all(np.isfinite(d)):
+        raise InvalidParameterError(
+            f"effect_draws must hold at least two finite numbers; got {d.size} "
+            f"({int(np.sum(~np.isfinite(d)))} not finite)."
+        )
+    last = d.size - 1
+
+    def position(count: int) -> float:
+        # the quantile level at which the interpolated quantile function crosses zero, given
+        # that the first `count` sorted draws are on the low side
+        if count == 0:
+            return 0.0
+        if count == d.size:
+            return 1.0
+        a, b = d[count - 1], d[count]
+        return (count - 1 + (0.0 - a) / (b - a)) / last
+
+    # lower end > 0 exactly when alpha / 2 > u_low = sup{u: Q(u) <= 0};
+    # upper end < 0 exactly when 1 - alpha / 2 < u_high = inf{u: Q(u) >= 0}
+    u_low = position(int(np.sum(d <= 0)))
+    u_high = position(int(np.sum(d < 0)))
+    return float(min(1.0, 2 * min(u_low, 1 - u_high)))
 
 
 def summarize_draws(
@@ -253,7 +324,11 @@ _ZH = {
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class CounterfactualResult(MetricResult):
-    """An effect estimated against a counterfactual, with intervals and a tail probability.
+    """An effect estimated against a counterfactual, with intervals and tail probabilities.
+
+    It reads like a :class:`CampaignEvaluation` (``estimate``, ``ci``, ``p_value``,
+    ``significant``, ``to_frame``, ``to_dict``, ``plot``), so callers of
+    :func:`evaluate` need not branch on the type.
 
     Attributes
     ----------
@@ -266,13 +341,19 @@ class CounterfactualResult(MetricResult):
         The summary over the post-period, rows ``average`` and ``cumulative`` (see
         :func:`summarize_draws`).
     p_value : float
-        One-sided tail-area probability (``params["p_value_convention"]`` names it).
+        Two-sided posterior tail probability of the cumulative effect
+        (:func:`two_sided_p_value`): ``p_value < alpha`` exactly when the ``1 - alpha``
+        interval of the cumulative effect excludes zero.
     alpha : float
         One minus the intervals' coverage.
     conventions : dict
         Every convention the estimate used, by name.
     details : dict
         Method-specific diagnostics (parameters, weights, pre-period fit).
+    causalimpact_p : float
+        R CausalImpact's one-sided tail area (:func:`tail_p_value`), for comparison with R;
+        R calls an effect significant when it is below ``alpha`` (see
+        ``causalimpact_significant``).
     """
 
     method: str
@@ -282,21 +363,66 @@ class CounterfactualResult(MetricResult):
     alpha: float
     conventions: Mapping[str, Any]
     details: Mapping[str, Any]
+    causalimpact_p: float = float("nan")
     _draws: np.ndarray | None = dataclasses.field(default=None, compare=False)
 
     @property
     def significant(self) -> bool:
-        """Whether the one-sided tail-area probability is below ``alpha`` (R CausalImpact's rule).
+        """Whether the ``1 - alpha`` interval of the cumulative effect excludes zero.
 
-        R's report calls the effect statistically significant when ``p < alpha``; ``p`` is the
-        smaller of the two tails, so an effect with ``alpha / 2 <= p < alpha`` is significant
-        while its two-sided ``1 - alpha`` interval still touches zero (the summary says so).
+        Equivalently ``p_value < alpha`` (the two-sided tail probability), so on series with
+        no effect a calibrated posterior calls about ``alpha`` of them significant.  R
+        CausalImpact's rule is ``causalimpact_significant``.
 
         Returns
         -------
         bool
         """
-        return bool(self.p_value < self.alpha)
+        cum = self.table.loc["cumulative"]
+        return bool(cum["abs_effect_lower"] > 0 or cum["abs_effect_upper"] < 0)
+
+    @property
+    def causalimpact_significant(self) -> bool:
+        """R CausalImpact's verdict: the one-sided tail area ``causalimpact_p`` below ``alpha``.
+
+        ``causalimpact_p`` is the smaller of two tails, so this is a two-sided test at level
+        ``2 alpha``: it calls about ``2 alpha`` of no-effect series significant, and an effect
+        with ``alpha / 2 <= causalimpact_p < alpha`` significant while its ``1 - alpha``
+        interval still includes zero.
+
+        Returns
+        -------
+        bool
+        """
+        return bool(self.causalimpact_p < self.alpha)
+
+    @property
+    def estimate(self) -> float:
+        """The relative effect over the post-period (as ``CampaignEvaluation.estimate``).
+
+        The mean over draws of ``sum(y) / sum(draw) - 1`` (CausalImpact's relative effect),
+        ``table.loc["cumulative", "rel_effect"]``.
+
+        Returns
+        -------
+        float
+        """
+        return float(self.table.loc["cumulative", "rel_effect"])
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """The relative effect's ``1 - alpha`` interval ``(low, high)``.
+
+        Its ends are the same draws' ratios as the cumulative effect's interval, so it
+        excludes zero when ``significant`` is true (up to the interpolation between two
+        adjacent draws when an end lies within one draw of zero).
+
+        Returns
+        -------
+        tuple of (float, float)
+        """
+        cum = self.table.loc["cumulative"]
+        return float(cum["rel_effect_lower"]), float(cum["rel_effect_upper"])
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-date frame (tidy, one row per date).
@@ -308,8 +434,34 @@ class CounterfactualResult(MetricResult):
         out: pd.DataFrame = self.series.reset_index()
         return out
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return every field as JSON-ready values, plus the reading interface.
+
+        ``estimate``, ``ci``, ``significant`` and ``causalimpact_significant`` are added to
+        the fields, so the dictionary says what the summary says.
+
+        Returns
+        -------
+        dict
+        """
+        out = super().to_dict()
+        out["estimate"] = jsonable(self.estimate)
+        out["ci"] = [jsonable(v) for v in self.ci]
+        out["significant"] = self.significant
+        out["causalimpact_significant"] = self.causalimpact_significant
+        return out
+
+    def _p_text(self, p: float) -> str:
+        draws = None if self._draws is None else self._draws.shape[0]
+        if p == 0 and draws:
+            return f"< {1 / draws:.2g}"
+        return f"= {p:.3g}"
+
     def summary(self, lang: Literal["en", "zh"] = "en") -> str:
         """Return the result as a short report in English or Chinese.
+
+        The verdict follows ``significant`` (the interval of the cumulative effect excludes
+        zero, ``p_value < alpha``); R CausalImpact's one-sided tail area is quoted beside it.
 
         Parameters
         ----------
@@ -327,20 +479,27 @@ class CounterfactualResult(MetricResult):
         level = round(100 * (1 - self.alpha))
         post = self.series[self.series["period"] == "post"].index
         start, end = post[0].date(), post[-1].date()
-        excludes = bool(cum["abs_effect_lower"] > 0 or cum["abs_effect_upper"] < 0)
+        p_txt = self._p_text(self.p_value)
+        ci_p = f"{self.causalimpact_p:.3g}"
         if lang == "en":
-            verdict = (
-                f"p is below alpha = {self.alpha:g}: the data show an effect "
-                f"({'increase' if cum['abs_effect'] > 0 else 'decrease'})."
-                if self.significant
-                else f"p is not below alpha = {self.alpha:g}: the data do not show an effect "
-                "distinguishable from the series' own variation."
-            )
-            if self.significant and not excludes:
-                verdict += (
-                    f" The two-sided {level}% interval of the cumulative effect still includes "
-                    "zero, so the evidence is weak."
+            if self.significant:
+                verdict = (
+                    f"The {level}% interval of the cumulative effect excludes zero "
+                    f"(p {p_txt} < alpha = {self.alpha:g}): the data show an effect "
+                    f"({'increase' if cum['abs_effect'] > 0 else 'decrease'})."
                 )
+            else:
+                verdict = (
+                    f"The {level}% interval of the cumulative effect includes zero "
+                    f"(p {p_txt}, not below alpha = {self.alpha:g}): the data do not show an "
+                    "effect distinguishable from the series' own variation."
+                )
+                if self.causalimpact_significant:
+                    verdict += (
+                        f" R CausalImpact's rule (one-sided tail area {ci_p} < alpha) would "
+                        f"call it significant; that rule is a two-sided test at "
+                        f"{2 * self.alpha:g}, so the evidence is weak."
+                    )
             lines = [
                 f"Effect of the campaign from {start} to {end}, estimated against "
                 f"{_EN.get(self.method, self.method)}.",
@@ -351,19 +510,26 @@ class CounterfactualResult(MetricResult):
                 f"({level}% interval {cum['abs_effect_lower']:+.4g} to "
                 f"{cum['abs_effect_upper']:+.4g}); relative {cum['rel_effect']:+.1%} "
                 f"({cum['rel_effect_lower']:+.1%} to {cum['rel_effect_upper']:+.1%}).",
-                f"One-sided tail-area probability p = {self.p_value:.3g} "
-                f"({self.conventions.get('p_value', '')}).",
+                f"Two-sided posterior tail probability p {p_txt}; R CausalImpact's one-sided "
+                f"tail area {ci_p}.",
                 verdict,
             ]
         else:
-            verdict = (
-                f"p 低于 alpha = {self.alpha:g}：数据显示存在效果（"
-                f"{'提升' if cum['abs_effect'] > 0 else '下降'}）。"
-                if self.significant
-                else f"p 不低于 alpha = {self.alpha:g}：数据无法把效果与序列自身的波动区分开。"
-            )
-            if self.significant and not excludes:
-                verdict += f"累计效果的双侧{level}%区间仍包含零，证据较弱。"
+            if self.significant:
+                verdict = (
+                    f"累计效果的{level}%区间不含零（p {p_txt} < alpha = {self.alpha:g}）："
+                    f"数据显示存在效果（{'提升' if cum['abs_effect'] > 0 else '下降'}）。"
+                )
+            else:
+                verdict = (
+                    f"累计效果的{level}%区间包含零（p {p_txt}，不低于 alpha = {self.alpha:g}）："
+                    "数据无法把效果与序列自身的波动区分开。"
+                )
+                if self.causalimpact_significant:
+                    verdict += (
+                        f"按 R CausalImpact 的规则（单侧尾部面积 {ci_p} < alpha）会判为显著；"
+                        f"该规则相当于水平 {2 * self.alpha:g} 的双侧检验，证据较弱。"
+                    )
             lines = [
                 f"活动在 {start} 至 {end} 的效果，"
                 f"以{_ZH.get(self.method, self.method)}为基准估计。",
@@ -373,7 +539,7 @@ class CounterfactualResult(MetricResult):
                 f"（{level}%区间 {cum['abs_effect_lower']:+.4g} 至 "
                 f"{cum['abs_effect_upper']:+.4g}）；相对 {cum['rel_effect']:+.1%}"
                 f"（{cum['rel_effect_lower']:+.1%} 至 {cum['rel_effect_upper']:+.1%}）。",
-                f"单侧尾部概率 p = {self.p_value:.3g}。",
+                f"双侧后验尾部概率 p {p_txt}；R CausalImpact 的单侧尾部面积 {ci_p}。",
                 verdict,
             ]
         return "\n".join(lines)

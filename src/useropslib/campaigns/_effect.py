@@ -20,6 +20,7 @@ from useropslib.campaigns._counterfactual import (
     CounterfactualResult,
     pointwise_frame,
     summarize_draws,
+    two_sided_p_value,
 )
 from useropslib.campaigns._its import its_fit, naive_draws
 from useropslib.campaigns._sts import sts_draws, sts_min_pre
@@ -32,8 +33,17 @@ Method = Literal["sts", "synthetic_control", "its", "naive", "did"]
 METHODS = ("sts", "synthetic_control", "its", "naive", "did")
 
 P_CONVENTION = (
+    "two-sided posterior tail probability of the cumulative effect, 2 min(P(effect <= 0), "
+    "P(effect >= 0)), the draws read with the interval's type-7 interpolation, so that "
+    "p < alpha exactly when the 1 - alpha interval excludes zero"
+)
+CAUSALIMPACT_P_CONVENTION = (
     "CausalImpact's one-sided posterior tail-area probability: min(#{s: sum_s >= sum(y)} + 1, "
     "#{s: sum_s <= sum(y)} + 1) / (S + 1) over the post-period sums"
+)
+SIGNIFICANT_CONVENTION = (
+    "the 1 - alpha interval of the cumulative effect excludes zero, equivalently p < alpha "
+    "(two-sided); R CausalImpact's rule is causalimpact_significant"
 )
 
 
@@ -304,9 +314,14 @@ def counterfactual_effect(
 
     Notes
     -----
-    The summary follows R CausalImpact's conventions (average and cumulative rows, relative
-    effect as the mean over draws of ``sum(y) / sum(draw) - 1``, one-sided tail-area ``p``,
-    equal-tailed two-sided ``1 - alpha`` intervals); ``significant`` is R's rule ``p < alpha``.
+    The summary table follows R CausalImpact's conventions (average and cumulative rows,
+    relative effect as the mean over draws of ``sum(y) / sum(draw) - 1``, equal-tailed
+    two-sided ``1 - alpha`` intervals).  "Finds an effect" means one thing throughout:
+    ``significant`` is true when the ``1 - alpha`` interval of the cumulative effect excludes
+    zero, which is exactly ``p_value < alpha`` for the two-sided tail probability
+    ``p_value``.  R's one-sided tail area is kept as ``causalimpact_p``, and R's rule
+    ``causalimpact_p < alpha`` (a two-sided test at ``2 alpha``) as
+    ``causalimpact_significant``, for comparison with R.
     The ``"sts"`` interval comes from posterior simulation with parameter uncertainty, never
     from the plug-in forecast interval of one fitted model.
 
@@ -430,13 +445,20 @@ def counterfactual_effect(
         }
         details = info
     conventions["p_value"] = P_CONVENTION
+    conventions["causalimpact_p"] = CAUSALIMPACT_P_CONVENTION
     conventions["relative_effect"] = "mean over draws of sum(y) / sum(draw) - 1 (CausalImpact)"
-    conventions["significant"] = "p < alpha (R CausalImpact's rule; p is the one-sided tail area)"
+    conventions["significant"] = SIGNIFICANT_CONVENTION
+    conventions["causalimpact_significant"] = (
+        "causalimpact_p < alpha (R CausalImpact's rule; a two-sided test at level 2 alpha)"
+    )
     conventions["interval"] = (
         f"{conventions.get('interval', 'equal-tailed quantiles of the draws')}; two-sided, "
         f"level 1 - alpha = {1 - alpha:g}"
     )
-    table, p = summarize_draws(y_post, samples, point_pred=point_pred, alpha=alpha)
+    table, p_one = summarize_draws(y_post, samples, point_pred=point_pred, alpha=alpha)
+    # the same arithmetic as the table's cumulative effect, so p < alpha exactly when its
+    # interval excludes zero
+    p = two_sided_p_value(float(np.sum(y_post)) - np.sum(samples, axis=1))
     frame = pointwise_frame(
         prep.index,
         prep.y,
@@ -469,6 +491,7 @@ def counterfactual_effect(
         alpha=float(alpha),
         conventions=conventions,
         details=details,
+        causalimpact_p=p_one,
         _draws=samples,
     )
 

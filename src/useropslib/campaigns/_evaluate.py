@@ -356,6 +356,21 @@ class CampaignEvaluation(MetricResult):
         """The primary goal's interval (frequentist)."""
         return self.frequentist.ci
 
+    @property
+    def p_value(self) -> float:
+        """The primary goal's two-sided p-value (frequentist)."""
+        return self.frequentist.p_value
+
+    @property
+    def significant(self) -> bool:
+        """Whether the primary goal's interval ``ci`` excludes zero.
+
+        The same reading as ``CounterfactualResult.significant``, so callers of
+        :func:`evaluate` need not branch on the result's type.
+        """
+        low, high = self.ci
+        return bool(low > 0 or high < 0)
+
     def to_dict(self) -> dict[str, Any]:
         """Return every field as JSON-ready values, the nested results as their own dicts.
 

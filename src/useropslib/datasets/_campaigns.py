@@ -82,7 +82,10 @@ def synthetic_campaign(
     process per block of ``days`` days (a fifth of buyers buy twice). Treated users receive a
     push message (sent, delivered, opened, clicked). In the ``after_days`` after the window,
     treated users buy with probability ``p_i (1 - dip)``: a pull-forward dip a counterfactual
-    method can recover.
+    method can recover.  With ``control="none"`` the window's purchases start at the launch, so
+    the goal's daily series (everyone treated) rises by exactly ``lift`` over the launch phase
+    and falls by ``dip`` after it: the truth a counterfactual estimate should recover.  With
+    arms they start 12 hours after the launch, once exposures and messages are out.
 
     Parameters
     ----------
@@ -277,8 +280,13 @@ def synthetic_campaign(
             channel="push",
             campaign=camp_id,
         )
-    # the window: treated users buy with probability p (1 + lift)
-    purchases(np.where(treated, p * (1 + lift), p), launch + pd.Timedelta(hours=12), end)
+    # the window: treated users buy with probability p (1 + lift).  With arms, purchases start
+    # once the exposures and messages are out (12 hours), the same for both arms; without a
+    # control group everyone is treated from the launch, so the window starts there: a gap
+    # with no purchases at all would pull the campaign's effect on the daily series below
+    # `lift` (by half a day of the window)
+    window_start = launch if control == "none" else launch + pd.Timedelta(hours=12)
+    purchases(np.where(treated, p * (1 + lift), p), window_start, end)
     # after the window: treated users dip (pull-forward)
     if after_days:
         purchases(np.where(treated, p * (1 - dip), p), end, after_end)

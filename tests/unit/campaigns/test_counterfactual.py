@@ -21,6 +21,7 @@ from useropslib.campaigns import (
     summarize_draws,
     synthetic_control,
     tail_p_value,
+    two_sided_p_value,
 )
 from useropslib.exceptions import (
     CounterfactualWarning,
@@ -83,8 +84,10 @@ def test_sts_recovers_an_effect_and_states_conventions() -> None:
     avg = res.table.loc["average"]
     assert avg["abs_effect_lower"] < 8.0 < avg["abs_effect_upper"]
     assert res.significant
-    assert res.p_value == pytest.approx(1 / 301)
-    for key in ("level_prior", "interval", "p_value", "relative_effect", "posterior"):
+    # every draw below the observed sum: R's one-sided tail area 1 / (S + 1), two-sided p 0
+    assert res.causalimpact_p == pytest.approx(1 / 301)
+    assert res.p_value == 0.0
+    for key in ("level_prior", "interval", "p_value", "causalimpact_p", "relative_effect"):
         assert key in res.conventions
     frame = res.to_frame()
     assert list(frame["period"].unique()) == ["pre", "post"]
@@ -93,29 +96,81 @@ def test_sts_recovers_an_effect_and_states_conventions() -> None:
     assert post["cumulative_effect"].iloc[-1] == pytest.approx(
         res.table.loc["cumulative", "abs_effect"]
     )
-    json.dumps(res.to_dict())
-    assert "p is below alpha = 0.05: the data show an effect (increase)" in res.summary("en")
-    assert "p 低于 alpha = 0.05" in res.summary("zh")
-    assert "p < alpha" in res.conventions["significant"]
+    d = res.to_dict()
+    json.dumps(d)
+    assert (d["p_value"], d["causalimpact_p"], d["significant"]) == (0.0, res.causalimpact_p, True)
+    assert d["estimate"] == res.estimate and d["ci"] == list(res.ci)
+    assert (
+        "The 95% interval of the cumulative effect excludes zero (p < 0.0033 < alpha = 0.05): "
+        "the data show an effect (increase)." in res.summary("en")
+    )
+    assert "R CausalImpact's one-sided tail area 0.00332" in res.summary("en")
+    assert "累计效果的95%区间不含零（p < 0.0033 < alpha = 0.05）" in res.summary("zh")
+    assert "interval of the cumulative effect excludes zero" in res.conventions["significant"]
+    assert "2 alpha" in res.conventions["causalimpact_significant"]
     assert "two-sided" in res.conventions["interval"]
     assert "CounterfactualResult" in repr(res)
 
 
-def test_significant_is_r_rule_p_below_alpha() -> None:
-    # R CausalImpact calls an effect significant when the one-sided tail area p < alpha; with
-    # alpha / 2 <= p < alpha the two-sided interval still touches zero and the summary says so
+def test_significant_is_the_interval_and_r_rule_is_kept_apart() -> None:
+    # "finds an effect" = the 1 - alpha interval of the cumulative effect excludes zero =
+    # two-sided p < alpha; R's rule (one-sided tail area < alpha) is causalimpact_significant
     rng = np.random.default_rng(6)
     x = pd.Series(np.cumsum(rng.normal(0, 1, 120)), index=DAYS, name="city_b")
     y = pd.Series(50 + x.to_numpy() + rng.normal(0, 1, 120), index=DAYS, name="orders")
     res = counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=200, seed=0)
     cum = res.table.loc["cumulative"]
     assert cum["abs_effect_lower"] <= 0 <= cum["abs_effect_upper"]
-    weak = dataclasses.replace(res, p_value=0.04)
-    assert weak.significant
-    assert "still includes zero" in weak.summary("en")
-    assert "仍包含零" in weak.summary("zh")
-    assert not dataclasses.replace(res, p_value=0.05).significant
-    assert dataclasses.replace(res, p_value=0.08, alpha=0.1).significant
+    assert not res.significant
+    assert res.p_value >= res.alpha
+    # the two-sided p is (up to the +1 of R's count) twice R's one-sided tail area
+    assert res.p_value == pytest.approx(2 * res.causalimpact_p, abs=0.03)
+    assert "includes zero" in res.summary("en")
+    assert "区间包含零" in res.summary("zh")
+    # a one-sided tail area in [alpha / 2, alpha): R says significant, the interval does not
+    weak = dataclasses.replace(res, causalimpact_p=0.04)
+    assert weak.causalimpact_significant and not weak.significant
+    en, zh = weak.summary("en"), weak.summary("zh")
+    assert "R CausalImpact's rule (one-sided tail area 0.04 < alpha) would call it significant" in en
+    assert "two-sided test at 0.1, so the evidence is weak" in en
+    assert "按 R CausalImpact 的规则（单侧尾部面积 0.04 < alpha）会判为显著" in zh
+    assert not dataclasses.replace(res, causalimpact_p=0.05).causalimpact_significant
+    assert weak.to_dict()["causalimpact_significant"] is True
+    assert weak.to_dict()["significant"] is False
+
+
+def test_two_sided_p_hand_computed_and_agrees_with_the_interval() -> None:
+    # draws -1.5, -0.5, 0.5, ..., 17.5 (20): the type-7 quantile function crosses zero at
+    # u = (1 + 0.5) / 19 (between the 2nd and 3rd sorted draws), so p = 2 * 1.5 / 19
+    draws = np.arange(1.0, 21.0) - 2.5
+    assert two_sided_p_value(draws) == pytest.approx(3 / 19)
+    assert two_sided_p_value(-draws) == pytest.approx(3 / 19)
+    assert two_sided_p_value(np.arange(1.0, 11.0)) == 0.0
+    assert two_sided_p_value(np.array([-1.0, 1.0])) == pytest.approx(1.0)
+    # ties at zero: the interval's end at exactly 0 includes zero
+    tied = np.array([0.0, 0.0, 1.0, 2.0, 3.0])
+    assert two_sided_p_value(tied) == pytest.approx(2 * 0.25)
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        d = rng.normal(rng.normal(0, 2), 1, int(rng.integers(2, 80)))
+        p = two_sided_p_value(d)
+        for a in (0.01, 0.05, 0.1, 0.3):
+            lo, hi = np.quantile(d, [a / 2, 1 - a / 2])
+            assert (lo > 0 or hi < 0) == (p < a)
+    with pytest.raises(InvalidParameterError, match=r"at least two finite numbers; got 3 \(1 not"):
+        two_sided_p_value(np.array([1.0, np.nan, 2.0]))
+    with pytest.raises(InvalidParameterError, match="effect_draws must be an array of numbers"):
+        two_sided_p_value(np.array(["a", "b"], dtype=object))
+
+
+def test_result_reads_like_a_campaign_evaluation() -> None:
+    y, x = _series(effect=8.0)
+    res = counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=200)
+    cum = res.table.loc["cumulative"]
+    assert res.estimate == pytest.approx(cum["rel_effect"])
+    assert res.ci == (pytest.approx(cum["rel_effect_lower"]), pytest.approx(cum["rel_effect_upper"]))
+    assert res.ci[0] < res.estimate < res.ci[1]
+    assert res.significant == (res.ci[0] > 0 or res.ci[1] < 0) == (res.p_value < res.alpha)
 
 
 def test_same_seed_same_answer_and_caller_data_untouched() -> None:

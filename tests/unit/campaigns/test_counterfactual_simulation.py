@@ -8,19 +8,16 @@ innovation s.d. is 0.004-0.012 of the outcome's pre-period s.d. (prior guess 0.0
 comparison series explains 50-95 % of the pre-period variance (prior guess 80 %).
 
 The issue's targets: the 95 % interval of the cumulative effect covers the true effect in
-90-98 % of 200 series, and on series without effect an effect is found in at most 7 %.  The
-second target is measured two ways:
+90-98 % of 200 series, and on series without effect an effect is found in at most 7 %.  "Finds
+an effect" is ``significant``: the two-sided 95 % interval of the cumulative effect excludes
+zero, which is exactly ``p_value < alpha`` for the two-sided tail probability (a 5 % test when
+the posterior is calibrated).  R CausalImpact's rule, ``p < alpha`` on the one-sided tail area
+(``causalimpact_significant``), is a two-sided test at ``2 alpha``: about 10 % of no-effect
+series are called significant by it however honest the interval is, so the test only bounds
+it by ``2 alpha`` plus sampling error.
 
-- the two-sided 95 % interval excludes zero (a 5 % test when the posterior is calibrated);
-- R CausalImpact's rule, ``p < alpha`` on the one-sided tail area, which is what
-  ``significant`` reports.  Since ``p`` is the smaller of two tails, a calibrated posterior
-  makes this a two-sided test at level ``2 alpha``: about 10 % of no-effect series are called
-  significant at ``alpha = 0.05`` however honest the interval is, so the 7 % target cannot hold
-  for R's rule; the test bounds it by ``2 alpha`` plus sampling error.
-
-Measured at this commit (300 draws a series, R's priors): coverage 0.940, interval excluding
-zero on no-effect series 0.060, R's rule 0.135; 158 s for the 400 fits on the shared
-2-core machine at load average 9.
+Measured (300 draws a series, R's priors; ``python benchmarks/counterfactual_calibration.py``):
+coverage 0.940, ``significant`` on no-effect series 0.060, R's rule 0.135.
 """
 
 from __future__ import annotations
@@ -58,6 +55,7 @@ def test_coverage_and_false_positives_over_200_series() -> None:
     covered = 0
     excludes_zero = 0
     called_significant = 0
+    r_rule = 0
     truth = EFFECT * H
     for seed in range(N_SERIES):
         y, x = _make(seed)
@@ -69,12 +67,14 @@ def test_coverage_and_false_positives_over_200_series() -> None:
         null = counterfactual_effect(y0, pre=PRE, post=POST, controls=x, draws=DRAWS, seed=seed)
         lo0, hi0 = null.table.loc["cumulative", ["abs_effect_lower", "abs_effect_upper"]]
         excludes_zero += not (lo0 <= 0 <= hi0)
+        assert null.significant == (not (lo0 <= 0 <= hi0)) == (null.p_value < null.alpha)
         called_significant += null.significant
+        r_rule += null.causalimpact_significant
     coverage = covered / N_SERIES
     assert 0.90 <= coverage <= 0.98, coverage
-    assert excludes_zero / N_SERIES <= 0.07, excludes_zero / N_SERIES
+    assert called_significant / N_SERIES <= 0.07, called_significant / N_SERIES
     # R's rule p < alpha: nominal 2 * alpha = 0.10; three binomial s.e. (0.021 each) above it
-    assert called_significant / N_SERIES <= 0.10 + 3 * 0.021, called_significant / N_SERIES
+    assert r_rule / N_SERIES <= 0.10 + 3 * 0.021, r_rule / N_SERIES
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
