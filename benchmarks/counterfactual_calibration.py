@@ -55,9 +55,7 @@ def main(n_series: int = 200, draws: int = 300) -> None:
             res = counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=draws, seed=seed)
             y0 = y.copy()
             y0.iloc[-H:] -= EFFECT
-            null = counterfactual_effect(
-                y0, pre=PRE, post=POST, controls=x, draws=draws, seed=seed
-            )
+            null = counterfactual_effect(y0, pre=PRE, post=POST, controls=x, draws=draws, seed=seed)
         lo, hi = res.table.loc["cumulative", ["abs_effect_lower", "abs_effect_upper"]]
         covered += bool(lo <= EFFECT * H <= hi)
         significant += null.significant

@@ -22,7 +22,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
 )
 
-__all__ = ["Frequency", "PreparedSeries", "parse_window", "prepare_series"]
+__all__ = ["Frequency", "PreparedSeries", "parse_window", "period_positions", "prepare_series"]
 
 Frequency = Literal["day", "week", "month"]
 
@@ -234,7 +234,14 @@ def _as_controls(controls: Any, index: pd.DatetimeIndex) -> pd.DataFrame:
             f"controls column(s) {[str(b) for b in bad]} are not numeric. "
             "Hint: convert them with .astype(float) or drop them."
         )
-    check_index(controls.index, "controls")
+    cidx, _ = check_index(controls.index, "controls")
+    if str(cidx.tz) != str(index.tz):
+        raise InvalidParameterError(
+            f"The outcome's dates are in time zone {index.tz} but the controls' in {cidx.tz}: "
+            "their days do not line up. Expected both naive, or both in the same zone. Hint: "
+            "controls.index = controls.index.tz_localize(...) (naive dates) or build both "
+            "series on the calendar days of one place."
+        )
     missing = index.difference(controls.index)
     if len(missing):
         shown = ", ".join(str(d.date()) for d in missing[:5])
@@ -246,6 +253,45 @@ def _as_controls(controls: Any, index: pd.DatetimeIndex) -> pd.DataFrame:
         controls.loc[index].to_numpy(), index=index, columns=pd.Index(cols)
     )
     return out
+
+
+def _check_scale(values: np.ndarray, what: str) -> None:
+    # standardising squares the values: beyond about 1e100 (or spreads below 1e-100) the
+    # arithmetic overflows or underflows and the answer would be silently wrong
+    big = float(np.max(np.abs(values))) if values.size else 0.0
+    spread = float(np.ptp(values)) if values.size else 0.0
+    if big > 1e100 or 0 < spread < 1e-100:
+        raise InvalidParameterError(
+            f"{what} has values too large or too finely spread to standardise (largest "
+            f"magnitude {big:.3g}, range {spread:.3g}); expected magnitudes below 1e100 and a "
+            "range above 1e-100. Hint: rescale it (e.g. in thousands, or divide by 1e6)."
+        )
+
+
+def period_positions(index: pd.DatetimeIndex, freq: Frequency) -> np.ndarray:
+    """Return each date's position in periods since the first date (days, weeks or months).
+
+    The windows may leave dates out between them (a gap between ``pre`` and ``post``), so a
+    model's clock is read from the dates, not from the row numbers.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Dates in order.
+    freq : {"day", "week", "month"}
+        Their frequency.
+
+    Returns
+    -------
+    numpy.ndarray of float
+    """
+    if len(index) == 0:
+        return np.zeros(0)
+    if freq == "month":
+        months = index.year.to_numpy() * 12 + index.month.to_numpy()
+        return np.asarray(months - months[0], dtype=float)
+    days = (index - index[0]) / pd.Timedelta(days=1)
+    return np.round(np.asarray(days, dtype=float) / _STEP_DAYS[freq])
 
 
 def prepare_series(
@@ -310,7 +356,10 @@ def prepare_series(
     keep = (idx >= pre_s) & (idx <= end)
     sub = series[keep]
     sidx = pd.DatetimeIndex(sub.index)
-    if len(sidx) == 0 or sidx[0] > pre_s + pd.Timedelta(days=31) or sidx[-1] < end:
+    # the series must reach back to pre's start (within one of its periods: a weekly or
+    # monthly series is dated by its period's first day)
+    slack = pd.Timedelta(days=_STEP_DAYS.get(freq, 31))
+    if len(sidx) == 0 or sidx[0] - pre_s >= slack or sidx[-1] < end:
         have = f"{idx[0].date()} to {idx[-1].date()}" if len(idx) else "no dates"
         raise InsufficientDataError(
             f"The outcome series covers {have}, but the windows span {pre_s.date()} to "
@@ -351,6 +400,7 @@ def prepare_series(
         )
     if not np.all(np.isfinite(y)):
         raise InvalidParameterError("The outcome holds infinite values; expected finite numbers.")
+    _check_scale(y, "The outcome")
     if np.ptp(y[pre_m]) == 0:
         raise InvalidParameterError(
             f"The outcome is constant ({y[pre_m][0]:g}) over the pre-period: there is no "
@@ -365,6 +415,8 @@ def prepare_series(
         raise InvalidParameterError(
             f"Comparison series {cols} hold missing or infinite values. Hint: fill or drop them."
         )
+    for j, c in enumerate(ctrl.columns):
+        _check_scale(x[:, j], f"Comparison series {c!r}")
     if x.size:
         flat = [c for c, r in zip(ctrl.columns, np.ptp(x[pre_m], axis=0), strict=True) if r == 0]
         if flat:

@@ -134,7 +134,7 @@ def two_sided_p_value(effect_draws: np.ndarray) -> float:
             return 0.0
         if count == d.size:
             return 1.0
-        a, b = d[count - 1], d[count]
+        a, b = float(d[count - 1]), float(d[count])
         return (count - 1 + (0.0 - a) / (b - a)) / last
 
     # lower end > 0 exactly when alpha / 2 > u_low = sup{u: Q(u) <= 0};
@@ -407,7 +407,7 @@ class CounterfactualResult(MetricResult):
         -------
         float
         """
-        return float(self.table.loc["cumulative", "rel_effect"])
+        return float(self.table.loc["cumulative"]["rel_effect"])
 
     @property
     def ci(self) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from useropslib._results import MetricResult
 from useropslib.campaigns._cfdata import (
     PreparedSeries,
     parse_window,
+    period_positions,
     prepare_series,
     warn_moving_controls,
 )
@@ -31,6 +32,7 @@ __all__ = ["PullForwardResult", "counterfactual_effect", "pull_forward"]
 
 Method = Literal["sts", "synthetic_control", "its", "naive", "did"]
 METHODS = ("sts", "synthetic_control", "its", "naive", "did")
+MAX_DRAWS = 100_000
 
 P_CONVENTION = (
     "two-sided posterior tail probability of the cumulative effect, 2 min(P(effect <= 0), "
@@ -54,6 +56,12 @@ def _check_common(alpha: float, draws: int, seed: Any) -> None:
         raise InvalidParameterError(
             f"draws must be an integer of at least 100 (the interval's quantiles need them); "
             f"got {draws!r}. Hint: draws=1000 (R CausalImpact's default niter)."
+        )
+    if draws > MAX_DRAWS:
+        raise InvalidParameterError(
+            f"draws must be at most {MAX_DRAWS:,} (every draw's path over the post-period is "
+            f"held in memory); got {draws:,}. Hint: draws=1000 (R CausalImpact's default niter) "
+            "gives p-values down to 0.001."
         )
     if seed is not None and not isinstance(seed, int | np.integer | np.random.Generator):
         raise InvalidParameterError(
@@ -162,6 +170,9 @@ def _sts_part(
             f"{level_sd!r}. Hint: 0.01 (CausalImpact's default) for stable series, 0.1 for "
             "series whose level drifts."
         )
+    # periods elapsed before each projected point: a gap between the windows is simulated
+    pos = period_positions(prep.index, prep.freq)
+    steps = np.diff(np.concatenate([pos[prep.pre][-1:], pos[proj]])).astype(int)
     d = sts_draws(
         prep.y[prep.pre],
         prep.x[prep.pre],
@@ -171,6 +182,7 @@ def _sts_part(
         rng=rng,
         alpha=alpha,
         level_sd=float(level_sd),
+        steps=steps,
     )
     conventions = {
         "model": "local level"

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from useropslib.campaigns._cfdata import PreparedSeries
+from useropslib.campaigns._cfdata import PreparedSeries, period_positions
 from useropslib.exceptions import (
     CounterfactualWarning,
     InsufficientDataError,
@@ -134,12 +134,13 @@ def its_fit(
 
     n = len(prep.y)
     post = prep.post.astype(float)
-    t = np.arange(1, n + 1, dtype=float)
-    n_pre = int(prep.pre.sum())
+    # time in periods from the dates: a gap between pre and post keeps its length
+    t = 1 + period_positions(prep.index, prep.freq)
+    t_launch = t[prep.pre][-1]
     cols = [np.ones(n), t, post]
     names = ["intercept", "time", "step"]
     if slope_change:
-        cols.append((t - n_pre) * post)
+        cols.append((t - t_launch) * post)
         names.append("slope_change")
     seas, seas_names = _seasonal_terms(prep.index, prep.freq, seasonality, harmonics)
     design = np.column_stack([*cols, seas]) if seas.size else np.column_stack(cols)

@@ -168,6 +168,7 @@ def sts_draws(
     rng: np.random.Generator,
     alpha: float,
     level_sd: float = LEVEL_SD_GUESS,
+    steps: np.ndarray | None = None,
 ) -> StsDraws:
     """Fit the model on the pre-period and draw counterfactual paths over the projection.
 
@@ -188,6 +189,10 @@ def sts_draws(
     level_sd : float, default 0.01
         Prior guess of the level's (and seasonal terms') innovation s.d. in units of the
         outcome's pre-period s.d. (R CausalImpact's ``prior.level.sd``).
+    steps : numpy.ndarray of int, optional
+        Periods elapsed before each projected point (from the last pre-period point for the
+        first); default all 1.  A gap between the pre-period and the projection is
+        simulated through (the level keeps drifting over it), not skipped.
 
     Returns
     -------
@@ -278,9 +283,9 @@ def sts_draws(
     dim = theta_hat.size
     zz = rng.standard_normal((n_par, dim))
     chi = rng.chisquare(PROPOSAL_DF, size=(n_par, 1))
-    steps = zz * np.sqrt(PROPOSAL_DF / chi)
-    theta_draws = theta_hat + steps @ cov_root.T
-    maha = np.sum(steps**2, axis=1)
+    t_steps = zz * np.sqrt(PROPOSAL_DF / chi)
+    theta_draws = theta_hat + t_steps @ cov_root.T
+    maha = np.sum(t_steps**2, axis=1)
     log_q = -0.5 * (PROPOSAL_DF + dim) * np.log1p(maha / PROPOSAL_DF)
 
     # the state at the launch (level, seasonal, coefficients) under every parameter draw
@@ -318,7 +323,11 @@ def sts_draws(
     horizon = x_proj.shape[0]
     reg = beta @ exog_proj.T if exog_proj is not None else np.zeros((draws, horizon))
     out = np.empty((draws, horizon))
+    skips = np.zeros(horizon, dtype=int) if steps is None else np.asarray(steps, int) - 1
     for h in range(horizon):
+        for _ in range(int(skips[h])):  # periods left out between the windows
+            eta = state_sd * rng.standard_normal((draws, len(i_state)))
+            state = state @ transition.T + eta @ selection.T
         out[:, h] = state @ design + reg[:, h] + obs_sd * rng.standard_normal(draws)
         eta = state_sd * rng.standard_normal((draws, len(i_state)))
         state = state @ transition.T + eta @ selection.T

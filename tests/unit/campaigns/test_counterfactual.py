@@ -99,7 +99,8 @@ def test_sts_recovers_an_effect_and_states_conventions() -> None:
     d = res.to_dict()
     json.dumps(d)
     assert (d["p_value"], d["causalimpact_p"], d["significant"]) == (0.0, res.causalimpact_p, True)
-    assert d["estimate"] == res.estimate and d["ci"] == list(res.ci)
+    assert d["estimate"] == res.estimate
+    assert d["ci"] == list(res.ci)
     assert (
         "The 95% interval of the cumulative effect excludes zero (p < 0.0033 < alpha = 0.05): "
         "the data show an effect (increase)." in res.summary("en")
@@ -129,9 +130,12 @@ def test_significant_is_the_interval_and_r_rule_is_kept_apart() -> None:
     assert "区间包含零" in res.summary("zh")
     # a one-sided tail area in [alpha / 2, alpha): R says significant, the interval does not
     weak = dataclasses.replace(res, causalimpact_p=0.04)
-    assert weak.causalimpact_significant and not weak.significant
+    assert weak.causalimpact_significant
+    assert not weak.significant
     en, zh = weak.summary("en"), weak.summary("zh")
-    assert "R CausalImpact's rule (one-sided tail area 0.04 < alpha) would call it significant" in en
+    assert (
+        "R CausalImpact's rule (one-sided tail area 0.04 < alpha) would call it significant" in en
+    )
     assert "two-sided test at 0.1, so the evidence is weak" in en
     assert "按 R CausalImpact 的规则（单侧尾部面积 0.04 < alpha）会判为显著" in zh
     assert not dataclasses.replace(res, causalimpact_p=0.05).causalimpact_significant
@@ -168,7 +172,10 @@ def test_result_reads_like_a_campaign_evaluation() -> None:
     res = counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=200)
     cum = res.table.loc["cumulative"]
     assert res.estimate == pytest.approx(cum["rel_effect"])
-    assert res.ci == (pytest.approx(cum["rel_effect_lower"]), pytest.approx(cum["rel_effect_upper"]))
+    assert res.ci == (
+        pytest.approx(cum["rel_effect_lower"]),
+        pytest.approx(cum["rel_effect_upper"]),
+    )
     assert res.ci[0] < res.estimate < res.ci[1]
     assert res.significant == (res.ci[0] > 0 or res.ci[1] < 0) == (res.p_value < res.alpha)
 
@@ -556,3 +563,113 @@ def test_campaign_windows_come_from_its_launch_phase() -> None:
     y, _ = _series()
     with pytest.raises(InvalidParameterError, match="pre= and post= are required"):
         counterfactual_effect(y)
+
+
+# ---- more bad input: time zones, year 2262, scale, windows past the data, gaps ---------------
+
+
+def test_time_zones_of_outcome_and_controls_must_agree() -> None:
+    y, x = _series()
+    local_y = y.tz_localize("Asia/Shanghai")
+    local_x = x.tz_localize("Asia/Shanghai")
+    # tz-aware series with naive windows: the windows are read as local dates
+    a = counterfactual_effect(local_y, pre=PRE, post=POST, controls=local_x, draws=100)
+    b = counterfactual_effect(y, pre=PRE, post=POST, controls=x, draws=100)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    with pytest.raises(
+        InvalidParameterError, match=r"time zone Asia/Shanghai but the controls' in None"
+    ):
+        counterfactual_effect(local_y, pre=PRE, post=POST, controls=x)
+    with pytest.raises(InvalidParameterError, match=r"time zone None but the controls' in UTC"):
+        counterfactual_effect(y, pre=PRE, post=POST, controls=x.tz_localize("UTC"))
+    utc = (pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-03-30", tz="UTC"))
+    with pytest.raises(InvalidParameterError, match="has a time zone but the series' dates have"):
+        counterfactual_effect(y, pre=utc, post=POST)
+
+
+def test_dates_near_the_end_of_pandas_range() -> None:
+    rng = np.random.default_rng(4)
+    idx = pd.date_range("2261-12-01", periods=120, freq="D")  # to 2262-03-30
+    x = pd.Series(100 + np.cumsum(rng.normal(0, 1, 120)), index=idx, name="c")
+    y = pd.Series(x.to_numpy() + rng.normal(0, 1, 120), index=idx, name="y")
+    y.iloc[90:] += 5
+    res = counterfactual_effect(
+        y,
+        pre=("2261-12-01", "2262-02-28"),
+        post=("2262-03-01", "2262-03-30"),
+        controls=x,
+        draws=100,
+    )
+    assert res.significant
+    assert res.to_dict()["params"]["post"] == ["2262-03-01", "2262-03-30"]
+    with pytest.raises(InsufficientDataError, match="the windows span 2261-12-01 to 2263-01-01"):
+        counterfactual_effect(
+            y, pre=("2261-12-01", "2262-02-28"), post=("2262-03-01", "2263-01-01")
+        )
+
+
+def test_windows_must_lie_within_the_series() -> None:
+    y, _ = _series()
+    # a pre-period starting before the data is no longer shortened silently
+    with pytest.raises(
+        InsufficientDataError, match=r"covers 2024-01-01 to 2024-04-29, but the wind"
+    ):
+        counterfactual_effect(y, pre=("2023-12-01", "2024-03-30"), post=POST)
+    with pytest.raises(InsufficientDataError, match="the windows span 2024-01-01 to 2024-06-30"):
+        counterfactual_effect(y, pre=PRE, post=("2024-03-31", "2024-06-30"))
+
+
+def test_values_beyond_the_floating_point_scale_are_refused() -> None:
+    y, x = _series()
+    with pytest.raises(InvalidParameterError, match=r"The outcome has values too large .*rescale"):
+        counterfactual_effect(y * 1e300, pre=PRE, post=POST)
+    with pytest.raises(InvalidParameterError, match=r"too finely spread.*range 1.01e-299"):
+        counterfactual_effect(y * 1e-300, pre=PRE, post=POST)
+    with pytest.raises(InvalidParameterError, match=r"Comparison series 'city1' has values too"):
+        counterfactual_effect(y, pre=PRE, post=POST, controls=x.assign(city1=x["city1"] * 1e200))
+    with pytest.raises(InvalidParameterError, match=r"draws must be at most 100,000"):
+        counterfactual_effect(y, pre=PRE, post=POST, draws=10**12)
+
+
+def test_nan_and_inf_in_controls_and_outcome() -> None:
+    y, x = _series()
+    x.iloc[50, 1] = np.nan
+    with pytest.raises(InvalidParameterError, match=r"Comparison series \['city1'\] hold missing"):
+        counterfactual_effect(y, pre=PRE, post=POST, controls=x)
+    bad = y.copy()
+    bad.iloc[100] = np.inf
+    with pytest.raises(InvalidParameterError, match="The outcome holds infinite values"):
+        counterfactual_effect(bad, pre=PRE, post=POST)
+
+
+def test_a_gap_between_pre_and_post_is_projected_through() -> None:
+    # the level keeps drifting over the days left out between the windows, so the interval
+    # is wider than when post follows pre at once; the ITS clock reads the dates
+    rng = np.random.default_rng(8)
+    idx = pd.date_range("2024-01-01", periods=150, freq="D")
+    y = pd.Series(20 + np.cumsum(rng.normal(0, 0.3, 150)) + rng.normal(0, 1, 150), index=idx)
+    post = ("2024-04-30", "2024-05-29")
+    pre = ("2024-01-01", "2024-03-30")
+    # the same pre-period and seed: the draws of a post-period right after pre and of one 30
+    # days later would be identical if the gap were skipped
+    near = counterfactual_effect(y, pre=pre, post=("2024-03-31", "2024-04-29"), draws=400)
+    far = counterfactual_effect(y, pre=pre, post=post, draws=400)
+
+    def width(r: CounterfactualResult) -> float:
+        c = r.table.loc["average"]
+        return float(c["predicted_upper"] - c["predicted_lower"])
+
+    # measured 1.415 against 1.360 (equal before the gap was simulated)
+    assert width(far) > 1.03 * width(near), (width(far), width(near))
+    t = pd.Series(np.arange(150.0) + rng.normal(0, 0.1, 150), index=idx)
+    its = counterfactual_effect(
+        t,
+        pre=("2024-01-01", "2024-03-30"),
+        post=post,
+        method="its",
+        its_seasonality=None,
+        slope_change=False,
+        draws=200,
+    )
+    pred = its.series.loc[its.series["period"] == "post", "predicted"].to_numpy()
+    np.testing.assert_allclose(pred, np.arange(120.0, 150.0), atol=0.5)

@@ -144,7 +144,8 @@ def test_evaluate_results_share_one_reading_interface() -> None:
     none = synthetic_campaign(n_users=20000, lift=LIFT, control="none", pre_days=56, seed=1)
     for ev in (evaluate(arms.campaign, arms.log), evaluate(none.campaign, none.log)):
         low, high = ev.ci
-        assert isinstance(ev.estimate, float) and low < ev.estimate < high
+        assert isinstance(ev.estimate, float)
+        assert low < ev.estimate < high
         assert 0 <= ev.p_value <= 1
         assert ev.significant is (low > 0 or high < 0)
         assert ev.significant is bool(ev.p_value < ev.params["alpha"])
