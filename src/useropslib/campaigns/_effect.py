@@ -163,12 +163,33 @@ def _sts_part(
     rng: np.random.Generator,
     alpha: float,
     level_sd: float,
+    expected_r2: float = 0.8,
+    prior_df: float = 50.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any], dict[str, Any]]:
     if not isinstance(level_sd, float | int) or not 0 < level_sd <= 1:
         raise InvalidParameterError(
             f"level_sd must lie in (0, 1] (a share of the outcome's pre-period s.d.); got "
             f"{level_sd!r}. Hint: 0.01 (CausalImpact's default) for stable series, 0.1 for "
             "series whose level drifts."
+        )
+    if (
+        isinstance(expected_r2, bool)
+        or not isinstance(expected_r2, float | int)
+        or not (0 < expected_r2 < 1)
+    ):
+        raise InvalidParameterError(
+            f"expected_r2 must lie in (0, 1) (the share of the outcome's variance the "
+            f"comparison series are expected to explain); got {expected_r2!r}. Hint: 0.8 "
+            "(CausalImpact's default); 0.5 when they explain about half."
+        )
+    if (
+        isinstance(prior_df, bool)
+        or not isinstance(prior_df, float | int)
+        or not (0 < prior_df <= 1e6)
+    ):
+        raise InvalidParameterError(
+            f"prior_df must be a positive number of observations (at most 1e6); got "
+            f"{prior_df!r}. Hint: 50 (CausalImpact's default); 1 for a weak prior."
         )
     # periods elapsed before each projected point: a gap between the windows is simulated
     pos = period_positions(prep.index, prep.freq)
@@ -183,6 +204,8 @@ def _sts_part(
         alpha=alpha,
         level_sd=float(level_sd),
         steps=steps,
+        expected_r2=float(expected_r2),
+        prior_df=float(prior_df),
     )
     conventions = {
         "model": "local level"
@@ -192,8 +215,9 @@ def _sts_part(
         "level_prior": f"inverse-gamma on the level variance, s.d. guess {level_sd:g} "
         "(standardised), prior sample size 32, upper bound 1 (CausalImpact prior.level.sd)",
         "observation_prior": (
-            "inverse-gamma, s.d. guess sqrt(1 - 0.8) (standardised), sample size 50 "
-            "(CausalImpact's expected.r2 = 0.8, prior.df = 50)"
+            f"inverse-gamma, s.d. guess sqrt(1 - {expected_r2:g}) (standardised), sample size "
+            f"{prior_df:g} (expected_r2 and prior_df; CausalImpact's expected.r2 = 0.8, "
+            "prior.df = 50)"
             if prep.x.shape[1]
             else "inverse-gamma, s.d. guess 1 (standardised), sample size 1 (weak; no regression)"
         ),
@@ -224,6 +248,8 @@ def counterfactual_effect(
     alpha: float = 0.05,
     seasonality: int | None = None,
     level_sd: float = 0.01,
+    expected_r2: float = 0.8,
+    prior_df: float = 50.0,
     draws: int = 1000,
     seed: int | np.random.Generator | None = 0,
     history: pd.Series | None = None,
@@ -270,6 +296,15 @@ def counterfactual_effect(
         Prior guess of the ``"sts"`` level's daily (weekly) innovation s.d., as a share of the
         outcome's pre-period s.d. (R CausalImpact's ``prior.level.sd``): 0.01 for stable
         series, 0.1 when the level drifts (wider, honest intervals).
+    expected_r2 : float, default 0.8
+        For ``"sts"`` with comparison series: the share of the outcome's pre-period variance
+        they are expected to explain; the observation s.d.'s prior guess is
+        ``sqrt(1 - expected_r2)`` (CausalImpact's ``expected.r2``).  Lower it when they
+        explain less: R's 0.8 then pulls the noise below the truth and the interval is too
+        narrow.
+    prior_df : float, default 50
+        For ``"sts"`` with comparison series: that prior's weight in observations
+        (CausalImpact's ``prior.df``); 1 makes it weak.
     draws : int, default 1000
         Posterior (or sampling) draws.
     seed : int or numpy.random.Generator, default 0
@@ -400,6 +435,8 @@ def counterfactual_effect(
             rng=rng,
             alpha=alpha,
             level_sd=level_sd,
+            expected_r2=expected_r2,
+            prior_df=prior_df,
         )
     elif method == "synthetic_control":
         samples, pre_pred, pre_lo, pre_hi, conventions, details = _synth_part(prep, alpha=alpha)
@@ -642,6 +679,8 @@ def pull_forward(
     draws: int = 1000,
     seed: int | np.random.Generator | None = 0,
     every: str = "day",
+    expected_r2: float = 0.8,
+    prior_df: float = 50.0,
 ) -> PullForwardResult:
     """Estimate the pull-forward share of a campaign and its net effect, with joint intervals.
 
@@ -674,6 +713,8 @@ def pull_forward(
         Randomness of the draws.
     every : {"day", "week"}, default "day"
         The period of a measured spec.
+    expected_r2, prior_df : float, default 0.8 and 50
+        The observation prior with comparison series (see :func:`counterfactual_effect`).
 
     Returns
     -------
@@ -731,6 +772,8 @@ def pull_forward(
         rng=rng,
         alpha=alpha,
         level_sd=level_sd,
+        expected_r2=expected_r2,
+        prior_df=prior_df,
     )
     y_proj = prep.y[proj]
     in_c = prep.post[proj]

@@ -65,22 +65,28 @@ PROPOSAL_DF = 4.0
 PROPOSAL_SCALE = 2.5
 
 
-def obs_prior(n_controls: int) -> tuple[float, float]:
+def obs_prior(
+    n_controls: int, expected_r2: float = EXPECTED_R2, prior_df: float = OBS_PRIOR_DF
+) -> tuple[float, float]:
     """Return the observation s.d.'s prior guess (standardised units) and prior sample size.
 
     Parameters
     ----------
     n_controls : int
         Number of comparison series.
+    expected_r2 : float, default 0.8
+        The share of the outcome's variance the comparison series are expected to explain.
+    prior_df : float, default 50
+        The prior's weight in observations.
 
     Returns
     -------
     tuple of (float, float)
-        ``(sqrt(1 - 0.8), 50)`` with comparison series (CausalImpact's ``expected.r2`` and
-        ``prior.df``), ``(1, 1)`` without.
+        ``(sqrt(1 - expected_r2), prior_df)`` with comparison series (CausalImpact's
+        ``expected.r2 = 0.8`` and ``prior.df = 50`` by default), ``(1, 1)`` without.
     """
     if n_controls:
-        return float(np.sqrt(1.0 - EXPECTED_R2)), OBS_PRIOR_DF
+        return float(np.sqrt(1.0 - expected_r2)), float(prior_df)
     return OBS_SD_GUESS_NO_REG, OBS_PRIOR_N_NO_REG
 
 
@@ -169,6 +175,8 @@ def sts_draws(
     alpha: float,
     level_sd: float = LEVEL_SD_GUESS,
     steps: np.ndarray | None = None,
+    expected_r2: float = EXPECTED_R2,
+    prior_df: float = OBS_PRIOR_DF,
 ) -> StsDraws:
     """Fit the model on the pre-period and draw counterfactual paths over the projection.
 
@@ -193,6 +201,8 @@ def sts_draws(
         Periods elapsed before each projected point (from the last pre-period point for the
         first); default all 1.  A gap between the pre-period and the projection is
         simulated through (the level keeps drifting over it), not skipped.
+    expected_r2, prior_df : float
+        The observation prior with comparison series (see :func:`obs_prior`).
 
     Returns
     -------
@@ -229,7 +239,7 @@ def sts_draws(
     names: list[str] = list(model.param_names)
     i_obs = names.index("sigma2.irregular")
     i_state = [names.index(n) for n in names if n in ("sigma2.level", "sigma2.seasonal")]
-    obs_guess, obs_n = obs_prior(k)
+    obs_guess, obs_n = obs_prior(k, expected_r2, prior_df)
 
     # the variances are sampled on the log scale: theta = log(sigma^2); every parameter of this
     # model is a variance, in statsmodels' order
