@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from useropslib.campaigns import simplex_weights, summarize_draws, tail_p_value
+from useropslib.campaigns import (
+    simplex_weights,
+    summarize_draws,
+    tail_p_value,
+    two_sided_p_value,
+)
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 
@@ -46,6 +51,35 @@ def test_tail_p_is_symmetric_and_bounded(seed: int, draws: int) -> None:
     p = tail_p_value(obs, sums)
     assert 1 / (draws + 1) <= p <= 1
     assert tail_p_value(-obs, -sums) == pytest.approx(p)
+
+
+@SETTINGS
+@given(
+    seed=st.integers(0, 10_000),
+    draws=st.integers(2, 120),
+    horizon=st.integers(1, 8),
+    shift=st.floats(-20, 20, allow_nan=False),
+    alpha=st.floats(0.001, 0.499),
+    rounded=st.booleans(),
+)
+def test_two_sided_p_below_alpha_exactly_when_the_interval_excludes_zero(
+    seed: int, draws: int, horizon: int, shift: float, alpha: float, rounded: bool
+) -> None:
+    # the same arithmetic as counterfactual_effect: the table's cumulative interval and the
+    # p of the observed sum minus each draw's sum; ties (rounded draws) included
+    rng = np.random.default_rng(seed)
+    samples = rng.normal(5, 3, (draws, horizon))
+    if rounded:
+        samples = np.round(samples)
+    y = samples.mean(axis=0) + shift / horizon
+    table, p_one = summarize_draws(y, samples, alpha=alpha)
+    p = two_sided_p_value(float(np.sum(y)) - np.sum(samples, axis=1))
+    cum = table.loc["cumulative"]
+    excludes = bool(cum["abs_effect_lower"] > 0 or cum["abs_effect_upper"] < 0)
+    assert excludes == (p < alpha)
+    assert 0 <= p <= 1
+    # R's one-sided tail area is about half of it (the +1 of R's count aside)
+    assert abs(p - 2 * p_one) <= 6 / (draws + 1) or p == 1
 
 
 @SETTINGS
