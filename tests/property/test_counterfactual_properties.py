@@ -68,7 +68,7 @@ def test_two_sided_p_below_alpha_exactly_when_the_interval_excludes_zero(
     # the same arithmetic as counterfactual_effect: the table's cumulative interval and the
     # p of the observed sum minus each draw's sum; ties (rounded draws) included
     rng = np.random.default_rng(seed)
-    samples = rng.normal(5, 3, (draws, horizon))
+    samples = rng.normal(50, 3, (draws, horizon))
     if rounded:
         samples = np.round(samples)
     y = samples.mean(axis=0) + shift / horizon

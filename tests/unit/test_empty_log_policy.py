@@ -191,6 +191,7 @@ NOT_ON_A_LOG = {
         "summarize_draws",
         "synthetic_control",
         "tail_p_value",
+        "two_sided_p_value",
         "uplift_by_decile",
         "weeks_to_power",
     ]
