@@ -337,8 +337,10 @@ def counterfactual_effect(
     Returns
     -------
     CounterfactualResult
-        ``series`` (per date), ``table`` (average and cumulative effect), ``p_value``,
-        ``conventions``; ``summary("en" | "zh")``, ``to_frame()``, ``to_dict()``, ``plot()``.
+        ``series`` (per date), ``table`` (average and cumulative effect), ``p_value``
+        (two-sided), ``causalimpact_p`` (R's one-sided tail area), ``conventions``;
+        ``estimate`` and ``ci`` (the relative effect), ``significant``,
+        ``summary("en" | "zh")``, ``to_frame()``, ``to_dict()``, ``plot()``.
 
     Raises
     ------
