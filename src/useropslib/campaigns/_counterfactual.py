@@ -10,6 +10,7 @@ which computes the summary with R CausalImpact's conventions.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from useropslib._checks import is_real
 from useropslib._results import MetricResult, jsonable
-from useropslib.exceptions import InvalidParameterError
+from useropslib.exceptions import CounterfactualWarning, InvalidParameterError
 
 __all__ = ["CounterfactualResult", "summarize_draws", "tail_p_value", "two_sided_p_value"]
 
@@ -172,13 +173,20 @@ def summarize_draws(
     p_value : float
         The one-sided tail-area probability of :func:`tail_p_value`.
 
+    Warns
+    -----
+    CounterfactualWarning
+        When some draws sum to zero or less: the relative effect is undefined (NaN).
+
     Notes
     -----
     Matches ``CompileSummaryTable`` of R CausalImpact (google/CausalImpact, the case
     ``counterfactual_causalimpact_summary_conventions``): interval bounds are type-7 quantiles
     (numpy's default) of the per-draw averages or sums; ``sd`` has ``ddof=1``; the relative
     effect is the mean over draws of ``sum(y) / sum(draw) - 1`` (identical in both rows, and
-    not ``abs_effect / predicted``).
+    not ``abs_effect / predicted``).  Where R would average ratios whose denominators cross
+    zero (some draws sum to zero or less), the relative columns are NaN with a
+    ``CounterfactualWarning``.
 
     Examples
     --------
@@ -203,8 +211,30 @@ def summarize_draws(
     ddof = 1 if s.shape[0] > 1 else 0
     rows = {}
     sums = s.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    undefined = int(np.sum(sums <= 0))
+    if undefined:
+        # a ratio whose denominator crosses zero has no meaningful mean or quantiles
+        rel = np.full(sums.shape, np.nan)
+        warnings.warn(
+            f"The relative effect is undefined: {undefined} of {sums.size} counterfactual draws "
+            "sum to zero or less over the post-period (the series is near zero), so the "
+            "relative columns are NaN. Read the absolute effect. Hint: a longer post-period, "
+            "or the series per week, keeps the counterfactual away from zero.",
+            CounterfactualWarning,
+            stacklevel=3,
+        )
+    else:
         rel = y.sum() / sums - 1
+    rel_summary = (
+        [float("nan")] * 4
+        if undefined
+        else [
+            float(np.mean(rel)),
+            float(np.quantile(rel, lo_q)),
+            float(np.quantile(rel, hi_q)),
+            float(np.std(rel, ddof=ddof)),
+        ]
+    )
     for label, agg in (("average", np.mean), ("cumulative", np.sum)):
         per_draw = agg(s, axis=1)
         actual = float(agg(y))
@@ -219,10 +249,7 @@ def summarize_draws(
             float(np.quantile(eff, lo_q)),
             float(np.quantile(eff, hi_q)),
             float(np.std(eff, ddof=ddof)),
-            float(np.mean(rel)),
-            float(np.quantile(rel, lo_q)),
-            float(np.quantile(rel, hi_q)),
-            float(np.std(rel, ddof=ddof)),
+            *rel_summary,
         ]
     table = pd.DataFrame.from_dict(rows, orient="index", columns=SUMMARY_COLUMNS)
     return table, tail_p_value(float(y.sum()), sums)
@@ -481,6 +508,19 @@ class CounterfactualResult(MetricResult):
         start, end = post[0].date(), post[-1].date()
         p_txt = self._p_text(self.p_value)
         ci_p = f"{self.causalimpact_p:.3g}"
+        rel_ok = bool(np.isfinite(cum["rel_effect"]))
+        rel_en = (
+            f"relative {cum['rel_effect']:+.1%} ({cum['rel_effect_lower']:+.1%} to "
+            f"{cum['rel_effect_upper']:+.1%})"
+            if rel_ok
+            else "relative effect undefined (the counterfactual reaches zero)"
+        )
+        rel_zh = (
+            f"相对 {cum['rel_effect']:+.1%}（{cum['rel_effect_lower']:+.1%} 至 "
+            f"{cum['rel_effect_upper']:+.1%}）"
+            if rel_ok
+            else "相对效果无定义（反事实基准触及零）"
+        )
         if lang == "en":
             if self.significant:
                 verdict = (
@@ -508,8 +548,7 @@ class CounterfactualResult(MetricResult):
                 f"{avg['predicted_lower']:.4g} to {avg['predicted_upper']:.4g}).",
                 f"Effect: {avg['abs_effect']:+.4g} per period, {cum['abs_effect']:+.4g} in total "
                 f"({level}% interval {cum['abs_effect_lower']:+.4g} to "
-                f"{cum['abs_effect_upper']:+.4g}); relative {cum['rel_effect']:+.1%} "
-                f"({cum['rel_effect_lower']:+.1%} to {cum['rel_effect_upper']:+.1%}).",
+                f"{cum['abs_effect_upper']:+.4g}); {rel_en}.",
                 f"Two-sided posterior tail probability p {p_txt}; R CausalImpact's one-sided "
                 f"tail area {ci_p}.",
                 verdict,
@@ -537,8 +576,7 @@ class CounterfactualResult(MetricResult):
                 f"（{level}%区间 {avg['predicted_lower']:.4g} 至 {avg['predicted_upper']:.4g}）。",
                 f"效果：每期 {avg['abs_effect']:+.4g}，累计 {cum['abs_effect']:+.4g}"
                 f"（{level}%区间 {cum['abs_effect_lower']:+.4g} 至 "
-                f"{cum['abs_effect_upper']:+.4g}）；相对 {cum['rel_effect']:+.1%}"
-                f"（{cum['rel_effect_lower']:+.1%} 至 {cum['rel_effect_upper']:+.1%}）。",
+                f"{cum['abs_effect_upper']:+.4g}）；{rel_zh}。",
                 f"双侧后验尾部概率 p {p_txt}；R CausalImpact 的单侧尾部面积 {ci_p}。",
                 verdict,
             ]

@@ -354,7 +354,8 @@ def counterfactual_effect(
     -----
     CounterfactualWarning
         Comparison series that move at the launch (they may be treated too); a naive comparison
-        on a trending history.
+        on a trending history; a counterfactual whose draws reach zero (the relative effect is
+        then undefined, NaN).
 
     See Also
     --------

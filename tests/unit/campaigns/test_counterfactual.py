@@ -709,3 +709,21 @@ def test_observation_prior_can_be_loosened() -> None:
         counterfactual_effect(y, pre=PRE, post=POST, controls=x, expected_r2=1.0)
     with pytest.raises(InvalidParameterError, match="prior_df must be a positive number"):
         counterfactual_effect(y, pre=PRE, post=POST, controls=x, prior_df=0)
+
+
+def test_relative_effect_is_undefined_when_the_counterfactual_reaches_zero() -> None:
+    # a sparse count series over two days: some counterfactual draws sum below zero, and the
+    # mean of sum(y) / sum(draw) - 1 would be meaningless (it was -76 % for a positive effect)
+    rng = np.random.default_rng(1)
+    y = pd.Series(rng.poisson(0.3, 120).astype(float), index=DAYS)
+    with pytest.warns(CounterfactualWarning, match=r"relative effect is undefined: \d+ of 1000"):
+        res = counterfactual_effect(y, pre=PRE, post=("2024-04-20", "2024-04-21"), draws=1000)
+    assert res.table["rel_effect"].isna().all()
+    assert np.isnan(res.estimate)
+    assert res.table.loc["cumulative", "abs_effect"] > 0
+    assert "relative effect undefined (the counterfactual reaches zero)" in res.summary("en")
+    assert "相对效果无定义" in res.summary("zh")
+    json.dumps(res.to_dict())
+    # the case of R's CompileSummaryTable (positive draws) is untouched
+    table, _ = summarize_draws(np.full(10, 2.0), np.ones((10, 10)))
+    assert table.loc["average", "rel_effect"] == 1.0
