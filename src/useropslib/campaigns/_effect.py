@@ -500,6 +500,11 @@ def counterfactual_effect(
     conventions["causalimpact_p"] = CAUSALIMPACT_P_CONVENTION
     conventions["relative_effect"] = "mean over draws of sum(y) / sum(draw) - 1 (CausalImpact)"
     conventions["significant"] = SIGNIFICANT_CONVENTION
+    conventions["estimate"] = (
+        "estimate and ci are the relative effect over the post-period and its interval (the "
+        "counterpart of CampaignEvaluation's relative lift; a counterfactual of the whole "
+        "series has no per-user absolute difference)"
+    )
     conventions["causalimpact_significant"] = (
         "causalimpact_p < alpha (R CausalImpact's rule; a two-sided test at level 2 alpha)"
     )

@@ -178,6 +178,7 @@ def test_result_reads_like_a_campaign_evaluation() -> None:
     )
     assert res.ci[0] < res.estimate < res.ci[1]
     assert res.significant == (res.ci[0] > 0 or res.ci[1] < 0) == (res.p_value < res.alpha)
+    assert "relative effect" in res.conventions["estimate"]
 
 
 def test_same_seed_same_answer_and_caller_data_untouched() -> None:
@@ -615,6 +616,8 @@ def test_windows_must_lie_within_the_series() -> None:
         InsufficientDataError, match=r"covers 2024-01-01 to 2024-04-29, but the wind"
     ):
         counterfactual_effect(y, pre=("2023-12-01", "2024-03-30"), post=POST)
+    with pytest.raises(InvalidParameterError, match="post must start after pre ends: pre ends 2"):
+        counterfactual_effect(y, pre=POST, post=PRE)  # swapped
     with pytest.raises(InsufficientDataError, match="the windows span 2024-01-01 to 2024-06-30"):
         counterfactual_effect(y, pre=PRE, post=("2024-03-31", "2024-06-30"))
 
