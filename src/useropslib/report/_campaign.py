@@ -8,9 +8,9 @@ import pandas as pd
 
 from useropslib.exceptions import InvalidParameterError
 from useropslib.report._format import Language, show_table
-from useropslib.report._report import Section
+from useropslib.report._report import Chart, Section
 
-__all__ = ["campaign_sections"]
+__all__ = ["campaign_charts", "campaign_sections"]
 
 # the review's column names, read by people (English) and in the glossary's terms (Chinese)
 _COLUMNS: dict[str, tuple[str, str]] = {
@@ -51,7 +51,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
 _PERCENT = {"estimate", "ci_low", "ci_high", "chance_to_win"}
 
 
-def campaign_sections(review: Any, *, lang: Language = "en") -> list[Section]:
+def campaign_sections(review: Any, *, lang: Language = "en", charts: bool = True) -> list[Section]:
     """Turn a campaign review into report sections, one per part of the review.
 
     Parameters
@@ -61,11 +61,19 @@ def campaign_sections(review: Any, *, lang: Language = "en") -> list[Section]:
         gives ``(title, text, table)`` triples works).
     lang : {"en", "zh"}, default "en"
         Language of the sections.
+    charts : bool, default True
+        Draw each part's chart (needs matplotlib; without it the sections keep their tables
+        and text): pacing against target (goal), lift with its frequentist and Bayesian
+        intervals, the message and participation funnels with their bottleneck, retention of
+        the campaign's users against the baseline group, and the counterfactual's three panels
+        for a campaign without a control group.
 
     Returns
     -------
     list of Section
-        Keys ``campaign-1``, ``campaign-2`` …; the first title names the campaign.
+        Keys ``campaign-<part>`` (``campaign-goal``, ``campaign-lift`` …, the review's part
+        keys) when the review has ``parts``, else ``campaign-1``, ``campaign-2`` …; the first
+        title names the campaign.
 
     Examples
     --------
@@ -74,7 +82,9 @@ def campaign_sections(review: Any, *, lang: Language = "en") -> list[Section]:
     >>> rv = uo.campaigns.review(data.campaign, data.log)
     >>> parts = campaign_sections(rv)
     >>> parts[0].key, parts[0].title.startswith("Campaign review")
-    ('campaign-1', True)
+    ('campaign-goal', True)
+    >>> [p.key for p in parts if p.charts][:2]
+    ['campaign-goal', 'campaign-lift']
     """
     if not callable(getattr(review, "sections", None)):
         raise InvalidParameterError(
@@ -83,15 +93,116 @@ def campaign_sections(review: Any, *, lang: Language = "en") -> list[Section]:
         )
     name = getattr(getattr(review, "campaign", None), "name", "") or ""
     lead = {"en": "Campaign review: ", "zh": "活动复盘："}[lang]
+    if callable(getattr(review, "parts", None)):
+        parts = list(review.parts(lang))
+    else:
+        parts = [(str(i), *sec) for i, sec in enumerate(review.sections(lang), start=1)]
+    draw = charts and _matplotlib()
     out: list[Section] = []
-    for i, (title, text, table) in enumerate(review.sections(lang), start=1):
+    for i, (key, title, text, table) in enumerate(parts, start=1):
         paragraphs = tuple(_plain(line) for line in str(text).splitlines() if line.strip())
         shown = None
         if isinstance(table, pd.DataFrame):
             shown = _table(table, lang)
         heading = f"{lead}{name} — {title}" if i == 1 and name else f"{lead}{title}"
-        out.append(Section(heading, text=paragraphs, table=shown, key=f"campaign-{i}"))
+        figures = campaign_charts(review, key, lang=lang) if draw else ()
+        out.append(
+            Section(heading, text=paragraphs, table=shown, charts=figures, key=f"campaign-{key}")
+        )
     return out
+
+
+def _matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def campaign_charts(review: Any, key: str, *, lang: Language = "en") -> tuple[Chart, ...]:
+    """Return the chart(s) of one part of a campaign review (empty when it has none).
+
+    Parameters
+    ----------
+    review : CampaignReview
+    key : str
+        The part's key (see ``CampaignReview.parts``).
+    lang : {"en", "zh"}, default "en"
+
+    Returns
+    -------
+    tuple of Chart
+    """
+    from useropslib import plotting
+
+    ev = getattr(review, "evaluation", None)
+    axes: Any = None
+    if key == "goal" and getattr(review, "pacing", None) is not None:
+        t = review.pacing.table
+        axes = plotting.pacing_against_target(
+            t.index,
+            t["actual"].to_numpy(dtype=float),
+            t["expected_linear"].to_numpy(dtype=float),
+            t["expected_history"].to_numpy(dtype=float),
+            target=float(review.pacing.params["target"]),
+            lang=lang,
+        )
+    elif key == "lift" and ev is not None and hasattr(ev, "bayesian"):
+        cols = ["estimate", "ci_low", "ci_high"]
+        freq = ev.table[cols]
+        bayes = ev.bayesian.table[cols].set_axis([ev.table.index[0]])
+        relative = str(ev.params.get("difference", "relative")) == "relative"
+        axes = plotting.lift_intervals(freq, bayes, relative=relative, lang=lang)
+    elif key == "funnel" and getattr(review, "funnel", None) is not None:
+        row = review.funnel.iloc[0]
+        stages = [s for s in ("sent", "delivered", "opened", "clicked", "returned") if s in row]
+        axes = plotting.funnel_bottleneck(
+            [_stage(s, lang) for s in stages],
+            [float(row[s]) for s in stages],
+            bottleneck=_stage(review.bottleneck, lang) if review.bottleneck in stages else None,
+            lang=lang,
+        )
+    elif key == "participation" and getattr(review, "participation", None) is not None:
+        table = review.participation
+        names = [str(s) for s in table.index]
+        b = review.participation_bottleneck
+        axes = plotting.funnel_bottleneck(
+            [_stage(s, lang) for s in names],
+            table["users"].to_numpy(dtype=float),
+            bottleneck=_stage(b, lang) if b in names else None,
+            lang=lang,
+        )
+    elif key == "quality" and getattr(review, "quality", None) is not None:
+        q = review.quality
+        axes = plotting.quality_retention(
+            q.retention, period_days=int(q.params["period_days"]), lang=lang
+        )
+    elif key == "counterfactual" and ev is not None and hasattr(ev, "series"):
+        post = ev.series.index[ev.series["period"] == "post"]
+        panels = plotting.counterfactual_panels(ev.series, launch=post[0], lang=lang)
+        axes = panels[0]
+    if axes is None:
+        return ()
+    return (Chart.from_axes(axes),)
+
+
+_STAGES_ZH = {
+    "sent": "发送",
+    "delivered": "送达",
+    "opened": "打开",
+    "clicked": "点击",
+    "returned": "回流",
+    "attention": "注意",
+    "interest": "兴趣",
+    "weigh": "权衡",
+    "action": "行动",
+}
+
+
+def _stage(name: str | None, lang: Language) -> str:
+    text = str(name)
+    return _STAGES_ZH.get(text, text) if lang == "zh" else text
 
 
 def _plain(line: str) -> str:
