@@ -23,9 +23,12 @@ def test_lift_intervals_draws_both_engines() -> None:
     ax = plotting.lift_intervals(f, b)
     xs = [np.asarray(line.get_xdata(), dtype=float).tolist() for line in ax.lines]
     # frequentist intervals and points, then the Bayesian one, then the zero line
-    assert xs[0] == [0.05, 0.35] and xs[1] == [0.2]
-    assert xs[2] == [-0.3, 0.1] and xs[3] == [-0.1]
-    assert xs[4] == [0.06, 0.33] and xs[5] == [0.19]
+    assert xs[0] == [0.05, 0.35]
+    assert xs[1] == [0.2]
+    assert xs[2] == [-0.3, 0.1]
+    assert xs[3] == [-0.1]
+    assert xs[4] == [0.06, 0.33]
+    assert xs[5] == [0.19]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["paying users", "revenue"]
     # the Bayesian row sits just below its goal's frequentist row
     assert ax.lines[4].get_ydata()[0] < ax.lines[0].get_ydata()[0]
@@ -88,7 +91,8 @@ def test_funnel_bottleneck_marks_the_weakest_stage() -> None:
     assert heights[4:] == [0.0, 5.0, 65.0, 18.0]  # drop-off stacked on top
     # opened: 30/95 = 32 % is the lowest step rate (clicked 12/30 = 40 %)
     red = [p for p in ax.patches[:4] if p.get_facecolor()[0] > 0.8]
-    assert len(red) == 1 and red[0].get_x() == pytest.approx(2 - 0.4)
+    assert len(red) == 1
+    assert red[0].get_x() == pytest.approx(2 - 0.4)
     assert "bottleneck: opened" in [t.get_text() for t in ax.texts]
     ax = plotting.funnel_bottleneck(["a", "b"], [10, 9], bottleneck="a")
     assert "bottleneck: a" in [t.get_text() for t in ax.texts]
