@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from useropslib import plotting
-from useropslib.exceptions import InvalidParameterError
+from useropslib.exceptions import InvalidParameterError, MissingFontWarning
 
 pytest.importorskip("matplotlib")
 
@@ -44,25 +46,10 @@ def test_lift_intervals_draws_both_engines() -> None:
 
 def test_lift_intervals_in_chinese() -> None:
     f = pd.DataFrame({"estimate": [0.2], "ci_low": [0.05], "ci_high": [0.35]}, index=["付费用户"])
-    with _no_font_ok():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingFontWarning)  # machines without a CJK font
         ax = plotting.lift_intervals(f, lang="zh")
     assert ax.get_title() in ("提升及其区间", "Lift with its interval")
-
-
-class _no_font_ok:
-    """Accept a MissingFontWarning (machines without a CJK font) and nothing else."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        from useropslib.exceptions import MissingFontWarning
-
-        warnings.simplefilter("ignore", MissingFontWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)
 
 
 def test_pacing_against_target_lines() -> None:
