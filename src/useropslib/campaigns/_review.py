@@ -113,6 +113,13 @@ _T: dict[str, dict[str, str]] = {
         "相邻周期。这不是因果比较。",
     },
     "quality": {"en": "Quality of the users brought", "zh": "活动用户质量"},
+    "pull_text": {
+        "en": "Pull-forward share {share} (95 % interval {lo} to {hi}): the part of the "
+        "campaign window's effect given back in the {days} days after it, from one "
+        "counterfactual fitted on the days before the launch; net effect over both {net}.",
+        "zh": "提前透支占比 {share}（95% 区间 {lo} 至 {hi}）：活动期效果在随后 {days} 天中被"
+        "回吐的部分，基于上线前数据拟合的同一个反事实基准；两段合计的净效果 {net}。",
+    },
     "not_computed": {"en": "Not computed: ", "zh": "未计算："},
     "quality_acquired_vs_organic": {
         "en": "Users the campaign acquired against the organic signups of the same weeks.",
@@ -315,7 +322,9 @@ class CampaignReview:
         The message funnel (sent → delivered → opened → clicked → returned) of the campaign's
         messages, from :func:`useropslib.metrics.message_funnel`; None without message events.
     bottleneck : str or None
-        The funnel stage with the lowest pass rate.
+        The message stage with the lowest pass rate from the stage before it: delivered /
+        sent, opened / delivered or clicked / opened (the return is the outcome, counted over
+        delivered messages, and is not a candidate).
     participation : pandas.DataFrame or None
         The campaign's participation funnel (attention → interest → weigh → action of
         ``Campaign.funnel``) among treated users in the window, from
@@ -472,8 +481,16 @@ class CampaignReview:
                 )
             )
         if self.pull_forward is not None:
-            pf = self.pull_forward.table.reset_index()
-            out.append(("pull", _T["pull"][lang], "", pf))
+            pft = self.pull_forward.table
+            share = pft.loc["pull_forward_share"]
+            text = _T["pull_text"][lang].format(
+                share=f"{float(share['estimate']):.0%}",
+                lo=f"{float(share['lower']):.0%}",
+                hi=f"{float(share['upper']):.0%}",
+                days=self.params.get("after_days"),
+                net=_num(float(pft.loc["net", "estimate"]), 4),
+            )
+            out.append(("pull", _T["pull"][lang], text, pft.reset_index()))
         items = "\n".join(
             f"- **{_T[f.action][lang]}** ({f.rule}): {f.text(lang)}" for f in self.findings
         )
@@ -933,13 +950,17 @@ def _effect_finding(
 
 
 def _message_bottleneck(funnel: pd.DataFrame) -> tuple[str | None, float]:
-    """Return the message stage with the lowest pass rate, and the open rate."""
+    """Return the message stage with the lowest pass rate, and the open rate.
+
+    The candidates are the message's own steps, each over the stage before it: delivered /
+    sent, opened / delivered, clicked / opened. The return is the outcome, counted over
+    delivered messages (a user can return without clicking), so it is reported, not compared.
+    """
     rates = funnel.iloc[0]
     stages = {
         "delivered": rates.get("delivery_rate", math.nan),
         "opened": rates.get("open_rate", math.nan),
         "clicked": rates.get("click_through_rate", math.nan),
-        "returned": rates.get("return_rate_delivered", math.nan),
     }
     known = {k: float(v) for k, v in stages.items() if not pd.isna(v)}
     bottleneck = min(known, key=lambda k: known[k]) if known else None

@@ -47,8 +47,89 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "drop_off": ("drop-off", "流失人数"),
     "drop_off_rate": ("drop-off rate", "流失率"),
     "convention": ("convention", "口径"),
+    "mean_time_to_convert": ("mean time to convert", "平均转化时长"),
+    "median_time_to_convert": ("median time to convert", "转化时长中位数"),
+    "period": ("period", "周期"),
+    "after": ("after the campaign", "活动后"),
+    "before": ("before the launch", "上线前"),
+    "ltv": ("LTV per user", "人均 LTV"),
+    "cac": ("cost per user (CAC)", "人均成本（CAC）"),
+    "ltv_to_cac": ("LTV:CAC", "LTV:CAC"),
+    "quantity": ("quantity", "指标"),
+    "lower": ("lower", "下限"),
+    "upper": ("upper", "上限"),
+    "sd": ("s.d.", "标准差"),
+    "index": ("", ""),
+    "actual": ("actual", "实际值"),
+    "predicted": ("counterfactual", "反事实预测"),
+    "predicted_lower": ("counterfactual low", "预测下限"),
+    "predicted_upper": ("counterfactual high", "预测上限"),
+    "predicted_sd": ("counterfactual s.d.", "预测标准差"),
+    "abs_effect": ("effect", "绝对效果"),
+    "abs_effect_lower": ("effect low", "效果下限"),
+    "abs_effect_upper": ("effect high", "效果上限"),
+    "abs_effect_sd": ("effect s.d.", "效果标准差"),
+    "rel_effect": ("relative effect", "相对效果"),
+    "rel_effect_lower": ("relative low", "相对效果下限"),
+    "rel_effect_upper": ("relative high", "相对效果上限"),
+    "rel_effect_sd": ("relative s.d.", "相对效果标准差"),
+    "hazard_ratio": ("hazard ratio", "风险比"),
+    "hazard_ratio_lower": ("HR low", "风险比下限"),
+    "hazard_ratio_upper": ("HR high", "风险比上限"),
+    "p": ("p-value", "p 值"),
+    "control": ("control", "对照组"),
+    "treatment": ("treatment", "实验组"),
+    "difference": ("difference", "差值"),
+    "complete": ("complete", "已结束"),
 }
 _PERCENT = {"estimate", "ci_low", "ci_high", "chance_to_win"}
+# cells that name things (rows of the review's tables), in Chinese
+_TERMS_ZH: dict[str, str] = {
+    "primary": "主要",
+    "secondary": "次要",
+    "cost": "成本",
+    "incremental_conversions": "增量转化",
+    "incremental_conversions_low": "增量转化（下限）",
+    "incremental_conversions_high": "增量转化（上限）",
+    "incremental_value": "增量价值",
+    "roi": "ROI",
+    "cac": "获客成本（CAC）",
+    "cost_per_incremental_conversion": "单位增量转化成本",
+    "ltv_to_cac": "LTV:CAC",
+    "ltv": "LTV",
+    "acquired": "活动获取",
+    "organic": "自然新增",
+    "treatment": "实验组",
+    "control": "对照组",
+    "after": "活动后",
+    "before": "上线前",
+    "average": "平均",
+    "cumulative": "累计",
+    "campaign": "活动期",
+    "net": "净效果",
+    "pull_forward_share": "提前透支占比",
+    "attention": "注意",
+    "interest": "兴趣",
+    "weigh": "权衡",
+    "action": "行动",
+    "all": "全部",
+}
+_TERMS_EN: dict[str, str] = {
+    "incremental_conversions": "incremental conversions",
+    "incremental_conversions_low": "incremental conversions (low)",
+    "incremental_conversions_high": "incremental conversions (high)",
+    "incremental_value": "incremental value",
+    "roi": "ROI",
+    "cac": "CAC",
+    "cost_per_incremental_conversion": "cost per incremental conversion",
+    "ltv_to_cac": "LTV:CAC",
+    "ltv": "LTV",
+    "pull_forward_share": "pull-forward share",
+    "campaign": "campaign window",
+    "after": "after the campaign",
+}
+# the label columns whose cells are translated, per part of the review
+_LABELS = {"role", "metric", "group", "stage", "quantity", "index", "period_label"}
 
 
 def campaign_sections(review: Any, *, lang: Language = "en", charts: bool = True) -> list[Section]:
@@ -103,7 +184,7 @@ def campaign_sections(review: Any, *, lang: Language = "en", charts: bool = True
         paragraphs = tuple(_plain(line) for line in str(text).splitlines() if line.strip())
         shown = None
         if isinstance(table, pd.DataFrame):
-            shown = _table(table, lang)
+            shown = _table(table, lang, key=str(key))
         heading = f"{lead}{name} — {title}" if i == 1 and name else f"{lead}{title}"
         figures = campaign_charts(review, key, lang=lang) if draw else ()
         out.append(
@@ -211,22 +292,58 @@ def _plain(line: str) -> str:
     return "• " + text[2:] if text.startswith("- ") else text
 
 
-def _table(table: pd.DataFrame, lang: Language) -> pd.DataFrame:
-    """Format a review table: shares in percent, p-values to 4 places, durations in days."""
+def _table(table: pd.DataFrame, lang: Language, *, key: str = "") -> pd.DataFrame:
+    """Format a review table: shares in percent, p-values to 4 places, durations in days.
+
+    Which columns are shares depends on the part: the lift's estimates and intervals, the rates,
+    retention, relative effects; the pull-forward table's numbers are shown as numbers except the
+    pull-forward share row.
+    """
     frame = table.copy()
     for col in frame.columns:
         if pd.api.types.is_timedelta64_dtype(frame[col]):
             frame[col] = frame[col].dt.total_seconds() / 86400
             frame = frame.rename(columns={col: f"{col} (days)"})
-    for col in ("p_value", "p_adjusted"):
-        if col in frame.columns:
+    for col in ("p_value", "p_adjusted", "p"):
+        if col in frame.columns and pd.api.types.is_numeric_dtype(frame[col]):
             frame[col] = [f"{v:.4f}" if pd.notna(v) else "–" for v in frame[col]]
-    percent = [str(c) for c in frame.columns if str(c) in _PERCENT or "_rate" in f"_{c}"]
+    if key == "pull" and "quantity" in frame.columns:
+        share = frame["quantity"].astype(str) == "pull_forward_share"
+        for col in ("estimate", "lower", "upper", "sd"):
+            if col in frame.columns:
+                frame[col] = [
+                    _share_or_number(v, is_share)
+                    for v, is_share in zip(frame[col], share, strict=True)
+                ]
+        percent: list[str] = []
+    else:
+        percent = [
+            str(c)
+            for c in frame.columns
+            if str(c) in _PERCENT
+            or "_rate" in f"_{c}"
+            or str(c).startswith(("retention_", "rel_effect"))
+            or (key == "lasting" and str(c) in ("after", "before", "control", "treatment"))
+            or (key == "lasting" and str(c) == "difference")
+        ]
+        if key == "counterfactual":
+            percent = [c for c in percent if c != "rel_effect_sd"]
+    terms = _TERMS_ZH if lang == "zh" else _TERMS_EN
+    for col in frame.columns:
+        if str(col) in _LABELS:
+            frame[col] = [terms.get(str(v), v) if isinstance(v, str) else v for v in frame[col]]
     shown = show_table(frame, lang, percent=percent)
     index = 0 if lang == "en" else 1
-    names = {
-        str(c): _COLUMNS.get(str(c), (str(c).replace("_", " "),) * 2)[index] for c in table.columns
-    }
+
+    def name(col: str) -> str:
+        if col.startswith("retention_") and col[len("retention_") :].isdigit():
+            k = col[len("retention_") :]
+            return f"retention, period {k}" if lang == "en" else f"第 {k} 期留存"
+        return _COLUMNS.get(col, (col.replace("_", " "),) * 2)[index]
+
+    names = {str(c): name(str(c)) for c in table.columns}
+    if key == "pull":
+        names["estimate"] = "estimate" if lang == "en" else "估计值"
     names.update(
         {
             f"{c} (days)": f"{names.get(str(c), c)} ({'days' if lang == 'en' else '天'})"
@@ -235,3 +352,9 @@ def _table(table: pd.DataFrame, lang: Language) -> pd.DataFrame:
     )
     shown.columns = [names.get(str(c), str(c)) for c in frame.columns]
     return shown
+
+
+def _share_or_number(v: object, is_share: bool) -> object:
+    if not isinstance(v, int | float) or pd.isna(v):
+        return v
+    return f"{v:.1%}" if is_share else f"{v:,.2f}"

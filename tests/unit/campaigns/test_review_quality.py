@@ -303,3 +303,24 @@ def test_bad_options() -> None:
     data = uo.datasets.synthetic_campaign(n_users=500, lift=0.5, seed=12)
     with pytest.raises(InvalidParameterError, match="quality_periods must be a whole number"):
         review(data.campaign, data.log, quality_periods=0)
+
+
+def test_message_bottleneck_and_pull_forward_text() -> None:
+    data = uo.datasets.synthetic_campaign(n_users=2000, lift=0.5, after_days=21, seed=13)
+    rv = review(data.campaign, data.log, after_days=14)
+    assert rv.funnel is not None
+    row = rv.funnel.iloc[0]
+    # delivered/sent 95 %, opened/delivered 30 %, clicked/opened 35 %: opening loses most
+    assert row["open_rate"] == row["opened"] / row["delivered"]
+    assert row["open_rate"] < row["click_through_rate"] < row["delivery_rate"]
+    assert rv.bottleneck == "opened"
+    parts = {k: t for k, _, t, _ in rv.parts("en")}
+    assert parts["funnel"] == "Bottleneck: opened."
+    assert {k: t for k, _, t, _ in rv.parts("zh")}["funnel"] == "瓶颈环节：打开。"
+    assert rv.pull_forward is not None
+    share = rv.pull_forward.table.loc["pull_forward_share"]
+    assert parts["pull"].startswith(
+        f"Pull-forward share {share['estimate']:.0%} (95 % interval {share['lower']:.0%} to "
+        f"{share['upper']:.0%}): the part of the campaign window's effect given back in the 14 "
+        "days after it"
+    )
