@@ -488,7 +488,7 @@ class CampaignReview:
                 lo=f"{float(share['lower']):.0%}",
                 hi=f"{float(share['upper']):.0%}",
                 days=self.params.get("after_days"),
-                net=_num(float(pft.loc["net", "estimate"]), 4),
+                net=_num(float(pft["estimate"]["net"]), 4),
             )
             out.append(("pull", _T["pull"][lang], text, pft.reset_index()))
         items = "\n".join(
