@@ -22,7 +22,6 @@ from useropslib.campaigns._evaluate import (
     unit_outcomes,
 )
 from useropslib.campaigns._lasting import LastingEffect, lasting_effect
-from useropslib.campaigns._pacing import PacingResult, pacing
 from useropslib.campaigns._quality import UserQuality, exposed_users, user_quality
 from useropslib.events import EventLog, EventsLike
 from useropslib.events._query import load, resolve_as_of
@@ -93,8 +92,9 @@ _T: dict[str, dict[str, str]] = {
     },
     "bottleneck": {"en": "Bottleneck: {stage}.", "zh": "瓶颈环节：{stage}。"},
     "pacing_text": {
-        "en": "Pacing at the deadline: {status}.",
-        "zh": "截止时的进度状态：{status}。",
+        "en": "Pacing: {actual:,.0f} by {day} against {expected:,.0f} expected on the straight "
+        "line to the target ({status}).",
+        "zh": "进度：截至 {day} 达成 {actual:,.0f}，按直线到目标应达 {expected:,.0f}（{status}）。",
     },
     "ltv_method": {
         "en": "Lifetime value (for LTV:CAC): {method}.",
@@ -341,8 +341,16 @@ class CampaignReview:
     quality : UserQuality or None
         Quality of the users the campaign brought or touched against a baseline group
         (:func:`user_quality`): retention, Cox hazard ratio, LTV and LTV:CAC.
-    pacing : PacingResult or None
-        The primary goal's pacing up to its deadline (or ``as_of`` when earlier).
+    pacing : pandas.DataFrame or None
+        The primary goal's pacing over the window, on the same measure as ``attainment``: one
+        row per day (index ``day``, the end of that day in the log's time zone), ``actual``
+        (the treated users' cumulative value of the goal so far), ``expected`` (the straight
+        line from 0 at the window's start to the target at its end, goals' linear curve) and
+        ``target``; days after ``as_of`` are left out. None when the goal's metric has no
+        per-user outcome (the reason is in ``notes["pacing"]``).
+    pacing_status : str or None
+        ``"ahead"``, ``"on track"`` or ``"behind"``: the last day's actual against expected,
+        with a tolerance of 5 % (goals' default).
     treated : str
         Who counts as treated: ``"arm"`` (the treatment arm), or without a control group
         ``"exposed"`` (users with an event tagged with the campaign id), ``"audience"`` or
@@ -366,7 +374,8 @@ class CampaignReview:
     participation_bottleneck: str | None = None
     lasting: LastingEffect | None = None
     quality: UserQuality | None = None
-    pacing: PacingResult | None = None
+    pacing: pd.DataFrame | None = None
+    pacing_status: str | None = None
     treated: str = "arm"
     notes: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
@@ -522,8 +531,14 @@ class CampaignReview:
         )
         if isinstance(self.evaluation, CounterfactualResult):
             text = _T["no_control_attain"][lang] + " " + self._who(lang) + text
-        if self.pacing is not None:
-            text += " " + _T["pacing_text"][lang].format(status=_word(self.pacing.status, lang))
+        if self.pacing_status is not None and self.pacing is not None:
+            last = self.pacing.iloc[-1]
+            text += " " + _T["pacing_text"][lang].format(
+                status=_word(self.pacing_status, lang),
+                actual=float(last["actual"]),
+                expected=float(last["expected"]),
+                day=str(self.pacing.index[-1].date()),
+            )
         return text
 
     def _cost_text(self, lang: Language) -> str:
@@ -639,7 +654,8 @@ class CampaignReview:
             "lasting": self.lasting.to_dict() if self.lasting is not None else None,
             "quality": self.quality.to_dict() if self.quality is not None else None,
             "quality_text": self._quality_text(lang) if self.quality is not None else None,
-            "pacing": self.pacing.to_dict() if self.pacing is not None else None,
+            "pacing": jsonable(self.pacing) if self.pacing is not None else None,
+            "pacing_status": self.pacing_status,
             "pull_forward": (
                 self.pull_forward.to_dict() if self.pull_forward is not None else None
             ),
@@ -859,9 +875,11 @@ def review(
             )
         except UseropsError as exc:
             notes["quality"] = str(exc)
-    pace = None
+    pace, pace_status = None, None
     try:
-        pace = _pacing(campaign, log, as_of_ts)
+        pace, pace_status = _goal_pacing(
+            campaign, log, np.flatnonzero(treated), start_ns=start_ns, end_ns=end_ns, as_of_ns=at.ns
+        )
     except UseropsError as exc:
         notes["pacing"] = str(exc)
     params["treated"] = who
@@ -879,6 +897,7 @@ def review(
         params=params,
         quality=quality,
         pacing=pace,
+        pacing_status=pace_status,
         treated=who,
         notes=notes,
     )
@@ -967,16 +986,52 @@ def _message_bottleneck(funnel: pd.DataFrame) -> tuple[str | None, float]:
     return bottleneck, known.get("opened", math.nan)
 
 
-def _pacing(campaign: Campaign, log: EventLog, as_of: pd.Timestamp) -> PacingResult:
-    """Pace the primary goal up to its deadline (or ``as_of`` when that is earlier)."""
-    goal = campaign.primary_goal
-    if goal.deadline is None:
-        raise InvalidParameterError("the primary goal has no deadline, so it cannot be paced.")
-    deadline = pd.Timestamp(goal.deadline)
-    deadline = (
-        deadline.tz_localize(log.tz) if deadline.tzinfo is None else deadline.tz_convert(log.tz)
+def _goal_pacing(
+    campaign: Campaign,
+    log: EventLog,
+    codes: npt.NDArray[np.int64],
+    *,
+    start_ns: int,
+    end_ns: int,
+    as_of_ns: int,
+    tolerance: float = 0.05,
+) -> tuple[pd.DataFrame, str]:
+    """Return the treated users' cumulative goal value by day against the linear path."""
+    spec = campaign.primary_goal.metric
+    target = float(campaign.primary_goal.target)
+    start = pd.Timestamp(start_ns, tz="UTC").tz_convert(log.tz)
+    n_days = max(1, math.ceil((end_ns + 1 - start_ns) / 86_400e9))
+    rows = []
+    for k in range(1, n_days + 1):  # a loop over the window's days, not over users
+        day_end = min(int((start + pd.Timedelta(days=k)).value) - 1, end_ns)
+        if day_end > as_of_ns:
+            break
+        y, _ = unit_outcomes(log, spec, codes=codes, start_ns=start_ns, end_ns=day_end)
+        share = (day_end + 1 - start_ns) / (end_ns + 1 - start_ns)
+        rows.append(
+            {
+                "day": pd.Timestamp(day_end, tz="UTC").tz_convert(log.tz).normalize(),
+                "actual": float(y.sum()),
+                "expected": target * share,
+                "target": target,
+            }
+        )
+    if not rows:
+        raise InvalidParameterError("no whole day of the campaign window has passed by as_of.")
+    table = pd.DataFrame(rows).set_index("day")
+    last = table.iloc[-1]
+    ratio = last["actual"] / last["expected"] if last["expected"] else math.nan
+    if _decreasing(campaign):
+        ratio = 1 / ratio if ratio else math.inf
+    status = (
+        "ahead" if ratio >= 1 + tolerance else "behind" if ratio <= 1 - tolerance else "on track"
     )
-    return pacing(campaign, log, as_of=min(as_of, deadline))
+    return table, status
+
+
+def _decreasing(campaign: Campaign) -> bool:
+    """Whether the primary goal asks for a decrease (churn, cost)."""
+    return str(getattr(campaign.primary_goal, "direction", "increase")) == "decrease"
 
 
 def _pull_forward_counterfactual(

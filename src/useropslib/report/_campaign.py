@@ -220,13 +220,12 @@ def campaign_charts(review: Any, key: str, *, lang: Language = "en") -> tuple[Ch
     ev = getattr(review, "evaluation", None)
     axes: Any = None
     if key == "goal" and getattr(review, "pacing", None) is not None:
-        t = review.pacing.table
+        t = review.pacing
         axes = plotting.pacing_against_target(
             t.index,
             t["actual"].to_numpy(dtype=float),
-            t["expected_linear"].to_numpy(dtype=float),
-            t["expected_history"].to_numpy(dtype=float),
-            target=float(review.pacing.params["target"]),
+            t["expected"].to_numpy(dtype=float),
+            target=float(t["target"].iloc[-1]),
             lang=lang,
         )
     elif key == "lift" and ev is not None and hasattr(ev, "bayesian"):
