@@ -202,7 +202,7 @@ def _matplotlib() -> bool:
 
 
 def campaign_charts(review: Any, key: str, *, lang: Language = "en") -> tuple[Chart, ...]:
-    """Return the chart(s) of one part of a campaign review (empty when it has none).
+    r"""Return the chart(s) of one part of a campaign review (empty when it has none).
 
     Parameters
     ----------
@@ -214,6 +214,20 @@ def campaign_charts(review: Any, key: str, *, lang: Language = "en") -> tuple[Ch
     Returns
     -------
     tuple of Chart
+
+    See Also
+    --------
+    campaign_sections : every part with its chart.
+    useropslib.plotting.lift_intervals, useropslib.plotting.funnel_bottleneck :
+        two of the charts drawn.
+
+    Examples
+    --------
+    >>> import useropslib as uo
+    >>> data = uo.datasets.synthetic_campaign(n_users=2000, lift=0.5, seed=1)
+    >>> rv = uo.campaigns.review(data.campaign, data.log)
+    >>> [c.png[:4] for c in campaign_charts(rv, "lift")], campaign_charts(rv, "findings")
+    ([b'\x89PNG'], ())
     """
     from useropslib import plotting
 
