@@ -91,6 +91,10 @@ _T: dict[str, dict[str, str]] = {
         "zh": "所有用户（没有触达记录）",
     },
     "bottleneck": {"en": "Bottleneck: {stage}.", "zh": "瓶颈环节：{stage}。"},
+    "whole_log": {
+        "en": "The goal's metric has no per-user outcome, so it is measured over the whole log.",
+        "zh": "该目标指标没有逐用户的结果，按整个日志计算。",
+    },
     "pacing_text": {
         "en": "Pacing: {actual:,.0f} by {day} against {expected:,.0f} expected on the straight "
         "line to the target ({status}).",
@@ -168,6 +172,12 @@ _T: dict[str, dict[str, str]] = {
     "repeat": {"en": "repeat", "zh": "继续"},
     "adjust": {"en": "adjust", "zh": "调整"},
     "stop": {"en": "stop", "zh": "停止"},
+    "attain_all": {
+        "en": "The goal reached {actual:,.0f} against a target of {target:,.0f} "
+        "(baseline {baseline}): attainment {att}, OKR grade {grade:.2f}.",
+        "zh": "实际达成 {actual:,.0f}，目标 {target:,.0f}（基线 {baseline}）："
+        "达成率 {att}，OKR 评分 {grade:.2f}。",
+    },
     "attain": {
         "en": "Treated users reached {actual:,.0f} against a target of {target:,.0f} "
         "(baseline {baseline}): attainment {att}, OKR grade {grade:.2f}.",
@@ -466,7 +476,11 @@ class CampaignReview:
             hr = self.lasting.hazard.reset_index()
             out.append(("lasting", _T["lasting"][lang], "", self.lasting.retention.reset_index()))
             out.append(("lasting_cox", _T["lasting"][lang] + " (Cox)", "", hr))
-        elif isinstance(ev, CounterfactualResult) and self.quality is not None:
+        elif (
+            isinstance(ev, CounterfactualResult)
+            and self.quality is not None
+            and self.quality.comparison == "treated_before_after"
+        ):
             q = self.quality
             out.append(
                 (
@@ -522,7 +536,8 @@ class CampaignReview:
         a = self.attainment
         if pd.isna(a["actual"]):
             return _T["no_control"][lang]
-        text = _T["attain"][lang].format(
+        template = "attain" if self.treated == "arm" else "attain_all"
+        text = _T[template][lang].format(
             actual=a["actual"],
             target=a["target"],
             baseline=_num(a["baseline"], 6),
@@ -530,7 +545,10 @@ class CampaignReview:
             grade=a["okr_grade"],
         )
         if isinstance(self.evaluation, CounterfactualResult):
-            text = _T["no_control_attain"][lang] + " " + self._who(lang) + text
+            who = (
+                _T["whole_log"][lang] if self.params.get("attainment") == "log" else self._who(lang)
+            )
+            text = _T["no_control_attain"][lang] + " " + who + text
         if self.pacing_status is not None and self.pacing is not None:
             last = self.pacing.iloc[-1]
             text += " " + _T["pacing_text"][lang].format(
@@ -789,12 +807,8 @@ def review(
         codes, who = exposed_users(log, campaign, start_ns=start_ns, end_ns=end_ns)
         treated = np.zeros(len(log.users), dtype=bool)
         treated[codes] = True
-        spec = campaign.primary_goal.metric
-        try:
-            y, _ = unit_outcomes(log, spec, codes=codes, start_ns=start_ns, end_ns=end_ns)
-            actual = float(y.sum())
-        except InvalidParameterError:
-            actual = math.nan  # a goal without a per-user outcome (new users, retention ...)
+        actual, how = _goal_value(campaign, log, codes, start_ns=start_ns, end_ns=end_ns)
+        params["attainment"] = how
         cum = ev.table.loc["cumulative"]
         est, lo, hi = (
             float(cum["rel_effect"]),
@@ -802,7 +816,7 @@ def review(
             float(cum["rel_effect_upper"]),
         )
         vals = {
-            "goal": campaign.primary_goal.label,
+            "goal": campaign.primary_goal.name or campaign.primary_goal.label,
             "est": _pct(est),
             "lo": _pct(lo),
             "hi": _pct(hi),
@@ -998,6 +1012,12 @@ def _goal_pacing(
 ) -> tuple[pd.DataFrame, str]:
     """Return the treated users' cumulative goal value by day against the linear path."""
     spec = campaign.primary_goal.metric
+    if spec is None or spec.kind not in _CUMULATIVE_KINDS:
+        raise InvalidParameterError(
+            f"the goal's metric ({getattr(spec, 'kind', None)!r}) is not a count or a sum that "
+            "grows through the window, so there is no straight line to the target to pace "
+            "against."
+        )
     target = float(campaign.primary_goal.target)
     start = pd.Timestamp(start_ns, tz="UTC").tz_convert(log.tz)
     n_days = max(1, math.ceil((end_ns + 1 - start_ns) / 86_400e9))
@@ -1006,12 +1026,12 @@ def _goal_pacing(
         day_end = min(int((start + pd.Timedelta(days=k)).value) - 1, end_ns)
         if day_end > as_of_ns:
             break
-        y, _ = unit_outcomes(log, spec, codes=codes, start_ns=start_ns, end_ns=day_end)
+        value, _ = _goal_value(campaign, log, codes, start_ns=start_ns, end_ns=day_end)
         share = (day_end + 1 - start_ns) / (end_ns + 1 - start_ns)
         rows.append(
             {
                 "day": pd.Timestamp(day_end, tz="UTC").tz_convert(log.tz).normalize(),
-                "actual": float(y.sum()),
+                "actual": value,
                 "expected": target * share,
                 "target": target,
             }
@@ -1027,6 +1047,50 @@ def _goal_pacing(
         "ahead" if ratio >= 1 + tolerance else "behind" if ratio <= 1 - tolerance else "on track"
     )
     return table, status
+
+
+# goal metrics whose value over [start, day] only grows: a straight line to the target applies
+_CUMULATIVE_KINDS = frozenset(
+    {
+        "new_users",
+        "active_users",
+        "paying_users",
+        "reactivated_users",
+        "orders",
+        "revenue",
+        "conversion",
+    }
+)
+
+
+def _goal_value(
+    campaign: Campaign,
+    log: EventLog,
+    codes: npt.NDArray[np.int64],
+    *,
+    start_ns: int,
+    end_ns: int,
+) -> tuple[float, str]:
+    """Return the goal's value for ``codes`` over ``[start_ns, end_ns]`` and how it was measured.
+
+    The sum of the per-user outcome (``"users"``); for a metric without one (new users,
+    retention ...), :func:`measure` over the whole log (``"log"``).
+    """
+    spec = campaign.primary_goal.metric
+    try:
+        y, _ = unit_outcomes(log, spec, codes=codes, start_ns=start_ns, end_ns=end_ns)
+        return float(y.sum()), "users"
+    except InvalidParameterError:
+        from useropslib.campaigns._measure import measure_value
+
+        assert spec is not None  # a Campaign's primary goal always has a metric
+        value = measure_value(
+            spec,
+            log,
+            start=pd.Timestamp(start_ns, tz="UTC"),
+            end=pd.Timestamp(end_ns + 1, tz="UTC"),
+        )
+        return float(value), "log"
 
 
 def _decreasing(campaign: Campaign) -> bool:

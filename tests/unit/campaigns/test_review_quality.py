@@ -324,3 +324,100 @@ def test_message_bottleneck_and_pull_forward_text() -> None:
         f"{share['upper']:.0%}): the part of the campaign window's effect given back in the 14 "
         "days after it"
     )
+
+
+def _acquisition_log(seed: int = 0) -> tuple[Campaign, EventLog]:
+    """Daily signups; the campaign brings extra users who churn faster (lifetimes 10 vs 30 days)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    launch, end = pd.Timestamp("2024-03-01", tz="UTC"), pd.Timestamp("2024-03-15", tz="UTC")
+    uid = 0
+    for d in pd.date_range("2024-01-15", "2024-04-20", freq="D", tz="UTC"):
+        for kind, n in (
+            ("organic", rng.poisson(12)),
+            ("acq", rng.poisson(10) * (launch <= d < end)),
+        ):
+            for _ in range(int(n)):
+                u, uid = f"u{uid}", uid + 1
+                t0 = d + pd.Timedelta(hours=float(rng.uniform(0, 24)))
+                rows.append((u, "signup", t0, "ads" if kind == "acq" else None, np.nan))
+                life = rng.exponential(10 if kind == "acq" else 30)
+                for s in np.sort(rng.uniform(0, life, rng.poisson(life / 3))):
+                    t = t0 + pd.Timedelta(days=float(s))
+                    rows.append((u, "app_open", t, None, np.nan))
+                    if rng.random() < 0.2:
+                        rows.append((u, "purchase", t, None, float(rng.gamma(2, 20))))
+    frame = pd.DataFrame(rows, columns=["user_id", "event", "timestamp", "campaign", "value"])
+    frame = frame[frame["timestamp"] < pd.Timestamp("2024-04-20", tz="UTC")]
+    camp = Campaign(
+        id="ads",
+        name="春季拉新 Spring ads",
+        type="acquisition",
+        primary_goal=Goal(
+            kind="acquisition",
+            metric=NewUsersSpec(event="signup"),
+            target=500,
+            baseline=170,
+            start=launch.to_pydatetime(),
+            deadline=end.to_pydatetime(),
+        ),
+        phases=(Phase(name="launch", start=launch.to_pydatetime(), end=end.to_pydatetime()),),
+        budget=(BudgetLine(item="ads", amount=2000.0),),
+    )
+    return camp, EventLog.from_frame(frame, value_col="value", properties=["campaign"])
+
+
+def test_acquisition_review_without_control_group() -> None:
+    camp, log = _acquisition_log()
+    rv = review(camp, log)
+    q = rv.quality
+    assert q is not None
+    assert q.comparison == "acquired_vs_organic"
+    hr, lo, hi = q.hazard_ratio
+    assert 1 < lo < hr < hi  # the acquired users churn faster, as simulated
+    assert q.summary.loc["acquired", "ltv"] < q.summary.loc["organic", "ltv"]
+    n_acq = int(q.summary.loc["acquired", "users"])
+    assert q.summary.loc["acquired", "cac"] == pytest.approx(2000.0 / n_acq)
+    # attainment: new users of the window over the whole log (no per-user outcome)
+    frame = log.to_pandas()
+    first = frame[frame["event"] == "signup"].groupby("user_id")["timestamp"].min()
+    new = int(((first >= "2024-03-01") & (first < "2024-03-15")).sum())
+    assert rv.attainment["actual"] == new
+    assert rv.params["attainment"] == "log"
+    keys = [k for k, *_ in rv.parts("en")]
+    assert "lasting" not in keys  # the acquired-vs-organic comparison is the quality part
+    goal = {k: t for k, _, t, _ in rv.parts("en")}["goal"]
+    assert (
+        "The goal's metric has no per-user outcome, so it is measured over the whole log." in goal
+    )
+    assert rv.pacing is not None
+    assert rv.pacing["actual"].iloc[-1] == new
+    zh = {k: t for k, _, t, _ in rv.parts("zh")}["quality"]
+    assert zh.startswith("活动获取的用户对比同期自然新增用户。")
+
+
+def test_pacing_is_on_the_attainment_measure() -> None:
+    data = uo.datasets.synthetic_campaign(n_users=1500, lift=0.5, seed=14)
+    rv = review(data.campaign, data.log, quality_periods=None)
+    assert rv.pacing is not None
+    assert rv.pacing["actual"].iloc[-1] == rv.attainment["actual"]
+    assert rv.pacing["expected"].iloc[-1] == pytest.approx(data.campaign.primary_goal.target)
+    assert rv.pacing["actual"].is_monotonic_increasing
+    assert len(rv.pacing) == 14  # one row per day of the 14-day window
+    ratio = rv.pacing["actual"].iloc[-1] / rv.pacing["expected"].iloc[-1]
+    assert rv.pacing_status == (
+        "ahead" if ratio >= 1.05 else "behind" if ratio <= 0.95 else "on track"
+    )
+    assert rv.quality is None
+    assert "quality" not in rv.notes
+
+
+def test_pacing_of_a_rate_goal_is_a_note() -> None:
+    from useropslib.models import ARPUSpec
+
+    data = uo.datasets.synthetic_campaign(n_users=1500, lift=0.5, seed=15)
+    goal = data.campaign.primary_goal.model_copy(update={"metric": ARPUSpec(), "baseline": None})
+    camp = data.campaign.model_copy(update={"primary_goal": goal})
+    rv = review(camp, data.log, quality_periods=None)
+    assert rv.pacing is None
+    assert "is not a count or a sum that grows through the window" in rv.notes["pacing"]
