@@ -253,7 +253,10 @@ def pacing_against_target(
     ax.set_ylabel(_t("cumulative", lang))
     ax.set_title(title if title is not None else _t("pacing_title", lang))
     ax.legend(loc="upper left", fontsize=8)
-    ax.figure.autofmt_xdate()
+    if len(x):
+        # evenly spaced ticks from the first day (at most about 8), month-day labels
+        ticks = x[:: max(1, int(np.ceil(len(x) / 8)))]
+        ax.set_xticks(list(ticks), [t.strftime("%m-%d") for t in ticks])
     return finish(ax, lang)
 
 

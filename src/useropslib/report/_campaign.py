@@ -52,8 +52,8 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "period": ("period", "周期"),
     "after": ("after the campaign", "活动后"),
     "before": ("before the launch", "上线前"),
-    "ltv": ("LTV per user", "人均 LTV"),
-    "cac": ("cost per user (CAC)", "人均成本（CAC）"),
+    "ltv": ("LTV/user", "人均 LTV"),
+    "cac": ("CAC/user", "人均成本"),
     "ltv_to_cac": ("LTV:CAC", "LTV:CAC"),
     "quantity": ("quantity", "指标"),
     "lower": ("lower", "下限"),
@@ -351,7 +351,7 @@ def _table(table: pd.DataFrame, lang: Language, *, key: str = "") -> pd.DataFram
     def name(col: str) -> str:
         if col.startswith("retention_") and col[len("retention_") :].isdigit():
             k = col[len("retention_") :]
-            return f"retention, period {k}" if lang == "en" else f"第 {k} 期留存"
+            return f"retained k={k}" if lang == "en" else f"第 {k} 期留存"
         return _COLUMNS.get(col, (col.replace("_", " "),) * 2)[index]
 
     names = {str(c): name(str(c)) for c in table.columns}

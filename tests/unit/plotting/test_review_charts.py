@@ -67,6 +67,7 @@ def test_pacing_against_target_lines() -> None:
         "expected (history-shaped)",
         "target",
     ]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["05-01", "05-02", "05-03", "05-04"]
     with pytest.raises(InvalidParameterError, match="actual"):
         plotting.pacing_against_target(days, [1, 2], [1, 2, 3, 4], target=4)
 
