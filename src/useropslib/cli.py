@@ -242,11 +242,40 @@ def _campaign_sections(path: str | None, log: Any, lang: str) -> list[Any]:
     except OSError as exc:
         raise _FailError(3, f"Cannot read the campaign file {path!r}: {exc.strerror}.") from None
     except ValueError as exc:
-        raise _FailError(3, f"The campaign file {path!r} is not a valid campaign: {exc}") from None
+        raise _FailError(
+            3, f"The campaign file {path!r} is not a valid campaign: {_campaign_problems(exc)}"
+        ) from None
     from useropslib.report import campaign_sections
 
     result = review(campaign, log)
     return campaign_sections(result, lang=lang)  # type: ignore[arg-type]
+
+
+def _campaign_problems(exc: ValueError) -> str:
+    """Say what is wrong with a campaign file in a few lines (no pydantic links)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return f"{exc}. Hint: save the file as UTF-8 JSON."
+    found = errors()
+    bad_json = [e for e in found if e.get("type") == "json_invalid"]
+    if bad_json:
+        detail = str(bad_json[0].get("ctx", {}).get("error", bad_json[0].get("msg", "")))
+        return (
+            f"it is not valid JSON ({detail}). Hint: check the file with a JSON validator; "
+            "Campaign.model_dump_json() writes a valid one."
+        )
+    lines = [
+        f"  - {'.'.join(str(p) for p in e.get('loc', ())) or '(top level)'}: {e.get('msg', '')}"
+        for e in found[:8]
+    ]
+    more = f"\n  ... and {len(found) - 8} more" if len(found) > 8 else ""
+    return (
+        f"{len(found)} problem(s):\n"
+        + "\n".join(lines)
+        + more
+        + "\nHint: Campaign.model_json_schema() gives the expected fields; "
+        "Campaign.model_dump_json() writes a valid file."
+    )
 
 
 def _languages(lang: str) -> list[str]:

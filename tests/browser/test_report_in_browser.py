@@ -40,6 +40,9 @@ window.addEventListener("load", () => {
     tables: [...document.querySelectorAll(".table-wrap")].map(w => ({
       right: w.getBoundingClientRect().right, scrolls: w.scrollWidth > w.clientWidth})),
     headers: [...document.querySelectorAll("th")].map(t => t.textContent),
+    charts: Object.fromEntries([...document.querySelectorAll("section")].map(s => [
+      s.dataset.key, [...s.querySelectorAll("img")].map(i => ({
+        ok: i.complete && i.naturalWidth > 0, width: i.getBoundingClientRect().width}))])),
   };
   const pre = document.createElement("pre");
   pre.id = "probe";
@@ -156,6 +159,94 @@ def test_report_renders_in_chromium(
         assert not untranslated, f"untranslated headers: {untranslated}"
     shot = tmp_path / f"{name}.png"
     _run(browser, tmp_path, reports / name, f"--screenshot={shot}")
+    assert shot.stat().st_size > 10_000
+    keep = os.environ.get("USEROPSLIB_SCREENSHOTS")
+    if keep:
+        pathlib.Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, pathlib.Path(keep) / shot.name)
+
+
+CAMPAIGN_KEYS = {
+    "holdout": [
+        "campaign-goal", "campaign-lift", "campaign-cost", "campaign-funnel",
+        "campaign-participation", "campaign-quality", "campaign-findings",
+        "campaign-conventions",
+    ],
+    "none": [
+        "campaign-goal", "campaign-counterfactual", "campaign-funnel", "campaign-participation",
+        "campaign-lasting", "campaign-quality", "campaign-findings", "campaign-conventions",
+    ],
+}  # fmt: skip
+CAMPAIGN_CHARTS = {
+    "holdout": ["campaign-goal", "campaign-lift", "campaign-funnel", "campaign-participation",
+                "campaign-quality"],
+    "none": ["campaign-goal", "campaign-counterfactual", "campaign-funnel",
+             "campaign-participation", "campaign-quality"],
+}  # fmt: skip
+# the campaign sections' English headers that must not show in the Chinese report
+CAMPAIGN_HEADERS = {
+    "goal", "role", "lift", "CI low", "CI high", "p-value", "adjusted p", "chance to win",
+    "stage", "users", "step conversion", "drop-off", "convention", "group",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def campaign_reports(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    from useropslib.report import Report, campaign_sections, log_report
+
+    out = tmp_path_factory.mktemp("campaign-reports")
+    for control in ("holdout", "none"):
+        data = uo.datasets.synthetic_campaign(
+            n_users=3000,
+            lift=0.4,
+            control=control,
+            after_days=28,
+            seed=3,  # type: ignore[arg-type]
+        )
+        rv = uo.campaigns.review(data.campaign, data.log, after_days=14)
+        for lang in ("en", "zh"):
+            base = log_report(data.log, lang=lang)  # type: ignore[arg-type]
+            rep = Report(base.title, base.sections, lang=lang).with_sections(  # type: ignore[arg-type]
+                *campaign_sections(rv, lang=lang)  # type: ignore[arg-type]
+            )
+            rep.write(out, stem=f"campaign-{control}" + ("" if lang == "en" else ".zh"))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("control", ["holdout", "none"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_campaign_sections_render_in_chromium(
+    campaign_reports: pathlib.Path, tmp_path: pathlib.Path, control: str, lang: str
+) -> None:
+    browser = _browser()
+    name = f"campaign-{control}" + ("" if lang == "en" else ".zh") + ".html"
+    html = campaign_reports / name
+    probe = _probe(browser, tmp_path, html)
+    sections = probe["sections"]
+    assert isinstance(sections, list)
+    keys = [s["key"] for s in sections]
+    for key in CAMPAIGN_KEYS[control]:
+        assert key in keys, f"campaign section {key} missing"
+    assert not [s["key"] for s in sections if s["note"]], "a campaign section was not computed"
+    # every campaign chart is decoded by the browser and fits the page
+    charts = probe["charts"]
+    assert isinstance(charts, dict)
+    for key in CAMPAIGN_CHARTS[control]:
+        assert charts.get(key), f"no chart in {key}"
+        assert all(c["ok"] for c in charts[key]), f"a chart of {key} did not render"
+        assert all(0 < c["width"] <= _WIDTH for c in charts[key])
+    assert probe["pageWidth"] <= probe["viewport"]
+    tables = probe["tables"]
+    assert isinstance(tables, list)
+    assert all(t["right"] <= _WIDTH for t in tables)
+    if lang == "zh":
+        headers = probe["headers"]
+        assert isinstance(headers, list)
+        untranslated = sorted(set(headers) & (KNOWN_HEADERS | CAMPAIGN_HEADERS))
+        assert not untranslated, f"untranslated headers: {untranslated}"
+    shot = tmp_path / f"{name}.png"
+    _run(browser, tmp_path, html, f"--screenshot={shot}", "--window-size=1280,6000")
     assert shot.stat().st_size > 10_000
     keep = os.environ.get("USEROPSLIB_SCREENSHOTS")
     if keep:

@@ -216,3 +216,52 @@ def test_python_dash_m() -> None:
         check=True,
     )
     assert proc.stdout.startswith("useropslib ")
+
+
+def test_campaign_file_with_broken_json_exits_3(
+    events_csv: pathlib.Path, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"id": "x", "name": ', encoding="utf-8")
+    argv = [
+        "report", str(events_csv), *COLS, "--tz", "UTC", "--drop-invalid",
+        "--campaign", str(plan), "--out", str(tmp_path / "o"),
+    ]  # fmt: skip
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert (
+        f"The campaign file {str(plan)!r} is not a valid campaign: it is not valid JSON "
+        "(EOF while parsing a value at line 1 column 20)." in err
+    )
+    assert "Traceback" not in err
+    assert "errors.pydantic.dev" not in err
+    plan.write_text('{"name": 1}', encoding="utf-8")
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert "is not a valid campaign: 4 problem(s):\n  - id: Field required\n" in err
+    assert "Hint: Campaign.model_json_schema() gives the expected fields" in err
+    plan.write_bytes(b"\xff\xfe{")
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert "Hint: save the file as UTF-8 JSON." in err
+    assert "Traceback" not in err
+
+
+def test_campaign_review_before_launch_exits_1(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import useropslib as uo
+
+    data = uo.datasets.synthetic_campaign(n_users=600, lift=0.5, seed=1)
+    events = tmp_path / "events.csv"
+    data.log.to_pandas().to_csv(events, index=False)
+    plan = tmp_path / "plan.json"
+    plan.write_text(data.campaign.model_dump_json(), encoding="utf-8")
+    argv = [
+        "report", str(events), "--campaign", str(plan), "--as-of", "2024-03-10",
+        "--drop-invalid", "--out", str(tmp_path / "o"), "--no-charts", "--quiet",
+    ]  # fmt: skip
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "is before the campaign's launch" in err
+    assert "Traceback" not in err

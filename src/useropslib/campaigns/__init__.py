@@ -58,6 +58,7 @@ from useropslib.campaigns._plan import (
     target_from_history,
 )
 from useropslib.campaigns._portfolio import PortfolioResult, portfolio
+from useropslib.campaigns._quality import UserQuality, user_quality
 from useropslib.campaigns._recall import RecallAudience, recall_audience, targeting_uplift
 from useropslib.campaigns._review import REVIEW_RULES, CampaignReview, Finding, review
 from useropslib.campaigns._samplesize import (
@@ -106,6 +107,7 @@ __all__ = [
     "StaggeredDidResult",
     "SyntheticControlResult",
     "TargetResult",
+    "UserQuality",
     "adjust_p_values",
     "arm_statistics",
     "assign",
@@ -150,5 +152,6 @@ __all__ = [
     "targeting_uplift",
     "two_sided_p_value",
     "uplift_by_decile",
+    "user_quality",
     "weeks_to_power",
 ]

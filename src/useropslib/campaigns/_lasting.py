@@ -8,6 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from useropslib._results import MetricResult, axes_or_new
@@ -265,43 +266,17 @@ def _against_organic(
     definition: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Retention by period since signup and Cox hazard: acquired users against organic ones."""
-    what = "lasting_effect"
     n_users = len(log.users)
     ts = log.timestamps_ns
-    spec = campaign.primary_goal.metric
-    signup = getattr(spec, "event", None) if isinstance(spec, NewUsersSpec) else None
-    rows = np.flatnonzero(ts <= as_of_ns)
-    if signup is not None:
-        codes = log.event_code_of(list(signup))
-        rows = rows[np.isin(log.event_codes[rows], codes[codes >= 0])]
-    # each user's first signup row (rows are scanned by time)
-    order = rows[np.lexsort((ts[rows], log.user_codes[rows]))]
-    u_sorted = log.user_codes[order]
-    first_rows = order[np.r_[True, u_sorted[1:] != u_sorted[:-1]]] if order.size else order
-    first = np.full(n_users, -1, dtype=np.int64)
-    first[log.user_codes[first_rows]] = ts[first_rows]
-    new = np.flatnonzero((first >= start_ns) & (first <= end_ns))
-    if acquired is not None:
-        is_acq = log.users[new].isin(pd.Index(list(acquired)))
-    else:
-        if attribution not in log.property_names:
-            raise InvalidParameterError(
-                f"{what}: campaign {campaign.id!r} is an acquisition campaign but the log has no "
-                f"{attribution!r} property telling which signups it brought (properties: "
-                f"{list(log.property_names)}). Hint: pass acquired= (the user ids it brought) or "
-                "attribution= (the signup property holding the campaign id)."
-            )
-        src = log.property_values(attribution).to_numpy()
-        by_user = np.full(n_users, None, dtype=object)
-        by_user[log.user_codes[first_rows]] = src[first_rows]
-        is_acq = np.asarray(by_user[new] == campaign.id, dtype=bool)
-    n_acq, n_org = int(is_acq.sum()), int((~is_acq).sum())
-    if n_acq == 0 or n_org == 0:
-        raise InsufficientDataError(
-            f"{what}: {n_acq} acquired and {n_org} organic new users in the campaign window; "
-            "both are needed to compare them. Hint: check acquired= / attribution=, or the "
-            "window."
-        )
+    new, is_acq, first = new_user_groups(
+        log,
+        campaign,
+        start_ns=start_ns,
+        end_ns=end_ns,
+        as_of_ns=as_of_ns,
+        acquired=acquired,
+        attribution=attribution,
+    )
     # "on" retention by period since each new user's own signup
     is_new = np.zeros(n_users, dtype=bool)
     is_new[new] = True
@@ -334,6 +309,63 @@ def _against_organic(
         log, new.astype(np.int64), is_acq, start_ns, as_of_ns, definition, name="acquired"
     )
     return table, hazard
+
+
+def new_user_groups(
+    log: EventLog,
+    campaign: Campaign,
+    *,
+    start_ns: int,
+    end_ns: int,
+    as_of_ns: int,
+    acquired: Collection[Any] | None,
+    attribution: str,
+    what: str = "lasting_effect",
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Return the new users of the window (codes), whether each was acquired, and signup times.
+
+    New users: their first signup event (the primary goal's ``NewUsersSpec`` event, else their
+    first event) is in ``[start_ns, end_ns]``. Acquired: in ``acquired``, else their signup row's
+    ``attribution`` property is the campaign id. ``first`` holds every user's signup time (ns,
+    -1 when none).
+    """
+    n_users = len(log.users)
+    ts = log.timestamps_ns
+    spec = campaign.primary_goal.metric
+    signup = getattr(spec, "event", None) if isinstance(spec, NewUsersSpec) else None
+    rows = np.flatnonzero(ts <= as_of_ns)
+    if signup is not None:
+        codes = log.event_code_of(list(signup))
+        rows = rows[np.isin(log.event_codes[rows], codes[codes >= 0])]
+    # each user's first signup row (rows are scanned by time)
+    order = rows[np.lexsort((ts[rows], log.user_codes[rows]))]
+    u_sorted = log.user_codes[order]
+    first_rows = order[np.r_[True, u_sorted[1:] != u_sorted[:-1]]] if order.size else order
+    first = np.full(n_users, -1, dtype=np.int64)
+    first[log.user_codes[first_rows]] = ts[first_rows]
+    new = np.flatnonzero((first >= start_ns) & (first <= end_ns)).astype(np.int64)
+    if acquired is not None:
+        is_acq = np.asarray(log.users[new].isin(pd.Index(list(acquired))), dtype=bool)
+    else:
+        if attribution not in log.property_names:
+            raise InvalidParameterError(
+                f"{what}: campaign {campaign.id!r} is an acquisition campaign but the log has no "
+                f"{attribution!r} property telling which signups it brought (properties: "
+                f"{list(log.property_names)}). Hint: pass acquired= (the user ids it brought) or "
+                "attribution= (the signup property holding the campaign id)."
+            )
+        src = log.property_values(attribution).to_numpy()
+        by_user = np.full(n_users, None, dtype=object)
+        by_user[log.user_codes[first_rows]] = src[first_rows]
+        is_acq = np.asarray(by_user[new] == campaign.id, dtype=bool)
+    n_acq, n_org = int(is_acq.sum()), int((~is_acq).sum())
+    if n_acq == 0 or n_org == 0:
+        raise InsufficientDataError(
+            f"{what}: {n_acq} acquired and {n_org} organic new users in the campaign window; "
+            "both are needed to compare them. Hint: check acquired= / attribution=, or the "
+            "window."
+        )
+    return new, is_acq, first
 
 
 def _hazard(

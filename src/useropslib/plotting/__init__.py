@@ -12,6 +12,8 @@ matplotlib is imported only when a chart is drawn.
 - Metrics: :func:`retention_heatmap`, :func:`retention_curves`, :func:`lifecycle_bars`,
   :func:`growth_accounting_bars`, :func:`state_areas`, :func:`funnel_bars`,
   :func:`revenue_bars`, :func:`ltv_curves`, :func:`payback_curves`.
+- Campaign review: :func:`lift_intervals`, :func:`pacing_against_target`,
+  :func:`funnel_bottleneck`, :func:`quality_retention`, :func:`counterfactual_panels`.
 - Churn and segments: :func:`return_curve`, :func:`survival_curves`, :func:`forest_plot`,
   :func:`calibration_curve`, :func:`rfm_grid`, :func:`frequency_recency_matrix`,
   :func:`purchases_calibration`.
@@ -67,6 +69,13 @@ from useropslib.plotting._metrics import (
     state_areas,
 )
 from useropslib.plotting._paths import bar_chart, flow_diagram, step_heatmap
+from useropslib.plotting._review import (
+    counterfactual_panels,
+    funnel_bottleneck,
+    lift_intervals,
+    pacing_against_target,
+    quality_retention,
+)
 from useropslib.plotting._style import CJK_FONTS, axes_or_new, cjk_font, resolve_lang
 
 __all__ = [
@@ -78,6 +87,7 @@ __all__ = [
     "calibration_curve",
     "cjk_font",
     "cost_items",
+    "counterfactual_panels",
     "experiment_bars",
     "experiment_curves",
     "experiment_forest",
@@ -86,20 +96,24 @@ __all__ = [
     "forest_plot",
     "frequency_recency_matrix",
     "funnel_bars",
+    "funnel_bottleneck",
     "funnel_projection",
     "goal_attainment",
     "grouped_bars",
     "growth_accounting_bars",
     "lifecycle_bars",
+    "lift_intervals",
     "lines",
     "ltv_curves",
     "okr_grades",
+    "pacing_against_target",
     "pacing_curves",
     "payback_curves",
     "plot_counterfactual",
     "plot_event_study",
     "plot_synthetic_control",
     "purchases_calibration",
+    "quality_retention",
     "resolve_lang",
     "retention_curves",
     "retention_heatmap",

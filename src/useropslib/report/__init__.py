@@ -6,10 +6,11 @@
   report with ``report.with_sections(Section.from_result(title, result))``, save it with
   ``report.save("review.html")`` or ``report.write(folder)``.
 - :func:`campaign_sections`: a campaign review (:func:`useropslib.campaigns.review`) as sections
-  (what ``useropslib report --campaign plan.json`` adds).
+  with their charts (what ``useropslib report --campaign plan.json`` adds);
+  :func:`campaign_charts` draws one part's chart.
 """
 
-from useropslib.report._campaign import campaign_sections
+from useropslib.report._campaign import campaign_charts, campaign_sections
 from useropslib.report._operations import SECTION_KEYS, operations_report
 from useropslib.report._report import Chart, Report, Section, log_report
 
@@ -18,6 +19,7 @@ __all__ = [
     "Chart",
     "Report",
     "Section",
+    "campaign_charts",
     "campaign_sections",
     "log_report",
     "operations_report",

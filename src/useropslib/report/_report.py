@@ -72,6 +72,7 @@ nav ol{columns:2;font-size:.95rem}
 table{border-collapse:collapse;font-size:.9rem;font-variant-numeric:tabular-nums}
 td,th{border:1px solid #d9d9d9;padding:.25rem .6rem;white-space:nowrap}
 .num{text-align:right}.text{text-align:left}th{background:#f5f5f5}
+td.long{white-space:normal;min-width:24rem}
 figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem .8rem}
 footer{margin-top:3rem;color:#666;font-size:.85rem}
@@ -454,11 +455,14 @@ def _html_table(df: pd.DataFrame) -> str:
         f'<th class="{"num" if numeric[j] else "text"}">{esc(str(c))}</th>'
         for j, c in enumerate(df.columns)
     )
+
+    def kind(j: int, v: str) -> str:
+        # long text (a convention's definition) wraps inside its cell instead of widening the table
+        return "num" if numeric[j] else ("text long" if len(v) > 60 else "text")
+
     body = "".join(
         "<tr>"
-        + "".join(
-            f'<td class="{"num" if numeric[j] else "text"}">{esc(v)}</td>' for j, v in enumerate(r)
-        )
+        + "".join(f'<td class="{kind(j, v)}">{esc(v)}</td>' for j, v in enumerate(r))
         + "</tr>"
         for r in cells
     )
