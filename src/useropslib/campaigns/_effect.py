@@ -115,9 +115,13 @@ def _series_from(data: Any, events: Any, every: str, first: Any, last: Any) -> A
 
 
 def _windows(
-    data: Any, pre: Any, post: Any, *, every: str, as_of: Any
+    data: Any, pre: Any, post: Any, *, every: str, as_of: Any, events: Any = None
 ) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
-    """Return ``(pre, post)``; a campaign's launch phase fills them when they are left out."""
+    """Return ``(pre, post)``; a campaign's launch phase fills them when they are left out.
+
+    A default ``pre`` starts no earlier than the first event of ``events`` (an event log): days
+    before the log began are not days with no activity.
+    """
     if pre is not None and post is not None:
         return pre, post
     from useropslib.models import Campaign
@@ -150,8 +154,31 @@ def _windows(
         n_post = int((pd.Timestamp(post[1]) - pd.Timestamp(post[0])) / step) + 1
         n_pre = max(28, 4 * n_post)
         start = pd.Timestamp(post[0])
-        pre = (start - n_pre * step, start - step)
+        pre_start = start - n_pre * step
+        first_event = getattr(events, "start", None)
+        if isinstance(first_event, pd.Timestamp):
+            log_start = first_event.tz_localize(None).normalize()
+            if pre_start < log_start < start:
+                pre_start = log_start
+        pre = (pre_start, start - step)
     return pre, post
+
+
+def _trim_leading_zeros(outcome: Any, pre: tuple[Any, Any]) -> tuple[Any, Any]:
+    """Start a default pre-period at the first period where the measured goal is not zero.
+
+    Periods before the goal's events first appear in the log are not evidence of a zero
+    outcome (the event was not tracked yet, or the product had not started): a run of zeros
+    followed by activity would read as a level shift before the launch.
+    """
+    if not isinstance(outcome, pd.Series) or outcome.empty:
+        return pre
+    start, end = pd.Timestamp(pre[0]), pd.Timestamp(pre[1])
+    window = outcome[(outcome.index >= start) & (outcome.index <= end)]
+    nonzero = window[window.fillna(0) != 0]
+    if nonzero.empty or nonzero.index[0] <= start:
+        return pre
+    return (nonzero.index[0], pre[1])
 
 
 def _sts_part(
@@ -277,7 +304,9 @@ def counterfactual_effect(
     pre, post : tuple of two dates
         Inclusive windows before and during the campaign; ``post`` starts at the launch.  For a
         ``Campaign`` they may be left out: ``post`` is its launch phase (cut at ``as_of``) and
-        ``pre`` the ``max(28, 4 x len(post))`` days (or weeks) before it.
+        ``pre`` the ``max(28, 4 x len(post))`` days (or weeks) before it, starting no earlier
+        than the log's first event nor before the first period in which the goal is not zero
+        (periods before its events first appear are not zeros of the outcome).
     controls : pandas.DataFrame, optional
         Comparison series (regions, channels, segments the campaign did not reach) over the same
         dates, one column each.  Used by ``"sts"`` (regression), ``"synthetic_control"``
@@ -389,10 +418,13 @@ def counterfactual_effect(
     (True, True)
     """
     _check_common(alpha, draws, seed)
-    pre, post = _windows(data, pre, post, every=every, as_of=as_of)
+    pre_defaulted = pre is None
+    pre, post = _windows(data, pre, post, every=every, as_of=as_of, events=events)
     if method not in METHODS:
         raise InvalidParameterError(f"method must be one of {list(METHODS)}; got {method!r}.")
     outcome = _series_from(data, events, every, pre, post)
+    if pre_defaulted and events is not None:
+        pre = _trim_leading_zeros(outcome, pre)
     rng = np.random.default_rng(seed)
     n_ctrl = (
         0 if controls is None else (1 if isinstance(controls, pd.Series) else controls.shape[1])

@@ -150,3 +150,15 @@ def test_evaluate_results_share_one_reading_interface() -> None:
         assert ev.significant is (low > 0 or high < 0)
         assert ev.significant is bool(ev.p_value < ev.params["alpha"])
         assert ev.significant
+
+
+def test_default_pre_period_starts_where_the_goal_first_appears() -> None:
+    # the synthetic log opens with a month of signups before the first purchase: those days are
+    # not zeros of the goal, so the default pre-period starts at the first purchase day
+    data = synthetic_campaign(n_users=1500, lift=0.5, control="none", after_days=21, seed=4)
+    frame = data.log.to_pandas()
+    first_purchase = frame.loc[frame["event"] == "purchase", "timestamp"].min()
+    res = counterfactual_effect(data.campaign, data.log, draws=200)
+    assert res.params["pre"][0] == str(first_purchase.date())
+    assert res.params["pre"][1] == "2024-03-28"
+    assert res.series.loc[res.series["period"] == "pre", "observed"].iloc[0] > 0
