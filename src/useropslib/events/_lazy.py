@@ -1,8 +1,9 @@
 """An event table left in its engine: metrics collect only the reduction they need.
 
 :meth:`LazyEventLog.scan` checks a DuckDB relation, Polars LazyFrame, pyarrow Table or PySpark
-DataFrame in its engine (one pass of counts, as :meth:`EventLog.from_frame` does) and reads the
-user and event vocabularies, but collects no event rows.  Each function then asks the engine for
+DataFrame in its engine with one aggregate query grouped by event name (the checks of
+:meth:`EventLog.from_frame`, the event vocabulary, the counts and the time range together), and
+collects no event rows.  The user vocabulary is read only when something needs per-user rows.  Each function then asks the engine for
 the smallest input that gives it the same answer:
 
 - a **roll-up**: one row per (user[, event], local hour, day, week or month) with the first time
@@ -227,7 +228,7 @@ class LazyEventLog(LogHeader):
     Attributes
     ----------
     users : pandas.Index
-        Every user id, in code order (collected at scan time).
+        Every user id, in code order (read from the engine on first use, then kept).
     event_names : pandas.Index
         Every event name, in code order.
     n_events : int
@@ -245,10 +246,12 @@ class LazyEventLog(LogHeader):
     ...     "AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 2 HOUR AS timestamp "
     ...     "FROM range(12) t(i)")
     >>> lazy = LazyEventLog.scan(rel, tz="UTC")
-    >>> lazy
-    LazyEventLog(12 events, 3 users, 2 event types, duckdb, tz='UTC')
+    >>> lazy  # the scan has not read the users yet
+    LazyEventLog(12 events, 2 event types, duckdb, tz='UTC')
     >>> lazy.rollup("day").n_events  # one row per (user, event, day)
     6
+    >>> lazy
+    LazyEventLog(12 events, 3 users, 2 event types, duckdb, tz='UTC')
     >>> lazy.collect(["buy"]).n_events
     6
     """
@@ -269,7 +272,8 @@ class LazyEventLog(LogHeader):
         as_of_ns: int | None,
         keepalive: Any = None,
     ) -> None:
-        self._frame, self._users, self._hashes = _with_user_hash(frame)
+        self._raw = frame  # the scanned rows, without the user hash column
+        self._vocab: tuple[Any, pd.Index, Any] | None = None  # read on first need
         self._events = events
         self._raw_events = raw_events
         self._properties = properties
@@ -303,7 +307,9 @@ class LazyEventLog(LogHeader):
         """Check and encode an engine frame where it lives, collecting no event rows.
 
         The same checks as ``EventLog.from_frame`` run in the engine (DuckDB, Polars, pyarrow or
-        PySpark), and the user and event vocabularies are collected, but the rows stay there.
+        PySpark) in one aggregate query grouped by event name, which also gives the event
+        vocabulary, the counts and the time range; the rows stay there, and so do the users
+        until a function that needs per-user rows reads them (once, see :attr:`users_read`).
         Every metric, segment and churn function accepts the returned
         :class:`~useropslib.events.LazyEventLog` and asks the engine only for what it needs: a
         roll-up to (user, event, local day) for calendar metrics, the rows of the named events
@@ -402,6 +408,42 @@ time_unit, allow_empty
             as_of_ns=None if as_of is None else to_utc_ns(as_of, tz=prep.tz, name="as_of"),
         )
 
+    # ------------------------------------------------------------------ user vocabulary
+    def _user_vocabulary(self) -> tuple[Any, pd.Index, Any]:
+        """Read the users (one hashed ``DISTINCT`` in the engine) the first time they are needed.
+
+        Scanning does not read them: only reductions that build per-user logs, per-user answers
+        and :attr:`users` / :attr:`n_users` do, once per log.
+        """
+        if self._vocab is None:
+            self._vocab = _with_user_hash(self._raw)
+        return self._vocab
+
+    @property
+    def _frame(self) -> Any:
+        """The rows with the user key reductions group by (reads the user vocabulary)."""
+        return self._user_vocabulary()[0]
+
+    @property
+    def _users(self) -> pd.Index:  # type: ignore[override]
+        return self._user_vocabulary()[1]
+
+    @property
+    def _hashes(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None:
+        hashes: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None
+        hashes = self._user_vocabulary()[2]
+        return hashes
+
+    @property
+    def users_read(self) -> bool:
+        """Whether the user vocabulary has been read from the engine yet.
+
+        :meth:`scan` reads the checks, event names, counts and time range in one aggregate
+        query and leaves the users in the engine; the first reduction that needs per-user
+        rows (or :attr:`users`, :attr:`n_users`) reads them, once.
+        """
+        return self._vocab is not None
+
     # ------------------------------------------------------------------ attributes
     @property
     def n_events(self) -> int:
@@ -438,11 +480,13 @@ time_unit, allow_empty
         """The engine holding the rows."""
         import narwhals.stable.v2 as nw
 
-        return str(nw.from_native(self._frame).implementation.name).lower()
+        return str(nw.from_native(self._raw).implementation.name).lower()
 
     def __repr__(self) -> str:
+        # the repr never queries the engine: users are shown once they have been read
+        users = f"{len(self._users):,} users, " if self.users_read else ""
         return (
-            f"LazyEventLog({self._n:,} events, {len(self._users):,} users, "
+            f"LazyEventLog({self._n:,} events, {users}"
             f"{len(self._events)} event types, {self.backend}, tz={self._tz!r})"
         )
 
@@ -451,7 +495,23 @@ time_unit, allow_empty
         if events is None:
             return None
         names = [events] if isinstance(events, str) else list(events)
-        return sorted({int(c) for c in self._probe().event_code_of(names)})
+        return sorted({int(c) for c in self._names_probe().event_code_of(names)})
+
+    def _names_probe(self) -> EventLog:
+        """An empty EventLog with this log's event names and no users (name look-ups only)."""
+        return EventLog(
+            user_codes=np.empty(0, np.int32),
+            users=pd.Index([]),
+            event_codes=np.empty(0, np.int32),
+            events=self._events,
+            ts_ns=np.empty(0, np.int64),
+            values=np.empty(0, np.float64) if self._has_values else None,
+            props=None,
+            tz=self._tz,
+            week_start=self._week_start,
+            as_of_ns=self._as_of,
+            as_of_given=self._as_of_given,
+        )
 
     def _probe(self) -> EventLog:
         """Return an empty EventLog with this log's vocabularies (for shared checks)."""
