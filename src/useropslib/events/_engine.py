@@ -20,8 +20,10 @@ pandas path (the engine collects wall-clock nanoseconds).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -40,6 +42,7 @@ __all__ = [
     "collect_pandas",
     "encode_in_engine",
     "prepare_in_engine",
+    "rows_collected",
 ]
 
 #: narwhals implementations whose frames are encoded in the engine.
@@ -89,15 +92,57 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_COLLECTED: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "useropslib_rows_collected", default=None
+)
+
+
+@contextlib.contextmanager
+def rows_collected() -> Iterator[list[int]]:
+    """Count the rows every engine query collects inside the block (a test hook).
+
+    Every collection from DuckDB, Polars, pyarrow or PySpark goes through
+    :func:`collect_native`; inside the block each one appends its row count to the yielded
+    list, so a test can show that a function collects no more rows than its answer has.
+
+    Yields
+    ------
+    list of int
+        The row counts, one per collection, in order.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import narwhals.stable.v2 as nw
+    >>> lf = nw.from_native(pl.LazyFrame({"a": [1, 2, 3]}))
+    >>> with rows_collected() as sizes:
+    ...     _ = collect_native(lf.filter(nw.col("a") > 1))
+    >>> sizes
+    [2]
+    """
+    sizes: list[int] = []
+    token = _COLLECTED.set(sizes)
+    try:
+        yield sizes
+    finally:
+        _COLLECTED.reset(token)
+
+
 def collect_native(obj: Any) -> Any:
+    """Collect a narwhals LazyFrame (Polars with its streaming engine); count rows if asked."""
     import narwhals.stable.v2 as nw
 
     if not isinstance(obj, nw.LazyFrame):
-        return obj
-    if obj.implementation.name == "POLARS":
+        got = obj  # an eager frame (pyarrow, Polars DataFrame): the query already ran
+    elif obj.implementation.name == "POLARS":
         # the streaming engine reads in batches instead of loading whole columns first
-        return obj.collect(engine="streaming")
-    return obj.collect()
+        got = obj.collect(engine="streaming")
+    else:
+        got = obj.collect()
+    sizes = _COLLECTED.get()
+    if sizes is not None and hasattr(got, "__len__"):
+        sizes.append(len(got))
+    return got
 
 
 def _is_iana(name: str) -> bool:
@@ -271,13 +316,14 @@ def _vocabulary(frame: Any, col: str) -> Any:
 
 def _totals(grouped: pd.DataFrame, checks: list[str]) -> pd.Series:
     """Sum the per-event rows of the one counting query into the table's totals."""
-    out = {"n": int(grouped["n"].sum()) if len(grouped) else 0}
+    out: dict[str, Any] = {"n": int(grouped["n"].sum()) if len(grouped) else 0}
     for name in ("tmin", "tmax"):
         col = grouped[name].dropna() if len(grouped) else grouped[name]
         out[name] = (col.min() if name == "tmin" else col.max()) if len(col) else np.nan
     for name in checks:
         out[name] = int(pd.to_numeric(grouped[name]).fillna(0).sum()) if len(grouped) else 0
-    return pd.Series(out, dtype=object)
+    totals: pd.Series = pd.Series(out, dtype=object)
+    return totals
 
 
 def _is_supported_id(dtype: Any) -> bool:
