@@ -1024,7 +1024,8 @@ time_unit, allow_empty
                 "(events, start, end, how)."
             )
         per_user = (
-            raw.select(nw.col("uid"), *[expr.alias(t) for t, expr in totals.values()])
+            self._rows_of(raw, list(totals))
+            .select(nw.col("uid"), *[expr.alias(t) for t, expr in totals.values()])
             .group_by("uid")
             .agg(*[nw.col(t).sum() for t, _ in totals.values()])
         )
@@ -1077,6 +1078,24 @@ time_unit, allow_empty
             out[f"sum({a}*{b})"] = pd.to_numeric(got[f"p{i}"]).to_numpy(np.float64)
         res: pd.DataFrame = out.sort_index()
         return res
+
+    def _rows_of(self, raw: Any, keys: list[tuple[Any, ...]]) -> Any:
+        """Keep only the rows some total counts: their events, within the widest window.
+
+        ``keys`` are (event codes or None, start ns or None, end ns or None, how).  Users with
+        no such row get totals 0 anyway, so the filter changes no total and lets the engine
+        group only the rows that matter (a goal's purchases, not every event).
+        """
+        import narwhals.stable.v2 as nw
+
+        if all(k[0] is not None for k in keys):
+            codes = sorted({c for k in keys for c in k[0]})
+            raw = raw.filter(nw.col("ename").is_in(self._raw_events[codes].tolist()))
+        if all(k[1] is not None for k in keys):
+            raw = raw.filter(nw.col("t") >= min(int(k[1]) for k in keys))
+        if all(k[2] is not None for k in keys):
+            raw = raw.filter(nw.col("t") <= max(int(k[2]) for k in keys))
+        return raw
 
     def _exposure_units(
         self, raw: Any, exposure: tuple[str, str, Sequence[str]], until_ns: int | None
