@@ -85,11 +85,13 @@ def test_engine_evaluate_collects_arms_or_units_sized(engine: str, control: str)
     n_units = int(eager.arms["n"].sum())
     if control == "exposure":
         # arms assigned in the engine: one query, one row per (arm, overlap)
-        assert len(sizes) == 1 and sizes[0] <= 4, sizes
+        assert len(sizes) == 1, sizes
+        assert sizes[0] <= 4, sizes
     else:
         # the units' ids (one column), then the per-arm sums of the arm table joined there
         assert sizes[0] == n_units <= lazy.n_users, sizes
-        assert len(sizes) == 2 and sizes[1] <= 2, sizes
+        assert len(sizes) == 2, sizes
+        assert sizes[1] <= 2, sizes
 
 
 @pytest.mark.parametrize("overlap", ["first", "drop"])
@@ -147,7 +149,7 @@ def test_arm_totals_messages() -> None:
     lazy = LazyEventLog.scan(rel, tz="UTC")
     arms = pd.Series(["a", "a", "b", "b"], index=["u0", "u1", "u2", "u3"])
     buys = {"buys": ("buy", None, None, "any")}
-    with pytest.raises(InvalidParameterError, match="either arms= .* or exposure="):
+    with pytest.raises(InvalidParameterError, match=r"either arms= .* or exposure="):
         lazy.arm_totals(buys, arms=arms, exposure=("buy", "x", ["a"]))  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="either arms="):
         lazy.arm_totals(buys)  # type: ignore[arg-type]
@@ -192,7 +194,8 @@ def test_user_ids_reads_one_column() -> None:
     lazy = LazyEventLog.scan(rel, tz="UTC")
     with rows_collected() as sizes:
         ids = lazy.user_ids("open", start="2024-01-01 01:00+00", end="2024-01-01 02:00+00")
-    assert sorted(ids) == ["u1", "u2"] and sizes == [2]
+    assert sorted(ids) == ["u1", "u2"]
+    assert sizes == [2]
     assert not lazy.users_read
 
 

@@ -390,6 +390,7 @@ def test_scan_is_one_aggregate_query_and_reads_users_on_first_need(
         _same(_as_plain(got), _as_plain(m.active_users(full, window="week")))
         assert lazy.users_read
         first = list(sizes)
-        assert lazy.n_users == full.n_users and list(lazy.users) == list(full.users)
+        assert lazy.n_users == full.n_users
+        assert list(lazy.users) == list(full.users)
     assert sizes == first  # users and n_users cost no second query
     assert sizes[0] == full.n_users  # the user vocabulary: one row per user
