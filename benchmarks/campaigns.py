@@ -17,6 +17,8 @@ Methods (``evaluate`` with its defaults: CUPED on a 28-day pre-period):
   exposure (``GROUP BY`` user); for the hash holdout the SQL is given the same arm table
   (the users with an event before launch and their ``holdout_control`` arm, made before the
   clock starts: a salted SipHash is not a DuckDB function);
+* ``sql+arm-table`` (holdout only): the same SQL, timed with making that arm table (the ids
+  fetched by SQL, their arms drawn with ``holdout_control``, the table registered);
 * ``evaluate-eager``: ``campaigns.evaluate`` on an in-memory ``EventLog`` (built once, untimed;
   ``--skip-eager`` leaves it out);
 * ``scan``: ``LazyEventLog.scan`` of the DuckDB table (one aggregate query);
@@ -55,7 +57,9 @@ def _lit(ns: int) -> str:
     return "TIMESTAMPTZ '" + pd.Timestamp(ns, tz="UTC").strftime("%Y-%m-%d %H:%M:%S.%f+00") + "'"
 
 
-def statistics_sql(control: str, *, launch: int, end: int, last: int, pre: int) -> str:
+def statistics_sql(
+    control: str, *, launch: int, end: int, last: int, pre: int, arms: str = "arms"
+) -> str:
     """The SQL: per arm, every goal's sufficient statistics in the window and the pre-period."""
     upper = f" AND timestamp < {_lit(end)}" if last >= end else ""
     window = f"timestamp >= {_lit(launch)}{upper}"
@@ -72,7 +76,7 @@ def statistics_sql(control: str, *, launch: int, end: int, last: int, pre: int) 
                   FROM events WHERE event = 'campaign_exposure'{upper} GROUP BY user_id)
         )"""
     else:
-        units = "units AS (SELECT user_id, arm, false AS overlap FROM arms)"
+        units = f"units AS (SELECT user_id, arm, false AS overlap FROM {arms})"
     stats = []
     for v in GOALS.values():
         for y in (f"y{v}", f"x{v}"):
@@ -141,9 +145,9 @@ def main() -> None:
     end = int(data.truth["end"].value)
     last = int(frame["timestamp"].max().value)
     pre = launch - 28 * 86_400 * 10**9
+    ctrl = data.campaign.control
     if args.control == "holdout":
         # the same arm table evaluate draws: users with an event before launch, hashed
-        ctrl = data.campaign.control
         ids = pd.Index(frame.loc[frame["timestamp"] < data.truth["launch"], "user_id"].unique())
         held = uc.holdout_control(ids, share=ctrl.share, salt=ctrl.salt)  # type: ignore[union-attr]
         arms = pd.DataFrame({"user_id": ids, "arm": np.where(held, "control", "treatment")})
@@ -151,6 +155,9 @@ def main() -> None:
         con.execute("CREATE TABLE arms AS SELECT * FROM arms_df")
         con.unregister("arms_df")
     sql = statistics_sql(args.control, launch=launch, end=end, last=last, pre=pre)
+    sql_drawn = statistics_sql(
+        args.control, launch=launch, end=end, last=last, pre=pre, arms="drawn_arms"
+    )
     del frame
 
     log = data.log
@@ -158,6 +165,20 @@ def main() -> None:
 
     def duckdb_sql() -> Any:
         return con.execute(sql).df()
+
+    def sql_with_arm_table() -> Any:
+        # the holdout as an analyst would run it: fetch the units' ids, draw their arms with
+        # the library's hash, hand the table to DuckDB, then the same SQL
+        got = con.execute(
+            f"SELECT DISTINCT user_id FROM events WHERE timestamp < {_lit(launch)}"
+        ).df()["user_id"]
+        held = uc.holdout_control(got, share=ctrl.share, salt=ctrl.salt)  # type: ignore[union-attr]
+        drawn = pd.DataFrame({"user_id": got, "arm": np.where(held, "control", "treatment")})
+        con.register("drawn_arms", drawn)
+        try:
+            return con.execute(sql_drawn).df()
+        finally:
+            con.unregister("drawn_arms")
 
     def eager() -> Any:
         return uc.evaluate(data.campaign, log)
@@ -170,6 +191,8 @@ def main() -> None:
         return uc.evaluate(data.campaign, lazy_log["log"])
 
     methods: list[tuple[str, Callable[[], Any]]] = [("duckdb-sql", duckdb_sql)]
+    if args.control == "holdout":
+        methods.append(("sql+arm-table", sql_with_arm_table))
     if not args.skip_eager:
         methods.append(("evaluate-eager", eager))
     methods += [("scan", scan), ("evaluate-lazy", lazy)]
@@ -190,6 +213,8 @@ def main() -> None:
     for name in ("evaluate-eager", "evaluate-lazy"):
         if name in results:
             check(results[name][1], ref, name)
+    if "sql+arm-table" in results:
+        pd.testing.assert_frame_equal(results["sql+arm-table"][1], ref)
     base = results["duckdb-sql"][0]
     for name, (secs, _) in results.items():
         print(f"{name:16s} {secs:8.3f} s   {secs / base:6.2f}x duckdb-sql")

@@ -138,7 +138,8 @@ class EngineOutcomes:
             assert isinstance(control, HoldoutControl)
             ids = self._holdout_units(start_ns)
             bucket = holdout_bucket(ids, salt=control.salt).to_numpy(np.float64)
-            self.arms = pd.Series(np.where(bucket < control.share, *_ARMS), index=ids)
+            arm_codes = (bucket >= control.share).astype(np.int8)  # 0 control, 1 treatment
+            self.arms = pd.Series(pd.Categorical.from_codes(arm_codes, _ARMS), index=ids)
             table = self.events.arm_totals(cols, arms=self.arms, products=products)
         self.table = self._per_arm(table)
 

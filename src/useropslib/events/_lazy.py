@@ -499,6 +499,12 @@ time_unit, allow_empty
 
     def _names_probe(self) -> EventLog:
         """Return an empty EventLog with the event names and no users (for name look-ups)."""
+        key = ("names_probe",)
+        if key not in self._cache:
+            self._cache[key] = self._empty_named()
+        return self._cache[key]
+
+    def _empty_named(self) -> EventLog:
         return EventLog(
             user_codes=np.empty(0, np.int32),
             users=pd.Index([]),
@@ -1138,18 +1144,27 @@ time_unit, allow_empty
                 f"arm_totals: arms must be a pandas Series (user id -> arm), got "
                 f"{type(arms).__name__}."
             )
-        codes, uniques = pd.factorize(arms.to_numpy(dtype=object), sort=True)
+        codes, uniques = pd.factorize(arms, sort=True)  # fast on a categorical Series
         if (codes < 0).any():
             raise InvalidParameterError(
                 f"arm_totals: {int((codes < 0).sum())} users have no arm. Hint: drop them or "
                 "give them one."
             )
-        if arms.index.has_duplicates:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            ids = pa.array(arms.index.to_numpy())
+        except (pa.ArrowException, TypeError, ValueError):
+            raise InvalidParameterError(
+                "arm_totals: the ids of arms must all be text or all be integers, as the log "
+                "holds them."
+            ) from None
+        if pc.count_distinct(ids, mode="all").as_py() != len(ids):  # Arrow's hash: fast
             raise InvalidParameterError(
                 "arm_totals: arms lists a user more than once. Expected one arm per user."
             )
-        ids = arms.index.to_numpy()
-        table = engine_table(self._raw, {"uid": ids, "arm": codes.astype(np.int32)})
+        table = engine_table(self._raw, {"uid": ids, "arm": pa.array(codes.astype(np.int32))})
         uid_type = raw.collect_schema()["uid"]
         units = nw.from_native(table).select(
             nw.col("uid").cast(uid_type), nw.col("arm"), nw.lit(False).alias("both")
@@ -1318,7 +1333,7 @@ time_unit, allow_empty
         )
 
 
-def engine_table(like: Any, data: Mapping[str, npt.NDArray[Any]]) -> Any:
+def engine_table(like: Any, data: Mapping[str, Any]) -> Any:
     """Build a small native table in the engine (and connection) of ``like``, to join with it.
 
     DuckDB reads an Arrow table through a replacement scan run on ``like``'s own connection;
@@ -1329,7 +1344,7 @@ def engine_table(like: Any, data: Mapping[str, npt.NDArray[Any]]) -> Any:
     import pyarrow as pa
 
     backend = str(nw.from_native(like).implementation.name).lower()
-    arrow = pa.table({k: pa.array(v) for k, v in data.items()})
+    arrow = pa.table({k: v if isinstance(v, pa.Array) else pa.array(v) for k, v in data.items()})
     if backend == "duckdb":
         # the name is looked up among this function's locals when the query is bound
         __useropslib_arm_table__ = arrow  # noqa: F841

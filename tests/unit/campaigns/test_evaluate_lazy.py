@@ -163,6 +163,8 @@ def test_arm_totals_messages() -> None:
         lazy.arm_totals(buys, arms=pd.Series(["a", "b"], index=["u0", "u0"]))  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="have no arm"):
         lazy.arm_totals(buys, arms=pd.Series(["a", None], index=["u0", "u1"]))  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="all be text or all be integers"):
+        lazy.arm_totals(buys, arms=pd.Series(["a", "b"], index=["u0", 5]))  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="must be a pandas Series"):
         lazy.arm_totals(buys, arms={"u0": "a"})  # type: ignore[arg-type]
     # by hand: buys at hours 0, 3, 6, 9 -> users u0, u3, u2, u1 (one each); u9 has no row
