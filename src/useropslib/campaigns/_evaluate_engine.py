@@ -121,6 +121,7 @@ class EngineOutcomes:
                 exposure=(control.event, control.variant_property, list(control.control_values)),
                 until=_stamp(end_ns),
                 products=products,
+                extremes=[x for _, x in products],
             )
             both = (
                 table.xs(True, level="overlap") if True in table.index.get_level_values(1) else None
@@ -139,8 +140,11 @@ class EngineOutcomes:
             ids = self._holdout_units(start_ns)
             bucket = holdout_bucket(ids, salt=control.salt).to_numpy(np.float64)
             arm_codes = (bucket >= control.share).astype(np.int8)  # 0 control, 1 treatment
-            self.arms = pd.Series(pd.Categorical.from_codes(arm_codes, _ARMS), index=ids)
-            table = self.events.arm_totals(cols, arms=self.arms, products=products)
+            labels = pd.Categorical.from_codes(arm_codes, categories=pd.Index(_ARMS))
+            self.arms = pd.Series(labels, index=ids)
+            table = self.events.arm_totals(
+                cols, arms=self.arms, products=products, extremes=[x for _, x in products]
+            )
         self.table = self._per_arm(table)
 
     @staticmethod

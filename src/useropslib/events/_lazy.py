@@ -928,6 +928,7 @@ time_unit, allow_empty
         exposure: tuple[str, str, Sequence[str]] | None = None,
         until: Any = None,
         products: Sequence[tuple[str, str]] = (),
+        extremes: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """Per-arm sums of per-user totals, all in the engine: a few rows come back.
 
@@ -954,14 +955,16 @@ time_unit, allow_empty
             With ``exposure``: the last exposure time read.
         products : sequence of (str, str)
             Pairs of column names whose per-user products are summed too.
+        extremes : sequence of str, optional
+            The columns whose minimum and maximum are returned; default every column.
 
         Returns
         -------
         pandas.DataFrame
             Indexed by (``arm``, ``overlap``), sorted: ``overlap`` is True for users with
             exposure rows in both arms (always False for ``arms``).  Columns ``n`` (units),
-            and for each column ``c``: ``sum(c)``, ``sum(c^2)``, ``min(c)``, ``max(c)``; for
-            each product ``sum(a*b)``.
+            and for each column ``c``: ``sum(c)``, ``sum(c^2)`` (and ``min(c)``, ``max(c)``
+            for the columns in ``extremes``); for each product ``sum(a*b)``.
 
         Raises
         ------
@@ -1001,6 +1004,13 @@ time_unit, allow_empty
                         f"arm_totals: products name the column {c!r}, which is not in columns "
                         f"({names}). Hint: multiply columns that are asked for."
                     )
+        spans = names if extremes is None else list(extremes)
+        for c in spans:
+            if c not in internal:
+                raise InvalidParameterError(
+                    f"arm_totals: extremes name the column {c!r}, which is not in columns "
+                    f"({names}). Hint: ask for the extremes of columns that are asked for."
+                )
         raw = nw.from_native(self._raw)
         # one per-user total per distinct (events, window, count|sum); "any" reads the count
         totals: dict[tuple[Any, ...], tuple[str, Any]] = {}
@@ -1056,13 +1066,10 @@ time_unit, allow_empty
         ]
         joined = joined.with_columns(*extra)
         aggs = [nw.len().alias("n")]
-        for c in internal.values():
-            aggs += [
-                nw.col(c).sum().alias(f"{c}_sum"),
-                nw.col(f"{c}_sq").sum(),
-                nw.col(c).min().alias(f"{c}_min"),
-                nw.col(c).max().alias(f"{c}_max"),
-            ]
+        for name, c in internal.items():
+            aggs += [nw.col(c).sum().alias(f"{c}_sum"), nw.col(f"{c}_sq").sum()]
+            if name in spans:
+                aggs += [nw.col(c).min().alias(f"{c}_min"), nw.col(c).max().alias(f"{c}_max")]
         aggs += [nw.col(f"p{i}").sum() for i in range(len(products))]
         got = collect_native(joined.group_by("arm", "both").agg(*aggs)).to_pandas()
         out = pd.DataFrame(
@@ -1078,8 +1085,9 @@ time_unit, allow_empty
         for name, c in internal.items():
             out[f"sum({name})"] = pd.to_numeric(got[f"{c}_sum"]).to_numpy(np.float64)
             out[f"sum({name}^2)"] = pd.to_numeric(got[f"{c}_sq"]).to_numpy(np.float64)
-            out[f"min({name})"] = pd.to_numeric(got[f"{c}_min"]).to_numpy(np.float64)
-            out[f"max({name})"] = pd.to_numeric(got[f"{c}_max"]).to_numpy(np.float64)
+            if name in spans:
+                out[f"min({name})"] = pd.to_numeric(got[f"{c}_min"]).to_numpy(np.float64)
+                out[f"max({name})"] = pd.to_numeric(got[f"{c}_max"]).to_numpy(np.float64)
         for i, (a, b) in enumerate(products):
             out[f"sum({a}*{b})"] = pd.to_numeric(got[f"p{i}"]).to_numpy(np.float64)
         res: pd.DataFrame = out.sort_index()

@@ -159,6 +159,8 @@ def test_arm_totals_messages() -> None:
         lazy.arm_totals({"x": ("buy", None, None, "mean")}, arms=arms)  # type: ignore[dict-item]
     with pytest.raises(InvalidParameterError, match="products name the column 'nope'"):
         lazy.arm_totals(buys, arms=arms, products=[("buys", "nope")])  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="extremes name the column 'nope'"):
+        lazy.arm_totals(buys, arms=arms, extremes=["nope"])  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="more than once"):
         lazy.arm_totals(buys, arms=pd.Series(["a", "b"], index=["u0", "u0"]))  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="have no arm"):
@@ -182,6 +184,8 @@ def test_arm_totals_messages() -> None:
     assert got["sum(late^2)"].tolist() == [2.0, 2.0]
     assert got["sum(buys*late)"].tolist() == [2.0, 2.0]
     assert got["min(buys)"].tolist() == [1.0, 0.0]  # u9 counts as 0
+    only = lazy.arm_totals({"buys": ("buy", None, None, "any")}, arms=arms, extremes=[])
+    assert list(only.columns) == ["n", "sum(buys)", "sum(buys^2)"]
     assert not lazy.users_read
 
 
