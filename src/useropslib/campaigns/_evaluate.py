@@ -166,7 +166,8 @@ def resolve_arms(
                 "overlap='drop' (leave them out)."
             )
         order = np.lexsort((ts[rows], u))
-        first = np.r_[True, u[order][1:] != u[order][:-1]]
+        first = np.ones(len(u), dtype=bool)  # each user's first exposure (none: empty)
+        first[1:] = u[order][1:] != u[order][:-1]
         codes = u[order][first]
         treated = ~is_ctrl[order][first]
         if overlap == "drop" and both.any():

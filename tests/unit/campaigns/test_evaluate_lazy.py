@@ -246,3 +246,20 @@ def test_holdout_over_an_audience_on_duckdb() -> None:
     cols = ["n_control", "n_treatment", "estimate", "ci_low", "ci_high", "p_value", "cuped"]
     pd.testing.assert_frame_equal(got.table[cols], eager.table[cols], rtol=1e-9)
     assert int(got.table["n_control"].iloc[0] + got.table["n_treatment"].iloc[0]) < 3000
+
+
+@pytest.mark.parametrize("where", ["memory", "duckdb"])
+def test_no_exposure_yet_is_the_same_typed_error(where: str) -> None:
+    from useropslib.exceptions import InsufficientDataError
+
+    data = synthetic_campaign(n_users=600, lift=0.3, seed=4, control="exposure")
+    events: object = data.log
+    if where == "duckdb":
+        frame = data.log.to_pandas()
+        frame["timestamp"] = frame["timestamp"].dt.tz_convert("UTC")
+        events = LazyEventLog.scan(
+            _native(frame, "duckdb"), properties=["variant"], tz="Asia/Shanghai"
+        )
+    as_of = data.truth["launch"] + pd.Timedelta(seconds=1)  # nobody exposed yet
+    with pytest.raises(InsufficientDataError, match=r"treatment arm has 0 users"):
+        evaluate(data.campaign, events, as_of=as_of)  # type: ignore[arg-type]
