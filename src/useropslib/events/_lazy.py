@@ -970,7 +970,9 @@ time_unit, allow_empty
         ------
         InvalidParameterError
             Neither or both of ``arms`` and ``exposure``; a property not scanned; an unknown
-            column in ``products``; as :meth:`user_totals` for ``columns``.
+            column in ``products`` or ``extremes``; ids repeated, without an arm or of mixed
+            types; a DuckDB connection that does not read Python tables (replacement scans
+            off); as :meth:`user_totals` for ``columns``.
 
         Examples
         --------
@@ -1354,9 +1356,19 @@ def engine_table(like: Any, data: Mapping[str, Any]) -> Any:
     backend = str(nw.from_native(like).implementation.name).lower()
     arrow = pa.table({k: v if isinstance(v, pa.Array) else pa.array(v) for k, v in data.items()})
     if backend == "duckdb":
+        import duckdb
+
         # the name is looked up among this function's locals when the query is bound
         __useropslib_arm_table__ = arrow  # noqa: F841
-        return like.query("__useropslib_base__", "SELECT * FROM __useropslib_arm_table__")
+        try:
+            return like.query("__useropslib_base__", "SELECT * FROM __useropslib_arm_table__")
+        except duckdb.CatalogException:
+            raise InvalidParameterError(
+                "The DuckDB connection of this log does not read Python tables (replacement "
+                "scans are off), so an arm table cannot be handed to it. Expected "
+                "python_enable_replacements=true. Hint: run SET python_enable_replacements=true "
+                "on the connection, or evaluate an in-memory EventLog."
+            ) from None
     if backend == "polars":
         import polars as pl
 

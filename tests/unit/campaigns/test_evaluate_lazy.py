@@ -263,3 +263,18 @@ def test_no_exposure_yet_is_the_same_typed_error(where: str) -> None:
     as_of = data.truth["launch"] + pd.Timedelta(seconds=1)  # nobody exposed yet
     with pytest.raises(InsufficientDataError, match=r"treatment arm has 0 users"):
         evaluate(data.campaign, events, as_of=as_of)  # type: ignore[arg-type]
+
+
+def test_arm_table_on_a_duckdb_connection_without_replacement_scans() -> None:
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    con.execute("SET python_enable_replacements=false")
+    rel = con.sql(
+        "SELECT 'u' || (i % 4) AS user_id, 'buy' AS event, TIMESTAMPTZ "
+        "'2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR AS timestamp FROM range(12) t(i)"
+    )
+    lazy = LazyEventLog.scan(rel, tz="UTC")
+    with pytest.raises(InvalidParameterError, match="SET python_enable_replacements=true"):
+        lazy.arm_totals(
+            {"b": ("buy", None, None, "count")}, arms=pd.Series(["a", "b"], index=["u0", "u1"])
+        )
