@@ -1,33 +1,48 @@
-"""Time campaigns.evaluate against DuckDB SQL computing the same per-arm statistics.
+"""Time campaigns.evaluate on a lazy log against DuckDB SQL computing the same per-arm statistics.
 
-One synthetic campaign (``datasets.synthetic_campaign``: exposure arms, push messages, purchases
-before, during and after the window) of about ``--size`` events; one process, one timed run per
-method after one warm-up run, ``time.perf_counter``; the peak resident memory of the process
-(``ru_maxrss``) is printed at the end.  Every method must give the same arm sizes and paying
-users as DuckDB's query.
+One synthetic campaign (``datasets.synthetic_campaign``: push messages, purchases before, during
+and after the window; three goals: paying users, revenue, orders) of about ``--size`` events,
+with exposure arms or a hash holdout (``--control``); one process, one warm-up run and one timed
+run per method, ``time.perf_counter``; the peak resident memory of the process (``ru_maxrss``)
+is printed at the end.
 
-    python benchmarks/campaigns.py --size 1M
+    python benchmarks/campaigns.py --size 10M --control exposure
+    python benchmarks/campaigns.py --size 10M --control holdout
 
-Methods:
+Methods (``evaluate`` with its defaults: CUPED on a 28-day pre-period):
 
-* ``duckdb-sql``: the per-arm sufficient statistics of the primary goal (users, paying users)
-  by one SQL query over the events in DuckDB (each user's first exposure, paying in the window,
-  ``GROUP BY`` arm);
-* ``evaluate-eager``: ``campaigns.evaluate`` on an in-memory ``EventLog`` (built once, untimed);
-* ``evaluate-lazy-duckdb``: ``LazyEventLog.scan`` of the DuckDB relation (timed: it reads the user
-  and event vocabularies) and ``campaigns.evaluate`` on it: the exposure events are collected
-  for the arms and the goal outcomes come from one ``GROUP BY`` user in the engine
-  (``LazyEventLog.user_totals``); the per-arm statistics are then a pass over the users.
+* ``duckdb-sql``: one SQL query over the events table giving what ``evaluate`` computes: per
+  arm, the units and, for each goal in the window and in the pre-period, the sum, the sum of
+  squares, the cross sum and the pre-period's extremes.  Exposure arms are each user's first
+  exposure (``GROUP BY`` user); for the hash holdout the SQL is given the same arm table
+  (the users with an event before launch and their ``holdout_control`` arm, made before the
+  clock starts: a salted SipHash is not a DuckDB function);
+* ``sql+arm-table`` (holdout only): the same SQL, timed with making that arm table (the ids
+  fetched by SQL, their arms drawn with ``holdout_control``, the table registered);
+* ``evaluate-eager``: ``campaigns.evaluate`` on an in-memory ``EventLog`` (built once, untimed;
+  ``--skip-eager`` leaves it out);
+* ``scan``: ``LazyEventLog.scan`` of the DuckDB table (one aggregate query);
+* ``evaluate-lazy``: ``campaigns.evaluate`` on that lazy log: every per-arm statistic comes from
+  the engine (exposure arms assigned there; the holdout's ids fetched once, their arms drawn
+  with numpy and the arm table joined there).
+
+The per-arm statistics of every method are checked equal to the SQL's (integers exactly, sums
+of money to 1e-9).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 import useropslib as uo
 from useropslib import campaigns as uc
@@ -35,83 +50,178 @@ from useropslib.events import LazyEventLog
 
 SIZES = {"100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
 EVENTS_PER_USER = 3.4  # synthetic_campaign with the defaults below, measured
+GOALS = {"paying users": "p", "revenue": "r", "orders": "o"}
+
+
+def _lit(ns: int) -> str:
+    return "TIMESTAMPTZ '" + pd.Timestamp(ns, tz="UTC").strftime("%Y-%m-%d %H:%M:%S.%f+00") + "'"
+
+
+def statistics_sql(
+    control: str, *, launch: int, end: int, last: int, pre: int, arms: str = "arms"
+) -> str:
+    """The SQL: per arm, every goal's sufficient statistics in the window and the pre-period."""
+    upper = f" AND timestamp < {_lit(end)}" if last >= end else ""
+    window = f"timestamp >= {_lit(launch)}{upper}"
+    before = f"timestamp >= {_lit(pre)} AND timestamp < {_lit(launch)}"
+    if control == "exposure":
+        units = f"""units AS (
+            SELECT user_id,
+                   CASE WHEN tc IS NULL OR (tt IS NOT NULL AND tt < tc) THEN 'treatment'
+                        ELSE 'control' END AS arm,
+                   tc IS NOT NULL AND tt IS NOT NULL AS overlap
+            FROM (SELECT user_id,
+                         min(timestamp) FILTER (WHERE variant = 'control') AS tc,
+                         min(timestamp) FILTER (WHERE variant IS DISTINCT FROM 'control') AS tt
+                  FROM events WHERE event = 'campaign_exposure'{upper} GROUP BY user_id)
+        )"""
+    else:
+        units = f"units AS (SELECT user_id, arm, false AS overlap FROM {arms})"
+    stats = []
+    for v in GOALS.values():
+        for y in (f"y{v}", f"x{v}"):
+            stats += [f"sum({y}) AS sum_{y}", f"sum({y} * {y}) AS sq_{y}"]
+        stats += [f"sum(x{v} * y{v}) AS cross_{v}", f"min(x{v}) AS min_x{v}"]
+        stats += [f"max(x{v}) AS max_x{v}"]
+    return f"""
+        WITH {units},
+        per_user AS (
+            SELECT user_id,
+                   count(*) FILTER (WHERE {window}) AS yo,
+                   coalesce(sum(value) FILTER (WHERE {window}), 0) AS yr,
+                   count(*) FILTER (WHERE {before}) AS xo,
+                   coalesce(sum(value) FILTER (WHERE {before}), 0) AS xr
+            FROM events
+            WHERE event = 'purchase' AND timestamp >= {_lit(pre)}{upper}
+            GROUP BY user_id
+        ),
+        joined AS (
+            SELECT arm, overlap,
+                   (coalesce(yo, 0) > 0)::DOUBLE AS yp, coalesce(yo, 0)::DOUBLE AS yo,
+                   coalesce(yr, 0)::DOUBLE AS yr,
+                   (coalesce(xo, 0) > 0)::DOUBLE AS xp, coalesce(xo, 0)::DOUBLE AS xo,
+                   coalesce(xr, 0)::DOUBLE AS xr
+            FROM units LEFT JOIN per_user USING (user_id)
+        )
+        SELECT arm, overlap, count(*) AS n, {", ".join(stats)}
+        FROM joined GROUP BY arm, overlap ORDER BY arm, overlap
+    """
+
+
+def check(ev: Any, ref: pd.DataFrame, name: str) -> None:
+    """Assert ``evaluate``'s per-arm statistics equal the SQL's."""
+    assert not ref["overlap"].any(), "the synthetic arms do not overlap"
+    ref = ref.set_index("arm")
+    arms = ev.arms
+    assert arms["n"].tolist() == ref["n"].tolist(), (name, arms["n"].tolist())
+    for col, sql in (("sum", "sum_yp"), ("sum_squares", "sq_yp"), ("pre_sum", "sum_xp")):
+        assert arms[col].tolist() == ref[sql].tolist(), (name, col)
+    np.testing.assert_allclose(arms["cross_sum"], ref["cross_p"], rtol=0, atol=0)
+    for goal, v in GOALS.items():
+        row = ev.table.loc[goal]
+        got = [row["control_mean"], row["treatment_mean"]]
+        np.testing.assert_allclose(got, (ref[f"sum_y{v}"] / ref["n"]).to_numpy(), rtol=1e-9)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", default="1M", choices=sorted(SIZES))
+    parser.add_argument("--control", default="exposure", choices=["exposure", "holdout"])
     parser.add_argument("--skip-eager", action="store_true", help="leave out evaluate-eager")
     args = parser.parse_args()
     n_users = int(SIZES[args.size] / EVENTS_PER_USER)
-    data = uo.datasets.synthetic_campaign(n_users=n_users, lift=0.2, seed=1)
+    data = uo.datasets.synthetic_campaign(n_users=n_users, lift=0.2, seed=1, control=args.control)
     frame = data.log.to_pandas()
     frame["timestamp"] = frame["timestamp"].dt.tz_convert("UTC")
-    print(f"events: {len(frame):,}  users: {n_users:,}")
+    props = [c for c in ("variant", "channel", "campaign") if c in frame.columns]
+    print(f"events: {len(frame):,}  users: {n_users:,}  control: {args.control}")
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
     con.register("events_df", frame)
     con.execute("CREATE TABLE events AS SELECT * FROM events_df")
+    con.unregister("events_df")
     rel = con.table("events")
-    launch = data.truth["launch"].tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S+00")
-    end = data.truth["end"].tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S+00")
-    sql = f"""
-        WITH expo AS (
-            SELECT user_id, arg_min(variant, timestamp) AS arm
-            FROM events WHERE event = 'campaign_exposure' GROUP BY user_id
-        ), paid AS (
-            SELECT DISTINCT user_id, 1 AS y FROM events
-            WHERE event = 'purchase' AND timestamp >= TIMESTAMPTZ '{launch}'
-              AND timestamp < TIMESTAMPTZ '{end}'
-        )
-        SELECT arm, count(*) AS n, sum(coalesce(y, 0)) AS conversions,
-               sum(coalesce(y, 0) * coalesce(y, 0)) AS sum_squares
-        FROM expo LEFT JOIN paid USING (user_id) GROUP BY arm ORDER BY arm
-    """
-
-    def duckdb_sql() -> object:
-        return con.execute(sql).df()
+    launch = int(data.truth["launch"].value)
+    end = int(data.truth["end"].value)
+    last = int(frame["timestamp"].max().value)
+    pre = launch - 28 * 86_400 * 10**9
+    ctrl = data.campaign.control
+    if args.control == "holdout":
+        # the same arm table evaluate draws: users with an event before launch, hashed
+        ids = pd.Index(frame.loc[frame["timestamp"] < data.truth["launch"], "user_id"].unique())
+        held = uc.holdout_control(ids, share=ctrl.share, salt=ctrl.salt)  # type: ignore[union-attr]
+        arms = pd.DataFrame({"user_id": ids, "arm": np.where(held, "control", "treatment")})
+        con.register("arms_df", arms)
+        con.execute("CREATE TABLE arms AS SELECT * FROM arms_df")
+        con.unregister("arms_df")
+    sql = statistics_sql(args.control, launch=launch, end=end, last=last, pre=pre)
+    sql_drawn = statistics_sql(
+        args.control, launch=launch, end=end, last=last, pre=pre, arms="drawn_arms"
+    )
+    del frame
 
     log = data.log
+    lazy_log: dict[str, LazyEventLog] = {}
 
-    def eager() -> object:
-        return uc.evaluate(data.campaign, log, cuped=False)
+    def duckdb_sql() -> Any:
+        return con.execute(sql).df()
 
-    split: dict[str, float] = {}
+    def sql_with_arm_table() -> Any:
+        # the holdout as an analyst would run it: fetch the units' ids, draw their arms with
+        # the library's hash, hand the table to DuckDB, then the same SQL
+        got = con.execute(
+            f"SELECT DISTINCT user_id FROM events WHERE timestamp < {_lit(launch)}"
+        ).df()["user_id"]
+        held = uc.holdout_control(got, share=ctrl.share, salt=ctrl.salt)  # type: ignore[union-attr]
+        drawn = pd.DataFrame({"user_id": got, "arm": np.where(held, "control", "treatment")})
+        con.register("drawn_arms", drawn)
+        try:
+            return con.execute(sql_drawn).df()
+        finally:
+            con.unregister("drawn_arms")
 
-    def lazy() -> object:
-        t0 = time.perf_counter()
-        scanned = LazyEventLog.scan(
-            rel, properties=["variant", "channel", "campaign"], tz="Asia/Shanghai"
-        )
-        t1 = time.perf_counter()
-        out = uc.evaluate(data.campaign, scanned, cuped=False)
-        split["scan"], split["evaluate"] = t1 - t0, time.perf_counter() - t1
-        return out
+    def eager() -> Any:
+        return uc.evaluate(data.campaign, log)
 
-    results = {}
-    methods = [("duckdb-sql", duckdb_sql), ("evaluate-eager", eager)]
-    if args.skip_eager:
-        methods = methods[:1]
-    for name, fn in (*methods, ("evaluate-lazy-duckdb", lazy)):
+    def scan() -> Any:
+        lazy_log["log"] = LazyEventLog.scan(rel, properties=props, tz="Asia/Shanghai")
+        return lazy_log["log"]
+
+    def lazy() -> Any:
+        return uc.evaluate(data.campaign, lazy_log["log"])
+
+    methods: list[tuple[str, Callable[[], Any]]] = [("duckdb-sql", duckdb_sql)]
+    if args.control == "holdout":
+        methods.append(("sql+arm-table", sql_with_arm_table))
+    if not args.skip_eager:
+        methods.append(("evaluate-eager", eager))
+    methods += [("scan", scan), ("evaluate-lazy", lazy)]
+    results: dict[str, tuple[float, Any]] = {}
+    print("load average before:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    for name, fn in methods:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            if name == "evaluate-lazy":
+                scan()  # a fresh scan for the warm-up, another for the timed run
             fn()
+            if name == "evaluate-lazy":
+                scan()
             t0 = time.perf_counter()
             out = fn()
             results[name] = (time.perf_counter() - t0, out)
     ref = results["duckdb-sql"][1]
-    for name in [n for n in results if n != "duckdb-sql"]:
-        ev = results[name][1]
-        row = ev.table.iloc[0]  # type: ignore[attr-defined]
-        got = (int(row["n_control"]), int(row["n_treatment"]))
-        want = (int(ref["n"].iloc[0]), int(ref["n"].iloc[1]))  # type: ignore[index]
-        assert got == want, (name, got, want)
-        paid = round(row["control_mean"] * got[0]), round(row["treatment_mean"] * got[1])
-        assert paid == tuple(int(x) for x in ref["conversions"]), (name, paid)  # type: ignore[index]
+    for name in ("evaluate-eager", "evaluate-lazy"):
+        if name in results:
+            check(results[name][1], ref, name)
+    if "sql+arm-table" in results:
+        pd.testing.assert_frame_equal(results["sql+arm-table"][1], ref)
     base = results["duckdb-sql"][0]
     for name, (secs, _) in results.items():
-        print(f"{name:22s} {secs:8.3f} s   {secs / base:6.1f}x duckdb-sql")
-    print(f"  of which LazyEventLog.scan {split['scan']:.3f} s, evaluate {split['evaluate']:.3f} s")
+        print(f"{name:16s} {secs:8.3f} s   {secs / base:6.2f}x duckdb-sql")
+    both = results["scan"][0] + results["evaluate-lazy"][0]
+    print(f"scan + evaluate-lazy {both:.3f} s   {both / base:6.2f}x duckdb-sql")
+    print(f"user vocabulary read by evaluate: {lazy_log['log'].users_read}")
+    print("load average after:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -18,7 +18,7 @@ from useropslib._results import MetricResult, axes_or_new, jsonable
 from useropslib.campaigns._assign import holdout_bucket
 from useropslib.campaigns._counterfactual import CounterfactualResult
 from useropslib.campaigns._effect import counterfactual_effect
-from useropslib.campaigns._evaluate_engine import engine_plan
+from useropslib.campaigns._evaluate_engine import EngineOutcomes, engine_plan
 from useropslib.campaigns._ltv import model_ltv
 from useropslib.campaigns._multiple import CorrectionMethod, adjust_p_values
 from useropslib.campaigns._srm import SRMResult, sample_ratio_mismatch
@@ -166,7 +166,8 @@ def resolve_arms(
                 "overlap='drop' (leave them out)."
             )
         order = np.lexsort((ts[rows], u))
-        first = np.r_[True, u[order][1:] != u[order][:-1]]
+        first = np.ones(len(u), dtype=bool)  # each user's first exposure (none: empty)
+        first[1:] = u[order][1:] != u[order][:-1]
         codes = u[order][first]
         treated = ~is_ctrl[order][first]
         if overlap == "drop" and both.any():
@@ -478,6 +479,33 @@ def _load_needed(campaign: Campaign, events: EventsLike, assignment: Any) -> Eve
     return load(events, all_events=True)
 
 
+def _engine_converted(
+    engine: EngineOutcomes,
+    campaign: Campaign,
+    spec: Any,
+    *,
+    start_ns: int,
+    end_ns: int,
+    overlap: str,
+) -> pd.Index:
+    """Treated units of a lazy log with a positive primary outcome (for the model LTV)."""
+    events = engine.events
+    if engine.arms is not None:
+        treated_ids = engine.arms.index[engine.arms.to_numpy() == "treatment"]
+    else:
+        control = campaign.control
+        assert isinstance(control, ExposureControl)
+        expo = events.collect([control.event])
+        c, t, _ = resolve_arms(
+            expo, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=None
+        )
+        treated_ids = expo.users[c[t]]
+    totals = events.user_totals({"y": engine.window_spec(spec, start_ns, end_ns)})
+    positive = totals.index[totals["y"].to_numpy() > 0]
+    out: pd.Index = positive[positive.isin(treated_ids)]
+    return out
+
+
 def _cost(campaign: Campaign, n_treated: int, conversions: float) -> float:
     if campaign.budget:
         return campaign.total_budget
@@ -611,7 +639,8 @@ def evaluate(
             f"revenue, ARPU); the primary goal's metric is {kind!r}. Hint: pass ltv= as a number."
         )
     engine = engine_plan(campaign, events, assignment)
-    log = _load_needed(campaign, events, assignment) if engine is None else engine.arm_log()
+    # the engine route reads names and the clock from the lazy log and collects no event rows
+    log: Any = _load_needed(campaign, events, assignment) if engine is None else events
     for goal in campaign.goals:
         if goal.metric is None:
             raise InvalidParameterError(
@@ -625,20 +654,31 @@ def evaluate(
     if campaign.control is None and assignment is None:
         return _without_control(campaign, log, as_of=at.stamp, alpha=alpha)
     start_ns, end_ns = evaluation_window(campaign, log, at.ns)
+    pre_start = start_ns - pre_period * _NS_PER_DAY
+    if engine is not None:
+        known = engine.events.start
+        log_start = start_ns if known is None else int(known.value)
+    else:
+        log_start = int(log.timestamps_ns.min()) if log.n_events else start_ns
+        first = getattr(events, "start", None)  # a lazy log knows its first event
+        if isinstance(first, pd.Timestamp):
+            log_start = min(log_start, int(first.value))
+    use_pre = cuped and log_start <= pre_start
     outcome: Callable[..., tuple[npt.NDArray[np.float64], bool]]
     outcome = functools.partial(unit_outcomes, log)
+    codes = np.zeros(0, dtype=np.int64)
+    treated = np.zeros(0, dtype=bool)
     if engine is not None:
+        # per-arm statistics in the engine: a few rows come back, no per-unit arrays here
         engine.compute(
-            start_ns=start_ns, end_ns=end_ns, pre_start=start_ns - pre_period * _NS_PER_DAY
+            start_ns=start_ns, end_ns=end_ns, pre_start=pre_start, cuped=use_pre, overlap=overlap
         )
-        outcome = engine.outcomes
-    if engine is not None and isinstance(campaign.control, HoldoutControl):
-        codes, treated, arm_info = engine.holdout_arms()
+        n_t, n_c, arm_info = engine.sizes()
     else:
         codes, treated, arm_info = resolve_arms(
             log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
         )
-    n_t, n_c = int(treated.sum()), int((~treated).sum())
+        n_t, n_c = int(treated.sum()), int((~treated).sum())
     if min(n_t, n_c) < min_units:
         empty = "control" if n_c < n_t else "treatment"
         raise InsufficientDataError(
@@ -672,22 +712,27 @@ def evaluate(
     primary: tuple[ComparisonResult, ComparisonResult] | None = None
     primary_stats = pd.DataFrame()
     cuped_used = False
-    pre_start = start_ns - pre_period * _NS_PER_DAY
-    log_start = int(log.timestamps_ns.min()) if log.n_events else start_ns
-    first = getattr(events, "start", None)  # a lazy log knows its first event, collected or not
-    if isinstance(first, pd.Timestamp):
-        log_start = min(log_start, int(first.value))
     for i, goal in enumerate(campaign.goals):
-        y, binary = outcome(goal.metric, codes=codes, start_ns=start_ns, end_ns=end_ns)
-        covariate = None
-        if cuped and log_start <= pre_start:
-            x, _ = outcome(goal.metric, codes=codes, start_ns=pre_start, end_ns=start_ns - 1)
-            if np.var(x) > 0:
-                covariate = x
-        stats = arm_statistics(y, arm=labels, covariate=covariate).reindex(["control", "treatment"])
+        if engine is not None:
+            stats, binary, has_covariate = engine.statistics(
+                goal.metric,
+                start_ns=start_ns,
+                end_ns=end_ns,
+                pre=(pre_start, start_ns - 1) if use_pre else None,
+            )
+        else:
+            y, binary = outcome(goal.metric, codes=codes, start_ns=start_ns, end_ns=end_ns)
+            covariate = None
+            if use_pre:
+                x, _ = outcome(goal.metric, codes=codes, start_ns=pre_start, end_ns=start_ns - 1)
+                if np.var(x) > 0:
+                    covariate = x
+            has_covariate = covariate is not None
+            stats = arm_statistics(y, arm=labels, covariate=covariate)
+            stats = stats.reindex(["control", "treatment"])
         opts: dict[str, Any] = {"difference": difference, "alpha": alpha, "min_units": min_units}
         try:
-            if covariate is not None:
+            if has_covariate:
                 freq = compare_means(stats, **opts)
                 bayes = compare_means(stats, engine="bayesian", prior=prior, **opts)
             elif binary:
@@ -708,7 +753,7 @@ def evaluate(
         if i == 0:
             primary = (freq, bayes)
             primary_stats = stats
-            cuped_used = covariate is not None
+            cuped_used = has_covariate
         f, b = freq.table.iloc[0], bayes.table.iloc[0]
         means = stats["sum"] / stats["n"]
         rows.append(
@@ -717,15 +762,15 @@ def evaluate(
                 "role": "primary" if i == 0 else "secondary",
                 "metric": str(getattr(goal.metric, "kind", "")),
                 "outcome": "binary" if binary else "mean",
-                "n_control": int(stats.at["control", "n"]),
-                "n_treatment": int(stats.at["treatment", "n"]),
+                "n_control": int(stats["n"].to_numpy()[0]),
+                "n_treatment": int(stats["n"].to_numpy()[1]),
                 "control_mean": float(means["control"]),
                 "treatment_mean": float(means["treatment"]),
                 "estimate": float(f["estimate"]),
                 "ci_low": float(f["ci_low"]),
                 "ci_high": float(f["ci_high"]),
                 "p_value": float(f["p_value"]),
-                "cuped": covariate is not None,
+                "cuped": has_covariate,
                 "chance_to_win": float(b["chance_to_win"]),
                 "risk_control": float(b["risk_control"]),
                 "risk_treatment": float(b["risk_treatment"]),
@@ -745,14 +790,23 @@ def evaluate(
         has_values = log.values is not None if engine is None else engine.has_values
         if purchase is not None and has_values:
             money = RevenueSpec(purchase_event=purchase, value_col=getattr(spec, "value_col", None))
-            v, _ = outcome(money, codes=codes, start_ns=start_ns, end_ns=end_ns)
-            value_stats = arm_statistics(v, arm=labels).reindex(["control", "treatment"])
+            if engine is not None:
+                value_stats = engine.statistics(money, start_ns=start_ns, end_ns=end_ns)[0]
+            else:
+                v, _ = outcome(money, codes=codes, start_ns=start_ns, end_ns=end_ns)
+                value_stats = arm_statistics(v, arm=labels).reindex(["control", "treatment"])
     ltv_method = "given" if ltv is not None else "not given"
     if ltv == "model":
         buys: tuple[str, ...] = tuple(getattr(spec, "purchase_event", ()))
-        money_log = log if engine is None else load(events, EventSelector.parse(list(buys)))
-        y0, _ = outcome(spec, codes=codes, start_ns=start_ns, end_ns=end_ns)
-        converted = log.users[codes[treated & (y0 > 0)]]
+        if engine is None:
+            money_log = log
+            y0, _ = outcome(spec, codes=codes, start_ns=start_ns, end_ns=end_ns)
+            converted = log.users[codes[treated & (y0 > 0)]]
+        else:
+            money_log = load(events, EventSelector.parse(list(buys)))
+            converted = _engine_converted(
+                engine, campaign, spec, start_ns=start_ns, end_ns=end_ns, overlap=overlap
+            )
         ltv, ltv_method = model_ltv(
             money_log, converted, purchase_event=buys, as_of=at.stamp, cohorts=events
         )

@@ -1,34 +1,35 @@
-"""Per-user goal outcomes of a lazy log computed in its engine, for :func:`evaluate`.
+"""Per-arm sufficient statistics of a lazy log computed in its engine, for :func:`evaluate`.
 
-The engine runs one ``GROUP BY`` user (:meth:`LazyEventLog.user_totals`) giving, per user, every
-goal's count or value sum over the evaluation window and over the CUPED pre-period, the revenue
-for a purchase goal's value, and the number of events before launch (who existed at launch).
-Only users-sized rows come back; no event row is collected for a hash holdout.  Exposure arms
-collect the exposure events alone (the variant of each user's first exposure).  The per-arm
-count, sum and sums of squares are then one ``bincount`` pass over those users.
+Everything runs in the engine and only a few rows come back
+(:meth:`LazyEventLog.arm_totals`): each user's goal totals (every goal in the evaluation window
+and in the CUPED pre-period, the revenue behind a purchase goal's value) are computed by one
+``GROUP BY`` user, joined to the users' arms and summed per arm with their squares, cross
+products and extremes.
 
-A salted SipHash of the user id (:func:`holdout_bucket`) is not a function SQL engines share, so
-the hash holdout is drawn here over the distinct users the engine returns.
+- **Exposure arms** are assigned in the engine: each user's first exposure event (its variant
+  property in the control values: control), with users exposed to both arms counted apart.
+- **Hash holdout**: a salted SipHash of the id (:func:`holdout_bucket`) is not a function the
+  engines share, so the ids of the units are fetched once (one column: the users with an event
+  before launch, or the audience's members), their arms are drawn here with numpy, and the arm
+  table is handed back to the engine, which joins and aggregates.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from useropslib.campaigns._assign import holdout_bucket
-from useropslib.events import EventLog, LazyEventLog
+from useropslib.events import LazyEventLog
 from useropslib.events._query import AsOf, check_instant
-from useropslib.exceptions import InvalidParameterError
+from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.models import Campaign, ExposureControl, HoldoutControl
 
 __all__ = ["EngineOutcomes", "engine_plan"]
 
-_COUNT_BINARY = ("paying_users", "active_users", "reactivated_users")
-_ENGINE_KINDS = (*_COUNT_BINARY, "orders", "revenue", "arpu")
+_ARMS = ["control", "treatment"]
 
 
 def _column(spec: Any) -> tuple[tuple[str, ...] | None, str, bool] | None:
@@ -57,35 +58,25 @@ def engine_plan(campaign: Campaign, events: Any, assignment: Any) -> EngineOutco
     if not isinstance(campaign.control, HoldoutControl | ExposureControl):
         return None
     for goal in campaign.goals:
-        if goal.metric is None or _column(goal.metric) is None:
+        col = None if goal.metric is None else _column(goal.metric)
+        if col is None:
             return None
-        if getattr(goal.metric, "value_col", None) is not None:
-            return None
-        if _column(goal.metric)[1] == "sum" and not events.has_values:  # type: ignore[index]
+        if col[1] == "sum" and not events.has_values:
             return None
     return EngineOutcomes(events, campaign)
 
 
 class EngineOutcomes:
-    """Goal outcomes of a lazy log's users, from one engine ``GROUP BY`` user."""
+    """Per-arm statistics of a lazy log's goals, from one engine query collecting a few rows."""
 
     def __init__(self, events: LazyEventLog, campaign: Campaign) -> None:
         self.events = events
         self.campaign = campaign
         self.has_values = events.has_values
-        self.totals = pd.DataFrame()
+        self.table = pd.DataFrame()
+        self.arms: pd.Series | None = None  # a hash holdout's arm per unit id
+        self.overlap = 0
         self._names: dict[tuple[Any, ...], str] = {}
-        self._start_ns = 0
-        self._pos = np.zeros(0, dtype=np.intp)
-
-    def arm_log(self) -> EventLog:
-        """Collect the rows the arms need: the exposure events, or none (vocabularies only)."""
-        control = self.campaign.control
-        if isinstance(control, ExposureControl) and control.event in set(
-            map(str, self.events.event_names)
-        ):
-            return self.events.collect([control.event])
-        return self.events.collect([])
 
     def as_of(self, as_of: Any) -> AsOf | None:
         """Resolve the as_of under the log's policy (the log's own when none is given)."""
@@ -105,71 +96,156 @@ class EngineOutcomes:
             )
         return AsOf(ns, True, ev.tz)
 
-    def compute(self, *, start_ns: int, end_ns: int, pre_start: int) -> None:
-        """Run the one ``GROUP BY``: every goal in the window and the pre-period, and more."""
-        stamp = _stamp
-        cols: dict[str, tuple[Any, Any, Any, Any]] = {
-            "__before__": (None, None, stamp(start_ns - 1), "count")
-        }
+    def compute(
+        self, *, start_ns: int, end_ns: int, pre_start: int, cuped: bool, overlap: str
+    ) -> None:
+        """Run the one engine query: every goal's per-arm statistics (and the pre-period's)."""
+        cols: dict[str, tuple[Any, Any, Any, Any]] = {}
+        products: list[tuple[str, str]] = []
         specs = [g.metric for g in self.campaign.goals]
-        purchase = getattr(specs[0], "purchase_event", None)
-        windows = ((start_ns, end_ns), (pre_start, start_ns - 1))
         for spec in specs:
             col = _column(spec)
             assert col is not None
-            for lo, hi in windows:
-                self._add(cols, col[0], col[1], lo, hi)
+            y = self._add(cols, col, start_ns, end_ns)
+            if cuped:
+                products.append((y, self._add(cols, col, pre_start, start_ns - 1)))
+        purchase = getattr(specs[0], "purchase_event", None)
         if purchase is not None and self.has_values:
-            for lo, hi in windows:
-                self._add(cols, tuple(purchase), "sum", lo, hi)
-        self._start_ns = start_ns
-        self.totals = self.events.user_totals(cols)
-        self._pos = self.events.users.get_indexer(self.totals.index)
-
-    def _add(self, cols: dict[str, Any], names: Any, how: str, lo: int, hi: int) -> None:
-        key = (names, how, lo, hi)
-        if key not in self._names:
-            name = f"c{len(self._names)}"
-            self._names[key] = name
-            cols[name] = (None if names is None else list(names), _stamp(lo), _stamp(hi), how)
-
-    def outcomes(
-        self, spec: Any, *, codes: npt.NDArray[np.int64], start_ns: int, end_ns: int
-    ) -> tuple[npt.NDArray[np.float64], bool]:
-        """Each unit's outcome of ``spec`` over ``[start_ns, end_ns]`` and whether it is 0/1."""
-        col = _column(spec)
-        if col is None and getattr(spec, "kind", None) == "revenue":
-            col = (tuple(spec.purchase_event), "sum", False)
-        assert col is not None
-        name = self._names[(col[0], col[1], start_ns, end_ns)]
-        per_user = np.zeros(len(self.events.users))
-        per_user[self._pos] = self.totals[name].to_numpy(np.float64)
-        if col[2]:
-            per_user = (per_user > 0).astype(np.float64)
-        out: npt.NDArray[np.float64] = per_user[codes]
-        return out, col[2]
-
-    def holdout_arms(
-        self,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], dict[str, Any]]:
-        """Units and treated flag of a hash holdout, drawn over the users the engine returned."""
+            self._add(cols, (tuple(purchase), "sum", False), start_ns, end_ns)
+        products = list(dict.fromkeys(products))
         control = self.campaign.control
-        assert isinstance(control, HoldoutControl)
-        users = self.events.users
+        if isinstance(control, ExposureControl):
+            self._check_exposure(control.event)
+            table = self.events.arm_totals(
+                cols,
+                exposure=(control.event, control.variant_property, list(control.control_values)),
+                until=_stamp(end_ns),
+                products=products,
+                extremes=[x for _, x in products],
+            )
+            both = (
+                table.xs(True, level="overlap") if True in table.index.get_level_values(1) else None
+            )
+            self.overlap = 0 if both is None else int(both["n"].sum())
+            if self.overlap and overlap == "error":
+                raise InvalidParameterError(
+                    f"evaluate: {self.overlap} users were exposed to both control and treatment, "
+                    "so the arms overlap. Hint: fix the assignment, or pass overlap='first' (keep "
+                    "each user's first exposure) or overlap='drop' (leave them out)."
+                )
+            if overlap == "drop":
+                table = table[~np.asarray(table.index.get_level_values("overlap"), dtype=bool)]
+        else:
+            assert isinstance(control, HoldoutControl)
+            ids = self._holdout_units(start_ns)
+            bucket = holdout_bucket(ids, salt=control.salt).to_numpy(np.float64)
+            arm_codes = (bucket >= control.share).astype(np.int8)  # 0 control, 1 treatment
+            labels = pd.Categorical.from_codes(arm_codes, categories=pd.Index(_ARMS))
+            self.arms = pd.Series(labels, index=ids)
+            table = self.events.arm_totals(
+                cols, arms=self.arms, products=products, extremes=[x for _, x in products]
+            )
+        self.table = self._per_arm(table)
+
+    @staticmethod
+    def _per_arm(table: pd.DataFrame) -> pd.DataFrame:
+        """Sum the (arm, overlap) rows of each arm; arms without units get n = 0."""
+        summed = table.groupby(level="arm").agg(
+            {
+                c: ("min" if c.startswith("min(") else "max" if c.startswith("max(") else "sum")
+                for c in table.columns
+            }
+        )
+        out: pd.DataFrame = summed.reindex(_ARMS)
+        out["n"] = out["n"].fillna(0).astype(np.int64)
+        return out
+
+    def _check_exposure(self, event: str) -> None:
+        names = list(map(str, self.events.event_names))
+        if event not in names:
+            close = did_you_mean(event, names)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InvalidParameterError(
+                f"evaluate: the exposure event {event!r} is not in the log.{hint}"
+            )
+
+    def _holdout_units(self, start_ns: int) -> pd.Index:
+        """Return the holdout's units: the audience at launch, else who had an event before."""
         if self.campaign.audience is not None:
             from useropslib.segments import members
 
             ids = members(
                 self.events,
                 self.campaign.audience,
-                as_of=pd.Timestamp(self._start_ns - 1, tz="UTC"),
+                as_of=pd.Timestamp(start_ns - 1, tz="UTC"),
             )
-            pos = users.get_indexer(ids)
+            units: pd.Index = pd.Index(ids).unique()
+            return units
+        return self.events.user_ids(end=_stamp(start_ns - 1))
+
+    def _add(self, cols: dict[str, Any], col: tuple[Any, str, bool], lo: int, hi: int) -> str:
+        names, how, binary = col
+        key = (names, "any" if binary else how, lo, hi)
+        if key not in self._names:
+            name = f"c{len(self._names)}"
+            self._names[key] = name
+            cols[name] = (None if names is None else list(names), _stamp(lo), _stamp(hi), key[1])
+        return self._names[key]
+
+    def sizes(self) -> tuple[int, int, dict[str, Any]]:
+        """Treated and control units, and the description of the arms."""
+        n = self.table["n"]
+        control = self.campaign.control
+        if isinstance(control, HoldoutControl):
+            info: dict[str, Any] = {"source": "holdout", "share": control.share}
         else:
-            pos = self._pos[self.totals["__before__"].to_numpy() > 0]
-        codes = np.sort(pos[pos >= 0]).astype(np.int64)
-        bucket = holdout_bucket(users[codes], salt=control.salt).to_numpy(np.float64)
-        return codes, ~(bucket < control.share), {"source": "holdout", "share": control.share}
+            assert isinstance(control, ExposureControl)
+            info = {"source": "exposure", "event": control.event, "overlap": self.overlap}
+        return int(n["treatment"]), int(n["control"]), info
+
+    def column(self, spec: Any) -> tuple[Any, str, bool]:
+        """Return the (events, how, binary) total of a goal metric (or a purchase's revenue)."""
+        col = _column(spec)
+        if col is None and getattr(spec, "kind", None) == "revenue":
+            col = (tuple(spec.purchase_event), "sum", False)
+        assert col is not None
+        return col
+
+    def statistics(
+        self, spec: Any, *, start_ns: int, end_ns: int, pre: tuple[int, int] | None = None
+    ) -> tuple[pd.DataFrame, bool, bool]:
+        """Per-arm statistics of ``spec`` as :func:`arm_statistics` gives them.
+
+        Returns the frame (arms control, treatment), whether the outcome is 0/1 and whether the
+        pre-period covariate was used (``pre`` given and the covariate varies across units).
+        """
+        col = self.column(spec)
+        t = self.table
+        y = self._names[(col[0], "any" if col[2] else col[1], start_ns, end_ns)]
+        data: dict[str, Any] = {
+            "n": t["n"].to_numpy(np.int64),
+            "sum": t[f"sum({y})"].to_numpy(np.float64),
+            "sum_squares": t[f"sum({y}^2)"].to_numpy(np.float64),
+        }
+        data["conversions"] = data["sum"]
+        used = False
+        if pre is not None:
+            x = self._names[(col[0], "any" if col[2] else col[1], pre[0], pre[1])]
+            used = bool(t[f"max({x})"].max() > t[f"min({x})"].min())
+            if used:
+                data["pre_sum"] = t[f"sum({x})"].to_numpy(np.float64)
+                data["pre_sum_squares"] = t[f"sum({x}^2)"].to_numpy(np.float64)
+                data["cross_sum"] = t[f"sum({y}*{x})"].to_numpy(np.float64)
+        out = pd.DataFrame(data, index=pd.Index(_ARMS, name="arm"))
+        return out, col[2], used
+
+    def window_spec(
+        self, spec: Any, start_ns: int, end_ns: int
+    ) -> tuple[Any, Any, Any, Literal["count", "sum"]]:
+        """Return the :meth:`LazyEventLog.user_totals` column of ``spec`` over the window."""
+        names, how, _ = self.column(spec)
+        kind: Literal["count", "sum"] = "sum" if how == "sum" else "count"
+        return (None if names is None else list(names), _stamp(start_ns), _stamp(end_ns), kind)
 
 
 def _stamp(ns: int) -> pd.Timestamp:

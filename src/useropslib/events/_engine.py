@@ -20,8 +20,10 @@ pandas path (the engine collects wall-clock nanoseconds).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -40,6 +42,7 @@ __all__ = [
     "collect_pandas",
     "encode_in_engine",
     "prepare_in_engine",
+    "rows_collected",
 ]
 
 #: narwhals implementations whose frames are encoded in the engine.
@@ -50,6 +53,7 @@ _ROW = "__useropslib_row__"
 _CODE = "__useropslib_code__"
 _U = "__useropslib_user_code__"
 _E = "__useropslib_event_code__"
+_AGG = "__useropslib_agg_"  # prefix of the counting query's columns
 _FIRST = 5  # rows shown per check in the message (as in the pandas path)
 _LIMIT = 1000  # offending rows fetched per check into failure_cases
 _UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
@@ -88,15 +92,57 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_COLLECTED: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "useropslib_rows_collected", default=None
+)
+
+
+@contextlib.contextmanager
+def rows_collected() -> Iterator[list[int]]:
+    """Count the rows every engine query collects inside the block (a test hook).
+
+    Every collection from DuckDB, Polars, pyarrow or PySpark goes through
+    :func:`collect_native`; inside the block each one appends its row count to the yielded
+    list, so a test can show that a function collects no more rows than its answer has.
+
+    Yields
+    ------
+    list of int
+        The row counts, one per collection, in order.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import narwhals.stable.v2 as nw
+    >>> lf = nw.from_native(pl.LazyFrame({"a": [1, 2, 3]}))
+    >>> with rows_collected() as sizes:
+    ...     _ = collect_native(lf.filter(nw.col("a") > 1))
+    >>> sizes
+    [2]
+    """
+    sizes: list[int] = []
+    token = _COLLECTED.set(sizes)
+    try:
+        yield sizes
+    finally:
+        _COLLECTED.reset(token)
+
+
 def collect_native(obj: Any) -> Any:
+    """Collect a narwhals LazyFrame (Polars with its streaming engine); count rows if asked."""
     import narwhals.stable.v2 as nw
 
     if not isinstance(obj, nw.LazyFrame):
-        return obj
-    if obj.implementation.name == "POLARS":
+        got = obj  # an eager frame (pyarrow, Polars DataFrame): the query already ran
+    elif obj.implementation.name == "POLARS":
         # the streaming engine reads in batches instead of loading whole columns first
-        return obj.collect(engine="streaming")
-    return obj.collect()
+        got = obj.collect(engine="streaming")
+    else:
+        got = obj.collect()
+    sizes = _COLLECTED.get()
+    if sizes is not None and hasattr(got, "__len__"):
+        sizes.append(len(got))
+    return got
 
 
 def _is_iana(name: str) -> bool:
@@ -268,6 +314,18 @@ def _vocabulary(frame: Any, col: str) -> Any:
     return voc.with_row_index(_CODE, order_by=[col])
 
 
+def _totals(grouped: pd.DataFrame, checks: list[str]) -> pd.Series:
+    """Sum the per-event rows of the one counting query into the table's totals."""
+    out: dict[str, Any] = {"n": int(grouped["n"].sum()) if len(grouped) else 0}
+    for name in ("tmin", "tmax"):
+        col = grouped[name].dropna() if len(grouped) else grouped[name]
+        out[name] = (col.min() if name == "tmin" else col.max()) if len(col) else np.nan
+    for name in checks:
+        out[name] = int(pd.to_numeric(grouped[name]).fillna(0).sum()) if len(grouped) else 0
+    totals: pd.Series = pd.Series(out, dtype=object)
+    return totals
+
+
 def _is_supported_id(dtype: Any) -> bool:
     import narwhals.stable.v2 as nw
 
@@ -404,9 +462,21 @@ def prepare_in_engine(
     if as_of_ns is not None and kind.kind != "naive":
         conds.append((time_col, "after_as_of", t_expr > as_of_ns, time_col))
 
-    aggs = [nw.len().alias("n"), t_expr.min().alias("tmin"), t_expr.max().alias("tmax")]
-    aggs += [c.cast(nw.Int64).sum().alias(f"c{i}") for i, (_, _, c, _) in enumerate(conds)]
-    counts = collect_native(base.select(*aggs)).to_pandas().iloc[0]
+    # one aggregate query, grouped by event name: the checks, the counts, the time range and
+    # the event vocabulary (the group keys) come back together, a few rows in all
+    # (the row expressions first, then elementary aggregations, which every backend groups)
+    # (prefixed names, so no user column can collide with them)
+    names = [f"{_AGG}c{i}" for i in range(len(conds))]
+    rows = base.select(
+        nw.col(event_col),
+        t_expr.alias(f"{_AGG}t"),
+        *[c.cast(nw.Int64).alias(a) for a, (_, _, c, _) in zip(names, conds, strict=True)],
+    )
+    aggs = [nw.len().alias(f"{_AGG}n"), nw.col(f"{_AGG}t").min().alias(f"{_AGG}tmin")]
+    aggs += [nw.col(f"{_AGG}t").max().alias(f"{_AGG}tmax"), *[nw.col(a).sum() for a in names]]
+    grouped = collect_native(rows.group_by(event_col).agg(*aggs)).to_pandas()
+    grouped.columns = [c.removeprefix(_AGG) if c != event_col else c for c in grouped.columns]
+    counts = _totals(grouped, [a.removeprefix(_AGG) for a in names])
     n = int(counts["n"])
     if n == 0 and not allow_empty:
         _raise([_Check("*", "empty_log", 1, [None], None, whole="the table has no rows")])
@@ -431,6 +501,7 @@ def prepare_in_engine(
         _raise(checks)
 
     # --- encode: vocabularies joined back as dense codes ---------------------------------------
+    named = grouped[event_col][grouped[event_col].notna()]
     evoc = _vocabulary(base, event_col)
     cols = [
         nw.col(_U).cast(nw.Int32).alias("u"),
@@ -441,9 +512,14 @@ def prepare_in_engine(
         cols.append(nw.col(value_col).cast(nw.Float64).alias("v"))
     prop_names = [f"p{i}" for i in range(len(properties))]
     cols += [nw.col(p).alias(a) for p, a in zip(properties, prop_names, strict=True)]
-    events = collect_native(evoc.sort(_CODE))[event_col].to_numpy()
     frame, users = None, pd.Index([])
-    if with_users:
+    # a lazy log takes the names from the counting query (sorted here: code point order is
+    # the engines' binary string order); the eager path joins codes back, so it reads them in
+    # the order of the engine-side vocabulary it joins
+    if not with_users:
+        events = np.sort(named.to_numpy())
+    else:
+        events = collect_native(evoc.sort(_CODE))[event_col].to_numpy()
         uvoc = _vocabulary(base, user_col)
         enc = base.join(uvoc.rename({_CODE: _U}), on=user_col, how="left")
         frame = enc.join(evoc.rename({_CODE: _E}), on=event_col, how="left").select(cols)

@@ -1,9 +1,10 @@
 """An event table left in its engine: metrics collect only the reduction they need.
 
 :meth:`LazyEventLog.scan` checks a DuckDB relation, Polars LazyFrame, pyarrow Table or PySpark
-DataFrame in its engine (one pass of counts, as :meth:`EventLog.from_frame` does) and reads the
-user and event vocabularies, but collects no event rows.  Each function then asks the engine for
-the smallest input that gives it the same answer:
+DataFrame in its engine with one aggregate query grouped by event name (the checks of
+:meth:`EventLog.from_frame`, the event vocabulary, the counts and the time range together), and
+collects no event rows.  The user vocabulary is read only when something needs per-user rows.
+Each function then asks the engine for the smallest input that gives it the same answer:
 
 - a **roll-up**: one row per (user[, event], local hour, day, week or month) with the first time
   and the value sum, computed with a ``GROUP BY`` in the engine.  Calendar metrics (active users,
@@ -227,7 +228,7 @@ class LazyEventLog(LogHeader):
     Attributes
     ----------
     users : pandas.Index
-        Every user id, in code order (collected at scan time).
+        Every user id, in code order (read from the engine on first use, then kept).
     event_names : pandas.Index
         Every event name, in code order.
     n_events : int
@@ -245,10 +246,12 @@ class LazyEventLog(LogHeader):
     ...     "AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 2 HOUR AS timestamp "
     ...     "FROM range(12) t(i)")
     >>> lazy = LazyEventLog.scan(rel, tz="UTC")
-    >>> lazy
-    LazyEventLog(12 events, 3 users, 2 event types, duckdb, tz='UTC')
+    >>> lazy  # the scan has not read the users yet
+    LazyEventLog(12 events, 2 event types, duckdb, tz='UTC')
     >>> lazy.rollup("day").n_events  # one row per (user, event, day)
     6
+    >>> lazy
+    LazyEventLog(12 events, 3 users, 2 event types, duckdb, tz='UTC')
     >>> lazy.collect(["buy"]).n_events
     6
     """
@@ -269,7 +272,8 @@ class LazyEventLog(LogHeader):
         as_of_ns: int | None,
         keepalive: Any = None,
     ) -> None:
-        self._frame, self._users, self._hashes = _with_user_hash(frame)
+        self._raw = frame  # the scanned rows, without the user hash column
+        self._vocab: tuple[Any, pd.Index, Any] | None = None  # read on first need
         self._events = events
         self._raw_events = raw_events
         self._properties = properties
@@ -303,7 +307,9 @@ class LazyEventLog(LogHeader):
         """Check and encode an engine frame where it lives, collecting no event rows.
 
         The same checks as ``EventLog.from_frame`` run in the engine (DuckDB, Polars, pyarrow or
-        PySpark), and the user and event vocabularies are collected, but the rows stay there.
+        PySpark) in one aggregate query grouped by event name, which also gives the event
+        vocabulary, the counts and the time range; the rows stay there, and so do the users
+        until a function that needs per-user rows reads them (once, see :attr:`users_read`).
         Every metric, segment and churn function accepts the returned
         :class:`~useropslib.events.LazyEventLog` and asks the engine only for what it needs: a
         roll-up to (user, event, local day) for calendar metrics, the rows of the named events
@@ -402,6 +408,42 @@ time_unit, allow_empty
             as_of_ns=None if as_of is None else to_utc_ns(as_of, tz=prep.tz, name="as_of"),
         )
 
+    # ------------------------------------------------------------------ user vocabulary
+    def _user_vocabulary(self) -> tuple[Any, pd.Index, Any]:
+        """Read the users (one hashed ``DISTINCT`` in the engine) the first time they are needed.
+
+        Scanning does not read them: only reductions that build per-user logs, per-user answers
+        and :attr:`users` / :attr:`n_users` do, once per log.
+        """
+        if self._vocab is None:
+            self._vocab = _with_user_hash(self._raw)
+        return self._vocab
+
+    @property
+    def _frame(self) -> Any:
+        """The rows with the user key reductions group by (reads the user vocabulary)."""
+        return self._user_vocabulary()[0]
+
+    @property
+    def _users(self) -> pd.Index:  # type: ignore[override]
+        return self._user_vocabulary()[1]
+
+    @property
+    def _hashes(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None:
+        hashes: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]] | None
+        hashes = self._user_vocabulary()[2]
+        return hashes
+
+    @property
+    def users_read(self) -> bool:
+        """Whether the user vocabulary has been read from the engine yet.
+
+        :meth:`scan` reads the checks, event names, counts and time range in one aggregate
+        query and leaves the users in the engine; the first reduction that needs per-user
+        rows (or :attr:`users`, :attr:`n_users`) reads them, once.
+        """
+        return self._vocab is not None
+
     # ------------------------------------------------------------------ attributes
     @property
     def n_events(self) -> int:
@@ -438,11 +480,13 @@ time_unit, allow_empty
         """The engine holding the rows."""
         import narwhals.stable.v2 as nw
 
-        return str(nw.from_native(self._frame).implementation.name).lower()
+        return str(nw.from_native(self._raw).implementation.name).lower()
 
     def __repr__(self) -> str:
+        # the repr never queries the engine: users are shown once they have been read
+        users = f"{len(self._users):,} users, " if self.users_read else ""
         return (
-            f"LazyEventLog({self._n:,} events, {len(self._users):,} users, "
+            f"LazyEventLog({self._n:,} events, {users}"
             f"{len(self._events)} event types, {self.backend}, tz={self._tz!r})"
         )
 
@@ -451,7 +495,29 @@ time_unit, allow_empty
         if events is None:
             return None
         names = [events] if isinstance(events, str) else list(events)
-        return sorted({int(c) for c in self._probe().event_code_of(names)})
+        return sorted({int(c) for c in self._names_probe().event_code_of(names)})
+
+    def _names_probe(self) -> EventLog:
+        """Return an empty EventLog with the event names and no users (for name look-ups)."""
+        key = ("names_probe",)
+        if key not in self._cache:
+            self._cache[key] = self._empty_named()
+        return self._cache[key]
+
+    def _empty_named(self) -> EventLog:
+        return EventLog(
+            user_codes=np.empty(0, np.int32),
+            users=pd.Index([]),
+            event_codes=np.empty(0, np.int32),
+            events=self._events,
+            ts_ns=np.empty(0, np.int64),
+            values=np.empty(0, np.float64) if self._has_values else None,
+            props=None,
+            tz=self._tz,
+            week_start=self._week_start,
+            as_of_ns=self._as_of,
+            as_of_given=self._as_of_given,
+        )
 
     def _probe(self) -> EventLog:
         """Return an empty EventLog with this log's vocabularies (for shared checks)."""
@@ -780,37 +846,12 @@ time_unit, allow_empty
             )
         exprs = []
         for name, (events, start, end, how) in columns.items():
-            if how not in ("count", "sum"):
-                raise InvalidParameterError(
-                    f"user_totals: column {name!r} has how={how!r}; expected 'count' or 'sum'."
-                )
-            if how == "sum" and not self._has_values:
-                raise InvalidParameterError(
-                    f"user_totals: column {name!r} sums values but the log has no value column. "
-                    "Hint: scan the table with value_col=..."
-                )
             if name in ("uid", "uh"):
                 raise InvalidParameterError(
                     f"user_totals: column name {name!r} is reserved for the user key. "
                     "Hint: pick another name."
                 )
-            cond: Any = nw.lit(True)
-            codes = self._codes(events)
-            if codes is not None:
-                cond = cond & nw.col("ename").is_in(self._raw_events[codes].tolist())
-            lo, hi = self._until(start), self._until(end)
-            if lo is not None:
-                cond = cond & (nw.col("t") >= lo)
-            if hi is not None:
-                cond = cond & (nw.col("t") <= hi)
-            amount: Any = (
-                nw.col("v").fill_null(0.0).cast(nw.Float64)
-                if how == "sum"
-                else nw.lit(1.0, dtype=nw.Float64)
-            )
-            exprs.append(
-                nw.when(cond).then(amount).otherwise(nw.lit(0.0, dtype=nw.Float64)).alias(name)
-            )
+            exprs.append(self._total_expr(name, events, start, end, how).alias(name))
         names = list(columns)
         key = self._user_key
         frame = nw.from_native(self._frame).select(key, *exprs)
@@ -823,6 +864,362 @@ time_unit, allow_empty
         index = pd.Index(self._users[user_codes[order]], name="user_id")
         res: pd.DataFrame = pd.DataFrame({n: v[order] for n, v in data.items()}, index=index)
         return res
+
+    def user_ids(
+        self,
+        events: Sequence[str] | str | None = None,
+        *,
+        start: Any = None,
+        end: Any = None,
+    ) -> pd.Index:
+        """Return the ids of the users with a row of ``events`` in ``[start, end]``.
+
+        One ``DISTINCT`` of the id column in the engine; only those ids come back (one column,
+        one row per such user).  The user vocabulary is not read.
+
+        Parameters
+        ----------
+        events : str or sequence of str, optional
+            Event names; default every event.
+        start, end : datetime-like, optional
+            Time bounds (inclusive; None: open).
+
+        Returns
+        -------
+        pandas.Index
+            The ids as the engine holds them (name ``user_id``), in no particular order.
+
+        Raises
+        ------
+        InvalidParameterError
+            An unknown event name (with close known names).
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 3) AS user_id, 'open' AS event, TIMESTAMPTZ "
+        ...     "'2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR AS timestamp FROM range(6) t(i)")
+        >>> sorted(LazyEventLog.scan(rel, tz="UTC").user_ids(end="2024-01-01 01:00+00"))
+        ['u0', 'u1']
+        """
+        import narwhals.stable.v2 as nw
+
+        nf = nw.from_native(self._raw)
+        codes = self._codes(events)
+        if codes is not None:
+            nf = nf.filter(nw.col("ename").is_in(self._raw_events[codes].tolist()))
+        lo, hi = self._until(start), self._until(end)
+        if lo is not None:
+            nf = nf.filter(nw.col("t") >= lo)
+        if hi is not None:
+            nf = nf.filter(nw.col("t") <= hi)
+        got = collect_native(nf.select("uid").unique())
+        ids: pd.Index = pd.Index(got["uid"].to_numpy(), name="user_id")
+        return ids
+
+    def arm_totals(
+        self,
+        columns: Mapping[
+            str, tuple[Sequence[str] | str | None, Any, Any, Literal["count", "sum", "any"]]
+        ],
+        *,
+        arms: pd.Series | None = None,
+        exposure: tuple[str, str, Sequence[str]] | None = None,
+        until: Any = None,
+        products: Sequence[tuple[str, str]] = (),
+        extremes: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Per-arm sums of per-user totals, all in the engine: a few rows come back.
+
+        Each user's totals are computed as in :meth:`user_totals` (``how="any"`` gives 1.0 for a
+        user with at least one counted row, else 0), joined in the engine to the users' arms
+        (a user with no counted row has totals 0) and summed per arm with their squares,
+        extremes and the ``products`` asked for: the sufficient statistics of an experiment's
+        arms.  Only one row per (arm, overlap) comes back.
+
+        Parameters
+        ----------
+        columns : mapping of str to (events, start, end, how)
+            The per-user totals, as in :meth:`user_totals`; ``how`` is "count", "sum" or "any".
+        arms : pandas.Series, optional
+            Each unit's arm, indexed by user id (ids as the log holds them).  The table is
+            handed to the engine (a DuckDB scan of an Arrow table, a Polars or Spark frame)
+            and joined there.
+        exposure : (event, property, control_values), optional
+            Instead of ``arms``: the units are the users with an ``event`` row (at or before
+            ``until``), each in the arm of their first such row, "control" when its
+            ``property`` (as text) is one of ``control_values``, else "treatment".  At one
+            instant, a control row counts as the first.
+        until : datetime-like, optional
+            With ``exposure``: the last exposure time read.
+        products : sequence of (str, str)
+            Pairs of column names whose per-user products are summed too.
+        extremes : sequence of str, optional
+            The columns whose minimum and maximum are returned; default every column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by (``arm``, ``overlap``), sorted: ``overlap`` is True for users with
+            exposure rows in both arms (always False for ``arms``).  Columns ``n`` (units),
+            and for each column ``c``: ``sum(c)``, ``sum(c^2)`` (and ``min(c)``, ``max(c)``
+            for the columns in ``extremes``); for each product ``sum(a*b)``.
+
+        Raises
+        ------
+        InvalidParameterError
+            Neither or both of ``arms`` and ``exposure``; a property not scanned; an unknown
+            column in ``products`` or ``extremes``; ids repeated, without an arm or of mixed
+            types; a DuckDB connection that does not read Python tables (replacement scans
+            off); as :meth:`user_totals` for ``columns``.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 4) AS user_id, CASE WHEN i % 3 = 0 THEN 'buy' ELSE 'open' "
+        ...     "END AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR "
+        ...     "AS timestamp FROM range(12) t(i)")
+        >>> lazy = LazyEventLog.scan(rel, tz="UTC")
+        >>> arms = pd.Series(["a", "a", "b", "b"], index=["u0", "u1", "u2", "u3"])
+        >>> lazy.arm_totals({"buys": ("buy", None, None, "count")}, arms=arms)[
+        ...     ["n", "sum(buys)", "sum(buys^2)"]]
+                       n  sum(buys)  sum(buys^2)
+        arm overlap
+        a   False      2        2.0          2.0
+        b   False      2        2.0          2.0
+        """
+        import narwhals.stable.v2 as nw
+
+        if (arms is None) == (exposure is None):
+            raise InvalidParameterError(
+                "arm_totals: give either arms= (user id -> arm) or exposure=(event, property, "
+                "control_values), not both or neither."
+            )
+        names = list(columns)
+        internal = {n: f"c{i}" for i, n in enumerate(names)}
+        for a, b in products:
+            for c in (a, b):
+                if c not in internal:
+                    raise InvalidParameterError(
+                        f"arm_totals: products name the column {c!r}, which is not in columns "
+                        f"({names}). Hint: multiply columns that are asked for."
+                    )
+        spans = names if extremes is None else list(extremes)
+        for c in spans:
+            if c not in internal:
+                raise InvalidParameterError(
+                    f"arm_totals: extremes name the column {c!r}, which is not in columns "
+                    f"({names}). Hint: ask for the extremes of columns that are asked for."
+                )
+        raw = nw.from_native(self._raw)
+        # one per-user total per distinct (events, window, count|sum); "any" reads the count
+        totals: dict[tuple[Any, ...], tuple[str, Any]] = {}
+        reads: dict[str, tuple[str, bool]] = {}
+        for name in names:
+            events, start, end, how = columns[name]
+            base = "count" if how == "any" else how
+            if how not in ("count", "sum", "any"):
+                raise InvalidParameterError(
+                    f"arm_totals: column {name!r} has how={how!r}; expected 'count', 'sum' or "
+                    "'any'."
+                )
+            expr = self._total_expr(name, events, start, end, base, what="arm_totals")
+            codes = self._codes(events)
+            key = (
+                None if codes is None else tuple(codes),
+                self._until(start),
+                self._until(end),
+                base,
+            )
+            if key not in totals:
+                totals[key] = (f"t{len(totals)}", expr)
+            reads[name] = (totals[key][0], how == "any")
+        if not names:
+            raise InvalidParameterError(
+                "arm_totals: no column asked for. Expected a mapping of names to "
+                "(events, start, end, how)."
+            )
+        per_user = (
+            self._rows_of(raw, list(totals))
+            .select(nw.col("uid"), *[expr.alias(t) for t, expr in totals.values()])
+            .group_by("uid")
+            .agg(*[nw.col(t).sum() for t, _ in totals.values()])
+        )
+        if exposure is not None:
+            units, labels = self._exposure_units(raw, exposure, self._until(until))
+        else:
+            assert arms is not None
+            units, labels = self._given_units(raw, arms)
+        joined = units.join(per_user, on="uid", how="left")
+        values = []
+        for name in names:
+            t, any_ = reads[name]
+            v = nw.col(t).fill_null(0.0).cast(nw.Float64)
+            values.append(
+                (v > 0).cast(nw.Float64).alias(internal[name]) if any_ else v.alias(internal[name])
+            )
+        joined = joined.select(nw.col("arm"), nw.col("both"), *values)
+        extra = [(nw.col(c) * nw.col(c)).alias(f"{c}_sq") for c in internal.values()]
+        extra += [
+            (nw.col(internal[a]) * nw.col(internal[b])).alias(f"p{i}")
+            for i, (a, b) in enumerate(products)
+        ]
+        joined = joined.with_columns(*extra)
+        aggs = [nw.len().alias("n")]
+        for name, c in internal.items():
+            aggs += [nw.col(c).sum().alias(f"{c}_sum"), nw.col(f"{c}_sq").sum()]
+            if name in spans:
+                aggs += [nw.col(c).min().alias(f"{c}_min"), nw.col(c).max().alias(f"{c}_max")]
+        aggs += [nw.col(f"p{i}").sum() for i in range(len(products))]
+        got = collect_native(joined.group_by("arm", "both").agg(*aggs)).to_pandas()
+        out = pd.DataFrame(
+            {"n": pd.to_numeric(got["n"]).to_numpy(np.int64)},
+            index=pd.MultiIndex.from_arrays(
+                [
+                    np.asarray(labels, dtype=object)[got["arm"].to_numpy(np.int64)],
+                    got["both"].to_numpy(bool),
+                ],
+                names=["arm", "overlap"],
+            ),
+        )
+        for name, c in internal.items():
+            out[f"sum({name})"] = pd.to_numeric(got[f"{c}_sum"]).to_numpy(np.float64)
+            out[f"sum({name}^2)"] = pd.to_numeric(got[f"{c}_sq"]).to_numpy(np.float64)
+            if name in spans:
+                out[f"min({name})"] = pd.to_numeric(got[f"{c}_min"]).to_numpy(np.float64)
+                out[f"max({name})"] = pd.to_numeric(got[f"{c}_max"]).to_numpy(np.float64)
+        for i, (a, b) in enumerate(products):
+            out[f"sum({a}*{b})"] = pd.to_numeric(got[f"p{i}"]).to_numpy(np.float64)
+        res: pd.DataFrame = out.sort_index()
+        return res
+
+    def _rows_of(self, raw: Any, keys: list[tuple[Any, ...]]) -> Any:
+        """Keep only the rows some total counts: their events, within the widest window.
+
+        ``keys`` are (event codes or None, start ns or None, end ns or None, how).  Users with
+        no such row get totals 0 anyway, so the filter changes no total and lets the engine
+        group only the rows that matter (a goal's purchases, not every event).
+        """
+        import narwhals.stable.v2 as nw
+
+        if all(k[0] is not None for k in keys):
+            codes = sorted({c for k in keys for c in k[0]})
+            raw = raw.filter(nw.col("ename").is_in(self._raw_events[codes].tolist()))
+        if all(k[1] is not None for k in keys):
+            raw = raw.filter(nw.col("t") >= min(int(k[1]) for k in keys))
+        if all(k[2] is not None for k in keys):
+            raw = raw.filter(nw.col("t") <= max(int(k[2]) for k in keys))
+        return raw
+
+    def _exposure_units(
+        self, raw: Any, exposure: tuple[str, str, Sequence[str]], until_ns: int | None
+    ) -> tuple[Any, list[str]]:
+        """Each exposed user's arm (0 control, 1 treatment, by the first exposure) and overlap."""
+        import narwhals.stable.v2 as nw
+
+        event, prop, control_values = exposure
+        if prop not in self._properties:
+            raise InvalidParameterError(
+                f"arm_totals: the exposure property {prop!r} was not scanned (scanned: "
+                f"{list(self._properties)}). Hint: scan the table with properties=[{prop!r}, ...]."
+            )
+        p = nw.col(f"p{self._properties.index(prop)}")
+        codes = self._codes([event]) or []
+        expo = raw.filter(nw.col("ename").is_in(self._raw_events[codes].tolist()))
+        if until_ns is not None:
+            expo = expo.filter(nw.col("t") <= until_ns)
+        ctrl = p.cast(nw.String).is_in([str(v) for v in control_values]).fill_null(False)
+        expo = expo.select(
+            nw.col("uid"),
+            nw.when(ctrl).then(nw.col("t")).alias("tc"),
+            nw.when(~ctrl).then(nw.col("t")).alias("tt"),
+        )
+        first = expo.group_by("uid").agg(nw.col("tc").min(), nw.col("tt").min())
+        treated = nw.col("tc").is_null() | (~nw.col("tt").is_null() & (nw.col("tt") < nw.col("tc")))
+        units = first.select(
+            nw.col("uid"),
+            treated.cast(nw.Int32).alias("arm"),
+            (~nw.col("tc").is_null() & ~nw.col("tt").is_null()).alias("both"),
+        )
+        return units, ["control", "treatment"]
+
+    def _given_units(self, raw: Any, arms: pd.Series) -> tuple[Any, list[str]]:
+        """Hand an arm table to the engine: (uid, arm code, both=False), joinable with ``raw``."""
+        import narwhals.stable.v2 as nw
+
+        if not isinstance(arms, pd.Series):
+            raise InvalidParameterError(
+                f"arm_totals: arms must be a pandas Series (user id -> arm), got "
+                f"{type(arms).__name__}."
+            )
+        codes, uniques = pd.factorize(arms, sort=True)  # fast on a categorical Series
+        if (codes < 0).any():
+            raise InvalidParameterError(
+                f"arm_totals: {int((codes < 0).sum())} users have no arm. Hint: drop them or "
+                "give them one."
+            )
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            ids = pa.array(arms.index.to_numpy())
+        except (pa.ArrowException, TypeError, ValueError):
+            raise InvalidParameterError(
+                "arm_totals: the ids of arms must all be text or all be integers, as the log "
+                "holds them."
+            ) from None
+        if pc.count_distinct(ids, mode="all").as_py() != len(ids):  # Arrow's hash: fast
+            raise InvalidParameterError(
+                "arm_totals: arms lists a user more than once. Expected one arm per user."
+            )
+        table = engine_table(self._raw, {"uid": ids, "arm": pa.array(codes.astype(np.int32))})
+        uid_type = raw.collect_schema()["uid"]
+        units = nw.from_native(table).select(
+            nw.col("uid").cast(uid_type), nw.col("arm"), nw.lit(False).alias("both")
+        )
+        return units, [str(u) for u in uniques]
+
+    def _total_expr(
+        self,
+        name: str,
+        events: Sequence[str] | str | None,
+        start: Any,
+        end: Any,
+        how: str,
+        *,
+        allowed: tuple[str, ...] = ("count", "sum"),
+        what: str = "user_totals",
+    ) -> Any:
+        """Return the per-row amount of one total: 1 (count) or the value (sum) in the window."""
+        import narwhals.stable.v2 as nw
+
+        if how not in allowed:
+            shown = " or ".join(repr(a) for a in allowed)
+            raise InvalidParameterError(
+                f"{what}: column {name!r} has how={how!r}; expected {shown}."
+            )
+        if how == "sum" and not self._has_values:
+            raise InvalidParameterError(
+                f"{what}: column {name!r} sums values but the log has no value column. "
+                "Hint: scan the table with value_col=..."
+            )
+        cond: Any = nw.lit(True)
+        codes = self._codes(events)
+        if codes is not None:
+            cond = cond & nw.col("ename").is_in(self._raw_events[codes].tolist())
+        lo, hi = self._until(start), self._until(end)
+        if lo is not None:
+            cond = cond & (nw.col("t") >= lo)
+        if hi is not None:
+            cond = cond & (nw.col("t") <= hi)
+        amount: Any = (
+            nw.col("v").fill_null(0.0).cast(nw.Float64)
+            if how == "sum"
+            else nw.lit(1.0, dtype=nw.Float64)
+        )
+        return nw.when(cond).then(amount).otherwise(nw.lit(0.0, dtype=nw.Float64))
 
     def to_event_log(self) -> EventLog:
         """Collect every row: the same log :meth:`EventLog.from_frame` builds.
@@ -944,6 +1341,43 @@ time_unit, allow_empty
             markers=markers,
             until_ns=self._until(until),
         )
+
+
+def engine_table(like: Any, data: Mapping[str, Any]) -> Any:
+    """Build a small native table in the engine (and connection) of ``like``, to join with it.
+
+    DuckDB reads an Arrow table through a replacement scan run on ``like``'s own connection;
+    Polars gets a frame of the same kind (lazy or eager); pyarrow a Table; PySpark a DataFrame
+    of ``like``'s session.
+    """
+    import narwhals.stable.v2 as nw
+    import pyarrow as pa
+
+    backend = str(nw.from_native(like).implementation.name).lower()
+    arrow = pa.table({k: v if isinstance(v, pa.Array) else pa.array(v) for k, v in data.items()})
+    if backend == "duckdb":
+        import duckdb
+
+        # the name is looked up among this function's locals when the query is bound
+        __useropslib_arm_table__ = arrow  # noqa: F841
+        try:
+            return like.query("__useropslib_base__", "SELECT * FROM __useropslib_arm_table__")
+        except duckdb.CatalogException:
+            raise InvalidParameterError(
+                "The DuckDB connection of this log does not read Python tables (replacement "
+                "scans are off), so an arm table cannot be handed to it. Expected "
+                "python_enable_replacements=true. Hint: run SET python_enable_replacements=true "
+                "on the connection, or evaluate an in-memory EventLog."
+            ) from None
+    if backend == "polars":
+        import polars as pl
+
+        frame = pl.from_arrow(arrow)
+        assert isinstance(frame, pl.DataFrame)
+        return frame.lazy() if isinstance(like, pl.LazyFrame) else frame
+    if backend == "pyspark":
+        return like.sparkSession.createDataFrame(arrow.to_pandas())
+    return arrow
 
 
 def as_event_log(

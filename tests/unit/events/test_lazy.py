@@ -331,7 +331,7 @@ def test_user_ids_travel_as_hashes_and_the_text_path_agrees(
     full, lazy = pair
     assert lazy._hashes is not None  # both engines hash the ids
     text = copy.copy(lazy)
-    text._hashes, text._cache = None, {}
+    text._vocab, text._cache = (lazy._raw, lazy.users, None), {}  # ids as text, no hash
     for fn in (CASES["active_users week"], CASES["retention week"], CASES["funnel"]):
         _same(_as_plain(fn(text)), _as_plain(fn(lazy)))
     # two ids with one hash: the ids travel as text, and the users are still all there
@@ -359,3 +359,38 @@ def test_a_table_changed_after_scan_is_an_error() -> None:
         UseropsError, match=r"The table changed after LazyEventLog\.scan: .*scan the"
     ):
         m.active_users(lazy)
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb", "pyarrow"])
+def test_scan_is_one_aggregate_query_and_reads_users_on_first_need(
+    frame: pd.DataFrame, engine: str
+) -> None:
+    from useropslib.events._engine import rows_collected
+
+    pa = pytest.importorskip("pyarrow")
+    native: Any = {
+        "polars": lambda: pl.from_pandas(frame).lazy(),
+        "duckdb": lambda: duckdb.from_arrow(pa.Table.from_pandas(frame)),
+        "pyarrow": lambda: pa.Table.from_pandas(frame),
+    }[engine]()
+    with rows_collected() as sizes:
+        lazy = LazyEventLog.scan(native, tz="Asia/Shanghai")
+        # names, counts and the time range need no further query
+        assert lazy.n_events == len(frame)
+        assert list(lazy.event_names) == sorted(frame["event"].unique())
+        assert lazy.start == frame["timestamp"].min()
+        assert "users" not in repr(lazy)
+    assert sizes == [frame["event"].nunique()]  # one row per event name
+    assert not lazy.users_read
+    full = EventLog.from_pandas(frame, tz="Asia/Shanghai")
+    # a metric whose answer has no user in it reads the users once (its roll-up is per user),
+    # and never again
+    with rows_collected() as sizes:
+        got = m.active_users(lazy, window="week")
+        _same(_as_plain(got), _as_plain(m.active_users(full, window="week")))
+        assert lazy.users_read
+        first = list(sizes)
+        assert lazy.n_users == full.n_users
+        assert list(lazy.users) == list(full.users)
+    assert sizes == first  # users and n_users cost no second query
+    assert sizes[0] == full.n_users  # the user vocabulary: one row per user
