@@ -92,7 +92,7 @@ ESTIMATING: dict[str, tuple[Callable[[EventLog], Any], str]] = {
     ),
     "churn.kaplan_meier": (lambda log: c.kaplan_meier(SURVIVAL), r"empty frame \(0 rows\)"),
     "churn.logrank_test": (
-        lambda log: c.logrank_test(SURVIVAL, group="arm"),
+        lambda log: c.logrank_test(SURVIVAL, breakdown="arm"),
         r"empty frame \(0 rows\)",
     ),
     "churn.indicator_comparison": (
@@ -118,7 +118,7 @@ ESTIMATING: dict[str, tuple[Callable[[EventLog], Any], str]] = {
 # a fix makes the test fail and the entry must move to COUNTING)
 NOT_YET: dict[str, tuple[Callable[[EventLog], Any], str]] = {
     "metrics.payback": (
-        lambda log: m.payback(log, cac={"ads": 1.0}, channel="channel"),
+        lambda log: m.payback(log, cac={"ads": 1.0}, breakdown="channel"),
         "raises for its grouping property instead of counting nothing",
     ),
     "churn.churn_features": (
@@ -141,7 +141,7 @@ NOT_YET: dict[str, tuple[Callable[[EventLog], Any], str]] = {
     ),
     "campaigns.breakdown_target": (
         lambda log: k.breakdown_target(
-            100, NewUsersSpec(), log, by="channel", start="2024-01-01", end="2024-01-08"
+            100, NewUsersSpec(), log, breakdown="channel", start="2024-01-01", end="2024-01-08"
         ),
         "raises for its grouping property instead of counting nothing",
     ),

@@ -16,7 +16,7 @@ from useropslib.events import EventLog, EventsLike
 from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
-from useropslib.models import Goal
+from useropslib.models import DateLike, Goal
 
 __all__ = [
     "RELEVANT_METRICS",
@@ -363,7 +363,7 @@ def progress(
     goal: Goal,
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     thresholds: Mapping[str, float] | None = None,
 ) -> GoalProgress:
     """Where a goal stands: actual to date, attainment and a red / amber / green status.

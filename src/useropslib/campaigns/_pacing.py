@@ -16,7 +16,7 @@ from useropslib.events import EventsLike, first_seen_ns
 from useropslib.events._query import load
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError
-from useropslib.models import Campaign, Goal, NewUsersSpec
+from useropslib.models import Campaign, DateLike, Goal, NewUsersSpec
 
 __all__ = ["PacingResult", "pacing"]
 
@@ -103,7 +103,7 @@ def pacing(
     goal_or_campaign: Goal | Campaign,
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     tolerance: float = 0.05,
     alpha: float = 0.1,
 ) -> PacingResult:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,7 @@ from useropslib.campaigns._uplift import QiniResult, qini_curve, uplift_by_decil
 from useropslib.events import EventsLike
 from useropslib.events._query import load, resolve_as_of
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
-from useropslib.models import ChurnDefinition, Segment
+from useropslib.models import ChurnDefinition, DateLike, Segment
 
 __all__ = ["RecallAudience", "recall_audience", "targeting_uplift"]
 
@@ -73,7 +72,7 @@ class RecallAudience(MetricResult):
 def recall_audience(
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     risk: pd.Series | str = "recency",
     segment: Segment | None = None,
     definition: ChurnDefinition | str | None = None,
@@ -213,8 +212,8 @@ def targeting_uplift(
     audience: RecallAudience,
     events: EventsLike,
     *,
-    start: Any,
-    end: Any,
+    start: DateLike,
+    end: DateLike,
     return_event: str | None = None,
     normalize: str = "none",
     bins: int = 10,

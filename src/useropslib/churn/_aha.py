@@ -28,7 +28,7 @@ from useropslib.exceptions import (
     InvalidParameterError,
 )
 from useropslib.metrics import MetricResult
-from useropslib.models import ChurnDefinition, parse_window
+from useropslib.models import ChurnDefinition, DateLike, parse_window
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -247,7 +247,7 @@ def aha_moments(
     thresholds: Iterable[int] = range(1, 11),
     confidence: float = 0.95,
     censored: str = "exclude",
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     tz: str | None = None,
 ) -> AhaResult:
     """Rank "did X at least N times within D days of signup" by how it goes with retention.
@@ -541,7 +541,7 @@ def growth_path(
     outcome_event: str | None = None,
     signup_event: str | None = None,
     censored: str = "exclude",
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     tz: str | None = None,
 ) -> GrowthPathResult:
     """Median time from signup to each first key action, for retained and churned users.

@@ -165,7 +165,7 @@ def _distinct_per_user(users: IntArray, keys: IntArray, n_users: int, n_keys: in
 def churn_features(
     events: EventsLike,
     *,
-    cutoff: Any = None,
+    cutoff: DateLike | None = None,
     windows: Sequence[WindowLike] = ("7D", "30D"),
     horizon: WindowLike | None = None,
     activity_events: Sequence[str] | None = None,
@@ -674,7 +674,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         X: EventsLike | npt.ArrayLike,  # noqa: N803
         y: npt.ArrayLike | None = None,
         *,
-        cutoff: Any = None,
+        cutoff: DateLike | None = None,
     ) -> Self:
         """Fit on an event log at a training cutoff, or on features and labels.
 
@@ -802,7 +802,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self,
         X: EventsLike | npt.ArrayLike,  # noqa: N803
         *,
-        as_of: Any = None,
+        as_of: DateLike | None = None,
     ) -> Any:
         """Class probabilities; for an event log, of the users at ``as_of``.
 
@@ -849,7 +849,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self,
         X: EventsLike | npt.ArrayLike,  # noqa: N803
         *,
-        as_of: Any = None,
+        as_of: DateLike | None = None,
     ) -> Any:
         """Most likely class; for an event log, a Series of churn flags by user.
 
@@ -886,7 +886,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return labels
         return pd.Series(labels, index=index, name="churned")
 
-    def churn_probability(self, events: EventsLike, *, as_of: Any = None) -> pd.Series:
+    def churn_probability(self, events: EventsLike, *, as_of: DateLike | None = None) -> pd.Series:
         """Each current user's probability of churning within ``horizon``, highest first.
 
         Parameters
@@ -944,7 +944,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         X: EventsLike | npt.ArrayLike,  # noqa: N803
         y: npt.ArrayLike | None = None,
         *,
-        cutoff: Any = None,
+        cutoff: DateLike | None = None,
         n_bins: int = 10,
         top_k: Sequence[int] | int | None = None,
     ) -> RiskEvaluation:

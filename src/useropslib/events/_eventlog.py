@@ -32,7 +32,7 @@ from useropslib.exceptions import (
     clip,
     did_you_mean,
 )
-from useropslib.models import Event, Period, WeekStart, parse_period, parse_week_start
+from useropslib.models import DateLike, Event, Period, WeekStart, parse_period, parse_week_start
 
 __all__ = ["EventLog"]
 
@@ -750,7 +750,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
         params.update(changes)
         return type(self)(**params)
 
-    def between(self, start: Any = None, end: Any = None) -> EventLog:
+    def between(self, start: DateLike | None = None, end: DateLike | None = None) -> EventLog:
         """Keep the events with ``start <= time < end``.
 
         Parameters
@@ -789,7 +789,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             mask &= self._ts < hi
         return self._take(mask)
 
-    def until(self, as_of: Any) -> EventLog:
+    def until(self, as_of: DateLike) -> EventLog:
         """Return the log as it was known at ``as_of``: events at or before it, with that ``as_of``.
 
         Parameters

@@ -231,7 +231,7 @@ def revenue(
     period: Period | str = "week",
     purchase_event: str | Sequence[str] = "purchase",
     value_col: str | None = None,
-    active_event: str | Sequence[str] | None = None,
+    activity_events: str | Sequence[str] | None = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
 ) -> RevenueResult:
@@ -247,7 +247,7 @@ def revenue(
         The event(s) that carry revenue.
     value_col : str, optional
         A numeric property column holding the amount.  Default: the log's values.
-    active_event : str or list of str, optional
+    activity_events : str or list of str, optional
         Events that make a user active in a period (the ARPU denominator).  Default: any event.
         A purchase always makes its user active, so ``paying_users <= active_users``.
     tz : str, optional
@@ -301,7 +301,7 @@ def revenue(
     """
     # lazy log: purchases row by row (they are counted), other activity rolled up per period
     buy = spec_names(purchase_event)
-    act = None if active_event is None else spec_names(active_event)
+    act = None if activity_events is None else spec_names(activity_events)
     log = as_event_log(
         events,
         names=None if act is None or buy is None else buy + act,
@@ -318,14 +318,14 @@ def revenue(
     wsv = log.week_start if ws is None else ws
     pm = _event_mask(log, purchase_event, "purchase_event")
     am: npt.NDArray[np.bool_] | None = None  # None: every event counts as activity
-    if active_event is not None:
-        am = _event_mask(log, active_event, "active_event") | pm
+    if activity_events is not None:
+        am = _event_mask(log, activity_events, "activity_events") | pm
     vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
     params = {
         "period": p,
         "purchase_event": purchase_event,
         "value_col": value_col,
-        "active_event": active_event,
+        "activity_events": activity_events,
         "tz": z,
         "week_start": wsv,
     }
@@ -824,7 +824,7 @@ def payback(
     events: EventsLike,
     *,
     cac: Mapping[Any, float] | pd.Series | pd.DataFrame,
-    channel: GroupSpec,
+    breakdown: GroupSpec,
     cohort_period: Period | str = "week",
     periods: int = 12,
     purchase_event: str | Sequence[str] = "purchase",
@@ -849,10 +849,10 @@ def payback(
         Series indexed by channel), or a frame with ``user_id`` and one of
         ``acquisition_cost`` / ``cac`` / ``cost`` giving each user's cost (the channel's CAC is
         then the mean cost of its acquired users with a known cost).
-    channel : str, Series or mapping
-        Each user's acquisition channel: a Series or mapping from user id to channel, a property
-        column of the log (first-touch value), or, when ``cac`` is a frame that has this
-        column, that column.
+    breakdown : str, Series or mapping
+        Each user's acquisition channel (the library's one user-grouping parameter): a Series
+        or mapping from user id to channel, a property column of the log (first-touch value),
+        or, when ``cac`` is a frame that has this column, that column.
     cohort_period : {"day", "week", "month", "hour"}, default "week"
         Calendar period of ages, in ``tz``.
     periods : int, default 12
@@ -879,7 +879,7 @@ def payback(
     ------
     InvalidParameterError
         For a negative, infinite or non-numeric CAC, a channel with users but no CAC, an unknown
-        ``channel`` property (with close names), channel ids that match no user, a cac frame
+        ``breakdown`` property (with close names), channel ids that match no user, a cac frame
         without ``user_id`` or a cost column, unknown event names, a missing value column or
         ``periods < 1``.
 
@@ -905,7 +905,7 @@ def payback(
     ...     "value": [None, 4.0, 4.0, None, 1.0],
     ... })
     >>> res = payback(df, cac={"ads": 6.0, "organic": 0.0},
-    ...               channel={"a": "ads", "b": "organic"}, periods=4, as_of="2024-01-31")
+    ...               breakdown={"a": "ads", "b": "organic"}, periods=4, as_of="2024-01-31")
     >>> res.table["payback_period"].tolist()
     [2, 0]
     >>> res.curves.loc["ads"].tolist()
@@ -920,7 +920,7 @@ def payback(
         tz,
         week_start,
         as_of,
-        rows=isinstance(channel, str),  # a channel property is read from the event rows
+        rows=isinstance(breakdown, str),  # a channel property is read from the event rows
     )
     p = parse_period(cohort_period)
     n = _check_periods(periods)
@@ -932,9 +932,9 @@ def payback(
     per_user_cost: npt.NDArray[np.float64] | None = None
     cac_map: dict[Any, float] | None = None
     if isinstance(cac, pd.DataFrame):
-        if isinstance(channel, str) and channel in cac.columns and "user_id" in cac.columns:
-            channel = pd.Series(
-                cac[channel].to_numpy(), index=pd.Index(cac["user_id"]), name=channel
+        if isinstance(breakdown, str) and breakdown in cac.columns and "user_id" in cac.columns:
+            breakdown = pd.Series(
+                cac[breakdown].to_numpy(), index=pd.Index(cac["user_id"]), name=breakdown
             )
         per_user_cost = _cac_per_user(log, cac)
     elif isinstance(cac, pd.Series | Mapping):
@@ -945,11 +945,11 @@ def payback(
             "user (e.g. {'ads': 6.0, 'organic': 0.0}) or a frame with 'user_id' and "
             "'acquisition_cost' columns."
         )
-    if channel is None:
+    if breakdown is None:
         raise InvalidParameterError(
-            "Invalid channel=None. Expected each user's acquisition channel: a Series or mapping "
+            "Invalid breakdown=None. Expected each user's acquisition channel: a Series or mapping "
             "user id -> channel, or a property column name. Hint: "
-            "channel=users.set_index('user_id')['channel']."
+            "breakdown=users.set_index('user_id')['channel']."
         )
 
     pm = _event_mask(log, purchase_event, "purchase_event")
@@ -957,9 +957,7 @@ def payback(
     now = _as_of_ns(log, as_of)
     keep = np.ones(log.n_events, dtype=bool) if now is None else log.timestamps_ns <= now
     anchor = _anchor_ns(log, signup_event, keep)
-    grp = _user_groups(
-        log, channel, anchor_ns=anchor, event_mask=keep, param="channel", periods_allowed=False
-    )
+    grp = _user_groups(log, breakdown, anchor_ns=anchor, event_mask=keep, periods_allowed=False)
     labels = grp.labels
     codes = grp.codes
     if cac_map is not None:
@@ -1040,7 +1038,7 @@ def payback(
             "purchase_event": purchase_event,
             "value_col": value_col,
             "signup_event": signup_event,
-            "channel": channel if isinstance(channel, str) else index.name,
+            "breakdown": breakdown if isinstance(breakdown, str) else index.name,
             "tz": z,
             "week_start": wsv,
         },

@@ -93,7 +93,7 @@ class _Calendar:
 def _prepare(
     events: EventsLike,
     *,
-    event: Any,
+    activity_events: Any,
     tz: str | None,
     week_start: WeekStart | int | None,
     grain: Grain | None = "day",
@@ -102,7 +102,7 @@ def _prepare(
 ) -> _Calendar:
     # a lazy log collects the roll-up to `grain` (exact rows without grain) of the counted
     # events, or of every event when first-ever activity matters (subset=False)
-    sel = EventSelector.parse(event, param="event")
+    sel = EventSelector.parse(activity_events, param="activity_events")
     log = load(events, sel, grain=grain, all_events=not subset, tz=tz, week_start=week_start)
     check_grain(log, "events" if grain is None else grain, "this metric")
     z = log.tz if tz is None else check_tz(tz)
@@ -360,7 +360,7 @@ def _user_groups(
     event_mask: npt.NDArray[np.bool_] | None = None,
     tz: str | None = None,
     week_start: int | None = None,
-    param: str = "by",
+    param: str = "breakdown",
     periods_allowed: bool = True,
 ) -> _Groups:
     """Assign every user code to a group.

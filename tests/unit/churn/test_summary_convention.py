@@ -106,7 +106,7 @@ def _km(frame: pd.DataFrame) -> object:
 def _logrank(frame: pd.DataFrame) -> object:
     from useropslib.churn import logrank_test
 
-    return logrank_test(frame, group="vip")
+    return logrank_test(frame, breakdown="vip")
 
 
 def _drivers(frame: pd.DataFrame) -> object:
