@@ -12,7 +12,7 @@ import pandas as pd
 from useropslib import churn as _churn
 from useropslib import metrics as _metrics
 from useropslib.events import EventLog, EventsLike, first_seen_ns
-from useropslib.events._query import _is_strict, load
+from useropslib.events._query import _is_strict, load, warn_empty
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError, UnknownEventWarning, did_you_mean
 from useropslib.models import (
@@ -382,6 +382,8 @@ def measure(
     UnknownEventWarning
         When the log lacks an event the spec names: it counts as zero events (the missing names
         and close known ones are listed).
+    InsufficientDataWarning
+        When the log has no events (the value is 0, or NaN for a rate).
 
     See Also
     --------
@@ -419,6 +421,10 @@ def measure(
     """
     spec = check_spec(spec)
     log = load(events)
+    if log.n_events == 0:
+        warn_empty(
+            "measure: the event log has no events", hint="check the filters that built the log"
+        )
     _check_missing(spec, log)
     lo, hi = resolve_range(log, start, end)
     if every is None:

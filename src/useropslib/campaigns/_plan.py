@@ -16,7 +16,7 @@ from useropslib._checks import check_int, is_real
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import check_spec, measure, resolve_range
 from useropslib.events import EventLog, EventsLike, first_seen_ns
-from useropslib.events._query import load
+from useropslib.events._query import load, require_data
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -435,7 +435,9 @@ def breakdown_target(
     Raises
     ------
     InvalidParameterError
-        For a non-additive metric, an unknown property, an empty history.
+        For a non-additive metric, an unknown property, a history without the metric.
+    InsufficientDataError
+        When the log has no events (shares are estimated, so the empty-data policy raises).
 
     Examples
     --------
@@ -455,6 +457,10 @@ def breakdown_target(
     if not math.isfinite(float(total)) or total < 0:
         raise InvalidParameterError(f"total must be a finite number >= 0, got {total!r}.")
     lo, hi = resolve_range(log, start, end)
+    # shares are estimated from the history (empty-data policy): no events, nothing to split by
+    require_data(
+        log.n_events, "breakdown_target: events in the log", hint="pass the log of the history"
+    )
     hist = _group_values(spec, log, breakdown, lo, hi)
     if hist.sum() <= 0:
         raise InvalidParameterError(

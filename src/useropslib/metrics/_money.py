@@ -960,7 +960,8 @@ def payback(
     grp = _user_groups(log, breakdown, anchor_ns=anchor, event_mask=keep, periods_allowed=False)
     labels = grp.labels
     codes = grp.codes
-    if cac_map is not None:
+    if cac_map is not None and log.n_events > 0:
+        # an empty log shows no channel (empty-data policy: a zero-size table)
         extra = [k for k in cac_map if k not in set(labels)]
         if extra:
             labels = labels.append(pd.Index(extra, dtype=object))

@@ -389,6 +389,10 @@ def _user_groups(
             codes[has] = inv
             starts: pd.Index = pd.Index(period_starts(uniq, p, tz=z, week_start=ws))
             return _Groups(codes=codes, labels=starts, name="cohort", kind="period")
+        if log.n_events == 0:
+            # nothing to group (empty-data policy): a missing property is not an error here
+            codes = np.full(n_users, -1, dtype=np.int64)
+            return _Groups(codes=codes, labels=pd.Index([], dtype=object), name=by, kind="property")
         col = _property(log, by, param)
         nn = col.notna().to_numpy(dtype=bool)
         if event_mask is not None:
