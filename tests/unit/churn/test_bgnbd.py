@@ -290,7 +290,7 @@ def test_penalizer_rescues_a_degenerate_fit() -> None:
 
 def test_sklearn_contract() -> None:
     model = BetaGeoModel(penalizer=0.5, max_iter=50)
-    assert model.get_params() == {"penalizer": 0.5, "max_iter": 50, "tol": 1e-10, "alpha": 0.05}
+    assert model.get_params() == {"penalizer": 0.5, "max_iter": 50, "tol": 1e-10, "ci_alpha": 0.05}
     assert repr(model) == "BetaGeoModel(max_iter=50, penalizer=0.5)"
     fitted = BetaGeoModel().fit(SMALL, sample_weight=SMALL_WEIGHTS)
     fresh = clone(fitted)
