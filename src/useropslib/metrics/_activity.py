@@ -233,14 +233,7 @@ def active_users(
     2024-01-01 00:00:00+00:00    3
     Name: active_users, dtype: int64
     """
-    cal = _prepare(
-        events,
-        activity_events=activity_events,
-        tz=tz,
-        week_start=week_start,
-        grain=grain_of(window),
-        as_of=as_of,
-    )
+    cal = _prepare(events, activity_events, tz, week_start, grain=grain_of(window), as_of=as_of)
     kind, arg = _parse_activity_window(window)
     if kind == "calendar":
         period: Period = arg
@@ -587,14 +580,7 @@ def stickiness(
     # counting events per interval needs every event row; presence needs only the roll-up
     counts_events = not (isinstance(min_events, int) and min_events == 1) or max_events is not None
     grain = None if counts_events else grain_of(period)
-    cal = _prepare(
-        events,
-        activity_events=activity_events,
-        tz=tz,
-        week_start=week_start,
-        grain=grain,
-        as_of=as_of,
-    )
+    cal = _prepare(events, activity_events, tz, week_start, grain=grain, as_of=as_of)
     p = parse_period(period)
     w = _check_within(within, p)
     k = check_int(

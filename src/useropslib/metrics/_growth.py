@@ -190,13 +190,7 @@ def growth_accounting(
     [nan, 1.0, 0.5]
     """
     cal = _prepare(
-        events,
-        activity_events=activity_events,
-        tz=tz,
-        week_start=week_start,
-        grain=grain_of(period),
-        subset=False,
-        as_of=as_of,
+        events, activity_events, tz, week_start, grain=grain_of(period), subset=False, as_of=as_of
     )
     p = parse_period(period)
     params: dict[str, Any] = {

@@ -274,15 +274,7 @@ def lifecycle(
     """
     # a created_at property column is read from the event rows, so it needs them collected
     grain = None if isinstance(created_at, str) else grain_of(period)
-    cal = _prepare(
-        events,
-        activity_events=activity_events,
-        tz=tz,
-        week_start=week_start,
-        grain=grain,
-        subset=False,
-        as_of=as_of,
-    )
+    cal = _prepare(events, activity_events, tz, week_start, grain=grain, subset=False, as_of=as_of)
     p = parse_period(period)
     if not isinstance(dormant_sign, str) or dormant_sign not in ("negative", "positive"):
         close = did_you_mean(str(dormant_sign), ("negative", "positive"))

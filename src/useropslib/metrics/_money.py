@@ -554,6 +554,112 @@ def _load_cohort_money(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _CohortQuery:
+    """The shared front of the cohort revenue metrics: checked options, purchases, as_of."""
+
+    log: EventLog
+    period: Period
+    periods: int
+    tz: str
+    week_start: int
+    purchase_event: Any
+    value_col: str | None
+    signup_event: Any
+    purchases: npt.NDArray[np.bool_]
+    values: npt.NDArray[np.float64]
+    now: int | None
+    keep: npt.NDArray[np.bool_]
+    anchor: npt.NDArray[np.int64]
+
+    def revenue(
+        self, groups: npt.NDArray[np.int64], n_groups: int, *, empty: str
+    ) -> _CohortRevenue:
+        """Revenue per (group, cohort, age); warn ``empty`` (formatted with as_of) without any."""
+        cr = _cohort_revenue(
+            self.log,
+            groups=groups,
+            n_groups=n_groups,
+            anchor=self.anchor,
+            purchases=self.purchases & self.keep,
+            values=self.values,
+            period=self.period,
+            periods=self.periods,
+            now=self.now,
+            tz=self.tz,
+            week_start=self.week_start,
+        )
+        if cr.cohorts.size == 0:
+            warnings.warn(
+                empty.format(as_of=_stamp(self.now, self.log.tz)),
+                InsufficientDataWarning,
+                stacklevel=3,
+            )
+        return cr
+
+    def params(self, **extra: Any) -> dict[str, Any]:
+        """Return the parameters every cohort revenue result echoes, with ``extra``."""
+        return {
+            "cohort_period": self.period,
+            "periods": self.periods,
+            "purchase_event": self.purchase_event,
+            "value_col": self.value_col,
+            "signup_event": self.signup_event,
+            **extra,
+            "tz": self.tz,
+            "week_start": self.week_start,
+        }
+
+
+def _cohort_query(
+    events: Any,
+    cohort_period: Any,
+    periods: Any,
+    purchase_event: Any,
+    value_col: str | None,
+    signup_event: Any,
+    as_of: Any,
+    tz: str | None,
+    week_start: Any,
+    *,
+    rows: bool,
+) -> _CohortQuery:
+    """Check the options, load the log and select purchases, values and anchors at as_of."""
+    log = _load_cohort_money(
+        events,
+        purchase_event,
+        signup_event,
+        value_col,
+        cohort_period,
+        tz,
+        week_start,
+        as_of,
+        rows=rows,
+    )
+    p = parse_period(cohort_period)
+    n = _check_periods(periods)
+    _check_tz(tz)
+    ws = _check_week_start(week_start)
+    pm = _event_mask(log, purchase_event, "purchase_event")
+    now = _as_of_ns(log, as_of)
+    keep = np.ones(log.n_events, dtype=bool) if now is None else log.timestamps_ns <= now
+    return _CohortQuery(
+        log=log,
+        period=p,
+        periods=n,
+        tz=tz or log.tz,
+        week_start=log.week_start if ws is None else ws,
+        purchase_event=purchase_event,
+        value_col=value_col,
+        signup_event=signup_event,
+        purchases=pm,
+        values=np.asarray(_values(log, value_col, pm), dtype=np.float64),
+        now=now,
+        keep=keep,
+        anchor=_anchor_ns(log, signup_event, keep),
+    )
+
+
 def ltv_curve(
     events: EventsLike,
     *,
@@ -639,48 +745,14 @@ def ltv_curve(
     >>> int(res.sizes.iloc[0])
     2
     """
-    log = _load_cohort_money(
-        events,
-        purchase_event,
-        signup_event,
-        value_col,
-        cohort_period,
-        tz,
-        week_start,
-        as_of,
-        rows=False,
+    args = (events, cohort_period, periods, purchase_event, value_col, signup_event, as_of, tz)
+    q = _cohort_query(*args, week_start, rows=False)
+    log, n, now = q.log, q.periods, q.now
+    cr = q.revenue(
+        np.zeros(len(log.users), dtype=np.int64),
+        1,
+        empty="ltv_curve: no user was acquired by as_of={as_of}; the table is empty.",
     )
-    p = parse_period(cohort_period)
-    n = _check_periods(periods)
-    _check_tz(tz)
-    ws = _check_week_start(week_start)
-    z = tz or log.tz
-    wsv = log.week_start if ws is None else ws
-    pm = _event_mask(log, purchase_event, "purchase_event")
-    vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
-    now = _as_of_ns(log, as_of)
-    keep = np.ones(log.n_events, dtype=bool) if now is None else log.timestamps_ns <= now
-    anchor = _anchor_ns(log, signup_event, keep)
-    groups = np.zeros(len(log.users), dtype=np.int64)
-    cr = _cohort_revenue(
-        log,
-        groups=groups,
-        n_groups=1,
-        anchor=anchor,
-        purchases=pm & keep,
-        values=vals,
-        period=p,
-        periods=n,
-        now=now,
-        tz=z,
-        week_start=wsv,
-    )
-    if cr.cohorts.size == 0:
-        warnings.warn(
-            f"ltv_curve: no user was acquired by as_of={_stamp(now, log.tz)}; the table is empty.",
-            InsufficientDataWarning,
-            stacklevel=2,
-        )
     ages = pd.RangeIndex(n, name="age")
     index = pd.Index(cr.starts, name="cohort")
     cum = np.cumsum(cr.revenue[0], axis=1)
@@ -690,15 +762,7 @@ def ltv_curve(
         per_user = cum / size[:, None]
     curve = _chained_curve(cr)[0] if cr.cohorts.size else np.full(n, np.nan)
     return LTVResult(
-        params={
-            "cohort_period": p,
-            "periods": n,
-            "purchase_event": purchase_event,
-            "value_col": value_col,
-            "signup_event": signup_event,
-            "tz": z,
-            "week_start": wsv,
-        },
+        params=q.params(),
         as_of=_stamp(now, log.tz),
         table=pd.DataFrame(per_user, index=index, columns=ages),
         revenue=pd.DataFrame(cum, index=index, columns=ages),
@@ -911,23 +975,10 @@ def payback(
     >>> res.curves.loc["ads"].tolist()
     [4.0, 4.0, 8.0, 8.0]
     """
-    log = _load_cohort_money(
-        events,
-        purchase_event,
-        signup_event,
-        value_col,
-        cohort_period,
-        tz,
-        week_start,
-        as_of,
-        rows=isinstance(breakdown, str),  # a channel property is read from the event rows
-    )
-    p = parse_period(cohort_period)
-    n = _check_periods(periods)
-    _check_tz(tz)
-    ws = _check_week_start(week_start)
-    z = tz or log.tz
-    wsv = log.week_start if ws is None else ws
+    args = (events, cohort_period, periods, purchase_event, value_col, signup_event, as_of, tz)
+    # a channel property is read from the event rows
+    q = _cohort_query(*args, week_start, rows=isinstance(breakdown, str))
+    log, n, now, anchor = q.log, q.periods, q.now, q.anchor
 
     per_user_cost: npt.NDArray[np.float64] | None = None
     cac_map: dict[Any, float] | None = None
@@ -952,12 +1003,7 @@ def payback(
             "breakdown=users.set_index('user_id')['channel']."
         )
 
-    pm = _event_mask(log, purchase_event, "purchase_event")
-    vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
-    now = _as_of_ns(log, as_of)
-    keep = np.ones(log.n_events, dtype=bool) if now is None else log.timestamps_ns <= now
-    anchor = _anchor_ns(log, signup_event, keep)
-    grp = _user_groups(log, breakdown, anchor_ns=anchor, event_mask=keep, periods_allowed=False)
+    grp = _user_groups(log, breakdown, anchor_ns=anchor, event_mask=q.keep, periods_allowed=False)
     labels = grp.labels
     codes = grp.codes
     if cac_map is not None and log.n_events > 0:
@@ -988,28 +1034,12 @@ def payback(
         with np.errstate(invalid="ignore", divide="ignore"):
             cost = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
 
-    cr = _cohort_revenue(
-        log,
-        groups=np.where(acquired, codes, -1),
-        n_groups=ng,
-        anchor=anchor,
-        purchases=pm & keep,
-        values=vals,
-        period=p,
-        periods=n,
-        now=now,
-        tz=z,
-        week_start=wsv,
+    cr = q.revenue(
+        np.where(acquired, codes, -1),
+        ng,
+        empty="payback: no user with a channel was acquired by as_of={as_of}.",
     )
-    if cr.cohorts.size == 0:
-        warnings.warn(
-            f"payback: no user with a channel was acquired by as_of={_stamp(now, log.tz)}.",
-            InsufficientDataWarning,
-            stacklevel=2,
-        )
-        curve = np.full((ng, n), np.nan)
-    else:
-        curve = _chained_curve(cr)
+    curve = np.full((ng, n), np.nan) if cr.cohorts.size == 0 else _chained_curve(cr)
     tol = 1e-9 * np.maximum(1.0, np.abs(cost))
     with np.errstate(invalid="ignore"):
         reached = curve >= (cost - tol)[:, None]
@@ -1033,16 +1063,9 @@ def payback(
     )
     curves = pd.DataFrame(curve, index=index, columns=pd.RangeIndex(n, name="age"))
     return PaybackResult(
-        params={
-            "cohort_period": p,
-            "periods": n,
-            "purchase_event": purchase_event,
-            "value_col": value_col,
-            "signup_event": signup_event,
-            "breakdown": breakdown if isinstance(breakdown, str) else index.name,
-            "tz": z,
-            "week_start": wsv,
-        },
+        params=q.params(
+            breakdown=breakdown if isinstance(breakdown, str) else index.name,
+        ),
         as_of=_stamp(now, log.tz),
         table=table,
         curves=curves,

@@ -92,10 +92,10 @@ class _Calendar:
 
 def _prepare(
     events: EventsLike,
-    *,
     activity_events: Any,
     tz: str | None,
     week_start: WeekStart | int | None,
+    *,
     grain: Grain | None = "day",
     subset: bool = True,
     as_of: Any = None,
