@@ -82,7 +82,6 @@ def _signup_of_events(
 
 def _cohort(
     log: EventLog,
-    *,
     signup_event: str | None,
     retained: Any,
     outcome_event: str | None,
@@ -382,14 +381,7 @@ def aha_moments(
         raise InvalidParameterError(
             f"thresholds must be positive integers, got {list(ths)!r}. Hint: range(1, 11)."
         )
-    cohort, params = _cohort(
-        log,
-        signup_event=signup_event,
-        retained=retained,
-        outcome_event=outcome_event,
-        as_of_ns=as_of_ns,
-        censored=censored,
-    )
+    cohort, params = _cohort(log, signup_event, retained, outcome_event, as_of_ns, censored)
     n_ev = len(log.event_names)
     cand = np.ones(n_ev, dtype=bool)
     if candidates is not None:
@@ -610,14 +602,7 @@ def growth_path(
         )
     log, as_of_ns = _log_at(events, as_of, tz)
     codes = log.event_code_of(list(key_events))
-    cohort, params = _cohort(
-        log,
-        signup_event=signup_event,
-        retained=retained,
-        outcome_event=outcome_event,
-        as_of_ns=as_of_ns,
-        censored=censored,
-    )
+    cohort, params = _cohort(log, signup_event, retained, outcome_event, as_of_ns, censored)
     n_users = len(log.users)
     u, t, e, su = _signup_of_events(log, cohort)
     k = len(codes)

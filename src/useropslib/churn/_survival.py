@@ -400,12 +400,12 @@ def _group_codes(
 
 def _prepare(
     events: Any,
-    *,
     duration_col: str,
     event_col: str,
     breakdown: Any,
     definition: DefinitionLike | None,
     as_of: Any,
+    *,
     where: str,
     clock: Clock = "churn",
 ) -> _Data:
@@ -755,16 +755,8 @@ def kaplan_meier(
         )
     a = _check_alpha(alpha)
     chosen_times = _check_times(times)
-    data_ = _prepare(
-        events,
-        duration_col=duration_col,
-        event_col=event_col,
-        breakdown=breakdown,
-        definition=definition,
-        as_of=as_of,
-        where="kaplan_meier",
-        clock=clock,
-    )
+    args = (events, duration_col, event_col, breakdown, definition, as_of)
+    data_ = _prepare(*args, where="kaplan_meier", clock=clock)
     t_at = _default_times(data_.clock) if chosen_times is None else chosen_times
     from lifelines import KaplanMeierFitter, NelsonAalenFitter
 
@@ -951,16 +943,8 @@ def logrank_test(
     >>> round(res.statistic, 4), round(res.p_value, 4), res.degrees_of_freedom
     (4.2126, 0.0401, 1)
     """
-    data_ = _prepare(
-        events,
-        duration_col=duration_col,
-        event_col=event_col,
-        breakdown=breakdown,
-        definition=definition,
-        as_of=as_of,
-        where="logrank_test",
-        clock=clock,
-    )
+    args = (events, duration_col, event_col, breakdown, definition, as_of)
+    data_ = _prepare(*args, where="logrank_test", clock=clock)
     k = len(data_.labels)
     if k < 2:
         raise InsufficientDataError(

@@ -709,24 +709,14 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
 
     # ------------------------------------------------------------------ views
     def _take(self, mask: npt.NDArray[np.bool_], **changes: Any) -> EventLog:
-        params: dict[str, Any] = {
+        taken: dict[str, Any] = {
             "user_codes": self._user_codes[mask],
-            "users": self._users,
             "event_codes": self._event_codes[mask],
-            "events": self._events,
             "ts_ns": self._ts[mask],
             "values": None if self._values is None else self._values[mask],
             "props": None if self._props is None else self._props[mask].reset_index(drop=True),
-            "tz": self._tz,
-            "week_start": self._week_start,
-            "as_of_ns": self._as_of,
-            "as_of_given": self._as_of_given,
-            "dups_dropped": self._dups_dropped,
-            "merged": self._merged,
-            "grain": self._grain,
         }
-        params.update(changes)
-        return type(self)(**params)
+        return self._replace(**{**taken, **changes})
 
     def _replace(self, **changes: Any) -> EventLog:
         # the same events: share the read-only arrays and the property frame (never modified
