@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_bool
 from useropslib.churn._definition import names_mask, resolve_as_of
 from useropslib.events import EventLog, LazyEventLog, as_event_log, check_tz, period_codes
 from useropslib.events._query import _is_strict, warn_empty
@@ -286,6 +287,7 @@ def rfm_summary(
     2                0      0.0  49.0             0.0
     """
     where = "rfm_summary"
+    monetary = check_bool(monetary, "monetary")
     if not isinstance(period, str) or period not in PERIOD_DAYS:
         close = did_you_mean(str(period), list(PERIOD_DAYS))
         hint = f"did you mean {close[0]!r}?" if close else "use 'D' for days or 'W' for weeks."
@@ -294,8 +296,9 @@ def rfm_summary(
         )
     if isinstance(events, EventLog | LazyEventLog):
         frame_only = {
-            "customer_col": customer_col != "user_id",
-            "time_col": time_col != "timestamp",
+            # not `!=`: an odd argument (a frame) has no single truth value
+            "customer_col": not (isinstance(customer_col, str) and customer_col == "user_id"),
+            "time_col": not (isinstance(time_col, str) and time_col == "timestamp"),
             "value_col": value_col is not None,
             "calibration_end": calibration_end is not None,
             "observation_end": observation_end is not None,
