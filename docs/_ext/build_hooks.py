@@ -45,7 +45,7 @@ def draw_figures() -> None:
     frame = uo.churn.survival_frame(
         log, th.definition, covariates=data.users[["user_id", "channel"]]
     )
-    _save(uo.churn.kaplan_meier(frame, group="channel").plot(), "churn-km.png")
+    _save(uo.churn.kaplan_meier(frame, breakdown="channel").plot(), "churn-km.png")
     early = [c for c in frame.columns if c.startswith("early_") and frame[c].nunique() > 1][:6]
     drivers = uo.churn.ChurnDrivers(penalizer=0.01).fit(frame[["duration", "observed", *early]])
     _save(drivers.plot(), "churn-drivers.png")

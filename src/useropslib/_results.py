@@ -13,19 +13,41 @@ import pandas as pd
 
 from useropslib.exceptions import UseropsError
 
-__all__ = ["MetricResult", "axes_or_new", "jsonable"]
+__all__ = ["MetricResult", "axes_or_new", "jsonable", "require_matplotlib"]
 
 
-def axes_or_new(ax: Any) -> Any:
+def require_matplotlib() -> Any:
+    """Import matplotlib (with pyplot) and return it, or raise one clear error without it.
+
+    Raises
+    ------
+    UseropsError
+        When matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+        import matplotlib.pyplot
+    except ImportError:
+        raise UseropsError(
+            "Plotting needs matplotlib, which is not installed. Hint: pip install "
+            '"useropslib[plot]".'
+        ) from None
+    return matplotlib
+
+
+def axes_or_new(ax: Any, *, figsize: tuple[float, float] | None = None) -> Any:
     """Return ``ax``, or the axes of a new matplotlib figure when it is None.
 
-    Every ``plot(ax=None)`` method of the library draws through this, so a missing matplotlib
-    gives one clear error.
+    Every chart and every ``plot(ax=None)`` method of the library draws through this one
+    function, so new figures look alike (7 x 4 inches, constrained layout) and a missing
+    matplotlib gives one clear error.
 
     Parameters
     ----------
     ax : matplotlib.axes.Axes or None
         Where to draw.
+    figsize : tuple of float, optional
+        Size of a new figure in inches; default ``(7, 4)``.
 
     Returns
     -------
@@ -38,15 +60,11 @@ def axes_or_new(ax: Any) -> Any:
     """
     if ax is not None:
         return ax
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: pip install "
-            '"useropslib[plot]".'
-        ) from None
-    _, new_ax = plt.subplots()
-    return new_ax
+    require_matplotlib()
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=figsize or (7.0, 4.0), layout="constrained")
+    return fig.add_subplot()
 
 
 def jsonable(obj: Any) -> Any:

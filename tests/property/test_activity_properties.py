@@ -195,7 +195,7 @@ def test_lifecycle_matches_slow(
     codes = local_codes(df, tz, period)
     last = codes[np.argmax(df["timestamp"].to_numpy())]
     span = range(int(codes[qualifying].min()), int(last) + 1)
-    fast = lifecycle(log, period=period, event="buy" if only_buy else None)  # type: ignore[arg-type]
+    fast = lifecycle(log, period=period, activity_events="buy" if only_buy else None)  # type: ignore[arg-type]
     got = {c: fast.counts[c].tolist() for c in fast.counts.columns}
     assert got == slow_lifecycle(df, tz, period, qualifying, span)
 
@@ -225,7 +225,7 @@ def test_growth_accounting_matches_slow(
     if sub.empty:
         return
     log = EventLog.from_pandas(df, tz=tz)
-    fast = growth_accounting(log, period=period, event="buy" if only_buy else None)  # type: ignore[arg-type]
+    fast = growth_accounting(log, period=period, activity_events="buy" if only_buy else None)  # type: ignore[arg-type]
     codes = local_codes(sub, tz, period)
     all_codes = local_codes(df, tz, period)
     last = int(all_codes[np.argmax(df["timestamp"].to_numpy())])

@@ -63,7 +63,7 @@ def test_breakdown_sums_to_total(total: int, groups: list[str]) -> None:
         }
     )
     out = breakdown_target(
-        total, OrdersSpec(), df, by="channel", start="2024-01-01", end="2024-02-01"
+        total, OrdersSpec(), df, breakdown="channel", start="2024-01-01", end="2024-02-01"
     )
     assert int(out["target"].sum()) == total
     assert abs(out["share"].sum() - 1) < 1e-12

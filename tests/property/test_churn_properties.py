@@ -152,7 +152,7 @@ def survival_frames(draw: st.DrawFn) -> pd.DataFrame:
 def test_km_curves_are_in_unit_interval_and_non_increasing(frame: pd.DataFrame, ci: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        km = kaplan_meier(frame, group="arm", ci=ci, times=[0, 5, 40])  # type: ignore[arg-type]
+        km = kaplan_meier(frame, breakdown="arm", ci=ci, times=[0, 5, 40])  # type: ignore[arg-type]
     for _, g in km.survival.groupby("group"):
         s = g["survival"].to_numpy()
         assert ((s >= 0) & (s <= 1)).all()

@@ -200,7 +200,7 @@ def test_payback_equals_slow_pandas(
     channel = dict(zip(USERS, assignment, strict=True))
     cac = {"x": cac_x / 10, "y": cac_y / 10}
     as_of = df["timestamp"].max()
-    res = payback(df, cac=cac, channel=channel, periods=periods)
+    res = payback(df, cac=cac, breakdown=channel, periods=periods)
     _, curves = slow_ltv(df, "UTC", periods, as_of, channel=channel)
     for name in res.table.index:
         got = res.curves.loc[name].to_numpy()

@@ -56,7 +56,7 @@ def _range(params: dict[str, Any]) -> dict[str, str]:
 
 def test_wau_daily_interval_looks_back_before_the_range(wau_log: EventLog) -> None:
     params, expected = WAU["params"]["daily"], WAU["expected"]["daily"]
-    s = active_users(wau_log, window="7D", event=params["series"], **_range(params))
+    s = active_users(wau_log, window="7D", activity_events=params["series"], **_range(params))
     # date_from and date_to at 13:37 still give whole days 09-17 .. 09-24
     assert len(s) == 8
     assert s.index[expected["index"]] == pd.Timestamp("2023-09-22", tz="UTC")
@@ -75,7 +75,7 @@ def test_wau_weekly_interval_counts_the_7_days_ending_on_the_week_start(
         window="7D",
         every="week",
         week_start=params["week_start_day"],
-        event=params["series"],
+        activity_events=params["series"],
         **_range(params),
     )
     assert s.index[expected["index"]] == pd.Timestamp("2023-09-17", tz="UTC")
@@ -85,7 +85,7 @@ def test_wau_weekly_interval_counts_the_7_days_ending_on_the_week_start(
 def test_wau_cumulative_display_is_a_running_sum(wau_log: EventLog) -> None:
     params = WAU["params"]["daily_cumulative_display"]
     expected = WAU["expected"]["daily_cumulative_display"]
-    daily = active_users(wau_log, window="7D", event=params["series"], **_range(params))
+    daily = active_users(wau_log, window="7D", activity_events=params["series"], **_range(params))
     running = daily.cumsum()
     assert running.index[expected["index"]] == pd.Timestamp("2023-09-11", tz="UTC")
     assert running.iloc[expected["index"]] == expected["value"]
@@ -113,7 +113,7 @@ def _stick(log: EventLog, key: str, **kwargs: Any) -> Any:
     return stickiness(
         log,
         period=params["interval"],
-        event=None if series == "All events" else series,
+        activity_events=None if series == "All events" else series,
         week_start="sunday",  # PostHog's default week
         interval_count=params.get("intervalCount", 1),
         **_range(params),
@@ -152,7 +152,7 @@ def test_stickiness_compare_to_previous_day(stick_log: EventLog) -> None:
     expected = STICK["expected"]["compare_to_minus_1d"]
     current = _stick(stick_log, "compare_to_minus_1d")
     previous = stickiness(
-        stick_log, period="day", event="$pageview", start="2020-01-11", end="2020-01-19"
+        stick_log, period="day", activity_events="$pageview", start="2020-01-11", end="2020-01-19"
     )
     assert current.counts.tolist() == expected["current"]["data"]
     assert current.total == expected["current"]["count"]

@@ -62,7 +62,7 @@ def test_weekly_lifecycle(variant: str, use_created_at: bool) -> None:
         start=params["dateRange"]["date_from"],
         end=params["dateRange"]["date_to"],
         week_start=WEEK["params"]["variants"][variant]["week_start_day"],
-        event=params["series"],
+        activity_events=params["series"],
         created_at=_created(WEEK) if use_created_at else None,
     )
     assert _days(r.counts.index) == expected["days"]
@@ -78,7 +78,7 @@ def test_daily_lifecycle_whole_range(use_created_at: bool) -> None:
         period="day",
         start=params["dateRange"]["date_from"],
         end=params["dateRange"]["date_to"],
-        event=params["series"],
+        activity_events=params["series"],
         created_at=_created(DAY) if use_created_at else None,
     )
     assert _days(r.counts.index) == expected["days"]
@@ -122,7 +122,7 @@ def test_events_query_partial_range() -> None:
 def test_all_time_range_ends_at_now() -> None:
     params, expected = DAY["params"]["all_time"], DAY["expected"]["all_time"]
     log = _log(DAY).until(params["now"])  # events after "now" do not exist yet
-    r = lifecycle(log, period="day", event=params["series"])
+    r = lifecycle(log, period="day", activity_events=params["series"])
     assert _days(r.counts.index) == expected["days"]
     for status in STATUSES:
         assert r.counts[status].tolist() == expected[status], status

@@ -70,10 +70,10 @@ def test_nelson_aalen_cumulative_hazard(rossi: pd.DataFrame) -> None:
 
 
 def test_logrank_by_financial_aid(rossi: pd.DataFrame) -> None:
-    res = logrank_test(rossi, duration_col="week", event_col="arrest", group="fin")
+    res = logrank_test(rossi, duration_col="week", event_col="arrest", breakdown="fin")
     assert res.statistic == pytest.approx(3.83757, abs=1e-5)
     assert res.p_value == pytest.approx(0.050116, abs=1e-6)
     assert res.degrees_of_freedom == 1
-    km = kaplan_meier(rossi, duration_col="week", event_col="arrest", group="fin", times=[52])
+    km = kaplan_meier(rossi, duration_col="week", event_col="arrest", breakdown="fin", times=[52])
     assert km.table.index.tolist() == [0, 1]
     assert km.table["n"].tolist() == [216, 216]

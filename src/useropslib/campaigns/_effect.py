@@ -27,6 +27,7 @@ from useropslib.campaigns._its import its_fit, naive_draws
 from useropslib.campaigns._sts import sts_draws, sts_min_pre
 from useropslib.campaigns._synth import simplex_weights
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
+from useropslib.models import DateLike
 
 __all__ = ["PullForwardResult", "counterfactual_effect", "pull_forward"]
 
@@ -289,7 +290,7 @@ def counterfactual_effect(
     slope_change: bool = True,
     hac_lags: int | None = None,
     every: str = "day",
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> CounterfactualResult:
     """Estimate a campaign's effect on a series against a counterfactual, without a holdout.
 

@@ -40,6 +40,7 @@ from useropslib.exceptions import (
 from useropslib.models import (
     Campaign,
     ConversionSpec,
+    DateLike,
     ExposureControl,
     Goal,
     HoldoutControl,
@@ -517,7 +518,7 @@ def evaluate(
     campaign: Campaign,
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     difference: Difference = "relative",
     alpha: float = 0.05,
     cuped: bool = True,

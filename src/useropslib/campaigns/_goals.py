@@ -13,10 +13,10 @@ import pandas as pd
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import measure_value, missing_events, resolve_range
 from useropslib.events import EventLog, EventsLike
-from useropslib.events._query import load
+from useropslib.events._query import load, warn_empty
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
-from useropslib.models import Goal
+from useropslib.models import DateLike, Goal
 
 __all__ = [
     "RELEVANT_METRICS",
@@ -363,7 +363,7 @@ def progress(
     goal: Goal,
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     thresholds: Mapping[str, float] | None = None,
 ) -> GoalProgress:
     """Where a goal stands: actual to date, attainment and a red / amber / green status.
@@ -388,6 +388,11 @@ def progress(
     InvalidParameterError
         For a goal without a metric, events the log lacks, an ``as_of`` before the start, bad
         thresholds.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        When the log has no events (the empty-data policy: the actual is 0).
 
     See Also
     --------
@@ -421,6 +426,10 @@ def progress(
     spec = goal_metric(goal)
     th = _thresholds(thresholds if thresholds is not None else {"green": 0.9, "amber": 0.75})
     log = load(events)
+    if log.n_events == 0:
+        warn_empty(
+            "progress: the event log has no events", hint="check the filters that built the log"
+        )
     now_ns = log.as_of_ns if as_of is None else to_utc_ns(as_of, tz=log.tz, name="as_of")
     if now_ns is None:
         raise InvalidParameterError("the log is empty; there is no as_of to measure up to.")

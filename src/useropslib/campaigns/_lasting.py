@@ -16,7 +16,7 @@ from useropslib.campaigns._evaluate import evaluation_window, resolve_arms
 from useropslib.events import EventLog, EventsLike
 from useropslib.events._query import load, resolve_as_of
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
-from useropslib.models import Campaign, NewUsersSpec
+from useropslib.models import Campaign, DateLike, NewUsersSpec
 
 __all__ = ["LastingEffect", "lasting_effect"]
 
@@ -96,7 +96,7 @@ def lasting_effect(
     campaign: Campaign,
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     definition: str = "14D",
     period_days: int = 7,
     periods: int = 4,

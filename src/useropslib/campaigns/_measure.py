@@ -12,7 +12,7 @@ import pandas as pd
 from useropslib import churn as _churn
 from useropslib import metrics as _metrics
 from useropslib.events import EventLog, EventsLike, first_seen_ns
-from useropslib.events._query import _is_strict, load
+from useropslib.events._query import _is_strict, load, warn_empty
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError, UnknownEventWarning, did_you_mean
 from useropslib.models import (
@@ -21,6 +21,7 @@ from useropslib.models import (
     ARPUSpec,
     ChurnRateSpec,
     ConversionSpec,
+    DateLike,
     MessageRateSpec,
     MetricSpec,
     NewUsersSpec,
@@ -254,7 +255,7 @@ def _value(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> float:
             window=spec.window,
             start=_ts(lo, tz),
             end=_ts(hi - 1, tz),
-            event=list(spec.event) if spec.event else None,
+            activity_events=list(spec.event) if spec.event else None,
         )
         return float(series.mean()) if len(series) else 0.0
     if isinstance(spec, RetentionSpec):
@@ -309,7 +310,7 @@ def _value(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> float:
             period=spec.period,
             start=_ts(lo, tz),
             end=_ts(hi - 1, tz),
-            event=list(spec.event) if spec.event else None,
+            activity_events=list(spec.event) if spec.event else None,
         )
         starts = pd.DatetimeIndex(life.counts.index).as_unit("ns").asi8
         inside = (starts >= lo) & (starts < hi)
@@ -330,7 +331,7 @@ def _value(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> float:
             clicked=spec.clicked,
             return_event=list(spec.return_event) if spec.return_event else None,
             return_within=spec.return_within,
-            by=None if spec.channel is None else "channel",
+            breakdown=None if spec.channel is None else "channel",
             campaign=spec.campaign,
         )
         table = mres.table
@@ -344,8 +345,8 @@ def measure(
     spec: MetricSpec,
     events: EventsLike,
     *,
-    start: Any,
-    end: Any,
+    start: DateLike,
+    end: DateLike,
     every: str | None = None,
 ) -> float | pd.Series:
     """Evaluate a KPI specification on the log over ``[start, end)``.
@@ -381,6 +382,8 @@ def measure(
     UnknownEventWarning
         When the log lacks an event the spec names: it counts as zero events (the missing names
         and close known ones are listed).
+    InsufficientDataWarning
+        When the log has no events (the value is 0, or NaN for a rate).
 
     See Also
     --------
@@ -418,6 +421,10 @@ def measure(
     """
     spec = check_spec(spec)
     log = load(events)
+    if log.n_events == 0:
+        warn_empty(
+            "measure: the event log has no events", hint="check the filters that built the log"
+        )
     _check_missing(spec, log)
     lo, hi = resolve_range(log, start, end)
     if every is None:

@@ -13,7 +13,7 @@ from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import measure_value
 from useropslib.events import EventsLike
 from useropslib.exceptions import InvalidParameterError
-from useropslib.models import KeyResult, OKRSet
+from useropslib.models import DateLike, KeyResult, OKRSet
 
 __all__ = ["OKR_BANDS", "OKRGrades", "grade_key_result", "grade_okrs", "okr_band"]
 
@@ -70,8 +70,8 @@ def grade_key_result(
     key_result: KeyResult,
     events: EventsLike | None = None,
     *,
-    start: Any = None,
-    end: Any = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     achieved: float | None = None,
 ) -> float:
     """Grade one key result on 0.0-1.0.

@@ -13,10 +13,10 @@ from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._goals import goal_metric
 from useropslib.campaigns._measure import measure_value, series_between
 from useropslib.events import EventsLike, first_seen_ns
-from useropslib.events._query import load
+from useropslib.events._query import load, warn_empty
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import InvalidParameterError
-from useropslib.models import Campaign, Goal, NewUsersSpec
+from useropslib.models import Campaign, DateLike, Goal, NewUsersSpec
 
 __all__ = ["PacingResult", "pacing"]
 
@@ -103,7 +103,7 @@ def pacing(
     goal_or_campaign: Goal | Campaign,
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     tolerance: float = 0.05,
     alpha: float = 0.1,
 ) -> PacingResult:
@@ -130,6 +130,11 @@ def pacing(
     ------
     InvalidParameterError
         For a goal without a metric or deadline, an ``as_of`` outside the goal's window.
+
+    Warns
+    -----
+    InsufficientDataWarning
+        When the log has no events (the empty-data policy: the actual is 0).
 
     Notes
     -----
@@ -175,6 +180,10 @@ def pacing(
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < 1:
             raise InvalidParameterError(f"{name} must lie strictly between 0 and 1, got {v!r}.")
     log = load(events)
+    if log.n_events == 0:
+        warn_empty(
+            "pacing: the event log has no events", hint="check the filters that built the log"
+        )
     tz = log.tz
     lo = to_utc_ns(goal.start, tz=tz, name="goal.start")
     end = to_utc_ns(goal.deadline, tz=tz, name="goal.deadline")

@@ -16,7 +16,7 @@ from useropslib._checks import check_int, is_real
 from useropslib._results import MetricResult, axes_or_new
 from useropslib.campaigns._measure import check_spec, measure, resolve_range
 from useropslib.events import EventLog, EventsLike, first_seen_ns
-from useropslib.events._query import load
+from useropslib.events._query import load, require_data
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -27,6 +27,7 @@ from useropslib.exceptions import (
 from useropslib.metrics import funnel as _funnel
 from useropslib.models import (
     Campaign,
+    DateLike,
     MetricSpec,
     NewUsersSpec,
     OrdersSpec,
@@ -144,7 +145,7 @@ def target_from_history(
     method: Literal["yoy", "mom", "trend"] = "yoy",
     uplift: float = 0.1,
     relative: bool = True,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     trend_periods: int = 12,
 ) -> TargetResult:
     """Set a target for the period holding ``as_of`` from the metric's own history.
@@ -344,25 +345,26 @@ def largest_remainder(total: int, shares: Sequence[float] | npt.NDArray[np.float
     return base
 
 
-def _group_values(spec: MetricSpec, log: EventLog, by: Any, lo: int, hi: int) -> pd.Series:
+def _group_values(spec: MetricSpec, log: EventLog, breakdown: Any, lo: int, hi: int) -> pd.Series:
     names = list(spec.required_events()) if spec.required_events() else None
     sub = log.filter_events(names) if names else log
     codes = sub.user_codes.astype(np.int64)
     ts = sub.timestamps_ns
-    if isinstance(by, str):
-        if by not in sub.property_names:
-            close = did_you_mean(by, sub.property_names)
+    if isinstance(breakdown, str):
+        if breakdown not in sub.property_names:
+            close = did_you_mean(breakdown, sub.property_names)
             raise InvalidParameterError(
-                f"by={by!r} is not a property of the log's events {list(sub.property_names)}."
+                f"breakdown={breakdown!r} is not a property of the log's events "
+                f"{list(sub.property_names)}."
                 + (f" Hint: did you mean {close[0]!r}?" if close else "")
             )
-        group = sub.property_values(by).to_numpy(dtype=object)
-    elif isinstance(by, pd.Series):
-        group = by.reindex(sub.users[codes]).to_numpy(dtype=object)
+        group = sub.property_values(breakdown).to_numpy(dtype=object)
+    elif isinstance(breakdown, pd.Series):
+        group = breakdown.reindex(sub.users[codes]).to_numpy(dtype=object)
     else:
         raise InvalidParameterError(
-            "by must be an event property name or a pandas Series mapping user id -> group, "
-            f"got {type(by).__name__}."
+            "breakdown must be an event property name or a pandas Series mapping user id -> group, "
+            f"got {type(breakdown).__name__}."
         )
     if isinstance(spec, NewUsersSpec):
         first = first_seen_ns(sub)
@@ -389,8 +391,8 @@ def _group_values(spec: MetricSpec, log: EventLog, by: Any, lo: int, hi: int) ->
     unknown = int(g.isna().sum())
     if unknown:
         warnings.warn(
-            f"breakdown_target: {unknown} event(s) have no {by!r} value; they form the group "
-            "'(none)'.",
+            f"breakdown_target: {unknown} event(s) have no {breakdown!r} value; they form the "
+            "group '(none)'.",
             InsufficientDataWarning,
             stacklevel=3,
         )
@@ -404,9 +406,9 @@ def breakdown_target(
     spec: MetricSpec,
     events: EventsLike,
     *,
-    by: str | pd.Series,
-    start: Any,
-    end: Any,
+    breakdown: str | pd.Series,
+    start: DateLike,
+    end: DateLike,
 ) -> pd.DataFrame:
     """Split a target by channel, product or any property, by the groups' historical shares.
 
@@ -419,7 +421,7 @@ def breakdown_target(
         An additive metric: ``NewUsersSpec`` (a user's group is that of their first
         qualifying event), ``RevenueSpec`` or ``OrdersSpec``.
     events : EventLog, LazyEventLog or DataFrame
-    by : str or pandas.Series
+    breakdown : str or pandas.Series
         An event property name (``"channel"``), or a Series mapping user id to a group.
     start, end : str, datetime or Timestamp
         The history ``[start, end)`` the shares come from.
@@ -433,7 +435,9 @@ def breakdown_target(
     Raises
     ------
     InvalidParameterError
-        For a non-additive metric, an unknown property, an empty history.
+        For a non-additive metric, an unknown property, a history without the metric.
+    InsufficientDataError
+        When the log has no events (shares are estimated, so the empty-data policy raises).
 
     Examples
     --------
@@ -442,7 +446,7 @@ def breakdown_target(
     >>> df = pd.DataFrame({"user_id": list("abcdef"), "event": "purchase",
     ...     "timestamp": pd.date_range("2024-01-01", periods=6, freq="D", tz="UTC"),
     ...     "channel": ["app", "app", "app", "web", "web", "shop"]})
-    >>> breakdown_target(100, OrdersSpec(), df, by="channel", start="2024-01-01",
+    >>> breakdown_target(100, OrdersSpec(), df, breakdown="channel", start="2024-01-01",
     ...                  end="2024-02-01")["target"].tolist()
     [50, 33, 17]
     """
@@ -453,7 +457,11 @@ def breakdown_target(
     if not math.isfinite(float(total)) or total < 0:
         raise InvalidParameterError(f"total must be a finite number >= 0, got {total!r}.")
     lo, hi = resolve_range(log, start, end)
-    hist = _group_values(spec, log, by, lo, hi)
+    # shares are estimated from the history (empty-data policy): no events, nothing to split by
+    require_data(
+        log.n_events, "breakdown_target: events in the log", hint="pass the log of the history"
+    )
+    hist = _group_values(spec, log, breakdown, lo, hi)
     if hist.sum() <= 0:
         raise InvalidParameterError(
             f"no {spec.label!r} in [{start}, {end}) to take shares from. Hint: widen the range."
@@ -539,8 +547,8 @@ def project_funnel(
     *,
     funnel: ParticipationFunnel | None = None,
     events: EventsLike | None = None,
-    start: Any = None,
-    end: Any = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     window: str = "7D",
 ) -> FunnelProjection:
     """Project a participation funnel from its reach: users expected at each stage.

@@ -15,7 +15,7 @@ from useropslib.campaigns._meta import PooledEffect, pool_effects
 from useropslib.events import EventsLike
 from useropslib.events._query import load, resolve_as_of
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
-from useropslib.models import Campaign
+from useropslib.models import Campaign, DateLike
 
 __all__ = ["PortfolioResult", "portfolio"]
 
@@ -92,7 +92,7 @@ def portfolio(
     campaigns: Sequence[Campaign],
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     min_effect: float = 0.0,
     alpha: float = 0.05,
     **evaluate_options: Any,

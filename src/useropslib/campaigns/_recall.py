@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,9 +12,9 @@ from useropslib._results import MetricResult
 from useropslib.campaigns._evaluate import holdout_control
 from useropslib.campaigns._uplift import QiniResult, qini_curve, uplift_by_decile
 from useropslib.events import EventsLike
-from useropslib.events._query import load, resolve_as_of
+from useropslib.events._query import load, require_data, resolve_as_of
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
-from useropslib.models import ChurnDefinition, Segment
+from useropslib.models import ChurnDefinition, DateLike, Segment
 
 __all__ = ["RecallAudience", "recall_audience", "targeting_uplift"]
 
@@ -73,7 +72,7 @@ class RecallAudience(MetricResult):
 def recall_audience(
     events: EventsLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     risk: pd.Series | str = "recency",
     segment: Segment | None = None,
     definition: ChurnDefinition | str | None = None,
@@ -213,8 +212,8 @@ def targeting_uplift(
     audience: RecallAudience,
     events: EventsLike,
     *,
-    start: Any,
-    end: Any,
+    start: DateLike,
+    end: DateLike,
     return_event: str | None = None,
     normalize: str = "none",
     bins: int = 10,
@@ -242,10 +241,18 @@ def targeting_uplift(
     ------
     InvalidParameterError
         An unknown return event, a window that ends before it starts.
+    InsufficientDataError
+        When the log has no events (an uplift is estimated, so the empty-data policy raises).
     """
     from useropslib.events._query import check_instant
 
     log = load(events, all_events=True)
+    # an uplift is estimated (empty-data policy): no events, no returns to compare
+    require_data(
+        log.n_events,
+        "targeting_uplift: events in the log",
+        hint="pass the log that covers [start, end]",
+    )
     s = check_instant(start, tz=log.tz, name="start")
     e = check_instant(end, tz=log.tz, name="end")
     if s is None or e is None:

@@ -1129,7 +1129,7 @@ def _message_funnel(
         return None, None
     spec = campaign.primary_goal.metric
     ret = list(spec.required_events()) if spec is not None and spec.required_events() else None
-    res = message_funnel(log, by=None, campaign=campaign.id, return_event=ret, as_of=as_of)
+    res = message_funnel(log, breakdown=None, campaign=campaign.id, return_event=ret, as_of=as_of)
     table: pd.DataFrame = res.table
     if table.empty or float(table["sent"].sum()) == 0:
         return None, None

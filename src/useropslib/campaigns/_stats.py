@@ -161,8 +161,31 @@ def _control_name(frame: pd.DataFrame, control: str | None, what: str) -> str:
     return control
 
 
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    """The checked options every comparison shares (one set, echoed in ``params``)."""
+
+    difference: str
+    engine: str
+    alpha: float
+    sided: str
+    sequential: bool
+    tuning: float
+    prior: tuple[float, float] | None
+
+    def result(
+        self, kind: str, table: pd.DataFrame, moments: Mapping[str, _Arm], *, theta: Any
+    ) -> ComparisonResult:
+        """Return one comparison's result: its table, the arms' moments and these options."""
+        return ComparisonResult(
+            params=_params(kind, **dataclasses.asdict(self), theta=theta),
+            as_of=None,
+            table=table,
+            arms=_arms_frame(moments),
+        )
+
+
 def _check_options(
-    *,
     difference: str,
     engine: str,
     alpha: float,
@@ -170,7 +193,7 @@ def _check_options(
     sequential: bool,
     tuning: float,
     prior: tuple[float, float] | None,
-) -> None:
+) -> _Options:
     if not isinstance(difference, str) or difference not in ("relative", "absolute"):
         raise InvalidParameterError(
             f"difference must be 'relative' or 'absolute', got {difference!r}."
@@ -213,6 +236,7 @@ def _check_options(
                 f"prior standard deviation must be positive and finite, got {prior!r}. Hint: "
                 "e.g. (0.0, 0.3) for a lift rarely beyond +/-60 %."
             )
+    return _Options(difference, engine, alpha, sided, sequential, tuning, prior)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -317,16 +341,17 @@ def _compare(
     arms_moments: Mapping[str, _Arm],
     *,
     control: str,
-    difference: str,
-    engine: str,
-    alpha: float,
-    sided: str,
-    sequential: bool,
-    tuning: float,
-    prior: tuple[float, float] | None,
+    options: _Options,
     what: str,
     variance_fn: Any = None,
 ) -> pd.DataFrame:
+    difference, engine, alpha, sided = (
+        options.difference,
+        options.engine,
+        options.alpha,
+        options.sided,
+    )
+    sequential, tuning, prior = options.sequential, options.tuning, options.prior
     a = arms_moments[control]
     if difference == "relative" and a.unadjusted_mean == 0:
         raise InvalidParameterError(
@@ -560,15 +585,7 @@ def compare_proportions(
     0.60918
     """
     what = "compare_proportions"
-    _check_options(
-        difference=difference,
-        engine=engine,
-        alpha=alpha,
-        sided=sided,
-        sequential=sequential,
-        tuning=tuning,
-        prior=prior,
-    )
+    options = _check_options(difference, engine, alpha, sided, sequential, tuning, prior)
     frame = _frame(arms, ["n", "conversions"], what)
     _check_counts(frame, what, min_units)
     x = frame["conversions"]
@@ -590,34 +607,8 @@ def compare_proportions(
         )
         for k in frame.index
     }
-    table = _compare(
-        moments,
-        control=ctrl,
-        difference=difference,
-        engine=engine,
-        alpha=alpha,
-        sided=sided,
-        sequential=sequential,
-        tuning=tuning,
-        prior=prior,
-        what=what,
-    )
-    return ComparisonResult(
-        params=_params(
-            "proportion",
-            difference=difference,
-            engine=engine,
-            alpha=alpha,
-            sided=sided,
-            sequential=sequential,
-            tuning=tuning,
-            prior=prior,
-            theta=None,
-        ),
-        as_of=None,
-        table=table,
-        arms=_arms_frame(moments),
-    )
+    table = _compare(moments, control=ctrl, options=options, what=what)
+    return options.result("proportion", table, moments, theta=None)
 
 
 def _arms_frame(moments: Mapping[str, _Arm]) -> pd.DataFrame:
@@ -707,15 +698,7 @@ def compare_means(
     (0.70732, 0.06191)
     """
     what = "compare_means"
-    _check_options(
-        difference=difference,
-        engine=engine,
-        alpha=alpha,
-        sided=sided,
-        sequential=sequential,
-        tuning=tuning,
-        prior=prior,
-    )
+    options = _check_options(difference, engine, alpha, sided, sequential, tuning, prior)
     cols = ["n", "sum", "sum_squares"]
     pre_cols = ["pre_sum", "pre_sum_squares", "cross_sum"]
     has_pre = isinstance(arms, pd.DataFrame | Mapping) and all(c in arms for c in pre_cols)
@@ -731,34 +714,8 @@ def compare_means(
         for k in frame.index
     }
     if not use_cuped:
-        table = _compare(
-            moments,
-            control=ctrl,
-            difference=difference,
-            engine=engine,
-            alpha=alpha,
-            sided=sided,
-            sequential=sequential,
-            tuning=tuning,
-            prior=prior,
-            what=what,
-        )
-        return ComparisonResult(
-            params=_params(
-                "mean",
-                difference=difference,
-                engine=engine,
-                alpha=alpha,
-                sided=sided,
-                sequential=sequential,
-                tuning=tuning,
-                prior=prior,
-                theta=None,
-            ),
-            as_of=None,
-            table=table,
-            arms=_arms_frame(moments),
-        )
+        table = _compare(moments, control=ctrl, options=options, what=what)
+        return options.result("mean", table, moments, theta=None)
     tables = []
     thetas: dict[str, float] = {}
     for name in frame.index:
@@ -772,35 +729,14 @@ def compare_means(
             _compare(
                 pair_moments,
                 control=ctrl,
-                difference=difference,
-                engine=engine,
-                alpha=alpha,
-                sided=sided,
-                sequential=sequential,
-                tuning=tuning,
-                prior=prior,
+                options=options,
                 what=what,
                 variance_fn=var_fn,
             )
         )
     table = pd.concat(tables)
     table["theta"] = [thetas[str(v)] for v in table.index]
-    return ComparisonResult(
-        params=_params(
-            "mean",
-            difference=difference,
-            engine=engine,
-            alpha=alpha,
-            sided=sided,
-            sequential=sequential,
-            tuning=tuning,
-            prior=prior,
-            theta=thetas,
-        ),
-        as_of=None,
-        table=table,
-        arms=_arms_frame(moments),
-    )
+    return options.result("mean", table, moments, theta=thetas)
 
 
 def _pooled_theta(pair: pd.DataFrame) -> float:
@@ -918,15 +854,7 @@ def compare_ratios(
     0.4
     """
     what = "compare_ratios"
-    _check_options(
-        difference=difference,
-        engine=engine,
-        alpha=alpha,
-        sided=sided,
-        sequential=sequential,
-        tuning=tuning,
-        prior=prior,
-    )
+    options = _check_options(difference, engine, alpha, sided, sequential, tuning, prior)
     cols = ["n", "num_sum", "num_sum_squares", "den_sum", "den_sum_squares", "num_den_sum"]
     frame = _frame(arms, cols, what)
     _check_counts(frame, what, min_units)
@@ -949,34 +877,8 @@ def compare_ratios(
         str(k): _Arm(float(n[k]), float(ratio[k]), float(var[k]), float(ratio[k]))
         for k in frame.index
     }
-    table = _compare(
-        moments,
-        control=ctrl,
-        difference=difference,
-        engine=engine,
-        alpha=alpha,
-        sided=sided,
-        sequential=sequential,
-        tuning=tuning,
-        prior=prior,
-        what=what,
-    )
-    return ComparisonResult(
-        params=_params(
-            "ratio",
-            difference=difference,
-            engine=engine,
-            alpha=alpha,
-            sided=sided,
-            sequential=sequential,
-            tuning=tuning,
-            prior=prior,
-            theta=None,
-        ),
-        as_of=None,
-        table=table,
-        arms=_arms_frame(moments),
-    )
+    table = _compare(moments, control=ctrl, options=options, what=what)
+    return options.result("ratio", table, moments, theta=None)
 
 
 def arm_statistics(

@@ -21,14 +21,15 @@ import pandas as pd
 
 from useropslib._checks import is_real
 from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._time import stamp, to_utc_ns
+from useropslib.events._query import resolve_as_of
+from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
     InvalidParameterError,
 )
 from useropslib.metrics import MetricResult
-from useropslib.models import ChurnDefinition, parse_window
+from useropslib.models import ChurnDefinition, DateLike, parse_window
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -57,9 +58,30 @@ class _Cohort:
     excluded: int
 
 
+def _log_at(events: EventsLike, as_of: DateLike | None, tz: str | None) -> tuple[EventLog, int]:
+    """Return the log and the call's as_of (shared resolver); an empty log cannot be estimated."""
+    log = as_event_log(events)
+    if log.n_events == 0:
+        raise InsufficientDataError("The log is empty. Hint: pass a log with events.")
+    when = resolve_as_of(log, as_of, tz=tz, allow_before=True)
+    assert when is not None  # a log with events always has an as_of
+    return log, when.ns
+
+
+def _signup_of_events(
+    log: EventLog, cohort: _Cohort
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+]:
+    """Per event: user code, time, event code and the user's signup time (-1 outside the cohort)."""
+    sign = np.full(len(log.users), -1, dtype=np.int64)
+    sign[cohort.users] = cohort.signup
+    u = log.user_codes.astype(np.int64)
+    return u, log.timestamps_ns, log.event_codes.astype(np.int64), sign[u]
+
+
 def _cohort(
     log: EventLog,
-    *,
     signup_event: str | None,
     retained: Any,
     outcome_event: str | None,
@@ -247,7 +269,7 @@ def aha_moments(
     thresholds: Iterable[int] = range(1, 11),
     confidence: float = 0.95,
     censored: str = "exclude",
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     tz: str | None = None,
 ) -> AhaResult:
     """Rank "did X at least N times within D days of signup" by how it goes with retention.
@@ -336,14 +358,7 @@ def aha_moments(
         event  did_retained  did_not_retained  ppv  coverage
     0  invite             3                 1 0.75      0.75
     """
-    log = as_event_log(events)
-    zone = log.tz if tz is None else tz
-    if as_of is None:
-        if log.as_of_ns is None:
-            raise InsufficientDataError("The log is empty. Hint: pass a log with events.")
-        as_of_ns = int(log.as_of_ns)
-    else:
-        as_of_ns = to_utc_ns(as_of, tz=zone, name="as_of")
+    log, as_of_ns = _log_at(events, as_of, tz)
     w_ns = int(pd.Timedelta(parse_window(within)).value)
     if not is_real(confidence) or confidence not in _Z:
         raise InvalidParameterError(
@@ -366,14 +381,7 @@ def aha_moments(
         raise InvalidParameterError(
             f"thresholds must be positive integers, got {list(ths)!r}. Hint: range(1, 11)."
         )
-    cohort, params = _cohort(
-        log,
-        signup_event=signup_event,
-        retained=retained,
-        outcome_event=outcome_event,
-        as_of_ns=as_of_ns,
-        censored=censored,
-    )
+    cohort, params = _cohort(log, signup_event, retained, outcome_event, as_of_ns, censored)
     n_ev = len(log.event_names)
     cand = np.ones(n_ev, dtype=bool)
     if candidates is not None:
@@ -386,12 +394,7 @@ def aha_moments(
             cand[log.event_code_of([name])] = False
     # early-window events of cohort users
     n_users = len(log.users)
-    sign = np.full(n_users, -1, dtype=np.int64)
-    sign[cohort.users] = cohort.signup
-    u = log.user_codes.astype(np.int64)
-    t = log.timestamps_ns
-    e = log.event_codes.astype(np.int64)
-    su = sign[u]
+    u, t, e, su = _signup_of_events(log, cohort)
     m = (su >= 0) & (t > su) & (t <= su + w_ns) & (t <= as_of_ns) & cand[e]
     keys, cnt = np.unique(u[m] * n_ev + e[m], return_counts=True)
     ku, ke = keys // n_ev, keys % n_ev
@@ -541,7 +544,7 @@ def growth_path(
     outcome_event: str | None = None,
     signup_event: str | None = None,
     censored: str = "exclude",
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     tz: str | None = None,
 ) -> GrowthPathResult:
     """Median time from signup to each first key action, for retained and churned users.
@@ -597,30 +600,14 @@ def growth_path(
             f"key_events must be a non-empty list of event names, got {key_events!r}. Hint: "
             "key_events=['invite', 'first_purchase']."
         )
-    log = as_event_log(events)
-    zone = log.tz if tz is None else tz
-    if log.as_of_ns is None:
-        raise InsufficientDataError("The log is empty. Hint: pass a log with events.")
-    as_of_ns = int(log.as_of_ns) if as_of is None else to_utc_ns(as_of, tz=zone, name="as_of")
+    log, as_of_ns = _log_at(events, as_of, tz)
     codes = log.event_code_of(list(key_events))
-    cohort, params = _cohort(
-        log,
-        signup_event=signup_event,
-        retained=retained,
-        outcome_event=outcome_event,
-        as_of_ns=as_of_ns,
-        censored=censored,
-    )
+    cohort, params = _cohort(log, signup_event, retained, outcome_event, as_of_ns, censored)
     n_users = len(log.users)
-    sign = np.full(n_users, -1, dtype=np.int64)
-    sign[cohort.users] = cohort.signup
-    u = log.user_codes.astype(np.int64)
-    t = log.timestamps_ns
-    e = log.event_codes.astype(np.int64)
+    u, t, e, su = _signup_of_events(log, cohort)
     k = len(codes)
     slot = np.full(len(log.event_names), -1, dtype=np.int64)
     slot[codes] = np.arange(k)
-    su = sign[u]
     m = (su >= 0) & (t >= su) & (t <= as_of_ns) & (slot[e] >= 0)
     first = np.full(n_users * k, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, u[m] * k + slot[e[m]], t[m])

@@ -70,10 +70,11 @@ class BetaGeoModel(MLEModel):
     tol : float, default 1e-10
         Convergence tolerance: the fit has converged when the log-likelihood could rise by less
         than ``tol * (1 + |log-likelihood|)`` (half the Newton decrement).
-    alpha : float, default 0.05
-        Significance level of the bounds in ``summary_`` (they cover ``1 - alpha``), as in
-        :class:`~useropslib.churn.ChurnDrivers`.  Not a model parameter: the fitted parameters
-        are in ``params_`` (for BG/NBD one of them is also called ``alpha``).
+    ci_alpha : float, default 0.05
+        Significance level of the bounds in ``summary_`` (they cover ``1 - ci_alpha``), named
+        as in :class:`~useropslib.churn.ChurnDrivers`.  Not a model parameter: the fitted
+        parameters keep their names from the literature in ``params_`` (BG/NBD's ``r``,
+        ``alpha``, ``a``, ``b``; Gamma-Gamma's ``p``, ``q``, ``v``).
 
     Attributes
     ----------
@@ -103,7 +104,7 @@ class BetaGeoModel(MLEModel):
     the time from the first purchase to the end of the calibration period, all in one time unit
     (weeks in the paper).  The optimiser works on log-parameters (L-BFGS-B with the analytic
     gradient, started from all parameters equal to 1), so fits are deterministic.  Standard errors
-    come from the numerical Hessian of the analytic gradient; the ``1 - alpha`` bounds are Wald
+    come from the numerical Hessian of the analytic gradient; the ``1 - ci_alpha`` bounds are Wald
     intervals on the log scale, ``coef * exp(+-z se / coef)``, so they stay positive (``lifetimes``
     uses the natural scale).  ``log_likelihood_`` is the paper's log-likelihood, not the rescaled
     per-customer mean that ``lifetimes`` minimises, so it can be compared with published values.
@@ -278,13 +279,13 @@ class BetaGeoModel(MLEModel):
     # ---------------------------------------------------------------- results
     @property
     def summary_(self) -> pd.DataFrame:
-        """Estimates with standard errors and ``1 - alpha`` bounds (``alpha`` of the estimator).
+        """Estimates with standard errors and ``1 - ci_alpha`` bounds (``ci_alpha`` of the model).
 
         Returns
         -------
         pandas.DataFrame
             One row per parameter (``r``, ``alpha``, ``a``, ``b``) with columns ``coef``,
-            ``se``, ``lower``, ``upper`` (the ``1 - alpha`` Wald bounds on the log scale), the
+            ``se``, ``lower``, ``upper`` (the ``1 - ci_alpha`` Wald bounds on the log scale), the
             columns every churn estimator's ``summary_`` has.  ``summary`` is the same frame.
 
         Raises

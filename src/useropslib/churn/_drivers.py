@@ -468,7 +468,7 @@ def _not_fitted() -> NotFittedError:
     )
 
 
-def _check_params(penalizer: Any, l1_ratio: Any, alpha: Any) -> None:
+def _check_params(penalizer: Any, l1_ratio: Any, ci_alpha: Any) -> None:
     if not isinstance(penalizer, int | float) or isinstance(penalizer, bool) or not penalizer >= 0:
         raise InvalidParameterError(
             f"penalizer must be a number >= 0, got {penalizer!r}. Hint: 0 for the plain Cox "
@@ -482,7 +482,7 @@ def _check_params(penalizer: Any, l1_ratio: Any, alpha: Any) -> None:
         raise InvalidParameterError(
             f"l1_ratio must be in [0, 1], got {l1_ratio!r}. Hint: 0 is a ridge penalty, 1 a lasso."
         )
-    check_alpha("ChurnDrivers", alpha)
+    check_alpha("ChurnDrivers", ci_alpha)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -504,9 +504,11 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
         Strength of the elastic-net penalty on the coefficients (lifelines' ``penalizer``).
     l1_ratio : float, default 0.0
         Share of the L1 part of the penalty: 0 is ridge, 1 is lasso.
-    alpha : float, default 0.05
-        Significance level: confidence intervals cover ``1 - alpha``, and covariates whose
-        proportional-hazards test has ``p < alpha`` are named in a warning.
+    ci_alpha : float, default 0.05
+        Significance level: confidence intervals cover ``1 - ci_alpha``, and covariates whose
+        proportional-hazards test has ``p < ci_alpha`` are named in a warning.  lifelines calls
+        it ``alpha``; every churn estimator here calls it ``ci_alpha``, because ``alpha`` is a
+        fitted parameter of :class:`BetaGeoModel`.
     batch_mode : bool or None, default True
         lifelines' batch computation, faster when many users share a duration (whole days).
         ``None`` lets lifelines choose.
@@ -519,7 +521,7 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
     ----------
     summary_ : pandas.DataFrame
         One row per covariate: ``coef`` (log hazard ratio), ``se``, ``lower`` and ``upper`` (the
-        ``1 - alpha`` Wald interval of ``coef``; the columns every churn estimator's ``summary_``
+        ``1 - ci_alpha`` Wald interval of ``coef``; the columns every churn estimator's ``summary_``
         starts with), ``hazard_ratio``, ``hazard_ratio_lower``, ``hazard_ratio_upper`` (the same
         interval on the hazard-ratio scale), ``z`` and ``p_value`` (Wald test).
     coef_, hazard_ratios_ : pandas.Series
@@ -583,13 +585,13 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
         *,
         penalizer: float = 0.0,
         l1_ratio: float = 0.0,
-        alpha: float = 0.05,
+        ci_alpha: float = 0.05,
         batch_mode: bool | None = True,
         check_assumptions: bool = False,
     ) -> None:
         self.penalizer = penalizer
         self.l1_ratio = l1_ratio
-        self.alpha = alpha
+        self.ci_alpha = ci_alpha
         self.batch_mode = batch_mode
         self.check_assumptions = check_assumptions
 
@@ -666,7 +668,7 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
         from lifelines import CoxPHFitter
 
         where = "ChurnDrivers.fit"
-        _check_params(self.penalizer, self.l1_ratio, self.alpha)
+        _check_params(self.penalizer, self.l1_ratio, self.ci_alpha)
         matrix, durations, events, names, _ = _survival_data(
             where, X, y, duration_col, event_col, covariates
         )
@@ -715,7 +717,9 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
         data[_DURATION] = durations
         data[_EVENT] = events
         model = CoxPHFitter(
-            penalizer=float(self.penalizer), l1_ratio=float(self.l1_ratio), alpha=float(self.alpha)
+            penalizer=float(self.penalizer),
+            l1_ratio=float(self.l1_ratio),
+            alpha=float(self.ci_alpha),
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -738,7 +742,7 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
 
         coef = model.params_.to_numpy(dtype=np.float64)
         se = model.standard_errors_.to_numpy(dtype=np.float64)
-        z_crit = z_critical(float(self.alpha))
+        z_crit = z_critical(float(self.ci_alpha))
         lower, upper = coef - z_crit * se, coef + z_crit * se
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             z = coef / se
@@ -837,12 +841,12 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
             },
             index=pd.Index(names, name="covariate"),
         )
-        frame["violated"] = frame["p_value"] < self.alpha
+        frame["violated"] = frame["p_value"] < self.ci_alpha
         bad = frame.index[frame["violated"]].tolist()
         if bad and warn:
             warnings.warn(
                 f"ChurnDrivers.fit: covariate(s) {bad} may violate the proportional-hazards "
-                f"assumption (p < {self.alpha:g} in the scaled-Schoenfeld test against the rank "
+                f"assumption (p < {self.ci_alpha:g} in the scaled-Schoenfeld test against the rank "
                 "of time): their effect changes over a user's life and the hazard ratio is an "
                 "average. Hint: see ph_test_; stratify or split the users on them, or bin the "
                 "durations (with very many users tiny departures also test significant).",
@@ -1035,7 +1039,7 @@ class ChurnDrivers(BaseEstimator):  # type: ignore[misc]
             When matplotlib is not installed.
         """
         self._fitted()
-        return plotting.forest_plot(self.summary_, alpha=self.alpha, ax=ax)
+        return plotting.forest_plot(self.summary_, alpha=self.ci_alpha, ax=ax)
 
 
 def _shorten(text: str, limit: int = 400) -> str:

@@ -151,10 +151,11 @@ class GammaGammaModel(MLEModel):
     tol : float, default 1e-10
         Convergence tolerance: the fit has converged when the log-likelihood could rise by less
         than ``tol * (1 + |log-likelihood|)`` (half the Newton decrement).
-    alpha : float, default 0.05
-        Significance level of the bounds in ``summary_`` (they cover ``1 - alpha``), as in
-        :class:`~useropslib.churn.ChurnDrivers`.  Not a model parameter: the fitted parameters
-        are in ``params_`` (for BG/NBD one of them is also called ``alpha``).
+    ci_alpha : float, default 0.05
+        Significance level of the bounds in ``summary_`` (they cover ``1 - ci_alpha``), named
+        as in :class:`~useropslib.churn.ChurnDrivers`.  Not a model parameter: the fitted
+        parameters keep their names from the literature in ``params_`` (BG/NBD's ``r``,
+        ``alpha``, ``a``, ``b``; Gamma-Gamma's ``p``, ``q``, ``v``).
 
     Attributes
     ----------
@@ -311,13 +312,13 @@ class GammaGammaModel(MLEModel):
 
     @property
     def summary_(self) -> pd.DataFrame:
-        """Estimates with standard errors and ``1 - alpha`` bounds (``alpha`` of the estimator).
+        """Estimates with standard errors and ``1 - ci_alpha`` bounds (``ci_alpha`` of the model).
 
         Returns
         -------
         pandas.DataFrame
             One row per parameter (``p``, ``q``, ``v``) with columns ``coef``, ``se``,
-            ``lower``, ``upper`` (the ``1 - alpha`` Wald bounds on the log scale), the columns
+            ``lower``, ``upper`` (the ``1 - ci_alpha`` Wald bounds on the log scale), the columns
             every churn estimator's ``summary_`` has.  ``summary`` is the same frame.
 
         Raises

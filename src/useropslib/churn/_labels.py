@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,7 +42,7 @@ def _user_index(log: EventLog, codes: npt.NDArray[np.int64]) -> pd.Index:
 
 
 def churn_labels(
-    events: EventsLike, definition: DefinitionLike, *, as_of: Any = None
+    events: EventsLike, definition: DefinitionLike, *, as_of: DateLike | None = None
 ) -> pd.DataFrame:
     """Label every user churned, retained or too new to tell, as of a date.
 

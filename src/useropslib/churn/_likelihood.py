@@ -734,12 +734,12 @@ class MLEModel(BaseEstimator):  # type: ignore[misc]
         penalizer: float = 0.0,
         max_iter: int = 1000,
         tol: float = 1e-10,
-        alpha: float = 0.05,
+        ci_alpha: float = 0.05,
     ) -> None:
         self.penalizer = penalizer
         self.max_iter = max_iter
         self.tol = tol
-        self.alpha = alpha
+        self.ci_alpha = ci_alpha
 
     @classmethod
     def _from_values(cls, values: dict[str, Any]) -> Self:
@@ -756,7 +756,7 @@ class MLEModel(BaseEstimator):  # type: ignore[misc]
         total: float,
     ) -> Self:
         """Maximise the likelihood and store ``params_``, ``covariance_`` and the fit counts."""
-        check_alpha(type(self).__name__, self.alpha)
+        check_alpha(type(self).__name__, self.ci_alpha)
         result = _fit_positive(
             objective,
             names=self._names,
@@ -788,12 +788,12 @@ class MLEModel(BaseEstimator):  # type: ignore[misc]
                 f"{type(self).__name__}.summary_ needs the standard errors of a fit, but this "
                 f"model was built with from_params() and has none. Hint: {self._summary_hint}"
             )
-        alpha = check_alpha(type(self).__name__, self.alpha)
+        alpha = check_alpha(type(self).__name__, self.ci_alpha)
         return _summary_frame(self._names, params, covariance.to_numpy(), alpha)
 
     @property
     def summary_(self) -> pd.DataFrame:
-        """Estimates with standard errors and ``1 - alpha`` bounds (see the subclasses)."""
+        """Estimates with standard errors and ``1 - ci_alpha`` bounds (see the subclasses)."""
         return self._summary()
 
     @property

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_bool
 from useropslib.churn._definition import names_mask, resolve_as_of
 from useropslib.events import EventLog, LazyEventLog, as_event_log, check_tz, period_codes
 from useropslib.events._query import _is_strict, warn_empty
@@ -139,7 +140,7 @@ def _to_day(where: str, name: str, value: Any, tz: Any) -> int:
 
 
 def rfm_summary(
-    transactions: pd.DataFrame | EventLog,
+    events: pd.DataFrame | EventLog,
     *,
     customer_col: str = "user_id",
     time_col: str = "timestamp",
@@ -147,7 +148,7 @@ def rfm_summary(
     calibration_end: DateLike | None = None,
     period: Literal["D", "W"] = "W",
     observation_end: DateLike | None = None,
-    purchase_event: str | Sequence[str] | None = None,
+    purchase_event: str | Sequence[str] = "purchase",
     as_of: DateLike | None = None,
     monetary: bool = False,
     tz: str | None = None,
@@ -169,7 +170,7 @@ def rfm_summary(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame or EventLog
+    events : pandas.DataFrame or EventLog
         One row per transaction, or an event log.  Neither is modified.
     customer_col : str, default "user_id"
         Frame only: column with the customer id.
@@ -189,8 +190,8 @@ def rfm_summary(
         Frame only: last day of a holdout period after ``calibration_end``; adds the holdout
         columns.  Transactions after it (or after ``calibration_end`` when it is not given) are
         ignored.
-    purchase_event : str or sequence of str
-        EventLog only, required there: the event name(s) that record a purchase.
+    purchase_event : str or sequence of str, default "purchase"
+        EventLog only: the event name(s) that record a purchase.
     as_of : date-like, optional
         EventLog only: the analysis instant (naive values are read in ``tz``).
         Later events are ignored; ``T`` runs to ``as_of``'s calendar day.  Default: the log's
@@ -286,16 +287,18 @@ def rfm_summary(
     2                0      0.0  49.0             0.0
     """
     where = "rfm_summary"
+    monetary = check_bool(monetary, "monetary")
     if not isinstance(period, str) or period not in PERIOD_DAYS:
         close = did_you_mean(str(period), list(PERIOD_DAYS))
         hint = f"did you mean {close[0]!r}?" if close else "use 'D' for days or 'W' for weeks."
         raise InvalidParameterError(
             f"{where}: period must be one of {list(PERIOD_DAYS)}, got {period!r}. Hint: {hint}"
         )
-    if isinstance(transactions, EventLog | LazyEventLog):
+    if isinstance(events, EventLog | LazyEventLog):
         frame_only = {
-            "customer_col": customer_col != "user_id",
-            "time_col": time_col != "timestamp",
+            # not `!=`: an odd argument (a frame) has no single truth value
+            "customer_col": not (isinstance(customer_col, str) and customer_col == "user_id"),
+            "time_col": not (isinstance(time_col, str) and time_col == "timestamp"),
             "value_col": value_col is not None,
             "calibration_end": calibration_end is not None,
             "observation_end": observation_end is not None,
@@ -310,13 +313,13 @@ def rfm_summary(
                 "rfm_summary(log.filter_events('purchase').to_pandas(), value_col='value', "
                 "calibration_end=..., observation_end=...)."
             )
-        if isinstance(transactions, LazyEventLog):
+        if isinstance(events, LazyEventLog):
             # only the purchase rows leave the engine (unknown names are reported below)
             wanted = [purchase_event] if isinstance(purchase_event, str) else purchase_event
             names = [n for n in wanted or [] if isinstance(n, str)]
-            transactions = as_event_log(transactions, names=names)
+            events = as_event_log(events, names=names)
         return _rfm_from_log(
-            transactions,
+            events,
             purchase_event=purchase_event,
             as_of=as_of,
             period=period,
@@ -324,7 +327,7 @@ def rfm_summary(
             tz=tz,
         )
     log_only = {
-        "purchase_event": purchase_event is not None,
+        "purchase_event": not isinstance(purchase_event, str) or purchase_event != "purchase",
         "as_of": as_of is not None,
         "tz": tz is not None,
     }
@@ -347,7 +350,7 @@ def rfm_summary(
             "Expected value_col naming the column of values. Hint: pass value_col='value'."
         )
     return _rfm_from_frame(
-        transactions,
+        events,
         customer_col=customer_col,
         time_col=time_col,
         value_col=value_col,
@@ -514,7 +517,7 @@ def _rfm_from_frame(
     where = "rfm_summary"
     if not isinstance(transactions, pd.DataFrame):
         raise EventSchemaError(
-            f"{where}: transactions must be a pandas DataFrame or an EventLog, got "
+            f"{where}: events must be a pandas DataFrame or an EventLog, got "
             f"{type(transactions).__name__}. Hint: build one with pd.DataFrame(...) or "
             "EventLog.from_pandas(...)."
         )

@@ -32,7 +32,7 @@ from useropslib._checks import check_window
 from useropslib._results import MetricResult
 from useropslib.churn._types import not_fitted
 from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log, period_codes
-from useropslib.events._query import EventSelector
+from useropslib.events._query import EventSelector, warn_empty
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -165,7 +165,7 @@ def _distinct_per_user(users: IntArray, keys: IntArray, n_users: int, n_keys: in
 def churn_features(
     events: EventsLike,
     *,
-    cutoff: Any = None,
+    cutoff: DateLike | None = None,
     windows: Sequence[WindowLike] = ("7D", "30D"),
     horizon: WindowLike | None = None,
     activity_events: Sequence[str] | None = None,
@@ -218,8 +218,12 @@ def churn_features(
     InvalidParameterError
         For an unreadable or out-of-range ``cutoff``, a bad window, unknown activity events, or a
         label window that ends after the log's ``as_of``.
-    InsufficientDataError
-        When no user has activity at or before ``cutoff`` (within ``active_within``).
+
+    Warns
+    -----
+    InsufficientDataWarning
+        When no user has activity at or before ``cutoff`` (within ``active_within``), or the log
+        is empty: the table has its columns and no row (the empty-data policy: a table counts).
 
     See Also
     --------
@@ -242,8 +246,36 @@ def churn_features(
     a                2.50          1                3        1.0     True
     b               28.67          0                1        1.0    False
     """
-    log = as_event_log(events)
-    cut = _instant(log, cutoff, "cutoff")
+    return _feature_table(
+        as_event_log(events),
+        cutoff=cutoff,
+        windows=windows,
+        horizon=horizon,
+        activity_events=activity_events,
+        active_within=active_within,
+        empty="warn",
+    )
+
+
+def _feature_table(
+    log: EventLog,
+    *,
+    cutoff: DateLike | None,
+    windows: Sequence[WindowLike],
+    horizon: WindowLike | None,
+    activity_events: Sequence[str] | None,
+    active_within: WindowLike | None,
+    empty: Literal["warn", "raise"],
+) -> pd.DataFrame:
+    """Build the :func:`churn_features` table.
+
+    ``empty`` says what no described user gives: the public table counts (a zero-row table and
+    a warning), the risk model estimates (InsufficientDataError).
+    """
+    if empty == "warn" and cutoff is None and log.as_of_ns is None:
+        cut = 0  # an empty log: any instant gives the same zero-row table
+    else:
+        cut = _instant(log, cutoff, "cutoff")
     spans = _windows(windows)
     horizon_ns = None if horizon is None else _window_ns(horizon, "horizon")
     if horizon_ns is not None and log.as_of_ns is not None and cut + horizon_ns > log.as_of_ns:
@@ -278,11 +310,16 @@ def churn_features(
     codes = np.flatnonzero(present)
     if codes.size == 0:
         extra = "" if within_ns is None else f" within {active_within}"
-        raise InsufficientDataError(
-            f"No user has activity at or before cutoff={_stamp(log, cut)}{extra} ({log.n_events} "
-            f"events in the log, {int(past.sum())} before the cutoff). Expected some users to "
-            "describe. Hint: pass a later cutoff or check activity_events."
+        what = (
+            "The event log has no events"
+            if log.n_events == 0
+            else f"No user has activity at or before cutoff={_stamp(log, cut)}{extra} "
+            f"({log.n_events} events in the log, {int(past.sum())} before the cutoff)"
         )
+        hint = "pass a later cutoff or check activity_events"
+        if empty == "raise":
+            raise InsufficientDataError(f"{what}. Expected some users to describe. Hint: {hint}.")
+        warn_empty(f"churn_features: {what}, so the table is empty", hint=hint, stacklevel=4)
     first = np.full(n_users, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, u, ts)
 
@@ -645,13 +682,14 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return _window_ns(self.horizon, "horizon")
 
     def _features(self, log: EventLog, cutoff_ns: int, *, label: bool) -> pd.DataFrame:
-        return churn_features(
+        return _feature_table(
             log,
             cutoff=_stamp(log, cutoff_ns),
             windows=self.windows,
             horizon=self.horizon if label else None,
             activity_events=self.activity_events,
             active_within=self.horizon if self.population == "active" else None,
+            empty="raise",
         )
 
     def _make_estimator(self) -> Any:
@@ -674,7 +712,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         X: EventsLike | npt.ArrayLike,  # noqa: N803
         y: npt.ArrayLike | None = None,
         *,
-        cutoff: Any = None,
+        cutoff: DateLike | None = None,
     ) -> Self:
         """Fit on an event log at a training cutoff, or on features and labels.
 
@@ -802,7 +840,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self,
         X: EventsLike | npt.ArrayLike,  # noqa: N803
         *,
-        as_of: Any = None,
+        as_of: DateLike | None = None,
     ) -> Any:
         """Class probabilities; for an event log, of the users at ``as_of``.
 
@@ -849,7 +887,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self,
         X: EventsLike | npt.ArrayLike,  # noqa: N803
         *,
-        as_of: Any = None,
+        as_of: DateLike | None = None,
     ) -> Any:
         """Most likely class; for an event log, a Series of churn flags by user.
 
@@ -886,7 +924,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return labels
         return pd.Series(labels, index=index, name="churned")
 
-    def churn_probability(self, events: EventsLike, *, as_of: Any = None) -> pd.Series:
+    def churn_probability(self, events: EventsLike, *, as_of: DateLike | None = None) -> pd.Series:
         """Each current user's probability of churning within ``horizon``, highest first.
 
         Parameters
@@ -944,7 +982,7 @@ class ChurnRiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         X: EventsLike | npt.ArrayLike,  # noqa: N803
         y: npt.ArrayLike | None = None,
         *,
-        cutoff: Any = None,
+        cutoff: DateLike | None = None,
         n_bins: int = 10,
         top_k: Sequence[int] | int | None = None,
     ) -> RiskEvaluation:

@@ -360,25 +360,27 @@ def _column(frame: pd.DataFrame, name: str, param: str) -> pd.Series:
 
 
 def _group_codes(
-    frame: pd.DataFrame, group: Any
+    frame: pd.DataFrame, breakdown: Any
 ) -> tuple[npt.NDArray[np.int64], pd.Index, str | None]:
     n = len(frame)
-    if group is None:
+    if breakdown is None:
         return np.zeros(n, dtype=np.int64), pd.Index(["all"], name="group"), None
-    if isinstance(group, str):
-        values = _column(frame, group, "group")
-        name: str = group
-    elif isinstance(group, pd.Series):
-        values = group.reindex(frame.index) if not group.index.equals(frame.index) else group
-        name = str(group.name) if group.name is not None else "group"
-    elif isinstance(group, Mapping):
-        values = pd.Series(frame.index.map(lambda k: group.get(k)), index=frame.index)
+    if isinstance(breakdown, str):
+        values = _column(frame, breakdown, "breakdown")
+        name: str = breakdown
+    elif isinstance(breakdown, pd.Series):
+        values = (
+            breakdown.reindex(frame.index) if not breakdown.index.equals(frame.index) else breakdown
+        )
+        name = str(breakdown.name) if breakdown.name is not None else "group"
+    elif isinstance(breakdown, Mapping):
+        values = pd.Series(frame.index.map(lambda k: breakdown.get(k)), index=frame.index)
         name = "group"
     else:
-        arr = np.asarray(group, dtype=object)
+        arr = np.asarray(breakdown, dtype=object)
         if arr.ndim != 1 or arr.size != n:
             raise InvalidParameterError(
-                f"Invalid group of length {arr.size if arr.ndim == 1 else arr.shape}. Expected "
+                f"Invalid breakdown of length {arr.size if arr.ndim == 1 else arr.shape}. Expected "
                 f"a column name, a Series indexed like the data, a mapping, or {n} labels."
             )
         values = pd.Series(arr, index=frame.index)
@@ -386,8 +388,8 @@ def _group_codes(
     missing = values.isna().to_numpy()
     if missing.any():
         raise InvalidParameterError(
-            f"group has {int(missing.sum()):,} missing value(s) among {n:,} rows. Expected a "
-            "label for every row. Hint: fill them first, e.g. group.fillna('unknown')."
+            f"breakdown has {int(missing.sum()):,} missing value(s) among {n:,} rows. Expected a "
+            "label for every row. Hint: fill them first, e.g. breakdown.fillna('unknown')."
         )
     try:
         codes, uniques = pd.factorize(values, sort=True)
@@ -397,33 +399,33 @@ def _group_codes(
 
 
 def _prepare(
-    data: Any,
-    *,
+    events: Any,
     duration_col: str,
     event_col: str,
-    group: Any,
+    breakdown: Any,
     definition: DefinitionLike | None,
     as_of: Any,
+    *,
     where: str,
     clock: Clock = "churn",
 ) -> _Data:
     extra: dict[str, Any] = {}
     as_of_ts = None
-    if isinstance(data, EventLog | LazyEventLog) or definition is not None:
+    if isinstance(events, EventLog | LazyEventLog) or definition is not None:
         if definition is None:
             raise InvalidParameterError(
                 f"{where} got an event log but no definition. Expected definition=... (a "
                 "ChurnDefinition or a window such as '30D') to build the survival frame, or a "
                 "survival frame. Hint: survival_frame(events, definition) builds one."
             )
-        log = as_event_log(data)
+        log = as_event_log(events)
         d = as_definition(definition)
         frame = survival_frame(log, d, as_of=as_of, early_window=None, clock=clock)
         duration_col, event_col = "duration", "observed"
         as_of_ts = stamp(resolve_as_of(log, as_of), log.tz)
         extra["definition"] = d.model_dump(mode="json")
-    elif isinstance(data, pd.DataFrame):
-        frame = data
+    elif isinstance(events, pd.DataFrame):
+        frame = events
         if not isinstance(clock, str) or clock != "churn":
             raise InvalidParameterError(
                 f"{where} got a survival frame and clock={clock!r}. Expected clock only with an "
@@ -438,7 +440,7 @@ def _prepare(
     else:
         raise InvalidParameterError(
             f"{where} expects a survival frame (pandas DataFrame) or an EventLog, got "
-            f"{type(data).__name__}."
+            f"{type(events).__name__}."
         )
     dur, observed = survival_target(
         where,
@@ -447,7 +449,7 @@ def _prepare(
         duration_col=duration_col,
         event_col=event_col,
     )
-    groups, labels, _ = _group_codes(frame, group)
+    groups, labels, _ = _group_codes(frame, breakdown)
     return _Data(
         durations=dur,
         observed=observed,
@@ -642,11 +644,11 @@ def _check_times(times: Any) -> npt.NDArray[np.float64] | None:
 
 
 def kaplan_meier(
-    data: pd.DataFrame | EventLog,
+    events: pd.DataFrame | EventLog,
     *,
     duration_col: str = "duration",
     event_col: str = "observed",
-    group: str | pd.Series | Mapping[Any, Any] | Sequence[Any] | None = None,
+    breakdown: str | pd.Series | Mapping[Any, Any] | Sequence[Any] | None = None,
     times: Sequence[float] | None = None,
     ci: CIType = "log-log",
     alpha: float = 0.05,
@@ -658,12 +660,12 @@ def kaplan_meier(
 
     Parameters
     ----------
-    data : pandas.DataFrame or EventLog
+    events : pandas.DataFrame or EventLog
         A survival frame (one row per subject, e.g. from :func:`survival_frame`), or events
         together with ``definition`` (the frame is then built with :func:`survival_frame`).
     duration_col, event_col : str, default "duration", "observed"
         Columns with the durations and the 0/1 (or bool) churn-observed flag.
-    group : str, Series, mapping or sequence, optional
+    breakdown : str, Series, mapping or sequence, optional
         Curves per group: a column name, a Series indexed like the frame (by user id for an
         event log), a mapping from index to label, or one label per row.  Missing labels are
         an error.
@@ -680,11 +682,11 @@ def kaplan_meier(
     alpha : float, default 0.05
         1 - confidence level.
     definition : ChurnDefinition, str or timedelta, optional
-        Needed when ``data`` holds events.
+        Needed when ``events`` is an event log.
     as_of : str, datetime or Timestamp, optional
-        End of observation when ``data`` holds events; default the log's ``as_of``.
+        End of observation when ``events`` is an event log; default the log's ``as_of``.
     clock : {"churn", "last_activity"}, default "churn"
-        When ``data`` holds events: the clock of :func:`survival_frame` (time to the churn
+        When ``events`` is an event log: the clock of :func:`survival_frame` (time to the churn
         instant, or active lifetime to the last activity).
 
     Returns
@@ -696,7 +698,7 @@ def kaplan_meier(
     ------
     InvalidParameterError
         For unknown columns, negative or missing durations, a non-0/1 event column, missing
-        group labels, an unknown ``ci`` or ``clock``, ``alpha`` outside (0, 1), negative
+        breakdown labels, an unknown ``ci`` or ``clock``, ``alpha`` outside (0, 1), negative
         times, events without a definition, or a clock with a frame.
     InsufficientDataError
         For an empty frame.
@@ -753,16 +755,8 @@ def kaplan_meier(
         )
     a = _check_alpha(alpha)
     chosen_times = _check_times(times)
-    data_ = _prepare(
-        data,
-        duration_col=duration_col,
-        event_col=event_col,
-        group=group,
-        definition=definition,
-        as_of=as_of,
-        where="kaplan_meier",
-        clock=clock,
-    )
+    args = (events, duration_col, event_col, breakdown, definition, as_of)
+    data_ = _prepare(*args, where="kaplan_meier", clock=clock)
     t_at = _default_times(data_.clock) if chosen_times is None else chosen_times
     from lifelines import KaplanMeierFitter, NelsonAalenFitter
 
@@ -843,7 +837,7 @@ def kaplan_meier(
     params: dict[str, Any] = {
         "duration_col": "duration" if data_.extra else duration_col,
         "event_col": "observed" if data_.extra else event_col,
-        "group": labels.name if group is not None else None,
+        "breakdown": labels.name if breakdown is not None else None,
         "times": [float(x) for x in t_at],
         "ci": ci,
         "alpha": a,
@@ -900,9 +894,9 @@ class LogrankResult(MetricResult):
 
 
 def logrank_test(
-    data: pd.DataFrame | EventLog,
+    events: pd.DataFrame | EventLog,
     *,
-    group: str | pd.Series | Mapping[Any, Any] | Sequence[Any],
+    breakdown: str | pd.Series | Mapping[Any, Any] | Sequence[Any],
     duration_col: str = "duration",
     event_col: str = "observed",
     definition: DefinitionLike | None = None,
@@ -913,18 +907,18 @@ def logrank_test(
 
     Parameters
     ----------
-    data : pandas.DataFrame or EventLog
+    events : pandas.DataFrame or EventLog
         A survival frame, or events together with ``definition``.
-    group : str, Series, mapping or sequence
+    breakdown : str, Series, mapping or sequence
         The groups, as in :func:`kaplan_meier`; at least two.
     duration_col, event_col : str, default "duration", "observed"
         Columns with the durations and the churn-observed flag.
     definition : ChurnDefinition, str or timedelta, optional
-        Needed when ``data`` holds events.
+        Needed when ``events`` is an event log.
     as_of : str, datetime or Timestamp, optional
-        End of observation when ``data`` holds events.
+        End of observation when ``events`` is an event log.
     clock : {"churn", "last_activity"}, default "churn"
-        When ``data`` holds events: the clock of :func:`survival_frame`.
+        When ``events`` is an event log: the clock of :func:`survival_frame`.
 
     Returns
     -------
@@ -945,20 +939,12 @@ def logrank_test(
     >>> frame = pd.DataFrame({"duration": [1, 2, 3, 4, 5, 6, 7, 8],
     ...                       "observed": [1, 1, 1, 0, 1, 1, 0, 1],
     ...                       "arm": ["a", "a", "a", "a", "b", "b", "b", "b"]})
-    >>> res = logrank_test(frame, group="arm")
+    >>> res = logrank_test(frame, breakdown="arm")
     >>> round(res.statistic, 4), round(res.p_value, 4), res.degrees_of_freedom
     (4.2126, 0.0401, 1)
     """
-    data_ = _prepare(
-        data,
-        duration_col=duration_col,
-        event_col=event_col,
-        group=group,
-        definition=definition,
-        as_of=as_of,
-        where="logrank_test",
-        clock=clock,
-    )
+    args = (events, duration_col, event_col, breakdown, definition, as_of)
+    data_ = _prepare(*args, where="logrank_test", clock=clock)
     k = len(data_.labels)
     if k < 2:
         raise InsufficientDataError(
@@ -995,7 +981,7 @@ def logrank_test(
     params: dict[str, Any] = {
         "duration_col": "duration" if data_.extra else duration_col,
         "event_col": "observed" if data_.extra else event_col,
-        "group": data_.labels.name,
+        "breakdown": data_.labels.name,
         **data_.extra,
     }
     return LogrankResult(

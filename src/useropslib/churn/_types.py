@@ -8,7 +8,7 @@ than in :mod:`useropslib.exceptions` so that importing useropslib does not impor
 
 Every estimator's ``summary_`` is a DataFrame with one row per coefficient and the columns
 :data:`ESTIMATE_COLUMNS` first: ``coef``, ``se`` and the ``lower``/``upper`` bounds of the
-``1 - alpha`` interval of ``coef``, where ``alpha`` is the estimator's own hyper-parameter
+``1 - ci_alpha`` interval of ``coef``, where ``ci_alpha`` is the estimator's own hyper-parameter
 (checked by :func:`check_alpha`).
 """
 
@@ -60,8 +60,11 @@ def not_fitted(model: str, how: str = "fit(...)", *, extra: str = "") -> Estimat
     )
 
 
-def check_alpha(where: str, alpha: Any) -> float:
+def check_alpha(where: str, alpha: Any, name: str = "ci_alpha") -> float:
     """Return the significance level ``alpha`` as a float, or raise for one outside (0, 1).
+
+    Every churn estimator names it ``ci_alpha`` (the model parameters keep their names from the
+    literature, and BG/NBD has a parameter ``alpha``).
 
     Examples
     --------
@@ -70,8 +73,8 @@ def check_alpha(where: str, alpha: Any) -> float:
     """
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
         raise InvalidParameterError(
-            f"{where}: alpha must be in (0, 1), got {alpha!r}. Expected the significance level of "
-            "the confidence intervals in summary_. Hint: 0.05 gives 95% confidence intervals."
+            f"{where}: {name} must be in (0, 1), got {alpha!r}. Expected the significance level "
+            "of the confidence intervals in summary_. Hint: 0.05 gives 95% confidence intervals."
         )
     return float(alpha)
 

@@ -14,6 +14,7 @@ from useropslib.exceptions import InvalidParameterError
 from useropslib.models import (
     Campaign,
     Channel,
+    DateLike,
     ExposureControl,
     Goal,
     HoldoutControl,
@@ -69,7 +70,7 @@ def synthetic_campaign(
     cost_per_contact: float = 0.05,
     fixed_cost: float = 200.0,
     seed: int = 0,
-    start: Any = "2024-03-01",
+    start: DateLike = "2024-03-01",
     tz: str = "Asia/Shanghai",
 ) -> SyntheticCampaign:
     """Generate a campaign with a known true lift on the purchase probability (活动模拟数据).

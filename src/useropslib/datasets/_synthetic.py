@@ -38,6 +38,7 @@ import pandas as pd
 
 from useropslib.events import EventLog, check_tz
 from useropslib.exceptions import InvalidParameterError
+from useropslib.models import DateLike
 
 __all__ = ["EVENT_NAMES", "ONBOARDING_STEPS", "SyntheticData", "synthetic", "synthetic_frame"]
 
@@ -199,7 +200,7 @@ def synthetic(
     n_users: int = 10_000,
     days: int = 90,
     seed: int = 0,
-    start: Any = "2024-01-01",
+    start: DateLike = "2024-01-01",
     tz: str = "Asia/Shanghai",
     intensity: float = 1.0,
     campaign_day: int | None = None,
@@ -297,7 +298,7 @@ def synthetic_frame(
     n_users: int = 10_000,
     days: int = 90,
     seed: int = 0,
-    start: Any = "2024-01-01",
+    start: DateLike = "2024-01-01",
     tz: str = "Asia/Shanghai",
     intensity: float = 1.0,
     campaign_day: int | None = None,

@@ -32,7 +32,7 @@ from useropslib.exceptions import (
     clip,
     did_you_mean,
 )
-from useropslib.models import Event, Period, WeekStart, parse_period, parse_week_start
+from useropslib.models import DateLike, Event, Period, WeekStart, parse_period, parse_week_start
 
 __all__ = ["EventLog"]
 
@@ -709,24 +709,14 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
 
     # ------------------------------------------------------------------ views
     def _take(self, mask: npt.NDArray[np.bool_], **changes: Any) -> EventLog:
-        params: dict[str, Any] = {
+        taken: dict[str, Any] = {
             "user_codes": self._user_codes[mask],
-            "users": self._users,
             "event_codes": self._event_codes[mask],
-            "events": self._events,
             "ts_ns": self._ts[mask],
             "values": None if self._values is None else self._values[mask],
             "props": None if self._props is None else self._props[mask].reset_index(drop=True),
-            "tz": self._tz,
-            "week_start": self._week_start,
-            "as_of_ns": self._as_of,
-            "as_of_given": self._as_of_given,
-            "dups_dropped": self._dups_dropped,
-            "merged": self._merged,
-            "grain": self._grain,
         }
-        params.update(changes)
-        return type(self)(**params)
+        return self._replace(**{**taken, **changes})
 
     def _replace(self, **changes: Any) -> EventLog:
         # the same events: share the read-only arrays and the property frame (never modified
@@ -750,7 +740,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
         params.update(changes)
         return type(self)(**params)
 
-    def between(self, start: Any = None, end: Any = None) -> EventLog:
+    def between(self, start: DateLike | None = None, end: DateLike | None = None) -> EventLog:
         """Keep the events with ``start <= time < end``.
 
         Parameters
@@ -789,7 +779,7 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             mask &= self._ts < hi
         return self._take(mask)
 
-    def until(self, as_of: Any) -> EventLog:
+    def until(self, as_of: DateLike) -> EventLog:
         """Return the log as it was known at ``as_of``: events at or before it, with that ``as_of``.
 
         Parameters

@@ -40,7 +40,7 @@ from useropslib.events._ingest import check_engine_columns
 from useropslib.events._time import check_tz, local_ns, period_codes, to_utc_ns
 from useropslib.events._validate import TimeUnit
 from useropslib.exceptions import InvalidParameterError, UseropsError
-from useropslib.models import WeekStart, parse_week_start
+from useropslib.models import DateLike, WeekStart, parse_week_start
 
 __all__ = ["EventsLike", "Grain", "LazyEventLog", "as_event_log"]
 
@@ -603,7 +603,7 @@ time_unit, allow_empty
         self,
         events: Sequence[str] | str | None = None,
         *,
-        until: Any = None,
+        until: DateLike | None = None,
         after: Sequence[str] | str | None = None,
     ) -> EventLog:
         """Collect the event-level rows of some events (all by default) as an EventLog.
@@ -676,7 +676,7 @@ time_unit, allow_empty
         by_event: bool = True,
         tz: str | None = None,
         week_start: int | None = None,
-        until: Any = None,
+        until: DateLike | None = None,
     ) -> EventLog:
         """Roll the events up in the engine to one row per (user, event, local period).
 
@@ -1236,7 +1236,7 @@ time_unit, allow_empty
         timeout_ns: int,
         split: str = ">=",
         start_events: Sequence[str] = (),
-        until: Any = None,
+        until: DateLike | None = None,
     ) -> pd.DataFrame:
         """One row per session, computed in the engine with window functions.
 
@@ -1291,7 +1291,7 @@ time_unit, allow_empty
         collapse: str | None = None,
         events: Sequence[str] | None = None,
         markers: bool = False,
-        until: Any = None,
+        until: DateLike | None = None,
     ) -> tuple[pd.DataFrame, int]:
         """Count consecutive-event pairs per user or session, in the engine.
 
@@ -1389,7 +1389,7 @@ def as_event_log(
     by_event: bool = True,
     tz: str | None = None,
     week_start: int | None = None,
-    until: Any = None,
+    until: DateLike | None = None,
     after: Sequence[str] | str | None = None,
     **kwargs: Any,
 ) -> EventLog:

@@ -61,6 +61,7 @@ __all__ = [
     "resolve_groups",
     "set_strict_events",
     "strict_events",
+    "value_in",
     "warn_empty",
 ]
 
@@ -462,7 +463,7 @@ class EventSelector:
                 continue
             m = np.ones(log.n_events, dtype=bool) if t.name is None else ev == c
             for prop, values in t.where:
-                m &= np.asarray(props[prop].isin(list(values)), dtype=bool)
+                m &= value_in(props[prop], list(values))
             out |= m
         return out
 
@@ -488,6 +489,37 @@ def named_mask(log: EventLog, value: Any, *, param: str) -> Bools:
     """Per-event mask of the named events (absent names match nothing, with a warning)."""
     out = EventSelector.parse(named_events(value, param=param), param=param).mask(log)
     assert out is not None  # a named selector always gives a mask
+    return out
+
+
+def _is_missing(value: Any) -> bool:
+    """Tell whether ``value`` is one missing scalar (None, NaN, NaT, pd.NA)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def value_in(values: pd.Series | npt.NDArray[Any], wanted: Sequence[Any]) -> Bools:
+    """Return per row whether the value is one of ``wanted``; None (or NaN) matches missing.
+
+    ``Series.isin([None])`` depends on the dtype: an object column holds None and matches it,
+    pandas 3's ``str`` column holds NaN and does not.  Missing values are therefore matched by
+    ``isna()``, the same under pandas 2 and 3, and every other value by ``isin``.
+
+    Examples
+    --------
+    >>> value_in(pd.Series(["web", None, "app"]), [None, "app"]).tolist()
+    [False, True, True]
+    """
+    col = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    present = [v for v in wanted if not _is_missing(v)]
+    # np.array copies: pandas 3 (copy-on-write) hands out read-only arrays
+    out = np.array(col.isin(present), dtype=bool) if present else np.zeros(len(col), dtype=bool)
+    if len(present) < len(wanted):
+        out |= np.asarray(col.isna(), dtype=bool)
     return out
 
 

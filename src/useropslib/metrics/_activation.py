@@ -57,7 +57,7 @@ class ActivationResult(MetricResult):
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per group (index named ``cohort`` for periods and ``by=None``, else after the
+        One row per group (index named ``cohort`` for periods and ``breakdown=None``, else after the
         property or mapping): ``users`` (whose window is complete), ``activated``,
         ``activation_rate``, ``pending`` (window still open at ``as_of``, left out of the rate),
         ``time_to_activate_mean``, ``time_to_activate_median`` and one
@@ -151,7 +151,7 @@ def activation(
     key_event: str | Sequence[str],
     within: str | Any = "7D",
     signup_event: str | Sequence[str] | None = None,
-    by: GroupSpec = None,
+    breakdown: GroupSpec = None,
     incomplete: Literal["exclude", "include"] = "exclude",
     quantiles: Sequence[float] = (0.25, 0.75, 0.9),
     as_of: DateLike | None = None,
@@ -176,7 +176,7 @@ def activation(
     signup_event : str or list of str, optional
         Anchor on the first of these events instead of the first event of any kind.  Users who
         never did it are not counted.
-    by : str, Series or mapping, optional
+    breakdown : str, Series or mapping, optional
         Group users by the calendar period of their anchor (``"day"``, ``"week"``, ``"month"``,
         ``"hour"``), by a property column (the value on the user's earliest event carrying it:
         first touch), or by a Series / mapping from user id to group (e.g. acquisition channel).
@@ -204,8 +204,8 @@ def activation(
     Raises
     ------
     InvalidParameterError
-        For unknown event names (with close known names), a window <= 0, an unknown ``by``
-        property, ids in ``by`` that match no user, bad ``quantiles`` or ``incomplete``.
+        For unknown event names (with close known names), a window <= 0, an unknown ``breakdown``
+        property, ids in ``breakdown`` that match no user, bad ``quantiles`` or ``incomplete``.
 
     Warns
     -----
@@ -247,7 +247,7 @@ def activation(
     log = as_event_log(
         events,
         names=None if signup_event is None else timed,
-        grain=None if isinstance(by, str) else "day",
+        grain=None if isinstance(breakdown, str) else "day",
         exact=timed,
         by_event=signup_event is not None,
         tz=tz,
@@ -269,7 +269,7 @@ def activation(
     keep = np.ones(ts.size, dtype=bool) if now is None else ts <= now
     key_mask = _event_mask(log, key_names, "key_event") & keep
     anchor = _anchor_ns(log, signup_event, keep)
-    groups = _user_groups(log, by, anchor_ns=anchor, event_mask=keep, tz=tz, week_start=ws)
+    groups = _user_groups(log, breakdown, anchor_ns=anchor, event_mask=keep, tz=tz, week_start=ws)
 
     has = anchor != _NS_MAX
     u = log.user_codes[key_mask]
@@ -325,7 +325,7 @@ def activation(
         "key_event": key_event,
         "within": within,
         "signup_event": signup_event,
-        "by": by if isinstance(by, str) or by is None else groups.name,
+        "breakdown": breakdown if isinstance(breakdown, str) or breakdown is None else groups.name,
         "incomplete": incomplete,
         "quantiles": tuple(qs),
         "tz": tz or log.tz,

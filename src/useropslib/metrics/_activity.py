@@ -150,7 +150,7 @@ def active_users(
     every: Period | None = None,
     start: DateLike | None = None,
     end: DateLike | None = None,
-    event: EventSpec = None,
+    activity_events: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
     as_of: DateLike | None = None,
@@ -174,7 +174,7 @@ def active_users(
     start, end : str, datetime or Timestamp, optional
         The range; naive values are read in ``tz``.  The whole period (or day) containing each
         bound is included.  Default: from the first qualifying event to the log's ``as_of``.
-    event : str or list of str, optional
+    activity_events : str or list of str, optional
         Only these events count as activity.  Default: every event.
     tz : str, optional
         IANA time zone of the calendar.  Default: the log's.
@@ -233,9 +233,7 @@ def active_users(
     2024-01-01 00:00:00+00:00    3
     Name: active_users, dtype: int64
     """
-    cal = _prepare(
-        events, event=event, tz=tz, week_start=week_start, grain=grain_of(window), as_of=as_of
-    )
+    cal = _prepare(events, activity_events, tz, week_start, grain=grain_of(window), as_of=as_of)
     kind, arg = _parse_activity_window(window)
     if kind == "calendar":
         period: Period = arg
@@ -273,7 +271,7 @@ def stickiness_ratio(
     denominator: str | dt.timedelta = "30D",
     start: DateLike | None = None,
     end: DateLike | None = None,
-    event: EventSpec = None,
+    activity_events: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
     as_of: DateLike | None = None,
@@ -290,7 +288,7 @@ def stickiness_ratio(
         A rolling window (``"30D"``, ``"28D"``, ``"7D"``): one ratio per day.  Or ``"week"`` /
         ``"month"`` with ``numerator="day"``: one ratio per calendar period, the mean DAU over
         the period's days divided by the period's distinct active users.
-    start, end, event, tz, week_start
+    start, end, activity_events, tz, week_start
         As in :func:`active_users`.
     as_of : str, datetime or Timestamp, optional
         The "now" (the one as_of policy of the conventions page): events after it are
@@ -335,7 +333,9 @@ def stickiness_ratio(
     >>> stickiness_ratio(df, denominator="month").round(3).tolist()  # 3 user-days / 31 / 2
     [0.048]
     """
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start, as_of=as_of)
+    cal = _prepare(
+        events, activity_events=activity_events, tz=tz, week_start=week_start, as_of=as_of
+    )
     n_kind, n_arg = _parse_activity_window(numerator)
     d_kind, d_arg = _parse_activity_window(denominator)
     if n_kind == "calendar" and n_arg != "day":
@@ -498,7 +498,7 @@ def stickiness(
     max_events: int | None = None,
     start: DateLike | None = None,
     end: DateLike | None = None,
-    event: EventSpec = None,
+    activity_events: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
     as_of: DateLike | None = None,
@@ -527,7 +527,7 @@ def stickiness(
     start, end : str, datetime or Timestamp, optional
         The range; the whole period (or week/month for ``within``) containing each bound is
         included.  Default: from the first qualifying event to the log's ``as_of``.
-    event : str or list of str, optional
+    activity_events : str or list of str, optional
         Only these events count.  Default: every event ("All events").
     tz, week_start : optional
         Calendar settings; default the log's.
@@ -580,7 +580,7 @@ def stickiness(
     # counting events per interval needs every event row; presence needs only the roll-up
     counts_events = not (isinstance(min_events, int) and min_events == 1) or max_events is not None
     grain = None if counts_events else grain_of(period)
-    cal = _prepare(events, event=event, tz=tz, week_start=week_start, grain=grain, as_of=as_of)
+    cal = _prepare(events, activity_events, tz, week_start, grain=grain, as_of=as_of)
     p = parse_period(period)
     w = _check_within(within, p)
     k = check_int(
@@ -614,7 +614,7 @@ def stickiness(
         "cumulative": bool(cumulative),
         "min_events": lo_ev,
         "max_events": hi_ev,
-        "event": event,
+        "activity_events": activity_events,
         "tz": cal.tz,
         "week_start": cal.week_start,
     }

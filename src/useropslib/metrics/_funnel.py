@@ -47,6 +47,7 @@ from useropslib.events._query import (
     load,
     resolve_as_of,
     resolve_groups,
+    value_in,
     warn_empty,
 )
 from useropslib.exceptions import InvalidParameterError, did_you_mean
@@ -826,7 +827,7 @@ def _masks(
         for prop, values in m.where:
             _check_filter_kind(prop, values, props[prop], m.label)
             col = props[prop][rows[sub]]
-            ok &= pd.Series(col, dtype=object).isin(list(values)).to_numpy(dtype=bool)
+            ok &= value_in(pd.Series(col, dtype=object), list(values))
         masks[sub[ok]] |= _bit(bit)
     return masks
 

@@ -113,7 +113,7 @@ def growth_accounting(
     period: Period = "month",
     start: DateLike | None = None,
     end: DateLike | None = None,
-    event: EventSpec = None,
+    activity_events: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
     as_of: DateLike | None = None,
@@ -133,7 +133,7 @@ def growth_accounting(
         The range; the whole period containing each bound is included, and the period before
         the first one is looked at.  Default: from the first qualifying event to the log's
         ``as_of``.
-    event : str or list of str, optional
+    activity_events : str or list of str, optional
         Only these events make a user active (``"purchase"`` gives paying-user accounting).
         Default: every event.
     tz, week_start : optional
@@ -190,18 +190,12 @@ def growth_accounting(
     [nan, 1.0, 0.5]
     """
     cal = _prepare(
-        events,
-        event=event,
-        tz=tz,
-        week_start=week_start,
-        grain=grain_of(period),
-        subset=False,
-        as_of=as_of,
+        events, activity_events, tz, week_start, grain=grain_of(period), subset=False, as_of=as_of
     )
     p = parse_period(period)
     params: dict[str, Any] = {
         "period": p,
-        "event": event,
+        "activity_events": activity_events,
         "tz": cal.tz,
         "week_start": cal.week_start,
     }
@@ -397,7 +391,7 @@ def growth_states(
     *,
     start: DateLike | None = None,
     end: DateLike | None = None,
-    event: EventSpec = None,
+    activity_events: EventSpec = None,
     week_days: int = 7,
     month_days: int = 30,
     tz: str | None = None,
@@ -423,7 +417,7 @@ def growth_states(
         The days to report; the whole day containing each bound counts.  Activity before
         ``start`` is looked at.  Default: from the first qualifying event's day to the day of the
         log's ``as_of``.  ``start == end`` gives a one-day snapshot.
-    event : str or list of str, optional
+    activity_events : str or list of str, optional
         Only these events make a user active.  Default: every event.
     week_days, month_days : int, default 7 and 30
         Lengths of the WAU and MAU windows in days (``2 <= week_days < month_days``).
@@ -478,7 +472,9 @@ def growth_states(
     >>> round(float(r.pooled_rates["CURR"]), 3)
     0.333
     """  # noqa: E501
-    cal = _prepare(events, event=event, tz=tz, week_start=None, subset=False, as_of=as_of)
+    cal = _prepare(
+        events, activity_events=activity_events, tz=tz, week_start=None, subset=False, as_of=as_of
+    )
     w = check_int(week_days, "week_days", minimum=2, hint="week_days=7 (a week).")
     m = check_int(month_days, "month_days", minimum=3, hint="month_days=30 (Duolingo) or 28.")
     if m <= w:
@@ -487,7 +483,7 @@ def growth_states(
             "2 <= week_days < month_days. Hint: week_days=7, month_days=30."
         )
     params: dict[str, Any] = {
-        "event": event,
+        "activity_events": activity_events,
         "week_days": w,
         "month_days": m,
         "tz": cal.tz,

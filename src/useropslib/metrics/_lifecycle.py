@@ -183,7 +183,7 @@ def lifecycle(
     end: DateLike | None = None,
     created_at: CreatedAt | None = None,
     dormant_sign: DormantSign = "negative",
-    event: EventSpec = None,
+    activity_events: EventSpec = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
     as_of: DateLike | None = None,
@@ -215,7 +215,7 @@ def lifecycle(
         cover: the user's first event of any kind in the whole log.
     dormant_sign : {"negative", "positive"}, default "negative"
         Report dormant users as negative counts (PostHog's chart) or as positive counts.
-    event : str or list of str, optional
+    activity_events : str or list of str, optional
         Only these events make a user active.  Default: every event.
     tz, week_start : optional
         Calendar settings; default the log's.
@@ -274,9 +274,7 @@ def lifecycle(
     """
     # a created_at property column is read from the event rows, so it needs them collected
     grain = None if isinstance(created_at, str) else grain_of(period)
-    cal = _prepare(
-        events, event=event, tz=tz, week_start=week_start, grain=grain, subset=False, as_of=as_of
-    )
+    cal = _prepare(events, activity_events, tz, week_start, grain=grain, subset=False, as_of=as_of)
     p = parse_period(period)
     if not isinstance(dormant_sign, str) or dormant_sign not in ("negative", "positive"):
         close = did_you_mean(str(dormant_sign), ("negative", "positive"))
@@ -292,7 +290,7 @@ def lifecycle(
         "period": p,
         "created_at": "first event" if created_at is None else "given",
         "dormant_sign": dormant_sign,
-        "event": event,
+        "activity_events": activity_events,
         "tz": cal.tz,
         "week_start": cal.week_start,
     }

@@ -49,7 +49,7 @@ class MessageFunnelResult(MetricResult):
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per group (index named after ``by``, or ``"all"``): the counts ``sent``,
+        One row per group (index named after ``breakdown``, or ``"all"``): the counts ``sent``,
         ``delivered``, ``opened``, ``clicked``, ``returned`` (sent users who came back within
         the window), ``returned_delivered`` (returned among the delivered),
         ``window_open`` (sent users not returned whose window ends after ``as_of``), then the
@@ -92,28 +92,28 @@ class MessageFunnelResult(MetricResult):
 
 
 def _group_of_events(
-    log: EventLog, by: str | None, mask: npt.NDArray[np.bool_]
+    log: EventLog, breakdown: str | None, mask: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.int64], pd.Index, str]:
     """Group code per event (-1 outside ``mask`` or without a value) and the labels."""
     codes = np.full(log.n_events, -1, dtype=np.int64)
-    if by is None:
+    if breakdown is None:
         codes[mask] = 0
         return codes, pd.Index(["all"], dtype=object), "group"
-    if not isinstance(by, str):
+    if not isinstance(breakdown, str):
         raise InvalidParameterError(
-            f"Invalid by={by!r}. Expected the name of a property of the message events (e.g. "
-            "'channel') or None for one row over all messages."
+            f"Invalid breakdown={breakdown!r}. Expected the name of a property of the message "
+            "events (e.g. 'channel') or None for one row over all messages."
         )
     if not mask.any():
         # nothing to group (empty-data policy): a missing property is not an error here, the
         # result is the empty table with its warning
-        return codes, pd.Index([], dtype=object), by
-    col = _property(log, by, "by")
+        return codes, pd.Index([], dtype=object), breakdown
+    col = _property(log, breakdown, "breakdown")
     values = col.to_numpy()
     sel = mask & col.notna().to_numpy(dtype=bool)
     vcodes, labels = _factorize_sorted(values[sel])
     codes[sel] = vcodes
-    return codes, labels, by
+    return codes, labels, breakdown
 
 
 def _first_after(
@@ -156,7 +156,7 @@ def message_funnel(
     clicked: str | None = "message_clicked",
     return_event: str | Sequence[str] | None = None,
     return_within: str | Any = "7D",
-    by: str | None = "channel",
+    breakdown: str | None = "channel",
     campaign: Any = None,
     campaign_col: str = "campaign",
     as_of: DateLike | None = None,
@@ -182,7 +182,7 @@ def message_funnel(
         What counts as coming back.  Default: any event that is not one of the message stages.
     return_within : str or timedelta, default "7D"
         Return window after the user's first send in the group; > 0.
-    by : str or None, default "channel"
+    breakdown : str or None, default "channel"
         Property of the message events to break down by (email / sms / push).  Message events
         without a value are left out.  ``None``: one row over all messages.
     campaign : object or list, optional
@@ -202,8 +202,8 @@ def message_funnel(
     ------
     InvalidParameterError
         For unknown event names (with close known names), ``sent=None``, a window <= 0, an
-        unknown ``by`` or ``campaign_col`` property (with close names), or a ``campaign`` that
-        no message event carries.
+        unknown ``breakdown`` or ``campaign_col`` property (with close names), or a
+        ``campaign`` that no message event carries.
 
     Warns
     -----
@@ -222,8 +222,8 @@ def message_funnel(
     delivered / delivered.  Open and click rates over delivered and a click implying an open
     follow the email-marketing convention (Mailchimp, Braze); the return rate is the 回归率 of
     the recall literature.  A user messaged on two channels counts in both rows; with
-    ``by=None`` each user counts once, from their first send.  Returns after ``as_of`` are not
-    seen: ``window_open`` counts the sent users whose window is still running.
+    ``breakdown=None`` each user counts once, from their first send.  Returns after ``as_of``
+    are not seen: ``window_open`` counts the sent users whose window is still running.
 
     Examples
     --------
@@ -287,7 +287,7 @@ def message_funnel(
     else:
         ret = _event_mask(log, _names(return_event, "return_event"), "return_event") & keep
 
-    gcode, labels, gname = _group_of_events(log, by, msg)
+    gcode, labels, gname = _group_of_events(log, breakdown, msg)
     ng = len(labels)
     nu = len(log.users)
     u = log.user_codes.astype(np.int64)
@@ -358,7 +358,7 @@ def message_funnel(
         warnings.warn(
             f"message_funnel: no {sent!r} event"
             + (f" of campaign {campaign!r}" if campaign is not None else "")
-            + (f" with a {by!r} value" if by is not None else "")
+            + (f" with a {breakdown!r} value" if breakdown is not None else "")
             + f" by as_of={_stamp(now, log.tz)}; the table is empty.",
             InsufficientDataWarning,
             stacklevel=2,
@@ -368,7 +368,7 @@ def message_funnel(
             **{s: stage_names[s] for s in _STAGES},
             "return_event": return_event,
             "return_within": return_within,
-            "by": by,
+            "breakdown": breakdown,
             "campaign": campaign,
             "campaign_col": campaign_col,
         },

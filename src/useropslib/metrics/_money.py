@@ -231,7 +231,7 @@ def revenue(
     period: Period | str = "week",
     purchase_event: str | Sequence[str] = "purchase",
     value_col: str | None = None,
-    active_event: str | Sequence[str] | None = None,
+    activity_events: str | Sequence[str] | None = None,
     tz: str | None = None,
     week_start: WeekStart | int | None = None,
 ) -> RevenueResult:
@@ -247,7 +247,7 @@ def revenue(
         The event(s) that carry revenue.
     value_col : str, optional
         A numeric property column holding the amount.  Default: the log's values.
-    active_event : str or list of str, optional
+    activity_events : str or list of str, optional
         Events that make a user active in a period (the ARPU denominator).  Default: any event.
         A purchase always makes its user active, so ``paying_users <= active_users``.
     tz : str, optional
@@ -301,7 +301,7 @@ def revenue(
     """
     # lazy log: purchases row by row (they are counted), other activity rolled up per period
     buy = spec_names(purchase_event)
-    act = None if active_event is None else spec_names(active_event)
+    act = None if activity_events is None else spec_names(activity_events)
     log = as_event_log(
         events,
         names=None if act is None or buy is None else buy + act,
@@ -318,14 +318,14 @@ def revenue(
     wsv = log.week_start if ws is None else ws
     pm = _event_mask(log, purchase_event, "purchase_event")
     am: npt.NDArray[np.bool_] | None = None  # None: every event counts as activity
-    if active_event is not None:
-        am = _event_mask(log, active_event, "active_event") | pm
+    if activity_events is not None:
+        am = _event_mask(log, activity_events, "activity_events") | pm
     vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
     params = {
         "period": p,
         "purchase_event": purchase_event,
         "value_col": value_col,
-        "active_event": active_event,
+        "activity_events": activity_events,
         "tz": z,
         "week_start": wsv,
     }
@@ -554,6 +554,112 @@ def _load_cohort_money(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _CohortQuery:
+    """The shared front of the cohort revenue metrics: checked options, purchases, as_of."""
+
+    log: EventLog
+    period: Period
+    periods: int
+    tz: str
+    week_start: int
+    purchase_event: Any
+    value_col: str | None
+    signup_event: Any
+    purchases: npt.NDArray[np.bool_]
+    values: npt.NDArray[np.float64]
+    now: int | None
+    keep: npt.NDArray[np.bool_]
+    anchor: npt.NDArray[np.int64]
+
+    def revenue(
+        self, groups: npt.NDArray[np.int64], n_groups: int, *, empty: str
+    ) -> _CohortRevenue:
+        """Revenue per (group, cohort, age); warn ``empty`` (formatted with as_of) without any."""
+        cr = _cohort_revenue(
+            self.log,
+            groups=groups,
+            n_groups=n_groups,
+            anchor=self.anchor,
+            purchases=self.purchases & self.keep,
+            values=self.values,
+            period=self.period,
+            periods=self.periods,
+            now=self.now,
+            tz=self.tz,
+            week_start=self.week_start,
+        )
+        if cr.cohorts.size == 0:
+            warnings.warn(
+                empty.format(as_of=_stamp(self.now, self.log.tz)),
+                InsufficientDataWarning,
+                stacklevel=3,
+            )
+        return cr
+
+    def params(self, **extra: Any) -> dict[str, Any]:
+        """Return the parameters every cohort revenue result echoes, with ``extra``."""
+        return {
+            "cohort_period": self.period,
+            "periods": self.periods,
+            "purchase_event": self.purchase_event,
+            "value_col": self.value_col,
+            "signup_event": self.signup_event,
+            **extra,
+            "tz": self.tz,
+            "week_start": self.week_start,
+        }
+
+
+def _cohort_query(
+    events: Any,
+    cohort_period: Any,
+    periods: Any,
+    purchase_event: Any,
+    value_col: str | None,
+    signup_event: Any,
+    as_of: Any,
+    tz: str | None,
+    week_start: Any,
+    *,
+    rows: bool,
+) -> _CohortQuery:
+    """Check the options, load the log and select purchases, values and anchors at as_of."""
+    log = _load_cohort_money(
+        events,
+        purchase_event,
+        signup_event,
+        value_col,
+        cohort_period,
+        tz,
+        week_start,
+        as_of,
+        rows=rows,
+    )
+    p = parse_period(cohort_period)
+    n = _check_periods(periods)
+    _check_tz(tz)
+    ws = _check_week_start(week_start)
+    pm = _event_mask(log, purchase_event, "purchase_event")
+    now = _as_of_ns(log, as_of)
+    keep = np.ones(log.n_events, dtype=bool) if now is None else log.timestamps_ns <= now
+    return _CohortQuery(
+        log=log,
+        period=p,
+        periods=n,
+        tz=tz or log.tz,
+        week_start=log.week_start if ws is None else ws,
+        purchase_event=purchase_event,
+        value_col=value_col,
+        signup_event=signup_event,
+        purchases=pm,
+        values=np.asarray(_values(log, value_col, pm), dtype=np.float64),
+        now=now,
+        keep=keep,
+        anchor=_anchor_ns(log, signup_event, keep),
+    )
+
+
 def ltv_curve(
     events: EventsLike,
     *,
@@ -639,48 +745,14 @@ def ltv_curve(
     >>> int(res.sizes.iloc[0])
     2
     """
-    log = _load_cohort_money(
-        events,
-        purchase_event,
-        signup_event,
-        value_col,
-        cohort_period,
-        tz,
-        week_start,
-        as_of,
-        rows=False,
+    args = (events, cohort_period, periods, purchase_event, value_col, signup_event, as_of, tz)
+    q = _cohort_query(*args, week_start, rows=False)
+    log, n, now = q.log, q.periods, q.now
+    cr = q.revenue(
+        np.zeros(len(log.users), dtype=np.int64),
+        1,
+        empty="ltv_curve: no user was acquired by as_of={as_of}; the table is empty.",
     )
-    p = parse_period(cohort_period)
-    n = _check_periods(periods)
-    _check_tz(tz)
-    ws = _check_week_start(week_start)
-    z = tz or log.tz
-    wsv = log.week_start if ws is None else ws
-    pm = _event_mask(log, purchase_event, "purchase_event")
-    vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
-    now = _as_of_ns(log, as_of)
-    keep = np.ones(log.n_events, dtype=bool) if now is None else log.timestamps_ns <= now
-    anchor = _anchor_ns(log, signup_event, keep)
-    groups = np.zeros(len(log.users), dtype=np.int64)
-    cr = _cohort_revenue(
-        log,
-        groups=groups,
-        n_groups=1,
-        anchor=anchor,
-        purchases=pm & keep,
-        values=vals,
-        period=p,
-        periods=n,
-        now=now,
-        tz=z,
-        week_start=wsv,
-    )
-    if cr.cohorts.size == 0:
-        warnings.warn(
-            f"ltv_curve: no user was acquired by as_of={_stamp(now, log.tz)}; the table is empty.",
-            InsufficientDataWarning,
-            stacklevel=2,
-        )
     ages = pd.RangeIndex(n, name="age")
     index = pd.Index(cr.starts, name="cohort")
     cum = np.cumsum(cr.revenue[0], axis=1)
@@ -690,15 +762,7 @@ def ltv_curve(
         per_user = cum / size[:, None]
     curve = _chained_curve(cr)[0] if cr.cohorts.size else np.full(n, np.nan)
     return LTVResult(
-        params={
-            "cohort_period": p,
-            "periods": n,
-            "purchase_event": purchase_event,
-            "value_col": value_col,
-            "signup_event": signup_event,
-            "tz": z,
-            "week_start": wsv,
-        },
+        params=q.params(),
         as_of=_stamp(now, log.tz),
         table=pd.DataFrame(per_user, index=index, columns=ages),
         revenue=pd.DataFrame(cum, index=index, columns=ages),
@@ -824,7 +888,7 @@ def payback(
     events: EventsLike,
     *,
     cac: Mapping[Any, float] | pd.Series | pd.DataFrame,
-    channel: GroupSpec,
+    breakdown: GroupSpec,
     cohort_period: Period | str = "week",
     periods: int = 12,
     purchase_event: str | Sequence[str] = "purchase",
@@ -849,10 +913,10 @@ def payback(
         Series indexed by channel), or a frame with ``user_id`` and one of
         ``acquisition_cost`` / ``cac`` / ``cost`` giving each user's cost (the channel's CAC is
         then the mean cost of its acquired users with a known cost).
-    channel : str, Series or mapping
-        Each user's acquisition channel: a Series or mapping from user id to channel, a property
-        column of the log (first-touch value), or, when ``cac`` is a frame that has this
-        column, that column.
+    breakdown : str, Series or mapping
+        Each user's acquisition channel (the library's one user-grouping parameter): a Series
+        or mapping from user id to channel, a property column of the log (first-touch value),
+        or, when ``cac`` is a frame that has this column, that column.
     cohort_period : {"day", "week", "month", "hour"}, default "week"
         Calendar period of ages, in ``tz``.
     periods : int, default 12
@@ -879,7 +943,7 @@ def payback(
     ------
     InvalidParameterError
         For a negative, infinite or non-numeric CAC, a channel with users but no CAC, an unknown
-        ``channel`` property (with close names), channel ids that match no user, a cac frame
+        ``breakdown`` property (with close names), channel ids that match no user, a cac frame
         without ``user_id`` or a cost column, unknown event names, a missing value column or
         ``periods < 1``.
 
@@ -905,36 +969,23 @@ def payback(
     ...     "value": [None, 4.0, 4.0, None, 1.0],
     ... })
     >>> res = payback(df, cac={"ads": 6.0, "organic": 0.0},
-    ...               channel={"a": "ads", "b": "organic"}, periods=4, as_of="2024-01-31")
+    ...               breakdown={"a": "ads", "b": "organic"}, periods=4, as_of="2024-01-31")
     >>> res.table["payback_period"].tolist()
     [2, 0]
     >>> res.curves.loc["ads"].tolist()
     [4.0, 4.0, 8.0, 8.0]
     """
-    log = _load_cohort_money(
-        events,
-        purchase_event,
-        signup_event,
-        value_col,
-        cohort_period,
-        tz,
-        week_start,
-        as_of,
-        rows=isinstance(channel, str),  # a channel property is read from the event rows
-    )
-    p = parse_period(cohort_period)
-    n = _check_periods(periods)
-    _check_tz(tz)
-    ws = _check_week_start(week_start)
-    z = tz or log.tz
-    wsv = log.week_start if ws is None else ws
+    args = (events, cohort_period, periods, purchase_event, value_col, signup_event, as_of, tz)
+    # a channel property is read from the event rows
+    q = _cohort_query(*args, week_start, rows=isinstance(breakdown, str))
+    log, n, now, anchor = q.log, q.periods, q.now, q.anchor
 
     per_user_cost: npt.NDArray[np.float64] | None = None
     cac_map: dict[Any, float] | None = None
     if isinstance(cac, pd.DataFrame):
-        if isinstance(channel, str) and channel in cac.columns and "user_id" in cac.columns:
-            channel = pd.Series(
-                cac[channel].to_numpy(), index=pd.Index(cac["user_id"]), name=channel
+        if isinstance(breakdown, str) and breakdown in cac.columns and "user_id" in cac.columns:
+            breakdown = pd.Series(
+                cac[breakdown].to_numpy(), index=pd.Index(cac["user_id"]), name=breakdown
             )
         per_user_cost = _cac_per_user(log, cac)
     elif isinstance(cac, pd.Series | Mapping):
@@ -945,24 +996,18 @@ def payback(
             "user (e.g. {'ads': 6.0, 'organic': 0.0}) or a frame with 'user_id' and "
             "'acquisition_cost' columns."
         )
-    if channel is None:
+    if breakdown is None:
         raise InvalidParameterError(
-            "Invalid channel=None. Expected each user's acquisition channel: a Series or mapping "
+            "Invalid breakdown=None. Expected each user's acquisition channel: a Series or mapping "
             "user id -> channel, or a property column name. Hint: "
-            "channel=users.set_index('user_id')['channel']."
+            "breakdown=users.set_index('user_id')['channel']."
         )
 
-    pm = _event_mask(log, purchase_event, "purchase_event")
-    vals = np.asarray(_values(log, value_col, pm), dtype=np.float64)
-    now = _as_of_ns(log, as_of)
-    keep = np.ones(log.n_events, dtype=bool) if now is None else log.timestamps_ns <= now
-    anchor = _anchor_ns(log, signup_event, keep)
-    grp = _user_groups(
-        log, channel, anchor_ns=anchor, event_mask=keep, param="channel", periods_allowed=False
-    )
+    grp = _user_groups(log, breakdown, anchor_ns=anchor, event_mask=q.keep, periods_allowed=False)
     labels = grp.labels
     codes = grp.codes
-    if cac_map is not None:
+    if cac_map is not None and log.n_events > 0:
+        # an empty log shows no channel (empty-data policy: a zero-size table)
         extra = [k for k in cac_map if k not in set(labels)]
         if extra:
             labels = labels.append(pd.Index(extra, dtype=object))
@@ -989,28 +1034,12 @@ def payback(
         with np.errstate(invalid="ignore", divide="ignore"):
             cost = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
 
-    cr = _cohort_revenue(
-        log,
-        groups=np.where(acquired, codes, -1),
-        n_groups=ng,
-        anchor=anchor,
-        purchases=pm & keep,
-        values=vals,
-        period=p,
-        periods=n,
-        now=now,
-        tz=z,
-        week_start=wsv,
+    cr = q.revenue(
+        np.where(acquired, codes, -1),
+        ng,
+        empty="payback: no user with a channel was acquired by as_of={as_of}.",
     )
-    if cr.cohorts.size == 0:
-        warnings.warn(
-            f"payback: no user with a channel was acquired by as_of={_stamp(now, log.tz)}.",
-            InsufficientDataWarning,
-            stacklevel=2,
-        )
-        curve = np.full((ng, n), np.nan)
-    else:
-        curve = _chained_curve(cr)
+    curve = np.full((ng, n), np.nan) if cr.cohorts.size == 0 else _chained_curve(cr)
     tol = 1e-9 * np.maximum(1.0, np.abs(cost))
     with np.errstate(invalid="ignore"):
         reached = curve >= (cost - tol)[:, None]
@@ -1034,16 +1063,9 @@ def payback(
     )
     curves = pd.DataFrame(curve, index=index, columns=pd.RangeIndex(n, name="age"))
     return PaybackResult(
-        params={
-            "cohort_period": p,
-            "periods": n,
-            "purchase_event": purchase_event,
-            "value_col": value_col,
-            "signup_event": signup_event,
-            "channel": channel if isinstance(channel, str) else index.name,
-            "tz": z,
-            "week_start": wsv,
-        },
+        params=q.params(
+            breakdown=breakdown if isinstance(breakdown, str) else index.name,
+        ),
         as_of=_stamp(now, log.tz),
         table=table,
         curves=curves,

@@ -92,17 +92,17 @@ class _Calendar:
 
 def _prepare(
     events: EventsLike,
-    *,
-    event: Any,
+    activity_events: Any,
     tz: str | None,
     week_start: WeekStart | int | None,
+    *,
     grain: Grain | None = "day",
     subset: bool = True,
     as_of: Any = None,
 ) -> _Calendar:
     # a lazy log collects the roll-up to `grain` (exact rows without grain) of the counted
     # events, or of every event when first-ever activity matters (subset=False)
-    sel = EventSelector.parse(event, param="event")
+    sel = EventSelector.parse(activity_events, param="activity_events")
     log = load(events, sel, grain=grain, all_events=not subset, tz=tz, week_start=week_start)
     check_grain(log, "events" if grain is None else grain, "this metric")
     z = log.tz if tz is None else check_tz(tz)
@@ -360,7 +360,7 @@ def _user_groups(
     event_mask: npt.NDArray[np.bool_] | None = None,
     tz: str | None = None,
     week_start: int | None = None,
-    param: str = "by",
+    param: str = "breakdown",
     periods_allowed: bool = True,
 ) -> _Groups:
     """Assign every user code to a group.
@@ -389,6 +389,10 @@ def _user_groups(
             codes[has] = inv
             starts: pd.Index = pd.Index(period_starts(uniq, p, tz=z, week_start=ws))
             return _Groups(codes=codes, labels=starts, name="cohort", kind="period")
+        if log.n_events == 0:
+            # nothing to group (empty-data policy): a missing property is not an error here
+            codes = np.full(n_users, -1, dtype=np.int64)
+            return _Groups(codes=codes, labels=pd.Index([], dtype=object), name=by, kind="property")
         col = _property(log, by, param)
         nn = col.notna().to_numpy(dtype=bool)
         if event_mask is not None:

@@ -96,12 +96,8 @@ def bars(
             ax.tick_params(axis="x", labelrotation=30)
     if percent:
         percent_axis(ax, "x" if horizontal else "y")
-    if xlabel is not None:
-        ax.set_xlabel(xlabel)
-    if ylabel is not None:
-        ax.set_ylabel(ylabel)
-    if title is not None:
-        ax.set_title(title)
+    texts = {"xlabel": xlabel, "ylabel": ylabel, "title": title}
+    ax.set(**{k: v for k, v in texts.items() if v is not None})
     return finish(ax, lang, grid="x" if horizontal else "y")
 
 
@@ -288,12 +284,8 @@ def lines(
         ax.plot(x, frame[col].to_numpy(dtype=np.float64), label=str(col))
     if percent:
         percent_axis(ax, "y")
-    if xlabel is not None:
-        ax.set_xlabel(xlabel)
-    if ylabel is not None:
-        ax.set_ylabel(ylabel)
-    if title is not None:
-        ax.set_title(title)
+    texts = {"xlabel": xlabel, "ylabel": ylabel, "title": title}
+    ax.set(**{k: v for k, v in texts.items() if v is not None})
     if frame.shape[1] > 1:
         ax.legend(title=legend_title)
     return finish(ax, lang)

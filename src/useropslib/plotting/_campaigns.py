@@ -9,6 +9,7 @@ import numpy as np
 
 from useropslib.exceptions import InvalidParameterError
 from useropslib.plotting._style import (
+    axes_or_new,
     check_labels,
     check_number,
     check_numbers,
@@ -23,14 +24,6 @@ __all__ = [
     "pacing_curves",
     "target_history",
 ]
-
-
-def _axes(ax: Any) -> Any:
-    if ax is not None:
-        return ax
-    from useropslib.plotting._style import axes_or_new
-
-    return axes_or_new(None)
 
 
 def _days(days: Any, name: str) -> list[Any]:
@@ -72,7 +65,7 @@ def pacing_curves(
     linear = check_numbers(expected_linear, "expected_linear", length=len(x))
     hist = check_numbers(expected_history, "expected_history", length=len(x))
     target = check_number(target, "target")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.plot(x, actual, label="actual", linewidth=2)
     ax.plot(x, linear, linestyle="--", label="expected (linear)")
     if np.isfinite(hist).any():
@@ -125,7 +118,7 @@ def target_history(
             f"Invalid band={band}: it does not contain baseline={baseline}. Expected "
             "low <= baseline <= high. Hint: pass the band computed with the baseline."
         )
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.plot(x, values, marker="o", label="history")
     ax.errorbar(
         [period_start],
@@ -155,7 +148,7 @@ def okr_grades(objectives: Sequence[str], grades: Any, *, ax: Any = None) -> Any
     """
     names = check_labels(objectives, "objectives")
     values = check_numbers(grades, "grades", length=len(names))
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     for lo, hi, colour in ((0.0, 0.4, "#f4cccc"), (0.4, 0.7, "#fff2cc"), (0.7, 1.0, "#d9ead3")):
         ax.axvspan(lo, hi, color=colour, zorder=0)
     y = np.arange(len(names))
@@ -188,7 +181,7 @@ def goal_attainment(attainment: float, thresholds: Mapping[str, float], *, ax: A
         )
     amber = check_number(thresholds["amber"], "thresholds['amber']")
     green = check_number(thresholds["green"], "thresholds['green']")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.barh([0], [attainment])
     ax.axvline(amber, color="orange", linestyle="--", label="amber")
     ax.axvline(green, color="green", linestyle="--", label="green")
@@ -213,7 +206,7 @@ def funnel_projection(stages: Sequence[str], users: Any, *, ax: Any = None) -> A
     """
     names = check_labels(stages, "stages")
     values = check_numbers(users, "users", length=len(names))
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.bar(names, values)
     ax.set_ylabel("expected users")
     ax.set_title("Funnel projection")
@@ -240,7 +233,7 @@ def cost_items(items: Sequence[str], amounts: Any, *, currency: str, ax: Any = N
         raise InvalidParameterError(
             f"Invalid currency={type(currency).__name__}. Expected a str. Hint: currency='CNY'."
         )
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.barh(names, values)
     ax.set_xlabel(currency)
     ax.set_title("Campaign cost")

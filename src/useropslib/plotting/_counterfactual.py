@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from useropslib.exceptions import InvalidParameterError, UseropsError
-from useropslib.plotting._style import check_frame, check_position
+from useropslib._results import require_matplotlib
+from useropslib.exceptions import InvalidParameterError
+from useropslib.plotting._style import axes_or_new, check_frame, check_position
 
 __all__ = ["plot_counterfactual", "plot_event_study", "plot_synthetic_control"]
 
@@ -24,21 +25,7 @@ def _x_position(frame: pd.DataFrame, value: Any, name: str) -> Any:
 
 
 def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: pip install "
-            '"useropslib[plot]".'
-        ) from None
-    return plt
-
-
-def _one_ax(ax: Any) -> Any:
-    if ax is not None:
-        return ax
-    _, new_ax = _pyplot().subplots()
-    return new_ax
+    return require_matplotlib().pyplot
 
 
 def plot_counterfactual(
@@ -139,7 +126,7 @@ def plot_synthetic_control(frame: pd.DataFrame, *, start: Any, ax: Any = None) -
     """
     check_frame(frame, "frame", ["observed", "synthetic"])
     start = _x_position(frame, start, "start")
-    a = _one_ax(ax)
+    a = axes_or_new(ax)
     a.plot(frame.index, frame["observed"], color="black", label="treated")
     a.plot(frame.index, frame["synthetic"], color="C0", linestyle="--", label="synthetic")
     a.axvline(start, color="grey", linestyle=":")
@@ -167,7 +154,7 @@ def plot_event_study(frame: pd.DataFrame, *, ax: Any = None) -> Any:
         When ``frame`` is not a DataFrame or a column is missing or does not hold numbers.
     """
     check_frame(frame, "frame", ["att", "lower", "upper"])
-    a = _one_ax(ax)
+    a = axes_or_new(ax)
     e = frame.index.to_numpy()
     a.errorbar(
         e,

@@ -9,25 +9,15 @@ import numpy as np
 import numpy.typing as npt
 
 from useropslib.exceptions import InvalidParameterError
-from useropslib.plotting._style import check_labels, check_number, check_numbers, check_text
+from useropslib.plotting._style import (
+    axes_or_new,
+    check_labels,
+    check_number,
+    check_numbers,
+    check_text,
+)
 
 __all__ = ["experiment_bars", "experiment_curves", "experiment_forest"]
-
-
-def _axes(ax: Any) -> Any:
-    if ax is not None:
-        return ax
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        from useropslib.exceptions import UseropsError
-
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: pip install "
-            '"useropslib[plot]".'
-        ) from None
-    _, new_ax = plt.subplots()
-    return new_ax
 
 
 def experiment_forest(
@@ -64,7 +54,7 @@ def experiment_forest(
     lo = check_numbers(low, "low", length=len(names), allow_inf=True)
     hi = check_numbers(high, "high", length=len(names), allow_inf=True)
     reference = check_number(reference, "reference")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     finite = np.concatenate([est, lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
     span = (finite.min(), finite.max()) if finite.size else (-1.0, 1.0)
     pad = (span[1] - span[0]) * 0.1 or 1.0
@@ -116,7 +106,7 @@ def experiment_curves(
             check_labels(list(curves), "curves' keys"), curves.values(), strict=True
         )
     }
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     for label, ys in ys_by_label.items():
         ax.plot(xs, ys, label=label)
     ax.set_xlabel(xlabel)
@@ -151,7 +141,7 @@ def experiment_bars(
     names = check_labels(labels, "labels")
     obs = check_numbers(observed, "observed", length=len(names))
     exp = None if expected is None else check_numbers(expected, "expected", length=len(names))
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     pos = np.arange(len(names))
     ax.bar(pos, obs, color="C0", label="observed")
     if exp is not None:

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 
 from useropslib._checks import check_bool
-from useropslib.exceptions import UseropsError
-from useropslib.plotting._style import check_frame, check_series, check_text
+from useropslib.plotting._style import axes_or_new, check_frame, check_series, check_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -18,17 +17,7 @@ __all__ = ["bar_chart", "flow_diagram", "step_heatmap"]
 
 
 def _axes(ax: Any) -> Any:
-    if ax is not None:
-        return ax
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: pip install "
-            '"useropslib[plot]".'
-        ) from None
-    _, new_ax = plt.subplots(figsize=(8, 5))
-    return new_ax
+    return axes_or_new(ax, figsize=(8, 5))
 
 
 def flow_diagram(

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from useropslib.exceptions import InvalidParameterError, MissingFontWarning, UseropsError, clip
+from useropslib._results import axes_or_new, require_matplotlib
+from useropslib.exceptions import InvalidParameterError, MissingFontWarning, clip
 
 __all__ = [
     "CJK_FONTS",
@@ -557,18 +558,6 @@ def check_position(value: Any, name: str) -> Any:
     )
 
 
-def _require_matplotlib() -> Any:
-    try:
-        import matplotlib
-        import matplotlib.pyplot
-    except ImportError:
-        raise UseropsError(
-            "Plotting needs matplotlib, which is not installed. Hint: pip install "
-            '"useropslib[plot]".'
-        ) from None
-    return matplotlib
-
-
 @functools.lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """Return the name of an installed font family that draws Chinese, or None.
@@ -583,7 +572,7 @@ def cjk_font() -> str | None:
     UseropsError
         When matplotlib is not installed.
     """
-    _require_matplotlib()
+    require_matplotlib()
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
@@ -654,35 +643,6 @@ def label(key: str, lang: Language, **fields: Any) -> str:
     """
     text = _LABELS[key][lang] if key in _LABELS else key
     return text.format(**fields) if fields else text
-
-
-def axes_or_new(ax: Any, *, figsize: tuple[float, float] | None = None) -> Any:
-    """Return ``ax``, or the axes of a new matplotlib figure when it is None.
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes or None
-        Where to draw.
-    figsize : tuple of float, optional
-        Size of a new figure in inches.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Raises
-    ------
-    UseropsError
-        When matplotlib is not installed.
-    """
-    if ax is not None:
-        return ax
-    _require_matplotlib()
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
-
-    fig: Figure = plt.figure(figsize=figsize or (7.0, 4.0), layout="constrained")
-    return fig.add_subplot()
 
 
 def _texts_with_cjk(ax: Any) -> bool:

@@ -387,7 +387,7 @@ def rfm(
     events: EventsLike,
     *,
     as_of: DateLike | None = None,
-    purchase_event: str | Sequence[str] | None = None,
+    purchase_event: str | Sequence[str] | None = "purchase",
     value_col: str | None = None,
     bins: int = 5,
     method: Method = "quantile",
@@ -402,9 +402,9 @@ def rfm(
         The events.
     as_of : str, datetime or Timestamp, optional
         The date of the scores; later events are ignored.  Default: the log's ``as_of``.
-    purchase_event : str or sequence of str, optional
-        The purchase events.  Default: ``"purchase"`` when the log has that event, else every
-        event carrying a (non-missing) value.
+    purchase_event : str, sequence of str or None, default "purchase"
+        The purchase events (the library's one default).  ``None``: every event carrying a
+        (non-missing) value.
     value_col : str, optional
         A numeric property column holding the amount; default the log's values.  Missing amounts
         count as 0.
@@ -524,13 +524,10 @@ def rfm(
                 f"value_col={value_col!r} has non-numeric or infinite values (e.g. "
                 f"{raw[bad].iloc[0]!r}). Expected finite numbers. Hint: clean the column."
             )
+    chosen: Any
     if purchase_event is None:
-        if "purchase" in set(log.event_names):
-            is_buy = event_mask(log, "purchase", "purchase_event")
-            chosen: Any = "purchase"
-        else:
-            is_buy = ~np.isnan(amounts)
-            chosen = None
+        is_buy = ~np.isnan(amounts)
+        chosen = None
     else:
         is_buy = event_mask(log, purchase_event, "purchase_event")
         chosen = purchase_event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,9 +29,6 @@ __all__ = ["TagTable", "UnknownTagWarning"]
 _OPEN_START = np.iinfo(np.int64).min
 _OPEN_END = np.iinfo(np.int64).max
 _NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
-
-Instant: TypeAlias = DateLike
-"""An aware point in time: ``"2024-05-01T00:00:00+08:00"``, an aware datetime or Timestamp."""
 
 
 class UnknownTagWarning(UseropsWarning):
@@ -115,7 +112,7 @@ def _to_ns(values: pd.Series[Any], *, col: str, open_value: int) -> npt.NDArray[
     return out
 
 
-def _as_of_ns(as_of: Instant | None) -> int | None:
+def _as_of_ns(as_of: DateLike | None) -> int | None:
     """Read a tag lookup's ``as_of`` through the query layer; tags need a zone-aware instant."""
     if as_of is None:
         return None
@@ -668,7 +665,7 @@ class TagTable:
             out["valid_to"] = _ns_to_utc(e, _OPEN_END)
         return out
 
-    def tags_of(self, user: Hashable, *, as_of: Instant | None = None) -> list[str]:
+    def tags_of(self, user: Hashable, *, as_of: DateLike | None = None) -> list[str]:
         """Return the tags of one user, sorted.
 
         Parameters
@@ -703,7 +700,7 @@ class TagTable:
         return sorted(str(t) for t in self._tags[np.unique(self._tag_code[hit])])
 
     def users_with(
-        self, tag: str, *, as_of: Instant | None = None, users: Iterable[Hashable] | None = None
+        self, tag: str, *, as_of: DateLike | None = None, users: Iterable[Hashable] | None = None
     ) -> pd.Index:
         """Return the users who carry ``tag``.
 
@@ -742,7 +739,7 @@ class TagTable:
         self,
         tag_names: str | Iterable[str],
         *,
-        as_of: Instant | None = None,
+        as_of: DateLike | None = None,
         users: Iterable[Hashable] | None = None,
     ) -> pd.DataFrame:
         """Return a boolean user x tag matrix: does each user carry each tag.
@@ -789,7 +786,7 @@ class TagTable:
         self,
         rule: str | RuleNode,
         *,
-        as_of: Instant | None = None,
+        as_of: DateLike | None = None,
         users: Iterable[Hashable] | None = None,
     ) -> pd.Series[bool]:
         """Evaluate a tag rule for every user at once.
@@ -852,7 +849,7 @@ class TagTable:
         self,
         rule: str | RuleNode,
         *,
-        as_of: Instant | None = None,
+        as_of: DateLike | None = None,
         users: Iterable[Hashable] | None = None,
     ) -> pd.Index:
         """Return the ids of the users for whom a tag rule holds.

@@ -72,7 +72,12 @@ def test_breakdown_target_by_property_and_user_map() -> None:
         }
     )
     out = breakdown_target(
-        1000, NewUsersSpec(event="signup"), df, by="channel", start="2024-01-01", end="2024-02-01"
+        1000,
+        NewUsersSpec(event="signup"),
+        df,
+        breakdown="channel",
+        start="2024-01-01",
+        end="2024-02-01",
     )
     assert out.index.tolist() == ["ads", "seo", "push"]
     assert out["target"].tolist() == [500, 333, 167]
@@ -81,14 +86,14 @@ def test_breakdown_target_by_property_and_user_map() -> None:
         10.5,
         OrdersSpec(purchase_event="signup"),
         df,
-        by="channel",
+        breakdown="channel",
         start="2024-01-01",
         end="2024-02-01",
     )
     assert fractional["target"].sum() == pytest.approx(10.5)
     tiers = pd.Series({"a": "vip", "b": "vip", "c": "std", "d": "std", "e": "std", "f": "std"})
     by_user = breakdown_target(
-        3, NewUsersSpec(event="signup"), df, by=tiers, start="2024-01-01", end="2024-02-01"
+        3, NewUsersSpec(event="signup"), df, breakdown=tiers, start="2024-01-01", end="2024-02-01"
     )
     assert by_user["target"].to_dict() == {"std": 2, "vip": 1}
     with pytest.raises(InvalidParameterError, match=r"did you mean 'channel'"):
@@ -96,7 +101,7 @@ def test_breakdown_target_by_property_and_user_map() -> None:
             10,
             OrdersSpec(purchase_event="signup"),
             df,
-            by="chanel",
+            breakdown="chanel",
             start="2024-01-01",
             end="2024-02-01",
         )
@@ -104,7 +109,7 @@ def test_breakdown_target_by_property_and_user_map() -> None:
 
     with pytest.raises(InvalidParameterError, match=r"not additive"):
         breakdown_target(
-            10, RetentionSpec(), df, by="channel", start="2024-01-01", end="2024-02-01"
+            10, RetentionSpec(), df, breakdown="channel", start="2024-01-01", end="2024-02-01"
         )
 
 

@@ -290,7 +290,7 @@ def test_penalizer_rescues_a_degenerate_fit() -> None:
 
 def test_sklearn_contract() -> None:
     model = BetaGeoModel(penalizer=0.5, max_iter=50)
-    assert model.get_params() == {"penalizer": 0.5, "max_iter": 50, "tol": 1e-10, "alpha": 0.05}
+    assert model.get_params() == {"penalizer": 0.5, "max_iter": 50, "tol": 1e-10, "ci_alpha": 0.05}
     assert repr(model) == "BetaGeoModel(max_iter=50, penalizer=0.5)"
     fitted = BetaGeoModel().fit(SMALL, sample_weight=SMALL_WEIGHTS)
     fresh = clone(fitted)
@@ -829,7 +829,7 @@ def test_rfm_summary_from_a_log_unknown_purchase_event() -> None:
         match=r"purchase_event is required with an EventLog, got None\. Expected the event "
         r"name\(s\) that record a purchase.*Hint: did you mean purchase_event='purchase'\?",
     ):
-        rfm_summary(tx_log())
+        rfm_summary(tx_log(), purchase_event=None)  # type: ignore[arg-type]
     with pytest.raises(
         InvalidParameterError,
         match=r"purchase_event must be an event name or a list of them, got 3\..*"
@@ -900,7 +900,7 @@ def test_rfm_summary_options_of_the_other_input_kind() -> None:
         match=r"\['purchase_event', 'as_of'\] apply to an EventLog, but a transactions frame was "
         r"given\. Expected calibration_end=.*Hint: pass calibration_end= instead of as_of=",
     ):
-        rfm_summary(TX, purchase_event="purchase", as_of="2024-02-04")
+        rfm_summary(TX, purchase_event="buy", as_of="2024-02-04")
     with pytest.raises(
         InvalidParameterError,
         match=r"calibration_end is required with a transactions frame, got None\. Expected the "

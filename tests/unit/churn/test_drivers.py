@@ -167,7 +167,7 @@ def test_summary_columns_and_intervals(fitted: ChurnDrivers) -> None:
 
 
 def test_alpha_sets_interval_level(frame: pd.DataFrame, fitted: ChurnDrivers) -> None:
-    wide = ChurnDrivers(alpha=0.01).fit(frame)
+    wide = ChurnDrivers(ci_alpha=0.01).fit(frame)
     assert (wide.summary_["hazard_ratio_lower"] < fitted.summary_["hazard_ratio_lower"]).all()
     assert (wide.summary_["hazard_ratio_upper"] > fitted.summary_["hazard_ratio_upper"]).all()
 
@@ -304,9 +304,9 @@ def test_plot_returns_axes(fitted: ChurnDrivers) -> None:
 def test_sklearn_contract(frame: pd.DataFrame) -> None:
     model = ChurnDrivers(penalizer=0.1)
     assert model.get_params() == {
-        "alpha": 0.05,
         "batch_mode": True,
         "check_assumptions": False,
+        "ci_alpha": 0.05,
         "l1_ratio": 0.0,
         "penalizer": 0.1,
     }
@@ -423,7 +423,7 @@ def test_unknown_covariate(frame: pd.DataFrame) -> None:
     [
         ({"penalizer": -1.0}, r"penalizer must be a number >= 0, got -1\.0"),
         ({"l1_ratio": 2.0}, r"l1_ratio must be in \[0, 1\], got 2\.0"),
-        ({"alpha": 1.5}, r"alpha must be in \(0, 1\), got 1\.5"),
+        ({"ci_alpha": 1.5}, r"ci_alpha must be in \(0, 1\), got 1\.5"),
     ],
 )
 def test_bad_parameters(frame: pd.DataFrame, params: dict[str, float], message: str) -> None:

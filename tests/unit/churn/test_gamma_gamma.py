@@ -119,7 +119,12 @@ def test_fit_does_not_modify_the_input() -> None:
 
 def test_sklearn_contract() -> None:
     model = GammaGammaModel(penalizer=0.1)
-    assert model.get_params() == {"penalizer": 0.1, "max_iter": 1000, "tol": 1e-10, "alpha": 0.05}
+    assert model.get_params() == {
+        "penalizer": 0.1,
+        "max_iter": 1000,
+        "tol": 1e-10,
+        "ci_alpha": 0.05,
+    }
     assert not hasattr(clone(GammaGammaModel().fit(SPEND)), "params_")
 
 

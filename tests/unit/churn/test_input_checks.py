@@ -34,3 +34,12 @@ def test_a_window_past_the_supported_length_is_a_typed_error() -> None:
 def test_a_rule_given_an_array_is_an_invalid_parameter(rule: object) -> None:
     with pytest.raises(InvalidParameterError, match="Invalid"):
         infer_inactivity_threshold(_log(), rule=rule)  # type: ignore[arg-type]
+
+
+def test_rfm_summary_refuses_odd_option_types_with_a_typed_error() -> None:
+    from useropslib.churn import rfm_summary
+
+    with pytest.raises(InvalidParameterError, match=r"\['customer_col'\] apply to a transactions"):
+        rfm_summary(_log(), customer_col=pd.DataFrame())  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match=r"(?s)Invalid monetary=.*Expected True"):
+        rfm_summary(_log(), monetary=pd.Series([1.0]))  # type: ignore[arg-type]

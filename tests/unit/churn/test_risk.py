@@ -24,6 +24,7 @@ from useropslib.datasets import synthetic
 from useropslib.events import EventLog, strict_events
 from useropslib.exceptions import (
     InsufficientDataError,
+    InsufficientDataWarning,
     InvalidParameterError,
     NotFittedError,
     UseropsWarning,
@@ -199,10 +200,13 @@ def test_feature_errors(small_log: EventLog) -> None:
         churn_features(small_log, windows=["0D"])
     with pytest.raises(InvalidParameterError, match=r"Unknown event name.*did you mean 'open'"):
         churn_features(small_log, activity_events=["opn"])
-    with pytest.raises(InsufficientDataError, match=r"No user has activity at or before cutoff"):
-        churn_features(
+    # a table counts (empty-data policy): no user to describe is a zero-row table and a warning
+    with pytest.warns(InsufficientDataWarning, match=r"No user has activity at or before cutoff"):
+        empty = churn_features(
             small_log, cutoff="2024-02-01 00:00", active_within="1h", activity_events=["buy"]
         )
+    assert empty.empty
+    assert "recency_days" in empty.columns
 
 
 def test_caller_frame_not_mutated() -> None:

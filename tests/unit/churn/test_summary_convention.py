@@ -1,4 +1,5 @@
-"""One ``summary_`` for every churn estimator: ``coef``, ``se``, ``lower``, ``upper`` at ``alpha``.
+"""One ``summary_`` for every churn estimator: ``coef``, ``se``, ``lower``, ``upper`` at
+``ci_alpha``.
 
 Hand check: the bounds are ``z = Phi^-1(1 - alpha / 2)`` standard errors from the estimate (on the
 coefficient scale for Cox, on the log scale for the positive BG/NBD and Gamma-Gamma parameters).
@@ -26,15 +27,15 @@ def _cox(alpha: float) -> ChurnDrivers:
     vip = rng.random(200) < 0.5
     days = np.ceil(rng.exponential(np.where(vip, 60.0, 20.0)))
     frame = pd.DataFrame({"vip": vip, "duration": np.minimum(days, 90), "observed": days <= 90})
-    return ChurnDrivers(alpha=alpha).fit(frame)
+    return ChurnDrivers(ci_alpha=alpha).fit(frame)
 
 
 def _bg(alpha: float) -> BetaGeoModel:
-    return BetaGeoModel(alpha=alpha).fit(FREQ, REC, [39] * 8, sample_weight=WEIGHTS)
+    return BetaGeoModel(ci_alpha=alpha).fit(FREQ, REC, [39] * 8, sample_weight=WEIGHTS)
 
 
 def _gg(alpha: float) -> GammaGammaModel:
-    return GammaGammaModel(alpha=alpha).fit(SPEND_F, SPEND_M)
+    return GammaGammaModel(ci_alpha=alpha).fit(SPEND_F, SPEND_M)
 
 
 FITS = {"ChurnDrivers": _cox, "BetaGeoModel": _bg, "GammaGammaModel": _gg}
@@ -73,17 +74,30 @@ def test_summary_is_kept_as_the_same_frame(cls: type) -> None:
 @pytest.mark.parametrize("bad", [0, 1, 1.5, "0.05", True])
 def test_alpha_outside_zero_one_is_refused(name: str, bad: object) -> None:
     with pytest.raises(
-        InvalidParameterError, match=r"alpha must be in \(0, 1\), got .*0\.05 gives"
+        InvalidParameterError, match=r"ci_alpha must be in \(0, 1\), got .*0\.05 gives"
     ):
         FITS[name](bad)  # type: ignore[arg-type]
 
 
-def test_alpha_is_a_hyper_parameter_not_the_bgnbd_rate() -> None:
-    model = BetaGeoModel(alpha=0.1)
-    assert model.get_params()["alpha"] == 0.1
-    assert "alpha" in BetaGeoModel.from_params(r=0.2, alpha=4.0, a=0.8, b=2.4).params_.index
-    with pytest.raises(InvalidParameterError, match=r"BetaGeoModel: alpha must be in \(0, 1\)"):
-        BetaGeoModel(alpha=4.4).fit(FREQ, REC, [39] * 8, sample_weight=WEIGHTS)
+def test_the_level_is_ci_alpha_and_alpha_stays_the_bgnbd_rate() -> None:
+    """The decision: the significance level of every churn estimator's summary_ is ``ci_alpha``;
+    the fitted parameters keep their names from the literature (BG/NBD's ``alpha`` is a rate),
+    so one keyword never means two things on one class."""
+    for cls in (ChurnDrivers, BetaGeoModel, GammaGammaModel):
+        params = cls().get_params()
+        assert params["ci_alpha"] == 0.05
+        assert "alpha" not in params, cls.__name__
+    model = BetaGeoModel(ci_alpha=0.1)
+    assert model.get_params()["ci_alpha"] == 0.1
+    known = BetaGeoModel.from_params(r=0.2, alpha=4.0, a=0.8, b=2.4)
+    assert known.params_["alpha"] == 4.0
+    assert known.ci_alpha == 0.05
+    fitted = BetaGeoModel(ci_alpha=0.1).fit(FREQ, REC, [39] * 8, sample_weight=WEIGHTS)
+    assert list(fitted.summary_.index) == ["r", "alpha", "a", "b"]
+    with pytest.raises(InvalidParameterError, match=r"BetaGeoModel: ci_alpha must be in \(0, 1\)"):
+        BetaGeoModel(ci_alpha=4.4).fit(FREQ, REC, [39] * 8, sample_weight=WEIGHTS)
+    with pytest.raises(TypeError, match="alpha"):
+        BetaGeoModel(alpha=0.1)  # type: ignore[call-arg]
 
 
 def test_from_params_has_no_summary() -> None:
@@ -106,7 +120,7 @@ def _km(frame: pd.DataFrame) -> object:
 def _logrank(frame: pd.DataFrame) -> object:
     from useropslib.churn import logrank_test
 
-    return logrank_test(frame, group="vip")
+    return logrank_test(frame, breakdown="vip")
 
 
 def _drivers(frame: pd.DataFrame) -> object:

@@ -262,7 +262,7 @@ def test_km_groups_and_times_beyond_the_data() -> None:
             "arm": ["x", "x", "x", "x", "y", "y"],
         }
     )
-    km = kaplan_meier(frame, group="arm", times=[2, 10])
+    km = kaplan_meier(frame, breakdown="arm", times=[2, 10])
     assert km.table.index.tolist() == ["x", "y"]
     assert km.table.index.name == "arm"
     # x ends censored at 4: S(10) unknown; y ends at S = 0: S(10) = 0
@@ -273,11 +273,11 @@ def test_km_groups_and_times_beyond_the_data() -> None:
     assert at.loc[("x", 2.0), "at_risk"] == 3
     assert at.loc[("y", 10.0), "at_risk"] == 0
     assert set(km.survival["group"]) == {"x", "y"}
-    assert km.params["group"] == "arm"
+    assert km.params["breakdown"] == "arm"
     # the same groups given as a Series, a mapping and a list
-    by_series = kaplan_meier(frame, group=frame["arm"], times=[2])
-    by_list = kaplan_meier(frame, group=frame["arm"].tolist(), times=[2])
-    by_map = kaplan_meier(frame, group=dict(enumerate(frame["arm"])), times=[2])
+    by_series = kaplan_meier(frame, breakdown=frame["arm"], times=[2])
+    by_list = kaplan_meier(frame, breakdown=frame["arm"].tolist(), times=[2])
+    by_map = kaplan_meier(frame, breakdown=dict(enumerate(frame["arm"])), times=[2])
     for other in (by_series, by_list, by_map):
         np.testing.assert_allclose(other.table["S(2)"], km.table["S(2)"])
 
@@ -286,7 +286,7 @@ def test_km_from_events_with_a_definition() -> None:
     log = EventLog.from_pandas(events_frame())
     channel = pd.Series({"a": "seo", "b": "ads"}, name="channel")
     km = kaplan_meier(
-        log, definition=OPEN_OR_SIGNUP, as_of="2024-04-01", group=channel, times=[80, 82]
+        log, definition=OPEN_OR_SIGNUP, as_of="2024-04-01", breakdown=channel, times=[80, 82]
     )
     assert km.table.index.tolist() == ["ads", "seo"]
     assert km.table.loc["seo", "S(80)"] == 0.0
@@ -319,13 +319,13 @@ def test_every_subject_censored_warns() -> None:
         (SMALL, {"ci": "loglog"}, InvalidParameterError, r"Did you mean 'log-log'"),
         (SMALL, {"times": [-1]}, InvalidParameterError, r"Invalid times=\[-1\]"),
         (SMALL, {"as_of": "2024-01-01"}, InvalidParameterError, "as_of only with an event log"),
-        (SMALL, {"group": "arm"}, InvalidParameterError, r"Unknown group='arm'"),
-        (SMALL, {"group": [1, 2]}, InvalidParameterError, "Invalid group of length 2"),
+        (SMALL, {"breakdown": "arm"}, InvalidParameterError, r"Unknown breakdown='arm'"),
+        (SMALL, {"breakdown": [1, 2]}, InvalidParameterError, "Invalid breakdown of length 2"),
         (
             SMALL,
-            {"group": pd.Series(["x", None, "x", "y", "y", "y"])},
+            {"breakdown": pd.Series(["x", None, "x", "y", "y", "y"])},
             InvalidParameterError,
-            r"group has 1 missing value\(s\) among 6 rows",
+            r"breakdown has 1 missing value\(s\) among 6 rows",
         ),
         ([1, 2, 3], {}, InvalidParameterError, "expects a survival frame"),
     ],
@@ -344,7 +344,7 @@ def test_kaplan_meier_on_events_needs_a_definition() -> None:
 
 
 def test_km_result_plots_and_converts() -> None:
-    km = kaplan_meier(SMALL.assign(arm=list("xxxyyy")), group="arm", times=[2])
+    km = kaplan_meier(SMALL.assign(arm=list("xxxyyy")), breakdown="arm", times=[2])
     flat = km.to_frame()
     assert flat.columns.tolist()[:3] == ["group", "time", "at_risk"]
     assert "KaplanMeierResult(duration_col='duration'" in repr(km)
@@ -373,7 +373,7 @@ def test_logrank_hand_case() -> None:
     # arm b's deaths happen.  O_a = 3, E_a = 1/2 + 3/7 + 1/3, V = 1/4 + 12/49 + 2/9.
     e_a = 1 / 2 + 3 / 7 + 1 / 3
     var = 1 / 4 + 12 / 49 + 2 / 9
-    res = logrank_test(LR, group="arm")
+    res = logrank_test(LR, breakdown="arm")
     assert res.statistic == pytest.approx((3 - e_a) ** 2 / var, abs=1e-12)
     assert res.degrees_of_freedom == 1
     assert res.p_value == pytest.approx(0.040124, abs=1e-6)
@@ -385,18 +385,18 @@ def test_logrank_hand_case() -> None:
 
 def test_logrank_errors() -> None:
     with pytest.raises(InsufficientDataError, match=r"at least two groups, got 1 \(\['a'\]\)"):
-        logrank_test(LR[LR["arm"] == "a"], group="arm")
+        logrank_test(LR[LR["arm"] == "a"], breakdown="arm")
     censored = LR.assign(observed=0)
     with pytest.raises(InsufficientDataError, match="got 0 events among 8 subjects"):
-        logrank_test(censored, group="arm")
-    with pytest.raises(InvalidParameterError, match=r"Unknown group='ram'.*did you mean 'arm'"):
-        logrank_test(LR, group="ram")
+        logrank_test(censored, breakdown="arm")
+    with pytest.raises(InvalidParameterError, match=r"Unknown breakdown='ram'.*did you mean 'arm'"):
+        logrank_test(LR, breakdown="ram")
 
 
 def test_logrank_from_events() -> None:
     log = EventLog.from_pandas(events_frame())
     res = logrank_test(
-        log, definition="30D", as_of="2024-04-01", group={"a": "seo", "b": "ads", "c": "ads"}
+        log, definition="30D", as_of="2024-04-01", breakdown={"a": "seo", "b": "ads", "c": "ads"}
     )
     assert res.table.index.tolist() == ["ads", "seo"]
     assert res.table["n"].tolist() == [2, 1]

@@ -126,7 +126,7 @@ def test_logrank_takes_the_clock() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = logrank_test(
-            log, group=arm, definition=OPEN_OR_SIGNUP, as_of=AS_OF, clock="last_activity"
+            log, breakdown=arm, definition=OPEN_OR_SIGNUP, as_of=AS_OF, clock="last_activity"
         )
     assert res.table["n"].tolist() == [1, 1]
 

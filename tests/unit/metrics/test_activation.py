@@ -91,7 +91,7 @@ def test_time_to_activate_mean_median_quantiles(log: EventLog) -> None:
 
 
 def test_by_week_cohorts(log: EventLog) -> None:
-    res = activation(log, key_event="post", within="7D", by="week")
+    res = activation(log, key_event="post", within="7D", breakdown="week")
     t = res.table
     assert t.index.name == "cohort"
     assert list(t.index) == [T0, T0 + 7 * DAY]
@@ -103,7 +103,7 @@ def test_by_week_cohorts(log: EventLog) -> None:
 
 def test_by_day_in_another_time_zone(log: EventLog) -> None:
     # in Shanghai (UTC+8) the UTC midnights of Jan 1 and Jan 2 are 08:00 the same local days
-    res = activation(log, key_event="post", within="7D", by="day", tz="Asia/Shanghai")
+    res = activation(log, key_event="post", within="7D", breakdown="day", tz="Asia/Shanghai")
     starts = [str(x) for x in res.table.index]
     assert starts == [
         "2024-01-01 00:00:00+08:00",
@@ -112,7 +112,7 @@ def test_by_day_in_another_time_zone(log: EventLog) -> None:
     ]
     assert res.table["users"].tolist() == [2, 1, 1]
     # in Honolulu (UTC-10) every anchor falls on the previous local day
-    res = activation(log, key_event="post", within="7D", by="day", tz="Pacific/Honolulu")
+    res = activation(log, key_event="post", within="7D", breakdown="day", tz="Pacific/Honolulu")
     assert [str(x.date()) for x in res.table.index] == ["2023-12-31", "2024-01-01", "2024-01-08"]
 
 
@@ -120,8 +120,10 @@ def test_week_start_sunday_moves_the_cohort_boundary() -> None:
     # Sunday Jan 7 and Monday Jan 8: one Sunday-start week, two Monday-start weeks
     rows = [("a", "post", T0 + 6 * DAY), ("b", "post", T0 + 7 * DAY)]
     df = frame(rows)
-    monday = activation(df, key_event="post", by="week", incomplete="include")
-    sunday = activation(df, key_event="post", by="week", week_start="sunday", incomplete="include")
+    monday = activation(df, key_event="post", breakdown="week", incomplete="include")
+    sunday = activation(
+        df, key_event="post", breakdown="week", week_start="sunday", incomplete="include"
+    )
     assert monday.table["users"].tolist() == [1, 1]
     assert sunday.table["users"].tolist() == [2]
     assert str(sunday.table.index[0].date()) == "2024-01-07"
@@ -204,7 +206,7 @@ def test_by_property_is_first_touch() -> None:
         ("c", "open", T0),
     ]
     df = frame(rows, source=[None, "ads", "seo", "seo", None])
-    res = activation(df, key_event="post", by="source", incomplete="include")
+    res = activation(df, key_event="post", breakdown="source", incomplete="include")
     t = res.table
     assert t.index.name == "source"
     assert t.index.tolist() == ["ads", "seo"]
@@ -219,7 +221,7 @@ def test_by_property_is_first_touch() -> None:
 
 def test_by_property_ties_are_broken_by_value_not_row_order() -> None:
     rows = [("a", "open", T0), ("a", "open", T0)]
-    kw = {"key_event": "open", "by": "src", "incomplete": "include"}
+    kw = {"key_event": "open", "breakdown": "src", "incomplete": "include"}
     one = activation(frame(rows, src=["z", "b"]), **kw)  # type: ignore[arg-type]
     two = activation(frame(rows[::-1], src=["b", "z"]), **kw)  # type: ignore[arg-type]
     assert one.per_user["group"].tolist() == two.per_user["group"].tolist() == ["b"]
@@ -227,27 +229,27 @@ def test_by_property_ties_are_broken_by_value_not_row_order() -> None:
 
 def test_by_mapping_and_series(log: EventLog) -> None:
     mapping = {"a": "ads", "b": "ads", "c": "organic", "zz": "ads"}
-    res = activation(log, key_event="post", within="7D", by=mapping)
+    res = activation(log, key_event="post", within="7D", breakdown=mapping)
     assert res.table.index.name == "group"
     assert res.table["users"].to_dict() == {"ads": 2, "organic": 1}
     assert res.table["activated"].to_dict() == {"ads": 2, "organic": 0}
     assert res.overall["users"] == 4  # d has no channel but counts overall
     ser = pd.Series(mapping, name="channel")
-    res2 = activation(log, key_event="post", within="7D", by=ser)
+    res2 = activation(log, key_event="post", within="7D", breakdown=ser)
     assert res2.table.index.name == "channel"
-    assert res2.params["by"] == "channel"
+    assert res2.params["breakdown"] == "channel"
 
 
 def test_accepts_a_frame_and_never_mutates_it() -> None:
     df = frame([("a", "open", T0), ("a", "post", T0 + DAY)])
     before = df.copy()
-    res = activation(df, key_event="post", by="day", incomplete="include")
+    res = activation(df, key_event="post", breakdown="day", incomplete="include")
     assert res.overall["activated"] == 1
     pd.testing.assert_frame_equal(df, before)
 
 
 def test_result_api(log: EventLog) -> None:
-    res = activation(log, key_event="post", within="7D", by="week")
+    res = activation(log, key_event="post", within="7D", breakdown="week")
     flat = res.to_frame()
     assert flat.columns[0] == "cohort"
     assert len(flat) == 2
@@ -304,28 +306,30 @@ def test_empty_key_event(log: EventLog) -> None:
 
 def test_unknown_by_property_suggests(log: EventLog) -> None:
     df = frame([("a", "open", T0)], channel=["ads"])
-    with pytest.raises(InvalidParameterError, match=r"by='chanel'.*did you mean 'channel'"):
-        activation(df, key_event="open", by="chanel")
-    with pytest.raises(InvalidParameterError, match=r"Unknown property by='wek'"):
-        activation(log, key_event="post", by="wek")
+    with pytest.raises(InvalidParameterError, match=r"breakdown='chanel'.*did you mean 'channel'"):
+        activation(df, key_event="open", breakdown="chanel")
+    with pytest.raises(InvalidParameterError, match=r"Unknown property breakdown='wek'"):
+        activation(log, key_event="post", breakdown="wek")
 
 
 def test_by_mapping_that_matches_nobody(log: EventLog) -> None:
-    with pytest.raises(InvalidParameterError, match=r"No user of the log is in by.*str vs int"):
-        activation(log, key_event="post", by={1: "ads", 2: "seo"})
+    with pytest.raises(
+        InvalidParameterError, match=r"No user of the log is in breakdown.*str vs int"
+    ):
+        activation(log, key_event="post", breakdown={1: "ads", 2: "seo"})
 
 
 def test_by_mapping_with_duplicate_ids(log: EventLog) -> None:
     ser = pd.Series(["x", "y"], index=["a", "a"])
     with pytest.raises(InvalidParameterError, match=r"user ids \['a'\] appear more than once"):
-        activation(log, key_event="post", by=ser)
+        activation(log, key_event="post", breakdown=ser)
 
 
 def test_by_frame_or_other_types(log: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match=r"got a DataFrame.*set_index"):
-        activation(log, key_event="post", by=pd.DataFrame({"user_id": ["a"]}))
-    with pytest.raises(InvalidParameterError, match=r"Invalid by=3 of type int"):
-        activation(log, key_event="post", by=3)  # type: ignore[arg-type]
+        activation(log, key_event="post", breakdown=pd.DataFrame({"user_id": ["a"]}))
+    with pytest.raises(InvalidParameterError, match=r"Invalid breakdown=3 of type int"):
+        activation(log, key_event="post", breakdown=3)  # type: ignore[arg-type]
 
 
 def test_bad_incomplete_quantiles_tz(log: EventLog) -> None:
@@ -334,7 +338,7 @@ def test_bad_incomplete_quantiles_tz(log: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match=r"quantiles=\(1.5,\).*between 0 and 1"):
         activation(log, key_event="post", quantiles=(1.5,))
     with pytest.raises(InvalidParameterError, match=r"Unknown time zone 'Asia/Shanghia'"):
-        activation(log, key_event="post", by="day", tz="Asia/Shanghia")
+        activation(log, key_event="post", breakdown="day", tz="Asia/Shanghia")
     with pytest.raises(InvalidParameterError, match=r"Invalid week_start='someday'"):
         activation(log, key_event="post", week_start="someday")  # type: ignore[arg-type]
 
@@ -511,13 +515,13 @@ def test_activation_equals_slow_version_and_ignores_row_order(
     as_of = T0 + pd.Timedelta(cut, unit="h")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsufficientDataWarning)
-        res = activation(df, key_event="post", within=within, as_of=as_of, by="day")
+        res = activation(df, key_event="post", within=within, as_of=as_of, breakdown="day")
         shuffled = activation(
             df.sample(frac=1.0, random_state=seed),
             key_event="post",
             within=within,
             as_of=as_of,
-            by="day",
+            breakdown="day",
         )
     pd.testing.assert_frame_equal(res.table, shuffled.table)
     got = {str(r.user_id): (bool(r.activated), bool(r.eligible)) for r in res.per_user.itertuples()}

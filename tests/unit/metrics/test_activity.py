@@ -128,8 +128,8 @@ def test_week_start_and_time_zone(log: EventLog) -> None:
 
 
 def test_event_filter(log: EventLog) -> None:
-    assert active_users(log, window="month", event="buy").tolist() == [2]
-    assert active_users(log, window="month", event=["buy", "open"]).tolist() == [3]
+    assert active_users(log, window="month", activity_events="buy").tolist() == [2]
+    assert active_users(log, window="month", activity_events=["buy", "open"]).tolist() == [3]
 
 
 def test_frame_input_is_not_mutated(df: pd.DataFrame) -> None:
@@ -147,7 +147,7 @@ def test_empty_range_gives_zeros_and_a_warning(log: EventLog) -> None:
 def test_no_qualifying_event_gives_an_empty_series(log: EventLog) -> None:
     view = log.filter_events("open")  # 'buy' is still a known name, with no event here
     with pytest.warns(InsufficientDataWarning):
-        s = active_users(view, event="buy")
+        s = active_users(view, activity_events="buy")
     assert s.empty
     assert s.dtype == np.int64
     assert str(s.index.tz) == "UTC"
@@ -208,13 +208,15 @@ def test_invalid_week_start(log: EventLog) -> None:
 
 def test_unknown_event(log: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match=r"Unknown event name\(s\) \['opne'\].*'open'"):
-        active_users(log, event="opne")
+        active_users(log, activity_events="opne")
 
 
-@pytest.mark.parametrize(("event", "match"), [([], "names no event"), (5, "Invalid event=5")])
+@pytest.mark.parametrize(
+    ("event", "match"), [([], "names no event"), (5, "Invalid activity_events=5")]
+)
 def test_bad_event_argument(log: EventLog, event: object, match: str) -> None:
     with pytest.raises(InvalidParameterError, match=match):
-        active_users(log, event=event)  # type: ignore[arg-type]
+        active_users(log, activity_events=event)  # type: ignore[arg-type]
 
 
 # ============================================================================ stickiness_ratio
@@ -346,7 +348,7 @@ def test_stickiness_empty_range(log: EventLog) -> None:
     assert r.counts.tolist() == [0, 0]
     view = log.filter_events("open")
     with pytest.warns(InsufficientDataWarning):
-        empty = stickiness(view, event="buy", within="week")
+        empty = stickiness(view, activity_events="buy", within="week")
     assert empty.counts.empty
     assert empty.per_user().empty
 

@@ -91,7 +91,7 @@ def test_growth_accounting_rates(monthly: EventLog) -> None:
 
 def test_growth_accounting_new_is_first_qualifying_activity(monthly: EventLog) -> None:
     # paying users: b pays first in March (new then, not resurrected)
-    r = growth_accounting(monthly, event="buy")
+    r = growth_accounting(monthly, activity_events="buy")
     assert r.counts["active"].tolist() == [1, 1, 0]
     assert r.counts["new"].tolist() == [1, 1, 0]
     assert r.counts["churned"].tolist() == [0, 1, 1]
@@ -130,7 +130,7 @@ def test_growth_accounting_empty(monthly: EventLog) -> None:
     assert r.counts["active"].tolist() == [0, 0]
     assert r.counts["ever_active"].tolist() == [4, 4]
     with pytest.warns(InsufficientDataWarning):
-        empty = growth_accounting(monthly.filter_events("open"), event="buy")
+        empty = growth_accounting(monthly.filter_events("open"), activity_events="buy")
     assert empty.counts.empty
     assert empty.rates.empty
 
@@ -141,7 +141,7 @@ def test_growth_accounting_empty(monthly: EventLog) -> None:
         ({"period": "quarter"}, "Unsupported period 'quarter'"),
         ({"start": "2024-03-01", "end": "2024-01-01"}, "is before start"),
         ({"tz": "UTC+8"}, "Unknown time zone 'UTC\\+8'"),
-        ({"event": "bye"}, r"Unknown event name\(s\) \['bye'\]"),
+        ({"activity_events": "bye"}, r"Unknown event name\(s\) \['bye'\]"),
     ],
 )
 def test_growth_accounting_errors(monthly: EventLog, kwargs: dict[str, object], match: str) -> None:
@@ -185,11 +185,11 @@ def test_growth_states_active_columns(daily: EventLog) -> None:
 
 
 def test_growth_states_event_filter_and_windows(daily: EventLog) -> None:
-    r = growth_states(daily, event="lesson", start=at(0), end=at(13))
+    r = growth_states(daily, activity_events="lesson", start=at(0), end=at(13))
     assert "w" not in r.user_states().index
     # with a 3-day week and a 10-day month, u's day 12 (gap 9) is reactivated and v is dormant
     short = growth_states(
-        daily, event="lesson", start=at(12), end=at(12), week_days=3, month_days=10
+        daily, activity_events="lesson", start=at(12), end=at(12), week_days=3, month_days=10
     )
     assert short.user_states().to_dict() == {"u": "reactivated", "v": "dormant"}
     assert short.params["week_days"] == 3
@@ -243,7 +243,7 @@ def test_growth_states_result_shapes(daily: EventLog) -> None:
 
 def test_growth_states_empty(daily: EventLog) -> None:
     with pytest.warns(InsufficientDataWarning, match="growth_states"):
-        r = growth_states(daily.filter_events("email"), event="lesson")
+        r = growth_states(daily.filter_events("email"), activity_events="lesson")
     assert r.counts.empty
     assert r.rates.empty
     assert r.user_states().empty
@@ -258,7 +258,7 @@ def test_growth_states_empty(daily: EventLog) -> None:
         ({"week_days": 7, "month_days": 7}, "must be larger than week_days=7"),
         ({"start": "2024-02-01", "end": "2024-01-01"}, "is before start"),
         ({"tz": "Europe/Berln"}, "Did you mean 'Europe/Berlin'"),
-        ({"event": "lessons"}, r"Unknown event name\(s\) \['lessons'\]"),
+        ({"activity_events": "lessons"}, r"Unknown event name\(s\) \['lessons'\]"),
     ],
 )
 def test_growth_states_errors(daily: EventLog, kwargs: dict[str, object], match: str) -> None:

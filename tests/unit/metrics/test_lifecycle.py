@@ -84,7 +84,7 @@ def test_positive_dormant_sign(log: EventLog) -> None:
 
 
 def test_event_filter_keeps_new_by_first_event_of_any_kind(log: EventLog) -> None:
-    r = lifecycle(log, period="day", event="open")
+    r = lifecycle(log, period="day", activity_events="open")
     # b's first event (signup, day 1) makes b new on day 1 although b opens on day 2 only
     assert counts(r) == {
         "new": [1, 0, 0, 1, 0],
@@ -194,7 +194,7 @@ def test_empty_range_warns(log: EventLog) -> None:
         r = lifecycle(log, period="day", start="2025-01-01", end="2025-01-02")
     assert counts(r) == {s: [0, 0] for s in ("new", "returning", "resurrecting", "dormant")}
     with pytest.warns(InsufficientDataWarning):
-        empty = lifecycle(log.filter_events("open"), event="buy")
+        empty = lifecycle(log.filter_events("open"), activity_events="buy")
     assert empty.counts.empty
     assert list(empty.counts.columns) == [
         "new",
@@ -211,7 +211,7 @@ def test_empty_range_warns(log: EventLog) -> None:
         ({"dormant_sign": "negativ"}, "Invalid dormant_sign='negativ'.*did you mean 'negative'"),
         ({"start": "2024-01-05", "end": "2024-01-01"}, "is before start"),
         ({"tz": "Mars/Olympus"}, "Unknown time zone 'Mars/Olympus'"),
-        ({"event": "opn"}, r"Unknown event name\(s\) \['opn'\]"),
+        ({"activity_events": "opn"}, r"Unknown event name\(s\) \['opn'\]"),
         ({"created_at": "join"}, "created_at='join' is not a property column.*'joined'"),
         ({"created_at": 5}, "Invalid created_at of type int"),
         (

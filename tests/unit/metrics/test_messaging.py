@@ -127,7 +127,7 @@ def test_each_rate_names_its_denominator(log: EventLog) -> None:
 
 
 def test_by_none_counts_each_user_once_from_the_first_send(log: EventLog) -> None:
-    res = message_funnel(log, by=None)
+    res = message_funnel(log, breakdown=None)
     t = res.table
     assert t.index.tolist() == ["all"]
     assert t["sent"].tolist() == [5]
@@ -135,7 +135,7 @@ def test_by_none_counts_each_user_once_from_the_first_send(log: EventLog) -> Non
     assert t["opened"].tolist() == [3]
     assert t["clicked"].tolist() == [2]
     assert t["returned"].tolist() == [3]  # a, b and d (3 days after her first send)
-    assert res.params["by"] is None
+    assert res.params["breakdown"] is None
 
 
 def test_return_event_and_window(log: EventLog) -> None:
@@ -208,15 +208,15 @@ def test_message_events_without_a_channel_are_left_out() -> None:
     rows = [("a", SENT, T0, "email"), ("b", SENT, T0, None)]
     res = message_funnel(frame(rows), delivered=None, opened=None, clicked=None)
     assert res.table["sent"].tolist() == [1]
-    assert message_funnel(frame(rows), by=None, delivered=None, opened=None, clicked=None).table[
-        "sent"
-    ].tolist() == [2]
+    assert message_funnel(
+        frame(rows), breakdown=None, delivered=None, opened=None, clicked=None
+    ).table["sent"].tolist() == [2]
 
 
 def test_by_another_property() -> None:
     rows = [("a", SENT, T0, "email"), ("b", SENT, T0, "email")]
     df = frame(rows, template=["t1", "t2"])
-    res = message_funnel(df, by="template", delivered=None, opened=None, clicked=None)
+    res = message_funnel(df, breakdown="template", delivered=None, opened=None, clicked=None)
     assert res.table.index.name == "template"
     assert res.table["sent"].tolist() == [1, 1]
 
@@ -267,10 +267,10 @@ def test_errors(log: EventLog) -> None:
         message_funnel(log, sent=None)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match=r"return_within='0D'.*positive"):
         message_funnel(log, return_within="0D")
-    with pytest.raises(InvalidParameterError, match=r"by='chanel'.*did you mean 'channel'"):
-        message_funnel(log, by="chanel")
-    with pytest.raises(InvalidParameterError, match=r"Invalid by=\['channel'\]"):
-        message_funnel(log, by=["channel"])  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match=r"breakdown='chanel'.*did you mean 'channel'"):
+        message_funnel(log, breakdown="chanel")
+    with pytest.raises(InvalidParameterError, match=r"Invalid breakdown=\['channel'\]"):
+        message_funnel(log, breakdown=["channel"])  # type: ignore[arg-type]
 
 
 def test_synthetic_campaign_flags_match() -> None:

@@ -114,11 +114,11 @@ def test_revenue_time_zone_and_week_start(shop: EventLog) -> None:
 
 
 def test_active_event_restricts_arpu_denominator_but_payers_stay_active(shop: EventLog) -> None:
-    res = revenue(shop, period="week", active_event="open")
+    res = revenue(shop, period="week", activity_events="open")
     t = res.table
     # week 3: nobody opens, but a and b buy: they are active
     assert t["active_users"].tolist() == [3, 0, 2]
-    only_c = revenue(shop.filter_users(["c", "a"]), period="week", active_event="open").table
+    only_c = revenue(shop.filter_users(["c", "a"]), period="week", activity_events="open").table
     assert only_c["active_users"].tolist() == [2, 0, 1]
 
 
@@ -168,8 +168,8 @@ def test_revenue_empty_range_warns() -> None:
 def test_revenue_errors(shop: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match=r"purchase_event.*did you mean 'purchase'"):
         revenue(shop, purchase_event="purchse")
-    with pytest.raises(InvalidParameterError, match=r"active_event.*did you mean 'open'"):
-        revenue(shop, active_event="opne")
+    with pytest.raises(InvalidParameterError, match=r"activity_events.*did you mean 'open'"):
+        revenue(shop, activity_events="opne")
     with pytest.raises(InvalidParameterError, match=r"Unsupported period 'wek'.*'week'"):
         revenue(shop, period="wek")
     with pytest.raises(InvalidParameterError, match=r"Unknown time zone"):
@@ -299,7 +299,7 @@ CHANNEL = {"a": "ads", "b": "ads", "c": "organic", "d": "organic", "e": "social"
 
 def test_payback_with_a_cost_per_channel(cohorts: EventLog) -> None:
     cac = {"ads": 6.0, "organic": 3.0, "social": 1.0, "tv": 50.0}
-    res = payback(cohorts, cac=cac, channel=CHANNEL, periods=4)
+    res = payback(cohorts, cac=cac, breakdown=CHANNEL, periods=4)
     assert isinstance(res, PaybackResult)
     t = res.table
     assert t.index.name == "channel"
@@ -318,7 +318,7 @@ def test_payback_with_a_cost_per_channel(cohorts: EventLog) -> None:
 
 
 def test_payback_exact_equality_counts(cohorts: EventLog) -> None:
-    res = payback(cohorts, cac={"ads": 7.0, "organic": 0.0, "social": 0.0}, channel=CHANNEL)
+    res = payback(cohorts, cac={"ads": 7.0, "organic": 0.0, "social": 0.0}, breakdown=CHANNEL)
     assert res.table["payback_period"].tolist() == [1, 0, 0]
     assert np.isnan(res.table.loc["organic", "ltv_to_cac"])  # CAC 0
 
@@ -331,11 +331,11 @@ def test_payback_with_a_cost_per_user_frame(cohorts: EventLog) -> None:
             "acquisition_cost": [4.0, 8.0, 0.0, None, 1.0, 100.0],
         }
     )
-    res = payback(cohorts, cac=users, channel="channel", periods=3)
+    res = payback(cohorts, cac=users, breakdown="channel", periods=3)
     t = res.table
     assert t["cac"].tolist() == [6.0, 0.0, 1.0]  # zz is not in the log; d's cost unknown
     assert t["payback_period"].tolist() == [1, 0, pd.NA]
-    assert res.params["channel"] == "channel"
+    assert res.params["breakdown"] == "channel"
 
 
 def test_payback_channel_as_a_property() -> None:
@@ -345,7 +345,7 @@ def test_payback_channel_as_a_property() -> None:
         ("b", "signup", T0, None),
     ]
     df = frame(rows, utm=["ads", None, "seo"])
-    res = payback(df, cac={"ads": 5.0, "seo": 1.0}, channel="utm", periods=2)
+    res = payback(df, cac={"ads": 5.0, "seo": 1.0}, breakdown="utm", periods=2)
     assert res.table.index.name == "utm"
     assert res.table["payback_period"].tolist() == [0, pd.NA]
 
@@ -354,7 +354,7 @@ def test_payback_signup_event_and_as_of(cohorts: EventLog) -> None:
     res = payback(
         cohorts,
         cac={"ads": 6.0, "organic": 3.0, "social": 1.0},
-        channel=CHANNEL,
+        breakdown=CHANNEL,
         signup_event="signup",
         as_of=T0 + 9 * DAY,
         periods=3,
@@ -364,7 +364,7 @@ def test_payback_signup_event_and_as_of(cohorts: EventLog) -> None:
 
 
 def test_payback_result_api(cohorts: EventLog) -> None:
-    res = payback(cohorts, cac={"ads": 6.0, "organic": 3.0, "social": 1.0}, channel=CHANNEL)
+    res = payback(cohorts, cac={"ads": 6.0, "organic": 3.0, "social": 1.0}, breakdown=CHANNEL)
     tidy = res.to_frame()
     assert tidy.columns.tolist() == ["channel", "age", "cumulative_revenue_per_user", "cac"]
     assert len(tidy) == 3 * 12
@@ -376,14 +376,14 @@ def test_payback_result_api(cohorts: EventLog) -> None:
 
 def test_payback_warns_without_acquired_users(cohorts: EventLog) -> None:
     with pytest.warns(InsufficientDataWarning, match="no user with a channel"):
-        res = payback(cohorts, cac={"ads": 1.0}, channel={"a": "ads"}, as_of=T0 - DAY)
+        res = payback(cohorts, cac={"ads": 1.0}, breakdown={"a": "ads"}, as_of=T0 - DAY)
     assert res.table["payback_period"].isna().all()
 
 
 @pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), "6", True])
 def test_payback_rejects_bad_costs(cohorts: EventLog, bad: object) -> None:
     with pytest.raises(InvalidParameterError, match=r"Invalid acquisition cost.*per channel.*>= 0"):
-        payback(cohorts, cac={"ads": bad, "organic": 1.0, "social": 1.0}, channel=CHANNEL)
+        payback(cohorts, cac={"ads": bad, "organic": 1.0, "social": 1.0}, breakdown=CHANNEL)
 
 
 def test_payback_rejects_negative_user_costs(cohorts: EventLog) -> None:
@@ -391,37 +391,41 @@ def test_payback_rejects_negative_user_costs(cohorts: EventLog) -> None:
     with pytest.raises(
         InvalidParameterError, match=r"per user: 'a': -3.0, 'b': 'x'.*finite numbers >= 0"
     ):
-        payback(cohorts, cac=users, channel="channel")
+        payback(cohorts, cac=users, breakdown="channel")
 
 
 def test_payback_cac_frame_errors(cohorts: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match=r"no 'user_id' column.*did you mean 'userid'"):
-        payback(cohorts, cac=pd.DataFrame({"userid": ["a"], "cost": [1.0]}), channel=CHANNEL)
+        payback(cohorts, cac=pd.DataFrame({"userid": ["a"], "cost": [1.0]}), breakdown=CHANNEL)
     with pytest.raises(InvalidParameterError, match=r"no cost column.*rename 'costs'"):
-        payback(cohorts, cac=pd.DataFrame({"user_id": ["a"], "costs": [1.0]}), channel=CHANNEL)
+        payback(cohorts, cac=pd.DataFrame({"user_id": ["a"], "costs": [1.0]}), breakdown=CHANNEL)
     with pytest.raises(InvalidParameterError, match=r"lists user ids \['a'\] more than once"):
-        payback(cohorts, cac=pd.DataFrame({"user_id": ["a", "a"], "cost": [1, 2]}), channel=CHANNEL)
+        payback(
+            cohorts, cac=pd.DataFrame({"user_id": ["a", "a"], "cost": [1, 2]}), breakdown=CHANNEL
+        )
     with pytest.raises(InvalidParameterError, match=r"Invalid cac of type list"):
-        payback(cohorts, cac=[1.0], channel=CHANNEL)  # type: ignore[arg-type]
+        payback(cohorts, cac=[1.0], breakdown=CHANNEL)  # type: ignore[arg-type]
 
 
 def test_payback_missing_channel_cost(cohorts: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match=r"No CAC for channel\(s\) \['social'\].*0.0"):
-        payback(cohorts, cac={"ads": 6.0, "organic": 3.0}, channel=CHANNEL)
+        payback(cohorts, cac={"ads": 6.0, "organic": 3.0}, breakdown=CHANNEL)
 
 
 def test_payback_unknown_channel_property(cohorts: EventLog) -> None:
     df = cohorts.to_pandas()
     df["chanel_x"] = "ads"
     log = EventLog.from_pandas(df)
-    with pytest.raises(InvalidParameterError, match=r"channel='channel'.*did you mean 'chanel_x'"):
-        payback(log, cac={"ads": 1.0}, channel="channel")
-    with pytest.raises(InvalidParameterError, match=r"Invalid channel=None"):
-        payback(log, cac={"ads": 1.0}, channel=None)
-    with pytest.raises(InvalidParameterError, match=r"Unknown property channel='week'"):
-        payback(log, cac={"ads": 1.0}, channel="week")  # periods are not channels
-    with pytest.raises(InvalidParameterError, match=r"No user of the log is in channel"):
-        payback(log, cac={"ads": 1.0}, channel={1: "ads"})
+    with pytest.raises(
+        InvalidParameterError, match=r"breakdown='channel'.*did you mean 'chanel_x'"
+    ):
+        payback(log, cac={"ads": 1.0}, breakdown="channel")
+    with pytest.raises(InvalidParameterError, match=r"Invalid breakdown=None"):
+        payback(log, cac={"ads": 1.0}, breakdown=None)
+    with pytest.raises(InvalidParameterError, match=r"Unknown property breakdown='week'"):
+        payback(log, cac={"ads": 1.0}, breakdown="week")  # periods are not channels
+    with pytest.raises(InvalidParameterError, match=r"No user of the log is in breakdown"):
+        payback(log, cac={"ads": 1.0}, breakdown={1: "ads"})
 
 
 def test_payback_on_synthetic_data() -> None:
@@ -430,9 +434,9 @@ def test_payback_on_synthetic_data() -> None:
     data = synthetic(n_users=2000, days=60, seed=3)
     costs = dict(zip(data.channels["channel"], data.channels["cost_per_user"], strict=True))
     by_channel = payback(
-        data.events, cac=costs, channel=data.users.set_index("user_id")["channel"], periods=8
+        data.events, cac=costs, breakdown=data.users.set_index("user_id")["channel"], periods=8
     )
-    by_user = payback(data.events, cac=data.users, channel="channel", periods=8)
+    by_user = payback(data.events, cac=data.users, breakdown="channel", periods=8)
     pd.testing.assert_frame_equal(by_channel.table, by_user.table)
     assert by_channel.table.loc["organic", "payback_period"] == 0
     assert by_channel.table["users"].sum() == 2000

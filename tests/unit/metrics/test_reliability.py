@@ -9,6 +9,7 @@ import pytest
 
 from useropslib import metrics as m
 from useropslib.events import EventLog
+from useropslib.events._query import EventSelector
 from useropslib.exceptions import InvalidParameterError, UseropsWarning
 
 
@@ -49,26 +50,17 @@ def test_a_step_filter_of_the_wrong_kind_is_refused(prop: list[Any], filter_valu
         m.funnel(log, ["view", ("buy", {"channel": filter_value})])
 
 
-PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
-
-
 @pytest.mark.parametrize(
     ("prop", "filter_value", "converted"),
     [
         (["web", "web"], "web", 1),
         ([1, 2], 2, 1),
         ([1, 2], 3, 0),
-        pytest.param(
-            ["web", None],
-            None,
-            1,
-            marks=pytest.mark.xfail(
-                PANDAS_3,
-                reason="known defect under pandas 3: a None filter on a string property "
-                "matches nothing (the str dtype holds NaN)",
-                strict=True,
-            ),
-        ),
+        # None matches a missing value, whether the column holds None (object, pandas 2) or
+        # NaN (str, pandas 3)
+        (["web", None], None, 1),
+        (["web", None], [None, "web"], 1),
+        (["web", None], "web", 0),
     ],
 )
 def test_a_step_filter_of_the_right_kind_counts(
@@ -98,3 +90,26 @@ def test_lifecycle_warns_when_users_are_created_after_all_their_events(created: 
 def test_lifecycle_with_plausible_created_at_does_not_warn() -> None:
     log = log_of([("a", "open", "2024-05-01T00:00Z"), ("b", "open", "2024-05-02T00:00Z")])
     m.lifecycle(log, period="week", created_at={"a": "2024-04-01T00:00Z", "b": "2024-05-02T00:00Z"})
+
+
+@pytest.mark.parametrize(
+    ("filter_value", "users"),
+    [
+        (None, ["b", "c"]),
+        ("web", ["a"]),
+        ([None, "web"], ["a", "b", "c"]),
+        (float("nan"), ["b", "c"]),
+    ],
+)
+def test_a_none_property_filter_selects_the_events_without_the_property(
+    filter_value: Any, users: list[str]
+) -> None:
+    # the shared selector (every metric but the funnel's steps): missing is None under pandas 2
+    # (object column) and NaN under pandas 3 (str column); a None filter matches both
+    rows = [(u, "buy", "2024-05-01T00:00Z") for u in ("a", "b", "c")]
+    log = log_of(rows, channel=["web", None, float("nan")])
+    daily = m.active_users(log, activity_events=("buy", {"channel": filter_value}))
+    assert int(daily.sum()) == len(users)
+    assert EventSelector.parse(("buy", {"channel": filter_value})).mask(log).tolist() == [
+        u in users for u in ("a", "b", "c")
+    ]

@@ -66,7 +66,7 @@ def test_default_purchase_and_value_fallback(log: EventLog) -> None:
         ),
         tz="UTC",
     )
-    res2 = rfm(no_purchase, bins=2, segment_map=[("Any", None, None, None)])
+    res2 = rfm(no_purchase, purchase_event=None, bins=2, segment_map=[("Any", None, None, None)])
     assert res2.table.index.tolist() == ["a"]  # events with a value are the purchases
 
 
