@@ -130,6 +130,7 @@ ESTIMATING: dict[str, tuple[Callable[[EventLog], Any], str]] = {
     ),
     "campaigns.evaluate": (lambda log: k.evaluate(CAMPAIGN, log), "the log is empty"),
     "campaigns.lasting_effect": (lambda log: k.lasting_effect(CAMPAIGN, log), "the log is empty"),
+    "campaigns.user_quality": (lambda log: k.user_quality(CAMPAIGN, log), "the log is empty"),
     "campaigns.recall_audience": (lambda log: k.recall_audience(log, top_k=10), "log is empty"),
     "campaigns.breakdown_target": (
         lambda log: k.breakdown_target(
