@@ -8,8 +8,9 @@ import pandas as pd
 
 from useropslib.events import EventsLike, as_event_log
 from useropslib.models import Period
-from useropslib.paths._paths import step_matrix, top_paths
+from useropslib.paths._paths import top_paths
 from useropslib.paths._sessions import session_metrics
+from useropslib.paths._step_matrix import step_matrix
 from useropslib.paths._transitions import transitions
 
 __all__ = ["paths_report"]
