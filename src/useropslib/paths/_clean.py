@@ -9,15 +9,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, EventsLike, as_event_log
+from useropslib.events import EventLog, EventsLike
 from useropslib.paths._query import (
     Split,
     Ties,
     Within,
-    check_choice,
-    order_events,
-    path_rows,
-    session_rule,
+    frame_paths,
 )
 
 if TYPE_CHECKING:
@@ -85,13 +82,21 @@ def clean_log(
     0  view 2024-01-01 00:00:00+00:00
     1   buy 2024-01-01 00:02:00+00:00
     """
-    log = as_event_log(events)
-    check_choice("within", within, ("user", "session"))
-    rule = session_rule(log, timeout=timeout, split=split, tz=tz) if within == "session" else None
-    o = order_events(
-        log, ties=ties, include=include, exclude=exclude, group=group, as_of=as_of, tz=tz
+    f = frame_paths(
+        events,
+        within=within,
+        collapse=collapse,
+        collapse_only=collapse_only,
+        include=include,
+        exclude=exclude,
+        group=group,
+        ties=ties,
+        timeout=timeout,
+        split=split,
+        tz=tz,
+        as_of=as_of,
     )
-    pr = path_rows(o, within=within, rule=rule, collapse=collapse, collapse_only=collapse_only)
+    log, pr = f.log, f.rows
     assert pr.rows is not None
     rows = pr.rows
     props = None

@@ -10,7 +10,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventsLike, as_event_log
+from useropslib._checks import check_bool, check_choice
+from useropslib.events import EventsLike
+from useropslib.events._query import EventSelector, event_codes, warn_empty
 from useropslib.exceptions import (
     InsufficientDataError,
     InvalidParameterError,
@@ -21,11 +23,14 @@ from useropslib.paths._query import (
     Ordered,
     PathRows,
     Ties,
-    check_choice,
     check_steps,
     collapse_mask,
+    event_code,
+    open_log,
     order_events,
     positions,
+    selected_codes,
+    until_ns,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +39,6 @@ from useropslib.paths._clean import clean_log
 from useropslib.paths._framing import (
     STOPPED,
     Window,
-    ns_stamp,
     path_strings,
 )
 from useropslib.paths._paths import group_paths
@@ -237,22 +241,23 @@ def conversion_paths(
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InvalidParameterError(f"n must be a positive integer, got {n!r}. Hint: n=10.")
     w_ns = int(pd.Timedelta(parse_window(window)).value)
-    log = as_event_log(events)
-    e_code, t_code = (int(c) for c in log.event_code_of([entry, target]))
-    if e_code == t_code:
+    log, asof = open_log(events, tz=tz, as_of=as_of)
+    e_code = event_code(log, entry, param="entry")
+    t_code = event_code(log, target, param="target")
+    if entry == target:
         raise InvalidParameterError(
             f"entry and target are the same event {entry!r}. Hint: the target is what entrants "
             "should reach afterwards."
         )
     o = order_events(
-        log, ties=ties, include=include, exclude=exclude, group=group, as_of=as_of, tz=tz
+        log, ties=ties, include=include, exclude=exclude, group=group, until=until_ns(asof)
     )
     inside, first, fu = _entry_rows(o, e_code, w_ns)
     n_users = int((first >= 0).sum())
     if n_users == 0:
-        raise InsufficientDataError(
-            f"No user has the entry event {entry!r} (at or before as_of). Hint: check the "
-            "event name and as_of."
+        warn_empty(
+            f"No user has the entry event {entry!r} (at or before as_of)",
+            hint="check the event name and as_of",
         )
     # first target after the entry, inside the window
     hit = inside & (o.event == t_code)
@@ -274,7 +279,7 @@ def conversion_paths(
     rows = np.flatnonzero(keep)
     unit, lab, user = o.user[rows], label[rows], o.user[rows]
     if collapse is not None:
-        check_choice("collapse", collapse, ("first", "last"))
+        check_choice(collapse, ("first", "last"), "collapse")
         m = collapse_mask(unit, lab, collapse)
         unit, lab, user = unit[m], lab[m], user[m]
     pos = positions(unit)
@@ -313,7 +318,7 @@ def conversion_paths(
             "collapse": collapse,
             "ties": ties,
         },
-        as_of=ns_stamp(log, as_of, tz),
+        as_of=None if asof is None else asof.stamp,
         table=table.reset_index(drop=True),
         users=n_users,
         converted=total_conv,
@@ -476,30 +481,32 @@ def core_path(
             "steps=['view_campaign', 'claim_coupon', 'purchase']."
         )
     check_steps(len(steps), name="len(steps)")
-    check_choice("collapse", collapse, (True, False))
+    check_bool(collapse, "collapse")
     w_ns = int(pd.Timedelta(parse_window(window)).value)
-    log = as_event_log(events)
-    codes = log.event_code_of(list(steps))
+    log, asof = open_log(events, tz=tz, as_of=as_of)
+    EventSelector.parse(list(steps), param="steps", allow_any=False)
+    codes = event_codes(log, list(steps), param="steps")  # in step order; -1 = unknown
     if ignore is not None and not isinstance(ignore, (str, list, tuple, set, frozenset)):
         raise InvalidParameterError(
             f"Invalid ignore={type(ignore).__name__}. Expected an event name or a list of them. "
             "Hint: ignore=['open']."
         )
     ign = [] if ignore is None else ([ignore] if isinstance(ignore, str) else list(ignore))
-    ign_codes = log.event_code_of(ign) if ign else np.empty(0, dtype=np.int64)
+    ign_codes = selected_codes(log, ign, param="ignore") if ign else np.empty(0, dtype=np.int64)
     both = set(codes.tolist()) & set(ign_codes.tolist())
     if both:
         raise InvalidParameterError(
             f"Event(s) {[str(log.event_names[c]) for c in sorted(both)]} are both core steps "
             "and ignored. Hint: remove them from ignore."
         )
-    o = order_events(log, ties=ties, as_of=as_of, tz=tz)
-    inside, first, _ = _entry_rows(o, int(codes[0]), w_ns)
+    o = order_events(log, ties=ties, until=until_ns(asof))
+    entry_code = int(codes[0])
+    inside, first, _ = _entry_rows(o, entry_code, w_ns)
     participants = int((first >= 0).sum())
     if participants == 0:
-        raise InsufficientDataError(
-            f"No user has the first core step {steps[0]!r} (at or before as_of). Hint: check "
-            "the event name and as_of."
+        warn_empty(
+            f"No user has the first core step {steps[0]!r} (at or before as_of)",
+            hint="check the event name and as_of",
         )
     keep = inside & ~np.isin(o.event, ign_codes)
     rows = np.flatnonzero(keep)
@@ -532,7 +539,7 @@ def core_path(
             "step": np.arange(k, dtype=np.int64),
             "name": [str(s) for s in steps],
             "on_path": on_path,
-            "on_path_rate": on_path / participants,
+            "on_path_rate": on_path / max(participants, 1),
             "left_after": left.astype(np.int64),
         }
     )
@@ -548,21 +555,23 @@ def core_path(
         "after_name",
         np.asarray([str(s) for s in steps], dtype=object)[detours["after_step"].to_numpy()],
     )
-    detours["share"] = detours["users"] / participants
+    detours["share"] = detours["users"] / max(participants, 1)
     detours = detours.sort_values(
         ["users", "after_step", "next_event"], ascending=[False, True, True]
     ).reset_index(drop=True)
-    from useropslib.metrics import funnel
+    completed = 0
+    if participants:
+        from useropslib.metrics import funnel
 
-    fun = funnel(
-        log,
-        list(steps),
-        window=pd.Timedelta(w_ns, unit="ns").to_pytimedelta(),
-        attempts="first",
-        as_of=as_of,
-        tz=tz,
-    )
-    completed = int(fun.table["users"].iloc[-1])
+        fun = funnel(
+            log,
+            list(steps),
+            window=pd.Timedelta(w_ns, unit="ns").to_pytimedelta(),
+            attempts="first",
+            as_of=as_of,
+            tz=tz,
+        )
+        completed = int(fun.table["users"].iloc[-1])
     return CorePathResult(
         params={
             "steps": list(steps),
@@ -571,7 +580,7 @@ def core_path(
             "collapse": collapse,
             "ties": ties,
         },
-        as_of=ns_stamp(log, as_of, tz),
+        as_of=None if asof is None else asof.stamp,
         table=table,
         detours=detours,
         participants=participants,
@@ -599,11 +608,11 @@ def _campaign_core_path(
             "Hint: give it funnel=ParticipationFunnel(attention=..., action=...) or pass "
             "steps=[event names]."
         )
-    log = as_event_log(events)
+    log, _ = open_log(events, tz=tz, as_of=None)
     group: dict[str, str] = {}
     labels: list[str] = []
     for _, names in funnel_.stages:
-        log.event_code_of(list(names))
+        selected_codes(log, list(names), param="campaign funnel stage")
         label = " | ".join(names)
         for n in names:
             if n in group:

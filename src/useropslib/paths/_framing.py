@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._time import stamp, to_utc_ns
+from useropslib.events import EventLog
 from useropslib.exceptions import (
     InvalidParameterError,
     did_you_mean,
@@ -19,11 +17,8 @@ from useropslib.exceptions import (
 from useropslib.paths._query import (
     Ordered,
     PathRows,
-    check_choice,
-    order_events,
-    path_rows,
+    event_code,
     positions,
-    session_rule,
 )
 
 if TYPE_CHECKING:
@@ -36,9 +31,7 @@ __all__ = [
     "first_per_unit",
     "frame_window",
     "label_code",
-    "ns_stamp",
     "path_strings",
-    "prepare",
 ]
 
 I64: TypeAlias = npt.NDArray[np.int64]
@@ -52,25 +45,27 @@ STOPPED = "(no further event)"
 # ============================================================================ helpers
 
 
-def label_code(pr: PathRows | Ordered, name: str, what: str, log: EventLog) -> int:
-    """Code of a label named by the caller (an event name or a group label)."""
+def label_code(pr: PathRows | Ordered, name: Any, what: str, log: EventLog) -> int:
+    """Code of a label named by the caller (an event name or a group label); -1 for none.
+
+    A name the log does not know goes through the shared vocabulary: it matches nothing, with an
+    ``UnknownEventWarning`` (an error under ``strict_events()``).  A known event that
+    ``include``/``exclude`` or ``group`` took out of the labels is a contradiction and raises.
+    """
     if not isinstance(name, str):
         raise InvalidParameterError(f"{what} must be an event name, got {name!r}.")
     labels = pr.labels
     pos = labels.get_indexer(pd.Index([name], dtype=object))[0]
     if pos >= 0:
         return int(pos)
-    pool = list(map(str, labels)) + [str(n) for n in log.event_names]
-    close = did_you_mean(name, dict.fromkeys(pool))
+    if name not in set(map(str, log.event_names)):
+        event_code(log, name, param=what)
+        return -1
+    close = did_you_mean(name, dict.fromkeys(map(str, labels)))
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    known = (
-        "the log has no such event"
-        if name not in set(map(str, log.event_names))
-        else "it was left out by include/exclude or renamed by group"
-    )
     raise InvalidParameterError(
-        f"{what} {name!r} is not a path label: {known}.{hint} Labels: "
-        f"{list(map(str, labels[:20]))}{' ...' if len(labels) > 20 else ''}."
+        f"{what} {name!r} is not a path label: it was left out by include/exclude or renamed by "
+        f"group.{hint} Labels: {list(map(str, labels[:20]))}{' ...' if len(labels) > 20 else ''}."
     )
 
 
@@ -122,37 +117,6 @@ def frame_window(pr: PathRows, *, start: int | None, end: int | None, steps: int
     keep &= alive[pr.unit] & (rel < steps)
     rows = np.flatnonzero(keep).astype(np.int64)
     return Window(rows=rows, step=rel[rows] + 1)
-
-
-def ns_stamp(log: EventLog, as_of: Any, tz: str | None) -> pd.Timestamp | None:
-    if as_of is None:
-        return log.as_of
-    return stamp(to_utc_ns(as_of, tz=log.tz if tz is None else tz, name="as_of"), log.tz)
-
-
-def prepare(
-    events: EventsLike,
-    *,
-    within: Any,
-    collapse: Any,
-    include: Any,
-    exclude: Any,
-    group: Any,
-    ties: Any,
-    timeout: Any,
-    split: Any,
-    tz: str | None,
-    as_of: Any,
-    names: Sequence[str] | None = None,
-) -> tuple[EventLog, Ordered, PathRows]:
-    log = as_event_log(events)
-    check_choice("within", within, ("user", "session"))
-    rule = session_rule(log, timeout=timeout, split=split, tz=tz) if within == "session" else None
-    o = order_events(
-        log, ties=ties, include=include, exclude=exclude, group=group, as_of=as_of, tz=tz
-    )
-    pr = path_rows(o, within=within, rule=rule, collapse=collapse)
-    return log, o, pr
 
 
 def path_strings(codes: I64, labels: pd.Index) -> list[str]:

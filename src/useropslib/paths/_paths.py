@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from useropslib._checks import check_choice
 from useropslib.events import EventsLike
 from useropslib.exceptions import (
     InsufficientDataWarning,
@@ -29,8 +30,8 @@ from useropslib.paths._query import (
     Split,
     Ties,
     Within,
-    check_choice,
     check_steps,
+    frame_paths,
     session_rule,
     unit_ids,
 )
@@ -41,9 +42,7 @@ from useropslib.paths._framing import (
     Window,
     frame_window,
     label_code,
-    ns_stamp,
     path_strings,
-    prepare,
 )
 
 __all__ = ["PathsResult", "TopPathsResult", "group_paths", "paths", "top_paths"]
@@ -189,7 +188,7 @@ def paths(
     1  2_search       3_buy      1
     """
     n_steps = check_steps(steps)
-    check_choice("count", count, ("paths", "users"))
+    check_choice(count, ("paths", "users"), "count")
     if edge_limit is not None and (
         isinstance(edge_limit, bool) or not isinstance(edge_limit, int) or edge_limit < 1
     ):
@@ -197,7 +196,7 @@ def paths(
             f"edge_limit must be a positive integer or None, got {edge_limit!r}. Hint: "
             "edge_limit=50 (PostHog's default)."
         )
-    log, _, pr = prepare(
+    f = frame_paths(
         events,
         within=within,
         collapse=collapse,
@@ -210,6 +209,7 @@ def paths(
         tz=tz,
         as_of=as_of,
     )
+    log, pr = f.log, f.rows
     s_code = None if start is None else label_code(pr, start, "start", log)
     e_code = None if end is None else label_code(pr, end, "end", log)
     w = frame_window(pr, start=s_code, end=e_code, steps=n_steps)
@@ -276,7 +276,7 @@ def paths(
     table = _reachable(table, n_steps)
     return PathsResult(
         params=params,
-        as_of=ns_stamp(log, as_of, tz),
+        as_of=f.stamp,
         table=table.reset_index(drop=True),
         n_paths=n_paths,
     )
@@ -434,7 +434,7 @@ def top_paths(
     n_steps = check_steps(steps)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InvalidParameterError(f"n must be a positive integer, got {n!r}. Hint: n=10.")
-    log, o, pr = prepare(
+    f = frame_paths(
         events,
         within=within,
         collapse=collapse,
@@ -447,6 +447,7 @@ def top_paths(
         tz=tz,
         as_of=as_of,
     )
+    log, o, pr = f.log, f.ordered, f.rows
     s_code = None if start is None else label_code(pr, start, "start", log)
     e_code = None if end is None else label_code(pr, end, "end", log)
     w = frame_window(pr, start=s_code, end=e_code, steps=n_steps)
@@ -492,7 +493,7 @@ def top_paths(
             "collapse": collapse,
             "ties": ties,
         },
-        as_of=ns_stamp(log, as_of, tz),
+        as_of=f.stamp,
         table=table.reset_index(drop=True),
         n_paths=int(cnt.sum()),
     )

@@ -22,16 +22,13 @@ from useropslib.paths._query import (
     Ties,
     Within,
     check_steps,
+    frame_paths,
     positions,
 )
 from useropslib.paths._transitions import END, START
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-from useropslib.paths._framing import (
-    ns_stamp,
-    prepare,
-)
 
 __all__ = ["StepMatrixResult", "step_matrix"]
 
@@ -183,7 +180,7 @@ def step_matrix(
     path_end    0.0  0.0  0.5
     """
     n_steps = check_steps(steps)
-    log, _, pr = prepare(
+    f = frame_paths(
         events,
         within=within,
         collapse=collapse,
@@ -196,6 +193,7 @@ def step_matrix(
         tz=tz,
         as_of=as_of,
     )
+    log, pr = f.log, f.rows
     params: dict[str, Any] = {
         "steps": n_steps,
         "within": within,
@@ -210,7 +208,7 @@ def step_matrix(
         m, n = _matrix(pr, np.ones(pr.n_units, dtype=bool), n_steps)
         return StepMatrixResult(
             params=params,
-            as_of=ns_stamp(log, as_of, tz),
+            as_of=f.stamp,
             matrix=m,
             matrix_a=None,
             matrix_b=None,
@@ -241,7 +239,7 @@ def step_matrix(
         total += n
     return StepMatrixResult(
         params=params,
-        as_of=ns_stamp(log, as_of, tz),
+        as_of=f.stamp,
         matrix=mats[0] - mats[1],
         matrix_a=mats[0],
         matrix_b=mats[1],
