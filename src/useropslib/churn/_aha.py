@@ -20,8 +20,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib._checks import is_real
-from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._time import stamp, to_utc_ns
+from useropslib.events import EventLog, EventsLike
+from useropslib.events._query import EventSelector, event_codes, require_data
+from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -29,6 +30,7 @@ from useropslib.exceptions import (
 )
 from useropslib.metrics import MetricResult
 from useropslib.models import ChurnDefinition, parse_window
+from useropslib.paths._query import event_code, first_time_per_user, open_log, selected_codes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,6 +46,7 @@ CAUSATION_CAVEAT = (
     "users do more of everything). Test a behaviour with an experiment before pushing users "
     "towards it."
 )
+_EMPTY_HINT = "pass a log with events"
 _Z = {0.9: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.5758293035489004}
 
 
@@ -78,13 +81,11 @@ def _cohort(
     n_users = len(log.users)
     live = t <= as_of_ns
     big = np.iinfo(np.int64).max
-    signup = np.full(n_users, big, dtype=np.int64)
-    if signup_event is None:
-        np.minimum.at(signup, u[live], t[live])
+    if signup_event is not None:
+        live_signup = live & (e == event_code(log, signup_event, param="signup_event"))
     else:
-        code = int(log.event_code_of([signup_event])[0])
-        m = live & (e == code)
-        np.minimum.at(signup, u[m], t[m])
+        live_signup = live
+    signup = first_time_per_user(u, t, live_signup, n_users)
     has = signup < big
     params: dict[str, Any] = {"signup_event": signup_event}
     if outcome_event is not None:
@@ -93,7 +94,7 @@ def _cohort(
                 "Pass either outcome_event with a window (retained='14D') or a ChurnDefinition, "
                 "not both."
             )
-        o_code = int(log.event_code_of([outcome_event])[0])
+        o_code = event_code(log, outcome_event, param="outcome_event")
         win = int(pd.Timedelta(parse_window(retained)).value)
         m = live & (e == o_code) & has[u] & (t >= signup[u]) & (t <= signup[u] + win)
         outcome = np.zeros(n_users, dtype=bool)
@@ -106,7 +107,7 @@ def _cohort(
         acts = retained.activity_events
         act = live.copy()
         if acts:
-            act &= np.isin(e, log.event_code_of(list(acts)))
+            act &= np.isin(e, selected_codes(log, list(acts), param="activity_events"))
         last = np.full(n_users, np.iinfo(np.int64).min, dtype=np.int64)
         np.maximum.at(last, u[act], t[act])
         outcome = (as_of_ns - last) < thr
@@ -336,14 +337,10 @@ def aha_moments(
         event  did_retained  did_not_retained  ppv  coverage
     0  invite             3                 1 0.75      0.75
     """
-    log = as_event_log(events)
-    zone = log.tz if tz is None else tz
-    if as_of is None:
-        if log.as_of_ns is None:
-            raise InsufficientDataError("The log is empty. Hint: pass a log with events.")
-        as_of_ns = int(log.as_of_ns)
-    else:
-        as_of_ns = to_utc_ns(as_of, tz=zone, name="as_of")
+    log, at = open_log(events, tz=tz, as_of=as_of, allow_before=False)
+    require_data(log.n_events, "aha_moments: the log is empty; events", hint=_EMPTY_HINT)
+    assert at is not None
+    as_of_ns = at.ns
     w_ns = int(pd.Timedelta(parse_window(within)).value)
     if not is_real(confidence) or confidence not in _Z:
         raise InvalidParameterError(
@@ -378,11 +375,11 @@ def aha_moments(
     cand = np.ones(n_ev, dtype=bool)
     if candidates is not None:
         cand[:] = False
-        cand[log.event_code_of(list(candidates))] = True
+        cand[selected_codes(log, candidates, param="candidates")] = True
     if exclude is not None:
-        cand[log.event_code_of(list(exclude))] = False
+        cand[selected_codes(log, exclude, param="exclude")] = False
     for name in (signup_event, outcome_event):
-        if name is not None:
+        if name is not None and name in set(map(str, log.event_names)):
             cand[log.event_code_of([name])] = False
     # early-window events of cohort users
     n_users = len(log.users)
@@ -597,12 +594,12 @@ def growth_path(
             f"key_events must be a non-empty list of event names, got {key_events!r}. Hint: "
             "key_events=['invite', 'first_purchase']."
         )
-    log = as_event_log(events)
-    zone = log.tz if tz is None else tz
-    if log.as_of_ns is None:
-        raise InsufficientDataError("The log is empty. Hint: pass a log with events.")
-    as_of_ns = int(log.as_of_ns) if as_of is None else to_utc_ns(as_of, tz=zone, name="as_of")
-    codes = log.event_code_of(list(key_events))
+    log, at = open_log(events, tz=tz, as_of=as_of, allow_before=False)
+    require_data(log.n_events, "growth_path: the log is empty; events", hint=_EMPTY_HINT)
+    assert at is not None
+    as_of_ns = at.ns
+    EventSelector.parse(list(key_events), param="key_events", allow_any=False)
+    codes = event_codes(log, [str(k) for k in key_events], param="key_events")  # -1: unknown
     cohort, params = _cohort(
         log,
         signup_event=signup_event,
@@ -619,12 +616,11 @@ def growth_path(
     e = log.event_codes.astype(np.int64)
     k = len(codes)
     slot = np.full(len(log.event_names), -1, dtype=np.int64)
-    slot[codes] = np.arange(k)
+    known = codes >= 0
+    slot[codes[known]] = np.flatnonzero(known)
     su = sign[u]
-    m = (su >= 0) & (t >= su) & (t <= as_of_ns) & (slot[e] >= 0)
-    first = np.full(n_users * k, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, u[m] * k + slot[e[m]], t[m])
-    first = first.reshape(n_users, k)[cohort.users]
+    m = (su >= 0) & (t >= su) & (t <= as_of_ns)
+    first = first_time_per_user(u, t, m, n_users, slots=slot[e], k=k)[cohort.users]
     delay = first - cohort.signup[:, None]
     done = first != np.iinfo(np.int64).max
     rows = []

@@ -436,7 +436,8 @@ def session_periods_in_engine(
     import narwhals.stable.v2 as nw
 
     if lazy._t_min is None or lazy._t_max is None:
-        return pd.DataFrame()
+        nothing: pd.DataFrame = pd.DataFrame(columns=["code"])
+        return nothing
     code = period_code_expr("start", int(lazy._t_min), int(lazy._t_max), period, tz, week_start)
     if code is None:
         return None
@@ -468,8 +469,10 @@ def session_periods_in_engine(
             ],
         )
     )
-    out = _to_pandas(got).rename(columns={"_code": "code"})
-    return out.sort_values("code").reset_index(drop=True)
+    out: pd.DataFrame = (
+        _to_pandas(got).rename(columns={"_code": "code"}).sort_values("code").reset_index(drop=True)
+    )
+    return out
 
 
 def _to_pandas(got: Any) -> pd.DataFrame:

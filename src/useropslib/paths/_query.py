@@ -41,6 +41,7 @@ from useropslib.events._query import (
     event_codes,
     load,
     resolve_as_of,
+    warn_empty,
 )
 from useropslib.events._time import NS_PER_DAY, local_ns
 from useropslib.exceptions import InvalidParameterError, clip, did_you_mean
@@ -558,16 +559,19 @@ def positions(unit: I64) -> I64:
 
 
 # ============================================================================ one call's framing
-def open_log(events: EventsLike, *, tz: str | None, as_of: Any) -> tuple[EventLog, AsOf | None]:
+def open_log(
+    events: EventsLike, *, tz: str | None, as_of: Any, allow_before: bool = True
+) -> tuple[EventLog, AsOf | None]:
     """Return the log of a call (every event, exact times) and its ``as_of`` (shared resolver).
 
-    Counting functions accept an ``as_of`` before the first event: they find nothing and warn.
+    Counting functions accept an ``as_of`` before the first event: they find nothing and warn;
+    estimating functions pass ``allow_before=False`` and get the resolver's error.
     """
     log = load(events)
     check_grain(log, "events", "paths and sessions")
     if tz is not None:
         check_tz(tz)
-    return log, resolve_as_of(log, as_of, tz=tz, allow_before=True)
+    return log, resolve_as_of(log, as_of, tz=tz, allow_before=allow_before)
 
 
 def lazy_as_of(events: LazyEventLog, as_of: Any, tz: str | None) -> AsOf:
@@ -628,6 +632,12 @@ def frame_paths(
         log, ties=ties, include=include, exclude=exclude, group=group, until=until_ns(at)
     )
     pr = path_rows(o, within=within, rule=rule, collapse=collapse, collapse_only=collapse_only)
+    if pr.n_units == 0:
+        warn_empty(
+            "No events to form paths",
+            hint="check as_of, include/exclude and the log's range",
+            stacklevel=4,
+        )
     return Framed(log=log, as_of=at, ordered=o, rule=rule, rows=pr)
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from useropslib._checks import check_bool, check_choice
 from useropslib.events import EventsLike, LazyEventLog
-from useropslib.events._query import UserGroups, resolve_groups
+from useropslib.events._query import UserGroups, resolve_groups, warn_empty
 from useropslib.exceptions import InvalidParameterError
 from useropslib.metrics import MetricResult
 from useropslib.paths._query import (
@@ -343,6 +343,8 @@ def transitions(
             tz=tz,
             as_of=as_of,
         )
+        if n_paths == 0:
+            warn_empty("No events to form paths", hint="check as_of, include/exclude and the range")
         return _finish(frame, labels, n_paths, params, asof_stamp, int(min_weight))
     f = frame_paths(
         events,
