@@ -28,9 +28,14 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
 )
-from useropslib.metrics import MetricResult
 from useropslib.models import ChurnDefinition, parse_window
-from useropslib.paths._query import event_code, first_time_per_user, open_log, selected_codes
+from useropslib.paths._query import (
+    TableResult,
+    event_code,
+    first_time_per_user,
+    open_log,
+    selected_codes,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -171,7 +176,7 @@ def _wilson(k: F64, n: F64, z: float) -> tuple[F64, F64]:
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class AhaResult(MetricResult):
+class AhaResult(TableResult):
     """Candidate aha moments ranked by their correlation with the outcome.
 
     Attributes
@@ -203,16 +208,6 @@ class AhaResult(MetricResult):
     retained: int
     excluded: int
     caveat: str = CAUSATION_CAVEAT
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the ranked table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
 
     def plot(self, ax: Axes | None = None, *, top: int = 10) -> Axes:
         """Bars of the best threshold's phi for the ``top`` events.
@@ -476,7 +471,7 @@ def aha_moments(
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class GrowthPathResult(MetricResult):
+class GrowthPathResult(TableResult):
     """Time from signup to each first key action, retained against churned users.
 
     Attributes
@@ -495,16 +490,6 @@ class GrowthPathResult(MetricResult):
     table: pd.DataFrame
     users: int
     caveat: str = CAUSATION_CAVEAT
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bars of the median days to each first key action, retained and churned side by side.

@@ -17,11 +17,11 @@ from useropslib.exceptions import (
     InsufficientDataError,
     InvalidParameterError,
 )
-from useropslib.metrics import MetricResult
 from useropslib.models import Campaign, parse_window
 from useropslib.paths._query import (
     Ordered,
     PathRows,
+    TableResult,
     Ties,
     check_steps,
     collapse_mask,
@@ -53,7 +53,7 @@ Bools: TypeAlias = npt.NDArray[np.bool_]
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class ConversionPathsResult(MetricResult):
+class ConversionPathsResult(TableResult):
     """What users did between an entry event and a target, and how each path converted.
 
     Attributes
@@ -104,16 +104,6 @@ class ConversionPathsResult(MetricResult):
             )
         ranked = ok.sort_values(["conversion_rate", "users"], ascending=[False, False])
         out_: pd.Series = ranked.iloc[0]
-        return out_
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the path table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
         return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
@@ -329,7 +319,7 @@ def conversion_paths(
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class CorePathResult(MetricResult):
+class CorePathResult(TableResult):
     """Whether participants ran a core path through without detours, and where others left it.
 
     Attributes
@@ -366,16 +356,6 @@ class CorePathResult(MetricResult):
     def completion_rate(self) -> float:
         """Share of participants who completed the steps in order, detours allowed."""
         return self.completed / self.participants if self.participants else float("nan")
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the per-step table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bars of the share of participants still on the core path at each step.

@@ -24,10 +24,10 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
 )
-from useropslib.metrics import MetricResult
 from useropslib.paths._query import (
     PathRows,
     Split,
+    TableResult,
     Ties,
     Within,
     check_steps,
@@ -55,7 +55,7 @@ Bools: TypeAlias = npt.NDArray[np.bool_]
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class PathsResult(MetricResult):
+class PathsResult(TableResult):
     """Step-indexed path edges (PostHog's Paths insight).
 
     Attributes
@@ -71,16 +71,6 @@ class PathsResult(MetricResult):
 
     table: pd.DataFrame
     n_paths: int
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the edge table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
 
     def plot(self, ax: Axes | None = None, *, top: int = 30) -> Axes:
         """Flow diagram of the ``top`` edges, one column per step.
@@ -302,7 +292,7 @@ def _reachable(table: pd.DataFrame, n_steps: int) -> pd.DataFrame:
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class TopPathsResult(MetricResult):
+class TopPathsResult(TableResult):
     """The most common whole paths, with their conversion to a target.
 
     Attributes
@@ -318,16 +308,6 @@ class TopPathsResult(MetricResult):
 
     table: pd.DataFrame
     n_paths: int
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the path table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the paths' counts.

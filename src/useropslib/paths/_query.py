@@ -45,6 +45,7 @@ from useropslib.events._query import (
 )
 from useropslib.events._time import NS_PER_DAY, local_ns
 from useropslib.exceptions import InvalidParameterError, clip, did_you_mean
+from useropslib.metrics import MetricResult
 from useropslib.models import parse_window
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "Framed",
     "Ordered",
     "Split",
+    "TableResult",
     "Ties",
     "Within",
     "check_collapse",
@@ -86,6 +88,22 @@ Collapse: TypeAlias = Literal["first", "last"] | None
 MAX_STEPS = 50
 _PACK_LIMIT = 1 << 62
 _UNITS_NS = (1_000_000_000, 1_000_000, 1_000, 1)
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class TableResult(MetricResult):
+    """A result whose answer is one ``table``: :meth:`to_frame` returns a copy of it."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the result's table (a copy).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        table: pd.DataFrame = getattr(self, "table")  # noqa: B009 - every subclass has one
+        out: pd.DataFrame = table.copy()
+        return out
 
 
 def name_categorical(codes: I64, names: pd.Index) -> pd.Categorical:

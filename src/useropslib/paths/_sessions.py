@@ -27,12 +27,12 @@ from useropslib.events import (
 )
 from useropslib.events._query import UserGroups, resolve_groups, warn_empty
 from useropslib.exceptions import InvalidParameterError
-from useropslib.metrics import MetricResult
 from useropslib.models import Period, parse_period
 from useropslib.paths._query import (
     Ordered,
     SessionRule,
     Split,
+    TableResult,
     Ties,
     lazy_as_of,
     name_categorical,
@@ -79,7 +79,7 @@ _LENGTH_BINS = (
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class SessionsResult(MetricResult):
+class SessionsResult(TableResult):
     """The sessions of every user.
 
     Attributes
@@ -112,16 +112,6 @@ class SessionsResult(MetricResult):
         out_: pd.Series = self.table.groupby("user_id", sort=False).size().rename("sessions")
         return out_
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the session table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
-
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of session lengths (share of sessions per length bin).
 
@@ -142,7 +132,7 @@ class SessionsResult(MetricResult):
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class SessionMetricsResult(MetricResult):
+class SessionMetricsResult(TableResult):
     """Session metrics per calendar period (a session belongs to the period it starts in).
 
     Attributes
@@ -159,16 +149,6 @@ class SessionMetricsResult(MetricResult):
 
     table: pd.DataFrame
     lengths: pd.DataFrame
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the per-period table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of the session-length distribution.

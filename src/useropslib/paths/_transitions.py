@@ -21,10 +21,10 @@ from useropslib._checks import check_bool, check_choice
 from useropslib.events import EventsLike, LazyEventLog
 from useropslib.events._query import UserGroups, resolve_groups, warn_empty
 from useropslib.exceptions import InvalidParameterError
-from useropslib.metrics import MetricResult
 from useropslib.paths._query import (
     PathRows,
     Split,
+    TableResult,
     Ties,
     Within,
     frame_paths,
@@ -47,7 +47,7 @@ _WEIGHTS = ("count", "share_of_total", "avg_per_path", "proba_out", "proba_in")
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class TransitionsResult(MetricResult):
+class TransitionsResult(TableResult):
     """Transitions between consecutive events.
 
     Attributes
@@ -94,16 +94,6 @@ class TransitionsResult(MetricResult):
         )
         out = m.reindex(index=idx, columns=pd.Index(self.labels, name="target"), fill_value=0)
         out_: pd.DataFrame = out.astype(np.int64 if weight == "count" else np.float64)
-        return out_
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the transition table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
         return out_
 
     def plot(self, ax: Axes | None = None, *, top: int = 20) -> Axes:
