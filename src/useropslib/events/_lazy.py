@@ -844,8 +844,8 @@ time_unit, allow_empty
         """One row per session, computed in the engine with window functions.
 
         Sessions split at a gap of ``>=`` (or ``>``) ``timeout_ns`` or at a start event; ties at
-        one instant are ordered by event name.  Only the first and last row of each session are
-        collected.
+        one instant are ordered by event name.  The engine pairs each session's first and last
+        rows (a second window level over those rows only), so one row per session is collected.
 
         Parameters
         ----------

@@ -5,10 +5,14 @@ partitioned by user and ordered by (time, event name) -- engines have no row ord
 one instant are ordered by name:
 
 - **sessions**: ``LAG``/``LEAD`` of the time (and name) flag the first and last row of each
-  session, a running count numbers the rows; only those boundary rows (at most two per session)
-  are collected;
-- **transitions**: a running sum of the session-start flags numbers the sessions, ``LEAD`` of the
-  name over (user, session) gives each row's successor, and the pairs are counted with a
+  session, a running count numbers the rows; a second window over those boundary rows only pairs
+  them, so one row per session is collected (or, for per-period metrics, one row per period after
+  a ``GROUP BY`` on the period of the session start);
+- **transitions** without filters: one window level (``LEAD`` of the name, ``LAG`` of the time)
+  and one ``GROUP BY`` (event, successor, starts a path) give the pair counts, the number of
+  paths and the markers at once;
+- **transitions** with filters or distinct counts: a running sum of the session-start flags
+  numbers the sessions, ``LEAD`` of the name over (user, session) gives each row's successor, and the pairs are counted with a
   ``GROUP BY`` (after a ``DISTINCT`` for per-path or per-user counts); only the counts are
   collected.
 """

@@ -284,10 +284,10 @@ def sessions(
     Conventions: the duration of a one-event session is 0; a session's duration is its last
     event's time minus its first's (retentioneering, PostHog); the default split at exactly the
     timeout follows PostHog paths, ``split=">"`` follows retentioneering.  On a lazy log
-    (DuckDB, Polars, PySpark) the session number is a running sum of "starts a session" flags
-    over a ``LAG`` of the time, partitioned by user and ordered by (time, event name); only the
-    first and last row of each session are collected.  Lazy logs order ties by name only, and
-    ``midnight`` collects the event rows first.
+    (DuckDB, Polars, PySpark) ``LAG``/``LEAD`` of the time, partitioned by user and ordered by
+    (time, event name), flag each session's first and last rows, a second window over those rows
+    pairs them and a running sum numbers the sessions; one row per session is collected.  Lazy
+    logs order ties by name only, and ``midnight`` collects the event rows first.
 
     Examples
     --------
@@ -397,7 +397,10 @@ def session_metrics(
     -----
     ``bounce_rate`` is the share of sessions with a single event (Google Analytics' classic
     bounce); its duration is 0.  A session crossing a period boundary counts once, in the period
-    of its first event (Amplitude and PostHog attribute a session to its start).
+    of its first event (Amplitude and PostHog attribute a session to its start).  On a lazy log
+    the sessions are grouped by period in the engine (the zone's UTC offsets written as engine
+    arithmetic) and one row per period is collected; ``midnight`` or a ``breakdown`` collect
+    the sessions instead.
 
     Examples
     --------
