@@ -12,9 +12,9 @@ one instant are ordered by name:
   and one ``GROUP BY`` (event, successor, starts a path) give the pair counts, the number of
   paths and the markers at once;
 - **transitions** with filters or distinct counts: a running sum of the session-start flags
-  numbers the sessions, ``LEAD`` of the name over (user, session) gives each row's successor, and the pairs are counted with a
-  ``GROUP BY`` (after a ``DISTINCT`` for per-path or per-user counts); only the counts are
-  collected.
+  numbers the sessions, ``LEAD`` of the name over (user, session) gives each row's successor,
+  and the pairs are counted with a ``GROUP BY`` (after a ``DISTINCT`` for per-path or per-user
+  counts); only the counts are collected.
 """
 
 from __future__ import annotations
