@@ -491,6 +491,10 @@ time_unit, allow_empty
         """User and event codes of collected rows (ids and names, encoded here, not joined)."""
         return self._encode_users(got), _codes_in(got["ename"], self._raw_events)
 
+    def _encode_events(self, column: Any) -> npt.NDArray[np.int32]:
+        """Event codes of a collected column of raw event names."""
+        return _codes_in(column, self._raw_events)
+
     def _encode_users(self, got: Any) -> npt.NDArray[np.int32]:
         if self._hashes is None:
             return _codes_in(got["uid"], self._users)

@@ -97,11 +97,13 @@ def session_rows_query(
     )
     q = q.filter(nw.col("_f") | nw.col("_l"))
     ends = nw.col("_l")
+    # the row number orders the boundary rows as (time, name) did: an integer sort, no text
+    by_rn = ["_rn"]
     q = q.with_columns(
-        _nt=nw.col("t").shift(-1).over(uk, order_by=_ORDER),
-        _ne=nw.col("ename").shift(-1).over(uk, order_by=_ORDER),
-        _nrn=nw.col("_rn").shift(-1).over(uk, order_by=_ORDER),
-        session=nw.col("_f").cast(nw.Int64).cum_sum().over(uk, order_by=_ORDER),
+        _nt=nw.col("t").shift(-1).over(uk, order_by=by_rn),
+        _ne=nw.col("ename").shift(-1).over(uk, order_by=by_rn),
+        _nrn=nw.col("_rn").shift(-1).over(uk, order_by=by_rn),
+        session=nw.col("_f").cast(nw.Int64).cum_sum().over(uk, order_by=by_rn),
     ).filter(nw.col("_f"))
     return q.select(
         uk,
@@ -139,7 +141,6 @@ def session_bounds_in_engine(
         Columns ``user``, ``session``, ``start``, ``end``, ``events``, ``first_event``,
         ``last_event`` (codes), sorted by (user, session).  Only this table is collected.
     """
-    uk = lazy._user_key
     got = _collect(
         session_rows_query(
             lazy,
@@ -150,7 +151,7 @@ def session_bounds_in_engine(
         )
     )
     users, first = (a.astype(np.int64) for a in lazy._encode(got))
-    last = lazy._encode({uk: got[uk], "ename": got["_le"]})[1].astype(np.int64)
+    last = lazy._encode_events(got["_le"]).astype(np.int64)
     number = np.asarray(got["session"].to_numpy(), dtype=np.int64)
     if users.size:
         width = int(number.max()) + 1
