@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -16,9 +16,6 @@ from useropslib.paths._query import (
     Within,
     frame_paths,
 )
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["clean_log"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -20,9 +20,6 @@ from useropslib.paths._query import (
     event_code,
     positions,
 )
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "ARROW",

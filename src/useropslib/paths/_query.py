@@ -115,19 +115,6 @@ def name_categorical(codes: I64, names: pd.Index) -> pd.Categorical:
     return pd.Categorical.from_codes(rank[codes], categories=pd.Index(text[order]))
 
 
-def event_names_arg(value: Any, name: str) -> list[str]:
-    """Return one event name or a collection of them as a list, else raise with a hint."""
-    names = [value] if isinstance(value, str) else value
-    if not isinstance(names, list | tuple | set | frozenset | pd.Index) or any(
-        not isinstance(e, str) for e in names
-    ):
-        raise InvalidParameterError(
-            f"Invalid {name}={clip(repr(value))}. Expected an event name or a list of event "
-            f"names. Hint: {name}=['app_open']."
-        )
-    return list(names)
-
-
 def check_collapse(collapse: Any) -> Collapse:
     """Check a collapse rule: None, ``"first"`` or ``"last"``."""
     if collapse is None:
