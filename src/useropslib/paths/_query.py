@@ -341,16 +341,19 @@ def order_events(
     lab_of, labels = label_table(log, include=include, exclude=exclude, group=group)
     tie_rank, n_tie = _tie_keys(log, ties)
     e_all = log.event_codes
+    kept: I64 | None = None
     if until is not None and log.n_events and int(log.timestamps_ns.max()) > until:
-        rows = np.flatnonzero(log.timestamps_ns <= until).astype(np.int64)
-    else:
-        rows = np.arange(log.n_events, dtype=np.int64)
-    u = log.user_codes[rows].astype(np.int64)
-    t = log.timestamps_ns[rows]
-    e = e_all[rows].astype(np.int64)
-    pos = _sorted_positions(u, t, None if tie_rank is None else tie_rank[e], n_tie)
-    rows = rows[pos]
-    e = e[pos]
+        kept = np.flatnonzero(log.timestamps_ns <= until).astype(np.int64)
+        u = log.user_codes[kept].astype(np.int64)
+        t = log.timestamps_ns[kept]
+        e_kept = e_all[kept]
+    else:  # every row: no gathers through an index of all rows
+        u = log.user_codes.astype(np.int64)
+        t = log.timestamps_ns
+        e_kept = e_all
+    pos = _sorted_positions(u, t, None if tie_rank is None else tie_rank[e_kept], n_tie)
+    rows = pos if kept is None else kept[pos]
+    e = e_kept[pos].astype(np.int64)
     return Ordered(
         log=log,
         rows=rows,
