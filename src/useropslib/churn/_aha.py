@@ -20,16 +20,22 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib._checks import is_real
-from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._query import resolve_as_of
+from useropslib.events import EventLog, EventsLike
+from useropslib.events._query import EventSelector, event_codes, require_data
 from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
     InvalidParameterError,
 )
-from useropslib.metrics import MetricResult
 from useropslib.models import ChurnDefinition, DateLike, parse_window
+from useropslib.paths._query import (
+    TableResult,
+    event_code,
+    first_time_per_user,
+    open_log,
+    selected_codes,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -45,6 +51,7 @@ CAUSATION_CAVEAT = (
     "users do more of everything). Test a behaviour with an experiment before pushing users "
     "towards it."
 )
+_EMPTY_HINT = "pass a log with events"
 _Z = {0.9: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.5758293035489004}
 
 
@@ -58,30 +65,9 @@ class _Cohort:
     excluded: int
 
 
-def _log_at(events: EventsLike, as_of: DateLike | None, tz: str | None) -> tuple[EventLog, int]:
-    """Return the log and the call's as_of (shared resolver); an empty log cannot be estimated."""
-    log = as_event_log(events)
-    if log.n_events == 0:
-        raise InsufficientDataError("The log is empty. Hint: pass a log with events.")
-    when = resolve_as_of(log, as_of, tz=tz, allow_before=True)
-    assert when is not None  # a log with events always has an as_of
-    return log, when.ns
-
-
-def _signup_of_events(
-    log: EventLog, cohort: _Cohort
-) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
-]:
-    """Per event: user code, time, event code and the user's signup time (-1 outside the cohort)."""
-    sign = np.full(len(log.users), -1, dtype=np.int64)
-    sign[cohort.users] = cohort.signup
-    u = log.user_codes.astype(np.int64)
-    return u, log.timestamps_ns, log.event_codes.astype(np.int64), sign[u]
-
-
 def _cohort(
     log: EventLog,
+    *,
     signup_event: str | None,
     retained: Any,
     outcome_event: str | None,
@@ -100,13 +86,11 @@ def _cohort(
     n_users = len(log.users)
     live = t <= as_of_ns
     big = np.iinfo(np.int64).max
-    signup = np.full(n_users, big, dtype=np.int64)
-    if signup_event is None:
-        np.minimum.at(signup, u[live], t[live])
+    if signup_event is not None:
+        live_signup = live & (e == event_code(log, signup_event, param="signup_event"))
     else:
-        code = int(log.event_code_of([signup_event])[0])
-        m = live & (e == code)
-        np.minimum.at(signup, u[m], t[m])
+        live_signup = live
+    signup = first_time_per_user(u, t, live_signup, n_users)
     has = signup < big
     params: dict[str, Any] = {"signup_event": signup_event}
     if outcome_event is not None:
@@ -115,7 +99,7 @@ def _cohort(
                 "Pass either outcome_event with a window (retained='14D') or a ChurnDefinition, "
                 "not both."
             )
-        o_code = int(log.event_code_of([outcome_event])[0])
+        o_code = event_code(log, outcome_event, param="outcome_event")
         win = int(pd.Timedelta(parse_window(retained)).value)
         m = live & (e == o_code) & has[u] & (t >= signup[u]) & (t <= signup[u] + win)
         outcome = np.zeros(n_users, dtype=bool)
@@ -128,7 +112,7 @@ def _cohort(
         acts = retained.activity_events
         act = live.copy()
         if acts:
-            act &= np.isin(e, log.event_code_of(list(acts)))
+            act &= np.isin(e, selected_codes(log, list(acts), param="activity_events"))
         last = np.full(n_users, np.iinfo(np.int64).min, dtype=np.int64)
         np.maximum.at(last, u[act], t[act])
         outcome = (as_of_ns - last) < thr
@@ -192,7 +176,7 @@ def _wilson(k: F64, n: F64, z: float) -> tuple[F64, F64]:
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class AhaResult(MetricResult):
+class AhaResult(TableResult):
     """Candidate aha moments ranked by their correlation with the outcome.
 
     Attributes
@@ -224,16 +208,6 @@ class AhaResult(MetricResult):
     retained: int
     excluded: int
     caveat: str = CAUSATION_CAVEAT
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the ranked table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
 
     def plot(self, ax: Axes | None = None, *, top: int = 10) -> Axes:
         """Bars of the best threshold's phi for the ``top`` events.
@@ -358,7 +332,10 @@ def aha_moments(
         event  did_retained  did_not_retained  ppv  coverage
     0  invite             3                 1 0.75      0.75
     """
-    log, as_of_ns = _log_at(events, as_of, tz)
+    log, at = open_log(events, tz=tz, as_of=as_of, allow_before=False)
+    require_data(log.n_events, "aha_moments: the log is empty; events", hint=_EMPTY_HINT)
+    assert at is not None
+    as_of_ns = at.ns
     w_ns = int(pd.Timedelta(parse_window(within)).value)
     if not is_real(confidence) or confidence not in _Z:
         raise InvalidParameterError(
@@ -381,20 +358,32 @@ def aha_moments(
         raise InvalidParameterError(
             f"thresholds must be positive integers, got {list(ths)!r}. Hint: range(1, 11)."
         )
-    cohort, params = _cohort(log, signup_event, retained, outcome_event, as_of_ns, censored)
+    cohort, params = _cohort(
+        log,
+        signup_event=signup_event,
+        retained=retained,
+        outcome_event=outcome_event,
+        as_of_ns=as_of_ns,
+        censored=censored,
+    )
     n_ev = len(log.event_names)
     cand = np.ones(n_ev, dtype=bool)
     if candidates is not None:
         cand[:] = False
-        cand[log.event_code_of(list(candidates))] = True
+        cand[selected_codes(log, candidates, param="candidates")] = True
     if exclude is not None:
-        cand[log.event_code_of(list(exclude))] = False
+        cand[selected_codes(log, exclude, param="exclude")] = False
     for name in (signup_event, outcome_event):
-        if name is not None:
+        if name is not None and name in set(map(str, log.event_names)):
             cand[log.event_code_of([name])] = False
     # early-window events of cohort users
     n_users = len(log.users)
-    u, t, e, su = _signup_of_events(log, cohort)
+    sign = np.full(n_users, -1, dtype=np.int64)
+    sign[cohort.users] = cohort.signup
+    u = log.user_codes.astype(np.int64)
+    t = log.timestamps_ns
+    e = log.event_codes.astype(np.int64)
+    su = sign[u]
     m = (su >= 0) & (t > su) & (t <= su + w_ns) & (t <= as_of_ns) & cand[e]
     keys, cnt = np.unique(u[m] * n_ev + e[m], return_counts=True)
     ku, ke = keys // n_ev, keys % n_ev
@@ -482,7 +471,7 @@ def aha_moments(
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class GrowthPathResult(MetricResult):
+class GrowthPathResult(TableResult):
     """Time from signup to each first key action, retained against churned users.
 
     Attributes
@@ -501,16 +490,6 @@ class GrowthPathResult(MetricResult):
     table: pd.DataFrame
     users: int
     caveat: str = CAUSATION_CAVEAT
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bars of the median days to each first key action, retained and churned side by side.
@@ -600,18 +579,33 @@ def growth_path(
             f"key_events must be a non-empty list of event names, got {key_events!r}. Hint: "
             "key_events=['invite', 'first_purchase']."
         )
-    log, as_of_ns = _log_at(events, as_of, tz)
-    codes = log.event_code_of(list(key_events))
-    cohort, params = _cohort(log, signup_event, retained, outcome_event, as_of_ns, censored)
+    log, at = open_log(events, tz=tz, as_of=as_of, allow_before=False)
+    require_data(log.n_events, "growth_path: the log is empty; events", hint=_EMPTY_HINT)
+    assert at is not None
+    as_of_ns = at.ns
+    EventSelector.parse(list(key_events), param="key_events", allow_any=False)
+    codes = event_codes(log, [str(k) for k in key_events], param="key_events")  # -1: unknown
+    cohort, params = _cohort(
+        log,
+        signup_event=signup_event,
+        retained=retained,
+        outcome_event=outcome_event,
+        as_of_ns=as_of_ns,
+        censored=censored,
+    )
     n_users = len(log.users)
-    u, t, e, su = _signup_of_events(log, cohort)
+    sign = np.full(n_users, -1, dtype=np.int64)
+    sign[cohort.users] = cohort.signup
+    u = log.user_codes.astype(np.int64)
+    t = log.timestamps_ns
+    e = log.event_codes.astype(np.int64)
     k = len(codes)
     slot = np.full(len(log.event_names), -1, dtype=np.int64)
-    slot[codes] = np.arange(k)
-    m = (su >= 0) & (t >= su) & (t <= as_of_ns) & (slot[e] >= 0)
-    first = np.full(n_users * k, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, u[m] * k + slot[e[m]], t[m])
-    first = first.reshape(n_users, k)[cohort.users]
+    known = codes >= 0
+    slot[codes[known]] = np.flatnonzero(known)
+    su = sign[u]
+    m = (su >= 0) & (t >= su) & (t <= as_of_ns)
+    first = first_time_per_user(u, t, m, n_users, slots=slot[e], k=k)[cohort.users]
     delay = first - cohort.signup[:, None]
     done = first != np.iinfo(np.int64).max
     rows = []

@@ -557,6 +557,10 @@ time_unit, allow_empty
         """User and event codes of collected rows (ids and names, encoded here, not joined)."""
         return self._encode_users(got), _codes_in(got["ename"], self._raw_events)
 
+    def _encode_events(self, column: Any) -> npt.NDArray[np.int32]:
+        """Event codes of a collected column of raw event names."""
+        return _codes_in(column, self._raw_events)
+
     def _encode_users(self, got: Any) -> npt.NDArray[np.int32]:
         if self._hashes is None:
             return _codes_in(got["uid"], self._users)
@@ -1241,8 +1245,8 @@ time_unit, allow_empty
         """One row per session, computed in the engine with window functions.
 
         Sessions split at a gap of ``>=`` (or ``>``) ``timeout_ns`` or at a start event; ties at
-        one instant are ordered by event name.  Only the first and last row of each session are
-        collected.
+        one instant are ordered by event name.  The engine pairs each session's first and last
+        rows (a second window level over those rows only), so one row per session is collected.
 
         Parameters
         ----------
@@ -1279,6 +1283,70 @@ time_unit, allow_empty
             split=split,
             start_events=self._raw_events[codes].tolist(),
             until_ns=self._until(until),
+        )
+
+    def session_periods(
+        self,
+        *,
+        period: str,
+        timeout_ns: int,
+        split: str = ">=",
+        start_events: Sequence[str] = (),
+        until: Any = None,
+        tz: str | None = None,
+        length_edges_ns: Sequence[int] = (),
+    ) -> pd.DataFrame | None:
+        """Session aggregates per calendar period of the session start, computed in the engine.
+
+        Sessions are formed as in :meth:`session_bounds`; only one row per period is collected.
+
+        Parameters
+        ----------
+        period : {"hour", "day", "week", "month"}
+        timeout_ns : int
+            Inactivity that ends a session, in nanoseconds.
+        split : {">=", ">"}, default ">="
+        start_events : sequence of str
+            Event names that start a session.
+        until : datetime-like, optional
+            Keep only events at or before this time.
+        tz : str, optional
+            Calendar zone; default the log's.
+        length_edges_ns : sequence of int
+            Upper bounds (ns) of the session-length bins after the zero-length bin.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            ``code`` (period code as :func:`~useropslib.events.period_codes` gives),
+            ``sessions``, ``users``, ``events``, ``duration`` (sum, ns), ``median_duration``
+            (ns), ``bounces`` and ``bin_0`` ... (sessions per length bin); None when the zone's
+            offsets change inside a quarter-hour (collect the sessions instead).
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, 'open' AS event, TIMESTAMPTZ "
+        ...     "'2024-01-01 00:00:00+00' + i * INTERVAL 10 MINUTE AS timestamp FROM range(6) t(i)")
+        >>> got = LazyEventLog.scan(rel, tz="UTC").session_periods(
+        ...     period="day", timeout_ns=1_800 * 10**9)
+        >>> got[["sessions", "users", "events"]].to_dict("records")
+        [{'sessions': 2, 'users': 2, 'events': 6}]
+        """
+        from useropslib.events._windows import session_periods_in_engine
+
+        codes = self._codes(list(start_events)) or []
+        return session_periods_in_engine(
+            self,
+            timeout_ns=int(timeout_ns),
+            split=split,
+            start_events=self._raw_events[codes].tolist(),
+            until_ns=self._until(until),
+            period=period,
+            tz=self._tz if tz is None else tz,
+            week_start=self._week_start,
+            edges_ns=[int(x) for x in length_edges_ns],
         )
 
     def pair_counts(

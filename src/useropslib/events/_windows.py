@@ -5,12 +5,16 @@ partitioned by user and ordered by (time, event name) -- engines have no row ord
 one instant are ordered by name:
 
 - **sessions**: ``LAG``/``LEAD`` of the time (and name) flag the first and last row of each
-  session, a running count numbers the rows; only those boundary rows (at most two per session)
-  are collected;
-- **transitions**: a running sum of the session-start flags numbers the sessions, ``LEAD`` of the
-  name over (user, session) gives each row's successor, and the pairs are counted with a
-  ``GROUP BY`` (after a ``DISTINCT`` for per-path or per-user counts); only the counts are
-  collected.
+  session, a running count numbers the rows; a second window over those boundary rows only pairs
+  them, so one row per session is collected (or, for per-period metrics, one row per period after
+  a ``GROUP BY`` on the period of the session start);
+- **transitions** without filters: one window level (``LEAD`` of the name, ``LAG`` of the time)
+  and one ``GROUP BY`` (event, successor, starts a path) give the pair counts, the number of
+  paths and the markers at once;
+- **transitions** with filters or distinct counts: a running sum of the session-start flags
+  numbers the sessions, ``LEAD`` of the name over (user, session) gives each row's successor,
+  and the pairs are counted with a ``GROUP BY`` (after a ``DISTINCT`` for per-path or per-user
+  counts); only the counts are collected.
 """
 
 from __future__ import annotations
@@ -23,11 +27,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events._engine import collect_native as _collect
+from useropslib.events._time import NS_PER_DAY, NS_PER_HOUR, local_ns
 
 if TYPE_CHECKING:
     from useropslib.events._lazy import LazyEventLog
 
-__all__ = ["pair_counts_in_engine", "session_bounds_in_engine"]
+__all__ = [
+    "pair_counts_in_engine",
+    "period_code_expr",
+    "session_bounds_in_engine",
+    "session_periods_in_engine",
+    "session_rows_query",
+]
 
 _ORDER = ["t", "ename"]
 
@@ -44,6 +55,67 @@ def _start_flag(uk: str, timeout_ns: int, split: str, starts: Sequence[str]) -> 
     return flag
 
 
+def _session_edges(uk: str, timeout_ns: int, split: str, starts: Sequence[str]) -> tuple[Any, Any]:
+    """``(first, last)``: whether a row starts / ends its session (one window level)."""
+    import narwhals.stable.v2 as nw
+
+    nxt_t = nw.col("t").shift(-1).over(uk, order_by=_ORDER)
+    gap = nxt_t - nw.col("t")
+    cut = (gap >= timeout_ns) if split == ">=" else (gap > timeout_ns)
+    last = nxt_t.is_null() | cut
+    if starts:
+        nxt_e = nw.col("ename").shift(-1).over(uk, order_by=_ORDER)
+        last = last | nxt_e.is_in(list(starts))
+    return _start_flag(uk, timeout_ns, split, starts), last
+
+
+def session_rows_query(
+    lazy: LazyEventLog,
+    *,
+    timeout_ns: int,
+    split: str,
+    start_events: Sequence[str],
+    until_ns: int | None,
+) -> Any:
+    """Return the lazy query with one row per session (nothing is collected).
+
+    Two window levels: over every row, ``LAG``/``LEAD`` of the time flag the first and last row
+    of each session and a running count numbers the rows; over those boundary rows only (at most
+    two per session), ``LEAD`` brings the last row's time, name and number to the first row and a
+    running sum of the first-row flags numbers the sessions.  Columns: the user key, ``session``
+    (1..n per user), ``start``, ``end`` (UTC ns), ``events``, ``ename`` (first event name) and
+    ``_le`` (last event name).
+    """
+    import narwhals.stable.v2 as nw
+
+    uk = lazy._user_key
+    first, last = _session_edges(uk, timeout_ns, split, start_events)
+    q = (
+        lazy._base(None, until_ns)
+        .select(uk, "t", "ename")
+        .with_columns(_f=first, _l=last, _rn=nw.col("t").cum_count().over(uk, order_by=_ORDER))
+    )
+    q = q.filter(nw.col("_f") | nw.col("_l"))
+    ends = nw.col("_l")
+    # the row number orders the boundary rows as (time, name) did: an integer sort, no text
+    by_rn = ["_rn"]
+    q = q.with_columns(
+        _nt=nw.col("t").shift(-1).over(uk, order_by=by_rn),
+        _ne=nw.col("ename").shift(-1).over(uk, order_by=by_rn),
+        _nrn=nw.col("_rn").shift(-1).over(uk, order_by=by_rn),
+        session=nw.col("_f").cast(nw.Int64).cum_sum().over(uk, order_by=by_rn),
+    ).filter(nw.col("_f"))
+    return q.select(
+        uk,
+        "session",
+        nw.col("t").alias("start"),
+        nw.when(ends).then(nw.col("t")).otherwise(nw.col("_nt")).alias("end"),
+        nw.when(ends).then(1).otherwise(nw.col("_nrn") - nw.col("_rn") + 1).alias("events"),
+        "ename",
+        nw.when(ends).then(nw.col("ename")).otherwise(nw.col("_ne")).alias("_le"),
+    )
+
+
 def session_bounds_in_engine(
     lazy: LazyEventLog,
     *,
@@ -52,7 +124,7 @@ def session_bounds_in_engine(
     start_events: Sequence[str],
     until_ns: int | None,
 ) -> pd.DataFrame:
-    """One row per session: user code, start/end ns, events, first/last event code.
+    """One row per session: user code, session number, start/end ns, events, first/last event.
 
     Parameters
     ----------
@@ -66,44 +138,39 @@ def session_bounds_in_engine(
     Returns
     -------
     pandas.DataFrame
-        Columns ``user``, ``start``, ``end``, ``events``, ``first_event``, ``last_event``,
-        sorted by (user, start).
+        Columns ``user``, ``session``, ``start``, ``end``, ``events``, ``first_event``,
+        ``last_event`` (codes), sorted by (user, session).  Only this table is collected.
     """
-    import narwhals.stable.v2 as nw
-
-    uk = lazy._user_key
-    nf = lazy._base(None, until_ns)
-    nxt_t = nw.col("t").shift(-1).over(uk, order_by=_ORDER)
-    nxt_e = nw.col("ename").shift(-1).over(uk, order_by=_ORDER)
-    gap = nxt_t - nw.col("t")
-    cut = (gap >= timeout_ns) if split == ">=" else (gap > timeout_ns)
-    last = nxt_t.is_null() | cut
-    if start_events:
-        last = last | nxt_e.is_in(list(start_events))
-    q = nf.with_columns(
-        _first=_start_flag(uk, timeout_ns, split, start_events),
-        _last=last,
-        _rn=nw.col("t").cum_count().over(uk, order_by=_ORDER),
-    ).filter(nw.col("_first") | nw.col("_last"))
-    got = _collect(q.select(uk, "t", "ename", "_first", "_last", "_rn"))
-    users = lazy._encode_users(got).astype(np.int64)
-    ev = lazy._encode(got)[1].astype(np.int64)
-    t = np.asarray(got["t"].to_numpy(), dtype=np.int64)
-    rn = np.asarray(got["_rn"].to_numpy(), dtype=np.int64)
-    first = np.asarray(got["_first"].to_numpy(), dtype=bool)
-    last_f = np.asarray(got["_last"].to_numpy(), dtype=bool)
-    order = np.lexsort((rn, users))
-    users, ev, t, rn, first, last_f = (a[order] for a in (users, ev, t, rn, first, last_f))
-    fi = np.flatnonzero(first)
-    li = np.flatnonzero(last_f)
+    got = _collect(
+        session_rows_query(
+            lazy,
+            timeout_ns=timeout_ns,
+            split=split,
+            start_events=start_events,
+            until_ns=until_ns,
+        )
+    )
+    users, first = (a.astype(np.int64) for a in lazy._encode(got))
+    last = lazy._encode_events(got["_le"]).astype(np.int64)
+    number = np.asarray(got["session"].to_numpy(), dtype=np.int64)
+    if users.size:
+        width = int(number.max()) + 1
+        order = (
+            np.argsort(users * width + number)
+            if users.max() < (1 << 62) // width
+            else (np.lexsort((number, users)))
+        )
+    else:
+        order = np.empty(0, dtype=np.int64)
     out: pd.DataFrame = pd.DataFrame(
         {
-            "user": users[fi],
-            "start": t[fi],
-            "end": t[li],
-            "events": rn[li] - rn[fi] + 1,
-            "first_event": ev[fi],
-            "last_event": ev[li],
+            "user": users[order],
+            "session": number[order],
+            "start": np.asarray(got["start"].to_numpy(), dtype=np.int64)[order],
+            "end": np.asarray(got["end"].to_numpy(), dtype=np.int64)[order],
+            "events": np.asarray(got["events"].to_numpy(), dtype=np.int64)[order],
+            "first_event": first[order],
+            "last_event": last[order],
         }
     )
     return out
@@ -149,6 +216,8 @@ def pair_counts_in_engine(
     import narwhals.stable.v2 as nw
 
     uk = lazy._user_key
+    if include is None and collapse is None and count == "occurrences":
+        return _pair_counts_one_level(lazy, within, timeout_ns, split, markers, until_ns)
     nf = lazy._base(None, until_ns)
     if within == "session":
         nf = nf.with_columns(_new=_start_flag(uk, timeout_ns, split, ()).cast(nw.Int64))
@@ -221,6 +290,194 @@ def pair_counts_in_engine(
         ),
         n_paths,
     )
+
+
+def _pair_counts_one_level(
+    lazy: LazyEventLog,
+    within: str,
+    timeout_ns: int,
+    split: str,
+    markers: bool,
+    until_ns: int | None,
+) -> tuple[pd.DataFrame, int]:
+    """Occurrence counts without filters: one window level and one GROUP BY, nothing else.
+
+    Each row's successor is the ``LEAD`` over the user's rows, kept when the gap does not end
+    the session; whether the row starts a path comes from the ``LAG``.  Grouping by (event,
+    successor, starts a path) gives in one pass the pair counts, the last events (successor
+    null: one per path, so their sum is the number of paths) and the first events (markers).
+    """
+    import narwhals.stable.v2 as nw
+
+    uk = lazy._user_key
+    nxt_t = nw.col("t").shift(-1).over(uk, order_by=_ORDER)
+    nxt_e = nw.col("ename").shift(-1).over(uk, order_by=_ORDER)
+    gap = nxt_t - nw.col("t")
+    if within == "session":
+        goes_on = (gap < timeout_ns) if split == ">=" else (gap <= timeout_ns)
+        starts = _start_flag(uk, timeout_ns, split, ())
+    else:
+        goes_on = ~nxt_t.is_null()
+        starts = nw.col("t").shift(1).over(uk, order_by=_ORDER).is_null()
+    q = (
+        lazy._base(None, until_ns)
+        .select(uk, "t", "ename")
+        .with_columns(
+            _d=nw.when(goes_on).then(nxt_e),
+            _dt=nw.when(goes_on).then(gap.cast(nw.Float64) / 1e9),
+            _p=starts,
+        )
+    )
+    got = _to_pandas(
+        _collect(
+            q.group_by("ename", "_d", "_p").agg(
+                nw.len().alias("count"),
+                nw.col("_dt").sum().alias("tsum"),
+                nw.col("_dt").count().alias("tn"),
+            )
+        )
+    )
+    ends = got["_d"].isna().to_numpy()
+    n_paths = int(got.loc[ends, "count"].sum())
+    inner = got[~ends].groupby(["ename", "_d"], as_index=False)[["count", "tsum", "tn"]].sum()
+    parts = [inner.rename(columns={"ename": "_s"})]
+    if markers:
+        first = got[got["_p"].to_numpy(dtype=bool)].groupby("ename", as_index=False)["count"].sum()
+        last = got[ends].groupby("ename", as_index=False)["count"].sum()
+        parts.append(first.rename(columns={"ename": "_d"}).assign(_s="\x00start", tsum=0.0, tn=0.0))
+        parts.append(last.rename(columns={"ename": "_s"}).assign(_d="\x00end", tsum=0.0, tn=0.0))
+    frame = pd.concat(parts, ignore_index=True)
+    return (
+        pd.DataFrame(
+            {
+                "src": _codes(lazy, frame["_s"]),
+                "dst": _codes(lazy, frame["_d"]),
+                "count": frame["count"].to_numpy(dtype=np.int64),
+                "tsum": frame["tsum"].to_numpy(dtype=np.float64),
+                "tn": frame["tn"].to_numpy(dtype=np.float64),
+            }
+        ),
+        n_paths,
+    )
+
+
+_QUARTER_NS = 900 * 1_000_000_000
+
+
+def period_code_expr(
+    column: str, t_min: int, t_max: int, period: str, tz: str, week_start: int
+) -> Any | None:
+    """Return an engine expression for :func:`~useropslib.events.period_codes` of a column.
+
+    The zone's UTC offset is piecewise constant: it is found on a quarter-hour grid over
+    ``[t_min, t_max]`` and written as the first offset plus one step per transition
+    (``offset + sum(step_k * (t >= t_k))``).  Months are counted the same way, one step per month
+    start in the range.  Returns None when the zone changes its offset inside a quarter-hour
+    (historic odd offsets): the caller then computes the codes itself.
+    """
+    import narwhals.stable.v2 as nw
+
+    q0, q1 = t_min // _QUARTER_NS, t_max // _QUARTER_NS + 1
+    grid = np.arange(q0, q1 + 1, dtype=np.int64) * _QUARTER_NS
+    off = local_ns(grid, tz) - grid
+    off_end = local_ns(grid + (_QUARTER_NS - 1), tz) - (grid + (_QUARTER_NS - 1))
+    if bool((off != off_end).any()):
+        return None
+    t = nw.col(column)
+    local = t + int(off[0])
+    for k in np.flatnonzero(np.diff(off)) + 1:
+        local = local + nw.when(t >= int(grid[k])).then(int(off[k] - off[k - 1])).otherwise(0)
+    if period == "hour":
+        return local // NS_PER_HOUR
+    day = local // NS_PER_DAY
+    if period == "day":
+        return day
+    if period == "week":
+        return (day + (3 - week_start) % 7) // 7
+    d0 = int((t_min + int(off.min())) // NS_PER_DAY)
+    d1 = int((t_max + int(off.max())) // NS_PER_DAY)
+    months = np.arange(d0, d1 + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]")
+    month = months.astype(np.int64)
+    code: Any = nw.lit(int(month[0]), dtype=nw.Int64)
+    for k in np.flatnonzero(np.diff(month)) + 1:
+        code = code + nw.when(day >= d0 + int(k)).then(1).otherwise(0)
+    return code
+
+
+def session_periods_in_engine(
+    lazy: LazyEventLog,
+    *,
+    timeout_ns: int,
+    split: str,
+    start_events: Sequence[str],
+    until_ns: int | None,
+    period: str,
+    tz: str,
+    week_start: int,
+    edges_ns: Sequence[int],
+) -> pd.DataFrame | None:
+    """Session aggregates per calendar period (of the session's start), computed in the engine.
+
+    Parameters
+    ----------
+    lazy : LazyEventLog
+    timeout_ns, split, start_events, until_ns
+        The session rule, as in :func:`session_bounds_in_engine`.
+    period : {"hour", "day", "week", "month"}
+    tz : str
+        Calendar zone.
+    week_start : int
+    edges_ns : sequence of int
+        Upper bounds of the session-length bins after the zero-length bin.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per period code: ``code``, ``sessions``, ``users``, ``events`` (sum),
+        ``duration`` (sum of ns), ``median_duration`` (ns), ``bounces`` and ``bin_0`` ...
+        ``bin_<len(edges_ns) + 1>`` (sessions per length bin).  None when the zone's offsets
+        cannot be written as engine arithmetic (the caller collects the sessions instead).
+    """
+    import narwhals.stable.v2 as nw
+
+    if lazy._t_min is None or lazy._t_max is None:
+        nothing: pd.DataFrame = pd.DataFrame(columns=["code"])
+        return nothing
+    code = period_code_expr("start", int(lazy._t_min), int(lazy._t_max), period, tz, week_start)
+    if code is None:
+        return None
+    uk = lazy._user_key
+    q = session_rows_query(
+        lazy, timeout_ns=timeout_ns, split=split, start_events=start_events, until_ns=until_ns
+    )
+    dur = nw.col("end") - nw.col("start")
+    longer: Any = nw.lit(0, dtype=nw.Int64)
+    for edge in edges_ns:
+        longer = longer + nw.when(dur >= int(edge)).then(1).otherwise(0)
+    q = q.with_columns(
+        _code=code,
+        _dur=dur,
+        _bin=nw.when(dur <= 0).then(0).otherwise(longer + 1),
+    )
+    n_bins = len(edges_ns) + 2
+    got = _collect(
+        q.group_by("_code").agg(
+            nw.len().alias("sessions"),
+            nw.col(uk).n_unique().alias("users"),
+            nw.col("events").sum().cast(nw.Int64).alias("events"),
+            nw.col("_dur").sum().cast(nw.Int64).alias("duration"),
+            nw.col("_dur").median().alias("median_duration"),
+            (nw.col("events") == 1).cast(nw.Int64).sum().cast(nw.Int64).alias("bounces"),
+            *[
+                (nw.col("_bin") == k).cast(nw.Int64).sum().cast(nw.Int64).alias(f"bin_{k}")
+                for k in range(n_bins)
+            ],
+        )
+    )
+    out: pd.DataFrame = (
+        _to_pandas(got).rename(columns={"_code": "code"}).sort_values("code").reset_index(drop=True)
+    )
+    return out
 
 
 def _to_pandas(got: Any) -> pd.DataFrame:

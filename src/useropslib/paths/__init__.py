@@ -17,19 +17,14 @@ Cleaning options shared by every function: ``include``/``exclude`` events, ``gro
 mapping or shell pattern, ``collapse`` repeats (first or last of a run), ``ties`` at one instant.
 """
 
-from useropslib.paths._paths import (
+from useropslib.paths._clean import clean_log
+from useropslib.paths._conversion import (
     ConversionPathsResult,
     CorePathResult,
-    PathsResult,
-    StepMatrixResult,
-    TopPathsResult,
-    clean_log,
     conversion_paths,
     core_path,
-    paths,
-    step_matrix,
-    top_paths,
 )
+from useropslib.paths._paths import PathsResult, TopPathsResult, paths, top_paths
 from useropslib.paths._query import MAX_STEPS
 from useropslib.paths._report import paths_report
 from useropslib.paths._sessions import (
@@ -40,6 +35,7 @@ from useropslib.paths._sessions import (
     session_metrics,
     sessions,
 )
+from useropslib.paths._step_matrix import StepMatrixResult, step_matrix
 from useropslib.paths._transitions import END, START, TransitionsResult, transitions
 
 __all__ = [

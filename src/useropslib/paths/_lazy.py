@@ -14,32 +14,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from useropslib._checks import check_choice
 from useropslib.events import LazyEventLog
-from useropslib.events._time import stamp, to_utc_ns
 from useropslib.paths._query import (
     SessionRule,
-    check_choice,
+    check_collapse,
     label_table,
+    lazy_as_of,
     name_categorical,
     timeout_ns,
+    until_ns,
 )
 from useropslib.paths._transitions import END, START
 
 __all__ = ["lazy_pairs", "lazy_sessions"]
 
 
-def _as_of(events: LazyEventLog, as_of: Any, tz: str) -> tuple[int | None, pd.Timestamp | None]:
-    if as_of is None:
-        return None, events.as_of
-    ns = to_utc_ns(as_of, tz=tz, name="as_of")
-    return ns, stamp(ns, events.tz)
-
-
 def lazy_sessions(
-    events: LazyEventLog, *, rule: SessionRule, tz: str, as_of: Any
-) -> tuple[pd.DataFrame, pd.Timestamp | None]:
-    """Build the session table of a lazy log (one collected row per session boundary)."""
-    until, stamp_ = _as_of(events, as_of, tz)
+    events: LazyEventLog, *, rule: SessionRule, tz: str, until: int | None
+) -> pd.DataFrame:
+    """Build the session table of a lazy log (one collected row per session)."""
     b = events.session_bounds(
         timeout_ns=rule.timeout_ns,
         split=rule.split,
@@ -47,13 +41,10 @@ def lazy_sessions(
         until=None if until is None else pd.Timestamp(until, unit="ns", tz="UTC"),
     )
     user = b["user"].to_numpy(dtype=np.int64)
-    new_user = np.ones(user.size, dtype=bool)
-    new_user[1:] = user[1:] != user[:-1]
-    idx = np.arange(user.size, dtype=np.int64)
-    number = idx - np.maximum.accumulate(np.where(new_user, idx, 0)) + 1
+    number = b["session"].to_numpy(dtype=np.int64)
     t0 = b["start"].to_numpy(dtype=np.int64)
     t1 = b["end"].to_numpy(dtype=np.int64)
-    table = pd.DataFrame(
+    table: pd.DataFrame = pd.DataFrame(
         {
             "user_id": events.users[user] if user.size else events.users[:0],
             "session": number,
@@ -71,7 +62,31 @@ def lazy_sessions(
             ),
         }
     )
-    return table, stamp_
+    return table
+
+
+def lazy_session_periods(
+    events: LazyEventLog,
+    *,
+    rule: SessionRule,
+    period: str,
+    tz: str,
+    until: int | None,
+    edges_ns: tuple[int, ...],
+) -> pd.DataFrame | None:
+    """Per-period session aggregates of a lazy log (one collected row per period)."""
+    if rule.midnight_tz is not None:
+        return None
+    got: pd.DataFrame | None = events.session_periods(
+        period=period,
+        timeout_ns=rule.timeout_ns,
+        split=rule.split,
+        start_events=list(rule.start_events),
+        until=None if until is None else pd.Timestamp(until, unit="ns", tz="UTC"),
+        tz=tz,
+        length_edges_ns=edges_ns,
+    )
+    return got
 
 
 def lazy_pairs(
@@ -89,8 +104,8 @@ def lazy_pairs(
     as_of: Any,
 ) -> tuple[pd.DataFrame, list[str], int, pd.Timestamp | None]:
     """Coded pair counts of a lazy log, in the layout the in-memory kernel gives."""
-    check_choice("collapse", collapse, ("first", "last", None))
-    check_choice("split", split, (">=", ">"))
+    check_collapse(collapse)
+    check_choice(split, (">=", ">"), "split")
     probe = events.collect([])
     lab_of, labels = label_table(probe, include=include, exclude=exclude)
     names = [str(x) for x in labels]
@@ -104,8 +119,9 @@ def lazy_pairs(
                 "them with group={...} or pass markers=False."
             )
     kept = [str(n) for n, c in zip(probe.event_names, lab_of, strict=True) if c >= 0]
-    zone = events.tz if tz is None else tz
-    until, stamp_ = _as_of(events, as_of, zone)
+    at = lazy_as_of(events, as_of, tz)
+    until = until_ns(at)
+    stamp_ = at.stamp
     t_ns = timeout_ns(timeout) if within == "session" else 1
     counts, n_paths = events.pair_counts(
         within=within,

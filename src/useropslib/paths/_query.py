@@ -31,26 +31,47 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, check_tz
-from useropslib.events._time import NS_PER_DAY, local_ns, to_utc_ns
+from useropslib._checks import check_choice
+from useropslib.events import EventLog, EventsLike, LazyEventLog, check_tz
+from useropslib.events._query import (
+    AsOf,
+    EventSelector,
+    check_grain,
+    check_instant,
+    event_codes,
+    load,
+    resolve_as_of,
+    warn_empty,
+)
+from useropslib.events._time import NS_PER_DAY, local_ns
 from useropslib.exceptions import InvalidParameterError, clip, did_you_mean
+from useropslib.metrics import MetricResult
 from useropslib.models import parse_window
 
 __all__ = [
     "MAX_STEPS",
     "Collapse",
+    "Framed",
     "Ordered",
     "Split",
+    "TableResult",
     "Ties",
     "Within",
-    "check_choice",
+    "check_collapse",
     "check_steps",
     "collapse_mask",
+    "event_code",
+    "first_time_per_user",
+    "frame_paths",
     "label_table",
+    "lazy_as_of",
     "name_categorical",
+    "open_log",
     "order_events",
+    "selected_codes",
     "session_flags",
     "timeout_ns",
+    "until_ns",
 ]
 
 I64: TypeAlias = npt.NDArray[np.int64]
@@ -69,6 +90,22 @@ _PACK_LIMIT = 1 << 62
 _UNITS_NS = (1_000_000_000, 1_000_000, 1_000, 1)
 
 
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class TableResult(MetricResult):
+    """A result whose answer is one ``table``: :meth:`to_frame` returns a copy of it."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the result's table (a copy).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        table: pd.DataFrame = getattr(self, "table")  # noqa: B009 - every subclass has one
+        out: pd.DataFrame = table.copy()
+        return out
+
+
 def name_categorical(codes: I64, names: pd.Index) -> pd.Categorical:
     """Event codes as a categorical over the names in sorted order (independent of code order)."""
     text = np.asarray([str(x) for x in names], dtype=object)
@@ -78,31 +115,38 @@ def name_categorical(codes: I64, names: pd.Index) -> pd.Categorical:
     return pd.Categorical.from_codes(rank[codes], categories=pd.Index(text[order]))
 
 
-def event_names_arg(value: Any, name: str) -> list[str]:
-    """Return one event name or a collection of them as a list, else raise with a hint."""
-    names = [value] if isinstance(value, str) else value
-    if not isinstance(names, list | tuple | set | frozenset | pd.Index) or any(
-        not isinstance(e, str) for e in names
-    ):
-        raise InvalidParameterError(
-            f"Invalid {name}={clip(repr(value))}. Expected an event name or a list of event "
-            f"names. Hint: {name}=['app_open']."
-        )
-    return list(names)
+def check_collapse(collapse: Any) -> Collapse:
+    """Check a collapse rule: None, ``"first"`` or ``"last"``."""
+    if collapse is None:
+        return None
+    how = check_choice(collapse, ("first", "last"), "collapse", hint="None keeps repeats.")
+    return "first" if how == "first" else "last"
 
 
-def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
-    """Raise a helpful error when ``value`` is not one of ``choices``."""
-    try:
-        ok = bool(value in choices)
-    except (TypeError, ValueError):  # arrays and frames compare element-wise
-        ok = False
-    if not ok:
-        close = did_you_mean(str(value), [str(c) for c in choices])
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+def selected_codes(log: EventLog, spec: Any, *, param: str) -> I64:
+    """Codes of the events a spec names, read by the shared :class:`EventSelector`.
+
+    Names the log does not know count as no event, with an ``UnknownEventWarning`` (an error
+    under ``strict_events()``).  Paths label events by name, so property filters are refused.
+    """
+    sel = EventSelector.parse(spec, param=param, allow_any=False)
+    if sel.needs_rows:
         raise InvalidParameterError(
-            f"Invalid {name}={clip(repr(value))}. Expected one of {list(choices)}.{hint}"
+            f"Invalid {param}={clip(repr(spec))}: property filters are not accepted here, paths "
+            f"label events by name. Expected an event name or a list of names. Hint: filter the "
+            f"log first (log.filter(...)) and pass {param}={list(sel.names or [])!r}."
         )
+    return sel.codes(log)
+
+
+def event_code(log: EventLog, name: Any, *, param: str) -> int:
+    """Code of one named event; -1 (with an ``UnknownEventWarning``) when the log lacks it."""
+    if not isinstance(name, str):
+        raise InvalidParameterError(
+            f"Invalid {param}={clip(repr(name))}. Expected one event name. Hint: "
+            f"{param}='purchase'."
+        )
+    return int(event_codes(log, [name], param=param)[0])
 
 
 def check_steps(steps: Any, *, name: str = "steps") -> int:
@@ -161,12 +205,10 @@ def label_table(
     n = len(names)
     keep = np.ones(n, dtype=bool)
     if include is not None:
-        inc = event_names_arg(include, "include")
         keep[:] = False
-        keep[log.event_code_of(inc)] = True
+        keep[selected_codes(log, include, param="include")] = True
     if exclude is not None:
-        exc = event_names_arg(exclude, "exclude")
-        keep[log.event_code_of(exc)] = False
+        keep[selected_codes(log, exclude, param="exclude")] = False
     label_of = list(names)
     if group is not None and not isinstance(group, Mapping):
         raise InvalidParameterError(
@@ -217,7 +259,7 @@ def label_table(
 def _tie_keys(log: EventLog, ties: Any) -> tuple[I64 | None, int]:
     """Rank of each event code under the tie rule (None: keep input order) and the rank count."""
     if isinstance(ties, str):
-        check_choice("ties", ties, ("input", "name"))
+        check_choice(ties, ("input", "name"), "ties", hint="ties='name' orders by event name.")
         if ties == "input":
             return None, 1
         names = pd.Index([str(n) for n in log.event_names])
@@ -230,7 +272,7 @@ def _tie_keys(log: EventLog, ties: Any) -> tuple[I64 | None, int]:
             "ties='name' orders events at the same instant by name."
         )
     order = list(ties)
-    codes = log.event_code_of(order) if order else np.empty(0, dtype=np.int64)
+    codes = selected_codes(log, order, param="ties") if order else np.empty(0, dtype=np.int64)
     # listed events first, in the list's order; the others after them, by name
     names = [str(n) for n in log.event_names]
     rank = np.full(len(names), -1, dtype=np.int64)
@@ -289,29 +331,29 @@ def order_events(
     include: Iterable[str] | str | None = None,
     exclude: Iterable[str] | str | None = None,
     group: Mapping[str, str] | None = None,
-    as_of: Any = None,
-    tz: str | None = None,
+    until: int | None = None,
 ) -> Ordered:
     """Sort the events of ``log`` by (user, time, tie rule) and label them (-1: dropped).
 
     Every event is kept (sessions are split on all of a user's events); callers drop the rows
     labelled -1 after computing units.
     """
-    zone = log.tz if tz is None else check_tz(tz)
     lab_of, labels = label_table(log, include=include, exclude=exclude, group=group)
     tie_rank, n_tie = _tie_keys(log, ties)
     e_all = log.event_codes
-    if as_of is not None:
-        keep = log.timestamps_ns <= to_utc_ns(as_of, tz=zone, name="as_of")
-        rows = np.flatnonzero(keep).astype(np.int64)
-    else:
-        rows = np.arange(log.n_events, dtype=np.int64)
-    u = log.user_codes[rows].astype(np.int64)
-    t = log.timestamps_ns[rows]
-    e = e_all[rows].astype(np.int64)
-    pos = _sorted_positions(u, t, None if tie_rank is None else tie_rank[e], n_tie)
-    rows = rows[pos]
-    e = e[pos]
+    kept: I64 | None = None
+    if until is not None and log.n_events and int(log.timestamps_ns.max()) > until:
+        kept = np.flatnonzero(log.timestamps_ns <= until).astype(np.int64)
+        u = log.user_codes[kept].astype(np.int64)
+        t = log.timestamps_ns[kept]
+        e_kept = e_all[kept]
+    else:  # every row: no gathers through an index of all rows
+        u = log.user_codes.astype(np.int64)
+        t = log.timestamps_ns
+        e_kept = e_all
+    pos = _sorted_positions(u, t, None if tie_rank is None else tie_rank[e_kept], n_tie)
+    rows = pos if kept is None else kept[pos]
+    e = e_kept[pos].astype(np.int64)
     return Ordered(
         log=log,
         rows=rows,
@@ -397,7 +439,7 @@ def session_rule(
     tz: str | None = None,
 ) -> SessionRule:
     """Validate the session options against ``log``."""
-    check_choice("split", split, (">=", ">"))
+    check_choice(split, (">=", ">"), "split", hint="split='>=' splits at a gap of the timeout.")
     if not isinstance(midnight, bool | np.bool_):
         raise InvalidParameterError(
             f"midnight must be True or False, got {midnight!r}. Hint: midnight=True also "
@@ -405,8 +447,8 @@ def session_rule(
         )
     starts: tuple[str, ...] = ()
     if start_event is not None:
-        starts = tuple(event_names_arg(start_event, "start_event"))
-        log.event_code_of(list(starts))
+        codes = selected_codes(log, start_event, param="start_event")
+        starts = tuple(str(log.event_names[c]) for c in codes)
     zone = log.tz if tz is None else check_tz(tz)
     return SessionRule(
         timeout_ns=timeout_ns(timeout),
@@ -419,6 +461,7 @@ def session_rule(
 def session_starts(o: Ordered, rule: SessionRule) -> Bools:
     """Flag the rows of ``o`` that start a session under ``rule``."""
     codes = o.log.event_code_of(list(rule.start_events)) if rule.start_events else None
+    # (rule.start_events holds only names the log knows: selected_codes dropped the others)
     return session_flags(
         o.user,
         o.t,
@@ -432,7 +475,7 @@ def session_starts(o: Ordered, rule: SessionRule) -> Bools:
 
 def unit_ids(o: Ordered, within: str, rule: SessionRule | None) -> I64:
     """Path unit of each sorted row: the user's rank (``within="user"``) or the session number."""
-    check_choice("within", within, ("user", "session"))
+    check_choice(within, ("user", "session"), "within")
     if o.user.size == 0:
         return np.empty(0, dtype=np.int64)
     if within == "session":
@@ -467,7 +510,7 @@ def path_rows(
     collapse_only: Iterable[str] | None = None,
 ) -> PathRows:
     """Split ``o`` into paths, drop unlabelled rows, collapse repeats, renumber units densely."""
-    check_choice("collapse", collapse, ("first", "last", None))
+    collapse = check_collapse(collapse)
     unit = unit_ids(o, within, rule)
     keep = o.label >= 0
     dropped = not bool(keep.all())
@@ -521,3 +564,104 @@ def positions(unit: I64) -> I64:
     idx = np.arange(unit.size, dtype=np.int64)
     first = np.maximum.accumulate(np.where(new, idx, 0))
     return idx - first
+
+
+# ============================================================================ one call's framing
+def open_log(
+    events: EventsLike, *, tz: str | None, as_of: Any, allow_before: bool = True
+) -> tuple[EventLog, AsOf | None]:
+    """Return the log of a call (every event, exact times) and its ``as_of`` (shared resolver).
+
+    Counting functions accept an ``as_of`` before the first event: they find nothing and warn;
+    estimating functions pass ``allow_before=False`` and get the resolver's error.
+    """
+    log = load(events)
+    check_grain(log, "events", "paths and sessions")
+    if tz is not None:
+        check_tz(tz)
+    return log, resolve_as_of(log, as_of, tz=tz, allow_before=allow_before)
+
+
+def lazy_as_of(events: LazyEventLog, as_of: Any, tz: str | None) -> AsOf:
+    """Return the ``as_of`` of a call on a lazy log: the one given, else the log's own.
+
+    A given instant is read by the shared instant reader (naive values in ``tz``).
+    """
+    zone = events.tz if tz is None else check_tz(tz)
+    if as_of is not None:
+        ns = check_instant(as_of, tz=zone, name="as_of")
+        assert ns is not None
+        return AsOf(ns=ns, given=True, tz=zone)
+    last = events.as_of
+    return AsOf(ns=0 if last is None else int(last.value), given=False, tz=zone)
+
+
+def until_ns(as_of: AsOf | None) -> int | None:
+    """Return the last instant whose events count (None: every event)."""
+    return None if as_of is None else as_of.ns
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Framed:
+    """One call's log, ``as_of``, ordered events, session rule and cleaned path rows."""
+
+    log: EventLog
+    as_of: AsOf | None
+    ordered: Ordered
+    rule: SessionRule | None
+    rows: PathRows
+
+    @property
+    def stamp(self) -> pd.Timestamp | None:
+        """The result's ``as_of`` (None for an empty log without one)."""
+        return None if self.as_of is None else self.as_of.stamp
+
+
+def frame_paths(
+    events: EventsLike,
+    *,
+    within: Any,
+    collapse: Any = None,
+    collapse_only: Iterable[str] | None = None,
+    include: Any = None,
+    exclude: Any = None,
+    group: Mapping[str, str] | None = None,
+    ties: Any = "name",
+    timeout: Any = "30min",
+    split: Any = ">=",
+    tz: str | None = None,
+    as_of: Any = None,
+) -> Framed:
+    """Frame one call the way every paths function does: log, as_of, order, units, cleaning."""
+    check_choice(within, ("user", "session"), "within")
+    log, at = open_log(events, tz=tz, as_of=as_of)
+    rule = session_rule(log, timeout=timeout, split=split, tz=tz) if within == "session" else None
+    o = order_events(
+        log, ties=ties, include=include, exclude=exclude, group=group, until=until_ns(at)
+    )
+    pr = path_rows(o, within=within, rule=rule, collapse=collapse, collapse_only=collapse_only)
+    if pr.n_units == 0:
+        warn_empty(
+            "No events to form paths",
+            hint="check as_of, include/exclude and the log's range",
+            stacklevel=4,
+        )
+    return Framed(log=log, as_of=at, ordered=o, rule=rule, rows=pr)
+
+
+def first_time_per_user(
+    user: I64, t: I64, mask: Bools | None, n_users: int, *, slots: I64 | None = None, k: int = 1
+) -> I64:
+    """Earliest time of the masked rows per user (and per slot), ``int64`` max where none.
+
+    With ``slots`` (one slot 0..k-1 per row, -1 for none) the answer is a (users x k) table, one
+    column per slot: the first time each user did each of ``k`` key events.
+    """
+    big = np.iinfo(np.int64).max
+    keep = np.ones(user.size, dtype=bool) if mask is None else mask
+    if slots is not None:
+        keep = keep & (slots >= 0)
+    out = np.full(n_users * k, big, dtype=np.int64)
+    key = user[keep] * k + (0 if slots is None else slots[keep])
+    np.minimum.at(out, key, t[keep])
+    return out.reshape(n_users, k) if slots is not None else out

@@ -7,9 +7,10 @@ from typing import Any
 import pandas as pd
 
 from useropslib.events import EventsLike, as_event_log
-from useropslib.models import Period
-from useropslib.paths._paths import step_matrix, top_paths
+from useropslib.models import DateLike, Period
+from useropslib.paths._paths import top_paths
 from useropslib.paths._sessions import session_metrics
+from useropslib.paths._step_matrix import step_matrix
 from useropslib.paths._transitions import transitions
 
 __all__ = ["paths_report"]
@@ -23,7 +24,7 @@ def paths_report(
     steps: int = 5,
     n: int = 10,
     timeout: Any = "30min",
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Return the tables of a report's paths section, each a plain DataFrame.
 

@@ -25,18 +25,22 @@ from useropslib.events import (
     period_codes,
     period_starts,
 )
-from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
-from useropslib.metrics import MetricResult
-from useropslib.models import Period, parse_period
+from useropslib.events._query import UserGroups, resolve_groups, warn_empty
+from useropslib.exceptions import InvalidParameterError
+from useropslib.models import DateLike, Period, parse_period
 from useropslib.paths._query import (
     Ordered,
     SessionRule,
     Split,
+    TableResult,
     Ties,
+    lazy_as_of,
     name_categorical,
+    open_log,
     order_events,
     session_rule,
     session_starts,
+    until_ns,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +79,7 @@ _LENGTH_BINS = (
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class SessionsResult(MetricResult):
+class SessionsResult(TableResult):
     """The sessions of every user.
 
     Attributes
@@ -108,16 +112,6 @@ class SessionsResult(MetricResult):
         out_: pd.Series = self.table.groupby("user_id", sort=False).size().rename("sessions")
         return out_
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the session table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
-
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of session lengths (share of sessions per length bin).
 
@@ -138,7 +132,7 @@ class SessionsResult(MetricResult):
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class SessionMetricsResult(MetricResult):
+class SessionMetricsResult(TableResult):
     """Session metrics per calendar period (a session belongs to the period it starts in).
 
     Attributes
@@ -155,16 +149,6 @@ class SessionMetricsResult(MetricResult):
 
     table: pd.DataFrame
     lengths: pd.DataFrame
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the per-period table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
-        return out_
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of the session-length distribution.
@@ -200,13 +184,13 @@ def split_sessions(
     start_event: Iterable[str] | str | None,
     ties: Any,
     tz: str | None,
-    as_of: Any,
+    until: int | None,
 ) -> tuple[Ordered, SessionRule, np.ndarray[Any, np.dtype[np.bool_]]]:
     """Order the log, validate the rule and flag session starts."""
     rule = session_rule(
         log, timeout=timeout, split=split, midnight=midnight, start_event=start_event, tz=tz
     )
-    o = order_events(log, ties=ties, as_of=as_of, tz=tz)
+    o = order_events(log, ties=ties, until=until)
     return o, rule, session_starts(o, rule)
 
 
@@ -250,7 +234,7 @@ def sessions(
     start_event: Iterable[str] | str | None = None,
     ties: Ties = "name",
     tz: str | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> SessionsResult:
     """Split each user's events into sessions by inactivity; one row per session.
 
@@ -300,10 +284,10 @@ def sessions(
     Conventions: the duration of a one-event session is 0; a session's duration is its last
     event's time minus its first's (retentioneering, PostHog); the default split at exactly the
     timeout follows PostHog paths, ``split=">"`` follows retentioneering.  On a lazy log
-    (DuckDB, Polars, PySpark) the session number is a running sum of "starts a session" flags
-    over a ``LAG`` of the time, partitioned by user and ordered by (time, event name); only the
-    first and last row of each session are collected.  Lazy logs order ties by name only, and
-    ``midnight`` collects the event rows first.
+    (DuckDB, Polars, PySpark) ``LAG``/``LEAD`` of the time, partitioned by user and ordered by
+    (time, event name), flag each session's first and last rows, a second window over those rows
+    pairs them and a running sum numbers the sessions; one row per session is collected.  Lazy
+    logs order ties by name only, and ``midnight`` collects the event rows first.
 
     Examples
     --------
@@ -325,14 +309,20 @@ def sessions(
     if isinstance(events, LazyEventLog) and not midnight and ties == "name":
         from useropslib.paths._lazy import lazy_sessions
 
-        probe = events.collect([])
         rule = session_rule(
-            probe, timeout=timeout, split=split, midnight=False, start_event=start_event, tz=tz
+            events.collect([]),
+            timeout=timeout,
+            split=split,
+            midnight=False,
+            start_event=start_event,
+            tz=tz,
         )
-        zone = events.tz if tz is None else check_tz(tz)
-        table, asof_stamp = lazy_sessions(events, rule=rule, tz=zone, as_of=as_of)
-        return SessionsResult(params={**params, **rule.describe()}, as_of=asof_stamp, table=table)
-    log = as_event_log(events)
+        lat = lazy_as_of(events, as_of, tz)
+        table = lazy_sessions(events, rule=rule, tz=lat.tz, until=until_ns(lat))
+        if table.empty:
+            warn_empty("No events: no session", hint="check as_of and the log's range")
+        return SessionsResult(params={**params, **rule.describe()}, as_of=lat.stamp, table=table)
+    log, at = open_log(events, tz=tz, as_of=as_of)
     zone = log.tz if tz is None else check_tz(tz)
     o, rule, new = split_sessions(
         log,
@@ -342,21 +332,15 @@ def sessions(
         start_event=start_event,
         ties=ties,
         tz=tz,
-        as_of=as_of,
+        until=until_ns(at),
     )
+    if not new.any():
+        warn_empty("No events: no session", hint="check as_of and the log's range")
     return SessionsResult(
         params={**params, **rule.describe()},
-        as_of=_as_of_stamp(log, as_of, zone),
+        as_of=None if at is None else at.stamp,
         table=_table(o, new, zone),
     )
-
-
-def _as_of_stamp(log: EventLog, as_of: Any, zone: str) -> pd.Timestamp | None:
-    if as_of is None:
-        return None if log.as_of is None else log.as_of.tz_convert(zone)
-    from useropslib.events._time import stamp, to_utc_ns
-
-    return stamp(to_utc_ns(as_of, tz=zone, name="as_of"), zone)
 
 
 def session_metrics(
@@ -368,7 +352,8 @@ def session_metrics(
     midnight: bool = False,
     start_event: Iterable[str] | str | None = None,
     tz: str | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
+    breakdown: Any = None,
 ) -> SessionMetricsResult:
     """Sessions per user, events per session, session length and bounce rate per period.
 
@@ -385,6 +370,10 @@ def session_metrics(
         Calendar zone; default the log's.
     as_of : datetime-like, optional
         Ignore events after this instant.
+    breakdown : str, mapping, pandas.Series or collection of user ids, optional
+        Split users into groups through the shared breakdown resolver (a property's latest value
+        at ``as_of``, a mapping or Series ``user_id -> group``, or a segment's member ids): the
+        table is indexed by (``period``, ``breakdown``).
 
     Returns
     -------
@@ -408,7 +397,10 @@ def session_metrics(
     -----
     ``bounce_rate`` is the share of sessions with a single event (Google Analytics' classic
     bounce); its duration is 0.  A session crossing a period boundary counts once, in the period
-    of its first event (Amplitude and PostHog attribute a session to its start).
+    of its first event (Amplitude and PostHog attribute a session to its start).  On a lazy log
+    the sessions are grouped by period in the engine (the zone's UTC offsets written as engine
+    arithmetic) and one row per period is collected; ``midnight`` or a ``breakdown`` collect
+    the sessions instead.
 
     Examples
     --------
@@ -426,6 +418,26 @@ def session_metrics(
     2024-01-01 00:00:00+00:00         3      2                1.5     0.666667
     """
     p = parse_period(period)
+    rule_params = {"timeout": timeout, "split": split, "ties": "name"}
+    if isinstance(events, LazyEventLog) and not midnight and breakdown is None:
+        from useropslib.paths._lazy import lazy_session_periods
+
+        rule = session_rule(
+            events.collect([]),
+            timeout=timeout,
+            split=split,
+            midnight=False,
+            start_event=start_event,
+            tz=tz,
+        )
+        lat = lazy_as_of(events, as_of, tz)
+        agg = lazy_session_periods(
+            events, rule=rule, period=p, tz=lat.tz, until=until_ns(lat), edges_ns=_EDGES_NS
+        )
+        if agg is not None:
+            return _metrics_result(
+                agg, p, lat.tz, events.week_start, {**rule_params, **rule.describe()}, lat.stamp
+            )
     res = sessions(
         events,
         timeout=timeout,
@@ -437,54 +449,140 @@ def session_metrics(
     )
     tab = res.table
     zone = str(tab["start"].dt.tz) if len(tab) else (tz or _zone_of(events))
-    ws = getattr(events, "week_start", 0)
-    if tab.empty:
-        import warnings
-
-        warnings.warn(
-            "No events: the session metrics are empty. Hint: check as_of and the log's range.",
-            InsufficientDataWarning,
-            stacklevel=2,
+    ws = int(getattr(events, "week_start", 0))
+    groups = None
+    if breakdown is not None:
+        log = as_event_log(events)
+        groups = resolve_groups(
+            log, breakdown, as_of_ns=None if res.as_of is None else res.as_of.value
         )
+    agg = _period_aggregates(
+        tab, p, zone, ws, groups, None if groups is None else as_event_log(events)
+    )
+    params = dict(res.params)
+    if groups is not None:
+        params["breakdown"] = groups.name
+    return _metrics_result(agg, p, zone, ws, params, res.as_of)
+
+
+_EDGES_NS = tuple(int(b) * 1_000_000_000 for _, b in _LENGTH_BINS[1:-1])
+
+
+def _period_aggregates(
+    tab: pd.DataFrame,
+    period: str,
+    zone: str,
+    week_start: int,
+    groups: UserGroups | None,
+    log: EventLog | None,
+) -> pd.DataFrame:
+    """Per-period (and per-group) session aggregates of a session table, as the engine gives."""
     start_ns = tab["start"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().view(np.int64)
-    codes = period_codes(start_ns, p, tz=zone, week_start=ws)
-    users = pd.factorize(tab["user_id"])[0]
+    dur = tab["duration"].to_numpy().view(np.int64)
+    n = tab["events"].to_numpy(dtype=np.int64)
+    edges = np.asarray(_EDGES_NS, dtype=np.int64)
     frame = pd.DataFrame(
         {
-            "k": codes,
-            "u": users,
-            "n": tab["events"].to_numpy(),
-            "d": tab["duration"].to_numpy().view(np.int64),
+            "code": period_codes(start_ns, period, tz=zone, week_start=week_start),
+            "u": pd.factorize(tab["user_id"])[0],
+            "events": n,
+            "duration": dur,
+            "bounce": (n == 1).astype(np.int64),
+            "bin": np.where(dur <= 0, 0, 1 + np.searchsorted(edges, dur, side="right")),
         }
     )
-    g = frame.groupby("k", sort=True)
+    keys = ["code"]
+    if groups is not None and log is not None:
+        pos = log.users.get_indexer(pd.Index(tab["user_id"].to_numpy(dtype=object)))
+        frame["breakdown"] = np.asarray(groups.labels, dtype=object)[groups.codes[pos]]
+        keys = ["code", "breakdown"]
+    g = frame.groupby(keys, sort=True)
     out = pd.DataFrame(
         {
             "sessions": g.size(),
             "users": g["u"].nunique(),
-            "events_per_session": g["n"].mean(),
-            "mean_duration": pd.to_timedelta(g["d"].mean(), unit="ns"),
-            "median_duration": pd.to_timedelta(g["d"].median(), unit="ns"),
-            "bounce_rate": g["n"].apply(lambda s: float((s == 1).mean())),
+            "events": g["events"].sum(),
+            "duration": g["duration"].sum(),
+            "median_duration": g["duration"].median(),
+            "bounces": g["bounce"].sum(),
         }
     )
-    out.insert(2, "sessions_per_user", out["sessions"] / out["users"])
-    out.index = pd.Index(
-        period_starts(out.index.to_numpy(), p, tz=zone, week_start=ws), name="period"
+    bins = pd.crosstab([frame[k] for k in keys], frame["bin"]).reindex(
+        columns=range(len(_LENGTH_BINS)), fill_value=0
     )
-    counts = _length_counts(tab["duration"].dt.total_seconds().to_numpy())
+    for k in range(len(_LENGTH_BINS)):
+        out[f"bin_{k}"] = bins[k].reindex(out.index, fill_value=0).to_numpy(dtype=np.int64)
+    flat: pd.DataFrame = out.reset_index()
+    return flat
+
+
+def _metrics_result(
+    agg: pd.DataFrame,
+    period: str,
+    zone: str,
+    week_start: int,
+    params: dict[str, Any],
+    as_of: pd.Timestamp | None,
+) -> SessionMetricsResult:
+    """Build the result from per-period aggregates (engine's or in-memory, the same columns)."""
+    cols = ["sessions", "users", "sessions_per_user", "events_per_session"]
+    cols += ["mean_duration", "median_duration", "bounce_rate"]
+    n_bins = len(_LENGTH_BINS)
+    if agg.empty:
+        warn_empty(
+            "No events: the session metrics are empty", hint="check as_of and the log's range"
+        )
+        agg = pd.DataFrame(
+            {
+                c: np.zeros(0, dtype=np.int64)
+                for c in [
+                    "code",
+                    "sessions",
+                    "users",
+                    "events",
+                    "duration",
+                    "median_duration",
+                    "bounces",
+                    *[f"bin_{k}" for k in range(n_bins)],
+                ]
+            }
+        )
+    sessions_ = agg["sessions"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table = pd.DataFrame(
+            {
+                "sessions": agg["sessions"].to_numpy(dtype=np.int64),
+                "users": agg["users"].to_numpy(dtype=np.int64),
+                "sessions_per_user": sessions_ / agg["users"].to_numpy(dtype=np.float64),
+                "events_per_session": agg["events"].to_numpy(dtype=np.float64) / sessions_,
+                "mean_duration": pd.to_timedelta(
+                    agg["duration"].to_numpy(dtype=np.float64) / sessions_, unit="ns"
+                ),
+                "median_duration": pd.to_timedelta(
+                    agg["median_duration"].to_numpy(dtype=np.float64), unit="ns"
+                ),
+                "bounce_rate": agg["bounces"].to_numpy(dtype=np.float64) / sessions_,
+            }
+        )[cols]
+    starts = period_starts(
+        agg["code"].to_numpy(dtype=np.int64), period, tz=zone, week_start=week_start
+    )
+    if "breakdown" in agg:
+        table.index = pd.MultiIndex.from_arrays(
+            [starts, agg["breakdown"].to_numpy(dtype=object)], names=["period", "breakdown"]
+        )
+    else:
+        table.index = pd.Index(starts, name="period")
+    counts = np.asarray([int(agg[f"bin_{k}"].sum()) for k in range(n_bins)], dtype=np.int64)
     lengths = pd.DataFrame(
         {
-            "length": counts.index,
-            "sessions": counts.to_numpy(),
-            "share": counts.to_numpy() / max(int(counts.sum()), 1),
+            "length": [name for name, _ in _LENGTH_BINS],
+            "sessions": counts,
+            "share": counts / max(int(counts.sum()), 1),
         }
     )
     return SessionMetricsResult(
-        params={**res.params, "period": p},
-        as_of=res.as_of,
-        table=out,
-        lengths=lengths,
+        params={**params, "period": period}, as_of=as_of, table=table, lengths=lengths
     )
 
 
@@ -501,7 +599,7 @@ def session_log(
     start_event: Iterable[str] | str | None = None,
     ties: Ties = "name",
     tz: str | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     separator: str = "#",
 ) -> EventLog:
     """Return the log with one "user" per session, so any metric runs within sessions.
@@ -543,7 +641,7 @@ def session_log(
             f"Invalid separator={type(separator).__name__}. Expected a str put between the "
             "user id and the session number. Hint: separator='#'."
         )
-    log = as_event_log(events)
+    log, at = open_log(events, tz=tz, as_of=as_of)
     o, _, new = split_sessions(
         log,
         timeout=timeout,
@@ -552,7 +650,7 @@ def session_log(
         start_event=start_event,
         ties=ties,
         tz=tz,
-        as_of=as_of,
+        until=until_ns(at),
     )
     sid = np.cumsum(new, dtype=np.int64) - 1
     tab = _table(o, new, log.tz)

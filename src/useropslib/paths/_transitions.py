@@ -17,18 +17,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventsLike, LazyEventLog, as_event_log
+from useropslib._checks import check_bool, check_choice
+from useropslib.events import EventsLike, LazyEventLog
+from useropslib.events._query import UserGroups, resolve_groups, warn_empty
 from useropslib.exceptions import InvalidParameterError
-from useropslib.metrics import MetricResult
+from useropslib.models import DateLike
 from useropslib.paths._query import (
     PathRows,
     Split,
+    TableResult,
     Ties,
     Within,
-    check_choice,
-    order_events,
-    path_rows,
-    session_rule,
+    frame_paths,
+    until_ns,
 )
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ _WEIGHTS = ("count", "share_of_total", "avg_per_path", "proba_out", "proba_in")
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
-class TransitionsResult(MetricResult):
+class TransitionsResult(TableResult):
     """Transitions between consecutive events.
 
     Attributes
@@ -87,23 +88,13 @@ class TransitionsResult(MetricResult):
         InvalidParameterError
             For an unknown weight.
         """
-        check_choice("weight", weight, _WEIGHTS)
+        check_choice(weight, _WEIGHTS, "weight")
         idx = pd.Index(self.labels, name="source")
         m = self.table.pivot_table(
             index="source", columns="target", values=weight, aggfunc="sum", fill_value=0
         )
         out = m.reindex(index=idx, columns=pd.Index(self.labels, name="target"), fill_value=0)
         out_: pd.DataFrame = out.astype(np.int64 if weight == "count" else np.float64)
-        return out_
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the transition table (a copy).
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        out_: pd.DataFrame = self.table.copy()
         return out_
 
     def plot(self, ax: Axes | None = None, *, top: int = 20) -> Axes:
@@ -215,7 +206,8 @@ def transitions(
     timeout: Any = "30min",
     split: Split = ">=",
     tz: str | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
+    breakdown: Any = None,
 ) -> TransitionsResult:
     """Count transitions between consecutive events of each path.
 
@@ -253,7 +245,11 @@ def transitions(
     tz : str, optional
         Zone of ``as_of`` given as a naive time; default the log's.
     as_of : datetime-like, optional
-        Ignore events after this instant.
+        Ignore events after this instant (the shared ``as_of``: events at or before it count).
+    breakdown : str, mapping, pandas.Series or collection of user ids, optional
+        Split users into groups (a property's latest value at ``as_of``, a mapping or Series
+        ``user_id -> group``, or a segment's member ids), read by the shared breakdown resolver:
+        the table gains a ``breakdown`` column and every share is computed within its group.
 
     Returns
     -------
@@ -291,9 +287,9 @@ def transitions(
     0   open   view      2        1.0
     1   view    buy      1        1.0
     """
-    check_choice("within", within, ("user", "session"))
-    check_choice("count", count, ("occurrences", "paths", "users"))
-    check_choice("markers", markers, (True, False))
+    check_choice(within, ("user", "session"), "within")
+    check_choice(count, ("occurrences", "paths", "users"), "count")
+    check_bool(markers, "markers")
     if isinstance(min_weight, bool) or not isinstance(min_weight, int | np.integer):
         raise InvalidParameterError(
             f"min_weight must be an integer count, got {min_weight!r}. Hint: min_weight=5 "
@@ -316,6 +312,7 @@ def transitions(
         params.update(timeout=timeout, split=split)
     lazy_ok = (
         isinstance(events, LazyEventLog)
+        and breakdown is None
         and ties == "name"
         and group is None
         and collapse_only is None
@@ -337,23 +334,82 @@ def transitions(
             tz=tz,
             as_of=as_of,
         )
+        if n_paths == 0:
+            warn_empty("No events to form paths", hint="check as_of, include/exclude and the range")
         return _finish(frame, labels, n_paths, params, asof_stamp, int(min_weight))
-    log = as_event_log(events)
-    zone = log.tz if tz is None else tz
-    rule = session_rule(log, timeout=timeout, split=split, tz=tz) if within == "session" else None
-    o = order_events(
-        log, ties=ties, include=include, exclude=exclude, group=group, as_of=as_of, tz=tz
+    f = frame_paths(
+        events,
+        within=within,
+        collapse=collapse,
+        collapse_only=collapse_only,
+        include=include,
+        exclude=exclude,
+        group=group,
+        ties=ties,
+        timeout=timeout,
+        split=split,
+        tz=tz,
+        as_of=as_of,
     )
-    pr = path_rows(o, within=within, rule=rule, collapse=collapse, collapse_only=collapse_only)
+    pr = f.rows
+    groups = resolve_groups(f.log, breakdown, as_of_ns=until_ns(f.as_of))
+    if groups is not None:
+        return _by_group(pr, groups, count, markers, params, f.stamp, int(min_weight))
     frame, labels = pair_counts(pr, count=count, markers=markers)
-    from useropslib.events._time import stamp, to_utc_ns
-
-    asof_stamp = (
-        stamp(to_utc_ns(as_of, tz=log.tz if tz is None else zone, name="as_of"), log.tz)
-        if as_of is not None
-        else log.as_of
-    )
+    asof_stamp = f.stamp
     return _finish(frame, labels, pr.n_units, params, asof_stamp, int(min_weight))
+
+
+def _by_group(
+    pr: PathRows,
+    groups: UserGroups,
+    count: str,
+    markers: bool,
+    params: dict[str, Any],
+    as_of: pd.Timestamp | None,
+    min_weight: int,
+) -> TransitionsResult:
+    """Transitions per breakdown group (one pass per group; groups are few)."""
+    of_row = groups.codes[pr.user] if pr.user.size else np.zeros(0, dtype=np.int64)
+    parts = []
+    labels: list[str] = []
+    n_paths = 0
+    for code, name in enumerate(groups.labels):
+        keep = of_row == code
+        if not keep.any():
+            continue
+        unit = pr.unit[keep]
+        new = np.ones(unit.size, dtype=bool)
+        new[1:] = unit[1:] != unit[:-1]
+        sub = dataclasses.replace(
+            pr,
+            unit=np.cumsum(new, dtype=np.int64) - 1,
+            user=pr.user[keep],
+            label=pr.label[keep],
+            t=pr.t[keep],
+            n_units=int(new.sum()),
+        )
+        frame, labels = pair_counts(sub, count=count, markers=markers)
+        part = _finish(frame, labels, sub.n_units, params, as_of, min_weight).table
+        part.insert(0, "breakdown", name)
+        parts.append(part)
+        n_paths += sub.n_units
+    if not parts:
+        return _finish(
+            pair_counts(pr, count=count, markers=markers)[0].iloc[:0],
+            labels or [str(x) for x in pr.labels],
+            0,
+            {**params, "breakdown": groups.name},
+            as_of,
+            min_weight,
+        )
+    return TransitionsResult(
+        params={**params, "breakdown": groups.name},
+        as_of=as_of,
+        table=pd.concat(parts, ignore_index=True),
+        labels=labels,
+        n_paths=n_paths,
+    )
 
 
 def _finish(

@@ -40,6 +40,7 @@ from useropslib.report._format import (
     show_table,
     term,
 )
+from useropslib.report._paths import paths_sections
 from useropslib.report._report import Chart, Report, Section, log_report
 from useropslib.segments import rfm
 
@@ -55,6 +56,7 @@ SECTION_KEYS: tuple[str, ...] = (
     "survival",
     "messages",
     "rfm",
+    "paths",
     "conventions",
 )
 
@@ -177,6 +179,7 @@ _T: dict[str, dict[str, str]] = {
         "message_clicked 事件。",
     },
     "rfm": {"en": "RFM segments of buyers", "zh": "购买用户 RFM 分群"},
+    "paths": {"en": "Paths and sessions", "zh": "路径与会话"},
     "rfm_text": {
         "en": "{n} {buyers} scored on recency, frequency and monetary value; the largest "
         "segment is “{top}” ({share}).",
@@ -243,7 +246,9 @@ def operations_report(
     It starts with :func:`log_report` and adds: weekly lifecycle, monthly growth accounting,
     weekly retention of signup cohorts, the funnel of ``funnel_steps``, churn defined from the
     data with the natural churn rate, survival to churn, recall messages by channel, RFM
-    segments, ``extra_sections`` (e.g. a campaign review) and the conventions used.  A section
+    segments, paths and sessions (sessions per user, session length, bounce rate, top
+    transitions with their flow, top session paths to the funnel's last step),
+    ``extra_sections`` (e.g. a campaign review) and the conventions used.  A section
     whose data is missing stays, with a note saying why.
 
     Parameters
@@ -346,6 +351,7 @@ def operations_report(
         ("churn", lambda: _churn(ctx, activity_events, start)),
         ("messages", lambda: _messages(ctx, names)),
         ("rfm", lambda: _rfm(ctx, names)),
+        ("paths", lambda: paths_sections(events, **ctx.paths_args(funnel_steps))),
     ]
     with warnings.catch_warnings():
         # thin data still shows; its warnings belong to interactive use, the text says it
@@ -375,6 +381,15 @@ class _Ctx:
             charts,
             t,
         )
+
+    def paths_args(self, funnel_steps: Sequence[str] | None) -> dict[str, Any]:
+        """Return the arguments of the paths section (its own module, report/_paths.py)."""
+        return {
+            "lang": self.lang,
+            "chart_lang": self.chart_lang,
+            "charts": self.charts,
+            "funnel_steps": funnel_steps,
+        }
 
     def chart(self, draw: Callable[[], Any]) -> tuple[Chart, ...]:
         if not self.charts:

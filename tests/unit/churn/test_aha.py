@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
 
 from useropslib.churn import CAUSATION_CAVEAT, aha_moments, growth_path
+from useropslib.events import strict_events
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -16,6 +18,13 @@ from useropslib.exceptions import (
 from useropslib.models import ChurnDefinition
 
 T0 = pd.Timestamp("2024-01-01", tz="UTC")
+
+
+@pytest.fixture(autouse=True)
+def _strict() -> Iterator[None]:
+    """Unknown event names raise here, so the messages below stay pinned."""
+    with strict_events():
+        yield
 
 
 def log() -> pd.DataFrame:

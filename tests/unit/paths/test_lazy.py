@@ -9,12 +9,19 @@ import pandas as pd
 import pytest
 
 from useropslib.datasets import synthetic_frame
-from useropslib.events import EventLog, LazyEventLog
+from useropslib.events import EventLog, LazyEventLog, strict_events
 from useropslib.exceptions import InvalidParameterError
 from useropslib.paths import sessions, transitions
 
 pl = pytest.importorskip("polars")
 duckdb = pytest.importorskip("duckdb")
+
+
+@pytest.fixture(autouse=True)
+def _strict() -> Iterator[None]:
+    """Unknown event names raise here, so the messages below stay pinned."""
+    with strict_events():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import useropslib as uo
+from useropslib.events import strict_events
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.paths import SESSION_COLUMNS, session_log, session_metrics, sessions
+
+
+@pytest.fixture(autouse=True)
+def _strict() -> Iterator[None]:
+    """Unknown event names raise here, so the messages below stay pinned."""
+    with strict_events():
+        yield
 
 
 def frame(rows: list[tuple[str, str, str]], tz: str = "UTC") -> pd.DataFrame:
