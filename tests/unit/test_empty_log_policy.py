@@ -33,8 +33,8 @@ def empty() -> EventLog:
     return EventLog.from_pandas(df, allow_empty=True)
 
 
-m, c, s, k = uo.metrics, uo.churn, uo.segments, uo.campaigns
-MODULES = (m, s, c, k)
+m, c, s, k, pa = uo.metrics, uo.churn, uo.segments, uo.campaigns, uo.paths
+MODULES = (m, s, c, k, pa)
 BUYERS = uo.Segment(name="buyers", condition=BehaviourCondition(event="purchase"))
 SURVIVAL = pd.DataFrame(
     {
@@ -102,6 +102,28 @@ COUNTING: dict[str, Callable[[EventLog], Any]] = {
         [k.pacing(GOAL, log, as_of="2024-03-11T00:00Z").actual]
     ),
 }
+
+# the paths functions count (sessions, transitions, paths) or return a log of what they found
+COUNTING.update(
+    {
+        "paths.clean_log": lambda log: pa.clean_log(log).to_pandas(),
+        "paths.session_log": lambda log: pa.session_log(log).to_pandas(),
+        "paths.sessions": lambda log: pa.sessions(log),
+        "paths.session_metrics": lambda log: pa.session_metrics(log),
+        "paths.transitions": lambda log: pa.transitions(log),
+        "paths.paths": lambda log: pa.paths(log),
+        "paths.top_paths": lambda log: pa.top_paths(log),
+        "paths.step_matrix": lambda log: pa.step_matrix(log),
+        "paths.conversion_paths": lambda log: pa.conversion_paths(log, entry="a", target="b"),
+        "paths.core_path": lambda log: pa.core_path(log, steps=["a", "b"]),
+        "paths.paths_report": lambda log: pd.Series(
+            [
+                float(f.select_dtypes(include=["int", "float"]).abs().sum().sum())
+                for f in pa.paths_report(log).values()
+            ]
+        ),
+    }
+)
 
 # functions that estimate: InsufficientDataError (the empty input is the data they are given)
 ESTIMATING: dict[str, tuple[Callable[[EventLog], Any], str]] = {

@@ -38,6 +38,7 @@ from useropslib.paths._query import (
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+from useropslib.models import DateLike
 from useropslib.paths._framing import (
     Window,
     frame_window,
@@ -109,7 +110,7 @@ def paths(
     timeout: Any = "30min",
     split: Split = ">=",
     tz: str | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> PathsResult:
     """Paths from a start event and/or to an end event, as step-indexed edges.
 
@@ -362,7 +363,7 @@ def top_paths(
     timeout: Any = "30min",
     split: Split = ">=",
     tz: str | None = None,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
 ) -> TopPathsResult:
     """Rank the ``n`` most common paths (first ``steps`` items), with conversion to a target.
 

@@ -642,6 +642,11 @@ def session_log(
             "user id and the session number. Hint: separator='#'."
         )
     log, at = open_log(events, tz=tz, as_of=as_of)
+    if log.n_events == 0:
+        warn_empty(
+            "session_log: the log has no events, so there are no sessions",
+            hint="pass a log with events",
+        )
     o, _, new = split_sessions(
         log,
         timeout=timeout,
