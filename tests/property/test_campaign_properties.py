@@ -157,7 +157,7 @@ metric_specs = st.one_of(
     ),
     st.builds(RetentionSpec, k=st.integers(1, 12), period=st.sampled_from(["day", "week"])),
     st.builds(RevenueSpec, purchase_event=event_names),
-    st.builds(ARPUSpec, purchase_event=event_names, active_event=st.none()),
+    st.builds(ARPUSpec, purchase_event=event_names, activity_events=st.none()),
     st.builds(
         ChurnRateSpec,
         definition=st.builds(ChurnDefinition, threshold=st.integers(1, 400).map(lambda d: f"{d}D")),

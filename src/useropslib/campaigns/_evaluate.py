@@ -264,7 +264,7 @@ def unit_outcomes(
             per_user += np.bincount(u, weights=_values(log, spec)[sel], minlength=n_users)
         return per_user[codes], kind == "paying_users"
     if kind in ("active_users", "reactivated_users"):
-        m = _mask_names(log, spec.event)
+        m = _mask_names(log, spec.activity_events)
         sel = window if m is None else window & m
         per_user = (np.bincount(log.user_codes[sel], minlength=n_users) > 0).astype(np.float64)
         return per_user[codes], True

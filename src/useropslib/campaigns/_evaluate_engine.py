@@ -42,7 +42,11 @@ def _column(spec: Any) -> tuple[tuple[str, ...] | None, str, bool] | None:
             return None
         return tuple(spec.purchase_event), "sum", False
     if kind in ("active_users", "reactivated_users"):
-        return (None if spec.event is None else tuple(spec.event)), "count", True
+        return (
+            (None if spec.activity_events is None else tuple(spec.activity_events)),
+            "count",
+            True,
+        )
     return None
 
 

@@ -255,7 +255,7 @@ def _value(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> float:
             window=spec.window,
             start=_ts(lo, tz),
             end=_ts(hi - 1, tz),
-            activity_events=list(spec.event) if spec.event else None,
+            activity_events=list(spec.activity_events) if spec.activity_events else None,
         )
         return float(series.mean()) if len(series) else 0.0
     if isinstance(spec, RetentionSpec):
@@ -301,7 +301,7 @@ def _value(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> float:
         return _ratio(float(values.sum()), _distinct(users))
     if isinstance(spec, ARPUSpec):
         _, values = _purchase_rows(log, spec, lo, hi)
-        act = _names_log(log, spec.active_event)
+        act = _names_log(log, spec.activity_events)
         ts = act.timestamps_ns
         return _ratio(float(values.sum()), _distinct(act.user_codes[(ts >= lo) & (ts < hi)]))
     if isinstance(spec, ReactivatedUsersSpec):
@@ -310,7 +310,7 @@ def _value(spec: MetricSpec, log: EventLog, lo: int, hi: int) -> float:
             period=spec.period,
             start=_ts(lo, tz),
             end=_ts(hi - 1, tz),
-            activity_events=list(spec.event) if spec.event else None,
+            activity_events=list(spec.activity_events) if spec.activity_events else None,
         )
         starts = pd.DatetimeIndex(life.counts.index).as_unit("ns").asi8
         inside = (starts >= lo) & (starts < hi)

@@ -337,7 +337,7 @@ def synthetic_campaign(
             type="recall",
             primary_goal=Goal(
                 kind="recall",
-                metric=ReactivatedUsersSpec(event="app_open"),
+                metric=ReactivatedUsersSpec(activity_events="app_open"),
                 baseline=baseline,
                 target=baseline * 1.2 + 1,
                 name="reactivated users",

@@ -21,7 +21,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import Self
 
 from useropslib.exceptions import InvalidParameterError
@@ -203,13 +211,16 @@ class ActiveUsersSpec(_Spec):
     window : str, default "day"
         ``"day"`` (mean DAU), ``"week"`` or ``"month"`` (mean calendar WAU / MAU), or a rolling
         window of whole days such as ``"7D"`` or ``"30D"`` (mean of the daily rolling count).
-    event : str or sequence of str, optional
-        The events that count as activity.  Default: any event.
+    activity_events : str or sequence of str, optional
+        The events that count as activity.  Default: any event.  (Read from ``event`` too,
+        its earlier name, so stored specs still load.)
     """
 
     kind: Literal["active_users"] = "active_users"
     window: str = "day"
-    event: tuple[str, ...] | None = None
+    activity_events: tuple[str, ...] | None = Field(
+        default=None, validation_alias=AliasChoices("activity_events", "event")
+    )
     unit: ClassVar[MetricUnit] = "users"
 
     @field_validator("window", mode="before")
@@ -225,13 +236,13 @@ class ActiveUsersSpec(_Spec):
             )
         return f"{td.days}D"
 
-    @field_validator("event", mode="before")
+    @field_validator("activity_events", mode="before")
     @classmethod
     def _event(cls, value: Any) -> Any:
-        return event_name_tuple(value, "event")
+        return event_name_tuple(value, "activity_events")
 
     def required_events(self) -> tuple[str, ...]:
-        return self.event or ()
+        return self.activity_events or ()
 
 
 class RetentionSpec(_Spec):
@@ -365,21 +376,24 @@ class ARPUSpec(_Purchases):
     ----------
     purchase_event : str or sequence of str, default "purchase"
     value_col : str, optional
-    active_event : str or sequence of str, optional
-        The events that make a user active.  Default: any event.
+    activity_events : str or sequence of str, optional
+        The events that make a user active.  Default: any event.  (Read from ``active_event``
+        too, its earlier name.)
     """
 
     kind: Literal["arpu"] = "arpu"
-    active_event: tuple[str, ...] | None = None
+    activity_events: tuple[str, ...] | None = Field(
+        default=None, validation_alias=AliasChoices("activity_events", "active_event")
+    )
     unit: ClassVar[MetricUnit] = "money_per_user"
 
-    @field_validator("active_event", mode="before")
+    @field_validator("activity_events", mode="before")
     @classmethod
     def _active(cls, value: Any) -> Any:
-        return event_name_tuple(value, "active_event")
+        return event_name_tuple(value, "activity_events")
 
     def required_events(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*self.purchase_event, *(self.active_event or ()))))
+        return tuple(dict.fromkeys((*self.purchase_event, *(self.activity_events or ()))))
 
 
 class ARPPUSpec(_Purchases):
@@ -413,23 +427,26 @@ class ReactivatedUsersSpec(_Spec):
     Parameters
     ----------
     period : {"day", "week", "month"}, default "week"
-    event : str or sequence of str, optional
-        The events that count as activity.  Default: any event.
+    activity_events : str or sequence of str, optional
+        The events that count as activity.  Default: any event.  (Read from ``event`` too,
+        its earlier name, so stored specs still load.)
     """
 
     kind: Literal["reactivated_users"] = "reactivated_users"
     period: Literal["day", "week", "month"] = "week"
-    event: tuple[str, ...] | None = None
+    activity_events: tuple[str, ...] | None = Field(
+        default=None, validation_alias=AliasChoices("activity_events", "event")
+    )
     unit: ClassVar[MetricUnit] = "users"
     additive: ClassVar[bool] = True
 
-    @field_validator("event", mode="before")
+    @field_validator("activity_events", mode="before")
     @classmethod
     def _event(cls, value: Any) -> Any:
-        return event_name_tuple(value, "event")
+        return event_name_tuple(value, "activity_events")
 
     def required_events(self) -> tuple[str, ...]:
-        return self.event or ()
+        return self.activity_events or ()
 
 
 class ChurnRateSpec(_Spec):

@@ -129,7 +129,7 @@ def _no_control_log() -> tuple[Campaign, EventLog]:
         type="recall",
         primary_goal=Goal(
             kind="recall",
-            metric=ReactivatedUsersSpec(event="open"),
+            metric=ReactivatedUsersSpec(activity_events="open"),
             target=2,
             start="2024-03-08",
             deadline="2024-03-15",

@@ -210,7 +210,7 @@ def test_key_result_kinds() -> None:
 def test_metric_spec_union_round_trips_every_kind() -> None:
     specs = [
         NewUsersSpec(event="signup"),
-        ARPUSpec(purchase_event=["buy", "renew"], active_event="open"),
+        ARPUSpec(purchase_event=["buy", "renew"], activity_events="open"),
         ChurnRateSpec(definition=ChurnDefinition(threshold="30D")),
         MessageRateSpec(rate="open_rate", channel="email"),
         ConversionSpec(steps=["a", "b", "c"], window="3D", order="strict"),
