@@ -440,7 +440,7 @@ time_unit, allow_empty
 
         :meth:`scan` reads the checks, event names, counts and time range in one aggregate
         query and leaves the users in the engine; the first reduction that needs per-user
-        rows (or :attr:`users`, :attr:`n_users`) reads them, once.
+        rows (or ``users``, ``n_users``) reads them, once.
         """
         return self._vocab is not None
 

@@ -7,6 +7,7 @@ panels. Plain frames and arrays in, the Axes out; matplotlib is imported only wh
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from useropslib.plotting._style import (
     check_labels,
     check_number,
     check_numbers,
+    check_sequence,
     check_text,
     finish,
     percent_axis,
@@ -226,7 +228,17 @@ def pacing_against_target(
     ([10.0, 25.0, 30.0], [45.0, 45.0])
     """
     check_text(title, "title")
-    x = pd.DatetimeIndex(pd.to_datetime(list(days)))
+    given = check_sequence(days, "days")
+    try:
+        with warnings.catch_warnings():
+            # pandas warns that it parses each element alone before it fails on a non-date
+            warnings.simplefilter("ignore", UserWarning)
+            x = pd.DatetimeIndex(pd.to_datetime(given))
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidParameterError(
+            f"Invalid days: {str(given)[:80]}. Expected a sequence of dates (the pacing frame's "
+            "index). Hint: days=pacing.index."
+        ) from None
     if x.tz is not None:
         x = x.tz_localize(None)
     act = check_numbers(actual, "actual", length=len(x))
@@ -303,7 +315,7 @@ def funnel_bottleneck(
     ['bottleneck: opened']
     """
     check_text(title, "title")
-    stages = check_labels([str(n) for n in names], "names")
+    stages = check_labels([str(n) for n in check_sequence(names, "names")], "names")
     u = check_numbers(users, "users", length=len(stages))
     if bottleneck is not None and str(bottleneck) not in stages:
         raise InvalidParameterError(

@@ -231,6 +231,16 @@ def campaign_charts(review: Any, key: str, *, lang: Language = "en") -> tuple[Ch
     """
     from useropslib import plotting
 
+    if not callable(getattr(review, "parts", None)):
+        raise InvalidParameterError(
+            f"review must be a CampaignReview (what useropslib.campaigns.review returns); got "
+            f"{type(review).__name__}."
+        )
+    if not isinstance(key, str):
+        raise InvalidParameterError(
+            f"key must be the name of a part of the review (a str such as 'lift'); got "
+            f"{type(key).__name__}. Hint: the keys are the first items of review.parts()."
+        )
     ev = getattr(review, "evaluation", None)
     axes: Any = None
     if key == "goal" and getattr(review, "pacing", None) is not None:

@@ -126,3 +126,13 @@ def test_counterfactual_panels_titles_and_data() -> None:
         "observed",
     ]
     assert axes[2].lines[0].get_ydata().tolist() == (np.arange(5.0) + 7).tolist()
+
+
+def test_review_charts_refuse_what_is_not_a_sequence_or_a_date() -> None:
+    from useropslib.exceptions import InvalidParameterError
+    from useropslib.plotting import funnel_bottleneck, pacing_against_target
+
+    with pytest.raises(InvalidParameterError, match="names"):
+        funnel_bottleneck(None, None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="Expected a sequence of dates"):
+        pacing_against_target(["A", "B"], [1, 2], [1, 2], target=3)

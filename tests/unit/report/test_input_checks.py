@@ -25,3 +25,20 @@ def test_a_review_that_is_not_one_is_refused() -> None:
 def test_operations_report_checks_its_options(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidParameterError, match=message):
         operations_report(synthetic(n_users=30, days=20, seed=1).events, **kwargs)  # type: ignore[arg-type]
+
+
+def test_campaign_charts_wants_a_review_and_a_part_key() -> None:
+    import pandas as pd
+
+    from useropslib.exceptions import InvalidParameterError
+    from useropslib.report import campaign_charts
+
+    with pytest.raises(InvalidParameterError, match="review must be a CampaignReview"):
+        campaign_charts(pd.DataFrame(), "lift")
+
+    class FakeReview:
+        def parts(self) -> list[object]:
+            return []
+
+    with pytest.raises(InvalidParameterError, match="key must be the name of a part"):
+        campaign_charts(FakeReview(), pd.DataFrame())  # type: ignore[arg-type]
