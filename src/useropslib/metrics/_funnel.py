@@ -47,6 +47,7 @@ from useropslib.events._query import (
     load,
     resolve_as_of,
     resolve_groups,
+    user_index,
     warn_empty,
 )
 from useropslib.exceptions import InvalidParameterError, did_you_mean
@@ -77,8 +78,6 @@ _NONE_GROUP = "(none)"
 _MAX_BITS = 62  # steps + exclusions share one int64 bit mask
 _I64_MAX = np.iinfo(np.int64).max
 _I64_MIN = np.iinfo(np.int64).min  # reads as NaT in datetime64[ns]
-_PACK_LIMIT = 1 << 62
-_UNITS_NS = (1, 1_000, 1_000_000, 1_000_000_000)
 _TABLE_COLUMNS = (
     "step",
     "name",
@@ -736,9 +735,15 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
 
 
 def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Sorted:
-    """Keep the events the funnel reads, with their step/exclusion bit masks, sorted."""
-    ev = log.event_codes
-    ts = log.timestamps_ns
+    """Keep the events the funnel reads, with their step/exclusion bit masks, sorted.
+
+    The events are read in the order of the log's per-user index (built once per log), so
+    selecting them keeps them in (user, time) order; only events sharing an instant are put in
+    step-rank order here.
+    """
+    idx = user_index(log)
+    ev = idx.events()
+    ts = idx.times()
     n_codes = len(log.event_names)
     code_bits = np.zeros(n_codes, dtype=np.int64)
     filtered: list[tuple[int, int, _Matcher]] = []
@@ -766,23 +771,26 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
         last = q.hi_ns - 1 + q.window_ns
         hi = last if hi is None else min(hi, last)
 
+    users = idx.users()
     if q.order == "strict":
         # every event of the people with an entry: find them from the step-0 candidates
-        rows0 = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
-        ok0 = (_masks(rows0, ev[rows0], code_bits, filtered, props) & _bit(0)) != 0
+        pos0 = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+        rows0 = idx.rows(pos0) if filtered else pos0
+        ok0 = (_masks(rows0, ev[pos0], code_bits, filtered, props) & _bit(0)) != 0
         if q.hi_ns is not None:
-            ok0 &= ts[rows0] < q.hi_ns
+            ok0 &= ts[pos0] < q.hi_ns
         entrant = np.zeros(len(log.users), dtype=bool)
-        entrant[log.user_codes[rows0[ok0]]] = True
-        rows = _in_time(np.flatnonzero(entrant[log.user_codes]), ts, lo, hi)
+        entrant[users[pos0[ok0]]] = True
+        pos = _in_time(np.flatnonzero(entrant[users]), ts, lo, hi)
     else:
-        rows = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
-    codes = ev[rows]
+        pos = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+    rows = idx.rows(pos) if (filtered or q.need_index) else pos
+    codes = ev[pos]
     if filtered:
         masks = _masks(rows, codes, code_bits, filtered, props)
         if q.order != "strict":
             hit = np.flatnonzero(masks)
-            rows, codes, masks = rows[hit], codes[hit], masks[hit]
+            pos, rows, codes, masks = pos[hit], rows[hit], codes[hit], masks[hit]
         distinct = pd.unique(masks).astype(np.int64)
     else:
         distinct = np.unique(np.append(code_bits, np.int64(0)))
@@ -796,7 +804,43 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
     else:
         rank = srt[np.searchsorted(by_rank[srt], code_bits)][codes]
     del codes
-    return _sort(log, rows, rank, by_rank.astype(_mask_dtype(len(q.matchers))), q.need_index)
+    u_sel = users[pos].astype(np.int64)
+    t_sel = ts[pos]
+    perm = _rank_ties(u_sel, t_sel, rank)
+    if perm is not None:
+        rank, rows = rank[perm], rows[perm]
+    mask = by_rank.astype(_mask_dtype(len(q.matchers)))[rank]
+    index = np.asarray(rows, dtype=np.int64) if q.need_index else None
+    return _Sorted(u_sel, t_sel, mask, index)
+
+
+def _rank_ties(user: I64, time: I64, rank: npt.NDArray[np.integer[Any]]) -> I64 | None:
+    """Return the permutation putting events of one (user, instant) in step-rank order, or None.
+
+    Events arrive in (user, time, row) order; only runs of events sharing a user and an instant
+    need reordering, so only they are sorted (stably: equal ranks keep the row order).
+    """
+    n = user.size
+    if n < 2:
+        return None
+    same = user[1:] == user[:-1]
+    same &= time[1:] == time[:-1]
+    tied = np.flatnonzero(same)
+    if tied.size == 0:
+        return None
+    r = rank.astype(np.int64)
+    if not (r[tied + 1] < r[tied]).any():
+        return None  # every tie already in rank order
+    in_run = np.zeros(n, dtype=bool)
+    in_run[tied] = True
+    in_run[tied + 1] = True
+    p = np.flatnonzero(in_run)
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = ~same
+    run_id = np.cumsum(new_run)[p]
+    perm = np.arange(n, dtype=np.int64)
+    perm[p] = p[np.lexsort((r[p], run_id))]
+    return perm
 
 
 def _in_time(rows: I64, ts: npt.NDArray[np.int64], lo: int | None, hi: int | None) -> I64:
@@ -884,78 +928,6 @@ def _masks_by_rank(distinct: I64, n_steps: int) -> I64:
     order = np.lexsort((distinct, np.asarray(lows, dtype=np.int64)))
     out: I64 = distinct[order]
     return out
-
-
-def _sort(
-    log: EventLog,
-    rows: I64,
-    rank: npt.NDArray[np.integer[Any]],
-    by_rank: npt.NDArray[np.integer[Any]],
-    need_index: bool,
-) -> _Sorted:
-    """Sort the events at ``rows`` by (user, time, rank).
-
-    One sort of a bit-packed int64 key ``user | time | rank`` when it fits in 63 bits; times
-    are counted in their coarsest exact unit (ns, us, ms or s since the first event) to make it
-    fit.  Otherwise (nanosecond times over a long span with many users) one ``np.lexsort``.
-    """
-    n = rows.size
-    if n == 0:
-        e = np.empty(0, dtype=np.int64)
-        return _Sorted(e, e, e, e if need_index else None)
-    times = log.timestamps_ns[rows]
-    t0 = int(times.min())
-    rel = times - t0
-    span = int(rel.max())
-    rank_bits = max(1, (int(by_rank.size) - 1).bit_length())
-    user_bits = max(1, (len(log.users) - 1).bit_length())
-    unit, time_bits = 0, 0
-    for u in _UNITS_NS:
-        time_bits = max(1, (span // u).bit_length())
-        if user_bits + time_bits + rank_bits <= 63:
-            unit = u
-            break
-    if unit > 1:
-        if (rel % unit).any():
-            unit = 0  # times finer than the unit that would fit: packing is not exact
-        else:
-            rel //= unit
-    if unit:
-        # build the key in place: the arrays here are the size of the selection
-        del times
-        key = log.user_codes[rows].astype(np.int64)
-        key <<= time_bits + rank_bits
-        rel <<= rank_bits
-        key |= rel
-        del rel
-        key |= rank
-        index: I64 | None = None
-        if need_index:
-            order = np.argsort(key)
-            key = key[order]
-            index = rows[order]
-            del order
-        else:
-            key.sort()
-        u_s = key >> (time_bits + rank_bits)
-        t_s = key >> rank_bits
-        t_s &= (1 << time_bits) - 1
-        if unit > 1:
-            t_s *= unit
-        t_s += t0
-        key &= (1 << rank_bits) - 1
-        return _Sorted(u_s, t_s, by_rank[key], index)
-    users = log.user_codes[rows]
-    if span < (_PACK_LIMIT >> rank_bits):
-        order = np.lexsort((rel << rank_bits | rank, users))
-    else:
-        order = np.lexsort((rank, times, users))
-    return _Sorted(
-        users[order].astype(np.int64),
-        times[order],
-        by_rank[rank[order]],
-        rows[order] if need_index else None,
-    )
 
 
 def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, I64]:
