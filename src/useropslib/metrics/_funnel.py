@@ -823,14 +823,13 @@ def _rank_ties(user: I64, time: I64, rank: npt.NDArray[np.integer[Any]]) -> I64 
     n = user.size
     if n < 2:
         return None
-    same = user[1:] == user[:-1]
-    same &= time[1:] == time[:-1]
-    tied = np.flatnonzero(same)
-    if tied.size == 0:
-        return None
+    tied = np.flatnonzero(time[1:] == time[:-1])
+    tied = tied[user[tied + 1] == user[tied]]
+    if tied.size == 0 or not (rank[tied + 1] < rank[tied]).any():
+        return None  # no tie, or every tie already in rank order
+    same = np.zeros(n - 1, dtype=bool)
+    same[tied] = True
     r = rank.astype(np.int64)
-    if not (r[tied + 1] < r[tied]).any():
-        return None  # every tie already in rank order
     in_run = np.zeros(n, dtype=bool)
     in_run[tied] = True
     in_run[tied + 1] = True
@@ -942,13 +941,16 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
     k_steps = q.n_steps
     track = bool(q.exclusions) or q.need_index  # positions are read by exclusions, breakdowns
     if q.order == "ordered" and q.attempts == "best" and not q.exclusions and k_steps > 1:
-        cand1 = np.flatnonzero(s.mask & _bit(1))
-        j1 = np.searchsorted(cand1, entries, side="right")
-        e_user = s.user[entries]
+        j1 = _count_through(s.mask, 1)[entries]  # step-1 events up to each entry
         keep = np.ones(entries.size, dtype=bool)
-        keep[:-1] = (j1[1:] != j1[:-1]) | (e_user[1:] != e_user[:-1])
+        keep[:-1] = j1[1:] != j1[:-1]
+        del j1
+        last = np.flatnonzero(~keep)  # same step-1 count: drop it unless the user changes
+        last = last[s.user[entries[last + 1]] == s.user[entries[last]]]
+        keep[:] = True
+        keep[last] = False
         entries = entries[keep]
-        del cand1, j1, e_user, keep
+        del last, keep
     n = entries.size
     times = np.full((k_steps, n), _I64_MIN, dtype=np.int64)
     pos: I64 = (
@@ -980,9 +982,9 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
             cand = np.flatnonzero(s.mask & _bit(k))
             if cand.size == 0:
                 break
-            j = np.searchsorted(cand, cur, side="right")
+            j = _count_through(s.mask, k)[cur]  # index in cand of the first one after cur
             ok = j < cand.size
-            p = cand[np.minimum(j, cand.size - 1)]
+            p = cand.take(j, mode="clip")
             nxt = p
         ok &= s.user[p] == a_user
         ok &= s.time[p] <= a_deadline
@@ -997,6 +999,18 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
         reach[alive] = k + 1
         del j, ok, keep  # not alive while the next step builds its own
     return entries, reach, times, pos
+
+
+def _count_through(mask: npt.NDArray[np.integer[Any]], bit: int) -> npt.NDArray[np.int32]:
+    """Number of events matching ``bit`` at or before each position (a running count).
+
+    ``count[p]`` is where ``p`` would go in the positions of those events with
+    ``searchsorted(side="right")``, found in one linear pass instead of a binary search each.
+    """
+    hit = (mask & _bit(bit)) != 0
+    dtype = np.int32 if mask.size <= np.iinfo(np.int32).max else np.int64
+    out: npt.NDArray[np.int32] = np.cumsum(hit, dtype=dtype)
+    return out
 
 
 def _strict_stream(s: _Sorted, n_steps: int) -> I64:
