@@ -108,6 +108,7 @@ def funnel_first_polars(ctx: Any) -> object:
         right_on="t2",
         by="user_id",
         strategy="forward",
+        check_sortedness=False,
     )
     j = (
         j.with_columns(pl.col("t2").fill_null(np.iinfo(np.int64).max))

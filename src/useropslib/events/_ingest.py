@@ -379,7 +379,7 @@ _I32_MAX = int(np.iinfo(np.int32).max)
 
 
 def _object_addresses(values: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
-    """The addresses of the objects of a C-contiguous object array, as int64 (no copy).
+    """Return the addresses of the objects of a C-contiguous object array as int64 (no copy).
 
     The returned array reads ``values``' own buffer: ``values`` must stay alive while it is used.
     """

@@ -105,7 +105,7 @@ class UserIndex:
     def order(self) -> npt.NDArray[np.integer[Any]]:
         """Row positions in index order (an ``arange`` when the rows are already sorted)."""
         if self._order is None:
-            return np.arange(self._n_events, dtype=np.int64)
+            return _readonly(np.arange(self._n_events, dtype=np.int64))
         return self._order
 
     def take(self, column: npt.NDArray[Any]) -> npt.NDArray[Any]:

@@ -982,9 +982,9 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
             cand = np.flatnonzero(s.mask & _bit(k))
             if cand.size == 0:
                 break
-            j = _count_through(s.mask, k)[cur]  # index in cand of the first one after cur
-            ok = j < cand.size
-            p = cand.take(j, mode="clip")
+            jc = _count_through(s.mask, k)[cur]  # index in cand of the first one after cur
+            ok = jc < cand.size
+            p = cand.take(jc, mode="clip")
             nxt = p
         ok &= s.user[p] == a_user
         ok &= s.time[p] <= a_deadline
@@ -1001,15 +1001,15 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
     return entries, reach, times, pos
 
 
-def _count_through(mask: npt.NDArray[np.integer[Any]], bit: int) -> npt.NDArray[np.int32]:
-    """Number of events matching ``bit`` at or before each position (a running count).
+def _count_through(mask: npt.NDArray[np.integer[Any]], bit: int) -> npt.NDArray[np.integer[Any]]:
+    """Count the events matching ``bit`` at or before each position (a running count).
 
     ``count[p]`` is where ``p`` would go in the positions of those events with
     ``searchsorted(side="right")``, found in one linear pass instead of a binary search each.
     """
     hit = (mask & _bit(bit)) != 0
     dtype = np.int32 if mask.size <= np.iinfo(np.int32).max else np.int64
-    out: npt.NDArray[np.int32] = np.cumsum(hit, dtype=dtype)
+    out: npt.NDArray[np.integer[Any]] = np.cumsum(hit, dtype=dtype)
     return out
 
 
