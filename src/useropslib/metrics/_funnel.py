@@ -997,7 +997,7 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
         if track:
             pos[k, alive] = p
         reach[alive] = k + 1
-        del j, ok, keep  # not alive while the next step builds its own
+        del ok, keep  # not alive while the next step builds its own
     return entries, reach, times, pos
 
 
