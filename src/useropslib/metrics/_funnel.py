@@ -1039,8 +1039,9 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
         classes[m.key] = classes.get(m.key, 0) | (1 << i)
     class_masks = list(classes.values())
     _check_disjoint(s, class_masks, q)
-    slot_t = np.full((n, k_steps), _I64_MAX, dtype=np.int64)
-    slot_p = np.full((n, k_steps), -1, dtype=np.int64)
+    # one row per step slot, one column per attempt (rows are contiguous)
+    slot_t = np.full((k_steps, n), _I64_MAX, dtype=np.int64)
+    slot_p = np.full((k_steps, n), -1, dtype=np.int64)
     if n:
         user = s.user[entries]
         t_entry = s.time[entries]
@@ -1053,21 +1054,53 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
             if cand.size == 0:
                 col += cm.bit_count()
                 continue
-            j0 = np.searchsorted(cand, first, side="left")
+            # events of this class before the entry's instant: where the first one at or
+            # after it sits among them (a running count, not a binary search per attempt)
+            before = _count_through(s.mask, low.bit_length() - 1)
+            j0 = np.where(first > 0, before[np.maximum(first - 1, 0)], 0).astype(np.int64)
+            del before
             for _ in range(cm.bit_count()):  # r-th event of a step repeated r times
                 ok = j0 < cand.size
-                p = cand[np.minimum(j0, cand.size - 1)]
+                p = cand.take(j0, mode="clip")
                 ok &= (s.user[p] == user) & (s.time[p] <= deadline)
-                slot_t[ok, col] = s.time[p[ok]]
-                slot_p[ok, col] = p[ok]
-                j0 = j0 + 1
+                hit = np.flatnonzero(ok)
+                slot_t[col, hit] = s.time[p[hit]]
+                slot_p[col, hit] = p[hit]
+                j0 += 1
                 col += 1
-    order = np.argsort(slot_t, axis=1, kind="stable")
-    times = np.ascontiguousarray(np.take_along_axis(slot_t, order, axis=1).T)
-    pos = np.ascontiguousarray(np.take_along_axis(slot_p, order, axis=1).T)
+    times, pos = _sort_slots(slot_t, slot_p)
     reach = np.count_nonzero(pos >= 0, axis=0).astype(np.int64)
     times[pos < 0] = _I64_MIN
     return reach, times, pos
+
+
+def _sort_slots(slot_t: I64, slot_p: I64) -> tuple[I64, I64]:
+    """Sort each column of the (slots, attempts) arrays by time, stably (ties keep slot order).
+
+    With few slots, each slot's rank is counted with ``k * (k - 1)`` vectorised comparisons
+    and the columns are scattered to their ranks, which is faster than a row-wise sort of many
+    tiny rows; beyond 8 slots, one stable ``argsort`` along the slots.
+    """
+    k, n = slot_t.shape
+    if k > 8:
+        order = np.argsort(slot_t, axis=0, kind="stable")
+        return (
+            np.take_along_axis(slot_t, order, axis=0),
+            np.take_along_axis(slot_p, order, axis=0),
+        )
+    cols = np.arange(n)
+    times = np.empty_like(slot_t)
+    pos = np.empty_like(slot_p)
+    for i in range(k):
+        rank = np.zeros(n, dtype=np.int64)
+        for j in range(k):
+            if j < i:
+                rank += slot_t[j] <= slot_t[i]
+            elif j > i:
+                rank += slot_t[j] < slot_t[i]
+        times[rank, cols] = slot_t[i]
+        pos[rank, cols] = slot_p[i]
+    return times, pos
 
 
 def _check_disjoint(s: _Sorted, class_masks: list[int], q: _Query) -> None:

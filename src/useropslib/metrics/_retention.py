@@ -592,19 +592,20 @@ def retention(
     ts = log.timestamps_ns
     need_asof = asof_ns is not None and log.as_of_ns is not None and asof_ns < log.as_of_ns
     known = (ts <= eff_asof) if need_asof else None
-    in_range = (codes >= first) & (codes <= last)
+    rel = codes - first  # period index from the first cohort; negative before it
+    in_range = rel.view(np.uint64) <= np.uint64(last - first)  # 0 <= rel <= last - first
     if known is not None:
         in_range &= known
     ret_sel = in_range if r_mask is None else in_range & r_mask
     ret_row = layout.rows(users[ret_sel])
-    ret_i = codes[ret_sel] - first
+    ret_i = rel[ret_sel]
 
     if bk == "calendar":
         if coh == "recurring" and s_mask is None and r_mask is None:
             coh_row, coh_i = ret_row, ret_i  # the same arrays: the kernel shares its grid
         elif coh == "recurring":
             sel = in_range if s_mask is None else in_range & s_mask
-            coh_row, coh_i = layout.rows(users[sel]), codes[sel] - first
+            coh_row, coh_i = layout.rows(users[sel]), rel[sel]
         else:
             coh_user, coh_i = _first_time_calendar(users, codes, s_mask, known, first, n_coh)
             coh_row = layout.rows(coh_user)
@@ -628,7 +629,7 @@ def retention(
         window = _WINDOW_NS[p]
         if coh == "recurring":
             sel = in_range if s_mask is None else in_range & s_mask
-            pr, pi, pt = _first_per_key(layout.rows(users[sel]), codes[sel] - first, ts[sel], n_coh)
+            pr, pi, pt = _first_per_key(layout.rows(users[sel]), rel[sel], ts[sel], n_coh)
         else:
             pr, pi, pt = _first_time_rolling(
                 users, ts, s_mask, known, layout.row_of_user, p, z, ws, first, n_coh
