@@ -203,11 +203,11 @@ def build_user_index(
     }
     if n < 2:
         return UserIndex(order=None, **kw)
-    users_sorted = bool((user_codes[1:] >= user_codes[:-1]).all())
-    same_user = user_codes[1:] == user_codes[:-1]
-    if users_sorted and bool((ts_ns[1:][same_user] >= ts_ns[:-1][same_user]).all()):
-        return UserIndex(order=None, **kw)
-    del same_user
+    if bool((user_codes[1:] >= user_codes[:-1]).all()):  # stored by user: by time within?
+        same_user = user_codes[1:] == user_codes[:-1]
+        if bool((ts_ns[1:][same_user] >= ts_ns[:-1][same_user]).all()):
+            return UserIndex(order=None, **kw)
+        del same_user
     time_sorted = bool((ts_ns[1:] >= ts_ns[:-1]).all())
     by_time: npt.NDArray[np.int64] | None = None
     if time_sorted:
