@@ -236,3 +236,19 @@ def test_frame_edits_after_the_build_do_not_reach_the_log() -> None:
     before = log.timestamps_ns.copy()
     df.loc[0, "timestamp"] = pd.Timestamp("2020-01-01", tz="UTC")
     assert np.array_equal(log.timestamps_ns, before)
+
+
+def test_rows_grouped_by_user_but_not_by_time_get_an_order() -> None:
+    log = _log(["a", "a", "b", "b"], [5, 1, 0, 3])  # users sorted, times not within user a
+    idx = user_index(log)
+    assert not idx.sorted_rows
+    assert idx.order.tolist() == [1, 0, 2, 3]
+
+
+def test_a_sorted_parent_gives_sorted_views() -> None:
+    log = _log(["a", "a", "b", "b"], [1, 2, 0, 5])
+    assert user_index(log).sorted_rows
+    view = log.filter_users(["a"], exclude=True)
+    idx = user_index(view)
+    assert idx.sorted_rows
+    assert idx.offsets.tolist() == [0, 0, 2]  # user a has no events in the view
