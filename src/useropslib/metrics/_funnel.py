@@ -940,8 +940,18 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
     """
     k_steps = q.n_steps
     track = bool(q.exclusions) or q.need_index  # positions are read by exclusions, breakdowns
+    step_events: dict[int, tuple[I64, npt.NDArray[np.integer[Any]]]] = {}
+
+    def events_of(k: int) -> tuple[I64, npt.NDArray[np.integer[Any]]]:
+        """Positions of the step-k events and their running count (one pass each, cached)."""
+        if k not in step_events:
+            hit = (s.mask & _bit(k)) != 0
+            dtype = np.int32 if hit.size <= np.iinfo(np.int32).max else np.int64
+            step_events[k] = (np.flatnonzero(hit), np.cumsum(hit, dtype=dtype))
+        return step_events[k]
+
     if q.order == "ordered" and q.attempts == "best" and not q.exclusions and k_steps > 1:
-        j1 = _count_through(s.mask, 1)[entries]  # step-1 events up to each entry
+        j1 = events_of(1)[1][entries]  # step-1 events up to each entry
         keep = np.ones(entries.size, dtype=bool)
         keep[:-1] = j1[1:] != j1[:-1]
         del j1
@@ -979,10 +989,10 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
             ok &= (s.mask[p] & _bit(k)) != 0
             nxt = j
         else:
-            cand = np.flatnonzero(s.mask & _bit(k))
+            cand, through = events_of(k)
             if cand.size == 0:
                 break
-            jc = _count_through(s.mask, k)[cur]  # index in cand of the first one after cur
+            jc = through[cur]  # index in cand of the first one after cur
             ok = jc < cand.size
             p = cand.take(jc, mode="clip")
             nxt = p
@@ -998,6 +1008,7 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
             pos[k, alive] = p
         reach[alive] = k + 1
         del ok, keep  # not alive while the next step builds its own
+        step_events.pop(k, None)
     return entries, reach, times, pos
 
 
