@@ -85,6 +85,10 @@ _WINDOW_NS = {"hour": NS_PER_HOUR, "day": NS_PER_DAY, "week": 7 * NS_PER_DAY}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64_MIN = np.iinfo(np.int64).min
+# up to this many cohort periods, co-occurrences are counted per distinct bit mask of a user's
+# cohort (and return) periods: one bincount over 2**periods keys (2**(2 * periods) for pairs)
+_MASK_MAX_SHARED = 20
+_MASK_MAX_PAIRS = 10
 _ROW_CHUNK = 1 << 18  # rows per BLAS product: < 2**24, so float32 sums of 0/1 stay exact
 _PAIR_CHUNK = 1 << 22  # joined pairs materialised at once
 _MAX_CELLS = 50_000_000  # cohort x offset x group cells of a result
@@ -869,8 +873,15 @@ def _calendar_dense(
         ret2 = np.logical_or.accumulate(ret2[:, ::-1], axis=1)[:, ::-1]
     out = np.zeros((layout.n_total, n_coh, n_k), dtype=np.int64)
     top = min(n_k, n_coh)
+    same_grid = ret is coh and mode != "on_or_after"  # return grid == cohort grid
     for g in range(layout.n_total):
         lo, hi = int(layout.bounds[g]), int(layout.bounds[g + 1])
+        if n_coh <= (_MASK_MAX_SHARED if same_grid else _MASK_MAX_PAIRS):
+            sizes, co = _cooccurrence_by_masks(coh2[lo:hi], None if same_grid else ret2[lo:hi])
+            out[g, :, 0] = sizes
+            for k in range(1, top):
+                out[g, : n_coh - k, k] = np.diagonal(co, offset=k)
+            continue
         co = np.zeros((n_coh, n_coh), dtype=np.int64)
         sizes = np.zeros(n_coh, dtype=np.int64)
         for a in range(lo, hi, _ROW_CHUNK):
@@ -883,6 +894,48 @@ def _calendar_dense(
         for k in range(1, top):
             out[g, : n_coh - k, k] = np.diagonal(co, offset=k)
     return out
+
+
+def _row_masks(grid: npt.NDArray[np.bool_]) -> I64:
+    """Return each row of a (rows, periods <= 32) boolean grid as one bit mask (bit i: column i)."""
+    packed = np.packbits(grid, axis=1, bitorder="little")  # (rows, ceil(periods / 8)) bytes
+    wide = np.zeros((grid.shape[0], 8), dtype=np.uint8)
+    wide[:, : packed.shape[1]] = packed
+    out: I64 = wide.view("<u8").ravel().astype(np.int64)
+    return out
+
+
+def _cooccurrence_by_masks(
+    coh: npt.NDArray[np.bool_], ret: npt.NDArray[np.bool_] | None
+) -> tuple[I64, I64]:
+    """Return cohort sizes and ``co[i, j]``, the rows with ``coh[:, i]`` and ``ret[:, j]``.
+
+    ``ret`` None means the return grid is the cohort grid.
+
+    Rows are counted per distinct (cohort mask, return mask) pair with one ``bincount``, and
+    only the few distinct masks are expanded to bits; no floating-point product, no BLAS.
+    """
+    n_coh = coh.shape[1]
+    cm = _row_masks(coh)
+    if ret is None:
+        key, n_keys = cm, 1 << n_coh
+    else:
+        key = cm << n_coh
+        key |= _row_masks(ret)
+        n_keys = 1 << (2 * n_coh)
+    counts = np.bincount(key, minlength=n_keys)
+    present = np.flatnonzero(counts)
+    weight = counts[present]
+    bits = np.arange(n_coh, dtype=np.int64)
+    if ret is None:
+        c_bits = (present[:, None] >> bits) & 1
+        r_bits = c_bits
+    else:
+        c_bits = ((present >> n_coh)[:, None] >> bits) & 1
+        r_bits = (present[:, None] >> bits) & 1
+    sizes = (c_bits * weight[:, None]).sum(axis=0)
+    co: I64 = (c_bits * weight[:, None]).T @ r_bits
+    return sizes.astype(np.int64), co.astype(np.int64)
 
 
 def _calendar_sparse(
