@@ -26,6 +26,7 @@ from useropslib.events._time import (
     period_starts,
     to_utc_ns,
 )
+from useropslib.events._userindex import share_index
 from useropslib.events._validate import TimeUnit
 from useropslib.exceptions import (
     InvalidParameterError,
@@ -36,6 +37,8 @@ from useropslib.models import DateLike, Event, Period, WeekStart, parse_period, 
 
 __all__ = ["EventLog"]
 
+# constructor arguments that change the rows; the per-user index is shared only without them
+_ROW_KEYS = frozenset({"user_codes", "users", "event_codes", "events", "ts_ns"})
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -716,7 +719,10 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             "values": None if self._values is None else self._values[mask],
             "props": None if self._props is None else self._props[mask].reset_index(drop=True),
         }
-        return self._replace(**{**taken, **changes})
+        child = self._replace(**{**taken, **changes})
+        if not _ROW_KEYS & changes.keys():
+            share_index(self, child, mask)  # derived from this log's index on first use
+        return child
 
     def _replace(self, **changes: Any) -> EventLog:
         # the same events: share the read-only arrays and the property frame (never modified
@@ -738,7 +744,10 @@ as_of, week_start, time_unit, allow_empty, time_format, dayfirst
             "grain": self._grain,
         }
         params.update(changes)
-        return type(self)(**params)
+        child = type(self)(**params)
+        if not _ROW_KEYS & changes.keys():
+            share_index(self, child, None)  # the same rows: the same per-user index
+        return child
 
     def between(self, start: DateLike | None = None, end: DateLike | None = None) -> EventLog:
         """Keep the events with ``start <= time < end``.

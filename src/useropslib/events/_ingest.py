@@ -7,6 +7,7 @@ and the option and column checks the engine constructors share.
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -350,13 +351,72 @@ def blank_positions(index: pd.Index) -> npt.NDArray[np.int64]:
     """Positions of blank strings (whitespace or invisible characters only) in a vocabulary."""
     if not (pd.api.types.is_object_dtype(index) or pd.api.types.is_string_dtype(index.dtype)):
         return np.empty(0, dtype=np.int64)
-    is_str = np.fromiter((isinstance(x, str) for x in index), dtype=bool, count=len(index))
+    if pd.api.types.infer_dtype(index, skipna=False) == "string":
+        is_str = np.ones(len(index), dtype=bool)  # every entry a str: no per-entry check
+    else:
+        is_str = np.fromiter((isinstance(x, str) for x in index), dtype=bool, count=len(index))
     if not is_str.any():
         return np.empty(0, dtype=np.int64)
-    text = pd.Series(index[is_str].astype(str), dtype=object)
-    blank = np.zeros(len(index), dtype=bool)
-    blank[np.flatnonzero(is_str)] = text.str.match(BLANK_PATTERN).to_numpy(dtype=bool)
-    return np.flatnonzero(blank)
+    pos = np.flatnonzero(is_str)
+    strings = np.asarray(index, dtype=object)[pos]
+    # a string whose first character is visible ASCII (! to ~) is not blank: only the others
+    # (empty, whitespace, other scripts, invisible characters) go through the pattern
+    first = np.asarray(strings, dtype="U1").view(np.uint32)
+    maybe = (first < 0x21) | (first > 0x7E)
+    pos, strings = pos[maybe], strings[maybe]
+    if not pos.size:
+        return np.empty(0, dtype=np.int64)
+    text = pd.Series(strings, dtype=object)
+    out: npt.NDArray[np.int64] = pos[text.str.match(BLANK_PATTERN).to_numpy(dtype=bool)]
+    return out
+
+
+# an object column is factorised through its objects' identities when its strings are shared
+# objects (as read from Parquet or Arrow: one object per distinct value), tested on a sample
+_SHARED_MIN_ROWS = 100_000
+_SHARED_SAMPLE = 50_000
+_I32_MAX = int(np.iinfo(np.int32).max)
+
+
+def _object_addresses(values: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
+    """Return the addresses of the objects of a C-contiguous object array as int64 (no copy).
+
+    The returned array reads ``values``' own buffer: ``values`` must stay alive while it is used.
+    """
+    addr = values.__array_interface__["data"][0]
+    ptr = ctypes.cast(addr, ctypes.POINTER(ctypes.c_int64))
+    out: npt.NDArray[np.int64] = np.ctypeslib.as_array(ptr, shape=(values.size,))
+    return out
+
+
+def factorize_ids(s: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]:
+    """``pd.factorize(s)``, the same codes and uniques, through a cheaper route where one exists.
+
+    An object column whose values are shared objects (a few distinct objects repeated over many
+    rows, as Parquet and Arrow readers give strings) is factorised by object identity first, an
+    int64 hash of addresses instead of a string hash per row, and only the distinct objects are
+    then factorised by value.  Codes stay in order of first appearance and the uniques are the
+    first object of each value, exactly as ``pd.factorize`` gives them.  Other columns go
+    through ``pd.factorize``.
+    """
+    n = len(s)
+    if n >= _SHARED_MIN_ROWS and s.dtype == object and ctypes.sizeof(ctypes.c_void_p) == 8:
+        values = np.ascontiguousarray(s.to_numpy(dtype=object))
+        addresses = _object_addresses(values)
+        head = addresses[:_SHARED_SAMPLE]
+        if pd.unique(head).size * 4 <= head.size:  # objects repeat: identity pays off
+            id_codes, id_uniques = pd.factorize(addresses)
+            del addresses
+            # one row per identity (any row: they all hold the same object), in code order,
+            # which is the order of first appearance
+            at = np.empty(id_uniques.size, dtype=np.int64)
+            at[id_codes] = np.arange(n, dtype=np.int32 if n <= _I32_MAX else np.int64)
+            firsts = values[at]
+            value_codes, uniques = pd.factorize(firsts)  # TypeError for unhashable ids
+            codes = value_codes.astype(np.int32)[id_codes]
+            return codes, pd.Index(uniques)
+    raw_codes, raw_uniques = pd.factorize(s)
+    return raw_codes, pd.Index(raw_uniques)
 
 
 def _valid_id(x: object) -> bool:
@@ -407,7 +467,7 @@ def encode_ids(
         problems.add(invalid, column, f"invalid_{what}", s)
         s = pd.Series(None, index=s.index, dtype=object)
     try:
-        raw_codes, uniques = pd.factorize(s)
+        raw_codes, uniques = factorize_ids(s)
     except TypeError:  # unhashable ids (lists, dicts): find them row by row, then encode the rest
         bad = s.notna().to_numpy() & ~np.fromiter((_valid_id(x) for x in s.to_numpy()), bool, n)
         invalid |= bad
@@ -450,6 +510,8 @@ def out_of_range(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     """Instants (not NaT) outside the supported span [MIN_INSTANT, MAX_INSTANT)."""
     lo = int(pd.Timestamp(MIN_INSTANT).value)
     hi = int(pd.Timestamp(MAX_INSTANT).value)
+    if not ts.size or (lo <= int(ts.min()) and int(ts.max()) < hi):
+        return np.zeros(0, dtype=bool)  # every instant in the span (and no NaT): no row flagged
     valid = ts != np.iinfo(np.int64).min
     out: npt.NDArray[np.bool_] = valid & ((ts < lo) | (ts >= hi))
     return out

@@ -33,6 +33,7 @@ from useropslib._checks import check_bool
 from useropslib.events._eventlog import EventLog
 from useropslib.events._lazy import EventsLike, Grain, as_event_log
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
+from useropslib.events._userindex import UserIndex, user_index
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -50,6 +51,7 @@ __all__ = [
     "EventTerm",
     "Grain",
     "UserGroups",
+    "UserIndex",
     "check_grain",
     "check_instant",
     "event_codes",
@@ -61,6 +63,7 @@ __all__ = [
     "resolve_groups",
     "set_strict_events",
     "strict_events",
+    "user_index",
     "value_in",
     "warn_empty",
 ]

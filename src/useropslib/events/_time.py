@@ -230,13 +230,13 @@ def period_codes(
     if period == "hour":
         loc //= NS_PER_HOUR
         return loc
+    if period == "week":  # one division: floor((floor(x / D) + c) / 7) == floor((x + cD) / 7D)
+        loc += ((3 - week_start) % 7) * NS_PER_DAY
+        loc //= 7 * NS_PER_DAY
+        return loc
     day = loc
     day //= NS_PER_DAY
     if period == "day":
-        return day
-    if period == "week":
-        day += (3 - week_start) % 7
-        day //= 7
         return day
     # month: look the month up per day through a table over the day range
     if day.size == 0:

@@ -68,8 +68,11 @@ def _nat_to_int(values: pd.Series | pd.DatetimeIndex) -> npt.NDArray[np.int64]:
     if isinstance(values, pd.Series):
         values = pd.DatetimeIndex(values)
     if values.tz is not None:
-        values = values.tz_convert(None)
-    return np.asarray(values.as_unit("ns").asi8, dtype=np.int64)
+        values = values.tz_convert(None)  # free: the stored instants are already UTC
+    if values.unit != "ns":
+        values = values.as_unit("ns")  # converted once, only when needed
+    # an own copy: the log must not change when the caller later edits their frame in place
+    return np.array(values.asi8, dtype=np.int64, copy=True)
 
 
 def _from_arrow(s: pd.Series, dtype: pd.ArrowDtype) -> pd.Series:
@@ -226,7 +229,6 @@ def parse_timestamps(
     timezone-aware with a single zone (else None).  See the module docstring for the rules.
     """
     n = len(s)
-    bad = np.full(n, _NAT, dtype=np.int64)
     if isinstance(s.dtype, pd.ArrowDtype):
         s = _from_arrow(s, s.dtype)
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -242,14 +244,14 @@ def parse_timestamps(
         if tz is None:
             if (~null).any():
                 problems.add_whole(column, "naive_timestamp", "timestamps have no time zone")
-            return bad, None
+            return np.full(n, _NAT, dtype=np.int64), None
         return localize_naive(s, tz, column, problems, null), None
 
     # 2. numeric columns: epoch values in an explicit unit
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         if time_unit is None:
             problems.add_whole(column, "numeric_timestamp", f"column has numeric dtype {dtype}")
-            return bad, None
+            return np.full(n, _NAT, dtype=np.int64), None
         out, ok = _epochs(s.to_numpy(dtype=float, na_value=np.nan), time_unit)
         problems.add(~null & ~ok, column, "unparseable_timestamp", s)
         return out, "UTC"
@@ -267,7 +269,7 @@ def parse_timestamps(
     other = ~null & ~is_text & ~is_num & ~is_dt
     problems.add(other, column, "unparseable_timestamp", s)
 
-    out = bad.copy()
+    out = np.full(n, _NAT, dtype=np.int64)
     aware = np.zeros(n, dtype=bool)
     # text
     if is_text.any():
@@ -323,11 +325,11 @@ def parse_timestamps(
             "mixed_naive_aware",
             s,
         )
-        return bad, None
+        return np.full(n, _NAT, dtype=np.int64), None
     if ok_naive.any():
         if tz is None:
             problems.add_whole(column, "naive_timestamp", "timestamps have no UTC offset")
-            return bad, None
+            return np.full(n, _NAT, dtype=np.int64), None
         # the naive values were read as if UTC: reinterpret them as local times in tz
         local = pd.Series(out.astype("datetime64[ns]"), index=s.index).where(ok_naive)
         return localize_naive(local, tz, column, problems, ~ok_naive), None

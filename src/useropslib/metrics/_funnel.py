@@ -47,6 +47,7 @@ from useropslib.events._query import (
     load,
     resolve_as_of,
     resolve_groups,
+    user_index,
     value_in,
     warn_empty,
 )
@@ -78,8 +79,6 @@ _NONE_GROUP = "(none)"
 _MAX_BITS = 62  # steps + exclusions share one int64 bit mask
 _I64_MAX = np.iinfo(np.int64).max
 _I64_MIN = np.iinfo(np.int64).min  # reads as NaT in datetime64[ns]
-_PACK_LIMIT = 1 << 62
-_UNITS_NS = (1, 1_000, 1_000_000, 1_000_000_000)
 _TABLE_COLUMNS = (
     "step",
     "name",
@@ -737,9 +736,15 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
 
 
 def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Sorted:
-    """Keep the events the funnel reads, with their step/exclusion bit masks, sorted."""
-    ev = log.event_codes
-    ts = log.timestamps_ns
+    """Keep the events the funnel reads, with their step/exclusion bit masks, sorted.
+
+    The events are read in the order of the log's per-user index (built once per log), so
+    selecting them keeps them in (user, time) order; only events sharing an instant are put in
+    step-rank order here.
+    """
+    idx = user_index(log)
+    ev = idx.events()
+    ts = idx.times()
     n_codes = len(log.event_names)
     code_bits = np.zeros(n_codes, dtype=np.int64)
     filtered: list[tuple[int, int, _Matcher]] = []
@@ -767,23 +772,26 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
         last = q.hi_ns - 1 + q.window_ns
         hi = last if hi is None else min(hi, last)
 
+    users = idx.users()
     if q.order == "strict":
         # every event of the people with an entry: find them from the step-0 candidates
-        rows0 = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
-        ok0 = (_masks(rows0, ev[rows0], code_bits, filtered, props) & _bit(0)) != 0
+        pos0 = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+        rows0 = idx.rows(pos0) if filtered else pos0
+        ok0 = (_masks(rows0, ev[pos0], code_bits, filtered, props) & _bit(0)) != 0
         if q.hi_ns is not None:
-            ok0 &= ts[rows0] < q.hi_ns
+            ok0 &= ts[pos0] < q.hi_ns
         entrant = np.zeros(len(log.users), dtype=bool)
-        entrant[log.user_codes[rows0[ok0]]] = True
-        rows = _in_time(np.flatnonzero(entrant[log.user_codes]), ts, lo, hi)
+        entrant[users[pos0[ok0]]] = True
+        pos = _in_time(np.flatnonzero(entrant[users]), ts, lo, hi)
     else:
-        rows = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
-    codes = ev[rows]
+        pos = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+    rows = idx.rows(pos) if (filtered or q.need_index) else pos
+    codes = ev[pos]
     if filtered:
         masks = _masks(rows, codes, code_bits, filtered, props)
         if q.order != "strict":
             hit = np.flatnonzero(masks)
-            rows, codes, masks = rows[hit], codes[hit], masks[hit]
+            pos, rows, codes, masks = pos[hit], rows[hit], codes[hit], masks[hit]
         distinct = pd.unique(masks).astype(np.int64)
     else:
         distinct = np.unique(np.append(code_bits, np.int64(0)))
@@ -797,7 +805,42 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
     else:
         rank = srt[np.searchsorted(by_rank[srt], code_bits)][codes]
     del codes
-    return _sort(log, rows, rank, by_rank.astype(_mask_dtype(len(q.matchers))), q.need_index)
+    u_sel = users[pos].astype(np.int64)
+    t_sel = ts[pos]
+    perm = _rank_ties(u_sel, t_sel, rank)
+    if perm is not None:
+        rank, rows = rank[perm], rows[perm]
+    mask = by_rank.astype(_mask_dtype(len(q.matchers)))[rank]
+    index = np.asarray(rows, dtype=np.int64) if q.need_index else None
+    return _Sorted(u_sel, t_sel, mask, index)
+
+
+def _rank_ties(user: I64, time: I64, rank: npt.NDArray[np.integer[Any]]) -> I64 | None:
+    """Return the permutation putting events of one (user, instant) in step-rank order, or None.
+
+    Events arrive in (user, time, row) order; only runs of events sharing a user and an instant
+    need reordering, so only they are sorted (stably: equal ranks keep the row order).
+    """
+    n = user.size
+    if n < 2:
+        return None
+    tied = np.flatnonzero(time[1:] == time[:-1])
+    tied = tied[user[tied + 1] == user[tied]]
+    if tied.size == 0 or not (rank[tied + 1] < rank[tied]).any():
+        return None  # no tie, or every tie already in rank order
+    same = np.zeros(n - 1, dtype=bool)
+    same[tied] = True
+    r = rank.astype(np.int64)
+    in_run = np.zeros(n, dtype=bool)
+    in_run[tied] = True
+    in_run[tied + 1] = True
+    p = np.flatnonzero(in_run)
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = ~same
+    run_id = np.cumsum(new_run)[p]
+    perm = np.arange(n, dtype=np.int64)
+    perm[p] = p[np.lexsort((r[p], run_id))]
+    return perm
 
 
 def _in_time(rows: I64, ts: npt.NDArray[np.int64], lo: int | None, hi: int | None) -> I64:
@@ -887,78 +930,6 @@ def _masks_by_rank(distinct: I64, n_steps: int) -> I64:
     return out
 
 
-def _sort(
-    log: EventLog,
-    rows: I64,
-    rank: npt.NDArray[np.integer[Any]],
-    by_rank: npt.NDArray[np.integer[Any]],
-    need_index: bool,
-) -> _Sorted:
-    """Sort the events at ``rows`` by (user, time, rank).
-
-    One sort of a bit-packed int64 key ``user | time | rank`` when it fits in 63 bits; times
-    are counted in their coarsest exact unit (ns, us, ms or s since the first event) to make it
-    fit.  Otherwise (nanosecond times over a long span with many users) one ``np.lexsort``.
-    """
-    n = rows.size
-    if n == 0:
-        e = np.empty(0, dtype=np.int64)
-        return _Sorted(e, e, e, e if need_index else None)
-    times = log.timestamps_ns[rows]
-    t0 = int(times.min())
-    rel = times - t0
-    span = int(rel.max())
-    rank_bits = max(1, (int(by_rank.size) - 1).bit_length())
-    user_bits = max(1, (len(log.users) - 1).bit_length())
-    unit, time_bits = 0, 0
-    for u in _UNITS_NS:
-        time_bits = max(1, (span // u).bit_length())
-        if user_bits + time_bits + rank_bits <= 63:
-            unit = u
-            break
-    if unit > 1:
-        if (rel % unit).any():
-            unit = 0  # times finer than the unit that would fit: packing is not exact
-        else:
-            rel //= unit
-    if unit:
-        # build the key in place: the arrays here are the size of the selection
-        del times
-        key = log.user_codes[rows].astype(np.int64)
-        key <<= time_bits + rank_bits
-        rel <<= rank_bits
-        key |= rel
-        del rel
-        key |= rank
-        index: I64 | None = None
-        if need_index:
-            order = np.argsort(key)
-            key = key[order]
-            index = rows[order]
-            del order
-        else:
-            key.sort()
-        u_s = key >> (time_bits + rank_bits)
-        t_s = key >> rank_bits
-        t_s &= (1 << time_bits) - 1
-        if unit > 1:
-            t_s *= unit
-        t_s += t0
-        key &= (1 << rank_bits) - 1
-        return _Sorted(u_s, t_s, by_rank[key], index)
-    users = log.user_codes[rows]
-    if span < (_PACK_LIMIT >> rank_bits):
-        order = np.lexsort((rel << rank_bits | rank, users))
-    else:
-        order = np.lexsort((rank, times, users))
-    return _Sorted(
-        users[order].astype(np.int64),
-        times[order],
-        by_rank[rank[order]],
-        rows[order] if need_index else None,
-    )
-
-
 def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, I64]:
     """Ordered and strict funnels: per attempt, the earliest qualifying event of each step.
 
@@ -970,14 +941,27 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
     """
     k_steps = q.n_steps
     track = bool(q.exclusions) or q.need_index  # positions are read by exclusions, breakdowns
+    step_events: dict[int, tuple[I64, npt.NDArray[np.integer[Any]]]] = {}
+
+    def events_of(k: int) -> tuple[I64, npt.NDArray[np.integer[Any]]]:
+        """Positions of the step-k events and their running count (one pass each, cached)."""
+        if k not in step_events:
+            hit = (s.mask & _bit(k)) != 0
+            dtype = np.int32 if hit.size <= np.iinfo(np.int32).max else np.int64
+            step_events[k] = (np.flatnonzero(hit), np.cumsum(hit, dtype=dtype))
+        return step_events[k]
+
     if q.order == "ordered" and q.attempts == "best" and not q.exclusions and k_steps > 1:
-        cand1 = np.flatnonzero(s.mask & _bit(1))
-        j1 = np.searchsorted(cand1, entries, side="right")
-        e_user = s.user[entries]
+        j1 = events_of(1)[1][entries]  # step-1 events up to each entry
         keep = np.ones(entries.size, dtype=bool)
-        keep[:-1] = (j1[1:] != j1[:-1]) | (e_user[1:] != e_user[:-1])
+        keep[:-1] = j1[1:] != j1[:-1]
+        del j1
+        last = np.flatnonzero(~keep)  # same step-1 count: drop it unless the user changes
+        last = last[s.user[entries[last + 1]] == s.user[entries[last]]]
+        keep[:] = True
+        keep[last] = False
         entries = entries[keep]
-        del cand1, j1, e_user, keep
+        del last, keep
     n = entries.size
     times = np.full((k_steps, n), _I64_MIN, dtype=np.int64)
     pos: I64 = (
@@ -1006,12 +990,12 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
             ok &= (s.mask[p] & _bit(k)) != 0
             nxt = j
         else:
-            cand = np.flatnonzero(s.mask & _bit(k))
+            cand, through = events_of(k)
             if cand.size == 0:
                 break
-            j = np.searchsorted(cand, cur, side="right")
-            ok = j < cand.size
-            p = cand[np.minimum(j, cand.size - 1)]
+            jc = through[cur]  # index in cand of the first one after cur
+            ok = jc < cand.size
+            p = cand.take(jc, mode="clip")
             nxt = p
         ok &= s.user[p] == a_user
         ok &= s.time[p] <= a_deadline
@@ -1024,8 +1008,21 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
         if track:
             pos[k, alive] = p
         reach[alive] = k + 1
-        del j, ok, keep  # not alive while the next step builds its own
+        del ok, keep  # not alive while the next step builds its own
+        step_events.pop(k, None)
     return entries, reach, times, pos
+
+
+def _count_through(mask: npt.NDArray[np.integer[Any]], bit: int) -> npt.NDArray[np.integer[Any]]:
+    """Count the events matching ``bit`` at or before each position (a running count).
+
+    ``count[p]`` is where ``p`` would go in the positions of those events with
+    ``searchsorted(side="right")``, found in one linear pass instead of a binary search each.
+    """
+    hit = (mask & _bit(bit)) != 0
+    dtype = np.int32 if mask.size <= np.iinfo(np.int32).max else np.int64
+    out: npt.NDArray[np.integer[Any]] = np.cumsum(hit, dtype=dtype)
+    return out
 
 
 def _strict_stream(s: _Sorted, n_steps: int) -> I64:
@@ -1054,8 +1051,9 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
         classes[m.key] = classes.get(m.key, 0) | (1 << i)
     class_masks = list(classes.values())
     _check_disjoint(s, class_masks, q)
-    slot_t = np.full((n, k_steps), _I64_MAX, dtype=np.int64)
-    slot_p = np.full((n, k_steps), -1, dtype=np.int64)
+    # one row per step slot, one column per attempt (rows are contiguous)
+    slot_t = np.full((k_steps, n), _I64_MAX, dtype=np.int64)
+    slot_p = np.full((k_steps, n), -1, dtype=np.int64)
     if n:
         user = s.user[entries]
         t_entry = s.time[entries]
@@ -1068,21 +1066,53 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
             if cand.size == 0:
                 col += cm.bit_count()
                 continue
-            j0 = np.searchsorted(cand, first, side="left")
+            # events of this class before the entry's instant: where the first one at or
+            # after it sits among them (a running count, not a binary search per attempt)
+            before = _count_through(s.mask, low.bit_length() - 1)
+            j0 = np.where(first > 0, before[np.maximum(first - 1, 0)], 0).astype(np.int64)
+            del before
             for _ in range(cm.bit_count()):  # r-th event of a step repeated r times
                 ok = j0 < cand.size
-                p = cand[np.minimum(j0, cand.size - 1)]
+                p = cand.take(j0, mode="clip")
                 ok &= (s.user[p] == user) & (s.time[p] <= deadline)
-                slot_t[ok, col] = s.time[p[ok]]
-                slot_p[ok, col] = p[ok]
-                j0 = j0 + 1
+                hit = np.flatnonzero(ok)
+                slot_t[col, hit] = s.time[p[hit]]
+                slot_p[col, hit] = p[hit]
+                j0 += 1
                 col += 1
-    order = np.argsort(slot_t, axis=1, kind="stable")
-    times = np.ascontiguousarray(np.take_along_axis(slot_t, order, axis=1).T)
-    pos = np.ascontiguousarray(np.take_along_axis(slot_p, order, axis=1).T)
+    times, pos = _sort_slots(slot_t, slot_p)
     reach = np.count_nonzero(pos >= 0, axis=0).astype(np.int64)
     times[pos < 0] = _I64_MIN
     return reach, times, pos
+
+
+def _sort_slots(slot_t: I64, slot_p: I64) -> tuple[I64, I64]:
+    """Sort each column of the (slots, attempts) arrays by time, stably (ties keep slot order).
+
+    With few slots, each slot's rank is counted with ``k * (k - 1)`` vectorised comparisons
+    and the columns are scattered to their ranks, which is faster than a row-wise sort of many
+    tiny rows; beyond 8 slots, one stable ``argsort`` along the slots.
+    """
+    k, n = slot_t.shape
+    if k > 8:
+        order = np.argsort(slot_t, axis=0, kind="stable")
+        return (
+            np.take_along_axis(slot_t, order, axis=0),
+            np.take_along_axis(slot_p, order, axis=0),
+        )
+    cols = np.arange(n)
+    times = np.empty_like(slot_t)
+    pos = np.empty_like(slot_p)
+    for i in range(k):
+        rank = np.zeros(n, dtype=np.int64)
+        for j in range(k):
+            if j < i:
+                rank += slot_t[j] <= slot_t[i]
+            elif j > i:
+                rank += slot_t[j] < slot_t[i]
+        times[rank, cols] = slot_t[i]
+        pos[rank, cols] = slot_p[i]
+    return times, pos
 
 
 def _check_disjoint(s: _Sorted, class_masks: list[int], q: _Query) -> None:

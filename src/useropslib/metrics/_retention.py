@@ -85,6 +85,10 @@ _WINDOW_NS = {"hour": NS_PER_HOUR, "day": NS_PER_DAY, "week": 7 * NS_PER_DAY}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64_MIN = np.iinfo(np.int64).min
+# up to this many cohort periods, co-occurrences are counted per distinct bit mask of a user's
+# cohort (and return) periods: one bincount over 2**periods keys (2**(2 * periods) for pairs)
+_MASK_MAX_SHARED = 20
+_MASK_MAX_PAIRS = 10
 _ROW_CHUNK = 1 << 18  # rows per BLAS product: < 2**24, so float32 sums of 0/1 stay exact
 _PAIR_CHUNK = 1 << 22  # joined pairs materialised at once
 _MAX_CELLS = 50_000_000  # cohort x offset x group cells of a result
@@ -592,19 +596,20 @@ def retention(
     ts = log.timestamps_ns
     need_asof = asof_ns is not None and log.as_of_ns is not None and asof_ns < log.as_of_ns
     known = (ts <= eff_asof) if need_asof else None
-    in_range = (codes >= first) & (codes <= last)
+    rel = codes - first  # period index from the first cohort; negative before it
+    in_range = rel.view(np.uint64) <= np.uint64(last - first)  # 0 <= rel <= last - first
     if known is not None:
         in_range &= known
     ret_sel = in_range if r_mask is None else in_range & r_mask
     ret_row = layout.rows(users[ret_sel])
-    ret_i = codes[ret_sel] - first
+    ret_i = rel[ret_sel]
 
     if bk == "calendar":
         if coh == "recurring" and s_mask is None and r_mask is None:
             coh_row, coh_i = ret_row, ret_i  # the same arrays: the kernel shares its grid
         elif coh == "recurring":
             sel = in_range if s_mask is None else in_range & s_mask
-            coh_row, coh_i = layout.rows(users[sel]), codes[sel] - first
+            coh_row, coh_i = layout.rows(users[sel]), rel[sel]
         else:
             coh_user, coh_i = _first_time_calendar(users, codes, s_mask, known, first, n_coh)
             coh_row = layout.rows(coh_user)
@@ -628,7 +633,7 @@ def retention(
         window = _WINDOW_NS[p]
         if coh == "recurring":
             sel = in_range if s_mask is None else in_range & s_mask
-            pr, pi, pt = _first_per_key(layout.rows(users[sel]), codes[sel] - first, ts[sel], n_coh)
+            pr, pi, pt = _first_per_key(layout.rows(users[sel]), rel[sel], ts[sel], n_coh)
         else:
             pr, pi, pt = _first_time_rolling(
                 users, ts, s_mask, known, layout.row_of_user, p, z, ws, first, n_coh
@@ -868,8 +873,15 @@ def _calendar_dense(
         ret2 = np.logical_or.accumulate(ret2[:, ::-1], axis=1)[:, ::-1]
     out = np.zeros((layout.n_total, n_coh, n_k), dtype=np.int64)
     top = min(n_k, n_coh)
+    same_grid = ret is coh and mode != "on_or_after"  # return grid == cohort grid
     for g in range(layout.n_total):
         lo, hi = int(layout.bounds[g]), int(layout.bounds[g + 1])
+        if n_coh <= (_MASK_MAX_SHARED if same_grid else _MASK_MAX_PAIRS):
+            sizes, co = _cooccurrence_by_masks(coh2[lo:hi], None if same_grid else ret2[lo:hi])
+            out[g, :, 0] = sizes
+            for k in range(1, top):
+                out[g, : n_coh - k, k] = np.diagonal(co, offset=k)
+            continue
         co = np.zeros((n_coh, n_coh), dtype=np.int64)
         sizes = np.zeros(n_coh, dtype=np.int64)
         for a in range(lo, hi, _ROW_CHUNK):
@@ -882,6 +894,48 @@ def _calendar_dense(
         for k in range(1, top):
             out[g, : n_coh - k, k] = np.diagonal(co, offset=k)
     return out
+
+
+def _row_masks(grid: npt.NDArray[np.bool_]) -> I64:
+    """Return each row of a (rows, periods <= 32) boolean grid as one bit mask (bit i: column i)."""
+    packed = np.packbits(grid, axis=1, bitorder="little")  # (rows, ceil(periods / 8)) bytes
+    wide = np.zeros((grid.shape[0], 8), dtype=np.uint8)
+    wide[:, : packed.shape[1]] = packed
+    out: I64 = wide.view("<u8").ravel().astype(np.int64)
+    return out
+
+
+def _cooccurrence_by_masks(
+    coh: npt.NDArray[np.bool_], ret: npt.NDArray[np.bool_] | None
+) -> tuple[I64, I64]:
+    """Return cohort sizes and ``co[i, j]``, the rows with ``coh[:, i]`` and ``ret[:, j]``.
+
+    ``ret`` None means the return grid is the cohort grid.
+
+    Rows are counted per distinct (cohort mask, return mask) pair with one ``bincount``, and
+    only the few distinct masks are expanded to bits; no floating-point product, no BLAS.
+    """
+    n_coh = coh.shape[1]
+    cm = _row_masks(coh)
+    if ret is None:
+        key, n_keys = cm, 1 << n_coh
+    else:
+        key = cm << n_coh
+        key |= _row_masks(ret)
+        n_keys = 1 << (2 * n_coh)
+    counts = np.bincount(key, minlength=n_keys)
+    present = np.flatnonzero(counts)
+    weight = counts[present]
+    bits = np.arange(n_coh, dtype=np.int64)
+    if ret is None:
+        c_bits = (present[:, None] >> bits) & 1
+        r_bits = c_bits
+    else:
+        c_bits = ((present >> n_coh)[:, None] >> bits) & 1
+        r_bits = (present[:, None] >> bits) & 1
+    sizes = (c_bits * weight[:, None]).sum(axis=0)
+    co: I64 = (c_bits * weight[:, None]).T @ r_bits
+    return sizes.astype(np.int64), co.astype(np.int64)
 
 
 def _calendar_sparse(
