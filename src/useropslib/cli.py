@@ -288,6 +288,9 @@ def _run_report(args: argparse.Namespace, log: Any, users: Any, steps: Any, prog
     written: list[str] = []
     for lang in _languages(args.lang):
         extra = _campaign_sections(args.campaign, log, lang)
+        demo_review = getattr(args, "demo_review", None)
+        if demo_review is not None:
+            extra = _demo_sections(demo_review, lang)
         rep = operations_report(
             log,
             users=users,
@@ -361,8 +364,62 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"useropslib {__version__} demo: synthetic data, seed {args.seed}")
     print(data.events.summary())
     args.window, args.signup_event, args.activity_events = "1D", None, ["app_open"]
+    args.demo_review = _demo_review(data)
     progress("summary")
     return _run_report(args, data.events, data.users, list(ONBOARDING_STEPS), progress)
+
+
+def _demo_review(data: Any) -> Any:
+    """Review the synthetic data's randomised message campaign (or say why it cannot be).
+
+    The campaign: messages by email, SMS and push on ``data.campaign_start`` to a random half
+    of the audience (the other half is the control group given by ``data.campaign``), its goal
+    the users active (``app_open``) in the 14 days from the launch day.
+    """
+    import pandas as pd
+
+    from useropslib.campaigns import review
+    from useropslib.exceptions import UseropsError
+    from useropslib.models import ActiveUsersSpec, Campaign, Channel, Goal, Phase
+
+    launch = data.campaign_start.normalize()
+    end = launch + pd.Timedelta(days=14)
+    audience = data.campaign
+    treated = int((audience["arm"] == "treatment").sum())
+    campaign = Campaign(
+        id="demo-message-campaign",
+        name="Message campaign (email, SMS, push)",
+        type="recall",
+        primary_goal=Goal(
+            kind="retention",
+            metric=ActiveUsersSpec(activity_events="app_open", window="14D"),
+            target=max(1, round(0.3 * treated)),
+            start=launch,
+            deadline=end,
+            name="active users",
+        ),
+        channels=(
+            Channel(name="email", cost_per_contact=0.01),
+            Channel(name="sms", cost_per_contact=0.05),
+            Channel(name="push", fixed_cost=100.0),
+        ),
+        phases=(Phase(name="launch", start=launch, end=end),),
+    )
+    try:
+        return review(campaign, data.events, assignment=audience.set_index("user_id")["arm"])
+    except UseropsError as exc:
+        return str(exc)
+
+
+def _demo_sections(demo_review: Any, lang: str) -> list[Any]:
+    from useropslib.report import Section, campaign_sections
+
+    if isinstance(demo_review, str):
+        title = "活动复盘" if lang == "zh" else "Campaign review"
+        why = "无法复盘合成数据中的消息活动：" if lang == "zh" else "The synthetic message "
+        why += "" if lang == "zh" else "campaign cannot be reviewed: "
+        return [Section(title=title, text=why + demo_review, key="campaign-review")]
+    return campaign_sections(demo_review, lang=lang)  # type: ignore[arg-type]
 
 
 def _tty(stream: TextIO, args: argparse.Namespace) -> bool:
@@ -458,7 +515,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo",
         help="write the report on built-in synthetic data",
-        description="Generate a synthetic event log and write the operations report on it.",
+        description="Generate a synthetic event log and write the operations report on it, "
+        "with the review of its randomised message campaign.",
     )
     demo.add_argument(
         "--users", type=_positive, default=20_000, help="users (default: %(default)s)"

@@ -143,9 +143,10 @@ def lasting_effect(
     Notes
     -----
     Retention is "on" (active in exactly period k, PostHog's default) over all units of each
-    arm. The hazard model restarts each user's clock at the launch (only events from the launch
-    on are read), so the hazard ratio compares the arms' churn from the same day; Efron ties, as
-    lifelines and R.
+    arm. The hazard model starts every arm user's clock at the launch (only events from the
+    launch on are read, and the campaign's own ``message_sent`` / ``message_delivered`` events are
+    not activity), so the hazard ratio compares the arms' churn from the same day, users who
+    never came back included in both arms; Efron ties, as lifelines and R.
 
     For an acquisition campaign (``type="acquisition"``) the users it brought are also
     compared with the organic signups of the same window (new users: their first signup event,
@@ -231,7 +232,7 @@ def lasting_effect(
             }
         )
     retention = pd.DataFrame(rows).set_index("period")
-    hazard = _hazard(log, codes, treated, start_ns, at.ns, definition)
+    hazard = _hazard(log, codes, treated, start_ns, at.ns, definition, anchor=True)
     return LastingEffect(
         params=_params(campaign, definition, period_days, periods),
         as_of=at.stamp,
@@ -376,15 +377,20 @@ def _hazard(
     as_of_ns: int,
     definition: str,
     name: str = "treated",
+    *,
+    anchor: bool = False,
 ) -> pd.DataFrame:
     from useropslib.churn import ChurnDrivers, survival_frame
 
     after = log.between(start=pd.Timestamp(start_ns, tz="UTC"))
     ids = log.users[codes]
     cov = pd.DataFrame({name: treated.astype(float)}, index=pd.Index(ids, name="user_id"))
+    rule: Any = definition
+    if anchor:
+        after, rule = _anchored(after, ids, start_ns, definition)
     frame = survival_frame(
         after,
-        definition,
+        rule,
         as_of=pd.Timestamp(as_of_ns, tz="UTC"),
         covariates=cov,
         early_window=None,
@@ -397,3 +403,31 @@ def _hazard(
     summary: pd.DataFrame = model.summary_
     out: pd.DataFrame = summary[[c for c in cols if c in summary.columns]]
     return out
+
+
+# the campaign's own touches are not the user's activity: a message sent or delivered (or an
+# exposure logged) starts no churn clock
+_NOT_ACTIVITY = frozenset({"message_sent", "message_delivered"})
+_ANCHOR = "__campaign_start__"
+
+
+def _anchored(after: EventLog, ids: Any, start_ns: int, definition: str) -> tuple[EventLog, Any]:
+    """Start every arm user's churn clock at the launch, on the users' own activity only.
+
+    Without this, each user's clock would start at their first event after the launch: the
+    treated users' first event is the campaign's own message (so users who never came back
+    enter the model as churners), while the control users who never came back are not in the
+    model at all, which biases the hazard ratio against the treated arm.
+    """
+    from useropslib.models import ChurnDefinition
+
+    frame = after.to_pandas()
+    keep = ~frame["event"].astype(str).isin(_NOT_ACTIVITY)
+    names = sorted({str(e) for e in frame.loc[keep, "event"].unique()} - {_ANCHOR})
+    start = pd.Timestamp(start_ns, tz="UTC").tz_convert(after.tz)
+    anchors = pd.DataFrame({"user_id": ids, "event": _ANCHOR, "timestamp": start})
+    cols = ["user_id", "event", "timestamp"]
+    both = pd.concat([anchors[cols], frame.loc[keep, cols]], ignore_index=True)
+    log = EventLog.from_pandas(both, tz=after.tz)
+    rule = ChurnDefinition(threshold=definition, activity_events=(_ANCHOR, *names))
+    return log, rule

@@ -34,7 +34,9 @@ Language = Literal["en", "zh"]
 
 REVIEW_RULES: dict[str, str] = {
     "srm": "SRM alert (p below the threshold): adjust the assignment before trusting any lift.",
-    "win": "Primary lift's interval above 0 and ROI >= min_roi (or no cost data): repeat.",
+    "win": "Primary lift's interval above 0 and ROI >= min_roi: repeat.",
+    "win_no_roi": "Primary lift's interval above 0 and no ROI (no value per conversion or no "
+    "cost data): repeat, and give a value to weigh the cost.",
     "costly": "Primary lift's interval above 0 but ROI < min_roi: adjust (cost or targeting).",
     "harm": "Primary lift's interval below 0: stop.",
     "flat": "Interval contains 0 and the upper bound is below min_effect: stop (no worthwhile "
@@ -54,6 +56,11 @@ _T: dict[str, dict[str, str]] = {
     "lift": {"en": "Lift with confidence", "zh": "效果与置信区间"},
     "cost": {"en": "Cost and return", "zh": "成本与回报"},
     "funnel": {"en": "Message funnel", "zh": "消息触达漏斗"},
+    "messages_untagged": {
+        "en": "The log's message events carry no campaign property, so the funnel counts every "
+        "message sent from the launch on.",
+        "zh": "日志中的消息事件没有活动（campaign）属性，漏斗统计的是活动上线后发送的全部消息。",
+    },
     "pull": {"en": "Pull-forward", "zh": "提前透支（Pull-forward）"},
     "participation": {"en": "Participation funnel", "zh": "参与漏斗"},
     "lasting": {"en": "Lasting effect", "zh": "长期效果"},
@@ -235,6 +242,12 @@ _FINDING_TEXT: dict[str, dict[str, str]] = {
     "win": {
         "en": "The campaign lifted {goal} by {est} (interval above 0) at ROI {roi}: run it again.",
         "zh": "活动使{goal}提升 {est}（区间高于 0），ROI {roi}：建议继续执行。",
+    },
+    "win_no_roi": {
+        "en": "The campaign lifted {goal} by {est} (interval above 0): run it again. Its ROI is "
+        "unknown (no value per conversion or no cost): give one to weigh the cost.",
+        "zh": "活动使{goal}提升 {est}（区间高于 0）：建议继续执行。"
+        "ROI 未知（缺少单次转化价值或成本），补充后可衡量投入产出。",
     },
     "costly": {
         "en": "The lift on {goal} is real ({est}) but ROI is {roi}: cut cost per contact or "
@@ -459,6 +472,8 @@ class CampaignReview:
             out.append(("cost", _T["cost"][lang], self._cost_text(lang), econ))
         if self.funnel is not None:
             text = _T["bottleneck"][lang].format(stage=_word(self.bottleneck, lang))
+            if self.notes.get("messages") == "untagged":
+                text += " " + _T["messages_untagged"][lang]
             out.append(
                 ("funnel", _T["funnel"][lang], self._who(lang) + text, self.funnel.reset_index())
             )
@@ -830,7 +845,8 @@ def review(
         actual = float(ev.arms["sum"]["treatment"])
         findings = _lift_findings(ev, min_effect=min_effect, min_roi=min_roi, alpha=alpha)
     attainment = _attainment(campaign, actual)
-    funnel, bottleneck = _message_funnel(campaign, log, as_of=as_of_ts)
+    funnel, funnel_note = _message_funnel(campaign, log, as_of=as_of_ts)
+    bottleneck = None
     if funnel is not None:
         bottleneck, open_rate = _message_bottleneck(funnel)
         if not math.isnan(open_rate) and open_rate < min_open_rate:
@@ -875,6 +891,8 @@ def review(
             assignment=evaluate_options.get("assignment"),
         )
     notes: dict[str, str] = {}
+    if funnel_note is not None:
+        notes["messages"] = funnel_note
     quality = None
     if quality_periods is not None:
         try:
@@ -972,7 +990,9 @@ def _effect_finding(
     vals: dict[str, Any], lo: float, hi: float, roi: float, *, min_effect: float, min_roi: float
 ) -> Finding:
     if lo > 0:
-        if math.isnan(roi) or roi >= min_roi:
+        if math.isnan(roi):
+            return Finding("repeat", "win_no_roi", vals)
+        if roi >= min_roi:
             return Finding("repeat", "win", vals)
         return Finding("adjust", "costly", vals)
     if hi < 0:
@@ -1129,11 +1149,19 @@ def _message_funnel(
         return None, None
     spec = campaign.primary_goal.metric
     ret = list(spec.required_events()) if spec is not None and spec.required_events() else None
-    res = message_funnel(log, breakdown=None, campaign=campaign.id, return_event=ret, as_of=as_of)
+    note = None
+    scope, which = log, campaign.id
+    if "campaign" not in log.property_names:
+        # messages not tagged with a campaign id: count those sent from the launch on
+        launch = campaign.phase("launch")
+        if launch is not None:
+            scope = log.between(launch.start, None)
+        which, note = None, "untagged"
+    res = message_funnel(scope, breakdown=None, campaign=which, return_event=ret, as_of=as_of)
     table: pd.DataFrame = res.table
     if table.empty or float(table["sent"].sum()) == 0:
         return None, None
-    return table, None
+    return table, note
 
 
 def _pull_forward(

@@ -260,7 +260,9 @@ def campaign_charts(review: Any, key: str, *, lang: Language = "en") -> tuple[Ch
         axes = plotting.lift_intervals(freq, bayes, relative=relative, lang=lang)
     elif key == "funnel" and getattr(review, "funnel", None) is not None:
         row = review.funnel.iloc[0]
-        stages = [s for s in ("sent", "delivered", "opened", "clicked", "returned") if s in row]
+        # the message's own steps; the return is counted over delivered messages, not after a
+        # click, so it is a column of the table rather than a stage of the chart
+        stages = [s for s in ("sent", "delivered", "opened", "clicked") if s in row]
         axes = plotting.funnel_bottleneck(
             [_stage(s, lang) for s in stages],
             [float(row[s]) for s in stages],

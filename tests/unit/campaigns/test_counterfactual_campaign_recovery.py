@@ -124,7 +124,7 @@ def test_evaluate_and_review_use_the_counterfactual_without_control() -> None:
     assert ev.conventions["evaluation"].startswith("no control group")
     rv = review(data.campaign, data.log, after_days=DAYS, max_pull_forward=0.3)
     assert isinstance(rv.evaluation, CounterfactualResult)
-    assert [f.rule for f in rv.findings] == ["win", "pull_forward"]
+    assert [f.rule for f in rv.findings] == ["win_no_roi", "pull_forward"]
     assert rv.pull_forward is not None
     share = rv.pull_forward.table.loc["pull_forward_share"]
     assert share["lower"] <= DIP / LIFT <= share["upper"]

@@ -240,7 +240,7 @@ def test_campaign_without_costs() -> None:
     assert "The campaign has no costs" in cost
     assert rv.quality is not None
     assert math.isnan(rv.quality.summary.loc["treatment", "cac"])
-    assert [f.rule for f in rv.findings][:1] == ["win"]  # ROI unknown: the lift decides
+    assert [f.rule for f in rv.findings][:1] == ["win_no_roi"]  # ROI unknown: the lift decides
 
 
 def test_campaign_with_zero_participants() -> None:
@@ -421,3 +421,57 @@ def test_pacing_of_a_rate_goal_is_a_note() -> None:
     rv = review(camp, data.log, quality_periods=None)
     assert rv.pacing is None
     assert "is not a count or a sum that grows through the window" in rv.notes["pacing"]
+
+
+def _message_campaign(n_users: int = 4000) -> tuple[object, object, object]:
+    import pandas as pd
+
+    from useropslib.models import ActiveUsersSpec, Campaign, Channel, Goal, Phase
+
+    data = uo.datasets.synthetic(n_users=n_users, days=120, seed=42)
+    launch = data.campaign_start.normalize()
+    end = launch + pd.Timedelta(days=14)
+    campaign = Campaign(
+        id="message",
+        name="Message campaign",
+        type="recall",
+        primary_goal=Goal(
+            kind="retention",
+            metric=ActiveUsersSpec(activity_events="app_open", window="14D"),
+            target=300,
+            start=launch,
+            deadline=end,
+            name="active users",
+        ),
+        channels=(Channel(name="email", cost_per_contact=0.01),),
+        phases=(Phase(name="launch", start=launch, end=end),),
+    )
+    assignment = data.campaign.set_index("user_id")["arm"]
+    return data, campaign, assignment
+
+
+def test_hazard_of_a_campaign_that_raises_activity_is_below_one() -> None:
+    # the synthetic message campaign raises the return rate; every arm user's churn clock starts
+    # at the launch (the message itself is not activity), so fewer treated users churn
+    data, campaign, assignment = _message_campaign()
+    le = uo.campaigns.lasting_effect(campaign, data.events, assignment=assignment)
+    ratio, lower, upper = le.hazard[
+        ["hazard_ratio", "hazard_ratio_lower", "hazard_ratio_upper"]
+    ].iloc[0]
+    assert upper < 1.0
+    assert lower < ratio < upper
+    first = le.retention.iloc[0]
+    assert first["treatment"] > first["control"]
+
+
+def test_review_counts_untagged_messages_from_the_launch_and_says_so() -> None:
+    data, campaign, assignment = _message_campaign()
+    rv = review(campaign, data.events, assignment=assignment)
+    assert rv.notes["messages"] == "untagged"
+    frame = data.events.to_pandas()
+    sent = frame[
+        (frame["event"] == "message_sent") & (frame["timestamp"] >= data.campaign_start.normalize())
+    ]
+    assert int(rv.funnel["sent"].sum()) == len(sent)
+    assert "carry no campaign property" in rv.to_markdown("en")
+    assert "没有活动（campaign）属性" in rv.to_markdown("zh")
