@@ -54,12 +54,11 @@ def benchmark_sum(path: str) -> list[tuple[str, float, float]]:
         rows.append((name, time.perf_counter() - w0, time.process_time() - c0))
         return out
 
-    frame = timed("read Parquet (pandas)", lambda: pd.read_parquet(path))
     import useropslib as uo
     from useropslib.exceptions import UseropsWarning
 
-    log = timed("EventLog.from_pandas", lambda: uo.EventLog.from_pandas(frame))
-    del frame
+    held = {"frame": timed("read Parquet (pandas)", lambda: pd.read_parquet(path))}
+    log = timed("EventLog.from_pandas", lambda: uo.EventLog.from_pandas(held.pop("frame")))
     warnings.simplefilter("ignore", UseropsWarning)  # as the report does
     m, ch, p = uo.metrics, uo.churn, uo.paths
     timed("summary", log.summary)
@@ -122,9 +121,7 @@ def _report_timings(stderr: str) -> list[tuple[str, float, float]]:
 def _table(rows: list[tuple[str, float, float]]) -> str:
     out = [f"  {'step':34s} {'wall s':>8s} {'CPU s':>8s}"]
     out += [f"  {n:34s} {w:8.2f} {c:8.2f}" for n, w, c in rows]
-    out.append(
-        f"  {'sum':34s} {sum(r[1] for r in rows):8.2f} {sum(r[2] for r in rows):8.2f}"
-    )
+    out.append(f"  {'sum':34s} {sum(r[1] for r in rows):8.2f} {sum(r[2] for r in rows):8.2f}")
     return "\n".join(out)
 
 

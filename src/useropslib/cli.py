@@ -66,9 +66,7 @@ class _Progress:
     seconds of every step are written to the stream when the run closes.
     """
 
-    def __init__(
-        self, stream: TextIO, total: int, *, enabled: bool, timings: bool = False
-    ) -> None:
+    def __init__(self, stream: TextIO, total: int, *, enabled: bool, timings: bool = False) -> None:
         self.stream, self.total, self.enabled, self.timings = stream, total, enabled, timings
         self.done = 0
         self.t0 = time.monotonic()
@@ -306,7 +304,7 @@ def _campaign_problems(exc: ValueError) -> str:
 
 
 def _total_steps(args: argparse.Namespace) -> int:
-    """Steps of the progress bar: reading once, then every report step per language."""
+    """Count the progress bar's steps: reading once, then every report step per language."""
     per_language = len(_STEPS) - 1 + (args.campaign is not None)
     return 1 + per_language * len(_languages(args.lang))
 
