@@ -265,3 +265,47 @@ def test_campaign_review_before_launch_exits_1(
     err = capsys.readouterr().err
     assert "is before the campaign's launch" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("lang", "total"), [("en", 12), ("both", 23)])
+def test_progress_bar_ends_full(
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    lang: str,
+    total: int,
+) -> None:
+    monkeypatch.setattr("useropslib.cli._tty", lambda stream, args: not args.quiet)
+    args = ["demo", "--users", "300", "--days", "30", "--no-charts", "--lang", lang]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert f"] {total}/{total} write" in err
+    assert f"{total + 1}/" not in err
+
+
+def test_timings_lists_every_step(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["demo", "--users", "300", "--days", "30", "--no-charts", "--quiet", "--timings"]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "\r[" not in err  # timings without the bar
+    lines = err.split("step timings (seconds):\n", 1)[1].splitlines()
+    names = [line.split()[0] for line in lines[1:]]
+    assert names == [
+        "read",
+        "summary",
+        "lifecycle",
+        "growth",
+        "retention",
+        "funnel",
+        "churn",
+        "messages",
+        "rfm",
+        "paths",
+        "conventions",
+        "write",
+        "total",
+    ]
+    walls = [float(line.split()[1]) for line in lines[1:]]
+    assert walls[-1] == pytest.approx(sum(walls[:-1]), abs=0.06)
