@@ -131,6 +131,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache-dir", default=str(HERE / ".cache"))
     ap.add_argument("--sum-first", action="store_true", help="run (b) before (a)")
+    ap.add_argument(
+        "--also-no-charts",
+        action="store_true",
+        help="also time the report with --no-charts (what the charts cost)",
+    )
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     ap.add_argument("--child-sum", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -161,13 +166,16 @@ def main() -> None:
         ]
         sum_cmd = [sys.executable, __file__, "--child-sum", str(path)]
         results: dict[str, Any] = {}
+        commands = {"report": report_cmd, "sum": sum_cmd, "no charts": [*report_cmd, "--no-charts"]}
         order = ["sum", "report"] if args.sum_first else ["report", "sum"]
+        if args.also_no_charts:
+            order.append("no charts")
         for what in order:
-            done, wall, cpu = _run_child(report_cmd if what == "report" else sum_cmd)
+            done, wall, cpu = _run_child(commands[what])
             steps = (
-                _report_timings(done.stderr)
-                if what == "report"
-                else [tuple(r) for r in json.loads(done.stdout)]
+                [tuple(r) for r in json.loads(done.stdout)]
+                if what == "sum"
+                else _report_timings(done.stderr)
             )
             results[what] = {"wall": wall, "cpu": cpu, "steps": steps}
             print(f"  ({what} done: {wall:.1f} s wall, {cpu:.1f} s CPU)", flush=True)
@@ -185,7 +193,13 @@ def main() -> None:
         f"{sum(r[2] for r in tot['steps']):.1f} s CPU"
         f"\nratio (a)/(b), whole processes: {rep['wall'] / tot['wall']:.2f} wall, "
         f"{rep['cpu'] / tot['cpu']:.2f} CPU"
-        f"\nload average before {load_before}, after {load_after}"
+        + (
+            f"\n(a') report --no-charts, whole process: {results['no charts']['wall']:.1f} s "
+            f"wall, {results['no charts']['cpu']:.1f} s CPU"
+            if "no charts" in results
+            else ""
+        )
+        + f"\nload average before {load_before}, after {load_after}"
     )
     if args.json:
         results.update(size=n, load_before=load_before, load_after=load_after)
