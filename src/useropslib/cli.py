@@ -108,7 +108,41 @@ class _Progress:
             self.stream.flush()
 
 
-def _read_frame(path: str) -> Any:
+def _read_parquet(path: str, text_columns: Sequence[str]) -> Any:
+    """Read a Parquet file; text ``text_columns`` stay Arrow strings (no Python str per row).
+
+    The id columns are only encoded to codes, so turning each of their values into a Python
+    string first (what ``pandas.read_parquet`` does) is wasted work: on 10M events it is about
+    half the reading time.  Other columns convert as ``pandas.read_parquet`` converts them.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    text = [
+        c
+        for c in dict.fromkeys(text_columns)
+        if c in table.column_names
+        and table.column_names.count(c) == 1
+        and (
+            pa.types.is_string(table.schema.field(c).type)
+            or pa.types.is_large_string(table.schema.field(c).type)
+        )
+    ]
+    meta = table.schema.pandas_metadata or {}
+    stored_index = any(isinstance(c, str) for c in meta.get("index_columns", []))
+    if not text or stored_index or len(text) == table.num_columns:
+        return pd.read_parquet(path)
+    frame = table.drop_columns(text).to_pandas()
+    arrow_text = pd.StringDtype("pyarrow")
+    for c in text:
+        col = table.column(c).to_pandas(types_mapper={table.schema.field(c).type: arrow_text}.get)
+        frame.insert(table.column_names.index(c), c, col.set_axis(frame.index))
+    return frame
+
+
+def _read_frame(path: str, text_columns: Sequence[str] = ()) -> Any:
     import pandas as pd
 
     if not os.path.exists(path):
@@ -133,7 +167,7 @@ def _read_frame(path: str) -> Any:
                     "Reading Parquet needs pyarrow, which is not installed. Hint: pip install "
                     '"useropslib[fast]", or convert the file to CSV.',
                 ) from None
-            return pd.read_parquet(path)
+            return _read_parquet(path, text_columns)
         if low.endswith((".jsonl", ".ndjson", ".json")):
             return pd.read_json(path, lines=True, dtype=False)
         if low.endswith((".csv", ".tsv", ".txt")):
@@ -176,7 +210,7 @@ def _load(args: argparse.Namespace, err: TextIO) -> Any:
     from useropslib.events import EventLog
     from useropslib.exceptions import EventSchemaError, UseropsError
 
-    frame = _read_frame(args.events)
+    frame = _read_frame(args.events, (args.user_col, args.event_col))
     kwargs: dict[str, Any] = {
         "user_col": args.user_col,
         "event_col": args.event_col,

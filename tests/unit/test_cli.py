@@ -309,3 +309,29 @@ def test_timings_lists_every_step(
     ]
     walls = [float(line.split()[1]) for line in lines[1:]]
     assert walls[-1] == pytest.approx(sum(walls[:-1]), abs=0.06)
+
+
+def test_parquet_ids_read_as_arrow_strings_give_the_same_report(tmp_path: pathlib.Path) -> None:
+    from useropslib import EventLog
+    from useropslib.cli import _read_frame
+    from useropslib.datasets import ONBOARDING_STEPS, synthetic_frame
+    from useropslib.report import operations_report
+
+    path = tmp_path / "ev.parquet"
+    synthetic_frame(n_users=400, days=40, seed=2).to_parquet(path, index=False)
+    fast = _read_frame(str(path), ("user_id", "event"))
+    assert str(fast["user_id"].dtype) == "string"
+    plain = pd.read_parquet(path)
+    assert list(fast.columns) == list(plain.columns)
+    assert fast["channel"].dtype == plain["channel"].dtype  # other columns as pandas reads them
+    a = EventLog.from_pandas(plain, value_col="value")
+    b = EventLog.from_pandas(fast, value_col="value")
+    assert a.equals(b)
+    for lang in ("en", "zh"):
+        reports = [
+            operations_report(
+                log, funnel_steps=list(ONBOARDING_STEPS), charts=False, lang=lang
+            ).to_markdown()
+            for log in (a, b)
+        ]
+        assert reports[0] == reports[1]
