@@ -265,3 +265,75 @@ def test_campaign_review_before_launch_exits_1(
     err = capsys.readouterr().err
     assert "is before the campaign's launch" in err
     assert "Traceback" not in err
+
+
+# the demo: reading and its campaign review once, then 11 report steps per language
+@pytest.mark.parametrize(("lang", "total"), [("en", 13), ("both", 24)])
+def test_progress_bar_ends_full(
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    lang: str,
+    total: int,
+) -> None:
+    monkeypatch.setattr("useropslib.cli._tty", lambda stream, args: not args.quiet)
+    args = ["demo", "--users", "300", "--days", "30", "--no-charts", "--lang", lang]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert f"] {total}/{total} write" in err
+    assert f"{total + 1}/" not in err
+
+
+def test_timings_lists_every_step(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["demo", "--users", "300", "--days", "30", "--no-charts", "--quiet", "--timings"]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "\r[" not in err  # timings without the bar
+    lines = err.split("step timings (seconds):\n", 1)[1].splitlines()
+    names = [line.split()[0] for line in lines[1:]]
+    assert names == [
+        "read",
+        "campaign",
+        "summary",
+        "lifecycle",
+        "growth",
+        "retention",
+        "funnel",
+        "churn",
+        "messages",
+        "rfm",
+        "paths",
+        "conventions",
+        "write",
+        "total",
+    ]
+    walls = [float(line.split()[1]) for line in lines[1:]]
+    assert walls[-1] == pytest.approx(sum(walls[:-1]), abs=0.06)
+
+
+def test_parquet_ids_read_as_arrow_strings_give_the_same_report(tmp_path: pathlib.Path) -> None:
+    from useropslib import EventLog
+    from useropslib.cli import _read_frame
+    from useropslib.datasets import ONBOARDING_STEPS, synthetic_frame
+    from useropslib.report import operations_report
+
+    path = tmp_path / "ev.parquet"
+    synthetic_frame(n_users=400, days=40, seed=2).to_parquet(path, index=False)
+    fast = _read_frame(str(path), ("user_id", "event"))
+    assert str(fast["user_id"].dtype) == "string"
+    plain = pd.read_parquet(path)
+    assert list(fast.columns) == list(plain.columns)
+    assert fast["channel"].dtype == plain["channel"].dtype  # other columns as pandas reads them
+    a = EventLog.from_pandas(plain, value_col="value")
+    b = EventLog.from_pandas(fast, value_col="value")
+    assert a.equals(b)
+    for lang in ("en", "zh"):
+        reports = [
+            operations_report(
+                log, funnel_steps=list(ONBOARDING_STEPS), charts=False, lang=lang
+            ).to_markdown()
+            for log in (a, b)
+        ]
+        assert reports[0] == reports[1]

@@ -1150,7 +1150,8 @@ def _message_funnel(
     spec = campaign.primary_goal.metric
     ret = list(spec.required_events()) if spec is not None and spec.required_events() else None
     note = None
-    scope, which = log, campaign.id
+    scope = log
+    which: str | None = campaign.id
     if "campaign" not in log.property_names:
         # messages not tagged with a campaign id: count those sent from the launch on
         launch = campaign.phase("launch")

@@ -364,7 +364,8 @@ def now(events: Any) -> pd.Timestamp:
     -------
     pandas.Timestamp
     """
-    as_of = events.summary().as_of
+    # the header's property: summary() would also scan every event for counts and the span
+    as_of = events.as_of
     out: pd.Timestamp = (
         pd.Timestamp(as_of) if as_of is not None else pd.Timestamp("2262-04-11", tz="UTC")
     )

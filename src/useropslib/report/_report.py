@@ -469,6 +469,24 @@ def _html_table(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+#: Largest (group x user) table of flags :func:`_seen` builds (bytes); beyond it, sort.
+_SEEN_LIMIT = 256_000_000
+
+
+def _seen(
+    group: np.ndarray[Any, Any], n_groups: int, user: np.ndarray[Any, Any], n_users: int
+) -> np.ndarray[Any, Any] | None:
+    """Flag ``[g, u]`` when user ``u`` has an event in group ``g`` (None: table too big).
+
+    One scatter into a (groups x users) boolean table: no sort of the events.
+    """
+    if n_groups * n_users > _SEEN_LIMIT:
+        return None
+    flags = np.zeros((n_groups, n_users), dtype=bool)
+    flags[group, user] = True
+    return flags
+
+
 def _distinct(keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Sorted distinct values (a sort and a diff: faster than np.unique's hash on 10M keys)."""
     if keys.size == 0:
@@ -577,8 +595,12 @@ def log_report(
     n_users_total = max(s.n_users, 1)
     n_u = max(len(events.users), 1)
     ev = events.event_codes
-    pair = _distinct(ev.astype(np.int64) * n_u + events.user_codes)
-    users_per_event = np.bincount(pair // n_u, minlength=len(events.event_names))
+    seen_by_event = _seen(ev, len(events.event_names), events.user_codes, n_u)
+    if seen_by_event is not None:
+        users_per_event = seen_by_event.sum(axis=1)
+    else:
+        pair = _distinct(ev.astype(np.int64) * n_u + events.user_codes)
+        users_per_event = np.bincount(pair // n_u, minlength=len(events.event_names))
     counts = s.top_events
     codes = events.event_names.get_indexer(counts.index)
     by_name = pd.DataFrame(
@@ -597,14 +619,20 @@ def log_report(
         wk = events.period_codes("week")
         w0 = int(wk.min())
         n_w = int(wk.max()) - w0 + 1
-        active_pairs = _distinct((wk - w0) * n_u + events.user_codes)
-        active = np.bincount(active_pairs // n_u, minlength=n_w)
-        # each user's first active week is the week of their smallest (week, user) pair
-        pair_week, pair_user = active_pairs // n_u, active_pairs % n_u
-        order = np.argsort(pair_user, kind="stable")  # week order kept within a user
-        starts_at = np.flatnonzero(np.r_[True, np.diff(pair_user[order]) != 0])
-        seen = pair_week[order][starts_at]
-        new = np.bincount(seen, minlength=n_w)
+        seen_in_week = _seen(wk - w0, n_w, events.user_codes, n_u)
+        if seen_in_week is not None:
+            active = seen_in_week.sum(axis=1)
+            # each user's first active week: the first True down their column
+            ever = seen_in_week.any(axis=0)
+            new = np.bincount(seen_in_week.argmax(axis=0)[ever], minlength=n_w)
+        else:
+            active_pairs = _distinct((wk - w0) * n_u + events.user_codes)
+            active = np.bincount(active_pairs // n_u, minlength=n_w)
+            # each user's first active week is the week of their smallest (week, user) pair
+            pair_week, pair_user = active_pairs // n_u, active_pairs % n_u
+            order = np.argsort(pair_user, kind="stable")  # week order kept within a user
+            starts_at = np.flatnonzero(np.r_[True, np.diff(pair_user[order]) != 0])
+            new = np.bincount(pair_week[order][starts_at], minlength=n_w)
         starts = events.period_starts(np.arange(w0, w0 + n_w), "week")
         ends = events.period_starts(np.arange(w0 + 1, w0 + n_w + 1), "week")
         as_of = now(events)
