@@ -181,7 +181,7 @@ def lift_intervals(
     ax.set_xlabel(_t("lift_axis" if relative else "lift_abs_axis", lang))
     ax.set_title(title if title is not None else _t("lift_title", lang))
     # below the axes: the intervals span the width, so any corner would cover one
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.4), ncol=2, fontsize=8, frameon=False)
     return finish(ax, lang, grid="x")
 
 
