@@ -125,8 +125,8 @@ def resolve_arms(
         unknown = int((pos < 0).sum())
         if unknown:
             warnings.warn(
-                f"evaluate: {unknown} assigned users have no event in the log; they count as "
-                "units with outcome 0.",
+                f"evaluate: {unknown} assigned users have no event in the log; they are left "
+                "out of both arms. Hint: check that the ids are the log's user ids.",
                 InsufficientDataWarning,
                 stacklevel=3,
             )
