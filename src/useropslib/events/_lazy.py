@@ -891,7 +891,8 @@ time_unit, allow_empty
         Returns
         -------
         pandas.Index
-            The ids as the engine holds them (name ``user_id``), in no particular order.
+            The ids as the engine holds them (name ``user_id``), in no particular order; text
+            ids are Arrow-backed (``pandas.ArrowDtype``), other ids numpy.
 
         Raises
         ------
@@ -919,7 +920,12 @@ time_unit, allow_empty
         if hi is not None:
             nf = nf.filter(nw.col("t") <= hi)
         got = collect_native(nf.select("uid").unique())
-        ids: pd.Index = pd.Index(got["uid"].to_numpy(), name="user_id")
+        column = nw.from_native(got)["uid"] if not isinstance(got, nw.DataFrame) else got["uid"]
+        arrow = column.to_arrow()
+        if _is_arrow_text(arrow.type):  # text stays in Arrow: no Python object per id
+            ids: pd.Index = pd.Index(pd.arrays.ArrowExtensionArray(arrow), name="user_id")
+        else:
+            ids = pd.Index(column.to_numpy(), name="user_id")
         return ids
 
     def arm_totals(
@@ -1417,6 +1423,17 @@ time_unit, allow_empty
             markers=markers,
             until_ns=self._until(until),
         )
+
+
+def _is_arrow_text(dtype: Any) -> bool:
+    """Whether an Arrow type is a string type (plain, large or view)."""
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_string(dtype)
+        or pa.types.is_large_string(dtype)
+        or getattr(pa.types, "is_string_view", lambda _: False)(dtype)
+    )
 
 
 def engine_table(like: Any, data: Mapping[str, Any]) -> Any:
