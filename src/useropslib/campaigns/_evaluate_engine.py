@@ -13,13 +13,14 @@ products and extremes.
   before launch, or the audience's members), their arms are drawn here with numpy, and the arm
   table is handed back to the engine, which joins and aggregates.
 - **Arms given** (``assignment=``, e.g. the holdout drawn at launch and stored): the table is
-  handed to the engine as it is (labels coded once, ids converted to Arrow) and joined there;
-  only the units with a row in the log count (a semi join), as on the in-memory route.
+  handed to the engine as it is (labels coded once, ids converted to Arrow) and left-joined
+  there: an assigned user without a row counts as a unit with outcomes 0, as on the in-memory
+  route (which also warns how many there are; finding them here would cost a semi join of
+  the whole log, about what the evaluation itself costs).
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -28,7 +29,7 @@ import pandas as pd
 from useropslib.campaigns._assign import holdout_bucket
 from useropslib.events import LazyEventLog
 from useropslib.events._query import AsOf, check_instant
-from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
+from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.models import Campaign, ExposureControl, HoldoutControl
 
 __all__ = ["EngineOutcomes", "engine_plan"]
@@ -130,16 +131,7 @@ class EngineOutcomes:
                 arms=self.arms,
                 products=products,
                 extremes=[x for _, x in products],
-                logged_only=True,
             )
-            unknown = len(self.arms) - int(table["n"].sum())
-            if unknown:
-                warnings.warn(
-                    f"evaluate: {unknown} assigned users have no event in the log; they are left "
-                    "out of both arms. Hint: check that the ids are the log's user ids.",
-                    InsufficientDataWarning,
-                    stacklevel=3,
-                )
         elif isinstance(control, ExposureControl):
             self._check_exposure(control.event)
             table = self.events.arm_totals(
@@ -277,7 +269,7 @@ class EngineOutcomes:
 
 
 def _given_arms(assignment: Any) -> pd.Series:
-    """The arms given to ``evaluate`` as a categorical Series (control, treatment) by user id.
+    """Return the arms given to ``evaluate``: a categorical Series (control, treatment) by id.
 
     No per-user Python work: the labels are coded once (free when they are already
     categorical) and the ids are left as they are, to be handed to the engine.

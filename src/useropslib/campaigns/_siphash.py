@@ -1,6 +1,6 @@
-"""SipHash-2-4 of many short texts at once, in numpy: the hash of ``pandas.util.hash_array``.
+r"""SipHash-2-4 of many short texts at once, in numpy: the hash of ``pandas.util.hash_array``.
 
-``holdout_bucket`` hashes the text ``salt + "\\x1f" + id`` of every user.  pandas does it one
+``holdout_bucket`` hashes the text ``salt + "\x1f" + id`` of every user.  pandas does it one
 Python ``str`` at a time (the text built, encoded to UTF-8, hashed), which costs about a
 microsecond per id at a few million ids.  Here the salted texts are built by Arrow in one
 buffer and hashed by whole columns of 8-byte words, the texts of one length together, so no
@@ -36,7 +36,7 @@ def arrow_text(users: Any) -> Any:
     values = getattr(users, "array", users)
     try:
         arr = pa.array(values) if not isinstance(values, pa.Array | pa.ChunkedArray) else values
-    except (pa.ArrowException, TypeError, ValueError):
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
         return None
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()

@@ -939,7 +939,6 @@ time_unit, allow_empty
         until: Any = None,
         products: Sequence[tuple[str, str]] = (),
         extremes: Sequence[str] | None = None,
-        logged_only: bool = False,
     ) -> pd.DataFrame:
         """Per-arm sums of per-user totals, all in the engine: a few rows come back.
 
@@ -968,9 +967,6 @@ time_unit, allow_empty
             Pairs of column names whose per-user products are summed too.
         extremes : sequence of str, optional
             The columns whose minimum and maximum are returned; default every column.
-        logged_only : bool, default False
-            With ``arms``: count only the units with at least one row in the log (a semi join
-            in the engine); the others are left out of ``n`` and of every sum.
 
         Returns
         -------
@@ -1066,8 +1062,6 @@ time_unit, allow_empty
         else:
             assert arms is not None
             units, labels = self._given_units(raw, arms)
-            if logged_only:
-                units = units.join(raw.select("uid"), on="uid", how="semi")
         joined = units.join(per_user, on="uid", how="left")
         values = []
         for name in names:
@@ -1183,7 +1177,7 @@ time_unit, allow_empty
             index = arms.index
             # an Arrow-backed index goes over as it is; numpy ones once, without copies
             ids = pa.array(index.array if hasattr(index.array, "__arrow_array__") else index)
-        except (pa.ArrowException, TypeError, ValueError):
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
             raise InvalidParameterError(
                 "arm_totals: the ids of arms must all be text or all be integers, as the log "
                 "holds them."
