@@ -161,7 +161,11 @@ class EngineOutcomes:
             labels = pd.Categorical.from_codes(arm_codes, categories=pd.Index(_ARMS))
             self.arms = pd.Series(labels, index=ids)
             table = self.events.arm_totals(
-                cols, arms=self.arms, products=products, extremes=[x for _, x in products]
+                cols,
+                arms=self.arms,
+                products=products,
+                extremes=[x for _, x in products],
+                distinct_ids=True,  # one DISTINCT (or the audience's unique members)
             )
         self.table = self._per_arm(table)
 
