@@ -29,7 +29,9 @@ Methods (``evaluate`` with its defaults: CUPED on a 28-day pre-period):
 * ``evaluate-given`` (holdout with ``--given-assignment``): ``campaigns.evaluate(...,
   assignment=stored)`` on that lazy log, ``stored`` being the arm table the SQL is given, as a
   Series (user id -> arm, as ``campaigns.assign`` returns it): the holdout drawn at launch and
-  kept.  It is handed to the engine and joined there; compare it with ``duckdb-sql``.
+  kept.  It is handed to the engine and joined there; compare it with ``duckdb-sql``;
+* ``given-arrow``: the same with the stored table as read from Parquet with
+  ``dtype_backend="pyarrow"`` (Arrow-backed ids, categorical arms).
 
 The per-arm statistics of every method are checked equal to the SQL's (integers exactly, sums
 of money to 1e-9).
@@ -165,6 +167,12 @@ def main() -> None:
         con.execute("CREATE TABLE arms AS SELECT * FROM arms_df")
         con.unregister("arms_df")
         stored = pd.Series(arms["arm"].to_numpy(), index=pd.Index(ids, name="user_id"), name="arm")
+        # the same table as read from Parquet with dtype_backend="pyarrow": Arrow-backed ids
+        stored_arrow = pd.Series(
+            pd.Categorical(stored.to_numpy(), categories=["control", "treatment"]),
+            index=pd.Index(pd.array(ids, dtype="string[pyarrow]"), name="user_id"),
+            name="arm",
+        )
     sql = statistics_sql(args.control, launch=launch, end=end, last=last, pre=pre)
     sql_drawn = statistics_sql(
         args.control, launch=launch, end=end, last=last, pre=pre, arms="drawn_arms"
@@ -204,6 +212,9 @@ def main() -> None:
     def given() -> Any:
         return uc.evaluate(data.campaign, lazy_log["log"], assignment=stored)
 
+    def given_arrow() -> Any:
+        return uc.evaluate(data.campaign, lazy_log["log"], assignment=stored_arrow)
+
     methods: list[tuple[str, Callable[[], Any]]] = [("duckdb-sql", duckdb_sql)]
     if args.control == "holdout":
         methods.append(("sql+arm-table", sql_with_arm_table))
@@ -211,22 +222,22 @@ def main() -> None:
         methods.append(("evaluate-eager", eager))
     methods += [("scan", scan), ("evaluate-lazy", lazy)]
     if args.control == "holdout" and args.given_assignment:
-        methods.append(("evaluate-given", given))
+        methods += [("evaluate-given", given), ("given-arrow", given_arrow)]
     results: dict[str, tuple[float, Any]] = {}
     print("load average before:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     for name, fn in methods:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if name in ("evaluate-lazy", "evaluate-given"):
+            if name in ("evaluate-lazy", "evaluate-given", "given-arrow"):
                 scan()  # a fresh scan for the warm-up, another for the timed run
             fn()
-            if name in ("evaluate-lazy", "evaluate-given"):
+            if name in ("evaluate-lazy", "evaluate-given", "given-arrow"):
                 scan()
             t0 = time.perf_counter()
             out = fn()
             results[name] = (time.perf_counter() - t0, out)
     ref = results["duckdb-sql"][1]
-    for name in ("evaluate-eager", "evaluate-lazy", "evaluate-given"):
+    for name in ("evaluate-eager", "evaluate-lazy", "evaluate-given", "given-arrow"):
         if name in results:
             check(results[name][1], ref, name)
     if "sql+arm-table" in results:
