@@ -8,6 +8,7 @@ is printed at the end.
 
     python benchmarks/campaigns.py --size 10M --control exposure
     python benchmarks/campaigns.py --size 10M --control holdout
+    python benchmarks/campaigns.py --size 10M --control holdout --given-assignment
 
 Methods (``evaluate`` with its defaults: CUPED on a 28-day pre-period):
 
@@ -24,7 +25,13 @@ Methods (``evaluate`` with its defaults: CUPED on a 28-day pre-period):
 * ``scan``: ``LazyEventLog.scan`` of the DuckDB table (one aggregate query);
 * ``evaluate-lazy``: ``campaigns.evaluate`` on that lazy log: every per-arm statistic comes from
   the engine (exposure arms assigned there; the holdout's ids fetched once, their arms drawn
-  with numpy and the arm table joined there).
+  with numpy and the arm table joined there);
+* ``evaluate-given`` (holdout with ``--given-assignment``): ``campaigns.evaluate(...,
+  assignment=stored)`` on that lazy log, ``stored`` being the arm table the SQL is given, as a
+  Series (user id -> arm, as ``campaigns.assign`` returns it): the holdout drawn at launch and
+  kept.  It is handed to the engine and joined there; compare it with ``duckdb-sql``;
+* ``given-arrow``: the same with the stored table as read from Parquet with
+  ``dtype_backend="pyarrow"`` (Arrow-backed ids, categorical arms).
 
 The per-arm statistics of every method are checked equal to the SQL's (integers exactly, sums
 of money to 1e-9).
@@ -128,6 +135,11 @@ def main() -> None:
     parser.add_argument("--size", default="1M", choices=sorted(SIZES))
     parser.add_argument("--control", default="exposure", choices=["exposure", "holdout"])
     parser.add_argument("--skip-eager", action="store_true", help="leave out evaluate-eager")
+    parser.add_argument(
+        "--given-assignment",
+        action="store_true",
+        help="holdout: also time evaluate given the stored arm table (evaluate-given)",
+    )
     args = parser.parse_args()
     n_users = int(SIZES[args.size] / EVENTS_PER_USER)
     data = uo.datasets.synthetic_campaign(n_users=n_users, lift=0.2, seed=1, control=args.control)
@@ -154,6 +166,13 @@ def main() -> None:
         con.register("arms_df", arms)
         con.execute("CREATE TABLE arms AS SELECT * FROM arms_df")
         con.unregister("arms_df")
+        stored = pd.Series(arms["arm"].to_numpy(), index=pd.Index(ids, name="user_id"), name="arm")
+        # the same table as read from Parquet with dtype_backend="pyarrow": Arrow-backed ids
+        stored_arrow = pd.Series(
+            pd.Categorical(stored.to_numpy(), categories=["control", "treatment"]),
+            index=pd.Index(pd.array(ids, dtype="string[pyarrow]"), name="user_id"),
+            name="arm",
+        )
     sql = statistics_sql(args.control, launch=launch, end=end, last=last, pre=pre)
     sql_drawn = statistics_sql(
         args.control, launch=launch, end=end, last=last, pre=pre, arms="drawn_arms"
@@ -190,27 +209,35 @@ def main() -> None:
     def lazy() -> Any:
         return uc.evaluate(data.campaign, lazy_log["log"])
 
+    def given() -> Any:
+        return uc.evaluate(data.campaign, lazy_log["log"], assignment=stored)
+
+    def given_arrow() -> Any:
+        return uc.evaluate(data.campaign, lazy_log["log"], assignment=stored_arrow)
+
     methods: list[tuple[str, Callable[[], Any]]] = [("duckdb-sql", duckdb_sql)]
     if args.control == "holdout":
         methods.append(("sql+arm-table", sql_with_arm_table))
     if not args.skip_eager:
         methods.append(("evaluate-eager", eager))
     methods += [("scan", scan), ("evaluate-lazy", lazy)]
+    if args.control == "holdout" and args.given_assignment:
+        methods += [("evaluate-given", given), ("given-arrow", given_arrow)]
     results: dict[str, tuple[float, Any]] = {}
     print("load average before:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     for name, fn in methods:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if name == "evaluate-lazy":
+            if name in ("evaluate-lazy", "evaluate-given", "given-arrow"):
                 scan()  # a fresh scan for the warm-up, another for the timed run
             fn()
-            if name == "evaluate-lazy":
+            if name in ("evaluate-lazy", "evaluate-given", "given-arrow"):
                 scan()
             t0 = time.perf_counter()
             out = fn()
             results[name] = (time.perf_counter() - t0, out)
     ref = results["duckdb-sql"][1]
-    for name in ("evaluate-eager", "evaluate-lazy"):
+    for name in ("evaluate-eager", "evaluate-lazy", "evaluate-given", "given-arrow"):
         if name in results:
             check(results[name][1], ref, name)
     if "sql+arm-table" in results:

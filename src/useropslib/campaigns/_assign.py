@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from useropslib.campaigns._siphash import arrow_text, salted_hashes
 from useropslib.events import EventLog
 from useropslib.events._query import load
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
@@ -37,7 +38,9 @@ def holdout_bucket(users: Any, *, salt: str) -> pd.Series:
     16-byte key (``pandas.util.hash_array``): the same on every machine, run and process
     (unlike Python's ``hash``), and a user's bucket depends on nothing but their id and the
     salt, so adding users never moves existing ones.  The top 53 bits of the 64-bit hash give
-    the number.
+    the number.  Text and integer ids are hashed a whole column at a time (Arrow builds the
+    salted texts, numpy runs SipHash on them), bit-identical to ``pandas.util.hash_array`` of
+    the texts; other ids go through pandas.
 
     Examples
     --------
@@ -63,8 +66,12 @@ def holdout_bucket(users: Any, *, salt: str) -> pd.Series:
         raise InvalidParameterError(
             f"users contains {int(index.isna().sum())} missing id(s). Hint: drop them first."
         )
-    text = (salt + "\x1f") + index.astype(str).to_series(index=index).astype(object)
-    hashed = pd.util.hash_array(text.to_numpy(dtype=object), categorize=False)
+    arrow = arrow_text(index)
+    if arrow is not None:  # text and integer ids: hashed in columns, no object per id
+        hashed = salted_hashes(arrow, prefix=salt + "\x1f")
+    else:
+        text = (salt + "\x1f") + index.astype(str).to_series(index=index).astype(object)
+        hashed = pd.util.hash_array(text.to_numpy(dtype=object), categorize=False)
     bucket = (hashed >> np.uint64(11)).astype(np.float64) * (2.0**-53)
     out: pd.Series = pd.Series(bucket, index=index, name="bucket")
     return out

@@ -277,6 +277,14 @@ def unit_outcomes(
     )
 
 
+def _padded_outcomes(
+    log: EventLog, absent: int, spec: Any, **kwargs: Any
+) -> tuple[npt.NDArray[np.float64], bool]:
+    """:func:`unit_outcomes`, followed by 0 for ``absent`` units that have no event."""
+    y, binary = unit_outcomes(log, spec, **kwargs)
+    return np.r_[y, np.zeros(absent)], binary
+
+
 def _ordered_conversion(
     log: EventLog, spec: ConversionSpec, window: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.float64]:
@@ -576,7 +584,10 @@ def evaluate(
         Users exposed to both arms: an error, keep their first exposure, or leave them out.
     assignment : pandas.Series, optional
         Arms given directly (user id -> "treatment" / "control"), overriding the campaign's
-        control definition.
+        control definition, e.g. the holdout drawn at launch (:func:`assign`) and stored.
+        Assigned users without any event count as units whose outcomes are 0 (a warning
+        gives their number on an in-memory log).  On a :class:`LazyEventLog` the table is
+        joined in the engine.
     min_units : int, default 30
         Fewest users an arm must have.
 
@@ -679,6 +690,14 @@ def evaluate(
         codes, treated, arm_info = resolve_arms(
             log, campaign, start_ns=start_ns, end_ns=end_ns, overlap=overlap, assignment=assignment
         )
+        if assignment is not None:
+            # assigned users without an event are units whose outcomes are all 0 (as in the
+            # engine, where the arm table is left-joined): they follow the known units
+            given = pd.Series(assignment)
+            absent = given.to_numpy()[log.users.get_indexer(given.index) < 0] == "treatment"
+            if absent.size:
+                treated = np.r_[treated, absent]
+                outcome = functools.partial(_padded_outcomes, log, absent.size)
         n_t, n_c = int(treated.sum()), int((~treated).sum())
     if min(n_t, n_c) < min_units:
         empty = "control" if n_c < n_t else "treatment"
@@ -802,7 +821,7 @@ def evaluate(
         if engine is None:
             money_log = log
             y0, _ = outcome(spec, codes=codes, start_ns=start_ns, end_ns=end_ns)
-            converted = log.users[codes[treated & (y0 > 0)]]
+            converted = log.users[codes[(treated & (y0 > 0))[: codes.size]]]
         else:
             money_log = load(events, EventSelector.parse(list(buys)))
             converted = _engine_converted(

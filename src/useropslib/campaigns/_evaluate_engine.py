@@ -12,6 +12,11 @@ products and extremes.
   engines share, so the ids of the units are fetched once (one column: the users with an event
   before launch, or the audience's members), their arms are drawn here with numpy, and the arm
   table is handed back to the engine, which joins and aggregates.
+- **Arms given** (``assignment=``, e.g. the holdout drawn at launch and stored): the table is
+  handed to the engine as it is (labels coded once, ids converted to Arrow) and left-joined
+  there: an assigned user without a row counts as a unit with outcomes 0, as on the in-memory
+  route (which also warns how many there are; finding them here would cost a semi join of
+  the whole log, about what the evaluation itself costs).
 """
 
 from __future__ import annotations
@@ -57,9 +62,9 @@ def engine_plan(campaign: Campaign, events: Any, assignment: Any) -> EngineOutco
     (a hash holdout or exposure events) and whose every goal metric is a count or value sum of
     named events (paying / active / reactivated users, orders, revenue, ARPU).
     """
-    if not isinstance(events, LazyEventLog) or assignment is not None:
+    if not isinstance(events, LazyEventLog):
         return None
-    if not isinstance(campaign.control, HoldoutControl | ExposureControl):
+    if assignment is None and not isinstance(campaign.control, HoldoutControl | ExposureControl):
         return None
     for goal in campaign.goals:
         col = None if goal.metric is None else _column(goal.metric)
@@ -67,15 +72,16 @@ def engine_plan(campaign: Campaign, events: Any, assignment: Any) -> EngineOutco
             return None
         if col[1] == "sum" and not events.has_values:
             return None
-    return EngineOutcomes(events, campaign)
+    return EngineOutcomes(events, campaign, assignment)
 
 
 class EngineOutcomes:
     """Per-arm statistics of a lazy log's goals, from one engine query collecting a few rows."""
 
-    def __init__(self, events: LazyEventLog, campaign: Campaign) -> None:
+    def __init__(self, events: LazyEventLog, campaign: Campaign, assignment: Any = None) -> None:
         self.events = events
         self.campaign = campaign
+        self.assignment = assignment
         self.has_values = events.has_values
         self.table = pd.DataFrame()
         self.arms: pd.Series | None = None  # a hash holdout's arm per unit id
@@ -118,7 +124,15 @@ class EngineOutcomes:
             self._add(cols, (tuple(purchase), "sum", False), start_ns, end_ns)
         products = list(dict.fromkeys(products))
         control = self.campaign.control
-        if isinstance(control, ExposureControl):
+        if self.assignment is not None:
+            self.arms = _given_arms(self.assignment)
+            table = self.events.arm_totals(
+                cols,
+                arms=self.arms,
+                products=products,
+                extremes=[x for _, x in products],
+            )
+        elif isinstance(control, ExposureControl):
             self._check_exposure(control.event)
             table = self.events.arm_totals(
                 cols,
@@ -147,7 +161,11 @@ class EngineOutcomes:
             labels = pd.Categorical.from_codes(arm_codes, categories=pd.Index(_ARMS))
             self.arms = pd.Series(labels, index=ids)
             table = self.events.arm_totals(
-                cols, arms=self.arms, products=products, extremes=[x for _, x in products]
+                cols,
+                arms=self.arms,
+                products=products,
+                extremes=[x for _, x in products],
+                distinct_ids=True,  # one DISTINCT (or the audience's unique members)
             )
         self.table = self._per_arm(table)
 
@@ -200,8 +218,10 @@ class EngineOutcomes:
         """Treated and control units, and the description of the arms."""
         n = self.table["n"]
         control = self.campaign.control
-        if isinstance(control, HoldoutControl):
-            info: dict[str, Any] = {"source": "holdout", "share": control.share}
+        if self.assignment is not None:
+            info: dict[str, Any] = {"source": "assignment"}
+        elif isinstance(control, HoldoutControl):
+            info = {"source": "holdout", "share": control.share}
         else:
             assert isinstance(control, ExposureControl)
             info = {"source": "exposure", "event": control.event, "overlap": self.overlap}
@@ -250,6 +270,24 @@ class EngineOutcomes:
         names, how, _ = self.column(spec)
         kind: Literal["count", "sum"] = "sum" if how == "sum" else "count"
         return (None if names is None else list(names), _stamp(start_ns), _stamp(end_ns), kind)
+
+
+def _given_arms(assignment: Any) -> pd.Series:
+    """Return the arms given to ``evaluate``: a categorical Series (control, treatment) by id.
+
+    No per-user Python work: the labels are coded once (free when they are already
+    categorical) and the ids are left as they are, to be handed to the engine.
+    """
+    labels = assignment if isinstance(assignment, pd.Series) else pd.Series(assignment)
+    coded = pd.Categorical(labels, categories=pd.Index(_ARMS))
+    bad = coded.codes < 0
+    if bad.any():
+        raise InvalidParameterError(
+            "assignment values must be 'treatment' or 'control', got "
+            f"{sorted(map(str, labels[bad].unique()))[:5]}."
+        )
+    out: pd.Series = pd.Series(coded, index=labels.index, name="arm")
+    return out
 
 
 def _stamp(ns: int) -> pd.Timestamp:

@@ -891,7 +891,8 @@ time_unit, allow_empty
         Returns
         -------
         pandas.Index
-            The ids as the engine holds them (name ``user_id``), in no particular order.
+            The ids as the engine holds them (name ``user_id``), in no particular order; text
+            ids are Arrow-backed (``pandas.ArrowDtype``), other ids numpy.
 
         Raises
         ------
@@ -919,7 +920,12 @@ time_unit, allow_empty
         if hi is not None:
             nf = nf.filter(nw.col("t") <= hi)
         got = collect_native(nf.select("uid").unique())
-        ids: pd.Index = pd.Index(got["uid"].to_numpy(), name="user_id")
+        column = nw.from_native(got)["uid"] if not isinstance(got, nw.DataFrame) else got["uid"]
+        arrow = column.to_arrow()
+        if _is_arrow_text(arrow.type):  # text stays in Arrow: no Python object per id
+            ids: pd.Index = pd.Index(pd.arrays.ArrowExtensionArray(arrow), name="user_id")
+        else:
+            ids = pd.Index(column.to_numpy(), name="user_id")
         return ids
 
     def arm_totals(
@@ -933,6 +939,7 @@ time_unit, allow_empty
         until: Any = None,
         products: Sequence[tuple[str, str]] = (),
         extremes: Sequence[str] | None = None,
+        distinct_ids: bool = False,
     ) -> pd.DataFrame:
         """Per-arm sums of per-user totals, all in the engine: a few rows come back.
 
@@ -961,6 +968,9 @@ time_unit, allow_empty
             Pairs of column names whose per-user products are summed too.
         extremes : sequence of str, optional
             The columns whose minimum and maximum are returned; default every column.
+        distinct_ids : bool, default False
+            True when the ids of ``arms`` are known to be distinct (e.g. from
+            :meth:`user_ids`): skips the check for repeated ids, a hash pass over them.
 
         Returns
         -------
@@ -1055,7 +1065,7 @@ time_unit, allow_empty
             units, labels = self._exposure_units(raw, exposure, self._until(until))
         else:
             assert arms is not None
-            units, labels = self._given_units(raw, arms)
+            units, labels = self._given_units(raw, arms, distinct_ids)
         joined = units.join(per_user, on="uid", how="left")
         values = []
         for name in names:
@@ -1149,7 +1159,7 @@ time_unit, allow_empty
         )
         return units, ["control", "treatment"]
 
-    def _given_units(self, raw: Any, arms: pd.Series) -> tuple[Any, list[str]]:
+    def _given_units(self, raw: Any, arms: pd.Series, distinct: bool) -> tuple[Any, list[str]]:
         """Hand an arm table to the engine: (uid, arm code, both=False), joinable with ``raw``."""
         import narwhals.stable.v2 as nw
 
@@ -1168,13 +1178,15 @@ time_unit, allow_empty
         import pyarrow.compute as pc
 
         try:
-            ids = pa.array(arms.index.to_numpy())
-        except (pa.ArrowException, TypeError, ValueError):
+            index = arms.index
+            # an Arrow-backed index goes over as it is; numpy ones once, without copies
+            ids = pa.array(index.array if hasattr(index.array, "__arrow_array__") else index)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
             raise InvalidParameterError(
                 "arm_totals: the ids of arms must all be text or all be integers, as the log "
                 "holds them."
             ) from None
-        if pc.count_distinct(ids, mode="all").as_py() != len(ids):  # Arrow's hash: fast
+        if not distinct and len(pc.unique(ids)) != len(ids):  # Arrow's hash table: fast
             raise InvalidParameterError(
                 "arm_totals: arms lists a user more than once. Expected one arm per user."
             )
@@ -1409,6 +1421,17 @@ time_unit, allow_empty
             markers=markers,
             until_ns=self._until(until),
         )
+
+
+def _is_arrow_text(dtype: Any) -> bool:
+    """Whether an Arrow type is a string type (plain, large or view)."""
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_string(dtype)
+        or pa.types.is_large_string(dtype)
+        or getattr(pa.types, "is_string_view", lambda _: False)(dtype)
+    )
 
 
 def engine_table(like: Any, data: Mapping[str, Any]) -> Any:

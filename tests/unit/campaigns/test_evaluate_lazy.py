@@ -278,3 +278,57 @@ def test_arm_table_on_a_duckdb_connection_without_replacement_scans() -> None:
         lazy.arm_totals(
             {"b": ("buy", None, None, "count")}, arms=pd.Series(["a", "b"], index=["u0", "u1"])
         )
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb", "pyspark"])
+def test_stored_assignment_equals_in_memory(engine: str) -> None:
+    from useropslib.campaigns import assign
+    from useropslib.events._engine import rows_collected
+
+    data = synthetic_campaign(n_users=3000, lift=0.3, seed=4, control="holdout")
+    frame = data.log.to_pandas()
+    frame["timestamp"] = frame["timestamp"].dt.tz_convert("UTC")
+    launch = data.truth["launch"]
+    before = frame.loc[frame["timestamp"] < launch, "user_id"].unique()
+    stored = assign(list(before), data.campaign)  # drawn at launch and kept
+    lazy = LazyEventLog.scan(_native(frame, engine), properties=["channel"], tz="Asia/Shanghai")
+    with rows_collected() as sizes:
+        got = evaluate(data.campaign, lazy, assignment=stored)
+    assert len(sizes) == 1, sizes  # the table goes in, 2 rows come back
+    assert sizes[0] <= 2, sizes
+    assert not lazy.users_read
+    eager = evaluate(data.campaign, data.log, assignment=stored)
+    _exact(got, eager)
+    # the same as drawing the holdout in evaluate
+    drawn = evaluate(data.campaign, data.log)
+    assert got.arms["n"].tolist() == drawn.arms["n"].tolist()  # type: ignore[attr-defined]
+    assert got.conventions["arms"] == "the assignment given"  # type: ignore[attr-defined]
+
+
+def test_stored_assignment_unknown_ids_and_bad_labels_as_in_memory() -> None:
+    from useropslib.exceptions import InsufficientDataWarning
+
+    data = synthetic_campaign(n_users=1500, lift=0.3, seed=5, control="holdout")
+    frame = data.log.to_pandas()
+    frame["timestamp"] = frame["timestamp"].dt.tz_convert("UTC")
+    lazy = LazyEventLog.scan(_native(frame, "duckdb"), tz="Asia/Shanghai")
+    ids = [*frame["user_id"].unique(), "ghost-1", "ghost-2", "用户-3"]
+    labels = ["control" if i % 2 == 0 else "treatment" for i in range(len(ids))]
+    stored = pd.Series(pd.Categorical(labels), index=ids)
+    known = stored.iloc[:-3]
+    with pytest.warns(InsufficientDataWarning, match="3 assigned users have no event"):
+        eager = evaluate(data.campaign, data.log, assignment=stored)
+    got = evaluate(data.campaign, lazy, assignment=stored)  # left-joined in the engine
+    _exact(got, eager)
+    # they are units with outcome 0: the arms grow by the ghosts' labels, the sums do not
+    base = evaluate(data.campaign, data.log, assignment=known)
+    ghosts = stored.iloc[-3:].value_counts().reindex(["control", "treatment"]).tolist()
+    added = (eager.arms["n"] - base.arms["n"]).reindex(["control", "treatment"])  # type: ignore[attr-defined]
+    assert added.tolist() == ghosts
+    assert (eager.arms["sum"] == base.arms["sum"]).all()  # type: ignore[attr-defined]
+    bad = pd.Series(["control", "treated"], index=ids[:2])
+    for events in (lazy, data.log):
+        with pytest.raises(
+            InvalidParameterError, match=r"must be 'treatment' or 'control'.*'treated'"
+        ):
+            evaluate(data.campaign, events, assignment=bad)  # type: ignore[arg-type]
