@@ -150,29 +150,41 @@ def session_bounds_in_engine(
             until_ns=until_ns,
         )
     )
-    users, first = (a.astype(np.int64) for a in lazy._encode(got))
-    last = lazy._encode_events(got["_le"]).astype(np.int64)
-    number = np.asarray(got["session"].to_numpy(), dtype=np.int64)
-    if users.size:
-        width = int(number.max()) + 1
-        order = (
-            np.argsort(users * width + number)
-            if users.max() < (1 << 62) // width
-            else (np.lexsort((number, users)))
-        )
-    else:
-        order = np.empty(0, dtype=np.int64)
-    out: pd.DataFrame = pd.DataFrame(
-        {
-            "user": users[order],
-            "session": number[order],
-            "start": np.asarray(got["start"].to_numpy(), dtype=np.int64)[order],
-            "end": np.asarray(got["end"].to_numpy(), dtype=np.int64)[order],
-            "events": np.asarray(got["events"].to_numpy(), dtype=np.int64)[order],
-            "first_event": first[order],
-            "last_event": last[order],
-        }
-    )
+    users, first = (a.astype(np.int64, copy=False) for a in lazy._encode(got))
+    last = lazy._encode_events(got["_le"]).astype(np.int64, copy=False)
+    number = _int64(got["session"])
+    # (user, session) order without a sort: session k of user u goes to the slot
+    # (sessions of the users before u) + k - 1, so one scatter places every row
+    n_users = int(users.max()) + 1 if users.size else 0
+    before = np.zeros(n_users + 1, dtype=np.int64)
+    np.cumsum(np.bincount(users, minlength=n_users), out=before[1:])
+    slot = before[users] + number - 1 if users.size else users
+    columns = {
+        "user": users,
+        "session": number,
+        "start": _int64(got["start"]),
+        "end": _int64(got["end"]),
+        "events": _int64(got["events"]),
+        "first_event": first,
+        "last_event": last,
+    }
+    placed: dict[str, npt.NDArray[np.int64]] = {}
+    for name, values in columns.items():
+        out_ = np.empty(values.size, dtype=np.int64)
+        out_[slot] = values
+        placed[name] = out_
+    # copy=False: one block per column, no consolidation copy of the session-sized arrays
+    out: pd.DataFrame = pd.DataFrame(placed, copy=False)
+    return out
+
+
+def _int64(column: Any) -> npt.NDArray[np.int64]:
+    """Return a collected integer column as int64 numpy (through Arrow, one copy at most)."""
+    arr = column.to_arrow()
+    if hasattr(arr, "combine_chunks"):
+        arr = arr.combine_chunks()
+    got = np.asarray(arr.to_numpy(zero_copy_only=False))
+    out: npt.NDArray[np.int64] = got.astype(np.int64, copy=False)
     return out
 
 
