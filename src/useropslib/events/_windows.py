@@ -180,9 +180,15 @@ def session_bounds_in_engine(
 
 def _int64(column: Any) -> npt.NDArray[np.int64]:
     """Return a collected integer column as int64 numpy (through Arrow, one copy at most)."""
+    import pyarrow as pa
+
     arr = column.to_arrow()
     if hasattr(arr, "combine_chunks"):
         arr = arr.combine_chunks()
+    if not pa.types.is_integer(arr.type):
+        # DuckDB sums integers into HUGEINT (decimal128 in Arrow): cast in Arrow, never
+        # through Python Decimal objects
+        arr = arr.cast(pa.int64())
     got = np.asarray(arr.to_numpy(zero_copy_only=False))
     out: npt.NDArray[np.int64] = got.astype(np.int64, copy=False)
     return out
