@@ -89,11 +89,14 @@ def session_rows_query(
     import narwhals.stable.v2 as nw
 
     uk = lazy._user_key
+    base = lazy._base(None, until_ns)
+    if base.implementation.name == "POLARS":
+        return nw.from_native(
+            _polars_session_rows(base.to_native(), uk, timeout_ns, split, start_events)
+        )
     first, last = _session_edges(uk, timeout_ns, split, start_events)
-    q = (
-        lazy._base(None, until_ns)
-        .select(uk, "t", "ename")
-        .with_columns(_f=first, _l=last, _rn=nw.col("t").cum_count().over(uk, order_by=_ORDER))
+    q = base.select(uk, "t", "ename").with_columns(
+        _f=first, _l=last, _rn=nw.col("t").cum_count().over(uk, order_by=_ORDER)
     )
     q = q.filter(nw.col("_f") | nw.col("_l"))
     ends = nw.col("_l")
@@ -113,6 +116,59 @@ def session_rows_query(
         nw.when(ends).then(1).otherwise(nw.col("_nrn") - nw.col("_rn") + 1).alias("events"),
         "ename",
         nw.when(ends).then(nw.col("ename")).otherwise(nw.col("_ne")).alias("_le"),
+    )
+
+
+def _polars_session_rows(
+    lf: Any, uk: str, timeout_ns: int, split: str, starts: Sequence[str]
+) -> Any:
+    """Return the session rows query in Polars: one sort, then shifts of whole columns.
+
+    Polars evaluates each ordered window expression with its own sort inside every group; the
+    rows sorted once by (user, time, name) give the same flags with plain shifts (a row's
+    neighbour belongs to its user when the user key matches), so no window runs at all.
+    """
+    import polars as pl
+
+    u, t, e = pl.col(uk), pl.col("t"), pl.col("ename")
+
+    def cut(gap: Any) -> Any:
+        return (gap >= timeout_ns) if split == ">=" else (gap > timeout_ns)
+
+    same_prev = (u == u.shift(1)).fill_null(False)
+    same_next = (u == u.shift(-1)).fill_null(False)
+    first = ~same_prev | cut(t - t.shift(1))
+    last = ~same_next | cut(t.shift(-1) - t)
+    if starts:
+        first = first | e.is_in(list(starts))
+        last = last | (same_next & e.shift(-1).is_in(list(starts)))
+    q = (
+        lf.select(uk, "t", "ename")
+        .sort([uk, "t", "ename"])
+        .with_columns(_f=first, _l=last, _rn=pl.int_range(pl.len(), dtype=pl.Int64))
+        .filter(pl.col("_f") | pl.col("_l"))
+        # boundary rows, still in (user, time, name) order: a first row that is not also a
+        # last row is followed by its session's last row
+        .with_columns(
+            _nt=t.shift(-1),
+            _ne=e.shift(-1),
+            _nrn=pl.col("_rn").shift(-1),
+            session=pl.col("_f").cast(pl.Int64).cum_sum().over(uk),
+        )
+        .filter(pl.col("_f"))
+    )
+    ends = pl.col("_l")
+    return q.select(
+        uk,
+        "session",
+        t.alias("start"),
+        pl.when(ends).then(t).otherwise(pl.col("_nt")).alias("end"),
+        pl.when(ends)
+        .then(pl.lit(1, dtype=pl.Int64))
+        .otherwise(pl.col("_nrn") - pl.col("_rn") + 1)
+        .alias("events"),
+        "ename",
+        pl.when(ends).then(e).otherwise(pl.col("_ne")).alias("_le"),
     )
 
 
