@@ -2,9 +2,13 @@
 
 A session starts at a user's first event and whenever the gap to the user's previous event
 reaches the timeout (default 30 minutes, the default of PostHog, Amplitude and Mixpanel);
-optionally also at each local midnight and at a session-start event.  The split is one sort of
-the log by (user, time, tie rule) and an ``np.diff`` of the times; the session table is read off
-the first and last row of each session, so no Python loop runs over users or events.
+optionally also at each local midnight and at a session-start event.  The split runs on the
+log's per-user index (each user's events already in time order, no sort) with an ``np.diff`` of
+the times; a tie rule other than row order only re-ranks the runs of events at one instant that
+open or close a session.  With a session-start event (whose split depends on the tie rule) or
+an ``as_of`` inside the log, the log is sorted by (user, time, tie rule) instead.  The session
+table is read off the first and last row of each session, so no Python loop runs over users or
+events.
 """
 
 from __future__ import annotations
@@ -327,8 +331,9 @@ def sessions(
     timeout follows PostHog paths, ``split=">"`` follows retentioneering.  On a lazy log
     (DuckDB, Polars, PySpark) ``LAG``/``LEAD`` of the time, partitioned by user and ordered by
     (time, event name), flag each session's first and last rows, a second window over those rows
-    pairs them and a running sum numbers the sessions; one row per session is collected.  Lazy
-    logs order ties by name only, and ``midnight`` collects the event rows first.
+    pairs them and a running sum numbers the sessions; one row per session is collected (on
+    Polars the rows are sorted once and the flags are shifts of whole columns).  Lazy logs order
+    ties by name only, and ``midnight`` collects the event rows first.
 
     Examples
     --------
