@@ -212,20 +212,23 @@ def session_bounds_in_engine(
     # (user, session) order without a sort: session k of user u goes to the slot
     # (sessions of the users before u) + k - 1, so one scatter places every row
     n_users = int(users.max()) + 1 if users.size else 0
+    per_user = np.bincount(users, minlength=n_users)
     before = np.zeros(n_users + 1, dtype=np.int64)
-    np.cumsum(np.bincount(users, minlength=n_users), out=before[1:])
+    np.cumsum(per_user, out=before[1:])
     slot = before[users] + number - 1 if users.size else users
-    columns = {
-        "user": users,
-        "session": number,
+    # in that order the users and the numbers need no scatter: runs of each user, 1..k
+    sorted_users = np.repeat(np.arange(n_users, dtype=np.int64), per_user)
+    placed: dict[str, npt.NDArray[np.int64]] = {
+        "user": sorted_users,
+        "session": np.arange(users.size, dtype=np.int64) - before[sorted_users] + 1,
+    }
+    for name, values in {
         "start": _int64(got["start"]),
         "end": _int64(got["end"]),
         "events": _int64(got["events"]),
         "first_event": first,
         "last_event": last,
-    }
-    placed: dict[str, npt.NDArray[np.int64]] = {}
-    for name, values in columns.items():
+    }.items():
         out_ = np.empty(values.size, dtype=np.int64)
         out_[slot] = values
         placed[name] = out_
