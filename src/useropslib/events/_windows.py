@@ -89,11 +89,14 @@ def session_rows_query(
     import narwhals.stable.v2 as nw
 
     uk = lazy._user_key
+    base = lazy._base(None, until_ns)
+    if base.implementation.name == "POLARS":
+        return nw.from_native(
+            _polars_session_rows(base.to_native(), uk, timeout_ns, split, start_events)
+        )
     first, last = _session_edges(uk, timeout_ns, split, start_events)
-    q = (
-        lazy._base(None, until_ns)
-        .select(uk, "t", "ename")
-        .with_columns(_f=first, _l=last, _rn=nw.col("t").cum_count().over(uk, order_by=_ORDER))
+    q = base.select(uk, "t", "ename").with_columns(
+        _f=first, _l=last, _rn=nw.col("t").cum_count().over(uk, order_by=_ORDER)
     )
     q = q.filter(nw.col("_f") | nw.col("_l"))
     ends = nw.col("_l")
@@ -113,6 +116,59 @@ def session_rows_query(
         nw.when(ends).then(1).otherwise(nw.col("_nrn") - nw.col("_rn") + 1).alias("events"),
         "ename",
         nw.when(ends).then(nw.col("ename")).otherwise(nw.col("_ne")).alias("_le"),
+    )
+
+
+def _polars_session_rows(
+    lf: Any, uk: str, timeout_ns: int, split: str, starts: Sequence[str]
+) -> Any:
+    """Return the session rows query in Polars: one sort, then shifts of whole columns.
+
+    Polars evaluates each ordered window expression with its own sort inside every group; the
+    rows sorted once by (user, time, name) give the same flags with plain shifts (a row's
+    neighbour belongs to its user when the user key matches), so no window runs at all.
+    """
+    import polars as pl
+
+    u, t, e = pl.col(uk), pl.col("t"), pl.col("ename")
+
+    def cut(gap: Any) -> Any:
+        return (gap >= timeout_ns) if split == ">=" else (gap > timeout_ns)
+
+    same_prev = (u == u.shift(1)).fill_null(False)
+    same_next = (u == u.shift(-1)).fill_null(False)
+    first = ~same_prev | cut(t - t.shift(1))
+    last = ~same_next | cut(t.shift(-1) - t)
+    if starts:
+        first = first | e.is_in(list(starts))
+        last = last | (same_next & e.shift(-1).is_in(list(starts)))
+    q = (
+        lf.select(uk, "t", "ename")
+        .sort([uk, "t", "ename"])
+        .with_columns(_f=first, _l=last, _rn=pl.int_range(pl.len(), dtype=pl.Int64))
+        .filter(pl.col("_f") | pl.col("_l"))
+        # boundary rows, still in (user, time, name) order: a first row that is not also a
+        # last row is followed by its session's last row
+        .with_columns(
+            _nt=t.shift(-1),
+            _ne=e.shift(-1),
+            _nrn=pl.col("_rn").shift(-1),
+            session=pl.col("_f").cast(pl.Int64).cum_sum().over(uk),
+        )
+        .filter(pl.col("_f"))
+    )
+    ends = pl.col("_l")
+    return q.select(
+        uk,
+        "session",
+        t.alias("start"),
+        pl.when(ends).then(t).otherwise(pl.col("_nt")).alias("end"),
+        pl.when(ends)
+        .then(pl.lit(1, dtype=pl.Int64))
+        .otherwise(pl.col("_nrn") - pl.col("_rn") + 1)
+        .alias("events"),
+        "ename",
+        pl.when(ends).then(e).otherwise(pl.col("_ne")).alias("_le"),
     )
 
 
@@ -150,29 +206,50 @@ def session_bounds_in_engine(
             until_ns=until_ns,
         )
     )
-    users, first = (a.astype(np.int64) for a in lazy._encode(got))
-    last = lazy._encode_events(got["_le"]).astype(np.int64)
-    number = np.asarray(got["session"].to_numpy(), dtype=np.int64)
-    if users.size:
-        width = int(number.max()) + 1
-        order = (
-            np.argsort(users * width + number)
-            if users.max() < (1 << 62) // width
-            else (np.lexsort((number, users)))
-        )
-    else:
-        order = np.empty(0, dtype=np.int64)
-    out: pd.DataFrame = pd.DataFrame(
-        {
-            "user": users[order],
-            "session": number[order],
-            "start": np.asarray(got["start"].to_numpy(), dtype=np.int64)[order],
-            "end": np.asarray(got["end"].to_numpy(), dtype=np.int64)[order],
-            "events": np.asarray(got["events"].to_numpy(), dtype=np.int64)[order],
-            "first_event": first[order],
-            "last_event": last[order],
-        }
-    )
+    users, first = (a.astype(np.int64, copy=False) for a in lazy._encode(got))
+    last = lazy._encode_events(got["_le"]).astype(np.int64, copy=False)
+    number = _int64(got["session"])
+    # (user, session) order without a sort: session k of user u goes to the slot
+    # (sessions of the users before u) + k - 1, so one scatter places every row
+    n_users = int(users.max()) + 1 if users.size else 0
+    per_user = np.bincount(users, minlength=n_users)
+    before = np.zeros(n_users + 1, dtype=np.int64)
+    np.cumsum(per_user, out=before[1:])
+    slot = before[users] + number - 1 if users.size else users
+    # in that order the users and the numbers need no scatter: runs of each user, 1..k
+    sorted_users = np.repeat(np.arange(n_users, dtype=np.int64), per_user)
+    placed: dict[str, npt.NDArray[np.int64]] = {
+        "user": sorted_users,
+        "session": np.arange(users.size, dtype=np.int64) - before[sorted_users] + 1,
+    }
+    for name, values in {
+        "start": _int64(got["start"]),
+        "end": _int64(got["end"]),
+        "events": _int64(got["events"]),
+        "first_event": first,
+        "last_event": last,
+    }.items():
+        out_ = np.empty(values.size, dtype=np.int64)
+        out_[slot] = values
+        placed[name] = out_
+    # copy=False: one block per column, no consolidation copy of the session-sized arrays
+    out: pd.DataFrame = pd.DataFrame(placed, copy=False)
+    return out
+
+
+def _int64(column: Any) -> npt.NDArray[np.int64]:
+    """Return a collected integer column as int64 numpy (through Arrow, one copy at most)."""
+    import pyarrow as pa
+
+    arr = column.to_arrow()
+    if hasattr(arr, "combine_chunks"):
+        arr = arr.combine_chunks()
+    if not pa.types.is_integer(arr.type):
+        # DuckDB sums integers into HUGEINT (decimal128 in Arrow): cast in Arrow, never
+        # through Python Decimal objects
+        arr = arr.cast(pa.int64())
+    got = np.asarray(arr.to_numpy(zero_copy_only=False))
+    out: npt.NDArray[np.int64] = got.astype(np.int64, copy=False)
     return out
 
 

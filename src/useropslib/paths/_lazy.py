@@ -21,7 +21,7 @@ from useropslib.paths._query import (
     check_collapse,
     label_table,
     lazy_as_of,
-    name_categorical,
+    session_table,
     timeout_ns,
     until_ns,
 )
@@ -40,29 +40,18 @@ def lazy_sessions(
         start_events=list(rule.start_events),
         until=None if until is None else pd.Timestamp(until, unit="ns", tz="UTC"),
     )
-    user = b["user"].to_numpy(dtype=np.int64)
-    number = b["session"].to_numpy(dtype=np.int64)
-    t0 = b["start"].to_numpy(dtype=np.int64)
-    t1 = b["end"].to_numpy(dtype=np.int64)
-    table: pd.DataFrame = pd.DataFrame(
-        {
-            "user_id": events.users[user] if user.size else events.users[:0],
-            "session": number,
-            "start": pd.DatetimeIndex(t0.astype("datetime64[ns]"))
-            .tz_localize("UTC")
-            .tz_convert(tz),
-            "end": pd.DatetimeIndex(t1.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz),
-            "duration": pd.to_timedelta(t1 - t0, unit="ns"),
-            "events": b["events"].to_numpy(dtype=np.int64),
-            "first_event": name_categorical(
-                b["first_event"].to_numpy(dtype=np.int64), events.event_names
-            ),
-            "last_event": name_categorical(
-                b["last_event"].to_numpy(dtype=np.int64), events.event_names
-            ),
-        }
+    return session_table(
+        events.users,
+        user=b["user"].to_numpy(dtype=np.int64),
+        number=b["session"].to_numpy(dtype=np.int64),
+        start=b["start"].to_numpy(dtype=np.int64),
+        end=b["end"].to_numpy(dtype=np.int64),
+        events=b["events"].to_numpy(dtype=np.int64),
+        first=b["first_event"].to_numpy(dtype=np.int64),
+        last=b["last_event"].to_numpy(dtype=np.int64),
+        names=events.event_names,
+        zone=tz,
     )
-    return table
 
 
 def lazy_session_periods(

@@ -70,8 +70,11 @@ __all__ = [
     "order_events",
     "selected_codes",
     "session_flags",
+    "session_table",
+    "tie_keys",
     "timeout_ns",
     "until_ns",
+    "zoned_times",
 ]
 
 I64: TypeAlias = npt.NDArray[np.int64]
@@ -113,6 +116,50 @@ def name_categorical(codes: I64, names: pd.Index) -> pd.Categorical:
     rank = np.empty(len(text), dtype=np.int64)
     rank[order] = np.arange(len(text))
     return pd.Categorical.from_codes(rank[codes], categories=pd.Index(text[order]))
+
+
+def zoned_times(ns: I64, zone: str) -> pd.DatetimeIndex:
+    """Return UTC nanoseconds as aware times in ``zone`` (a view of the int64s, zone set once)."""
+    utc = pd.DatetimeIndex(np.ascontiguousarray(ns, dtype=np.int64).view("M8[ns]"))
+    out_: pd.DatetimeIndex = utc.tz_localize("UTC").tz_convert(zone)
+    return out_
+
+
+def session_table(
+    users: pd.Index,
+    *,
+    user: I64,
+    number: I64,
+    start: I64,
+    end: I64,
+    events: I64,
+    first: I64,
+    last: I64,
+    names: pd.Index,
+    zone: str,
+) -> pd.DataFrame:
+    """Build the session table from per-session arrays (codes, UTC ns), one block a column.
+
+    The columns are given to pandas without the consolidation copy (``copy=False``): every
+    array here is freshly made by the caller, and the object ids are one numpy ``take``.
+    """
+    # an object vocabulary is gathered as a numpy array (twice as fast as Index.take)
+    ids: Any = users.to_numpy().take(user) if users.dtype == object else users.take(user)
+    out_: pd.DataFrame = pd.DataFrame(
+        {
+            "user_id": ids,
+            "session": np.ascontiguousarray(number, dtype=np.int64),
+            "start": zoned_times(start, zone),
+            "end": zoned_times(end, zone),
+            "duration": pd.TimedeltaIndex((end - start).astype(np.int64).view("m8[ns]")),
+            "events": np.ascontiguousarray(events, dtype=np.int64),
+            # categoricals: no object arrays to build
+            "first_event": name_categorical(first, names),
+            "last_event": name_categorical(last, names),
+        },
+        copy=False,
+    )
+    return out_
 
 
 def check_collapse(collapse: Any) -> Collapse:
@@ -256,7 +303,7 @@ def label_table(
     return codes, labels
 
 
-def _tie_keys(log: EventLog, ties: Any) -> tuple[I64 | None, int]:
+def tie_keys(log: EventLog, ties: Any) -> tuple[I64 | None, int]:
     """Rank of each event code under the tie rule (None: keep input order) and the rank count."""
     if isinstance(ties, str):
         check_choice(ties, ("input", "name"), "ties", hint="ties='name' orders by event name.")
@@ -339,7 +386,7 @@ def order_events(
     labelled -1 after computing units.
     """
     lab_of, labels = label_table(log, include=include, exclude=exclude, group=group)
-    tie_rank, n_tie = _tie_keys(log, ties)
+    tie_rank, n_tie = tie_keys(log, ties)
     e_all = log.event_codes
     kept: I64 | None = None
     if until is not None and log.n_events and int(log.timestamps_ns.max()) > until:
@@ -366,9 +413,9 @@ def order_events(
 
 
 def session_flags(
-    user: I64,
+    user: npt.NDArray[np.integer[Any]],
     t: I64,
-    event: I64,
+    event: npt.NDArray[np.integer[Any]],
     *,
     timeout: int,
     split: str = ">=",
