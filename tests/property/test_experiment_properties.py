@@ -160,3 +160,12 @@ def test_arm_statistics_equals_a_pandas_group_by(rows: list[tuple[str, float, fl
         np.testing.assert_allclose(
             got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-9, atol=1e-6
         )
+
+
+def test_sequential_p_value_never_below_the_fixed_one_with_few_units() -> None:
+    # 20 units per arm and a large effect: the mixture's normal-based p-value (about 9e-14) is
+    # below the fixed-horizon Welch t p-value (about 1.8e-9); the always-valid one is the larger
+    fixed = compare_proportions(_arms((20, 0.5), (20, 0.0625)))
+    seq = compare_proportions(_arms((20, 0.5), (20, 0.0625)), sequential=True, tuning=100.0)
+    assert seq.p_value == fixed.p_value
+    assert seq.ci[1] - seq.ci[0] > fixed.ci[1] - fixed.ci[0]

@@ -381,6 +381,10 @@ def _compare(
             dof = _welch_dof(a, b)
             if sequential:
                 lo, hi, p = _sequential(est, var, a.n + b.n, alpha, tuning)
+                # the mixture's p-value is normal-based; with few units the fixed-horizon
+                # Welch t p-value can be larger, and an always-valid p-value must never claim
+                # more than the fixed-horizon one (its sequence contains the interval)
+                p = max(p, _frequentist(est, var, dof, alpha, sided)[2])
             else:
                 lo, hi, p = _frequentist(est, var, dof, alpha, sided)
             row.update(ci_low=lo, ci_high=hi, p_value=p, dof=dof)
@@ -537,7 +541,8 @@ def compare_proportions(
     sided : {"two", "greater", "less"}, default "two"
         The frequentist alternative ("greater": the variant is better).
     sequential : bool, default False
-        Confidence sequences valid at every look (frequentist, two-sided only).
+        Confidence sequences valid at every look (frequentist, two-sided only); the p-value is
+        the normal mixture's always-valid one, never below the fixed-horizon p-value.
     tuning : float, default 5000
         Sequential tuning ``N``: the total sample size where the sequence is tightest.
     prior : (float, float), optional

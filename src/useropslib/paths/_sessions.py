@@ -372,7 +372,7 @@ def sessions(
     zone = log.tz if tz is None else check_tz(tz)
     until = until_ns(at)
     cut = until is not None and log.n_events and int(log.timestamps_ns.max()) > until
-    if not start_event and not cut:
+    if start_event is None and not cut:
         rule = session_rule(
             log, timeout=timeout, split=split, midnight=midnight, start_event=None, tz=tz
         )
