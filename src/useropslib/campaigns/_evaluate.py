@@ -586,8 +586,8 @@ def evaluate(
         Arms given directly (user id -> "treatment" / "control"), overriding the campaign's
         control definition, e.g. the holdout drawn at launch (:func:`assign`) and stored.
         Assigned users without any event count as units whose outcomes are 0 (a warning
-        gives their number on an in-memory log).  On a :class:`LazyEventLog` the table is
-        joined in the engine.
+        gives their number on an in-memory log).  On a
+        :class:`~useropslib.events.LazyEventLog` the table is joined in the engine.
     min_units : int, default 30
         Fewest users an arm must have.
 
