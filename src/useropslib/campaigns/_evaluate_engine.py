@@ -279,13 +279,14 @@ def _given_arms(assignment: Any) -> pd.Series:
     categorical) and the ids are left as they are, to be handed to the engine.
     """
     labels = assignment if isinstance(assignment, pd.Series) else pd.Series(assignment)
-    coded = pd.Categorical(labels, categories=pd.Index(_ARMS))
-    bad = coded.codes < 0
+    # checked before coding: pandas 3 deprecates coding values outside the categories
+    bad = ~labels.isin(_ARMS).to_numpy(dtype=bool)
     if bad.any():
         raise InvalidParameterError(
             "assignment values must be 'treatment' or 'control', got "
             f"{sorted(map(str, labels[bad].unique()))[:5]}."
         )
+    coded = pd.Categorical(labels, categories=pd.Index(_ARMS))
     out: pd.Series = pd.Series(coded, index=labels.index, name="arm")
     return out
 
