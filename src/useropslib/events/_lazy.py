@@ -33,7 +33,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events._engine import ENGINE_BACKENDS, collect_native, prepare_in_engine
+from useropslib.events._engine import (
+    ENGINE_BACKENDS,
+    collect_native,
+    given_units,
+    is_arrow_text,
+    prepare_in_engine,
+)
 from useropslib.events._eventlog import EventLog
 from useropslib.events._header import LogHeader
 from useropslib.events._ingest import check_engine_columns
@@ -922,7 +928,7 @@ time_unit, allow_empty
         got = collect_native(nf.select("uid").unique())
         column = nw.from_native(got)["uid"] if not isinstance(got, nw.DataFrame) else got["uid"]
         arrow = column.to_arrow()
-        if _is_arrow_text(arrow.type):  # text stays in Arrow: no Python object per id
+        if is_arrow_text(arrow.type):  # text stays in Arrow: no Python object per id
             ids: pd.Index = pd.Index(pd.arrays.ArrowExtensionArray(arrow), name="user_id")
         else:
             ids = pd.Index(column.to_numpy(), name="user_id")
@@ -1065,7 +1071,7 @@ time_unit, allow_empty
             units, labels = self._exposure_units(raw, exposure, self._until(until))
         else:
             assert arms is not None
-            units, labels = self._given_units(raw, arms, distinct_ids)
+            units, labels = given_units(self._raw, raw, arms, distinct_ids)
         joined = units.join(per_user, on="uid", how="left")
         values = []
         for name in names:
@@ -1158,44 +1164,6 @@ time_unit, allow_empty
             (~nw.col("tc").is_null() & ~nw.col("tt").is_null()).alias("both"),
         )
         return units, ["control", "treatment"]
-
-    def _given_units(self, raw: Any, arms: pd.Series, distinct: bool) -> tuple[Any, list[str]]:
-        """Hand an arm table to the engine: (uid, arm code, both=False), joinable with ``raw``."""
-        import narwhals.stable.v2 as nw
-
-        if not isinstance(arms, pd.Series):
-            raise InvalidParameterError(
-                f"arm_totals: arms must be a pandas Series (user id -> arm), got "
-                f"{type(arms).__name__}."
-            )
-        codes, uniques = pd.factorize(arms, sort=True)  # fast on a categorical Series
-        if (codes < 0).any():
-            raise InvalidParameterError(
-                f"arm_totals: {int((codes < 0).sum())} users have no arm. Hint: drop them or "
-                "give them one."
-            )
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        try:
-            index = arms.index
-            # an Arrow-backed index goes over as it is; numpy ones once, without copies
-            ids = pa.array(index.array if hasattr(index.array, "__arrow_array__") else index)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            raise InvalidParameterError(
-                "arm_totals: the ids of arms must all be text or all be integers, as the log "
-                "holds them."
-            ) from None
-        if not distinct and len(pc.unique(ids)) != len(ids):  # Arrow's hash table: fast
-            raise InvalidParameterError(
-                "arm_totals: arms lists a user more than once. Expected one arm per user."
-            )
-        table = engine_table(self._raw, {"uid": ids, "arm": pa.array(codes.astype(np.int32))})
-        uid_type = raw.collect_schema()["uid"]
-        units = nw.from_native(table).select(
-            nw.col("uid").cast(uid_type), nw.col("arm"), nw.lit(False).alias("both")
-        )
-        return units, [str(u) for u in uniques]
 
     def _total_expr(
         self,
@@ -1421,54 +1389,6 @@ time_unit, allow_empty
             markers=markers,
             until_ns=self._until(until),
         )
-
-
-def _is_arrow_text(dtype: Any) -> bool:
-    """Whether an Arrow type is a string type (plain, large or view)."""
-    import pyarrow as pa
-
-    return bool(
-        pa.types.is_string(dtype)
-        or pa.types.is_large_string(dtype)
-        or getattr(pa.types, "is_string_view", lambda _: False)(dtype)
-    )
-
-
-def engine_table(like: Any, data: Mapping[str, Any]) -> Any:
-    """Build a small native table in the engine (and connection) of ``like``, to join with it.
-
-    DuckDB reads an Arrow table through a replacement scan run on ``like``'s own connection;
-    Polars gets a frame of the same kind (lazy or eager); pyarrow a Table; PySpark a DataFrame
-    of ``like``'s session.
-    """
-    import narwhals.stable.v2 as nw
-    import pyarrow as pa
-
-    backend = str(nw.from_native(like).implementation.name).lower()
-    arrow = pa.table({k: v if isinstance(v, pa.Array) else pa.array(v) for k, v in data.items()})
-    if backend == "duckdb":
-        import duckdb
-
-        # the name is looked up among this function's locals when the query is bound
-        __useropslib_arm_table__ = arrow  # noqa: F841
-        try:
-            return like.query("__useropslib_base__", "SELECT * FROM __useropslib_arm_table__")
-        except duckdb.CatalogException:
-            raise InvalidParameterError(
-                "The DuckDB connection of this log does not read Python tables (replacement "
-                "scans are off), so an arm table cannot be handed to it. Expected "
-                "python_enable_replacements=true. Hint: run SET python_enable_replacements=true "
-                "on the connection, or evaluate an in-memory EventLog."
-            ) from None
-    if backend == "polars":
-        import polars as pl
-
-        frame = pl.from_arrow(arrow)
-        assert isinstance(frame, pl.DataFrame)
-        return frame.lazy() if isinstance(like, pl.LazyFrame) else frame
-    if backend == "pyspark":
-        return like.sparkSession.createDataFrame(arrow.to_pandas())
-    return arrow
 
 
 def as_event_log(
