@@ -492,10 +492,11 @@ def _demo_review(data: Any) -> Any:
 def _demo_sections(demo_review: Any, lang: str) -> list[Any]:
     from useropslib.report import Section, campaign_sections
 
-    if isinstance(demo_review, str):
-        title = "活动复盘" if lang == "zh" else "Campaign review"
-        why = "无法复盘合成数据中的消息活动：" if lang == "zh" else "The synthetic message "
-        why += "" if lang == "zh" else "campaign cannot be reviewed: "
+    if isinstance(demo_review, str):  # why the review could not be made
+        title, why = {
+            "zh": ("活动复盘", "无法复盘合成数据中的消息活动："),
+            "en": ("Campaign review", "The synthetic message campaign cannot be reviewed: "),
+        }[lang]
         return [Section(title=title, text=why + demo_review, key="campaign-review")]
     return campaign_sections(demo_review, lang=lang)  # type: ignore[arg-type]
 

@@ -337,3 +337,16 @@ def test_parquet_ids_read_as_arrow_strings_give_the_same_report(tmp_path: pathli
             for log in (a, b)
         ]
         assert reports[0] == reports[1]
+
+
+def test_demo_says_why_its_campaign_review_is_missing() -> None:
+    from useropslib.cli import _demo_sections
+
+    (en,) = _demo_sections("the log ends before the launch.", "en")
+    assert (
+        en.text
+        == "The synthetic message campaign cannot be reviewed: the log ends before the launch."
+    )
+    (zh,) = _demo_sections("the log ends before the launch.", "zh")
+    assert zh.title == "活动复盘"
+    assert zh.text.startswith("无法复盘合成数据中的消息活动：")
