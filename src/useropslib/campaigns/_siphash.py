@@ -4,9 +4,10 @@ r"""SipHash-2-4 of many short texts at once, in numpy: the hash of ``pandas.util
 Python ``str`` at a time (the text built, encoded to UTF-8, hashed), which costs about a
 microsecond per id at a few million ids.  Here the ids are read in place from their Arrow
 buffers and hashed by whole columns of 8-byte words, the ids of one length together, so no
-Python object (and no salted text) is made per id: the salt's whole blocks are hashed once.  The result is bit-identical to
-``pandas.util.hash_array(texts, categorize=False)`` (pandas' fixed 16-byte key, then its 64-bit
-mixing step); the tests compare both on random unicode and integer ids.
+Python object (and no salted text) is made per id; the salt's whole blocks are hashed once.
+The result is bit-identical to ``pandas.util.hash_array(texts, categorize=False)`` (pandas'
+fixed 16-byte key, then its 64-bit mixing step); the tests compare both on random unicode and
+integer ids.
 """
 
 from __future__ import annotations
