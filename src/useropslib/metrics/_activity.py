@@ -22,6 +22,7 @@ from useropslib._checks import check_int
 from useropslib._results import MetricResult
 from useropslib.events import EventsLike
 from useropslib.exceptions import InvalidParameterError, did_you_mean
+from useropslib.metrics._lazycal import engine_active_users, engine_ready
 from useropslib.metrics._query import (
     _BITMAP_CELLS,
     _CELLS_PER_EVENT,
@@ -94,6 +95,17 @@ def _parse_every(every: Any) -> Period:
             "evaluated at the end of whole local days. Hint: every='day'."
         )
     return p
+
+
+def _calendar_every(window: Any, every: Any, period: Period) -> Period:
+    """Return the calendar ``period``; ``every`` applies to rolling windows only."""
+    if every is not None and parse_period(every) != period:
+        raise InvalidParameterError(
+            f"every={every!r} applies to rolling windows only; window={window!r} is a "
+            "calendar period with one value per period. Hint: drop every, or use a rolling "
+            "window such as '7D'."
+        )
+    return period
 
 
 def _points(cal: _Calendar, every: Period, start: Any, end: Any) -> tuple[I64, I64] | None:
@@ -233,16 +245,17 @@ def active_users(
     2024-01-01 00:00:00+00:00    3
     Name: active_users, dtype: int64
     """
+    if engine_ready(events, activity_events):  # a lazy log's engine returns the answer
+        kind, arg = _parse_activity_window(window)
+        ev = _calendar_every(window, every, arg) if kind == "calendar" else _parse_every(every)
+        return engine_active_users(
+            events, kind=kind, arg=arg, every=ev, start=start, end=end, tz=tz,
+            activity_events=activity_events, week_start=week_start, as_of=as_of,
+        )  # fmt: skip
     cal = _prepare(events, activity_events, tz, week_start, grain=grain_of(window), as_of=as_of)
     kind, arg = _parse_activity_window(window)
     if kind == "calendar":
-        period: Period = arg
-        if every is not None and parse_period(every) != period:
-            raise InvalidParameterError(
-                f"every={every!r} applies to rolling windows only; window={window!r} is a "
-                "calendar period with one value per period. Hint: drop every, or use a rolling "
-                "window such as '7D'."
-            )
+        period: Period = _calendar_every(window, every, arg)
         rng = _period_range(cal, period, start, end)
         if rng is None:
             _warn_empty("active_users")

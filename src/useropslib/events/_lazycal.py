@@ -1,0 +1,288 @@
+"""Calendar metrics computed whole in the engine of a lazy log: only the answer comes back.
+
+A :class:`~useropslib.events.LazyEventLog` answers daily (weekly, monthly, hourly) active users
+and rolling-window active users with one grouped query each; what is collected has one row per
+period (or two per day for rolling windows), never one per user or per event, and the user
+vocabulary is not read.
+
+The local period of each row is computed once in the engine with integer arithmetic only: the
+zone's UTC offsets over the data's span (:func:`~useropslib.events._lazy.offset_pieces`, DST
+transitions to the second) are written as a flat sum of comparisons, and the period's start is
+``x - x mod unit`` of the local nanoseconds (weeks shifted to their first weekday), so the
+engines need no zone support and no floating point.  Months count the local month starts
+reached.  The collected keys are turned into the codes of :func:`~useropslib.events.period_codes`
+here, exactly.
+
+The queries are narwhals expressions, so DuckDB, Polars and PySpark plan them the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from useropslib.events._engine import collect_native
+from useropslib.events._lazy import offset_pieces
+from useropslib.events._time import NS_PER_DAY, NS_PER_HOUR, period_codes
+
+if TYPE_CHECKING:
+    from useropslib.events._lazy import LazyEventLog
+
+__all__ = [
+    "CALENDAR_BACKENDS",
+    "PeriodKey",
+    "active_counts",
+    "calendar_probe",
+    "period_key",
+    "raw_names",
+    "rolling_points",
+]
+
+I64 = npt.NDArray[np.int64]
+
+#: Engines whose lazy logs answer these metrics in the engine (window functions included).
+CALENDAR_BACKENDS = ("duckdb", "polars", "pyspark")
+
+_UNIT = {"hour": NS_PER_HOUR, "day": NS_PER_DAY, "week": 7 * NS_PER_DAY}
+
+
+@dataclasses.dataclass(frozen=True)
+class PeriodKey:
+    """An engine expression numbering each row's local period, and its exact decoding.
+
+    Attributes
+    ----------
+    expr : narwhals expression
+        The key of column ``t``: the local start (ns) of the hour, day or week, or the number of
+        local month starts reached since the first month of the data.
+    unit : int
+        Nanoseconds per period (0 for months).
+    base : int
+        For months: the month code of key 0.
+    """
+
+    expr: Any
+    unit: int
+    base: int
+
+    def codes(self, keys: Any) -> I64:
+        """Return the :func:`~useropslib.events.period_codes` of collected keys."""
+        k = np.asarray(keys, dtype=np.int64)
+        if self.unit:
+            out: I64 = k // self.unit
+            return out
+        month: I64 = k + self.base
+        return month
+
+    def key(self, code: int) -> int:
+        """Return the key of a period code (to filter on in the engine)."""
+        return int(code) * self.unit if self.unit else int(code) - self.base
+
+
+def period_key(lazy: LazyEventLog, period: str, tz: str, week_start: int) -> PeriodKey | None:
+    """Build the key of each row's local ``period`` in ``tz`` (None for a log with no rows).
+
+    Parameters
+    ----------
+    lazy : LazyEventLog
+    period : {"hour", "day", "week", "month"}
+    tz : str
+        IANA zone of the calendar.
+    week_start : int
+        First weekday of weeks, 0 = Monday.
+
+    Returns
+    -------
+    PeriodKey or None
+    """
+    import narwhals.stable.v2 as nw
+
+    if lazy._t_min is None or lazy._t_max is None:
+        return None
+    t_min, t_max = int(lazy._t_min), int(lazy._t_max)
+    pieces = offset_pieces(tz, t_min, t_max)
+    t = nw.col("t")
+    off: Any = nw.lit(pieces[0][1], dtype=nw.Int64)
+    for (_, before), (at, after) in zip(pieces, pieces[1:], strict=False):
+        off = off + (t >= at).cast(nw.Int64) * (after - before)
+    ends = np.array([t_min, t_max], dtype=np.int64)
+    c0, c1 = (int(c) for c in period_codes(ends, "month", tz=tz))
+    # a local month can start just before t_min's or after t_max's (offsets change at midnight)
+    return _floor(t + off, period, week_start, c0 - 1, c1 + 1)
+
+
+def _floor(local: Any, period: str, week_start: int, m0: int, m1: int) -> PeriodKey:
+    """Key of the local ``period`` holding local nanoseconds ``local`` (months ``m0 .. m1``)."""
+    import narwhals.stable.v2 as nw
+
+    if period in _UNIT:
+        unit = _UNIT[period]
+        x = local + ((3 - week_start) % 7) * NS_PER_DAY if period == "week" else local
+        # floor to the unit: narwhals' `%` is the floor modulo on every engine
+        return PeriodKey(expr=x - x % unit, unit=unit, base=0)
+    starts = np.arange(m0 + 1, m1 + 1).astype("datetime64[M]").astype("datetime64[ns]")
+    expr: Any = nw.lit(0, dtype=nw.Int64)
+    for start in starts.astype(np.int64):
+        expr = expr + (local >= int(start)).cast(nw.Int64)
+    return PeriodKey(expr=expr, unit=0, base=m0)
+
+
+def _rows(lazy: LazyEventLog, names: Sequence[Any] | None, until_ns: int | None) -> Any:
+    """The qualifying rows: events named ``names`` (None: every event) up to ``until_ns``."""
+    import narwhals.stable.v2 as nw
+
+    nf = nw.from_native(lazy._raw)
+    if names is not None:
+        nf = nf.filter(nw.col("ename").is_in(list(names)))
+    if until_ns is not None and lazy._t_max is not None and until_ns < int(lazy._t_max):
+        nf = nf.filter(nw.col("t") <= until_ns)
+    return nf
+
+
+def active_counts(
+    lazy: LazyEventLog,
+    *,
+    period: str,
+    tz: str,
+    week_start: int,
+    names: Sequence[Any] | None,
+    until_ns: int | None,
+    lo: int | None,
+    hi: int,
+) -> tuple[I64, I64]:
+    """Distinct active users per local period, counted in the engine.
+
+    One ``GROUP BY`` period with ``count(DISTINCT user)``; one row per period with data is
+    collected.
+
+    Parameters
+    ----------
+    lazy : LazyEventLog
+    period : {"hour", "day", "week", "month"}
+    tz : str
+    week_start : int
+    names : sequence of str, optional
+        Raw names of the qualifying events; None for every event.
+    until_ns : int, optional
+        Only events at or before this instant.
+    lo, hi : int
+        Period codes kept (``lo`` None: no lower bound).
+
+    Returns
+    -------
+    (codes, users) : (ndarray of int64, ndarray of int64)
+        Sorted by code; periods without a qualifying event are absent.
+    """
+    import narwhals.stable.v2 as nw
+
+    key = period_key(lazy, period, tz, week_start)
+    if key is None:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.copy()
+    rows = _rows(lazy, names, until_ns).select(nw.col("uid"), key.expr.alias("k"))
+    rows = rows.filter(nw.col("k") <= key.key(hi))
+    if lo is not None:
+        rows = rows.filter(nw.col("k") >= key.key(lo))
+    got = collect_native(rows.group_by("k").agg(nw.col("uid").n_unique().alias("n")))
+    codes = key.codes(got["k"].to_numpy())
+    n = np.asarray(got["n"].to_numpy(), dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    return codes[order], n[order]
+
+
+def rolling_points(
+    lazy: LazyEventLog,
+    *,
+    n_days: int,
+    every: str,
+    tz: str,
+    week_start: int,
+    names: Sequence[Any] | None,
+    until_ns: int | None,
+    lo: int | None,
+    hi: int,
+) -> tuple[I64, I64, int | None]:
+    """Users active in the ``n_days`` local days ending on the first day of each ``every`` period.
+
+    In the engine: the distinct (user, local day) pairs with days from the window before period
+    ``lo`` (every day when ``lo`` is None) to the first day of period ``hi``.  Each pair covers
+    the days from ``d`` up to (not including) ``min(d + n_days, the user's next active day)``,
+    the next day found with ``LEAD`` over the user's days.  A pair adds 1 at the first
+    evaluation day at or after ``d`` and takes 1 away at the first one at or after its stop;
+    those changes are summed per evaluation period in the same query, so at most one row per
+    period of the answer is collected.  The running sum here is the answer.
+
+    Returns
+    -------
+    (codes, change, first_day) : (ndarray, ndarray, int or None)
+        ``every`` codes and the net change of the count there (sorted by code); the first
+        active day code in the window (None: no pair).
+    """
+    import narwhals.stable.v2 as nw
+
+    day = period_key(lazy, "day", tz, week_start)
+    if day is None:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.copy(), None
+    t_min, t_max = int(lazy._t_min or 0), int(lazy._t_max or 0)
+    m0, m1 = (int(c) for c in period_codes(np.array([t_min, t_max]), "month", tz=tz))
+    last = int(_first_of(hi, every, week_start))
+    rows = _rows(lazy, names, until_ns).select(nw.col("uid"), day.expr.alias("d"))
+    rows = rows.filter(nw.col("d") <= day.key(last))
+    if lo is not None:
+        rows = rows.filter(nw.col("d") >= day.key(int(_first_of(lo, every, week_start)) - n_days + 1))
+    pairs = rows.unique(["uid", "d"])
+    nxt = nw.col("d").shift(-1).over("uid", order_by="d").fill_null(day.key(last + 1))
+    stop = nw.min_horizontal(nw.col("d") + int(n_days) * NS_PER_DAY, nxt)
+
+    def point(at: Any) -> PeriodKey:
+        # the first evaluation day at or after day `at`: the period after the one of `at - 1`
+        return _floor(at - NS_PER_DAY, every, week_start, m0 - 2, m1 + 1)
+
+    ev = point(nw.col("d"))
+    after = point(nw.col("s"))
+    step = _UNIT.get(every, 0) or 1  # the key of the next period
+    edges = pairs.select(nw.col("d"), stop.alias("s"))
+    ups = edges.select((ev.expr + step).alias("b"), nw.lit(1).alias("w"), nw.col("d").alias("m"))
+    downs = edges.select(
+        (after.expr + step).alias("b"), nw.lit(-1).alias("w"), nw.lit(None, nw.Int64).alias("m")
+    ).filter(nw.col("b") <= ev.key(hi))
+    both = nw.concat([ups, downs], how="vertical")
+    if lo is not None:
+        both = both.with_columns(nw.max_horizontal(nw.col("b"), nw.lit(ev.key(lo))).alias("b"))
+    got = collect_native(
+        both.group_by("b").agg(nw.col("w").sum().alias("w"), nw.col("m").min().alias("m"))
+    )
+    codes = ev.codes(got["b"].to_numpy())
+    change = np.asarray(got["w"].to_numpy(), dtype=np.int64)
+    firsts = got["m"].drop_nulls().to_numpy()
+    first = int(day.codes(firsts).min()) if len(firsts) else None
+    order = np.argsort(codes, kind="stable")
+    return codes[order], change[order], first
+
+
+def _first_of(code: int, period: str, week_start: int) -> int:
+    """Local day code of the first day of a day, week or month code."""
+    if period == "day":
+        return int(code)
+    if period == "week":
+        return 7 * int(code) - (3 - week_start) % 7
+    return int(np.array([code]).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)[0])
+
+
+def calendar_probe(lazy: LazyEventLog) -> Any:
+    """Return an empty EventLog with the lazy log's event names, zone, week start and ``as_of``.
+
+    Name look-ups, ``as_of`` and period starts read it; it holds no user, so nothing is read.
+    """
+    return lazy._names_probe()
+
+
+def raw_names(lazy: LazyEventLog, codes: Sequence[int]) -> list[Any]:
+    """Return the names of event codes as the engine stores them (to filter on)."""
+    names: list[Any] = lazy._raw_events[[int(c) for c in codes]].tolist()
+    return names
