@@ -19,6 +19,7 @@ The queries are narwhals expressions, so DuckDB, Polars and PySpark plan them th
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -107,7 +108,7 @@ def period_key(lazy: LazyEventLog, period: str, tz: str, week_start: int) -> Per
     pieces = offset_pieces(tz, t_min, t_max)
     t = nw.col("t")
     off: Any = nw.lit(pieces[0][1], dtype=nw.Int64)
-    for (_, before), (at, after) in zip(pieces, pieces[1:], strict=False):
+    for (_, before), (at, after) in itertools.pairwise(pieces):
         off = off + (t >= at).cast(nw.Int64) * (after - before)
     ends = np.array([t_min, t_max], dtype=np.int64)
     c0, c1 = (int(c) for c in period_codes(ends, "month", tz=tz))
@@ -132,7 +133,7 @@ def _floor(local: Any, period: str, week_start: int, m0: int, m1: int) -> Period
 
 
 def _rows(lazy: LazyEventLog, names: Sequence[Any] | None, until_ns: int | None) -> Any:
-    """The qualifying rows: events named ``names`` (None: every event) up to ``until_ns``."""
+    """Return the qualifying rows: events named ``names`` (None: every event) up to ``until_ns``."""
     import narwhals.stable.v2 as nw
 
     nf = nw.from_native(lazy._raw)
@@ -234,7 +235,8 @@ def rolling_points(
     rows = _rows(lazy, names, until_ns).select(nw.col("uid"), day.expr.alias("d"))
     rows = rows.filter(nw.col("d") <= day.key(last))
     if lo is not None:
-        rows = rows.filter(nw.col("d") >= day.key(int(_first_of(lo, every, week_start)) - n_days + 1))
+        from_day = _first_of(lo, every, week_start) - n_days + 1
+        rows = rows.filter(nw.col("d") >= day.key(from_day))
     pairs = rows.unique(["uid", "d"])
     nxt = nw.col("d").shift(-1).over("uid", order_by="d").fill_null(day.key(last + 1))
     stop = nw.min_horizontal(nw.col("d") + int(n_days) * NS_PER_DAY, nxt)

@@ -11,7 +11,7 @@ usual route through the roll-up.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,6 @@ from useropslib.events._lazycal import (
 )
 from useropslib.events._query import EventSelector, resolve_as_of
 from useropslib.metrics._query import (
-    I64,
     _bounds_ns,
     _Calendar,
     _day_to,
@@ -38,7 +37,7 @@ from useropslib.models import Period, parse_week_start
 __all__ = ["engine_active_users", "engine_ready"]
 
 
-def engine_ready(events: Any, activity_events: Any) -> bool:
+def engine_ready(events: Any, activity_events: Any) -> TypeGuard[LazyEventLog]:
     """Whether ``events`` is a lazy log whose engine answers the activity metrics itself.
 
     Parameters
@@ -67,7 +66,7 @@ def _calendar(
     week_start: Any,
     as_of: Any,
 ) -> tuple[_Calendar, list[Any] | None, int | None]:
-    """The call's calendar (on an empty probe log), the qualifying names and the last instant."""
+    """Return the call's calendar (on an empty log), the qualifying names and the last instant."""
     sel = EventSelector.parse(activity_events, param="activity_events")
     probe = calendar_probe(events)
     z = probe.tz if tz is None else check_tz(tz)
@@ -173,4 +172,5 @@ def engine_active_users(
         index = cal.starts(np.arange(lo, hi + 1), every)
     if not any_data:
         _warn_empty("active_users", stacklevel=4)
-    return pd.Series(counts, index=index, name="active_users")
+    series: pd.Series = pd.Series(counts, index=index, name="active_users")
+    return series
