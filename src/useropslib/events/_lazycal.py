@@ -206,7 +206,7 @@ def rolling_points(
     until_ns: int | None,
     lo: int | None,
     hi: int,
-) -> tuple[I64, I64, int | None]:
+) -> tuple[I64, I64, int | None, bool]:
     """Users active in the ``n_days`` local days ending on the first day of each ``every`` period.
 
     In the engine: the distinct (user, local day) pairs with days from the window before period
@@ -219,24 +219,28 @@ def rolling_points(
 
     Returns
     -------
-    (codes, change, first_day) : (ndarray, ndarray, int or None)
+    (codes, change, first_day, any_pair) : (ndarray, ndarray, int or None, bool)
         ``every`` codes and the net change of the count there (sorted by code); the first
-        active day code in the window (None: no pair).
+        active day code (None: none); whether any pair falls in the window (when ``lo`` is
+        None, days after ``hi``'s first day up to its end are read for ``first_day`` only).
     """
     import narwhals.stable.v2 as nw
 
     day = period_key(lazy, "day", tz, week_start)
     if day is None:
         empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy(), None
+        return empty, empty.copy(), None, False
     t_min, t_max = int(lazy._t_min or 0), int(lazy._t_max or 0)
     m0, m1 = (int(c) for c in period_codes(np.array([t_min, t_max]), "month", tz=tz))
     last = int(_first_of(hi, every, week_start))
     rows = _rows(lazy, names, until_ns).select(nw.col("uid"), day.expr.alias("d"))
-    rows = rows.filter(nw.col("d") <= day.key(last))
-    if lo is not None:
+    if lo is None:
+        # the range starts at the first active day's period: days up to the end of period `hi`
+        # are read to find it, and count for nothing
+        rows = rows.filter(nw.col("d") < day.key(_first_of(hi + 1, every, week_start)))
+    else:
         from_day = _first_of(lo, every, week_start) - n_days + 1
-        rows = rows.filter(nw.col("d") >= day.key(from_day))
+        rows = rows.filter(nw.col("d") <= day.key(last), nw.col("d") >= day.key(from_day))
     pairs = rows.unique(["uid", "d"])
     nxt = nw.col("d").shift(-1).over("uid", order_by="d").fill_null(day.key(last + 1))
     stop = nw.min_horizontal(nw.col("d") + int(n_days) * NS_PER_DAY, nxt)
@@ -249,22 +253,34 @@ def rolling_points(
     after = point(nw.col("s"))
     step = _UNIT.get(every, 0) or 1  # the key of the next period
     edges = pairs.select(nw.col("d"), stop.alias("s"))
-    ups = edges.select((ev.expr + step).alias("b"), nw.lit(1).alias("w"), nw.col("d").alias("m"))
+    counted = (nw.col("d") <= day.key(last)).cast(nw.Int64)
+    ups = edges.select(
+        nw.min_horizontal(ev.expr + step, nw.lit(ev.key(hi))).alias("b"),
+        counted.alias("w"),
+        nw.col("d").alias("m"),
+        counted.alias("a"),
+    )
     downs = edges.select(
-        (after.expr + step).alias("b"), nw.lit(-1).alias("w"), nw.lit(None, nw.Int64).alias("m")
+        (after.expr + step).alias("b"),
+        nw.lit(-1, nw.Int64).alias("w"),
+        nw.lit(None, nw.Int64).alias("m"),
+        nw.lit(0, nw.Int64).alias("a"),
     ).filter(nw.col("b") <= ev.key(hi))
     both = nw.concat([ups, downs], how="vertical")
     if lo is not None:
         both = both.with_columns(nw.max_horizontal(nw.col("b"), nw.lit(ev.key(lo))).alias("b"))
     got = collect_native(
-        both.group_by("b").agg(nw.col("w").sum().alias("w"), nw.col("m").min().alias("m"))
+        both.group_by("b").agg(
+            nw.col("w").sum().alias("w"), nw.col("m").min().alias("m"), nw.col("a").sum()
+        )
     )
     codes = ev.codes(got["b"].to_numpy())
     change = np.asarray(got["w"].to_numpy(), dtype=np.int64)
     firsts = got["m"].drop_nulls().to_numpy()
     first = int(day.codes(firsts).min()) if len(firsts) else None
+    counts = bool(np.asarray(got["a"].to_numpy(), dtype=np.int64).sum() > 0)
     order = np.argsort(codes, kind="stable")
-    return codes[order], change[order], first
+    return codes[order], change[order], first, counts
 
 
 def _first_of(code: int, period: str, week_start: int) -> int:

@@ -150,7 +150,7 @@ def engine_active_users(
         any_data = bool(codes.size)
         index = cal.starts(np.arange(lo, hi + 1), period)
     else:
-        codes, change, first = rolling_points(
+        codes, change, first, any_data = rolling_points(
             events,
             n_days=int(arg),
             every=every,
@@ -168,7 +168,6 @@ def engine_active_users(
         net = np.zeros(hi - lo + 1, dtype=np.int64)
         np.add.at(net, codes - lo, change)
         counts = np.cumsum(net)
-        any_data = first is not None
         index = cal.starts(np.arange(lo, hi + 1), every)
     if not any_data:
         _warn_empty("active_users", stacklevel=4)
