@@ -1,0 +1,209 @@
+"""active_users on a lazy log: counted whole in DuckDB, Polars and PySpark, the answer collected.
+
+Hand-computed cases per engine, the row counter (at most one row per period of the answer), the
+user vocabulary left unread, the routes that still collect (property filters, pyarrow) and the
+errors, which are the in-memory path's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from useropslib import metrics as m
+from useropslib.events import EventLog, LazyEventLog, strict_events
+from useropslib.events._engine import rows_collected
+from useropslib.exceptions import (
+    InsufficientDataWarning,
+    InvalidParameterError,
+    UnknownEventWarning,
+)
+
+pl = pytest.importorskip("polars")
+duckdb = pytest.importorskip("duckdb")
+
+
+def _frame() -> pd.DataFrame:
+    # Europe/Berlin: 2024-03-31 02:00 local is the spring change; "c" is active at 23:30 UTC on
+    # the 30th, which is already the 31st in Berlin
+    rows = [
+        ("a", "open", "2024-03-25 09:00"),
+        ("a", "buy", "2024-03-25 10:00"),
+        ("b", "open", "2024-03-25 11:00"),
+        ("a", "open", "2024-03-27 08:00"),
+        ("c", "view", "2024-03-30 23:30"),
+        ("b", "buy", "2024-04-02 12:00"),
+        ("a", "open", "2024-04-02 13:00"),
+    ]
+    return pd.DataFrame(
+        {
+            "user_id": [r[0] for r in rows],
+            "event": [r[1] for r in rows],
+            "timestamp": pd.to_datetime([r[2] for r in rows], utc=True),
+        }
+    )
+
+
+def _duckdb(df: pd.DataFrame) -> Any:
+    return duckdb.from_df(df)
+
+
+def _polars(df: pd.DataFrame) -> Any:
+    return pl.from_pandas(df).lazy()
+
+
+ENGINES: dict[str, Callable[[pd.DataFrame], Any]] = {"duckdb": _duckdb, "polars": _polars}
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def lazy(request: pytest.FixtureRequest) -> LazyEventLog:
+    return LazyEventLog.scan(ENGINES[request.param](_frame()), tz="Europe/Berlin")
+
+
+def _counted(lazy: LazyEventLog, **kw: Any) -> tuple[pd.Series, list[int]]:
+    with rows_collected() as sizes:
+        got = m.active_users(lazy, **kw)
+    return got, sizes
+
+
+def test_daily_active_users_by_hand(lazy: LazyEventLog) -> None:
+    got, sizes = _counted(lazy)
+    # Berlin days 25 .. 2 April: a,b | - | a | - | - | - | c (23:30 UTC on the 30th) | - | a,b
+    assert got.tolist() == [2, 0, 1, 0, 0, 0, 1, 0, 2]
+    assert str(got.index[0]) == "2024-03-25 00:00:00+01:00"
+    assert str(got.index[-1]) == "2024-04-02 00:00:00+02:00"
+    assert sizes == [4]  # the four days with activity, nothing else
+    assert not lazy.users_read
+    assert got.equals(m.active_users(EventLog.from_pandas(_frame(), tz="Europe/Berlin")))
+
+
+def test_weekly_monthly_and_hourly_by_hand(lazy: LazyEventLog) -> None:
+    week, sizes = _counted(lazy, window="week")
+    assert week.tolist() == [3, 2] and sizes == [2]
+    sunday, _ = _counted(lazy, window="week", week_start="sunday")
+    assert sunday.tolist() == [2, 3]  # the 31st (Sunday) starts the second week
+    month, _ = _counted(lazy, window="month")
+    assert month.tolist() == [3, 2]
+    hours, sizes = _counted(lazy, window="hour", start="2024-03-25", end="2024-03-25 12:00")
+    assert hours.sum() == 3 and hours.size == 13 and sizes == [3]
+    assert not lazy.users_read
+
+
+def test_rolling_windows_by_hand(lazy: LazyEventLog) -> None:
+    got, sizes = _counted(lazy, window="3D")
+    # 3-day windows ending on each Berlin day from the 25th
+    assert got.tolist() == [2, 2, 2, 1, 1, 0, 1, 1, 3]
+    assert len(sizes) == 1 and sizes[0] <= got.size
+    weekly, sizes = _counted(lazy, window="7D", every="week")
+    # evaluated on Mondays 25 March (19 .. 25: a, b) and 1 April (26 March .. 1 April: a, c)
+    assert weekly.tolist() == [2, 2]
+    assert sizes[0] <= 2
+    ranged, _ = _counted(lazy, window="2D", start="2024-03-28", end="2024-03-31")
+    assert ranged.tolist() == [1, 0, 0, 1]
+    assert not lazy.users_read
+
+
+def test_filters_as_of_and_bounds_by_hand(lazy: LazyEventLog) -> None:
+    buys, _ = _counted(lazy, activity_events="buy")
+    assert buys.tolist() == [1] + [0] * 7 + [1]
+    early, _ = _counted(lazy, as_of="2024-03-27 12:00")
+    assert early.tolist() == [2, 0, 1]
+    with pytest.warns(InsufficientDataWarning, match="active_users: no qualifying event"):
+        none, sizes = _counted(lazy, start="2024-05-01", end="2024-05-03")
+    assert none.tolist() == [0, 0, 0] and sizes == [0]
+    assert not lazy.users_read
+
+
+def test_unknown_names_warn_or_raise_as_in_memory(lazy: LazyEventLog) -> None:
+    with (
+        pytest.warns(UnknownEventWarning, match="nope"),
+        pytest.warns(InsufficientDataWarning),
+    ):
+        got = m.active_users(lazy, activity_events="nope")
+    assert got.size == 0
+    with strict_events(), pytest.raises(InvalidParameterError, match="nope"):
+        m.active_users(lazy, activity_events="nope")
+    assert not lazy.users_read
+
+
+def test_errors_are_the_in_memory_ones(lazy: LazyEventLog) -> None:
+    with pytest.raises(InvalidParameterError, match="every='week' applies to rolling windows"):
+        m.active_users(lazy, window="day", every="week")
+    with pytest.raises(InvalidParameterError, match="Unsupported window '7X'"):
+        m.active_users(lazy, window="7X")
+    with pytest.raises(InvalidParameterError, match="Unsupported every='hour'"):
+        m.active_users(lazy, window="7D", every="hour")
+    with pytest.raises(InvalidParameterError, match="end=.* is before start="):
+        m.active_users(lazy, start="2024-04-01", end="2024-03-01")
+    with pytest.raises(InvalidParameterError, match="Unknown time zone|time zone"):
+        m.active_users(lazy, tz="Mars/Olympus")
+    assert not lazy.users_read
+
+
+def test_empty_lazy_log_warns_and_returns_nothing() -> None:
+    schema = {"user_id": pl.String, "event": pl.String, "timestamp": pl.Datetime("ns", "UTC")}
+    lazy = LazyEventLog.scan(pl.LazyFrame(schema=schema), tz="UTC", allow_empty=True)
+    with pytest.warns(InsufficientDataWarning):
+        got = m.active_users(lazy)
+    assert got.size == 0
+    with pytest.warns(InsufficientDataWarning):
+        ranged = m.active_users(lazy, window="7D", start="2024-01-01", end="2024-01-03")
+    assert ranged.tolist() == [0, 0, 0]
+
+
+def test_property_filters_and_pyarrow_take_the_roll_up_route() -> None:
+    df = _frame().assign(plan=["pro", "free", "pro", "pro", "free", "pro", "free"])
+    lazy = LazyEventLog.scan(duckdb.from_df(df), tz="Europe/Berlin", properties=["plan"])
+    full = EventLog.from_pandas(df, tz="Europe/Berlin")
+    spec = [("open", {"plan": "pro"})]
+    got = m.active_users(lazy, activity_events=spec)
+    assert got.equals(m.active_users(full, activity_events=spec))
+    assert lazy.users_read  # event rows were collected for the property filter
+    pa = pytest.importorskip("pyarrow")
+    table = LazyEventLog.scan(pa.Table.from_pandas(_frame()), tz="Europe/Berlin")
+    assert m.active_users(table).equals(m.active_users(full))
+
+
+# ---------------------------------------------------------------------------- PySpark
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("useropslib-tests")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_pyspark_counts_active_users_in_spark(spark: Any) -> None:
+    from useropslib.datasets import synthetic_frame
+
+    df = synthetic_frame(n_users=60, days=40, seed=3, start="2024-03-01", tz="Europe/Berlin")
+    df = df.drop(columns="channel")
+    df["timestamp"] = df["timestamp"].dt.tz_convert("UTC")
+    lazy = LazyEventLog.scan(spark.createDataFrame(df), tz="Europe/Berlin")
+    full = EventLog.from_pandas(df, tz="Europe/Berlin")
+    options: list[dict[str, Any]] = [
+        {},
+        {"window": "week", "week_start": "sunday"},
+        {"window": "month"},
+        {"window": "7D"},
+        {"window": "30D", "every": "week", "start": "2024-03-10"},
+        {"window": "day", "activity_events": "app_open", "as_of": "2024-03-20 12:00"},
+    ]
+    for kw in options:
+        with rows_collected() as sizes:
+            got = m.active_users(lazy, **kw)
+        pd.testing.assert_series_equal(got, m.active_users(full, **kw))
+        assert len(sizes) == 1 and sizes[0] <= got.size
+    assert not lazy.users_read
