@@ -354,7 +354,7 @@ def test_a_table_changed_after_scan_is_an_error() -> None:
         "TIMESTAMPTZ '2024-01-01 00:00:00+00' AS timestamp"
     )
     lazy = LazyEventLog.scan(con.table("ev"), tz="UTC")
-    assert m.lifecycle(lazy, period="day").to_frame().shape[0] == 1
+    m.lifecycle(lazy, period="day")  # reads the users as they were at the scan
     con.execute("INSERT INTO ev VALUES ('u2', 'open', TIMESTAMPTZ '2024-01-01 01:00:00+00')")
     lazy._cache.clear()
     with pytest.raises(
