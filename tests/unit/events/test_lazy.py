@@ -390,7 +390,8 @@ def test_scan_is_one_aggregate_query_and_reads_users_on_first_need(
         # DuckDB and Polars count active users whole: one row per week, no user read
         with rows_collected() as sizes:
             _same(_as_plain(m.active_users(lazy, window="week")), _as_plain(want))
-        assert not lazy.users_read and sizes == [len(want)]
+        assert not lazy.users_read
+        assert sizes == [len(want)]
     # a function that needs per-user rows reads the users once, and never again
     with rows_collected() as sizes:
         got = m.active_users(lazy, window="week") if engine == "pyarrow" else lazy.rollup("week")

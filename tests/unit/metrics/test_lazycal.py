@@ -82,13 +82,16 @@ def test_daily_active_users_by_hand(lazy: LazyEventLog) -> None:
 
 def test_weekly_monthly_and_hourly_by_hand(lazy: LazyEventLog) -> None:
     week, sizes = _counted(lazy, window="week")
-    assert week.tolist() == [3, 2] and sizes == [2]
+    assert week.tolist() == [3, 2]
+    assert sizes == [2]
     sunday, _ = _counted(lazy, window="week", week_start="sunday")
     assert sunday.tolist() == [2, 3]  # the 31st (Sunday) starts the second week
     month, _ = _counted(lazy, window="month")
     assert month.tolist() == [3, 2]
     hours, sizes = _counted(lazy, window="hour", start="2024-03-25", end="2024-03-25 12:00")
-    assert hours.sum() == 3 and hours.size == 13 and sizes == [3]
+    assert hours.sum() == 3
+    assert hours.size == 13
+    assert sizes == [3]
     assert not lazy.users_read
 
 
@@ -96,7 +99,8 @@ def test_rolling_windows_by_hand(lazy: LazyEventLog) -> None:
     got, sizes = _counted(lazy, window="3D")
     # 3-day windows ending on each Berlin day from the 25th
     assert got.tolist() == [2, 2, 2, 1, 1, 0, 1, 1, 3]
-    assert len(sizes) == 1 and sizes[0] <= got.size
+    assert len(sizes) == 1
+    assert sizes[0] <= got.size
     weekly, sizes = _counted(lazy, window="7D", every="week")
     # evaluated on Mondays 25 March (19 .. 25: a, b) and 1 April (26 March .. 1 April: a, c)
     assert weekly.tolist() == [2, 2]
@@ -113,7 +117,8 @@ def test_filters_as_of_and_bounds_by_hand(lazy: LazyEventLog) -> None:
     assert early.tolist() == [2, 0, 1]
     with pytest.warns(InsufficientDataWarning, match="active_users: no qualifying event"):
         none, sizes = _counted(lazy, start="2024-05-01", end="2024-05-03")
-    assert none.tolist() == [0, 0, 0] and sizes == [0]
+    assert none.tolist() == [0, 0, 0]
+    assert sizes == [0]
     assert not lazy.users_read
 
 
@@ -136,9 +141,9 @@ def test_errors_are_the_in_memory_ones(lazy: LazyEventLog) -> None:
         m.active_users(lazy, window="7X")
     with pytest.raises(InvalidParameterError, match="Unsupported every='hour'"):
         m.active_users(lazy, window="7D", every="hour")
-    with pytest.raises(InvalidParameterError, match="end=.* is before start="):
+    with pytest.raises(InvalidParameterError, match=r"end=.* is before start="):
         m.active_users(lazy, start="2024-04-01", end="2024-03-01")
-    with pytest.raises(InvalidParameterError, match="Unknown time zone|time zone"):
+    with pytest.raises(InvalidParameterError, match="Unknown time zone 'Mars/Olympus'"):
         m.active_users(lazy, tz="Mars/Olympus")
     assert not lazy.users_read
 
@@ -205,5 +210,6 @@ def test_pyspark_counts_active_users_in_spark(spark: Any) -> None:
         with rows_collected() as sizes:
             got = m.active_users(lazy, **kw)
         pd.testing.assert_series_equal(got, m.active_users(full, **kw))
-        assert len(sizes) == 1 and sizes[0] <= got.size
+        assert len(sizes) == 1
+        assert sizes[0] <= got.size
     assert not lazy.users_read
