@@ -39,8 +39,10 @@ __all__ = [
     "active_counts",
     "calendar_probe",
     "period_key",
+    "range_intervals",
     "raw_names",
     "rolling_points",
+    "window_intervals",
 ]
 
 I64 = npt.NDArray[np.int64]
@@ -281,6 +283,127 @@ def rolling_points(
     counts = bool(np.asarray(got["a"].to_numpy(), dtype=np.int64).sum() > 0)
     order = np.argsort(codes, kind="stable")
     return codes[order], change[order], first, counts
+
+
+def _criteria(min_events: int, max_events: int | None) -> Any:
+    """1 where a group's event count ``c`` meets the criteria, else 0."""
+    import narwhals.stable.v2 as nw
+
+    ok = nw.col("c") >= int(min_events)
+    if max_events is not None:
+        ok = ok & (nw.col("c") <= int(max_events))
+    return ok.cast(nw.Int64)
+
+
+def range_intervals(
+    lazy: LazyEventLog,
+    *,
+    period: str,
+    tz: str,
+    week_start: int,
+    names: Sequence[Any] | None,
+    until_ns: int | None,
+    lo: int | None,
+    hi: int,
+    interval_count: int,
+    min_events: int,
+    max_events: int | None,
+) -> tuple[I64, I64, int | None]:
+    """Users by their number of active intervals over periods ``lo .. hi``, in the engine.
+
+    Intervals group ``interval_count`` periods counted back from ``hi``; an interval counts
+    for a user when they had ``min_events .. max_events`` qualifying events in it.  Three
+    grouped levels run in the engine -- (user, interval), user, number of intervals -- so one
+    row per number of intervals is collected.
+
+    Returns
+    -------
+    (intervals, users, first) : (ndarray, ndarray, int or None)
+        Numbers of intervals (0: users whose intervals all missed the criteria) and how many
+        users have each; the first qualifying period code (None: no event in the range).
+    """
+    import narwhals.stable.v2 as nw
+
+    key = period_key(lazy, period, tz, week_start)
+    if key is None:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.copy(), None
+    rows = _rows(lazy, names, until_ns).select(nw.col("uid"), key.expr.alias("k"))
+    rows = rows.filter(nw.col("k") <= key.key(hi))
+    if lo is not None:
+        rows = rows.filter(nw.col("k") >= key.key(lo))
+    width = (key.unit or 1) * int(interval_count)
+    back = key.key(hi) - nw.col("k")  # >= 0: periods before hi, in key units
+    per_interval = (
+        rows.with_columns((back - back % width).alias("g"))
+        .group_by("uid", "g")
+        .agg(nw.len().alias("c"), nw.col("k").min().alias("m"))
+        .with_columns(_criteria(min_events, max_events).alias("ok"))
+    )
+    per_user = per_interval.group_by("uid").agg(nw.col("ok").sum().alias("n"), nw.col("m").min())
+    got = collect_native(
+        per_user.group_by("n").agg(nw.len().alias("users"), nw.col("m").min().alias("m"))
+    )
+    n = np.asarray(got["n"].to_numpy(), dtype=np.int64)
+    users = np.asarray(got["users"].to_numpy(), dtype=np.int64)
+    firsts = got["m"].to_numpy()
+    first = int(key.codes(firsts).min()) if len(firsts) else None
+    return n, users, first
+
+
+def window_intervals(
+    lazy: LazyEventLog,
+    *,
+    period: str,
+    within: str,
+    tz: str,
+    week_start: int,
+    names: Sequence[Any] | None,
+    until_ns: int | None,
+    lo: int | None,
+    hi: int,
+    min_events: int,
+    max_events: int | None,
+) -> tuple[I64, I64, I64, int | None]:
+    """User-weeks (or user-months) by their number of active days (or hours), in the engine.
+
+    ``lo .. hi`` are ``within`` codes; a ``period`` counts for a user when they had
+    ``min_events .. max_events`` qualifying events in it.  Grouped by (user, period), then
+    (user, window), then (window, number of periods): at most one row per cell of the
+    answer's table (and per window with only missed criteria) is collected.
+
+    Returns
+    -------
+    (windows, intervals, users, first) : (ndarray, ndarray, ndarray, int or None)
+        ``within`` codes, numbers of active periods (0: none met the criteria), how many users
+        have each; the first qualifying ``within`` code (None: no event in the range).
+    """
+    import narwhals.stable.v2 as nw
+
+    kp = period_key(lazy, period, tz, week_start)
+    kw = period_key(lazy, within, tz, week_start)
+    if kp is None or kw is None:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy(), None
+    per_day = 24 if period == "hour" else 1
+    rows = _rows(lazy, names, until_ns).select(
+        nw.col("uid"), kp.expr.alias("k"), kw.expr.alias("w")
+    )
+    rows = rows.filter(nw.col("k") < kp.key(_first_of(hi + 1, within, week_start) * per_day))
+    if lo is not None:
+        rows = rows.filter(nw.col("k") >= kp.key(_first_of(lo, within, week_start) * per_day))
+    per_period = (
+        rows.group_by("uid", "k")
+        .agg(nw.len().alias("c"), nw.col("w").min().alias("w"))
+        .with_columns(_criteria(min_events, max_events).alias("ok"))
+    )
+    per_window = per_period.group_by("uid", "w").agg(nw.col("ok").sum().alias("n"))
+    got = collect_native(per_window.group_by("w", "n").agg(nw.len().alias("users")))
+    windows = kw.codes(got["w"].to_numpy())
+    n = np.asarray(got["n"].to_numpy(), dtype=np.int64)
+    users = np.asarray(got["users"].to_numpy(), dtype=np.int64)
+    first = int(windows.min()) if windows.size else None
+    return windows, n, users, first
 
 
 def _first_of(code: int, period: str, week_start: int) -> int:

@@ -11,7 +11,8 @@ usual route through the roll-up.
 
 from __future__ import annotations
 
-from typing import Any, TypeGuard
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -21,20 +22,27 @@ from useropslib.events._lazycal import (
     CALENDAR_BACKENDS,
     active_counts,
     calendar_probe,
+    range_intervals,
     raw_names,
     rolling_points,
+    window_intervals,
 )
-from useropslib.events._query import EventSelector, resolve_as_of
+from useropslib.events._query import EventSelector, load, resolve_as_of
 from useropslib.metrics._query import (
     _bounds_ns,
     _Calendar,
     _day_to,
     _empty_index,
+    _first_day,
     _warn_empty,
+    grain_of,
 )
 from useropslib.models import Period, parse_week_start
 
-__all__ = ["engine_active_users", "engine_ready"]
+if TYPE_CHECKING:
+    from useropslib.metrics._activity import StickinessResult
+
+__all__ = ["engine_active_users", "engine_ready", "engine_stickiness"]
 
 
 def engine_ready(events: Any, activity_events: Any) -> TypeGuard[LazyEventLog]:
@@ -173,3 +181,146 @@ def engine_active_users(
         _warn_empty("active_users", stacklevel=4)
     series: pd.Series = pd.Series(counts, index=index, name="active_users")
     return series
+
+
+def engine_stickiness(
+    events: LazyEventLog,
+    options: dict[str, Any],
+    *,
+    start: Any,
+    end: Any,
+    activity_events: Any,
+    tz: str | None,
+    week_start: Any,
+    as_of: Any,
+    empty: Callable[..., StickinessResult],
+) -> StickinessResult:
+    """:func:`~useropslib.metrics.stickiness` of a lazy log, counted in its engine.
+
+    Parameters
+    ----------
+    events : LazyEventLog
+    options : dict
+        The checked options (``stickiness``'s ``params`` without the calendar).
+    start, end, activity_events, tz, week_start, as_of
+        As in :func:`~useropslib.metrics.stickiness`.
+    empty : callable
+        Builds the empty result (the in-memory path's).
+
+    Returns
+    -------
+    StickinessResult
+        The in-memory path's result; :meth:`~StickinessResult.per_user` computes the per-user
+        rows on its first call (from the roll-up, reading the users then).
+    """
+    from useropslib.metrics._activity import StickinessResult as Result
+
+    cal, names, until = _calendar(events, activity_events, tz, week_start, as_of)
+    params = {**options, "tz": cal.tz, "week_start": cal.week_start}
+    p: Period = params["period"]
+    w: str = params["within"]
+    k: int = params["interval_count"]
+    lo_ev: int = params["min_events"]
+    hi_ev: int | None = params["max_events"]
+    unit = "intervals" if k > 1 else f"{p}s"
+    s_ns, e_ns = _bounds_ns(cal, start, end)
+    span: Period = p if w == "range" else w  # type: ignore[assignment]
+    value_name = "users" if w == "range" else f"user_{w}s"
+    hi = _last(cal, e_ns, span)
+    lo = None if s_ns is None else cal.code_of(s_ns, span)
+    if hi is None or (lo is not None and hi < lo):
+        return empty(cal, params, unit, value_name, w)
+    table: pd.DataFrame | None = None
+    common: dict[str, Any] = {"tz": cal.tz, "week_start": cal.week_start}
+    common.update(names=names, until_ns=until)
+    if w == "range":
+        n, users, first = range_intervals(
+            events,
+            period=p,
+            lo=lo,
+            hi=hi,
+            interval_count=k,
+            min_events=lo_ev,
+            max_events=hi_ev,
+            **common,
+        )
+        if lo is None:
+            if first is None:
+                return empty(cal, params, unit, value_name, w)
+            lo = first
+        n_buckets = -(-(hi - lo + 1) // k)
+        exact = np.zeros(n_buckets + 1, dtype=np.int64)
+        np.add.at(exact, n, users)
+        exact = exact[1:]
+        params.update(start=cal.starts([lo], p)[0], end=cal.starts([hi], p)[0])
+    else:
+        wins, n, users, first = window_intervals(
+            events,
+            period=p,
+            within=w,
+            lo=lo,
+            hi=hi,
+            min_events=lo_ev,
+            max_events=hi_ev,
+            **common,
+        )
+        if lo is None:
+            if first is None:
+                return empty(cal, params, unit, value_name, w)
+            lo = first
+        days = _first_day(np.array([lo, hi + 1]), w, cal.week_start)  # type: ignore[arg-type]
+        span_days = np.arange(days[0], days[1], dtype=np.int64)
+        n_win = hi - lo + 1
+        win_of = _day_to(span_days, w, cal.week_start) - lo  # type: ignore[arg-type]
+        n_buckets = int(np.bincount(win_of, minlength=n_win).max()) * (24 if p == "hour" else 1)
+        grid = np.zeros((n_win, n_buckets + 1), dtype=np.int64)
+        np.add.at(grid, (wins - lo, n), users)
+        exact = grid.sum(axis=0)[1:]
+        win_index = cal.starts(np.arange(lo, hi + 1), w).rename(f"{w}_start")  # type: ignore[arg-type]
+        table = pd.DataFrame(
+            grid[:, 1:], index=win_index, columns=pd.RangeIndex(1, n_buckets + 1, name=unit)
+        )
+        params.update(start=win_index[0], end=win_index[-1])
+    total = int(exact.sum())
+    if total == 0:
+        _warn_empty("stickiness", stacklevel=4)
+    shown = np.cumsum(exact[::-1])[::-1] if params["cumulative"] else exact
+    index = pd.RangeIndex(1, n_buckets + 1, name=unit)
+    counts = pd.Series(shown.astype(np.int64), index=index, name=value_name)
+    rates = (counts / total if total else counts * np.nan).rename("rate")
+    return Result(
+        params=params,
+        as_of=cal.log.as_of,
+        counts=counts,
+        rates=rates,
+        total=total,
+        table=table,
+        _per_user=pd.DataFrame(),
+        _fetch=_per_user_rows(
+            events,
+            dict(options, start=start, end=end, tz=tz, week_start=week_start, as_of=as_of),
+        ),
+    )
+
+
+def _per_user_rows(events: LazyEventLog, kwargs: dict[str, Any]) -> Callable[[], pd.DataFrame]:
+    """Return a function computing the per-user rows once, from the log the in-memory path reads."""
+    got: list[pd.DataFrame] = []
+
+    def fetch() -> pd.DataFrame:
+        if not got:
+            from useropslib.metrics._activity import stickiness
+
+            sel = EventSelector.parse(kwargs["activity_events"], param="activity_events")
+            counts_events = kwargs["min_events"] != 1 or kwargs["max_events"] is not None
+            log = load(
+                events,
+                sel,
+                grain=None if counts_events else grain_of(kwargs["period"]),
+                tz=kwargs["tz"],
+                week_start=kwargs["week_start"],
+            )
+            got.append(stickiness(log, **kwargs).per_user())
+        return got[0]
+
+    return fetch
