@@ -11,6 +11,7 @@ usual route through the roll-up.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -320,7 +321,9 @@ def _per_user_rows(events: LazyEventLog, kwargs: dict[str, Any]) -> Callable[[],
                 tz=kwargs["tz"],
                 week_start=kwargs["week_start"],
             )
-            got.append(stickiness(log, **kwargs).per_user())
+            with warnings.catch_warnings():  # the call itself has warned already
+                warnings.simplefilter("ignore")
+                got.append(stickiness(log, **kwargs).per_user())
         return got[0]
 
     return fetch

@@ -172,6 +172,59 @@ def test_property_filters_and_pyarrow_take_the_roll_up_route() -> None:
     assert m.active_users(table).equals(m.active_users(full))
 
 
+def _stick(lazy: LazyEventLog, **kw: Any) -> tuple[m.StickinessResult, list[int]]:
+    with rows_collected() as sizes:
+        got = m.stickiness(lazy, **kw)
+    return got, sizes
+
+
+def test_stickiness_by_hand(lazy: LazyEventLog) -> None:
+    got, sizes = _stick(lazy)
+    # Berlin days 25 March .. 2 April: a on 3 days (25, 27, 2), b on 2 (25, 2), c on 1 (31)
+    assert got.counts.tolist() == [1, 1, 1, 0, 0, 0, 0, 0, 0]
+    assert got.total == 3
+    assert sizes == [3]  # one row per number of active days
+    weekly, sizes = _stick(lazy, within="week")
+    # week of 25 March: a 2 days, b 1, c 1 (the 31st); week of 1 April: a 1, b 1
+    assert weekly.table is not None
+    assert weekly.table.to_numpy().tolist() == [[2, 1] + [0] * 5, [2, 0] + [0] * 5]
+    assert weekly.counts.tolist()[:2] == [4, 1]
+    assert len(sizes) == 1
+    assert sizes[0] <= weekly.table.size
+    twice, _ = _stick(lazy, min_events=2)
+    assert twice.counts.sum() == 1  # only a, on the 25th (open and buy)
+    grouped, _ = _stick(lazy, interval_count=3, cumulative=True)
+    # 3-day intervals back from 2 April: 31 .. 2 (a, b, c), 28 .. 30 (-), 25 .. 27 (a, b)
+    assert grouped.counts.tolist() == [3, 2, 0]
+    assert not lazy.users_read
+
+
+def test_stickiness_per_user_rows_come_on_demand(lazy: LazyEventLog) -> None:
+    got, _ = _stick(lazy, within="week")
+    assert not lazy.users_read
+    rows = got.per_user()
+    assert lazy.users_read  # the per-user answer reads the users, once asked for
+    want = m.stickiness(EventLog.from_pandas(_frame(), tz="Europe/Berlin"), within="week")
+    pd.testing.assert_frame_equal(rows, want.per_user(), check_dtype=False)
+    assert got.to_dict() == want.to_dict()
+    assert repr(got) == repr(want)
+
+
+def test_stickiness_errors_are_the_in_memory_ones(lazy: LazyEventLog) -> None:
+    with pytest.raises(InvalidParameterError, match="interval_count=2 applies to within='range'"):
+        m.stickiness(lazy, within="week", interval_count=2)
+    with pytest.raises(InvalidParameterError, match="max_events=1 is below min_events=2"):
+        m.stickiness(lazy, min_events=2, max_events=1)
+    with pytest.raises(InvalidParameterError, match="Invalid within='fortnight'"):
+        m.stickiness(lazy, within="fortnight")  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="does not nest in it"):
+        m.stickiness(lazy, within="week", period="month")
+    with pytest.warns(InsufficientDataWarning, match="stickiness: no qualifying event"):
+        empty, _ = _stick(lazy, start="2024-06-01", end="2024-06-03")
+    assert empty.total == 0
+    assert not lazy.users_read
+
+
 # ---------------------------------------------------------------------------- PySpark
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
@@ -212,4 +265,11 @@ def test_pyspark_counts_active_users_in_spark(spark: Any) -> None:
         pd.testing.assert_series_equal(got, m.active_users(full, **kw))
         assert len(sizes) == 1
         assert sizes[0] <= got.size
+    for skw in [{}, {"within": "week", "min_events": 2}, {"period": "week", "interval_count": 2}]:
+        with rows_collected() as sizes:
+            stick = m.stickiness(lazy, **skw)
+        want = m.stickiness(full, **skw)
+        pd.testing.assert_series_equal(stick.counts, want.counts)
+        assert stick.params == want.params
+        assert len(sizes) == 1
     assert not lazy.users_read
