@@ -38,9 +38,11 @@ __all__ = [
     "PeriodKey",
     "active_counts",
     "calendar_probe",
+    "first_time_of",
     "period_key",
     "range_intervals",
     "raw_names",
+    "retention_cells",
     "rolling_points",
     "window_intervals",
 ]
@@ -404,6 +406,103 @@ def window_intervals(
     users = np.asarray(got["users"].to_numpy(), dtype=np.int64)
     first = int(windows.min()) if windows.size else None
     return windows, n, users, first
+
+
+def retention_cells(
+    lazy: LazyEventLog,
+    *,
+    period: str,
+    tz: str,
+    week_start: int,
+    start_names: Sequence[Any] | None,
+    return_names: Sequence[Any] | None,
+    until_ns: int | None,
+    first: int,
+    last: int,
+    n_k: int,
+    min_occurrences: int,
+    mode: str,
+    cohort: str,
+) -> npt.NDArray[np.int64]:
+    """Calendar retention's cohort x offset counts, computed in the engine.
+
+    Cohorts are the distinct (user, period) pairs of start events in periods ``first .. last``
+    (``cohort="recurring"``), or each user's first start period over all history, kept when it
+    falls in the range (``"first_time"``).  Returns are the (user, period) pairs with at least
+    ``min_occurrences`` return events in the range; for ``mode="on_or_after"`` only each user's
+    last such period.  Cohorts are joined to returns on the user and counted per (cohort,
+    offset), with the cohort sizes, in one query: at most ``n_cohorts x n_k`` rows come back.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_cohorts, n_k)
+        Column 0 the cohort sizes; column k the members who returned k periods later (or k or
+        more periods later for ``on_or_after``), as the in-memory kernel counts them.
+    """
+    import narwhals.stable.v2 as nw
+
+    n_coh = last - first + 1
+    out = np.zeros((n_coh, n_k), dtype=np.int64)
+    key = period_key(lazy, period, tz, week_start)
+    if key is None:
+        return out
+    both = None
+    if start_names is not None and return_names is not None:
+        both = list(dict.fromkeys([*start_names, *return_names]))
+    base = _rows(lazy, both, until_ns).select(nw.col("uid"), nw.col("ename"), key.expr.alias("k"))
+    lo, hi = key.key(first), key.key(last)
+    in_range = (nw.col("k") >= lo) & (nw.col("k") <= hi)
+    starts = base if start_names is None else base.filter(nw.col("ename").is_in(start_names))
+    rets = base if return_names is None else base.filter(nw.col("ename").is_in(return_names))
+    if cohort == "recurring":
+        members = starts.filter(in_range).select("uid", nw.col("k").alias("i")).unique()
+    else:
+        members = (
+            starts.group_by("uid")
+            .agg(nw.col("k").min().alias("i"))
+            .filter(nw.col("i") >= lo, nw.col("i") <= hi)
+        )
+    returns = (
+        rets.filter(in_range)
+        .group_by("uid", "k")
+        .agg(nw.len().alias("c"))
+        .filter(nw.col("c") >= int(min_occurrences))
+        .select("uid", nw.col("k").alias("j"))
+    )
+    step = key.unit or 1
+    if mode == "on_or_after":
+        returns = returns.group_by("uid").agg(nw.col("j").max())
+    gap = members.join(returns, on="uid", how="inner").select(
+        nw.col("i"), (nw.col("j") - nw.col("i")).alias("d")
+    )
+    if mode == "on_or_after":
+        gap = gap.filter(nw.col("d") > 0).with_columns(
+            nw.min_horizontal(nw.col("d"), nw.lit((n_k - 1) * step)).alias("d")
+        )
+    else:
+        gap = gap.filter(nw.col("d") > 0, nw.col("d") < n_k * step)
+    sizes = members.select(nw.col("i"), nw.lit(0, nw.Int64).alias("d"))
+    cells = nw.concat([sizes, gap.select("i", nw.col("d").cast(nw.Int64))], how="vertical")
+    got = collect_native(cells.group_by("i", "d").agg(nw.len().alias("n")))
+    i = key.codes(got["i"].to_numpy()) - first
+    d = np.asarray(got["d"].to_numpy(), dtype=np.int64) // step
+    np.add.at(out, (i, d), np.asarray(got["n"].to_numpy(), dtype=np.int64))
+    if mode == "on_or_after" and n_k > 1:  # at least k later: sum the last-return histogram
+        out[:, 1:] = np.cumsum(out[:, :0:-1], axis=1)[:, ::-1]
+    top = np.arange(n_k)[None, :] + np.arange(n_coh)[:, None] >= n_coh
+    out[top] = 0  # cells past the range are not observed (the kernel leaves them 0)
+    return out
+
+
+def first_time_of(lazy: LazyEventLog, names: Sequence[Any] | None) -> int | None:
+    """Return the first time (UTC ns) of the named events (every event: the scan's), or None."""
+    import narwhals.stable.v2 as nw
+
+    if names is None:
+        return None if lazy._t_min is None else int(lazy._t_min)
+    got = collect_native(_rows(lazy, names, None).select(nw.col("t").min()))
+    value = got["t"][0]
+    return None if value is None else int(value)
 
 
 def _first_of(code: int, period: str, week_start: int) -> int:

@@ -16,19 +16,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import LazyEventLog, check_tz
+from useropslib.events import EventLog, LazyEventLog, check_tz
 from useropslib.events._lazycal import (
     CALENDAR_BACKENDS,
     active_counts,
     calendar_probe,
+    first_time_of,
     range_intervals,
     raw_names,
+    retention_cells,
     rolling_points,
     window_intervals,
 )
 from useropslib.events._query import EventSelector, load, resolve_as_of
+from useropslib.events._time import stamp
 from useropslib.metrics._query import (
     _bounds_ns,
     _Calendar,
@@ -43,7 +47,14 @@ from useropslib.models import Period, parse_week_start
 if TYPE_CHECKING:
     from useropslib.metrics._activity import StickinessResult
 
-__all__ = ["engine_active_users", "engine_ready", "engine_stickiness"]
+__all__ = [
+    "engine_active_users",
+    "engine_ready",
+    "engine_retention_counts",
+    "engine_retention_log",
+    "engine_retention_ready",
+    "engine_stickiness",
+]
 
 
 def engine_ready(events: Any, activity_events: Any) -> TypeGuard[LazyEventLog]:
@@ -327,3 +338,107 @@ def _per_user_rows(events: LazyEventLog, kwargs: dict[str, Any]) -> Callable[[],
         return got[0]
 
     return fetch
+
+
+def engine_retention_ready(
+    events: Any, start: EventSelector, ret: EventSelector, bucket: str, breakdown: Any
+) -> TypeGuard[LazyEventLog]:
+    """Whether retention's cells come from the lazy log's engine (calendar buckets, no split).
+
+    Rolling buckets, breakdowns and property filters take the roll-up route.
+    """
+    return (
+        isinstance(events, LazyEventLog)
+        and events.backend in CALENDAR_BACKENDS
+        and bucket == "calendar"
+        and breakdown is None
+        and not start.needs_rows
+        and not ret.needs_rows
+    )
+
+
+def engine_retention_log(
+    events: Any, start: EventSelector, ret: EventSelector, as_of: Any, tz: str | None
+) -> Any:
+    """Return the empty log retention reads names, zone and ``as_of`` from (no event row).
+
+    An ``as_of`` before the first start or return event raises as on the collected log.
+    """
+    assert isinstance(events, LazyEventLog)  # engine_retention_ready said so
+    probe = calendar_probe(events)
+    if as_of is None:
+        return probe
+    names = _names_of(events, probe, start, ret)
+    first = first_time_of(events, names)
+    if first is not None:
+        one = EventLog.from_pandas(
+            pd.DataFrame({"user_id": [0], "event": ["e"], "timestamp": [stamp(first, "UTC")]}),
+            tz=probe.tz,
+        )
+        resolve_as_of(one, as_of, tz=probe.tz if tz is None else check_tz(tz))
+    return probe
+
+
+def _names_of(events: LazyEventLog, probe: Any, *selectors: EventSelector) -> list[Any] | None:
+    """Engine names of the events the selectors read (None: every event); never warns."""
+    names: list[str] = []
+    for sel in selectors:
+        if sel.names is None:
+            return None
+        names += [n for n in sel.names if n in set(map(str, probe.event_names))]
+    codes = [int(c) for c in probe.event_code_of(names)] if names else []
+    return raw_names(events, codes)
+
+
+def engine_retention_counts(
+    events: Any,
+    *,
+    log: Any,
+    start: EventSelector,
+    ret: EventSelector,
+    period: str,
+    tz: str,
+    week_start: int,
+    as_of_ns: int | None,
+    first: int,
+    last: int,
+    n_k: int,
+    min_occurrences: int,
+    mode: str,
+    cohort: str,
+) -> npt.NDArray[np.int64]:
+    """Calendar retention's counts (shape ``(1, n_cohorts, n_k)``) from the engine.
+
+    Parameters
+    ----------
+    events : LazyEventLog
+    log : EventLog
+        The empty log of :func:`engine_retention_log` (event names).
+    start, ret : EventSelector
+        The start and return events (names only).
+    period, tz, week_start, as_of_ns, first, last, n_k, min_occurrences, mode, cohort
+        As ``retention`` resolved them.
+
+    Returns
+    -------
+    ndarray of int64
+    """
+    assert isinstance(events, LazyEventLog)  # engine_retention_ready said so
+    s_names = None if start.is_any else _names_of(events, log, start)
+    r_names = None if ret.is_any else _names_of(events, log, ret)
+    cells = retention_cells(
+        events,
+        period=period,
+        tz=tz,
+        week_start=week_start,
+        start_names=s_names,
+        return_names=r_names,
+        until_ns=as_of_ns,
+        first=first,
+        last=last,
+        n_k=n_k,
+        min_occurrences=min_occurrences,
+        mode=mode,
+        cohort=cohort,
+    )
+    return cells[None, :, :]
