@@ -225,6 +225,55 @@ def test_stickiness_errors_are_the_in_memory_ones(lazy: LazyEventLog) -> None:
     assert not lazy.users_read
 
 
+def _retained(lazy: LazyEventLog, **kw: Any) -> tuple[m.RetentionResult, list[int]]:
+    with rows_collected() as sizes:
+        got = m.retention(lazy, **kw)
+    return got, sizes
+
+
+def test_retention_by_hand(lazy: LazyEventLog) -> None:
+    got, sizes = _retained(lazy, period="week", periods=2, cohort="first_time")
+    # first weeks: a, b, c in the week of 25 March; a and b come back the week after
+    assert got.counts.to_numpy(dtype=float, na_value=-1).tolist() == [[3, 2], [0, -1]]
+    assert sizes == [2]  # (cohort, offset) cells with members, nothing per user
+    days, sizes = _retained(lazy, period="day", periods=3, start="2024-03-25", end="2024-03-27")
+    # day cohorts 25 (a, b), 26 (-), 27 (a): a is back two days after the 25th
+    assert days.counts.to_numpy(dtype=float, na_value=-1).tolist() == [
+        [2, 0, 1],
+        [0, 0, -1],
+        [1, -1, -1],
+    ]
+    assert len(sizes) == 1
+    assert sizes[0] <= days.counts.size
+    later, _ = _retained(
+        lazy, period="day", periods=3, start="2024-03-25", end="2024-03-27", mode="on_or_after"
+    )
+    assert later.counts[1].tolist()[:2] == [1, 0]  # a at +2 counts at +1 "or after"
+    buys, _ = _retained(lazy, period="week", periods=2, start_event="buy", return_event="open")
+    # buyers: a (week of 25 March), b (week of 1 April); a opens again on 2 April
+    assert buys.counts[0].tolist() == [1, 1]
+    assert buys.counts[1].tolist()[0] == 1
+    assert not lazy.users_read
+
+
+def test_retention_as_of_before_the_first_event_raises_as_in_memory(lazy: LazyEventLog) -> None:
+    full = EventLog.from_pandas(_frame(), tz="Europe/Berlin")
+    for log in (full, lazy):
+        with pytest.raises(InvalidParameterError, match="is before the first event of the log"):
+            m.retention(log, start_event="buy", as_of="2024-03-25 09:30")  # type: ignore[arg-type]
+    assert not lazy.users_read
+
+
+def test_retention_options_outside_the_engine_take_the_roll_up_route() -> None:
+    lazy = LazyEventLog.scan(_duckdb(_frame()), tz="Europe/Berlin")
+    full = EventLog.from_pandas(_frame(), tz="Europe/Berlin")
+    got = m.retention(lazy, period="day", periods=3, bucket="rolling")
+    pd.testing.assert_frame_equal(
+        got.counts, m.retention(full, period="day", periods=3, bucket="rolling").counts
+    )
+    assert lazy.users_read  # rolling windows need each member's exact start time
+
+
 # ---------------------------------------------------------------------------- PySpark
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
@@ -265,6 +314,12 @@ def test_pyspark_counts_active_users_in_spark(spark: Any) -> None:
         pd.testing.assert_series_equal(got, m.active_users(full, **kw))
         assert len(sizes) == 1
         assert sizes[0] <= got.size
+    for rkw in [{}, {"cohort": "first_time", "mode": "on_or_after"}, {"period": "month"}]:
+        with rows_collected() as sizes:
+            kept = m.retention(lazy, **rkw)
+        pd.testing.assert_frame_equal(kept.to_frame(), m.retention(full, **rkw).to_frame())
+        assert len(sizes) == 1
+        assert sizes[0] <= kept.counts.size
     for skw in [{}, {"within": "week", "min_events": 2}, {"period": "week", "interval_count": 2}]:
         with rows_collected() as sizes:
             stick = m.stickiness(lazy, **skw)
