@@ -43,10 +43,16 @@ METRICS = [
     "growth_accounting (month)",
     "funnel (3 steps, 7D)",
     "revenue (week)",
+    "retention (week, 12, first_time)",
+    "stickiness (day)",
 ]
 
 #: (engine, metric) pairs with a hand-written query in the child's ``OWN`` table
-OWN_QUERIES = {("duckdb", "active_users (day)"), ("polars", "active_users (day)")}
+OWN_QUERIES = {
+    (engine, name)
+    for engine in ("duckdb", "polars")
+    for name in ("active_users (day)", "retention (week, 12, first_time)", "stickiness (day)")
+}
 
 CHILD = r"""
 import json, sys, time
@@ -61,6 +67,10 @@ METRICS = {
         log, ["app_open", "add_to_cart", "purchase"], window="7D"
     ).table,
     "revenue (week)": lambda log: m.revenue(log, period="week").table,
+    "retention (week, 12, first_time)": lambda log: m.retention(
+        log, period="week", periods=12, cohort="first_time"
+    ).to_frame(),
+    "stickiness (day)": lambda log: m.stickiness(log).to_frame(),
 }
 OWN = {  # the engine's own hand-written query: what an analyst writes for the same answer
     ("duckdb", "active_users (day)"): lambda path: __import__("duckdb").sql(
@@ -75,6 +85,39 @@ OWN = {  # the engine's own hand-written query: what an analyst writes for the s
         .agg(__import__("polars").col("user_id").n_unique().alias("active_users"))
         .sort("period_start").collect().to_pandas().set_index("period_start")["active_users"]
     ),
+    ("duckdb", "retention (week, 12, first_time)"): lambda path: __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; "
+        "WITH uw AS (SELECT DISTINCT user_id, date_trunc('week', timestamp) AS w "
+        f"FROM read_parquet('{path}')), "
+        "f AS (SELECT user_id, min(w) AS c FROM uw GROUP BY 1), "
+        "lim AS (SELECT max(w) - INTERVAL 11 WEEK AS lo FROM uw) "
+        "SELECT c AS cohort, date_diff('week', c, w) AS k, count(*) AS n "
+        "FROM f JOIN uw USING (user_id), lim WHERE c >= lim.lo "
+        "AND date_diff('week', c, w) < 12 GROUP BY 1, 2 ORDER BY 1, 2"
+    ).df(),
+    ("polars", "retention (week, 12, first_time)"): lambda path: (lambda pl: (
+        pl.scan_parquet(path)
+        .select("user_id", pl.col("timestamp").dt.convert_time_zone("Asia/Shanghai")
+                .dt.truncate("1w").alias("w")).unique()
+        .pipe(lambda uw: uw.group_by("user_id").agg(pl.col("w").min().alias("c"))
+              .join(uw, on="user_id"))
+        .filter(pl.col("c") >= pl.col("w").max() - pl.duration(weeks=11))
+        .with_columns(((pl.col("w") - pl.col("c")).dt.total_days() // 7).alias("k"))
+        .filter(pl.col("k") < 12)
+        .group_by("c", "k").agg(pl.len().alias("n")).sort("c", "k").collect().to_pandas()
+    ))(__import__("polars")),
+    ("duckdb", "stickiness (day)"): lambda path: __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; SELECT n AS intervals, count(*) AS n FROM ("
+        "SELECT user_id, count(DISTINCT date_trunc('day', timestamp)) AS n "
+        f"FROM read_parquet('{path}') GROUP BY 1) GROUP BY 1 ORDER BY 1"
+    ).df(),
+    ("polars", "stickiness (day)"): lambda path: (lambda pl: (
+        pl.scan_parquet(path)
+        .group_by("user_id")
+        .agg(pl.col("timestamp").dt.convert_time_zone("Asia/Shanghai").dt.truncate("1d")
+             .n_unique().alias("intervals"))
+        .group_by("intervals").agg(pl.len().alias("n")).sort("intervals").collect().to_pandas()
+    ))(__import__("polars")),
 }
 path, engine, mode, name = sys.argv[1:5]
 t0 = time.perf_counter()
@@ -122,14 +165,25 @@ def _same(a: str, b: str) -> bool:
     return True
 
 
-def _same_values(a: str, own: str) -> bool:
-    """Whether the engine's own query gives the lazy answer's values (periods with activity)."""
+def _same_values(name: str, a: str, own: str) -> bool:
+    """Whether the engine's own query gives the lazy answer's values.
+
+    Active users: the counts of the periods with activity; retention: the total of the cells;
+    stickiness: the users per number of active days (the own query has no empty buckets).
+    """
     import io
 
     fa = pd.read_json(io.StringIO(a), orient="split", typ="frame")
     fo = pd.read_json(io.StringIO(own), orient="split", typ="frame")
+    if name.startswith("retention"):
+        return int(fa["count"].sum()) == int(fo["n"].sum())
+    if name.startswith("stickiness"):
+        got = fa[fa["count"] > 0]
+        return bool(got["intervals"].tolist() == fo["intervals"].tolist()) and bool(
+            got["count"].tolist() == fo["n"].tolist()
+        )
     got = fa.iloc[:, 0].to_numpy()
-    return got[got != 0].tolist() == fo.iloc[:, 0].tolist()
+    return bool(got[got != 0].tolist() == fo.iloc[:, 0].tolist())
 
 
 def burst_path(n: int, k: int, cache_dir: Path) -> Path:
@@ -176,7 +230,7 @@ def main() -> None:
             same = "yes"
             if e is not None and not _same(str(e["answer"]), str(lz["answer"])):
                 same = "NO"
-            if own is not None and not _same_values(str(lz["answer"]), str(own["answer"])):
+            if own is not None and not _same_values(name, str(lz["answer"]), str(own["answer"])):
                 same = "NO (own)"
             cells = [
                 "-" if e is None else f"{float(e['seconds']):.2f}",
