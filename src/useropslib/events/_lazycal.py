@@ -136,6 +136,21 @@ def _floor(local: Any, period: str, week_start: int, m0: int, m1: int) -> Period
     return PeriodKey(expr=expr, unit=0, base=m0)
 
 
+def _distinct(frame: Any, *cols: str) -> Any:
+    """Return the distinct rows of ``cols`` with a ``GROUP BY``.
+
+    narwhals' ``unique`` numbers the rows with a window function on DuckDB, several times slower.
+    """
+    return frame.group_by(*cols).agg()
+
+
+def _counted(frame: Any) -> Any:
+    """Return the distinct (user, period) pairs with their number of rows ``c``."""
+    import narwhals.stable.v2 as nw
+
+    return frame.group_by("uid", "k").agg(nw.len().alias("c"))
+
+
 def _rows(lazy: LazyEventLog, names: Sequence[Any] | None, until_ns: int | None) -> Any:
     """Return the qualifying rows: events named ``names`` (None: every event) up to ``until_ns``."""
     import narwhals.stable.v2 as nw
@@ -245,7 +260,7 @@ def rolling_points(
     else:
         from_day = _first_of(lo, every, week_start) - n_days + 1
         rows = rows.filter(nw.col("d") <= day.key(last), nw.col("d") >= day.key(from_day))
-    pairs = rows.unique(["uid", "d"])
+    pairs = _distinct(rows, "uid", "d")
     nxt = nw.col("d").shift(-1).over("uid", order_by="d").fill_null(day.key(last + 1))
     stop = nw.min_horizontal(nw.col("d") + int(n_days) * NS_PER_DAY, nxt)
 
@@ -452,23 +467,29 @@ def retention_cells(
     base = _rows(lazy, both, until_ns).select(nw.col("uid"), nw.col("ename"), key.expr.alias("k"))
     lo, hi = key.key(first), key.key(last)
     in_range = (nw.col("k") >= lo) & (nw.col("k") <= hi)
-    starts = base if start_names is None else base.filter(nw.col("ename").is_in(start_names))
-    rets = base if return_names is None else base.filter(nw.col("ename").is_in(return_names))
+    once = min_occurrences == 1
+    if start_names == return_names:
+        # one (user, period) grouping serves cohorts and returns: the rows are read once
+        pairs = base.filter(nw.col("k") <= hi).select("uid", "k")
+        pairs = _distinct(pairs, "uid", "k") if once else _counted(pairs)
+        starts = rets = pairs
+    else:
+        starts = base if start_names is None else base.filter(nw.col("ename").is_in(start_names))
+        rets = base if return_names is None else base.filter(nw.col("ename").is_in(return_names))
+        rets = rets.filter(in_range).select("uid", "k")
+        rets = _distinct(rets, "uid", "k") if once else _counted(rets)
     if cohort == "recurring":
-        members = starts.filter(in_range).select("uid", nw.col("k").alias("i")).unique()
+        members = _distinct(
+            starts.filter(in_range).select("uid", nw.col("k").alias("i")), "uid", "i"
+        )
     else:
         members = (
             starts.group_by("uid")
             .agg(nw.col("k").min().alias("i"))
             .filter(nw.col("i") >= lo, nw.col("i") <= hi)
         )
-    returns = (
-        rets.filter(in_range)
-        .group_by("uid", "k")
-        .agg(nw.len().alias("c"))
-        .filter(nw.col("c") >= int(min_occurrences))
-        .select("uid", nw.col("k").alias("j"))
-    )
+    kept = rets.filter(in_range) if once else rets.filter(in_range, nw.col("c") >= min_occurrences)
+    returns = kept.select("uid", nw.col("k").alias("j"))
     step = key.unit or 1
     if mode == "on_or_after":
         returns = returns.group_by("uid").agg(nw.col("j").max())
