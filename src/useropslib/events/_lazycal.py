@@ -351,13 +351,20 @@ def range_intervals(
         rows = rows.filter(nw.col("k") >= key.key(lo))
     width = (key.unit or 1) * int(interval_count)
     back = key.key(hi) - nw.col("k")  # >= 0: periods before hi, in key units
-    per_interval = (
-        rows.with_columns((back - back % width).alias("g"))
-        .group_by("uid", "g")
-        .agg(nw.len().alias("c"), nw.col("k").min().alias("m"))
-        .with_columns(_criteria(min_events, max_events).alias("ok"))
-    )
-    per_user = per_interval.group_by("uid").agg(nw.col("ok").sum().alias("n"), nw.col("m").min())
+    grouped = rows.with_columns((back - back % width).alias("g"))
+    if min_events == 1 and max_events is None:  # presence: distinct intervals per user
+        per_user = grouped.group_by("uid").agg(
+            nw.col("g").n_unique().alias("n"), nw.col("k").min().alias("m")
+        )
+    else:
+        per_interval = (
+            grouped.group_by("uid", "g")
+            .agg(nw.len().alias("c"), nw.col("k").min().alias("m"))
+            .with_columns(_criteria(min_events, max_events).alias("ok"))
+        )
+        per_user = per_interval.group_by("uid").agg(
+            nw.col("ok").sum().alias("n"), nw.col("m").min()
+        )
     got = collect_native(
         per_user.group_by("n").agg(nw.len().alias("users"), nw.col("m").min().alias("m"))
     )
