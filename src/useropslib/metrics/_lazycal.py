@@ -20,18 +20,20 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import EventLog, LazyEventLog, check_tz
-from useropslib.events._lazycal import (
+from useropslib.events._query import (
     CALENDAR_BACKENDS,
+    EventSelector,
     active_counts,
     calendar_probe,
     first_time_of,
+    load,
     range_intervals,
     raw_names,
+    resolve_as_of,
     retention_cells,
     rolling_points,
     window_intervals,
 )
-from useropslib.events._query import EventSelector, load, resolve_as_of
 from useropslib.events._time import stamp
 from useropslib.metrics._query import (
     _bounds_ns,
