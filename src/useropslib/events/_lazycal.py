@@ -475,6 +475,9 @@ def retention_cells(
     lo, hi = key.key(first), key.key(last)
     in_range = (nw.col("k") >= lo) & (nw.col("k") <= hi)
     once = min_occurrences == 1
+    step = key.unit or 1
+    if once and start_names == return_names:
+        return _same_events_cells(base, in_range, lo, hi, n_k, step, mode, cohort, key, out, first)
     if start_names == return_names:
         # one (user, period) grouping serves cohorts and returns: the rows are read once
         pairs = base.filter(nw.col("k") <= hi).select("uid", "k")
@@ -497,7 +500,6 @@ def retention_cells(
         )
     kept = rets.filter(in_range) if once else rets.filter(in_range, nw.col("c") >= min_occurrences)
     returns = kept.select("uid", nw.col("k").alias("j"))
-    step = key.unit or 1
     if mode == "on_or_after":
         returns = returns.group_by("uid").agg(nw.col("j").max())
     gap = members.join(returns, on="uid", how="inner").select(
@@ -515,10 +517,81 @@ def retention_cells(
     i = key.codes(got["i"].to_numpy()) - first
     d = np.asarray(got["d"].to_numpy(), dtype=np.int64) // step
     np.add.at(out, (i, d), np.asarray(got["n"].to_numpy(), dtype=np.int64))
+    return _finish(out, mode)
+
+
+def _finish(out: npt.NDArray[np.int64], mode: str) -> npt.NDArray[np.int64]:
+    """Turn the last-return histogram into "k or more periods later" counts; blank past cells."""
+    n_coh, n_k = out.shape
     if mode == "on_or_after" and n_k > 1:  # at least k later: sum the last-return histogram
         out[:, 1:] = np.cumsum(out[:, :0:-1], axis=1)[:, ::-1]
     top = np.arange(n_k)[None, :] + np.arange(n_coh)[:, None] >= n_coh
     out[top] = 0  # cells past the range are not observed (the kernel leaves them 0)
+    return out
+
+
+def _same_events_cells(
+    base: Any,
+    in_range: Any,
+    lo: int,
+    hi: int,
+    n_k: int,
+    step: int,
+    mode: str,
+    cohort: str,
+    key: PeriodKey,
+    out: npt.NDArray[np.int64],
+    first: int,
+) -> npt.NDArray[np.int64]:
+    """Count retention cells when cohorts and returns are the same events, one each.
+
+    Each subquery is used once (engines recompute a subquery used twice).  First-time cohorts
+    need no join: each user's first period is a window minimum over their periods (``on``), or
+    one row per user with the first and last period (``on_or_after``).
+    Recurring cohorts join the (user, period) pairs to themselves (offset 0 gives the sizes), or
+    to each user's last period.
+    """
+    import narwhals.stable.v2 as nw
+
+    pairs = _distinct(base.filter(nw.col("k") <= hi).select("uid", "k"), "uid", "k")
+    cap = nw.lit((n_k - 1) * step)
+    if cohort == "first_time" and mode == "on":
+        cells = pairs.with_columns(nw.col("k").min().over("uid").alias("i")).select(
+            "i", (nw.col("k") - nw.col("i")).alias("d")
+        )
+        cells = cells.filter(nw.col("i") >= lo, nw.col("d") < n_k * step)
+    elif cohort == "first_time":
+        ends = pairs.group_by("uid").agg(nw.col("k").min().alias("i"), nw.col("k").max().alias("j"))
+        cells = ends.filter(nw.col("i") >= lo).select(
+            "i", nw.min_horizontal(nw.col("j") - nw.col("i"), cap).alias("d")
+        )
+    else:
+        kept = pairs.filter(in_range)
+        if mode == "on":
+            later = kept.select("uid", nw.col("k").alias("j"))
+        else:
+            later = kept.group_by("uid").agg(nw.col("k").max().alias("j"))
+        joined = kept.join(later, on="uid", how="inner").select(
+            nw.col("k").alias("i"), (nw.col("j") - nw.col("k")).alias("d")
+        )
+        if mode == "on":
+            cells = joined.filter(nw.col("d") >= 0, nw.col("d") < n_k * step)
+        else:
+            cells = joined.with_columns(nw.min_horizontal(nw.col("d"), cap).alias("d"))
+    got = collect_native(cells.group_by("i", "d").agg(nw.len().alias("n")))
+    i = key.codes(got["i"].to_numpy()) - first
+    d = np.asarray(got["d"].to_numpy(), dtype=np.int64) // step
+    n = np.asarray(got["n"].to_numpy(), dtype=np.int64)
+    if mode == "on":
+        np.add.at(out, (i, d), n)  # offset 0: each member's own period, the cohort size
+        return _finish(out, mode)
+    # one row per member: its cohort size, and the last return's offset (0: none later)
+    np.add.at(out[:, 0], i, n)
+    later_rows = d > 0
+    np.add.at(out, (i[later_rows], d[later_rows]), n[later_rows])
+    sizes = out[:, 0].copy()
+    out = _finish(out, mode)
+    out[:, 0] = sizes
     return out
 
 
