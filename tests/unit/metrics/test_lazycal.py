@@ -148,6 +148,23 @@ def test_errors_are_the_in_memory_ones(lazy: LazyEventLog) -> None:
     assert not lazy.users_read
 
 
+def test_a_calendar_zone_other_than_the_logs(lazy: LazyEventLog) -> None:
+    full = EventLog.from_pandas(_frame(), tz="Europe/Berlin")
+    for zone in ("Asia/Kolkata", "America/Santiago"):
+        pd.testing.assert_series_equal(m.active_users(lazy, tz=zone), m.active_users(full, tz=zone))
+        pd.testing.assert_series_equal(
+            m.active_users(lazy, window="3D", tz=zone), m.active_users(full, window="3D", tz=zone)
+        )
+        got = m.stickiness(lazy, within="week", tz=zone)
+        assert got.table is not None
+        pd.testing.assert_frame_equal(got.table, m.stickiness(full, within="week", tz=zone).table)
+        pd.testing.assert_frame_equal(
+            m.retention(lazy, period="day", periods=5, tz=zone).counts,
+            m.retention(full, period="day", periods=5, tz=zone).counts,
+        )
+    assert not lazy.users_read
+
+
 def test_empty_lazy_log_warns_and_returns_nothing() -> None:
     schema = {"user_id": pl.String, "event": pl.String, "timestamp": pl.Datetime("ns", "UTC")}
     lazy = LazyEventLog.scan(pl.LazyFrame(schema=schema), tz="UTC", allow_empty=True)
