@@ -143,6 +143,8 @@ def test_given_sessions_on_a_lazy_log(log: EventLog) -> None:
     s = sessions(lazy)
     got = session_metrics(lazy, period="week", sessions=s)
     _same(got, session_metrics(lazy, period="week"))
+    # the summary of the engine's session table is the in-memory one
+    pd.testing.assert_series_equal(s.summary(), sessions(log).summary())
 
 
 # ------------------------------------------------------------------------------ bad input
