@@ -121,8 +121,8 @@ class SessionsResult(TableResult):
     def summary(self) -> pd.Series:
         """Return the session metrics over every session of the table (all periods together).
 
-        The same figures as one row of :attr:`SessionMetricsResult.table`, for the whole
-        table: a user counts once however many periods their sessions fall in, and the median
+        The same figures as one row of the ``table`` of :class:`SessionMetricsResult`, for the
+        whole table: a user counts once however many periods their sessions fall in, and the median
         is taken over every session (it is not a mean of per-period medians).
 
         Returns
