@@ -15,6 +15,7 @@ after (the machine may be shared: compare CPU seconds rather than wall seconds t
 
     python benchmarks/report.py --size 10M          # the figure in docs/performance.md
     python benchmarks/report.py --size 1M           # a quick check
+    python benchmarks/report.py --size 10M --rounds 3 --also-no-charts   # medians of 3 rounds
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -136,6 +138,13 @@ def main() -> None:
         action="store_true",
         help="also time the report with --no-charts (what the charts cost)",
     )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the measurement, alternating which child runs first; the per-round figures "
+        "and their medians are printed (a shared machine's load drifts during one round)",
+    )
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     ap.add_argument("--child-sum", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -166,19 +175,23 @@ def main() -> None:
         ]
         sum_cmd = [sys.executable, __file__, "--child-sum", str(path)]
         results: dict[str, Any] = {}
+        rounds: list[dict[str, Any]] = []
         commands = {"report": report_cmd, "sum": sum_cmd, "no charts": [*report_cmd, "--no-charts"]}
-        order = ["sum", "report"] if args.sum_first else ["report", "sum"]
-        if args.also_no_charts:
-            order.append("no charts")
-        for what in order:
-            done, wall, cpu = _run_child(commands[what])
-            steps = (
-                [tuple(r) for r in json.loads(done.stdout)]
-                if what == "sum"
-                else _report_timings(done.stderr)
-            )
-            results[what] = {"wall": wall, "cpu": cpu, "steps": steps}
-            print(f"  ({what} done: {wall:.1f} s wall, {cpu:.1f} s CPU)", flush=True)
+        for k in range(max(args.rounds, 1)):
+            order = ["sum", "report"] if args.sum_first != (k % 2 == 1) else ["report", "sum"]
+            if args.also_no_charts:
+                order.append("no charts")
+            this: dict[str, Any] = {"load": os.getloadavg()}
+            for what in order:
+                done, wall, cpu = _run_child(commands[what])
+                steps = (
+                    [tuple(r) for r in json.loads(done.stdout)]
+                    if what == "sum"
+                    else _report_timings(done.stderr)
+                )
+                this[what] = results[what] = {"wall": wall, "cpu": cpu, "steps": steps}
+                print(f"  ({what} done: {wall:.1f} s wall, {cpu:.1f} s CPU)", flush=True)
+            rounds.append(this)
     load_after = os.getloadavg()
 
     rep, tot = results["report"], results["sum"]
@@ -201,6 +214,21 @@ def main() -> None:
         )
         + f"\nload average before {load_before}, after {load_after}"
     )
+    if len(rounds) > 1:
+        print("\nper round (CPU s; wall s in brackets), the last round's steps above:")
+        kinds = [w for w in ("report", "sum", "no charts") if w in rounds[0]]
+        for k, r in enumerate(rounds):
+            cells = ", ".join(f"{w} {r[w]['cpu']:.1f} ({r[w]['wall']:.1f})" for w in kinds)
+            ratio = r["report"]["cpu"] / r["sum"]["cpu"]
+            print(f"  round {k + 1}, load {r['load'][0]:.1f}: {cells}; ratio CPU {ratio:.2f}")
+        med = {w: statistics.median(r[w]["cpu"] for r in rounds) for w in kinds}
+        ratios = [r["report"]["cpu"] / r["sum"]["cpu"] for r in rounds]
+        print(
+            "  medians: "
+            + ", ".join(f"{w} {v:.1f} s CPU" for w, v in med.items())
+            + f"; median of the rounds' CPU ratios {statistics.median(ratios):.2f}"
+        )
+        results["rounds"] = rounds
     if args.json:
         results.update(size=n, load_before=load_before, load_after=load_after)
         Path(args.json).write_text(json.dumps(results, indent=1))

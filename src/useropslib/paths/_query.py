@@ -6,10 +6,11 @@ Every paths function runs the same few steps on the encoded arrays of an
 1. **Labels.** A lookup table over event codes gives each event its path label: its own name,
    the group a mapping puts it in (exact names or shell-style patterns, matched with
    :mod:`fnmatch`, never evaluated), or -1 when ``include``/``exclude`` drop it.
-2. **One sort** by (user, time, tie rule): one ``np.argsort`` of a packed int64 key when the key
-   fits (times divided by their common unit), else one ``np.lexsort``.  The tie rule orders
-   events at the same instant: ``"input"`` keeps the log's row order (a stable sort),
-   ``"name"`` orders them by event name, a list orders them by its own rank.
+2. **No sort**: the rows in (user, time, tie rule) order are read off the log's per-user index
+   (:mod:`useropslib.events._userindex`, built once per log and shared by every call).  The tie
+   rule orders events at the same instant: ``"input"`` keeps the log's row order (the index's
+   own order), ``"name"`` orders them by event name, a list orders them by its own rank; only
+   the runs of tied events are re-sorted, by a stable sort of those positions alone.
 3. **Units.** A path is a user's whole history (``within="user"``) or one session
    (``within="session"``); sessions start at a user's first event, after a gap of at least (or
    more than) the timeout, optionally at local midnight or at a session-start event.  Unit ids are
@@ -41,6 +42,7 @@ from useropslib.events._query import (
     event_codes,
     load,
     resolve_as_of,
+    user_index,
     warn_empty,
 )
 from useropslib.events._time import NS_PER_DAY, local_ns
@@ -89,8 +91,6 @@ Collapse: TypeAlias = Literal["first", "last"] | None
 #: per-path arrays (paths x steps) outgrow memory on large logs.  Use transitions for whole
 #: histories.
 MAX_STEPS = 50
-_PACK_LIMIT = 1 << 62
-_UNITS_NS = (1_000_000_000, 1_000_000, 1_000, 1)
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
@@ -330,34 +330,6 @@ def tie_keys(log: EventLog, ties: Any) -> tuple[I64 | None, int]:
     return rank, max(len(names), 1)
 
 
-def _sorted_positions(u: I64, t: I64, tie: I64 | None, n_tie: int) -> I64:
-    """Positions sorting rows by (user, time, tie); stable when ``tie`` is None."""
-    n = u.size
-    if n == 0:
-        return np.empty(0, dtype=np.int64)
-    t0 = int(t.min())
-    rel = t - t0
-    unit = 1
-    for d in _UNITS_NS:
-        if not (rel % d).any():
-            unit = d
-            break
-    if unit > 1:
-        rel //= unit
-    span = int(rel.max()) + 1
-    n_users = int(u.max()) + 1
-    if n_users * span * n_tie < _PACK_LIMIT:
-        key = u * span + rel
-        if tie is not None:
-            key *= n_tie
-            key += tie
-            return np.argsort(key).astype(np.int64, copy=False)
-        return np.argsort(key, kind="stable").astype(np.int64, copy=False)
-    if tie is None:
-        return np.lexsort((t, u)).astype(np.int64, copy=False)
-    return np.lexsort((tie, t, u)).astype(np.int64, copy=False)
-
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class Ordered:
     """The kept events of a log in (user, time, tie) order, with their labels."""
@@ -380,32 +352,42 @@ def order_events(
     group: Mapping[str, str] | None = None,
     until: int | None = None,
 ) -> Ordered:
-    """Sort the events of ``log`` by (user, time, tie rule) and label them (-1: dropped).
+    """Order the events of ``log`` by (user, time, tie rule) and label them (-1: dropped).
 
-    Every event is kept (sessions are split on all of a user's events); callers drop the rows
-    labelled -1 after computing units.
+    The order is read off the log's per-user index (built once and cached on the log, shared
+    with sessions, funnels and every other paths call), which holds the rows in (user, time,
+    row) order: the ``ties="input"`` order.  Another tie rule only re-ranks the runs of one
+    user's events at one instant, by a stable sort of those positions alone (row order among
+    events of equal rank).  Every event is kept (sessions are split on all of a user's events);
+    callers drop the rows labelled -1 after computing units.
     """
     lab_of, labels = label_table(log, include=include, exclude=exclude, group=group)
-    tie_rank, n_tie = tie_keys(log, ties)
-    e_all = log.event_codes
-    kept: I64 | None = None
+    tie_rank, _ = tie_keys(log, ties)
+    idx = user_index(log)
+    u: npt.NDArray[Any] = idx.users()
+    t: npt.NDArray[Any] = idx.times()
+    e: npt.NDArray[Any] = idx.events()
+    order: npt.NDArray[Any] = idx.order
     if until is not None and log.n_events and int(log.timestamps_ns.max()) > until:
-        kept = np.flatnonzero(log.timestamps_ns <= until).astype(np.int64)
-        u = log.user_codes[kept].astype(np.int64)
-        t = log.timestamps_ns[kept]
-        e_kept = e_all[kept]
-    else:  # every row: no gathers through an index of all rows
-        u = log.user_codes.astype(np.int64)
-        t = log.timestamps_ns
-        e_kept = e_all
-    pos = _sorted_positions(u, t, None if tie_rank is None else tie_rank[e_kept], n_tie)
-    rows = pos if kept is None else kept[pos]
-    e = e_kept[pos].astype(np.int64)
+        keep = t <= until
+        u, t, e, order = u[keep], t[keep], e[keep], order[keep]
+    e = e.astype(np.int64)
+    rows: I64 = order.astype(np.int64)
+    if tie_rank is not None and u.size > 1:
+        tied = (t[1:] == t[:-1]) & (u[1:] == u[:-1])
+        if tied.any():
+            in_run = np.zeros(u.size, dtype=bool)
+            in_run[1:] = tied
+            in_run[:-1] |= tied
+            at = np.flatnonzero(in_run)
+            run = np.cumsum(np.r_[True, ~tied], dtype=np.int64)[at]
+            moved = at[np.lexsort((tie_rank[e[at]], run))]  # stable: row order within a rank
+            e[at], rows[at] = e[moved], rows[moved]
     return Ordered(
         log=log,
         rows=rows,
-        user=u[pos],
-        t=t[pos],
+        user=u.astype(np.int64),
+        t=t,
         event=e,
         label=lab_of[e],
         labels=labels,

@@ -118,6 +118,72 @@ class SessionsResult(TableResult):
         out_: pd.Series = self.table.groupby("user_id", sort=False).size().rename("sessions")
         return out_
 
+    def summary(self) -> pd.Series:
+        """Return the session metrics over every session of the table (all periods together).
+
+        The same figures as one row of the ``table`` of :class:`SessionMetricsResult`, for the
+        whole table: a user counts once however many periods their sessions fall in, and the median
+        is taken over every session (it is not a mean of per-period medians).
+
+        Returns
+        -------
+        pandas.Series
+            ``sessions``, ``users`` (with at least one session), ``sessions_per_user``,
+            ``events_per_session``, ``mean_duration`` and ``median_duration`` (Timedelta, NaT
+            without sessions), ``bounce_rate`` (share of one-event sessions; NaN without
+            sessions).
+
+        See Also
+        --------
+        session_metrics : The same figures per calendar period.
+
+        Notes
+        -----
+        Definitions as in :func:`session_metrics` (Google Analytics' classic bounce, a session's
+        duration from its first to its last event as in PostHog and retentioneering).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import useropslib as uo
+        >>> df = pd.DataFrame({
+        ...     "user_id": ["a", "a", "a", "b"],
+        ...     "event": ["open", "view", "open", "open"],
+        ...     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:10",
+        ...                                  "2024-01-01 11:00", "2024-01-01 09:00"], utc=True)})
+        >>> uo.paths.sessions(df).summary()
+        sessions                            3
+        users                               2
+        sessions_per_user                 1.5
+        events_per_session           1.333333
+        mean_duration         0 days 00:03:20
+        median_duration       0 days 00:00:00
+        bounce_rate                  0.666667
+        Name: all sessions, dtype: object
+        """
+        tab = self.table
+        n = len(tab)
+        # each user's sessions are numbered from 1: one first session per user (no hashing of
+        # the ids, which costs more than the rest on millions of sessions)
+        users = int((tab["session"].to_numpy() == 1).sum())
+        events = tab["events"].to_numpy(dtype=np.int64)
+        dur = tab["duration"]
+        nan = float("nan")
+        out_: pd.Series = pd.Series(
+            {
+                "sessions": n,
+                "users": users,
+                "sessions_per_user": n / users if users else nan,
+                "events_per_session": float(events.sum()) / n if n else nan,
+                "mean_duration": dur.mean() if n else pd.NaT,
+                "median_duration": dur.median() if n else pd.NaT,
+                "bounce_rate": float((events == 1).sum()) / n if n else nan,
+            },
+            dtype=object,
+            name="all sessions",
+        )
+        return out_
+
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of session lengths (share of sessions per length bin).
 
@@ -403,6 +469,10 @@ def sessions(
     )
 
 
+#: :func:`sessions`, under a name that :func:`session_metrics`'s ``sessions`` does not hide.
+_split = sessions
+
+
 def session_metrics(
     events: EventsLike,
     *,
@@ -414,6 +484,7 @@ def session_metrics(
     tz: str | None = None,
     as_of: DateLike | None = None,
     breakdown: Any = None,
+    sessions: SessionsResult | None = None,
 ) -> SessionMetricsResult:
     """Sessions per user, events per session, session length and bounce rate per period.
 
@@ -434,6 +505,11 @@ def session_metrics(
         Split users into groups through the shared breakdown resolver (a property's latest value
         at ``as_of``, a mapping or Series ``user_id -> group``, or a segment's member ids): the
         table is indexed by (``period``, ``breakdown``).
+    sessions : SessionsResult, optional
+        The sessions of ``events`` already split by :func:`sessions` with the same rule
+        (``timeout``, ``split``, ``midnight``, ``start_event``, ``tz``, ``as_of``): they are
+        aggregated as they are instead of being split again.  Pass it when you need both the
+        session table and these metrics (the table is then split once).
 
     Returns
     -------
@@ -442,7 +518,9 @@ def session_metrics(
     Raises
     ------
     InvalidParameterError
-        For an unknown period or an invalid session rule.
+        For an unknown period or an invalid session rule; when ``sessions`` is not a
+        :class:`SessionsResult`, was split with another rule, ``tz`` or ``as_of``, or does not
+        hold the events of ``events`` (its session sizes do not add up to the log's events).
 
     Warns
     -----
@@ -462,6 +540,10 @@ def session_metrics(
     arithmetic) and one row per period is collected; ``midnight`` or a ``breakdown`` collect
     the sessions instead.
 
+    With ``sessions`` given, the sessions are only aggregated: the answer is the one
+    ``session_metrics`` computes by itself with the same rule (on a lazy log, from the
+    collected session table rather than in the engine).
+
     Examples
     --------
     >>> import pandas as pd
@@ -476,10 +558,28 @@ def session_metrics(
                                sessions  users  sessions_per_user  bounce_rate
     period
     2024-01-01 00:00:00+00:00         3      2                1.5     0.666667
+
+    The session table and the metrics from one split:
+
+    >>> log = uo.EventLog.from_pandas(df)
+    >>> s = uo.paths.sessions(log)
+    >>> uo.paths.session_metrics(log, sessions=s).table.equals(m.table)
+    True
     """
     p = parse_period(period)
     rule_params = {"timeout": timeout, "split": split, "ties": "name"}
-    if isinstance(events, LazyEventLog) and not midnight and breakdown is None:
+    if sessions is not None:
+        _check_given_sessions(
+            events,
+            sessions,
+            timeout=timeout,
+            split=split,
+            midnight=midnight,
+            start_event=start_event,
+            tz=tz,
+            as_of=as_of,
+        )
+    elif isinstance(events, LazyEventLog) and not midnight and breakdown is None:
         from useropslib.paths._lazy import lazy_session_periods
 
         rule = session_rule(
@@ -498,15 +598,17 @@ def session_metrics(
             return _metrics_result(
                 agg, p, lat.tz, events.week_start, {**rule_params, **rule.describe()}, lat.stamp
             )
-    res = sessions(
-        events,
-        timeout=timeout,
-        split=split,
-        midnight=midnight,
-        start_event=start_event,
-        tz=tz,
-        as_of=as_of,
-    )
+    res = sessions
+    if res is None:
+        res = _split(
+            events,
+            timeout=timeout,
+            split=split,
+            midnight=midnight,
+            start_event=start_event,
+            tz=tz,
+            as_of=as_of,
+        )
     tab = res.table
     zone = str(tab["start"].dt.tz) if len(tab) else (tz or _zone_of(events))
     ws = int(getattr(events, "week_start", 0))
@@ -526,6 +628,72 @@ def session_metrics(
 
 
 _EDGES_NS = tuple(int(b) * 1_000_000_000 for _, b in _LENGTH_BINS[1:-1])
+
+
+def _check_given_sessions(
+    events: EventsLike,
+    given: Any,
+    *,
+    timeout: Any,
+    split: Any,
+    midnight: Any,
+    start_event: Iterable[str] | str | None,
+    tz: str | None,
+    as_of: DateLike | None,
+) -> None:
+    """Check that ``given`` are sessions of ``events`` split with this call's rule."""
+    hint = (
+        "Hint: pass the SessionsResult of uo.paths.sessions(events, ...) called with the same "
+        "timeout, split, midnight, start_event, tz and as_of, or leave sessions= out."
+    )
+    if not isinstance(given, SessionsResult):
+        raise InvalidParameterError(
+            f"Invalid sessions={type(given).__name__}. Expected the SessionsResult of "
+            f"uo.paths.sessions on the same events. {hint}"
+        )
+    log: EventLog | None
+    stamp: pd.Timestamp | None
+    if isinstance(events, LazyEventLog):
+        probe = events.collect([])
+        zone = events.tz if tz is None else check_tz(tz)
+        stamp = lazy_as_of(events, as_of, tz).stamp
+        log, until = None, None
+    else:
+        log, at = open_log(events, tz=tz, as_of=as_of)
+        probe = log
+        zone = log.tz if tz is None else check_tz(tz)
+        stamp = None if at is None else at.stamp
+        until = until_ns(at)
+    rule = session_rule(
+        probe, timeout=timeout, split=split, midnight=midnight, start_event=start_event, tz=tz
+    )
+    for key, want in rule.describe().items():
+        got = given.params.get(key)
+        if got != want:
+            raise InvalidParameterError(
+                f"The sessions given were split with {key}={got!r}, but session_metrics got "
+                f"{key}={want!r}. {hint}"
+            )
+    tab = given.table
+    their_zone = str(tab["start"].dt.tz) if len(tab) else zone
+    if their_zone != zone:
+        raise InvalidParameterError(
+            f"The sessions given are in the zone {their_zone!r}, but session_metrics works in "
+            f"{zone!r}. {hint}"
+        )
+    if given.as_of != stamp:
+        raise InvalidParameterError(
+            f"The sessions given were split as of {given.as_of}, but session_metrics got as of "
+            f"{stamp}. {hint}"
+        )
+    if log is not None:
+        n = log.n_events if until is None else int((log.timestamps_ns <= until).sum())
+        held = int(tab["events"].sum())
+        if held != n:
+            raise InvalidParameterError(
+                f"The sessions given hold {held} events, but the log has {n} events up to "
+                f"as_of: they were not split from these events. {hint}"
+            )
 
 
 def _period_aggregates(

@@ -184,7 +184,8 @@ def paths_sections(
     title = _T["title"][lang]
     if events.n_events == 0:
         return [Section(title, note=_T["no_events"][lang], key="paths")]
-    sm = session_metrics(events, period="week", timeout=timeout)
+    split = sessions(events, timeout=timeout)  # split once: the weekly and overall figures
+    sm = session_metrics(events, period="week", timeout=timeout, sessions=split)
     weekly = sm.table.reset_index()
     week_table = pd.DataFrame(
         {
@@ -225,24 +226,20 @@ def paths_sections(
         }
     )
 
-    st = sessions(events, timeout=timeout).table
-    n_sessions = max(len(st), 1)
-    bounce = float((st["events"] == 1).mean()) if len(st) else 0.0
-    per_user = len(st) / max(st["user_id"].nunique(), 1)
-    events_per = float(st["events"].sum()) / n_sessions
+    overall = split.summary()
+    n_all = int(overall["sessions"])
     arrow = f"{top['source'].iloc[0]} → {top['target'].iloc[0]}" if len(top) else "–"
-    median_all = _duration(st["duration"].median() if len(st) else None, lang)
     text = _T["summary"][lang].format(
         timeout=_duration(pd.Timedelta(timeout), lang),
-        per_user=f"{per_user:.2f}",
-        events=f"{events_per:.2f}",
-        median=median_all,
-        bounce=pct(bounce),
+        per_user=f"{overall['sessions_per_user'] if n_all else 0.0:.2f}",
+        events=f"{overall['events_per_session'] if n_all else 0.0:.2f}",
+        median=_duration(overall["median_duration"] if n_all else None, lang),
+        bounce=pct(overall["bounce_rate"] if n_all else 0.0),
         top=f"{arrow} ({count(int(top['count'].iloc[0])) if len(top) else 0})",
     )
     paths_text = (
         _T["paths_text"][lang].format(
-            steps=steps, target=target, reached=count(tp.n_paths), total=count(len(st))
+            steps=steps, target=target, reached=count(tp.n_paths), total=count(n_all)
         )
         if target is not None
         else _T["paths_no_target"][lang].format(steps=steps)

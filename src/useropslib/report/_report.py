@@ -619,14 +619,15 @@ def log_report(
         wk = events.period_codes("week")
         w0 = int(wk.min())
         n_w = int(wk.max()) - w0 + 1
-        seen_in_week = _seen(wk - w0, n_w, events.user_codes, n_u)
+        wk = wk - w0  # week positions 0 .. n_w - 1 (one array for every count below)
+        seen_in_week = _seen(wk, n_w, events.user_codes, n_u)
         if seen_in_week is not None:
             active = seen_in_week.sum(axis=1)
             # each user's first active week: the first True down their column
             ever = seen_in_week.any(axis=0)
             new = np.bincount(seen_in_week.argmax(axis=0)[ever], minlength=n_w)
         else:
-            active_pairs = _distinct((wk - w0) * n_u + events.user_codes)
+            active_pairs = _distinct(wk * n_u + events.user_codes)
             active = np.bincount(active_pairs // n_u, minlength=n_w)
             # each user's first active week is the week of their smallest (week, user) pair
             pair_week, pair_user = active_pairs // n_u, active_pairs % n_u
@@ -641,14 +642,15 @@ def log_report(
                 "week starting": starts,
                 "active users": active,
                 "new users": new,
-                "events": np.bincount(wk - w0, minlength=n_w),
+                "events": np.bincount(wk, minlength=n_w),
             }
         )
         money = ["revenue"]
         if events.values is not None:
-            weekly["revenue"] = np.bincount(
-                wk - w0, weights=np.nan_to_num(events.values), minlength=n_w
-            )
+            vals = events.values
+            if not np.isfinite(vals).all():  # one pass; the copy only when there is a gap
+                vals = np.nan_to_num(vals)
+            weekly["revenue"] = np.bincount(wk, weights=vals, minlength=n_w)
         weekly["incomplete"] = np.asarray(ends > as_of, dtype=bool)
         text = ""
         if bool(weekly["incomplete"].iloc[-1]):
