@@ -19,7 +19,14 @@ from useropslib.churn._definition import (
     stamps,
     threshold_ns,
 )
-from useropslib.events import EventLog, EventsLike, as_event_log, period_codes, period_starts
+from useropslib.events import (
+    EventLog,
+    EventsLike,
+    LazyEventLog,
+    as_event_log,
+    period_codes,
+    period_starts,
+)
 from useropslib.events._query import check_instant, warn_empty
 from useropslib.events._time import stamp
 from useropslib.exceptions import (
@@ -115,6 +122,10 @@ def churn_labels(
     >>> labels.loc["a", "churned_at"]
     Timestamp('2024-02-04 00:00:00+0000', tz='UTC')
     """
+    if isinstance(events, LazyEventLog):  # one GROUP BY user in the engine
+        from useropslib.churn._lazyuser import lazy_churn_labels
+
+        return lazy_churn_labels(events, definition, as_of=as_of)
     log = as_event_log(events)
     d = as_definition(definition)
     thr = threshold_ns(d)
@@ -142,20 +153,33 @@ def churn_labels(
             codes = first = last = np.empty(0, dtype=np.int64)
         else:
             codes, first, last = act.first_last()
+    return label_frame(_user_index(log, codes), first, last, as_of_ns=as_of_ns, thr=thr, tz=log.tz)
+
+
+def label_frame(
+    index: pd.Index,
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+    *,
+    as_of_ns: int,
+    thr: int,
+    tz: str,
+) -> pd.DataFrame:
+    """Build the :func:`churn_labels` table from each user's first and last activity (UTC ns)."""
     inactive = as_of_ns - last
     churned = inactive >= thr
     censored = (as_of_ns - first) < thr
     churned_at = np.where(churned, last + thr, _I64_MIN)
     labels: pd.DataFrame = pd.DataFrame(
         {
-            "first_seen": stamps(first, log.tz),
-            "last_seen": stamps(last, log.tz),
+            "first_seen": stamps(first, tz),
+            "last_seen": stamps(last, tz),
             "days_inactive": observed_days(inactive),
             "churned": churned,
             "censored": censored,
-            "churned_at": stamps(churned_at, log.tz),
+            "churned_at": stamps(churned_at, tz),
         },
-        index=_user_index(log, codes),
+        index=index,
     )
     return labels
 

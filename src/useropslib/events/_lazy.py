@@ -934,6 +934,49 @@ time_unit, allow_empty
             ids = pd.Index(column.to_numpy(), name="user_id")
         return ids
 
+    def user_spans(
+        self, events: Sequence[str] | str | None = None, *, until: DateLike | None = None
+    ) -> pd.DataFrame:
+        """First and last time of each user's rows of ``events`` at or before ``until``.
+
+        One ``GROUP BY`` user in the engine (``min`` and ``max`` of the time), sorted there by
+        id; one row per user is collected, and the user vocabulary is not read.  What churn
+        labels and survival frames need from a lazy log.
+
+        Parameters
+        ----------
+        events : str or sequence of str, optional
+            Event names; default every event.
+        until : datetime-like, optional
+            Last time counted (inclusive); naive values are read in the log's zone.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by user id (``user_id``, in the order of :attr:`users`; users without such
+            a row are absent), columns ``first`` and ``last`` (aware, in the log's zone).
+
+        Raises
+        ------
+        InvalidParameterError
+            An unknown event name (with close known names) or an unreadable ``until``.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, 'open' AS event, TIMESTAMPTZ "
+        ...     "'2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR AS timestamp FROM range(5) t(i)")
+        >>> LazyEventLog.scan(rel, tz="UTC").user_spans(until="2024-01-01 02:00")
+                                    first                      last
+        user_id
+        u0      2024-01-01 00:00:00+00:00 2024-01-01 02:00:00+00:00
+        u1      2024-01-01 01:00:00+00:00 2024-01-01 01:00:00+00:00
+        """
+        from useropslib.events._lazyuser import user_spans
+
+        return user_spans(self, events, until=until)
+
     def arm_totals(
         self,
         columns: Mapping[
