@@ -18,10 +18,16 @@ from useropslib.churn._definition import DefinitionLike, as_definition, threshol
 from useropslib.events import LazyEventLog
 from useropslib.events._query import EventSelector, warn_empty
 from useropslib.events._time import stamp, to_utc_ns
-from useropslib.exceptions import InvalidParameterError
-from useropslib.models import DateLike
+from useropslib.exceptions import InsufficientDataError, InvalidParameterError
+from useropslib.models import ChurnDefinition, DateLike
 
-__all__ = ["lazy_as_of", "lazy_churn_labels", "lazy_spans"]
+__all__ = [
+    "known_names",
+    "lazy_as_of",
+    "lazy_churn_labels",
+    "lazy_spans",
+    "lazy_survival_parts",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -108,3 +114,63 @@ def lazy_churn_labels(
                 stacklevel=4,
             )
     return label_frame(index, first, last, as_of_ns=as_of_ns, thr=thr, tz=lazy.tz)
+
+
+def _no_activity(lazy: LazyEventLog, names: Sequence[str] | None, as_of_ns: int) -> Exception:
+    """Build the error of the in-memory ``activity`` check, counting in the engine."""
+    totals = lazy.user_totals({"n": (None, None, pd.Timestamp(as_of_ns, tz="UTC"), "count")})
+    n_before = int(totals["n"].sum())
+    return InsufficientDataError(
+        f"No activity events at or before as_of={stamp(as_of_ns, lazy.tz)}: the log has "
+        f"{lazy.n_events:,} events from {lazy.n_users:,} users, {n_before:,} of them at or "
+        f"before as_of, none of them named {list(names or [])}. Expected at least one "
+        "activity event. Hint: check activity_events against log.event_names."
+    )
+
+
+def lazy_survival_parts(
+    lazy: LazyEventLog,
+    d: ChurnDefinition,
+    kind: str,
+    *,
+    as_of: DateLike | None,
+    w_ns: int | None,
+    thr: int,
+) -> tuple[pd.Index, IntArray, IntArray, npt.NDArray[np.bool_], int, pd.DataFrame | None]:
+    """Compute what :func:`~useropslib.churn.survival_frame` needs, in per-user engine queries.
+
+    Returns the users, first activity, churn instant, observed flag, ``as_of`` and the early
+    counts (None without a window), as the in-memory route computes them.
+    """
+    index: pd.Index
+    given = lazy_as_of(lazy, as_of)
+    if given is None:  # no events and no as_of: a frame of no user (the empty-data policy)
+        warn_empty(
+            "survival_frame: the event log has no events, so the frame has no user",
+            hint="check the filters that produced the log",
+            stacklevel=4,
+        )
+        index = pd.Index([], dtype=object, name="user_id")
+        early = None if w_ns is None else pd.DataFrame(index=index)
+        return index, _empty(), _empty(), np.empty(0, dtype=bool), 0, early
+    as_of_ns = given
+    names = d.activity_events
+    index, first, last = lazy_spans(lazy, names, as_of_ns, param="activity_events")
+    if first.size == 0:
+        raise _no_activity(lazy, names, as_of_ns)
+    until = pd.Timestamp(as_of_ns, tz="UTC")
+    known = known_names(lazy, names, "activity_events") if names is not None else None
+    churn = last + thr
+    observed = churn <= as_of_ns
+    if kind == "first_lapse":  # the first closed silence of at least the threshold, if any
+        gaps = lazy.user_first_gap(pd.Timedelta(thr, unit="ns"), known, until=until)
+        at = index.get_indexer(gaps.index)
+        churn[at] = pd.DatetimeIndex(gaps["at"]).asi8 + thr
+        observed[at] = True
+    early = None
+    if w_ns is not None:
+        early = lazy.user_event_counts(
+            pd.Timedelta(w_ns, unit="ns"), anchor_events=known, until=until
+        )
+        early.columns = pd.Index([f"early_{name}" for name in early.columns])
+    return index, first, churn, observed, as_of_ns, early

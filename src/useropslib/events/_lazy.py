@@ -25,6 +25,7 @@ both are encoded here against the vocabularies, so no query joins codes back.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
@@ -47,6 +48,7 @@ from useropslib.events._time import check_tz, local_ns, period_codes, to_utc_ns
 from useropslib.events._validate import TimeUnit
 from useropslib.exceptions import InvalidParameterError, UseropsError
 from useropslib.models import DateLike, WeekStart, parse_week_start
+from useropslib.models._types import window_ns
 
 __all__ = ["EventsLike", "Grain", "LazyEventLog", "as_event_log"]
 
@@ -976,6 +978,108 @@ time_unit, allow_empty
         from useropslib.events._lazyuser import user_spans
 
         return user_spans(self, events, until=until)
+
+    def user_first_gap(
+        self,
+        min_gap: str | dt.timedelta,
+        events: Sequence[str] | str | None = None,
+        *,
+        until: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Each user's earliest row of ``events`` whose next one comes ``min_gap`` or more later.
+
+        A window ``LAG`` per user in the engine gives the silences between consecutive rows;
+        one ``GROUP BY`` user keeps the earliest start of a silence of at least ``min_gap``
+        (rows after ``until`` are not read, so the silence must close by then).  One row per
+        such user is collected.
+
+        Parameters
+        ----------
+        min_gap : str or timedelta
+            The least silence, e.g. ``"30D"``.
+        events : str or sequence of str, optional
+            Event names; default every event.
+        until : datetime-like, optional
+            Last time read (inclusive); naive values are read in the log's zone.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by user id (``user_id``, in the order of :attr:`users`; users without such
+            a silence are absent), column ``at``: the row that opens the first long silence.
+
+        Raises
+        ------
+        InvalidParameterError
+            A non-positive window, an unknown event name or an unreadable ``until``.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, 'open' AS event, TIMESTAMPTZ "
+        ...     "'2024-01-01 00:00:00+00' + i * i * INTERVAL 1 DAY AS timestamp FROM range(5) t(i)")
+        >>> LazyEventLog.scan(rel, tz="UTC").user_first_gap("5D")
+                                       at
+        user_id
+        u0      2024-01-05 00:00:00+00:00
+        u1      2024-01-02 00:00:00+00:00
+        """
+        from useropslib.events._lazyuser import user_first_gap
+
+        return user_first_gap(self, window_ns(min_gap, "min_gap"), events, until=until)
+
+    def user_event_counts(
+        self,
+        window: str | dt.timedelta,
+        *,
+        anchor_events: Sequence[str] | str | None = None,
+        until: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Rows per user and event in the ``window`` that opens with the user's first anchor row.
+
+        The first anchor row per user (one ``GROUP BY``) is joined back to the rows in the
+        engine; every row in ``[first, first + window)`` and at or before ``until`` is counted
+        per (user, event name).  At most users x event names rows are collected.
+
+        Parameters
+        ----------
+        window : str or timedelta
+            Length of the window after the first anchor row, e.g. ``"7D"``.
+        anchor_events : str or sequence of str, optional
+            The events that open the window; default every event.
+        until : datetime-like, optional
+            Last time read (inclusive); naive values are read in the log's zone.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by user id (``user_id``, users with an anchor row, in the order of
+            :attr:`users`), one int64 column per event name with a row at or before ``until``
+            (in the order of :attr:`event_names`).
+
+        Raises
+        ------
+        InvalidParameterError
+            A non-positive window, an unknown event name or an unreadable ``until``.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, CASE WHEN i < 2 THEN 'signup' ELSE 'open' END "
+        ...     "AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 DAY AS timestamp "
+        ...     "FROM range(6) t(i)")
+        >>> LazyEventLog.scan(rel, tz="UTC").user_event_counts("3D", anchor_events="signup")
+                 open  signup
+        user_id
+        u0          1       1
+        u1          1       1
+        """
+        from useropslib.events._lazyuser import user_event_counts
+
+        w = window_ns(window, "window")
+        return user_event_counts(self, w, anchor_events, until=until)
 
     def arm_totals(
         self,

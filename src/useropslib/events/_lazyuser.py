@@ -72,3 +72,87 @@ def user_spans(
 def _stamps(ns: npt.NDArray[np.int64], tz: str) -> pd.DatetimeIndex:
     out: pd.DatetimeIndex = pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC").tz_convert(tz)
     return out
+
+
+def _filtered(lazy: LazyEventLog, events: Sequence[str] | str | None, until_ns: int | None) -> Any:
+    """Return the rows of ``events`` (all when None) at or before ``until_ns`` (narwhals)."""
+    import narwhals.stable.v2 as nw
+
+    nf = nw.from_native(lazy._raw)
+    codes = lazy._codes(events)
+    if codes is not None:
+        nf = nf.filter(nw.col("ename").is_in(lazy._raw_events[codes].tolist()))
+    if until_ns is not None:
+        nf = nf.filter(nw.col("t") <= until_ns)
+    return nf
+
+
+def user_first_gap(
+    lazy: LazyEventLog,
+    min_gap_ns: int,
+    events: Sequence[str] | str | None = None,
+    *,
+    until: DateLike | None = None,
+) -> pd.DataFrame:
+    """Each user's earliest row followed by a silence of at least ``min_gap_ns`` (see method)."""
+    import narwhals.stable.v2 as nw
+
+    nf = _filtered(lazy, events, lazy._until(until)).select("uid", "t")
+    if isinstance(nf, nw.DataFrame):  # pyarrow (eager, no window function): sort, then shift
+        nf = nf.sort("uid", "t")
+        same = nw.col("uid") == nw.col("uid").shift(1)
+        prev = nw.when(same).then(nw.col("t").shift(1))
+    else:
+        prev = nw.col("t").shift(1).over("uid", order_by="t")
+    query = (
+        nf.with_columns(prev.alias("prev"))
+        .filter((nw.col("t") - nw.col("prev")) >= min_gap_ns)
+        .group_by("uid")
+        .agg(nw.col("prev").min().alias("at"))
+        .sort("uid")
+    )
+    got = collect_native(query)
+    out: pd.DataFrame = pd.DataFrame(
+        {"at": _stamps(_int64(got["at"]), lazy.tz)}, index=_ids(got["uid"])
+    )
+    return out
+
+
+def user_event_counts(
+    lazy: LazyEventLog,
+    window_ns: int,
+    anchor: Sequence[str] | str | None = None,
+    *,
+    until: DateLike | None = None,
+) -> pd.DataFrame:
+    """Rows per event within ``window_ns`` of each user's first ``anchor`` row (see method)."""
+    import narwhals.stable.v2 as nw
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    until_ns = lazy._until(until)
+    base = _filtered(lazy, None, until_ns).select("uid", "ename", "t")
+    first = _filtered(lazy, anchor, until_ns).group_by("uid").agg(nw.col("t").min().alias("a0"))
+    t, a0 = nw.col("t"), nw.col("a0")
+    query = (
+        base.join(first, on="uid", how="inner")
+        .filter((t >= a0) & (t < a0 + window_ns))
+        .group_by("uid", "ename")
+        .agg(nw.len().alias("n"))
+        .sort("uid")
+    )
+    got = collect_native(query)
+    n_names = len(lazy._events)
+    if until_ns is None or lazy._t_max is None or until_ns >= lazy._t_max:
+        present = np.arange(n_names)
+    else:  # the events with a row by `until` (a DISTINCT of a few names)
+        seen = collect_native(_filtered(lazy, None, until_ns).select("ename").unique())
+        present = np.sort(lazy._encode_events(seen["ename"]).astype(np.int64))
+    enc = pc.dictionary_encode(pa.chunked_array([got["uid"].to_arrow()]).combine_chunks())
+    rows = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    users = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), name="user_id")
+    counts = np.zeros((len(users), n_names), dtype=np.int64)
+    counts[rows, lazy._encode_events(got["ename"])] = _int64(got["n"])
+    names = lazy.event_names.take(present)
+    out: pd.DataFrame = pd.DataFrame(counts[:, present], index=users, columns=names, copy=False)
+    return out
