@@ -98,6 +98,7 @@ def user_first_gap(
     import narwhals.stable.v2 as nw
 
     nf = _filtered(lazy, events, lazy._until(until)).select("uid", "t")
+    prev: Any
     if isinstance(nf, nw.DataFrame):  # pyarrow (eager, no window function): sort, then shift
         nf = nf.sort("uid", "t")
         same = nw.col("uid") == nw.col("uid").shift(1)
