@@ -7,6 +7,7 @@ rows.  The public functions dispatch here when given a lazy log.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,12 +20,14 @@ from useropslib.events import LazyEventLog
 from useropslib.events._query import EventSelector, warn_empty
 from useropslib.events._time import stamp, to_utc_ns
 from useropslib.exceptions import InsufficientDataError, InvalidParameterError
-from useropslib.models import ChurnDefinition, DateLike
+from useropslib.models import ChurnDefinition, DateLike, Period, parse_period
+from useropslib.models._types import window_ns
 
 __all__ = [
     "known_names",
     "lazy_as_of",
     "lazy_churn_labels",
+    "lazy_natural_churn_rate",
     "lazy_spans",
     "lazy_survival_parts",
 ]
@@ -174,3 +177,58 @@ def lazy_survival_parts(
         )
         early.columns = pd.Index([f"early_{name}" for name in early.columns])
     return index, first, churn, observed, as_of_ns, early
+
+
+def lazy_natural_churn_rate(
+    lazy: LazyEventLog,
+    *,
+    cohort_period: Period | str,
+    silence: str | dt.timedelta | ChurnDefinition,
+    signup_event: str | None,
+    as_of: DateLike | None,
+) -> pd.DataFrame:
+    """:func:`~useropslib.churn.natural_churn_rate` on a lazy log: one ``GROUP BY`` user."""
+    from useropslib.churn._labels import natural_table
+
+    p = parse_period(cohort_period)
+    if isinstance(silence, ChurnDefinition):
+        w_ns, names = threshold_ns(silence), silence.activity_events
+    else:
+        w_ns, names = window_ns(silence, "silence"), None
+    as_of_ns = lazy_as_of(lazy, as_of)
+    if as_of_ns is None:
+        raise InsufficientDataError(
+            "The event log has no events (0 events, 0 users); churn needs users with activity. "
+            "Hint: check the filters that built the log."
+        )
+    anchor: list[str] | None = None
+    if signup_event is not None:
+        if not isinstance(signup_event, str):
+            raise InvalidParameterError(
+                f"Invalid signup_event={signup_event!r}. Expected one event name such as "
+                "'signup', or None to use each user's first event."
+            )
+        anchor = known_names(lazy, [signup_event], "signup_event")
+    returns = None
+    if anchor is None or anchor:
+        events = known_names(lazy, names, "silence.activity_events")
+        until = pd.Timestamp(as_of_ns, tz="UTC")
+        returns = lazy.user_returns(
+            pd.Timedelta(w_ns, unit="ns"), anchor_events=anchor, events=events, until=until
+        )
+    if returns is None or returns.empty:
+        raise InsufficientDataError(
+            f"Nobody signed up at or before as_of={stamp(as_of_ns, lazy.tz)}: the log has "
+            f"{lazy.n_events:,} events from {lazy.n_users:,} users and none named "
+            f"{signup_event!r} by then. Hint: check signup_event against log.event_names."
+        )
+    return natural_table(
+        pd.DatetimeIndex(returns["anchor"]).asi8,
+        returns["returned"].to_numpy(dtype=bool),
+        p,
+        tz=lazy.tz,
+        week_start=lazy.week_start,
+        w_ns=w_ns,
+        as_of_ns=as_of_ns,
+        stacklevel=4,
+    )

@@ -1081,6 +1081,61 @@ time_unit, allow_empty
         w = window_ns(window, "window")
         return user_event_counts(self, w, anchor_events, until=until)
 
+    def user_returns(
+        self,
+        window: str | dt.timedelta,
+        *,
+        anchor_events: Sequence[str] | str | None = None,
+        events: Sequence[str] | str | None = None,
+        until: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Each user's first anchor row, and whether a row of ``events`` follows within ``window``.
+
+        The first anchor row per user (one ``GROUP BY``) is joined back to the rows of
+        ``events`` in the engine; a user *returned* when one of them falls in
+        ``(first, first + window]`` (and at or before ``until``).  One row per user with an
+        anchor row is collected.
+
+        Parameters
+        ----------
+        window : str or timedelta
+            Length of the window after the first anchor row, e.g. ``"5W"``.
+        anchor_events : str or sequence of str, optional
+            The events whose first row anchors the window; default every event.
+        events : str or sequence of str, optional
+            The events that count as a return; default every event.
+        until : datetime-like, optional
+            Last time read (inclusive); naive values are read in the log's zone.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by user id (``user_id``, users with an anchor row, in the order of
+            :attr:`users`), columns ``anchor`` (aware, in the log's zone) and ``returned``.
+
+        Raises
+        ------
+        InvalidParameterError
+            A non-positive window, an unknown event name or an unreadable ``until``.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, CASE WHEN i < 2 THEN 'signup' ELSE 'open' END "
+        ...     "AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * i * INTERVAL 1 DAY AS "
+        ...     "timestamp FROM range(4) t(i)")
+        >>> LazyEventLog.scan(rel, tz="UTC").user_returns("5D", anchor_events="signup")
+                                   anchor  returned
+        user_id
+        u0      2024-01-01 00:00:00+00:00      True
+        u1      2024-01-02 00:00:00+00:00     False
+        """
+        from useropslib.events._lazyuser import user_returns
+
+        w = window_ns(window, "window")
+        return user_returns(self, w, anchor_events, events, until=until)
+
     def arm_totals(
         self,
         columns: Mapping[

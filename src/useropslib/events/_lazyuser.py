@@ -49,13 +49,7 @@ def user_spans(
     """
     import narwhals.stable.v2 as nw
 
-    nf = nw.from_native(lazy._raw)
-    codes = lazy._codes(events)
-    if codes is not None:
-        nf = nf.filter(nw.col("ename").is_in(lazy._raw_events[codes].tolist()))
-    until_ns = lazy._until(until)
-    if until_ns is not None:
-        nf = nf.filter(nw.col("t") <= until_ns)
+    nf = _filtered(lazy, events, lazy._until(until))
     query = (
         nf.group_by("uid")
         .agg(nw.col("t").min().alias("first"), nw.col("t").max().alias("last"))
@@ -80,8 +74,9 @@ def _filtered(lazy: LazyEventLog, events: Sequence[str] | str | None, until_ns: 
 
     nf = nw.from_native(lazy._raw)
     codes = lazy._codes(events)
-    if codes is not None:
-        nf = nf.filter(nw.col("ename").is_in(lazy._raw_events[codes].tolist()))
+    if codes is not None:  # no name matches nothing (t is never null; pyarrow refuses is_in([]))
+        names = lazy._raw_events[codes].tolist()
+        nf = nf.filter(nw.col("ename").is_in(names) if names else nw.col("t") != nw.col("t"))
     if until_ns is not None:
         nf = nf.filter(nw.col("t") <= until_ns)
     return nf
@@ -156,4 +151,36 @@ def user_event_counts(
     counts[rows, lazy._encode_events(got["ename"])] = _int64(got["n"])
     names = lazy.event_names.take(present)
     out: pd.DataFrame = pd.DataFrame(counts[:, present], index=users, columns=names, copy=False)
+    return out
+
+
+def user_returns(
+    lazy: LazyEventLog,
+    window_ns: int,
+    anchor: Sequence[str] | str | None = None,
+    events: Sequence[str] | str | None = None,
+    *,
+    until: DateLike | None = None,
+) -> pd.DataFrame:
+    """Each user's first ``anchor`` row and whether ``events`` follow within ``window_ns``."""
+    import narwhals.stable.v2 as nw
+
+    until_ns = lazy._until(until)
+    first = _filtered(lazy, anchor, until_ns).group_by("uid").agg(nw.col("t").min().alias("a0"))
+    t, a0 = nw.col("t"), nw.col("a0")
+    back = (
+        _filtered(lazy, events, until_ns)
+        .select("uid", "t")
+        .join(first, on="uid", how="inner")
+        .filter((t > a0) & (t <= a0 + window_ns))
+        .group_by("uid")
+        .agg(nw.len().alias("n"))
+    )
+    query = first.join(back, on="uid", how="left").sort("uid")
+    got = collect_native(query)
+    returned = ~np.asarray(got["n"].is_null().to_numpy(), dtype=bool)
+    out: pd.DataFrame = pd.DataFrame(
+        {"anchor": _stamps(_int64(got["a0"]), lazy.tz), "returned": returned},
+        index=_ids(got["uid"]),
+    )
     return out

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from useropslib.churn import churn_labels, survival_frame
+from useropslib.churn import churn_labels, natural_churn_rate, survival_frame
 from useropslib.datasets import synthetic_frame
 from useropslib.events import EventLog, LazyEventLog, strict_events
 from useropslib.events._engine import rows_collected
@@ -111,6 +111,54 @@ def test_survival_frame_equals_in_memory_with_user_sized_collections(
     assert not lazy.users_read
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"cohort_period": "day", "silence": "3D", "signup_event": "signup"},
+        {
+            "cohort_period": "month",
+            "silence": ChurnDefinition(threshold="2D", activity_events=["app_open"]),
+            "as_of": "2024-03-10 10:00",
+        },
+        {"cohort_period": "week", "silence": "12h", "signup_event": "purchase"},
+    ],
+)
+def test_natural_churn_rate_equals_in_memory_with_one_row_per_user(
+    logs: tuple[EventLog, Any], options: dict[str, Any]
+) -> None:
+    full, make = logs
+    lazy = make()
+    with rows_collected() as sizes:
+        got = natural_churn_rate(lazy, **options)
+    pd.testing.assert_frame_equal(got, natural_churn_rate(full, **options))
+    assert len(sizes) == 1
+    assert sizes[0] == int(got["signups"].sum()) <= full.n_users
+    assert not lazy.users_read
+
+
+def test_natural_churn_rate_errors_and_warnings_as_in_memory(logs: tuple[EventLog, Any]) -> None:
+    full, make = logs
+    with pytest.raises(InvalidParameterError, match="Invalid signup_event=3"):
+        natural_churn_rate(make(), signup_event=3)  # type: ignore[arg-type]
+    with pytest.warns(UnknownEventWarning), pytest.raises(InsufficientDataError) as want:
+        natural_churn_rate(full, signup_event="sign_up")
+    with (
+        pytest.warns(UnknownEventWarning, match="sign_up"),
+        pytest.raises(InsufficientDataError, match="Nobody signed up at or before") as got,
+    ):
+        natural_churn_rate(make(), signup_event="sign_up")
+    assert str(got.value) == str(want.value)
+    with pytest.warns(InsufficientDataWarning, match="every one of the .* signups is still"):
+        pending = natural_churn_rate(make(), silence="400D")
+    assert pending["natural_churn_rate"].isna().all()
+    d = ChurnDefinition(threshold="2D", activity_events=["nope"])
+    with pytest.warns(UnknownEventWarning, match="nope"):
+        nobody_back = natural_churn_rate(make(), silence=d)
+    with pytest.warns(UnknownEventWarning):
+        pd.testing.assert_frame_equal(nobody_back, natural_churn_rate(full, silence=d))
+
+
 def test_as_of_before_the_data_is_the_in_memory_error(logs: tuple[EventLog, Any]) -> None:
     full, make = logs
     with pytest.raises(InvalidParameterError) as want:
@@ -120,6 +168,8 @@ def test_as_of_before_the_data_is_the_in_memory_error(logs: tuple[EventLog, Any]
         with pytest.raises(InvalidParameterError, match=match) as got:
             fn(make(), "7D", as_of="2024-01-01")
         assert str(got.value) == str(want.value)
+    with pytest.raises(InvalidParameterError, match=match):
+        natural_churn_rate(make(), as_of="2024-01-01")
 
 
 def test_unknown_activity_events_warn_or_raise_as_in_memory(logs: tuple[EventLog, Any]) -> None:
@@ -170,6 +220,8 @@ def test_an_empty_lazy_log_labels_nobody() -> None:
         surv = survival_frame(lazy, "7D")
     assert surv.empty
     assert list(surv.columns) == ["duration", "observed"]
+    with pytest.raises(InsufficientDataError, match="The event log has no events"):
+        natural_churn_rate(lazy)
 
 
 def test_integer_ids_and_ties(logs: tuple[EventLog, Any]) -> None:
@@ -261,6 +313,7 @@ def test_pyspark_churn_labels_and_survival_in_spark(spark: Any) -> None:
     lazy = LazyEventLog.scan(sdf, tz="Europe/Berlin")
     full = EventLog.from_pandas(df, tz="Europe/Berlin")
     d = ChurnDefinition(threshold="4D", activity_events=["app_open", "post"])
+    ch_natural = natural_churn_rate
     with rows_collected() as sizes:
         got = churn_labels(lazy, d)
     pd.testing.assert_frame_equal(got, churn_labels(full, d))
@@ -272,5 +325,11 @@ def test_pyspark_churn_labels_and_survival_in_spark(spark: Any) -> None:
         pd.testing.assert_frame_equal(surv, want, check_like=True)
         assert max(sizes) <= len(surv) * len(full.event_names)
         assert sizes[0] == len(surv)
+    with rows_collected() as sizes:
+        rate = ch_natural(lazy, cohort_period="week", silence=d, signup_event="signup")
+    pd.testing.assert_frame_equal(
+        rate, ch_natural(full, cohort_period="week", silence=d, signup_event="signup")
+    )
+    assert sizes == [int(rate["signups"].sum())]
     assert not lazy.users_read
     assert np.isfinite(surv["duration"]).all()
