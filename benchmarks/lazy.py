@@ -5,6 +5,7 @@ Usage::
     python benchmarks/lazy.py --size 10M            # the cached synthetic Parquet of run.py
     python benchmarks/lazy.py --size 10M --burst 8  # denser: 8 events per visit
     python benchmarks/lazy.py --size 20k --smoke    # a few seconds
+    python benchmarks/lazy.py --size 10M --users    # per-user churn answers, own query too
 
 The synthetic log has about 10 events per user over 180 days, nearly all on different days, so a
 roll-up to user-days is barely smaller than the log.  Product logs usually have many events per
@@ -41,9 +42,17 @@ METRICS = [
     "funnel (3 steps, 7D)",
     "revenue (week)",
 ]
+# per-user churn answers (#15, #19 item 4): one GROUP BY user in the engine on a lazy log
+USER_METRICS = [
+    "churn_labels (30D)",
+    "survival_frame (30D, terminal)",
+    "survival_frame (30D, first_lapse)",
+    "natural_churn_rate (week, 5W)",
+]
 
 CHILD = r"""
 import json, sys, time
+from useropslib import churn as ch
 from useropslib import metrics as m
 from useropslib.events import read_events, scan_events
 METRICS = {
@@ -55,9 +64,48 @@ METRICS = {
         log, ["app_open", "add_to_cart", "purchase"], window="7D"
     ).table,
     "revenue (week)": lambda log: m.revenue(log, period="week").table,
+    "churn_labels (30D)": lambda log: ch.churn_labels(log, "30D"),
+    "survival_frame (30D, terminal)": lambda log: ch.survival_frame(log, "30D"),
+    "survival_frame (30D, first_lapse)": lambda log: ch.survival_frame(
+        log, "30D", kind="first_lapse", early_window=None
+    ),
+    "natural_churn_rate (week, 5W)": lambda log: ch.natural_churn_rate(log),
 }
+
+
+def own(path, engine, name):
+    # the engine's own hand-written query: max(timestamp) per user, ids and times returned
+    if engine == "duckdb":
+        import duckdb
+
+        sql = "SELECT user_id, max(timestamp) AS last FROM read_parquet(?) GROUP BY user_id"
+        return duckdb.execute(sql, [path]).to_arrow_table()
+    import polars as pl
+
+    lf = pl.scan_parquet(path).group_by("user_id").agg(pl.col("timestamp").max().alias("last"))
+    return lf.collect()
+
+
+def digest(out):
+    # users and the sum of their last times (us), to check own and lazy answers agree
+    import pandas as pd
+
+    if hasattr(out, "to_pandas") and not isinstance(out, pd.DataFrame):
+        out = out.to_pandas()
+    last = out["last_seen" if "last_seen" in out.columns else "last"]
+    us = pd.to_datetime(last, utc=True).astype("datetime64[ns, UTC]").astype("int64") // 1000
+    return [int(len(out)), int(us.sum())]
+
+
 path, engine, mode, name = sys.argv[1:5]
 t0 = time.perf_counter()
+if mode == "own":
+    out = own(path, engine, name)
+    secs = time.perf_counter() - t0
+    with open("/proc/self/status") as fh:
+        peak = next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmHWM:"))
+    print(json.dumps({"seconds": secs, "peak": peak, "answer": "", "digest": digest(out)}))
+    sys.exit(0)
 if mode == "eager":
     log = read_events(path, engine=engine, tz="Asia/Shanghai")
 else:
@@ -71,7 +119,8 @@ with open("/proc/self/status") as fh:
 if hasattr(out, "to_frame"):
     out = out.to_frame()
 answer = out.to_json(orient="split", double_precision=15, date_format="iso")
-print(json.dumps({"seconds": secs, "peak": peak, "answer": answer}))
+check = digest(out) if name.startswith("churn_labels") else None
+print(json.dumps({"seconds": secs, "peak": peak, "answer": answer, "digest": check}))
 """
 
 
@@ -114,12 +163,45 @@ def burst_path(n: int, k: int, cache_dir: Path) -> Path:
     return path
 
 
+def users(path: Path, engines: list[str], metrics: list[str]) -> None:
+    """Per-user answers: collect-all, lazy, and (churn_labels) the engine's own max(ts) query."""
+    print(f"{path.name}")
+    print(
+        "| engine | function | eager s | lazy s | own s | lazy / own | eager peak MB | "
+        "lazy peak MB | own peak MB | same answer |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|:---:|")
+    for engine in engines:
+        for name in metrics:
+            e = _run(path, engine, "eager", name)
+            lz = _run(path, engine, "lazy", name)
+            same = _same(str(e["answer"]), str(lz["answer"]))
+            own_s = own_peak = ratio = "-"
+            if name.startswith("churn_labels"):
+                o = _run(path, engine, "own", name)
+                same = same and o["digest"] == lz["digest"]
+                own_s = f"{float(o['seconds']):.2f}"
+                own_peak = f"{float(o['peak']) / 1e6:.0f}"
+                ratio = f"{float(lz['seconds']) / float(o['seconds']):.2f}"
+            print(
+                f"| {engine} | {name} | {float(e['seconds']):.2f} | {float(lz['seconds']):.2f} | "
+                f"{own_s} | {ratio} | {float(e['peak']) / 1e6:.0f} | "
+                f"{float(lz['peak']) / 1e6:.0f} | {own_peak} | {'yes' if same else 'NO'} |",
+                flush=True,
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="1M")
     ap.add_argument("--engines", nargs="+", default=["duckdb", "polars"])
     ap.add_argument("--burst", type=int, default=1, help="events per visit (see above)")
     ap.add_argument("--smoke", action="store_true", help="one metric, to check the script runs")
+    ap.add_argument(
+        "--users",
+        action="store_true",
+        help="the per-user churn answers instead, with the engine's own query for churn_labels",
+    )
     ap.add_argument("--cache-dir", type=Path, default=HERE / ".cache")
     args = ap.parse_args()
     n = h.parse_size(args.size)
@@ -127,6 +209,9 @@ def main() -> None:
     if args.burst > 1:
         path = burst_path(n, args.burst, args.cache_dir)
     metrics = METRICS[:1] if args.smoke else METRICS
+    if args.users:
+        users(path, args.engines, USER_METRICS[:1] if args.smoke else USER_METRICS)
+        return
     print(f"{h.size_label(n)} events, {path.name}")
     print("| engine | metric | eager s | lazy s | eager peak MB | lazy peak MB | same answer |")
     print("|---|---|---:|---:|---:|---:|:---:|")
