@@ -131,7 +131,9 @@ def _run(path: Path, engine: str, mode: str, name: str) -> dict[str, float | str
         text=True,
         check=True,
     )
-    out: dict[str, float | str] = json.loads(got.stdout.strip().splitlines()[-1])
+    last = got.stdout.strip().splitlines()[-1]
+    # DuckDB may draw its progress bar on stdout, in front of the JSON
+    out: dict[str, float | str] = json.loads(last[last.index('{"seconds"') :])
     return out
 
 
