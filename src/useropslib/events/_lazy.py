@@ -937,7 +937,11 @@ time_unit, allow_empty
         return ids
 
     def user_spans(
-        self, events: Sequence[str] | str | None = None, *, until: DateLike | None = None
+        self,
+        events: Sequence[str] | str | None = None,
+        *,
+        until: DateLike | None = None,
+        totals: bool = False,
     ) -> pd.DataFrame:
         """First and last time of each user's rows of ``events`` at or before ``until``.
 
@@ -951,12 +955,16 @@ time_unit, allow_empty
             Event names; default every event.
         until : datetime-like, optional
             Last time counted (inclusive); naive values are read in the log's zone.
+        totals : bool, default False
+            Also count the rows (``rows``) and sum their values (``value``; a missing value,
+            or a log without values, adds 0), in the same query.
 
         Returns
         -------
         pandas.DataFrame
             Indexed by user id (``user_id``, in the order of :attr:`users`; users without such
-            a row are absent), columns ``first`` and ``last`` (aware, in the log's zone).
+            a row are absent), columns ``first`` and ``last`` (aware, in the log's zone), and
+            ``rows`` and ``value`` with ``totals=True``.
 
         Raises
         ------
@@ -977,7 +985,7 @@ time_unit, allow_empty
         """
         from useropslib.events._lazyuser import user_spans
 
-        return user_spans(self, events, until=until)
+        return user_spans(self, events, until=until, totals=totals)
 
     def user_first_gap(
         self,

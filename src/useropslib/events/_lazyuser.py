@@ -40,6 +40,7 @@ def user_spans(
     events: Sequence[str] | str | None = None,
     *,
     until: DateLike | None = None,
+    totals: bool = False,
 ) -> pd.DataFrame:
     """First and last time of each user's rows of ``events`` at or before ``until``.
 
@@ -50,16 +51,22 @@ def user_spans(
     import narwhals.stable.v2 as nw
 
     nf = _filtered(lazy, events, lazy._until(until))
-    query = (
-        nf.group_by("uid")
-        .agg(nw.col("t").min().alias("first"), nw.col("t").max().alias("last"))
-        .sort("uid")
-    )
-    got = collect_native(query)
-    out: pd.DataFrame = pd.DataFrame(
-        {name: _stamps(_int64(got[name]), lazy.tz) for name in ("first", "last")},
-        index=_ids(got["uid"]),
-    )
+    aggs = [nw.col("t").min().alias("first"), nw.col("t").max().alias("last")]
+    if totals:
+        aggs.append(nw.len().alias("rows"))
+        if lazy.has_values:  # a missing value adds 0 (filled first: pyarrow sums plain columns)
+            nf = nf.with_columns(nw.col("v").fill_null(0.0).fill_nan(0.0))
+            aggs.append(nw.col("v").sum().alias("value"))
+    got = collect_native(nf.group_by("uid").agg(*aggs).sort("uid"))
+    data: dict[str, Any] = {name: _stamps(_int64(got[name]), lazy.tz) for name in ("first", "last")}
+    if totals:
+        data["rows"] = _int64(got["rows"])
+        data["value"] = (
+            np.asarray(got["value"].to_numpy(), dtype=np.float64)
+            if lazy.has_values
+            else np.zeros(len(data["rows"]))
+        )
+    out: pd.DataFrame = pd.DataFrame(data, index=_ids(got["uid"]))
     return out
 
 
