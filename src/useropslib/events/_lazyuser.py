@@ -128,36 +128,38 @@ def user_event_counts(
     *,
     until: DateLike | None = None,
 ) -> pd.DataFrame:
-    """Rows per event within ``window_ns`` of each user's first ``anchor`` row (see method)."""
+    """Rows per event within ``window_ns`` of each user's first ``anchor`` row (see method).
+
+    The counts are pivoted in the engine (one conditional count per event name), so one row per
+    user comes back, with the id once.
+    """
     import narwhals.stable.v2 as nw
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     until_ns = lazy._until(until)
-    base = _filtered(lazy, None, until_ns).select("uid", "ename", "t")
-    first = _filtered(lazy, anchor, until_ns).group_by("uid").agg(nw.col("t").min().alias("a0"))
-    t, a0 = nw.col("t"), nw.col("a0")
-    query = (
-        base.join(first, on="uid", how="inner")
-        .filter((t >= a0) & (t < a0 + window_ns))
-        .group_by("uid", "ename")
-        .agg(nw.len().alias("n"))
-        .sort("uid")
-    )
-    got = collect_native(query)
     n_names = len(lazy._events)
     if until_ns is None or lazy._t_max is None or until_ns >= lazy._t_max:
         present = np.arange(n_names)
     else:  # the events with a row by `until` (a DISTINCT of a few names)
         seen = collect_native(_filtered(lazy, None, until_ns).select("ename").unique())
         present = np.sort(lazy._encode_events(seen["ename"]).astype(np.int64))
-    enc = pc.dictionary_encode(pa.chunked_array([got["uid"].to_arrow()]).combine_chunks())
-    rows = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    users = pd.Index(enc.dictionary.to_numpy(zero_copy_only=False), name="user_id")
-    counts = np.zeros((len(users), n_names), dtype=np.int64)
-    counts[rows, lazy._encode_events(got["ename"])] = _int64(got["n"])
-    names = lazy.event_names.take(present)
-    out: pd.DataFrame = pd.DataFrame(counts[:, present], index=users, columns=names, copy=False)
+    raw = [str(name) for name in lazy._raw_events.take(present)]
+    base = _filtered(lazy, None, until_ns).select("uid", "ename", "t")
+    first = _filtered(lazy, anchor, until_ns).group_by("uid").agg(nw.col("t").min().alias("a0"))
+    t, a0 = nw.col("t"), nw.col("a0")
+    flags = [(nw.col("ename") == name).cast(nw.Int64).alias(f"c{i}") for i, name in enumerate(raw)]
+    query = (
+        base.join(first, on="uid", how="inner")
+        .filter((t >= a0) & (t < a0 + window_ns))
+        .select("uid", *flags)  # plain columns: pyarrow sums only those
+        .group_by("uid")
+        .agg(*[nw.col(f"c{i}").sum() for i in range(len(raw))], nw.len().alias("rows"))
+        .sort("uid")
+    )
+    got = collect_native(query)
+    counts = {
+        str(lazy.event_names[c]): _int64(got[f"c{i}"]) for i, c in enumerate(present.tolist())
+    }
+    out: pd.DataFrame = pd.DataFrame(counts, index=_ids(got["uid"]))
     return out
 
 
