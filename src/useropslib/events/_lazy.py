@@ -969,7 +969,8 @@ time_unit, allow_empty
         Raises
         ------
         InvalidParameterError
-            An unknown event name (with close known names) or an unreadable ``until``.
+            An unknown event name (with close known names), an unreadable ``until`` or a
+            ``totals`` that is not a bool.
 
         Examples
         --------
@@ -983,9 +984,10 @@ time_unit, allow_empty
         u0      2024-01-01 00:00:00+00:00 2024-01-01 02:00:00+00:00
         u1      2024-01-01 01:00:00+00:00 2024-01-01 01:00:00+00:00
         """
+        from useropslib._checks import check_bool
         from useropslib.events._lazyuser import user_spans
 
-        return user_spans(self, events, until=until, totals=totals)
+        return user_spans(self, events, until=until, totals=check_bool(totals, "totals"))
 
     def user_first_gap(
         self,
@@ -1048,7 +1050,8 @@ time_unit, allow_empty
 
         The first anchor row per user (one ``GROUP BY``) is joined back to the rows in the
         engine; every row in ``[first, first + window)`` and at or before ``until`` is counted
-        per (user, event name).  At most users x event names rows are collected.
+        per (user, event name), pivoted there to one column per event name: one row per user
+        with an anchor row is collected.
 
         Parameters
         ----------

@@ -283,6 +283,11 @@ def test_lazy_user_methods_by_hand() -> None:
         lazy.user_event_counts("-1D")
     with strict_events(), pytest.raises(InvalidParameterError, match="opne"):
         lazy.user_spans("opne")
+    with pytest.raises(InvalidParameterError, match="totals"):
+        lazy.user_spans(totals="yes")  # type: ignore[arg-type]
+    totals = lazy.user_spans("open", totals=True)
+    assert totals.loc["a", "rows"] == 2
+    assert totals.loc["a", "value"] == 0.0  # no value column: 0
 
 
 # ---------------------------------------------------------------------------- PySpark
