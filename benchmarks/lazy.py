@@ -17,7 +17,10 @@ opening the file to the answer and its peak resident memory (``VmHWM``, so the f
 the Python interpreter and the libraries, about 200-300 MB).  "eager" is
 ``read_events(path, engine=...)`` (the engine encodes, every row is collected) followed by the
 metric; "lazy" is ``scan_events(path, engine=...)`` followed by the same metric, which collects
-only the roll-up or the rows it needs.  Both answers are compared.
+only the roll-up or the rows it needs (or, for the functions answered whole in the engine, only
+the answer).  "own" is the engine's own hand-written query for the same answer (DuckDB SQL, a
+Polars LazyFrame query) on the same file, in a fresh process too; ``lazy / own`` is the ratio.
+The answers are compared (the own query's periods with activity against the metric's).
 """
 
 from __future__ import annotations
@@ -41,7 +44,17 @@ METRICS = [
     "growth_accounting (month)",
     "funnel (3 steps, 7D)",
     "revenue (week)",
+    "retention (week, 12, first_time)",
+    "stickiness (day)",
 ]
+
+#: (engine, metric) pairs with a hand-written query in the child's ``OWN`` table
+OWN_QUERIES = {
+    (engine, name)
+    for engine in ("duckdb", "polars")
+    for name in ("active_users (day)", "retention (week, 12, first_time)", "stickiness (day)")
+}
+
 # per-user churn answers (#15, #19 item 4): one GROUP BY user in the engine on a lazy log
 USER_METRICS = [
     "churn_labels (30D)",
@@ -52,6 +65,7 @@ USER_METRICS = [
 
 CHILD = r"""
 import json, sys, time
+import pandas as pd
 from useropslib import churn as ch
 from useropslib import metrics as m
 from useropslib.events import read_events, scan_events
@@ -64,6 +78,10 @@ METRICS = {
         log, ["app_open", "add_to_cart", "purchase"], window="7D"
     ).table,
     "revenue (week)": lambda log: m.revenue(log, period="week").table,
+    "retention (week, 12, first_time)": lambda log: m.retention(
+        log, period="week", periods=12, cohort="first_time"
+    ).to_frame(),
+    "stickiness (day)": lambda log: m.stickiness(log).to_frame(),
     "churn_labels (30D)": lambda log: ch.churn_labels(log, "30D"),
     "survival_frame (30D, terminal)": lambda log: ch.survival_frame(log, "30D"),
     "survival_frame (30D, first_lapse)": lambda log: ch.survival_frame(
@@ -71,19 +89,61 @@ METRICS = {
     ),
     "natural_churn_rate (week, 5W)": lambda log: ch.natural_churn_rate(log),
 }
-
-
-def own(path, engine, name):
-    # the engine's own hand-written query: max(timestamp) per user, ids and times returned
-    if engine == "duckdb":
-        import duckdb
-
-        sql = "SELECT user_id, max(timestamp) AS last FROM read_parquet(?) GROUP BY user_id"
-        return duckdb.execute(sql, [path]).to_arrow_table()
-    import polars as pl
-
-    lf = pl.scan_parquet(path).group_by("user_id").agg(pl.col("timestamp").max().alias("last"))
-    return lf.collect()
+OWN = {  # the engine's own hand-written query: what an analyst writes for the same answer
+    ("duckdb", "active_users (day)"): lambda path: __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; SELECT date_trunc('day', timestamp) AS period_start, "
+        f"count(DISTINCT user_id) AS active_users FROM read_parquet('{path}') GROUP BY 1 "
+        "ORDER BY 1"
+    ).df().set_index("period_start")["active_users"],
+    ("polars", "active_users (day)"): lambda path: (
+        __import__("polars").scan_parquet(path)
+        .group_by(__import__("polars").col("timestamp").dt.convert_time_zone("Asia/Shanghai")
+                  .dt.truncate("1d").alias("period_start"))
+        .agg(__import__("polars").col("user_id").n_unique().alias("active_users"))
+        .sort("period_start").collect().to_pandas().set_index("period_start")["active_users"]
+    ),
+    ("duckdb", "retention (week, 12, first_time)"): lambda path: __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; "
+        "WITH uw AS (SELECT DISTINCT user_id, date_trunc('week', timestamp) AS w "
+        f"FROM read_parquet('{path}')), "
+        "f AS (SELECT user_id, min(w) AS c FROM uw GROUP BY 1), "
+        "lim AS (SELECT max(w) - INTERVAL 11 WEEK AS lo FROM uw) "
+        "SELECT c AS cohort, date_diff('week', c, w) AS k, count(*) AS n "
+        "FROM f JOIN uw USING (user_id), lim WHERE c >= lim.lo "
+        "AND date_diff('week', c, w) < 12 GROUP BY 1, 2 ORDER BY 1, 2"
+    ).df(),
+    ("polars", "retention (week, 12, first_time)"): lambda path: (lambda pl: (
+        pl.scan_parquet(path)
+        .select("user_id", pl.col("timestamp").dt.convert_time_zone("Asia/Shanghai")
+                .dt.truncate("1w").alias("w")).unique()
+        .pipe(lambda uw: uw.group_by("user_id").agg(pl.col("w").min().alias("c"))
+              .join(uw, on="user_id"))
+        .filter(pl.col("c") >= pl.col("w").max() - pl.duration(weeks=11))
+        .with_columns(((pl.col("w") - pl.col("c")).dt.total_days() // 7).alias("k"))
+        .filter(pl.col("k") < 12)
+        .group_by("c", "k").agg(pl.len().alias("n")).sort("c", "k").collect().to_pandas()
+    ))(__import__("polars")),
+    ("duckdb", "stickiness (day)"): lambda path: __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; SELECT n AS intervals, count(*) AS n FROM ("
+        "SELECT user_id, count(DISTINCT date_trunc('day', timestamp)) AS n "
+        f"FROM read_parquet('{path}') GROUP BY 1) GROUP BY 1 ORDER BY 1"
+    ).df(),
+    ("polars", "stickiness (day)"): lambda path: (lambda pl: (
+        pl.scan_parquet(path)
+        .group_by("user_id")
+        .agg(pl.col("timestamp").dt.convert_time_zone("Asia/Shanghai").dt.truncate("1d")
+             .n_unique().alias("intervals"))
+        .group_by("intervals").agg(pl.len().alias("n")).sort("intervals").collect().to_pandas()
+    ))(__import__("polars")),
+    # churn_labels: max(timestamp) per user, ids and times returned
+    ("duckdb", "churn_labels (30D)"): lambda path: __import__("duckdb").execute(
+        "SELECT user_id, max(timestamp) AS last FROM read_parquet(?) GROUP BY user_id", [path]
+    ).to_arrow_table(),
+    ("polars", "churn_labels (30D)"): lambda path: (
+        __import__("polars").scan_parquet(path).group_by("user_id")
+        .agg(__import__("polars").col("timestamp").max().alias("last")).collect()
+    ),
+}
 
 
 def digest(out):
@@ -97,30 +157,29 @@ def digest(out):
     return [int(len(out)), int(us.sum())]
 
 
+scanned = 0.0
 path, engine, mode, name = sys.argv[1:5]
 t0 = time.perf_counter()
 if mode == "own":
-    out = own(path, engine, name)
-    secs = time.perf_counter() - t0
-    with open("/proc/self/status") as fh:
-        peak = next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmHWM:"))
-    print(json.dumps({"seconds": secs, "peak": peak, "answer": "", "digest": digest(out)}))
-    sys.exit(0)
-if mode == "eager":
+    out = OWN[(engine, name)](path)
+elif mode == "eager":
     log = read_events(path, engine=engine, tz="Asia/Shanghai")
 else:
     log = scan_events(path, engine=engine, tz="Asia/Shanghai")
-scanned = time.perf_counter() - t0
-out = METRICS[name](log)
+    scanned = time.perf_counter() - t0
+if mode != "own":
+    out = METRICS[name](log)
 secs = time.perf_counter() - t0
 # VmHWM is this process's own high-water mark (ru_maxrss would include the parent's, which
 # Linux carries across fork and exec)
 with open("/proc/self/status") as fh:
     peak = next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmHWM:"))
+check = digest(out) if name.startswith("churn_labels") else None
+if name.startswith("churn_labels") and mode == "own":
+    out = pd.DataFrame()  # compared through the digest
 if hasattr(out, "to_frame"):
     out = out.to_frame()
 answer = out.to_json(orient="split", double_precision=15, date_format="iso")
-check = digest(out) if name.startswith("churn_labels") else None
 result = {"seconds": secs, "peak": peak, "answer": answer, "digest": check, "scan": scanned}
 print(json.dumps(result))
 """
@@ -150,6 +209,27 @@ def _same(a: str, b: str) -> bool:
     except AssertionError:
         return False
     return True
+
+
+def _same_values(name: str, a: str, own: str) -> bool:
+    """Whether the engine's own query gives the lazy answer's values.
+
+    Active users: the counts of the periods with activity; retention: the total of the cells;
+    stickiness: the users per number of active days (the own query has no empty buckets).
+    """
+    import io
+
+    fa = pd.read_json(io.StringIO(a), orient="split", typ="frame")
+    fo = pd.read_json(io.StringIO(own), orient="split", typ="frame")
+    if name.startswith("retention"):
+        return int(fa["count"].sum()) == int(fo["n"].sum())
+    if name.startswith("stickiness"):
+        got = fa[fa["count"] > 0]
+        return bool(got["intervals"].tolist() == fo["intervals"].tolist()) and bool(
+            got["count"].tolist() == fo["n"].tolist()
+        )
+    got = fa.iloc[:, 0].to_numpy()
+    return bool(got[got != 0].tolist() == fo.iloc[:, 0].tolist())
 
 
 def burst_path(n: int, k: int, cache_dir: Path) -> Path:
@@ -203,36 +283,58 @@ def main() -> None:
     ap.add_argument("--engines", nargs="+", default=["duckdb", "polars"])
     ap.add_argument("--burst", type=int, default=1, help="events per visit (see above)")
     ap.add_argument("--smoke", action="store_true", help="one metric, to check the script runs")
+    ap.add_argument("--metrics", nargs="+", default=None, help="only these metrics")
+    ap.add_argument("--skip-eager", action="store_true", help="time lazy and own queries only")
+    ap.add_argument("--cache-dir", type=Path, default=HERE / ".cache")
     ap.add_argument("--only", nargs="+", help="with --users: only these functions (prefixes)")
     ap.add_argument(
         "--users",
         action="store_true",
         help="the per-user churn answers instead, with the engine's own query for churn_labels",
     )
-    ap.add_argument("--cache-dir", type=Path, default=HERE / ".cache")
     args = ap.parse_args()
     n = h.parse_size(args.size)
     path = h.ensure_cached(n, 0, args.cache_dir, lambda s: print(s, file=sys.stderr))
     if args.burst > 1:
         path = burst_path(n, args.burst, args.cache_dir)
-    metrics = METRICS[:1] if args.smoke else METRICS
+    metrics = METRICS[:1] if args.smoke else (args.metrics or METRICS)
     if args.users:
         chosen = [m for m in USER_METRICS if not args.only or m.startswith(tuple(args.only))]
         users(path, args.engines, chosen[:1] if args.smoke else chosen)
         return
     print(f"{h.size_label(n)} events, {path.name}")
-    print("| engine | metric | eager s | lazy s | eager peak MB | lazy peak MB | same answer |")
-    print("|---|---|---:|---:|---:|---:|:---:|")
+    print(
+        "| engine | metric | eager s | lazy s | own query s | lazy / own | eager peak MB | "
+        "lazy peak MB | own peak MB | same answer |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|:---:|")
     for engine in args.engines:
         for name in metrics:
-            e = _run(path, engine, "eager", name)
+            e = None if args.skip_eager else _run(path, engine, "eager", name)
             lz = _run(path, engine, "lazy", name)
-            same = "yes" if _same(str(e["answer"]), str(lz["answer"])) else "NO"
-            print(
-                f"| {engine} | {name} | {float(e['seconds']):.2f} | {float(lz['seconds']):.2f} | "
-                f"{float(e['peak']) / 1e6:.0f} | {float(lz['peak']) / 1e6:.0f} | {same} |",
-                flush=True,
-            )
+            own = _own(path, engine, name)
+            same = "yes"
+            if e is not None and not _same(str(e["answer"]), str(lz["answer"])):
+                same = "NO"
+            if own is not None and not _same_values(name, str(lz["answer"]), str(own["answer"])):
+                same = "NO (own)"
+            cells = [
+                "-" if e is None else f"{float(e['seconds']):.2f}",
+                f"{float(lz['seconds']):.2f}",
+                "-" if own is None else f"{float(own['seconds']):.2f}",
+                "-" if own is None else f"{float(lz['seconds']) / float(own['seconds']):.2f}",
+                "-" if e is None else f"{float(e['peak']) / 1e6:.0f}",
+                f"{float(lz['peak']) / 1e6:.0f}",
+                "-" if own is None else f"{float(own['peak']) / 1e6:.0f}",
+            ]
+            print(f"| {engine} | {name} | {' | '.join(cells)} | {same} |", flush=True)
+
+
+def _own(path: Path, engine: str, name: str) -> dict[str, float | str] | None:
+    """Time the engine's own query for a metric, in a fresh process (None: none written)."""
+    if (engine, name) not in OWN_QUERIES:
+        return None
+    return _run(path, engine, "own", name)
 
 
 if __name__ == "__main__":

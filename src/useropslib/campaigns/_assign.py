@@ -38,9 +38,9 @@ def holdout_bucket(users: Any, *, salt: str) -> pd.Series:
     16-byte key (``pandas.util.hash_array``): the same on every machine, run and process
     (unlike Python's ``hash``), and a user's bucket depends on nothing but their id and the
     salt, so adding users never moves existing ones.  The top 53 bits of the 64-bit hash give
-    the number.  Text and integer ids are hashed a whole column at a time (Arrow builds the
-    salted texts, numpy runs SipHash on them), bit-identical to ``pandas.util.hash_array`` of
-    the texts; other ids go through pandas.
+    the number.  Text and integer ids are hashed a whole column at a time (numpy runs SipHash on
+    the ids' Arrow buffers, the salt's whole 8-byte blocks hashed once), bit-identical to
+    ``pandas.util.hash_array`` of the salted texts; other ids go through pandas.
 
     Examples
     --------

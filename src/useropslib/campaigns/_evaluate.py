@@ -121,6 +121,14 @@ def resolve_arms(
                 "assignment values must be 'treatment' or 'control', got "
                 f"{sorted(map(str, labels[bad].unique()))[:5]}."
             )
+        repeated = labels.index.duplicated()
+        if repeated.any():  # each would count twice (the engine route refuses them too)
+            raise InvalidParameterError(
+                f"assignment lists a user more than once ({int(repeated.sum())} repeated ids, "
+                f"e.g. {list(map(str, labels.index[repeated].unique()[:3]))}). Expected one arm "
+                "per user. Hint: keep one row per user, e.g. "
+                "assignment[~assignment.index.duplicated()]."
+            )
         pos = users.get_indexer(labels.index)
         unknown = int((pos < 0).sum())
         if unknown:
@@ -586,7 +594,7 @@ def evaluate(
         Arms given directly (user id -> "treatment" / "control"), overriding the campaign's
         control definition, e.g. the holdout drawn at launch (:func:`assign`) and stored.
         Assigned users without any event count as units whose outcomes are 0 (a warning
-        gives their number on an in-memory log).  On a
+        gives their number on an in-memory log).  Each user must appear once.  On a
         :class:`~useropslib.events.LazyEventLog` the table is joined in the engine.
     min_units : int, default 30
         Fewest users an arm must have.
@@ -601,7 +609,8 @@ def evaluate(
     ------
     InvalidParameterError
         An exposure event or goal events the log lacks (named), arms that
-        overlap, an ``as_of`` before launch, a goal metric without a per-user outcome.
+        overlap, an ``as_of`` before launch, a goal metric without a per-user outcome, an
+        ``assignment`` with labels other than "treatment" / "control" or a user listed twice.
     InsufficientDataError
         An empty arm or one with fewer than ``min_units`` users.
 

@@ -275,18 +275,23 @@ class EngineOutcomes:
 def _given_arms(assignment: Any) -> pd.Series:
     """Return the arms given to ``evaluate``: a categorical Series (control, treatment) by id.
 
-    No per-user Python work: the labels are coded once (free when they are already
+    No per-user Python work: the labels are coded in one pass (free when they are already
     categorical) and the ids are left as they are, to be handed to the engine.
     """
     labels = assignment if isinstance(assignment, pd.Series) else pd.Series(assignment)
-    # checked before coding: pandas 3 deprecates coding values outside the categories
-    bad = ~labels.isin(_ARMS).to_numpy(dtype=bool)
-    if bad.any():
+    # one hash pass over the labels (free when they are categorical), then a lookup of the few
+    # distinct values; a missing label is coded -1 and reported as bad
+    codes, uniques = pd.factorize(labels)
+    known = [u in _ARMS if isinstance(u, str) else False for u in uniques]
+    missing = bool((codes < 0).any())
+    if missing or not all(known):
+        bad = [str(u) for u, ok in zip(uniques, known, strict=True) if not ok]
+        bad += [str(v) for v in labels[codes < 0].unique()] if missing else []
         raise InvalidParameterError(
-            "assignment values must be 'treatment' or 'control', got "
-            f"{sorted(map(str, labels[bad].unique()))[:5]}."
+            f"assignment values must be 'treatment' or 'control', got {sorted(set(bad))[:5]}."
         )
-    coded = pd.Categorical(labels, categories=pd.Index(_ARMS))
+    lookup = np.array([_ARMS.index(str(u)) for u in uniques], dtype=np.int8)
+    coded = pd.Categorical.from_codes(lookup[codes], categories=pd.Index(_ARMS))
     out: pd.Series = pd.Series(coded, index=labels.index, name="arm")
     return out
 

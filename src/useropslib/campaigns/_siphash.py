@@ -2,11 +2,12 @@ r"""SipHash-2-4 of many short texts at once, in numpy: the hash of ``pandas.util
 
 ``holdout_bucket`` hashes the text ``salt + "\x1f" + id`` of every user.  pandas does it one
 Python ``str`` at a time (the text built, encoded to UTF-8, hashed), which costs about a
-microsecond per id at a few million ids.  Here the salted texts are built by Arrow in one
-buffer and hashed by whole columns of 8-byte words, the texts of one length together, so no
-Python object is made per id.  The result is bit-identical to
-``pandas.util.hash_array(texts, categorize=False)`` (pandas' fixed 16-byte key, then its 64-bit
-mixing step); the tests compare both on random unicode and integer ids.
+microsecond per id at a few million ids.  Here the ids are read in place from their Arrow
+buffers and hashed by whole columns of 8-byte words, the ids of one length together, so no
+Python object (and no salted text) is made per id; the salt's whole blocks are hashed once.
+The result is bit-identical to ``pandas.util.hash_array(texts, categorize=False)`` (pandas'
+fixed 16-byte key, then its 64-bit mixing step); the tests compare both on random unicode and
+integer ids.
 """
 
 from __future__ import annotations
@@ -52,25 +53,52 @@ def arrow_text(users: Any) -> Any:
 
 
 def salted_hashes(text: Any, *, prefix: str) -> npt.NDArray[np.uint64]:
-    """``pandas.util.hash_array`` of ``prefix + t`` for every string ``t`` of an Arrow array."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """``pandas.util.hash_array`` of ``prefix + t`` for every string ``t`` of an Arrow array.
 
-    salted = pc.binary_join_element_wise(
-        pa.scalar(prefix, text.type), text, pa.scalar("", text.type)
+    The salted texts are never built: every message starts with the same ``prefix``, so the
+    SipHash state after its whole 8-byte blocks is computed once, and each id's hash starts
+    from that state with the prefix's remaining bytes, its own bytes (read in place from the
+    Arrow buffers) and the length byte of the whole message.
+    """
+    import pyarrow as pa
+
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    head = prefix.encode("utf-8")
+    fixed = len(head) // 8  # whole blocks of the prefix: the same for every id
+    state = _compress(
+        np.frombuffer(head[: 8 * fixed], dtype="<u8").reshape(1, fixed).astype(np.uint64),
+        _start(1),
     )
-    salted = salted.cast(pa.large_binary())
-    n = len(salted)
-    buffers = salted.buffers()
-    offsets = np.frombuffer(buffers[1], dtype="<i8", count=n + 1, offset=8 * salted.offset)
-    data = np.frombuffer(buffers[2], dtype=np.uint8) if n else np.zeros(0, np.uint8)
+    tail = np.frombuffer(head[8 * fixed :], dtype=np.uint8)
+    wide = pa.types.is_large_string(text.type)
+    binary = text.cast(pa.large_binary() if wide else pa.binary())
+    n = len(binary)
+    buffers = binary.buffers()
+    offsets = np.frombuffer(
+        buffers[1],
+        dtype="<i8" if wide else "<i4",
+        count=n + 1,
+        offset=binary.offset * (8 if wide else 4),
+    ).astype(np.int64)
+    data = (
+        np.frombuffer(buffers[2], dtype=np.uint8)
+        if n and buffers[2] is not None
+        else np.zeros(0, np.uint8)
+    )
     lengths = np.diff(offsets)
     out = np.empty(n, dtype=np.uint64)
-    for length in np.unique(lengths):
-        rows = np.flatnonzero(lengths == length)
-        for lo in range(0, rows.size, _CHUNK):
-            part = rows[lo : lo + _CHUNK]
-            out[part] = _siphash24(data, offsets[part], int(length))
+    if n:
+        # the rows grouped by length: one counting (radix) sort, then contiguous runs
+        order = np.argsort(lengths.astype(np.uint32), kind="stable")
+        counts = np.bincount(lengths)
+        bounds = np.r_[0, np.cumsum(counts[counts > 0])]
+        for length, lo, hi in zip(np.flatnonzero(counts), bounds[:-1], bounds[1:], strict=True):
+            for at in range(int(lo), int(hi), _CHUNK):
+                part = order[at : min(at + _CHUNK, int(hi))]
+                out[part] = _siphash24(
+                    data, offsets[part], int(length), tail, len(head) + int(length), state
+                )
     # pandas' redistribution of the 64-bit hashes (hashing._hash_ndarray)
     with np.errstate(over="ignore"):
         out ^= out >> np.uint64(30)
@@ -81,22 +109,23 @@ def salted_hashes(text: Any, *, prefix: str) -> npt.NDArray[np.uint64]:
     return out
 
 
-def _siphash24(
-    data: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], length: int
-) -> npt.NDArray[np.uint64]:
-    """SipHash-2-4 of the ``length``-byte messages starting at ``starts`` in ``data``."""
-    blocks = length // 8 + 1  # the last block holds the tail and the length byte
-    words = np.zeros((starts.size, 8 * blocks), dtype=np.uint8)
-    if length:
-        words[:, :length] = sliding_window_view(data, length)[starts]
-    words[:, -1] = length & 0xFF
-    m = words.view("<u8").astype(np.uint64, copy=False)
-    shape = starts.size
-    v0 = np.full(shape, _K0 ^ 0x736F6D6570736575, dtype=np.uint64)
-    v1 = np.full(shape, _K1 ^ 0x646F72616E646F6D, dtype=np.uint64)
-    v2 = np.full(shape, _K0 ^ 0x6C7967656E657261, dtype=np.uint64)
-    v3 = np.full(shape, _K1 ^ 0x7465646279746573, dtype=np.uint64)
-    tmp = np.empty(shape, dtype=np.uint64)
+_State = tuple[npt.NDArray[np.uint64], ...]
+
+
+def _start(size: int) -> _State:
+    """SipHash's initial state under pandas' key, for ``size`` messages."""
+    return (
+        np.full(size, _K0 ^ 0x736F6D6570736575, dtype=np.uint64),
+        np.full(size, _K1 ^ 0x646F72616E646F6D, dtype=np.uint64),
+        np.full(size, _K0 ^ 0x6C7967656E657261, dtype=np.uint64),
+        np.full(size, _K1 ^ 0x7465646279746573, dtype=np.uint64),
+    )
+
+
+def _compress(m: npt.NDArray[np.uint64], state: _State) -> _State:
+    """Run SipHash's two rounds per 8-byte block ``m[:, j]`` on ``state``, in place."""
+    v0, v1, v2, v3 = state
+    tmp = np.empty(v0.shape, dtype=np.uint64)
 
     def rotl(x: npt.NDArray[np.uint64], b: int) -> None:
         np.right_shift(x, np.uint64(64 - b), out=tmp)
@@ -104,31 +133,72 @@ def _siphash24(
         np.bitwise_or(x, tmp, out=x)
 
     add, xor = np.add, np.bitwise_xor
-
-    def rounds(k: int) -> None:
-        for _ in range(k):  # every step in place: no array is allocated
-            add(v0, v1, out=v0)
-            rotl(v1, 13)
-            xor(v1, v0, out=v1)
-            rotl(v0, 32)
-            add(v2, v3, out=v2)
-            rotl(v3, 16)
-            xor(v3, v2, out=v3)
-            add(v0, v3, out=v0)
-            rotl(v3, 21)
-            xor(v3, v0, out=v3)
-            add(v2, v1, out=v2)
-            rotl(v1, 17)
-            xor(v1, v2, out=v1)
-            rotl(v2, 32)
-
-    for j in range(blocks):
+    for j in range(m.shape[1]):
         mj = m[:, j]
-        v3 ^= mj
-        rounds(2)
-        v0 ^= mj
+        xor(v3, mj, out=v3)
+        for _ in range(2):  # every step in place: no array is allocated
+            _round(v0, v1, v2, v3, rotl, add, xor)
+        xor(v0, mj, out=v0)
+    return v0, v1, v2, v3
+
+
+def _round(
+    v0: npt.NDArray[np.uint64],
+    v1: npt.NDArray[np.uint64],
+    v2: npt.NDArray[np.uint64],
+    v3: npt.NDArray[np.uint64],
+    rotl: Any,
+    add: Any,
+    xor: Any,
+) -> None:
+    add(v0, v1, out=v0)
+    rotl(v1, 13)
+    xor(v1, v0, out=v1)
+    rotl(v0, 32)
+    add(v2, v3, out=v2)
+    rotl(v3, 16)
+    xor(v3, v2, out=v3)
+    add(v0, v3, out=v0)
+    rotl(v3, 21)
+    xor(v3, v0, out=v3)
+    add(v2, v1, out=v2)
+    rotl(v1, 17)
+    xor(v1, v2, out=v1)
+    rotl(v2, 32)
+
+
+def _siphash24(
+    data: npt.NDArray[np.uint8],
+    starts: npt.NDArray[np.int64],
+    length: int,
+    tail: npt.NDArray[np.uint8],
+    total: int,
+    state: _State,
+) -> npt.NDArray[np.uint64]:
+    """Finish SipHash-2-4 of ``length``-byte ids at ``starts`` in ``data`` from ``state``.
+
+    ``state`` is the state after the prefix's whole blocks; ``tail`` the prefix's remaining
+    bytes, which open every id's own blocks; ``total`` the whole message's length in bytes.
+    """
+    rest = tail.size + length
+    blocks = rest // 8 + 1  # the last block holds the remaining bytes and the length byte
+    words = np.zeros((starts.size, 8 * blocks), dtype=np.uint8)
+    words[:, : tail.size] = tail
+    if length:
+        words[:, tail.size : rest] = sliding_window_view(data, length)[starts]
+    words[:, -1] = total & 0xFF
+    m = words.view("<u8").astype(np.uint64, copy=False)
+    v0, v1, v2, v3 = _compress(m, tuple(np.repeat(v, starts.size) for v in state))
+    tmp = np.empty(starts.size, dtype=np.uint64)
+
+    def rotl(x: npt.NDArray[np.uint64], b: int) -> None:
+        np.right_shift(x, np.uint64(64 - b), out=tmp)
+        np.left_shift(x, np.uint64(b), out=x)
+        np.bitwise_or(x, tmp, out=x)
+
     v2 ^= np.uint64(0xFF)
-    rounds(4)
+    for _ in range(4):
+        _round(v0, v1, v2, v3, rotl, np.add, np.bitwise_xor)
     v0 ^= v1
     v0 ^= v2
     v0 ^= v3

@@ -927,7 +927,8 @@ time_unit, allow_empty
             nf = nf.filter(nw.col("t") >= lo)
         if hi is not None:
             nf = nf.filter(nw.col("t") <= hi)
-        got = collect_native(nf.select("uid").unique())
+        # a GROUP BY: narwhals' unique() is a row_number() window on SQL engines, twice as slow
+        got = collect_native(nf.select("uid").group_by("uid").agg())
         column = nw.from_native(got)["uid"] if not isinstance(got, nw.DataFrame) else got["uid"]
         arrow = column.to_arrow()
         if is_arrow_text(arrow.type):  # text stays in Arrow: no Python object per id

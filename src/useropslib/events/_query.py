@@ -32,6 +32,17 @@ import pandas as pd
 from useropslib._checks import check_bool
 from useropslib.events._eventlog import EventLog
 from useropslib.events._lazy import EventsLike, Grain, LazyEventLog, as_event_log
+from useropslib.events._lazycal import (
+    CALENDAR_BACKENDS,
+    active_counts,
+    calendar_probe,
+    first_time_of,
+    range_intervals,
+    raw_names,
+    retention_cells,
+    rolling_points,
+    window_intervals,
+)
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
 from useropslib.events._userindex import UserIndex, user_index
 from useropslib.exceptions import (
@@ -44,6 +55,7 @@ from useropslib.exceptions import (
 from useropslib.models import parse_week_start
 
 __all__ = [
+    "CALENDAR_BACKENDS",
     "NONE_GROUP",
     "AsOf",
     "EventSelector",
@@ -52,20 +64,28 @@ __all__ = [
     "Grain",
     "UserGroups",
     "UserIndex",
+    "active_counts",
+    "calendar_probe",
     "check_grain",
     "check_instant",
     "event_codes",
+    "first_time_of",
     "load",
     "named_events",
     "named_mask",
+    "range_intervals",
+    "raw_names",
     "require_data",
     "resolve_as_of",
     "resolve_groups",
+    "retention_cells",
+    "rolling_points",
     "set_strict_events",
     "strict_events",
     "user_index",
     "value_in",
     "warn_empty",
+    "window_intervals",
 ]
 
 I64 = npt.NDArray[np.int64]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -94,6 +95,17 @@ def _parse_every(every: Any) -> Period:
             "evaluated at the end of whole local days. Hint: every='day'."
         )
     return p
+
+
+def _calendar_every(window: Any, every: Any, period: Period) -> Period:
+    """Return the calendar ``period``; ``every`` applies to rolling windows only."""
+    if every is not None and parse_period(every) != period:
+        raise InvalidParameterError(
+            f"every={every!r} applies to rolling windows only; window={window!r} is a "
+            "calendar period with one value per period. Hint: drop every, or use a rolling "
+            "window such as '7D'."
+        )
+    return period
 
 
 def _points(cal: _Calendar, every: Period, start: Any, end: Any) -> tuple[I64, I64] | None:
@@ -233,16 +245,19 @@ def active_users(
     2024-01-01 00:00:00+00:00    3
     Name: active_users, dtype: int64
     """
+    from useropslib.metrics._lazycal import engine_active_users, engine_ready
+
+    if engine_ready(events, activity_events):  # a lazy log's engine returns the answer
+        kind, arg = _parse_activity_window(window)
+        ev = _calendar_every(window, every, arg) if kind == "calendar" else _parse_every(every)
+        return engine_active_users(
+            events, kind=kind, arg=arg, every=ev, start=start, end=end, tz=tz,
+            activity_events=activity_events, week_start=week_start, as_of=as_of,
+        )  # fmt: skip
     cal = _prepare(events, activity_events, tz, week_start, grain=grain_of(window), as_of=as_of)
     kind, arg = _parse_activity_window(window)
     if kind == "calendar":
-        period: Period = arg
-        if every is not None and parse_period(every) != period:
-            raise InvalidParameterError(
-                f"every={every!r} applies to rolling windows only; window={window!r} is a "
-                "calendar period with one value per period. Hint: drop every, or use a rolling "
-                "window such as '7D'."
-            )
+        period: Period = _calendar_every(window, every, arg)
         rng = _period_range(cal, period, start, end)
         if rng is None:
             _warn_empty("active_users")
@@ -418,9 +433,13 @@ class StickinessResult(MetricResult):
     total: int
     table: pd.DataFrame | None
     _per_user: pd.DataFrame
+    _fetch: Callable[[], pd.DataFrame] | None = None  # a lazy log's per-user rows, on demand
 
     def per_user(self) -> pd.DataFrame:
         """Return each active user's number of active intervals (the people behind each bar).
+
+        On a lazy log the engine returned only the counts; the per-user rows are computed on
+        the first call (reading the users then).
 
         Returns
         -------
@@ -428,7 +447,8 @@ class StickinessResult(MetricResult):
             Columns ``user_id``, ``window_start`` (for ``within="week"``/``"month"``) and
             ``intervals`` (exact counts, never cumulative).
         """
-        out: pd.DataFrame = self._per_user.copy()
+        rows = self._per_user if self._fetch is None else self._fetch()
+        out: pd.DataFrame = rows.copy()
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -485,6 +505,52 @@ def _check_within(within: Any, period: Period) -> Within:
             "does not nest in it. Expected period='day' (Amplitude) or 'hour'."
         )
     return within  # type: ignore[return-value]
+
+
+def _stickiness_options(
+    period: Any,
+    within: Any,
+    interval_count: Any,
+    cumulative: Any,
+    min_events: Any,
+    max_events: Any,
+    activity_events: Any,
+) -> dict[str, Any]:
+    """Check :func:`stickiness`'s options; return its ``params`` (without the calendar)."""
+    p = parse_period(period)
+    w = _check_within(within, p)
+    k = check_int(
+        interval_count, "interval_count", minimum=1, hint="interval_count=2 groups two periods"
+    )
+    if w != "range" and k != 1:
+        raise InvalidParameterError(
+            f"interval_count={interval_count!r} applies to within='range' only. Hint: drop "
+            "interval_count or use within='range'."
+        )
+    lo_ev = check_int(
+        min_events, "min_events", minimum=1, hint="min_events=3 keeps intervals with 3+ events"
+    )
+    hi_ev = None
+    if max_events is not None:
+        hi_ev = check_int(
+            max_events, "max_events", minimum=1, hint="max_events=2 keeps 1 or 2 events"
+        )
+        if hi_ev < lo_ev:
+            raise InvalidParameterError(
+                f"max_events={max_events!r} is below min_events={min_events!r}. Expected "
+                "min_events <= max_events. Hint: for exactly N events pass both as N."
+            )
+    if not isinstance(cumulative, bool | np.bool_):
+        raise InvalidParameterError(f"Invalid cumulative={cumulative!r}. Expected True or False.")
+    return {
+        "period": p,
+        "within": w,
+        "interval_count": k,
+        "cumulative": bool(cumulative),
+        "min_events": lo_ev,
+        "max_events": hi_ev,
+        "activity_events": activity_events,
+    }
 
 
 def stickiness(
@@ -577,47 +643,27 @@ def stickiness(
     >>> stickiness(df, start="2024-01-01", end="2024-01-04", cumulative=True).counts.tolist()
     [2, 1, 1, 0]
     """
+    from useropslib.metrics._lazycal import engine_ready, engine_stickiness
+
+    if engine_ready(events, activity_events):  # a lazy log's engine returns the answer
+        opts = _stickiness_options(
+            period, within, interval_count, cumulative, min_events, max_events, activity_events
+        )
+        return engine_stickiness(
+            events, opts, start=start, end=end, activity_events=activity_events, tz=tz,
+            week_start=week_start, as_of=as_of, empty=_empty_stickiness,
+        )  # fmt: skip
     # counting events per interval needs every event row; presence needs only the roll-up
     counts_events = not (isinstance(min_events, int) and min_events == 1) or max_events is not None
     grain = None if counts_events else grain_of(period)
     cal = _prepare(events, activity_events, tz, week_start, grain=grain, as_of=as_of)
-    p = parse_period(period)
-    w = _check_within(within, p)
-    k = check_int(
-        interval_count, "interval_count", minimum=1, hint="interval_count=2 groups two periods"
+    params: dict[str, Any] = _stickiness_options(
+        period, within, interval_count, cumulative, min_events, max_events, activity_events
     )
-    if w != "range" and k != 1:
-        raise InvalidParameterError(
-            f"interval_count={interval_count!r} applies to within='range' only. Hint: drop "
-            "interval_count or use within='range'."
-        )
-    lo_ev = check_int(
-        min_events, "min_events", minimum=1, hint="min_events=3 keeps intervals with 3+ events"
-    )
-    hi_ev = None
-    if max_events is not None:
-        hi_ev = check_int(
-            max_events, "max_events", minimum=1, hint="max_events=2 keeps 1 or 2 events"
-        )
-        if hi_ev < lo_ev:
-            raise InvalidParameterError(
-                f"max_events={max_events!r} is below min_events={min_events!r}. Expected "
-                "min_events <= max_events. Hint: for exactly N events pass both as N."
-            )
-    if not isinstance(cumulative, bool | np.bool_):
-        raise InvalidParameterError(f"Invalid cumulative={cumulative!r}. Expected True or False.")
+    params.update(tz=cal.tz, week_start=cal.week_start)
+    p, w, k = params["period"], params["within"], params["interval_count"]
+    lo_ev, hi_ev = params["min_events"], params["max_events"]
     criteria = lo_ev > 1 or hi_ev is not None
-    params: dict[str, Any] = {
-        "period": p,
-        "within": w,
-        "interval_count": k,
-        "cumulative": bool(cumulative),
-        "min_events": lo_ev,
-        "max_events": hi_ev,
-        "activity_events": activity_events,
-        "tz": cal.tz,
-        "week_start": cal.week_start,
-    }
     unit = "intervals" if k > 1 else f"{p}s"
 
     def qualifying(users: Any, codes: I64, lo: int, hi: int) -> tuple[I64, I64]:

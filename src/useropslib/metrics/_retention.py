@@ -512,7 +512,16 @@ def retention(
     # local period) only, so a lazy log's roll-up suffices; rolling buckets, counting events
     # and property breakdowns need the rows
     exact_rows = bk != "calendar" or min_occ != 1 or isinstance(breakdown, str)
-    log = load(events, s_sel, r_sel, grain=None if exact_rows else p, tz=tz, week_start=week_start)
+    from useropslib.metrics import _lazycal as eng
+
+    engine = eng.engine_retention_ready(events, s_sel, r_sel, bk, breakdown)  # cells in the engine
+    log = (
+        eng.engine_retention_log(events, s_sel, r_sel, as_of, tz)
+        if engine
+        else load(
+            events, s_sel, r_sel, grain=None if exact_rows else p, tz=tz, week_start=week_start
+        )
+    )
     check_grain(log, "events" if exact_rows else p, "retention")
     z = log.tz if tz is None else check_tz(tz)
     ws = log.week_start if week_start is None else parse_week_start(week_start)
@@ -661,6 +670,12 @@ def retention(
         incomplete3 = (win_end > cutoff) & (kk[None, None, :] >= 1)
         incomplete3 |= (end_of > eff_asof)[None, :, None]
 
+    if engine:  # the kernel above saw no rows: the engine counted the cells
+        counts3 = eng.engine_retention_counts(
+            events, log=log, start=s_sel, ret=r_sel, period=p, tz=z, week_start=ws,
+            as_of_ns=asof_ns, first=first, last=last, n_k=n_k, min_occurrences=min_occ,
+            mode=md, cohort=coh,
+        )  # fmt: skip
     counts3 = counts3[:n_groups]
     incomplete3 = incomplete3[:n_groups]
     if int(counts3[:, :, 0].sum()) == 0:

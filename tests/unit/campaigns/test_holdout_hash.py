@@ -27,7 +27,11 @@ def _unicode_ids(n: int, seed: int) -> list[str]:
     return ["".join(rng.choice(ALPHABET, size=rng.integers(0, 41))) for _ in range(n)]
 
 
-@pytest.mark.parametrize("salt", ["c1", "spring-2024", "用户活动", "x" * 31, "\x1f"])
+# salts whose salted prefix ("salt" + "\x1f") ends inside a block, or exactly on one (8, 16, 32
+# bytes: every prefix byte then lies in the blocks hashed once for all ids)
+@pytest.mark.parametrize(
+    "salt", ["c1", "spring-2024", "用户活动", "x" * 31, "\x1f", "1234567", "é" * 7 + "y", "s" * 15]
+)
 def test_unicode_ids_bucket_bit_identical(salt: str) -> None:
     ids = _unicode_ids(3000, seed=len(salt))
     ids = list(dict.fromkeys(ids))
@@ -38,6 +42,9 @@ def test_unicode_ids_bucket_bit_identical(salt: str) -> None:
     for arr in (pa.array(ids, pa.string()), pa.array(ids, pa.large_string())):
         idx = pd.Index(pd.arrays.ArrowExtensionArray(arr))
         assert np.array_equal(holdout_bucket(idx, salt=salt).to_numpy(), want)
+    # a slice (an Arrow array whose offsets do not start at its buffers' start)
+    sliced = pa.array(["pad", *ids], pa.string()).slice(1)
+    assert np.array_equal(salted_hashes(sliced, prefix=salt + "\x1f"), _hash(ids, salt))
     chunked = pa.chunked_array([ids[:1000], ids[1000:]])
     assert np.array_equal(
         salted_hashes(arrow_text(chunked), prefix=salt + "\x1f"), _hash(ids, salt)
