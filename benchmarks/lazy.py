@@ -5,6 +5,7 @@ Usage::
     python benchmarks/lazy.py --size 10M            # the cached synthetic Parquet of run.py
     python benchmarks/lazy.py --size 10M --burst 8  # denser: 8 events per visit
     python benchmarks/lazy.py --size 20k --smoke    # a few seconds
+    python benchmarks/lazy.py --size 10M --users    # per-user churn answers, own query too
 
 The synthetic log has about 10 events per user over 180 days, nearly all on different days, so a
 roll-up to user-days is barely smaller than the log.  Product logs usually have many events per
@@ -54,8 +55,18 @@ OWN_QUERIES = {
     for name in ("active_users (day)", "retention (week, 12, first_time)", "stickiness (day)")
 }
 
+# per-user churn answers (#15, #19 item 4): one GROUP BY user in the engine on a lazy log
+USER_METRICS = [
+    "churn_labels (30D)",
+    "survival_frame (30D, terminal)",
+    "survival_frame (30D, first_lapse)",
+    "natural_churn_rate (week, 5W)",
+]
+
 CHILD = r"""
 import json, sys, time
+import pandas as pd
+from useropslib import churn as ch
 from useropslib import metrics as m
 from useropslib.events import read_events, scan_events
 METRICS = {
@@ -71,6 +82,12 @@ METRICS = {
         log, period="week", periods=12, cohort="first_time"
     ).to_frame(),
     "stickiness (day)": lambda log: m.stickiness(log).to_frame(),
+    "churn_labels (30D)": lambda log: ch.churn_labels(log, "30D"),
+    "survival_frame (30D, terminal)": lambda log: ch.survival_frame(log, "30D"),
+    "survival_frame (30D, first_lapse)": lambda log: ch.survival_frame(
+        log, "30D", kind="first_lapse", early_window=None
+    ),
+    "natural_churn_rate (week, 5W)": lambda log: ch.natural_churn_rate(log),
 }
 OWN = {  # the engine's own hand-written query: what an analyst writes for the same answer
     ("duckdb", "active_users (day)"): lambda path: __import__("duckdb").sql(
@@ -118,7 +135,29 @@ OWN = {  # the engine's own hand-written query: what an analyst writes for the s
              .n_unique().alias("intervals"))
         .group_by("intervals").agg(pl.len().alias("n")).sort("intervals").collect().to_pandas()
     ))(__import__("polars")),
+    # churn_labels: max(timestamp) per user, ids and times returned
+    ("duckdb", "churn_labels (30D)"): lambda path: __import__("duckdb").execute(
+        "SELECT user_id, max(timestamp) AS last FROM read_parquet(?) GROUP BY user_id", [path]
+    ).to_arrow_table(),
+    ("polars", "churn_labels (30D)"): lambda path: (
+        __import__("polars").scan_parquet(path).group_by("user_id")
+        .agg(__import__("polars").col("timestamp").max().alias("last")).collect()
+    ),
 }
+
+
+def digest(out):
+    # users and the sum of their last times (us), to check own and lazy answers agree
+    import pandas as pd
+
+    if hasattr(out, "to_pandas") and not isinstance(out, pd.DataFrame):
+        out = out.to_pandas()
+    last = out["last_seen" if "last_seen" in out.columns else "last"]
+    us = pd.to_datetime(last, utc=True).astype("datetime64[ns, UTC]").astype("int64") // 1000
+    return [int(len(out)), int(us.sum())]
+
+
+scanned = 0.0
 path, engine, mode, name = sys.argv[1:5]
 t0 = time.perf_counter()
 if mode == "own":
@@ -127,6 +166,7 @@ elif mode == "eager":
     log = read_events(path, engine=engine, tz="Asia/Shanghai")
 else:
     log = scan_events(path, engine=engine, tz="Asia/Shanghai")
+    scanned = time.perf_counter() - t0
 if mode != "own":
     out = METRICS[name](log)
 secs = time.perf_counter() - t0
@@ -134,10 +174,14 @@ secs = time.perf_counter() - t0
 # Linux carries across fork and exec)
 with open("/proc/self/status") as fh:
     peak = next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmHWM:"))
+check = digest(out) if name.startswith("churn_labels") else None
+if name.startswith("churn_labels") and mode == "own":
+    out = pd.DataFrame()  # compared through the digest
 if hasattr(out, "to_frame"):
     out = out.to_frame()
 answer = out.to_json(orient="split", double_precision=15, date_format="iso")
-print(json.dumps({"seconds": secs, "peak": peak, "answer": answer}))
+result = {"seconds": secs, "peak": peak, "answer": answer, "digest": check, "scan": scanned}
+print(json.dumps(result))
 """
 
 
@@ -148,7 +192,9 @@ def _run(path: Path, engine: str, mode: str, name: str) -> dict[str, float | str
         text=True,
         check=True,
     )
-    out: dict[str, float | str] = json.loads(got.stdout.strip().splitlines()[-1])
+    last = got.stdout.strip().splitlines()[-1]
+    # DuckDB may draw its progress bar on stdout, in front of the JSON
+    out: dict[str, float | str] = json.loads(last[last.index('{"seconds"') :])
     return out
 
 
@@ -201,6 +247,36 @@ def burst_path(n: int, k: int, cache_dir: Path) -> Path:
     return path
 
 
+def users(path: Path, engines: list[str], metrics: list[str]) -> None:
+    """Per-user answers: collect-all, lazy, and (churn_labels) the engine's own max(ts) query."""
+    print(f"{path.name}")
+    print(
+        "| engine | function | eager s | lazy s | of which scan s | own s | lazy / own | "
+        "query / own | eager peak MB | lazy peak MB | own peak MB | same answer |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
+    for engine in engines:
+        for name in metrics:
+            e = _run(path, engine, "eager", name)
+            lz = _run(path, engine, "lazy", name)
+            same = _same(str(e["answer"]), str(lz["answer"]))
+            own_s = own_peak = ratio = query = "-"
+            if name.startswith("churn_labels"):
+                o = _run(path, engine, "own", name)
+                same = same and o["digest"] == lz["digest"]
+                own_s = f"{float(o['seconds']):.2f}"
+                own_peak = f"{float(o['peak']) / 1e6:.0f}"
+                ratio = f"{float(lz['seconds']) / float(o['seconds']):.2f}"
+                query = f"{(float(lz['seconds']) - float(lz['scan'])) / float(o['seconds']):.2f}"
+            print(
+                f"| {engine} | {name} | {float(e['seconds']):.2f} | {float(lz['seconds']):.2f} | "
+                f"{float(lz['scan']):.2f} | {own_s} | {ratio} | {query} | "
+                f"{float(e['peak']) / 1e6:.0f} | "
+                f"{float(lz['peak']) / 1e6:.0f} | {own_peak} | {'yes' if same else 'NO'} |",
+                flush=True,
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="1M")
@@ -210,12 +286,22 @@ def main() -> None:
     ap.add_argument("--metrics", nargs="+", default=None, help="only these metrics")
     ap.add_argument("--skip-eager", action="store_true", help="time lazy and own queries only")
     ap.add_argument("--cache-dir", type=Path, default=HERE / ".cache")
+    ap.add_argument("--only", nargs="+", help="with --users: only these functions (prefixes)")
+    ap.add_argument(
+        "--users",
+        action="store_true",
+        help="the per-user churn answers instead, with the engine's own query for churn_labels",
+    )
     args = ap.parse_args()
     n = h.parse_size(args.size)
     path = h.ensure_cached(n, 0, args.cache_dir, lambda s: print(s, file=sys.stderr))
     if args.burst > 1:
         path = burst_path(n, args.burst, args.cache_dir)
     metrics = METRICS[:1] if args.smoke else (args.metrics or METRICS)
+    if args.users:
+        chosen = [m for m in USER_METRICS if not args.only or m.startswith(tuple(args.only))]
+        users(path, args.engines, chosen[:1] if args.smoke else chosen)
+        return
     print(f"{h.size_label(n)} events, {path.name}")
     print(
         "| engine | metric | eager s | lazy s | own query s | lazy / own | eager peak MB | "

@@ -19,7 +19,14 @@ from useropslib.churn._definition import (
     stamps,
     threshold_ns,
 )
-from useropslib.events import EventLog, EventsLike, as_event_log, period_codes, period_starts
+from useropslib.events import (
+    EventLog,
+    EventsLike,
+    LazyEventLog,
+    as_event_log,
+    period_codes,
+    period_starts,
+)
 from useropslib.events._query import check_instant, warn_empty
 from useropslib.events._time import stamp
 from useropslib.exceptions import (
@@ -115,6 +122,10 @@ def churn_labels(
     >>> labels.loc["a", "churned_at"]
     Timestamp('2024-02-04 00:00:00+0000', tz='UTC')
     """
+    if isinstance(events, LazyEventLog):  # one GROUP BY user in the engine
+        from useropslib.churn._lazyuser import lazy_churn_labels
+
+        return lazy_churn_labels(events, definition, as_of=as_of)
     log = as_event_log(events)
     d = as_definition(definition)
     thr = threshold_ns(d)
@@ -142,20 +153,33 @@ def churn_labels(
             codes = first = last = np.empty(0, dtype=np.int64)
         else:
             codes, first, last = act.first_last()
+    return label_frame(_user_index(log, codes), first, last, as_of_ns=as_of_ns, thr=thr, tz=log.tz)
+
+
+def label_frame(
+    index: pd.Index,
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+    *,
+    as_of_ns: int,
+    thr: int,
+    tz: str,
+) -> pd.DataFrame:
+    """Build the :func:`churn_labels` table from each user's first and last activity (UTC ns)."""
     inactive = as_of_ns - last
     churned = inactive >= thr
     censored = (as_of_ns - first) < thr
     churned_at = np.where(churned, last + thr, _I64_MIN)
     labels: pd.DataFrame = pd.DataFrame(
         {
-            "first_seen": stamps(first, log.tz),
-            "last_seen": stamps(last, log.tz),
+            "first_seen": stamps(first, tz),
+            "last_seen": stamps(last, tz),
             "days_inactive": observed_days(inactive),
             "churned": churned,
             "censored": censored,
-            "churned_at": stamps(churned_at, log.tz),
+            "churned_at": stamps(churned_at, tz),
         },
-        index=_user_index(log, codes),
+        index=index,
     )
     return labels
 
@@ -391,6 +415,16 @@ def natural_churn_rate(
     2024-01-01 00:00:00+00:00                 0.2      True
     2024-03-01 00:00:00+00:00                 NaN     False
     """
+    if isinstance(events, LazyEventLog):  # one GROUP BY user in the engine
+        from useropslib.churn._lazyuser import lazy_natural_churn_rate
+
+        return lazy_natural_churn_rate(
+            events,
+            cohort_period=cohort_period,
+            silence=silence,
+            signup_event=signup_event,
+            as_of=as_of,
+        )
     log = as_event_log(events)
     p = parse_period(cohort_period)
     if isinstance(silence, ChurnDefinition):
@@ -426,19 +460,41 @@ def natural_churn_rate(
     active = np.zeros(len(log.users), dtype=bool)
     active[u[back]] = True
 
-    a_c = anchor[codes]
-    ws = log.week_start
-    cohort = period_codes(a_c, p, tz=log.tz, week_start=ws)
+    return natural_table(
+        anchor[codes],
+        active[codes],
+        p,
+        tz=log.tz,
+        week_start=log.week_start,
+        w_ns=w_ns,
+        as_of_ns=as_of_ns,
+    )
+
+
+def natural_table(
+    a_c: npt.NDArray[np.int64],
+    active_c: npt.NDArray[np.bool_],
+    p: str,
+    *,
+    tz: str,
+    week_start: int,
+    w_ns: int,
+    as_of_ns: int,
+    stacklevel: int = 3,
+) -> pd.DataFrame:
+    """Build the :func:`natural_churn_rate` table from each signup and whether they came back."""
+    ws = week_start
+    cohort = period_codes(a_c, p, tz=tz, week_start=ws)
     c0 = int(cohort.min())
     idx = cohort - c0
     n_c = int(idx.max()) + 1
     pending = a_c + w_ns > as_of_ns
-    churned = ~active[codes] & ~pending
+    churned = ~active_c & ~pending
     signups = np.bincount(idx, minlength=n_c)
     n_pending = np.bincount(idx[pending], minlength=n_c)
     n_churned = np.bincount(idx[churned], minlength=n_c)
     all_codes = np.arange(c0, c0 + n_c + 1, dtype=np.int64)
-    starts = period_starts(all_codes, p, tz=log.tz, week_start=ws)
+    starts = period_starts(all_codes, p, tz=tz, week_start=ws)
     ends_ns = starts[1:].tz_convert("UTC").as_unit("ns").asi8
     decided = signups - n_pending
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -456,11 +512,11 @@ def natural_churn_rate(
     out: pd.DataFrame = frame[frame["signups"] > 0]
     if not (decided > 0).any():
         warnings.warn(
-            f"natural_churn_rate: every one of the {codes.size:,} signups is still pending at "
-            f"as_of={stamp(as_of_ns, log.tz)} (signed up less than silence="
+            f"natural_churn_rate: every one of the {a_c.size:,} signups is still pending at "
+            f"as_of={stamp(as_of_ns, tz)} (signed up less than silence="
             f"{pd.Timedelta(w_ns, unit='ns')} before it), so every rate is NaN. Expected signups "
             "whose window has closed. Hint: use a later as_of, a longer log or a shorter silence.",
             InsufficientDataWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
     return out

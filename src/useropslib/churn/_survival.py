@@ -277,7 +277,8 @@ def survival_frame(
     a            50.0      True
     b            75.0     False
     """
-    log = as_event_log(events)
+    if not isinstance(events, LazyEventLog):
+        log = as_event_log(events)
     d = as_definition(definition)
     k = d.kind if kind is None else kind
     if not isinstance(k, str) or k not in _KINDS:
@@ -297,36 +298,45 @@ def survival_frame(
     res_ns = None if resolution is None else window_ns(resolution, "resolution")
     w_ns = None if early_window is None else window_ns(early_window, "early_window")
     thr = threshold_ns(d)
-    if log.n_events == 0 and as_of is None:
-        # a survival frame is a table of users: an empty log has none (the empty-data policy;
-        # the estimators that read the frame raise)
-        warn_empty(
-            "survival_frame: the event log has no events, so the frame has no user",
-            hint="check the filters that produced the log",
+    early: pd.DataFrame | None = None
+    if isinstance(events, LazyEventLog):  # per-user reductions in the engine
+        from useropslib.churn._lazyuser import lazy_survival_parts
+
+        index, first, churn, observed, as_of_ns, early = lazy_survival_parts(
+            events, d, k, as_of=as_of, w_ns=w_ns, thr=thr
         )
-        as_of_ns = 0
-        codes = first = churn = np.empty(0, dtype=np.int64)
-        observed = np.empty(0, dtype=bool)
-    elif k == "terminal":
-        as_of_ns = resolve_as_of(log, as_of)
-        codes, first, last = activity(log, d.activity_events, as_of_ns).first_last()
-        churn = last + thr
-        observed = churn <= as_of_ns
     else:
-        as_of_ns = resolve_as_of(log, as_of)
-        users, ts = activity(log, d.activity_events, as_of_ns).by_user()
-        codes, first, churn, observed = _first_lapse(users, ts, thr, as_of_ns)
+        if log.n_events == 0 and as_of is None:
+            # a survival frame is a table of users: an empty log has none (the empty-data
+            # policy; the estimators that read the frame raise)
+            warn_empty(
+                "survival_frame: the event log has no events, so the frame has no user",
+                hint="check the filters that produced the log",
+            )
+            as_of_ns = 0
+            codes = first = churn = np.empty(0, dtype=np.int64)
+            observed = np.empty(0, dtype=bool)
+        elif k == "terminal":
+            as_of_ns = resolve_as_of(log, as_of)
+            codes, first, last = activity(log, d.activity_events, as_of_ns).first_last()
+            churn = last + thr
+            observed = churn <= as_of_ns
+        else:
+            as_of_ns = resolve_as_of(log, as_of)
+            users, ts = activity(log, d.activity_events, as_of_ns).by_user()
+            codes, first, churn, observed = _first_lapse(users, ts, thr, as_of_ns)
+        index = pd.Index(log.users.take(codes), name="user_id")
+        if w_ns is not None:
+            early = _early_counts(log, codes, first, w_ns, as_of_ns)
     # last_activity: the activity that opened the lapse; the last activity for users not churned
     end = np.where(observed, churn, as_of_ns) if clock == "churn" else churn - thr
     dur_ns = end - first
     if res_ns is not None:
         dur_ns = (dur_ns // res_ns) * res_ns
     frame: pd.DataFrame = pd.DataFrame(
-        {"duration": dur_ns / NS_PER_DAY, "observed": observed},
-        index=pd.Index(log.users.take(codes), name="user_id"),
+        {"duration": dur_ns / NS_PER_DAY, "observed": observed}, index=index
     )
-    if w_ns is not None:
-        early = _early_counts(log, codes, first, w_ns, as_of_ns)
+    if early is not None:
         early.index = frame.index
         frame = pd.concat([frame, early], axis=1)
     if covariates is not None:

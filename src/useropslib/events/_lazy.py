@@ -25,6 +25,7 @@ both are encoded here against the vocabularies, so no query joins codes back.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
@@ -47,6 +48,7 @@ from useropslib.events._time import check_tz, local_ns, period_codes, to_utc_ns
 from useropslib.events._validate import TimeUnit
 from useropslib.exceptions import InvalidParameterError, UseropsError
 from useropslib.models import DateLike, WeekStart, parse_week_start
+from useropslib.models._types import window_ns
 
 __all__ = ["EventsLike", "Grain", "LazyEventLog", "as_event_log"]
 
@@ -934,6 +936,217 @@ time_unit, allow_empty
         else:
             ids = pd.Index(column.to_numpy(), name="user_id")
         return ids
+
+    def user_spans(
+        self,
+        events: Sequence[str] | str | None = None,
+        *,
+        until: DateLike | None = None,
+        totals: bool = False,
+    ) -> pd.DataFrame:
+        """First and last time of each user's rows of ``events`` at or before ``until``.
+
+        One ``GROUP BY`` user in the engine (``min`` and ``max`` of the time), sorted there by
+        id; one row per user is collected, and the user vocabulary is not read.  What churn
+        labels and survival frames need from a lazy log.
+
+        Parameters
+        ----------
+        events : str or sequence of str, optional
+            Event names; default every event.
+        until : datetime-like, optional
+            Last time counted (inclusive); naive values are read in the log's zone.
+        totals : bool, default False
+            Also count the rows (``rows``) and sum their values (``value``; a missing value,
+            or a log without values, adds 0), in the same query.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by user id (``user_id``, in the order of :attr:`users`; users without such
+            a row are absent), columns ``first`` and ``last`` (aware, in the log's zone), and
+            ``rows`` and ``value`` with ``totals=True``.
+
+        Raises
+        ------
+        InvalidParameterError
+            An unknown event name (with close known names), an unreadable ``until`` or a
+            ``totals`` that is not a bool.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, 'open' AS event, TIMESTAMPTZ "
+        ...     "'2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR AS timestamp FROM range(5) t(i)")
+        >>> LazyEventLog.scan(rel, tz="UTC").user_spans(until="2024-01-01 02:00")
+                                    first                      last
+        user_id
+        u0      2024-01-01 00:00:00+00:00 2024-01-01 02:00:00+00:00
+        u1      2024-01-01 01:00:00+00:00 2024-01-01 01:00:00+00:00
+        """
+        from useropslib._checks import check_bool
+        from useropslib.events._lazyuser import user_spans
+
+        return user_spans(self, events, until=until, totals=check_bool(totals, "totals"))
+
+    def user_first_gap(
+        self,
+        min_gap: str | dt.timedelta,
+        events: Sequence[str] | str | None = None,
+        *,
+        until: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Each user's earliest row of ``events`` whose next one comes ``min_gap`` or more later.
+
+        A window ``LAG`` per user in the engine gives the silences between consecutive rows;
+        one ``GROUP BY`` user keeps the earliest start of a silence of at least ``min_gap``
+        (rows after ``until`` are not read, so the silence must close by then).  One row per
+        such user is collected.
+
+        Parameters
+        ----------
+        min_gap : str or timedelta
+            The least silence, e.g. ``"30D"``.
+        events : str or sequence of str, optional
+            Event names; default every event.
+        until : datetime-like, optional
+            Last time read (inclusive); naive values are read in the log's zone.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by user id (``user_id``, in the order of :attr:`users`; users without such
+            a silence are absent), column ``at``: the row that opens the first long silence.
+
+        Raises
+        ------
+        InvalidParameterError
+            A non-positive window, an unknown event name or an unreadable ``until``.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, 'open' AS event, TIMESTAMPTZ "
+        ...     "'2024-01-01 00:00:00+00' + i * i * INTERVAL 1 DAY AS timestamp FROM range(5) t(i)")
+        >>> LazyEventLog.scan(rel, tz="UTC").user_first_gap("5D")
+                                       at
+        user_id
+        u0      2024-01-05 00:00:00+00:00
+        u1      2024-01-02 00:00:00+00:00
+        """
+        from useropslib.events._lazyuser import user_first_gap
+
+        return user_first_gap(self, window_ns(min_gap, "min_gap"), events, until=until)
+
+    def user_event_counts(
+        self,
+        window: str | dt.timedelta,
+        *,
+        anchor_events: Sequence[str] | str | None = None,
+        until: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Rows per user and event in the ``window`` that opens with the user's first anchor row.
+
+        The first anchor row per user (one ``GROUP BY``) is joined back to the rows in the
+        engine; every row in ``[first, first + window)`` and at or before ``until`` is counted
+        per (user, event name), pivoted there to one column per event name: one row per user
+        with an anchor row is collected.
+
+        Parameters
+        ----------
+        window : str or timedelta
+            Length of the window after the first anchor row, e.g. ``"7D"``.
+        anchor_events : str or sequence of str, optional
+            The events that open the window; default every event.
+        until : datetime-like, optional
+            Last time read (inclusive); naive values are read in the log's zone.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by user id (``user_id``, users with an anchor row, in the order of
+            :attr:`users`), one int64 column per event name with a row at or before ``until``
+            (in the order of :attr:`event_names`).
+
+        Raises
+        ------
+        InvalidParameterError
+            A non-positive window, an unknown event name or an unreadable ``until``.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, CASE WHEN i < 2 THEN 'signup' ELSE 'open' END "
+        ...     "AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 DAY AS timestamp "
+        ...     "FROM range(6) t(i)")
+        >>> LazyEventLog.scan(rel, tz="UTC").user_event_counts("3D", anchor_events="signup")
+                 open  signup
+        user_id
+        u0          1       1
+        u1          1       1
+        """
+        from useropslib.events._lazyuser import user_event_counts
+
+        w = window_ns(window, "window")
+        return user_event_counts(self, w, anchor_events, until=until)
+
+    def user_returns(
+        self,
+        window: str | dt.timedelta,
+        *,
+        anchor_events: Sequence[str] | str | None = None,
+        events: Sequence[str] | str | None = None,
+        until: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Each user's first anchor row, and whether a row of ``events`` follows within ``window``.
+
+        The first anchor row per user (one ``GROUP BY``) is joined back to the rows of
+        ``events`` in the engine; a user *returned* when one of them falls in
+        ``(first, first + window]`` (and at or before ``until``).  One row per user with an
+        anchor row is collected.
+
+        Parameters
+        ----------
+        window : str or timedelta
+            Length of the window after the first anchor row, e.g. ``"5W"``.
+        anchor_events : str or sequence of str, optional
+            The events whose first row anchors the window; default every event.
+        events : str or sequence of str, optional
+            The events that count as a return; default every event.
+        until : datetime-like, optional
+            Last time read (inclusive); naive values are read in the log's zone.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by user id (``user_id``, users with an anchor row, in the order of
+            :attr:`users`), columns ``anchor`` (aware, in the log's zone) and ``returned``.
+
+        Raises
+        ------
+        InvalidParameterError
+            A non-positive window, an unknown event name or an unreadable ``until``.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> rel = duckdb.sql(
+        ...     "SELECT 'u' || (i % 2) AS user_id, CASE WHEN i < 2 THEN 'signup' ELSE 'open' END "
+        ...     "AS event, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * i * INTERVAL 1 DAY AS "
+        ...     "timestamp FROM range(4) t(i)")
+        >>> LazyEventLog.scan(rel, tz="UTC").user_returns("5D", anchor_events="signup")
+                                   anchor  returned
+        user_id
+        u0      2024-01-01 00:00:00+00:00      True
+        u1      2024-01-02 00:00:00+00:00     False
+        """
+        from useropslib.events._lazyuser import user_returns
+
+        w = window_ns(window, "window")
+        return user_returns(self, w, anchor_events, events, until=until)
 
     def arm_totals(
         self,

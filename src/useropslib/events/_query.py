@@ -31,7 +31,7 @@ import pandas as pd
 
 from useropslib._checks import check_bool
 from useropslib.events._eventlog import EventLog
-from useropslib.events._lazy import EventsLike, Grain, as_event_log
+from useropslib.events._lazy import EventsLike, Grain, LazyEventLog, as_event_log
 from useropslib.events._lazycal import (
     CALENDAR_BACKENDS,
     active_counts,
@@ -751,7 +751,7 @@ def check_instant(value: Any, *, tz: str, name: str) -> int | None:
 
 
 def resolve_as_of(
-    log: EventLog,
+    log: EventLog | LazyEventLog,
     as_of: Any = None,
     *,
     tz: str | None = None,
@@ -762,7 +762,7 @@ def resolve_as_of(
 
     Parameters
     ----------
-    log : EventLog
+    log : EventLog or LazyEventLog
         The log.
     as_of : str, datetime, Timestamp or None
         What the caller gave; naive values are read in ``tz``.
@@ -798,14 +798,14 @@ def resolve_as_of(
     useropslib.exceptions.InvalidParameterError: as_of=2023-12-31 00:00:00+00:00 is before the first event of the log (2024-01-31 00:00:00+00:00). ...
     """  # noqa: E501
     zone = log.tz if tz is None else check_tz(tz)
-    ts = log.timestamps_ns
     if as_of is None:
         if log.as_of_ns is None:
             return None
         return AsOf(ns=int(log.as_of_ns), given=log.as_of_source == "given", tz=zone)
     ns = to_utc_ns(as_of, tz=zone, name=param)
-    if ts.size and not allow_before:
-        first = int(ts.min())
+    start = log.start  # a LazyEventLog knows it from its scan
+    if start is not None and not allow_before:
+        first = int(start.value)
         if ns < first:
             raise InvalidParameterError(
                 f"{param}={stamp(ns, zone)} is before the first event of the log "

@@ -14,7 +14,7 @@ import pandas as pd
 
 from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib.events import EventLog, EventsLike, as_event_log
+from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log
 from useropslib.events._query import named_events, named_mask, warn_empty
 from useropslib.events._query import resolve_as_of as resolve_log_as_of
 from useropslib.events._time import stamp
@@ -135,7 +135,15 @@ RFM_SEGMENT_MAPS: Mapping[str, tuple[int, tuple[RFMRule, ...]]] = {
 Method = Literal["quantile", "fixed"]
 
 
-def resolve_as_of(log: EventLog, as_of: Any) -> tuple[int, pd.Timestamp | None]:
+def _no_values() -> InvalidParameterError:
+    return InvalidParameterError(
+        "The event log has no values, so the monetary score cannot be computed. Expected "
+        "a log built with a value column. Hint: build it with value_col='amount', or pass "
+        "value_col= naming a numeric property."
+    )
+
+
+def resolve_as_of(log: EventLog | LazyEventLog, as_of: Any) -> tuple[int, pd.Timestamp | None]:
     """Return ``as_of`` (default the log's) as UTC ns and as the result's timestamp.
 
     An empty log without an ``as_of`` has no date: the timestamp is None and the ns is 0 (any
@@ -486,7 +494,10 @@ def rfm(
     b                25.0          1     100.0      113  Others
     c                 5.0          2       7.0      221  Others
     """
-    log = as_event_log(events)
+    # a lazy log answers with one GROUP BY user in the engine (a property value column, or
+    # every event with a value, reads the rows)
+    in_engine = isinstance(events, LazyEventLog) and value_col is None and purchase_event
+    log = events if isinstance(events, LazyEventLog) and in_engine else as_event_log(events)
     as_of_ns, shown_as_of = resolve_as_of(log, as_of)
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 2:
         raise InvalidParameterError(
@@ -506,40 +517,46 @@ def rfm(
     fixed = _fixed_edges(edges, bins) if method == "fixed" else None
     rules = _check_segment_map(segment_map, bins)
 
-    in_time = log.timestamps_ns <= as_of_ns
-    if value_col is None:
-        if log.values is None:
-            raise InvalidParameterError(
-                "The event log has no values, so the monetary score cannot be computed. Expected "
-                "a log built with a value column. Hint: build it with value_col='amount', or pass "
-                "value_col= naming a numeric property."
-            )
-        amounts = np.asarray(log.values, dtype=np.float64)
+    chosen: Any = purchase_event
+    if isinstance(log, LazyEventLog):
+        if not log.has_values:
+            raise _no_values()
+        from useropslib.segments._lazyuser import lazy_rfm_totals
+
+        index, freq_c, money_c, last_c = lazy_rfm_totals(log, purchase_event, as_of_ns)
     else:
-        raw = log.property_values(value_col)
-        amounts = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
-        bad = raw.notna().to_numpy() & ~np.isfinite(amounts)
-        if bad.any():
-            raise InvalidParameterError(
-                f"value_col={value_col!r} has non-numeric or infinite values (e.g. "
-                f"{raw[bad].iloc[0]!r}). Expected finite numbers. Hint: clean the column."
-            )
-    chosen: Any
-    if purchase_event is None:
-        is_buy = ~np.isnan(amounts)
-        chosen = None
-    else:
-        is_buy = event_mask(log, purchase_event, "purchase_event")
-        chosen = purchase_event
-    sel = in_time & is_buy
-    u = log.user_codes[sel].astype(np.int64)
-    n_users = len(log.users)
-    freq_all = np.bincount(u, minlength=n_users)
-    money_all = np.bincount(u, weights=np.nan_to_num(amounts[sel]), minlength=n_users)
-    last_all = np.full(n_users, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last_all, u, log.timestamps_ns[sel])
-    cust = np.flatnonzero(freq_all > 0)
-    if cust.size == 0:
+        in_time = log.timestamps_ns <= as_of_ns
+        if value_col is None:
+            if log.values is None:
+                raise _no_values()
+            amounts = np.asarray(log.values, dtype=np.float64)
+        else:
+            raw = log.property_values(value_col)
+            amounts = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+            bad = raw.notna().to_numpy() & ~np.isfinite(amounts)
+            if bad.any():
+                raise InvalidParameterError(
+                    f"value_col={value_col!r} has non-numeric or infinite values (e.g. "
+                    f"{raw[bad].iloc[0]!r}). Expected finite numbers. Hint: clean the column."
+                )
+        if purchase_event is None:
+            is_buy = ~np.isnan(amounts)
+            chosen = None
+        else:
+            is_buy = event_mask(log, purchase_event, "purchase_event")
+            chosen = purchase_event
+        sel = in_time & is_buy
+        u = log.user_codes[sel].astype(np.int64)
+        n_users = len(log.users)
+        freq_all = np.bincount(u, minlength=n_users)
+        money_all = np.bincount(u, weights=np.nan_to_num(amounts[sel]), minlength=n_users)
+        last_all = np.full(n_users, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(last_all, u, log.timestamps_ns[sel])
+        cust = np.flatnonzero(freq_all > 0)
+        index = pd.Index(log.users.take(cust), name="user_id")
+        freq_c = freq_all[cust].astype(np.int64)
+        money_c, last_c = money_all[cust].astype(np.float64), last_all[cust]
+    if len(index) == 0:
         warnings.warn(
             "No customer: no user has a purchase event ("
             + (f"purchase_event={chosen!r}" if chosen is not None else "an event with a value")
@@ -549,14 +566,14 @@ def rfm(
             InsufficientDataWarning,
             stacklevel=2,
         )
-    recency = (as_of_ns - last_all[cust]) / _DAY_NS
-    frequency = freq_all[cust].astype(np.float64)
-    monetary = money_all[cust].astype(np.float64)
+    recency = (as_of_ns - last_c) / _DAY_NS
+    frequency = freq_c.astype(np.float64)
+    monetary = money_c.astype(np.float64)
 
     dims = {"recency": recency, "frequency": frequency, "monetary": monetary}
     if fixed is not None:
         cuts = fixed
-    elif cust.size:
+    elif len(index):
         qs = np.arange(1, bins) / bins
         cuts = {k: np.quantile(v, qs) for k, v in dims.items()}
     else:
@@ -569,7 +586,6 @@ def rfm(
     sep = "" if bins < 10 else "-"
     parts = [pd.Series(x, dtype=np.int64).astype(str) for x in (r, f, m)]
     cell = parts[0] + sep + parts[1] + sep + parts[2]
-    index = pd.Index(log.users.take(cust), name="user_id")
     table = pd.DataFrame(
         {
             "recency_days": recency,
