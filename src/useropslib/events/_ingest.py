@@ -238,8 +238,9 @@ def property_frame(df: pd.DataFrame, columns: Sequence[Any]) -> pd.DataFrame:
     """
     data = {c: df[c].copy(deep=True).reset_index(drop=True) for c in columns}
     out = pd.DataFrame(data, copy=False)
-    out.columns = df.columns[df.columns.get_indexer(columns)]
-    return out
+    out.columns = df.columns[df.columns.get_indexer(pd.Index(columns))]
+    result: pd.DataFrame = out
+    return result
 
 
 def merge_identities(
