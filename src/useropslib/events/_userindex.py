@@ -219,12 +219,25 @@ def build_user_index(
         users = user_codes[by_time]
     row_bits = max(1, (n - 1).bit_length())
     user_bits = max(1, (n_users - 1).bit_length())
-    if row_bits + user_bits <= 63:
-        # a stable sort by user: the low bits carry the (time-ordered) position
-        key = users.astype(np.int64)
-        key <<= row_bits
-        key |= np.arange(n, dtype=np.int64)
+    # rows already in time order: the event code rides in the key's lowest bits, so the sort
+    # also delivers the events in index order (no gather of the event column afterwards)
+    ev_bits = max(1, (n_event_names - 1).bit_length()) if by_time is None else 0
+    if row_bits + user_bits + ev_bits > 63:
+        ev_bits = 0
+    events_sorted: npt.NDArray[Any] | None = None
+    if row_bits + user_bits + ev_bits <= 63:
+        # a stable sort by user: the bits below the user carry the (time-ordered) position
+        key = np.left_shift(users, row_bits + ev_bits, dtype=np.int64)
+        rows = np.arange(n, dtype=np.int64)
+        if ev_bits:
+            rows <<= ev_bits
+            rows |= event_codes
+        key |= rows
+        del rows
         key.sort()
+        if ev_bits:
+            events_sorted = _narrow(key & ((1 << ev_bits) - 1), n_event_names)
+            key >>= ev_bits
         key &= (1 << row_bits) - 1
         pos = key
     else:  # beyond 2**63 user x row combinations: numpy's stable sort
@@ -233,7 +246,10 @@ def build_user_index(
     order = pos if by_time is None else by_time[pos]
     if n <= _I32_MAX:
         order = order.astype(np.int32)
-    return UserIndex(order=order, **kw)
+    idx = UserIndex(order=order, **kw)
+    if events_sorted is not None:
+        idx.__dict__["_events"] = _readonly(events_sorted)  # the cached property, filled
+    return idx
 
 
 def user_index(log: EventLog) -> UserIndex:
