@@ -391,6 +391,7 @@ _I32_MAX = int(np.iinfo(np.int32).max)
 # the direct address table: slots of 16 bytes, at most this many slots per row (else a hash)
 _SLOT_SHIFT = 4
 _SLOTS_PER_ROW = 4
+_FEW_OBJECTS = 1_024
 
 
 def _object_addresses(values: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
@@ -411,10 +412,10 @@ def _codes_by_address(
 
     Two live objects are at least 16 bytes apart (a reference count and a type pointer), so
     ``(address - lowest) >> 4`` numbers them without collisions.  When that range has at most
-    ``_SLOTS_PER_ROW`` slots per row, one scatter marks the slots in use and a running count
-    over the table gives each object its rank; no hashing.  Returns the codes, in order of first
-    appearance as ``pd.factorize`` gives them, and the first row of each code; None when the
-    addresses are spread too far for a table.
+    ``_SLOTS_PER_ROW`` slots per row, one scatter marks the slots in use, the used slots are
+    numbered in address order and one gather reads each row's number; no hashing.  Returns the
+    codes, renumbered in order of first appearance as ``pd.factorize`` gives them, and the first
+    row of each code; None when the addresses are spread too far for a table.
     """
     n = int(addresses.size)
     lo, hi = int(addresses.min()), int(addresses.max())
@@ -425,13 +426,15 @@ def _codes_by_address(
     slot >>= _SLOT_SHIFT
     seen = np.zeros(slots, dtype=bool)
     seen[slot] = True
-    small = slots <= _I32_MAX
-    table = np.cumsum(seen, dtype=np.int32 if small else np.int64)  # rank + 1 of used slots
+    used = np.flatnonzero(seen)  # the slots in use, in address order
     del seen
-    k = int(table[-1])
-    by_addr = table[slot]  # codes in address order, from 1
+    k = int(used.size)
+    code_dtype = np.int32 if k <= _I32_MAX else np.int64
+    table = np.empty(slots, dtype=code_dtype)  # read at used slots only
+    table[used] = np.arange(k, dtype=code_dtype)
+    del used
+    by_addr = table[slot]  # codes in address order
     del slot, table
-    by_addr -= 1
     rows = np.arange(n, dtype=np.int32 if n <= _I32_MAX else np.int64)
     first = np.full(k, n, dtype=rows.dtype)
     np.minimum.at(first, by_addr, rows)
@@ -458,8 +461,10 @@ def factorize_ids(s: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]
         values = np.ascontiguousarray(s.to_numpy(dtype=object))
         addresses = _object_addresses(values)
         head = addresses[:_SHARED_SAMPLE]
-        if pd.unique(head).size * 4 <= head.size:  # objects repeat: identity pays off
-            direct = _codes_by_address(addresses)
+        n_head = pd.unique(head).size
+        if n_head * 4 <= head.size:  # objects repeat: identity pays off
+            # a few objects (event names): a small hash table beats a table over their range
+            direct = _codes_by_address(addresses) if n_head > _FEW_OBJECTS else None
             if direct is not None:
                 id_codes, at = direct
             else:

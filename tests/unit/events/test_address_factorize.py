@@ -17,6 +17,7 @@ def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
     monkeypatch.setattr(_ingest, "_SHARED_SAMPLE", 1_000)
     # a huge slot budget forces the table; none forces pd.factorize of the addresses
     monkeypatch.setattr(_ingest, "_SLOTS_PER_ROW", 10**12 if request.param == "direct" else 0)
+    monkeypatch.setattr(_ingest, "_FEW_OBJECTS", 0)
     return str(request.param)
 
 
@@ -98,3 +99,22 @@ def test_log_properties_unchanged_by_later_edits() -> None:
     log = EventLog.from_pandas(df)
     df.loc[0, "channel"] = "mail"
     assert log.properties["channel"].tolist() == ["web", "app"]
+
+
+def test_few_objects_take_the_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ingest, "_SHARED_MIN_ROWS", 1)
+    monkeypatch.setattr(_ingest, "_SHARED_SAMPLE", 1_000)
+    calls: list[int] = []
+    real = _ingest._codes_by_address
+
+    def spy(addresses: np.ndarray) -> object:
+        calls.append(addresses.size)
+        return real(addresses)
+
+    monkeypatch.setattr(_ingest, "_codes_by_address", spy)
+    _same_as_pandas(pd.Series(["open", "buy", "view"] * 200, dtype=object))
+    assert calls == []  # 3 objects: pd.factorize of the addresses
+    monkeypatch.setattr(_ingest, "_FEW_OBJECTS", 2)
+    monkeypatch.setattr(_ingest, "_SLOTS_PER_ROW", 10**12)
+    _same_as_pandas(pd.Series(["open", "buy", "view"] * 200, dtype=object))
+    assert calls == [600]
