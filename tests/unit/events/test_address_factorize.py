@@ -118,3 +118,62 @@ def test_few_objects_take_the_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_ingest, "_SLOTS_PER_ROW", 10**12)
     _same_as_pandas(pd.Series(["open", "buy", "view"] * 200, dtype=object))
     assert calls == [600]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int8", "uint8", "uint64"])
+def test_integer_ids_through_the_table_equal_pandas(
+    dtype: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_ingest, "_SHARED_MIN_ROWS", 1)
+    rng = np.random.default_rng(11)
+    lo = 0 if dtype.startswith("u") else -50
+    s = pd.Series(rng.integers(lo, 60, 3_000), dtype=dtype)
+    calls: list[int] = []
+    real = _ingest._codes_by_address
+
+    def spy(keys: np.ndarray, *, shift: int = 4) -> object:
+        calls.append(shift)
+        return real(keys, shift=shift)
+
+    monkeypatch.setattr(_ingest, "_codes_by_address", spy)
+    codes, uniques = _ingest.factorize_ids(s)
+    want_codes, want_uniques = pd.factorize(s)
+    assert calls == [0]
+    assert codes.tolist() == want_codes.tolist()
+    pd.testing.assert_index_equal(uniques, pd.Index(want_uniques))
+
+
+def test_spread_integer_ids_take_the_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ingest, "_SHARED_MIN_ROWS", 1)
+    s = pd.Series([10**15, -(10**15), 7, 10**15, 7] * 100, dtype="int64")
+    codes, uniques = _ingest.factorize_ids(s)
+    want_codes, want_uniques = pd.factorize(s)
+    assert codes.tolist() == want_codes.tolist()
+    assert uniques.tolist() == list(want_uniques)
+
+
+def test_huge_unsigned_ids_take_the_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ingest, "_SHARED_MIN_ROWS", 1)
+    top = np.iinfo(np.uint64).max
+    s = pd.Series(np.array([top, top - 1, top, 5] * 50, dtype=np.uint64))
+    codes, uniques = _ingest.factorize_ids(s)
+    assert codes.tolist() == pd.factorize(s)[0].tolist()
+    assert uniques.tolist() == [top, top - 1, 5]
+
+
+def test_log_with_integer_ids_equals_the_plain_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame(
+        {
+            "user_id": rng.integers(1_000, 1_100, 500),
+            "event": np.array(["open", "buy"], dtype=object)[rng.integers(0, 2, 500)],
+            "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 10_000, 500), unit="min"),
+        }
+    )
+    monkeypatch.setattr(_ingest, "_SHARED_MIN_ROWS", 1)
+    fast = EventLog.from_pandas(df)
+    monkeypatch.setattr(_ingest, "_SHARED_MIN_ROWS", 10**9)
+    plain = EventLog.from_pandas(df)
+    assert np.array_equal(fast.user_codes, plain.user_codes)
+    pd.testing.assert_index_equal(fast.users, plain.users)
