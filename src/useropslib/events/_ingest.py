@@ -388,7 +388,6 @@ def blank_positions(index: pd.Index) -> npt.NDArray[np.int64]:
 _SHARED_MIN_ROWS = 100_000
 _SHARED_SAMPLE = 50_000
 _I32_MAX = int(np.iinfo(np.int32).max)
-_I64_MAX = int(np.iinfo(np.int64).max)
 # the direct address table: slots of 16 bytes, at most this many slots per row (else a hash)
 _SLOT_SHIFT = 4
 _SLOTS_PER_ROW = 4
@@ -407,13 +406,12 @@ def _object_addresses(values: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
 
 
 def _codes_by_address(
-    addresses: npt.NDArray[np.int64], *, shift: int = _SLOT_SHIFT
+    addresses: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.int64]] | None:
     """Factorise object addresses through a direct table instead of a hash, when it is small.
 
     Two live objects are at least 16 bytes apart (a reference count and a type pointer), so
-    ``(address - lowest) >> 4`` numbers them without collisions; integer ids use the table
-    with ``shift=0`` (a slot per value of their range).  When that range has at most
+    ``(address - lowest) >> 4`` numbers them without collisions.  When that range has at most
     ``_SLOTS_PER_ROW`` slots per row, one scatter marks the slots in use, the used slots are
     numbered in address order and one gather reads each row's number; no hashing.  Returns the
     codes, renumbered in order of first appearance as ``pd.factorize`` gives them, and the first
@@ -421,11 +419,11 @@ def _codes_by_address(
     """
     n = int(addresses.size)
     lo, hi = int(addresses.min()), int(addresses.max())
-    slots = ((hi - lo) >> shift) + 1
+    slots = ((hi - lo) >> _SLOT_SHIFT) + 1
     if slots > _SLOTS_PER_ROW * n:
         return None
     slot = addresses - lo
-    slot >>= shift
+    slot >>= _SLOT_SHIFT
     seen = np.zeros(slots, dtype=bool)
     seen[slot] = True
     used = np.flatnonzero(seen)  # the slots in use, in address order
@@ -454,21 +452,11 @@ def factorize_ids(s: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]
     An object column whose values are shared objects (a few distinct objects repeated over many
     rows, as Parquet and Arrow readers give strings) is factorised by object identity first, an
     int64 hash of addresses instead of a string hash per row, and only the distinct objects are
-    then factorised by value.  Integer ids whose range spans at most a few values per row are
-    numbered through a direct table over that range.  Codes stay in order of first appearance
-    and the uniques are the first object of each value, exactly as ``pd.factorize`` gives them.
-    Other columns go through ``pd.factorize`` (Arrow-backed ones through pyarrow's dictionary
-    encoding, which pandas uses for them).
+    then factorised by value.  Codes stay in order of first appearance and the uniques are the
+    first object of each value, exactly as ``pd.factorize`` gives them.  Other columns go
+    through ``pd.factorize``.
     """
     n = len(s)
-    if n >= _SHARED_MIN_ROWS and isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
-        # integer ids over a range of at most a few slots per row: a direct table, no hash
-        ints = s.to_numpy()
-        if ints.dtype.kind == "i" or ints.dtype.itemsize < 8 or int(ints.max()) <= _I64_MAX:
-            direct = _codes_by_address(ints.astype(np.int64, copy=False), shift=0)
-            if direct is not None:
-                int_codes, first_rows = direct
-                return int_codes, pd.Index(ints[first_rows])
     if n >= _SHARED_MIN_ROWS and s.dtype == object and ctypes.sizeof(ctypes.c_void_p) == 8:
         values = np.ascontiguousarray(s.to_numpy(dtype=object))
         addresses = _object_addresses(values)
