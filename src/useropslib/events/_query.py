@@ -33,7 +33,12 @@ from useropslib._checks import check_bool
 from useropslib.events._eventlog import EventLog
 from useropslib.events._lazy import EventsLike, Grain, as_event_log
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
-from useropslib.events._userindex import UserIndex, index_period_codes, user_index
+from useropslib.events._userindex import (
+    UserIndex,
+    has_user_index,
+    index_period_codes,
+    user_index,
+)
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -55,6 +60,7 @@ __all__ = [
     "check_grain",
     "check_instant",
     "event_codes",
+    "has_user_index",
     "index_period_codes",
     "load",
     "named_events",

@@ -40,7 +40,7 @@ from useropslib.events._time import period_codes
 if TYPE_CHECKING:
     from useropslib.events._eventlog import EventLog
 
-__all__ = ["UserIndex", "build_user_index", "index_period_codes", "user_index"]
+__all__ = ["UserIndex", "build_user_index", "has_user_index", "index_period_codes", "user_index"]
 
 _CACHE_KEY = "user_index"
 _PARENT_KEY = "user_index_parent"
@@ -282,6 +282,17 @@ def user_index(log: EventLog) -> UserIndex:
         cache[_CACHE_KEY] = idx
     out: UserIndex = idx
     return out
+
+
+def has_user_index(log: EventLog) -> bool:
+    """Tell whether ``log`` holds its per-user index (built, shared, or derivable in one pass).
+
+    Kernels that are cheap without the index read it only when it is there: a one-off call on
+    a fresh log does not pay for the sort, and every call after a funnel (or another kernel
+    that needs the index) reads users' rows in order.
+    """
+    cache = log._cache
+    return _CACHE_KEY in cache or _PARENT_KEY in cache
 
 
 def index_period_codes(

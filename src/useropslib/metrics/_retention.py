@@ -46,6 +46,7 @@ from useropslib.events._query import (
     EventSelector,
     check_grain,
     check_instant,
+    has_user_index,
     load,
     resolve_as_of,
     resolve_groups,
@@ -591,9 +592,10 @@ def retention(
     layout = _Layout.build(groups, len(labels))
     n_groups = len(labels)
     users: npt.NDArray[np.int32]
-    if bk == "calendar" and log.n_events:
-        # in the per-user index's order: each user's events in time order, so repeats of a
-        # (user, period) pair are neighbours and are dropped before any scatter
+    if bk == "calendar" and log.n_events and has_user_index(log):
+        # in the order of the per-user index, when the log holds one: each user's events in
+        # time order, so repeats of a (user, period) pair are neighbours, dropped before any
+        # scatter
         users, ts, codes, offsets, s_mask, r_mask = _index_order(log, p, z, ws, s_mask, r_mask)
     else:
         codes = (

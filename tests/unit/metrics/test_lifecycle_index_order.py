@@ -11,6 +11,7 @@ import pytest
 
 from useropslib import EventLog
 from useropslib.events import period_codes
+from useropslib.events._query import user_index
 from useropslib.metrics import _lifecycle, _query, lifecycle
 
 
@@ -86,6 +87,8 @@ def test_index_helpers_equal_row_order(which: str, case: dict[str, Any], period:
                 assert x.tolist() == y.tolist()
     first = np.full(cal.n_users, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, log.user_codes, cal.codes(period))  # type: ignore[arg-type]
+    assert _lifecycle._first_any_period(cal, period).tolist() == first.tolist()
+    user_index(cal.log)
     assert _lifecycle._first_any_period(cal, period).tolist() == first.tolist()  # type: ignore[arg-type]
 
 
@@ -106,3 +109,29 @@ def test_dst_user_counted_once_per_day() -> None:
     got = (res["new"] + res["returning"] + res["resurrecting"]).tolist()
     assert got == want
     assert want[2] >= 1  # the user of the clock change is active on the 28th
+
+
+@pytest.mark.parametrize("options", [{}, {"activity_events": "buy"}, {"period": "day"}])
+def test_lifecycle_with_and_without_the_index(options: dict[str, Any]) -> None:
+    df = _frame(6)
+    plain_log = EventLog.from_pandas(df)
+    plain = lifecycle(plain_log, **options).counts
+    assert "user_index" not in plain_log._cache
+    log = EventLog.from_pandas(df)
+    user_index(log)
+    pd.testing.assert_frame_equal(lifecycle(log, **options).counts, plain)
+
+
+@pytest.mark.parametrize("window", ["day", "week", "month"])
+def test_active_users_with_and_without_the_index(window: str) -> None:
+    from useropslib.metrics import active_users
+
+    df = _frame(8)
+    plain = active_users(EventLog.from_pandas(df), window=window)
+    log = EventLog.from_pandas(df)
+    user_index(log)
+    pd.testing.assert_series_equal(active_users(log, window=window), plain)
+    dst = _dst_log()
+    plain = active_users(_dst_log(), window=window, activity_events="open")
+    user_index(dst)
+    pd.testing.assert_series_equal(active_users(dst, window=window, activity_events="open"), plain)

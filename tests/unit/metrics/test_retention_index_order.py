@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from useropslib import EventLog
+from useropslib.events._query import user_index
 from useropslib.metrics import _retention, retention
 
 
@@ -66,6 +67,7 @@ def test_index_order_equals_row_order(
 ) -> None:
     log = _log(seed, shuffle=shuffle)
     kw: dict[str, Any] = {"period": "week", "periods": 6, **options}
+    user_index(log)  # the kernels read the index when the log holds it
     fast = retention(log, **kw).counts
     monkeypatch.setattr(_retention, "_index_order", _row_order)
     slow = retention(log, **kw).counts
@@ -100,6 +102,7 @@ def test_clock_moving_back_over_midnight(
     )
     log = EventLog.from_pandas(pd.concat([base, extra], ignore_index=True), tz="America/St_Johns")
     kw: dict[str, Any] = {"period": "day", "periods": 5, "start": "1990-10-20", **options}
+    user_index(log)  # the kernels read the index when the log holds it
     fast = retention(log, **kw).counts
     monkeypatch.setattr(_retention, "_index_order", _row_order)
     slow = retention(log, **kw).counts
@@ -116,3 +119,11 @@ def test_selected_pairs_drops_neighbouring_repeats_only() -> None:
     assert r.tolist() == [0, 1, 1, 0]
     u, r = _retention._selected_pairs(users, rel, sel, starts=None, holes=True)
     assert u.tolist() == [0, 0, 0, 1, 1, 2]
+
+
+def test_a_log_without_its_index_is_not_sorted_for_retention() -> None:
+    log = _log(3)
+    plain = retention(log, period="week", periods=4).counts
+    assert "user_index" not in log._cache  # a one-off call does not build the index
+    user_index(log)
+    pd.testing.assert_frame_equal(retention(log, period="week", periods=4).counts, plain)
