@@ -533,8 +533,6 @@ def _index_pairs(cal: _Calendar, period: Period, lo: int, hi: int) -> tuple[I64,
     idx = user_index(cal.log)
     codes = index_period_codes(cal.log, period, tz=cal.tz, week_start=cal.week_start)
     n = codes.size
-    keep = codes >= lo
-    keep &= codes <= hi
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(codes[1:], codes[:-1], out=new[1:])
@@ -542,10 +540,12 @@ def _index_pairs(cal: _Calendar, period: Period, lo: int, hi: int) -> tuple[I64,
     new[starts[starts < n]] = True  # each user's first event
     if cal.mask is not None:
         mask = idx.take(cal.mask)
-        keep &= mask
         new[1:] |= ~mask[:-1]  # the event before was not counted: this one starts a run
-    keep &= new
-    pos = np.flatnonzero(keep)
+        new &= mask
+    if int(codes.min()) < lo or int(codes.max()) > hi:  # two reads instead of two masks
+        new &= codes >= lo
+        new &= codes <= hi
+    pos = np.flatnonzero(new)
     u = idx.users().take(pos).astype(np.int64)
     c = codes.take(pos)
     if c.size > 1 and bool(((c[1:] <= c[:-1]) & (u[1:] == u[:-1])).any()):
@@ -582,20 +582,25 @@ def _flow(u: I64, p: I64, lo: int, hi: int, is_new: npt.NDArray[np.bool_]) -> _F
     """Count statuses from sorted distinct (user, period) pairs over ``lo - 1 .. hi``."""
     span = hi - lo + 1
     n = p.size
-    first = np.ones(n, dtype=bool)
-    first[1:] = u[1:] != u[:-1]
-    has_prev = ~first
-    has_prev[1:] &= p[1:] == p[:-1] + 1
+    has_prev = np.zeros(n, dtype=bool)  # the same user was active in the period before
+    if n > 1:
+        np.equal(u[1:], u[:-1], out=has_prev[1:])
+        has_prev[1:] &= np.subtract(p[1:], p[:-1]) == 1
     has_next = np.zeros(n, dtype=bool)
     has_next[:-1] = has_prev[1:]
-    inside = p >= lo
-    cat = np.where(is_new, np.int8(0), np.where(has_prev, np.int8(1), np.int8(2)))
-    key = p - lo
+    # status 0 new, 1 returning, 2 resurrecting: (2 - has_prev) unless new
+    cat = np.subtract(2, has_prev, dtype=np.int8)
+    cat[is_new] = 0
+    # one bincount over (period - (lo - 1), status): the lookback period's bins are dropped
+    key = p - (lo - 1)
     key *= 3
     key += cat
-    grid = np.bincount(key[inside], minlength=3 * span).reshape(span, 3)
-    del key, cat
-    gone = ~has_next & (p < hi)
+    del cat
+    grid = np.bincount(key, minlength=3 * (span + 1))[3:].reshape(span, 3)
+    prev_active = int(np.count_nonzero(key < 3))
+    del key
+    gone = ~has_next
+    gone &= p < hi
     dormant = np.bincount(p[gone] + 1 - lo, minlength=span)
     new, returning, resurrecting = (grid[:, i].astype(np.int64) for i in range(3))
     return _Flow(
@@ -604,7 +609,7 @@ def _flow(u: I64, p: I64, lo: int, hi: int, is_new: npt.NDArray[np.bool_]) -> _F
         returning=returning,
         resurrecting=resurrecting,
         dormant=dormant.astype(np.int64),
-        prev_active=int(np.count_nonzero(~inside)),
+        prev_active=prev_active,
         any_data=bool(n),
     )
 

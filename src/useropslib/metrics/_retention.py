@@ -926,6 +926,18 @@ def _calendar_dense(
     n_rows = int(layout.row_of_user.size)
     cells = n_rows * n_coh
     shared = coh_row is ret_row and coh_i is ret_j
+    if shared and min_occ == 1 and mode == "on" and n_coh <= _MASK_MAX_SHARED:
+        # each row's bit mask straight from its (row, period) entries: no boolean grid
+        masks = np.zeros(n_rows, dtype=np.int64)
+        np.bitwise_or.at(masks, coh_row, np.left_shift(1, coh_i))
+        out = np.zeros((layout.n_total, n_coh, n_k), dtype=np.int64)
+        for g in range(layout.n_total):
+            lo, hi = int(layout.bounds[g]), int(layout.bounds[g + 1])
+            sizes, co = _cooccurrence_of_masks(masks[lo:hi], None, n_coh)
+            out[g, :, 0] = sizes
+            for k in range(1, min(n_k, n_coh)):
+                out[g, : n_coh - k, k] = np.diagonal(co, offset=k)
+        return out
     rkey = ret_row * n_coh + ret_j
     coh = np.zeros(cells, dtype=bool)
     coh[rkey if shared else coh_row * n_coh + coh_i] = True
@@ -988,19 +1000,24 @@ def _cooccurrence_by_masks(
     Rows are counted per distinct (cohort mask, return mask) pair with one ``bincount``, and
     only the few distinct masks are expanded to bits; no floating-point product, no BLAS.
     """
-    n_coh = coh.shape[1]
-    cm = _row_masks(coh)
-    if ret is None:
+    return _cooccurrence_of_masks(
+        _row_masks(coh), None if ret is None else _row_masks(ret), coh.shape[1]
+    )
+
+
+def _cooccurrence_of_masks(cm: I64, rm: I64 | None, n_coh: int) -> tuple[I64, I64]:
+    """:func:`_cooccurrence_by_masks` from the rows' bit masks (``rm`` None: the same)."""
+    if rm is None:
         key, n_keys = cm, 1 << n_coh
     else:
         key = cm << n_coh
-        key |= _row_masks(ret)
+        key |= rm
         n_keys = 1 << (2 * n_coh)
     counts = np.bincount(key, minlength=n_keys)
     present = np.flatnonzero(counts)
     weight = counts[present]
     bits = np.arange(n_coh, dtype=np.int64)
-    if ret is None:
+    if rm is None:
         c_bits = (present[:, None] >> bits) & 1
         r_bits = c_bits
     else:
