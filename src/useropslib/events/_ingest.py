@@ -185,7 +185,7 @@ def ingest_pandas(
             f"df.rename(columns={{{clash[0]!r}: 'prop_{clash[0]}'}}), or leave them out with "
             "properties=[...]."
         )
-    props = df[prop_cols].reset_index(drop=True) if prop_cols else None
+    props = property_frame(df, prop_cols) if prop_cols else None
 
     # --- duplicates -------------------------------------------------------------------------
     dup_mask = None
@@ -229,6 +229,18 @@ def ingest_pandas(
         "dups_dropped": dropped,
         "merged": merged,
     }
+
+
+def property_frame(df: pd.DataFrame, columns: Sequence[Any]) -> pd.DataFrame:
+    """``df[columns].reset_index(drop=True)`` with one copy of each column instead of two.
+
+    The log keeps its own copy, so editing the caller's frame later does not reach it.
+    """
+    data = {c: df[c].copy(deep=True).reset_index(drop=True) for c in columns}
+    out = pd.DataFrame(data, copy=False)
+    out.columns = df.columns[df.columns.get_indexer(pd.Index(columns))]
+    result: pd.DataFrame = out
+    return result
 
 
 def merge_identities(
@@ -376,6 +388,10 @@ def blank_positions(index: pd.Index) -> npt.NDArray[np.int64]:
 _SHARED_MIN_ROWS = 100_000
 _SHARED_SAMPLE = 50_000
 _I32_MAX = int(np.iinfo(np.int32).max)
+# the direct address table: slots of 16 bytes, at most this many slots per row (else a hash)
+_SLOT_SHIFT = 4
+_SLOTS_PER_ROW = 4
+_FEW_OBJECTS = 1_024
 
 
 def _object_addresses(values: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
@@ -387,6 +403,47 @@ def _object_addresses(values: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
     ptr = ctypes.cast(addr, ctypes.POINTER(ctypes.c_int64))
     out: npt.NDArray[np.int64] = np.ctypeslib.as_array(ptr, shape=(values.size,))
     return out
+
+
+def _codes_by_address(
+    addresses: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.int64]] | None:
+    """Factorise object addresses through a direct table instead of a hash, when it is small.
+
+    Two live objects are at least 16 bytes apart (a reference count and a type pointer), so
+    ``(address - lowest) >> 4`` numbers them without collisions.  When that range has at most
+    ``_SLOTS_PER_ROW`` slots per row, one scatter marks the slots in use, the used slots are
+    numbered in address order and one gather reads each row's number; no hashing.  Returns the
+    codes, renumbered in order of first appearance as ``pd.factorize`` gives them, and the first
+    row of each code; None when the addresses are spread too far for a table.
+    """
+    n = int(addresses.size)
+    lo, hi = int(addresses.min()), int(addresses.max())
+    slots = ((hi - lo) >> _SLOT_SHIFT) + 1
+    if slots > _SLOTS_PER_ROW * n:
+        return None
+    slot = addresses - lo
+    slot >>= _SLOT_SHIFT
+    seen = np.zeros(slots, dtype=bool)
+    seen[slot] = True
+    used = np.flatnonzero(seen)  # the slots in use, in address order
+    del seen
+    k = int(used.size)
+    code_dtype = np.int32 if k <= _I32_MAX else np.int64
+    table = np.empty(slots, dtype=code_dtype)  # read at used slots only
+    table[used] = np.arange(k, dtype=code_dtype)
+    del used
+    by_addr = table[slot]  # codes in address order
+    del slot, table
+    rows = np.arange(n, dtype=np.int32 if n <= _I32_MAX else np.int64)
+    first = np.full(k, n, dtype=rows.dtype)
+    np.minimum.at(first, by_addr, rows)
+    del rows
+    order = np.argsort(first, kind="stable")  # address-order codes by first appearance
+    remap = np.empty(k, dtype=by_addr.dtype)
+    remap[order] = np.arange(k, dtype=by_addr.dtype)
+    codes = remap[by_addr]
+    return codes, first[order].astype(np.int64)
 
 
 def factorize_ids(s: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]:
@@ -404,13 +461,19 @@ def factorize_ids(s: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index]
         values = np.ascontiguousarray(s.to_numpy(dtype=object))
         addresses = _object_addresses(values)
         head = addresses[:_SHARED_SAMPLE]
-        if pd.unique(head).size * 4 <= head.size:  # objects repeat: identity pays off
-            id_codes, id_uniques = pd.factorize(addresses)
+        n_head = pd.unique(head).size
+        if n_head * 4 <= head.size:  # objects repeat: identity pays off
+            # a few objects (event names): a small hash table beats a table over their range
+            direct = _codes_by_address(addresses) if n_head > _FEW_OBJECTS else None
+            if direct is not None:
+                id_codes, at = direct
+            else:
+                id_codes, id_uniques = pd.factorize(addresses)
+                # one row per identity (any row: they all hold the same object), in code
+                # order, which is the order of first appearance
+                at = np.empty(id_uniques.size, dtype=np.int64)
+                at[id_codes] = np.arange(n, dtype=np.int32 if n <= _I32_MAX else np.int64)
             del addresses
-            # one row per identity (any row: they all hold the same object), in code order,
-            # which is the order of first appearance
-            at = np.empty(id_uniques.size, dtype=np.int64)
-            at[id_codes] = np.arange(n, dtype=np.int32 if n <= _I32_MAX else np.int64)
             firsts = values[at]
             value_codes, uniques = pd.factorize(firsts)  # TypeError for unhashable ids
             codes = value_codes.astype(np.int32)[id_codes]

@@ -44,7 +44,12 @@ from useropslib.events._lazycal import (
     window_intervals,
 )
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
-from useropslib.events._userindex import UserIndex, user_index
+from useropslib.events._userindex import (
+    UserIndex,
+    has_user_index,
+    index_period_codes,
+    user_index,
+)
 from useropslib.exceptions import (
     InsufficientDataError,
     InsufficientDataWarning,
@@ -70,6 +75,8 @@ __all__ = [
     "check_instant",
     "event_codes",
     "first_time_of",
+    "has_user_index",
+    "index_period_codes",
     "load",
     "named_events",
     "named_mask",

@@ -35,10 +35,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from useropslib.events._time import period_codes
+
 if TYPE_CHECKING:
     from useropslib.events._eventlog import EventLog
 
-__all__ = ["UserIndex", "build_user_index", "user_index"]
+__all__ = ["UserIndex", "build_user_index", "has_user_index", "index_period_codes", "user_index"]
 
 _CACHE_KEY = "user_index"
 _PARENT_KEY = "user_index_parent"
@@ -217,12 +219,25 @@ def build_user_index(
         users = user_codes[by_time]
     row_bits = max(1, (n - 1).bit_length())
     user_bits = max(1, (n_users - 1).bit_length())
-    if row_bits + user_bits <= 63:
-        # a stable sort by user: the low bits carry the (time-ordered) position
-        key = users.astype(np.int64)
-        key <<= row_bits
-        key |= np.arange(n, dtype=np.int64)
+    # rows already in time order: the event code rides in the key's lowest bits, so the sort
+    # also delivers the events in index order (no gather of the event column afterwards)
+    ev_bits = max(1, (n_event_names - 1).bit_length()) if by_time is None else 0
+    if row_bits + user_bits + ev_bits > 63:
+        ev_bits = 0
+    events_sorted: npt.NDArray[Any] | None = None
+    if row_bits + user_bits + ev_bits <= 63:
+        # a stable sort by user: the bits below the user carry the (time-ordered) position
+        key = np.left_shift(users, row_bits + ev_bits, dtype=np.int64)
+        rows = np.arange(n, dtype=np.int64)
+        if ev_bits:
+            rows <<= ev_bits
+            rows |= event_codes
+        key |= rows
+        del rows
         key.sort()
+        if ev_bits:
+            events_sorted = _narrow(key & ((1 << ev_bits) - 1), n_event_names)
+            key >>= ev_bits
         key &= (1 << row_bits) - 1
         pos = key
     else:  # beyond 2**63 user x row combinations: numpy's stable sort
@@ -231,7 +246,10 @@ def build_user_index(
     order = pos if by_time is None else by_time[pos]
     if n <= _I32_MAX:
         order = order.astype(np.int32)
-    return UserIndex(order=order, **kw)
+    idx = UserIndex(order=order, **kw)
+    if events_sorted is not None:
+        idx.__dict__["_events"] = _readonly(events_sorted)  # the cached property, filled
+    return idx
 
 
 def user_index(log: EventLog) -> UserIndex:
@@ -264,6 +282,37 @@ def user_index(log: EventLog) -> UserIndex:
         cache[_CACHE_KEY] = idx
     out: UserIndex = idx
     return out
+
+
+def has_user_index(log: EventLog) -> bool:
+    """Tell whether ``log`` holds its per-user index (built, shared, or derivable in one pass).
+
+    Kernels that are cheap without the index read it only when it is there: a one-off call on
+    a fresh log does not pay for the sort, and every call after a funnel (or another kernel
+    that needs the index) reads users' rows in order.
+    """
+    cache = log._cache
+    return _CACHE_KEY in cache or _PARENT_KEY in cache
+
+
+def index_period_codes(
+    log: EventLog, period: str, *, tz: str, week_start: int
+) -> npt.NDArray[np.int64]:
+    """Return the calendar-period code of every position of ``log``'s per-user index (cached).
+
+    The codes of :meth:`EventLog.period_codes` in index order, computed from the index's times
+    (a sequential pass, no gather) and cached on the log per (period, tz, week start): 8 bytes
+    per event.  Within a user they follow time, so they never decrease, except where a zone's
+    clock moves back over a period boundary.
+    """
+    key = f"index-period:{period}:{tz}:{week_start if period == 'week' else 0}"
+    cache = log._cache
+    out = cache.get(key)
+    if out is None:
+        out = _readonly(period_codes(user_index(log).times(), period, tz=tz, week_start=week_start))
+        cache[key] = out
+    codes: npt.NDArray[np.int64] = out
+    return codes
 
 
 def _derive(log: EventLog, parent: UserIndex, mask: npt.NDArray[np.bool_]) -> UserIndex:

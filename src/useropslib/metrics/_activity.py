@@ -22,6 +22,7 @@ from useropslib import plotting
 from useropslib._checks import check_int
 from useropslib._results import MetricResult
 from useropslib.events import EventsLike
+from useropslib.events._query import has_user_index
 from useropslib.exceptions import InvalidParameterError, did_you_mean
 from useropslib.metrics._query import (
     _BITMAP_CELLS,
@@ -33,6 +34,7 @@ from useropslib.metrics._query import (
     _distinct_pairs,
     _empty_index,
     _first_day,
+    _index_pairs,
     _next_same_user,
     _pair_counts,
     _period_range,
@@ -136,6 +138,10 @@ def _rolling_counts(cal: _Calendar, n_days: int, days: I64) -> tuple[I64, bool]:
 
 
 def _calendar_counts(cal: _Calendar, period: Period, lo: int, hi: int) -> tuple[I64, bool]:
+    if cal.log.n_events and has_user_index(cal.log):
+        # the per-user index is there: distinct (user, period) pairs are neighbours in it
+        _, c = _index_pairs(cal, period, lo, hi)
+        return np.bincount(c - lo, minlength=hi - lo + 1).astype(np.int64), bool(c.size)
     users, codes = cal.select(period, lo, hi)
     span, n_users = hi - lo + 1, cal.n_users
     if users.size and n_users * span <= max(_BITMAP_CELLS, _CELLS_PER_EVENT * users.size):
@@ -258,7 +264,7 @@ def active_users(
     kind, arg = _parse_activity_window(window)
     if kind == "calendar":
         period: Period = _calendar_every(window, every, arg)
-        rng = _period_range(cal, period, start, end)
+        rng = _period_range(cal, period, start, end, by_index=has_user_index(cal.log))
         if rng is None:
             _warn_empty("active_users")
             return pd.Series([], index=_empty_index(cal.tz), dtype=np.int64, name="active_users")

@@ -13,6 +13,7 @@ import pandas as pd
 from useropslib import plotting
 from useropslib._results import MetricResult
 from useropslib.events import EventsLike, last_seen_ns, period_codes
+from useropslib.events._query import has_user_index, index_period_codes, user_index
 from useropslib.events._timeparse import parse_timestamps
 from useropslib.events._validate import Problems
 from useropslib.exceptions import InvalidParameterError, UseropsWarning, did_you_mean
@@ -41,9 +42,19 @@ _NS_MAX = np.iinfo(np.int64).max
 
 # ============================================================================ kernel
 def _first_any_period(cal: _Calendar, period: Period) -> I64:
-    """Each user's first period with any event (all history); int64 max for users without."""
+    """Each user's first period with any event (all history); int64 max for users without.
+
+    The minimum over each user's run of the per-user index when the log holds one (no scatter
+    over the events).
+    """
     out = np.full(cal.n_users, _NS_MAX, dtype=np.int64)
-    np.minimum.at(out, cal.log.user_codes, cal.codes(period))
+    if not has_user_index(cal.log):
+        np.minimum.at(out, cal.log.user_codes, cal.codes(period))
+    elif cal.log.n_events:
+        idx = user_index(cal.log)
+        codes = index_period_codes(cal.log, period, tz=cal.tz, week_start=cal.week_start)
+        has = idx.counts > 0
+        out[has] = np.minimum.reduceat(codes, idx.offsets[:-1][has])
     return out
 
 
@@ -294,7 +305,8 @@ def lifecycle(
         "tz": cal.tz,
         "week_start": cal.week_start,
     }
-    rng = _period_range(cal, p, start, end)
+    by_index = has_user_index(cal.log)  # read users' rows in order when the index is there
+    rng = _period_range(cal, p, start, end, by_index=by_index)
     if rng is None:
         _warn_empty("lifecycle")
         empty = pd.DataFrame(
@@ -302,13 +314,13 @@ def lifecycle(
         )
         return LifecycleResult(params=params, as_of=cal.log.as_of, counts=empty)
     lo, hi = rng
-    u, pc = _pairs_with_lookback(cal, p, lo, hi)
+    u, pc = _pairs_with_lookback(cal, p, lo, hi, by_index=by_index)
     if created_ns is None:
         if cal.mask is None:
             # every event qualifies: a user is new at their first pair unless seen before it
             first = np.ones(u.size, dtype=bool)
             first[1:] = u[1:] != u[:-1]
-            before = _active_before(cal, p, lo - 1, qualifying=False)
+            before = _active_before(cal, p, lo - 1, qualifying=False, by_index=by_index)
             is_new = first if before is None else first & ~before[u]
         else:
             is_new = _first_any_period(cal, p)[u] == pc

@@ -23,10 +23,12 @@ from useropslib.events._query import (
     Grain,
     check_grain,
     check_instant,
+    index_period_codes,
     load,
     named_events,
     named_mask,
     resolve_as_of,
+    user_index,
     warn_empty,
 )
 from useropslib.exceptions import InvalidParameterError, UseropsError, did_you_mean
@@ -139,16 +141,19 @@ def _bounds_ns(cal: _Calendar, start: Any, end: Any) -> tuple[int | None, int | 
     return s, e
 
 
-def _period_range(cal: _Calendar, period: Period, start: Any, end: Any) -> tuple[int, int] | None:
+def _period_range(
+    cal: _Calendar, period: Period, start: Any, end: Any, *, by_index: bool = False
+) -> tuple[int, int] | None:
     """First and last period code of the analysed range, or None when it cannot be formed.
 
     ``start`` defaults to the first qualifying event, ``end`` to the last period shown at
     ``as_of`` (none that starts at or after a given ``as_of``); the whole period containing
-    each bound is included.
+    each bound is included.  ``by_index`` reads the codes in the per-user index's order (for
+    kernels that read them so anyway: one computation of the codes instead of two).
     """
     s_ns, e_ns = _bounds_ns(cal, start, end)
     if s_ns is None:
-        codes = cal.qualifying_codes(period)
+        codes = _index_qualifying_codes(cal, period) if by_index else cal.qualifying_codes(period)
         if codes.size == 0:
             return None
         lo = int(codes.min())
@@ -496,26 +501,80 @@ class _Flow:
     any_data: bool
 
 
-def _pairs_with_lookback(cal: _Calendar, period: Period, lo: int, hi: int) -> tuple[I64, I64]:
-    """Distinct qualifying (user, period) pairs over ``lo - 1 .. hi`` (sorted by user, period)."""
+def _pairs_with_lookback(
+    cal: _Calendar, period: Period, lo: int, hi: int, *, by_index: bool = False
+) -> tuple[I64, I64]:
+    """Distinct qualifying (user, period) pairs over ``lo - 1 .. hi`` (sorted by user, period).
+
+    ``by_index`` reads them from the per-user index (see :func:`_index_pairs`).
+    """
+    if by_index and cal.log.n_events:
+        return _index_pairs(cal, period, lo - 1, hi)
     users, codes = cal.select(period, lo - 1, hi)
     return _distinct_pairs(users, codes, lo - 1, hi, cal.n_users)
 
 
+def _index_qualifying_codes(cal: _Calendar, period: Period) -> I64:
+    """Return the qualifying events' period codes, in the per-user index's order."""
+    if not cal.log.n_events:
+        return cal.qualifying_codes(period)
+    codes = index_period_codes(cal.log, period, tz=cal.tz, week_start=cal.week_start)
+    return codes if cal.mask is None else codes[user_index(cal.log).take(cal.mask)]
+
+
+def _index_pairs(cal: _Calendar, period: Period, lo: int, hi: int) -> tuple[I64, I64]:
+    """Distinct qualifying (user, code) pairs for codes in ``[lo, hi]``, sorted, from the index.
+
+    In the per-user index each user's events follow time, so the events of one (user, period)
+    pair are neighbours: the first of each run is kept, one comparison with the previous
+    event, no bitmap and no sort.  Only where a zone's clock moves back over a period boundary
+    (a code steps back within a user) do the kept pairs go through :func:`_distinct_pairs`.
+    """
+    idx = user_index(cal.log)
+    codes = index_period_codes(cal.log, period, tz=cal.tz, week_start=cal.week_start)
+    n = codes.size
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    starts = idx.offsets[:-1]
+    new[starts[starts < n]] = True  # each user's first event
+    if cal.mask is not None:
+        mask = idx.take(cal.mask)
+        new[1:] |= ~mask[:-1]  # the event before was not counted: this one starts a run
+        new &= mask
+    if int(codes.min()) < lo or int(codes.max()) > hi:  # two reads instead of two masks
+        new &= codes >= lo
+        new &= codes <= hi
+    pos = np.flatnonzero(new)
+    u = idx.users().take(pos).astype(np.int64)
+    c = codes.take(pos)
+    if c.size > 1 and bool(((c[1:] <= c[:-1]) & (u[1:] == u[:-1])).any()):
+        return _distinct_pairs(u, c, lo, hi, cal.n_users)
+    return u, c
+
+
 def _active_before(
-    cal: _Calendar, period: Period, cutoff: int, *, qualifying: bool
+    cal: _Calendar, period: Period, cutoff: int, *, qualifying: bool, by_index: bool = False
 ) -> npt.NDArray[np.bool_] | None:
-    """Per user: any (qualifying) event in a period before ``cutoff``; None when nobody has."""
-    codes = cal.codes(period)
+    """Per user: any (qualifying) event in a period before ``cutoff``; None when nobody has.
+
+    ``by_index`` reads the codes in the per-user index's order.
+    """
+    by_index = by_index and cal.log.n_events > 0
+    if by_index:
+        idx = user_index(cal.log)
+        codes = index_period_codes(cal.log, period, tz=cal.tz, week_start=cal.week_start)
+    else:
+        codes = cal.codes(period)
     if codes.size == 0 or int(codes.min()) >= cutoff:
         return None
     early = codes < cutoff
     if qualifying and cal.mask is not None:
-        early &= cal.mask
+        early &= idx.take(cal.mask) if by_index else cal.mask
     if not early.any():
         return None
     out = np.zeros(cal.n_users, dtype=bool)
-    out[cal.log.user_codes[early]] = True
+    out[(idx.users() if by_index else cal.log.user_codes)[early]] = True
     return out
 
 
@@ -523,20 +582,25 @@ def _flow(u: I64, p: I64, lo: int, hi: int, is_new: npt.NDArray[np.bool_]) -> _F
     """Count statuses from sorted distinct (user, period) pairs over ``lo - 1 .. hi``."""
     span = hi - lo + 1
     n = p.size
-    first = np.ones(n, dtype=bool)
-    first[1:] = u[1:] != u[:-1]
-    has_prev = ~first
-    has_prev[1:] &= p[1:] == p[:-1] + 1
+    has_prev = np.zeros(n, dtype=bool)  # the same user was active in the period before
+    if n > 1:
+        np.equal(u[1:], u[:-1], out=has_prev[1:])
+        has_prev[1:] &= np.subtract(p[1:], p[:-1]) == 1
     has_next = np.zeros(n, dtype=bool)
     has_next[:-1] = has_prev[1:]
-    inside = p >= lo
-    cat = np.where(is_new, np.int8(0), np.where(has_prev, np.int8(1), np.int8(2)))
-    key = p - lo
+    # status 0 new, 1 returning, 2 resurrecting: (2 - has_prev) unless new
+    cat = np.subtract(2, has_prev, dtype=np.int8)
+    cat[is_new] = 0
+    # one bincount over (period - (lo - 1), status): the lookback period's bins are dropped
+    key = p - (lo - 1)
     key *= 3
     key += cat
-    grid = np.bincount(key[inside], minlength=3 * span).reshape(span, 3)
-    del key, cat
-    gone = ~has_next & (p < hi)
+    del cat
+    grid = np.bincount(key, minlength=3 * (span + 1))[3:].reshape(span, 3)
+    prev_active = int(np.count_nonzero(key < 3))
+    del key
+    gone = ~has_next
+    gone &= p < hi
     dormant = np.bincount(p[gone] + 1 - lo, minlength=span)
     new, returning, resurrecting = (grid[:, i].astype(np.int64) for i in range(3))
     return _Flow(
@@ -545,7 +609,7 @@ def _flow(u: I64, p: I64, lo: int, hi: int, is_new: npt.NDArray[np.bool_]) -> _F
         returning=returning,
         resurrecting=resurrecting,
         dormant=dormant.astype(np.int64),
-        prev_active=int(np.count_nonzero(~inside)),
+        prev_active=prev_active,
         any_data=bool(n),
     )
 

@@ -46,9 +46,11 @@ from useropslib.events._query import (
     EventSelector,
     check_grain,
     check_instant,
+    has_user_index,
     load,
     resolve_as_of,
     resolve_groups,
+    user_index,
     warn_empty,
 )
 from useropslib.events._time import NS_PER_DAY, NS_PER_HOUR
@@ -598,29 +600,49 @@ def retention(
 
     layout = _Layout.build(groups, len(labels))
     n_groups = len(labels)
-    codes: I64 = (
-        log.period_codes(p, tz=z, week_start=ws) if log.n_events else np.empty(0, dtype=np.int64)
-    )
-    users = log.user_codes
-    ts = log.timestamps_ns
+    users: npt.NDArray[np.int32]
+    if bk == "calendar" and log.n_events and has_user_index(log):
+        # in the order of the per-user index, when the log holds one: each user's events in
+        # time order, so repeats of a (user, period) pair are neighbours, dropped before any
+        # scatter
+        users, ts, codes, offsets, s_mask, r_mask = _index_order(log, p, z, ws, s_mask, r_mask)
+    else:
+        codes = (
+            log.period_codes(p, tz=z, week_start=ws)
+            if log.n_events
+            else np.empty(0, dtype=np.int64)
+        )
+        users = log.user_codes
+        ts = log.timestamps_ns
+        offsets = None
     need_asof = asof_ns is not None and log.as_of_ns is not None and asof_ns < log.as_of_ns
     known = (ts <= eff_asof) if need_asof else None
-    rel = codes - first  # period index from the first cohort; negative before it
+    if offsets is not None:  # the index's codes are this call's own: shifted in place
+        rel = codes
+        rel -= first
+    else:
+        rel = codes - first  # period index from the first cohort; negative before it
     in_range = rel.view(np.uint64) <= np.uint64(last - first)  # 0 <= rel <= last - first
     if known is not None:
         in_range &= known
     ret_sel = in_range if r_mask is None else in_range & r_mask
-    ret_row = layout.rows(users[ret_sel])
-    ret_i = rel[ret_sel]
 
     if bk == "calendar":
+        # a return counts once per (user, period) unless min_occurrences counts the events
+        ret_u, ret_i = _selected_pairs(
+            users, rel, ret_sel, starts=offsets if min_occ == 1 else None, holes=r_mask is not None
+        )
+        ret_row = layout.rows(ret_u)
         if coh == "recurring" and s_mask is None and r_mask is None:
             coh_row, coh_i = ret_row, ret_i  # the same arrays: the kernel shares its grid
         elif coh == "recurring":
             sel = in_range if s_mask is None else in_range & s_mask
-            coh_row, coh_i = layout.rows(users[sel]), rel[sel]
+            coh_u, coh_i = _selected_pairs(
+                users, rel, sel, starts=offsets, holes=s_mask is not None
+            )
+            coh_row = layout.rows(coh_u)
         else:
-            coh_user, coh_i = _first_time_calendar(users, codes, s_mask, known, first, n_coh)
+            coh_user, coh_i = _first_time_calendar(users, rel, s_mask, known, 0, n_coh)
             coh_row = layout.rows(coh_user)
         counts3 = _calendar_counts(
             coh_row,
@@ -639,6 +661,8 @@ def retention(
         inc2 = inc_period[np.minimum(ii + kk, n_coh - 1)]
         incomplete3 = np.broadcast_to(inc2, (layout.n_total, n_coh, n_k)).copy()
     else:
+        ret_row = layout.rows(users[ret_sel])
+        ret_i = rel[ret_sel]
         window = _WINDOW_NS[p]
         if coh == "recurring":
             sel = in_range if s_mask is None else in_range & s_mask
@@ -693,6 +717,55 @@ def retention(
 
 
 # ============================================================================ helpers
+
+
+def _index_order(
+    log: Any, period: str, tz: str, ws: int, s_mask: Bools | None, r_mask: Bools | None
+) -> tuple[npt.NDArray[np.int32], I64, I64, I64, Bools | None, Bools | None]:
+    """User codes, times, period codes and event masks in the order of the per-user index.
+
+    Also returns the index's offsets (the first position of each user's run).
+    """
+    idx = user_index(log)
+    ts = idx.times()
+    codes = period_codes(ts, period, tz=tz, week_start=ws)
+    s_mask = None if s_mask is None else idx.take(s_mask)
+    r_mask = None if r_mask is None else (s_mask if r_mask is s_mask else idx.take(r_mask))
+    return idx.users(), ts, codes, idx.offsets, s_mask, r_mask
+
+
+def _selected_pairs(
+    users: npt.NDArray[np.int32],
+    rel: I64,
+    sel: Bools,
+    *,
+    starts: I64 | None,
+    holes: bool,
+) -> tuple[npt.NDArray[np.int32], I64]:
+    """Return (user, period) of the selected events, repeats of a neighbour dropped.
+
+    With ``starts`` (the first position of each user's run in index order) an event repeating
+    the selected event before it is dropped; without, every selected event is kept.  Repeats
+    of a pair are neighbours in index order (each user's events by time), so this is one
+    comparison with the previous event instead of a hash or a sort.  A period code that
+    steps back in time (a zone's clock moving back over midnight) leaves a repeat in: the
+    kernels take repeated pairs, the dedupe only makes their input smaller.  ``holes`` says
+    that ``sel`` may skip events inside a run of one pair (an event mask); the range and
+    ``as_of`` cannot, as they select by period and time.
+    """
+    if starts is None:
+        return users[sel], rel[sel]
+    n = users.size
+    new = np.empty(n, dtype=bool)
+    if n:
+        new[0] = True
+        np.not_equal(rel[1:], rel[:-1], out=new[1:])
+        new[starts[starts < n]] = True  # a user's first event
+    if holes and n > 1:
+        new[1:] |= ~sel[:-1]  # the selected event before it was not kept: keep this one
+    new &= sel
+    pos = np.flatnonzero(new)  # fewer passes than two boolean selections
+    return users.take(pos), rel.take(pos)
 
 
 def _starts_ns(codes: I64, period: str, tz: str, ws: int) -> I64:
@@ -868,6 +941,18 @@ def _calendar_dense(
     n_rows = int(layout.row_of_user.size)
     cells = n_rows * n_coh
     shared = coh_row is ret_row and coh_i is ret_j
+    if shared and min_occ == 1 and mode == "on" and n_coh <= _MASK_MAX_SHARED:
+        # each row's bit mask straight from its (row, period) entries: no boolean grid
+        masks = np.zeros(n_rows, dtype=np.int64)
+        np.bitwise_or.at(masks, coh_row, np.left_shift(1, coh_i))
+        out = np.zeros((layout.n_total, n_coh, n_k), dtype=np.int64)
+        for g in range(layout.n_total):
+            lo, hi = int(layout.bounds[g]), int(layout.bounds[g + 1])
+            sizes, co = _cooccurrence_of_masks(masks[lo:hi], None, n_coh)
+            out[g, :, 0] = sizes
+            for k in range(1, min(n_k, n_coh)):
+                out[g, : n_coh - k, k] = np.diagonal(co, offset=k)
+        return out
     rkey = ret_row * n_coh + ret_j
     coh = np.zeros(cells, dtype=bool)
     coh[rkey if shared else coh_row * n_coh + coh_i] = True
@@ -930,19 +1015,24 @@ def _cooccurrence_by_masks(
     Rows are counted per distinct (cohort mask, return mask) pair with one ``bincount``, and
     only the few distinct masks are expanded to bits; no floating-point product, no BLAS.
     """
-    n_coh = coh.shape[1]
-    cm = _row_masks(coh)
-    if ret is None:
+    return _cooccurrence_of_masks(
+        _row_masks(coh), None if ret is None else _row_masks(ret), coh.shape[1]
+    )
+
+
+def _cooccurrence_of_masks(cm: I64, rm: I64 | None, n_coh: int) -> tuple[I64, I64]:
+    """:func:`_cooccurrence_by_masks` from the rows' bit masks (``rm`` None: the same)."""
+    if rm is None:
         key, n_keys = cm, 1 << n_coh
     else:
         key = cm << n_coh
-        key |= _row_masks(ret)
+        key |= rm
         n_keys = 1 << (2 * n_coh)
     counts = np.bincount(key, minlength=n_keys)
     present = np.flatnonzero(counts)
     weight = counts[present]
     bits = np.arange(n_coh, dtype=np.int64)
-    if ret is None:
+    if rm is None:
         c_bits = (present[:, None] >> bits) & 1
         r_bits = c_bits
     else:
