@@ -32,6 +32,13 @@ import pandas as pd
 from useropslib._checks import check_bool
 from useropslib.events._eventlog import EventLog
 from useropslib.events._lazy import EventsLike, Grain, as_event_log
+from useropslib.events._lazyfunnel import (
+    SUM_SPLIT,
+    EngineFunnel,
+    FunnelAsk,
+    FunnelCounts,
+    engine_funnel,
+)
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
 from useropslib.events._userindex import UserIndex, user_index
 from useropslib.exceptions import (
@@ -45,15 +52,20 @@ from useropslib.models import parse_week_start
 
 __all__ = [
     "NONE_GROUP",
+    "SUM_SPLIT",
     "AsOf",
+    "EngineFunnel",
     "EventSelector",
     "EventSpec",
     "EventTerm",
+    "FunnelAsk",
+    "FunnelCounts",
     "Grain",
     "UserGroups",
     "UserIndex",
     "check_grain",
     "check_instant",
+    "engine_funnel",
     "event_codes",
     "load",
     "named_events",

@@ -1,0 +1,506 @@
+"""Ordered funnels computed in the engine of a lazy log (DuckDB, Polars, PySpark).
+
+:func:`useropslib.metrics.funnel` on a :class:`~useropslib.events.LazyEventLog` asks this module
+for a plan (:func:`engine_funnel`).  When the funnel is one the engine can answer exactly, the
+engine returns only result-sized tables: per breakdown group, the number of people whose
+counted attempt reached each step, and per step the count, the exact sum (in two integer
+parts) and the median of the times to convert.  The per-person table is computed in the engine
+too and collected only when ``FunnelResult.per_user`` is read.  Otherwise the caller collects
+the step events and runs the in-memory kernel, as before.
+
+Supported in the engine: ``order="ordered"``, no exclusions, steps that are distinct event names
+(no ``None`` step, no property filter), ``attempts`` "first" or "best", no breakdown or a
+property breakdown with any attribution, a window shorter than 2**52 ns (52 days: the times to
+convert stay exact in float64, so the median equals the in-memory one bit for bit).
+
+Each step event matches exactly one step then, so an event's place in the in-memory order
+(user, time, first step matched, row) is (user, time, step).  The queries, with ``S`` the step
+events from ``start`` to the last instant the funnel reads:
+
+- **first entry**: each person's first step-0 time in ``[start, end)``; then, step by step, the
+  earliest step-k time at or after the step-(k-1) time and within the window of the entry
+  (a join on the user and a ``min``, the analyst's own query);
+- **best attempt**: every step-0 event is an attempt.  The chain of the earliest step-k event
+  after the step-(k-1) event is monotone in the entry time, so for each row of step j the times
+  of the steps j+1.. of the chain starting there are running minima (from the row to the
+  user's last row, ordered by time then step) over the rows of step j+1: one window pass per
+  step, from the last step back to the entry.  Each person's attempt is then the one reaching
+  the furthest step, earliest, from the latest entry (``row_number`` over the user);
+- the aggregates: one ``GROUP BY`` breakdown group.  Sums of the times to convert come back as
+  ``sum(d >> 26)`` and ``sum(d & (2**26 - 1))``, integers the engine adds exactly.
+
+Breakdown values at ties: where a person has several step events of the same step at the same
+instant with different property values, the in-memory kernel takes the first in row order, which
+an engine does not keep; the engine takes one of them (for ``("step", i)`` the largest).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.events._engine import collect_native
+from useropslib.events._eventlog import EventLog
+from useropslib.events._time import check_tz, to_utc_ns
+
+if TYPE_CHECKING:
+    from useropslib.events._lazy import LazyEventLog
+
+__all__ = ["SUM_SPLIT", "EngineFunnel", "FunnelAsk", "FunnelCounts", "engine_funnel"]
+
+_NONE_GROUP = "(none)"  # the breakdown group of people without a value
+
+#: The times to convert are summed as ``(d >> SUM_SPLIT, d & (2**SUM_SPLIT - 1))``.
+SUM_SPLIT = 26
+_MAX_WINDOW = 1 << 52
+_I64_MAX = np.iinfo(np.int64).max
+_BACKENDS = ("duckdb", "polars", "pyspark")
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelAsk:
+    """The funnel asked of the engine (parsed and checked by the caller).
+
+    Attributes
+    ----------
+    codes : tuple of int
+        Event code of each step (-1: a name the log does not know).
+    window_ns : int
+        The conversion window.
+    attempts : {"best", "first"}
+    lo_ns, hi_ns : int or None
+        Entries at or after ``lo_ns`` and before ``hi_ns``.
+    asof_ns : int or None
+        The call's as_of.
+    breakdown : str or None
+        The property to break down by.
+    touch : str or ("step", int)
+        The attribution of the breakdown value.
+    """
+
+    codes: tuple[int, ...]
+    window_ns: int
+    attempts: str
+    lo_ns: int | None
+    hi_ns: int | None
+    asof_ns: int | None
+    breakdown: str | None
+    touch: str | tuple[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelCounts:
+    """What the engine returns for a funnel: a few numbers per breakdown group.
+
+    Attributes
+    ----------
+    groups : list
+        The group values (None: no value, or no breakdown), one per row of the arrays.
+    reach : numpy.ndarray
+        (groups, steps + 1): people whose counted attempt reached exactly ``r`` steps.
+    count, sum_hi, sum_lo : numpy.ndarray
+        (groups, steps): per step k >= 1, the people who reached it and the two integer parts
+        of the sum of their times to convert (column 0 unused).
+    median : numpy.ndarray
+        (groups, steps) float64 ns, NaN where nobody reached the step.
+    n_entrants : int
+        People with an entry in the range.
+    overall : FunnelCounts, optional
+        The same over everyone (one row), with a breakdown; the result itself without.
+    """
+
+    groups: list[Any]
+    reach: npt.NDArray[np.int64]
+    count: npt.NDArray[np.int64]
+    sum_hi: npt.NDArray[np.float64]
+    sum_lo: npt.NDArray[np.float64]
+    median: npt.NDArray[np.float64]
+    n_entrants: int
+    overall: FunnelCounts | None = None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EngineFunnel:
+    """A funnel the engine of a lazy log answers; build it with :func:`engine_funnel`.
+
+    Attributes
+    ----------
+    lazy : LazyEventLog
+        The log.
+    probe : EventLog
+        An event log with the lazy log's names, zone, clock and property names and no users,
+        for the caller's checks (it holds one event, the first step event, when ``as_of`` is
+        given before the log's last event, so an ``as_of`` before every step event is refused
+        as on the collected route).
+    """
+
+    lazy: LazyEventLog
+    probe: EventLog
+
+    # ------------------------------------------------------------------ queries
+    def _steps(self, ask: FunnelAsk) -> Any:
+        """Select the step events the funnel reads: ``uid``, ``t``, ``k`` (step), ``g``."""
+        import narwhals.stable.v2 as nw
+
+        lazy = self.lazy
+        raw = lazy._raw_events
+        known = [(k, raw[c]) for k, c in enumerate(ask.codes) if c >= 0]
+        # as in the kernel: nothing before start, after as_of or after the last window
+        hi = ask.asof_ns if ask.asof_ns is not None and ask.asof_ns < (lazy._as_of or 0) else None
+        if ask.hi_ns is not None:
+            last = ask.hi_ns - 1 + ask.window_ns
+            hi = last if hi is None else min(hi, last)
+        nf = nw.from_native(lazy._raw)
+        t = nw.col("t")
+        # no step the log knows: no row
+        keep = nw.col("ename").is_in([n for _, n in known]) if known else t < t
+        if ask.lo_ns is not None:
+            keep = keep & (t >= ask.lo_ns)
+        if hi is not None:
+            keep = keep & (t <= hi)
+        kind = nw.lit(0, dtype=nw.Int64)
+        for k, name in known:
+            if k:
+                kind = kind + (nw.col("ename") == name).cast(nw.Int64) * k
+        cols = [nw.col("uid"), t, kind.alias("k")]
+        if ask.breakdown is not None:
+            p = nw.col(f"p{lazy._properties.index(ask.breakdown)}")
+            dtype = nf.collect_schema()[f"p{lazy._properties.index(ask.breakdown)}"]
+            if dtype.is_float():  # NaN is no value, as in memory
+                p = nw.when(~p.is_nan()).then(p)
+            cols.append(p.alias("g"))
+        return nf.filter(keep).select(*cols)
+
+    def _people(self, ask: FunnelAsk) -> Any:
+        """One row per person with an entry: ``uid``, ``reach``, ``t0``.. and ``g``."""
+        import narwhals.stable.v2 as nw
+
+        n = len(ask.codes)
+        s = self._steps(ask)
+        t, k = nw.col("t"), nw.col("k")
+        entry = k == 0
+        if ask.hi_ns is not None:
+            entry = entry & (t < ask.hi_ns)
+        if ask.attempts == "first":
+            people = s.filter(entry).group_by("uid").agg(t.min().alias("t0"))
+            prev = people.select("uid", "t0", nw.col("t0").alias("_p"))
+            for step in range(1, n):
+                got = (
+                    s.filter(k == step)
+                    .select("uid", "t")
+                    .join(prev, on="uid", how="inner")
+                    .filter((t >= nw.col("_p")) & (t <= nw.col("t0") + ask.window_ns))
+                    .group_by("uid", "t0")
+                    .agg(t.min().alias(f"t{step}"))
+                )
+                prev = got.select("uid", "t0", nw.col(f"t{step}").alias("_p"))
+                people = people.join(got.select("uid", f"t{step}"), on="uid", how="left")
+            reach: Any = nw.lit(1, dtype=nw.Int64)
+            for step in range(1, n):
+                reach = reach + (~nw.col(f"t{step}").is_null()).cast(nw.Int64)
+            people = people.with_columns(reach.alias("reach"))
+        else:
+            people = self._best(s, entry, n, ask.window_ns)
+        if ask.breakdown is not None:
+            people = people.join(self._values(s, people, ask.touch), on="uid", how="left")
+        return people
+
+    @staticmethod
+    def _best(s: Any, entry: Any, n: int, window_ns: int) -> Any:
+        """Every step-0 event an attempt; each person's best one (see the module notes)."""
+        import narwhals.stable.v2 as nw
+
+        t, k = nw.col("t"), nw.col("k")
+        order = ["t", "k"]
+        q = s.select("uid", "t", "k")
+        # c{m}: for a row of step j < m, the step-m time of the chain starting at the row
+        # (the largest int64 when there is none: engines differ on running minima over nulls)
+        for j in range(n - 2, -1, -1):
+            q = q.filter(k <= j + 1)
+            cols: list[Any] = []
+            for m in range(j + 1, n):
+                src = t if m == j + 1 else nw.col(f"c{m}")
+                nearest = (
+                    nw.when(k == j + 1)
+                    .then(src)
+                    .otherwise(nw.lit(_I64_MAX, dtype=nw.Int64))
+                    .cum_min(reverse=True)
+                    .over("uid", order_by=order)
+                )
+                if m == j + 1:
+                    cols.append(nw.when(k == j).then(nearest).alias(f"c{m}"))
+                else:
+                    cols.append(nw.when(k == j).then(nearest).otherwise(src).alias(f"c{m}"))
+            q = q.with_columns(*cols)
+        q = q.filter(entry).rename({"t": "t0"}) if n > 1 else s.filter(entry).rename({"t": "t0"})
+        if n > 1:
+            # as the kernel does: an entry followed by another entry before any step-1 event
+            # is dropped (the later one reaches as far at the same times); this only changes
+            # which entry time a person who never reached step 1 is shown with
+            after = nw.col("t0").shift(-1).over("uid", order_by=["t0"])
+            q = q.filter(after.is_null() | (nw.col("c1") < after))
+        deadline = nw.col("t0") + window_ns
+        reach = nw.lit(1, dtype=nw.Int64)
+        for m in range(1, n):
+            reach = reach + (nw.col(f"c{m}") <= deadline).fill_null(False).cast(nw.Int64)
+        q = q.with_columns(reach.alias("reach"))
+        last = nw.col("t0")
+        for m in range(1, n):
+            last = nw.when(nw.col("reach") > m).then(nw.col(f"c{m}")).otherwise(last)
+        # furthest step, reached earliest, latest entry
+        q = q.with_columns(
+            (-nw.col("reach")).alias("_r"), last.alias("_l"), (-nw.col("t0")).alias("_e")
+        )
+        q = q.with_columns(
+            nw.col("t0").cum_count().over("uid", order_by=["_r", "_l", "_e"]).alias("_n")
+        ).filter(nw.col("_n") == 1)
+        times = [
+            nw.when(nw.col("reach") > m).then(nw.col(f"c{m}")).alias(f"t{m}") for m in range(1, n)
+        ]
+        return q.select("uid", "reach", "t0", *times)
+
+    @staticmethod
+    def _values(s: Any, people: Any, touch: str | tuple[str, int]) -> Any:
+        """Each person's ask.breakdown value: ``uid``, ``g`` (no row: no value)."""
+        import narwhals.stable.v2 as nw
+
+        has = s.filter(~nw.col("g").is_null())
+        if isinstance(touch, tuple):
+            i = touch[1]
+            at = people.select("uid", nw.col(f"t{i}").alias("_ti")).filter(~nw.col("_ti").is_null())
+            return (
+                has.filter(nw.col("k") == i)
+                .join(at, on="uid", how="inner")
+                .filter(nw.col("t") == nw.col("_ti"))
+                .group_by("uid")
+                .agg(nw.col("g").max())
+            )
+        if touch == "first_touch":
+            ranked = has.with_columns(
+                nw.col("t").cum_count().over("uid", order_by=["t", "k"]).alias("_n")
+            )
+        else:
+            ranked = has.with_columns(
+                (-nw.col("t")).alias("_nt"), (-nw.col("k")).alias("_nk")
+            ).with_columns(nw.col("t").cum_count().over("uid", order_by=["_nt", "_nk"]).alias("_n"))
+        return ranked.filter(nw.col("_n") == 1).select("uid", "g")
+
+    # ------------------------------------------------------------------ answers
+    def counts(
+        self,
+        ask: FunnelAsk,
+    ) -> FunnelCounts:
+        """Return the per-group counts and time-to-convert statistics (one query).
+
+        Only one row per ask.breakdown group (one row without a ask.breakdown) is collected.
+        """
+        import narwhals.stable.v2 as nw
+
+        n = len(ask.codes)
+        people = self._people(ask)
+        reach = nw.col("reach")
+        aggs: list[Any] = [
+            (reach == r).cast(nw.Int64).sum().alias(f"n{r}") for r in range(1, n + 1)
+        ]
+        for m in range(1, n):
+            d = nw.when(reach > m).then(nw.col(f"t{m}") - nw.col(f"t{m - 1}"))
+            aggs += [
+                (reach > m).cast(nw.Int64).sum().alias(f"c{m}"),
+                (d // (1 << SUM_SPLIT)).sum().alias(f"h{m}"),
+                (d % (1 << SUM_SPLIT)).sum().alias(f"l{m}"),
+                d.median().alias(f"m{m}"),
+            ]
+        agg_names = [f"n{r}" for r in range(1, n + 1)]
+        agg_names += [f"{c}{m}" for m in range(1, n) for c in "chlm"]
+        if ask.breakdown is None:
+            got = collect_native(people.select(*aggs))
+        else:
+            g_type = people.collect_schema()["g"]
+            if g_type == nw.String:
+                # a missing value and the text "(none)" are one group, as in memory
+                people = people.with_columns(nw.col("g").fill_null(_NONE_GROUP))
+            # the groups, and everyone together (``_a`` = 1: a median does not add up)
+            names = ["_a", "g", *agg_names]
+            by_group = (
+                people.group_by("g").agg(*aggs).with_columns(nw.lit(0, dtype=nw.Int64).alias("_a"))
+            )
+            overall = people.select(*aggs).with_columns(
+                nw.lit(1, dtype=nw.Int64).alias("_a"), nw.lit(None).cast(g_type).alias("g")
+            )
+            got = collect_native(
+                nw.concat([by_group.select(names), overall.select(names)], how="vertical")
+            )
+        frame = got.to_pandas() if hasattr(got, "to_pandas") else pd.DataFrame(got)
+        if ask.breakdown is None:
+            overall = _parse(frame, n, [None])
+            return dataclasses.replace(overall, overall=overall)
+        groups = frame[frame["_a"] == 0].reset_index(drop=True)
+        values = [None if _missing(v) else v for v in groups["g"].tolist()]
+        out = _parse(groups, n, values)
+        total = _parse(frame[frame["_a"] == 1].reset_index(drop=True), n, [None])
+        return dataclasses.replace(out, overall=total, n_entrants=total.n_entrants)
+
+    def people(
+        self,
+        ask: FunnelAsk,
+    ) -> tuple[pd.Index, npt.NDArray[np.int64], npt.NDArray[np.int64], list[Any] | None]:
+        """Return each counted person: ids, steps reached, (steps, people) UTC ns, values.
+
+        One row per person in the funnel is collected.  Times are int64 min where the step
+        was not reached; values are None where the person has none.
+        """
+        n = len(ask.codes)
+        people = self._people(ask)
+        got = collect_native(people)
+        frame = got.to_pandas() if hasattr(got, "to_pandas") else pd.DataFrame(got)
+        ids = frame["uid"]
+        users = pd.Index(ids.to_numpy(dtype=object) if ids.dtype != np.int64 else ids.to_numpy())
+        reach = frame["reach"].to_numpy(dtype=np.int64)
+        times = np.full((n, len(frame)), np.iinfo(np.int64).min, dtype=np.int64)
+        for m in range(n):
+            col = frame[f"t{m}"]
+            ok = col.notna().to_numpy()
+            times[m, ok] = col[ok].to_numpy(dtype=np.int64)
+        values = None
+        if ask.breakdown is not None:
+            values = [None if _missing(v) else v for v in frame["g"].tolist()]
+        return users, reach, times, values
+
+
+def _parse(frame: pd.DataFrame, n: int, groups: list[Any]) -> FunnelCounts:
+    """Read the aggregate rows of :meth:`EngineFunnel.counts` into arrays."""
+    rows = len(frame)
+
+    def ints(name: str) -> npt.NDArray[np.int64]:
+        return np.asarray(
+            [0 if _missing(x) else int(x) for x in frame[name].tolist()], dtype=np.int64
+        )
+
+    hist = np.zeros((rows, n + 1), dtype=np.int64)
+    count = np.zeros((rows, n), dtype=np.int64)
+    hi = np.zeros((rows, n), dtype=np.float64)
+    lo = np.zeros((rows, n), dtype=np.float64)
+    med = np.full((rows, n), np.nan)
+    for r in range(1, n + 1):
+        hist[:, r] = ints(f"n{r}")
+    for m in range(1, n):
+        count[:, m] = ints(f"c{m}")
+        hi[:, m] = ints(f"h{m}")
+        lo[:, m] = ints(f"l{m}")
+        med[:, m] = [np.nan if _missing(x) else float(x) for x in frame[f"m{m}"].tolist()]
+    return FunnelCounts(
+        groups=groups,
+        reach=hist,
+        count=count,
+        sum_hi=hi,
+        sum_lo=lo,
+        median=med,
+        n_entrants=int(hist.sum()),
+    )
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
+
+
+def engine_funnel(
+    events: Any,
+    *,
+    names: Sequence[str | None],
+    filtered: bool,
+    n_exclusions: int,
+    order: str,
+    breakdown: Any,
+    window_ns: int,
+    as_of: Any,
+    tz: str | None,
+) -> EngineFunnel | None:
+    """Return the engine plan of a funnel on a lazy log, or None to collect and run in memory.
+
+    Parameters
+    ----------
+    events : object
+        What the caller passed as events.
+    names : sequence of str or None
+        The step names (None: any event).
+    filtered : bool
+        Whether any step has a property filter.
+    n_exclusions : int
+        Number of exclusions.
+    order : str
+        The funnel order.
+    breakdown : object
+        The caller's breakdown (None, a property name, a mapping or a Series).
+    window_ns : int
+        The conversion window.
+    as_of : object
+        The caller's ``as_of``.
+    tz : str, optional
+        The caller's zone (already checked), for a naive ``as_of``.
+
+    Returns
+    -------
+    EngineFunnel or None
+        None for an eager log or frame, another engine, or an option the engine route does not
+        cover (see the module notes).
+    """
+    from useropslib.events._lazy import LazyEventLog
+
+    if not isinstance(events, LazyEventLog) or events.backend not in _BACKENDS:
+        return None
+    if (
+        order != "ordered"
+        or n_exclusions
+        or filtered
+        or any(n is None for n in names)
+        or len(set(names)) != len(names)
+        or not (isinstance(breakdown, str) or breakdown is None)
+        or not 0 < window_ns < _MAX_WINDOW
+        or (events._t_max is not None and events._t_max > _I64_MAX - window_ns)
+    ):
+        return None
+    probe_ts = np.empty(0, dtype=np.int64)
+    if as_of is not None and events._t_max is not None:
+        try:
+            ns = to_utc_ns(as_of, tz=events.tz if tz is None else check_tz(tz), name="as_of")
+        except Exception:  # the caller reports it with its own message
+            ns = None
+        if ns is not None and ns < events._t_max:
+            probe_ts = _first_step_time(events, [n for n in names if n is not None])
+    props = pd.DataFrame(
+        {p: pd.Series([None] * probe_ts.size, dtype=object) for p in events.property_names}
+    )
+    probe = EventLog(
+        user_codes=np.zeros(probe_ts.size, np.int32),
+        users=pd.Index(["?"] if probe_ts.size else []),
+        event_codes=np.zeros(probe_ts.size, np.int32),
+        events=events.event_names,
+        ts_ns=probe_ts,
+        values=np.zeros(probe_ts.size, np.float64) if events.has_values else None,
+        props=props,
+        tz=events.tz,
+        week_start=events.week_start,
+        as_of_ns=events._as_of,
+        as_of_given=events._as_of_given,
+    )
+    return EngineFunnel(lazy=events, probe=probe)
+
+
+def _first_step_time(lazy: LazyEventLog, names: list[str]) -> npt.NDArray[np.int64]:
+    """Return the first time of any step event (one row collected), empty when there is none."""
+    import narwhals.stable.v2 as nw
+
+    known = set(map(str, lazy.event_names))
+    codes = [int(c) for c in lazy._names_probe().event_code_of([n for n in names if n in known])]
+    if not codes:
+        return np.empty(0, dtype=np.int64)
+    raw = lazy._raw_events[codes].tolist()
+    nf = nw.from_native(lazy._raw).filter(nw.col("ename").is_in(raw))
+    got = collect_native(nf.select(nw.col("t").min()))
+    first = got["t"].to_list()[0]
+    return np.empty(0, dtype=np.int64) if first is None else np.asarray([first], dtype=np.int64)
