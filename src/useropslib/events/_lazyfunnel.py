@@ -36,8 +36,10 @@ an engine does not keep; the engine takes one of them (for ``("step", i)`` the l
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -186,64 +188,17 @@ class EngineFunnel:
         entry = k == 0
         if ask.hi_ns is not None:
             entry = entry & (t < ask.hi_ns)
-        if ask.attempts == "first":
-            people = s.filter(entry).group_by("uid").agg(t.min().alias("t0"))
-            prev = people.select("uid", "t0", nw.col("t0").alias("_p"))
-            for step in range(1, n):
-                got = (
-                    s.filter(k == step)
-                    .select("uid", "t")
-                    .join(prev, on="uid", how="inner")
-                    .filter((t >= nw.col("_p")) & (t <= nw.col("t0") + ask.window_ns))
-                    .group_by("uid", "t0")
-                    .agg(t.min().alias(f"t{step}"))
-                )
-                prev = got.select("uid", "t0", nw.col(f"t{step}").alias("_p"))
-                people = people.join(got.select("uid", f"t{step}"), on="uid", how="left")
-            reach: Any = nw.lit(1, dtype=nw.Int64)
-            for step in range(1, n):
-                reach = reach + (~nw.col(f"t{step}").is_null()).cast(nw.Int64)
-            people = people.with_columns(reach.alias("reach"))
-        else:
-            people = self._best(s, entry, n, ask.window_ns)
+        people = self._best(s, entry, n, ask.window_ns, first=ask.attempts == "first")
         if ask.breakdown is not None:
             people = people.join(self._values(s, people, ask.touch), on="uid", how="left")
         return people
 
     @staticmethod
-    def _best(s: Any, entry: Any, n: int, window_ns: int) -> Any:
-        """Every step-0 event an attempt; each person's best one (see the module notes)."""
+    def _best(s: Any, entry: Any, n: int, window_ns: int, *, first: bool) -> Any:
+        """Each person's attempt: the first entry, or the best attempt (see the module notes)."""
         import narwhals.stable.v2 as nw
 
-        t, k = nw.col("t"), nw.col("k")
-        order = ["t", "k"]
-        q = s.select("uid", "t", "k")
-        # c{m}: for a row of step j < m, the step-m time of the chain starting at the row
-        # (the largest int64 when there is none: engines differ on running minima over nulls)
-        for j in range(n - 2, -1, -1):
-            q = q.filter(k <= j + 1)
-            cols: list[Any] = []
-            for m in range(j + 1, n):
-                src = t if m == j + 1 else nw.col(f"c{m}")
-                nearest = (
-                    nw.when(k == j + 1)
-                    .then(src)
-                    .otherwise(nw.lit(_I64_MAX, dtype=nw.Int64))
-                    .cum_min(reverse=True)
-                    .over("uid", order_by=order)
-                )
-                if m == j + 1:
-                    cols.append(nw.when(k == j).then(nearest).alias(f"c{m}"))
-                else:
-                    cols.append(nw.when(k == j).then(nearest).otherwise(src).alias(f"c{m}"))
-            q = q.with_columns(*cols)
-        q = q.filter(entry).rename({"t": "t0"}) if n > 1 else s.filter(entry).rename({"t": "t0"})
-        if n > 1:
-            # as the kernel does: an entry followed by another entry before any step-1 event
-            # is dropped (the later one reaches as far at the same times); this only changes
-            # which entry time a person who never reached step 1 is shown with
-            after = nw.col("t0").shift(-1).over("uid", order_by=["t0"])
-            q = q.filter(after.is_null() | (nw.col("c1") < after))
+        q = _chains(s, entry, n, first=first)
         deadline = nw.col("t0") + window_ns
         reach = nw.lit(1, dtype=nw.Int64)
         for m in range(1, n):
@@ -252,17 +207,16 @@ class EngineFunnel:
         last = nw.col("t0")
         for m in range(1, n):
             last = nw.when(nw.col("reach") > m).then(nw.col(f"c{m}")).otherwise(last)
-        # furthest step, reached earliest, latest entry
-        q = q.with_columns(
-            (-nw.col("reach")).alias("_r"), last.alias("_l"), (-nw.col("t0")).alias("_e")
-        )
-        q = q.with_columns(
-            nw.col("t0").cum_count().over("uid", order_by=["_r", "_l", "_e"]).alias("_n")
-        ).filter(nw.col("_n") == 1)
+        # furthest step, reached earliest, latest entry: partitioned maxima, no sort
+        q = q.with_columns(last.alias("_l"))
+        for col, best in () if first else (("reach", "max"), ("_l", "min"), ("t0", "max")):
+            top = getattr(nw.col(col), best)().over("uid")
+            q = q.with_columns(top.alias("_b")).filter(nw.col(col) == nw.col("_b"))
         times = [
             nw.when(nw.col("reach") > m).then(nw.col(f"c{m}")).alias(f"t{m}") for m in range(1, n)
         ]
-        return q.select("uid", "reach", "t0", *times)
+        # attempts left are alike (same entry, same chain): keep one
+        return q.select("uid", "reach", "t0", *times).unique(["uid"], keep="any")
 
     @staticmethod
     def _values(s: Any, people: Any, touch: str | tuple[str, int]) -> Any:
@@ -318,7 +272,8 @@ class EngineFunnel:
         agg_names = [f"n{r}" for r in range(1, n + 1)]
         agg_names += [f"{c}{m}" for m in range(1, n) for c in "chlm"]
         if ask.breakdown is None:
-            got = collect_native(people.select(*aggs))
+            with _quiet():
+                got = collect_native(people.select(*aggs))
         else:
             g_type = people.collect_schema()["g"]
             if g_type == nw.String:
@@ -332,9 +287,10 @@ class EngineFunnel:
             overall = people.select(*aggs).with_columns(
                 nw.lit(1, dtype=nw.Int64).alias("_a"), nw.lit(None).cast(g_type).alias("g")
             )
-            got = collect_native(
-                nw.concat([by_group.select(names), overall.select(names)], how="vertical")
-            )
+            with _quiet():
+                got = collect_native(
+                    nw.concat([by_group.select(names), overall.select(names)], how="vertical")
+                )
         frame = got.to_pandas() if hasattr(got, "to_pandas") else pd.DataFrame(got)
         if ask.breakdown is None:
             overall = _parse(frame, n, [None])
@@ -356,7 +312,8 @@ class EngineFunnel:
         """
         n = len(ask.codes)
         people = self._people(ask)
-        got = collect_native(people)
+        with _quiet():
+            got = collect_native(people)
         frame = got.to_pandas() if hasattr(got, "to_pandas") else pd.DataFrame(got)
         ids = frame["uid"]
         users = pd.Index(ids.to_numpy(dtype=object) if ids.dtype != np.int64 else ids.to_numpy())
@@ -370,6 +327,101 @@ class EngineFunnel:
         if ask.breakdown is not None:
             values = [None if _missing(v) else v for v in frame["g"].tolist()]
         return users, reach, times, values
+
+
+def _chains(s: Any, entry: Any, n: int, *, first: bool) -> Any:
+    """Return the attempts: ``uid``, ``t0`` and ``c1``.. (the step times of each chain).
+
+    With ``first``, only each person's first entry is an attempt.
+
+    A step not found is the largest int64.  As the kernel does, an entry followed by another
+    entry before any step-1 event is dropped (the later one reaches as far at the same times):
+    of the entries sharing their first step-1 event, only the latest is kept.  DuckDB and Polars
+    follow the chain with as-of joins; other engines with running minima over the user's rows.
+    """
+    import narwhals.stable.v2 as nw
+
+    big = nw.lit(_I64_MAX, dtype=nw.Int64)
+    backend = s.implementation.name
+    if n == 1:
+        one = s.filter(entry).select("uid", nw.col("t").alias("t0"))
+        return one.group_by("uid").agg(nw.col("t0").min()) if first else one
+    if backend == "DUCKDB":
+        return nw.from_native(_duckdb_chains(s, entry, n, first=first))
+    if backend == "POLARS":
+        flagged = s.with_columns(entry.alias("_e")).to_native()
+        return nw.from_native(_polars_chains(flagged, n, first=first))
+    t, k = nw.col("t"), nw.col("k")
+    q = s.select("uid", "t", "k")
+    # c{m}: for a row of step j < m, the step-m time of the chain starting at the row
+    # (the largest int64 when there is none: engines differ on running minima over nulls)
+    for j in range(n - 2, -1, -1):
+        q = q.filter(k <= j + 1)
+        cols: list[Any] = []
+        for m in range(j + 1, n):
+            src = t if m == j + 1 else nw.col(f"c{m}")
+            nearest = (
+                nw.when(k == j + 1)
+                .then(src)
+                .otherwise(big)
+                .cum_min(reverse=True)
+                .over("uid", order_by=["t", "k"])
+            )
+            if m == j + 1:
+                cols.append(nw.when(k == j).then(nearest).alias(f"c{m}"))
+            else:
+                cols.append(nw.when(k == j).then(nearest).otherwise(src).alias(f"c{m}"))
+        q = q.with_columns(*cols)
+    q = q.filter(entry).rename({"t": "t0"})
+    if first:
+        return q.filter(nw.col("t0") == nw.col("t0").min().over("uid")).unique(["uid"], keep="any")
+    rest = [nw.col(f"c{m}").min() for m in range(2, n)]
+    return q.group_by("uid", "c1").agg(nw.col("t0").max(), *rest)
+
+
+def _duckdb_chains(s: Any, entry: Any, n: int, *, first: bool) -> Any:
+    """DuckDB: the chains by ``ASOF LEFT JOIN`` on (user, time), one per step."""
+    rel = s.with_columns(entry.alias("_e")).to_native()
+    sql = [
+        "WITH a0 AS (SELECT uid, min(t) AS t0 FROM s WHERE _e GROUP BY uid)"
+        if first
+        else "WITH a0 AS (SELECT uid, t AS t0 FROM s WHERE _e)",
+        *(f", s{m} AS (SELECT uid, t FROM s WHERE k = {m})" for m in range(1, n)),
+        f", j1 AS (SELECT a0.uid, a0.t0, coalesce(s1.t, {_I64_MAX}) AS c1 FROM a0 "
+        "ASOF LEFT JOIN s1 ON a0.uid = s1.uid AND s1.t >= a0.t0)",
+        ", a1 AS (SELECT uid, c1, max(t0) AS t0 FROM j1 GROUP BY uid, c1)",
+    ]
+    cols = "t0, c1"
+    for m in range(2, n):
+        sql.append(
+            f", a{m} AS (SELECT a.uid, {cols}, coalesce(s.t, {_I64_MAX}) AS c{m} FROM a{m - 1} a "
+            f"ASOF LEFT JOIN s{m} s ON a.uid = s.uid AND s.t >= a.c{m - 1})"
+        )
+        cols += f", c{m}"
+    sql.append(f" SELECT uid, {cols} FROM a{n - 1}")
+    return rel.query("s", "".join(sql))
+
+
+def _polars_chains(lf: Any, n: int, *, first: bool) -> Any:
+    """Polars: the chains by ``join_asof`` (forward, by user), one per step."""
+    import polars as pl
+
+    def step(m: int) -> Any:
+        return lf.filter(pl.col("k") == m).select("uid", pl.col("t").alias(f"c{m}")).sort(f"c{m}")
+
+    a = lf.filter(pl.col("_e")).select("uid", pl.col("t").alias("t0"))
+    if first:
+        a = a.group_by("uid").agg(pl.col("t0").min())
+    q = a.sort("t0").join_asof(step(1), left_on="t0", right_on="c1", by="uid", strategy="forward")
+    q = q.with_columns(pl.col("c1").fill_null(_I64_MAX))
+    q = q.group_by("uid", "c1").agg(pl.col("t0").max())
+    for m in range(2, n):
+        q = (
+            q.sort(f"c{m - 1}")
+            .join_asof(step(m), left_on=f"c{m - 1}", right_on=f"c{m}", by="uid", strategy="forward")
+            .with_columns(pl.col(f"c{m}").fill_null(_I64_MAX))
+        )
+    return q
 
 
 def _parse(frame: pd.DataFrame, n: int, groups: list[Any]) -> FunnelCounts:
@@ -402,6 +454,17 @@ def _parse(frame: pd.DataFrame, n: int, groups: list[Any]) -> FunnelCounts:
         median=med,
         n_entrants=int(hist.sum()),
     )
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence Polars' notice that it cannot check the sort order of as-of join groups.
+
+    The frames are sorted by the join key just before the join, which is what it asks for.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sortedness of columns cannot be checked")
+        yield
 
 
 def _missing(value: Any) -> bool:
