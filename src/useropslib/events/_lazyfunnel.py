@@ -383,10 +383,12 @@ def _duckdb_chains(s: Any, entry: Any, n: int, *, first: bool) -> Any:
     """DuckDB: the chains by ``ASOF LEFT JOIN`` on (user, time), one per step."""
     rel = s.with_columns(entry.alias("_e")).to_native()
     sql = [
-        "WITH a0 AS (SELECT uid, min(t) AS t0 FROM s WHERE _e GROUP BY uid)"
+        # the step rows are read once (each step's as-of join reads them again otherwise)
+        "WITH r AS MATERIALIZED (SELECT uid, t, k, _e FROM s)",
+        ", a0 AS (SELECT uid, min(t) AS t0 FROM r WHERE _e GROUP BY uid)"
         if first
-        else "WITH a0 AS (SELECT uid, t AS t0 FROM s WHERE _e)",
-        *(f", s{m} AS (SELECT uid, t FROM s WHERE k = {m})" for m in range(1, n)),
+        else ", a0 AS (SELECT uid, t AS t0 FROM r WHERE _e)",
+        *(f", s{m} AS (SELECT uid, t FROM r WHERE k = {m})" for m in range(1, n)),
         f", j1 AS (SELECT a0.uid, a0.t0, coalesce(s1.t, {_I64_MAX}) AS c1 FROM a0 "
         "ASOF LEFT JOIN s1 ON a0.uid = s1.uid AND s1.t >= a0.t0)",
         ", a1 AS (SELECT uid, c1, max(t0) AS t0 FROM j1 GROUP BY uid, c1)",
