@@ -48,7 +48,6 @@ import pandas as pd
 
 from useropslib.events._engine import collect_native
 from useropslib.events._eventlog import EventLog
-from useropslib.events._time import check_tz, to_utc_ns
 
 if TYPE_CHECKING:
     from useropslib.events._lazy import LazyEventLog
@@ -136,9 +135,8 @@ class EngineFunnel:
         The log.
     probe : EventLog
         An event log with the lazy log's names, zone, clock and property names and no users,
-        for the caller's checks (it holds one event, the first step event, when ``as_of`` is
-        given before the log's last event, so an ``as_of`` before every step event is refused
-        as on the collected route).
+        for the caller's checks (with ``as_of`` given, it holds one event at the log's first
+        instant, so an ``as_of`` before it is refused as the in-memory log refuses it).
     """
 
     lazy: LazyEventLog
@@ -529,14 +527,9 @@ def engine_funnel(
         or (events._t_max is not None and events._t_max > _I64_MAX - window_ns)
     ):
         return None
-    probe_ts = np.empty(0, dtype=np.int64)
-    if as_of is not None and events._t_max is not None:
-        try:
-            ns = to_utc_ns(as_of, tz=events.tz if tz is None else check_tz(tz), name="as_of")
-        except Exception:  # the caller reports it with its own message
-            ns = None
-        if ns is not None and ns < events._t_max:
-            probe_ts = _first_step_time(events, [n for n in names if n is not None])
+    # the log's first event, so that an as_of before it is refused as by the in-memory log
+    first = [] if as_of is None or events._t_min is None else [events._t_min]
+    probe_ts = np.asarray(first, dtype=np.int64)
     props = pd.DataFrame(
         {p: pd.Series([None] * probe_ts.size, dtype=object) for p in events.property_names}
     )
@@ -554,18 +547,3 @@ def engine_funnel(
         as_of_given=events._as_of_given,
     )
     return EngineFunnel(lazy=events, probe=probe)
-
-
-def _first_step_time(lazy: LazyEventLog, names: list[str]) -> npt.NDArray[np.int64]:
-    """Return the first time of any step event (one row collected), empty when there is none."""
-    import narwhals.stable.v2 as nw
-
-    known = set(map(str, lazy.event_names))
-    codes = [int(c) for c in lazy._names_probe().event_code_of([n for n in names if n in known])]
-    if not codes:
-        return np.empty(0, dtype=np.int64)
-    raw = lazy._raw_events[codes].tolist()
-    nf = nw.from_native(lazy._raw).filter(nw.col("ename").is_in(raw))
-    got = collect_native(nf.select(nw.col("t").min()))
-    first = got["t"].to_list()[0]
-    return np.empty(0, dtype=np.int64) if first is None else np.asarray([first], dtype=np.int64)
