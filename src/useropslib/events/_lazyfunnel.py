@@ -14,20 +14,25 @@ property breakdown with any attribution, a window shorter than 2**52 ns (52 days
 convert stay exact in float64, so the median equals the in-memory one bit for bit).
 
 Each step event matches exactly one step then, so an event's place in the in-memory order
-(user, time, first step matched, row) is (user, time, step).  The queries, with ``S`` the step
-events from ``start`` to the last instant the funnel reads:
+(user, time, first step matched, row) is (user, time, step), and the earliest step-k event after
+a step-(k-1) event at time t is the earliest step-k event at or after t.  The queries, with the
+step events from ``start`` to the last instant the funnel reads:
 
-- **first entry**: each person's first step-0 time in ``[start, end)``; then, step by step, the
-  earliest step-k time at or after the step-(k-1) time and within the window of the entry
-  (a join on the user and a ``min``, the analyst's own query);
-- **best attempt**: every step-0 event is an attempt.  The chain of the earliest step-k event
-  after the step-(k-1) event is monotone in the entry time, so for each row of step j the times
-  of the steps j+1.. of the chain starting there are running minima (from the row to the
-  user's last row, ordered by time then step) over the rows of step j+1: one window pass per
-  step, from the last step back to the entry.  Each person's attempt is then the one reaching
-  the furthest step, earliest, from the latest entry (``row_number`` over the user);
-- the aggregates: one ``GROUP BY`` breakdown group.  Sums of the times to convert come back as
-  ``sum(d >> 26)`` and ``sum(d & (2**26 - 1))``, integers the engine adds exactly.
+- **attempts**: every step-0 event in ``[start, end)`` ("best"), or each person's first one
+  ("first");
+- **the chain** of each attempt, step by step: the earliest step-k time at or after the
+  step-(k-1) time.  DuckDB runs one ``ASOF LEFT JOIN`` on (user, time) per step over the step
+  rows read once (``MATERIALIZED``); Polars one ``join_asof`` (forward, by user) per step; other
+  engines (PySpark) compute, since the chain is monotone in its start, running minima from each
+  row to the user's last row over the rows of the next step, one window pass per step from the
+  last step back to the entry.  As the kernel does, of the entries sharing their first step-1
+  event only the latest is kept (a ``GROUP BY``);
+- **steps reached**: the chain's times within the window of the entry (inclusive);
+- **each person's attempt** ("best"): the one reaching the furthest step, earliest, from the
+  latest entry, kept with partitioned maxima and minima (no sort);
+- **the aggregates**: one ``GROUP BY`` breakdown group, and the same over everyone (a median
+  does not add up over groups).  Sums of the times to convert come back as ``sum(d // 2**26)``
+  and ``sum(d % 2**26)``, integers the engine adds exactly, and the kernel adds the same parts.
 
 Breakdown values at ties: where a person has several step events of the same step at the same
 instant with different property values, the in-memory kernel takes the first in row order, which
@@ -177,7 +182,7 @@ class EngineFunnel:
         return nf.filter(keep).select(*cols)
 
     def _people(self, ask: FunnelAsk) -> Any:
-        """One row per person with an entry: ``uid``, ``reach``, ``t0``.. and ``g``."""
+        """Return one row per person with an entry: ``uid``, ``reach``, ``t0``.. and ``g``."""
         import narwhals.stable.v2 as nw
 
         n = len(ask.codes)
@@ -186,13 +191,13 @@ class EngineFunnel:
         entry = k == 0
         if ask.hi_ns is not None:
             entry = entry & (t < ask.hi_ns)
-        people = self._best(s, entry, n, ask.window_ns, first=ask.attempts == "first")
+        people = self._attempt(s, entry, n, ask.window_ns, first=ask.attempts == "first")
         if ask.breakdown is not None:
             people = people.join(self._values(s, people, ask.touch), on="uid", how="left")
         return people
 
     @staticmethod
-    def _best(s: Any, entry: Any, n: int, window_ns: int, *, first: bool) -> Any:
+    def _attempt(s: Any, entry: Any, n: int, window_ns: int, *, first: bool) -> Any:
         """Each person's attempt: the first entry, or the best attempt (see the module notes)."""
         import narwhals.stable.v2 as nw
 
@@ -205,16 +210,24 @@ class EngineFunnel:
         last = nw.col("t0")
         for m in range(1, n):
             last = nw.when(nw.col("reach") > m).then(nw.col(f"c{m}")).otherwise(last)
-        # furthest step, reached earliest, latest entry: partitioned maxima, no sort
-        q = q.with_columns(last.alias("_l"))
-        for col, best in () if first else (("reach", "max"), ("_l", "min"), ("t0", "max")):
-            top = getattr(nw.col(col), best)().over("uid")
-            q = q.with_columns(top.alias("_b")).filter(nw.col(col) == nw.col("_b"))
         times = [
             nw.when(nw.col("reach") > m).then(nw.col(f"c{m}")).alias(f"t{m}") for m in range(1, n)
         ]
-        # attempts left are alike (same entry, same chain): keep one
-        return q.select("uid", "reach", "t0", *times).unique(["uid"], keep="any")
+        if first:
+            return q.select("uid", "reach", "t0", *times)
+        # furthest step, reached earliest, latest entry (attempts tied on all three are alike)
+        q = q.with_columns(last.alias("_l"))
+        if q.implementation.name == "POLARS":  # partitioned extrema: hashing, no sort
+            for col, best in (("reach", "max"), ("_l", "min"), ("t0", "max")):
+                top = getattr(nw.col(col), best)().over("uid")
+                q = q.with_columns(top.alias("_b")).filter(nw.col(col) == nw.col("_b"))
+            return q.select("uid", "reach", "t0", *times).unique(["uid"], keep="any")
+        # SQL engines sort each window's partitions: one ordered row number
+        q = q.with_columns((-nw.col("reach")).alias("_r"), (-nw.col("t0")).alias("_e"))
+        q = q.with_columns(
+            nw.col("t0").cum_count().over("uid", order_by=["_r", "_l", "_e"]).alias("_n")
+        )
+        return q.filter(nw.col("_n") == 1).select("uid", "reach", "t0", *times)
 
     @staticmethod
     def _values(s: Any, people: Any, touch: str | tuple[str, int]) -> Any:
