@@ -148,8 +148,8 @@ else:
         p = r.sort(["u", "reach", "last", "t0"], descending=[False, True, False, True]).unique(
             "u", keep="first")
     d1, d2 = pl.col("t1") - pl.col("t0"), pl.col("t2") - pl.col("t1")
-    row = p.select(pl.len(), pl.col("t1").count(), pl.col("t2").count(), d1.mean(), d1.median(),
-                   d2.mean(), d2.median()).collect().row(0)
+    row = p.select(n0=pl.len(), n1=pl.col("t1").count(), n2=pl.col("t2").count(), m1=d1.mean(),
+                   d1=d1.median(), m2=d2.mean(), d2=d2.median()).collect().row(0)
 secs = time.perf_counter() - t0
 with open("/proc/self/status") as fh:
     peak = next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmHWM:"))

@@ -201,7 +201,7 @@ class EngineFunnel:
         """Each person's attempt: the first entry, or the best attempt (see the module notes)."""
         import narwhals.stable.v2 as nw
 
-        q = _chains(s, entry, n, first=first)
+        q = _chains(s, entry, n, first=first, window_ns=window_ns)
         deadline = nw.col("t0") + window_ns
         reach = nw.lit(1, dtype=nw.Int64)
         for m in range(1, n):
@@ -340,7 +340,7 @@ class EngineFunnel:
         return users, reach, times, values
 
 
-def _chains(s: Any, entry: Any, n: int, *, first: bool) -> Any:
+def _chains(s: Any, entry: Any, n: int, *, first: bool, window_ns: int | None = None) -> Any:
     """Return the attempts: ``uid``, ``t0`` and ``c1``.. (the step times of each chain).
 
     With ``first``, only each person's first entry is an attempt.
@@ -358,7 +358,7 @@ def _chains(s: Any, entry: Any, n: int, *, first: bool) -> Any:
         one = s.filter(entry).select("uid", nw.col("t").alias("t0"))
         return one.group_by("uid").agg(nw.col("t0").min()) if first else one
     if backend == "DUCKDB":
-        return nw.from_native(_duckdb_chains(s, entry, n, first=first))
+        return nw.from_native(_duckdb_chains(s, entry, n, first=first, window_ns=window_ns))
     if backend == "POLARS":
         flagged = s.with_columns(entry.alias("_e")).to_native()
         return nw.from_native(_polars_chains(flagged, n, first=first))
@@ -390,9 +390,15 @@ def _chains(s: Any, entry: Any, n: int, *, first: bool) -> Any:
     return q.group_by("uid", "c1").agg(nw.col("t0").max(), *rest)
 
 
-def _duckdb_chains(s: Any, entry: Any, n: int, *, first: bool) -> Any:
-    """DuckDB: the chains by ``ASOF LEFT JOIN`` on (user, time), one per step."""
+def _duckdb_chains(s: Any, entry: Any, n: int, *, first: bool, window_ns: int | None) -> Any:
+    """DuckDB: the chains by ``ASOF LEFT JOIN`` on (user, time), one per step.
+
+    From each person's first entry only, a join on the user and a ``min`` over the step rows in
+    the window is cheaper than sorting for an as-of join (:func:`_duckdb_first`).
+    """
     rel = s.with_columns(entry.alias("_e")).to_native()
+    if first and window_ns is not None:
+        return rel.query("s", _duckdb_first(n, window_ns))
     sql = [
         # the step rows are read once (each step's as-of join reads them again otherwise)
         "WITH r AS MATERIALIZED (SELECT uid, t, k, _e FROM s)",
@@ -413,6 +419,30 @@ def _duckdb_chains(s: Any, entry: Any, n: int, *, first: bool) -> Any:
         cols += f", c{m}"
     sql.append(f" SELECT uid, {cols} FROM a{n - 1}")
     return rel.query("s", "".join(sql))
+
+
+def _duckdb_first(n: int, window_ns: int) -> str:
+    """Return the first-entry chain in DuckDB SQL: per step, a join on the user and a ``min``.
+
+    Only the step rows within the window of the entry are joined; a step not found there (and
+    every later one) is the largest int64, which the caller reads as not reached.
+    """
+    sql = [
+        "WITH r AS MATERIALIZED (SELECT uid, t, k, _e FROM s)",
+        ", a0 AS (SELECT uid, min(t) AS t0 FROM r WHERE _e GROUP BY uid)",
+    ]
+    prev, cols = "a0", "t0"
+    for m in range(1, n):
+        last = "t0" if m == 1 else f"c{m - 1}"
+        sql.append(
+            f", j{m} AS (SELECT p.uid, min(r.t) AS c{m} FROM {prev} p JOIN r ON p.uid = r.uid "
+            f"WHERE r.k = {m} AND r.t >= p.{last} AND r.t <= p.t0 + {window_ns} GROUP BY p.uid)"
+            f", a{m} AS (SELECT p.uid, {cols}, coalesce(j.c{m}, {_I64_MAX}) AS c{m} "
+            f"FROM {prev} p LEFT JOIN j{m} j ON p.uid = j.uid)"
+        )
+        prev, cols = f"a{m}", f"{cols}, c{m}"
+    sql.append(f" SELECT uid, {cols} FROM {prev}")
+    return "".join(sql)
 
 
 def _polars_chains(lf: Any, n: int, *, first: bool) -> Any:
