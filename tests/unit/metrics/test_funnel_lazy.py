@@ -285,3 +285,15 @@ def test_pyspark_funnel_in_the_engine(spark: Any) -> None:
         assert sizes == [groups + 1]
         assert_same(want, got)
     assert not lazy.users_read
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_integer_ids_and_a_missing_breakdown_column(engine: str) -> None:
+    df = _frame()
+    df["user_id"] = df["user_id"].map({u: i * 7 for i, u in enumerate("abcde")})
+    got = m.funnel(_lazy(df, engine), STEPS, window="2D")
+    assert_same(m.funnel(_eager(df), STEPS, window="2D"), got)
+    assert got.per_user["user_id"].tolist() == [0, 7, 14, 21]
+    for log in (_eager(df), _lazy(df, engine)):
+        with pytest.raises(InvalidParameterError, match="Missing breakdown column 'chanel'"):
+            m.funnel(log, STEPS, breakdown="chanel")
