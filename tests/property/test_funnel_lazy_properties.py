@@ -36,7 +36,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::useropslib.exceptions.Insuffici
 def logs(draw: st.DrawFn) -> pd.DataFrame:
     n = draw(st.integers(1, 50))
     users = draw(st.lists(st.sampled_from("pqrstu"), min_size=n, max_size=n))
-    events = draw(st.lists(st.sampled_from(["a", "b", "c", "x"]), min_size=n, max_size=n))
+    events = draw(st.lists(st.sampled_from(["a", "b", "c", "x", "y"]), min_size=n, max_size=n))
     # coarse hours over ten days: many ties at one instant
     hours = draw(st.lists(st.integers(0, 240), min_size=n, max_size=n))
     channel = draw(st.lists(st.sampled_from(["web", "app", None]), min_size=n, max_size=n))
@@ -66,6 +66,9 @@ def logs(draw: st.DrawFn) -> pd.DataFrame:
     start_h=st.one_of(st.none(), st.integers(0, 120)),
     span_h=st.one_of(st.none(), st.integers(0, 160)),
     as_of_h=st.one_of(st.none(), st.integers(0, 240)),
+    exclusions=st.lists(
+        st.tuples(st.sampled_from(["x", "y"]), st.integers(0, 2), st.integers(1, 2)), max_size=2
+    ),
 )
 def test_engine_funnel_equals_in_memory(
     df: pd.DataFrame,
@@ -78,9 +81,13 @@ def test_engine_funnel_equals_in_memory(
     start_h: int | None,
     span_h: int | None,
     as_of_h: int | None,
+    exclusions: list[tuple[str, int, int]],
 ) -> None:
     steps = STEPS[:n_steps]
     kw: dict[str, Any] = {"window": f"{window_h}h", "attempts": attempts}
+    spans = [(e, a, b) for e, a, b in exclusions if a < b < n_steps]
+    if spans:
+        kw["exclusions"] = spans
     if breakdown is not None and (not isinstance(breakdown, tuple) or breakdown[1] < n_steps):
         kw["breakdown"] = "channel"
         kw["attribution"] = breakdown
@@ -110,6 +117,7 @@ def test_engine_funnel_equals_in_memory(
         assert got.breakdown_table is not None
         pd.testing.assert_frame_equal(want.breakdown_table, got.breakdown_table)
     assert want.bottleneck == got.bottleneck
+    assert want.excluded_users == got.excluded_users
     assert want.params == got.params
     pd.testing.assert_frame_equal(want.per_user, got.per_user)
     assert not lazy.users_read

@@ -75,7 +75,11 @@ class FunnelAsk:
     Attributes
     ----------
     codes : tuple of int
-        Event code of each step (-1: a name the log does not know).
+        Event code of each step, then of each exclusion (-1: a name the log does not know).
+    n_steps : int
+        Number of steps.
+    exclusions : tuple of (int, int)
+        ``(from_step, to_step)`` of each exclusion.
     window_ns : int
         The conversion window.
     attempts : {"best", "first"}
@@ -90,6 +94,8 @@ class FunnelAsk:
     """
 
     codes: tuple[int, ...]
+    n_steps: int
+    exclusions: tuple[tuple[int, int], ...]
     window_ns: int
     attempts: str
     lo_ns: int | None
@@ -154,7 +160,10 @@ class EngineFunnel:
 
         lazy = self.lazy
         raw = lazy._raw_events
-        known = [(k, raw[c]) for k, c in enumerate(ask.codes) if c >= 0]
+        n = ask.n_steps
+        known = [(k, raw[c]) for k, c in enumerate(ask.codes[:n]) if c >= 0]
+        # exclusion rows: one kind per distinct exclusion event, after the steps
+        known += [(n + j, raw[c]) for j, c in enumerate(_distinct(ask.codes[n:])) if c >= 0]
         # as in the kernel: nothing before start, after as_of or after the last window
         hi = ask.asof_ns if ask.asof_ns is not None and ask.asof_ns < (lazy._as_of or 0) else None
         if ask.hi_ns is not None:
@@ -185,28 +194,47 @@ class EngineFunnel:
         """Return one row per person with an entry: ``uid``, ``reach``, ``t0``.. and ``g``."""
         import narwhals.stable.v2 as nw
 
-        n = len(ask.codes)
+        n = ask.n_steps
         s = self._steps(ask)
         t, k = nw.col("t"), nw.col("k")
         entry = k == 0
         if ask.hi_ns is not None:
             entry = entry & (t < ask.hi_ns)
-        people = self._attempt(s, entry, n, ask.window_ns, first=ask.attempts == "first")
+        guards = _guards(ask)
+        people = self._attempt(
+            s, entry, n, ask.window_ns, first=ask.attempts == "first", guards=guards
+        )
         if ask.breakdown is not None:
-            people = people.join(self._values(s, people, ask.touch), on="uid", how="left")
+            steps = s.filter(k < n)
+            people = people.join(self._values(steps, people, ask.touch), on="uid", how="left")
         return people
 
     @staticmethod
-    def _attempt(s: Any, entry: Any, n: int, window_ns: int, *, first: bool) -> Any:
-        """Each person's attempt: the first entry, or the best attempt (see the module notes)."""
+    def _attempt(
+        s: Any,
+        entry: Any,
+        n: int,
+        window_ns: int,
+        *,
+        first: bool,
+        guards: list[tuple[int, int, int]],
+    ) -> Any:
+        """Each person's attempt: the first entry, or the best attempt (see the module notes).
+
+        With exclusions (``guards``: kind, from_step, to_step), a disqualified attempt reaches
+        0 steps: a person whose every attempt counted is disqualified keeps one row with
+        ``reach`` 0 (counted as excluded, left out of every step).
+        """
         import narwhals.stable.v2 as nw
 
-        q = _chains(s, entry, n, first=first, window_ns=window_ns)
+        q = _chains(s, entry, n, first=first, window_ns=window_ns, dedupe=not guards)
         deadline = nw.col("t0") + window_ns
         reach = nw.lit(1, dtype=nw.Int64)
         for m in range(1, n):
             reach = reach + (nw.col(f"c{m}") <= deadline).fill_null(False).cast(nw.Int64)
         q = q.with_columns(reach.alias("reach"))
+        if guards:
+            q = _disqualify(q, s, guards, n, window_ns)
         last = nw.col("t0")
         for m in range(1, n):
             last = nw.when(nw.col("reach") > m).then(nw.col(f"c{m}")).otherwise(last)
@@ -231,7 +259,7 @@ class EngineFunnel:
 
     @staticmethod
     def _values(s: Any, people: Any, touch: str | tuple[str, int]) -> Any:
-        """Each person's ask.breakdown value: ``uid``, ``g`` (no row: no value)."""
+        """Each person's breakdown value: ``uid``, ``g`` (no row: no value)."""
         import narwhals.stable.v2 as nw
 
         has = s.filter(~nw.col("g").is_null())
@@ -262,16 +290,14 @@ class EngineFunnel:
     ) -> FunnelCounts:
         """Return the per-group counts and time-to-convert statistics (one query).
 
-        Only one row per ask.breakdown group (one row without a ask.breakdown) is collected.
+        Only one row per breakdown group (one row without a breakdown) is collected.
         """
         import narwhals.stable.v2 as nw
 
-        n = len(ask.codes)
+        n = ask.n_steps
         people = self._people(ask)
         reach = nw.col("reach")
-        aggs: list[Any] = [
-            (reach == r).cast(nw.Int64).sum().alias(f"n{r}") for r in range(1, n + 1)
-        ]
+        aggs: list[Any] = [(reach == r).cast(nw.Int64).sum().alias(f"n{r}") for r in range(n + 1)]
         for m in range(1, n):
             d = nw.when(reach > m).then(nw.col(f"t{m}") - nw.col(f"t{m - 1}"))
             aggs += [
@@ -280,7 +306,7 @@ class EngineFunnel:
                 (d % (1 << SUM_SPLIT)).sum().alias(f"l{m}"),
                 d.median().alias(f"m{m}"),
             ]
-        agg_names = [f"n{r}" for r in range(1, n + 1)]
+        agg_names = [f"n{r}" for r in range(n + 1)]
         agg_names += [f"{c}{m}" for m in range(1, n) for c in "chlm"]
         if ask.breakdown is None:
             with _quiet():
@@ -307,6 +333,9 @@ class EngineFunnel:
             overall = _parse(frame, n, [None])
             return dataclasses.replace(overall, overall=overall)
         groups = frame[frame["_a"] == 0].reset_index(drop=True)
+        # a group of excluded people only is no group (they are in no step)
+        counted = sum(groups[f"n{r}"].fillna(0).astype("int64") for r in range(1, n + 1))
+        groups = groups[counted.to_numpy() > 0].reset_index(drop=True)
         values = [None if _missing(v) else v for v in groups["g"].tolist()]
         out = _parse(groups, n, values)
         total = _parse(frame[frame["_a"] == 1].reset_index(drop=True), n, [None])
@@ -321,8 +350,10 @@ class EngineFunnel:
         One row per person in the funnel is collected.  Times are int64 min where the step
         was not reached; values are None where the person has none.
         """
-        n = len(ask.codes)
-        people = self._people(ask)
+        import narwhals.stable.v2 as nw
+
+        n = ask.n_steps
+        people = self._people(ask).filter(nw.col("reach") > 0)  # excluded people left out
         with _quiet():
             got = collect_native(people)
         frame = got.to_pandas() if hasattr(got, "to_pandas") else pd.DataFrame(got)
@@ -340,7 +371,15 @@ class EngineFunnel:
         return users, reach, times, values
 
 
-def _chains(s: Any, entry: Any, n: int, *, first: bool, window_ns: int | None = None) -> Any:
+def _chains(
+    s: Any,
+    entry: Any,
+    n: int,
+    *,
+    first: bool,
+    window_ns: int | None = None,
+    dedupe: bool = True,
+) -> Any:
     """Return the attempts: ``uid``, ``t0`` and ``c1``.. (the step times of each chain).
 
     With ``first``, only each person's first entry is an attempt.
@@ -358,10 +397,12 @@ def _chains(s: Any, entry: Any, n: int, *, first: bool, window_ns: int | None = 
         one = s.filter(entry).select("uid", nw.col("t").alias("t0"))
         return one.group_by("uid").agg(nw.col("t0").min()) if first else one
     if backend == "DUCKDB":
-        return nw.from_native(_duckdb_chains(s, entry, n, first=first, window_ns=window_ns))
+        return nw.from_native(
+            _duckdb_chains(s, entry, n, first=first, window_ns=window_ns, dedupe=dedupe)
+        )
     if backend == "POLARS":
         flagged = s.with_columns(entry.alias("_e")).to_native()
-        return nw.from_native(_polars_chains(flagged, n, first=first))
+        return nw.from_native(_polars_chains(flagged, n, first=first, dedupe=dedupe))
     t, k = nw.col("t"), nw.col("k")
     q = s.select("uid", "t", "k")
     # c{m}: for a row of step j < m, the step-m time of the chain starting at the row
@@ -390,7 +431,9 @@ def _chains(s: Any, entry: Any, n: int, *, first: bool, window_ns: int | None = 
     return q.group_by("uid", "c1").agg(nw.col("t0").max(), *rest)
 
 
-def _duckdb_chains(s: Any, entry: Any, n: int, *, first: bool, window_ns: int | None) -> Any:
+def _duckdb_chains(
+    s: Any, entry: Any, n: int, *, first: bool, window_ns: int | None, dedupe: bool
+) -> Any:
     """DuckDB: the chains by ``ASOF LEFT JOIN`` on (user, time), one per step.
 
     From each person's first entry only, a join on the user and a ``min`` over the step rows in
@@ -408,7 +451,9 @@ def _duckdb_chains(s: Any, entry: Any, n: int, *, first: bool, window_ns: int | 
         *(f", s{m} AS (SELECT uid, t FROM r WHERE k = {m})" for m in range(1, n)),
         f", j1 AS (SELECT a0.uid, a0.t0, coalesce(s1.t, {_I64_MAX}) AS c1 FROM a0 "
         "ASOF LEFT JOIN s1 ON a0.uid = s1.uid AND s1.t >= a0.t0)",
-        ", a1 AS (SELECT uid, c1, max(t0) AS t0 FROM j1 GROUP BY uid, c1)",
+        ", a1 AS (SELECT uid, c1, max(t0) AS t0 FROM j1 GROUP BY uid, c1)"
+        if dedupe
+        else ", a1 AS (SELECT * FROM j1)",
     ]
     cols = "t0, c1"
     for m in range(2, n):
@@ -445,7 +490,7 @@ def _duckdb_first(n: int, window_ns: int) -> str:
     return "".join(sql)
 
 
-def _polars_chains(lf: Any, n: int, *, first: bool) -> Any:
+def _polars_chains(lf: Any, n: int, *, first: bool, dedupe: bool) -> Any:
     """Polars: the chains by ``join_asof`` (forward, by user), one per step."""
     import polars as pl
 
@@ -457,7 +502,8 @@ def _polars_chains(lf: Any, n: int, *, first: bool) -> Any:
         a = a.group_by("uid").agg(pl.col("t0").min())
     q = a.sort("t0").join_asof(step(1), left_on="t0", right_on="c1", by="uid", strategy="forward")
     q = q.with_columns(pl.col("c1").fill_null(_I64_MAX))
-    q = q.group_by("uid", "c1").agg(pl.col("t0").max())
+    if dedupe:
+        q = q.group_by("uid", "c1").agg(pl.col("t0").max())
     for m in range(2, n):
         q = (
             q.sort(f"c{m - 1}")
@@ -465,6 +511,53 @@ def _polars_chains(lf: Any, n: int, *, first: bool) -> Any:
             .with_columns(pl.col(f"c{m}").fill_null(_I64_MAX))
         )
     return q
+
+
+def _distinct(codes: Sequence[int]) -> list[int]:
+    """Return the distinct codes in first-seen order."""
+    return list(dict.fromkeys(codes))
+
+
+def _guards(ask: FunnelAsk) -> list[tuple[int, int, int]]:
+    """Return each exclusion as (row kind, from_step, to_step); unknown events guard nothing."""
+    n = ask.n_steps
+    excl = ask.codes[n:]
+    kinds = {c: n + j for j, c in enumerate(_distinct(excl))}
+    return [(kinds[c], a, b) for c, (a, b) in zip(excl, ask.exclusions, strict=True) if c >= 0]
+
+
+def _disqualify(q: Any, s: Any, guards: list[tuple[int, int, int]], n: int, window_ns: int) -> Any:
+    """Set ``reach`` to 0 for the attempts an exclusion disqualifies (as-of joins per guard).
+
+    As the kernel does: an exclusion event strictly later than the attempt's ``from_step``
+    event and strictly before its ``to_step`` event, or, when it did not reach ``to_step``,
+    at or before the end of its window.  The first exclusion event after the ``from_step`` time
+    (a forward as-of join on that time plus 1 ns) decides.
+    """
+    import narwhals.stable.v2 as nw
+
+    del n
+    reach = nw.col("reach")
+    bad: Any = nw.lit(value=False)
+    for i, (kind, a, b) in enumerate(guards):
+        after = nw.col("t0") if a == 0 else nw.col(f"c{a}")
+        q = q.with_columns(
+            nw.when(reach > a)
+            .then(after + 1)
+            .otherwise(nw.lit(_I64_MAX, dtype=nw.Int64))
+            .alias(f"_k{i}")
+        ).sort(f"_k{i}")
+        x = s.filter(nw.col("k") == kind).select(
+            "uid", nw.col("t").alias(f"_x{i}"), nw.col("t").alias(f"_y{i}")
+        )
+        q = q.join_asof(
+            x.sort(f"_x{i}"), left_on=f"_k{i}", right_on=f"_x{i}", by="uid", strategy="forward"
+        )
+        limit = nw.when(reach > b).then(nw.col(f"c{b}") - 1).otherwise(nw.col("t0") + window_ns)
+        bad = bad | ((reach > a) & (nw.col(f"_y{i}") <= limit)).fill_null(False)
+    return q.with_columns(
+        nw.when(bad).then(nw.lit(0, dtype=nw.Int64)).otherwise(reach).alias("reach")
+    )
 
 
 def _parse(frame: pd.DataFrame, n: int, groups: list[Any]) -> FunnelCounts:
@@ -481,7 +574,7 @@ def _parse(frame: pd.DataFrame, n: int, groups: list[Any]) -> FunnelCounts:
     hi = np.zeros((rows, n), dtype=np.float64)
     lo = np.zeros((rows, n), dtype=np.float64)
     med = np.full((rows, n), np.nan)
-    for r in range(1, n + 1):
+    for r in range(n + 1):
         hist[:, r] = ints(f"n{r}")
     for m in range(1, n):
         count[:, m] = ints(f"c{m}")
@@ -519,7 +612,7 @@ def engine_funnel(
     *,
     names: Sequence[str | None],
     filtered: bool,
-    n_exclusions: int,
+    exclusion_names: Sequence[str | None],
     order: str,
     breakdown: Any,
     window_ns: int,
@@ -536,8 +629,8 @@ def engine_funnel(
         The step names (None: any event).
     filtered : bool
         Whether any step has a property filter.
-    n_exclusions : int
-        Number of exclusions.
+    exclusion_names : sequence of str or None
+        The exclusion event names (None: any event).
     order : str
         The funnel order.
     breakdown : object
@@ -561,7 +654,8 @@ def engine_funnel(
         return None
     if (
         order != "ordered"
-        or n_exclusions
+        or any(n is None or n in names for n in exclusion_names)
+        or (exclusion_names and events.backend == "pyspark")
         or filtered
         or any(n is None for n in names)
         or len(set(names)) != len(names)

@@ -431,8 +431,8 @@ def funnel(
     route = engine_funnel(
         events,
         names=[m.name for m in matchers],
-        filtered=any(m.where for m in matchers),
-        n_exclusions=len(excl),
+        filtered=any(m.where for m in all_matchers),
+        exclusion_names=[m.name for m, _, _ in excl],
         order=order_,
         breakdown=breakdown,
         window_ns=window_ns,
@@ -547,6 +547,8 @@ def _engine_result(
     name = breakdown if isinstance(breakdown, str) else None
     ask = FunnelAsk(
         codes=tuple(q.codes),
+        n_steps=q.n_steps,
+        exclusions=tuple((a, b) for _, a, b in q.exclusions),
         window_ns=q.window_ns,
         attempts=q.attempts,
         lo_ns=q.lo_ns,
@@ -562,13 +564,13 @@ def _engine_result(
             hint="check start, end, as_of and the step-0 event name",
         )
     users, mean, median = _summary(got.reach, got.count, got.sum_hi, got.sum_lo, got.median)
+    every = got.overall if got.overall is not None else got
     table: pd.DataFrame
     breakdown_table = None
     if name is None:
         table = _frame(users[0], mean[0], median[0], labels)
     else:
         values = pd.Series([_NONE_GROUP if v is None else v for v in got.groups], dtype=object)
-        every = got.overall if got.overall is not None else got
         total = _summary(every.reach, every.count, every.sum_hi, every.sum_lo, every.median)
         table = _frame(total[0][0], total[1][0], total[2][0], labels)
         uniques = pd.Index(values, dtype=object)
@@ -596,7 +598,7 @@ def _engine_result(
         as_of=as_of_stamp,
         table=table,
         bottleneck=_bottleneck(table),
-        excluded_users=0,  # no exclusion on the engine route
+        excluded_users=int(every.reach[:, 0].sum()),  # everyone disqualified by an exclusion
         breakdown_table=breakdown_table,
         _per_user=_PerUser(
             users=pd.Index([]),

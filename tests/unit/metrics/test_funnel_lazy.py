@@ -94,6 +94,9 @@ CASES: list[dict[str, Any]] = [
     {"start": "2024-03-02", "end": "2024-03-05"},
     {"as_of": "2024-03-03 10:00"},
     {"tz": "Asia/Shanghai", "start": "2024-03-03"},
+    {"exclusions": ["open"]},
+    {"exclusions": [("open", 0, 1)], "attempts": "first"},
+    {"exclusions": [("open", 1, 2), "open"], "breakdown": "channel"},
 ]
 
 
@@ -145,10 +148,10 @@ def test_per_user_is_read_only_when_asked(engine: str) -> None:
     [
         {"order": "strict"},
         {"order": "unordered"},
-        {"exclusions": [("open", 0, 1)]},
+        {"exclusions": [("view", 0, 2)]},
         {"breakdown": {"a": "x", "b": "y"}},
     ],
-    ids=["strict", "unordered", "exclusions", "mapping"],
+    ids=["strict", "unordered", "exclusion-is-a-step", "mapping"],
 )
 def test_options_outside_the_engine_route_collect_the_steps(
     engine: str, kw: dict[str, Any]
@@ -297,3 +300,26 @@ def test_integer_ids_and_a_missing_breakdown_column(engine: str) -> None:
     for log in (_eager(df), _lazy(df, engine)):
         with pytest.raises(InvalidParameterError, match="Missing breakdown column 'chanel'"):
             m.funnel(log, STEPS, breakdown="chanel")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_exclusions_in_the_engine_count_the_excluded(engine: str) -> None:
+    df = _frame()
+    extra = pd.DataFrame(
+        {
+            "user_id": ["b", "d"],
+            "event": ["open", "open"],
+            "timestamp": pd.to_datetime(["2024-03-01 12:00", "2024-03-02 00:00"], utc=True),
+            "channel": ["web", "web"],
+        }
+    )
+    df = pd.concat([df, extra], ignore_index=True)
+    lazy = _lazy(df, engine)
+    with rows_collected() as sizes:
+        got = m.funnel(lazy, STEPS, window="2D", exclusions=[("open", 0, 1)])
+    assert sizes == [1]
+    # b: "open" between its entry and its view; d: "open" at its entry's instant (not after)
+    assert got.excluded_users == 1
+    assert got.table["users"].tolist() == [3, 2, 1]
+    assert "b" not in got.per_user["user_id"].tolist()
+    assert_same(m.funnel(_eager(df), STEPS, window="2D", exclusions=[("open", 0, 1)]), got)
