@@ -26,7 +26,7 @@ duckdb = pytest.importorskip("duckdb")
 EPOCH = pd.Timestamp("2024-03-05", tz="UTC")
 NS_HOUR = 3600 * 10**9
 ZONES = ("UTC", "America/New_York", "Asia/Kolkata", "Australia/Adelaide")
-EXAMPLES = settings(max_examples=40, deadline=None, derandomize=True)
+EXAMPLES = settings(max_examples=250, deadline=None, derandomize=False)
 STEPS = ["a", "b", "c"]
 
 pytestmark = pytest.mark.filterwarnings("ignore::useropslib.exceptions.InsufficientDataWarning")

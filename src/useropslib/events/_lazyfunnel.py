@@ -8,10 +8,11 @@ parts) and the median of the times to convert.  The per-person table is computed
 too and collected only when ``FunnelResult.per_user`` is read.  Otherwise the caller collects
 the step events and runs the in-memory kernel, as before.
 
-Supported in the engine: ``order="ordered"``, no exclusions, steps that are distinct event names
-(no ``None`` step, no property filter), ``attempts`` "first" or "best", no breakdown or a
-property breakdown with any attribution, a window shorter than 2**52 ns (52 days: the times to
-convert stay exact in float64, so the median equals the in-memory one bit for bit).
+Supported in the engine: ``order="ordered"``, steps that are distinct event names (no ``None``
+step, no property filter), ``attempts`` "first" or "best", no breakdown or a property breakdown
+with any attribution, a window shorter than 2**52 ns (52 days: the times to convert stay exact in
+float64, so the median equals the in-memory one bit for bit), and exclusions by event names that
+are not steps (DuckDB and Polars; on PySpark a funnel with exclusions is collected).
 
 Each step event matches exactly one step then, so an event's place in the in-memory order
 (user, time, first step matched, row) is (user, time, step), and the earliest step-k event after
@@ -28,6 +29,11 @@ step events from ``start`` to the last instant the funnel reads:
   last step back to the entry.  As the kernel does, of the entries sharing their first step-1
   event only the latest is kept (a ``GROUP BY``);
 - **steps reached**: the chain's times within the window of the entry (inclusive);
+- **exclusions**: per exclusion, a forward as-of join on the ``from_step`` time plus 1 ns
+  finds the first exclusion event strictly after it; the attempt is disqualified when that event
+  is before the ``to_step`` event (or within the window when the step was not reached).  A
+  disqualified attempt reaches 0 steps, so a person with no clean attempt is counted as
+  excluded and in no step.  The entry deduplication is skipped with exclusions, as in memory;
 - **each person's attempt** ("best"): the one reaching the furthest step, earliest, from the
   latest entry, kept with partitioned maxima and minima (no sort);
 - **the aggregates**: one ``GROUP BY`` breakdown group, and the same over everyone (a median
