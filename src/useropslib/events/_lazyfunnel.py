@@ -670,6 +670,13 @@ def engine_funnel(
         or (events._t_max is not None and events._t_max > _I64_MAX - window_ns)
     ):
         return None
+    if isinstance(breakdown, str) and breakdown in events.property_names:
+        import narwhals.stable.v2 as nw
+
+        column = f"p{events.property_names.index(breakdown)}"
+        # a column the engine holds without a type (all NULL in DuckDB) is collected
+        if nw.from_native(events._raw).collect_schema()[column] == nw.Unknown:
+            return None
     # the log's first event, so that an as_of before it is refused as by the in-memory log
     first = [] if as_of is None or events._t_min is None else [events._t_min]
     probe_ts = np.asarray(first, dtype=np.int64)

@@ -323,3 +323,9 @@ def test_exclusions_in_the_engine_count_the_excluded(engine: str) -> None:
     assert got.table["users"].tolist() == [3, 2, 1]
     assert "b" not in got.per_user["user_id"].tolist()
     assert_same(m.funnel(_eager(df), STEPS, window="2D", exclusions=[("open", 0, 1)]), got)
+
+
+def test_a_property_duckdb_holds_without_a_type_is_collected() -> None:
+    df = _frame().assign(channel=None)  # all NULL: DuckDB gives the column no type
+    got = m.funnel(_lazy(df, "duckdb"), STEPS, breakdown="channel")
+    assert_same(m.funnel(_eager(df), STEPS, breakdown="channel"), got)
