@@ -207,8 +207,15 @@ class EngineFunnel:
         if ask.hi_ns is not None:
             entry = entry & (t < ask.hi_ns)
         guards = _guards(ask)
+        # as in the kernel, any exclusion (even of an event the log lacks) stops the dedup
         people = self._attempt(
-            s, entry, n, ask.window_ns, first=ask.attempts == "first", guards=guards
+            s,
+            entry,
+            n,
+            ask.window_ns,
+            first=ask.attempts == "first",
+            guards=guards,
+            dedupe=not ask.exclusions,
         )
         if ask.breakdown is not None:
             steps = s.filter(k < n)
@@ -224,6 +231,7 @@ class EngineFunnel:
         *,
         first: bool,
         guards: list[tuple[int, int, int]],
+        dedupe: bool,
     ) -> Any:
         """Each person's attempt: the first entry, or the best attempt (see the module notes).
 
@@ -233,7 +241,7 @@ class EngineFunnel:
         """
         import narwhals.stable.v2 as nw
 
-        q = _chains(s, entry, n, first=first, window_ns=window_ns, dedupe=not guards)
+        q = _chains(s, entry, n, first=first, window_ns=window_ns, dedupe=dedupe)
         deadline = nw.col("t0") + window_ns
         reach = nw.lit(1, dtype=nw.Int64)
         for m in range(1, n):

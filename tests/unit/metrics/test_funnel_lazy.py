@@ -329,3 +329,18 @@ def test_a_property_duckdb_holds_without_a_type_is_collected() -> None:
     df = _frame().assign(channel=None)  # all NULL: DuckDB gives the column no type
     got = m.funnel(_lazy(df, "duckdb"), STEPS, breakdown="channel")
     assert_same(m.funnel(_eager(df), STEPS, breakdown="channel"), got)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_exclusion_the_log_lacks_still_keeps_every_entry(engine: str) -> None:
+    # with any exclusion the kernel keeps every entry; a person who never reaches step 1 is
+    # then shown with their earliest entry (the best attempt's tie rule), not the latest
+    times = pd.to_datetime(["2024-03-05 00:00", "2024-03-05 00:00", "2024-03-05 01:00"], utc=True)
+    df = pd.DataFrame({"user_id": ["p"] * 3, "event": ["a"] * 3, "timestamp": times})
+    kw: dict[str, Any] = {"window": "1h", "exclusions": [("x", 0, 1)]}
+    with pytest.warns(UnknownEventWarning):
+        got = m.funnel(_lazy(df, engine), ["a", "b"], **kw)
+    with pytest.warns(UnknownEventWarning):
+        want = m.funnel(_eager(df), ["a", "b"], **kw)
+    assert_same(want, got)
+    assert got.per_user["step_0_time"].tolist() == [times[0]]
