@@ -344,3 +344,24 @@ def test_an_exclusion_the_log_lacks_still_keeps_every_entry(engine: str) -> None
         want = m.funnel(_eager(df), ["a", "b"], **kw)
     assert_same(want, got)
     assert got.per_user["step_0_time"].tolist() == [times[0]]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_group_of_excluded_people_only_is_not_collected(engine: str) -> None:
+    times = pd.to_datetime(["2024-03-05 00:00", "2024-03-13 23:00", "2024-03-14 00:00"], utc=True)
+    df = pd.DataFrame(
+        {
+            "user_id": ["p", "t", "t"],
+            "event": ["a", "a", "y"],
+            "timestamp": times,
+            "channel": ["web", "app", "web"],
+        }
+    )
+    kw: dict[str, Any] = {"window": "4h", "exclusions": [("y", 0, 1)], "breakdown": "channel"}
+    lazy = _lazy(df, engine)
+    with pytest.warns(UnknownEventWarning), rows_collected() as sizes:
+        got = m.funnel(lazy, ["a", "b"], **kw)
+    assert sizes == [2]  # the web group and everyone; t (app) was excluded
+    assert got.excluded_users == 1
+    with pytest.warns(UnknownEventWarning):
+        assert_same(m.funnel(_eager(df), ["a", "b"], **kw), got)
