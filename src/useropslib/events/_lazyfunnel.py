@@ -332,8 +332,10 @@ class EngineFunnel:
                 people = people.with_columns(nw.col("g").fill_null(_NONE_GROUP))
             # the groups, and everyone together (``_a`` = 1: a median does not add up)
             names = ["_a", "g", *agg_names]
+            # people every exclusion disqualified are in no group, only in the overall row
+            counted = people.filter(nw.col("reach") > 0)
             by_group = (
-                people.group_by("g").agg(*aggs).with_columns(nw.lit(0, dtype=nw.Int64).alias("_a"))
+                counted.group_by("g").agg(*aggs).with_columns(nw.lit(0, dtype=nw.Int64).alias("_a"))
             )
             overall = people.select(*aggs).with_columns(
                 nw.lit(1, dtype=nw.Int64).alias("_a"), nw.lit(None).cast(g_type).alias("g")
@@ -347,9 +349,6 @@ class EngineFunnel:
             overall = _parse(frame, n, [None])
             return dataclasses.replace(overall, overall=overall)
         groups = frame[frame["_a"] == 0].reset_index(drop=True)
-        # a group of excluded people only is no group (they are in no step)
-        counted = sum(groups[f"n{r}"].fillna(0).astype("int64") for r in range(1, n + 1))
-        groups = groups[counted.to_numpy() > 0].reset_index(drop=True)
         values = [None if _missing(v) else v for v in groups["g"].tolist()]
         out = _parse(groups, n, values)
         total = _parse(frame[frame["_a"] == 1].reset_index(drop=True), n, [None])
