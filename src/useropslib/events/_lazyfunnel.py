@@ -241,14 +241,15 @@ class EngineFunnel:
         """
         import narwhals.stable.v2 as nw
 
-        q = _chains(s, entry, n, first=first, window_ns=window_ns, dedupe=dedupe)
+        q = _chains(s, entry, n, first=first, window_ns=window_ns, dedupe=dedupe, guards=guards)
         deadline = nw.col("t0") + window_ns
         reach = nw.lit(1, dtype=nw.Int64)
         for m in range(1, n):
             reach = reach + (nw.col(f"c{m}") <= deadline).fill_null(False).cast(nw.Int64)
         q = q.with_columns(reach.alias("reach"))
         if guards:
-            q = _disqualify(q, s, guards, n, window_ns)
+            joined = q.implementation.name == "DUCKDB"  # the chain query found ``_y{i}``
+            q = _disqualify(q, s, guards, window_ns, joined=joined)
         last = nw.col("t0")
         for m in range(1, n):
             last = nw.when(nw.col("reach") > m).then(nw.col(f"c{m}")).otherwise(last)
@@ -392,6 +393,7 @@ def _chains(
     first: bool,
     window_ns: int | None = None,
     dedupe: bool = True,
+    guards: Sequence[tuple[int, int, int]] = (),
 ) -> Any:
     """Return the attempts: ``uid``, ``t0`` and ``c1``.. (the step times of each chain).
 
@@ -411,7 +413,9 @@ def _chains(
         return one.group_by("uid").agg(nw.col("t0").min()) if first else one
     if backend == "DUCKDB":
         return nw.from_native(
-            _duckdb_chains(s, entry, n, first=first, window_ns=window_ns, dedupe=dedupe)
+            _duckdb_chains(
+                s, entry, n, first=first, window_ns=window_ns, dedupe=dedupe, guards=guards
+            )
         )
     if backend == "POLARS":
         flagged = s.with_columns(entry.alias("_e")).to_native()
@@ -445,7 +449,14 @@ def _chains(
 
 
 def _duckdb_chains(
-    s: Any, entry: Any, n: int, *, first: bool, window_ns: int | None, dedupe: bool
+    s: Any,
+    entry: Any,
+    n: int,
+    *,
+    first: bool,
+    window_ns: int | None,
+    dedupe: bool,
+    guards: Sequence[tuple[int, int, int]] = (),
 ) -> Any:
     """DuckDB: the chains by ``ASOF LEFT JOIN`` on (user, time), one per step.
 
@@ -454,7 +465,7 @@ def _duckdb_chains(
     """
     rel = s.with_columns(entry.alias("_e")).to_native()
     if first and window_ns is not None:
-        return rel.query("s", _duckdb_first(n, window_ns))
+        return rel.query("s", _duckdb_first(n, window_ns, guards))
     sql = [
         # the step rows are read once (each step's as-of join reads them again otherwise)
         "WITH r AS MATERIALIZED (SELECT uid, t, k, _e FROM s)",
@@ -475,11 +486,30 @@ def _duckdb_chains(
             f"ASOF LEFT JOIN s{m} s ON a.uid = s.uid AND s.t >= a.c{m - 1})"
         )
         cols += f", c{m}"
-    sql.append(f" SELECT uid, {cols} FROM a{n - 1}")
+    sql.append(_duckdb_guards(f"a{n - 1}", cols, guards))
     return rel.query("s", "".join(sql))
 
 
-def _duckdb_first(n: int, window_ns: int) -> str:
+def _duckdb_guards(prev: str, cols: str, guards: Sequence[tuple[int, int, int]]) -> str:
+    """Return the tail of the chain query: the exclusion times, then the select.
+
+    Per exclusion, ``_y{i}`` is the first exclusion time strictly after the ``from_step`` time
+    (an ``ASOF LEFT JOIN`` with ``>``).  Done in the chain's own query, on its connection: a
+    relation of another connection cannot be joined through a replacement scan.
+    """
+    sql = []
+    for i, (kind, a, _) in enumerate(guards):
+        after = "t0" if a == 0 else f"c{a}"
+        sql.append(
+            f", g{i} AS (SELECT p.*, x.t AS _y{i} FROM {prev} p ASOF LEFT JOIN "
+            f"(SELECT uid, t FROM r WHERE k = {kind}) x ON p.uid = x.uid AND x.t > p.{after})"
+        )
+        prev, cols = f"g{i}", f"{cols}, _y{i}"
+    sql.append(f" SELECT uid, {cols} FROM {prev}")
+    return "".join(sql)
+
+
+def _duckdb_first(n: int, window_ns: int, guards: Sequence[tuple[int, int, int]]) -> str:
     """Return the first-entry chain in DuckDB SQL: per step, a join on the user and a ``min``.
 
     Only the step rows within the window of the entry are joined; a step not found there (and
@@ -499,7 +529,7 @@ def _duckdb_first(n: int, window_ns: int) -> str:
             f"FROM {prev} p LEFT JOIN j{m} j ON p.uid = j.uid)"
         )
         prev, cols = f"a{m}", f"{cols}, c{m}"
-    sql.append(f" SELECT uid, {cols} FROM {prev}")
+    sql.append(_duckdb_guards(prev, cols, guards))
     return "".join(sql)
 
 
@@ -539,7 +569,9 @@ def _guards(ask: FunnelAsk) -> list[tuple[int, int, int]]:
     return [(kinds[c], a, b) for c, (a, b) in zip(excl, ask.exclusions, strict=True) if c >= 0]
 
 
-def _disqualify(q: Any, s: Any, guards: list[tuple[int, int, int]], n: int, window_ns: int) -> Any:
+def _disqualify(
+    q: Any, s: Any, guards: list[tuple[int, int, int]], window_ns: int, *, joined: bool
+) -> Any:
     """Set ``reach`` to 0 for the attempts an exclusion disqualifies (as-of joins per guard).
 
     As the kernel does: an exclusion event strictly later than the attempt's ``from_step``
@@ -549,27 +581,31 @@ def _disqualify(q: Any, s: Any, guards: list[tuple[int, int, int]], n: int, wind
     """
     import narwhals.stable.v2 as nw
 
-    del n
     reach = nw.col("reach")
     bad: Any = nw.lit(value=False)
     for i, (kind, a, b) in enumerate(guards):
         after = nw.col("t0") if a == 0 else nw.col(f"c{a}")
-        q = q.with_columns(
-            nw.when(reach > a)
-            .then(after + 1)
-            .otherwise(nw.lit(_I64_MAX, dtype=nw.Int64))
-            .alias(f"_k{i}")
-        ).sort(f"_k{i}")
-        x = s.filter(nw.col("k") == kind).select(
-            "uid", nw.col("t").alias(f"_x{i}"), nw.col("t").alias(f"_y{i}")
-        )
-        q = q.join_asof(
-            x.sort(f"_x{i}"), left_on=f"_k{i}", right_on=f"_x{i}", by="uid", strategy="forward"
-        )
+        if not joined:  # on DuckDB ``_y{i}`` came with the chain query
+            q = _asof_guard(q, s, i, kind, a, after)
         limit = nw.when(reach > b).then(nw.col(f"c{b}") - 1).otherwise(nw.col("t0") + window_ns)
         bad = bad | ((reach > a) & (nw.col(f"_y{i}") <= limit)).fill_null(False)
     return q.with_columns(
         nw.when(bad).then(nw.lit(0, dtype=nw.Int64)).otherwise(reach).alias("reach")
+    )
+
+
+def _asof_guard(q: Any, s: Any, i: int, kind: int, a: int, after: Any) -> Any:
+    """Add ``_y{i}``: the first exclusion event strictly after ``after`` (narwhals as-of join)."""
+    import narwhals.stable.v2 as nw
+
+    reach = nw.col("reach")
+    key = nw.when(reach > a).then(after + 1).otherwise(nw.lit(_I64_MAX, dtype=nw.Int64))
+    q = q.with_columns(key.alias(f"_k{i}")).sort(f"_k{i}")
+    x = s.filter(nw.col("k") == kind).select(
+        "uid", nw.col("t").alias(f"_x{i}"), nw.col("t").alias(f"_y{i}")
+    )
+    return q.join_asof(
+        x.sort(f"_x{i}"), left_on=f"_k{i}", right_on=f"_x{i}", by="uid", strategy="forward"
     )
 
 
