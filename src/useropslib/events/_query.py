@@ -43,6 +43,13 @@ from useropslib.events._lazycal import (
     rolling_points,
     window_intervals,
 )
+from useropslib.events._lazyfunnel import (
+    SUM_SPLIT,
+    EngineFunnel,
+    FunnelAsk,
+    FunnelCounts,
+    engine_funnel,
+)
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
 from useropslib.events._userindex import (
     UserIndex,
@@ -62,10 +69,14 @@ from useropslib.models import parse_week_start
 __all__ = [
     "CALENDAR_BACKENDS",
     "NONE_GROUP",
+    "SUM_SPLIT",
     "AsOf",
+    "EngineFunnel",
     "EventSelector",
     "EventSpec",
     "EventTerm",
+    "FunnelAsk",
+    "FunnelCounts",
     "Grain",
     "UserGroups",
     "UserIndex",
@@ -73,6 +84,7 @@ __all__ = [
     "calendar_probe",
     "check_grain",
     "check_instant",
+    "engine_funnel",
     "event_codes",
     "first_time_of",
     "has_user_index",

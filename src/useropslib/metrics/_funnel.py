@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
@@ -40,10 +40,14 @@ from useropslib._checks import check_choice, check_window
 from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, check_tz
 from useropslib.events._query import (
+    SUM_SPLIT,
+    EngineFunnel,
     EventSelector,
     EventTerm,
+    FunnelAsk,
     check_grain,
     check_instant,
+    engine_funnel,
     load,
     resolve_as_of,
     resolve_groups,
@@ -106,6 +110,7 @@ class _PerUser:
     tz: str
     breakdown_name: str | None
     groups: npt.NDArray[np.object_] | None
+    load: Callable[[], _PerUser] | None = None  # engine route: read from the engine when asked
 
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
@@ -153,7 +158,7 @@ class FunnelResult(MetricResult):
         by; and the breakdown column when there is one.  Rows are sorted by ``user_id``.
         Excluded people are left out.
         """
-        d = self._per_user
+        d = self._per_user if self._per_user.load is None else self._per_user.load()
         frame = pd.DataFrame(
             {
                 "user_id": d.users.take(d.user_codes),
@@ -422,7 +427,19 @@ def funnel(
     all_matchers = matchers + [m for m, _, _ in excl]
     # from a lazy log, only the rows of the step and exclusion events are collected
     selector = EventSelector(terms=tuple(all_matchers), param="steps", strict=strict)
-    log = load(events, selector)
+    # a lazy log whose engine can answer the funnel collects only result-sized tables
+    route = engine_funnel(
+        events,
+        names=[m.name for m in matchers],
+        filtered=any(m.where for m in all_matchers),
+        exclusion_names=[m.name for m, _, _ in excl],
+        order=order_,
+        breakdown=breakdown,
+        window_ns=window_ns,
+        as_of=as_of,
+        tz=tz,
+    )
+    log = load(events, selector) if route is None else route.probe
     check_grain(log, "events", "funnel")
     zone = log.tz if tz is None else check_tz(tz)
     lo_ns = check_instant(start, tz=zone, name="start")
@@ -474,6 +491,8 @@ def funnel(
         asof_ns=asof_ns,
         need_index=isinstance(breakdown, str),
     )
+    if route is not None:
+        return _engine_result(route, query, params, labels, as_of_stamp, breakdown, touch, zone)
     out = _run(log, query, props)
 
     if out.n_entrants == 0:
@@ -510,6 +529,86 @@ def funnel(
             tz=zone,
             breakdown_name=breakdown_name,
             groups=groups,
+        ),
+    )
+
+
+def _engine_result(
+    route: EngineFunnel,
+    q: _Query,
+    params: dict[str, Any],
+    labels: list[str],
+    as_of_stamp: pd.Timestamp | None,
+    breakdown: Any,
+    touch: str | tuple[str, int],
+    zone: str,
+) -> FunnelResult:
+    """Build the result from the engine's per-group counts (a lazy log's engine route)."""
+    name = breakdown if isinstance(breakdown, str) else None
+    ask = FunnelAsk(
+        codes=tuple(q.codes),
+        n_steps=q.n_steps,
+        exclusions=tuple((a, b) for _, a, b in q.exclusions),
+        window_ns=q.window_ns,
+        attempts=q.attempts,
+        lo_ns=q.lo_ns,
+        hi_ns=q.hi_ns,
+        asof_ns=q.asof_ns,
+        breakdown=name,
+        touch=touch,
+    )
+    got = route.counts(ask)
+    if got.n_entrants == 0:
+        warn_empty(
+            "No entry event (step 0) in the range, so the funnel is empty",
+            hint="check start, end, as_of and the step-0 event name",
+        )
+    users, mean, median = _summary(got.reach, got.count, got.sum_hi, got.sum_lo, got.median)
+    every = got.overall if got.overall is not None else got
+    table: pd.DataFrame
+    breakdown_table = None
+    if name is None:
+        table = _frame(users[0], mean[0], median[0], labels)
+    else:
+        values = pd.Series([_NONE_GROUP if v is None else v for v in got.groups], dtype=object)
+        total = _summary(every.reach, every.count, every.sum_hi, every.sum_lo, every.median)
+        table = _frame(total[0][0], total[1][0], total[2][0], labels)
+        uniques = pd.Index(values, dtype=object)
+        breakdown_table = _group_frames(users, mean, median, uniques, q.n_steps, labels)
+        breakdown_table.insert(0, name, breakdown_table.pop("_group"))
+
+    def load() -> _PerUser:
+        ids, reach, times, vals = route.people(ask)
+        groups = None
+        if vals is not None:
+            groups = np.asarray([_NONE_GROUP if v is None else v for v in vals], dtype=object)
+        return _PerUser(
+            users=ids,
+            user_codes=np.arange(len(ids), dtype=np.int64),
+            reach=reach,
+            times=times,
+            tz=zone,
+            breakdown_name=name,
+            groups=groups,
+        )
+
+    empty = np.zeros(0, dtype=np.int64)
+    return FunnelResult(
+        params=params,
+        as_of=as_of_stamp,
+        table=table,
+        bottleneck=_bottleneck(table),
+        excluded_users=int(every.reach[:, 0].sum()),  # everyone disqualified by an exclusion
+        breakdown_table=breakdown_table,
+        _per_user=_PerUser(
+            users=pd.Index([]),
+            user_codes=empty,
+            reach=empty,
+            times=np.zeros((q.n_steps, 0), dtype=np.int64),
+            tz=zone,
+            breakdown_name=name,
+            groups=None,
+            load=load,
         ),
     )
 
@@ -1218,21 +1317,39 @@ def _stats(
     """Users, mean and median conversion time (ns) per (group, step)."""
     hist = np.bincount(group * (n_steps + 1) + reach, minlength=n_groups * (n_steps + 1))
     hist = hist.reshape(n_groups, n_steps + 1)
-    users = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:].astype(np.int64)
-    mean = np.full((n_groups, n_steps), np.nan)
+    count = np.zeros((n_groups, n_steps), dtype=np.int64)
+    s_hi = np.zeros((n_groups, n_steps))
+    s_lo = np.zeros((n_groups, n_steps))
     median = np.full((n_groups, n_steps), np.nan)
     for k in range(1, n_steps):
         rows = np.flatnonzero(reach > k)
         if rows.size == 0:
             continue
-        d = (times[k, rows] - times[k - 1, rows]).astype(np.float64)
+        d = times[k, rows] - times[k - 1, rows]
         g = group[rows]
-        cnt = np.bincount(g, minlength=n_groups)
-        tot = np.bincount(g, weights=d, minlength=n_groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean[:, k] = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
-        med = pd.Series(d).groupby(g).median()
+        count[:, k] = np.bincount(g, minlength=n_groups)
+        # the sum in two parts, each exact in float64 (a lazy log's engine adds the same parts)
+        s_hi[:, k] = np.bincount(g, weights=(d >> SUM_SPLIT).astype(np.float64), minlength=n_groups)
+        low = (d & ((1 << SUM_SPLIT) - 1)).astype(np.float64)
+        s_lo[:, k] = np.bincount(g, weights=low, minlength=n_groups)
+        med = pd.Series(d.astype(np.float64)).groupby(g).median()
         median[med.index.to_numpy(dtype=np.int64), k] = med.to_numpy(dtype=np.float64)
+    return _summary(hist, count, s_hi, s_lo, median)
+
+
+def _summary(
+    hist: I64,
+    count: I64,
+    s_hi: npt.NDArray[np.float64],
+    s_lo: npt.NDArray[np.float64],
+    median: npt.NDArray[np.float64],
+) -> tuple[I64, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Users, mean and median per (group, step) from the per-group sums (both routes)."""
+    users = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:].astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = s_hi * float(1 << SUM_SPLIT) + s_lo
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    mean[:, :1] = np.nan
     return users, mean, median
 
 
@@ -1286,6 +1403,18 @@ def _breakdown_table(
     codes = np.asarray(codes, dtype=np.int64)
     n_groups = len(uniques)
     users, mean, median = _stats(reach, times, codes, n_groups, n_steps)
+    return _group_frames(users, mean, median, uniques, n_steps, labels)
+
+
+def _group_frames(
+    users: I64,
+    mean: npt.NDArray[np.float64],
+    median: npt.NDArray[np.float64],
+    uniques: pd.Index,
+    n_steps: int,
+    labels: list[str],
+) -> pd.DataFrame:
+    n_groups = len(uniques)
     # largest groups first; ties by the group's text, so row order never matters
     text = np.asarray([str(v) for v in uniques], dtype=object)
     order = np.lexsort((text, -users[:, 0])) if n_groups else np.empty(0, dtype=np.int64)
