@@ -310,7 +310,7 @@ def _vocabulary(frame: Any, col: str) -> Any:
     """Distinct non-null values of ``col`` with dense codes 0..k-1 in sorted order."""
     import narwhals.stable.v2 as nw
 
-    voc = frame.select(col).filter(~nw.col(col).is_null()).unique()
+    voc = frame.select(col).filter(~nw.col(col).is_null()).group_by(col).agg()
     return voc.with_row_index(_CODE, order_by=[col])
 
 

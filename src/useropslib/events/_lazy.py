@@ -125,9 +125,13 @@ def _with_user_hash(
 
         hashed = frame.withColumn("uh", sf.xxhash64("uid"))
     else:
-        got = collect_native(nw.from_native(frame).select("uid").unique().sort("uid"))
+        got = collect_native(nw.from_native(frame).group_by("uid").agg().sort("uid"))
         return frame, pd.Index(got["uid"].to_numpy()), None
-    pairs = collect_native(nw.from_native(hashed).select("uid", "uh").unique().sort("uid"))
+    # a GROUP BY (the hash is a function of the id): narwhals' unique() is a row_number()
+    # window on SQL engines, 2.5 times slower on DuckDB at 10M events
+    pairs = collect_native(
+        nw.from_native(hashed).group_by("uid").agg(nw.col("uh").min()).sort("uid")
+    )
     users = pd.Index(pairs["uid"].to_numpy())
     h = _bits64(pairs["uh"])
     order = np.argsort(h, kind="stable")
