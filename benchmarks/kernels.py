@@ -24,6 +24,10 @@ of this shared machine hits all of them alike), it times:
 * **the build-included total**: ``from_pandas`` + index + daily actives + retention + funnel
   against the same three queries of each engine (the engines' own preparation excluded).
 
+Every timed call starts after a pause of ``--settle`` seconds (0.5 by default, the same for every
+method): DuckDB's and Polars' worker threads keep the cores busy for a moment after a query
+returns, which otherwise is charged to whatever runs next.
+
 Every kernel's answer is compared with the engines' (``DIFFERS`` makes the exit status 1).
 Report the load average printed with the table: the machine is shared.
 """
@@ -204,8 +208,10 @@ TOTAL = ("active_users_day", "retention_week_12", "funnel_best_7d")
 
 
 # ---------------------------------------------------------------------------- timing
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+def _timed(fn: Callable[[], Any], settle: float = 0.0) -> tuple[float, Any]:
     gc.collect()
+    if settle > 0:  # let the previous method's worker threads (DuckDB, Polars) wind down
+        time.sleep(settle)
     t0 = time.perf_counter()
     out = fn()
     return time.perf_counter() - t0, out
@@ -226,6 +232,13 @@ def main() -> int:
     p.add_argument("--pandas", action="store_true", help="also time the idiomatic pandas recipes")
     p.add_argument("--kernels", nargs="+", help="only these kernels")
     p.add_argument("--markdown", type=Path, help="also write the table as Markdown here")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=0.5,
+        help="seconds of pause before every timed call, the same for every method (the\n"
+        "engines' thread pools keep the cores busy briefly after they return)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache-dir", type=Path, default=HERE / ".cache")
     args = p.parse_args()
@@ -248,7 +261,7 @@ def main() -> int:
     answers: dict[tuple[str, str], Any] = {}
 
     def record(key: tuple[str, str], fn: Callable[[], Any]) -> None:
-        dt, out = _timed(fn)
+        dt, out = _timed(fn, args.settle)
         times.setdefault(key, []).append(dt)
         answers[key] = out
 
