@@ -329,8 +329,9 @@ def _user_codes(lazy: LazyEventLog, got: Any) -> npt.NDArray[np.int64]:
     """User codes of the collected session rows, looked up once per run of equal hashes.
 
     The engines give each user's sessions together (Polars sorted by the hash, DuckDB by its
-    window partitions), so the hashes come in runs: one binary search per run instead of one per
-    row, and none at all when the runs are the vocabulary's hashes in order (Polars).
+    window partitions), so the hashes come in runs: one binary search per run (in sorted order)
+    instead of one per row, and none at all when the runs are the vocabulary's hashes in order
+    (Polars).
     """
     hashes = lazy._hashes
     if hashes is None:
@@ -348,7 +349,11 @@ def _user_codes(lazy: LazyEventLog, got: Any) -> npt.NDArray[np.int64]:
     if runs.size == sorted_h.size and np.array_equal(runs, sorted_h):
         run_codes = codes
     else:
-        pos = np.minimum(np.searchsorted(sorted_h, runs), sorted_h.size - 1)
+        # sorted queries walk the vocabulary in order: an argsort and an ordered binary search
+        # cost a third of a search in random order (cache misses) at a million users
+        order = np.argsort(runs)
+        pos = np.empty(runs.size, dtype=np.int64)
+        pos[order] = np.minimum(np.searchsorted(sorted_h, runs[order]), sorted_h.size - 1)
         if bool((sorted_h[pos] != runs).any()):
             return lazy._encode_users(got).astype(np.int64, copy=False)  # raises: unknown ids
         run_codes = codes[pos]
