@@ -28,6 +28,7 @@ import pandas as pd
 
 from useropslib.events._engine import collect_native as _collect
 from useropslib.events._time import NS_PER_DAY, NS_PER_HOUR, local_ns
+from useropslib.exceptions import UseropsError
 
 if TYPE_CHECKING:
     from useropslib.events._lazy import LazyEventLog
@@ -43,7 +44,7 @@ __all__ = [
 _ORDER = ["t", "ename"]
 
 
-def _start_flag(uk: str, timeout_ns: int, split: str, starts: Sequence[str]) -> Any:
+def _start_flag(uk: str, timeout_ns: int, split: str, starts: Sequence[Any]) -> Any:
     import narwhals.stable.v2 as nw
 
     prev = nw.col("t").shift(1).over(uk, order_by=_ORDER)
@@ -55,7 +56,7 @@ def _start_flag(uk: str, timeout_ns: int, split: str, starts: Sequence[str]) -> 
     return flag
 
 
-def _session_edges(uk: str, timeout_ns: int, split: str, starts: Sequence[str]) -> tuple[Any, Any]:
+def _session_edges(uk: str, timeout_ns: int, split: str, starts: Sequence[Any]) -> tuple[Any, Any]:
     """``(first, last)``: whether a row starts / ends its session (one window level)."""
     import narwhals.stable.v2 as nw
 
@@ -86,15 +87,38 @@ def session_rows_query(
     (1..n per user), ``start``, ``end`` (UTC ns), ``events``, ``ename`` (first event name) and
     ``_le`` (last event name).
     """
+    query, _ = _session_rows(
+        lazy,
+        timeout_ns=timeout_ns,
+        split=split,
+        start_events=start_events,
+        until_ns=until_ns,
+        coded=False,
+    )
+    return query
+
+
+def _session_rows(
+    lazy: LazyEventLog,
+    *,
+    timeout_ns: int,
+    split: str,
+    start_events: Sequence[str],
+    until_ns: int | None,
+    coded: bool,
+) -> tuple[Any, bool]:
+    """Return the session rows query and whether its event columns are codes (``coded``)."""
     import narwhals.stable.v2 as nw
 
     uk = lazy._user_key
     base = lazy._base(None, until_ns)
+    starts: list[Any] = list(start_events)
+    if coded:
+        base, starts, coded = _events_as_codes(lazy, base, starts)
     if base.implementation.name == "POLARS":
-        return nw.from_native(
-            _polars_session_rows(base.to_native(), uk, timeout_ns, split, start_events)
-        )
-    first, last = _session_edges(uk, timeout_ns, split, start_events)
+        polars_q = _polars_session_rows(base.to_native(), uk, timeout_ns, split, starts)
+        return nw.from_native(polars_q), coded
+    first, last = _session_edges(uk, timeout_ns, split, starts)
     q = base.select(uk, "t", "ename").with_columns(
         _f=first, _l=last, _rn=nw.col("t").cum_count().over(uk, order_by=_ORDER)
     )
@@ -108,19 +132,69 @@ def session_rows_query(
         _nrn=nw.col("_rn").shift(-1).over(uk, order_by=by_rn),
         session=nw.col("_f").cast(nw.Int64).cum_sum().over(uk, order_by=by_rn),
     ).filter(nw.col("_f"))
-    return q.select(
+    out = q.select(
         uk,
-        "session",
+        # the running sum is HUGEINT in DuckDB (decimal128 in Arrow): BIGINT in the engine
+        nw.col("session").cast(nw.Int64),
         nw.col("t").alias("start"),
         nw.when(ends).then(nw.col("t")).otherwise(nw.col("_nt")).alias("end"),
-        nw.when(ends).then(1).otherwise(nw.col("_nrn") - nw.col("_rn") + 1).alias("events"),
+        nw.when(ends)
+        .then(nw.lit(1, dtype=nw.Int64))
+        .otherwise(nw.col("_nrn") - nw.col("_rn") + 1)
+        .alias("events"),
         "ename",
         nw.when(ends).then(nw.col("ename")).otherwise(nw.col("_ne")).alias("_le"),
     )
+    return out, coded
+
+
+def _events_as_codes(
+    lazy: LazyEventLog, base: Any, starts: list[Any]
+) -> tuple[Any, list[Any], bool]:
+    """Replace the event names by their codes in the engine (DuckDB, Polars), when it can.
+
+    The code is the name's position in the log's raw event names, which the scan sorted in code
+    point order, the engines' binary string order: ordering rows by code orders ties at one
+    instant by name, as ordering by the text did.  Windows then sort integers instead of text,
+    and the collected first and last events need no look-up.  A name the scan did not see (the
+    table changed since) becomes null, which :func:`session_bounds_in_engine` reports.  Returns
+    the rows, the start events as codes and whether the names were coded.
+    """
+    import narwhals.stable.v2 as nw
+
+    names = lazy._raw_events
+    engine = base.implementation.name
+    plain = (
+        engine in ("POLARS", "DUCKDB")
+        and len(names) > 0
+        and all(isinstance(n, str) and "\x00" not in n for n in names)
+        and names.is_unique
+        and names.is_monotonic_increasing
+    )
+    if not plain:
+        return base, starts, False
+    codes = [int(c) for c in names.get_indexer(pd.Index(starts, dtype=object))]
+    native = base.to_native()
+    if engine == "POLARS":
+        import polars as pl
+
+        enum = pl.Enum([str(n) for n in names])
+        native = native.with_columns(pl.col("ename").cast(enum, strict=False).to_physical())
+    else:
+        import duckdb
+
+        # an anonymous ENUM type in SQL text: the names are quoted, quotes doubled
+        listed = ", ".join("'" + str(n).replace("'", "''") + "'" for n in names)
+        cast = duckdb.ColumnExpression("ename").try_cast(duckdb.sqltype(f"ENUM({listed})"))
+        native = native.project(
+            *[duckdb.ColumnExpression(c) for c in native.columns if c != "ename"],
+            duckdb.FunctionExpression("enum_code", cast).alias("ename"),
+        )
+    return nw.from_native(native), codes, True
 
 
 def _polars_session_rows(
-    lf: Any, uk: str, timeout_ns: int, split: str, starts: Sequence[str]
+    lf: Any, uk: str, timeout_ns: int, split: str, starts: Sequence[Any]
 ) -> Any:
     """Return the session rows query in Polars: one sort, then shifts of whole columns.
 
@@ -142,6 +216,7 @@ def _polars_session_rows(
     if starts:
         first = first | e.is_in(list(starts))
         last = last | (same_next & e.shift(-1).is_in(list(starts)))
+    count = pl.col("_f").cast(pl.Int64).cum_sum()
     q = (
         lf.select(uk, "t", "ename")
         .sort([uk, "t", "ename"])
@@ -153,7 +228,9 @@ def _polars_session_rows(
             _nt=t.shift(-1),
             _ne=e.shift(-1),
             _nrn=pl.col("_rn").shift(-1),
-            session=pl.col("_f").cast(pl.Int64).cum_sum().over(uk),
+            # numbered without a window: the running count of first rows, less its value at
+            # the user's first row (the rows are sorted by user)
+            session=count - pl.when(~same_prev).then(count).otherwise(None).forward_fill() + 1,
         )
         .filter(pl.col("_f"))
     )
@@ -197,17 +274,28 @@ def session_bounds_in_engine(
         Columns ``user``, ``session``, ``start``, ``end``, ``events``, ``first_event``,
         ``last_event`` (codes), sorted by (user, session).  Only this table is collected.
     """
-    got = _collect(
-        session_rows_query(
-            lazy,
-            timeout_ns=timeout_ns,
-            split=split,
-            start_events=start_events,
-            until_ns=until_ns,
-        )
+    query, coded = _session_rows(
+        lazy,
+        timeout_ns=timeout_ns,
+        split=split,
+        start_events=start_events,
+        until_ns=until_ns,
+        coded=True,
     )
-    users, first = (a.astype(np.int64, copy=False) for a in lazy._encode(got))
-    last = lazy._encode_events(got["_le"]).astype(np.int64, copy=False)
+    if query.implementation.name == "POLARS":
+        import narwhals.stable.v2 as nw
+
+        # Polars' default engine: the sort holds every row in memory either way, and the
+        # streaming engine spent a third more CPU time on this query (10M rows)
+        got = _collect(nw.from_native(query.to_native().collect()))
+    else:
+        got = _collect(query)
+    users = _user_codes(lazy, got)
+    if coded:
+        first, last = _event_codes(lazy, got["ename"]), _event_codes(lazy, got["_le"])
+    else:
+        first = lazy._encode_events(got["ename"]).astype(np.int64, copy=False)
+        last = lazy._encode_events(got["_le"]).astype(np.int64, copy=False)
     number = _int64(got["session"])
     # (user, session) order without a sort: session k of user u goes to the slot
     # (sessions of the users before u) + k - 1, so one scatter places every row
@@ -234,6 +322,76 @@ def session_bounds_in_engine(
         placed[name] = out_
     # copy=False: one block per column, no consolidation copy of the session-sized arrays
     out: pd.DataFrame = pd.DataFrame(placed, copy=False)
+    return out
+
+
+def _user_codes(lazy: LazyEventLog, got: Any) -> npt.NDArray[np.int64]:
+    """User codes of the collected session rows, looked up once per run of equal hashes.
+
+    The engines give each user's sessions together (Polars sorted by the hash, DuckDB by its
+    window partitions), so the hashes come in runs: one binary search per run (in sorted order)
+    instead of one per row, and none at all when the runs are the vocabulary's hashes in order
+    (Polars).
+    """
+    hashes = lazy._hashes
+    if hashes is None:
+        return lazy._encode_users(got).astype(np.int64, copy=False)
+    sorted_h, codes = hashes
+    raw = np.ascontiguousarray(got[lazy._user_key].to_numpy())
+    h = raw.view(np.int64) if raw.dtype == np.uint64 else raw.astype(np.int64, copy=False)
+    if h.size == 0 or sorted_h.size == 0:
+        return lazy._encode_users(got).astype(np.int64, copy=False)  # checks unknown hashes
+    new = np.empty(h.size, dtype=bool)
+    new[0] = True
+    np.not_equal(h[1:], h[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    runs = h[starts]
+    if runs.size == sorted_h.size and np.array_equal(runs, sorted_h):
+        run_codes = codes
+    else:
+        # sorted queries walk the vocabulary in order: an argsort and an ordered binary search
+        # cost a third of a search in random order (cache misses) at a million users
+        order = np.argsort(runs)
+        pos = np.empty(runs.size, dtype=np.int64)
+        pos[order] = np.minimum(np.searchsorted(sorted_h, runs[order]), sorted_h.size - 1)
+        if bool((sorted_h[pos] != runs).any()):
+            return lazy._encode_users(got).astype(np.int64, copy=False)  # raises: unknown ids
+        run_codes = codes[pos]
+    lengths = np.diff(np.append(starts, h.size))
+    out: npt.NDArray[np.int64] = np.repeat(run_codes.astype(np.int64), lengths)
+    return out
+
+
+def _event_codes(lazy: LazyEventLog, column: Any) -> npt.NDArray[np.int64]:
+    """Return a collected column of engine-made event codes as int64 numpy.
+
+    A null is a name the scan did not see: the distinct unknown names are read back from the
+    engine and :meth:`LazyEventLog._encode_events` raises its "table changed" error on them.
+    """
+    import pyarrow as pa
+
+    arr = column.to_arrow()
+    if arr.null_count:
+        import narwhals.stable.v2 as nw
+
+        known = [str(n) for n in lazy._raw_events]
+        unknown = (
+            lazy._base(None, None)
+            .filter(~nw.col("ename").is_in(known))
+            .select("ename")
+            .unique()
+            .head(5)
+        )
+        lazy._encode_events(_collect(unknown)["ename"])
+        raise UseropsError(  # the names came back known: the table is changing under the query
+            "The table changed after LazyEventLog.scan: the engine returned event names it did "
+            "not have then. Expected the rows that were scanned. Hint: scan the table again "
+            "after it changes, or scan a snapshot of it."
+        )
+    if hasattr(arr, "combine_chunks"):
+        arr = arr.combine_chunks()
+    got = np.asarray(arr.cast(pa.int64()).to_numpy(zero_copy_only=False))
+    out: npt.NDArray[np.int64] = got.astype(np.int64, copy=False)
     return out
 
 
