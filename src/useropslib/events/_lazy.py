@@ -967,7 +967,7 @@ time_unit, allow_empty
         Returns
         -------
         pandas.DataFrame
-            Indexed by user id (``user_id``, in the order of :attr:`users`; users without such
+            Indexed by user id (``user_id``, in the order of ``users``; users without such
             a row are absent), columns ``first`` and ``last`` (aware, in the log's zone), and
             ``rows`` and ``value`` with ``totals=True``.
 
@@ -1020,7 +1020,7 @@ time_unit, allow_empty
         Returns
         -------
         pandas.DataFrame
-            Indexed by user id (``user_id``, in the order of :attr:`users`; users without such
+            Indexed by user id (``user_id``, in the order of ``users``; users without such
             a silence are absent), column ``at``: the row that opens the first long silence.
 
         Raises
@@ -1071,8 +1071,8 @@ time_unit, allow_empty
         -------
         pandas.DataFrame
             Indexed by user id (``user_id``, users with an anchor row, in the order of
-            :attr:`users`), one int64 column per event name with a row at or before ``until``
-            (in the order of :attr:`event_names`).
+            ``users``), one int64 column per event name with a row at or before ``until``
+            (in the order of ``event_names``).
 
         Raises
         ------
@@ -1127,7 +1127,7 @@ time_unit, allow_empty
         -------
         pandas.DataFrame
             Indexed by user id (``user_id``, users with an anchor row, in the order of
-            :attr:`users`), columns ``anchor`` (aware, in the log's zone) and ``returned``.
+            ``users``), columns ``anchor`` (aware, in the log's zone) and ``returned``.
 
         Raises
         ------
