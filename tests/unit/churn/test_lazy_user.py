@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -291,22 +290,6 @@ def test_lazy_user_methods_by_hand() -> None:
 
 
 # ---------------------------------------------------------------------------- PySpark
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("useropslib-tests")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_pyspark_churn_labels_and_survival_in_spark(spark: Any) -> None:
     df = synthetic_frame(n_users=60, days=40, seed=3, start="2024-03-01", tz="Europe/Berlin")

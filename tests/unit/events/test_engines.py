@@ -5,7 +5,7 @@ Every engine-built log must equal the log built from the same data through panda
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -354,22 +354,6 @@ def test_engines_equal_pandas_on_random_frames(
 
 
 # ---------------------------------------------------------------------------- PySpark
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("useropslib-tests")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_pyspark_equals_pandas(spark: Any) -> None:
     df = _aware().drop(columns="channel")

@@ -6,7 +6,6 @@ frame); the row counter (``rows_collected``) shows what the engine sends back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -260,22 +259,6 @@ def test_long_windows_and_the_far_future_fall_back(engine: str) -> None:
 
 
 # ---------------------------------------------------------------------------- PySpark
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("useropslib-tests")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_pyspark_funnel_in_the_engine(spark: Any) -> None:
     df = _frame()

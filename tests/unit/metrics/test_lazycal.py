@@ -7,7 +7,7 @@ errors, which are the in-memory path's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -292,22 +292,6 @@ def test_retention_options_outside_the_engine_take_the_roll_up_route() -> None:
 
 
 # ---------------------------------------------------------------------------- PySpark
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("useropslib-tests")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_pyspark_counts_active_users_in_spark(spark: Any) -> None:
     from useropslib.datasets import synthetic_frame
