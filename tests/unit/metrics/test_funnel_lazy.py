@@ -186,6 +186,20 @@ def test_unknown_step_warns_and_counts_zero(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_nobody_counted_gives_the_same_empty_per_user_table(engine: str) -> None:
+    # one event, not a step: no one in the funnel; the empty id column has the in-memory dtype
+    df = pd.DataFrame(
+        {"user_id": ["p"], "event": ["b"], "timestamp": pd.to_datetime(["2024-03-05"], utc=True)}
+    )
+    with pytest.warns(UnknownEventWarning), pytest.warns(InsufficientDataWarning):
+        want = m.funnel(_eager(df), ["a"], window="1h")
+    with pytest.warns(UnknownEventWarning), pytest.warns(InsufficientDataWarning):
+        got = m.funnel(_lazy(df, engine), ["a"], window="1h")
+    assert got.per_user.empty
+    pd.testing.assert_frame_equal(want.per_user, got.per_user)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_no_entry_warns_and_gives_zeros(engine: str) -> None:
     df = _frame()
     with pytest.warns(InsufficientDataWarning, match="No entry event"):
