@@ -514,11 +514,15 @@ def retention(
     # local period) only, so a lazy log's roll-up suffices; rolling buckets, counting events
     # and property breakdowns need the rows
     exact_rows = bk != "calendar" or min_occ != 1 or isinstance(breakdown, str)
-    from useropslib.metrics import _lazycal as eng
+    from useropslib.metrics._lazycal import (
+        engine_retention_counts,
+        engine_retention_log,
+        engine_retention_ready,
+    )
 
-    engine = eng.engine_retention_ready(events, s_sel, r_sel, bk, breakdown)  # cells in the engine
+    engine = engine_retention_ready(events, s_sel, r_sel, bk, breakdown)  # cells in the engine
     log = (
-        eng.engine_retention_log(events, s_sel, r_sel, as_of, tz)
+        engine_retention_log(events, s_sel, r_sel, as_of, tz)
         if engine
         else load(
             events, s_sel, r_sel, grain=None if exact_rows else p, tz=tz, week_start=week_start
@@ -695,7 +699,7 @@ def retention(
         incomplete3 |= (end_of > eff_asof)[None, :, None]
 
     if engine:  # the kernel above saw no rows: the engine counted the cells
-        counts3 = eng.engine_retention_counts(
+        counts3 = engine_retention_counts(
             events, log=log, start=s_sel, ret=r_sel, period=p, tz=z, week_start=ws,
             as_of_ns=asof_ns, first=first, last=last, n_k=n_k, min_occurrences=min_occ,
             mode=md, cohort=coh,
