@@ -85,22 +85,6 @@ def test_lazy_errors_match_eager(df: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(a, transitions(log, group={"message_*": "message"}).table)
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("useropslib-paths-tests")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_pyspark_sessions_and_transitions(spark: Any, df: pd.DataFrame) -> None:
     d = df.drop(columns="channel")
