@@ -23,9 +23,11 @@ No Python loop runs over users or events.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import fnmatch
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -73,6 +75,7 @@ __all__ = [
     "selected_codes",
     "session_flags",
     "session_table",
+    "sharing_order",
     "tie_keys",
     "timeout_ns",
     "until_ns",
@@ -343,6 +346,47 @@ class Ordered:
     labels: pd.Index
 
 
+#: The ordered rows and session units of the calls inside :func:`sharing_order` (None outside).
+_SHARED: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "useropslib_paths_shared_order", default=None
+)
+
+
+@contextlib.contextmanager
+def sharing_order() -> Iterator[None]:
+    """Let the paths calls inside the block share their ordered rows and session numbers.
+
+    Calls on the same log with the same ordering options (ties, include, exclude, group,
+    ``as_of``) read one :class:`Ordered`, and those with the same session rule one array of
+    session numbers, instead of each computing its own (the report runs transitions and top
+    paths on one log).  The shared arrays are read-only; everything is released on leaving the
+    block.  Outside such a block every call computes its own, as before.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _option_key(value: Any) -> Any:
+    """Return a hashable form of an include/exclude/group/ties option (None: none exists)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Mapping):
+        items = [(_option_key(k), _option_key(v)) for k, v in value.items()]
+        return ("map", tuple(items))
+    if isinstance(value, Iterable):
+        return ("seq", tuple(_option_key(v) for v in value))
+    return None
+
+
+def _readonly(o: Ordered) -> Ordered:
+    for a in (o.rows, o.user, o.t, o.event, o.label):
+        a.setflags(write=False)
+    return o
+
+
 def order_events(
     log: EventLog,
     *,
@@ -361,6 +405,31 @@ def order_events(
     events of equal rank).  Every event is kept (sessions are split on all of a user's events);
     callers drop the rows labelled -1 after computing units.
     """
+    shared = _SHARED.get()
+    key: Any = None
+    if shared is not None:
+        given = (ties, include, exclude, group)
+        parts = tuple(_option_key(v) for v in given)
+        if all(p is not None or v is None for p, v in zip(parts, given, strict=True)):
+            key = ("order", id(log), *parts, until)
+            hit = shared.get(key)
+            if hit is not None and hit.log is log:
+                return hit  # type: ignore[no-any-return]
+    o = _order_events(log, ties=ties, include=include, exclude=exclude, group=group, until=until)
+    if key is not None and shared is not None:
+        shared[key] = _readonly(o)
+    return o
+
+
+def _order_events(
+    log: EventLog,
+    *,
+    ties: Any,
+    include: Iterable[str] | str | None,
+    exclude: Iterable[str] | str | None,
+    group: Mapping[str, str] | None,
+    until: int | None,
+) -> Ordered:
     lab_of, labels = label_table(log, include=include, exclude=exclude, group=group)
     tie_rank, _ = tie_keys(log, ties)
     idx = user_index(log)
@@ -507,6 +576,18 @@ def unit_ids(o: Ordered, within: str, rule: SessionRule | None) -> I64:
     check_choice(within, ("user", "session"), "within")
     if o.user.size == 0:
         return np.empty(0, dtype=np.int64)
+    shared = _SHARED.get()
+    if shared is not None and not o.user.flags.writeable:  # o is a shared Ordered
+        key = ("units", id(o), within, rule)
+        hit = shared.get(key)
+        if hit is None:
+            hit = shared[key] = _unit_ids(o, within, rule)
+            hit.setflags(write=False)
+        return hit
+    return _unit_ids(o, within, rule)
+
+
+def _unit_ids(o: Ordered, within: str, rule: SessionRule | None) -> I64:
     if within == "session":
         assert rule is not None
         new = session_starts(o, rule)

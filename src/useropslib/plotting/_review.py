@@ -180,8 +180,9 @@ def lift_intervals(
         percent_axis(ax, "x")
     ax.set_xlabel(_t("lift_axis" if relative else "lift_abs_axis", lang))
     ax.set_title(title if title is not None else _t("lift_title", lang))
-    # below the axes: the intervals span the width, so any corner would cover one
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.4), ncol=2, fontsize=8, frameon=False)
+    # beside the axes: the intervals span the width, so any corner would cover one (outside
+    # on the right, constrained layout makes room for it)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     return finish(ax, lang, grid="x")
 
 

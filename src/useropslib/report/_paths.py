@@ -22,6 +22,7 @@ import pandas as pd
 
 from useropslib.events import EventLog
 from useropslib.paths import session_metrics, sessions, top_paths, transitions
+from useropslib.paths._query import sharing_order
 from useropslib.plotting._style import Language, finish
 from useropslib.report._format import count, pct, show_table
 from useropslib.report._report import Chart, Section
@@ -202,7 +203,10 @@ def paths_sections(
         length=[_LENGTH_ZH.get(x, x) if lang == "zh" else x for x in sm.lengths["length"]]
     )
 
-    tr = transitions(events, within="session", timeout=timeout)
+    target = _target(events, funnel_steps)
+    with sharing_order():  # one ordering and one session split for both
+        tr = transitions(events, within="session", timeout=timeout)
+        tp = top_paths(events, steps=steps, n=n, end=target, timeout=timeout)
     top = tr.table.head(n)
     total = int(tr.table["count"].sum())
     flow = pd.DataFrame(
@@ -215,8 +219,6 @@ def paths_sections(
         }
     )
 
-    target = _target(events, funnel_steps)
-    tp = top_paths(events, steps=steps, n=n, end=target, timeout=timeout)
     paths_table = pd.DataFrame(
         {
             "path": tp.table["path"],

@@ -119,10 +119,14 @@ class Chart:
         (b'\x89PNG', 'one bar')
         """
         import matplotlib.pyplot as plt
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
 
         fig = ax.figure
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        # a constrained layout already fits every label and legend inside the figure: one
+        # drawing pass; other figures are cropped to their contents (a second, measuring pass)
+        fitted = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None if fitted else "tight")
         plt.close(fig)
         return cls(png=buf.getvalue(), alt=alt or str(ax.get_title()))
 
@@ -648,9 +652,11 @@ def log_report(
         money = ["revenue"]
         if events.values is not None:
             vals = events.values
-            if not np.isfinite(vals).all():  # one pass; the copy only when there is a gap
-                vals = np.nan_to_num(vals)
-            weekly["revenue"] = np.bincount(wk, weights=vals, minlength=n_w)
+            paid = np.isfinite(vals)  # events without a value count nothing
+            if paid.all():
+                weekly["revenue"] = np.bincount(wk, weights=vals, minlength=n_w)
+            else:  # only the rows with a value: no full-length copy of the values
+                weekly["revenue"] = np.bincount(wk[paid], weights=vals[paid], minlength=n_w)
         weekly["incomplete"] = np.asarray(ends > as_of, dtype=bool)
         text = ""
         if bool(weekly["incomplete"].iloc[-1]):
