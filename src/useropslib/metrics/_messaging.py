@@ -14,6 +14,7 @@ import pandas as pd
 from useropslib import plotting
 from useropslib._results import MetricResult
 from useropslib.events import EventLog, EventsLike, as_event_log
+from useropslib.events._query import user_index
 from useropslib.events._time import stamp as _stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError
 from useropslib.metrics._query import (
@@ -117,33 +118,41 @@ def _group_of_events(
 
 
 def _first_after(
+    log: EventLog,
     query_user: npt.NDArray[np.int64],
     query_t: npt.NDArray[np.int64],
-    event_user: npt.NDArray[np.int64],
-    event_t: npt.NDArray[np.int64],
+    wanted: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.int64]:
-    """Return, per query (user, t), the time of the user's first event at or after t (or int64 max).
+    """Return, per query (user, t), the time of the user's first wanted event at or after t.
 
-    One lexsort over events and queries together; a query sorts before events at its own time.
+    ``wanted`` flags the log's rows that count (int64 max where a user has none).  The log's
+    per-user index holds each user's events in time order, so no sort runs: a vectorised
+    bisection of every query's own user block finds its first event at or after t (as many
+    rounds as the longest block has bits), and a reverse running minimum over the index gives
+    the next wanted event from there.
     """
-    nq = query_user.size
-    users = np.concatenate([event_user, query_user])
-    times = np.concatenate([event_t, query_t])
-    is_query = np.concatenate([np.zeros(event_user.size, bool), np.ones(nq, bool)])
-    order = np.lexsort((~is_query, times, users))
-    n = order.size
-    pos_event = np.where(~is_query[order], np.arange(n), n)
-    nxt = np.minimum.accumulate(pos_event[::-1])[::-1]
-    sorted_users = users[order]
-    sorted_times = times[order]
-    out = np.full(nq, np.iinfo(np.int64).max, dtype=np.int64)
-    qpos = np.flatnonzero(is_query[order])
-    qidx = order[qpos] - event_user.size
-    j = nxt[qpos]
-    ok = j < n
-    jj = np.minimum(j, n - 1)
-    ok &= sorted_users[jj] == users[order[qpos]]
-    out[qidx[ok]] = sorted_times[jj[ok]]
+    out = np.full(query_user.size, np.iinfo(np.int64).max, dtype=np.int64)
+    if query_user.size == 0 or not wanted.any():
+        return out
+    idx = user_index(log)
+    times = idx.times()
+    n = times.size
+    at = np.arange(n + 1, dtype=np.int64)
+    at[:n][~idx.take(wanted)] = n
+    next_wanted = np.minimum.accumulate(at[::-1])[::-1]  # first wanted position >= p (n: none)
+    lo = idx.offsets[query_user].astype(np.int64)
+    end = idx.offsets[query_user + 1].astype(np.int64)
+    hi = end.copy()
+    live = np.flatnonzero(lo < hi)
+    while live.size:  # bisection rounds: at most the bit length of the longest user block
+        mid = (lo[live] + hi[live]) // 2
+        before = times[mid] < query_t[live]
+        lo[live[before]] = mid[before] + 1
+        hi[live[~before]] = mid[~before]
+        live = live[lo[live] < hi[live]]
+    j = next_wanted[lo]
+    found = j < end
+    out[found] = times[j[found]]
     return out
 
 
@@ -306,7 +315,7 @@ def message_funnel(
         here = masks[stage] & (gcode >= 0)
         implied = implied | np.isin(sent_keys, key[here])
         did[stage] = implied.copy()
-    first_ret = _first_after(sent_user, first_sent, u[ret], ts[ret])
+    first_ret = _first_after(log, sent_user, first_sent, ret)
     limit = first_sent + np.minimum(w, np.iinfo(np.int64).max - first_sent)
     returned = first_ret <= limit
     window_open = ~returned & (
