@@ -3,8 +3,8 @@
 Every function sorts the log once by (user, time, tie rule), labels and cleans the rows (see
 ``paths._query``) and then works on positions inside each path: ``np.unique`` on a first
 occurrence gives where a path starts, a comparison of positions keeps the first ``steps`` items,
-``np.bincount`` counts edges and cells, and ``np.unique(axis=0)`` over a (paths x steps) code
-matrix groups whole paths.  No Python loop runs over users or events; the only loops run over
+``np.bincount`` counts edges and cells, and a (paths x steps) code matrix, each row read as one
+integer, groups whole paths.  No Python loop runs over users or events; the only loops run over
 steps.
 """
 
@@ -237,7 +237,7 @@ def paths(
     else:
         uniq, inv = np.unique(key, return_inverse=True)
         owner = user[:-1][nxt]
-        pairs = np.unique(np.c_[inv, owner], axis=0) if inv.size else np.empty((0, 2), np.int64)
+        pairs = _distinct_pairs(inv.astype(np.int64), owner)
         value = np.bincount(pairs[:, 0], minlength=uniq.size)
     tsum = np.bincount(inv, weights=dt_ms, minlength=uniq.size)
     tn = np.bincount(inv, minlength=uniq.size)
@@ -327,20 +327,62 @@ class TopPathsResult(TableResult):
         return bar_chart(s, ax=ax, title="Top paths", ylabel="paths", horizontal=True)
 
 
+def _unique_rows(
+    mat: npt.NDArray[np.int64], low: int, base: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(mat, axis=0, return_inverse=True, return_counts=True)``, through one int key.
+
+    Every cell lies in ``[low, low + base)``, so a row read as a number in base ``base`` keeps
+    the rows' lexicographic order: a sort of int64 keys instead of ``axis=0``'s sort of opaque
+    row bytes, with the same unique rows, inverse and counts.  Rows whose key would not fit an
+    int64 fall back to ``np.unique(axis=0)``.
+    """
+    n_rows, k = mat.shape
+    if n_rows == 0 or k == 0 or base**k >= 2**62:
+        uniq, inv, cnt = np.unique(mat, axis=0, return_inverse=True, return_counts=True)
+        return uniq, np.asarray(inv).reshape(-1).astype(np.int64), cnt.astype(np.int64)
+    key = np.zeros(n_rows, dtype=np.int64)
+    for j in range(k):  # over steps, not rows
+        key *= base
+        key += mat[:, j] - low
+    keys, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    uniq = np.empty((keys.size, k), dtype=np.int64)
+    for j in range(k - 1, -1, -1):
+        uniq[:, j] = keys % base + low
+        keys //= base
+    return uniq, np.asarray(inv).reshape(-1).astype(np.int64), cnt.astype(np.int64)
+
+
+def _distinct_pairs(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``np.unique(np.c_[a, b], axis=0)`` for non-negative ``a`` and ``b`` (sorted pairs)."""
+    if a.size == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    nb = int(b.max()) + 1
+    if (int(a.max()) + 1) * nb >= 2**62:
+        out: npt.NDArray[np.int64] = np.unique(np.c_[a, b], axis=0)
+        return out
+    keys = np.sort(a * nb + b)  # a sort and a diff: numpy's hashed unique is slower here
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    return np.c_[keys // nb, keys % nb]
+
+
 def group_paths(pr: PathRows, w: Window, n_steps: int) -> tuple[I64, I64, I64, I64, I64, I64]:
     """Group framed paths: (codes matrix rows, inverse per path, counts, unit, user, start t)."""
     rows = w.rows
-    units, first_idx = np.unique(pr.unit[rows], return_index=True)
-    dense = np.searchsorted(units, pr.unit[rows])
+    framed = pr.unit[rows]  # non-decreasing: units are numbered in row order
+    new = np.ones(framed.size, dtype=bool)
+    new[1:] = framed[1:] != framed[:-1]
+    first_idx = np.flatnonzero(new)
+    units = framed[first_idx]
+    dense = np.cumsum(new, dtype=np.int64) - 1
     mat = np.full((units.size, n_steps), -1, dtype=np.int64)
     mat[dense, w.step - 1] = pr.label[rows]
-    if units.size:
-        uniq, inv, cnt = np.unique(mat, axis=0, return_inverse=True, return_counts=True)
+    if units.size:  # cells are -1 (no item) or a label code
+        uniq, inv, cnt = _unique_rows(mat, -1, len(pr.labels) + 1)
     else:
         uniq = mat
         inv = np.empty(0, np.int64)
         cnt = np.empty(0, np.int64)
-    inv = np.asarray(inv).reshape(-1).astype(np.int64)
     start_t = pr.t[rows][first_idx]
     user = pr.user[rows][first_idx]
     return uniq, inv, cnt.astype(np.int64), units, user, start_t
@@ -435,7 +477,7 @@ def top_paths(
     uniq, inv, cnt, _, user, start_t = group_paths(pr, w, n_steps)
     users = np.zeros(len(cnt), dtype=np.int64)
     if inv.size:
-        pu = np.unique(np.c_[inv, user], axis=0)
+        pu = _distinct_pairs(inv, user)
         users = np.bincount(pu[:, 0], minlength=len(cnt))
     table = pd.DataFrame(
         {
