@@ -89,16 +89,26 @@ def salted_hashes(text: Any, *, prefix: str) -> npt.NDArray[np.uint64]:
     lengths = np.diff(offsets)
     out = np.empty(n, dtype=np.uint64)
     if n:
-        # the rows grouped by length: one counting (radix) sort, then contiguous runs
-        order = np.argsort(lengths.astype(np.uint32), kind="stable")
         counts = np.bincount(lengths)
+        if counts[lengths[0]] == n:  # ids of one length (often): no sort, no gather
+            order, starts, got = None, offsets[:-1], out
+        else:  # the rows grouped by length: one counting (radix) sort, then contiguous runs
+            order = np.argsort(lengths.astype(np.uint32), kind="stable")
+            starts, got = offsets[order], np.empty(n, dtype=np.uint64)
         bounds = np.r_[0, np.cumsum(counts[counts > 0])]
         for length, lo, hi in zip(np.flatnonzero(counts), bounds[:-1], bounds[1:], strict=True):
             for at in range(int(lo), int(hi), _CHUNK):
-                part = order[at : min(at + _CHUNK, int(hi))]
-                out[part] = _siphash24(
-                    data, offsets[part], int(length), tail, len(head) + int(length), state
-                )
+                to = min(at + _CHUNK, int(hi))
+                if not length:
+                    ids = np.zeros((to - at, 0), dtype=np.uint8)
+                elif order is None:  # one length: the ids' bytes are one contiguous block
+                    first = int(starts[at])
+                    ids = data[first : first + (to - at) * int(length)].reshape(to - at, -1)
+                else:
+                    ids = sliding_window_view(data, int(length))[starts[at:to]]
+                got[at:to] = _siphash24(ids, tail, len(head) + int(length), state)
+        if order is not None:
+            out[order] = got
     # pandas' redistribution of the 64-bit hashes (hashing._hash_ndarray)
     with np.errstate(over="ignore"):
         out ^= out >> np.uint64(30)
@@ -168,28 +178,27 @@ def _round(
 
 
 def _siphash24(
-    data: npt.NDArray[np.uint8],
-    starts: npt.NDArray[np.int64],
-    length: int,
+    ids: npt.NDArray[np.uint8],
     tail: npt.NDArray[np.uint8],
     total: int,
     state: _State,
 ) -> npt.NDArray[np.uint64]:
-    """Finish SipHash-2-4 of ``length``-byte ids at ``starts`` in ``data`` from ``state``.
+    """Finish SipHash-2-4 of ids of one length (the rows of ``ids``' bytes) from ``state``.
 
     ``state`` is the state after the prefix's whole blocks; ``tail`` the prefix's remaining
     bytes, which open every id's own blocks; ``total`` the whole message's length in bytes.
     """
+    size, length = ids.shape
     rest = tail.size + length
     blocks = rest // 8 + 1  # the last block holds the remaining bytes and the length byte
-    words = np.zeros((starts.size, 8 * blocks), dtype=np.uint8)
+    words = np.zeros((size, 8 * blocks), dtype=np.uint8)
     words[:, : tail.size] = tail
     if length:
-        words[:, tail.size : rest] = sliding_window_view(data, length)[starts]
+        words[:, tail.size : rest] = ids
     words[:, -1] = total & 0xFF
     m = words.view("<u8").astype(np.uint64, copy=False)
-    v0, v1, v2, v3 = _compress(m, tuple(np.repeat(v, starts.size) for v in state))
-    tmp = np.empty(starts.size, dtype=np.uint64)
+    v0, v1, v2, v3 = _compress(m, tuple(np.repeat(v, size) for v in state))
+    tmp = np.empty(size, dtype=np.uint64)
 
     def rotl(x: npt.NDArray[np.uint64], b: int) -> None:
         np.right_shift(x, np.uint64(64 - b), out=tmp)

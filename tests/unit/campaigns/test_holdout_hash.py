@@ -89,3 +89,21 @@ def test_empty_and_one_id() -> None:
     assert np.array_equal(
         holdout_bucket(["only"], salt="s").to_numpy(), _pandas_bucket(["only"], "s")
     )
+
+
+@pytest.mark.parametrize("salt", ["c1", "synthetic-campaign", "s" * 15])
+def test_ids_of_one_length_bit_identical(salt: str) -> None:
+    # fixed-width ids take the path without a sort; more rows than one hashing chunk, and a
+    # slice so the offsets start inside the buffers
+    ids = [f"u{i:07d}" for i in range(40_000)]
+    assert np.array_equal(salted_hashes(pa.array(ids), prefix=salt + "\x1f"), _hash(ids, salt))
+    sliced = pa.array(["pad", *ids], pa.large_string()).slice(1)
+    assert np.array_equal(salted_hashes(sliced, prefix=salt + "\x1f"), _hash(ids, salt))
+    # one id of another length sends them all through the sorted path, with the same hashes
+    mixed = [*ids[:20_000], "u1", *ids[20_000:]]
+    assert np.array_equal(salted_hashes(pa.array(mixed), prefix=salt + "\x1f"), _hash(mixed, salt))
+    assert np.array_equal(
+        salted_hashes(pa.array(["ab"]), prefix=salt + "\x1f"), _hash(["ab"], salt)
+    )
+    empty = ["", "", ""]  # ids of length 0: no byte of their own
+    assert np.array_equal(salted_hashes(pa.array(empty), prefix=salt + "\x1f"), _hash(empty, salt))
