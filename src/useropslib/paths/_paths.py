@@ -363,7 +363,8 @@ def _distinct_pairs(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.N
         return out
     keys = np.sort(a * nb + b)  # a sort and a diff: numpy's hashed unique is slower here
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-    return np.c_[keys // nb, keys % nb]
+    pairs: npt.NDArray[np.int64] = np.c_[keys // nb, keys % nb]
+    return pairs
 
 
 def group_paths(pr: PathRows, w: Window, n_steps: int) -> tuple[I64, I64, I64, I64, I64, I64]:
