@@ -387,7 +387,8 @@ def message_counts(
         sends.join(rets.select("uid", "t"), on="uid", how="inner")
         .filter(nw.col("t") >= nw.col("fs"), nw.col("t") <= nw.col("lim"))
         .group_by("g", "uid")
-        .agg(nw.lit(1, nw.Int64).max().alias("ret"))
+        .agg()
+        .with_columns(nw.lit(1, nw.Int64).alias("ret"))
     )
     flagged = per_user.join(back, on=["g", "uid"], how="left").with_columns(
         nw.col("ret").fill_null(0)
