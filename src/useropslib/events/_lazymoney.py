@@ -372,9 +372,10 @@ def message_counts(
     for i, (stage, _) in enumerate(stages[1:]):
         # a later stage implies this one
         names = [n for _, ns in stages[1 + i :] for n in ns]
-        flag = nw.col("ename").is_in(names) if names else nw.lit(False)
+        flag = nw.col("ename").is_in(names) if names else nw.col("t") != nw.col("t")
         aggs.append(flag.cast(nw.Int64).max().alias(stage))
-    per_user = msgs.group_by("g", "uid").agg(*aggs).filter(~nw.col("fs").is_null())
+    # every (group, user) with a message is kept: a group without sends still has its row
+    per_user = msgs.group_by("g", "uid").agg(*aggs)
     rets = nf
     if return_names is None:
         rets = rets.filter(~nw.col("ename").is_in(list(message_names)))
@@ -382,7 +383,9 @@ def message_counts(
         rets = rets.filter(nw.col("ename").is_in(list(return_names)))
     big = np.iinfo(np.int64).max
     limit = nw.when(nw.col("fs") <= big - window_ns).then(nw.col("fs") + window_ns).otherwise(big)
-    sends = per_user.select(nw.col("g"), nw.col("uid"), nw.col("fs"), limit.alias("lim"))
+    sends = per_user.filter(~nw.col("fs").is_null()).select(
+        nw.col("g"), nw.col("uid"), nw.col("fs"), limit.alias("lim")
+    )
     back = (
         sends.join(rets.select("uid", "t"), on="uid", how="inner")
         .filter(nw.col("t") >= nw.col("fs"), nw.col("t") <= nw.col("lim"))
@@ -391,14 +394,18 @@ def message_counts(
         .with_columns(nw.lit(1, nw.Int64).alias("ret"))
     )
     flagged = per_user.join(back, on=["g", "uid"], how="left").with_columns(
-        nw.col("ret").fill_null(0)
+        nw.col("ret").fill_null(0), (~nw.col("fs").is_null()).cast(nw.Int64).alias("s")
     )
     open_now = nw.lit(0, nw.Int64)
     if until_ns is not None:
-        open_now = ((nw.col("ret") == 0) & (nw.col("fs") > until_ns - window_ns)).cast(nw.Int64)
-    out: list[Any] = [nw.len().alias("sent"), *[nw.col(s).sum() for s in later]]
+        late = (nw.col("fs") > until_ns - window_ns).fill_null(False)
+        open_now = (nw.col("s") * (1 - nw.col("ret")) * late.cast(nw.Int64)).sum()
+    else:
+        open_now = nw.len() * 0
+    out: list[Any] = [nw.col("s").sum().alias("sent")]
+    out += [(nw.col(s) * nw.col("s")).sum().alias(s) for s in later]
     out.append(nw.col("ret").sum().alias("returned"))
     if "delivered" in later:
         out.append((nw.col("ret") * nw.col("delivered")).sum().alias("returned_delivered"))
-    out.append(open_now.sum().alias("window_open"))
+    out.append(open_now.alias("window_open"))
     return collect_native(flagged.group_by("g").agg(*out))
