@@ -484,9 +484,9 @@ def _same_money(name: str, fa: pd.DataFrame, fo: pd.DataFrame) -> bool:
     if name.startswith("revenue"):
         got = fa[fa["active_users"] > 0]
         counts = ["purchases", "active_users", "paying_users"]
-        return bool(
-            got[counts].to_numpy().tolist() == fo[counts].to_numpy().tolist()
-        ) and close(got["revenue"], fo["revenue"].fillna(0.0))
+        return bool(got[counts].to_numpy().tolist() == fo[counts].to_numpy().tolist()) and close(
+            got["revenue"], fo["revenue"].fillna(0.0)
+        )
     if name.startswith("ltv_curve"):
         return bool(fa["users"].tolist() == fo["users"].tolist()) and close(
             fa["revenue"], fo["revenue"]
