@@ -198,10 +198,12 @@ def ltv_cells(
     """Acquisition cohorts, their sizes and revenue at each age, in the engine.
 
     A user's anchor is their first event (first ``signup_names`` event) at or before
-    ``until_ns``; their cohort is the local period of the anchor.  Purchases at or after the
-    anchor are joined to it and summed per (cohort, age) for ages ``0 .. periods - 1``; the
-    cohort sizes come back in the same query, so at most ``cohorts x (periods + 1)`` rows are
-    collected.
+    ``until_ns``; their cohort is the local period of the anchor.  One row per anchor and one
+    per purchase are stacked and the anchor is spread to the user's purchases with a window,
+    so the rows are read once (a join would read the anchors' subquery twice, once for the
+    sizes); purchases at or after the anchor are summed per (cohort, age) for ages
+    ``0 .. periods - 1`` and the anchors counted per cohort in the same ``GROUP BY``: at most
+    ``cohorts x (periods + 1)`` rows are collected.
 
     Returns
     -------
@@ -219,46 +221,51 @@ def ltv_cells(
     if until_ns is not None:
         nf = nf.filter(nw.col("t") <= until_ns)
     starts = nf if signup_names is None else nf.filter(nw.col("ename").is_in(list(signup_names)))
-    anchors = (
-        starts.group_by("uid")
-        .agg(nw.col("t").min())
-        .select(nw.col("uid"), nw.col("t").alias("a"), key.expr.alias("c"))
-    )
     buy = list(purchase_names)
-    paid = nw.col("ename").is_in(buy) if buy else nw.lit(False)
+    paid = nw.col("ename").is_in(buy) if buy else nw.col("t") != nw.col("t")
     amount, inf = _amount(value_col, paid)
-    purchases = nf.filter(paid).select(
-        nw.col("uid"), nw.col("t"), key.expr.alias("k"), amount.alias("r"), inf.alias("i")
-    )
-    step = key.unit or 1
-    aged = (
-        purchases.join(anchors, on="uid", how="inner")
-        .filter(nw.col("t") >= nw.col("a"))
-        .select(nw.col("c"), (nw.col("k") - nw.col("c")).alias("g"), "r", "i")
-        .filter(nw.col("g") >= 0, nw.col("g") < periods * step)
-    )
-    sizes = anchors.select(
-        nw.col("c"),
-        nw.lit(-1, nw.Int64).alias("g"),
+    none = nw.lit(None, nw.Int64)
+    # one row per user (its anchor, n = 1) and one per purchase (n = 0), stacked, so the rows
+    # are read once; the anchor reaches the purchase rows through a window over the user
+    anchors = starts.group_by("uid").agg(nw.col("t").min().alias("a"))
+    heads = anchors.select(
+        nw.col("uid"),
+        nw.col("a").cast(nw.Int64),
+        none.alias("tp"),
         nw.lit(0.0, nw.Float64).alias("r"),
         nw.lit(0, nw.Int64).alias("i"),
         nw.lit(1, nw.Int64).alias("n"),
     )
-    both = nw.concat(
-        [
-            sizes,
-            aged.select(
-                nw.col("c"),
-                nw.col("g").cast(nw.Int64),
-                nw.col("r"),
-                nw.col("i"),
-                nw.lit(0, nw.Int64).alias("n"),
-            ),
-        ],
-        how="vertical",
+    buys = nf.filter(paid).select(
+        nw.col("uid"),
+        none.alias("a"),
+        nw.col("t").cast(nw.Int64).alias("tp"),
+        amount.alias("r"),
+        inf.alias("i"),
+        nw.lit(0, nw.Int64).alias("n"),
+    )
+    both = nw.concat([heads, buys], how="vertical").with_columns(nw.col("a").max().over("uid"))
+    both = both.filter(~nw.col("a").is_null())
+    # the cohort: the period of the anchor; then the purchase's period (key of column t)
+    both = both.select("tp", "r", "i", "n", nw.col("a").alias("t")).with_columns(
+        key.expr.alias("c")
+    )
+    both = both.select("c", "r", "i", "n", nw.col("t").alias("a"), nw.col("tp").alias("t"))
+    both = both.with_columns(key.expr.alias("k"))
+    step = key.unit or 1
+    age = nw.col("k") - nw.col("c")
+    keep = (nw.col("n") == 1) | (
+        (nw.col("t") >= nw.col("a")) & (age >= 0) & (age < periods * step)
+    ).fill_null(False)
+    cells = both.filter(keep).select(
+        nw.col("c"),
+        nw.when(nw.col("n") == 1).then(nw.lit(-1, nw.Int64)).otherwise(age).alias("g"),
+        "r",
+        "i",
+        "n",
     )
     got = collect_native(
-        both.group_by("c", "g").agg(nw.col("n").sum(), nw.col("r").sum(), nw.col("i").sum())
+        cells.group_by("c", "g").agg(nw.col("n").sum(), nw.col("r").sum(), nw.col("i").sum())
     )
     c = key.codes(got["c"].to_numpy())
     g = np.asarray(got["g"].to_numpy(), dtype=np.int64)

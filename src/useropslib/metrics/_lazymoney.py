@@ -325,6 +325,8 @@ def engine_message_funnel(
     wanted = None
     if campaign is not None:
         wanted = list(campaign) if isinstance(campaign, list | tuple | set) else [campaign]
+        if not _comparable(lazy, f"p{lazy._properties.index(campaign_col)}", wanted):
+            return None  # the in-memory route compares them as pandas does
     stages = [(s, raw[s]) for s in present]
     prop = {name: f"p{i}" for i, name in enumerate(lazy._properties)}
     got = message_counts(
@@ -359,6 +361,27 @@ def engine_message_funnel(
     if breakdown is None and len(got) == 0:
         counts = {c: np.zeros(1, dtype=np.int64) for c in cols}
     return MessageCounts(labels=labels, counts=counts, now=now, log_tz=probe.tz)
+
+
+def _comparable(lazy: LazyEventLog, column: str, wanted: list[Any]) -> bool:
+    """Whether the engine can compare ``column`` to ``wanted`` as pandas would.
+
+    Text columns take text values, numeric columns numbers (not bools); a missing value among
+    them (pandas matches it to missing cells, SQL ``IN`` never does) is left to pandas.
+    """
+    import narwhals.stable.v2 as nw
+
+    dtype = nw.from_native(lazy._raw).collect_schema()[column]
+    if dtype == nw.String:
+        return all(isinstance(w, str) for w in wanted)
+    if dtype.is_numeric():
+        return all(
+            isinstance(w, int | float | np.integer | np.floating)
+            and not isinstance(w, bool | np.bool_)
+            and bool(np.isfinite(w))
+            for w in wanted
+        )
+    return False
 
 
 # ============================================================================ DAU / MAU

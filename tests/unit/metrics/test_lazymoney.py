@@ -282,6 +282,12 @@ def test_message_funnel_collect_routes_keep_their_errors(lazy: LazyEventLog) -> 
         m.message_funnel(lazy, campaign="zz")
     with pytest.raises(InvalidParameterError, match="Invalid sent=None"):
         m.message_funnel(lazy, sent=None)
+    # an id of another type than the column (or a missing one) is compared by pandas, not SQL
+    with pytest.raises(InvalidParameterError, match="No message event has campaign=5"):
+        m.message_funnel(lazy, campaign=5)
+    got = m.message_funnel(lazy, campaign=["x", None], breakdown=None)
+    want = m.message_funnel(_memory(), campaign=["x", None], breakdown=None)
+    pd.testing.assert_frame_equal(got.table, want.table)
 
 
 @pytest.mark.parametrize(
