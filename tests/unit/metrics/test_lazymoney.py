@@ -298,6 +298,8 @@ def test_message_funnel_collect_routes_keep_their_errors(lazy: LazyEventLog) -> 
         {"denominator": "week", "week_start": "sunday"},
         {"numerator": "2D", "denominator": "7D", "start": "2024-03-28", "end": "2024-04-05"},
         {"denominator": "week", "activity_events": "purchase", "as_of": "2024-04-02 12:30"},
+        {"denominator": "month", "tz": "Asia/Kolkata"},
+        {"numerator": "day", "denominator": "3D", "tz": "America/Santiago"},
     ],
 )
 def test_stickiness_ratio_equals_the_in_memory_answer(
