@@ -198,12 +198,12 @@ def ltv_cells(
     """Acquisition cohorts, their sizes and revenue at each age, in the engine.
 
     A user's anchor is their first event (first ``signup_names`` event) at or before
-    ``until_ns``; their cohort is the local period of the anchor.  One row per anchor and one
-    per purchase are stacked and the anchor is spread to the user's purchases with a window,
-    so the rows are read once (a join would read the anchors' subquery twice, once for the
-    sizes); purchases at or after the anchor are summed per (cohort, age) for ages
-    ``0 .. periods - 1`` and the anchors counted per cohort in the same ``GROUP BY``: at most
-    ``cohorts x (periods + 1)`` rows are collected.
+    ``until_ns``; their cohort is the local period of the anchor.  The anchors (one
+    ``GROUP BY`` user over the rows, read once) are left-joined to the purchases summed per
+    (user, instant); each user's first joined row counts them in the cohort size, and
+    purchases at or after the anchor are summed per (cohort, age) for ages
+    ``0 .. periods - 1`` in the same ``GROUP BY``: at most ``cohorts x (periods + 1)`` rows are
+    collected.
 
     Returns
     -------
@@ -224,45 +224,35 @@ def ltv_cells(
     buy = list(purchase_names)
     paid = nw.col("ename").is_in(buy) if buy else nw.col("t") != nw.col("t")
     amount, inf = _amount(value_col, paid)
-    none = nw.lit(None, nw.Int64)
-    # one row per user (its anchor, n = 1) and one per purchase (n = 0), stacked, so the rows
-    # are read once; the anchor reaches the purchase rows through a window over the user
-    anchors = starts.group_by("uid").agg(nw.col("t").min().alias("a"))
-    heads = anchors.select(
-        nw.col("uid"),
-        nw.col("a").cast(nw.Int64),
-        none.alias("tp"),
-        nw.lit(0.0, nw.Float64).alias("r"),
-        nw.lit(0, nw.Int64).alias("i"),
-        nw.lit(1, nw.Int64).alias("n"),
+    # purchases per (user, instant), and each user's first purchase instant: the small side
+    buys = (
+        nf.filter(paid)
+        .select(nw.col("uid"), nw.col("t").cast(nw.Int64), amount.alias("r"), inf.alias("i"))
+        .group_by("uid", "t")
+        .agg(nw.col("r").sum(), nw.col("i").sum())
     )
-    buys = nf.filter(paid).select(
-        nw.col("uid"),
-        none.alias("a"),
-        nw.col("t").cast(nw.Int64).alias("tp"),
-        amount.alias("r"),
-        inf.alias("i"),
-        nw.lit(0, nw.Int64).alias("n"),
+    firsts = buys.group_by("uid").agg(nw.col("t").min().alias("t0"))
+    buys = buys.join(firsts, on="uid", how="inner").with_columns(key.expr.alias("k"))
+    # the anchors (the large side, read once) left-joined to them: a user without purchases has
+    # one row, a user with purchases one per purchase instant; each user's first row (no
+    # purchase, or the first instant) counts them in their cohort's size
+    anchors = (
+        starts.group_by("uid")
+        .agg(nw.col("t").min().cast(nw.Int64).alias("t"))
+        .with_columns(key.expr.alias("c"))
+        .select("uid", "c", nw.col("t").alias("a"))
     )
-    both = nw.concat([heads, buys], how="vertical").with_columns(nw.col("a").max().over("uid"))
-    both = both.filter(~nw.col("a").is_null())
-    # the cohort: the period of the anchor; then the purchase's period (key of column t)
-    both = both.select("tp", "r", "i", "n", nw.col("a").alias("t")).with_columns(
-        key.expr.alias("c")
-    )
-    both = both.select("c", "r", "i", "n", nw.col("t").alias("a"), nw.col("tp").alias("t"))
-    both = both.with_columns(key.expr.alias("k"))
+    rows = anchors.join(buys, on="uid", how="left")
     step = key.unit or 1
     age = nw.col("k") - nw.col("c")
-    keep = (nw.col("n") == 1) | (
-        (nw.col("t") >= nw.col("a")) & (age >= 0) & (age < periods * step)
-    ).fill_null(False)
-    cells = both.filter(keep).select(
+    valid = ((nw.col("t") >= nw.col("a")) & (age >= 0) & (age < periods * step)).fill_null(False)
+    first = (nw.col("t").is_null() | (nw.col("t") == nw.col("t0"))).fill_null(False)
+    cells = rows.select(
         nw.col("c"),
-        nw.when(nw.col("n") == 1).then(nw.lit(-1, nw.Int64)).otherwise(age).alias("g"),
-        "r",
-        "i",
-        "n",
+        nw.when(valid).then(age).otherwise(nw.lit(-1, nw.Int64)).alias("g"),
+        nw.when(valid).then(nw.col("r")).otherwise(nw.lit(0.0, nw.Float64)).alias("r"),
+        nw.col("i").fill_null(0),
+        first.cast(nw.Int64).alias("n"),
     )
     got = collect_native(
         cells.group_by("c", "g").agg(nw.col("n").sum(), nw.col("r").sum(), nw.col("i").sum())
@@ -273,8 +263,8 @@ def ltv_cells(
     r = np.asarray(got["r"].to_numpy(), dtype=np.float64)
     cohorts, ci = np.unique(c, return_inverse=True)
     sizes_out = np.zeros(cohorts.size, dtype=np.int64)
+    np.add.at(sizes_out, ci, n)
     head = g < 0
-    np.add.at(sizes_out, ci[head], n[head])
     rev = np.zeros((cohorts.size, periods), dtype=np.float64)
     rev[ci[~head], g[~head] // step] = r[~head]
     infinite = int(np.asarray(got["i"].to_numpy(), dtype=np.int64).sum())
