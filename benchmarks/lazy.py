@@ -47,14 +47,25 @@ METRICS = [
     "revenue (week)",
     "retention (week, 12, first_time)",
     "stickiness (day)",
+    "ltv_curve (week, 12)",
+    "message_funnel (channel, 7D)",
+    "stickiness_ratio (day / month)",
 ]
+
+#: money, message and DAU/MAU metrics answered whole in the engine (#19 item 2), own queries too
+MONEY_METRICS = (
+    "revenue (week)",
+    "ltv_curve (week, 12)",
+    "message_funnel (channel, 7D)",
+    "stickiness_ratio (day / month)",
+)
 
 #: (engine, metric) pairs with a hand-written query in the child's ``OWN`` table
 OWN_QUERIES = {
     (engine, name)
     for engine in ("duckdb", "polars")
     for name in ("active_users (day)", "retention (week, 12, first_time)", "stickiness (day)")
-}
+} | {(engine, name) for engine in ("duckdb", "polars") for name in MONEY_METRICS}
 
 # per-user churn answers (#15, #19 item 4): one GROUP BY user in the engine on a lazy log
 USER_METRICS = [
@@ -86,6 +97,13 @@ METRICS = {
         log, period="week", periods=12, cohort="first_time"
     ).to_frame(),
     "stickiness (day)": lambda log: m.stickiness(log).to_frame(),
+    "ltv_curve (week, 12)": lambda log: (lambda r: pd.DataFrame({
+        "users": r.sizes, "revenue": r.revenue.ffill(axis=1).iloc[:, -1].fillna(0.0)
+    }))(m.ltv_curve(log, periods=12)),
+    "message_funnel (channel, 7D)": lambda log: m.message_funnel(log).table[
+        ["sent", "delivered", "opened", "clicked", "returned"]
+    ],
+    "stickiness_ratio (day / month)": lambda log: m.stickiness_ratio(log, denominator="month"),
     "churn_labels (30D)": lambda log: ch.churn_labels(log, "30D"),
     "survival_frame (30D, terminal)": lambda log: ch.survival_frame(log, "30D"),
     "survival_frame (30D, first_lapse)": lambda log: ch.survival_frame(
@@ -139,6 +157,109 @@ OWN = {  # the engine's own hand-written query: what an analyst writes for the s
              .n_unique().alias("intervals"))
         .group_by("intervals").agg(pl.len().alias("n")).sort("intervals").collect().to_pandas()
     ))(__import__("polars")),
+    # revenue per week: sum of purchase amounts, purchases, active and paying users
+    ("duckdb", "revenue (week)"): lambda path: __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; SELECT date_trunc('week', timestamp) AS period, "
+        "sum(coalesce(value, 0)) FILTER (event = 'purchase') AS revenue, "
+        "count(*) FILTER (event = 'purchase') AS purchases, "
+        "count(DISTINCT user_id) AS active_users, "
+        "count(DISTINCT user_id) FILTER (event = 'purchase') AS paying_users "
+        f"FROM read_parquet('{path}') GROUP BY 1 ORDER BY 1"
+    ).df(),
+    ("polars", "revenue (week)"): lambda path: (lambda pl: (
+        pl.scan_parquet(path)
+        .with_columns((pl.col("event") == "purchase").alias("buy"))
+        .group_by(pl.col("timestamp").dt.convert_time_zone("Asia/Shanghai").dt.truncate("1w")
+                  .alias("period"))
+        .agg(pl.col("value").fill_null(0.0).filter(pl.col("buy")).sum().alias("revenue"),
+             pl.col("buy").sum().alias("purchases"),
+             pl.col("user_id").n_unique().alias("active_users"),
+             pl.col("user_id").filter(pl.col("buy")).n_unique().alias("paying_users"))
+        .sort("period").collect().to_pandas()
+    ))(__import__("polars")),
+    # LTV: first event per user, its week the cohort; purchases since then by weeks of age
+    ("duckdb", "ltv_curve (week, 12)"): lambda path: __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; "
+        f"WITH p AS (SELECT * FROM read_parquet('{path}')), "
+        "a AS (SELECT user_id, min(timestamp) AS a FROM p GROUP BY 1), "
+        "c AS (SELECT user_id, a, date_trunc('week', a) AS c FROM a), "
+        "r AS (SELECT c.c, sum(coalesce(p.value, 0)) AS revenue FROM p JOIN c USING (user_id) "
+        "WHERE p.event = 'purchase' AND p.timestamp >= c.a "
+        "AND date_diff('week', c.c, date_trunc('week', p.timestamp)) < 12 GROUP BY 1) "
+        "SELECT c.c AS cohort, count(*) AS users, any_value(coalesce(r.revenue, 0)) AS revenue "
+        "FROM c LEFT JOIN r USING (c) GROUP BY 1 ORDER BY 1"
+    ).df(),
+    ("polars", "ltv_curve (week, 12)"): lambda path: (lambda pl: (lambda p, wk: (
+        p.group_by("user_id").agg(pl.col("timestamp").min().alias("a"))
+        .with_columns(wk(pl.col("a")).alias("c"))
+        .pipe(lambda c: c.group_by("c").agg(pl.len().alias("users")).join(
+            p.filter(pl.col("event") == "purchase").join(c, on="user_id")
+            .filter(pl.col("timestamp") >= pl.col("a"),
+                    (wk(pl.col("timestamp")) - pl.col("c")).dt.total_days() < 84)
+            .group_by("c").agg(pl.col("value").fill_null(0.0).sum().alias("revenue")),
+            on="c", how="left"))
+        .with_columns(pl.col("revenue").fill_null(0.0)).sort("c").collect().to_pandas()
+    ))(pl.scan_parquet(path),
+       lambda e: e.dt.convert_time_zone("Asia/Shanghai").dt.truncate("1w")))(
+        __import__("polars")),
+    # message funnel by channel: first send per (user, channel), stages seen, a return within
+    # 7 days of the first send (any non-message event)
+    ("duckdb", "message_funnel (channel, 7D)"): lambda path: __import__("duckdb").sql(
+        f"WITH p AS (SELECT * FROM read_parquet('{path}')), "
+        "m AS (SELECT user_id, channel, "
+        "min(timestamp) FILTER (event = 'message_sent') AS fs, "
+        "max((event IN ('message_delivered', 'message_opened', 'message_clicked'))::INT) AS d, "
+        "max((event IN ('message_opened', 'message_clicked'))::INT) AS o, "
+        "max((event = 'message_clicked')::INT) AS k FROM p "
+        "WHERE event LIKE 'message_%' AND channel IS NOT NULL GROUP BY 1, 2), "
+        "r AS (SELECT DISTINCT m.user_id, m.channel FROM m JOIN p USING (user_id) "
+        "WHERE p.event NOT LIKE 'message_%' AND p.timestamp >= m.fs "
+        "AND p.timestamp <= m.fs + INTERVAL 7 DAY) "
+        "SELECT channel, count(fs) AS sent, sum(d) FILTER (fs IS NOT NULL) AS delivered, "
+        "sum(o) FILTER (fs IS NOT NULL) AS opened, sum(k) FILTER (fs IS NOT NULL) AS clicked, "
+        "count(r.user_id) AS returned FROM m LEFT JOIN r USING (user_id, channel) "
+        "GROUP BY 1 ORDER BY 1"
+    ).df(),
+    ("polars", "message_funnel (channel, 7D)"): lambda path: (lambda pl: (lambda p: (
+        p.filter(pl.col("event").str.starts_with("message_"), pl.col("channel").is_not_null())
+        .group_by("user_id", "channel")
+        .agg(pl.col("timestamp").filter(pl.col("event") == "message_sent").min().alias("fs"),
+             pl.col("event").is_in(["message_delivered", "message_opened", "message_clicked"])
+             .max().alias("d"),
+             pl.col("event").is_in(["message_opened", "message_clicked"]).max().alias("o"),
+             (pl.col("event") == "message_clicked").max().alias("k"))
+        .filter(pl.col("fs").is_not_null())
+        .pipe(lambda m: m.join(
+            m.join(p.filter(~pl.col("event").str.starts_with("message_"))
+                   .select("user_id", "timestamp"), on="user_id")
+            .filter(pl.col("timestamp") >= pl.col("fs"),
+                    pl.col("timestamp") <= pl.col("fs") + pl.duration(days=7))
+            .select("user_id", "channel").unique().with_columns(pl.lit(1).alias("r")),
+            on=["user_id", "channel"], how="left"))
+        .group_by("channel")
+        .agg(pl.len().alias("sent"), pl.col("d").sum().alias("delivered"),
+             pl.col("o").sum().alias("opened"), pl.col("k").sum().alias("clicked"),
+             pl.col("r").sum().alias("returned"))
+        .sort("channel").collect().to_pandas()
+    ))(pl.scan_parquet(path)))(__import__("polars")),
+    # DAU / MAU per month: distinct user-days (the sum of daily active users) and users
+    ("duckdb", "stickiness_ratio (day / month)"): lambda path: __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; WITH ud AS (SELECT DISTINCT user_id, "
+        f"date_trunc('day', timestamp) AS d FROM read_parquet('{path}')) "
+        "SELECT date_trunc('month', d) AS month, count(*) / count(DISTINCT user_id) "
+        "/ date_diff('day', date_trunc('month', d), date_trunc('month', d) + INTERVAL 1 MONTH) "
+        "AS ratio FROM ud GROUP BY 1 ORDER BY 1"
+    ).df(),
+    ("polars", "stickiness_ratio (day / month)"): lambda path: (lambda pl: (
+        pl.scan_parquet(path)
+        .select("user_id", pl.col("timestamp").dt.convert_time_zone("Asia/Shanghai")
+                .dt.truncate("1d").alias("d")).unique()
+        .group_by(pl.col("d").dt.truncate("1mo").alias("month"))
+        .agg(pl.len().alias("n"), pl.col("user_id").n_unique().alias("u"))
+        .with_columns((pl.col("n") / pl.col("u") / pl.col("month").dt.month_end().dt.day())
+                      .alias("ratio"))
+        .select("month", "ratio").sort("month").collect().to_pandas()
+    ))(__import__("polars")),
     # churn_labels: max(timestamp) per user, ids and times returned
     ("duckdb", "churn_labels (30D)"): lambda path: __import__("duckdb").execute(
         "SELECT user_id, max(timestamp) AS last FROM read_parquet(?) GROUP BY user_id", [path]
@@ -163,13 +284,15 @@ def digest(out):
 
 scanned = 0.0
 path, engine, mode, name = sys.argv[1:5]
+# the message funnel breaks down by the channel property: keep that column
+KEEP = {"properties": ["channel"]} if name.startswith("message_funnel") else {}
 t0 = time.perf_counter()
 if mode == "own":
     out = OWN[(engine, name)](path)
 elif mode == "eager":
-    log = read_events(path, engine=engine, tz="Asia/Shanghai")
+    log = read_events(path, engine=engine, tz="Asia/Shanghai", **KEEP)
 else:
-    log = scan_events(path, engine=engine, tz="Asia/Shanghai")
+    log = scan_events(path, engine=engine, tz="Asia/Shanghai", **KEEP)
     scanned = time.perf_counter() - t0
 if mode != "own":
     out = METRICS[name](log)
@@ -335,6 +458,8 @@ def _same_values(name: str, a: str, own: str) -> bool:
 
     fa = pd.read_json(io.StringIO(a), orient="split", typ="frame")
     fo = pd.read_json(io.StringIO(own), orient="split", typ="frame")
+    if name in MONEY_METRICS:
+        return _same_money(name, fa, fo)
     if name.startswith("retention"):
         return int(fa["count"].sum()) == int(fo["n"].sum())
     if name.startswith("stickiness"):
@@ -344,6 +469,33 @@ def _same_values(name: str, a: str, own: str) -> bool:
         )
     got = fa.iloc[:, 0].to_numpy()
     return bool(got[got != 0].tolist() == fo.iloc[:, 0].tolist())
+
+
+def _same_money(name: str, fa: pd.DataFrame, fo: pd.DataFrame) -> bool:
+    """Whether the own query's money, message or DAU/MAU values are the lazy answer's.
+
+    Counts are compared exactly, sums of amounts and ratios to float rounding (rtol 1e-9).
+    """
+    import numpy as np
+
+    def close(a: object, b: object) -> bool:
+        return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-9, atol=0))
+
+    if name.startswith("revenue"):
+        got = fa[fa["active_users"] > 0]
+        counts = ["purchases", "active_users", "paying_users"]
+        return bool(got[counts].to_numpy().tolist() == fo[counts].to_numpy().tolist()) and close(
+            got["revenue"], fo["revenue"].fillna(0.0)
+        )
+    if name.startswith("ltv_curve"):
+        return bool(fa["users"].tolist() == fo["users"].tolist()) and close(
+            fa["revenue"], fo["revenue"]
+        )
+    if name.startswith("message_funnel"):
+        got = fa[fa["sent"] > 0]
+        cols = ["sent", "delivered", "opened", "clicked", "returned"]
+        return bool(got[cols].to_numpy().tolist() == fo[cols].to_numpy().tolist())
+    return close(fa.iloc[:, 0], fo["ratio"])
 
 
 def burst_path(n: int, k: int, cache_dir: Path) -> Path:

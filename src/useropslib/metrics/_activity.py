@@ -285,6 +285,31 @@ def active_users(
     return series
 
 
+def _ratio_windows(numerator: Any, denominator: Any) -> tuple[int, str, Any]:
+    """Check stickiness_ratio's windows: (numerator days, denominator kind, its argument)."""
+    n_kind, n_arg = _parse_activity_window(numerator)
+    d_kind, d_arg = _parse_activity_window(denominator)
+    if n_kind == "calendar" and n_arg != "day":
+        raise InvalidParameterError(
+            f"Unsupported numerator={numerator!r}. Expected 'day' or a rolling window such as "
+            "'7D'. Hint: stickiness is usually DAU/MAU: numerator='day'."
+        )
+    n_days = 1 if n_kind == "calendar" else int(n_arg)
+    if d_kind == "calendar":
+        if d_arg not in ("week", "month") or n_days != 1:
+            raise InvalidParameterError(
+                f"Unsupported pair numerator={numerator!r}, denominator={denominator!r}. A "
+                "calendar denominator must be 'week' or 'month' with numerator='day'. Hint: "
+                "denominator='month', or a rolling window such as '30D'."
+            )
+    elif int(d_arg) <= n_days:
+        raise InvalidParameterError(
+            f"denominator={denominator!r} must be a longer window than "
+            f"numerator={numerator!r}. Hint: numerator='day', denominator='30D'."
+        )
+    return n_days, d_kind, d_arg
+
+
 def stickiness_ratio(
     events: EventsLike,
     *,
@@ -354,24 +379,19 @@ def stickiness_ratio(
     >>> stickiness_ratio(df, denominator="month").round(3).tolist()  # 3 user-days / 31 / 2
     [0.048]
     """
+    from useropslib.metrics._lazycal import engine_ready
+    from useropslib.metrics._lazymoney import engine_stickiness_ratio
+
+    if engine_ready(events, activity_events):  # a lazy log's engine returns the answer
+        return engine_stickiness_ratio(
+            events, windows=lambda: _ratio_windows(numerator, denominator), start=start,
+            end=end, activity_events=activity_events, tz=tz, week_start=week_start, as_of=as_of,
+        )  # fmt: skip
     cal = _prepare(
         events, activity_events=activity_events, tz=tz, week_start=week_start, as_of=as_of
     )
-    n_kind, n_arg = _parse_activity_window(numerator)
-    d_kind, d_arg = _parse_activity_window(denominator)
-    if n_kind == "calendar" and n_arg != "day":
-        raise InvalidParameterError(
-            f"Unsupported numerator={numerator!r}. Expected 'day' or a rolling window such as "
-            "'7D'. Hint: stickiness is usually DAU/MAU: numerator='day'."
-        )
-    n_days = 1 if n_kind == "calendar" else int(n_arg)
+    n_days, d_kind, d_arg = _ratio_windows(numerator, denominator)
     if d_kind == "calendar":
-        if d_arg not in ("week", "month") or n_days != 1:
-            raise InvalidParameterError(
-                f"Unsupported pair numerator={numerator!r}, denominator={denominator!r}. A "
-                "calendar denominator must be 'week' or 'month' with numerator='day'. Hint: "
-                "denominator='month', or a rolling window such as '30D'."
-            )
         period: Period = d_arg
         rng = _period_range(cal, period, start, end)
         if rng is None:
@@ -391,11 +411,6 @@ def stickiness_ratio(
         index = cal.starts(np.arange(lo, hi + 1), period)
         num, den = mean_dau, mau.astype(np.float64)
     else:
-        if int(d_arg) <= n_days:
-            raise InvalidParameterError(
-                f"denominator={denominator!r} must be a longer window than "
-                f"numerator={numerator!r}. Hint: numerator='day', denominator='30D'."
-            )
         pts = _points(cal, "day", start, end)
         if pts is None:
             _warn_empty("stickiness_ratio")

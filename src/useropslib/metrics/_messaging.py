@@ -254,6 +254,22 @@ def message_funnel(
     >>> float(res.table.loc["email", "click_through_rate"])
     1.0
     """
+    from useropslib.metrics._lazymoney import engine_message_funnel
+
+    stage_names = {"sent": sent, "delivered": delivered, "opened": opened, "clicked": clicked}
+    if sent is not None:
+        eng = engine_message_funnel(
+            events, stage_names=stage_names, return_event=return_event,
+            window_ns=lambda: window_ns(return_within, "return_within"), breakdown=breakdown,
+            campaign=campaign, campaign_col=campaign_col, as_of=as_of,
+            order_labels=_factorize_sorted,
+        )  # fmt: skip
+        if eng is not None:  # a lazy log's engine counted the groups
+            gname = "group" if breakdown is None else breakdown
+            return _funnel_result(
+                eng.counts, eng.labels, gname, eng.now, eng.log_tz, stage_names, return_event,
+                return_within, breakdown, campaign, campaign_col,
+            )  # fmt: skip
     # lazy log: the rows of the message events and of the return event when named; a return
     # by any event needs only messaged users' rows from their first message on
     named = [n for n in (sent, delivered, opened, clicked) if n is not None]
@@ -268,7 +284,6 @@ def message_funnel(
             "Invalid sent=None. Expected the event name of a sent message: every rate starts "
             "from it. Hint: sent='message_sent'."
         )
-    stage_names = {"sent": sent, "delivered": delivered, "opened": opened, "clicked": clicked}
     present = [s for s in _STAGES if stage_names[s] is not None]
     masks = {s: _event_mask(log, str(stage_names[s]), s) for s in present}
     w = window_ns(return_within, "return_within")
@@ -335,6 +350,28 @@ def message_funnel(
         counts["returned_delivered"] = per_group(returned & did["delivered"])
     counts["window_open"] = per_group(window_open)
 
+    return _funnel_result(
+        counts, labels, gname, now, log.tz, stage_names, return_event, return_within, breakdown,
+        campaign, campaign_col,
+    )  # fmt: skip
+
+
+def _funnel_result(
+    counts: dict[str, npt.NDArray[np.int64]],
+    labels: pd.Index,
+    gname: str,
+    now: int | None,
+    log_tz: str,
+    stage_names: dict[str, Any],
+    return_event: Any,
+    return_within: Any,
+    breakdown: str | None,
+    campaign: Any,
+    campaign_col: str,
+) -> MessageFunnelResult:
+    """Build the funnel's result from its counts per group (warn when nothing was sent)."""
+    ng = len(labels)
+    sent = stage_names["sent"]
     table = pd.DataFrame(counts, index=pd.Index(labels, name=gname))
     rate_rows = []
     for rate, (num, den) in RATE_DEFINITIONS.items():
@@ -363,14 +400,14 @@ def message_funnel(
         if ng
         else pd.DataFrame(columns=[gname, "rate", "numerator", "denominator", *_COUNT_COLS])
     )
-    if sent_keys.size == 0:
+    if int(counts["sent"].sum()) == 0:
         warnings.warn(
             f"message_funnel: no {sent!r} event"
             + (f" of campaign {campaign!r}" if campaign is not None else "")
             + (f" with a {breakdown!r} value" if breakdown is not None else "")
-            + f" by as_of={_stamp(now, log.tz)}; the table is empty.",
+            + f" by as_of={_stamp(now, log_tz)}; the table is empty.",
             InsufficientDataWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return MessageFunnelResult(
         params={
@@ -381,7 +418,7 @@ def message_funnel(
             "campaign": campaign,
             "campaign_col": campaign_col,
         },
-        as_of=_stamp(now, log.tz),
+        as_of=_stamp(now, log_tz),
         table=table,
         rates=rates,
     )

@@ -299,6 +299,19 @@ def revenue(
     [{'revenue': 30.0, 'active_users': 2, 'paying_users': 1, 'arpu': 15.0, 'arppu': 30.0},
      {'revenue': 10.0, 'active_users': 1, 'paying_users': 1, 'arpu': 10.0, 'arppu': 10.0}]
     """
+    from useropslib.metrics._lazymoney import engine_revenue
+
+    eng = engine_revenue(
+        events, period=period, purchase_event=purchase_event, value_col=value_col,
+        activity_events=activity_events, tz=tz, week_start=week_start,
+    )  # fmt: skip
+    if eng is not None:  # a lazy log's engine summed it per period
+        return _revenue_result(
+            {"period": eng.period, "purchase_event": purchase_event, "value_col": value_col,
+             "activity_events": activity_events, "tz": eng.tz, "week_start": eng.week_start},
+            eng.as_of, eng.p0, eng.revenue, eng.purchases, eng.active, eng.paying,
+            (eng.total_revenue, eng.total_purchases, eng.total_active, eng.total_paying),
+        )  # fmt: skip
     # lazy log: purchases row by row (they are counted), other activity rolled up per period
     buy = spec_names(purchase_event)
     act = None if activity_events is None else spec_names(activity_events)
@@ -329,22 +342,9 @@ def revenue(
         "tz": z,
         "week_start": wsv,
     }
-    cols = ["revenue", "purchases", "active_users", "paying_users", "arpu", "arppu"]
-    cols.append("paying_share")
     if log.n_events == 0 or (am is not None and not am.any()):
-        warnings.warn(
-            "revenue: the log has no active events, so the table is empty.",
-            InsufficientDataWarning,
-            stacklevel=2,
-        )
-        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
-        empty.index = pd.DatetimeIndex([], tz=z, name="period")
-        totals = pd.Series(
-            {"revenue": 0.0, "purchases": 0, "active_users": 0, "paying_users": 0}
-            | {"arpu": np.nan, "arppu": np.nan, "paying_share": np.nan},
-            name="total",
-        )
-        return RevenueResult(params=params, as_of=log.as_of, table=empty, totals=totals)
+        no = np.empty(0, dtype=np.int64)
+        return _revenue_result(params, log.as_of, 0, no.astype(np.float64), no, no, no, None)
 
     pc = log.period_codes(p, tz=z, week_start=wsv)
     if am is None:
@@ -358,15 +358,48 @@ def revenue(
     pc_pm = pc[pm] - p0
     rev = np.bincount(pc_pm, weights=amounts, minlength=span).astype(np.float64)
     n_purch = np.bincount(pc_pm, minlength=span)
-    table = _money_table(rev, n_purch, n_active, n_paying)
-    table.index = period_starts(np.arange(p0, p0 + span), p, tz=z, week_start=wsv)
-    table.index.name = "period"
-
     with np.errstate(over="ignore", invalid="ignore"):
         total_revenue = amounts.sum()
+    totals = (float(total_revenue), int(pm.sum()), users_active, users_paying)
+    return _revenue_result(params, log.as_of, p0, rev, n_purch, n_active, n_paying, totals)
+
+
+def _revenue_result(
+    params: dict[str, Any],
+    as_of: Any,
+    p0: int,
+    rev: npt.NDArray[np.float64],
+    n_purch: npt.NDArray[np.int64],
+    n_active: npt.NDArray[np.int64],
+    n_paying: npt.NDArray[np.int64],
+    totals_of: tuple[float, int, int, int] | None,
+) -> RevenueResult:
+    """Build revenue's result from its sums per period ``p0 ..`` (None totals: no activity)."""
+    p, z, wsv = params["period"], params["tz"], params["week_start"]
+    cols = ["revenue", "purchases", "active_users", "paying_users", "arpu", "arppu"]
+    cols.append("paying_share")
+    if totals_of is None or rev.size == 0:
+        warnings.warn(
+            "revenue: the log has no active events, so the table is empty.",
+            InsufficientDataWarning,
+            stacklevel=3,
+        )
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+        empty.index = pd.DatetimeIndex([], tz=z, name="period")
+        totals = pd.Series(
+            {"revenue": 0.0, "purchases": 0, "active_users": 0, "paying_users": 0}
+            | {"arpu": np.nan, "arppu": np.nan, "paying_share": np.nan},
+            name="total",
+        )
+        return RevenueResult(params=params, as_of=as_of, table=empty, totals=totals)
+    table = _money_table(rev, n_purch, n_active, n_paying)
+    table.index = period_starts(np.arange(p0, p0 + rev.size), p, tz=z, week_start=wsv)
+    table.index.name = "period"
+    total_revenue, total_purchases, users_active, users_paying = totals_of
+    with np.errstate(over="ignore", invalid="ignore"):
         totals = _money_table(
             np.array([total_revenue]),
-            np.array([int(pm.sum())]),
+            np.array([total_purchases]),
             np.array([users_active]),
             np.array([users_paying]),
         ).iloc[0]
@@ -375,10 +408,10 @@ def revenue(
             "Revenue sums exceed the largest float (about 1.8e308) and show as inf. Expected "
             "amounts whose sums stay finite. Hint: rescale the value column (e.g. to thousands)",
             UseropsWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     totals.name = "total"
-    return RevenueResult(params=params, as_of=log.as_of, table=table, totals=totals)
+    return RevenueResult(params=params, as_of=as_of, table=table, totals=totals)
 
 
 _CHUNK = 1 << 20  # events per block when a pass would otherwise build event-length temporaries
@@ -745,14 +778,61 @@ def ltv_curve(
     >>> int(res.sizes.iloc[0])
     2
     """
+    from useropslib.metrics._lazymoney import engine_ltv_curve
+
+    empty = "ltv_curve: no user was acquired by as_of={as_of}; the table is empty."
+    eng = engine_ltv_curve(
+        events, cohort_period=cohort_period, periods=lambda: _check_periods(periods),
+        purchase_event=purchase_event, value_col=value_col, signup_event=signup_event,
+        as_of=as_of, tz=tz, week_start=week_start,
+    )  # fmt: skip
+    if eng is not None:  # a lazy log's engine summed the cohorts' revenue
+        cr = _engine_cohorts(eng.cohorts, eng.sizes, eng.revenue, eng.now, eng.period, eng.tz,
+                             eng.week_start)  # fmt: skip
+        if cr.cohorts.size == 0:
+            warnings.warn(
+                empty.format(as_of=_stamp(eng.now, eng.log_tz)),
+                InsufficientDataWarning,
+                stacklevel=2,
+            )
+        params = {
+            "cohort_period": eng.period, "periods": eng.periods, "purchase_event": purchase_event,
+            "value_col": value_col, "signup_event": signup_event, "tz": eng.tz,
+            "week_start": eng.week_start,
+        }  # fmt: skip
+        return _ltv_result(cr, params, _stamp(eng.now, eng.log_tz), eng.periods)
     args = (events, cohort_period, periods, purchase_event, value_col, signup_event, as_of, tz)
     q = _cohort_query(*args, week_start, rows=False)
     log, n, now = q.log, q.periods, q.now
-    cr = q.revenue(
-        np.zeros(len(log.users), dtype=np.int64),
-        1,
-        empty="ltv_curve: no user was acquired by as_of={as_of}; the table is empty.",
-    )
+    cr = q.revenue(np.zeros(len(log.users), dtype=np.int64), 1, empty=empty)
+    return _ltv_result(cr, q.params(), _stamp(now, log.tz), n)
+
+
+def _engine_cohorts(
+    cohorts: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    revenue: npt.NDArray[np.float64],
+    now: int | None,
+    period: Period,
+    tz: str,
+    week_start: int,
+) -> _CohortRevenue:
+    """Return one group's cohort revenue from an engine's sums (as ``_cohort_revenue``)."""
+    periods = revenue.shape[1]
+    if now is None:
+        observed = np.zeros((cohorts.size, periods), dtype=bool)
+    else:
+        at = np.array([now], dtype=np.int64)
+        now_p = int(period_codes(at, period, tz=tz, week_start=week_start)[0])
+        observed = cohorts[:, None] + np.arange(periods)[None, :] <= now_p
+    starts = period_starts(cohorts, period, tz=tz, week_start=week_start)
+    return _CohortRevenue(
+        cohorts=cohorts, sizes=sizes[None, :], revenue=revenue[None, :, :], observed=observed,
+        starts=starts,
+    )  # fmt: skip
+
+
+def _ltv_result(cr: _CohortRevenue, params: dict[str, Any], as_of: Any, n: int) -> LTVResult:
     ages = pd.RangeIndex(n, name="age")
     index = pd.Index(cr.starts, name="cohort")
     cum = np.cumsum(cr.revenue[0], axis=1)
@@ -762,8 +842,8 @@ def ltv_curve(
         per_user = cum / size[:, None]
     curve = _chained_curve(cr)[0] if cr.cohorts.size else np.full(n, np.nan)
     return LTVResult(
-        params=q.params(),
-        as_of=_stamp(now, log.tz),
+        params=params,
+        as_of=as_of,
         table=pd.DataFrame(per_user, index=index, columns=ages),
         revenue=pd.DataFrame(cum, index=index, columns=ages),
         sizes=pd.Series(cr.sizes[0], index=index, name="users"),
