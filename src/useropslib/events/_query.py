@@ -43,6 +43,7 @@ from useropslib.events._lazycal import (
     rolling_points,
     window_intervals,
 )
+from useropslib.events._lazystate import StatusCounts, status_counts
 from useropslib.events._lazyfunnel import (
     SUM_SPLIT,
     EngineFunnel,
@@ -71,6 +72,7 @@ __all__ = [
     "NONE_GROUP",
     "SUM_SPLIT",
     "AsOf",
+    "StatusCounts",
     "EngineFunnel",
     "EventSelector",
     "EventSpec",
@@ -100,6 +102,7 @@ __all__ = [
     "retention_cells",
     "rolling_points",
     "set_strict_events",
+    "status_counts",
     "strict_events",
     "user_index",
     "value_in",

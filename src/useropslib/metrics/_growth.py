@@ -189,6 +189,14 @@ def growth_accounting(
     >>> r.rates["quick_ratio"].tolist()
     [nan, 1.0, 0.5]
     """
+    from useropslib.metrics._lazycal import engine_ready
+    from useropslib.metrics._lazystate import engine_growth_accounting
+
+    if engine_ready(events, activity_events):  # a lazy log's engine counts the statuses
+        return engine_growth_accounting(
+            events, period=period, start=start, end=end, activity_events=activity_events,
+            tz=tz, week_start=week_start, as_of=as_of,
+        )  # fmt: skip
     cal = _prepare(
         events, activity_events, tz, week_start, grain=grain_of(period), subset=False, as_of=as_of
     )
