@@ -122,9 +122,7 @@ def status_counts(
             nf = nf.filter(nw.col("t") <= until_ns)
         rows = nf.select(nw.col("uid"), k).filter(nw.col("k") <= key.key(hi))
         pairs = (
-            rows.group_by("uid", "k")
-            .agg()
-            .with_columns(nw.col("k").min().over("uid").alias("f"))
+            rows.group_by("uid", "k").agg().with_columns(nw.col("k").min().over("uid").alias("f"))
         )
     prev = nw.col("k").shift(1).over("uid", order_by="k")
     nxt = nw.col("k").shift(-1).over("uid", order_by="k")
@@ -138,9 +136,7 @@ def status_counts(
             bucket.alias("b"),
             (nw.col("k") == nw.col("f")).cast(nw.Int64).alias("new"),
             (nw.col("p") == nw.col("k") - step).fill_null(False).cast(nw.Int64).alias("ret"),
-            (nw.col("n").fill_null(nw.col("k")) != nw.col("k") + step)
-            .cast(nw.Int64)
-            .alias("gone"),
+            (nw.col("n").fill_null(nw.col("k")) != nw.col("k") + step).cast(nw.Int64).alias("gone"),
         )
         .group_by("b")
         .agg(

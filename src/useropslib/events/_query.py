@@ -43,7 +43,6 @@ from useropslib.events._lazycal import (
     rolling_points,
     window_intervals,
 )
-from useropslib.events._lazystate import StatusCounts, status_counts
 from useropslib.events._lazyfunnel import (
     SUM_SPLIT,
     EngineFunnel,
@@ -51,6 +50,7 @@ from useropslib.events._lazyfunnel import (
     FunnelCounts,
     engine_funnel,
 )
+from useropslib.events._lazystate import StatusCounts, status_counts
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
 from useropslib.events._userindex import (
     UserIndex,
@@ -72,7 +72,6 @@ __all__ = [
     "NONE_GROUP",
     "SUM_SPLIT",
     "AsOf",
-    "StatusCounts",
     "EngineFunnel",
     "EventSelector",
     "EventSpec",
@@ -80,6 +79,7 @@ __all__ = [
     "FunnelAsk",
     "FunnelCounts",
     "Grain",
+    "StatusCounts",
     "UserGroups",
     "UserIndex",
     "active_counts",

@@ -52,7 +52,7 @@ _RATES = ("quick_ratio", "retention_rate", "churn_rate", "growth_rate")
 def _calendar(
     events: LazyEventLog, activity_events: Any, tz: str | None, week_start: Any, as_of: Any
 ) -> tuple[_Calendar, list[Any] | None, int | None]:
-    """The call's calendar on an empty log, the qualifying engine names and the last instant."""
+    """Return the call's calendar (an empty log), the qualifying engine names, the last instant."""
     sel = EventSelector.parse(activity_events, param="activity_events")
     probe = calendar_probe(events)
     z = probe.tz if tz is None else check_tz(tz)
@@ -75,7 +75,7 @@ def _flow(
     *,
     first_of_any: bool,
 ) -> tuple[int, int, _Flow, int] | None:
-    """The range ``lo .. hi``, its status flow and the users first active before ``lo``.
+    """Return the range ``lo .. hi``, its status flow and the users first active before ``lo``.
 
     None when the range cannot be formed (the in-memory ``_period_range`` returns None).
     """
