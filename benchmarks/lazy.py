@@ -54,6 +54,10 @@ OWN_QUERIES = {
     (engine, name)
     for engine in ("duckdb", "polars")
     for name in ("active_users (day)", "retention (week, 12, first_time)", "stickiness (day)")
+} | {
+    (engine, name)
+    for engine in ("duckdb", "polars")
+    for name in ("lifecycle (week)", "growth_accounting (month)")
 }
 
 # per-user churn answers (#15, #19 item 4): one GROUP BY user in the engine on a lazy log
@@ -139,6 +143,12 @@ OWN = {  # the engine's own hand-written query: what an analyst writes for the s
              .n_unique().alias("intervals"))
         .group_by("intervals").agg(pl.len().alias("n")).sort("intervals").collect().to_pandas()
     ))(__import__("polars")),
+    # lifecycle / growth accounting: distinct user-periods, each user's first period (a window
+    # minimum), the previous and next period (LAG / LEAD), flags summed per period
+    ("duckdb", "lifecycle (week)"): lambda path: _duck_states(path, "week"),
+    ("duckdb", "growth_accounting (month)"): lambda path: _duck_states(path, "month"),
+    ("polars", "lifecycle (week)"): lambda path: _polars_states(path, "1w"),
+    ("polars", "growth_accounting (month)"): lambda path: _polars_states(path, "1mo"),
     # churn_labels: max(timestamp) per user, ids and times returned
     ("duckdb", "churn_labels (30D)"): lambda path: __import__("duckdb").execute(
         "SELECT user_id, max(timestamp) AS last FROM read_parquet(?) GROUP BY user_id", [path]
@@ -148,6 +158,41 @@ OWN = {  # the engine's own hand-written query: what an analyst writes for the s
         .agg(__import__("polars").col("timestamp").max().alias("last")).collect()
     ),
 }
+
+
+def _duck_states(path, unit):
+    return __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; "
+        f"WITH up AS (SELECT DISTINCT user_id, date_trunc('{unit}', timestamp) AS w "
+        f"FROM read_parquet('{path}')), "
+        "s AS (SELECT w, min(w) OVER (PARTITION BY user_id) AS f, "
+        "lag(w) OVER (PARTITION BY user_id ORDER BY w) AS p, "
+        "lead(w) OVER (PARTITION BY user_id ORDER BY w) AS n FROM up) "
+        "SELECT w, count(*) AS active, count(*) FILTER (WHERE w = f) AS new, "
+        f"count(*) FILTER (WHERE p = w - INTERVAL 1 {unit}) AS returning, "
+        f"count(*) FILTER (WHERE n IS NULL OR n <> w + INTERVAL 1 {unit}) AS gone "
+        "FROM s GROUP BY 1 ORDER BY 1"
+    ).df()
+
+
+def _polars_states(path, unit):
+    import polars as pl
+
+    w = pl.col("w")
+    return (
+        pl.scan_parquet(path)
+        .select("user_id", pl.col("timestamp").dt.convert_time_zone("Asia/Shanghai")
+                .dt.truncate(unit).alias("w"))
+        .unique()
+        .with_columns(w.min().over("user_id").alias("f"),
+                      w.shift(1).over("user_id", order_by="w").alias("p"),
+                      w.shift(-1).over("user_id", order_by="w").alias("n"))
+        .group_by("w")
+        .agg(pl.len().alias("active"), (w == pl.col("f")).sum().alias("new"),
+             (pl.col("p") == w.dt.offset_by("-" + unit)).sum().alias("returning"),
+             (pl.col("n").is_null() | (pl.col("n") != w.dt.offset_by(unit))).sum().alias("gone"))
+        .sort("w").collect().to_pandas()
+    )
 
 
 def digest(out):
@@ -337,6 +382,22 @@ def _same_values(name: str, a: str, own: str) -> bool:
     fo = pd.read_json(io.StringIO(own), orient="split", typ="frame")
     if name.startswith("retention"):
         return int(fa["count"].sum()) == int(fo["n"].sum())
+    if name.startswith(("lifecycle", "growth_accounting")):
+        # the totals per status: new, returning and resurrecting over the range, and leavers
+        # (gone before the last period: dormant / churned the period after)
+        col, val = ("status", "users") if name.startswith("lifecycle") else ("metric", "value")
+        tot = fa.groupby(col)[val].sum()
+        names = ("new", "returning", "resurrecting", "dormant")
+        if name.startswith("growth"):
+            names = ("new", "retained", "resurrected", "churned")
+        got = [int(tot[c]) for c in names]
+        want = [
+            int(fo["new"].sum()),
+            int(fo["returning"].sum()),
+            int((fo["active"] - fo["new"] - fo["returning"]).sum()),
+            int(fo["gone"].iloc[:-1].sum()),
+        ]
+        return [abs(x) for x in got] == want
     if name.startswith("stickiness"):
         got = fa[fa["count"] > 0]
         return bool(got["intervals"].tolist() == fo["intervals"].tolist()) and bool(
