@@ -50,7 +50,13 @@ from useropslib.events._lazyfunnel import (
     FunnelCounts,
     engine_funnel,
 )
-from useropslib.events._lazystate import StatusCounts, status_counts
+from useropslib.events._lazystate import (
+    RATE_PAIRS,
+    StatusCounts,
+    first_day,
+    state_changes,
+    status_counts,
+)
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
 from useropslib.events._userindex import (
     UserIndex,
@@ -70,6 +76,7 @@ from useropslib.models import parse_week_start
 __all__ = [
     "CALENDAR_BACKENDS",
     "NONE_GROUP",
+    "RATE_PAIRS",
     "SUM_SPLIT",
     "AsOf",
     "EngineFunnel",
@@ -88,6 +95,7 @@ __all__ = [
     "check_instant",
     "engine_funnel",
     "event_codes",
+    "first_day",
     "first_time_of",
     "has_user_index",
     "index_period_codes",
@@ -102,6 +110,7 @@ __all__ = [
     "retention_cells",
     "rolling_points",
     "set_strict_events",
+    "state_changes",
     "status_counts",
     "strict_events",
     "user_index",
