@@ -153,3 +153,54 @@ def test_growth_accounting_in_the_engine_equals_the_in_memory_answer(
     assert not lazy.users_read
     assert len(sizes) <= 1
     assert sum(sizes) <= max(want.counts.size, 1)
+
+
+@st.composite
+def state_options(draw: st.DrawFn) -> dict[str, object]:
+    kw: dict[str, object] = {}
+    if draw(st.booleans()):
+        w = draw(st.integers(2, 8))
+        kw.update(week_days=w, month_days=draw(st.integers(w + 1, 31)))
+    if draw(st.booleans()):
+        kw["activity_events"] = draw(st.sampled_from(["buy", ["open", "view"], "nope"]))
+    if draw(st.booleans()):
+        kw["as_of"] = _day(draw) + " 13:30"
+    if draw(st.booleans()):
+        kw["start"] = _day(draw)
+    if draw(st.booleans()):
+        kw["end"] = _day(draw)
+    return kw
+
+
+@EXAMPLES
+@given(
+    df=logs(),
+    zone=st.sampled_from(ZONES),
+    engine=st.sampled_from(["polars", "duckdb"]),
+    kw=state_options(),
+)
+def test_growth_states_in_the_engine_equal_the_in_memory_answer(
+    df: pd.DataFrame, zone: str, engine: str, kw: dict[str, object]
+) -> None:
+    kw = _ordered(kw)
+    full, lazy = _pair(df, zone, engine)
+    want, want_notes = _run(m.growth_states, full, kw)
+    with rows_collected() as sizes:
+        got, got_notes = _run(m.growth_states, lazy, kw)
+    assert got_notes == want_notes
+    if want is None:
+        return
+    assert isinstance(got, m.GrowthStatesResult)
+    assert isinstance(want, m.GrowthStatesResult)
+    for name in ("counts", "active", "transitions", "rates"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name))
+    pd.testing.assert_series_equal(got.pooled_rates, want.pooled_rates)
+    assert got.params == want.params
+    assert not lazy.users_read
+    assert len(sizes) <= 2  # the first qualifying day (no start), then the tallies
+    answer = want.counts.size + want.active.size + want.rates.size + want.transitions.size
+    assert sum(sizes) <= answer
+    # the per-user states come on demand and equal the in-memory ones (users in id order)
+    pd.testing.assert_series_equal(
+        got.user_states().sort_index(), want.user_states().sort_index(), check_index_type=False
+    )

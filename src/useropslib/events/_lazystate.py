@@ -178,7 +178,7 @@ _NONE, _BASE = 6, 7
 
 
 def _terms(pc: int, nc: int, w: int, m: int) -> list[tuple[int, int, int]]:
-    """The (day offset, category, sign) changes a (user, day) pair adds to the daily counts.
+    """Return the (day offset, category, sign) changes a (user, day) pair adds to the tallies.
 
     The pair's chain, as if the user never came back -- its state on the day, at-risk WAU from
     the next day, at-risk MAU from day ``w``, dormant from day ``m`` -- is kept on the days
@@ -327,9 +327,14 @@ def state_changes(
         return expr.cast(nw.Int64).alias(f"t{j}")
 
     wide = counted.select("x", "c", *[packed(j) for j in range(n_slots)])
-    long = wide.unpivot(
-        on=[f"t{j}" for j in range(n_slots)], index=["x", "c"], value_name="v"
-    ).filter(~nw.col("v").is_null())
+    slots = ", ".join(f"t{j}" for j in range(n_slots))
+    if lazy.backend == "duckdb":
+        # on the relation's own connection (narwhals' unpivot reads it from the default one)
+        native = wide.to_native().query("w", f"UNPIVOT w ON {slots} INTO NAME slot VALUE v")
+        long = nw.from_native(native).select("x", "c", "v")
+    else:
+        long = wide.unpivot(on=slots.split(", "), index=["x", "c"], value_name="v")
+    long = long.filter(~nw.col("v").is_null())
     s_i, e_i = s - base, e - base
     p = nw.col("x") + nw.col("v") // width - shift
     cat = (nw.col("v") % width) // 2

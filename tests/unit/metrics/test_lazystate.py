@@ -273,4 +273,93 @@ def test_pyspark_counts_statuses_in_spark(spark: Any) -> None:
         pd.testing.assert_frame_equal(acc.rates, expected.rates)
         assert len(sizes) == 1
         assert sizes[0] <= acc.counts.size
+    for skw in [{}, {"start": "2024-03-05", "activity_events": "purchase"}, {"week_days": 3}]:
+        with rows_collected() as sizes:
+            states = m.growth_states(lazy, **skw)
+        want = m.growth_states(full, **skw)
+        pd.testing.assert_frame_equal(states.counts, want.counts)
+        pd.testing.assert_frame_equal(states.transitions, want.transitions)
+        pd.testing.assert_frame_equal(states.rates, want.rates)
+        assert sum(sizes) <= states.counts.size + states.rates.size + states.transitions.size
     assert not lazy.users_read
+
+
+# ============================================================================ growth states
+def _states(lazy: LazyEventLog, full: EventLog, **kw: Any) -> tuple[Any, list[int]]:
+    with rows_collected() as sizes:
+        got = m.growth_states(lazy, **kw)
+    expected = m.growth_states(full, **kw)
+    for name in ("counts", "active", "transitions", "rates"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    pd.testing.assert_series_equal(got.pooled_rates, expected.pooled_rates)
+    assert got.params == expected.params
+    assert got.to_dict() == expected.to_dict()
+    answer = got.counts.size + got.active.size + got.rates.size + got.transitions.size
+    assert sum(sizes) <= answer
+    return got, sizes
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_growth_states_by_hand(engine: str) -> None:
+    days = [0, 1, 2, 5, 13]
+    df = pd.DataFrame(
+        {
+            "user_id": "u1",
+            "event": "lesson",
+            "timestamp": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(days, "D"),
+        }
+    )
+    lazy = LazyEventLog.scan(ENGINES[engine](df), tz="UTC")
+    full = EventLog.from_pandas(df, tz="UTC")
+    got, sizes = _states(lazy, full, start="2024-01-01", end="2024-01-15")
+    assert got.counts.idxmax(axis=1).tolist()[:8] == [
+        "new",
+        "current",
+        "current",
+        "at_risk_wau",
+        "at_risk_wau",
+        "current",
+        "at_risk_wau",
+        "at_risk_wau",
+    ]
+    assert got.transitions.loc["current", ["current", "at_risk_wau"]].tolist() == [1, 2]
+    assert round(float(got.pooled_rates["CURR"]), 3) == 0.333
+    assert len(sizes) == 1  # a given start: one query
+    assert not lazy.users_read
+    assert got.user_states().to_dict() == {"u1": "at_risk_wau"}
+    assert lazy.users_read  # the per-user answer reads the users, once asked for
+    _, sizes = _states(lazy, full)
+    assert len(sizes) == 2  # the first qualifying day, then the tallies
+
+
+def test_growth_states_options_by_hand(lazy: LazyEventLog) -> None:
+    full = _full()
+    got, _ = _states(lazy, full)
+    # Berlin days 25 March .. 2 April; on 2 April: a, b back after 6 and 8 days, c at risk
+    assert got.counts.iloc[-1][["current", "reactivated", "at_risk_wau"]].tolist() == [1, 1, 1]
+    assert got.active["ever_active"].tolist()[-1] == 3
+    short, _ = _states(lazy, full, week_days=2, month_days=4)
+    assert short.counts.iloc[-1][["reactivated", "resurrected", "dormant"]].tolist() == [0, 2, 0]
+    _states(lazy, full, activity_events="buy", as_of="2024-04-02 12:30")
+    _states(lazy, full, start="2024-03-31", end="2024-03-31")  # a one-day snapshot
+    _states(lazy, full, tz="America/Santiago", start="2024-03-20")
+    assert not lazy.users_read
+
+
+def test_growth_states_errors_and_empty_ranges(lazy: LazyEventLog) -> None:
+    with pytest.raises(InvalidParameterError, match="month_days=7 must be larger than week_days"):
+        m.growth_states(lazy, week_days=7, month_days=7)
+    with pytest.raises(InvalidParameterError, match="week_days"):
+        m.growth_states(lazy, week_days=1)
+    with pytest.raises(InvalidParameterError, match=r"end=.* is before start="):
+        m.growth_states(lazy, start="2024-04-01", end="2024-03-01")
+    with pytest.warns(InsufficientDataWarning, match="growth_states: no qualifying event"):
+        got = m.growth_states(lazy, start="2024-01-01", end="2024-01-05")
+    assert got.counts.to_numpy().sum() == 0
+    with pytest.warns(InsufficientDataWarning, match="growth_states: no qualifying event"):
+        none = m.growth_states(lazy, activity_events="buy", end="2024-03-20")
+    assert none.counts.empty
+    assert not lazy.users_read
+    pa = pytest.importorskip("pyarrow")
+    table = LazyEventLog.scan(pa.Table.from_pandas(_frame()), tz=TZ)  # the roll-up route
+    pd.testing.assert_frame_equal(m.growth_states(table).counts, m.growth_states(_full()).counts)
