@@ -177,49 +177,63 @@ RATE_PAIRS: tuple[tuple[int, int], ...] = (
 _NONE, _BASE = 6, 7
 
 
-def _terms(pc: int, nc: int, w: int, m: int) -> list[tuple[int, int, int]]:
-    """Return the (day offset, category, sign) changes a (user, day) pair adds to the tallies.
+def _tr(a: int, b: int) -> int:
+    """Category of the transition from state ``a`` on a day to state ``b`` the next day."""
+    return _N_STATES + _N_STATES * a + b
 
-    The pair's chain, as if the user never came back -- its state on the day, at-risk WAU from
-    the next day, at-risk MAU from day ``w``, dormant from day ``m`` -- is kept on the days
-    before the user's next active day (gap class ``nc``); the chain's value on the day before
-    that is taken off by the next pair (``pc``, its gap class to this one).  Categories: the 7
-    states, then ``7 + 7 * from + to`` for the transition from a day to the next.
+
+#: state of an active day by the gap class to the user's previous active day
+_STATE_OF = {0: _CUR, 1: _CUR, 2: _REACT, 3: _REACT, 4: _RES, 5: _RES, _NONE: _NEW, _BASE: _RES}
+
+
+def _chain_terms(w: int, m: int) -> list[tuple[int, int, int, int]]:
+    """Return the changes (least next gap class, offset, category, sign) after an active day.
+
+    After an active day the user is at-risk WAU from the next day, at-risk MAU from day ``w``
+    and dormant from day ``m``; a change is kept when the user's next active day comes after it
+    (its gap class at least the one given).
     """
+    ww, wm, mm, md, dd = (_tr(_WAU, _WAU), _tr(_WAU, _MAU), _tr(_MAU, _MAU), _tr(_MAU, _DORM),
+                          _tr(_DORM, _DORM))  # fmt: skip
+    return [
+        (1, 1, _WAU, 1),
+        (1, 1, ww, 1),
+        (2, w - 1, ww, -1),
+        (2, w - 1, wm, 1),
+        (3, w, _WAU, -1),
+        (3, w, _MAU, 1),
+        (3, w, wm, -1),
+        (3, w, mm, 1),
+        (4, m - 1, mm, -1),
+        (4, m - 1, md, 1),
+        (5, m, _MAU, -1),
+        (5, m, _DORM, 1),
+        (5, m, md, -1),
+        (5, m, dd, 1),
+    ]
 
-    def tr(a: int, b: int) -> int:
-        return _N_STATES + _N_STATES * a + b
 
-    st = {0: _CUR, 1: _CUR, 2: _REACT, 3: _REACT, 4: _RES, 5: _RES, _NONE: _NEW}.get(pc, _RES)
-    out = [(0, st, 1)]
-    if nc == 0:  # back the next day: current
-        out += [(1, st, -1), (0, tr(st, _CUR), 1), (1, tr(st, _CUR), -1)]
-    else:
-        out += [(1, st, -1), (1, _WAU, 1), (0, tr(st, _WAU), 1), (1, tr(st, _WAU), -1)]
-        out += [(1, tr(_WAU, _WAU), 1)]
-        if nc >= 2:
-            out += [(w - 1, tr(_WAU, _WAU), -1), (w - 1, tr(_WAU, _MAU), 1)]
-        if nc >= 3:
-            out += [(w, _WAU, -1), (w, _MAU, 1)]
-            out += [(w, tr(_WAU, _MAU), -1), (w, tr(_MAU, _MAU), 1)]
-        if nc >= 4:
-            out += [(m - 1, tr(_MAU, _MAU), -1), (m - 1, tr(_MAU, _DORM), 1)]
-        if nc >= 5:
-            out += [(m, _MAU, -1), (m, _DORM, 1)]
-            out += [(m, tr(_MAU, _DORM), -1), (m, tr(_DORM, _DORM), 1)]
-    if 1 <= pc <= 5:  # the previous pair's chain ends here, and the day before leads into this
-        gone = {1: _WAU, 2: _WAU, 3: _MAU, 4: _MAU, 5: _DORM}[pc]
-        before = {
-            1: tr(_WAU, _WAU),
-            2: tr(_WAU, _MAU),
-            3: tr(_MAU, _MAU),
-            4: tr(_MAU, _DORM),
-            5: tr(_DORM, _DORM),
-        }[pc]
-        into = {1: _CUR, 2: _REACT, 3: _REACT, 4: _RES, 5: _RES}[pc]
-        edge = tr(gone, into)
-        out += [(0, gone, -1), (-1, before, -1), (-1, edge, 1), (0, edge, -1)]
-    return out
+def _edge_terms() -> list[dict[int, tuple[int, int, int]]]:
+    """Return the changes (offset, category, sign) by the gap class to the previous active day.
+
+    The previous day's chain stops here (its state taken off), and the day before this one
+    leads from the inactive state reached into this day's state.
+    """
+    gone = {1: _WAU, 2: _WAU, 3: _MAU, 4: _MAU, 5: _DORM}
+    before = {
+        1: (_WAU, _WAU),
+        2: (_WAU, _MAU),
+        3: (_MAU, _MAU),
+        4: (_MAU, _DORM),
+        5: (_DORM, _DORM),
+    }
+    edge = {pc: _tr(gone[pc], _STATE_OF[pc]) for pc in gone}
+    return [
+        {pc: (0, gone[pc], -1) for pc in gone},
+        {pc: (-1, _tr(*before[pc]), -1) for pc in gone},
+        {pc: (-1, edge[pc], 1) for pc in gone},
+        {pc: (0, edge[pc], -1) for pc in gone},
+    ]
 
 
 def first_day(
@@ -256,9 +270,12 @@ def state_changes(
 
     The distinct (user, local day) pairs up to day ``e`` (days before ``s - m - 1`` folded onto
     it), the gap classes to the user's previous and next active day (``LAG`` / ``LEAD``), the
-    pairs counted per (day, classes); each count's changes to the daily tallies
-    (:func:`_terms`) are unpivoted and summed per (day, category) in the engine, days before
-    ``s`` folded onto ``s``.  Transitions without a daily rate are summed over the range there.
+    pairs counted per (day, classes).  Each count changes the daily tallies (states, and
+    transitions from a day to the next) at a few days: on its day (its state), on the inactive
+    days after it until the next active day (:func:`_chain_terms`), and on the day before it
+    (:func:`_edge_terms`).  These changes are unpivoted and summed per (day, category) in the
+    engine, days before ``s`` folded onto ``s``; the running sums here are the tallies.
+    Transitions without a daily rate are summed over the range in the engine.
 
     Returns
     -------
@@ -307,26 +324,35 @@ def state_changes(
     gn = x.shift(-1).over("uid", order_by="x") - x
     first_none = nw.when(x > 0).then(_NONE).otherwise(_BASE)
     combos = pairs.select(
-        x, (gap_class(gp, first_none) * 8 + gap_class(gn, nw.lit(_NONE))).alias("combo")
+        x, gap_class(gp, first_none).alias("pc"), gap_class(gn, _NONE).alias("nc")
     )
-    counted = combos.group_by("x", "combo").agg(nw.len().alias("c"))
-    # each slot j holds the j-th change of the combo's list, packed in one integer
+    counted = combos.group_by("x", "pc", "nc").agg(nw.len().alias("c"))
+    # each slot holds one change to the tallies, packed in one integer (null: none)
     n_cat = _N_STATES * (_N_STATES + 1)
-    lists = {pc * 8 + nc: _terms(pc, nc, w, m) for pc in range(8) for nc in range(7)}
-    n_slots = max(len(t) for t in lists.values())
     shift = m + 2  # offsets are >= -1
     width = 2 * n_cat
 
-    def packed(j: int) -> Any:
-        expr: Any = nw.lit(None, nw.Int64)
-        for combo, terms in lists.items():
-            if j < len(terms):
-                off, cat, sign = terms[j]
-                value = (off + shift) * width + cat * 2 + (sign < 0)
-                expr = nw.when(nw.col("combo") == combo).then(value).otherwise(expr)
-        return expr.cast(nw.Int64).alias(f"t{j}")
+    def pack(off: int, cat: Any, sign: int) -> Any:
+        return cat * 2 + ((off + shift) * width + (sign < 0))
 
-    wide = counted.select("x", "c", *[packed(j) for j in range(n_slots)])
+    pc, nc = nw.col("pc"), nw.col("nc")
+    st: Any = nw.lit(_RES, nw.Int64)
+    for cls, state in _STATE_OF.items():
+        st = nw.when(pc == cls).then(state).otherwise(st)
+    nxt_state = nw.when(nc == 0).then(_CUR).otherwise(_WAU)  # back the next day, or at risk
+    move = _N_STATES + _N_STATES * st + nxt_state
+    slots_expr = [pack(0, st, 1), pack(1, st, -1), pack(0, move, 1), pack(1, move, -1)]
+    for least, off, cat, sign in _chain_terms(w, m):
+        slots_expr.append(nw.when(nc >= least).then(pack(off, cat, sign)))
+    for by_pc in _edge_terms():
+        expr: Any = nw.lit(None, nw.Int64)
+        for cls, (off, cat, sign) in by_pc.items():
+            expr = nw.when(pc == cls).then(pack(off, cat, sign)).otherwise(expr)
+        slots_expr.append(expr)
+    n_slots = len(slots_expr)
+    wide = counted.select(
+        "x", "c", *[e.cast(nw.Int64).alias(f"t{j}") for j, e in enumerate(slots_expr)]
+    )
     slots = ", ".join(f"t{j}" for j in range(n_slots))
     if lazy.backend == "duckdb":
         # on the relation's own connection (narwhals' unpivot reads it from the default one)
@@ -336,14 +362,14 @@ def state_changes(
         long = wide.unpivot(on=slots.split(", "), index=["x", "c"], value_name="v")
     long = long.filter(~nw.col("v").is_null())
     s_i, e_i = s - base, e - base
-    p = nw.col("x") + nw.col("v") // width - shift
-    cat = (nw.col("v") % width) // 2
-    sign = 1 - 2 * (nw.col("v") % 2)
-    changes = long.select(p.alias("p"), cat.alias("k"), (sign * nw.col("c")).alias("c"))
-    state = nw.col("k") < _N_STATES
-    changes = changes.filter((nw.col("p") <= e_i) & (state | (nw.col("p") <= e_i - 1)))
+    at = nw.col("x") + nw.col("v") // width - shift
+    category = (nw.col("v") % width) // 2
+    signed = (1 - 2 * (nw.col("v") % 2)) * nw.col("c")
+    changes = long.select(at.alias("p"), category.alias("k"), signed.alias("c"))
+    is_state = nw.col("k") < _N_STATES
+    changes = changes.filter((nw.col("p") <= e_i) & (is_state | (nw.col("p") <= e_i - 1)))
     daily = [_N_STATES + _N_STATES * a + b for a, b in RATE_PAIRS]
-    per_day = state | nw.col("k").is_in(daily)
+    per_day = is_state | nw.col("k").is_in(daily)
     pos = nw.max_horizontal(nw.col("p"), nw.lit(s_i, nw.Int64))
     got = collect_native(
         changes.select(
