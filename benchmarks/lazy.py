@@ -50,6 +50,7 @@ METRICS = [
     "ltv_curve (week, 12)",
     "message_funnel (channel, 7D)",
     "stickiness_ratio (day / month)",
+    "growth_states (day)",
 ]
 
 #: money, message and DAU/MAU metrics answered whole in the engine (#19 item 2), own queries too
@@ -65,7 +66,11 @@ OWN_QUERIES = {
     (engine, name)
     for engine in ("duckdb", "polars")
     for name in ("active_users (day)", "retention (week, 12, first_time)", "stickiness (day)")
-} | {(engine, name) for engine in ("duckdb", "polars") for name in MONEY_METRICS}
+} | {(engine, name) for engine in ("duckdb", "polars") for name in MONEY_METRICS} | {
+    (engine, name)
+    for engine in ("duckdb", "polars")
+    for name in ("lifecycle (week)", "growth_accounting (month)", "growth_states (day)")
+}
 
 # per-user churn answers (#15, #19 item 4): one GROUP BY user in the engine on a lazy log
 USER_METRICS = [
@@ -104,6 +109,7 @@ METRICS = {
         ["sent", "delivered", "opened", "clicked", "returned"]
     ],
     "stickiness_ratio (day / month)": lambda log: m.stickiness_ratio(log, denominator="month"),
+    "growth_states (day)": lambda log: m.growth_states(log).to_frame(),
     "churn_labels (30D)": lambda log: ch.churn_labels(log, "30D"),
     "survival_frame (30D, terminal)": lambda log: ch.survival_frame(log, "30D"),
     "survival_frame (30D, first_lapse)": lambda log: ch.survival_frame(
@@ -260,6 +266,50 @@ OWN = {  # the engine's own hand-written query: what an analyst writes for the s
                       .alias("ratio"))
         .select("month", "ratio").sort("month").collect().to_pandas()
     ))(__import__("polars")),
+    # lifecycle / growth accounting: distinct user-periods, each user's first period (a window
+    # minimum), the previous and next period (LAG / LEAD), flags summed per period
+    ("duckdb", "lifecycle (week)"): lambda path: _duck_states(path, "week"),
+    ("duckdb", "growth_accounting (month)"): lambda path: _duck_states(path, "month"),
+    ("polars", "lifecycle (week)"): lambda path: _polars_states(path, "1w"),
+    ("polars", "growth_accounting (month)"): lambda path: _polars_states(path, "1mo"),
+    # growth states: each user-day's state until the user's next active day (a range join
+    # to the calendar), users per (day, state); the transitions are not computed
+    ("duckdb", "growth_states (day)"): lambda path: __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; "
+        "WITH ud AS (SELECT DISTINCT user_id, CAST(timestamp AS DATE) AS day "
+        f"FROM read_parquet('{path}')), "
+        "s AS (SELECT day, day - lag(day) OVER w AS g, lead(day) OVER w AS n FROM ud "
+        "WINDOW w AS (PARTITION BY user_id ORDER BY day)), "
+        "cal AS (SELECT CAST(range AS DATE) AS d FROM range((SELECT min(day) FROM ud), "
+        "(SELECT max(day) FROM ud) + 1, INTERVAL 1 DAY)) "
+        "SELECT d, CASE WHEN d = day THEN CASE WHEN g IS NULL THEN 'new' "
+        "WHEN g <= 6 THEN 'current' WHEN g <= 29 THEN 'reactivated' ELSE 'resurrected' END "
+        "WHEN d - day <= 6 THEN 'at_risk_wau' WHEN d - day <= 29 THEN 'at_risk_mau' "
+        "ELSE 'dormant' END AS state, count(*) AS users "
+        "FROM s JOIN cal ON cal.d >= s.day AND (s.n IS NULL OR cal.d < s.n) GROUP BY 1, 2"
+    ).df(),
+    ("polars", "growth_states (day)"): lambda path: (lambda pl: (
+        pl.scan_parquet(path)
+        .select("user_id", pl.col("timestamp").dt.convert_time_zone("Asia/Shanghai").dt.date()
+                .alias("day")).unique()
+        .with_columns((pl.col("day") - pl.col("day").shift(1).over("user_id", order_by="day"))
+                      .dt.total_days().alias("g"),
+                      pl.col("day").shift(-1).over("user_id", order_by="day").alias("n"),
+                      pl.col("day").max().alias("hi"))
+        .with_columns(pl.date_ranges("day", pl.coalesce(pl.col("n").dt.offset_by("-1d"),
+                                                         pl.col("hi"))).alias("d"))
+        .explode("d")
+        .with_columns((pl.col("d") - pl.col("day")).dt.total_days().alias("k"))
+        .select("d", pl.when(pl.col("k") == 0).then(
+            pl.when(pl.col("g").is_null()).then(pl.lit("new"))
+            .when(pl.col("g") <= 6).then(pl.lit("current"))
+            .when(pl.col("g") <= 29).then(pl.lit("reactivated"))
+            .otherwise(pl.lit("resurrected")))
+            .when(pl.col("k") <= 6).then(pl.lit("at_risk_wau"))
+            .when(pl.col("k") <= 29).then(pl.lit("at_risk_mau"))
+            .otherwise(pl.lit("dormant")).alias("state"))
+        .group_by("d", "state").agg(pl.len().alias("users")).collect().to_pandas()
+    ))(__import__("polars")),
     # churn_labels: max(timestamp) per user, ids and times returned
     ("duckdb", "churn_labels (30D)"): lambda path: __import__("duckdb").execute(
         "SELECT user_id, max(timestamp) AS last FROM read_parquet(?) GROUP BY user_id", [path]
@@ -269,6 +319,41 @@ OWN = {  # the engine's own hand-written query: what an analyst writes for the s
         .agg(__import__("polars").col("timestamp").max().alias("last")).collect()
     ),
 }
+
+
+def _duck_states(path, unit):
+    return __import__("duckdb").sql(
+        "SET TimeZone = 'Asia/Shanghai'; "
+        f"WITH up AS (SELECT DISTINCT user_id, date_trunc('{unit}', timestamp) AS w "
+        f"FROM read_parquet('{path}')), "
+        "s AS (SELECT w, min(w) OVER (PARTITION BY user_id) AS f, "
+        "lag(w) OVER (PARTITION BY user_id ORDER BY w) AS p, "
+        "lead(w) OVER (PARTITION BY user_id ORDER BY w) AS n FROM up) "
+        "SELECT w, count(*) AS active, count(*) FILTER (WHERE w = f) AS new, "
+        f"count(*) FILTER (WHERE p = w - INTERVAL 1 {unit}) AS returning, "
+        f"count(*) FILTER (WHERE n IS NULL OR n <> w + INTERVAL 1 {unit}) AS gone "
+        "FROM s GROUP BY 1 ORDER BY 1"
+    ).df()
+
+
+def _polars_states(path, unit):
+    import polars as pl
+
+    w = pl.col("w")
+    return (
+        pl.scan_parquet(path)
+        .select("user_id", pl.col("timestamp").dt.convert_time_zone("Asia/Shanghai")
+                .dt.truncate(unit).alias("w"))
+        .unique()
+        .with_columns(w.min().over("user_id").alias("f"),
+                      w.shift(1).over("user_id", order_by="w").alias("p"),
+                      w.shift(-1).over("user_id", order_by="w").alias("n"))
+        .group_by("w")
+        .agg(pl.len().alias("active"), (w == pl.col("f")).sum().alias("new"),
+             (pl.col("p") == w.dt.offset_by("-" + unit)).sum().alias("returning"),
+             (pl.col("n").is_null() | (pl.col("n") != w.dt.offset_by(unit))).sum().alias("gone"))
+        .sort("w").collect().to_pandas()
+    )
 
 
 def digest(out):
@@ -462,6 +547,28 @@ def _same_values(name: str, a: str, own: str) -> bool:
         return _same_money(name, fa, fo)
     if name.startswith("retention"):
         return int(fa["count"].sum()) == int(fo["n"].sum())
+    if name.startswith("growth_states"):  # user-days per state over the range
+        got_states = fa.groupby("state")["users"].sum()
+        own_states = fo.groupby("state")["users"].sum()
+        return {k: int(v) for k, v in got_states.items() if v} == {
+            k: int(v) for k, v in own_states.items()
+        }
+    if name.startswith(("lifecycle", "growth_accounting")):
+        # the totals per status: new, returning and resurrecting over the range, and leavers
+        # (gone before the last period: dormant / churned the period after)
+        col, val = ("status", "users") if name.startswith("lifecycle") else ("metric", "value")
+        tot = fa.groupby(col)[val].sum()
+        names = ("new", "returning", "resurrecting", "dormant")
+        if name.startswith("growth"):
+            names = ("new", "retained", "resurrected", "churned")
+        got = [int(tot[c]) for c in names]
+        want = [
+            int(fo["new"].sum()),
+            int(fo["returning"].sum()),
+            int((fo["active"] - fo["new"] - fo["returning"]).sum()),
+            int(fo["gone"].iloc[:-1].sum()),
+        ]
+        return [abs(x) for x in got] == want
     if name.startswith("stickiness"):
         got = fa[fa["count"] > 0]
         return bool(got["intervals"].tolist() == fo["intervals"].tolist()) and bool(

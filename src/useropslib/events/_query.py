@@ -58,6 +58,13 @@ from useropslib.events._lazymoney import (
     numeric_property,
     revenue_cells,
 )
+from useropslib.events._lazystate import (
+    RATE_PAIRS,
+    StatusCounts,
+    first_day,
+    state_changes,
+    status_counts,
+)
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
 from useropslib.events._userindex import (
     UserIndex,
@@ -77,6 +84,7 @@ from useropslib.models import parse_week_start
 __all__ = [
     "CALENDAR_BACKENDS",
     "NONE_GROUP",
+    "RATE_PAIRS",
     "SUM_SPLIT",
     "AsOf",
     "EngineFunnel",
@@ -87,6 +95,7 @@ __all__ = [
     "FunnelCounts",
     "Grain",
     "MoneyCells",
+    "StatusCounts",
     "UserGroups",
     "UserIndex",
     "active_counts",
@@ -96,6 +105,7 @@ __all__ = [
     "day_month_pairs",
     "engine_funnel",
     "event_codes",
+    "first_day",
     "first_time_of",
     "has_user_index",
     "index_period_codes",
@@ -114,6 +124,8 @@ __all__ = [
     "revenue_cells",
     "rolling_points",
     "set_strict_events",
+    "state_changes",
+    "status_counts",
     "strict_events",
     "user_index",
     "value_in",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -189,6 +190,14 @@ def growth_accounting(
     >>> r.rates["quick_ratio"].tolist()
     [nan, 1.0, 0.5]
     """
+    from useropslib.metrics._lazycal import engine_ready
+    from useropslib.metrics._lazystate import engine_growth_accounting
+
+    if engine_ready(events, activity_events):  # a lazy log's engine counts the statuses
+        return engine_growth_accounting(
+            events, period=period, start=start, end=end, activity_events=activity_events,
+            tz=tz, week_start=week_start, as_of=as_of,
+        )  # fmt: skip
     cal = _prepare(
         events, activity_events, tz, week_start, grain=grain_of(period), subset=False, as_of=as_of
     )
@@ -307,9 +316,13 @@ class GrowthStatesResult(MetricResult):
     rates: pd.DataFrame
     pooled_rates: pd.Series
     _states: pd.Series
+    _fetch: Callable[[], pd.Series] | None = None  # a lazy log's per-user states, on demand
 
     def user_states(self) -> pd.Series:
         """Return each user's state on the last day of the range (who to recall, who is at risk).
+
+        On a lazy log the engine returned only the counts; the per-user states are computed on
+        the first call (reading the users then).
 
         Returns
         -------
@@ -317,7 +330,7 @@ class GrowthStatesResult(MetricResult):
             Categorical (:data:`GROWTH_STATES`), indexed by ``user_id``, for every user active on
             or before that day.
         """
-        out: pd.Series = self._states.copy()
+        out: pd.Series = (self._states if self._fetch is None else self._fetch()).copy()
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -472,16 +485,18 @@ def growth_states(
     >>> round(float(r.pooled_rates["CURR"]), 3)
     0.333
     """  # noqa: E501
+    from useropslib.metrics._lazycal import engine_ready
+    from useropslib.metrics._lazystate import engine_growth_states
+
+    if engine_ready(events, activity_events):  # a lazy log's engine counts the states
+        return engine_growth_states(
+            events, start=start, end=end, activity_events=activity_events, tz=tz, as_of=as_of,
+            week_days=week_days, month_days=month_days, check=_windows, empty=_empty_states,
+        )  # fmt: skip
     cal = _prepare(
         events, activity_events=activity_events, tz=tz, week_start=None, subset=False, as_of=as_of
     )
-    w = check_int(week_days, "week_days", minimum=2, hint="week_days=7 (a week).")
-    m = check_int(month_days, "month_days", minimum=3, hint="month_days=30 (Duolingo) or 28.")
-    if m <= w:
-        raise InvalidParameterError(
-            f"month_days={month_days!r} must be larger than week_days={week_days!r}. Expected "
-            "2 <= week_days < month_days. Hint: week_days=7, month_days=30."
-        )
+    w, m = _windows(week_days, month_days)
     params: dict[str, Any] = {
         "activity_events": activity_events,
         "week_days": w,
@@ -599,6 +614,17 @@ def growth_states(
         pooled_rates=pooled_rates,
         _states=states,
     )
+
+
+def _windows(week_days: Any, month_days: Any) -> tuple[int, int]:
+    w = check_int(week_days, "week_days", minimum=2, hint="week_days=7 (a week).")
+    m = check_int(month_days, "month_days", minimum=3, hint="month_days=30 (Duolingo) or 28.")
+    if m <= w:
+        raise InvalidParameterError(
+            f"month_days={month_days!r} must be larger than week_days={week_days!r}. Expected "
+            "2 <= week_days < month_days. Hint: week_days=7, month_days=30."
+        )
+    return w, m
 
 
 def _empty_states(cal: Any, params: dict[str, Any]) -> GrowthStatesResult:

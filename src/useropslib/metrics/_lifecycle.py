@@ -283,17 +283,20 @@ def lifecycle(
     2024-01-03 00:00:00+00:00    0          0             0       -2
     2024-01-04 00:00:00+00:00    0          0             2        0
     """
+    from useropslib.metrics._lazycal import engine_ready
+    from useropslib.metrics._lazystate import engine_lifecycle
+
+    if created_at is None and engine_ready(events, activity_events):  # the engine counts
+        return engine_lifecycle(
+            events, period=period, start=start, end=end, dormant_sign=dormant_sign, tz=tz,
+            activity_events=activity_events, week_start=week_start, as_of=as_of,
+            check_sign=_check_dormant_sign,
+        )  # fmt: skip
     # a created_at property column is read from the event rows, so it needs them collected
     grain = None if isinstance(created_at, str) else grain_of(period)
     cal = _prepare(events, activity_events, tz, week_start, grain=grain, subset=False, as_of=as_of)
     p = parse_period(period)
-    if not isinstance(dormant_sign, str) or dormant_sign not in ("negative", "positive"):
-        close = did_you_mean(str(dormant_sign), ("negative", "positive"))
-        hint = f"did you mean {close[0]!r}?" if close else "dormant_sign='negative' (PostHog)"
-        raise InvalidParameterError(
-            f"Invalid dormant_sign={dormant_sign!r}. Expected 'negative' (PostHog's chart) or "
-            f"'positive'. Hint: {hint}"
-        )
+    _check_dormant_sign(dormant_sign)
     created_ns = None if created_at is None else _created_ns(cal, created_at)
     if created_ns is not None:
         _warn_created_after_events(cal, created_ns)
@@ -341,6 +344,16 @@ def lifecycle(
     )
     params.update(start=counts.index[0], end=counts.index[-1])
     return LifecycleResult(params=params, as_of=cal.log.as_of, counts=counts)
+
+
+def _check_dormant_sign(dormant_sign: Any) -> None:
+    if not isinstance(dormant_sign, str) or dormant_sign not in ("negative", "positive"):
+        close = did_you_mean(str(dormant_sign), ("negative", "positive"))
+        hint = f"did you mean {close[0]!r}?" if close else "dormant_sign='negative' (PostHog)"
+        raise InvalidParameterError(
+            f"Invalid dormant_sign={dormant_sign!r}. Expected 'negative' (PostHog's chart) or "
+            f"'positive'. Hint: {hint}"
+        )
 
 
 def _created_periods(cal: _Calendar, period: Period, created_ns: I64) -> I64:
