@@ -62,15 +62,19 @@ MONEY_METRICS = (
 )
 
 #: (engine, metric) pairs with a hand-written query in the child's ``OWN`` table
-OWN_QUERIES = {
-    (engine, name)
-    for engine in ("duckdb", "polars")
-    for name in ("active_users (day)", "retention (week, 12, first_time)", "stickiness (day)")
-} | {(engine, name) for engine in ("duckdb", "polars") for name in MONEY_METRICS} | {
-    (engine, name)
-    for engine in ("duckdb", "polars")
-    for name in ("lifecycle (week)", "growth_accounting (month)", "growth_states (day)")
-}
+OWN_QUERIES = (
+    {
+        (engine, name)
+        for engine in ("duckdb", "polars")
+        for name in ("active_users (day)", "retention (week, 12, first_time)", "stickiness (day)")
+    }
+    | {(engine, name) for engine in ("duckdb", "polars") for name in MONEY_METRICS}
+    | {
+        (engine, name)
+        for engine in ("duckdb", "polars")
+        for name in ("lifecycle (week)", "growth_accounting (month)", "growth_states (day)")
+    }
+)
 
 # per-user churn answers (#15, #19 item 4): one GROUP BY user in the engine on a lazy log
 USER_METRICS = [
