@@ -43,6 +43,16 @@ from useropslib.events._lazycal import (
     rolling_points,
     window_intervals,
 )
+from useropslib.events._lazychurn import (
+    activity_totals,
+    churn_engine_ready,
+    day_gap_counts,
+    engine_rows_until,
+    engine_spells,
+    feature_aggregates,
+    silence_bound_counts,
+    warning_aggregates,
+)
 from useropslib.events._lazyfunnel import (
     SUM_SPLIT,
     EngineFunnel,
@@ -81,11 +91,17 @@ __all__ = [
     "UserGroups",
     "UserIndex",
     "active_counts",
+    "activity_totals",
     "calendar_probe",
     "check_grain",
     "check_instant",
+    "churn_engine_ready",
+    "day_gap_counts",
     "engine_funnel",
+    "engine_rows_until",
+    "engine_spells",
     "event_codes",
+    "feature_aggregates",
     "first_time_of",
     "has_user_index",
     "index_period_codes",
@@ -100,10 +116,12 @@ __all__ = [
     "retention_cells",
     "rolling_points",
     "set_strict_events",
+    "silence_bound_counts",
     "strict_events",
     "user_index",
     "value_in",
     "warn_empty",
+    "warning_aggregates",
     "window_intervals",
 ]
 
