@@ -40,6 +40,8 @@ I64 = npt.NDArray[np.int64]
 #: Stand-in for "no value" in conditional distinct counts (never a local day start).
 _NO_DAY = -1
 _NO_NAME = "\x00useropslib:no-event"
+#: Below every instant the log can hold (1900 onwards): the running maximum's neutral value.
+_BEFORE_ALL = -(2**62)
 
 
 def churn_engine_ready(events: Any) -> TypeGuard[LazyEventLog]:
@@ -236,7 +238,12 @@ def engine_spells(
     prev = t.shift(1).over("uid", order_by="t")
     nxt = t.shift(-1).over("uid", order_by="t")
     marked = nf.with_columns(
-        nw.when(prev.is_null() | (t - prev >= thr)).then(t).otherwise(None).alias("s"),
+        # not a start: below every time, so the running maximum is the spell's start (Polars
+        # keeps a null where the running maximum's input is null)
+        nw.when(prev.is_null() | (t - prev >= thr))
+        .then(t)
+        .otherwise(nw.lit(_BEFORE_ALL, dtype=nw.Int64))
+        .alias("s"),
         (nxt.is_null() | (nxt - t >= thr)).alias("last"),
     )
     query = (
@@ -330,10 +337,9 @@ def silence_bound_counts(
         (closed_bounds, ["ret_lo", "ret_hi", "nret_hi", "cens_lo", "cens_hi", "reach_hi"]),
         (open_bounds, ["onret_hi", "ocens_lo", "ocens_hi", "oreach_hi"]),
     ):
-        long = part.unpivot(on=names_, variable_name="bound", value_name="x").filter(
-            ~nw.col("x").is_null()
-        )
-        frames.append(_bucketed(long, loose))
+        for name in names_:  # one branch per bound (narwhals' unpivot leaves a DuckDB session)
+            long = part.select(nw.lit(name).alias("bound"), nw.col(name).alias("x"))
+            frames.append(_bucketed(long.filter(~nw.col("x").is_null()), loose))
     got = collect_native(nw.concat(frames))
     out: pd.DataFrame = pd.DataFrame({name: got[name].to_numpy() for name in got.columns})
     return out
@@ -377,7 +383,7 @@ def _bucketed(long: Any, loose: Sequence[int]) -> Any:
     rem = x % NS_PER_DAY  # the floor modulo on every engine
     return (
         long.select(
-            nw.col("bound").cast(nw.String),
+            nw.col("bound"),
             (x - rem).alias("bucket"),
             (rem == 0).alias("whole"),
             gt.alias("gt"),
