@@ -351,7 +351,7 @@ def _feature_table(
         vgrid = np.bincount(
             u[nz] * n_b + bucket[nz], weights=vals[nz], minlength=n_users * n_b
         ).reshape(n_users, n_b)
-        vcum = np.cumsum(vgrid, axis=1)
+        vcum = np.cumsum(vgrid.astype(np.float64), axis=1)  # float even with no value
 
     longest = max(w for _, w in spans)
     recent = age < longest
