@@ -156,11 +156,18 @@ def user_event_counts(
             names = lazy._raw_events[codes].tolist()
             is_anchor = nw.col("ename").is_in(names) if names else nw.lit(False)
         first_row = nw.when(is_anchor).then(t).otherwise(None).min().over("uid")
-        joined = base.with_columns(first_row.alias("a0"))
+        # the window carries an integer event code, not the name's text
+        code: Any = nw.lit(-1, dtype=nw.Int64)
+        for i, name in enumerate(raw):
+            code = code + (nw.col("ename") == name).cast(nw.Int64) * (i + 1)
+        joined = base.select("uid", "t", code.alias("e"), first_row.alias("a0"))
+        flags = [(nw.col("e") == i).cast(nw.Int64).alias(f"c{i}") for i in range(len(raw))]
     else:  # pyarrow: no window functions, a join to each user's first anchor row
         first = _filtered(lazy, anchor, until_ns).group_by("uid").agg(nw.col("t").min().alias("a0"))
         joined = base.join(first, on="uid", how="inner")
-    flags = [(nw.col("ename") == name).cast(nw.Int64).alias(f"c{i}") for i, name in enumerate(raw)]
+        flags = [
+            (nw.col("ename") == name).cast(nw.Int64).alias(f"c{i}") for i, name in enumerate(raw)
+        ]
     query = (
         joined.filter((t >= a0) & (t < a0 + window_ns))
         .select("uid", *flags)  # plain columns: pyarrow sums only those
