@@ -297,7 +297,8 @@ def silence_bound_counts(
     return_curve`'s intervals; each bound is reduced to its UTC day bucket (``v - v mod day``),
     whether it is a whole day, and how many of the ``loose`` grid values (those not whole days)
     it reaches (``>`` and ``>=``), then counted per (bound, bucket, whole, reached): rows back
-    are bounds x days, not silences.
+    are bounds x days, not silences.  Two collections: the closed silences' bounds (six per
+    silence, from one pass crossed with a table of six bound numbers) and the open ones' (four).
 
     Returns the counts: columns ``bound``, ``bucket``, ``whole``, ``gt``, ``ge``, ``n``.
     """
@@ -305,43 +306,58 @@ def silence_bound_counts(
 
     nf = _rows(lazy, names, as_of_ns).select("uid", "t")
     t = nw.col("t")
-    gap = t - t.shift(1).over("uid", order_by="t")
-    start = t.shift(1).over("uid", order_by="t")
     closed = (
-        nf.with_columns(gap.alias("g"), start.alias("s"))
+        nf.with_columns(t.shift(1).over("uid", order_by="t").alias("s"))
+        .with_columns((t - nw.col("s")).alias("g"))
         .filter(nw.col("g") >= k_min)
         .select("g", "s")
     )
     g, s = nw.col("g"), nw.col("s")
     a = nw.lit(as_of_ns - h_ns, dtype=nw.Int64) - s
     ga = nw.min_horizontal(g, a)
-    closed_bounds = closed.select(
+    returned = g - h_ns <= ga
+    censored = a + 1 <= g
+    closed_bounds = {
         # returned: [g - H, min(g, a)]; censored: [a + 1, g]; not returned: k <= min(g-H-1, a)
-        nw.when(g - h_ns <= ga).then(g - h_ns).otherwise(None).alias("ret_lo"),
-        nw.when(g - h_ns <= ga).then(ga).otherwise(None).alias("ret_hi"),
-        nw.min_horizontal(g - h_ns - 1, a).alias("nret_hi"),
-        nw.when(a + 1 <= g).then(a + 1).otherwise(None).alias("cens_lo"),
-        nw.when(a + 1 <= g).then(g).otherwise(None).alias("cens_hi"),
-        g.alias("reach_hi"),
-    )
+        "ret_lo": nw.when(returned).then(g - h_ns),
+        "ret_hi": nw.when(returned).then(ga),
+        "nret_hi": nw.min_horizontal(g - h_ns - 1, a),
+        "cens_lo": nw.when(censored).then(a + 1),
+        "cens_hi": nw.when(censored).then(g),
+        "reach_hi": g,
+    }
     per_user = nf.group_by("uid").agg(t.max().alias("last"))
     o = nw.lit(as_of_ns, dtype=nw.Int64) - nw.col("last")
-    open_bounds = per_user.filter(nw.col("last") <= as_of_ns - k_min).select(
-        (o - h_ns).alias("onret_hi"),
-        (o - h_ns + 1).alias("ocens_lo"),
-        o.alias("ocens_hi"),
-        o.alias("oreach_hi"),
-    )
+    open_bounds = {
+        "onret_hi": o - h_ns,
+        "ocens_lo": o - h_ns + 1,
+        "ocens_hi": o,
+        "oreach_hi": o,
+    }
     frames = []
-    for part, names_ in (
-        (closed_bounds, ["ret_lo", "ret_hi", "nret_hi", "cens_lo", "cens_hi", "reach_hi"]),
-        (open_bounds, ["onret_hi", "ocens_lo", "ocens_hi", "oreach_hi"]),
+    for part, bounds in (
+        (closed, closed_bounds),
+        (per_user.filter(nw.col("last") <= as_of_ns - k_min), open_bounds),
     ):
-        for name in names_:  # one branch per bound (narwhals' unpivot leaves a DuckDB session)
-            long = part.select(nw.lit(name).alias("bound"), nw.col(name).alias("x"))
-            frames.append(_bucketed(long.filter(~nw.col("x").is_null()), loose))
-    got = collect_native(nw.concat(frames))
-    out: pd.DataFrame = pd.DataFrame({name: got[name].to_numpy() for name in got.columns})
+        # each silence once, crossed with a tiny table of bound numbers: one pass over the
+        # silences (a branch per bound would compute the window once per bound)
+        tiny = nw.concat(
+            [nf.head(1).select(nw.lit(i, dtype=nw.Int64).alias("bi")) for i in range(len(bounds))]
+        )
+        x: Any = nw.lit(None, dtype=nw.Int64)
+        for i, expr in reversed(list(enumerate(bounds.values()))):
+            x = nw.when(nw.col("bi") == i).then(expr).otherwise(x)
+        long = part.join(tiny, how="cross").select("bi", x.alias("x"))
+        counted = _bucketed(long.filter(~nw.col("x").is_null()), loose)
+        names_ = list(bounds)
+        frames.append((names_, counted))
+    got_parts = []
+    for names_, counted in frames:
+        got = collect_native(counted)
+        part_frame = pd.DataFrame({name: got[name].to_numpy() for name in got.columns})
+        part_frame["bound"] = np.asarray(names_, dtype=object)[part_frame.pop("bi").to_numpy()]
+        got_parts.append(part_frame)
+    out: pd.DataFrame = pd.concat(got_parts, ignore_index=True)
     return out
 
 
@@ -383,12 +399,12 @@ def _bucketed(long: Any, loose: Sequence[int]) -> Any:
     rem = x % NS_PER_DAY  # the floor modulo on every engine
     return (
         long.select(
-            nw.col("bound"),
+            nw.col("bi"),
             (x - rem).alias("bucket"),
             (rem == 0).alias("whole"),
             gt.alias("gt"),
             ge.alias("ge"),
         )
-        .group_by("bound", "bucket", "whole", "gt", "ge")
+        .group_by("bi", "bucket", "whole", "gt", "ge")
         .agg(nw.len().alias("n"))
     )

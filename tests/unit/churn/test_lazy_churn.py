@@ -170,14 +170,14 @@ def test_threshold_in_the_engine(logs: tuple[EventLog, Any], kwargs: dict[str, A
     assert got.definition == want.definition
     assert got.params == want.params
     assert got.as_of == want.as_of
-    # totals, the distinct day-gap lengths, then the silences' bounds per (bound, day)
-    assert len(sizes) == 3
+    # totals, the distinct day-gap lengths, then the closed and open silences' bounds per day
+    assert len(sizes) == 4
     assert sizes[0] == 1
     assert sizes[1] <= 60
     # rows per (bound, UTC day, whole day, loose grid values reached): not per silence
     span_days = 62 + pd.Timedelta(kwargs["horizon"]).days + 3
     loose = sum(1 for k in _grid_ns(kwargs.get("grid")) if k % DAY)
-    assert sizes[2] <= 10 * span_days * 2 * 2 * (loose + 2)
+    assert sizes[2] + sizes[3] <= 10 * span_days * 2 * 2 * (loose + 2)
     assert not lazy.users_read
 
 
@@ -308,7 +308,7 @@ def test_pyspark_churn_rate_threshold_features_in_spark(spark: Any) -> None:
     pd.testing.assert_frame_equal(res.curve, want.curve)
     pd.testing.assert_frame_equal(res.rules, want.rules)
     assert sizes[0] == 1
-    assert sizes[2] <= 10 * (50 + 7 + 3) * 2 * 2 * (2 + 2)  # per (bound, day), not per silence
+    assert sizes[2] + sizes[3] <= 10 * (50 + 7 + 3) * 2 * 2 * (2 + 2)  # per (bound, day)
     with rows_collected() as sizes:
         feats = churn_features(lazy, windows=["7D", "30D"])
     pd.testing.assert_frame_equal(feats, churn_features(full, windows=["7D", "30D"]))
