@@ -82,6 +82,10 @@ USER_METRICS = [
     "survival_frame (30D, terminal)",
     "survival_frame (30D, first_lapse)",
     "natural_churn_rate (week, 5W)",
+    "infer_inactivity_threshold (30D)",
+    "churn_rate (30D, week)",
+    "churn_features (7D, 30D)",
+    "early_warning (28D, 7D)",
 ]
 
 CHILD = r"""
@@ -120,6 +124,12 @@ METRICS = {
         log, "30D", kind="first_lapse", early_window=None
     ),
     "natural_churn_rate (week, 5W)": lambda log: ch.natural_churn_rate(log),
+    "infer_inactivity_threshold (30D)": lambda log: ch.infer_inactivity_threshold(
+        log, horizon="30D", rule="gap_percentile"
+    ),
+    "churn_rate (30D, week)": lambda log: ch.churn_rate(log, "30D", period="week"),
+    "churn_features (7D, 30D)": lambda log: ch.churn_features(log),
+    "early_warning (28D, 7D)": lambda log: ch.early_warning(log),
 }
 OWN = {  # the engine's own hand-written query: what an analyst writes for the same answer
     ("duckdb", "active_users (day)"): lambda path: __import__("duckdb").sql(

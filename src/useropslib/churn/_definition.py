@@ -22,14 +22,14 @@ from useropslib import plotting
 from useropslib._results import MetricResult
 from useropslib.churn._threshold import (
     RULES,
+    Curve,
     default_grid_days,
-    gap_percentile_days,
     plateau,
     return_curve,
     scaled_min_gaps,
 )
 from useropslib.events import EventLog, EventsLike, as_event_log
-from useropslib.events._query import EventSelector
+from useropslib.events._query import EventSelector, churn_engine_ready
 from useropslib.events._query import resolve_as_of as resolve_log_as_of
 from useropslib.events._time import NS_PER_DAY, local_ns, stamp
 from useropslib.exceptions import (
@@ -260,6 +260,76 @@ def _day_gaps(users: IntArray, ts: IntArray, tz: str) -> IntArray:
     step = np.diff(days)[same]
     out: IntArray = step[step > 0].astype(np.int64)
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Silences:
+    """What the threshold rules read of the activity: totals, return curves and day gaps.
+
+    Built from the sorted activity of an :class:`EventLog` (:func:`_memory_silences`) or from
+    reductions in a lazy log's engine (``useropslib.churn._lazychurn.engine_silences``).
+    """
+
+    as_of_ns: int
+    tz: str
+    n_rows: int
+    n_users: int
+    n_gaps: int
+    first: int
+    day_gaps: IntArray  # distinct gap lengths between activity days, sorted
+    day_gap_counts: IntArray  # how many gaps have each length
+    curve_of: Any  # callable: k (ns, int64 array) -> Curve
+
+    @property
+    def n_day_gaps(self) -> int:
+        """Number of gaps between a user's consecutive activity days."""
+        return int(self.day_gap_counts.sum())
+
+    def gap_percentile(self, q: float) -> float:
+        """Return the ``q``-th percentile (``method="higher"``) of the day gaps (NaN: none)."""
+        from useropslib.churn._lazychurn import gap_percentile_from_counts
+
+        return gap_percentile_from_counts(self.day_gaps, self.day_gap_counts, q)
+
+    def curves(self, k_ns: IntArray, extra_ns: int | None) -> tuple[Curve, Curve | None]:
+        """Return the return curve on ``k_ns`` and at ``extra_ns`` (None: not asked)."""
+        if extra_ns is None:
+            return self.curve_of(k_ns), None
+        both: Curve = self.curve_of(np.append(k_ns, np.int64(extra_ns)))
+        n = k_ns.size
+        grid = Curve(*(getattr(both, f.name)[:n] for f in dataclasses.fields(Curve)))
+        at = Curve(*(getattr(both, f.name)[n:] for f in dataclasses.fields(Curve)))
+        return grid, at
+
+
+def _memory_silences(
+    log: EventLog, names: Sequence[str] | None, as_of: DateLike | None, h_ns: int
+) -> Silences:
+    """Return the silences of an in-memory log's activity (one sort by user and time)."""
+    as_of_ns = resolve_as_of(log, as_of)
+    act = activity(log, names, as_of_ns)
+    users, ts = act.by_user()
+    same = users[1:] == users[:-1]
+    closed = np.diff(ts)[same]
+    closed_start = ts[:-1][same]
+    ends = np.flatnonzero(np.append(~same, True))
+    open_start = ts[ends]
+    lengths, counts = np.unique(_day_gaps(users, ts, log.tz), return_counts=True)
+
+    def curve_of(k: IntArray) -> Curve:
+        return return_curve(closed_start, closed, open_start, as_of_ns, h_ns, k)
+
+    return Silences(
+        as_of_ns=as_of_ns,
+        tz=log.tz,
+        n_rows=int(act.users.size),
+        n_users=int(ends.size),
+        n_gaps=int(closed.size),
+        first=int(ts.min()),
+        day_gaps=lengths.astype(np.int64),
+        day_gap_counts=counts.astype(np.int64),
+        curve_of=curve_of,
+    )
 
 
 def _horizon_text(h_ns: int) -> str:
@@ -535,7 +605,8 @@ def infer_inactivity_threshold(
     return_probability          p=0.05               3.0   True   False
     gap_percentile                q=95              30.0   True   False
     """
-    log = as_event_log(events)
+    lazy = events if churn_engine_ready(events) else None
+    log = None if lazy is not None else as_event_log(events)
     h_ns = window_ns(horizon, "horizon")
     user_grid = None if grid is None else _grid_days(grid)
     if (
@@ -567,20 +638,19 @@ def infer_inactivity_threshold(
     p = _check_share(return_probability, "return_probability", low=0, high=1, example="0.05")
     q = _check_share(gap_percentile, "gap_percentile", low=0, high=100, example="95")
     names = check_activity_names(activity_events)
-    as_of_ns = resolve_as_of(log, as_of)
-    act = activity(log, names, as_of_ns)
+    if lazy is not None:  # the reductions in the engine: totals, silences' bounds, day gaps
+        from useropslib.churn._lazychurn import engine_silences
 
-    users, ts = act.by_user()
-    same = users[1:] == users[:-1]
-    closed = np.diff(ts)[same]
-    closed_start = ts[:-1][same]
-    ends = np.flatnonzero(np.append(~same, True))
-    open_start = ts[ends]
-    n_users = int(ends.size)
-    span_ns = as_of_ns - int(ts.min())
+        sil = engine_silences(lazy, names, as_of, h_ns)
+    else:
+        assert log is not None
+        sil = _memory_silences(log, names, as_of, h_ns)
+    as_of_ns = sil.as_of_ns
+    n_users = sil.n_users
+    span_ns = as_of_ns - sil.first
     context = (
-        f"the log has {act.users.size:,} activity events from {n_users:,} users over "
-        f"{span_ns / NS_PER_DAY:.4g} days (first activity to as_of), {closed.size:,} gaps "
+        f"the log has {sil.n_rows:,} activity events from {n_users:,} users over "
+        f"{span_ns / NS_PER_DAY:.4g} days (first activity to as_of), {sil.n_gaps:,} gaps "
         "between activities"
     )
     shortest_ns = NS_PER_DAY if user_grid is None else round(float(user_grid[0]) * NS_PER_DAY)
@@ -598,7 +668,9 @@ def infer_inactivity_threshold(
 
     # silences are at most the span long: longer grid values count nothing (clipped, no overflow)
     k_ns = np.round(np.minimum(grid_days, (span_ns + 1) / NS_PER_DAY) * NS_PER_DAY).astype(np.int64)
-    counts = return_curve(closed_start, closed, open_start, as_of_ns, h_ns, k_ns)
+    gaps_size = sil.n_day_gaps
+    gp_k = sil.gap_percentile(q)
+    counts, at = sil.curves(k_ns, round(gp_k * NS_PER_DAY) if math.isfinite(gp_k) else None)
     decided = counts.decided
     rate = counts.rate
     usable = decided >= need
@@ -613,7 +685,7 @@ def infer_inactivity_threshold(
         raise InsufficientDataError(
             f"Too few silences to infer a threshold: at most {int(decided.max()):,} decided "
             f"silences at any grid value (need min_gaps={need}); {context} and "
-            f"{open_start.size:,} open silences up to as_of{beyond}. Hint: use a longer log, a "
+            f"{n_users:,} open silences up to as_of{beyond}. Hint: use a longer log, a "
             "shorter horizon, or a smaller min_gaps."
         )
     pos = np.flatnonzero(usable)
@@ -629,23 +701,13 @@ def infer_inactivity_threshold(
     below = usable & (rate < p)
     rp_found = bool(below.any())
     rp_k = float(grid_days[int(np.argmax(below))]) if rp_found else k_last
-    gaps = _day_gaps(users, ts, log.tz)
-    gp_k = gap_percentile_days(gaps, q)
-    gp_found = gaps.size >= need
+    gp_found = gaps_size >= need
     picks = np.array([float(grid_days[fit.index]), rp_k, gp_k])
     at_rate = np.full(3, np.nan)
     at_decided = np.zeros(3, dtype=np.int64)
     on_grid = np.searchsorted(grid_days, picks[:2])  # plateau and p-rule picks are grid values
     at_rate[:2], at_decided[:2] = rate[on_grid], decided[on_grid]
-    if math.isfinite(gp_k):  # the gap percentile need not be on the grid: read the curve there
-        at = return_curve(
-            closed_start,
-            closed,
-            open_start,
-            as_of_ns,
-            h_ns,
-            np.array([round(gp_k * NS_PER_DAY)], dtype=np.int64),
-        )
+    if at is not None:  # the gap percentile need not be on the grid: read the curve there
         at_rate[2], at_decided[2] = at.rate[0], at.decided[0]
     notes = [
         fit.why,
@@ -653,7 +715,7 @@ def infer_inactivity_threshold(
         if rp_found
         else f"the return rate stays at or above p={p:g} over the usable grid (up to "
         f"{k_last:g} days); {k_last:g} days is a lower bound",
-        "" if gp_found else f"only {gaps.size:,} gaps between activity days (need min_gaps={need})",
+        "" if gp_found else f"only {gaps_size:,} gaps between activity days (need min_gaps={need})",
     ]
     rules = pd.DataFrame(
         {
@@ -718,7 +780,7 @@ def infer_inactivity_threshold(
     }
     return InactivityThresholdResult(
         params=params,
-        as_of=stamp(as_of_ns, log.tz),
+        as_of=stamp(as_of_ns, sil.tz),
         definition=definition,
         threshold_days=k_star,
         return_rate=float(rules["return_rate"].iloc[chosen]),

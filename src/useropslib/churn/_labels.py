@@ -27,7 +27,7 @@ from useropslib.events import (
     period_codes,
     period_starts,
 )
-from useropslib.events._query import check_instant, warn_empty
+from useropslib.events._query import check_instant, churn_engine_ready, warn_empty
 from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -270,9 +270,19 @@ def churn_rate(
     2024-01-22 00:00:00+00:00                1        1         1.0      True
     2024-01-29 00:00:00+00:00                0        0         NaN     False
     """
-    log = as_event_log(events)
     d = as_definition(definition)
     p = parse_period(period)
+    if churn_engine_ready(events):  # one row per active spell from the engine (window LAG/LEAD)
+        from useropslib.churn._lazychurn import lazy_spells, no_activity_error
+        from useropslib.churn._lazyuser import lazy_as_of
+
+        lazy_as_of_ns = lazy_as_of(events, as_of)
+        assert lazy_as_of_ns is not None  # the engine route is taken for logs with rows only
+        start, end = lazy_spells(events, d.activity_events, lazy_as_of_ns, threshold_ns(d))
+        if start.size == 0:
+            raise no_activity_error(events, d.activity_events, lazy_as_of_ns)
+        return _rate_table(start, end, lazy_as_of_ns, p, tz=events.tz, week_start=events.week_start)
+    log = as_event_log(events)
     if log.n_events == 0:
         # a rate per period counts: an empty log has no period (the empty-data policy)
         warn_empty(
@@ -295,13 +305,24 @@ def churn_rate(
     thr = threshold_ns(d)
     users, ts = act.by_user()
     start, end = _spells(users, ts, thr)
+    return _rate_table(start, end, as_of_ns, p, tz=log.tz, week_start=log.week_start)
 
-    ws = log.week_start
+
+def _rate_table(
+    start: npt.NDArray[np.int64],
+    end: npt.NDArray[np.int64],
+    as_of_ns: int,
+    p: Period,
+    *,
+    tz: str,
+    week_start: int,
+) -> pd.DataFrame:
+    """Count the base and the churned of each period from the active spells (any order)."""
     bounds = period_codes(
-        np.array([int(ts.min()), as_of_ns], dtype=np.int64), p, tz=log.tz, week_start=ws
+        np.array([int(start.min()), as_of_ns], dtype=np.int64), p, tz=tz, week_start=week_start
     )
     codes = np.arange(int(bounds[0]), int(bounds[1]) + 2, dtype=np.int64)
-    edges_idx = period_starts(codes, p, tz=log.tz, week_start=ws)
+    edges_idx = period_starts(codes, p, tz=tz, week_start=week_start)
     edges = edges_idx.tz_convert("UTC").as_unit("ns").asi8
     s, e = edges[:-1], edges[1:]
 

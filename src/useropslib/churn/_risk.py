@@ -30,9 +30,10 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from useropslib import plotting
 from useropslib._checks import check_window
 from useropslib._results import MetricResult
+from useropslib.churn._lazychurn import lazy_early_warning, lazy_feature_table, warning_table
 from useropslib.churn._types import not_fitted
 from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log, period_codes
-from useropslib.events._query import EventSelector, warn_empty
+from useropslib.events._query import EventSelector, churn_engine_ready, warn_empty
 from useropslib.events._time import to_utc_ns
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -107,7 +108,7 @@ def _windows(windows: Sequence[WindowLike]) -> list[tuple[str, int]]:
     return out
 
 
-def _instant(log: EventLog, value: Any, name: str) -> int:
+def _instant(log: EventLog | LazyEventLog, value: Any, name: str) -> int:
     """Read a user-given instant as UTC ns, checked against the log's ``as_of`` and first event."""
     if value is None:
         if log.as_of_ns is None:
@@ -124,7 +125,7 @@ def _instant(log: EventLog, value: Any, name: str) -> int:
             "the log with a later as_of."
         )
     start = log.start
-    if start is not None and ns < int(log.timestamps_ns.min()):
+    if start is not None and ns < start.value:
         raise InvalidParameterError(
             f"{name}={value!r} is before the first event ({start}). Expected a time inside the "
             f"data. Hint: pass a {name} after {start}."
@@ -132,7 +133,7 @@ def _instant(log: EventLog, value: Any, name: str) -> int:
     return ns
 
 
-def _stamp(log: EventLog, ns: int) -> pd.Timestamp:
+def _stamp(log: EventLog | LazyEventLog, ns: int) -> pd.Timestamp:
     out: pd.Timestamp = pd.Timestamp(ns, unit="ns", tz="UTC").tz_convert(log.tz)
     return out
 
@@ -247,7 +248,7 @@ def churn_features(
     b               28.67          0                1        1.0    False
     """
     return _feature_table(
-        as_event_log(events),
+        events if churn_engine_ready(events) else as_event_log(events),
         cutoff=cutoff,
         windows=windows,
         horizon=horizon,
@@ -258,7 +259,7 @@ def churn_features(
 
 
 def _feature_table(
-    log: EventLog,
+    log: EventLog | LazyEventLog,
     *,
     cutoff: DateLike | None,
     windows: Sequence[WindowLike],
@@ -287,6 +288,17 @@ def _feature_table(
             f"as_of. Hint: use cutoff <= {latest}."
         )
     within_ns = None if active_within is None else _window_ns(active_within, "active_within")
+    if isinstance(log, LazyEventLog):  # per-user aggregates in the engine (one GROUP BY)
+        return lazy_feature_table(
+            log,
+            cut=cut,
+            spans=spans,
+            horizon_ns=horizon_ns,
+            within_ns=within_ns,
+            activity_events=activity_events,
+            active_within=active_within,
+            empty=empty,
+        )
 
     activity = _activity_mask(log, activity_events)
     users_all = log.user_codes
@@ -339,7 +351,7 @@ def _feature_table(
         vgrid = np.bincount(
             u[nz] * n_b + bucket[nz], weights=vals[nz], minlength=n_users * n_b
         ).reshape(n_users, n_b)
-        vcum = np.cumsum(vgrid, axis=1)
+        vcum = np.cumsum(vgrid.astype(np.float64), axis=1)  # float even with no value
 
     longest = max(w for _, w in spans)
     recent = age < longest
@@ -1180,7 +1192,7 @@ def early_warning(
     user_id
     a                    28             1      0.857              6.0
     """
-    log = as_event_log(events)
+    log = events if churn_engine_ready(events) else as_event_log(events)
     when = _instant(log, as_of, "as_of")
     base_ns = _window_ns(baseline, "baseline")
     recent_ns = _window_ns(recent, "recent")
@@ -1197,6 +1209,17 @@ def early_warning(
     if not isinstance(indicator, str):
         raise InvalidParameterError(
             f"indicator must be 'active_days' or an event name, got {indicator!r}."
+        )
+    if isinstance(log, LazyEventLog):  # per-user aggregates in the engine (one GROUP BY)
+        return lazy_early_warning(
+            log,
+            indicator=indicator,
+            when=when,
+            base_ns=base_ns,
+            recent_ns=recent_ns,
+            drop=drop,
+            min_baseline=min_baseline,
+            activity_events=activity_events,
         )
 
     n_users = len(log.users)
@@ -1230,27 +1253,16 @@ def early_warning(
         recent_count = np.bincount(u[in_recent], minlength=n_users)
         base_count = np.bincount(u[~in_recent], minlength=n_users)
 
-    exposure_ns = np.clip(recent_start - first, _DAY_NS, base_ns).astype(np.float64)
     judged = (base_count > 0) & (base_count >= min_baseline) & (first <= recent_start)
     codes = np.flatnonzero(judged)
-    base_days = exposure_ns[codes] / _DAY_NS
-    base_rate = base_count[codes] / base_days
-    recent_rate = recent_count[codes] / (recent_ns / _DAY_NS)
-    fall = 1.0 - recent_rate / base_rate
-    flagged = fall >= drop - 1e-12
-    order = np.flatnonzero(flagged)
-    order = order[np.lexsort((codes[order], -base_rate[order], -fall[order]))]
-    users = codes[order]
-    frame: pd.DataFrame = pd.DataFrame(
-        {
-            "baseline_count": base_count[users].astype(np.int64),
-            "recent_count": recent_count[users].astype(np.int64),
-            "baseline_days": base_days[order],
-            "baseline_per_day": base_rate[order],
-            "recent_per_day": recent_rate[order],
-            "drop_rate": fall[order],
-            "days_since_last": (when - last[users]) / _DAY_NS,
-        },
-        index=pd.Index(log.users[users], name="user_id"),
+    return warning_table(
+        log.users[codes],
+        first[codes],
+        last[codes],
+        base_count[codes],
+        recent_count[codes],
+        when=when,
+        base_ns=base_ns,
+        recent_ns=recent_ns,
+        drop=drop,
     )
-    return frame
