@@ -1,0 +1,84 @@
+"""Value tiers and lifecycle stages on a :class:`~useropslib.events.LazyEventLog`, in its engine.
+
+Each function here returns the per-user columns the in-memory route computes from the event
+rows, from one grouped query (:func:`useropslib.events._lazyseg.user_table`) that collects one
+row per user with an event at or before ``as_of``.  The public functions finish both routes
+with the same code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from useropslib.events import LazyEventLog
+from useropslib.events._lazyseg import Agg, event_filter, user_table
+from useropslib.events._query import EventSelector, named_events
+
+__all__ = ["lazy_stage_columns", "lazy_tier_columns", "named_raw"]
+
+_DAY_NS = 86_400 * 10**9
+
+
+def named_raw(lazy: LazyEventLog, value: Any, param: str) -> tuple[str, ...]:
+    """Raw names of the named events (unknown names warn, or raise when strict, as in memory)."""
+    names = named_events(value, param=param)
+    codes = EventSelector.parse(names, param=param).term_codes(lazy)  # type: ignore[arg-type]
+    return event_filter(lazy, codes)
+
+
+def lazy_tier_columns(
+    lazy: LazyEventLog,
+    as_of_ns: int,
+    *,
+    purchase_event: Any,
+    n_days: int,
+    referral_event: Any,
+) -> tuple[pd.Index, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64] | None]:
+    """Users, their last purchase (``MIN_NS``: none), active days and referrals (or None)."""
+    aggs = [Agg("buy", "max", named_raw(lazy, purchase_event, "purchase_event"))]
+    if referral_event is not None:
+        aggs.append(Agg("ref", "count", named_raw(lazy, referral_event, "referral_event")))
+    got = user_table(lazy, as_of_ns, aggs, as_of_ns=as_of_ns, days=[("days", 0, n_days)])
+    n_ref = got["ref"].to_numpy() if referral_event is not None else None
+    return got.index, got["buy"].to_numpy(), got["days"].to_numpy(), n_ref
+
+
+def lazy_stage_columns(
+    lazy: LazyEventLog,
+    as_of_ns: int,
+    *,
+    active_ns: int,
+    n_days: int | None,
+    activation_event: Any,
+    activity_events: Any,
+) -> tuple[pd.Index, dict[str, npt.NDArray[Any]]]:
+    """Return the per-user columns of the lifecycle rules, from the engine.
+
+    Users and their ``first``, ``last``, ``activated``, ``first_in``, ``prev_last`` times,
+    active days ``cur`` and ``prev`` (when ``n_days``) and ``last_act`` (when asked).
+
+    ``activated`` without ``activation_event`` is "an event 24 hours or more after the first",
+    which holds exactly when the last event is 24 hours or more after the first.
+    """
+    w0 = as_of_ns - active_ns
+    aggs = [Agg("first_in", "min", lo=w0 + 1), Agg("prev_last", "max", hi=w0)]
+    if activation_event is not None:
+        act = named_raw(lazy, activation_event, "activation_event")
+        aggs.append(Agg("n_act", "count", act))
+    if activity_events is not None:
+        names = named_raw(lazy, list(activity_events), "churn_definition.activity_events")
+        aggs.append(Agg("last_act", "max", names))
+    days = [] if n_days is None else [("cur", 0, n_days), ("prev", n_days, 2 * n_days)]
+    got = user_table(lazy, as_of_ns, aggs, as_of_ns=as_of_ns, days=days)
+    cols = {str(c): got[c].to_numpy() for c in got.columns}
+    if activation_event is None:
+        cols["activated"] = (cols["last"] - cols["first"]) >= _DAY_NS
+    else:
+        cols["activated"] = cols.pop("n_act") > 0
+    if activity_events is None:
+        cols["last_act"] = cols["last"].copy()
+    return got.index, cols
