@@ -18,7 +18,7 @@ from useropslib.events import LazyEventLog
 from useropslib.events._lazyseg import Agg, event_filter, user_table
 from useropslib.events._query import EventSelector, named_events
 
-__all__ = ["lazy_stage_columns", "lazy_tier_columns", "named_raw"]
+__all__ = ["interval_counts", "lazy_stage_columns", "lazy_tier_columns", "named_raw"]
 
 _DAY_NS = 86_400 * 10**9
 
@@ -82,3 +82,38 @@ def lazy_stage_columns(
     if activity_events is None:
         cols["last_act"] = cols["last"].copy()
     return got.index, cols
+
+
+def interval_counts(
+    lazy: LazyEventLog,
+    until_ns: int,
+    terms: list[tuple[tuple[str, ...], Any, int, int]],
+    *,
+    chunk: int = 256,
+) -> tuple[pd.Index, npt.NDArray[np.int64], list[npt.NDArray[np.int64]]]:
+    """Count, per user, the rows of each term ``(raw names, where, lo, hi)`` with lo <= t <= hi.
+
+    One ``GROUP BY`` user over the rows at or before ``until_ns`` per ``chunk`` terms (so a
+    membership over many periods stays a few queries of bounded width); each collects one row
+    per user with a row by then.
+
+    Returns
+    -------
+    users, first time, counts
+        The users (log order), their first row's time, and one count array per term.
+    """
+    blocks = [terms[i : i + chunk] for i in range(0, len(terms), chunk)] or [[]]
+    users: pd.Index | None = None
+    first = np.zeros(0, dtype=np.int64)
+    counts: list[npt.NDArray[np.int64]] = []
+    for block in blocks:
+        aggs = [
+            Agg(f"n{k}", "count", names, lo, hi, where)
+            for k, (names, where, lo, hi) in enumerate(block)
+        ]
+        got = user_table(lazy, until_ns, aggs)
+        if users is None:
+            users, first = got.index, got["first"].to_numpy()
+        counts += [got[f"n{k}"].to_numpy() for k in range(len(block))]
+    assert users is not None
+    return users, first, counts
