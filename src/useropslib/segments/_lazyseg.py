@@ -15,10 +15,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import LazyEventLog
-from useropslib.events._lazyseg import Agg, event_filter, user_table
+from useropslib.events._lazyseg import MIN_NS, Agg, event_filter, user_table
 from useropslib.events._query import EventSelector, named_events
 
-__all__ = ["interval_counts", "lazy_stage_columns", "lazy_tier_columns", "named_raw"]
+__all__ = [
+    "interval_counts",
+    "lazy_compare_columns",
+    "lazy_stage_columns",
+    "lazy_tier_columns",
+    "named_raw",
+]
 
 _DAY_NS = 86_400 * 10**9
 
@@ -117,3 +123,37 @@ def interval_counts(
         counts += [got[f"n{k}"].to_numpy() for k in range(len(block))]
     assert users is not None
     return users, first, counts
+
+
+def lazy_compare_columns(
+    lazy: LazyEventLog,
+    as_of_ns: int,
+    *,
+    conversion_event: Any,
+    conversion_lo: int | None,
+    arpu: bool,
+    arpu_lo: int | None,
+    activity_events: Any,
+) -> tuple[pd.Index, dict[str, npt.NDArray[Any]]]:
+    """Users with an event by ``as_of`` and the per-user outcomes :func:`compare_segments` tests.
+
+    ``conversion`` (a row of the conversion events at or after ``conversion_lo``), ``arpu``
+    (the value sum at or after ``arpu_lo``, missing = 0) and ``last_act`` (the last activity
+    event, or the first event when none) as asked, from one ``GROUP BY`` user.
+    """
+    aggs = []
+    if conversion_event is not None:
+        names = named_raw(lazy, conversion_event, "conversion_event")
+        aggs.append(Agg("conversion", "count", names, lo=conversion_lo))
+    if arpu:
+        aggs.append(Agg("arpu", "sum", lo=arpu_lo))
+    if activity_events is not None:
+        names = named_raw(lazy, list(activity_events), "churn_definition.activity_events")
+        aggs.append(Agg("last_act", "max", names))
+    got = user_table(lazy, as_of_ns, aggs)
+    cols: dict[str, npt.NDArray[Any]] = {str(c): got[c].to_numpy() for c in got.columns}
+    if activity_events is None:
+        cols["last_act"] = cols["last"]
+    else:
+        cols["last_act"] = np.where(cols["last_act"] == MIN_NS, cols["first"], cols["last_act"])
+    return got.index, cols
