@@ -168,6 +168,27 @@ def test_tiers_and_stages_by_hand_across_the_dst_change() -> None:
         )
 
 
+def test_stage_window_bounds_by_hand() -> None:
+    # active_within = 1 day before as_of: the window is (as_of - 1D, as_of], so the event at
+    # exactly as_of - 1D is the "event before" and x came back after a 1-day silence
+    df = pd.DataFrame(
+        {
+            "user_id": ["x", "x", "x", "y"],
+            "event": ["open"] * 4,
+            "timestamp": pd.to_datetime(
+                ["2024-03-01", "2024-03-10", "2024-03-11", "2024-03-11"], utc=True
+            ),
+        }
+    )
+    options = {"active_within": "1D", "dormant_after": "1D", "new_within": "1h"}
+    for engine in ENGINES:
+        lazy = LazyEventLog.scan(_native(df, engine), tz=TZ)
+        got = lifecycle_stages(lazy, **options)
+        assert got.table["stage"].tolist() == ["resurrected", "new"]
+        want = lifecycle_stages(EventLog.from_pandas(df, tz=TZ), **options)
+        pd.testing.assert_frame_equal(got.table, want.table)
+
+
 def test_value_tiers_with_kol_collects_the_rows(frame: pd.DataFrame) -> None:
     lazy, full = _logs(frame, "duckdb", properties=["vip"])
     with rows_collected() as sizes:
