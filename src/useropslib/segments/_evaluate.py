@@ -3,7 +3,8 @@
 Each node of the tree becomes one boolean array over the *universe* of users; groups combine the
 arrays with ``&``, ``|`` and ``~``.  Behavioural conditions select the matching events once (by
 event code, then by event-property filters), cut them at ``as_of`` and count them per user with
-``np.bincount``: no Python loop over users or events.
+``np.bincount``: no Python loop over users or events.  On a lazy log the same counts come from
+one ``GROUP BY`` user in the engine, and the tree is evaluated on that one-row-per-user table.
 """
 
 from __future__ import annotations
@@ -885,10 +886,11 @@ def members(
     ----------
     segment : Segment
         The segment (a condition tree).
-    events : EventLog, DataFrame or None
-        The event log; behavioural conditions count its events.  ``None`` is allowed when the
-        segment has no behavioural condition (then the universe is the users of ``tags`` and
-        ``users``).
+    events : EventLog, LazyEventLog, DataFrame or None
+        The event log; behavioural conditions count its events (on a ``LazyEventLog``, per
+        user in its engine: one row per user with an event by ``as_of`` is collected).
+        ``None`` is allowed when the segment has no behavioural condition (then the universe is
+        the users of ``tags`` and ``users``).
     tags : TagTable, optional
         Tags for :class:`~useropslib.models.TagRule` conditions, read at ``as_of`` when they have
         validity intervals.
