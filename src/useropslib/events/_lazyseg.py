@@ -28,7 +28,7 @@ from useropslib.events._engine import collect_native
 if TYPE_CHECKING:
     from useropslib.events._lazy import LazyEventLog
 
-__all__ = ["MAX_NS", "MIN_NS", "Agg", "event_filter", "user_table", "where_expression"]
+__all__ = ["MAX_NS", "MIN_NS", "UserAgg", "event_filter", "user_table", "where_expression"]
 
 MIN_NS = int(np.iinfo(np.int64).min)
 """The value of a ``max`` aggregate for a user without a matching row."""
@@ -39,7 +39,7 @@ _NEGATED = {"ne": "eq", "not_in": "in", "is_not_set": "is_set"}
 
 
 @dataclasses.dataclass(frozen=True)
-class Agg:
+class UserAgg:
     """One conditional per-user aggregate.
 
     Attributes
@@ -70,7 +70,7 @@ def event_filter(lazy: LazyEventLog, codes: Sequence[int]) -> tuple[str, ...]:
     return tuple(str(n) for n in lazy._raw_events.take(known))
 
 
-def _condition(agg: Agg) -> Any:
+def _condition(agg: UserAgg) -> Any:
     import narwhals.stable.v2 as nw
 
     t = nw.col("t")
@@ -95,7 +95,7 @@ def _condition(agg: Agg) -> Any:
 def user_table(
     lazy: LazyEventLog,
     until_ns: int,
-    aggs: Sequence[Agg] = (),
+    aggs: Sequence[UserAgg] = (),
     *,
     as_of_ns: int | None = None,
     days: Sequence[tuple[str, int, int]] = (),
@@ -108,7 +108,7 @@ def user_table(
         The log.
     until_ns : int
         Only rows at or before this instant (UTC ns) are read.
-    aggs : sequence of Agg
+    aggs : sequence of UserAgg
         The conditional aggregates (``count`` as int64; ``min``/``max`` as int64 with
         ``MAX_NS``/``MIN_NS`` for no row; ``sum`` as float64).
     as_of_ns : int, optional

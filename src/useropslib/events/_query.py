@@ -50,6 +50,7 @@ from useropslib.events._lazyfunnel import (
     FunnelCounts,
     engine_funnel,
 )
+from useropslib.events._lazyseg import UserAgg, event_filter, user_table, where_expression
 from useropslib.events._time import check_tz, period_codes, period_starts, stamp, to_utc_ns
 from useropslib.events._userindex import (
     UserIndex,
@@ -78,6 +79,7 @@ __all__ = [
     "FunnelAsk",
     "FunnelCounts",
     "Grain",
+    "UserAgg",
     "UserGroups",
     "UserIndex",
     "active_counts",
@@ -86,6 +88,7 @@ __all__ = [
     "check_instant",
     "engine_funnel",
     "event_codes",
+    "event_filter",
     "first_time_of",
     "has_user_index",
     "index_period_codes",
@@ -102,8 +105,10 @@ __all__ = [
     "set_strict_events",
     "strict_events",
     "user_index",
+    "user_table",
     "value_in",
     "warn_empty",
+    "where_expression",
     "window_intervals",
 ]
 

@@ -29,8 +29,14 @@ from useropslib.events import (
     period_codes,
     period_starts,
 )
-from useropslib.events._lazyseg import event_filter, where_expression
-from useropslib.events._query import check_instant, event_codes, resolve_as_of, warn_empty
+from useropslib.events._query import (
+    check_instant,
+    event_codes,
+    event_filter,
+    resolve_as_of,
+    warn_empty,
+    where_expression,
+)
 from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,

@@ -15,8 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from useropslib.events import LazyEventLog
-from useropslib.events._lazyseg import MIN_NS, Agg, event_filter, user_table
-from useropslib.events._query import EventSelector, named_events
+from useropslib.events._query import EventSelector, UserAgg, event_filter, named_events, user_table
 
 __all__ = [
     "interval_counts",
@@ -27,6 +26,7 @@ __all__ = [
 ]
 
 _DAY_NS = 86_400 * 10**9
+MIN_NS = int(np.iinfo(np.int64).min)  # a max() over no row (see user_table)
 
 
 def named_raw(lazy: LazyEventLog, value: Any, param: str) -> tuple[str, ...]:
@@ -45,9 +45,9 @@ def lazy_tier_columns(
     referral_event: Any,
 ) -> tuple[pd.Index, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64] | None]:
     """Users, their last purchase (``MIN_NS``: none), active days and referrals (or None)."""
-    aggs = [Agg("buy", "max", named_raw(lazy, purchase_event, "purchase_event"))]
+    aggs = [UserAgg("buy", "max", named_raw(lazy, purchase_event, "purchase_event"))]
     if referral_event is not None:
-        aggs.append(Agg("ref", "count", named_raw(lazy, referral_event, "referral_event")))
+        aggs.append(UserAgg("ref", "count", named_raw(lazy, referral_event, "referral_event")))
     got = user_table(lazy, as_of_ns, aggs, as_of_ns=as_of_ns, days=[("days", 0, n_days)])
     n_ref = got["ref"].to_numpy() if referral_event is not None else None
     return got.index, got["buy"].to_numpy(), got["days"].to_numpy(), n_ref
@@ -71,13 +71,13 @@ def lazy_stage_columns(
     which holds exactly when the last event is 24 hours or more after the first.
     """
     w0 = as_of_ns - active_ns
-    aggs = [Agg("first_in", "min", lo=w0 + 1), Agg("prev_last", "max", hi=w0)]
+    aggs = [UserAgg("first_in", "min", lo=w0 + 1), UserAgg("prev_last", "max", hi=w0)]
     if activation_event is not None:
         act = named_raw(lazy, activation_event, "activation_event")
-        aggs.append(Agg("n_act", "count", act))
+        aggs.append(UserAgg("n_act", "count", act))
     if activity_events is not None:
         names = named_raw(lazy, list(activity_events), "churn_definition.activity_events")
-        aggs.append(Agg("last_act", "max", names))
+        aggs.append(UserAgg("last_act", "max", names))
     days = [] if n_days is None else [("cur", 0, n_days), ("prev", n_days, 2 * n_days)]
     got = user_table(lazy, as_of_ns, aggs, as_of_ns=as_of_ns, days=days)
     cols = {str(c): got[c].to_numpy() for c in got.columns}
@@ -114,7 +114,7 @@ def interval_counts(
     counts: list[npt.NDArray[np.int64]] = []
     for block in blocks:
         aggs = [
-            Agg(f"n{k}", "count", names, lo, hi, where)
+            UserAgg(f"n{k}", "count", names, lo, hi, where)
             for k, (names, where, lo, hi) in enumerate(block)
         ]
         got = user_table(lazy, until_ns, aggs)
@@ -144,12 +144,12 @@ def lazy_compare_columns(
     aggs = []
     if conversion_event is not None:
         names = named_raw(lazy, conversion_event, "conversion_event")
-        aggs.append(Agg("conversion", "count", names, lo=conversion_lo))
+        aggs.append(UserAgg("conversion", "count", names, lo=conversion_lo))
     if arpu:
-        aggs.append(Agg("arpu", "sum", lo=arpu_lo))
+        aggs.append(UserAgg("arpu", "sum", lo=arpu_lo))
     if activity_events is not None:
         names = named_raw(lazy, list(activity_events), "churn_definition.activity_events")
-        aggs.append(Agg("last_act", "max", names))
+        aggs.append(UserAgg("last_act", "max", names))
     got = user_table(lazy, as_of_ns, aggs)
     cols: dict[str, npt.NDArray[Any]] = {str(c): got[c].to_numpy() for c in got.columns}
     if activity_events is None:
