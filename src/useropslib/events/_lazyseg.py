@@ -134,6 +134,8 @@ def user_table(
             flag = nw.lit(1, nw.Int64) if cond is None else cond.cast(nw.Int64)
             cols.append(flag.alias(col))
             fold.append(nw.col(col).sum())
+            # DuckDB sums integers as HUGEINT, collected as decimals (Python objects): cast back
+            fill.append(nw.col(col).cast(nw.Int64))
         elif agg.kind == "sum":
             value = nw.col("v").fill_null(0.0).fill_nan(0.0) if lazy.has_values else nw.lit(0.0)
             cols.append((value if cond is None else nw.when(cond).then(value)).alias(col))
@@ -167,7 +169,7 @@ def user_table(
             .agg(*[nw.col(f"d{j}").sum() for j in range(len(days))])
         )
         query = query.join(per_user, on="uid", how="left").with_columns(
-            *[nw.col(f"d{j}").fill_null(0) for j in range(len(days))]
+            *[nw.col(f"d{j}").fill_null(0).cast(nw.Int64) for j in range(len(days))]
         )
     got = collect_native(query.sort("uid"))
     data: dict[str, Any] = {"first": _int64(got["first"]), "last": _int64(got["last"])}

@@ -716,43 +716,55 @@ def _lazy_plan(lazy: LazyEventLog, cond: Condition, registry: dict[str, Segment]
 
 
 def _lazy_flags(
-    lazy: LazyEventLog, plan: _Plan, ends: list[int]
+    lazy: LazyEventLog, plan: _Plan, ends: list[int], *, width: int = 64
 ) -> tuple[pd.Index, npt.NDArray[np.int64], list[_Flags]]:
     """Every behaviour's flags as of each of ``ends``, from per-user counts in the engine.
+
+    The ends are taken in groups of about ``width`` counts, one grouped query each (every
+    query reads the rows by the last end, so each returns the same users); a group's counts
+    become flags at once, so only booleans are kept across groups.
 
     Returns the users with an event by the last end (log order), their first event's time, and
     per end the flags over the users present by then (``first <= end``).
     """
-    keys: dict[tuple[int, int, int], int] = {}
-    terms: list[tuple[tuple[str, ...], Any, int, int]] = []
-    layout: list[list[list[int]]] = []
+    layout: list[list[list[tuple[int, int]]]] = []
     for end in ends:  # a loop over periods and the tree's few behaviours
-        per: list[list[int]] = []
-        for k, (c, names, where) in enumerate(plan):
-            idx = []
-            for lo, hi in count_bounds(c, lazy.tz, end):
-                if lo > hi:
-                    idx.append(-1)
-                    continue
-                key = (k, lo, hi)
-                if key not in keys:
-                    keys[key] = len(terms)
-                    terms.append((names, where, lo, hi))
-                idx.append(keys[key])
-            per.append(idx)
-        layout.append(per)
-    users, first, counts = interval_counts(lazy, max(ends), terms)
+        layout.append([count_bounds(c, lazy.tz, end) for c, _, _ in plan])
+    groups: list[list[int]] = [[]]
+    n_terms = 0
+    for i, per in enumerate(layout):
+        size = sum(1 for bounds in per for lo, hi in bounds if lo <= hi)
+        if groups[-1] and n_terms + size > width:
+            groups.append([])
+            n_terms = 0
+        groups[-1].append(i)
+        n_terms += size
     none = np.zeros(1, dtype=np.int64)
+    no_event = {id(c): bool(behaviour_flags(c, [none] * 4)[0]) for c, _, _ in plan}
+    users: pd.Index = pd.Index([], dtype=object)
+    first = np.zeros(0, dtype=np.int64)
     out: list[_Flags] = []
-    for end, per in zip(ends, layout, strict=True):
-        present = first <= end
-        zeros = np.zeros(int(present.sum()), dtype=np.int64)
-        flags: _Flags = {}
-        for (c, _, _), idx in zip(plan, per, strict=True):
-            arrays = [zeros if i < 0 else counts[i][present] for i in idx]
-            no_event = bool(behaviour_flags(c, [none] * len(idx))[0])
-            flags[id(c)] = (behaviour_flags(c, arrays), no_event)
-        out.append(flags)
+    for group in groups:
+        keys: dict[tuple[int, int, int], int] = {}
+        terms: list[tuple[tuple[str, ...], Any, int, int]] = []
+        for i in group:
+            for k, (bounds, (_, names, where)) in enumerate(zip(layout[i], plan, strict=True)):
+                for lo, hi in bounds:
+                    if lo <= hi and (k, lo, hi) not in keys:
+                        keys[(k, lo, hi)] = len(terms)
+                        terms.append((names, where, lo, hi))
+        users, first, counts = interval_counts(lazy, max(ends), terms)
+        for i in group:
+            present = first <= ends[i]
+            zeros = np.zeros(int(present.sum()), dtype=np.int64)
+            flags: _Flags = {}
+            for k, (bounds, (c, _, _)) in enumerate(zip(layout[i], plan, strict=True)):
+                arrays = [
+                    counts[keys[(k, lo, hi)]][present] if lo <= hi else zeros for lo, hi in bounds
+                ]
+                flags[id(c)] = (behaviour_flags(c, arrays), no_event[id(c)])
+            out.append(flags)
+        del counts
     return users, first, out
 
 
