@@ -716,7 +716,7 @@ def _lazy_plan(lazy: LazyEventLog, cond: Condition, registry: dict[str, Segment]
 
 
 def _lazy_flags(
-    lazy: LazyEventLog, plan: _Plan, ends: list[int], *, width: int = 64
+    lazy: LazyEventLog, plan: _Plan, ends: list[int], *, width: int = 16
 ) -> tuple[pd.Index, npt.NDArray[np.int64], list[_Flags]]:
     """Every behaviour's flags as of each of ``ends``, from per-user counts in the engine.
 

@@ -333,8 +333,7 @@ def test_members_and_membership_in_the_engine(frame: pd.DataFrame, engine: str, 
     pd.testing.assert_frame_equal(res.table, want.table)
     pd.testing.assert_frame_equal(res.changes, want.changes)
     assert res.as_of == want.as_of
-    assert len(sizes) == 1
-    assert sizes[0] <= n_present
+    assert max(sizes) <= n_present  # every week from grouped queries of about 16 counts
 
 
 def test_membership_by_hour_splits_the_query(frame: pd.DataFrame) -> None:
@@ -528,5 +527,4 @@ def test_pyspark_segments_in_spark(spark: Any) -> None:
             res.table["size"].tolist()
             == membership(full, seg, period="week").table["size"].tolist()
         )
-        assert len(sizes) == 1
-        assert sizes[0] <= n
+        assert max(sizes) <= n
