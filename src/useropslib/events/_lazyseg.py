@@ -99,6 +99,7 @@ def user_table(
     *,
     as_of_ns: int | None = None,
     days: Sequence[tuple[str, int, int]] = (),
+    ids: bool = True,
 ) -> pd.DataFrame:
     """One row per user with a row at or before ``until_ns``: ``first``, ``last`` and ``aggs``.
 
@@ -115,6 +116,9 @@ def user_table(
         The instant 24-hour buckets count back from (bucket 0 is ``(as_of - 24h, as_of]``).
     days : sequence of (name, lo_day, hi_day)
         Distinct buckets ``lo_day <= b < hi_day`` per user, over every event.
+    ids : bool, default True
+        Collect the ids; False leaves them in the engine (the rows are still in id order, so a
+        second query over the same rows lines up with a first one that collected them).
 
     Returns
     -------
@@ -171,7 +175,8 @@ def user_table(
         query = query.join(per_user, on="uid", how="left").with_columns(
             *[nw.col(f"d{j}").fill_null(0).cast(nw.Int64) for j in range(len(days))]
         )
-    got = collect_native(query.sort("uid"))
+    query = query.sort("uid")
+    got = collect_native(query if ids else query.drop("uid"))
     data: dict[str, Any] = {"first": _int64(got["first"]), "last": _int64(got["last"])}
     for i, agg in enumerate(aggs):
         if agg.kind == "sum":
@@ -180,7 +185,8 @@ def user_table(
             data[agg.name] = _int64(got[f"a{i}"])
     for j, (name, _, _) in enumerate(days):
         data[name] = _int64(got[f"d{j}"])
-    out: pd.DataFrame = pd.DataFrame(data, index=pd.Index(got["uid"].to_numpy(), name="user_id"))
+    index = pd.Index(got["uid"].to_numpy() if ids else np.arange(len(got)), name="user_id")
+    out: pd.DataFrame = pd.DataFrame(data, index=index)
     return out
 
 

@@ -58,7 +58,7 @@ from useropslib.models import (
     TagRule,
     parse_period,
 )
-from useropslib.segments._lazyseg import interval_counts
+from useropslib.segments._lazyseg import interval_counts, same_rows
 from useropslib.segments._tags import TagTable
 
 __all__ = [
@@ -753,7 +753,11 @@ def _lazy_flags(
                     if lo <= hi and (k, lo, hi) not in keys:
                         keys[(k, lo, hi)] = len(terms)
                         terms.append((names, where, lo, hi))
-        users, first, counts = interval_counts(lazy, max(ends), terms)
+        got_users, got_first, counts = interval_counts(lazy, max(ends), terms, ids=not out)
+        if not out:  # the first group's query collects the ids, the later ones only counts
+            users, first = got_users, got_first
+        else:
+            same_rows(len(got_users), len(users))
         for i in group:
             present = first <= ends[i]
             zeros = np.zeros(int(present.sum()), dtype=np.int64)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from useropslib.events import LazyEventLog
 from useropslib.events._query import EventSelector, UserAgg, event_filter, named_events, user_table
+from useropslib.exceptions import UseropsError
 
 __all__ = [
     "interval_counts",
@@ -23,6 +24,7 @@ __all__ = [
     "lazy_stage_columns",
     "lazy_tier_columns",
     "named_raw",
+    "same_rows",
 ]
 
 _DAY_NS = 86_400 * 10**9
@@ -90,12 +92,23 @@ def lazy_stage_columns(
     return got.index, cols
 
 
+def same_rows(got: int, expected: int) -> None:
+    """Raise when two queries over the same rows returned different numbers of users."""
+    if got != expected:
+        raise UseropsError(
+            f"The table changed between two queries of one call: {got} users came back, "
+            f"{expected} before. Expected the rows that were scanned. Hint: scan the table "
+            "again after it changes, or scan a snapshot of it."
+        )
+
+
 def interval_counts(
     lazy: LazyEventLog,
     until_ns: int,
     terms: list[tuple[tuple[str, ...], Any, int, int]],
     *,
     chunk: int = 256,
+    ids: bool = True,
 ) -> tuple[pd.Index, npt.NDArray[np.int64], list[npt.NDArray[np.int64]]]:
     """Count, per user, the rows of each term ``(raw names, where, lo, hi)`` with lo <= t <= hi.
 
@@ -106,7 +119,8 @@ def interval_counts(
     Returns
     -------
     users, first time, counts
-        The users (log order), their first row's time, and one count array per term.
+        The users (log order; positions when ``ids`` is False: the ids are then not collected),
+        their first row's time, and one count array per term.
     """
     blocks = [terms[i : i + chunk] for i in range(0, len(terms), chunk)] or [[]]
     users: pd.Index | None = None
@@ -117,9 +131,11 @@ def interval_counts(
             UserAgg(f"n{k}", "count", names, lo, hi, where)
             for k, (names, where, lo, hi) in enumerate(block)
         ]
-        got = user_table(lazy, until_ns, aggs)
+        got = user_table(lazy, until_ns, aggs, ids=ids and users is None)  # the ids once
         if users is None:
             users, first = got.index, got["first"].to_numpy()
+        else:
+            same_rows(len(got), len(users))
         counts += [got[f"n{k}"].to_numpy() for k in range(len(block))]
     assert users is not None
     return users, first, counts

@@ -528,3 +528,12 @@ def test_pyspark_segments_in_spark(spark: Any) -> None:
             == membership(full, seg, period="week").table["size"].tolist()
         )
         assert max(sizes) <= n
+
+
+def test_a_table_changed_between_queries_raises() -> None:
+    from useropslib.exceptions import UseropsError
+    from useropslib.segments._lazyseg import same_rows
+
+    same_rows(3, 3)
+    with pytest.raises(UseropsError, match="table changed between two queries of one call: 2"):
+        same_rows(2, 3)
