@@ -542,7 +542,8 @@ def count_bounds(cond: BehaviourCondition, tz: str, as_of: int) -> list[tuple[in
     out = [(w_start, w_end)]
     if cond.behaviour == "performed":
         return out
-    out.append((_MIN_NS, w_start - 1))
+    # the count before W (started_again reads the time before the gap instead: left empty)
+    out.append((_MIN_NS, w_start - 1) if cond.behaviour != "started_again" else (1, 0))
     if cond.behaviour == "started_again":
         gap = cond.gap_length
         assert gap is not None
