@@ -6,6 +6,7 @@ Usage::
     python benchmarks/lazy.py --size 10M --burst 8  # denser: 8 events per visit
     python benchmarks/lazy.py --size 20k --smoke    # a few seconds
     python benchmarks/lazy.py --size 10M --users    # per-user churn answers, own query too
+    python benchmarks/lazy.py --size 10M --segments # segment answers (tiers, stages, trees)
 
 The synthetic log has about 10 events per user over 180 days, nearly all on different days, so a
 roll-up to user-days is barely smaller than the log.  Product logs usually have many events per
@@ -88,11 +89,35 @@ USER_METRICS = [
     "early_warning (28D, 7D)",
 ]
 
+# segment answers (#15): per-user aggregates in the engine on a lazy log
+SEGMENT_METRICS = [
+    "value_tiers (referrals)",
+    "lifecycle_stages (30D churn)",
+    "members (mixed tree)",
+    "membership (week, mixed tree)",
+    "compare_segments (size, conversion, arpu, churn)",
+]
+
 CHILD = r"""
 import json, sys, time
 import pandas as pd
 from useropslib import churn as ch
 from useropslib import metrics as m
+from useropslib import segments as sg
+from useropslib import models as md
+def tree():
+    return md.Segment(name="mixed", condition=md.AnyOf(conditions=(
+        md.AllOf(conditions=(
+            md.PropertyCondition(property="plan", op="eq", value="pro"),
+            md.BehaviourCondition(event="purchase", window="30D"))),
+        md.BehaviourCondition(event="app_open", behaviour="started_again", window="7D"),
+        md.BehaviourCondition(event="like", behaviour="stopped", window="14D", times=3),
+    )))
+def plans():
+    return pd.DataFrame({"user_id": [f"u{i:06d}" for i in range(0, 1_000_000, 7)], "plan": "pro"})
+def groups():
+    ids = [f"u{i:06d}" for i in range(1_000_000)]
+    return {"a": ids[::3], "b": ids[::5]}
 from useropslib.events import read_events, scan_events
 METRICS = {
     "active_users (day)": lambda log: m.active_users(log),
@@ -130,6 +155,22 @@ METRICS = {
     "churn_rate (30D, week)": lambda log: ch.churn_rate(log, "30D", period="week"),
     "churn_features (7D, 30D)": lambda log: ch.churn_features(log),
     "early_warning (28D, 7D)": lambda log: ch.early_warning(log),
+    "value_tiers (referrals)": lambda log: sg.value_tiers(
+        log, referral_event="share", min_referrals=2
+    ).table.sort_index(),
+    "lifecycle_stages (30D churn)": lambda log: sg.lifecycle_stages(
+        log, churn_definition=md.ChurnDefinition(threshold="30D")
+    ).table.sort_index(),
+    "members (mixed tree)": lambda log: pd.Series(
+        sorted(sg.members(log, tree(), users=plans()))
+    ).to_frame(),
+    "membership (week, mixed tree)": lambda log: sg.membership(
+        log, tree(), users=plans(), period="week"
+    ).table,
+    "compare_segments (size, conversion, arpu, churn)": lambda log: sg.compare_segments(
+        log, groups(), metrics=["size", "conversion", "arpu", "churn_rate"],
+        conversion_event="purchase",
+    ).table,
 }
 OWN = {  # the engine's own hand-written query: what an analyst writes for the same answer
     ("duckdb", "active_users (day)"): lambda path: __import__("duckdb").sql(
@@ -681,12 +722,19 @@ def main() -> None:
         action="store_true",
         help="the per-user churn answers instead, with the engine's own query for churn_labels",
     )
+    ap.add_argument(
+        "--segments", action="store_true", help="the segment answers instead (no own query)"
+    )
     args = ap.parse_args()
     n = h.parse_size(args.size)
     path = h.ensure_cached(n, 0, args.cache_dir, lambda s: print(s, file=sys.stderr))
     if args.burst > 1:
         path = burst_path(n, args.burst, args.cache_dir)
     metrics = METRICS[:1] if args.smoke else (args.metrics or METRICS)
+    if args.segments:
+        chosen = [m for m in SEGMENT_METRICS if not args.only or any(o in m for o in args.only)]
+        users(path, args.engines, chosen[:1] if args.smoke else chosen)
+        return
     if args.users:
         chosen = [m for m in USER_METRICS if not args.only or any(o in m for o in args.only)]
         users(path, args.engines, chosen[:1] if args.smoke else chosen)

@@ -68,6 +68,7 @@ from useropslib.events._lazymoney import (
     numeric_property,
     revenue_cells,
 )
+from useropslib.events._lazyseg import UserAgg, event_filter, user_table, where_expression
 from useropslib.events._lazystate import (
     RATE_PAIRS,
     StatusCounts,
@@ -106,6 +107,7 @@ __all__ = [
     "Grain",
     "MoneyCells",
     "StatusCounts",
+    "UserAgg",
     "UserGroups",
     "UserIndex",
     "active_counts",
@@ -120,6 +122,7 @@ __all__ = [
     "engine_rows_until",
     "engine_spells",
     "event_codes",
+    "event_filter",
     "feature_aggregates",
     "first_day",
     "first_time_of",
@@ -145,9 +148,11 @@ __all__ = [
     "status_counts",
     "strict_events",
     "user_index",
+    "user_table",
     "value_in",
     "warn_empty",
     "warning_aggregates",
+    "where_expression",
     "window_intervals",
 ]
 

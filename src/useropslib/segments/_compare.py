@@ -14,12 +14,13 @@ import pandas as pd
 
 from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib.events import EventLog, EventsLike, as_event_log
+from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log
 from useropslib.events._time import stamp
 from useropslib.exceptions import InsufficientDataWarning, InvalidParameterError, did_you_mean
 from useropslib.metrics import funnel, retention
 from useropslib.models import ChurnDefinition, DateLike, Period
 from useropslib.models._types import window_ns
+from useropslib.segments._lazyseg import lazy_compare_columns
 from useropslib.segments._rfm import event_mask, resolve_as_of
 
 __all__ = ["COMPARISON_METRICS", "SegmentComparison", "compare_segments"]
@@ -129,7 +130,7 @@ class SegmentComparison(MetricResult):
         )
 
 
-def _members(log: EventLog, name: str, ids: Any) -> pd.Index:
+def _members(log: EventLog | LazyEventLog, name: str, ids: Any) -> pd.Index:
     if isinstance(ids, pd.Series) and pd.api.types.is_bool_dtype(ids.dtype):
         ids = ids.index[ids.to_numpy()]
     if isinstance(ids, str) or not isinstance(ids, Collection | pd.Index | np.ndarray):
@@ -261,7 +262,11 @@ def compare_segments(
     vip        2    1
     new        1    2
     """
-    log = as_event_log(events)
+    # a lazy log answers from one GROUP BY user in the engine (retention and a conversion
+    # funnel from their own lazy routes); an empty one is collected (nothing to read)
+    lazy = isinstance(events, LazyEventLog) and events.n_events > 0
+    log = events if lazy and isinstance(events, LazyEventLog) else as_event_log(events)
+    has_values = log.has_values if isinstance(log, LazyEventLog) else log.values is not None
     as_of_ns, shown_as_of = resolve_as_of(log, as_of)
     if not isinstance(segments, Mapping) or not segments:
         raise InvalidParameterError(
@@ -278,7 +283,7 @@ def compare_segments(
         chosen = ["size", "retention", "churn_rate"]
         if conversion_event is not None or steps is not None:
             chosen.insert(2, "conversion")
-        if log.values is not None:
+        if has_values:
             chosen.insert(-1, "arpu")
     else:
         chosen = [metrics] if isinstance(metrics, str) else list(metrics)
@@ -295,7 +300,7 @@ def compare_segments(
             "Hint: conversion_event='purchase', or conversion_steps=['signup', 'purchase'] "
             "for conversion through a funnel."
         )
-    if "arpu" in chosen and log.values is None:
+    if "arpu" in chosen and not has_values:
         raise InvalidParameterError(
             "metric 'arpu' needs a log with values, but this log has none. Hint: build the log "
             "with value_col=... or drop 'arpu' from metrics."
@@ -316,44 +321,42 @@ def compare_segments(
             f"Invalid churn_definition={churn_definition!r}. Expected a ChurnDefinition."
         )
 
-    in_time = log.timestamps_ns <= as_of_ns
-    n_all = len(log.users)
-    present = np.zeros(n_all, dtype=bool)
-    present[log.user_codes[in_time]] = True
-    # per-user outcomes over all user codes
+    conversion_lo = None
+    if conversion_within is not None:
+        conversion_lo = as_of_ns - window_ns(conversion_within, "conversion_within") + 1
+    arpu_lo = None
+    if arpu_within is not None:
+        arpu_lo = as_of_ns - window_ns(arpu_within, "arpu_within") + 1
+    # per-user outcomes over the users with an event at or before as_of (log order)
     outcome: dict[str, npt.NDArray[Any]] = {}
+    converted = None
     if "conversion" in chosen and steps is not None:
-        outcome["conversion_rate"] = _funnel_conversion(
-            log, steps, conversion_window, conversion_within, as_of_ns
+        converted = _funnel_conversion(log, steps, conversion_window, conversion_within, as_of_ns)
+    if isinstance(log, LazyEventLog):
+        present_ids, cols = lazy_compare_columns(
+            log,
+            as_of_ns,
+            conversion_event=conversion_event if "conversion" in chosen else None,
+            conversion_lo=conversion_lo,
+            arpu="arpu" in chosen,
+            arpu_lo=arpu_lo,
+            activity_events=churn_definition.activity_events,
         )
-    elif "conversion" in chosen:
-        cmask = in_time & event_mask(log, conversion_event, "conversion_event")
-        if conversion_within is not None:
-            cmask &= log.timestamps_ns > as_of_ns - window_ns(
-                conversion_within, "conversion_within"
-            )
-        conv = np.zeros(n_all, dtype=bool)
-        conv[log.user_codes[cmask]] = True
-        outcome["conversion_rate"] = conv
-    if "arpu" in chosen:
-        vmask = in_time.copy()
-        if arpu_within is not None:
-            vmask &= log.timestamps_ns > as_of_ns - window_ns(arpu_within, "arpu_within")
-        vals = np.nan_to_num(np.asarray(log.values, dtype=np.float64)[vmask])
-        outcome["arpu"] = np.bincount(log.user_codes[vmask], weights=vals, minlength=n_all)
+        if "conversion" in chosen and steps is None:
+            outcome["conversion_rate"] = cols["conversion"] > 0
+        if "arpu" in chosen:
+            outcome["arpu"] = cols["arpu"]
+        last = cols["last_act"]
+    else:
+        present_ids, outcome, last = _outcomes(
+            log, chosen, as_of_ns, conversion_event, conversion_lo, arpu_lo, churn_definition
+        )
+    if converted is not None:
+        outcome["conversion_rate"] = np.asarray(present_ids.isin(converted), dtype=bool)
     if "churn_rate" in chosen:
-        amask = in_time
-        if churn_definition.activity_events is not None:
-            amask = in_time & event_mask(
-                log, list(churn_definition.activity_events), "churn_definition.activity_events"
-            )
-        last = np.full(n_all, _MIN, dtype=np.int64)
-        np.maximum.at(last, log.user_codes[amask], log.timestamps_ns[amask])
-        first = np.full(n_all, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, log.user_codes[in_time], log.timestamps_ns[in_time])
-        last = np.where(last == _MIN, first, last)
         thr = int(pd.Timedelta(churn_definition.threshold).value)
-        outcome["churn_rate"] = present & ((as_of_ns - np.where(present, last, as_of_ns)) >= thr)
+        outcome["churn_rate"] = (as_of_ns - last) >= thr
+    outcome = {k: outcome[k] for k in ("conversion_rate", "arpu", "churn_rate") if k in outcome}
 
     names = list(segments)
     member_ids = {name: _members(log, name, segments[name]) for name in names}
@@ -363,11 +366,8 @@ def compare_segments(
     for i, name in enumerate(names):
         ids = member_ids[name]
         matrix[i, union.get_indexer(ids)] = 1
-        codes = log.users.get_indexer(ids)
-        member = np.zeros(n_all, dtype=bool)
-        member[codes[codes >= 0]] = True
-        seg = member & present
-        rest = ~member & present
+        seg = np.asarray(present_ids.isin(ids), dtype=bool)
+        rest = ~seg
         n_seg = int(seg.sum())
         row: dict[str, Any] = {"segment": name, "size": len(ids), "n_users": n_seg}
         if n_seg == 0:
@@ -412,6 +412,49 @@ def compare_segments(
     return SegmentComparison(params=params, as_of=shown_as_of, table=table, overlap=overlap)
 
 
+def _outcomes(
+    log: EventLog,
+    chosen: list[str],
+    as_of_ns: int,
+    conversion_event: Any,
+    conversion_lo: int | None,
+    arpu_lo: int | None,
+    churn_definition: ChurnDefinition,
+) -> tuple[pd.Index, dict[str, npt.NDArray[Any]], npt.NDArray[np.int64]]:
+    """Users with an event by ``as_of``, their event conversion and ARPU, and last activity."""
+    in_time = log.timestamps_ns <= as_of_ns
+    n_all = len(log.users)
+    present = np.zeros(n_all, dtype=bool)
+    present[log.user_codes[in_time]] = True
+    c = np.flatnonzero(present)
+    outcome: dict[str, npt.NDArray[Any]] = {}
+    if "conversion" in chosen and conversion_event is not None:
+        cmask = in_time & event_mask(log, conversion_event, "conversion_event")
+        if conversion_lo is not None:
+            cmask &= log.timestamps_ns >= conversion_lo
+        conv = np.zeros(n_all, dtype=bool)
+        conv[log.user_codes[cmask]] = True
+        outcome["conversion_rate"] = conv[c]
+    if "arpu" in chosen:
+        vmask = in_time.copy()
+        if arpu_lo is not None:
+            vmask &= log.timestamps_ns >= arpu_lo
+        vals = np.nan_to_num(np.asarray(log.values, dtype=np.float64)[vmask])
+        arpu = np.bincount(log.user_codes[vmask], weights=vals, minlength=n_all)
+        outcome["arpu"] = arpu[c]
+    amask = in_time
+    if "churn_rate" in chosen and churn_definition.activity_events is not None:
+        amask = in_time & event_mask(
+            log, list(churn_definition.activity_events), "churn_definition.activity_events"
+        )
+    last = np.full(n_all, _MIN, dtype=np.int64)
+    np.maximum.at(last, log.user_codes[amask], log.timestamps_ns[amask])
+    first = np.full(n_all, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, log.user_codes[in_time], log.timestamps_ns[in_time])
+    last = np.where(last == _MIN, first, last)
+    return log.users.take(c), outcome, last[c]
+
+
 def _conversion_steps(event: Any, steps: Any, window: Any) -> list[Any] | None:
     """Check the conversion arguments; return the funnel steps (None for the event version)."""
     if steps is None:
@@ -446,9 +489,9 @@ def _conversion_steps(event: Any, steps: Any, window: Any) -> list[Any] | None:
 
 
 def _funnel_conversion(
-    log: EventLog, steps: list[Any], window: Any, within: Any, as_of_ns: int
-) -> npt.NDArray[np.bool_]:
-    """Per user code: reached the last step of the funnel by ``as_of``."""
+    log: EventLog | LazyEventLog, steps: list[Any], window: Any, within: Any, as_of_ns: int
+) -> pd.Index:
+    """Return the users who reached the last step of the funnel by ``as_of``."""
     start = None
     if within is not None:
         # the event version keeps events with time > as_of - within: the same bound here
@@ -473,14 +516,12 @@ def _funnel_conversion(
             InsufficientDataWarning,
             stacklevel=3,
         )
-    converted = np.zeros(len(log.users), dtype=bool)
-    codes = log.users.get_indexer(pd.Index(per_user["user_id"]))
-    converted[codes[per_user["converted"].to_numpy(dtype=bool)]] = True
-    return converted
+    done: pd.Index = pd.Index(per_user["user_id"])[per_user["converted"].to_numpy(dtype=bool)]
+    return done
 
 
 def _retention_row(
-    log: EventLog, ids: pd.Index, n_seg: int, as_of_ns: int, period: Any, k: int
+    log: EventLog | LazyEventLog, ids: pd.Index, n_seg: int, as_of_ns: int, period: Any, k: int
 ) -> dict[str, float]:
     nan = float("nan")
     if n_seg == 0:

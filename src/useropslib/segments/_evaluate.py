@@ -3,7 +3,8 @@
 Each node of the tree becomes one boolean array over the *universe* of users; groups combine the
 arrays with ``&``, ``|`` and ``~``.  Behavioural conditions select the matching events once (by
 event code, then by event-property filters), cut them at ``as_of`` and count them per user with
-``np.bincount``: no Python loop over users or events.
+``np.bincount``: no Python loop over users or events.  On a lazy log the same counts come from
+one ``GROUP BY`` user in the engine, and the tree is evaluated on that one-row-per-user table.
 """
 
 from __future__ import annotations
@@ -20,8 +21,22 @@ import pandas as pd
 
 from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib.events import EventLog, EventsLike, as_event_log, period_codes
-from useropslib.events._query import check_instant, event_codes, resolve_as_of, warn_empty
+from useropslib.events import (
+    EventLog,
+    EventsLike,
+    LazyEventLog,
+    as_event_log,
+    period_codes,
+    period_starts,
+)
+from useropslib.events._query import (
+    check_instant,
+    event_codes,
+    event_filter,
+    resolve_as_of,
+    warn_empty,
+    where_expression,
+)
 from useropslib.events._time import stamp
 from useropslib.exceptions import (
     InsufficientDataError,
@@ -43,6 +58,7 @@ from useropslib.models import (
     TagRule,
     parse_period,
 )
+from useropslib.segments._lazyseg import interval_counts, same_rows
 from useropslib.segments._tags import TagTable
 
 __all__ = [
@@ -218,6 +234,9 @@ class _Context:
     stack: list[str]
     cache: dict[str, npt.NDArray[np.bool_]] = dataclasses.field(default_factory=dict)
     tag_pos: npt.NDArray[np.int64] | None = None
+    # a lazy log: each behaviour's flags over the log's part of the universe, and its value for
+    # a user without events (keyed by id(condition))
+    flags: dict[int, tuple[npt.NDArray[np.bool_], bool]] | None = None
 
     @property
     def n(self) -> int:
@@ -278,7 +297,7 @@ def _users_frame(users: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.In
     return users, ids
 
 
-def _resolve_as_of(log: EventLog | None, as_of: Any) -> int | None:
+def _resolve_as_of(log: EventLog | LazyEventLog | None, as_of: Any) -> int | None:
     """Return the query layer's as_of in ns: given or the log's (tag-only: naive read as UTC)."""
     if log is None:
         return check_instant(as_of, tz="UTC", name="as_of")
@@ -300,6 +319,8 @@ def _context(
     users: pd.DataFrame | None,
     registry: dict[str, Segment],
     root: str,
+    present: pd.Index | None = None,
+    flags: dict[int, tuple[npt.NDArray[np.bool_], bool]] | None = None,
 ) -> _Context:
     if tags is not None and not isinstance(tags, TagTable):
         raise InvalidParameterError(
@@ -307,7 +328,10 @@ def _context(
             "TagTable.from_pairs, from_properties or from_mapping"
         )
     frame, frame_ids = _users_frame(users)
-    if log is None:
+    if present is not None:  # a lazy log's users with an event by as_of, in log order
+        log_codes = np.arange(len(present), dtype=np.int64)
+        ids = present
+    elif log is None:
         log_codes = np.empty(0, dtype=np.int64)
         ids = pd.Index([], dtype=object)
     else:
@@ -337,6 +361,7 @@ def _context(
         users_pos=users_pos,
         registry=registry,
         stack=[root],
+        flags=flags,
     )
 
 
@@ -438,6 +463,11 @@ def _compare(counts: npt.NDArray[np.int64], cond: BehaviourCondition) -> npt.NDA
 
 
 def _behaviour(cond: BehaviourCondition, ctx: _Context) -> npt.NDArray[np.bool_]:
+    if ctx.flags is not None:  # counted in a lazy log's engine
+        on_log, no_event = ctx.flags[id(cond)]
+        spread = np.full(ctx.n, no_event, dtype=bool)
+        spread[: len(on_log)] = on_log
+        return spread
     log = ctx.log
     if log is None:
         raise InvalidParameterError(
@@ -481,39 +511,62 @@ def _behaviour_by_code(
         idx, t = idx[ok], t[ok]
     u = log.user_codes[idx]
     n_vocab = len(log.users) + 1  # + a user without events
+    counts = []
+    for lo, hi in count_bounds(cond, log.tz, as_of):  # the few intervals, each vectorised
+        if lo > hi:
+            counts.append(np.zeros(n_vocab, dtype=np.int64))
+            continue
+        sel = u[(t >= lo) & (t <= hi)]
+        counts.append(np.bincount(sel, minlength=n_vocab).astype(np.int64, copy=False))
+    return behaviour_flags(cond, counts)
 
-    def count(mask: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.int64]:
-        sel = u if mask is None else u[mask]
-        return np.bincount(sel, minlength=n_vocab).astype(np.int64, copy=False)
 
-    # window W = (lo, hi] for a rolling window, [start, end) for fixed dates, cut at as_of
+def count_bounds(cond: BehaviourCondition, tz: str, as_of: int) -> list[tuple[int, int]]:
+    """Return the inclusive time bounds ``(lo, hi)`` of the counts a behaviour compares.
+
+    Each is an interval of UTC ns within ``(-inf, as_of]`` (``lo > hi``: empty): the window
+    W, then for ``first_time`` / ``stopped`` the time before W, then for ``started_again`` the
+    time before the gap and the gap.  A rolling window is the instants ``(as_of - window,
+    as_of]``; fixed dates are ``[start, end)``, cut at ``as_of``.
+    """
     if cond.window is not None:
         w_start = as_of - _ns(cond.window) + 1  # first instant inside W
-        in_w: npt.NDArray[np.bool_] | None = t >= w_start
+        w_end = as_of
     elif cond.start is not None or cond.end is not None:
-        start_ns = check_instant(cond.start, tz=log.tz, name="start")
-        end_ns = check_instant(cond.end, tz=log.tz, name="end")
+        start_ns = check_instant(cond.start, tz=tz, name="start")
+        end_ns = check_instant(cond.end, tz=tz, name="end")
         w_start = _MIN_NS if start_ns is None else start_ns
-        w_end = _MAX_NS if end_ns is None else end_ns
-        in_w = (t >= w_start) & (t < w_end)
+        w_end = as_of if end_ns is None else min(end_ns - 1, as_of)
     else:
-        w_start = _MIN_NS
-        in_w = None
-    n_w = count(in_w)
+        w_start, w_end = _MIN_NS, as_of
+    out = [(w_start, w_end)]
+    if cond.behaviour == "performed":
+        return out
+    # the count before W (started_again reads the time before the gap instead: left empty)
+    out.append((_MIN_NS, w_start - 1) if cond.behaviour != "started_again" else (1, 0))
+    if cond.behaviour == "started_again":
+        gap = cond.gap_length
+        assert gap is not None
+        g_start = w_start - _ns(gap)
+        out += [(_MIN_NS, g_start - 1), (g_start, w_start - 1)]
+    return [(max(lo, _MIN_NS), hi) for lo, hi in out]  # a bound before 1677 is no bound
+
+
+def behaviour_flags(
+    cond: BehaviourCondition, counts: list[npt.NDArray[np.int64]]
+) -> npt.NDArray[np.bool_]:
+    """Apply a behaviour to its counts over :func:`count_bounds` (one array per interval)."""
+    n_w = counts[0]
     out: npt.NDArray[np.bool_]
     if cond.behaviour == "performed":
         return _compare(n_w, cond)
-    n_before = count(t < w_start)
+    n_before = counts[1]
     if cond.behaviour == "first_time":
         out = (n_before == 0) & (n_w >= 1) & _compare(n_w, cond)
     elif cond.behaviour == "stopped":
         out = _compare(n_before, cond) & (n_w == 0)
     else:  # started_again
-        gap = cond.gap_length
-        assert gap is not None
-        g_start = w_start - _ns(gap)
-        n_prior = count(t < g_start)
-        n_gap = count((t >= g_start) & (t < w_start))
+        n_prior, n_gap = counts[2], counts[3]
         out = (n_prior >= 1) & (n_gap == 0) & (n_w >= 1) & _compare(n_w, cond)
     return out
 
@@ -620,6 +673,145 @@ def _visit(cond: Condition, ctx: _Context) -> npt.NDArray[np.bool_]:
 
 
 # --------------------------------------------------------------------------------------------------
+# lazy logs: the behaviour counts in the engine, the tree on the one-row-per-user table
+
+_Plan = list[tuple[BehaviourCondition, tuple[str, ...], Any]]
+_Flags = dict[int, tuple[npt.NDArray[np.bool_], bool]]
+
+
+def _behaviours(
+    cond: Condition, registry: dict[str, Segment], seen: set[str], out: list[BehaviourCondition]
+) -> None:
+    """Append the behavioural conditions of a tree (and of the segments it refers to)."""
+    if isinstance(cond, (AllOf, AnyOf, NoneOf)):
+        for c in cond.conditions:
+            _behaviours(c, registry, seen, out)
+    elif isinstance(cond, BehaviourCondition):
+        if all(c is not cond for c in out):
+            out.append(cond)
+    elif isinstance(cond, SegmentRef) and cond.segment in registry and cond.segment not in seen:
+        seen.add(cond.segment)  # a loop is reported by the evaluation itself
+        _behaviours(registry[cond.segment].condition, registry, seen, out)
+
+
+def _lazy_plan(lazy: LazyEventLog, cond: Condition, registry: dict[str, Segment]) -> _Plan | None:
+    """Each behaviour's raw event names and event-property filter, or None to collect instead.
+
+    None when a filter has no engine form with the in-memory semantics (see
+    :func:`~useropslib.events._lazyseg.where_expression`).  Unknown event names warn (or
+    raise, when strict) here, as in memory.
+    """
+    conds: list[BehaviourCondition] = []
+    _behaviours(cond, registry, set(), conds)
+    wheres = []
+    for c in conds:
+        where = where_expression(lazy, c.where) if c.where else None
+        if c.where and where is None:
+            return None
+        wheres.append(where)
+    plan: _Plan = []
+    for c, where in zip(conds, wheres, strict=True):
+        codes = event_codes(lazy, list(c.event), param="event")  # type: ignore[arg-type]
+        plan.append((c, event_filter(lazy, codes.tolist()), where))
+    return plan
+
+
+def _lazy_flags(
+    lazy: LazyEventLog, plan: _Plan, ends: list[int], *, width: int = 16
+) -> tuple[pd.Index, npt.NDArray[np.int64], list[_Flags]]:
+    """Every behaviour's flags as of each of ``ends``, from per-user counts in the engine.
+
+    The ends are taken in groups of about ``width`` counts, one grouped query each (every
+    query reads the rows by the last end, so each returns the same users); a group's counts
+    become flags at once, so only booleans are kept across groups.
+
+    Returns the users with an event by the last end (log order), their first event's time, and
+    per end the flags over the users present by then (``first <= end``).
+    """
+    layout: list[list[list[tuple[int, int]]]] = []
+    for end in ends:  # a loop over periods and the tree's few behaviours
+        layout.append([count_bounds(c, lazy.tz, end) for c, _, _ in plan])
+    groups: list[list[int]] = [[]]
+    n_terms = 0
+    for i, per in enumerate(layout):
+        size = sum(1 for bounds in per for lo, hi in bounds if lo <= hi)
+        if groups[-1] and n_terms + size > width:
+            groups.append([])
+            n_terms = 0
+        groups[-1].append(i)
+        n_terms += size
+    none = np.zeros(1, dtype=np.int64)
+    no_event = {id(c): bool(behaviour_flags(c, [none] * 4)[0]) for c, _, _ in plan}
+    users: pd.Index = pd.Index([], dtype=object)
+    first = np.zeros(0, dtype=np.int64)
+    out: list[_Flags] = []
+    for group in groups:
+        keys: dict[tuple[int, int, int], int] = {}
+        terms: list[tuple[tuple[str, ...], Any, int, int]] = []
+        for i in group:
+            for k, (bounds, (_, names, where)) in enumerate(zip(layout[i], plan, strict=True)):
+                for lo, hi in bounds:
+                    if lo <= hi and (k, lo, hi) not in keys:
+                        keys[(k, lo, hi)] = len(terms)
+                        terms.append((names, where, lo, hi))
+        got_users, got_first, counts = interval_counts(lazy, max(ends), terms, ids=not out)
+        if not out:  # the first group's query collects the ids, the later ones only counts
+            users, first = got_users, got_first
+        else:
+            same_rows(len(got_users), len(users))
+        for i in group:
+            present = first <= ends[i]
+            zeros = np.zeros(int(present.sum()), dtype=np.int64)
+            flags: _Flags = {}
+            for k, (bounds, (c, _, _)) in enumerate(zip(layout[i], plan, strict=True)):
+                arrays = [
+                    counts[keys[(k, lo, hi)]][present] if lo <= hi else zeros for lo, hi in bounds
+                ]
+                flags[id(c)] = (behaviour_flags(c, arrays), no_event[id(c)])
+            out.append(flags)
+        del counts
+    return users, first, out
+
+
+def _lazy_evaluate(
+    lazy: LazyEventLog,
+    seg: Segment,
+    *,
+    tags: TagTable | None,
+    users: pd.DataFrame | None,
+    as_of: Any,
+    segments: Mapping[str, Segment] | Iterable[Segment] | None,
+) -> pd.Series[bool] | None:
+    """Evaluate a segment on a lazy log from one grouped query (None: collect instead)."""
+    if lazy.n_events == 0:
+        return None  # nothing to collect: the in-memory route applies its empty-data policy
+    as_of_ns = _resolve_as_of(lazy, as_of)
+    assert as_of_ns is not None
+    registry = _registry(segments)
+    empty = pd.Index([], dtype=object)
+    _context(
+        None, as_of_ns=as_of_ns, tags=tags, users=users, registry=registry, root="", present=empty
+    )  # the argument checks, before any query
+    plan = _lazy_plan(lazy, seg.condition, registry)
+    if plan is None:
+        return None
+    ids, _, flags = _lazy_flags(lazy, plan, [as_of_ns])
+    ctx = _context(
+        None,
+        as_of_ns=as_of_ns,
+        tags=tags,
+        users=users,
+        registry=registry,
+        root=seg.name,
+        present=pd.Index(ids, name=_USER_COL),
+        flags=flags[0],
+    )
+    mask = _visit(seg.condition, ctx)
+    out: pd.Series[bool] = pd.Series(mask, index=ctx.universe, name=seg.name)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
 # public functions
 
 
@@ -672,6 +864,10 @@ def evaluate_segment(
     Name: vip, dtype: bool
     """
     seg = _check_segment(segment)
+    if isinstance(events, LazyEventLog):  # one GROUP BY user in the engine when it can
+        got = _lazy_evaluate(events, seg, tags=tags, users=users, as_of=as_of, segments=segments)
+        if got is not None:
+            return got
     log = _log_or_none(events)
     if log is not None and log.n_events == 0 and tags is None and users is None:
         # flags per user count: an empty log flags nobody (the empty-data policy)
@@ -713,10 +909,11 @@ def members(
     ----------
     segment : Segment
         The segment (a condition tree).
-    events : EventLog, DataFrame or None
-        The event log; behavioural conditions count its events.  ``None`` is allowed when the
-        segment has no behavioural condition (then the universe is the users of ``tags`` and
-        ``users``).
+    events : EventLog, LazyEventLog, DataFrame or None
+        The event log; behavioural conditions count its events (on a ``LazyEventLog``, per
+        user in its engine: one row per user with an event by ``as_of`` is collected).
+        ``None`` is allowed when the segment has no behavioural condition (then the universe is
+        the users of ``tags`` and ``users``).
     tags : TagTable, optional
         Tags for :class:`~useropslib.models.TagRule` conditions, read at ``as_of`` when they have
         validity intervals.
@@ -805,6 +1002,7 @@ def members(
         return pd.Index([], name=_USER_COL, dtype=object)
     if (
         events is not None
+        and not isinstance(events, LazyEventLog)  # a lazy log counts in its engine
         and tags is None
         and users is None
         and _needs_an_event(seg.condition) is True
@@ -923,9 +1121,10 @@ def membership(
     starts just after 2024-05-08 00:00, so b's event has left it.
     """
     seg = _check_segment(segment)
-    log = as_event_log(events)
     p = parse_period(period)
     registry = _registry(segments)
+    lazy = events if isinstance(events, LazyEventLog) and events.n_events > 0 else None
+    log: EventLog | LazyEventLog = as_event_log(events) if lazy is None else lazy
     if log.n_events == 0:
         # sizes per period count: an empty log has no period and no member (empty-data policy)
         warn_empty(
@@ -950,11 +1149,36 @@ def membership(
         )
     as_of_ns = _resolve_as_of(log, as_of)
     assert as_of_ns is not None
-    first = np.array([log.timestamps_ns.min(), as_of_ns], dtype=np.int64)
+    plan = None
+    if lazy is not None:
+        _context(
+            None,
+            as_of_ns=as_of_ns,
+            tags=tags,
+            users=users,
+            registry=registry,
+            root="",
+            present=pd.Index([], dtype=object),
+        )  # the argument checks, before any query
+        plan = _lazy_plan(lazy, seg.condition, registry)
+        if plan is None:  # an event-property filter without an engine form: collect
+            log = as_event_log(events)
+    if isinstance(log, LazyEventLog):
+        start = log.start
+        assert start is not None
+        t0 = int(start.value)
+    else:
+        t0 = int(log.timestamps_ns.min())
+    first = np.array([t0, as_of_ns], dtype=np.int64)
     c0, c1 = period_codes(first, p, tz=log.tz, week_start=log.week_start).tolist()
-    starts = log.period_starts(np.arange(c0, c1 + 2), p)
+    starts = period_starts(np.arange(c0, c1 + 2), p, tz=log.tz, week_start=log.week_start)
     ends = starts.as_unit("ns").asi8[1:] - 1
     ends[-1] = min(int(ends[-1]), as_of_ns)
+    lazy_ids: pd.Index = pd.Index([], dtype=object)
+    lazy_first = np.zeros(0, dtype=np.int64)
+    lazy_flags: list[_Flags] = []
+    if isinstance(log, LazyEventLog) and plan is not None:  # one grouped query, every period
+        lazy_ids, lazy_first, lazy_flags = _lazy_flags(log, plan, ends.tolist())
     frames = []
     n_periods = len(ends)
     sizes = np.zeros(n_periods, dtype=np.int64)
@@ -962,7 +1186,21 @@ def membership(
     n_out = np.zeros(n_periods, dtype=np.int64)
     prev = pd.Index([], dtype=object, name=_USER_COL)
     for i, end in enumerate(ends.tolist()):  # a loop over periods, each vectorised over users
-        ctx = _context(log, as_of_ns=end, tags=tags, users=users, registry=registry, root=seg.name)
+        if isinstance(log, LazyEventLog):
+            ctx = _context(
+                None,
+                as_of_ns=end,
+                tags=tags,
+                users=users,
+                registry=registry,
+                root=seg.name,
+                present=pd.Index(lazy_ids[lazy_first <= end], name=_USER_COL),
+                flags=lazy_flags[i],
+            )
+        else:
+            ctx = _context(
+                log, as_of_ns=end, tags=tags, users=users, registry=registry, root=seg.name
+            )
         mask = _visit(seg.condition, ctx)
         now = ctx.universe[mask]
         entered = now[~now.isin(prev)]

@@ -12,10 +12,11 @@ import pandas as pd
 
 from useropslib import plotting
 from useropslib._results import MetricResult
-from useropslib.events import EventLog, EventsLike, as_event_log
+from useropslib.events import EventLog, EventsLike, LazyEventLog, as_event_log
 from useropslib.exceptions import InvalidParameterError
 from useropslib.models import ChurnDefinition, DateLike
 from useropslib.models._types import window_ns
+from useropslib.segments._lazyseg import lazy_stage_columns, lazy_tier_columns
 from useropslib.segments._rfm import event_mask, resolve_as_of, warn_no_users
 from useropslib.segments._tags import TagTable
 
@@ -96,6 +97,47 @@ def _tags(table: pd.DataFrame, column: str, prefix: str) -> TagTable:
         }
     )
     return TagTable.from_pairs(pairs)
+
+
+def _stage_columns(
+    log: EventLog,
+    as_of_ns: int,
+    active_ns: int,
+    n_days: int | None,
+    activation_event: Any,
+    activity: Any,
+) -> tuple[pd.Index, dict[str, npt.NDArray[Any]]]:
+    """Return the per-user columns of the lifecycle rules, from the event rows."""
+    pres = _present(log, as_of_ns)
+    in_time = pres.in_time
+    ts = log.timestamps_ns
+    c = pres.codes
+    first_all = _first(log, in_time)
+    if activation_event is None:
+        # came back 24 h or more after the first event
+        later = in_time & (ts >= first_all[log.user_codes] + _DAY_NS)
+        activated_all = np.zeros(len(log.users), dtype=bool)
+        activated_all[log.user_codes[later]] = True
+    else:
+        act = in_time & event_mask(log, activation_event, "activation_event")
+        activated_all = np.zeros(len(log.users), dtype=bool)
+        activated_all[log.user_codes[act]] = True
+    w0 = as_of_ns - active_ns
+    cols: dict[str, npt.NDArray[Any]] = {
+        "first": first_all[c],
+        "last": _last(log, in_time)[c],
+        "activated": activated_all[c],
+        "first_in": _first(log, in_time & (ts > w0))[c],
+        "prev_last": _last(log, in_time & (ts <= w0))[c],
+    }
+    if n_days is not None:
+        cols["cur"] = active_days(log, in_time, as_of_ns, 0, n_days)[c]
+        cols["prev"] = active_days(log, in_time, as_of_ns, n_days, 2 * n_days)[c]
+    amask = in_time
+    if activity is not None:
+        amask = in_time & event_mask(log, list(activity), "churn_definition.activity_events")
+    cols["last_act"] = _last(log, amask)[c]
+    return log.users.take(c), cols
 
 
 # ===================================================================================== stages
@@ -243,7 +285,8 @@ def lifecycle_stages(
     >>> res.to_tags().select("stage:dormant").tolist()
     ['c', 'd']
     """
-    log = as_event_log(events)
+    # a lazy log answers with one GROUP BY user in the engine (see segments/_lazyseg.py)
+    log = events if isinstance(events, LazyEventLog) else as_event_log(events)
     as_of_ns, shown_as_of = resolve_as_of(log, as_of)
     new_ns = window_ns(new_within, "new_within")
     active_ns = window_ns(active_within, "active_within")
@@ -268,47 +311,38 @@ def lifecycle_stages(
             f"Invalid churn_definition={churn_definition!r}. Expected a ChurnDefinition. Hint: "
             "ChurnDefinition(threshold='30D')."
         )
-    pres = _present(log, as_of_ns)
-    in_time = pres.in_time
-    ts = log.timestamps_ns
-    first = _first(log, in_time)
-    last = _last(log, in_time)
-    if activation_event is None:
-        # came back 24 h or more after the first event
-        later = in_time & (ts >= first[log.user_codes] + _DAY_NS)
-        activated_all = np.zeros(len(log.users), dtype=bool)
-        activated_all[log.user_codes[later]] = True
-    else:
-        act = in_time & event_mask(log, activation_event, "activation_event")
-        activated_all = np.zeros(len(log.users), dtype=bool)
-        activated_all[log.user_codes[act]] = True
-
-    w0 = as_of_ns - active_ns
-    first_in = _first(log, in_time & (ts > w0))
-    prev_last = _last(log, in_time & (ts <= w0))
-    c = pres.codes
-    silence = as_of_ns - last[c]
-    activated = activated_all[c]
-    is_new = (as_of_ns - first[c]) < new_ns
-    active_now = silence < active_ns
-    has_prev = prev_last[c] != _MIN
-    gap = first_in[c] - np.where(has_prev, prev_last[c], first_in[c])
-    resurrected = active_now & has_prev & (gap >= dormant_ns)
-    dropping = np.zeros(c.size, dtype=bool)
+    n_days = None
     if declining_drop is not None:
         n_days = max(int(-(-active_ns // _DAY_NS)), 1)
-        cur = active_days(log, in_time, as_of_ns, 0, n_days)[c]
-        prev = active_days(log, in_time, as_of_ns, n_days, 2 * n_days)[c]
+    activity = None if churn_definition is None else churn_definition.activity_events
+    if isinstance(log, LazyEventLog):  # one GROUP BY user in the engine
+        users, cols = lazy_stage_columns(
+            log,
+            as_of_ns,
+            active_ns=active_ns,
+            n_days=n_days,
+            activation_event=activation_event,
+            activity_events=None if activity is None else list(activity),
+        )
+    else:
+        users, cols = _stage_columns(log, as_of_ns, active_ns, n_days, activation_event, activity)
+    first, last = cols["first"], cols["last"]
+    silence = as_of_ns - last
+    activated = cols["activated"]
+    is_new = (as_of_ns - first) < new_ns
+    active_now = silence < active_ns
+    prev_last, first_in = cols["prev_last"], cols["first_in"]
+    has_prev = prev_last != _MIN
+    gap = first_in - np.where(has_prev, prev_last, first_in)
+    resurrected = active_now & has_prev & (gap >= dormant_ns)
+    dropping = np.zeros(len(users), dtype=bool)
+    if declining_drop is not None:
+        cur, prev = cols["cur"], cols["prev"]
         dropping = active_now & (prev > 0) & (cur <= prev * (1 - float(declining_drop)))
-    churned = np.zeros(c.size, dtype=bool)
+    churned = np.zeros(len(users), dtype=bool)
     if churn_definition is not None:
-        amask = in_time
-        if churn_definition.activity_events is not None:
-            amask = in_time & event_mask(
-                log, list(churn_definition.activity_events), "churn_definition.activity_events"
-            )
-        last_act = _last(log, amask)[c]
-        last_act = np.where(last_act == _MIN, first[c], last_act)
+        last_act = cols["last_act"]
+        last_act = np.where(last_act == _MIN, first, last_act)
         threshold_ns = int(pd.Timedelta(churn_definition.threshold).value)
         churned = (as_of_ns - last_act) >= threshold_ns
 
@@ -326,15 +360,13 @@ def lifecycle_stages(
     tz = log.tz
     table = pd.DataFrame(
         {
-            "first_seen": pd.DatetimeIndex(first[c].view("datetime64[ns]"), tz="UTC").tz_convert(
-                tz
-            ),
-            "last_seen": pd.DatetimeIndex(last[c].view("datetime64[ns]"), tz="UTC").tz_convert(tz),
+            "first_seen": pd.DatetimeIndex(first.view("datetime64[ns]"), tz="UTC").tz_convert(tz),
+            "last_seen": pd.DatetimeIndex(last.view("datetime64[ns]"), tz="UTC").tz_convert(tz),
             "days_since_last": silence / _DAY_NS,
             "activated": activated,
             "stage": pd.Categorical.from_codes(stage_code, categories=pd.Index(LIFECYCLE_STAGES)),
         },
-        index=pd.Index(log.users.take(c), name="user_id"),
+        index=pd.Index(users, name="user_id"),
     )
     counts = pd.Series(
         np.bincount(stage_code, minlength=len(LIFECYCLE_STAGES)),
@@ -529,7 +561,9 @@ def value_tiers(
     >>> res.table["tier"].tolist()
     ['core', 'paying', 'kol']
     """
-    log = as_event_log(events)
+    # kol= reads each user's latest property value, whose ties need the row order: collected
+    lazy_ok = isinstance(events, LazyEventLog) and kol is None
+    log = events if lazy_ok and isinstance(events, LazyEventLog) else as_event_log(events)
     as_of_ns, shown_as_of = resolve_as_of(log, as_of)
     pay_ns = window_ns(paying_within, "paying_within")
     core_ns = window_ns(core_within, "core_within")
@@ -546,25 +580,38 @@ def value_tiers(
         raise InvalidParameterError(
             f"Invalid min_referrals={min_referrals!r}. Expected an integer >= 1."
         )
-    pres = _present(log, as_of_ns)
-    in_time = pres.in_time
-    c = pres.codes
-    buy = in_time & event_mask(log, purchase_event, "purchase_event")
-    last_buy = _last(log, buy)[c]
+    n_days = max(int(-(-core_ns // _DAY_NS)), 1)
+    if isinstance(log, LazyEventLog):  # one GROUP BY user in the engine
+        users, last_buy, days, n_ref = lazy_tier_columns(
+            log,
+            as_of_ns,
+            purchase_event=purchase_event,
+            n_days=n_days,
+            referral_event=referral_event,
+        )
+        is_kol = np.zeros(len(users), dtype=bool)
+    else:
+        pres = _present(log, as_of_ns)
+        in_time = pres.in_time
+        c = pres.codes
+        users = log.users.take(c)
+        buy = in_time & event_mask(log, purchase_event, "purchase_event")
+        last_buy = _last(log, buy)[c]
+        days = active_days(log, in_time, as_of_ns, 0, n_days)[c]
+        is_kol = np.zeros(c.size, dtype=bool)
+        if kol is not None:
+            is_kol |= _kol_flag(log, kol, in_time)[c]
+        n_ref = None
+        if referral_event is not None:
+            ref = in_time & event_mask(log, referral_event, "referral_event")
+            n_ref = np.bincount(log.user_codes[ref], minlength=len(log.users))[c]
     paying = (last_buy != _MIN) & (
         as_of_ns - np.where(last_buy == _MIN, as_of_ns, last_buy) < pay_ns
     )
-    n_days = max(int(-(-core_ns // _DAY_NS)), 1)
-    days = active_days(log, in_time, as_of_ns, 0, n_days)[c]
     active = days[days > 0]
     threshold = float(np.quantile(active, core_quantile)) if active.size else float("nan")
-    core = (days > 0) & (days >= threshold) if active.size else np.zeros(c.size, dtype=bool)
-    is_kol = np.zeros(c.size, dtype=bool)
-    if kol is not None:
-        is_kol |= _kol_flag(log, kol, in_time)[c]
-    if referral_event is not None:
-        ref = in_time & event_mask(log, referral_event, "referral_event")
-        n_ref = np.bincount(log.user_codes[ref], minlength=len(log.users))[c]
+    core = (days > 0) & (days >= threshold) if active.size else np.zeros(len(users), dtype=bool)
+    if n_ref is not None:
         is_kol |= n_ref >= min_referrals
     tier_code = np.select([is_kol, paying, core], [0, 1, 2], default=3).astype(np.int64)
     table = pd.DataFrame(
@@ -575,7 +622,7 @@ def value_tiers(
             "kol": is_kol,
             "tier": pd.Categorical.from_codes(tier_code, categories=pd.Index(VALUE_TIERS)),
         },
-        index=pd.Index(log.users.take(c), name="user_id"),
+        index=pd.Index(users, name="user_id"),
     )
     counts = pd.Series(
         np.bincount(tier_code, minlength=len(VALUE_TIERS)),
