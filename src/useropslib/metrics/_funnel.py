@@ -753,7 +753,7 @@ class _Query:
 class _Sorted:
     """Selected events sorted by (user, time, step rank); position = global order."""
 
-    user: I64
+    user: npt.NDArray[np.int32]  # user codes (int32, as the log stores them)
     time: I64
     mask: npt.NDArray[np.integer[Any]]  # bit i: matches step i (then exclusions)
     index: I64 | None  # original event row, when properties are read later
@@ -817,7 +817,7 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
         reach, times, pos = _sweep_unordered(s, entries, q)
     else:
         entries, reach, times, pos = _sweep_ordered(s, entries, q)
-    att_user = s.user[entries]
+    att_user = s.user[entries].astype(np.int64)
     if q.exclusions and entries.size:
         keep = np.flatnonzero(~_disqualified(s, att_user, reach, times, pos, q))
         att_user, reach, times, pos = att_user[keep], reach[keep], times[:, keep], pos[:, keep]
@@ -874,7 +874,7 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
     users = idx.users()
     if q.order == "strict":
         # every event of the people with an entry: find them from the step-0 candidates
-        pos0 = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+        pos0 = _in_time(_select_codes(ev, is_cand), ts, lo, hi)
         rows0 = idx.rows(pos0) if filtered else pos0
         ok0 = (_masks(rows0, ev[pos0], code_bits, filtered, props) & _bit(0)) != 0
         if q.hi_ns is not None:
@@ -883,9 +883,9 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
         entrant[users[pos0[ok0]]] = True
         pos = _in_time(np.flatnonzero(entrant[users]), ts, lo, hi)
     else:
-        pos = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+        pos = _in_time(_select_codes(ev, is_cand), ts, lo, hi)
     rows = idx.rows(pos) if (filtered or q.need_index) else pos
-    codes = ev[pos]
+    codes = ev.take(pos)
     if filtered:
         masks = _masks(rows, codes, code_bits, filtered, props)
         if q.order != "strict":
@@ -901,24 +901,55 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
     if filtered:
         rank = srt[np.searchsorted(by_rank[srt], masks)]
         del masks
-    else:
-        rank = srt[np.searchsorted(by_rank[srt], code_bits)][codes]
+    else:  # a table over the event codes, read with ``take`` (no fancy-index cast)
+        rank = srt[np.searchsorted(by_rank[srt], code_bits)].take(codes)
     del codes
-    u_sel = users[pos].astype(np.int64)
-    t_sel = ts[pos]
-    perm = _rank_ties(u_sel, t_sel, rank)
-    if perm is not None:
-        rank, rows = rank[perm], rows[perm]
-    mask = by_rank.astype(_mask_dtype(len(q.matchers)))[rank]
-    index = np.asarray(rows, dtype=np.int64) if q.need_index else None
+    u_sel = users.take(pos)  # int32: user codes fit, and half the bytes of int64
+    t_sel = ts.take(pos)
+    del pos
+    need_rows = q.need_index
+    ties = _rank_ties(u_sel, t_sel, rank)
+    if ties is not None:
+        at, source = ties
+        rank[at] = rank[source]
+        if need_rows:
+            rows = np.array(rows, dtype=np.int64)  # a copy: ``rows`` may be shared
+            rows[at] = rows[source]
+    mask = by_rank.astype(_mask_dtype(len(q.matchers))).take(rank)
+    index = np.asarray(rows, dtype=np.int64) if need_rows else None
     return _Sorted(u_sel, t_sel, mask, index)
 
 
-def _rank_ties(user: I64, time: I64, rank: npt.NDArray[np.integer[Any]]) -> I64 | None:
-    """Return the permutation putting events of one (user, instant) in step-rank order, or None.
+def _select_codes(ev: npt.NDArray[np.integer[Any]], is_cand: Bools) -> I64:
+    """Positions whose event code is a candidate: one pass of a few comparisons.
+
+    A handful of candidate codes are compared one by one (vectorised comparisons of the narrow
+    code column); more go through a table lookup.  Every code a candidate: all positions.
+    """
+    wanted = np.flatnonzero(is_cand)
+    if wanted.size == is_cand.size:
+        return np.arange(ev.size, dtype=np.intp)
+    if wanted.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    if wanted.size <= 8:
+        hit = ev == wanted[0]
+        for c in wanted[1:].tolist():
+            hit |= ev == c
+    else:
+        hit = is_cand[ev]
+    out: I64 = np.flatnonzero(hit)
+    return out
+
+
+def _rank_ties(
+    user: npt.NDArray[np.integer[Any]], time: I64, rank: npt.NDArray[np.integer[Any]]
+) -> tuple[I64, I64] | None:
+    """Find how to put events of one (user, instant) in step-rank order, or None.
 
     Events arrive in (user, time, row) order; only runs of events sharing a user and an instant
-    need reordering, so only they are sorted (stably: equal ranks keep the row order).
+    need reordering, so only they are sorted (stably: equal ranks keep the row order).  Returns
+    ``(at, source)``: position ``at[i]`` takes the event now at ``source[i]``.  Users and times
+    are equal within a run, so only per-event columns other than them move.
     """
     n = user.size
     if n < 2:
@@ -927,19 +958,13 @@ def _rank_ties(user: I64, time: I64, rank: npt.NDArray[np.integer[Any]]) -> I64 
     tied = tied[user[tied + 1] == user[tied]]
     if tied.size == 0 or not (rank[tied + 1] < rank[tied]).any():
         return None  # no tie, or every tie already in rank order
-    same = np.zeros(n - 1, dtype=bool)
-    same[tied] = True
-    r = rank.astype(np.int64)
-    in_run = np.zeros(n, dtype=bool)
-    in_run[tied] = True
-    in_run[tied + 1] = True
-    p = np.flatnonzero(in_run)
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = ~same
-    run_id = np.cumsum(new_run)[p]
-    perm = np.arange(n, dtype=np.int64)
-    perm[p] = p[np.lexsort((r[p], run_id))]
-    return perm
+    # the positions in runs: each tied pair (i, i + 1); a run starts where i is not tied to i - 1
+    p = np.union1d(tied, tied + 1)
+    starts = np.ones(p.size, dtype=bool)
+    starts[1:] = np.isin(p[1:] - 1, tied, assume_unique=True, invert=True)
+    run_id = np.cumsum(starts)
+    source: I64 = p[np.lexsort((rank[p].astype(np.int64), run_id))]
+    return p, source
 
 
 def _in_time(rows: I64, ts: npt.NDArray[np.int64], lo: int | None, hi: int | None) -> I64:
@@ -1252,22 +1277,34 @@ def _disqualified(s: _Sorted, att_user: I64, reach: I64, times: I64, pos: I64, q
 
 
 def _pick_attempts(user: I64, reach: I64, times: I64, *, earliest_entry: bool) -> I64:
-    """Pick one attempt per person: furthest step, reached earliest, then latest/earliest entry."""
+    """Pick one attempt per person: furthest step, reached earliest, then latest/earliest entry.
+
+    Attempts come grouped by person; each person's maxima are spread back over their attempts
+    with ``np.repeat`` (sequential writes) rather than a gather through a segment id.
+    """
     n = user.size
     new = np.ones(n, dtype=bool)
-    new[1:] = user[1:] != user[:-1]
+    np.not_equal(user[1:], user[:-1], out=new[1:])
     starts = np.flatnonzero(new)
-    seg = np.cumsum(new) - 1
-    best = np.maximum.reduceat(reach, starts)[seg]
+    del new
+    sizes = np.diff(starts, append=n)
+    best = np.repeat(np.maximum.reduceat(reach, starts), sizes)
     cand = reach == best
-    t_last = times[reach - 1, np.arange(n)]
-    t_min = np.minimum.reduceat(np.where(cand, t_last, _I64_MAX), starts)[seg]
+    del best
+    t_last = times[0].copy()  # the time of each attempt's last step reached
+    for k in range(1, times.shape[0]):
+        np.copyto(t_last, times[k], where=reach > k)
+    t_last[~cand] = _I64_MAX
+    t_min = np.repeat(np.minimum.reduceat(t_last, starts), sizes)
     cand &= t_last == t_min
+    del t_last, t_min
     idx = np.arange(n, dtype=np.int64)
     if earliest_entry:
-        pick: I64 = np.minimum.reduceat(np.where(cand, idx, n), starts)
+        idx[~cand] = n
+        pick: I64 = np.minimum.reduceat(idx, starts)
     else:
-        pick = np.maximum.reduceat(np.where(cand, idx, -1), starts)
+        idx[~cand] = -1
+        pick = np.maximum.reduceat(idx, starts)
     return pick
 
 
@@ -1332,6 +1369,9 @@ def _stats(
         s_hi[:, k] = np.bincount(g, weights=(d >> SUM_SPLIT).astype(np.float64), minlength=n_groups)
         low = (d & ((1 << SUM_SPLIT) - 1)).astype(np.float64)
         s_lo[:, k] = np.bincount(g, weights=low, minlength=n_groups)
+        if n_groups == 1:  # one group: the median of all (a partition, no groupby)
+            median[0, k] = float(np.median(d.astype(np.float64)))
+            continue
         med = pd.Series(d.astype(np.float64)).groupby(g).median()
         median[med.index.to_numpy(dtype=np.int64), k] = med.to_numpy(dtype=np.float64)
     return _summary(hist, count, s_hi, s_lo, median)
