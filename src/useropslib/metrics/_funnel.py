@@ -898,24 +898,32 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
     # step rank: the first step an event matches, then its mask; no step last
     by_rank = _masks_by_rank(distinct, q.n_steps)
     srt = np.argsort(by_rank).astype(np.int8 if by_rank.size < 128 else np.int64)
+    by_rank_m = by_rank.astype(_mask_dtype(len(q.matchers)))
     if filtered:
         rank = srt[np.searchsorted(by_rank[srt], masks)]
         del masks
-    else:  # a table over the event codes, read with ``take`` (no fancy-index cast)
-        rank = srt[np.searchsorted(by_rank[srt], code_bits)].take(codes)
-    del codes
+        mask = by_rank_m.take(rank)
+        rank_at = rank.take
+    else:  # tables over the event codes, read with ``take`` (no fancy-index cast)
+        code_rank = srt[np.searchsorted(by_rank[srt], code_bits)]
+        mask = by_rank_m.take(code_rank).take(codes)
+
+        def rank_at(at: I64) -> npt.NDArray[np.integer[Any]]:
+            out: npt.NDArray[np.integer[Any]] = code_rank.take(codes.take(at))
+            return out
+
     u_sel = users.take(pos)  # int32: user codes fit, and half the bytes of int64
     t_sel = ts.take(pos)
     del pos
     need_rows = q.need_index
-    ties = _rank_ties(u_sel, t_sel, rank)
+    ties = _rank_ties(u_sel, t_sel, rank_at)
+    del codes
     if ties is not None:
         at, source = ties
-        rank[at] = rank[source]
+        mask[at] = mask[source]
         if need_rows:
             rows = np.array(rows, dtype=np.int64)  # a copy: ``rows`` may be shared
             rows[at] = rows[source]
-    mask = by_rank.astype(_mask_dtype(len(q.matchers))).take(rank)
     index = np.asarray(rows, dtype=np.int64) if need_rows else None
     return _Sorted(u_sel, t_sel, mask, index)
 
@@ -942,13 +950,16 @@ def _select_codes(ev: npt.NDArray[np.integer[Any]], is_cand: Bools) -> I64:
 
 
 def _rank_ties(
-    user: npt.NDArray[np.integer[Any]], time: I64, rank: npt.NDArray[np.integer[Any]]
+    user: npt.NDArray[np.integer[Any]],
+    time: I64,
+    rank_at: Callable[[I64], npt.NDArray[np.integer[Any]]],
 ) -> tuple[I64, I64] | None:
     """Find how to put events of one (user, instant) in step-rank order, or None.
 
     Events arrive in (user, time, row) order; only runs of events sharing a user and an instant
     need reordering, so only they are sorted (stably: equal ranks keep the row order).  Returns
-    ``(at, source)``: position ``at[i]`` takes the event now at ``source[i]``.  Users and times
+    ``(at, source)``: position ``at[i]`` takes the event now at ``source[i]``.  ``rank_at``
+    gives the step rank of the events at some positions.  Users and times
     are equal within a run, so only per-event columns other than them move.
     """
     n = user.size
@@ -956,14 +967,14 @@ def _rank_ties(
         return None
     tied = np.flatnonzero(time[1:] == time[:-1])
     tied = tied[user[tied + 1] == user[tied]]
-    if tied.size == 0 or not (rank[tied + 1] < rank[tied]).any():
+    if tied.size == 0 or not (rank_at(tied + 1) < rank_at(tied)).any():
         return None  # no tie, or every tie already in rank order
     # the positions in runs: each tied pair (i, i + 1); a run starts where i is not tied to i - 1
     p = np.union1d(tied, tied + 1)
     starts = np.ones(p.size, dtype=bool)
     starts[1:] = np.isin(p[1:] - 1, tied, assume_unique=True, invert=True)
     run_id = np.cumsum(starts)
-    source: I64 = p[np.lexsort((rank[p].astype(np.int64), run_id))]
+    source: I64 = p[np.lexsort((rank_at(p).astype(np.int64), run_id))]
     return p, source
 
 
@@ -1075,17 +1086,19 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
             step_events[k] = (np.flatnonzero(hit), np.cumsum(hit, dtype=dtype))
         return step_events[k]
 
+    j1: npt.NDArray[np.integer[Any]] | None = None  # step 1's index in its events, per attempt
     if q.order == "ordered" and q.attempts == "best" and not q.exclusions and k_steps > 1:
-        j1 = events_of(1)[1][entries]  # step-1 events up to each entry
+        j1 = events_of(1)[1].take(entries)  # step-1 events up to each entry
         keep = np.ones(entries.size, dtype=bool)
-        keep[:-1] = j1[1:] != j1[:-1]
-        del j1
+        np.not_equal(j1[1:], j1[:-1], out=keep[:-1])
         last = np.flatnonzero(~keep)  # same step-1 count: drop it unless the user changes
         last = last[s.user[entries[last + 1]] == s.user[entries[last]]]
         keep[:] = True
         keep[last] = False
-        entries = entries[keep]
+        entries, j1 = entries[keep], j1[keep]
         del last, keep
+    elif q.order == "ordered" and k_steps > 1:
+        j1 = events_of(1)[1].take(entries)
     n = entries.size
     times = np.full((k_steps, n), _I64_MIN, dtype=np.int64)
     pos: I64 = (
@@ -1096,43 +1109,59 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
     reach = np.ones(n, dtype=np.int64)
     if n == 0:
         return entries, reach, times, pos
-    times[0] = s.time[entries]
+    s.time.take(entries, out=times[0])
     if track:
         pos[0] = entries
-    user = s.user[entries]
-    deadline = times[0] + q.window_ns
+    a_user = s.user.take(entries)
+    a_deadline = times[0] + q.window_ns
     stream = _strict_stream(s, q.n_steps) if q.order == "strict" else None
     cur = np.searchsorted(stream, entries) if stream is not None else entries
-    alive = np.arange(n)
-    a_user, a_deadline = user, deadline
-    del user, deadline  # freed as soon as the first step shrinks the live attempts
+    alive: I64 | None = None  # the attempts still going (None: all of them)
     for k in range(1, k_steps):
+        nxt = None
         if stream is not None:
             j = cur + 1
             ok = j < stream.size
-            p = stream[np.minimum(j, stream.size - 1)]
-            ok &= (s.mask[p] & _bit(k)) != 0
+            p = stream.take(j, mode="clip")
+            ok &= (s.mask.take(p) & _bit(k)) != 0
             nxt = j
         else:
             cand, through = events_of(k)
             if cand.size == 0:
                 break
-            jc = through[cur]  # index in cand of the first one after cur
+            # index in cand of the first one after cur (step 1's came with the entries)
+            jc = j1 if k == 1 and j1 is not None else through.take(cur)
+            j1 = None
             ok = jc < cand.size
             p = cand.take(jc, mode="clip")
-            nxt = p
-        ok &= s.user[p] == a_user
-        ok &= s.time[p] <= a_deadline
+            del jc
+        ok &= s.user.take(p) == a_user
+        t_p = s.time.take(p)
+        ok &= t_p <= a_deadline
         keep = np.flatnonzero(ok)
+        del ok
         if keep.size == 0:
             break
-        alive, p, cur = alive[keep], p[keep], nxt[keep]
-        a_user, a_deadline = a_user[keep], a_deadline[keep]
-        times[k, alive] = s.time[p]
-        if track:
-            pos[k, alive] = p
-        reach[alive] = k + 1
-        del ok, keep  # not alive while the next step builds its own
+        if keep.size < p.size:
+            alive = keep if alive is None else alive[keep]
+            p, t_p = p[keep], t_p[keep]
+            if k + 1 < k_steps:  # the last step needs no more of these
+                cur = p if nxt is None else nxt[keep]
+                a_user, a_deadline = a_user[keep], a_deadline[keep]
+        else:
+            cur = p if nxt is None else nxt
+        del keep
+        if alive is None:
+            times[k] = t_p
+            if track:
+                pos[k] = p
+            reach[:] = k + 1
+        else:
+            times[k, alive] = t_p
+            if track:
+                pos[k, alive] = p
+            reach[alive] = k + 1
+        del t_p
         step_events.pop(k, None)
     return entries, reach, times, pos
 
