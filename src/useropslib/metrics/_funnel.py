@@ -803,21 +803,20 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
     if q.hi_ns is not None:
         entry_ok &= s.time < q.hi_ns
     entries = np.flatnonzero(entry_ok)
+    del entry_ok  # the sweeps below hold several attempt-length arrays: free these first
     n_entrants = 0
+    att_user = s.user.take(entries)  # int32 user code of every attempt
     if entries.size:
-        e_user = s.user[entries]
         new_user = np.ones(entries.size, dtype=bool)
-        np.not_equal(e_user[1:], e_user[:-1], out=new_user[1:])
+        np.not_equal(att_user[1:], att_user[:-1], out=new_user[1:])
         n_entrants = int(np.count_nonzero(new_user))
         if q.attempts == "first":
-            entries = entries[new_user]
-        del e_user, new_user
-    del entry_ok  # the sweeps below hold several attempt-length arrays: free these first
+            entries, att_user = entries[new_user], att_user[new_user]
+        del new_user
     if q.order == "unordered":
         reach, times, pos = _sweep_unordered(s, entries, q)
     else:
-        entries, reach, times, pos = _sweep_ordered(s, entries, q)
-    att_user = s.user[entries].astype(np.int64)
+        entries, att_user, reach, times, pos = _sweep_ordered(s, entries, att_user, q)
     if q.exclusions and entries.size:
         keep = np.flatnonzero(~_disqualified(s, att_user, reach, times, pos, q))
         att_user, reach, times, pos = att_user[keep], reach[keep], times[:, keep], pos[:, keep]
@@ -825,7 +824,7 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
         pick = _pick_attempts(att_user, reach, times, earliest_entry=q.order == "unordered")
         att_user, reach, times, pos = att_user[pick], reach[pick], times[:, pick], pos[:, pick]
     return _Outcome(
-        user=att_user,
+        user=att_user.astype(np.int64),
         reach=reach,
         times=times,
         positions=pos,
@@ -1065,11 +1064,13 @@ def _masks_by_rank(distinct: I64, n_steps: int) -> I64:
     return out
 
 
-def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, I64]:
+def _sweep_ordered(
+    s: _Sorted, entries: I64, user: npt.NDArray[np.int32], q: _Query
+) -> tuple[I64, npt.NDArray[np.int32], I64, I64, I64]:
     """Ordered and strict funnels: per attempt, the earliest qualifying event of each step.
 
-    Returns the attempts kept, the steps each reached and the (step, attempt) times and
-    positions.  In an ordered funnel counted by the best attempt without exclusions, an entry
+    ``user`` holds the user code of each entry.  Returns the attempts kept, their users, the
+    steps each reached and the (step, attempt) times and positions.  In an ordered funnel counted by the best attempt without exclusions, an entry
     followed by another entry of the same person before any step-1 event is dropped first: the
     later entry continues with the same events and a later deadline, so it reaches at least as
     far, at the same times, and is the one PostHog reports.
@@ -1089,14 +1090,11 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
     j1: npt.NDArray[np.integer[Any]] | None = None  # step 1's index in its events, per attempt
     if q.order == "ordered" and q.attempts == "best" and not q.exclusions and k_steps > 1:
         j1 = events_of(1)[1].take(entries)  # step-1 events up to each entry
-        keep = np.ones(entries.size, dtype=bool)
+        keep = np.ones(entries.size, dtype=bool)  # same step-1 count and user as the next: drop
         np.not_equal(j1[1:], j1[:-1], out=keep[:-1])
-        last = np.flatnonzero(~keep)  # same step-1 count: drop it unless the user changes
-        last = last[s.user[entries[last + 1]] == s.user[entries[last]]]
-        keep[:] = True
-        keep[last] = False
-        entries, j1 = entries[keep], j1[keep]
-        del last, keep
+        keep[:-1] |= user[1:] != user[:-1]
+        entries, j1, user = entries[keep], j1[keep], user[keep]
+        del keep
     elif q.order == "ordered" and k_steps > 1:
         j1 = events_of(1)[1].take(entries)
     n = entries.size
@@ -1108,11 +1106,11 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
     )
     reach = np.ones(n, dtype=np.int64)
     if n == 0:
-        return entries, reach, times, pos
+        return entries, user, reach, times, pos
     s.time.take(entries, out=times[0])
     if track:
         pos[0] = entries
-    a_user = s.user.take(entries)
+    a_user = user
     a_deadline = times[0] + q.window_ns
     stream = _strict_stream(s, q.n_steps) if q.order == "strict" else None
     cur = np.searchsorted(stream, entries) if stream is not None else entries
@@ -1163,7 +1161,7 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
             reach[alive] = k + 1
         del t_p
         step_events.pop(k, None)
-    return entries, reach, times, pos
+    return entries, user, reach, times, pos
 
 
 def _count_through(mask: npt.NDArray[np.integer[Any]], bit: int) -> npt.NDArray[np.integer[Any]]:
@@ -1305,28 +1303,39 @@ def _disqualified(s: _Sorted, att_user: I64, reach: I64, times: I64, pos: I64, q
     return out
 
 
-def _pick_attempts(user: I64, reach: I64, times: I64, *, earliest_entry: bool) -> I64:
+def _pick_attempts(
+    user: npt.NDArray[np.integer[Any]], reach: I64, times: I64, *, earliest_entry: bool
+) -> I64:
     """Pick one attempt per person: furthest step, reached earliest, then latest/earliest entry.
 
-    Attempts come grouped by person; each person's maxima are spread back over their attempts
-    with ``np.repeat`` (sequential writes) rather than a gather through a segment id.
+    Attempts come grouped by person.  The furthest step and the time it was reached pack into
+    one int64 key when they fit (one minimum per person); each person's minimum is spread back
+    over their attempts with ``np.repeat`` (sequential writes), not a gather by segment id.
     """
     n = user.size
+    k_steps = times.shape[0]
     new = np.ones(n, dtype=bool)
     np.not_equal(user[1:], user[:-1], out=new[1:])
     starts = np.flatnonzero(new)
     del new
     sizes = np.diff(starts, append=n)
-    best = np.repeat(np.maximum.reduceat(reach, starts), sizes)
-    cand = reach == best
-    del best
     t_last = times[0].copy()  # the time of each attempt's last step reached
-    for k in range(1, times.shape[0]):
+    for k in range(1, k_steps):
         np.copyto(t_last, times[k], where=reach > k)
-    t_last[~cand] = _I64_MAX
-    t_min = np.repeat(np.minimum.reduceat(t_last, starts), sizes)
-    cand &= t_last == t_min
-    del t_last, t_min
+    lo = int(t_last.min())
+    t_bits = (int(t_last.max()) - lo).bit_length()
+    if t_bits + k_steps.bit_length() <= 62:
+        key = t_last  # (steps not reached, time since the earliest), smallest best
+        key -= lo
+        key |= np.left_shift(k_steps - reach, t_bits)
+        cand = key == np.repeat(np.minimum.reduceat(key, starts), sizes)
+    else:
+        best = np.repeat(np.maximum.reduceat(reach, starts), sizes)
+        cand = reach == best
+        del best
+        t_last[~cand] = _I64_MAX
+        cand &= t_last == np.repeat(np.minimum.reduceat(t_last, starts), sizes)
+    del t_last
     idx = np.arange(n, dtype=np.int64)
     if earliest_entry:
         idx[~cand] = n
@@ -1391,16 +1400,21 @@ def _stats(
         rows = np.flatnonzero(reach > k)
         if rows.size == 0:
             continue
-        d = times[k, rows] - times[k - 1, rows]
+        d = times[k].take(rows)
+        d -= times[k - 1].take(rows)
+        if n_groups == 1:  # one group: plain sums and the median of all (no groupby)
+            count[0, k] = rows.size
+            # the sums of exact float64 parts, as the grouped path and the engines add them
+            s_hi[0, k] = float(np.sum(d >> SUM_SPLIT))
+            s_lo[0, k] = float(np.sum(d & ((1 << SUM_SPLIT) - 1)))
+            median[0, k] = float(np.median(d.astype(np.float64)))
+            continue
         g = group[rows]
         count[:, k] = np.bincount(g, minlength=n_groups)
         # the sum in two parts, each exact in float64 (a lazy log's engine adds the same parts)
         s_hi[:, k] = np.bincount(g, weights=(d >> SUM_SPLIT).astype(np.float64), minlength=n_groups)
         low = (d & ((1 << SUM_SPLIT) - 1)).astype(np.float64)
         s_lo[:, k] = np.bincount(g, weights=low, minlength=n_groups)
-        if n_groups == 1:  # one group: the median of all (a partition, no groupby)
-            median[0, k] = float(np.median(d.astype(np.float64)))
-            continue
         med = pd.Series(d.astype(np.float64)).groupby(g).median()
         median[med.index.to_numpy(dtype=np.int64), k] = med.to_numpy(dtype=np.float64)
     return _summary(hist, count, s_hi, s_lo, median)
