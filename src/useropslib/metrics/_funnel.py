@@ -759,24 +759,41 @@ class _Sorted:
     index: I64 | None  # original event row, when properties are read later
 
     @functools.cached_property
-    def group_starts(self) -> I64:
-        """First position of every run of equal (user, time)."""
+    def _runs(self) -> tuple[I64, npt.NDArray[np.integer[Any]]]:
+        """Runs of equal (user, time): the first position of each, and each position's run."""
         n = self.user.size
         new = np.ones(n, dtype=bool)
         if n > 1:
-            new[1:] = (self.user[1:] != self.user[:-1]) | (self.time[1:] != self.time[:-1])
-        return np.flatnonzero(new)
+            np.not_equal(self.user[1:], self.user[:-1], out=new[1:])
+            new[1:] |= self.time[1:] != self.time[:-1]
+        starts = np.flatnonzero(new)
+        run_of = np.cumsum(new, dtype=np.int32 if n <= np.iinfo(np.int32).max else np.int64)
+        run_of -= 1
+        return np.append(starts, n), run_of  # starts end with n: the end of the last run
+
+    @property
+    def group_starts(self) -> I64:
+        """First position of every run of equal (user, time)."""
+        out: I64 = self._runs[0][:-1]
+        return out
+
+    @property
+    def run_of(self) -> npt.NDArray[np.integer[Any]]:
+        """The (user, time) run of every position (0-based, non-decreasing)."""
+        return self._runs[1]
 
     def group_end(self, pos: I64) -> I64:
         """First position after the (user, time) run of each position."""
-        gs = self.group_starts
-        j = np.searchsorted(gs, pos, side="right")
-        out: I64 = np.where(j < gs.size, gs[np.minimum(j, gs.size - 1)], self.user.size)
+        bounds, run_of = self._runs
+        j = run_of.take(pos)
+        j += 1
+        out: I64 = bounds.take(j)
         return out
 
     def group_start(self, pos: I64) -> I64:
-        gs = self.group_starts
-        out: I64 = gs[np.searchsorted(gs, pos, side="right") - 1]
+        """First position of the (user, time) run of each position."""
+        bounds, run_of = self._runs
+        out: I64 = bounds.take(run_of.take(pos))
         return out
 
 
@@ -1184,11 +1201,7 @@ def _strict_stream(s: _Sorted, n_steps: int) -> I64:
     first, so a run holds a step event exactly when its first event is one.
     """
     is_step = (s.mask & ((1 << n_steps) - 1)) != 0
-    gs = s.group_starts
-    new = np.zeros(s.user.size, dtype=bool)
-    new[gs] = True
-    run_of = np.cumsum(new) - 1
-    keep = is_step | ~is_step[gs][run_of]
+    keep = is_step | ~is_step[s.group_starts].take(s.run_of)
     return np.flatnonzero(keep)
 
 
@@ -1219,9 +1232,11 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
                 continue
             # events of this class before the entry's instant: where the first one at or
             # after it sits among them (a running count, not a binary search per attempt)
+            # (the count through ``first``, less ``first`` itself when it is one of them)
             before = _count_through(s.mask, low.bit_length() - 1)
-            j0 = np.where(first > 0, before[np.maximum(first - 1, 0)], 0).astype(np.int64)
+            j0 = before.take(first).astype(np.int64)
             del before
+            j0 -= (s.mask.take(first) & low) != 0
             for _ in range(cm.bit_count()):  # r-th event of a step repeated r times
                 ok = j0 < cand.size
                 p = cand.take(j0, mode="clip")
@@ -1261,15 +1276,18 @@ def _sort_slots(slot_t: I64, slot_p: I64) -> tuple[I64, I64]:
                 rank += slot_t[j] <= slot_t[i]
             elif j > i:
                 rank += slot_t[j] < slot_t[i]
-        times[rank, cols] = slot_t[i]
-        pos[rank, cols] = slot_p[i]
+        rank *= n  # the flat position in the (slots, attempts) arrays
+        rank += cols
+        np.put(times, rank, slot_t[i])
+        np.put(pos, rank, slot_p[i])
     return times, pos
 
 
 def _check_disjoint(s: _Sorted, class_masks: list[int], q: _Query) -> None:
     steps = s.mask & ((1 << q.n_steps) - 1)
-    allowed = np.asarray([0, *class_masks], dtype=np.int64)
-    bad = ~np.isin(steps, allowed)
+    bad = steps != 0  # matches a step mask that is no class of identical steps
+    for cm in class_masks:  # a few vectorised comparisons, not a set lookup per event
+        bad &= steps != cm
     if bad.any():
         example = int(steps[np.flatnonzero(bad)[0]])
         which = [i for i in range(q.n_steps) if example >> i & 1]
