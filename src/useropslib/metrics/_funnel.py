@@ -831,7 +831,7 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
             entries, att_user = entries[new_user], att_user[new_user]
         del new_user
     if q.order == "unordered":
-        reach, times, pos = _sweep_unordered(s, entries, q)
+        reach, times, pos = _sweep_unordered(s, entries, att_user, q)
     else:
         entries, att_user, reach, times, pos = _sweep_ordered(s, entries, att_user, q)
     if q.exclusions and entries.size:
@@ -1205,8 +1205,15 @@ def _strict_stream(s: _Sorted, n_steps: int) -> I64:
     return np.flatnonzero(keep)
 
 
-def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64]:
-    """Unordered funnels: distinct steps done in ``[entry, entry + window]``, per attempt."""
+def _sweep_unordered(
+    s: _Sorted, entries: I64, user: npt.NDArray[np.int32], q: _Query
+) -> tuple[I64, I64, I64]:
+    """Unordered funnels: distinct steps done in ``[entry, entry + window]``, per attempt.
+
+    ``user`` holds the user code of each entry.  The positions of the step events are kept
+    only when exclusions or a breakdown read them; otherwise a slot not filled keeps the
+    largest int64 as its time (unless an event carries that very instant).
+    """
     k_steps = q.n_steps
     n = entries.size
     # classes of identical matchers: a step repeated r times needs r distinct events
@@ -1215,13 +1222,13 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
         classes[m.key] = classes.get(m.key, 0) | (1 << i)
     class_masks = list(classes.values())
     _check_disjoint(s, class_masks, q)
+    track = bool(q.exclusions) or q.need_index or (n > 0 and int(s.time.max()) == _I64_MAX)
     # one row per step slot, one column per attempt (rows are contiguous)
     slot_t = np.full((k_steps, n), _I64_MAX, dtype=np.int64)
-    slot_p = np.full((k_steps, n), -1, dtype=np.int64)
+    slot_p = np.full((k_steps, n), -1, dtype=np.int64) if track else None
     if n:
-        user = s.user[entries]
-        t_entry = s.time[entries]
-        deadline = t_entry + q.window_ns
+        deadline = s.time.take(entries)
+        deadline += q.window_ns
         first = s.group_start(entries)
         col = 0
         for cm in class_masks:
@@ -1231,8 +1238,8 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
                 col += cm.bit_count()
                 continue
             # events of this class before the entry's instant: where the first one at or
-            # after it sits among them (a running count, not a binary search per attempt)
-            # (the count through ``first``, less ``first`` itself when it is one of them)
+            # after it sits among them (a running count, not a binary search per attempt):
+            # the count through ``first``, less ``first`` itself when it is one of them
             before = _count_through(s.mask, low.bit_length() - 1)
             j0 = before.take(first).astype(np.int64)
             del before
@@ -1240,37 +1247,49 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
             for _ in range(cm.bit_count()):  # r-th event of a step repeated r times
                 ok = j0 < cand.size
                 p = cand.take(j0, mode="clip")
-                ok &= (s.user[p] == user) & (s.time[p] <= deadline)
-                hit = np.flatnonzero(ok)
-                slot_t[col, hit] = s.time[p[hit]]
-                slot_p[col, hit] = p[hit]
+                ok &= s.user.take(p) == user
+                t_p = s.time.take(p)
+                ok &= t_p <= deadline
+                np.copyto(slot_t[col], t_p, where=ok)
+                if slot_p is not None:
+                    np.copyto(slot_p[col], p, where=ok)
+                del ok, p, t_p
                 j0 += 1
                 col += 1
+        del deadline, first
     times, pos = _sort_slots(slot_t, slot_p)
-    reach = np.count_nonzero(pos >= 0, axis=0).astype(np.int64)
-    times[pos < 0] = _I64_MIN
+    del slot_t, slot_p
+    if pos is None:
+        unreached = times == _I64_MAX
+        pos = np.broadcast_to(np.int64(-1), times.shape)
+    else:
+        unreached = pos < 0
+    reach = k_steps - np.count_nonzero(unreached, axis=0).astype(np.int64)
+    times[unreached] = _I64_MIN
     return reach, times, pos
 
 
-def _sort_slots(slot_t: I64, slot_p: I64) -> tuple[I64, I64]:
+def _sort_slots(slot_t: I64, slot_p: I64 | None) -> tuple[I64, I64 | None]:
     """Sort each column of the (slots, attempts) arrays by time, stably (ties keep slot order).
 
     With few slots, each slot's rank is counted with ``k * (k - 1)`` vectorised comparisons
     and the columns are scattered to their ranks, which is faster than a row-wise sort of many
-    tiny rows; beyond 8 slots, one stable ``argsort`` along the slots.
+    tiny rows; beyond 8 slots, one stable ``argsort`` along the slots.  ``slot_p`` (the
+    positions) may be None when nobody reads them.
     """
     k, n = slot_t.shape
     if k > 8:
         order = np.argsort(slot_t, axis=0, kind="stable")
         return (
             np.take_along_axis(slot_t, order, axis=0),
-            np.take_along_axis(slot_p, order, axis=0),
+            None if slot_p is None else np.take_along_axis(slot_p, order, axis=0),
         )
     cols = np.arange(n)
     times = np.empty_like(slot_t)
-    pos = np.empty_like(slot_p)
+    pos = None if slot_p is None else np.empty_like(slot_p)
+    rank = np.empty(n, dtype=np.int64)
     for i in range(k):
-        rank = np.zeros(n, dtype=np.int64)
+        rank[:] = 0
         for j in range(k):
             if j < i:
                 rank += slot_t[j] <= slot_t[i]
@@ -1279,7 +1298,8 @@ def _sort_slots(slot_t: I64, slot_p: I64) -> tuple[I64, I64]:
         rank *= n  # the flat position in the (slots, attempts) arrays
         rank += cols
         np.put(times, rank, slot_t[i])
-        np.put(pos, rank, slot_p[i])
+        if pos is not None and slot_p is not None:
+            np.put(pos, rank, slot_p[i])
     return times, pos
 
 
