@@ -826,10 +826,12 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
     if entries.size:
         new_user = np.ones(entries.size, dtype=bool)
         np.not_equal(att_user[1:], att_user[:-1], out=new_user[1:])
-        n_entrants = int(np.count_nonzero(new_user))
-        if q.attempts == "first":
-            entries, att_user = entries[new_user], att_user[new_user]
+        firsts = np.flatnonzero(new_user)
         del new_user
+        n_entrants = int(firsts.size)
+        if q.attempts == "first":
+            entries, att_user = entries.take(firsts), att_user.take(firsts)
+        del firsts
     if q.order == "unordered":
         reach, times, pos = _sweep_unordered(s, entries, att_user, q)
     else:
@@ -1110,8 +1112,10 @@ def _sweep_ordered(
         keep = np.ones(entries.size, dtype=bool)  # same step-1 count and user as the next: drop
         np.not_equal(j1[1:], j1[:-1], out=keep[:-1])
         keep[:-1] |= user[1:] != user[:-1]
-        entries, j1, user = entries[keep], j1[keep], user[keep]
+        kept = np.flatnonzero(keep)
         del keep
+        entries, j1, user = entries.take(kept), j1.take(kept), user.take(kept)
+        del kept
     elif q.order == "ordered" and k_steps > 1:
         j1 = events_of(1)[1].take(entries)
     n = entries.size
