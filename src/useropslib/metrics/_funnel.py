@@ -762,14 +762,14 @@ class _Sorted:
     def _runs(self) -> tuple[I64, npt.NDArray[np.integer[Any]]]:
         """Runs of equal (user, time): the first position of each, and each position's run."""
         n = self.user.size
-        new = np.ones(n, dtype=bool)
+        new = np.ones(n + 1, dtype=bool)  # one more: the end of the last run
         if n > 1:
-            np.not_equal(self.user[1:], self.user[:-1], out=new[1:])
-            new[1:] |= self.time[1:] != self.time[:-1]
-        starts = np.flatnonzero(new)
-        run_of = np.cumsum(new, dtype=np.int32 if n <= np.iinfo(np.int32).max else np.int64)
+            np.not_equal(self.user[1:], self.user[:-1], out=new[1:n])
+            new[1:n] |= self.time[1:] != self.time[:-1]
+        bounds = np.flatnonzero(new)  # the first position of every run, then n
+        run_of = np.cumsum(new[:n], dtype=np.int32 if n <= np.iinfo(np.int32).max else np.int64)
         run_of -= 1
-        return np.append(starts, n), run_of  # starts end with n: the end of the last run
+        return bounds, run_of
 
     @property
     def group_starts(self) -> I64:
