@@ -921,21 +921,20 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
         rank = srt[np.searchsorted(by_rank[srt], masks)]
         del masks
         mask = by_rank_m.take(rank)
-        rank_at = rank.take
+        ranks: tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]] | None] = (
+            rank,
+            None,
+        )
     else:  # tables over the event codes, read with ``take`` (no fancy-index cast)
         code_rank = srt[np.searchsorted(by_rank[srt], code_bits)]
         mask = by_rank_m.take(code_rank).take(codes)
-
-        def rank_at(at: I64) -> npt.NDArray[np.integer[Any]]:
-            out: npt.NDArray[np.integer[Any]] = code_rank.take(codes.take(at))
-            return out
-
+        ranks = (code_rank, codes)
     u_sel = users.take(pos)  # int32: user codes fit, and half the bytes of int64
     t_sel = ts.take(pos)
     del pos
     need_rows = q.need_index
-    ties = _rank_ties(u_sel, t_sel, rank_at)
-    del codes
+    ties = _rank_ties(u_sel, t_sel, *ranks)
+    del codes, ranks
     if ties is not None:
         at, source = ties
         mask[at] = mask[source]
@@ -970,21 +969,27 @@ def _select_codes(ev: npt.NDArray[np.integer[Any]], is_cand: Bools) -> I64:
 def _rank_ties(
     user: npt.NDArray[np.integer[Any]],
     time: I64,
-    rank_at: Callable[[I64], npt.NDArray[np.integer[Any]]],
+    table: npt.NDArray[np.integer[Any]],
+    keys: npt.NDArray[np.integer[Any]] | None = None,
 ) -> tuple[I64, I64] | None:
     """Find how to put events of one (user, instant) in step-rank order, or None.
 
     Events arrive in (user, time, row) order; only runs of events sharing a user and an instant
     need reordering, so only they are sorted (stably: equal ranks keep the row order).  Returns
-    ``(at, source)``: position ``at[i]`` takes the event now at ``source[i]``.  ``rank_at``
-    gives the step rank of the events at some positions.  Users and times
-    are equal within a run, so only per-event columns other than them move.
+    ``(at, source)``: position ``at[i]`` takes the event now at ``source[i]``.  The step rank
+    of position ``i`` is ``table[keys[i]]`` (a table over event codes), or ``table[i]``.
+    Users and times are equal within a run, so only per-event columns other than them move.
     """
     n = user.size
     if n < 2:
         return None
     tied = np.flatnonzero(time[1:] == time[:-1])
     tied = tied[user[tied + 1] == user[tied]]
+
+    def rank_at(at: I64) -> npt.NDArray[np.integer[Any]]:
+        out: npt.NDArray[np.integer[Any]] = table.take(at if keys is None else keys.take(at))
+        return out
+
     if tied.size == 0 or not (rank_at(tied + 1) < rank_at(tied)).any():
         return None  # no tie, or every tie already in rank order
     # the positions in runs: each tied pair (i, i + 1); a run starts where i is not tied to i - 1
@@ -1089,7 +1094,8 @@ def _sweep_ordered(
     """Ordered and strict funnels: per attempt, the earliest qualifying event of each step.
 
     ``user`` holds the user code of each entry.  Returns the attempts kept, their users, the
-    steps each reached and the (step, attempt) times and positions.  In an ordered funnel counted by the best attempt without exclusions, an entry
+    steps each reached and the (step, attempt) times and positions.  In an ordered funnel
+    counted by the best attempt without exclusions, an entry
     followed by another entry of the same person before any step-1 event is dropped first: the
     later entry continues with the same events and a later deadline, so it reaches at least as
     far, at the same times, and is the one PostHog reports.
@@ -1324,7 +1330,9 @@ def _check_disjoint(s: _Sorted, class_masks: list[int], q: _Query) -> None:
         )
 
 
-def _disqualified(s: _Sorted, att_user: I64, reach: I64, times: I64, pos: I64, q: _Query) -> Bools:
+def _disqualified(
+    s: _Sorted, att_user: npt.NDArray[np.integer[Any]], reach: I64, times: I64, pos: I64, q: _Query
+) -> Bools:
     """Flag the attempts with an exclusion event inside their guarded span."""
     out = np.zeros(att_user.size, dtype=bool)
     deadline = times[0] + q.window_ns
