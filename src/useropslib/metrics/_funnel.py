@@ -83,6 +83,7 @@ _NONE_GROUP = "(none)"
 _MAX_BITS = 62  # steps + exclusions share one int64 bit mask
 _I64_MAX = np.iinfo(np.int64).max
 _I64_MIN = np.iinfo(np.int64).min  # reads as NaT in datetime64[ns]
+_F64_EXACT = 1 << 53  # integers below it add exactly in float64
 _TABLE_COLUMNS = (
     "step",
     "name",
@@ -838,10 +839,10 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
         entries, att_user, reach, times, pos = _sweep_ordered(s, entries, att_user, q)
     if q.exclusions and entries.size:
         keep = np.flatnonzero(~_disqualified(s, att_user, reach, times, pos, q))
-        att_user, reach, times, pos = att_user[keep], reach[keep], times[:, keep], pos[:, keep]
+        att_user, reach, times, pos = att_user[keep], reach[keep], times[:, keep], _cols(pos, keep)
     if q.attempts == "best" and att_user.size:
         pick = _pick_attempts(att_user, reach, times, earliest_entry=q.order == "unordered")
-        att_user, reach, times, pos = att_user[pick], reach[pick], times[:, pick], pos[:, pick]
+        att_user, reach, times, pos = att_user[pick], reach[pick], times[:, pick], _cols(pos, pick)
     return _Outcome(
         user=att_user.astype(np.int64),
         reach=reach,
@@ -850,6 +851,14 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
         sorted=s,
         n_entrants=n_entrants,
     )
+
+
+def _cols(pos: I64, which: I64) -> I64:
+    """Columns ``which`` of the (step, attempt) positions; positions not kept stay a view."""
+    if pos.strides[1] == 0 and pos.size:  # a broadcast -1: nobody reads the positions
+        return np.broadcast_to(np.int64(-1), (pos.shape[0], which.size))
+    out: I64 = pos[:, which]
+    return out
 
 
 def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Sorted:
@@ -1440,7 +1449,10 @@ def _stats(
     reach: I64, times: I64, group: I64, n_groups: int, n_steps: int
 ) -> tuple[I64, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Users, mean and median conversion time (ns) per (group, step)."""
-    hist = np.bincount(group * (n_steps + 1) + reach, minlength=n_groups * (n_steps + 1))
+    if n_groups == 1:  # one group: no group codes to add
+        hist = np.bincount(reach, minlength=n_steps + 1)
+    else:
+        hist = np.bincount(group * (n_steps + 1) + reach, minlength=n_groups * (n_steps + 1))
     hist = hist.reshape(n_groups, n_steps + 1)
     count = np.zeros((n_groups, n_steps), dtype=np.int64)
     s_hi = np.zeros((n_groups, n_steps))
@@ -1452,13 +1464,16 @@ def _stats(
             continue
         d = times[k].take(rows)
         d -= times[k - 1].take(rows)
-        if n_groups == 1:  # one group: plain sums and the median of all (no groupby)
+        hi, low_i = d >> SUM_SPLIT, d & ((1 << SUM_SPLIT) - 1)
+        sums = int(np.sum(hi)), int(np.sum(low_i))
+        if n_groups == 1 and max(sums) < _F64_EXACT:  # one group: plain sums (no groupby)
+            # non-negative parts whose total is exact in float64: every partial sum of the
+            # grouped path below is exact too, so both give the same numbers
             count[0, k] = rows.size
-            # the sums of exact float64 parts, as the grouped path and the engines add them
-            s_hi[0, k] = float(np.sum(d >> SUM_SPLIT))
-            s_lo[0, k] = float(np.sum(d & ((1 << SUM_SPLIT) - 1)))
+            s_hi[0, k], s_lo[0, k] = float(sums[0]), float(sums[1])
             median[0, k] = float(np.median(d.astype(np.float64)))
             continue
+        del hi, low_i
         g = group[rows]
         count[:, k] = np.bincount(g, minlength=n_groups)
         # the sum in two parts, each exact in float64 (a lazy log's engine adds the same parts)
@@ -1520,7 +1535,7 @@ def _to_timedelta(ns: npt.NDArray[np.float64]) -> pd.TimedeltaIndex:
 
 
 def _table(reach: I64, times: I64, n_steps: int, labels: list[str]) -> pd.DataFrame:
-    group = np.zeros(reach.size, dtype=np.int64)
+    group = np.broadcast_to(np.int64(0), reach.shape)  # one group: never materialised
     users, mean, median = _stats(reach, times, group, 1, n_steps)
     return _frame(users[0], mean[0], median[0], labels)
 
