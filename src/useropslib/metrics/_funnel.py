@@ -908,7 +908,7 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
             ok0 &= ts[pos0] < q.hi_ns
         entrant = np.zeros(len(log.users), dtype=bool)
         entrant[users[pos0[ok0]]] = True
-        pos = _in_time(np.flatnonzero(entrant[users]), ts, lo, hi)
+        pos = _in_time(np.flatnonzero(np.repeat(entrant, idx.counts)), ts, lo, hi)
     else:
         pos = _in_time(_select_codes(ev, is_cand), ts, lo, hi)
     rows = idx.rows(pos) if (filtered or q.need_index) else pos
