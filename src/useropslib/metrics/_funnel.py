@@ -1148,17 +1148,15 @@ def _sweep_ordered(
         pos[0] = entries
     a_user = user
     a_deadline = times[0] + q.window_ns
-    stream = _strict_stream(s, q.n_steps) if q.order == "strict" else None
-    cur = np.searchsorted(stream, entries) if stream is not None else entries
+    strict = q.order == "strict"
+    cur = entries
     alive: I64 | None = None  # the attempts still going (None: all of them)
     for k in range(1, k_steps):
-        nxt = None
-        if stream is not None:
-            j = cur + 1
-            ok = j < stream.size
-            p = stream.take(j, mode="clip")
+        if strict:
+            p = _strict_next(s, cur, q.n_steps)
+            ok = p < s.user.size
+            p.clip(max=max(s.user.size - 1, 0), out=p)
             ok &= (s.mask.take(p) & _bit(k)) != 0
-            nxt = j
         else:
             cand, through = events_of(k)
             if cand.size == 0:
@@ -1180,10 +1178,10 @@ def _sweep_ordered(
             alive = keep if alive is None else alive[keep]
             p, t_p = p[keep], t_p[keep]
             if k + 1 < k_steps:  # the last step needs no more of these
-                cur = p if nxt is None else nxt[keep]
+                cur = p
                 a_user, a_deadline = a_user[keep], a_deadline[keep]
         else:
-            cur = p if nxt is None else nxt
+            cur = p
         del keep
         if alive is None:
             times[k] = t_p
@@ -1212,16 +1210,26 @@ def _count_through(mask: npt.NDArray[np.integer[Any]], bit: int) -> npt.NDArray[
     return out
 
 
-def _strict_stream(s: _Sorted, n_steps: int) -> I64:
-    """Positions of the events a strict sequence must not skip.
+def _strict_next(s: _Sorted, cur: I64, n_steps: int) -> I64:
+    """Return the event a strict sequence looks at after the step event at each of ``cur``.
 
-    Events matching no step are dropped when they share an instant with a step event of the
-    same person (same-timestamp events count as in order); within an instant, step events sort
-    first, so a run holds a step event exactly when its first event is one.
+    Events matching no step are skipped when they share an instant with a step event of the
+    same person (same-timestamp events count as in order).  Within an instant step events sort
+    first, so after a step event comes the next event of its (user, instant) run when that is
+    a step event too, else the first event of the next run (which is never skipped: a run that
+    starts with a non-step event holds no step event).  Returns ``s.user.size`` past the end.
     """
-    is_step = (s.mask & ((1 << n_steps) - 1)) != 0
-    keep = is_step | ~is_step[s.group_starts].take(s.run_of)
-    return np.flatnonzero(keep)
+    bounds, run_of = s._runs
+    n = s.user.size
+    run = run_of.take(cur)
+    nxt = cur + 1
+    at = nxt.clip(max=max(n - 1, 0))
+    same = nxt < n
+    same &= run_of.take(at) == run
+    same &= (s.mask.take(at) & ((1 << n_steps) - 1)) != 0
+    run += 1
+    out: I64 = np.where(same, nxt, bounds.take(run))
+    return out
 
 
 def _sweep_unordered(
