@@ -1103,11 +1103,14 @@ def _sweep_ordered(
     """Ordered and strict funnels: per attempt, the earliest qualifying event of each step.
 
     ``user`` holds the user code of each entry.  Returns the attempts kept, their users, the
-    steps each reached and the (step, attempt) times and positions.  In an ordered funnel
-    counted by the best attempt without exclusions, an entry
-    followed by another entry of the same person before any step-1 event is dropped first: the
-    later entry continues with the same events and a later deadline, so it reaches at least as
-    far, at the same times, and is the one PostHog reports.
+    steps each reached and the (step, attempt) times and positions.
+
+    In an ordered funnel counted by the best attempt without exclusions, the entries of one
+    person with no step-1 event between them form a group, and only the group's first and last
+    entries are swept.  The later entries continue with the same events and later deadlines, so
+    they reach at least as far, at the same times: when the last one reaches step 1 it is the
+    attempt PostHog reports (furthest, earliest, then latest entry); when it does not, no entry
+    of the group does, and the first one was at step 0 earliest.
     """
     k_steps = q.n_steps
     track = bool(q.exclusions) or q.need_index  # positions are read by exclusions, breakdowns
@@ -1122,11 +1125,21 @@ def _sweep_ordered(
         return step_events[k]
 
     j1: npt.NDArray[np.integer[Any]] | None = None  # step 1's index in its events, per attempt
-    if q.order == "ordered" and q.attempts == "best" and not q.exclusions and k_steps > 1:
+    if (
+        q.order == "ordered"
+        and q.attempts == "best"
+        and not q.exclusions
+        and k_steps > 1
+        and entries.size
+    ):
         j1 = events_of(1)[1].take(entries)  # step-1 events up to each entry
-        keep = np.ones(entries.size, dtype=bool)  # same step-1 count and user as the next: drop
-        np.not_equal(j1[1:], j1[:-1], out=keep[:-1])
-        keep[:-1] |= user[1:] != user[:-1]
+        last = np.ones(entries.size, dtype=bool)  # the last entry of a group (see above)
+        np.not_equal(j1[1:], j1[:-1], out=last[:-1])
+        last[:-1] |= user[1:] != user[:-1]
+        keep = last.copy()
+        keep[0] = True  # and the first: the very first entry, and each after a group's last
+        keep[1:] |= last[:-1]
+        del last
         kept = np.flatnonzero(keep)
         del keep
         entries, j1, user = entries.take(kept), j1.take(kept), user.take(kept)
