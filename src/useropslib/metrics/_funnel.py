@@ -1106,11 +1106,11 @@ def _sweep_ordered(
     steps each reached and the (step, attempt) times and positions.
 
     In an ordered funnel counted by the best attempt without exclusions, the entries of one
-    person with no step-1 event between them form a group, and only the group's first and last
-    entries are swept.  The later entries continue with the same events and later deadlines, so
-    they reach at least as far, at the same times: when the last one reaches step 1 it is the
-    attempt PostHog reports (furthest, earliest, then latest entry); when it does not, no entry
-    of the group does, and the first one was at step 0 earliest.
+    person with no step-1 event between them form a group, and only the group's last entry is
+    swept.  The later entries continue with the same events and later deadlines, so they reach
+    at least as far, at the same times: when the last one reaches step 1 it is the attempt
+    PostHog reports (furthest, earliest, then latest entry); when it does not, no entry of the
+    group does, and the group's first entry (at step 0 earliest) takes its place.
     """
     k_steps = q.n_steps
     track = bool(q.exclusions) or q.need_index  # positions are read by exclusions, breakdowns
@@ -1125,6 +1125,7 @@ def _sweep_ordered(
         return step_events[k]
 
     j1: npt.NDArray[np.integer[Any]] | None = None  # step 1's index in its events, per attempt
+    group_first: I64 | None = None  # with the de-duplication: each group's first entry
     if (
         q.order == "ordered"
         and q.attempts == "best"
@@ -1136,12 +1137,13 @@ def _sweep_ordered(
         last = np.ones(entries.size, dtype=bool)  # the last entry of a group (see above)
         np.not_equal(j1[1:], j1[:-1], out=last[:-1])
         last[:-1] |= user[1:] != user[:-1]
-        keep = last.copy()
-        keep[0] = True  # and the first: the very first entry, and each after a group's last
-        keep[1:] |= last[:-1]
+        kept = np.flatnonzero(last)
         del last
-        kept = np.flatnonzero(keep)
-        del keep
+        firsts = np.empty_like(kept)  # the group's first entry: the one after the last before
+        firsts[0] = 0
+        np.add(kept[:-1], 1, out=firsts[1:])
+        group_first = entries.take(firsts)
+        del firsts
         entries, j1, user = entries.take(kept), j1.take(kept), user.take(kept)
         del kept
     elif q.order == "ordered" and k_steps > 1:
@@ -1208,6 +1210,13 @@ def _sweep_ordered(
             reach[alive] = k + 1
         del t_p
         step_events.pop(k, None)
+    if group_first is not None:  # a group that never reached step 1: its first entry counts
+        at_0 = np.flatnonzero(reach == 1)
+        firsts = group_first.take(at_0)
+        entries[at_0] = firsts
+        times[0, at_0] = s.time.take(firsts)
+        if track:
+            pos[0, at_0] = firsts
     return entries, user, reach, times, pos
 
 
