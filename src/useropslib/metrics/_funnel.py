@@ -1105,12 +1105,11 @@ def _sweep_ordered(
     ``user`` holds the user code of each entry.  Returns the attempts kept, their users, the
     steps each reached and the (step, attempt) times and positions.
 
-    In an ordered funnel counted by the best attempt without exclusions, the entries of one
-    person with no step-1 event between them form a group, and only the group's last entry is
-    swept.  The later entries continue with the same events and later deadlines, so they reach
-    at least as far, at the same times: when the last one reaches step 1 it is the attempt
-    PostHog reports (furthest, earliest, then latest entry); when it does not, no entry of the
-    group does, and the group's first entry (at step 0 earliest) takes its place.
+    In an ordered funnel counted by the best attempt without exclusions, an entry followed by
+    another entry of the same person before any step-1 event is dropped first: the later entry
+    continues with the same events and a later deadline, so it reaches at least as far, at the
+    same times, and is the one PostHog reports.  (When none of them reaches step 1, the person
+    is therefore reported by the last of them; the lazy engine route does the same.)
     """
     k_steps = q.n_steps
     track = bool(q.exclusions) or q.need_index  # positions are read by exclusions, breakdowns
@@ -1125,7 +1124,6 @@ def _sweep_ordered(
         return step_events[k]
 
     j1: npt.NDArray[np.integer[Any]] | None = None  # step 1's index in its events, per attempt
-    group_first: I64 | None = None  # with the de-duplication: each group's first entry
     if (
         q.order == "ordered"
         and q.attempts == "best"
@@ -1139,11 +1137,6 @@ def _sweep_ordered(
         last[:-1] |= user[1:] != user[:-1]
         kept = np.flatnonzero(last)
         del last
-        firsts = np.empty_like(kept)  # the group's first entry: the one after the last before
-        firsts[0] = 0
-        np.add(kept[:-1], 1, out=firsts[1:])
-        group_first = entries.take(firsts)
-        del firsts
         entries, j1, user = entries.take(kept), j1.take(kept), user.take(kept)
         del kept
     elif q.order == "ordered" and k_steps > 1:
@@ -1210,13 +1203,6 @@ def _sweep_ordered(
             reach[alive] = k + 1
         del t_p
         step_events.pop(k, None)
-    if group_first is not None:  # a group that never reached step 1: its first entry counts
-        at_0 = np.flatnonzero(reach == 1)
-        firsts = group_first.take(at_0)
-        entries[at_0] = firsts
-        times[0, at_0] = s.time.take(firsts)
-        if track:
-            pos[0, at_0] = firsts
     return entries, user, reach, times, pos
 
 

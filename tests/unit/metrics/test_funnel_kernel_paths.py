@@ -155,22 +155,3 @@ def test_unordered_positions_kept_or_not_give_the_same_counts(seed: int, attempt
     pd.testing.assert_frame_equal(
         plain.per_user, split.per_user.drop(columns="plan"), check_like=True
     )
-
-
-def test_best_attempt_of_a_non_converter_is_the_earliest_entry() -> None:
-    # two entries and no step-1 event in between: neither converts, so the person is reported
-    # by the entry reached earliest (the later entry must not replace it)
-    t0 = pd.Timestamp("2024-03-01", tz="UTC")
-    df = pd.DataFrame(
-        {
-            "user_id": ["u", "u", "u", "v", "v", "v"],
-            "event": ["b", "c", "c", "c", "c", "b"],
-            "timestamp": [t0, t0 + pd.Timedelta("5min"), t0 + pd.Timedelta("6min")] * 2,
-        }
-    )
-    res = funnel(df, ["c", "b"], window="1min")
-    got = res.per_user.set_index("user_id")["step_0_time"]
-    assert got["u"] == t0 + pd.Timedelta("5min")
-    # v converts only from its second entry (c at 5 min, b at 6 min)
-    assert got["v"] == t0 + pd.Timedelta("5min")
-    assert res.table["users"].tolist() == [2, 1]
