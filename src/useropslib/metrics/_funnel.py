@@ -7,11 +7,12 @@ attributed to a person.  Steps are numbered from 0; step 0 is the entry.
 
 The kernel works on the encoded arrays of the :class:`~useropslib.events.EventLog`:
 
-1. A lookup table over event codes (plus property filters) gives each event a bit mask of the
-   steps and exclusions it matches; only matching events are kept.
-2. They are sorted once by (user, time, step rank) -- one ``np.sort`` of a packed int64 key when
-   the key fits (times are divided by their common unit: seconds, milliseconds ...), else one
-   ``np.lexsort``.  The sorted position is then a global (user, time) order.
+1. The events are read in the order of the log's per-user index (user, time).  A few
+   comparisons of the event codes (a lookup table beyond eight codes), plus property filters,
+   pick the events that match a step or an exclusion, and a table over the event codes gives
+   each its bit mask of steps and exclusions.
+2. Only events sharing a user and an instant are re-ordered, by step rank; the position in
+   the selected events is then a global (user, time, step rank) order.
 3. A sweep over the few steps, vectorised over every attempt (every step-0 event in the range):
    for step k, ``np.searchsorted`` over the positions of the step-k events finds, per attempt,
    the first step-k event after the attempt's step-(k-1) event; it counts if it belongs to the
