@@ -7,11 +7,12 @@ attributed to a person.  Steps are numbered from 0; step 0 is the entry.
 
 The kernel works on the encoded arrays of the :class:`~useropslib.events.EventLog`:
 
-1. A lookup table over event codes (plus property filters) gives each event a bit mask of the
-   steps and exclusions it matches; only matching events are kept.
-2. They are sorted once by (user, time, step rank) -- one ``np.sort`` of a packed int64 key when
-   the key fits (times are divided by their common unit: seconds, milliseconds ...), else one
-   ``np.lexsort``.  The sorted position is then a global (user, time) order.
+1. The events are read in the order of the log's per-user index (user, time).  A few
+   comparisons of the event codes (a lookup table beyond eight codes), plus property filters,
+   pick the events that match a step or an exclusion, and a table over the event codes gives
+   each its bit mask of steps and exclusions.
+2. Only events sharing a user and an instant are re-ordered, by step rank; the position in
+   the selected events is then a global (user, time, step rank) order.
 3. A sweep over the few steps, vectorised over every attempt (every step-0 event in the range):
    for step k, ``np.searchsorted`` over the positions of the step-k events finds, per attempt,
    the first step-k event after the attempt's step-(k-1) event; it counts if it belongs to the
@@ -83,6 +84,7 @@ _NONE_GROUP = "(none)"
 _MAX_BITS = 62  # steps + exclusions share one int64 bit mask
 _I64_MAX = np.iinfo(np.int64).max
 _I64_MIN = np.iinfo(np.int64).min  # reads as NaT in datetime64[ns]
+_F64_EXACT = 1 << 53  # integers below it add exactly in float64
 _TABLE_COLUMNS = (
     "step",
     "name",
@@ -753,30 +755,47 @@ class _Query:
 class _Sorted:
     """Selected events sorted by (user, time, step rank); position = global order."""
 
-    user: I64
+    user: npt.NDArray[np.int32]  # user codes (int32, as the log stores them)
     time: I64
     mask: npt.NDArray[np.integer[Any]]  # bit i: matches step i (then exclusions)
     index: I64 | None  # original event row, when properties are read later
 
     @functools.cached_property
+    def _runs(self) -> tuple[I64, npt.NDArray[np.integer[Any]]]:
+        """Runs of equal (user, time): the first position of each, and each position's run."""
+        n = self.user.size
+        new = np.ones(n + 1, dtype=bool)  # one more: the end of the last run
+        if n > 1:
+            np.not_equal(self.user[1:], self.user[:-1], out=new[1:n])
+            new[1:n] |= self.time[1:] != self.time[:-1]
+        bounds = np.flatnonzero(new)  # the first position of every run, then n
+        run_of = np.cumsum(new[:n], dtype=np.int32 if n <= np.iinfo(np.int32).max else np.int64)
+        run_of -= 1
+        return bounds, run_of
+
+    @property
     def group_starts(self) -> I64:
         """First position of every run of equal (user, time)."""
-        n = self.user.size
-        new = np.ones(n, dtype=bool)
-        if n > 1:
-            new[1:] = (self.user[1:] != self.user[:-1]) | (self.time[1:] != self.time[:-1])
-        return np.flatnonzero(new)
+        out: I64 = self._runs[0][:-1]
+        return out
+
+    @property
+    def run_of(self) -> npt.NDArray[np.integer[Any]]:
+        """The (user, time) run of every position (0-based, non-decreasing)."""
+        return self._runs[1]
 
     def group_end(self, pos: I64) -> I64:
         """First position after the (user, time) run of each position."""
-        gs = self.group_starts
-        j = np.searchsorted(gs, pos, side="right")
-        out: I64 = np.where(j < gs.size, gs[np.minimum(j, gs.size - 1)], self.user.size)
+        bounds, run_of = self._runs
+        j = run_of.take(pos)
+        j += 1
+        out: I64 = bounds.take(j)
         return out
 
     def group_start(self, pos: I64) -> I64:
-        gs = self.group_starts
-        out: I64 = gs[np.searchsorted(gs, pos, side="right") - 1]
+        """First position of the (user, time) run of each position."""
+        bounds, run_of = self._runs
+        out: I64 = bounds.take(run_of.take(pos))
         return out
 
 
@@ -803,35 +822,44 @@ def _run(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Ou
     if q.hi_ns is not None:
         entry_ok &= s.time < q.hi_ns
     entries = np.flatnonzero(entry_ok)
-    n_entrants = 0
-    if entries.size:
-        e_user = s.user[entries]
-        new_user = np.ones(entries.size, dtype=bool)
-        np.not_equal(e_user[1:], e_user[:-1], out=new_user[1:])
-        n_entrants = int(np.count_nonzero(new_user))
-        if q.attempts == "first":
-            entries = entries[new_user]
-        del e_user, new_user
     del entry_ok  # the sweeps below hold several attempt-length arrays: free these first
+    n_entrants = 0
+    att_user = s.user.take(entries)  # int32 user code of every attempt
+    if entries.size:
+        new_user = np.ones(entries.size, dtype=bool)
+        np.not_equal(att_user[1:], att_user[:-1], out=new_user[1:])
+        firsts = np.flatnonzero(new_user)
+        del new_user
+        n_entrants = int(firsts.size)
+        if q.attempts == "first":
+            entries, att_user = entries.take(firsts), att_user.take(firsts)
+        del firsts
     if q.order == "unordered":
-        reach, times, pos = _sweep_unordered(s, entries, q)
+        reach, times, pos = _sweep_unordered(s, entries, att_user, q)
     else:
-        entries, reach, times, pos = _sweep_ordered(s, entries, q)
-    att_user = s.user[entries]
+        entries, att_user, reach, times, pos = _sweep_ordered(s, entries, att_user, q)
     if q.exclusions and entries.size:
         keep = np.flatnonzero(~_disqualified(s, att_user, reach, times, pos, q))
-        att_user, reach, times, pos = att_user[keep], reach[keep], times[:, keep], pos[:, keep]
+        att_user, reach, times, pos = att_user[keep], reach[keep], times[:, keep], _cols(pos, keep)
     if q.attempts == "best" and att_user.size:
         pick = _pick_attempts(att_user, reach, times, earliest_entry=q.order == "unordered")
-        att_user, reach, times, pos = att_user[pick], reach[pick], times[:, pick], pos[:, pick]
+        att_user, reach, times, pos = att_user[pick], reach[pick], times[:, pick], _cols(pos, pick)
     return _Outcome(
-        user=att_user,
+        user=att_user.astype(np.int64),
         reach=reach,
         times=times,
         positions=pos,
         sorted=s,
         n_entrants=n_entrants,
     )
+
+
+def _cols(pos: I64, which: I64) -> I64:
+    """Columns ``which`` of the (step, attempt) positions; positions not kept stay a view."""
+    if pos.strides[1] == 0 and pos.size:  # a broadcast -1: nobody reads the positions
+        return np.broadcast_to(np.int64(-1), (pos.shape[0], which.size))
+    out: I64 = pos[:, which]
+    return out
 
 
 def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[Any]]) -> _Sorted:
@@ -874,18 +902,18 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
     users = idx.users()
     if q.order == "strict":
         # every event of the people with an entry: find them from the step-0 candidates
-        pos0 = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+        pos0 = _in_time(_select_codes(ev, is_cand), ts, lo, hi)
         rows0 = idx.rows(pos0) if filtered else pos0
         ok0 = (_masks(rows0, ev[pos0], code_bits, filtered, props) & _bit(0)) != 0
         if q.hi_ns is not None:
             ok0 &= ts[pos0] < q.hi_ns
         entrant = np.zeros(len(log.users), dtype=bool)
         entrant[users[pos0[ok0]]] = True
-        pos = _in_time(np.flatnonzero(entrant[users]), ts, lo, hi)
+        pos = _in_time(np.flatnonzero(np.repeat(entrant, idx.counts)), ts, lo, hi)
     else:
-        pos = _in_time(np.flatnonzero(is_cand[ev]), ts, lo, hi)
+        pos = _in_time(_select_codes(ev, is_cand), ts, lo, hi)
     rows = idx.rows(pos) if (filtered or q.need_index) else pos
-    codes = ev[pos]
+    codes = ev.take(pos)
     if filtered:
         masks = _masks(rows, codes, code_bits, filtered, props)
         if q.order != "strict":
@@ -898,48 +926,89 @@ def _select_and_sort(log: EventLog, q: _Query, props: Mapping[str, npt.NDArray[A
     # step rank: the first step an event matches, then its mask; no step last
     by_rank = _masks_by_rank(distinct, q.n_steps)
     srt = np.argsort(by_rank).astype(np.int8 if by_rank.size < 128 else np.int64)
+    by_rank_m = by_rank.astype(_mask_dtype(len(q.matchers)))
     if filtered:
         rank = srt[np.searchsorted(by_rank[srt], masks)]
         del masks
-    else:
-        rank = srt[np.searchsorted(by_rank[srt], code_bits)][codes]
-    del codes
-    u_sel = users[pos].astype(np.int64)
-    t_sel = ts[pos]
-    perm = _rank_ties(u_sel, t_sel, rank)
-    if perm is not None:
-        rank, rows = rank[perm], rows[perm]
-    mask = by_rank.astype(_mask_dtype(len(q.matchers)))[rank]
-    index = np.asarray(rows, dtype=np.int64) if q.need_index else None
+        mask = by_rank_m.take(rank)
+        ranks: tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]] | None] = (
+            rank,
+            None,
+        )
+    else:  # tables over the event codes, read with ``take`` (no fancy-index cast)
+        code_rank = srt[np.searchsorted(by_rank[srt], code_bits)]
+        mask = by_rank_m.take(code_rank).take(codes)
+        ranks = (code_rank, codes)
+    u_sel = users.take(pos)  # int32: user codes fit, and half the bytes of int64
+    t_sel = ts.take(pos)
+    del pos
+    need_rows = q.need_index
+    ties = _rank_ties(u_sel, t_sel, *ranks)
+    del codes, ranks
+    if ties is not None:
+        at, source = ties
+        mask[at] = mask[source]
+        if need_rows:
+            rows = np.array(rows, dtype=np.int64)  # a copy: ``rows`` may be shared
+            rows[at] = rows[source]
+    index = np.asarray(rows, dtype=np.int64) if need_rows else None
     return _Sorted(u_sel, t_sel, mask, index)
 
 
-def _rank_ties(user: I64, time: I64, rank: npt.NDArray[np.integer[Any]]) -> I64 | None:
-    """Return the permutation putting events of one (user, instant) in step-rank order, or None.
+def _select_codes(ev: npt.NDArray[np.integer[Any]], is_cand: Bools) -> I64:
+    """Positions whose event code is a candidate: one pass of a few comparisons.
+
+    A handful of candidate codes are compared one by one (vectorised comparisons of the narrow
+    code column); more go through a table lookup.  Every code a candidate: all positions.
+    """
+    wanted = np.flatnonzero(is_cand)
+    if wanted.size == is_cand.size:
+        return np.arange(ev.size, dtype=np.intp)
+    if wanted.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    if wanted.size <= 8:
+        hit = ev == wanted[0]
+        for c in wanted[1:].tolist():
+            hit |= ev == c
+    else:
+        hit = is_cand[ev]
+    out: I64 = np.flatnonzero(hit)
+    return out
+
+
+def _rank_ties(
+    user: npt.NDArray[np.integer[Any]],
+    time: I64,
+    table: npt.NDArray[np.integer[Any]],
+    keys: npt.NDArray[np.integer[Any]] | None = None,
+) -> tuple[I64, I64] | None:
+    """Find how to put events of one (user, instant) in step-rank order, or None.
 
     Events arrive in (user, time, row) order; only runs of events sharing a user and an instant
-    need reordering, so only they are sorted (stably: equal ranks keep the row order).
+    need reordering, so only they are sorted (stably: equal ranks keep the row order).  Returns
+    ``(at, source)``: position ``at[i]`` takes the event now at ``source[i]``.  The step rank
+    of position ``i`` is ``table[keys[i]]`` (a table over event codes), or ``table[i]``.
+    Users and times are equal within a run, so only per-event columns other than them move.
     """
     n = user.size
     if n < 2:
         return None
     tied = np.flatnonzero(time[1:] == time[:-1])
     tied = tied[user[tied + 1] == user[tied]]
-    if tied.size == 0 or not (rank[tied + 1] < rank[tied]).any():
+
+    def rank_at(at: I64) -> npt.NDArray[np.integer[Any]]:
+        out: npt.NDArray[np.integer[Any]] = table.take(at if keys is None else keys.take(at))
+        return out
+
+    if tied.size == 0 or not (rank_at(tied + 1) < rank_at(tied)).any():
         return None  # no tie, or every tie already in rank order
-    same = np.zeros(n - 1, dtype=bool)
-    same[tied] = True
-    r = rank.astype(np.int64)
-    in_run = np.zeros(n, dtype=bool)
-    in_run[tied] = True
-    in_run[tied + 1] = True
-    p = np.flatnonzero(in_run)
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = ~same
-    run_id = np.cumsum(new_run)[p]
-    perm = np.arange(n, dtype=np.int64)
-    perm[p] = p[np.lexsort((r[p], run_id))]
-    return perm
+    # the positions in runs: each tied pair (i, i + 1); a run starts where i is not tied to i - 1
+    p = np.union1d(tied, tied + 1)
+    starts = np.ones(p.size, dtype=bool)
+    starts[1:] = np.isin(p[1:] - 1, tied, assume_unique=True, invert=True)
+    run_id = np.cumsum(starts)
+    source: I64 = p[np.lexsort((rank_at(p).astype(np.int64), run_id))]
+    return p, source
 
 
 def _in_time(rows: I64, ts: npt.NDArray[np.int64], lo: int | None, hi: int | None) -> I64:
@@ -1029,14 +1098,19 @@ def _masks_by_rank(distinct: I64, n_steps: int) -> I64:
     return out
 
 
-def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, I64]:
+def _sweep_ordered(
+    s: _Sorted, entries: I64, user: npt.NDArray[np.int32], q: _Query
+) -> tuple[I64, npt.NDArray[np.int32], I64, I64, I64]:
     """Ordered and strict funnels: per attempt, the earliest qualifying event of each step.
 
-    Returns the attempts kept, the steps each reached and the (step, attempt) times and
-    positions.  In an ordered funnel counted by the best attempt without exclusions, an entry
-    followed by another entry of the same person before any step-1 event is dropped first: the
-    later entry continues with the same events and a later deadline, so it reaches at least as
-    far, at the same times, and is the one PostHog reports.
+    ``user`` holds the user code of each entry.  Returns the attempts kept, their users, the
+    steps each reached and the (step, attempt) times and positions.
+
+    In an ordered funnel counted by the best attempt without exclusions, an entry followed by
+    another entry of the same person before any step-1 event is dropped first: the later entry
+    continues with the same events and a later deadline, so it reaches at least as far, at the
+    same times, and is the one PostHog reports.  (When none of them reaches step 1, the person
+    is therefore reported by the last of them; the lazy engine route does the same.)
     """
     k_steps = q.n_steps
     track = bool(q.exclusions) or q.need_index  # positions are read by exclusions, breakdowns
@@ -1050,17 +1124,24 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
             step_events[k] = (np.flatnonzero(hit), np.cumsum(hit, dtype=dtype))
         return step_events[k]
 
-    if q.order == "ordered" and q.attempts == "best" and not q.exclusions and k_steps > 1:
-        j1 = events_of(1)[1][entries]  # step-1 events up to each entry
-        keep = np.ones(entries.size, dtype=bool)
-        keep[:-1] = j1[1:] != j1[:-1]
-        del j1
-        last = np.flatnonzero(~keep)  # same step-1 count: drop it unless the user changes
-        last = last[s.user[entries[last + 1]] == s.user[entries[last]]]
-        keep[:] = True
-        keep[last] = False
-        entries = entries[keep]
-        del last, keep
+    j1: npt.NDArray[np.integer[Any]] | None = None  # step 1's index in its events, per attempt
+    if (
+        q.order == "ordered"
+        and q.attempts == "best"
+        and not q.exclusions
+        and k_steps > 1
+        and entries.size
+    ):
+        j1 = events_of(1)[1].take(entries)  # step-1 events up to each entry
+        last = np.ones(entries.size, dtype=bool)  # the last entry of a group (see above)
+        np.not_equal(j1[1:], j1[:-1], out=last[:-1])
+        last[:-1] |= user[1:] != user[:-1]
+        kept = np.flatnonzero(last)
+        del last
+        entries, j1, user = entries.take(kept), j1.take(kept), user.take(kept)
+        del kept
+    elif q.order == "ordered" and k_steps > 1:
+        j1 = events_of(1)[1].take(entries)
     n = entries.size
     times = np.full((k_steps, n), _I64_MIN, dtype=np.int64)
     pos: I64 = (
@@ -1070,46 +1151,60 @@ def _sweep_ordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64, 
     )
     reach = np.ones(n, dtype=np.int64)
     if n == 0:
-        return entries, reach, times, pos
-    times[0] = s.time[entries]
+        return entries, user, reach, times, pos
+    s.time.take(entries, out=times[0])
     if track:
         pos[0] = entries
-    user = s.user[entries]
-    deadline = times[0] + q.window_ns
-    stream = _strict_stream(s, q.n_steps) if q.order == "strict" else None
-    cur = np.searchsorted(stream, entries) if stream is not None else entries
-    alive = np.arange(n)
-    a_user, a_deadline = user, deadline
-    del user, deadline  # freed as soon as the first step shrinks the live attempts
+    a_user = user
+    a_deadline = times[0] + q.window_ns
+    strict = q.order == "strict"
+    cur = entries
+    alive: I64 | None = None  # the attempts still going (None: all of them)
     for k in range(1, k_steps):
-        if stream is not None:
-            j = cur + 1
-            ok = j < stream.size
-            p = stream[np.minimum(j, stream.size - 1)]
-            ok &= (s.mask[p] & _bit(k)) != 0
-            nxt = j
+        if strict:
+            p = _strict_next(s, cur, q.n_steps)
+            ok = p < s.user.size
+            p.clip(max=max(s.user.size - 1, 0), out=p)
+            ok &= (s.mask.take(p) & _bit(k)) != 0
         else:
             cand, through = events_of(k)
             if cand.size == 0:
                 break
-            jc = through[cur]  # index in cand of the first one after cur
+            # index in cand of the first one after cur (step 1's came with the entries)
+            jc = j1 if k == 1 and j1 is not None else through.take(cur)
+            j1 = None
             ok = jc < cand.size
             p = cand.take(jc, mode="clip")
-            nxt = p
-        ok &= s.user[p] == a_user
-        ok &= s.time[p] <= a_deadline
+            del jc
+        ok &= s.user.take(p) == a_user
+        t_p = s.time.take(p)
+        ok &= t_p <= a_deadline
         keep = np.flatnonzero(ok)
+        del ok
         if keep.size == 0:
             break
-        alive, p, cur = alive[keep], p[keep], nxt[keep]
-        a_user, a_deadline = a_user[keep], a_deadline[keep]
-        times[k, alive] = s.time[p]
-        if track:
-            pos[k, alive] = p
-        reach[alive] = k + 1
-        del ok, keep  # not alive while the next step builds its own
+        if keep.size < p.size:
+            alive = keep if alive is None else alive[keep]
+            p, t_p = p[keep], t_p[keep]
+            if k + 1 < k_steps:  # the last step needs no more of these
+                cur = p
+                a_user, a_deadline = a_user[keep], a_deadline[keep]
+        else:
+            cur = p
+        del keep
+        if alive is None:
+            times[k] = t_p
+            if track:
+                pos[k] = p
+            reach[:] = k + 1
+        else:
+            times[k, alive] = t_p
+            if track:
+                pos[k, alive] = p
+            reach[alive] = k + 1
+        del t_p
         step_events.pop(k, None)
-    return entries, reach, times, pos
+    return entries, user, reach, times, pos
 
 
 def _count_through(mask: npt.NDArray[np.integer[Any]], bit: int) -> npt.NDArray[np.integer[Any]]:
@@ -1124,24 +1219,37 @@ def _count_through(mask: npt.NDArray[np.integer[Any]], bit: int) -> npt.NDArray[
     return out
 
 
-def _strict_stream(s: _Sorted, n_steps: int) -> I64:
-    """Positions of the events a strict sequence must not skip.
+def _strict_next(s: _Sorted, cur: I64, n_steps: int) -> I64:
+    """Return the event a strict sequence looks at after the step event at each of ``cur``.
 
-    Events matching no step are dropped when they share an instant with a step event of the
-    same person (same-timestamp events count as in order); within an instant, step events sort
-    first, so a run holds a step event exactly when its first event is one.
+    Events matching no step are skipped when they share an instant with a step event of the
+    same person (same-timestamp events count as in order).  Within an instant step events sort
+    first, so after a step event comes the next event of its (user, instant) run when that is
+    a step event too, else the first event of the next run (which is never skipped: a run that
+    starts with a non-step event holds no step event).  Returns ``s.user.size`` past the end.
     """
-    is_step = (s.mask & ((1 << n_steps) - 1)) != 0
-    gs = s.group_starts
-    new = np.zeros(s.user.size, dtype=bool)
-    new[gs] = True
-    run_of = np.cumsum(new) - 1
-    keep = is_step | ~is_step[gs][run_of]
-    return np.flatnonzero(keep)
+    bounds, run_of = s._runs
+    n = s.user.size
+    run = run_of.take(cur)
+    nxt = cur + 1
+    at = nxt.clip(max=max(n - 1, 0))
+    same = nxt < n
+    same &= run_of.take(at) == run
+    same &= (s.mask.take(at) & ((1 << n_steps) - 1)) != 0
+    run += 1
+    out: I64 = np.where(same, nxt, bounds.take(run))
+    return out
 
 
-def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64]:
-    """Unordered funnels: distinct steps done in ``[entry, entry + window]``, per attempt."""
+def _sweep_unordered(
+    s: _Sorted, entries: I64, user: npt.NDArray[np.int32], q: _Query
+) -> tuple[I64, I64, I64]:
+    """Unordered funnels: distinct steps done in ``[entry, entry + window]``, per attempt.
+
+    ``user`` holds the user code of each entry.  The positions of the step events are kept
+    only when exclusions or a breakdown read them; otherwise a slot not filled keeps the
+    largest int64 as its time (unless an event carries that very instant).
+    """
     k_steps = q.n_steps
     n = entries.size
     # classes of identical matchers: a step repeated r times needs r distinct events
@@ -1150,13 +1258,13 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
         classes[m.key] = classes.get(m.key, 0) | (1 << i)
     class_masks = list(classes.values())
     _check_disjoint(s, class_masks, q)
+    track = bool(q.exclusions) or q.need_index or (n > 0 and int(s.time.max()) == _I64_MAX)
     # one row per step slot, one column per attempt (rows are contiguous)
     slot_t = np.full((k_steps, n), _I64_MAX, dtype=np.int64)
-    slot_p = np.full((k_steps, n), -1, dtype=np.int64)
+    slot_p = np.full((k_steps, n), -1, dtype=np.int64) if track else None
     if n:
-        user = s.user[entries]
-        t_entry = s.time[entries]
-        deadline = t_entry + q.window_ns
+        deadline = s.time.take(entries)
+        deadline += q.window_ns
         first = s.group_start(entries)
         col = 0
         for cm in class_masks:
@@ -1166,58 +1274,76 @@ def _sweep_unordered(s: _Sorted, entries: I64, q: _Query) -> tuple[I64, I64, I64
                 col += cm.bit_count()
                 continue
             # events of this class before the entry's instant: where the first one at or
-            # after it sits among them (a running count, not a binary search per attempt)
+            # after it sits among them (a running count, not a binary search per attempt):
+            # the count through ``first``, less ``first`` itself when it is one of them
             before = _count_through(s.mask, low.bit_length() - 1)
-            j0 = np.where(first > 0, before[np.maximum(first - 1, 0)], 0).astype(np.int64)
+            j0 = before.take(first).astype(np.int64)
             del before
+            j0 -= (s.mask.take(first) & low) != 0
             for _ in range(cm.bit_count()):  # r-th event of a step repeated r times
                 ok = j0 < cand.size
                 p = cand.take(j0, mode="clip")
-                ok &= (s.user[p] == user) & (s.time[p] <= deadline)
-                hit = np.flatnonzero(ok)
-                slot_t[col, hit] = s.time[p[hit]]
-                slot_p[col, hit] = p[hit]
+                ok &= s.user.take(p) == user
+                t_p = s.time.take(p)
+                ok &= t_p <= deadline
+                np.copyto(slot_t[col], t_p, where=ok)
+                if slot_p is not None:
+                    np.copyto(slot_p[col], p, where=ok)
+                del ok, p, t_p
                 j0 += 1
                 col += 1
+        del deadline, first
     times, pos = _sort_slots(slot_t, slot_p)
-    reach = np.count_nonzero(pos >= 0, axis=0).astype(np.int64)
-    times[pos < 0] = _I64_MIN
+    del slot_t, slot_p
+    if pos is None:
+        unreached = times == _I64_MAX
+        pos = np.broadcast_to(np.int64(-1), times.shape)
+    else:
+        unreached = pos < 0
+    reach = k_steps - np.count_nonzero(unreached, axis=0).astype(np.int64)
+    times[unreached] = _I64_MIN
     return reach, times, pos
 
 
-def _sort_slots(slot_t: I64, slot_p: I64) -> tuple[I64, I64]:
+def _sort_slots(slot_t: I64, slot_p: I64 | None) -> tuple[I64, I64 | None]:
     """Sort each column of the (slots, attempts) arrays by time, stably (ties keep slot order).
 
     With few slots, each slot's rank is counted with ``k * (k - 1)`` vectorised comparisons
     and the columns are scattered to their ranks, which is faster than a row-wise sort of many
-    tiny rows; beyond 8 slots, one stable ``argsort`` along the slots.
+    tiny rows; beyond 8 slots, one stable ``argsort`` along the slots.  ``slot_p`` (the
+    positions) may be None when nobody reads them.
     """
     k, n = slot_t.shape
     if k > 8:
         order = np.argsort(slot_t, axis=0, kind="stable")
         return (
             np.take_along_axis(slot_t, order, axis=0),
-            np.take_along_axis(slot_p, order, axis=0),
+            None if slot_p is None else np.take_along_axis(slot_p, order, axis=0),
         )
     cols = np.arange(n)
     times = np.empty_like(slot_t)
-    pos = np.empty_like(slot_p)
+    pos = None if slot_p is None else np.empty_like(slot_p)
+    rank = np.empty(n, dtype=np.int64)
     for i in range(k):
-        rank = np.zeros(n, dtype=np.int64)
+        rank[:] = 0
         for j in range(k):
             if j < i:
                 rank += slot_t[j] <= slot_t[i]
             elif j > i:
                 rank += slot_t[j] < slot_t[i]
-        times[rank, cols] = slot_t[i]
-        pos[rank, cols] = slot_p[i]
+        rank *= n  # the flat position in the (slots, attempts) arrays
+        rank += cols
+        np.put(times, rank, slot_t[i])
+        if pos is not None and slot_p is not None:
+            np.put(pos, rank, slot_p[i])
     return times, pos
 
 
 def _check_disjoint(s: _Sorted, class_masks: list[int], q: _Query) -> None:
     steps = s.mask & ((1 << q.n_steps) - 1)
-    allowed = np.asarray([0, *class_masks], dtype=np.int64)
-    bad = ~np.isin(steps, allowed)
+    bad = steps != 0  # matches a step mask that is no class of identical steps
+    for cm in class_masks:  # a few vectorised comparisons, not a set lookup per event
+        bad &= steps != cm
     if bad.any():
         example = int(steps[np.flatnonzero(bad)[0]])
         which = [i for i in range(q.n_steps) if example >> i & 1]
@@ -1230,7 +1356,9 @@ def _check_disjoint(s: _Sorted, class_masks: list[int], q: _Query) -> None:
         )
 
 
-def _disqualified(s: _Sorted, att_user: I64, reach: I64, times: I64, pos: I64, q: _Query) -> Bools:
+def _disqualified(
+    s: _Sorted, att_user: npt.NDArray[np.integer[Any]], reach: I64, times: I64, pos: I64, q: _Query
+) -> Bools:
     """Flag the attempts with an exclusion event inside their guarded span."""
     out = np.zeros(att_user.size, dtype=bool)
     deadline = times[0] + q.window_ns
@@ -1251,23 +1379,46 @@ def _disqualified(s: _Sorted, att_user: I64, reach: I64, times: I64, pos: I64, q
     return out
 
 
-def _pick_attempts(user: I64, reach: I64, times: I64, *, earliest_entry: bool) -> I64:
-    """Pick one attempt per person: furthest step, reached earliest, then latest/earliest entry."""
+def _pick_attempts(
+    user: npt.NDArray[np.integer[Any]], reach: I64, times: I64, *, earliest_entry: bool
+) -> I64:
+    """Pick one attempt per person: furthest step, reached earliest, then latest/earliest entry.
+
+    Attempts come grouped by person.  The furthest step and the time it was reached pack into
+    one int64 key when they fit (one minimum per person); each person's minimum is spread back
+    over their attempts with ``np.repeat`` (sequential writes), not a gather by segment id.
+    """
     n = user.size
+    k_steps = times.shape[0]
     new = np.ones(n, dtype=bool)
-    new[1:] = user[1:] != user[:-1]
+    np.not_equal(user[1:], user[:-1], out=new[1:])
     starts = np.flatnonzero(new)
-    seg = np.cumsum(new) - 1
-    best = np.maximum.reduceat(reach, starts)[seg]
-    cand = reach == best
-    t_last = times[reach - 1, np.arange(n)]
-    t_min = np.minimum.reduceat(np.where(cand, t_last, _I64_MAX), starts)[seg]
-    cand &= t_last == t_min
+    del new
+    sizes = np.diff(starts, append=n)
+    t_last = times[0].copy()  # the time of each attempt's last step reached
+    for k in range(1, k_steps):
+        np.copyto(t_last, times[k], where=reach > k)
+    lo = int(t_last.min())
+    t_bits = (int(t_last.max()) - lo).bit_length()
+    if t_bits + k_steps.bit_length() <= 62:
+        key = t_last  # (steps not reached, time since the earliest), smallest best
+        key -= lo
+        key |= np.left_shift(k_steps - reach, t_bits)
+        cand = key == np.repeat(np.minimum.reduceat(key, starts), sizes)
+    else:
+        best = np.repeat(np.maximum.reduceat(reach, starts), sizes)
+        cand = reach == best
+        del best
+        t_last[~cand] = _I64_MAX
+        cand &= t_last == np.repeat(np.minimum.reduceat(t_last, starts), sizes)
+    del t_last
     idx = np.arange(n, dtype=np.int64)
     if earliest_entry:
-        pick: I64 = np.minimum.reduceat(np.where(cand, idx, n), starts)
+        idx[~cand] = n
+        pick: I64 = np.minimum.reduceat(idx, starts)
     else:
-        pick = np.maximum.reduceat(np.where(cand, idx, -1), starts)
+        idx[~cand] = -1
+        pick = np.maximum.reduceat(idx, starts)
     return pick
 
 
@@ -1315,7 +1466,10 @@ def _stats(
     reach: I64, times: I64, group: I64, n_groups: int, n_steps: int
 ) -> tuple[I64, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Users, mean and median conversion time (ns) per (group, step)."""
-    hist = np.bincount(group * (n_steps + 1) + reach, minlength=n_groups * (n_steps + 1))
+    if n_groups == 1:  # one group: no group codes to add
+        hist = np.bincount(reach, minlength=n_steps + 1)
+    else:
+        hist = np.bincount(group * (n_steps + 1) + reach, minlength=n_groups * (n_steps + 1))
     hist = hist.reshape(n_groups, n_steps + 1)
     count = np.zeros((n_groups, n_steps), dtype=np.int64)
     s_hi = np.zeros((n_groups, n_steps))
@@ -1325,7 +1479,18 @@ def _stats(
         rows = np.flatnonzero(reach > k)
         if rows.size == 0:
             continue
-        d = times[k, rows] - times[k - 1, rows]
+        d = times[k].take(rows)
+        d -= times[k - 1].take(rows)
+        hi, low_i = d >> SUM_SPLIT, d & ((1 << SUM_SPLIT) - 1)
+        sums = int(np.sum(hi)), int(np.sum(low_i))
+        if n_groups == 1 and max(sums) < _F64_EXACT:  # one group: plain sums (no groupby)
+            # non-negative parts whose total is exact in float64: every partial sum of the
+            # grouped path below is exact too, so both give the same numbers
+            count[0, k] = rows.size
+            s_hi[0, k], s_lo[0, k] = float(sums[0]), float(sums[1])
+            median[0, k] = float(np.median(d.astype(np.float64)))
+            continue
+        del hi, low_i
         g = group[rows]
         count[:, k] = np.bincount(g, minlength=n_groups)
         # the sum in two parts, each exact in float64 (a lazy log's engine adds the same parts)
@@ -1387,7 +1552,7 @@ def _to_timedelta(ns: npt.NDArray[np.float64]) -> pd.TimedeltaIndex:
 
 
 def _table(reach: I64, times: I64, n_steps: int, labels: list[str]) -> pd.DataFrame:
-    group = np.zeros(reach.size, dtype=np.int64)
+    group = np.broadcast_to(np.int64(0), reach.shape)  # one group: never materialised
     users, mean, median = _stats(reach, times, group, 1, n_steps)
     return _frame(users[0], mean[0], median[0], labels)
 
