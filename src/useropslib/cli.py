@@ -14,10 +14,8 @@ Exit codes (also in ``useropslib --help``):
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -401,26 +399,6 @@ def _charts_available(err: TextIO) -> bool:
     return True
 
 
-def _import_quietly(names: Sequence[str]) -> None:
-    for name in names:
-        try:
-            importlib.import_module(name)
-        except Exception:  # the main thread imports it again and reports the error
-            continue
-
-
-def _preload(charts: bool) -> None:
-    """Import the report's modules on another thread while the main one reads the file.
-
-    Reading Parquet or CSV spends its time in compiled code that releases the GIL, and the
-    imports (the analyses, lifelines, matplotlib) are Python: run side by side they take less
-    wall time than one after the other.  An import that fails here is left to the main thread,
-    which imports the module again and reports the error where it always did.
-    """
-    names = ["useropslib.report"] + (["matplotlib.pyplot"] if charts else [])
-    threading.Thread(target=_import_quietly, args=(names,), daemon=True).start()
-
-
 def _report(args: argparse.Namespace) -> int:
     err = sys.stderr
     progress = _Progress(
@@ -434,7 +412,6 @@ def _report(args: argparse.Namespace) -> int:
         _campaign_available()
     args.charts = args.charts and _charts_available(err)
     progress("read")
-    _preload(args.charts)
     log = _load(args, err)
     steps = _split(args.steps)
     missing = [] if steps is None else [s for s in steps if s not in set(map(str, log.event_names))]

@@ -350,30 +350,3 @@ def test_demo_says_why_its_campaign_review_is_missing() -> None:
     (zh,) = _demo_sections("the log ends before the launch.", "zh")
     assert zh.title == "活动复盘"
     assert zh.text.startswith("无法复盘合成数据中的消息活动：")
-
-
-def test_preload_imports_on_another_thread_and_leaves_failures_to_the_main_one() -> None:
-    import importlib
-    import threading
-
-    from useropslib import cli
-
-    seen: list[tuple[str, str]] = []
-    real = importlib.import_module
-
-    def spy(name: str, package: str | None = None) -> object:
-        seen.append((name, threading.current_thread().name))
-        return real(name, package)
-
-    importlib.import_module = spy  # type: ignore[assignment]
-    try:
-        cli._import_quietly(["no_such_module_for_useropslib", "useropslib.report"])
-        cli._preload(charts=False)
-        for t in threading.enumerate():
-            if t is not threading.current_thread() and t.daemon:
-                t.join(timeout=30)
-    finally:
-        importlib.import_module = real
-    assert [n for n, _ in seen[:2]] == ["no_such_module_for_useropslib", "useropslib.report"]
-    assert ("useropslib.report", threading.current_thread().name) in seen
-    assert any(n == "useropslib.report" and th != threading.current_thread().name for n, th in seen)
