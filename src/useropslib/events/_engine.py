@@ -43,6 +43,7 @@ __all__ = [
     "encode_in_engine",
     "prepare_in_engine",
     "rows_collected",
+    "user_id_index",
 ]
 
 #: narwhals implementations whose frames are encoded in the engine.
@@ -126,6 +127,20 @@ def rows_collected() -> Iterator[list[int]]:
         yield sizes
     finally:
         _COLLECTED.reset(token)
+
+
+def user_id_index(values: Any) -> pd.Index:
+    """Return collected user ids as an index named ``user_id``, typed as in memory.
+
+    Text ids come back as an object array; pandas infers its text dtype from the values, but an
+    empty array has none to infer from, so an empty text-or-unknown index takes the dtype pandas
+    gives text ids (``str`` in pandas 3, object before): the empty answer then equals the
+    in-memory one.
+    """
+    out: pd.Index = pd.Index(np.asarray(values), name="user_id")
+    if len(out) == 0 and out.dtype == object:
+        out = out.astype(pd.Index(["id"]).dtype)
+    return out
 
 
 def collect_native(obj: Any) -> Any:

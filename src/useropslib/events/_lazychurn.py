@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events._engine import collect_native
+from useropslib.events._engine import collect_native, user_id_index
 from useropslib.events._lazycal import CALENDAR_BACKENDS, period_key
 from useropslib.events._time import NS_PER_DAY
 
@@ -184,7 +184,7 @@ def feature_aggregates(
     query = query.sort("uid")
     got = collect_native(query)
     out = {name: got[name].to_numpy() for name in got.columns if name != "uid"}
-    index: pd.Index = pd.Index(got["uid"].to_numpy(), name="user_id")
+    index: pd.Index = user_id_index(got["uid"].to_numpy())
     return index, out
 
 
@@ -233,7 +233,7 @@ def warning_aggregates(
     query = nf.select(*cols).group_by("uid").agg(*aggs).filter(keep).sort("uid")
     got = collect_native(query)
     out = {name: _int64(got[name]) for name in ("first", "last", "base_count", "recent_count")}
-    index: pd.Index = pd.Index(got["uid"].to_numpy(), name="user_id")
+    index: pd.Index = user_id_index(got["uid"].to_numpy())
     return index, out
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events._engine import collect_native
+from useropslib.events._engine import collect_native, user_id_index
 
 if TYPE_CHECKING:
     from useropslib.events._lazy import LazyEventLog
@@ -185,7 +185,10 @@ def user_table(
             data[agg.name] = _int64(got[f"a{i}"])
     for j, (name, _, _) in enumerate(days):
         data[name] = _int64(got[f"d{j}"])
-    index = pd.Index(got["uid"].to_numpy() if ids else np.arange(len(got)), name="user_id")
+    if ids:
+        index = user_id_index(got["uid"].to_numpy())
+    else:
+        index = pd.Index(np.arange(len(got)), name="user_id")
     out: pd.DataFrame = pd.DataFrame(data, index=index)
     return out
 

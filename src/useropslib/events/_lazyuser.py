@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events._engine import collect_native
+from useropslib.events._engine import collect_native, user_id_index
 from useropslib.models import DateLike
 
 if TYPE_CHECKING:
@@ -26,8 +26,7 @@ __all__ = ["user_spans"]
 
 def _ids(column: Any) -> pd.Index:
     """Return the collected ids as the user vocabulary holds them (same values and dtype)."""
-    out: pd.Index = pd.Index(column.to_numpy(), name="user_id")
-    return out
+    return user_id_index(column.to_numpy())
 
 
 def _int64(column: Any) -> npt.NDArray[np.int64]:
