@@ -18,6 +18,7 @@ from useropslib.exceptions import InvalidParameterError
 from useropslib.metrics._query import (
     I64,
     EventSpec,
+    _accounting_frames,
     _active_before,
     _distinct_pairs,
     _empty_index,
@@ -229,29 +230,8 @@ def growth_accounting(
     # the pool before the range: anyone with qualifying activity before lo
     seen_before = np.zeros(cal.n_users, dtype=bool) if before is None else before.copy()
     seen_before[u[pc == lo - 1]] = True
-    prev = np.r_[flow.prev_active, flow.active[:-1]].astype(np.int64)
-    ever = int(np.count_nonzero(seen_before)) + np.cumsum(flow.new)
-    counts = pd.DataFrame(
-        {
-            "active": flow.active,
-            "new": flow.new,
-            "retained": flow.returning,
-            "resurrected": flow.resurrecting,
-            "churned": flow.dormant,
-            "net_change": flow.active - prev,
-            "ever_active": ever.astype(np.int64),
-            "lapsed": (ever - flow.active).astype(np.int64),
-        },
-        index=cal.starts(np.arange(lo, hi + 1), p),
-    )
-    rates = pd.DataFrame(
-        {
-            "quick_ratio": _ratio(flow.new + flow.resurrecting, flow.dormant),
-            "retention_rate": _ratio(flow.returning, prev),
-            "churn_rate": _ratio(flow.dormant, prev),
-            "growth_rate": _ratio(flow.active - prev, prev),
-        },
-        index=counts.index,
+    counts, rates = _accounting_frames(
+        flow, int(np.count_nonzero(seen_before)), cal.starts(np.arange(lo, hi + 1), p)
     )
     params.update(start=counts.index[0], end=counts.index[-1])
     return GrowthAccountingResult(params=params, as_of=cal.log.as_of, counts=counts, rates=rates)

@@ -37,6 +37,7 @@ from useropslib.events._query import (
 )
 from useropslib.metrics._query import (
     I64,
+    _accounting_frames,
     _bounds_ns,
     _Calendar,
     _empty_index,
@@ -246,30 +247,7 @@ def engine_growth_accounting(
     lo, hi, flow, seen_before = got
     if not flow.any_data:
         _warn_empty("growth_accounting", stacklevel=4)
-    prev = np.r_[flow.prev_active, flow.active[:-1]].astype(np.int64)
-    ever = seen_before + np.cumsum(flow.new)
-    counts = pd.DataFrame(
-        {
-            "active": flow.active,
-            "new": flow.new,
-            "retained": flow.returning,
-            "resurrected": flow.resurrecting,
-            "churned": flow.dormant,
-            "net_change": flow.active - prev,
-            "ever_active": ever.astype(np.int64),
-            "lapsed": (ever - flow.active).astype(np.int64),
-        },
-        index=cal.starts(np.arange(lo, hi + 1), p),
-    )
-    rates = pd.DataFrame(
-        {
-            "quick_ratio": _ratio(flow.new + flow.resurrecting, flow.dormant),
-            "retention_rate": _ratio(flow.returning, prev),
-            "churn_rate": _ratio(flow.dormant, prev),
-            "growth_rate": _ratio(flow.active - prev, prev),
-        },
-        index=counts.index,
-    )
+    counts, rates = _accounting_frames(flow, seen_before, cal.starts(np.arange(lo, hi + 1), p))
     params.update(start=counts.index[0], end=counts.index[-1])
     return Result(params=params, as_of=cal.log.as_of, counts=counts, rates=rates)
 

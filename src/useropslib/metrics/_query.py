@@ -621,3 +621,39 @@ def _ratio(num: npt.ArrayLike, den: npt.ArrayLike) -> npt.NDArray[np.float64]:
     out = np.full(np.broadcast(n, d).shape, np.nan)
     np.divide(n, d, out=out, where=d != 0)
     return out
+
+
+def _accounting_frames(
+    flow: Any, seen_before: int, index: pd.Index
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Growth accounting's counts and rates from one period flow (in memory and in the engine).
+
+    ``flow`` holds per-period ``active``, ``new``, ``returning``, ``resurrecting``, ``dormant``
+    and the users active in the period before the range (``prev_active``); ``seen_before``
+    counts the users with qualifying activity before the range (the pool's start).
+    """
+    prev = np.r_[flow.prev_active, flow.active[:-1]].astype(np.int64)
+    ever = seen_before + np.cumsum(flow.new)
+    counts = pd.DataFrame(
+        {
+            "active": flow.active,
+            "new": flow.new,
+            "retained": flow.returning,
+            "resurrected": flow.resurrecting,
+            "churned": flow.dormant,
+            "net_change": flow.active - prev,
+            "ever_active": ever.astype(np.int64),
+            "lapsed": (ever - flow.active).astype(np.int64),
+        },
+        index=index,
+    )
+    rates = pd.DataFrame(
+        {
+            "quick_ratio": _ratio(flow.new + flow.resurrecting, flow.dormant),
+            "retention_rate": _ratio(flow.returning, prev),
+            "churn_rate": _ratio(flow.dormant, prev),
+            "growth_rate": _ratio(flow.active - prev, prev),
+        },
+        index=index,
+    )
+    return counts, rates
