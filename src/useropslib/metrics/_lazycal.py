@@ -41,10 +41,11 @@ from useropslib.metrics._query import (
     _day_to,
     _empty_index,
     _first_day,
+    _lazy_calendar,
     _warn_empty,
     grain_of,
 )
-from useropslib.models import Period, parse_week_start
+from useropslib.models import Period
 
 if TYPE_CHECKING:
     from useropslib.metrics._activity import StickinessResult
@@ -79,25 +80,6 @@ def engine_ready(events: Any, activity_events: Any) -> TypeGuard[LazyEventLog]:
         return False
     sel = EventSelector.parse(activity_events, param="activity_events")
     return not sel.needs_rows
-
-
-def _calendar(
-    events: LazyEventLog,
-    activity_events: Any,
-    tz: str | None,
-    week_start: Any,
-    as_of: Any,
-) -> tuple[_Calendar, list[Any] | None, int | None]:
-    """Return the call's calendar (on an empty log), the qualifying names and the last instant."""
-    sel = EventSelector.parse(activity_events, param="activity_events")
-    probe = calendar_probe(events)
-    z = probe.tz if tz is None else check_tz(tz)
-    ws = probe.week_start if week_start is None else parse_week_start(week_start)
-    when = resolve_as_of(probe, as_of, tz=z, allow_before=True)
-    # unknown names warn (or raise when strict) here, as the in-memory mask does
-    names = None if sel.is_any else raw_names(events, sel.codes(probe).tolist())
-    cal = _Calendar(log=probe, tz=z, week_start=ws, mask=None, when=when)
-    return cal, names, None if when is None else when.ns
 
 
 def _last(cal: _Calendar, e_ns: int | None, period: Period) -> int | None:
@@ -145,7 +127,7 @@ def engine_active_users(
     pandas.Series
         The same Series the in-memory path returns.
     """
-    cal, names, until = _calendar(events, activity_events, tz, week_start, as_of)
+    cal, names, until = _lazy_calendar(events, activity_events, tz, week_start, as_of)
     s_ns, e_ns = _bounds_ns(cal, start, end)
     period: Period = arg if kind == "calendar" else every
     hi = _last(cal, e_ns, period)
@@ -229,7 +211,7 @@ def engine_stickiness(
     """
     from useropslib.metrics._activity import StickinessResult as Result
 
-    cal, names, until = _calendar(events, activity_events, tz, week_start, as_of)
+    cal, names, until = _lazy_calendar(events, activity_events, tz, week_start, as_of)
     params = {**options, "tz": cal.tz, "week_start": cal.week_start}
     p: Period = params["period"]
     w: str = params["within"]

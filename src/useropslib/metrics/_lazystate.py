@@ -23,15 +23,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from useropslib.events import LazyEventLog, check_tz
+from useropslib.events import LazyEventLog
 from useropslib.events._query import (
     RATE_PAIRS,
     EventSelector,
-    calendar_probe,
     first_day,
     load,
-    raw_names,
-    resolve_as_of,
     state_changes,
     status_counts,
 )
@@ -42,10 +39,11 @@ from useropslib.metrics._query import (
     _Calendar,
     _empty_index,
     _Flow,
+    _lazy_calendar,
     _ratio,
     _warn_empty,
 )
-from useropslib.models import Period, parse_period, parse_week_start
+from useropslib.models import Period, parse_period
 
 if TYPE_CHECKING:
     from useropslib.metrics._growth import GrowthAccountingResult, GrowthStatesResult
@@ -56,21 +54,6 @@ __all__ = ["engine_growth_accounting", "engine_growth_states", "engine_lifecycle
 _STATUSES = ("new", "returning", "resurrecting", "dormant")
 _COUNTS = ("active", "new", "retained", "resurrected", "churned", "net_change", "ever_active")
 _RATES = ("quick_ratio", "retention_rate", "churn_rate", "growth_rate")
-
-
-def _calendar(
-    events: LazyEventLog, activity_events: Any, tz: str | None, week_start: Any, as_of: Any
-) -> tuple[_Calendar, list[Any] | None, int | None]:
-    """Return the call's calendar (an empty log), the qualifying engine names, the last instant."""
-    sel = EventSelector.parse(activity_events, param="activity_events")
-    probe = calendar_probe(events)
-    z = probe.tz if tz is None else check_tz(tz)
-    ws = probe.week_start if week_start is None else parse_week_start(week_start)
-    when = resolve_as_of(probe, as_of, tz=z, allow_before=True)
-    # unknown names warn (or raise when strict) here, as the in-memory mask does
-    names = None if sel.is_any else raw_names(events, sel.codes(probe).tolist())
-    cal = _Calendar(log=probe, tz=z, week_start=ws, mask=None, when=when)
-    return cal, names, None if when is None else when.ns
 
 
 def _flow(
@@ -166,7 +149,7 @@ def engine_lifecycle(
     """
     from useropslib.metrics._lifecycle import LifecycleResult as Result
 
-    cal, names, until = _calendar(events, activity_events, tz, week_start, as_of)
+    cal, names, until = _lazy_calendar(events, activity_events, tz, week_start, as_of)
     p = parse_period(period)
     check_sign(dormant_sign)
     params: dict[str, Any] = {
@@ -227,7 +210,7 @@ def engine_growth_accounting(
     """
     from useropslib.metrics._growth import GrowthAccountingResult as Result
 
-    cal, names, until = _calendar(events, activity_events, tz, week_start, as_of)
+    cal, names, until = _lazy_calendar(events, activity_events, tz, week_start, as_of)
     p = parse_period(period)
     params: dict[str, Any] = {
         "period": p,
@@ -299,7 +282,7 @@ def engine_growth_states(
     from useropslib.metrics._growth import GROWTH_STATES
     from useropslib.metrics._growth import GrowthStatesResult as Result
 
-    cal, names, until = _calendar(events, activity_events, tz, None, as_of)
+    cal, names, until = _lazy_calendar(events, activity_events, tz, None, as_of)
     w, m = check(week_days, month_days)
     params: dict[str, Any] = {
         "activity_events": activity_events,

@@ -16,17 +16,26 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events import EventLog, EventsLike, check_tz, period_codes, period_starts
+from useropslib.events import (
+    EventLog,
+    EventsLike,
+    LazyEventLog,
+    check_tz,
+    period_codes,
+    period_starts,
+)
 from useropslib.events._query import (
     AsOf,
     EventSelector,
     Grain,
+    calendar_probe,
     check_grain,
     check_instant,
     index_period_codes,
     load,
     named_events,
     named_mask,
+    raw_names,
     resolve_as_of,
     user_index,
     warn_empty,
@@ -657,3 +666,22 @@ def _accounting_frames(
         index=index,
     )
     return counts, rates
+
+
+def _lazy_calendar(
+    events: LazyEventLog, activity_events: Any, tz: str | None, week_start: Any, as_of: Any
+) -> tuple[_Calendar, list[Any] | None, int | None]:
+    """Return a lazy call's calendar (on an empty log), the qualifying names and the last instant.
+
+    Shared by the metrics answered whole in the engine: the zone, week start and ``as_of`` are
+    resolved as in memory, and unknown event names warn (or raise when strict) here, as the
+    in-memory mask does.
+    """
+    sel = EventSelector.parse(activity_events, param="activity_events")
+    probe = calendar_probe(events)
+    z = probe.tz if tz is None else check_tz(tz)
+    ws = probe.week_start if week_start is None else parse_week_start(week_start)
+    when = resolve_as_of(probe, as_of, tz=z, allow_before=True)
+    names = None if sel.is_any else raw_names(events, sel.codes(probe).tolist())
+    cal = _Calendar(log=probe, tz=z, week_start=ws, mask=None, when=when)
+    return cal, names, None if when is None else when.ns
