@@ -45,10 +45,10 @@ from useropslib.events._query import (
 )
 from useropslib.metrics._query import (
     _bounds_ns,
-    _Calendar,
     _day_to,
     _empty_index,
     _first_day,
+    _lazy_calendar,
     _ratio,
     _warn_empty,
 )
@@ -417,14 +417,8 @@ def engine_stickiness_ratio(
     pandas.Series
         The in-memory path's Series.
     """
-    sel = EventSelector.parse(activity_events, param="activity_events")
-    probe = calendar_probe(events)
-    z = probe.tz if tz is None else check_tz(tz)
-    ws = probe.week_start if week_start is None else parse_week_start(week_start)
-    when = resolve_as_of(probe, as_of, tz=z, allow_before=True)
-    names = None if sel.is_any else raw_names(events, sel.codes(probe).tolist())
-    cal = _Calendar(log=probe, tz=z, week_start=ws, mask=None, when=when)
-    until = None if when is None else when.ns
+    cal, names, until = _lazy_calendar(events, activity_events, tz, week_start, as_of)
+    z, ws = cal.tz, cal.week_start
     n_days, d_kind, d_arg = windows()
     s_ns, e_ns = _bounds_ns(cal, start, end)
     span: Period = d_arg if d_kind == "calendar" else "day"
