@@ -26,7 +26,6 @@ both are encoded here against the vocabularies, so no query joins codes back.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
@@ -45,13 +44,14 @@ from useropslib.events._eventlog import EventLog
 from useropslib.events._header import LogHeader
 from useropslib.events._ingest import check_engine_columns
 from useropslib.events._lazyarms import arm_totals, total_expr
+from useropslib.events._lazycal import rollup_key
 from useropslib.events._lazyuser import (
     user_event_counts,
     user_first_gap,
     user_returns,
     user_spans,
 )
-from useropslib.events._time import check_tz, local_ns, period_codes, to_utc_ns
+from useropslib.events._time import NS_PER_SECOND, check_tz, to_utc_ns
 from useropslib.events._validate import TimeUnit
 from useropslib.events._windows import (
     pair_counts_in_engine,
@@ -65,47 +65,6 @@ from useropslib.models._types import window_ns
 __all__ = ["EventsLike", "Grain", "LazyEventLog", "as_event_log"]
 
 Grain = Literal["hour", "day", "week", "month"]
-
-_HOUR = 3_600_000_000_000
-_DAY = 24 * _HOUR
-_SECOND = 1_000_000_000
-
-
-def offset_pieces(tz: str, t_min: int, t_max: int) -> list[tuple[int, int]]:
-    """Return the UTC offsets of ``tz`` over ``[t_min, t_max]`` as (from_ns, offset_ns) pieces.
-
-    The first piece starts at ``t_min``; each later one at a transition (found to the second).
-
-    Parameters
-    ----------
-    tz : str
-        IANA zone.
-    t_min, t_max : int
-        The span, UTC ns.
-
-    Returns
-    -------
-    list of (int, int)
-
-    Examples
-    --------
-    >>> jan, dec = 1_704_067_200 * 10**9, 1_735_603_200 * 10**9  # 2024-01-01, 2024-12-31 UTC
-    >>> [(p[1] // 3_600_000_000_000) for p in offset_pieces("Europe/Berlin", jan, dec)]
-    [1, 2, 1]
-    """
-    lo = t_min - t_min % _HOUR
-    grid = np.arange(lo, t_max + _HOUR, _HOUR, dtype=np.int64)
-    grid = np.r_[t_min, grid[grid > t_min]]
-    off = local_ns(grid, tz) - grid
-    pieces = [(int(t_min), int(off[0]))]
-    for i in np.flatnonzero(off[1:] != off[:-1]) + 1:
-        a, b = int(grid[i - 1]), int(grid[i])
-        sec = np.arange(a - a % _SECOND + _SECOND, b + 1, _SECOND, dtype=np.int64)
-        sec = np.r_[sec[sec < b], b]
-        soff = local_ns(sec, tz) - sec
-        at = int(sec[int(np.argmax(soff != off[i - 1]))])
-        pieces.append((at, int(off[i])))
-    return pieces
 
 
 def _with_user_hash(
@@ -192,51 +151,6 @@ def _changed(examples: list[str]) -> None:
         f"not have then (e.g. {examples}). Expected the rows that were scanned. Hint: scan the "
         "table again after it changes, or scan a snapshot of it."
     )
-
-
-def _offset_expr(pieces: list[tuple[int, int]]) -> Any:
-    """Build a narwhals expression giving the UTC offset (ns) of column ``t``.
-
-    A flat sum (no nested ``CASE``): the first offset plus each later change where ``t`` has
-    reached its transition.
-    """
-    import narwhals.stable.v2 as nw
-
-    t = nw.col("t")
-    expr: Any = nw.lit(pieces[0][1], dtype=nw.Int64)
-    for (_, before), (at, after) in itertools.pairwise(pieces):
-        expr = expr + (t >= at).cast(nw.Int64) * (after - before)
-    return expr
-
-
-def _period_key(grain: str, tz: str, week_start: int, t_min: int, t_max: int) -> Any:
-    """Build a narwhals expression numbering ``t``'s local calendar period in the engine.
-
-    Equal keys mean equal :func:`~useropslib.events.period_codes` (same local wall-clock rule);
-    only integer arithmetic and comparisons run in the engine.
-    """
-    import narwhals.stable.v2 as nw
-
-    pieces = offset_pieces(tz, t_min, t_max)
-    low = t_min + min(off for _, off in pieces)
-    week = 7 * _DAY
-    shift = 0 if low >= 0 else (-low // week + 1) * week  # keeps values positive for `%`
-    local = nw.col("t") + _offset_expr(pieces) + shift
-    if grain == "hour":
-        return local - local % _HOUR
-    if grain == "day":
-        return local - local % _DAY
-    if grain == "week":
-        w = local + ((3 - week_start) % 7) * _DAY
-        return w - w % week
-    # month: count the local month starts reached (a dozen comparisons a year, flat)
-    ends = np.array([t_min, t_max], dtype=np.int64)
-    c0, c1 = (int(c) for c in period_codes(ends, "month", tz=tz))
-    starts = np.arange(c0 + 1, c1 + 1).astype("datetime64[M]").astype("datetime64[ns]")
-    expr: Any = nw.lit(0, dtype=nw.Int64)
-    for start in starts.astype(np.int64):
-        expr = expr + (local >= int(start) + shift).cast(nw.Int64)
-    return expr
 
 
 class LazyEventLog(LogHeader):
@@ -783,7 +697,7 @@ time_unit, allow_empty
             )
         if (rolled_codes is None or rolled_codes) and self._t_min is not None:
             assert self._t_max is not None
-            k = _period_key(grain, zone, ws, self._t_min, self._t_max)
+            k = rollup_key(grain, zone, ws, self._t_min, self._t_max)
             aggs = [nw.col("t").min().alias("t")]
             if self._has_values:
                 aggs += [nw.col("v").sum().alias("v"), nw.col("v").count().alias("nv")]
@@ -1366,7 +1280,7 @@ time_unit, allow_empty
         self,
         *,
         within: str = "user",
-        timeout_ns: int = 1_800 * _SECOND,
+        timeout_ns: int = 1_800 * NS_PER_SECOND,
         split: str = ">=",
         count: str = "occurrences",
         collapse: str | None = None,

@@ -6,7 +6,7 @@ period (or two per day for rolling windows), never one per user or per event, an
 vocabulary is not read.
 
 The local period of each row is computed once in the engine with integer arithmetic only: the
-zone's UTC offsets over the data's span (:func:`~useropslib.events._lazy.offset_pieces`, DST
+zone's UTC offsets over the data's span (:func:`~useropslib.events._lazycal.offset_pieces`, DST
 transitions to the second) are written as a flat sum of comparisons, and the period's start is
 ``x - x mod unit`` of the local nanoseconds (weeks shifted to their first weekday), so the
 engines need no zone support and no floating point.  Months count the local month starts
@@ -27,8 +27,13 @@ import numpy as np
 import numpy.typing as npt
 
 from useropslib.events._engine import collect_native
-from useropslib.events._lazy import offset_pieces
-from useropslib.events._time import NS_PER_DAY, NS_PER_HOUR, period_codes
+from useropslib.events._time import (
+    NS_PER_DAY,
+    NS_PER_HOUR,
+    NS_PER_SECOND,
+    local_ns,
+    period_codes,
+)
 
 if TYPE_CHECKING:
     from useropslib.events._lazy import LazyEventLog
@@ -39,11 +44,14 @@ __all__ = [
     "active_counts",
     "calendar_probe",
     "first_time_of",
+    "offset_expr",
+    "offset_pieces",
     "period_key",
     "range_intervals",
     "raw_names",
     "retention_cells",
     "rolling_points",
+    "rollup_key",
     "window_intervals",
 ]
 
@@ -88,6 +96,88 @@ class PeriodKey:
         return int(code) * self.unit if self.unit else int(code) - self.base
 
 
+def offset_pieces(tz: str, t_min: int, t_max: int) -> list[tuple[int, int]]:
+    """Return the UTC offsets of ``tz`` over ``[t_min, t_max]`` as (from_ns, offset_ns) pieces.
+
+    The first piece starts at ``t_min``; each later one at a transition (found to the second).
+
+    Parameters
+    ----------
+    tz : str
+        IANA zone.
+    t_min, t_max : int
+        The span, UTC ns.
+
+    Returns
+    -------
+    list of (int, int)
+
+    Examples
+    --------
+    >>> jan, dec = 1_704_067_200 * 10**9, 1_735_603_200 * 10**9  # 2024-01-01, 2024-12-31 UTC
+    >>> [(p[1] // 3_600_000_000_000) for p in offset_pieces("Europe/Berlin", jan, dec)]
+    [1, 2, 1]
+    """
+    lo = t_min - t_min % NS_PER_HOUR
+    grid = np.arange(lo, t_max + NS_PER_HOUR, NS_PER_HOUR, dtype=np.int64)
+    grid = np.r_[t_min, grid[grid > t_min]]
+    off = local_ns(grid, tz) - grid
+    pieces = [(int(t_min), int(off[0]))]
+    for i in np.flatnonzero(off[1:] != off[:-1]) + 1:
+        a, b = int(grid[i - 1]), int(grid[i])
+        sec = np.arange(a - a % NS_PER_SECOND + NS_PER_SECOND, b + 1, NS_PER_SECOND, dtype=np.int64)
+        sec = np.r_[sec[sec < b], b]
+        soff = local_ns(sec, tz) - sec
+        at = int(sec[int(np.argmax(soff != off[i - 1]))])
+        pieces.append((at, int(off[i])))
+    return pieces
+
+
+def offset_expr(pieces: list[tuple[int, int]]) -> Any:
+    """Build a narwhals expression giving the UTC offset (ns) of column ``t``.
+
+    A flat sum (no nested ``CASE``): the first offset plus each later change where ``t`` has
+    reached its transition.
+    """
+    import narwhals.stable.v2 as nw
+
+    t = nw.col("t")
+    expr: Any = nw.lit(pieces[0][1], dtype=nw.Int64)
+    for (_, before), (at, after) in itertools.pairwise(pieces):
+        expr = expr + (t >= at).cast(nw.Int64) * (after - before)
+    return expr
+
+
+def rollup_key(grain: str, tz: str, week_start: int, t_min: int, t_max: int) -> Any:
+    """Build a narwhals expression numbering ``t``'s local calendar period in the engine.
+
+    Equal keys mean equal :func:`~useropslib.events.period_codes` (same local wall-clock rule);
+    only integer arithmetic and comparisons run in the engine.
+    """
+    import narwhals.stable.v2 as nw
+
+    pieces = offset_pieces(tz, t_min, t_max)
+    low = t_min + min(off for _, off in pieces)
+    week = 7 * NS_PER_DAY
+    shift = 0 if low >= 0 else (-low // week + 1) * week  # keeps values positive for `%`
+    local = nw.col("t") + offset_expr(pieces) + shift
+    if grain == "hour":
+        return local - local % NS_PER_HOUR
+    if grain == "day":
+        return local - local % NS_PER_DAY
+    if grain == "week":
+        w = local + ((3 - week_start) % 7) * NS_PER_DAY
+        return w - w % week
+    # month: count the local month starts reached (a dozen comparisons a year, flat)
+    ends = np.array([t_min, t_max], dtype=np.int64)
+    c0, c1 = (int(c) for c in period_codes(ends, "month", tz=tz))
+    starts = np.arange(c0 + 1, c1 + 1).astype("datetime64[M]").astype("datetime64[ns]")
+    expr: Any = nw.lit(0, dtype=nw.Int64)
+    for start in starts.astype(np.int64):
+        expr = expr + (local >= int(start) + shift).cast(nw.Int64)
+    return expr
+
+
 def period_key(lazy: LazyEventLog, period: str, tz: str, week_start: int) -> PeriodKey | None:
     """Build the key of each row's local ``period`` in ``tz`` (None for a log with no rows).
 
@@ -109,15 +199,11 @@ def period_key(lazy: LazyEventLog, period: str, tz: str, week_start: int) -> Per
     if lazy._t_min is None or lazy._t_max is None:
         return None
     t_min, t_max = int(lazy._t_min), int(lazy._t_max)
-    pieces = offset_pieces(tz, t_min, t_max)
-    t = nw.col("t")
-    off: Any = nw.lit(pieces[0][1], dtype=nw.Int64)
-    for (_, before), (at, after) in itertools.pairwise(pieces):
-        off = off + (t >= at).cast(nw.Int64) * (after - before)
+    off = offset_expr(offset_pieces(tz, t_min, t_max))
     ends = np.array([t_min, t_max], dtype=np.int64)
     c0, c1 = (int(c) for c in period_codes(ends, "month", tz=tz))
     # a local month can start just before t_min's or after t_max's (offsets change at midnight)
-    return _floor(t + off, period, week_start, c0 - 1, c1 + 1)
+    return _floor(nw.col("t") + off, period, week_start, c0 - 1, c1 + 1)
 
 
 def _floor(local: Any, period: str, week_start: int, m0: int, m1: int) -> PeriodKey:

@@ -17,7 +17,7 @@ from useropslib._results import jsonable
 from useropslib.churn import churn_labels
 from useropslib.datasets import ONBOARDING_STEPS, synthetic_frame
 from useropslib.events import EventLog, LazyEventLog, as_event_log, scan_events, strict_events
-from useropslib.events._lazy import offset_pieces
+from useropslib.events._lazycal import offset_pieces
 from useropslib.exceptions import EventSchemaError, InvalidParameterError
 
 
