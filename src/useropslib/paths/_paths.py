@@ -24,6 +24,7 @@ from useropslib.exceptions import (
     InsufficientDataWarning,
     InvalidParameterError,
 )
+from useropslib.metrics._query import _distinct_pairs
 from useropslib.paths._query import (
     PathRows,
     Split,
@@ -237,8 +238,7 @@ def paths(
     else:
         uniq, inv = np.unique(key, return_inverse=True)
         owner = user[:-1][nxt]
-        pairs = _distinct_pairs(inv.astype(np.int64), owner)
-        value = np.bincount(pairs[:, 0], minlength=uniq.size)
+        value = _users_per_code(owner, inv.astype(np.int64), uniq.size)
     tsum = np.bincount(inv, weights=dt_ms, minlength=uniq.size)
     tn = np.bincount(inv, minlength=uniq.size)
     step_a = uniq // (n_lab * n_lab)
@@ -327,6 +327,15 @@ class TopPathsResult(TableResult):
         return bar_chart(s, ax=ax, title="Top paths", ylabel="paths", horizontal=True)
 
 
+def _users_per_code(user: I64, code: I64, n_codes: int) -> I64:
+    """Distinct users of each code ``0 .. n_codes - 1`` (the shared distinct-pairs kernel)."""
+    if user.size == 0:
+        return np.zeros(n_codes, dtype=np.int64)
+    _, codes = _distinct_pairs(user, code, 0, n_codes - 1, int(user.max()) + 1)
+    out: I64 = np.bincount(codes, minlength=n_codes)
+    return out
+
+
 def _unique_rows(
     mat: npt.NDArray[np.int64], low: int, base: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -351,20 +360,6 @@ def _unique_rows(
         uniq[:, j] = keys % base + low
         keys //= base
     return uniq, np.asarray(inv).reshape(-1).astype(np.int64), cnt.astype(np.int64)
-
-
-def _distinct_pairs(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """``np.unique(np.c_[a, b], axis=0)`` for non-negative ``a`` and ``b`` (sorted pairs)."""
-    if a.size == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    nb = int(b.max()) + 1
-    if (int(a.max()) + 1) * nb >= 2**62:
-        out: npt.NDArray[np.int64] = np.unique(np.c_[a, b], axis=0)
-        return out
-    keys = np.sort(a * nb + b)  # a sort and a diff: numpy's hashed unique is slower here
-    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-    pairs: npt.NDArray[np.int64] = np.c_[keys // nb, keys % nb]
-    return pairs
 
 
 def group_paths(pr: PathRows, w: Window, n_steps: int) -> tuple[I64, I64, I64, I64, I64, I64]:
@@ -478,8 +473,7 @@ def top_paths(
     uniq, inv, cnt, _, user, start_t = group_paths(pr, w, n_steps)
     users = np.zeros(len(cnt), dtype=np.int64)
     if inv.size:
-        pu = _distinct_pairs(inv, user)
-        users = np.bincount(pu[:, 0], minlength=len(cnt))
+        users = _users_per_code(user, inv, len(cnt))
     table = pd.DataFrame(
         {
             "path": path_strings(uniq, pr.labels),
