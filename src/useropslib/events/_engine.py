@@ -129,15 +129,15 @@ def rows_collected() -> Iterator[list[int]]:
         _COLLECTED.reset(token)
 
 
-def user_id_index(values: Any) -> pd.Index:
-    """Return collected user ids as an index named ``user_id``, typed as in memory.
+def user_id_index(values: Any, name: str | None = "user_id") -> pd.Index:
+    """Return collected user ids as an index (named ``name``), typed as in memory.
 
     Text ids come back as an object array; pandas infers its text dtype from the values, but an
     empty array has none to infer from, so an empty text-or-unknown index takes the dtype pandas
     gives text ids (``str`` in pandas 3, object before): the empty answer then equals the
     in-memory one.
     """
-    out: pd.Index = pd.Index(np.asarray(values), name="user_id")
+    out: pd.Index = pd.Index(np.asarray(values), name=name)
     if len(out) == 0 and out.dtype == object:
         out = out.astype(pd.Index(["id"]).dtype)
     return out

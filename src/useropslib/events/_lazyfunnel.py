@@ -57,7 +57,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from useropslib.events._engine import collect_native
+from useropslib.events._engine import collect_native, user_id_index
 from useropslib.events._eventlog import EventLog
 
 if TYPE_CHECKING:
@@ -372,12 +372,8 @@ class EngineFunnel:
             got = collect_native(people)
         frame = got.to_pandas() if hasattr(got, "to_pandas") else pd.DataFrame(got)
         ids = frame["uid"]
-        if ids.dtype == np.int64:
-            users = pd.Index(ids.to_numpy())
-        else:
-            users = pd.Index(ids.to_numpy(dtype=object))
-            if not len(users):  # no one counted: the dtype pandas gives text ids (str in pandas 3)
-                users = users.astype(pd.Index(["id"]).dtype)
+        raw = ids.to_numpy() if ids.dtype == np.int64 else ids.to_numpy(dtype=object)
+        users = user_id_index(raw, name=None)
         reach = frame["reach"].to_numpy(dtype=np.int64)
         times = np.full((n, len(frame)), np.iinfo(np.int64).min, dtype=np.int64)
         for m in range(n):
